@@ -1,0 +1,99 @@
+"""What every command shares: the store, the consoles, and errors turned into messages."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from carbon.errors import CarbonError, InputError
+from carbon.ingest.csvfile import problems_to_csv
+from carbon.store import Store
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_ERROR = 1  # refused input, missing data: the message says what to fix
+
+
+class Ctx:
+    """Per-invocation state: the database URL; the store opens on first use."""
+
+    def __init__(self, db: str | None):
+        self.db = db
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.db)
+        return self._store
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
+    """Print an InputError: headline, the first problems, a count beyond, the rejects file."""
+    err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+    for p in exc.problems:
+        err.print(f"  {escape(str(p))}")
+    beyond = exc.total - len(exc.problems)
+    if beyond > 0:
+        err.print(f"  … and {beyond} more problem{'s' if beyond != 1 else ''}"
+                  + ("" if rejects else " (write them all with --rejects FILE)"))
+    frame = getattr(exc, "rejects", None)
+    if rejects is not None:
+        if frame is not None:
+            from carbon.spreadsheet import inert
+
+            safe = frame.astype(str).map(inert)
+            safe["line"] = frame["line"].astype(str)
+            safe.to_csv(rejects, index=False)
+        else:
+            rejects.write_text(problems_to_csv(exc.problems), encoding="utf-8")
+        err.print(f"  every problem is listed in {escape(str(rejects))}")
+
+
+def handle_errors(rejects_param: str | None = None):
+    """Decorator: CarbonError -> message and exit 1; anything else -> short internal-error note."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except InputError as exc:
+                rejects = kwargs.get(rejects_param) if rejects_param else None
+                report_input_error(exc, Path(rejects) if rejects else None)
+                sys.exit(EXIT_ERROR)
+            except CarbonError as exc:
+                err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+                sys.exit(EXIT_ERROR)
+            except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # never a traceback for a user
+                if os.environ.get("CARBON_DEBUG"):
+                    raise
+                text = str(exc).splitlines()[0] if str(exc) else ""
+                if "database is locked" in text:
+                    err.print("[bold red]error:[/bold red] the database is busy (another carbon "
+                              "command is writing); nothing was changed; try again")
+                    sys.exit(EXIT_ERROR)
+                err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(text)}\n"
+                          "Nothing was committed by the failing step. Run again with CARBON_DEBUG=1 "
+                          "for the details, and report it.")
+                sys.exit(3)
+
+        return inner
+
+    return wrap
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                      show_default=True, help="table for people; json or csv for scripts and spreadsheets.")

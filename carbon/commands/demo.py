@@ -1,0 +1,35 @@
+"""carbon demo"""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+
+from carbon import importer, ledger
+from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.demo import loader
+from carbon.report import monthly
+
+
+@click.command()
+@pass_ctx
+@handle_errors()
+def demo(ctx) -> None:
+    """Load a sample organisation and print its latest month.
+
+    "Learnly", an online education company: 8 teams, Jan 2025 to Oct 2026 of
+    cloud, colocation and office electricity, course streaming, sales travel
+    and a commuting survey (about 1,000 t CO2e a year). Running it again
+    changes nothing. Uses --db / CARBON_DB like every command (default
+    ./carbon.db); refuses a database that holds other data.
+    """
+    for name, outcome in loader.load(ctx.store):
+        b = outcome.batch
+        state = "already loaded" if outcome.already_imported else "loaded"
+        out.print(f"{escape(name)}: {state} (import {b.id}, {b.entry_count:,} entries, "
+                  f"{b.co2e_kg / 1000:,.1f} t CO2e)")
+    latest = importer.months(ctx.store)[-1]
+    out.print()
+    out.print(monthly.to_table(ledger.monthly_report(ctx.store, latest)))
+    out.print(f"\nNext: carbon report monthly --month {latest} --format json · "
+              "carbon imports list · carbon factors show streaming.video.hour")

@@ -1,0 +1,113 @@
+"""carbon factors …"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from carbon import importer
+from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
+from carbon.errors import FactorNotFound
+from carbon.spreadsheet import inert
+
+
+@click.group()
+def factors() -> None:
+    """Emission factors: the shipped, sourced tables plus your own.
+
+    Shipped tables live in factors/ (one CSV per source and vintage). Cloud
+    and per-resolution streaming factors are derived by code from published
+    parameters; their source column shows the derivation.
+    """
+
+
+@factors.command("list")
+@click.option("--category", help="Only this category (infrastructure, streaming, commuting, ...).")
+@click.option("--search", help="Only factors whose key, region or source contains this text.")
+@click.option("--region", help="Only this region (FR, GB, aws:eu-west-3, ...; '' for any-region rows).")
+@FORMAT
+@pass_ctx
+@handle_errors()
+def list_(ctx, category, search, region, fmt) -> None:
+    """List the factors in use (shipped, imported and derived).
+
+    \b
+    Examples:
+      carbon factors list --category commuting
+      carbon factors list --search eu-west-3 --format csv
+    """
+    rows = importer.factor_table(ctx.store).all()
+    if category:
+        rows = [f for f in rows if f.category == category]
+    if region is not None:
+        rows = [f for f in rows if f.region == region]
+    if search:
+        s = search.lower()
+        rows = [f for f in rows if s in f.activity.lower() or s in f.region.lower() or s in f.source.lower()]
+    if fmt == "json":
+        out.print_json(json.dumps([asdict(f) for f in rows]))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["activity", "region", "year", "value", "unit", "category", "scope", "source",
+                    "uncertainty_pct", "source_ref", "boundary", "origin"])
+        for f in rows:
+            w.writerow([f.activity, f.region, f.year, repr(f.value), f.unit, f.category, f.scope,
+                        inert(f.source), "" if f.uncertainty_pct is None else f.uncertainty_pct,
+                        inert(f.source_ref), inert(f.boundary), f.origin])
+        click.echo(buf.getvalue(), nl=False)
+        return
+    table = Table("Activity", "Region", "Year", "Value", "Unit", "Scope", "Source", title=f"{len(rows)} factors")
+    for f in rows:
+        table.add_row(f.activity, f.region or "any", str(f.year), f"{f.value:.6g}", f.unit, str(f.scope),
+                      escape(f.source if len(f.source) < 70 else f.source[:67] + "…"))
+    out.print(table)
+
+
+@factors.command("show")
+@click.argument("key")
+@pass_ctx
+@handle_errors()
+def show(ctx, key: str) -> None:
+    """Show every row of one activity key: value, unit, region, vintage, source, boundary."""
+    table = importer.factor_table(ctx.store)
+    rows = table.by_key.get(key)
+    if not rows:
+        hint = table.suggest(key)
+        raise FactorNotFound(f"no factor with key {key!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+    for f in rows:
+        out.print(f"[bold]{escape(f.activity)}[/bold]  region {escape(f.region or 'any')}  vintage {f.year}")
+        out.print(f"  value        {f.value:.10g} {escape(f.unit)}")
+        out.print(f"  category     {f.category}, GHG scope {f.scope}")
+        out.print(f"  source       {escape(f.source)}")
+        if f.source_ref:
+            out.print(f"  source ref   {escape(f.source_ref)}")
+        out.print(f"  boundary     {escape(f.boundary or 'not stated')}")
+        out.print(f"  uncertainty  {'±%g %%' % f.uncertainty_pct if f.uncertainty_pct is not None else 'not stated'}")
+        out.print(f"  from         {escape(f.origin)}")
+
+
+@factors.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--source", help="Name of this source (default: the file name).")
+@pass_ctx
+@handle_errors()
+def import_(ctx, file: str, source) -> None:
+    """Add or override factors from a CSV in the factor-table format.
+
+    A row with the same activity, region and year as a shipped one overrides
+    it for imports made from now on; past ledger entries keep the factor they
+    were computed with. Remove with 'carbon imports remove ID'.
+    """
+    outcome = importer.import_factors(ctx.store, file, source=source)
+    if outcome.already_imported:
+        out.print(f"{escape(file)}: identical content already imported (import {outcome.batch.id}); nothing changed")
+    else:
+        out.print(f"{escape(file)}: {outcome.batch.row_count} factors imported (import {outcome.batch.id})")

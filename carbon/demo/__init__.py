@@ -1,0 +1,1 @@
+"""The demo organisation: an online education company (data files beside this module)."""

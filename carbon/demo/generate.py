@@ -1,0 +1,104 @@
+"""Regenerate the demo organisation's data files (deterministic; run by hand).
+
+    python -m carbon.demo.generate
+
+"Learnly" is a fictional online education company of about 300 staff in
+Paris (most) and London, streaming its courses to learners in France, the
+rest of Europe and the world. Its yearly footprint is about 1,000 t CO2e,
+the order of the company the project was written for (2022). Volumes are
+invented but of realistic orders; the factors are the shipped ones.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+TEAMS = ("Platform", "Video", "Pedagogy", "Mentoring", "Marketing", "Sales", "People", "Finance")
+HEADCOUNT = {"Platform": 55, "Video": 40, "Pedagogy": 60, "Mentoring": 45, "Marketing": 30,
+             "Sales": 35, "People": 15, "Finance": 12}
+# Learning is seasonal: quieter in summer, peaks at the start of term and in January.
+SEASON = np.array([1.15, 1.05, 1.05, 1.0, 0.95, 0.85, 0.65, 0.55, 1.15, 1.2, 1.15, 0.9])
+MONTHS = [(y, m) for y in (2025, 2026) for m in range(1, 13) if (y, m) <= (2026, 10)]
+
+
+def _rows(rng: np.random.Generator):
+    for y, m in MONTHS:
+        s = SEASON[m - 1] * (1.0 + 0.08 * (y - 2025 + (m - 1) / 12))  # +8 % a year
+        ym = f"{y}-{m:02d}"
+        noise = lambda: float(rng.normal(1.0, 0.04))  # noqa: E731
+        # Video: course viewing hours by where learners are (per-hour factors).
+        yield ym, "Video", "streaming.video.hour", round(520_000 * s * noise()), "hour", "FR", "course views, France"
+        yield ym, "Video", "streaming.video.hour", round(230_000 * s * noise()), "hour", "EU", "course views, rest of Europe"
+        yield ym, "Video", "streaming.video.hour", round(9_000_000 * s * noise()), "minute", "", "course views, rest of world"
+        # Video: encoding farm in an Irish colocation, metered in MWh.
+        yield ym, "Video", "electricity.grid", round(11.5 * s * noise(), 3), "MWh", "IE", "encoding farm"
+        # Mentoring: live one-to-one sessions, streamed in HD (data-volume path).
+        yield ym, "Mentoring", "streaming.video.hd", round(38_000 * s * noise()), "hour", "FR", "mentoring sessions"
+        yield ym, "Mentoring", "streaming.video.hour", round(24_000 * s * noise()), "hour", "FR", "recorded sessions"
+        # Platform: AWS (Paris and N. Virginia), colocation servers in Germany.
+        yield ym, "Platform", "cloud.aws.vcpu_hour", round(1_500_000 * noise()), "vCPU_hour", "aws:eu-west-3", "EC2"
+        yield ym, "Platform", "cloud.aws.vcpu_hour", round(420_000 * noise()), "vCPU_hour", "aws:us-east-1", "EC2"
+        yield ym, "Platform", "cloud.aws.memory_gb_hour", round(5_800_000 * noise()), "GB_hour", "aws:eu-west-3", "EC2 memory"
+        yield ym, "Platform", "cloud.aws.storage_ssd_gb_month", round(420 * noise(), 1), "TB_month", "aws:eu-west-3", "EBS"
+        yield ym, "Platform", "cloud.aws.storage_hdd_gb_month", round(1_900 * noise(), 1), "TB_month", "aws:eu-west-3", "S3"
+        yield ym, "Platform", "cloud.aws.network_gb", round(310 * s * noise(), 1), "TB", "aws:eu-west-3", "egress"
+        yield ym, "Platform", "electricity.grid", round(24_000 * noise()), "kWh", "DE", "colocation, Frankfurt"
+        # Marketing: the website's traffic (the "lighter website" lever).
+        yield ym, "Marketing", "streaming.data_transfer", round(48_000 * s * noise()), "GB", "FR", "website traffic"
+        # Sales: client visits by car (France in km, UK in miles).
+        yield ym, "Sales", "commute.car.diesel", round(21_000 * noise()), "km", "FR", "client visits"
+        yield ym, "Sales", "commute.car.petrol", round(5_200 * noise()), "mi", "GB", "client visits, UK"
+        yield ym, "Sales", "commute.train.tgv", round(38_000 * noise()), "passenger_km", "FR", "client visits by train"
+        # Offices: electricity shared out by headcount (Paris; London for People/Finance).
+        for team, n in HEADCOUNT.items():
+            region = "GB" if team in ("People", "Finance") else "FR"
+            yield ym, team, "electricity.grid", round(n * 190 * noise()), "kWh", region, "office"
+    # A cloud invoice that straddles months (spread pro rata by day).
+    yield "2025-12-15", "Platform", "cloud.aws.vcpu_hour", 310_000, "vCPU_hour", "aws:us-east-1", "load test, invoice period", "2026-01-14"
+
+
+MODES_FR = [("commute.metro", 0.34), ("commute.train.rer", 0.18), ("commute.bike", 0.12),
+            ("commute.car.petrol", 0.10), ("commute.car.diesel", 0.06), ("commute.car.electric", 0.05),
+            ("commute.bus.diesel", 0.06), ("commute.walk", 0.05), ("commute.escooter", 0.04)]
+MODES_GB = [("commute.train.national", 0.45), ("commute.metro", 0.30), ("commute.bus.average", 0.15),
+            ("commute.car.petrol", 0.10)]
+
+
+def _survey(rng: np.random.Generator):
+    emp = 0
+    for team, n in HEADCOUNT.items():
+        gb = team in ("People", "Finance")
+        modes = MODES_GB if gb else MODES_FR
+        names, p = zip(*modes)
+        for _ in range(n):
+            emp += 1
+            mode = str(rng.choice(names, p=np.array(p) / sum(p)))
+            km = {"commute.walk": 1.5, "commute.bike": 6, "commute.escooter": 5}.get(mode, None)
+            one_way = round(float(km if km else rng.gamma(3.0, 6.0 if "car" in mode or "rer" in mode else 3.5)), 1)
+            days = int(rng.choice([1, 2, 3, 4, 5], p=[0.05, 0.2, 0.4, 0.25, 0.1]))
+            occupants = str(int(rng.choice([1, 2], p=[0.8, 0.2]))) if "car" in mode else ""
+            yield f"E{emp:04d}", team, mode, one_way, days, "GB" if gb else "FR", occupants
+
+
+def main() -> None:
+    rng = np.random.default_rng(2025)
+    rows = list(_rows(rng))
+    for year in (2025, 2026):
+        with open(HERE / f"activities-{year}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["date", "team", "activity", "quantity", "unit", "region", "note", "end"])
+            for r in rows:
+                if r[0].startswith(str(year)):
+                    w.writerow(list(r) + ([""] if len(r) == 7 else []))
+    with open(HERE / "commuting-survey.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["employee", "team", "mode", "one_way_km", "days_on_site_per_week", "region", "occupants"])
+        w.writerows(_survey(rng))
+
+
+if __name__ == "__main__":
+    main()

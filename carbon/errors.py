@@ -1,0 +1,61 @@
+"""The few typed errors the library raises; the CLI turns each into one clear message.
+
+Input problems are data (`Problem`): an import collects every one of them and
+then refuses the file as a whole (after beancount's "errors are data").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place of an input file."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.where()}: {self.message}"
+
+
+class CarbonError(Exception):
+    """Base of every error the library reports to a user."""
+
+
+class InputError(CarbonError):
+    """An input file was refused. `problems` lists every bad place found."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, total: int | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+        # How many problems were found in all (the list may be capped).
+        self.total = total if total is not None else len(self.problems)
+
+
+class UnitError(CarbonError):
+    """A unit string cannot be parsed, or two units cannot be converted."""
+
+
+class FactorNotFound(CarbonError):
+    """No emission factor matches an activity key (never a silent zero)."""
+
+
+class StoreError(CarbonError):
+    """The database cannot be opened or is at an unknown schema version."""
+
+
+class NotFound(CarbonError):
+    """A named thing (team, import batch, month with data) does not exist."""

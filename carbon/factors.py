@@ -1,0 +1,229 @@
+"""Emission-factor tables: read and validate them, merge them, resolve a factor.
+
+Resolution rule for an activity (key, region, year) — see README "Methodology":
+same key; the rows whose region equals the activity's region, else the rows
+with an empty region ("any region"); among those the latest vintage not after
+the activity's year; if every vintage is later, the earliest one, with a
+warning. No match at all is FactorNotFound — never a silent zero.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from carbon import units
+from carbon.errors import FactorNotFound, InputError, Problem, UnitError
+from carbon.ingest.csvfile import read_small
+from carbon.model import Coefficient, Factor, Resolution
+from carbon.resources import shipped_dir
+
+REQUIRED = ("activity", "region", "year", "value", "unit", "category", "scope", "source")
+OPTIONAL = ("uncertainty_pct", "source_ref", "boundary")
+COEFFICIENT_COLUMNS = ("name", "value", "unit", "year", "source")
+COEFFICIENT_OPTIONAL = ("source_ref",)
+
+KEY_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+# ISO 3166-1 alpha-2 (or EU), or a cloud region "provider:region".
+REGION_RE = re.compile(r"^([A-Z]{2}|[a-z0-9]+:[a-z0-9-]+)$")
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> list[Factor]:
+    """Validate factor rows (text) into Factors; raise InputError listing every problem."""
+    problems: list[Problem] = []
+    out: list[Factor] = []
+    seen: dict[tuple[str, str, int], int] = {}
+    for row, line in zip(rows, lines):
+        line = int(line)
+        bad = len(problems)
+
+        def problem(col: str, msg: str) -> None:
+            problems.append(Problem(name, line, col, row.get(col, ""), msg))
+
+        activity = row["activity"].strip()
+        if not KEY_RE.match(activity):
+            problem("activity", "expected a lowercase dotted key such as commute.car.petrol")
+        region = row["region"].strip()
+        if region and not REGION_RE.match(region):
+            problem("region", "expected empty (any region), an ISO code such as FR, or a cloud "
+                    "region such as aws:eu-west-3")
+        year_text = row["year"].strip()
+        year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
+        if year is None:
+            problem("year", "expected the vintage as a four-digit year")
+        value = _number(row["value"].strip())
+        if value is None or value < 0:
+            problem("value", "expected a number >= 0")
+        unit = row["unit"].strip()
+        try:
+            units.activity_unit(unit)
+        except UnitError as exc:
+            problem("unit", f"{exc}; expected a CO2e mass per activity unit, e.g. 'kg CO2e / km'")
+        category = row["category"].strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", category):
+            problem("category", "expected a lowercase word such as infrastructure, streaming, commuting")
+        scope_text = row["scope"].strip()
+        if scope_text not in ("1", "2", "3"):
+            problem("scope", "expected the GHG Protocol scope: 1, 2 or 3")
+        source = row["source"].strip()
+        if not source:
+            problem("source", "expected the document the value comes from (a factor needs a source)")
+        unc_text = (row.get("uncertainty_pct") or "").strip()
+        uncertainty = None
+        if unc_text:
+            uncertainty = _number(unc_text)
+            if uncertainty is None or uncertainty < 0:
+                problem("uncertainty_pct", "expected a number >= 0 (± percent) or empty")
+        if len(problems) > bad:
+            continue
+        ident = (activity, region, year)
+        if ident in seen:
+            problems.append(Problem(name, line, "activity", activity,
+                                    f"duplicate of line {seen[ident]} (same activity, region and year)"))
+            continue
+        seen[ident] = line
+        out.append(Factor(activity, region, year, value, unit, category, int(scope_text), source,
+                          uncertainty, (row.get("source_ref") or "").strip(),
+                          (row.get("boundary") or "").strip(), f"{name}:{line}"))
+    if problems:
+        raise InputError(f"{name}: factor table refused", problems)
+    return out
+
+
+def read_factor_file(path: Path, display_name: str | None = None) -> tuple[list[Factor], str]:
+    """Read a factor CSV. Returns its factors and the content hash."""
+    info, frame, lines = read_small(path, REQUIRED, OPTIONAL, display_name)
+    if frame.empty:
+        raise InputError(f"{info.name}: no factor rows after the header")
+    rows = frame.to_dict("records")
+    return parse_factor_rows(info.name, rows, lines), info.sha256
+
+
+def read_coefficient_file(path: Path) -> list[Coefficient]:
+    """Read a coefficient CSV (parameters of derived factors)."""
+    info, frame, lines = read_small(path, COEFFICIENT_COLUMNS, COEFFICIENT_OPTIONAL, path.name)
+    out, problems = [], []
+    for row, line in zip(frame.to_dict("records"), lines):
+        value = _number(row["value"])
+        try:
+            units.parse(row["unit"])
+        except UnitError as exc:
+            problems.append(Problem(info.name, int(line), "unit", row["unit"], str(exc)))
+            continue
+        if value is None:
+            problems.append(Problem(info.name, int(line), "value", row["value"], "expected a number"))
+            continue
+        out.append(Coefficient(row["name"].strip(), value, row["unit"].strip(), int(row["year"]),
+                               row["source"].strip(), (row.get("source_ref") or "").strip(),
+                               f"{path.name}:{int(line)}"))
+    if problems:
+        raise InputError(f"{info.name}: coefficient table refused", problems)
+    return out
+
+
+def shipped_factor_files() -> list[Path]:
+    """The default factor tables: factors/*.csv (alternatives/ is opt-in)."""
+    return sorted(p for p in shipped_dir("factors").glob("*.csv") if not p.name.endswith("_coefficients.csv"))
+
+
+def load_shipped() -> list[Factor]:
+    """Every shipped default factor; two tables giving the same (key, region, year) is an error."""
+    factors: list[Factor] = []
+    where: dict[tuple[str, str, int], str] = {}
+    for path in shipped_factor_files():
+        for f in read_factor_file(path, path.name)[0]:
+            if f.ident in where:
+                raise InputError(f"shipped factor tables conflict: {f.ident} in {where[f.ident]} and {f.origin}")
+            where[f.ident] = f.origin
+            factors.append(f)
+    return factors
+
+
+def load_coefficients() -> dict[str, Coefficient]:
+    """Shipped coefficients by name (factors/*_coefficients.csv)."""
+    out: dict[str, Coefficient] = {}
+    for path in sorted(shipped_dir("factors").glob("*_coefficients.csv")):
+        for c in read_coefficient_file(path):
+            out[c.name] = c
+    return out
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    """All usable factors, indexed by activity key. Build with `build_table`."""
+
+    by_key: dict[str, tuple[Factor, ...]]
+
+    def keys(self) -> list[str]:
+        return sorted(self.by_key)
+
+    def all(self) -> list[Factor]:
+        return [f for k in self.keys() for f in self.by_key[k]]
+
+    def suggest(self, key: str) -> str | None:
+        close = difflib.get_close_matches(key, self.by_key.keys(), n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    def resolve(self, activity: str, region: str, year: int) -> Resolution:
+        """The factor for an activity (see the module docstring for the rule)."""
+        rows = self.by_key.get(activity)
+        if not rows:
+            hint = self.suggest(activity)
+            raise FactorNotFound(
+                f"no emission factor for activity {activity!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+            )
+        same = [f for f in rows if f.region == region] if region else []
+        fallback = not same
+        candidates = same or [f for f in rows if f.region == ""]
+        if not candidates:
+            regions = sorted({f.region for f in rows})
+            where = f"region {region!r}" if region else "an empty region"
+            raise FactorNotFound(
+                f"no emission factor for {activity!r} in {where}; factors exist for: "
+                + ", ".join(regions)
+            )
+        not_after = [f for f in candidates if f.year <= year]
+        if not_after:
+            return Resolution(max(not_after, key=lambda f: f.year), fallback and bool(region), None)
+        earliest = min(candidates, key=lambda f: f.year)
+        return Resolution(
+            earliest,
+            fallback and bool(region),
+            f"{activity} ({region or 'any region'}): no factor vintage for {year} or earlier; "
+            f"used the earliest, {earliest.year} ({earliest.origin})",
+        )
+
+
+def merge(*layers: Iterable[Factor]) -> list[Factor]:
+    """Later layers override earlier ones row by row (same key, region and year)."""
+    merged: dict[tuple[str, str, int], Factor] = {}
+    for layer in layers:
+        for f in layer:
+            merged[f.ident] = f
+    return list(merged.values())
+
+
+def build_table(factors: Iterable[Factor], coefficients: dict[str, Coefficient] | None = None) -> FactorTable:
+    """Index factors by key, adding the factors derived from them (see derived.py)."""
+    from carbon.derived import derive_all
+
+    base = list(factors)
+    derived = derive_all(base, coefficients if coefficients is not None else load_coefficients())
+    index: dict[str, list[Factor]] = defaultdict(list)
+    for f in merge(derived, base):  # a user row may override a derived one
+        index[f.activity].append(f)
+    return FactorTable({k: tuple(sorted(v, key=lambda f: (f.region, f.year))) for k, v in index.items()})

@@ -1,0 +1,192 @@
+"""Imports: a file becomes one batch of ledger entries, written atomically.
+
+Read -> validate (pure, ingest/) -> resolve factors -> store, all inside one
+transaction: a refused file leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from carbon import factors as factor_tables
+from carbon.errors import InputError
+from carbon.ingest import activities, csvfile, survey
+from carbon.ingest.problems import ProblemLog
+from carbon.model import Batch, ImportOutcome
+from carbon.periods import month_range
+from carbon.store import Store
+
+Progress = Callable[[int], None]  # called with the number of rows just processed
+
+
+def factor_table(store: Store, conn=None) -> factor_tables.FactorTable:
+    """Shipped factors overridden by the user's imported ones, plus derived factors."""
+    if conn is None:
+        with store.engine.connect() as c:
+            user = store.user_factors(c)
+    else:
+        user = store.user_factors(conn)
+    return factor_tables.build_table(factor_tables.merge(factor_tables.load_shipped(), user))
+
+
+def _check_source(store: Store, conn, kind: str, source: str, replace: bool,
+                  overlaps: Callable[[str], bool] = lambda params: True) -> list[Batch]:
+    """Earlier batches of the same source: to be replaced, or a refusal."""
+    earlier = [(b, p) for b, p in store.batches_of_source(conn, kind, source) if overlaps(p)]
+    if earlier and not replace:
+        ids = ", ".join(str(b.id) for b, _ in earlier)
+        raise InputError(
+            f"{source}: an earlier import of this source exists (import {ids}); importing it again "
+            "would count its emissions twice. Use --replace to swap it, or --source NAME to "
+            "import it as a separate source"
+        )
+    return [b for b, _ in earlier]
+
+
+def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
+           chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
+           replace_ids: list[Batch], progress: Progress | None, row_count_of) -> ImportOutcome:
+    team_ids = store.team_ids(conn)
+    batch_id = store.insert_batch(conn, kind, source, content_hash, params)
+    warnings: set[str] = set()
+    fallbacks = 0
+    created: list[str] = []
+    rows = 0
+    for frame, lines in chunks:
+        result = activities.validate_chunk(frame, lines, log, table, set(team_ids), create_teams,
+                                           default_region)
+        rows += row_count_of(frame)
+        warnings |= result.warnings
+        if progress:
+            progress(len(frame))
+        if log.count:
+            continue  # keep validating for a complete listing; nothing more is written
+        for name in sorted(result.new_teams - set(team_ids)):
+            team_ids[name] = store.add_team(conn, name)
+            created.append(name)
+        if result.rows.empty:
+            continue
+        snap = np.array(store.snapshot_ids(conn, result.factors), dtype=np.int64)
+        fac = result.factors
+        cat = np.array([f.category for f in fac], dtype=object)
+        scope = np.array([f.scope for f in fac], dtype=np.int64)
+        ix = result.rows["factor_ix"].to_numpy()
+        out = result.rows.drop(columns=["factor_ix", "team"]).assign(
+            team_id=result.rows["team"].map(team_ids).to_numpy(dtype=np.int64),
+            category=cat[ix], scope=scope[ix], factor_id=snap[ix],
+        )
+        store.insert_ledger(conn, batch_id, out)
+        fallbacks += result.region_fallbacks
+    if log.count:
+        raise log.error(f"{log.file}: import refused, nothing was written "
+                        f"({log.count} problem{'s' if log.count != 1 else ''})")
+    if rows == 0:
+        raise InputError(f"{log.file}: no data rows after the header; nothing was written")
+    for b in replace_ids:
+        store.remove_batch(conn, b.id)
+    batch = store.finish_batch(conn, batch_id, rows)
+    return ImportOutcome(batch, replaced=tuple(b.id for b in replace_ids), warnings=tuple(sorted(warnings)),
+                         region_fallbacks=fallbacks, created_teams=tuple(created))
+
+
+def import_activities(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+                      create_teams: bool = False, default_region: str = "",
+                      progress: Progress | None = None,
+                      on_start: Callable[[int], None] | None = None) -> ImportOutcome:
+    """Import an activity CSV as one batch. Raises InputError (nothing written) on any problem.
+
+    `on_start` receives an estimate of the number of rows (for a progress bar).
+    """
+    source = source or Path(path).name
+    info = csvfile.scan(Path(path), str(path))
+    csvfile.check_header(info, activities.REQUIRED, activities.OPTIONAL)
+    with store.transaction() as conn:
+        earlier = store.find_batch(conn, "activities", info.sha256)
+        if earlier is not None:
+            return ImportOutcome(earlier, already_imported=True)
+        replace_ids = _check_source(store, conn, "activities", source, replace)
+        table = factor_table(store, conn)
+        if on_start:
+            on_start(info.lines)
+        log = ProblemLog(info.name)
+        return _write(store, conn, "activities", source, info.sha256, "", csvfile.read_chunks(Path(path), info),
+                      log, table, create_teams, default_region, replace_ids, progress, len)
+
+
+def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
+                  replace: bool = False, create_teams: bool = False,
+                  default_region: str = "") -> ImportOutcome:
+    """Import a commuting survey for the months `first`..`last` ("YYYY-MM") as one batch.
+
+    A survey of the same source whose months overlap an earlier import is
+    refused (it would count the commute twice) unless `replace`.
+    """
+    try:
+        months = month_range(first, last)
+    except ValueError as exc:
+        raise InputError(f"--from/--to: {exc}") from None
+    source = source or Path(path).name
+    info, frame, lines = csvfile.read_small(Path(path), survey.REQUIRED, survey.OPTIONAL, str(path))
+    params = json.dumps({"from": months[0], "to": months[-1]})
+    content_hash = hashlib.sha256(f"{info.sha256}|{params}".encode()).hexdigest()
+
+    def overlaps(p: str) -> bool:
+        other = json.loads(p or "{}")
+        return not (other.get("to", "") < months[0] or other.get("from", "9999") > months[-1])
+
+    with store.transaction() as conn:
+        earlier = store.find_batch(conn, "commuting-survey", content_hash)
+        if earlier is not None:
+            return ImportOutcome(earlier, already_imported=True)
+        replace_ids = _check_source(store, conn, "commuting-survey", source, replace, overlaps)
+        table = factor_table(store, conn)
+        log = ProblemLog(info.name, survey.ALIASES)
+        expanded, exp_lines = survey.expand(frame, lines, months, table, log)
+        n_rows = len(frame)
+        return _write(store, conn, "commuting-survey", source, content_hash, params,
+                      [(expanded, exp_lines)], log, table, create_teams, default_region, replace_ids,
+                      None, lambda _f: n_rows)
+
+
+def import_factors(store: Store, path: Path, *, source: str | None = None) -> ImportOutcome:
+    """Add or override factors from a user CSV (same format as factors/*.csv)."""
+    source = source or Path(path).name
+    found, content_hash = factor_tables.read_factor_file(Path(path), str(path))
+    with store.transaction() as conn:
+        earlier = store.find_batch(conn, "factors", content_hash)
+        if earlier is not None:
+            return ImportOutcome(earlier, already_imported=True)
+        batch_id = store.insert_batch(conn, "factors", source, content_hash)
+        store.insert_user_factors(conn, batch_id, found)
+        # Check the merged table still derives cleanly (a user grid row feeds cloud factors).
+        factor_table(store, conn)
+        batch = store.finish_batch(conn, batch_id, len(found))
+    return ImportOutcome(batch)
+
+
+def remove(store: Store, batch_id: int) -> Batch:
+    """Delete an import and every ledger entry (or factor) it wrote."""
+    with store.transaction() as conn:
+        return store.remove_batch(conn, batch_id)
+
+
+def add_team(store: Store, name: str) -> None:
+    """Declare a team. Raises InputError for an empty, too long or duplicate name."""
+    clean = name.strip()
+    if not clean or len(clean) > activities.MAX_TEAM_NAME or clean != name:
+        raise InputError(f"team name {name!r}: expected 1 to {activities.MAX_TEAM_NAME} characters "
+                         "without leading or trailing spaces")
+    with store.transaction() as conn:
+        if clean in store.team_ids(conn):
+            raise InputError(f"team {clean!r} is already declared")
+        store.add_team(conn, clean)
+
+
+def months(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return store.months_with_data(conn)

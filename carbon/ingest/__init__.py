@@ -1,0 +1,1 @@
+"""Reading and validating input files (pure: no database, no terminal)."""

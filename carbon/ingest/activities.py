@@ -1,0 +1,201 @@
+"""Activity rows -> ledger rows (pure, vectorised; no database).
+
+A chunk of text rows is validated column by column, spread over months,
+matched to factors (one resolution per distinct key/region/year) and
+converted with one pint multiplier per distinct (unit, factor unit) pair.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from carbon import periods, units
+from carbon.errors import FactorNotFound, UnitError
+from carbon.factors import REGION_RE, FactorTable
+from carbon.ingest.problems import ProblemLog
+from carbon.model import Factor
+
+REQUIRED = ("date", "team", "activity", "quantity", "unit")
+OPTIONAL = ("end", "region", "note")
+
+_DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
+_MONTH_RE = r"^\d{4}-\d{2}$"
+MAX_TEAM_NAME = 100
+
+
+@dataclass
+class ChunkResult:
+    """Ledger rows of a chunk (empty when it had problems) and what was learned."""
+
+    rows: pd.DataFrame
+    factors: list[Factor] = field(default_factory=list)  # rows["factor_ix"] indexes this
+    warnings: set[str] = field(default_factory=set)
+    region_fallbacks: int = 0
+    new_teams: set[str] = field(default_factory=set)
+
+
+def _parse_dates(text: pd.Series, lines: np.ndarray, column: str, log: ProblemLog,
+                 required: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first day, last day, ok) as datetime64[D]; "YYYY-MM" covers the whole month."""
+    values = text.to_numpy(dtype=object)
+    is_day = text.str.match(_DAY_RE).to_numpy(dtype=bool)
+    is_month = text.str.match(_MONTH_RE).to_numpy(dtype=bool)
+    empty = (text == "").to_numpy(dtype=bool)
+    first = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[D]")
+    day = pd.to_datetime(text.where(is_day, None), format="%Y-%m-%d", errors="coerce")
+    first[is_day] = day[is_day].to_numpy(dtype="datetime64[D]")
+    month = pd.to_datetime(text.where(is_month, None) + "-01", format="%Y-%m-%d", errors="coerce")
+    first[is_month] = month[is_month].to_numpy(dtype="datetime64[D]")
+    last = first.copy()
+    mm = is_month & ~np.isnat(first)
+    last[mm] = ((first[mm].astype("datetime64[M]") + np.timedelta64(1, "M")).astype("datetime64[D]")
+                - np.timedelta64(1, "D"))
+    allowed_empty = empty if not required else np.zeros(len(text), dtype=bool)
+    bad_shape = ~(is_day | is_month) & ~allowed_empty
+    log.add(lines[bad_shape], column, values[bad_shape],
+            "expected a date as YYYY-MM-DD or a month as YYYY-MM")
+    impossible = (is_day | is_month) & np.isnat(first)
+    log.add(lines[impossible], column, values[impossible], "impossible date (no such day in the calendar)")
+    ok = ~bad_shape & ~impossible
+    return first, last, ok
+
+
+def validate_chunk(
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    log: ProblemLog,
+    table: FactorTable,
+    known_teams: set[str],
+    create_teams: bool = False,
+    default_region: str = "",
+) -> ChunkResult:
+    """Validate and compute one chunk. Problems go to `log`; rows come back only if none."""
+    problems_before = log.count
+    f = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
+    for col in OPTIONAL:
+        if col not in f.columns:
+            f[col] = ""
+    n = len(f)
+    ok = np.ones(n, dtype=bool)
+
+    start, month_end, ok_date = _parse_dates(f["date"], lines, "date", log, required=True)
+    has_end = (f["end"] != "").to_numpy(dtype=bool)
+    _, end_last, ok_end = _parse_dates(f["end"], lines, "end", log, required=False)
+    end = np.where(has_end, end_last, month_end)
+    before = has_end & ok_date & ok_end & (end < start)
+    log.add(lines[before], "end", f["end"].to_numpy(dtype=object)[before],
+            "end is before date (expected end >= date; both days are included)")
+    ok &= ok_date & ok_end & ~before
+
+    qty = pd.to_numeric(f["quantity"], errors="coerce").to_numpy(dtype=float)
+    qtext = f["quantity"].to_numpy(dtype=object)
+    nonnum = ~np.isfinite(qty)
+    log.add(lines[nonnum], "quantity", qtext[nonnum],
+            "expected a number (digits with '.' as decimal point, no thousands separator)")
+    negative = ~nonnum & (qty < 0)
+    log.add(lines[negative], "quantity", qtext[negative], "expected a quantity >= 0")
+    ok &= ~nonnum & ~negative
+
+    result = ChunkResult(pd.DataFrame())
+    team = f["team"].to_numpy(dtype=object)
+    unknown_team = ~f["team"].isin(known_teams).to_numpy(dtype=bool)
+    if unknown_team.any():
+        names = pd.unique(team[unknown_team])
+        if create_teams:
+            bad_names = [t for t in names if not t or len(t) > MAX_TEAM_NAME]
+            result.new_teams = {t for t in names if t not in bad_names}
+            mask = np.isin(team, bad_names)
+            log.add(lines[mask], "team", team[mask], f"expected a team name of 1 to {MAX_TEAM_NAME} characters")
+            ok &= ~mask
+        else:
+            hints = {}
+            for t in names:
+                close = difflib.get_close_matches(str(t), known_teams, n=1, cutoff=0.6)
+                hints[t] = (f"unknown team (did you mean {close[0]!r}?)" if close else "unknown team") + \
+                    "; declare it with 'carbon teams add' or import with --create-teams"
+            msgs = [hints[t] for t in team[unknown_team]]
+            log.add(lines[unknown_team], "team", team[unknown_team], msgs)
+            ok &= ~unknown_team
+
+    activity = f["activity"].to_numpy(dtype=object)
+    unknown_act = ~f["activity"].isin(table.by_key.keys()).to_numpy(dtype=bool)
+    if unknown_act.any():
+        hints = {}
+        for a in pd.unique(activity[unknown_act]):
+            s = table.suggest(str(a))
+            hints[a] = "unknown activity key" + (f" (did you mean {s!r}?)" if s else "") + \
+                "; see 'carbon factors list'"
+        log.add(lines[unknown_act], "activity", activity[unknown_act], [hints[a] for a in activity[unknown_act]])
+        ok &= ~unknown_act
+
+    region = f["region"].to_numpy(dtype=object)
+    if default_region:
+        region = np.where(region == "", default_region, region)
+    bad_region = ~pd.Series(region).str.fullmatch(REGION_RE.pattern + "|").to_numpy(dtype=bool)
+    log.add(lines[bad_region], "region", region[bad_region],
+            "expected an ISO 3166 code such as FR, EU, a cloud region such as aws:eu-west-3, or empty")
+    ok &= ~bad_region
+
+    # Spread the valid rows over months, then resolve one factor per distinct key.
+    idx = np.flatnonzero(ok)
+    row, month, share = periods.spread(start[idx], end[idx])
+    src = idx[row]
+    years = month.astype("datetime64[Y]").astype(np.int64) + 1970
+    spread_df = pd.DataFrame({"src": src, "activity": activity[src], "region": region[src], "year": years})
+    keys = spread_df[["activity", "region", "year"]].drop_duplicates()
+    factor_ix = {}
+    for a, r, y in keys.itertuples(index=False):
+        try:
+            res = table.resolve(a, r, int(y))
+        except FactorNotFound as exc:
+            rows_bad = np.unique(src[(spread_df["activity"] == a).to_numpy() & (spread_df["region"] == r).to_numpy()
+                                     & (spread_df["year"] == y).to_numpy()])
+            log.add(lines[rows_bad], "region" if r else "activity", region[rows_bad] if r else activity[rows_bad],
+                    str(exc))
+            continue
+        if res.vintage_warning:
+            result.warnings.add(res.vintage_warning)
+        factor_ix[(a, r, int(y))] = (len(result.factors), res.region_fallback)
+        result.factors.append(res.factor)
+    # Unit checks run even after other problems, so the listing is complete.
+    fi = np.array([factor_ix.get((a, r, int(y)), (-1, False))[0]
+                   for a, r, y in keys.itertuples(index=False)], dtype=np.int64)
+    keys = keys.assign(factor_ix=fi)
+    spread_df = spread_df.merge(keys, on=["activity", "region", "year"], how="left", sort=False)
+    has_factor = spread_df["factor_ix"].to_numpy() >= 0
+
+    unit = f["unit"].to_numpy(dtype=object)
+    factor_units = np.array([fa.unit for fa in result.factors] + [""], dtype=object)
+    pair = pd.DataFrame({"unit": unit[src], "funit": factor_units[spread_df["factor_ix"].to_numpy()]})
+    mult = np.full(len(pair), np.nan)
+    for (u, fu), positions in pair[has_factor].groupby(["unit", "funit"], sort=False).indices.items():
+        pos = np.flatnonzero(has_factor)[positions]
+        try:
+            mult[pos] = units.co2e_kg_per(u, fu)
+        except UnitError as exc:
+            rows_bad = np.unique(src[pos])
+            log.add(lines[rows_bad], "unit", unit[rows_bad], str(exc))
+
+    if log.count > problems_before:
+        return result
+
+    values = np.array([fa.value for fa in result.factors] + [np.nan])
+    fix = spread_df["factor_ix"].to_numpy()
+    q = qty[src] * share
+    result.rows = pd.DataFrame({
+        "line": lines[src],
+        "team": team[src],
+        "month": month.astype(str),
+        "activity": activity[src],
+        "quantity": q,
+        "unit": unit[src],
+        "co2e_kg": q * values[fix] * mult,
+        "factor_ix": fix,
+    })
+    fallbacks = {i for i, fb in factor_ix.values() if fb}
+    result.region_fallbacks = int(np.isin(fix, list(fallbacks)).sum()) if fallbacks else 0
+    return result

@@ -1,0 +1,59 @@
+"""Views of the ledger: aggregations run in SQL, shaped into records here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from carbon.errors import NotFound
+from carbon.model import MonthlyReport, TeamMonth
+from carbon.periods import parse_month
+from carbon.store import Store
+
+
+def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyReport:
+    """(team, category, scope, kg, entries) rows -> MonthlyReport (pure).
+
+    Teams listed in `teams` without rows appear with no entries (never dropped).
+    """
+    total: dict[str, float] = defaultdict(float)
+    cats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    scopes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    entries: dict[str, int] = defaultdict(int)
+    for team, category, scope, kg, n in rows:
+        total[team] += kg
+        cats[team][category] += kg
+        scopes[team][str(scope)] += kg
+        entries[team] += n
+    names = sorted(set(total) | set(teams or []))
+    return MonthlyReport(month, tuple(
+        TeamMonth(t, total.get(t, 0.0), dict(sorted(cats[t].items())), dict(sorted(scopes[t].items())),
+                  entries.get(t, 0))
+        for t in names
+    ))
+
+
+def monthly_report(store: Store, month: str, team: str | None = None) -> MonthlyReport:
+    """Emissions of `month` ("YYYY-MM") per team, by category and scope (kg CO2e).
+
+    Raises NotFound when the month (or the team) has no data: an empty month is
+    reported as missing, never as zero.
+    """
+    try:
+        parse_month(month)
+    except ValueError as exc:
+        raise NotFound(f"--month: {exc}") from None
+    with store.engine.connect() as conn:
+        team_names = store.team_ids(conn)
+        if team is not None and team not in team_names:
+            import difflib
+
+            close = difflib.get_close_matches(team, team_names, n=1)
+            raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        rows = store.month_totals(conn, month, team)
+        if not rows:
+            months = store.months_with_data(conn)
+            span = f"data exists for {months[0]} to {months[-1]}" if months else "the ledger is empty"
+            who = f" for team {team!r}" if team else ""
+            raise NotFound(f"no emissions recorded for {month}{who} ({span})")
+        declared = [team] if team else list(team_names)
+    return shape_month(month, rows, declared)

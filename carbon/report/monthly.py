@@ -1,0 +1,88 @@
+"""The monthly report in its three forms: JSON (the contract), CSV, rich table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from rich.markup import escape
+from rich.table import Table
+
+from carbon.model import MonthlyReport
+from carbon.spreadsheet import inert
+
+
+def _r(x: float) -> float:
+    # Figures are kept to the gram in machine outputs; sums are made before rounding.
+    return round(x, 3)
+
+
+def to_dict(report: MonthlyReport) -> dict:
+    """The JSON contract (README "Monthly report"): kg CO2e throughout."""
+    return {
+        "month": report.month,
+        "unit": "kg CO2e",
+        "total": _r(report.total),
+        "teams": [
+            {"team": t.team, "total": _r(t.total),
+             "by_category": {k: _r(v) for k, v in t.by_category.items()},
+             "by_scope": {k: _r(v) for k, v in t.by_scope.items()},
+             "entries": t.entries}
+            for t in report.teams if t.entries
+        ],
+        "teams_without_data": [t.team for t in report.teams if not t.entries],
+    }
+
+
+def to_json(report: MonthlyReport) -> str:
+    return json.dumps(to_dict(report), indent=2, ensure_ascii=False)
+
+
+def to_csv(report: MonthlyReport) -> str:
+    """One row per team and category (kg CO2e), then each team's total and the company total."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["month", "team", "category", "scope", "co2e_kg"])
+    for t in report.teams:
+        if not t.entries:
+            continue
+        for cat, kg in t.by_category.items():
+            w.writerow([report.month, inert(t.team), cat, "", _r(kg)])
+        for scope, kg in t.by_scope.items():
+            w.writerow([report.month, inert(t.team), "", scope, _r(kg)])
+        w.writerow([report.month, inert(t.team), "total", "", _r(t.total)])
+    w.writerow([report.month, "total", "total", "", _r(report.total)])
+    return out.getvalue()
+
+
+def display_unit(kg_values: list[float]) -> tuple[str, float]:
+    """("t CO2e", 1000) when figures are large, else ("kg CO2e", 1)."""
+    return ("t CO2e", 1000.0) if max(kg_values, default=0.0) >= 10_000 else ("kg CO2e", 1.0)
+
+
+def to_table(report: MonthlyReport) -> Table:
+    """A readable terminal table: teams × categories, in t or kg as fits, scopes in the caption."""
+    cats = sorted({c for t in report.teams for c in t.by_category})
+    unit, div = display_unit([report.total])
+    fmt = (lambda v: f"{v / div:,.2f}") if div > 1 else (lambda v: f"{v:,.1f}")
+    scopes = {s: sum(t.by_scope.get(s, 0.0) for t in report.teams) for s in ("1", "2", "3")}
+    caption = "By GHG scope: " + " · ".join(f"scope {s} {fmt(v)}" for s, v in scopes.items())
+    table = Table(title=f"Emissions {report.month} ({unit})", title_justify="left",
+                  caption=caption, caption_justify="left")
+    table.add_column("Team")
+    for c in cats:
+        table.add_column(c.capitalize(), justify="right")
+    table.add_column("Total", justify="right", style="bold")
+    table.add_column("Share", justify="right")
+    for t in report.teams:
+        if not t.entries:
+            table.add_row(escape(t.team), *["" for _ in cats], "[dim]no data[/dim]", "")
+            continue
+        share = f"{100 * t.total / report.total:.0f}%" if report.total else "-"
+        table.add_row(escape(t.team), *[fmt(t.by_category[c]) if c in t.by_category else "-" for c in cats],
+                      fmt(t.total), share)
+    table.add_section()
+    col_tot = [fmt(sum(t.by_category.get(c, 0.0) for t in report.teams)) for c in cats]
+    table.add_row("Company", *col_tot, fmt(report.total), "100%" if report.total else "-", style="bold")
+    return table

@@ -1,0 +1,335 @@
+"""The database: schema, engine, transactions — the only module that speaks SQL.
+
+SQLite file by default; PostgreSQL with the same code (SQLAlchemy Core).
+The schema carries a version number so later releases can migrate data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import pandas as pd
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, SmallInteger,
+    String, Table, Text, UniqueConstraint, create_engine, delete, event, func, insert, inspect,
+    select, update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from carbon.errors import NotFound, StoreError
+from carbon.model import Batch, Factor, Team
+
+SCHEMA_VERSION = 1
+DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
+
+metadata = MetaData()
+
+schema_info = Table(
+    "schema_info", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+teams = Table(
+    "teams", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+batches = Table(
+    "batches", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("source_name", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("params", Text, nullable=False, default=""),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("row_count", Integer, nullable=False, default=0),
+    Column("entry_count", Integer, nullable=False, default=0),
+    Column("co2e_kg", Float, nullable=False, default=0.0),
+    # The same content is never stored twice (also guards concurrent imports).
+    UniqueConstraint("kind", "content_hash", name="uq_batches_kind_hash"),
+)
+
+factor_snapshots = Table(
+    "factor_snapshots", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("activity", String(200), nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("scope", SmallInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("uncertainty_pct", Float),
+    Column("source_ref", Text, nullable=False),
+    Column("boundary", Text, nullable=False),
+    Column("origin", String(500), nullable=False),
+)
+
+user_factors = Table(
+    "user_factors", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("activity", String(200), nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("scope", SmallInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("uncertainty_pct", Float),
+    Column("source_ref", Text, nullable=False),
+    Column("boundary", Text, nullable=False),
+    Column("origin", String(500), nullable=False),
+)
+
+ledger = Table(
+    "ledger", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("activity", String(200), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("scope", SmallInteger, nullable=False),
+    Column("quantity", Float, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("co2e_kg", Float, nullable=False),
+    Column("factor_id", Integer, ForeignKey("factor_snapshots.id"), nullable=False),
+    Index("ix_ledger_month_team", "month", "team_id"),
+    Index("ix_ledger_batch", "batch_id"),
+)
+
+LEDGER_INSERT_COLUMNS = ("batch_id", "line", "team_id", "month", "activity", "category", "scope",
+                         "quantity", "unit", "co2e_kg", "factor_id")
+
+
+def resolve_url(url: str | None) -> str:
+    """The database URL: explicit, else $CARBON_DB, else ./carbon.db."""
+    return url or os.environ.get("CARBON_DB") or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed batch
+    cur.close()
+
+
+class Store:
+    """An open database. Create with `Store.open(url)`."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> "Store":
+        """Open (and on first use create) the database at `url`."""
+        url = resolve_url(url)
+        try:
+            if url.startswith("sqlite"):
+                engine = create_engine(url, connect_args={"timeout": 30})
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+        store = cls(engine)
+        store._ensure_schema()
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def _ensure_schema(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                if not inspect(conn).has_table("schema_info"):
+                    metadata.create_all(conn)
+                    conn.execute(insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION)))
+                    return
+                version = conn.execute(
+                    select(schema_info.c.value).where(schema_info.c.key == "schema_version")
+                ).scalar_one_or_none()
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the database {self.engine.url!r}: {exc.orig}") from None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the database {self.engine.url!r}: {exc}") from None
+        if version is None or not version.isdigit():
+            raise StoreError("the database has no carbon schema version: not a carbon database?")
+        if int(version) > SCHEMA_VERSION:
+            raise StoreError(
+                f"the database is at schema version {version}, newer than this carbon "
+                f"({SCHEMA_VERSION}): upgrade carbon"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One atomic unit of work: all of it is written, or none."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    # ---- teams -------------------------------------------------------------------
+    def team_ids(self, conn: Connection) -> dict[str, int]:
+        return {name: id_ for id_, name in conn.execute(select(teams.c.id, teams.c.name))}
+
+    def add_team(self, conn: Connection, name: str) -> int:
+        return conn.execute(
+            insert(teams).values(name=name, created_at=_now()).returning(teams.c.id)
+        ).scalar_one()
+
+    def list_teams(self) -> list[Team]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(teams.c.name, teams.c.created_at).order_by(teams.c.name))
+            return [Team(n, c) for n, c in rows]
+
+    # ---- batches -----------------------------------------------------------------
+    def find_batch(self, conn: Connection, kind: str, content_hash: str) -> Batch | None:
+        row = conn.execute(
+            select(batches).where(batches.c.kind == kind, batches.c.content_hash == content_hash)
+        ).mappings().first()
+        return _batch(row) if row else None
+
+    def batches_of_source(self, conn: Connection, kind: str, source_name: str) -> list[tuple[Batch, str]]:
+        rows = conn.execute(
+            select(batches).where(batches.c.kind == kind, batches.c.source_name == source_name)
+            .order_by(batches.c.id)
+        ).mappings()
+        return [(_batch(r), r["params"]) for r in rows]
+
+    def insert_batch(self, conn: Connection, kind: str, source_name: str, content_hash: str,
+                     params: str = "") -> int:
+        return conn.execute(
+            insert(batches).values(kind=kind, source_name=source_name, content_hash=content_hash,
+                                   params=params, imported_at=_now(), row_count=0, entry_count=0,
+                                   co2e_kg=0.0).returning(batches.c.id)
+        ).scalar_one()
+
+    def finish_batch(self, conn: Connection, batch_id: int, row_count: int) -> Batch:
+        """Record the batch's totals (computed in SQL from what was written)."""
+        entries, total = conn.execute(
+            select(func.count(), func.coalesce(func.sum(ledger.c.co2e_kg), 0.0))
+            .where(ledger.c.batch_id == batch_id)
+        ).one()
+        conn.execute(update(batches).where(batches.c.id == batch_id)
+                     .values(row_count=row_count, entry_count=entries, co2e_kg=total))
+        return self.get_batch(conn, batch_id)
+
+    def get_batch(self, conn: Connection, batch_id: int) -> Batch:
+        row = conn.execute(select(batches).where(batches.c.id == batch_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no import with ID {batch_id}; see 'carbon imports list'")
+        return _batch(row)
+
+    def list_batches(self) -> list[Batch]:
+        with self.engine.connect() as conn:
+            return [_batch(r) for r in conn.execute(select(batches).order_by(batches.c.id)).mappings()]
+
+    def remove_batch(self, conn: Connection, batch_id: int) -> Batch:
+        """Delete a batch and everything it wrote."""
+        batch = self.get_batch(conn, batch_id)
+        conn.execute(delete(ledger).where(ledger.c.batch_id == batch_id))
+        conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
+        conn.execute(delete(batches).where(batches.c.id == batch_id))
+        return batch
+
+    # ---- factors -----------------------------------------------------------------
+    def user_factors(self, conn: Connection) -> list[Factor]:
+        """User-imported factors, oldest batch first (a later import overrides)."""
+        cols = [c for c in user_factors.c if c.name not in ("id", "batch_id")]
+        rows = conn.execute(select(*cols).order_by(user_factors.c.batch_id, user_factors.c.id)).mappings()
+        return [Factor(**dict(r)) for r in rows]
+
+    def insert_user_factors(self, conn: Connection, batch_id: int, factors: list[Factor]) -> None:
+        conn.execute(insert(user_factors), [dict(_factor_dict(f), batch_id=batch_id) for f in factors])
+
+    def snapshot_ids(self, conn: Connection, factors: list[Factor]) -> list[int]:
+        """Ids of stored copies of these factors, storing the new ones.
+
+        A ledger entry points to an immutable snapshot, so a later change to a
+        factor table never changes a past figure.
+        """
+        ids = []
+        for f in factors:
+            fp = _fingerprint(f)
+            found = conn.execute(
+                select(factor_snapshots.c.id).where(factor_snapshots.c.fingerprint == fp)
+            ).scalar_one_or_none()
+            if found is None:
+                found = conn.execute(
+                    insert(factor_snapshots).values(fingerprint=fp, **_factor_dict(f))
+                    .returning(factor_snapshots.c.id)
+                ).scalar_one()
+            ids.append(found)
+        return ids
+
+    # ---- ledger ------------------------------------------------------------------
+    def insert_ledger(self, conn: Connection, batch_id: int, rows: pd.DataFrame) -> None:
+        """Bulk-insert ledger rows (columns: LEDGER_INSERT_COLUMNS less batch_id).
+
+        Uses the driver's executemany on plain tuples: no per-row ORM objects.
+        """
+        if rows.empty:
+            return
+        frame = rows.assign(batch_id=batch_id)[list(LEDGER_INSERT_COLUMNS)]
+        cols = ", ".join(LEDGER_INSERT_COLUMNS)
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
+        # .tolist() yields plain Python values, which every driver binds.
+        records = list(zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS)))
+        conn.exec_driver_sql(sql, records)
+
+    def months_with_data(self, conn: Connection) -> list[str]:
+        return [m for (m,) in conn.execute(select(ledger.c.month).distinct().order_by(ledger.c.month))]
+
+    def month_totals(self, conn: Connection, month: str, team: str | None = None):
+        """(team, category, scope, kg CO2e, entries) for a month: aggregated in SQL."""
+        q = (
+            select(teams.c.name, ledger.c.category, ledger.c.scope,
+                   func.sum(ledger.c.co2e_kg), func.count())
+            .select_from(ledger.join(teams, ledger.c.team_id == teams.c.id))
+            .where(ledger.c.month == month)
+            .group_by(teams.c.name, ledger.c.category, ledger.c.scope)
+        )
+        if team is not None:
+            q = q.where(teams.c.name == team)
+        return [tuple(r) for r in conn.execute(q)]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _batch(row) -> Batch:
+    at = row["imported_at"]
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+    return Batch(row["id"], row["kind"], row["source_name"], row["content_hash"], at,
+                 row["row_count"], row["entry_count"], row["co2e_kg"])
+
+
+def _factor_dict(f: Factor) -> dict:
+    return dict(activity=f.activity, region=f.region, year=f.year, value=f.value, unit=f.unit,
+                category=f.category, scope=f.scope, source=f.source, uncertainty_pct=f.uncertainty_pct,
+                source_ref=f.source_ref, boundary=f.boundary, origin=f.origin)
+
+
+def _fingerprint(f: Factor) -> str:
+    text = "\x1f".join(str(v) for v in _factor_dict(f).values())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
