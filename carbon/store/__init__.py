@@ -1,4 +1,4 @@
-"""The database: schema, engine, transactions — the only module that speaks SQL.
+"""The database: engine, transactions, queries — the only package that speaks SQL.
 
 SQLite file by default; PostgreSQL with the same code (SQLAlchemy Core).
 The schema carries a version number so later releases can migrate data.
@@ -8,108 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pandas as pd
-from sqlalchemy import (
-    BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, SmallInteger,
-    String, Table, Text, UniqueConstraint, create_engine, delete, event, func, insert, inspect,
-    select, update,
-)
+from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from carbon.errors import NotFound, StoreError
 from carbon.model import Batch, Factor, Team
+from carbon.store.schema import (
+    SCHEMA_VERSION, batches, factor_snapshots, ledger, metadata, schema_info, teams, user_factors,
+)
 
-SCHEMA_VERSION = 1
+# Feature modules register their tables on `metadata` when imported.
+from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F401  isort: skip
+
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
-
-metadata = MetaData()
-
-schema_info = Table(
-    "schema_info", metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", String(200), nullable=False),
-)
-
-teams = Table(
-    "teams", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-batches = Table(
-    "batches", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(32), nullable=False),
-    Column("source_name", String(500), nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("params", Text, nullable=False, default=""),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
-    Column("row_count", Integer, nullable=False, default=0),
-    Column("entry_count", Integer, nullable=False, default=0),
-    Column("co2e_kg", Float, nullable=False, default=0.0),
-    # The same content is never stored twice (also guards concurrent imports).
-    UniqueConstraint("kind", "content_hash", name="uq_batches_kind_hash"),
-)
-
-factor_snapshots = Table(
-    "factor_snapshots", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("fingerprint", String(64), nullable=False, unique=True),
-    Column("activity", String(200), nullable=False),
-    Column("region", String(100), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("value", Float, nullable=False),
-    Column("unit", String(100), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("scope", SmallInteger, nullable=False),
-    Column("source", Text, nullable=False),
-    Column("uncertainty_pct", Float),
-    Column("source_ref", Text, nullable=False),
-    Column("boundary", Text, nullable=False),
-    Column("origin", String(500), nullable=False),
-)
-
-user_factors = Table(
-    "user_factors", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
-    Column("activity", String(200), nullable=False),
-    Column("region", String(100), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("value", Float, nullable=False),
-    Column("unit", String(100), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("scope", SmallInteger, nullable=False),
-    Column("source", Text, nullable=False),
-    Column("uncertainty_pct", Float),
-    Column("source_ref", Text, nullable=False),
-    Column("boundary", Text, nullable=False),
-    Column("origin", String(500), nullable=False),
-)
-
-ledger = Table(
-    "ledger", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
-    Column("line", Integer, nullable=False),
-    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
-    Column("month", String(7), nullable=False),
-    Column("activity", String(200), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("scope", SmallInteger, nullable=False),
-    Column("quantity", Float, nullable=False),
-    Column("unit", String(100), nullable=False),
-    Column("co2e_kg", Float, nullable=False),
-    Column("factor_id", Integer, ForeignKey("factor_snapshots.id"), nullable=False),
-    Index("ix_ledger_month_team", "month", "team_id"),
-    Index("ix_ledger_batch", "batch_id"),
-)
 
 LEDGER_INSERT_COLUMNS = ("batch_id", "line", "team_id", "month", "activity", "category", "scope",
                          "quantity", "unit", "co2e_kg", "factor_id")
@@ -309,6 +226,40 @@ class Store:
         )
         if team is not None:
             q = q.where(teams.c.name == team)
+        return [tuple(r) for r in conn.execute(q)]
+
+
+    def aggregate(self, conn: Connection, by: Sequence[str], first_month: str, last_month: str, *,
+                  team: str | None = None, scopes: Sequence[int] | None = None,
+                  categories: Sequence[str] | None = None) -> list[tuple]:
+        """Sum kg CO2e over months `first_month`..`last_month` ("YYYY-MM"), grouped in SQL.
+
+        `by` names the grouping, in order, among: team, month, category, scope,
+        activity, uncertainty_pct (of the factor used). Returns tuples
+        (*values of `by`, kg CO2e, number of entries).
+        """
+        dims = {
+            "team": teams.c.name, "month": ledger.c.month, "category": ledger.c.category,
+            "scope": ledger.c.scope, "activity": ledger.c.activity,
+            "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
+        }
+        unknown = [b for b in by if b not in dims]
+        if unknown:
+            raise ValueError(f"cannot group by {unknown}")
+        cols = [dims[b] for b in by]
+        source = ledger.join(teams, ledger.c.team_id == teams.c.id)
+        if "uncertainty_pct" in by:
+            source = source.join(factor_snapshots, ledger.c.factor_id == factor_snapshots.c.id)
+        q = (select(*cols, func.sum(ledger.c.co2e_kg), func.count()).select_from(source)
+             .where(ledger.c.month >= first_month, ledger.c.month <= last_month))
+        if team is not None:
+            q = q.where(teams.c.name == team)
+        if scopes:
+            q = q.where(ledger.c.scope.in_(list(scopes)))
+        if categories:
+            q = q.where(ledger.c.category.in_(list(categories)))
+        if cols:
+            q = q.group_by(*cols).order_by(*cols)
         return [tuple(r) for r in conn.execute(q)]
 
 

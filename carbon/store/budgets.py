@@ -1,0 +1,1 @@
+"""Tables and queries of team budgets (filled in by the budgets feature)."""

@@ -1,0 +1,95 @@
+"""Tables of the core ledger. Feature modules (budgets.py, prices.py, ...) add
+their own tables to the same `metadata`; all are created together on first use."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, SmallInteger,
+    String, Table, Text, UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+metadata = MetaData()
+
+schema_info = Table(
+    "schema_info", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+teams = Table(
+    "teams", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+batches = Table(
+    "batches", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("source_name", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("params", Text, nullable=False, default=""),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("row_count", Integer, nullable=False, default=0),
+    Column("entry_count", Integer, nullable=False, default=0),
+    Column("co2e_kg", Float, nullable=False, default=0.0),
+    # The same content is never stored twice (also guards concurrent imports).
+    UniqueConstraint("kind", "content_hash", name="uq_batches_kind_hash"),
+)
+
+factor_snapshots = Table(
+    "factor_snapshots", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("activity", String(200), nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("scope", SmallInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("uncertainty_pct", Float),
+    Column("source_ref", Text, nullable=False),
+    Column("boundary", Text, nullable=False),
+    Column("origin", String(500), nullable=False),
+)
+
+user_factors = Table(
+    "user_factors", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("activity", String(200), nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("scope", SmallInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("uncertainty_pct", Float),
+    Column("source_ref", Text, nullable=False),
+    Column("boundary", Text, nullable=False),
+    Column("origin", String(500), nullable=False),
+)
+
+ledger = Table(
+    "ledger", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("activity", String(200), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("scope", SmallInteger, nullable=False),
+    Column("quantity", Float, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("co2e_kg", Float, nullable=False),
+    Column("factor_id", Integer, ForeignKey("factor_snapshots.id"), nullable=False),
+    Index("ix_ledger_month_team", "month", "team_id"),
+    Index("ix_ledger_batch", "batch_id"),
+)
+
