@@ -235,13 +235,13 @@ class Store:
         """Sum kg CO2e over months `first_month`..`last_month` ("YYYY-MM"), grouped in SQL.
 
         `by` names the grouping, in order, among: team, month, category, scope,
-        activity, uncertainty_pct (of the factor used). Returns tuples
+        activity, factor_id, uncertainty_pct (of the factor used). Returns tuples
         (*values of `by`, kg CO2e, number of entries).
         """
         dims = {
             "team": teams.c.name, "month": ledger.c.month, "category": ledger.c.category,
             "scope": ledger.c.scope, "activity": ledger.c.activity,
-            "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
+            "factor_id": ledger.c.factor_id, "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
         }
         unknown = [b for b in by if b not in dims]
         if unknown:
