@@ -56,6 +56,8 @@ def _fmt(c: Coefficient) -> str:
 def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[Factor]:
     """CCF operational factors for every cloud-region grid factor ("aws:eu-west-3")."""
     out: list[Factor] = []
+    if "cloud.cpu_utilization.default" not in coef:
+        return out  # no CCF coefficients loaded: nothing to derive
     util = coef["cloud.cpu_utilization.default"]
     for g in grid:
         provider = g.region.split(":", 1)[0] if ":" in g.region else None
@@ -89,6 +91,8 @@ def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[F
 def derive_streaming(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[Factor]:
     """Per-resolution streaming and per-GB transfer factors for every country/EU/world grid factor."""
     out: list[Factor] = []
+    if "network.core_metro_edge.per_gb" not in coef:
+        return out
     per_gb = coef["network.core_metro_edge.per_gb"]
     for g in grid:
         if ":" in g.region:

@@ -134,9 +134,18 @@ def read_coefficient_file(path: Path) -> list[Coefficient]:
     return out
 
 
+def _header(path: Path) -> str:
+    with open(path, encoding="utf-8-sig") as fh:
+        return fh.readline().strip()
+
+
 def shipped_factor_files() -> list[Path]:
-    """The default factor tables: factors/*.csv (alternatives/ is opt-in)."""
-    return sorted(p for p in shipped_dir("factors").glob("*.csv") if not p.name.endswith("_coefficients.csv"))
+    """The default factor tables: the factors/*.csv whose header is the factor format.
+
+    (factors/ also holds coefficients, prices and defaults; alternatives/ is opt-in.)
+    """
+    return sorted(p for p in shipped_dir("factors").glob("*.csv")
+                  if _header(p).startswith("activity,region,year,"))
 
 
 def load_shipped() -> list[Factor]:

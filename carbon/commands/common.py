@@ -16,7 +16,7 @@ from carbon.ingest.csvfile import problems_to_csv
 from carbon.store import Store
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
 
 EXIT_ERROR = 1  # refused input, missing data: the message says what to fix
 

@@ -90,7 +90,8 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
                                              create_teams=create_teams, default_region=default_region,
                                              progress=advance, on_start=on_start)
     finally:
-        progress.stop()
+        if task is not None:
+            progress.stop()
     _summary(file, outcome)
 
 

@@ -1,0 +1,114 @@
+"""Every class of bad input: refused as a whole, every bad place named, exit 1, database unchanged."""
+
+import csv
+
+import pytest
+
+HEADER = "date,team,activity,quantity,unit,region,end\n"
+GOOD = "2024-05,Platform,electricity.grid,1000,kWh,FR,\n"
+
+
+@pytest.fixture
+def ready(run, write):
+    assert run("teams", "add", "Platform", "Sales").exit_code == 0
+    # One good import first, so "unchanged" means more than "still empty".
+    assert run("import", "activities", write("seed.csv", HEADER + GOOD)).exit_code == 0
+    return run
+
+
+CASES = {
+    "unknown team": (HEADER + GOOD + "2024-05,Platfrom,electricity.grid,1,kWh,FR,\n",
+                     3, "team", "did you mean 'Platform'"),
+    "unknown activity": (HEADER + GOOD + "2024-05,Platform,electricity.grdi,1,kWh,FR,\n",
+                         3, "activity", "did you mean 'electricity.grid'"),
+    "mass for a per-km factor": (HEADER + GOOD + "2024-05,Sales,commute.car.petrol,5,kg,GB,\n",
+                                 3, "unit", "kg cannot be converted to km"),
+    "bare number for a per-GB factor": (HEADER + GOOD + "2024-05,Platform,cloud.aws.network_gb,5,,aws:eu-west-3,\n",
+                                        3, "unit", "a bare number (no unit) cannot be converted to GB"),
+    "negative quantity": (HEADER + GOOD + "2024-05,Platform,electricity.grid,-3,kWh,FR,\n",
+                          3, "quantity", "expected a quantity >= 0"),
+    "non-numeric quantity": (HEADER + GOOD + "2024-05,Platform,electricity.grid,\"1,000\",kWh,FR,\n",
+                             3, "quantity", "expected a number"),
+    "impossible date": (HEADER + GOOD + "2023-02-29,Platform,electricity.grid,1,kWh,FR,\n",
+                        3, "date", "impossible date"),
+    "malformed date": (HEADER + GOOD + "05/03/2024,Platform,electricity.grid,1,kWh,FR,\n",
+                       3, "date", "expected a date as YYYY-MM-DD"),
+    "end before date": (HEADER + GOOD + "2024-05-10,Platform,electricity.grid,1,kWh,FR,2024-05-01\n",
+                        3, "end", "end is before date"),
+    "unknown region for the key": (HEADER + GOOD + "2024-05,Sales,commute.car.petrol,5,km,DE,\n",
+                                   3, "region", "factors exist for: FR, GB"),
+    "missing required column": ("date,team,activity,unit\n2024-05,Platform,electricity.grid,kWh\n",
+                                1, "quantity", "required column is missing"),
+    "unknown column": ("date,team,activity,quantity,unit,regoin\n2024-05,Platform,electricity.grid,1,kWh,FR\n",
+                       1, "regoin", "did you mean 'region'"),
+    "empty file": ("", 1, None, "the file is empty"),
+    "header only": (HEADER, None, None, "no data rows"),
+    "semicolon delimiter": ("date;team;activity;quantity;unit\n2024-05;Platform;electricity.grid;1;kWh\n",
+                            1, None, "separated by ';'; expected ','"),
+    "too many fields": (HEADER + GOOD + "2024-05,Platform,electricity.grid,1,kWh,FR,,extra,more\n",
+                        3, None, "expected 7 fields"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_bad_input_is_refused_and_changes_nothing(ready, write, db_dump, case):
+    content, line, column, message = CASES[case]
+    path = write("bad.csv", content)
+    before = db_dump()
+    r = ready("import", "activities", path)
+    assert r.exit_code == 1, r.output
+    assert message in r.stderr
+    if line is not None:
+        assert f"line {line}" in r.stderr
+    if column is not None:
+        assert f"column '{column}'" in r.stderr or f"column {column!r}" in r.stderr
+    assert "Traceback" not in r.output
+    assert db_dump() == before
+
+
+def test_wrong_encoding_named_with_line(ready, write, db_dump):
+    path = write("latin1.csv", (HEADER + GOOD + "2024-05,Platform,électricité,1,kWh,FR,\n").encode("latin-1"))
+    before = db_dump()
+    r = ready("import", "activities", path)
+    assert r.exit_code == 1
+    assert "line 3" in r.stderr and "not UTF-8" in r.stderr
+    assert db_dump() == before
+
+
+def test_utf8_bom_is_accepted(ready, write):
+    path = write("bom.csv", b"\xef\xbb\xbf" + (HEADER + "2024-06,Platform,electricity.grid,1000,kWh,FR,\n").encode())
+    r = ready("import", "activities", path)
+    assert r.exit_code == 0, r.output
+
+
+def test_every_bad_row_listed_capped_with_count_and_rejects_file(ready, write, tmp_path, db_dump):
+    rows = "".join(f"2024-05,Platform,electricity.grid,-{i},kWh,FR,\n" for i in range(1, 121))
+    path = write("many.csv", HEADER + rows + "2024-05,Nobody,electricity.grid,1,kWh,FR,\n")
+    rejects = tmp_path / "rejects.csv"
+    before = db_dump()
+    r = ready("import", "activities", path, "--rejects", rejects)
+    assert r.exit_code == 1
+    assert "121 problems" in r.stderr
+    assert "and 71 more problems" in r.stderr  # 50 shown
+    with open(rejects, encoding="utf-8") as fh:
+        listed = list(csv.DictReader(fh))
+    assert len(listed) == 121
+    assert listed[0]["line"] == "2" and listed[0]["column"] == "quantity"
+    assert listed[-1]["line"] == "122" and listed[-1]["column"] == "team"
+    assert listed[0]["value"] == "'-1"  # formula-looking cells are made inert for spreadsheets
+    assert db_dump() == before
+
+
+def test_line_numbers_stay_right_after_quoted_newlines_and_blank_lines(ready, write):
+    path = write("q.csv", "date,team,activity,quantity,unit,note\n"
+                 '2024-05,Platform,electricity.grid,1,kWh,"two\nlines"\n'
+                 "\n"
+                 "2024-05,Platform,electricity.grid,abc,kWh,\n")
+    r = ready("import", "activities", path, "--region", "FR")
+    assert r.exit_code == 1
+    assert "line 5" in r.stderr and "column 'quantity'" in r.stderr
+
+
+def test_missing_file(ready):
+    r = ready("import", "activities", "does-not-exist.csv")
+    assert r.exit_code == 1 and "no such file" in r.stderr

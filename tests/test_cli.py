@@ -1,0 +1,58 @@
+"""The command line explains itself; the demo works; no traceback reaches a user."""
+
+import click
+import pytest
+
+import cli
+
+
+def _commands(group: click.Group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield prefix + (name,), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands(cli.main)], ids=lambda p: " ".join(p))
+def test_every_command_has_help(run, path):
+    r = run(*path, "--help")
+    assert r.exit_code == 0
+    cmd = cli.main
+    for name in path:
+        cmd = cmd.commands[name]
+    assert cmd.help and len(cmd.help.strip()) > 20, f"carbon {' '.join(path)} needs a real help text"
+
+
+def test_top_level_help(run):
+    r = run("--help")
+    assert r.exit_code == 0 and "Exit codes" in r.stdout
+
+
+def test_demo_is_idempotent_and_prints_latest_month(run):
+    first = run("demo")
+    assert first.exit_code == 0, first.output
+    assert "Emissions 2026-10" in first.stdout
+    second = run("demo")
+    assert second.exit_code == 0 and "already loaded" in second.stdout
+
+
+def test_demo_yearly_total_is_about_1000_t(run, store):
+    run("demo")
+    with store.engine.connect() as conn:
+        (kg, _), = store.aggregate(conn, [], "2025-01", "2025-12")
+    assert 900_000 < kg < 1_100_000
+
+
+def test_demo_refuses_a_database_with_other_data(run, write):
+    run("teams", "add", "Platform")
+    run("import", "activities", write("a.csv", "date,team,activity,quantity,unit,region\n"
+                                      "2024-05,Platform,electricity.grid,1,kWh,FR\n"))
+    r = run("demo")
+    assert r.exit_code == 1 and "other imports" in r.stderr
+
+
+def test_unwritable_database_is_a_clear_error(tmp_path):
+    from click.testing import CliRunner
+
+    r = CliRunner().invoke(cli.main, ["--db", f"sqlite:///{tmp_path}/missing-dir/x.db", "teams", "list"])
+    assert r.exit_code == 1 and "cannot open the database" in r.stderr

@@ -1,0 +1,162 @@
+"""Importing activity files: hand-computed results, batches, re-import, --replace, remove."""
+
+import pytest
+
+from carbon import importer, ledger
+from carbon.errors import InputError
+
+HEADER = "date,team,activity,quantity,unit,region,end\n"
+
+
+@pytest.fixture
+def teams(store):
+    for t in ("Platform", "Sales", "Video"):
+        importer.add_team(store, t)
+    return store
+
+
+def month_kg(store, month, team=None):
+    return ledger.monthly_report(store, month, team).total
+
+
+def test_hand_computed_example_from_published_factors(teams, write):
+    # ADEME Base Empreinte FR 2024 electricity 0.0519 kg CO2e/kWh: 1,000 kWh -> 51.9 kg
+    # DESNZ 2024 petrol car 0.1645 kg CO2e/km: 100 mi = 160.9344 km -> 26.4737088 kg
+    # Carbon Trust 2021 (EU 2020) 55 g CO2e/h: 90 min -> 82.5 g = 0.0825 kg
+    path = write("a.csv", HEADER + """\
+2024-05-10,Platform,electricity.grid,1000,kWh,FR,
+2024-05,Sales,commute.car.petrol,100,mi,GB,
+2024-05-20,Video,streaming.video.hour,90,minute,EU,
+""")
+    importer.import_activities(teams, path)
+    rep = ledger.monthly_report(teams, "2024-05")
+    by_team = {t.team: t for t in rep.teams}
+    assert by_team["Platform"].total == pytest.approx(51.9, rel=1e-9)
+    assert by_team["Sales"].total == pytest.approx(26.4737088, rel=1e-9)
+    assert by_team["Video"].total == pytest.approx(0.0825, rel=1e-9)
+    assert by_team["Platform"].by_scope == {"2": pytest.approx(51.9)}
+    assert by_team["Sales"].by_category == {"commuting": pytest.approx(26.4737088)}
+    assert rep.total == pytest.approx(51.9 + 26.4737088 + 0.0825, rel=1e-9)
+
+
+def test_same_activity_in_other_units_gives_same_co2e(teams, write):
+    base = write("base.csv", HEADER + """\
+2024-03,Sales,commute.car.diesel,160.9344,km,FR,
+2024-03,Video,streaming.video.hour,2,hour,FR,
+2024-03,Platform,electricity.grid,2500,kWh,DE,
+2024-03,Platform,cloud.aws.network_gb,3000,GB,aws:eu-west-3,
+""")
+    other = write("other.csv", HEADER + """\
+2024-04,Sales,commute.car.diesel,100,mi,FR,
+2024-04,Video,streaming.video.hour,120,minute,FR,
+2024-04,Platform,electricity.grid,2.5,MWh,DE,
+2024-04,Platform,cloud.aws.network_gb,3,TB,aws:eu-west-3,
+""")
+    importer.import_activities(teams, base)
+    importer.import_activities(teams, other)
+    a = ledger.monthly_report(teams, "2024-03")
+    b = ledger.monthly_report(teams, "2024-04")
+    for ta, tb in zip(a.teams, b.teams):
+        assert ta.total == pytest.approx(tb.total, rel=1e-9), ta.team
+        assert ta.total > 0
+
+
+def test_pro_rata_spread_through_the_store(teams, write):
+    # 3,100 kWh over 2024-01-22..2024-02-21 (31 days): 10 days in Jan, 21 in Feb.
+    # FR 2024 factor 0.0519: Jan 1000 kWh -> 51.9 kg; Feb 2100 kWh -> 108.99 kg.
+    path = write("a.csv", HEADER + "2024-01-22,Platform,electricity.grid,3100,kWh,FR,2024-02-21\n")
+    out = importer.import_activities(teams, path)
+    assert out.batch.entry_count == 2 and out.batch.row_count == 1
+    assert month_kg(teams, "2024-01") == pytest.approx(51.9, rel=1e-9)
+    assert month_kg(teams, "2024-02") == pytest.approx(108.99, rel=1e-9)
+
+
+def test_spread_across_years_uses_each_months_vintage(teams, write):
+    # 2023-12-17..2024-01-15 (30 days): 15 days in 2023 (FR 2023: 0.058), 15 in 2024 (0.0519).
+    path = write("a.csv", HEADER + "2023-12-17,Platform,electricity.grid,3000,kWh,FR,2024-01-15\n")
+    importer.import_activities(teams, path)
+    assert month_kg(teams, "2023-12") == pytest.approx(1500 * 0.058, rel=1e-9)
+    assert month_kg(teams, "2024-01") == pytest.approx(1500 * 0.0519, rel=1e-9)
+
+
+def test_vintage_warning_reported(teams, write):
+    path = write("a.csv", HEADER + "2019-05,Sales,commute.car.petrol,100,km,GB,\n")
+    out = importer.import_activities(teams, path)
+    assert any("no factor vintage for 2019" in w for w in out.warnings)
+    assert month_kg(teams, "2019-05") == pytest.approx(100 * 0.16391, rel=1e-9)  # DESNZ 2023, earliest
+
+
+def test_region_fallback_counted(teams, write):
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,JP,\n")
+    out = importer.import_activities(teams, path)
+    assert out.region_fallbacks == 1
+    assert month_kg(teams, "2024-05") == pytest.approx(475.0, rel=1e-9)  # IEA world 475 g/kWh
+
+
+def test_ledger_entry_keeps_its_factor(teams, write):
+    from sqlalchemy import select
+
+    from carbon.store.schema import factor_snapshots, ledger as ledger_t
+
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
+    importer.import_activities(teams, path)
+    with teams.engine.connect() as conn:
+        row = conn.execute(select(factor_snapshots).join(ledger_t, ledger_t.c.factor_id == factor_snapshots.c.id)).mappings().one()
+    assert (row["activity"], row["region"], row["year"], row["value"], row["unit"]) == \
+        ("electricity.grid", "FR", 2024, 0.0519, "kg CO2e / kWh")
+    assert "ADEME" in row["source"]
+
+
+def test_reimport_identical_content_is_a_noop(teams, write, db_dump):
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
+    first = importer.import_activities(teams, path)
+    before = db_dump()
+    again = importer.import_activities(teams, path)
+    assert again.already_imported and again.batch.id == first.batch.id
+    assert db_dump() == before
+
+
+def test_changed_file_of_same_source_needs_replace(teams, write):
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
+    first = importer.import_activities(teams, path)
+    path.write_text(HEADER + "2024-05,Platform,electricity.grid,2000,kWh,FR,\n", encoding="utf-8")
+    with pytest.raises(InputError, match="--replace"):
+        importer.import_activities(teams, path)
+    assert month_kg(teams, "2024-05") == pytest.approx(51.9)
+    swapped = importer.import_activities(teams, path, replace=True)
+    assert swapped.replaced == (first.batch.id,)
+    assert month_kg(teams, "2024-05") == pytest.approx(103.8, rel=1e-9)  # 2000 x 0.0519, not 3000
+    assert [b.id for b in teams.list_batches()] == [swapped.batch.id]
+
+
+def test_remove_batch(teams, write):
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
+    out = importer.import_activities(teams, path)
+    importer.remove(teams, out.batch.id)
+    assert teams.list_batches() == []
+    with pytest.raises(Exception, match="no emissions recorded"):
+        ledger.monthly_report(teams, "2024-05")
+
+
+def test_create_teams(store, write):
+    path = write("a.csv", HEADER + "2024-05,Research,electricity.grid,1000,kWh,FR,\n")
+    with pytest.raises(InputError):
+        importer.import_activities(store, path)
+    out = importer.import_activities(store, path, create_teams=True)
+    assert out.created_teams == ("Research",)
+    assert [t.name for t in store.list_teams()] == ["Research"]
+
+
+def test_user_factor_overrides_for_new_imports_only(teams, write):
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
+    importer.import_activities(teams, path)
+    user = write("mine.csv", """
+        activity,region,year,value,unit,category,scope,source
+        electricity.grid,FR,2024,0.1,kg CO2e / kWh,infrastructure,2,our supplier's certificate
+    """)
+    importer.import_factors(teams, user)
+    # The past entry keeps its factor (no silent restatement) ...
+    assert month_kg(teams, "2024-05") == pytest.approx(51.9, rel=1e-9)
+    # ... a new import uses the override.
+    importer.import_activities(teams, write("b.csv", HEADER + "2024-06,Platform,electricity.grid,1000,kWh,FR,\n"))
+    assert month_kg(teams, "2024-06") == pytest.approx(100.0, rel=1e-9)

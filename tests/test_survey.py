@@ -1,0 +1,78 @@
+"""Commuting survey: the weekday rule, passenger-km vs vehicle-km, car-sharing, bad rows."""
+
+import pytest
+
+from carbon import importer, ledger
+from carbon.errors import InputError
+
+SURVEY = "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants\n"
+
+
+@pytest.fixture
+def teams(store):
+    importer.add_team(store, "Pedagogy")
+    return store
+
+
+@pytest.mark.parametrize("month, weekdays", [
+    ("2026-02", 20), ("2024-02", 21), ("2024-04", 22), ("2024-01", 23),
+])
+def test_survey_rule_on_months_of_20_to_23_weekdays(teams, write, month, weekdays):
+    # Metro FR: ADEME 2025 is the only FR vintage (earlier months use it, with a warning).
+    # km = 2 x 10 km x weekdays x 3 days / 5; CO2e = km x 0.00444 kg/passenger-km.
+    path = write("s.csv", SURVEY + "E1,Pedagogy,commute.metro,10,3,FR,\n")
+    importer.import_survey(teams, path, month, month)
+    expected = 2 * 10 * weekdays * 3 / 5 * 0.00444
+    assert ledger.monthly_report(teams, month).total == pytest.approx(expected, rel=1e-9)
+
+
+def test_car_sharing_divides_a_vehicle_km_factor(teams, write):
+    # Feb 2026 (20 weekdays), 4 days a week, 15 km one way: 2 x 15 x 20 x 4/5 = 480 passenger-km.
+    # Petrol car FR 2025 0.16971 kg per vehicle-km; 2 occupants -> 240 vehicle-km -> 40.7304 kg.
+    # Solo driver: 480 vehicle-km -> 81.4608 kg. Bus (per passenger-km, 0.12242): occupants ignored.
+    path = write("s.csv", SURVEY +
+                 "E1,Pedagogy,commute.car.petrol,15,4,FR,2\n"
+                 "E2,Pedagogy,commute.car.petrol,15,4,FR,\n"
+                 "E3,Pedagogy,commute.bus.diesel,15,4,FR,\n")
+    importer.import_survey(teams, path, "2026-02", "2026-02")
+    total = ledger.monthly_report(teams, "2026-02").total
+    assert total == pytest.approx(240 * 0.16971 + 480 * 0.16971 + 480 * 0.12242, rel=1e-9)
+
+
+def test_survey_over_a_range_and_reimport(teams, write, db_dump):
+    path = write("s.csv", SURVEY + "E1,Pedagogy,commute.metro,10,5,FR,\n")
+    out = importer.import_survey(teams, path, "2024-01", "2024-04")
+    assert out.batch.entry_count == 4  # one per month
+    before = db_dump()
+    assert importer.import_survey(teams, path, "2024-01", "2024-04").already_imported
+    assert db_dump() == before
+    # An overlapping range of the same survey would count the commute twice: refused.
+    with pytest.raises(InputError, match="count its emissions twice"):
+        importer.import_survey(teams, path, "2024-04", "2024-06")
+    # A following range is fine.
+    importer.import_survey(teams, path, "2024-05", "2024-06")
+
+
+@pytest.mark.parametrize("row, column, message", [
+    ("E1,Pedagogy,commute.metro,10,6,FR,", "days_on_site_per_week", "from 0 to 5"),
+    ("E1,Pedagogy,commute.metro,-2,3,FR,", "one_way_km", "expected a distance"),
+    ("E1,Pedagogy,commute.car.petrol,10,3,FR,0", "occupants", ">= 1"),
+    ("E1,Pedagogy,commute.metor,10,3,FR,", "mode", "did you mean 'commute.metro'"),
+    ("E1,Pedagogy,electricity.grid,10,3,FR,", "mode", "expected a commuting mode"),
+    ("E1,Pedagoggy,commute.metro,10,3,FR,", "team", "did you mean 'Pedagogy'"),
+    ("E1,Pedagogy,commute.metro,10,3,XX,", "region", "factors exist for"),
+])
+def test_bad_survey_rows(teams, write, db_dump, row, column, message):
+    path = write("s.csv", SURVEY + "E0,Pedagogy,commute.metro,10,3,FR,\n" + row + "\n")
+    before = db_dump()
+    with pytest.raises(InputError) as exc:
+        importer.import_survey(teams, path, "2024-01", "2024-02")
+    problems = exc.value.problems
+    assert any(p.line == 3 and p.column == column and message in p.message for p in problems), problems
+    assert db_dump() == before
+
+
+def test_bad_range(teams, write):
+    path = write("s.csv", SURVEY + "E1,Pedagogy,commute.metro,10,5,FR,\n")
+    with pytest.raises(InputError, match="before"):
+        importer.import_survey(teams, path, "2024-05", "2024-01")
