@@ -38,10 +38,21 @@ class ChunkResult:
     new_teams: set[str] = field(default_factory=set)
 
 
-def _parse_dates(text: pd.Series, lines: np.ndarray, column: str, log: ProblemLog,
+def _strip(col: pd.Series) -> np.ndarray:
+    """Strip spaces, working on the distinct values only (ids, keys and dates repeat a lot)."""
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=False)
+    stripped = np.array([str(u).strip() for u in uniques], dtype=object)
+    return stripped[codes] if len(codes) else np.array([], dtype=object)
+
+
+def _parse_dates(values: np.ndarray, lines: np.ndarray, column: str, log: ProblemLog,
                  required: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(first day, last day, ok) as datetime64[D]; "YYYY-MM" covers the whole month."""
-    values = text.to_numpy(dtype=object)
+    """(first day, last day, ok) as datetime64[D]; "YYYY-MM" covers the whole month.
+
+    Parsed once per distinct value (a file has few distinct dates), then spread back.
+    """
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    text = pd.Series(uniq, dtype=object).astype(str)
     is_day = text.str.match(_DAY_RE).to_numpy(dtype=bool)
     is_month = text.str.match(_MONTH_RE).to_numpy(dtype=bool)
     empty = (text == "").to_numpy(dtype=bool)
@@ -55,13 +66,12 @@ def _parse_dates(text: pd.Series, lines: np.ndarray, column: str, log: ProblemLo
     last[mm] = ((first[mm].astype("datetime64[M]") + np.timedelta64(1, "M")).astype("datetime64[D]")
                 - np.timedelta64(1, "D"))
     allowed_empty = empty if not required else np.zeros(len(text), dtype=bool)
-    bad_shape = ~(is_day | is_month) & ~allowed_empty
+    bad_shape = (~(is_day | is_month) & ~allowed_empty)[codes]
+    impossible = ((is_day | is_month) & np.isnat(first))[codes]
     log.add(lines[bad_shape], column, values[bad_shape],
             "expected a date as YYYY-MM-DD or a month as YYYY-MM")
-    impossible = (is_day | is_month) & np.isnat(first)
     log.add(lines[impossible], column, values[impossible], "impossible date (no such day in the calendar)")
-    ok = ~bad_shape & ~impossible
-    return first, last, ok
+    return first[codes], last[codes], ~bad_shape & ~impossible
 
 
 def validate_chunk(
@@ -75,24 +85,23 @@ def validate_chunk(
 ) -> ChunkResult:
     """Validate and compute one chunk. Problems go to `log`; rows come back only if none."""
     problems_before = log.count
-    f = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
-    for col in OPTIONAL:
-        if col not in f.columns:
-            f[col] = ""
-    n = len(f)
+    n = len(frame)
+    col = {c: (_strip(frame[c]) if c in frame.columns else np.full(n, "", dtype=object))
+           for c in REQUIRED + OPTIONAL if c != "quantity"}
     ok = np.ones(n, dtype=bool)
 
-    start, month_end, ok_date = _parse_dates(f["date"], lines, "date", log, required=True)
-    has_end = (f["end"] != "").to_numpy(dtype=bool)
-    _, end_last, ok_end = _parse_dates(f["end"], lines, "end", log, required=False)
+    start, month_end, ok_date = _parse_dates(col["date"], lines, "date", log, required=True)
+    has_end = col["end"] != ""
+    _, end_last, ok_end = _parse_dates(col["end"], lines, "end", log, required=False)
     end = np.where(has_end, end_last, month_end)
     before = has_end & ok_date & ok_end & (end < start)
-    log.add(lines[before], "end", f["end"].to_numpy(dtype=object)[before],
+    log.add(lines[before], "end", col["end"][before],
             "end is before date (expected end >= date; both days are included)")
     ok &= ok_date & ok_end & ~before
 
-    qty = pd.to_numeric(f["quantity"], errors="coerce").to_numpy(dtype=float)
-    qtext = f["quantity"].to_numpy(dtype=object)
+    # to_numeric ignores surrounding spaces; the raw text is kept for messages.
+    qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float)
+    qtext = frame["quantity"].to_numpy(dtype=object)
     nonnum = ~np.isfinite(qty)
     log.add(lines[nonnum], "quantity", qtext[nonnum],
             "expected a number (digits with '.' as decimal point, no thousands separator)")
@@ -101,8 +110,8 @@ def validate_chunk(
     ok &= ~nonnum & ~negative
 
     result = ChunkResult(pd.DataFrame())
-    team = f["team"].to_numpy(dtype=object)
-    unknown_team = ~f["team"].isin(known_teams).to_numpy(dtype=bool)
+    team = col["team"]
+    unknown_team = ~pd.Series(team).isin(known_teams).to_numpy(dtype=bool)
     if unknown_team.any():
         names = pd.unique(team[unknown_team])
         if create_teams:
@@ -121,8 +130,8 @@ def validate_chunk(
             log.add(lines[unknown_team], "team", team[unknown_team], msgs)
             ok &= ~unknown_team
 
-    activity = f["activity"].to_numpy(dtype=object)
-    unknown_act = ~f["activity"].isin(table.by_key.keys()).to_numpy(dtype=bool)
+    activity = col["activity"]
+    unknown_act = ~pd.Series(activity).isin(table.by_key.keys()).to_numpy(dtype=bool)
     if unknown_act.any():
         hints = {}
         for a in pd.unique(activity[unknown_act]):
@@ -132,10 +141,11 @@ def validate_chunk(
         log.add(lines[unknown_act], "activity", activity[unknown_act], [hints[a] for a in activity[unknown_act]])
         ok &= ~unknown_act
 
-    region = f["region"].to_numpy(dtype=object)
+    region = col["region"]
     if default_region:
         region = np.where(region == "", default_region, region)
-    bad_region = ~pd.Series(region).str.fullmatch(REGION_RE.pattern + "|").to_numpy(dtype=bool)
+    codes, uniq = pd.factorize(region, use_na_sentinel=False)
+    bad_region = ~pd.Series(uniq, dtype=object).astype(str).str.fullmatch(REGION_RE.pattern + "|").to_numpy(dtype=bool)[codes]
     log.add(lines[bad_region], "region", region[bad_region],
             "expected an ISO 3166 code such as FR, EU, a cloud region such as aws:eu-west-3, or empty")
     ok &= ~bad_region
@@ -168,7 +178,7 @@ def validate_chunk(
     spread_df = spread_df.merge(keys, on=["activity", "region", "year"], how="left", sort=False)
     has_factor = spread_df["factor_ix"].to_numpy() >= 0
 
-    unit = f["unit"].to_numpy(dtype=object)
+    unit = col["unit"]
     factor_units = np.array([fa.unit for fa in result.factors] + [""], dtype=object)
     pair = pd.DataFrame({"unit": unit[src], "funit": factor_units[spread_df["factor_ix"].to_numpy()]})
     mult = np.full(len(pair), np.nan)
