@@ -37,12 +37,27 @@ def resolve_url(url: str | None) -> str:
     return url or os.environ.get("CARBON_DB") or DEFAULT_URL
 
 
+# All writes go through Store.transaction(), one writer at a time: on SQLite a
+# write transaction starts with BEGIN IMMEDIATE (so it never fails half-way
+# with a stale snapshot; others wait up to the busy timeout), on PostgreSQL it
+# takes a transaction-scoped advisory lock. Readers are never blocked.
+WRITE_OPTION = "carbon_write"
+_PG_WRITE_LOCK = 0x6361_7262  # "carb": the advisory lock key of carbon writers
+BUSY_TIMEOUT_S = 30
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event emit BEGIN (below)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed batch
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Store:
@@ -57,8 +72,9 @@ class Store:
         url = resolve_url(url)
         try:
             if url.startswith("sqlite"):
-                engine = create_engine(url, connect_args={"timeout": 30})
+                engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
                 event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_pre_ping=True)
         except (ArgumentError, ImportError) as exc:
@@ -76,7 +92,7 @@ class Store:
 
     def _ensure_schema(self) -> None:
         try:
-            with self.engine.begin() as conn:
+            with self.transaction() as conn:
                 if not inspect(conn).has_table("schema_info"):
                     metadata.create_all(conn)
                     conn.execute(insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION)))
@@ -98,9 +114,13 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One atomic unit of work: all of it is written, or none."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One atomic unit of work: all of it is written, or none. One writer at a time."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+                yield conn
 
     # ---- teams -------------------------------------------------------------------
     def team_ids(self, conn: Connection) -> dict[str, int]:
@@ -200,17 +220,25 @@ class Store:
     def insert_ledger(self, conn: Connection, batch_id: int, rows: pd.DataFrame) -> None:
         """Bulk-insert ledger rows (columns: LEDGER_INSERT_COLUMNS less batch_id).
 
-        Uses the driver's executemany on plain tuples: no per-row ORM objects.
+        The fast path of each backend, behind this one call: COPY on
+        PostgreSQL (psycopg 3), the driver's executemany on plain tuples
+        elsewhere. No per-row ORM objects.
         """
         if rows.empty:
             return
         frame = rows.assign(batch_id=batch_id)[list(LEDGER_INSERT_COLUMNS)]
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
+        # .tolist() yields plain Python values, which every driver binds.
+        records = zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))
+        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+            cursor = conn.connection.dbapi_connection.cursor()
+            with cursor.copy(f"COPY ledger ({cols}) FROM STDIN") as copy:
+                for record in records:
+                    copy.write_row(record)
+            return
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
-        # .tolist() yields plain Python values, which every driver binds.
-        records = list(zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS)))
-        conn.exec_driver_sql(sql, records)
+        conn.exec_driver_sql(sql, list(records))
 
     def months_with_data(self, conn: Connection) -> list[str]:
         return [m for (m,) in conn.execute(select(ledger.c.month).distinct().order_by(ledger.c.month))]
