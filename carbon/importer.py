@@ -178,9 +178,9 @@ def remove(store: Store, batch_id: int) -> Batch:
 def add_team(store: Store, name: str) -> None:
     """Declare a team. Raises InputError for an empty, too long or duplicate name."""
     clean = name.strip()
-    if not clean or len(clean) > activities.MAX_TEAM_NAME or clean != name:
-        raise InputError(f"team name {name!r}: expected 1 to {activities.MAX_TEAM_NAME} characters "
-                         "without leading or trailing spaces")
+    if not activities.valid_team_name(name):
+        raise InputError(f"team name {name!r}: expected 1 to {activities.MAX_TEAM_NAME} printable "
+                         "characters without leading or trailing spaces")
     with store.transaction() as conn:
         if clean in store.team_ids(conn):
             raise InputError(f"team {clean!r} is already declared")

@@ -160,3 +160,17 @@ def test_user_factor_overrides_for_new_imports_only(teams, write):
     # ... a new import uses the override.
     importer.import_activities(teams, write("b.csv", HEADER + "2024-06,Platform,electricity.grid,1000,kWh,FR,\n"))
     assert month_kg(teams, "2024-06") == pytest.approx(100.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["", " Platform", "a\x00b", "x" * 101, "tab\there"])
+def test_bad_team_names_refused(store, name):
+    with pytest.raises(InputError, match="printable"):
+        importer.add_team(store, name)
+    assert store.list_teams() == []
+
+
+def test_implausibly_large_quantity_refused(teams, write):
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1e300,kWh,FR,\n")
+    with pytest.raises(InputError) as exc:
+        importer.import_activities(teams, path)
+    assert exc.value.problems[0].column == "quantity" and "implausibly large" in exc.value.problems[0].message

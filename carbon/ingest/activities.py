@@ -25,6 +25,12 @@ OPTIONAL = ("end", "region", "note")
 _DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH_RE = r"^\d{4}-\d{2}$"
 MAX_TEAM_NAME = 100
+MAX_ROW_KG = 1e12  # 1 Gt CO2e
+
+
+def valid_team_name(name: str) -> bool:
+    """1 to MAX_TEAM_NAME printable characters, no surrounding spaces."""
+    return 0 < len(name) <= MAX_TEAM_NAME and name.isprintable() and name == name.strip()
 
 
 @dataclass
@@ -115,10 +121,11 @@ def validate_chunk(
     if unknown_team.any():
         names = pd.unique(team[unknown_team])
         if create_teams:
-            bad_names = [t for t in names if not t or len(t) > MAX_TEAM_NAME]
+            bad_names = [t for t in names if not valid_team_name(t)]
             result.new_teams = {t for t in names if t not in bad_names}
             mask = np.isin(team, bad_names)
-            log.add(lines[mask], "team", team[mask], f"expected a team name of 1 to {MAX_TEAM_NAME} characters")
+            log.add(lines[mask], "team", team[mask],
+                    f"expected a team name of 1 to {MAX_TEAM_NAME} printable characters")
             ok &= ~mask
         else:
             hints = {}
@@ -189,6 +196,14 @@ def validate_chunk(
         except UnitError as exc:
             rows_bad = np.unique(src[pos])
             log.add(lines[rows_bad], "unit", unit[rows_bad], str(exc))
+
+    values_ok = np.array([fa.value for fa in result.factors] + [np.nan])
+    co2e = qty[src] * share * values_ok[spread_df["factor_ix"].to_numpy()] * mult
+    # No organisation emits a gigatonne in one row: such a figure is a unit or typing error,
+    # and sums of huge floats would overflow to infinity.
+    huge = np.unique(src[np.isfinite(mult) & ~(np.abs(co2e) < MAX_ROW_KG)])
+    log.add(lines[huge], "quantity", qtext[huge],
+            f"implausibly large: over {MAX_ROW_KG / 1e3:,.0f} t CO2e in one row (check the unit)")
 
     if log.count > problems_before:
         return result

@@ -10,6 +10,15 @@ from carbon.errors import InputError, Problem
 COLUMNS = ("line", "column", "value", "message")
 
 
+MAX_VALUE_CHARS = 200
+
+
+def _short(value) -> str:
+    """A cell as shown in a message: at most MAX_VALUE_CHARS characters."""
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + f"… ({len(text):,} characters)"
+
+
 class ProblemLog:
     """Collects problems as small DataFrames; turns them into one InputError."""
 
@@ -28,7 +37,7 @@ class ProblemLog:
         self._parts.append(pd.DataFrame({
             "line": np.asarray(lines, dtype=np.int64),
             "column": [self.aliases.get(column or "", column or "")] * n,
-            "value": np.asarray(values, dtype=object) if values is not None else [""] * n,
+            "value": [_short(v) for v in values] if values is not None else [""] * n,
             "message": message if not isinstance(message, str) else [message] * n,
         }))
         self.count += n

@@ -1,0 +1,131 @@
+"""Bad-input fuzzing: mutated activity and survey files end in success or a clear refusal.
+
+Never a traceback (any exception other than InputError fails), never a partial
+write (a refusal leaves the counts exactly as before; a success adds one import).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from carbon import importer
+from carbon.errors import InputError
+from carbon.store.schema import batches, ledger
+
+VALID = (
+    "date,team,activity,quantity,unit,region,end,note\n"
+    "2024-01,Platform,electricity.grid,1200,kWh,FR,,office\n"
+    "2024-02-10,Platform,cloud.aws.vcpu_hour,5000,vCPU_hour,aws:eu-west-3,2024-03-09,\n"
+    "2024-03,Video,streaming.video.hour,900,minute,EU,,\n"
+    "2024-04,Video,commute.car.petrol,120,mi,GB,,\n"
+)
+SURVEY = (
+    "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants\n"
+    "E1,Platform,commute.metro,8,3,FR,\n"
+    "E2,Video,commute.car.petrol,20,2,FR,2\n"
+)
+CELLS = st.sampled_from([
+    "", " ", "nan", "NaN", "inf", "-inf", "1e400", "1e308", "-1", "0", "1,5", "１２", "=1+1",
+    "=HYPERLINK(\"http://x\")", "+cmd", "@SUM(A1)", "\"", "\"\"", "x" * 1_000_000, "\x00", "2024-13",
+    "2024-02-30", "9999-12-31", "0001-01-01", "kg", "GB", "hour", "aws:nowhere-1", "FR", "Platform ",
+    "é", "\ufeff", "\t", "\r", "\n", "𝟘",
+])
+
+
+def mutate(text: str, data) -> bytes:
+    kind = data.draw(st.sampled_from([
+        "truncate", "delimiter", "bom", "latin1", "cell", "cell", "cell", "dup_header", "drop_line",
+        "extra_field", "blank_lines", "crlf",
+    ]))
+    lines = text.splitlines(keepends=True)
+    if kind == "truncate":
+        return text.encode()[: data.draw(st.integers(0, len(text.encode())))]
+    if kind == "delimiter":
+        return text.replace(",", data.draw(st.sampled_from([";", "\t", "|"]))).encode()
+    if kind == "bom":
+        return b"\xef\xbb\xbf" + text.encode()
+    if kind == "latin1":
+        return (text.replace("office", "énergie")).encode("latin-1")
+    if kind == "dup_header":
+        header = lines[0].rstrip("\n").split(",")
+        header.append(data.draw(st.sampled_from(header)))
+        return (",".join(header) + "\n" + "".join(lines[1:])).encode()
+    if kind == "drop_line":
+        i = data.draw(st.integers(0, len(lines) - 1))
+        return "".join(lines[:i] + lines[i + 1:]).encode()
+    if kind == "extra_field":
+        i = data.draw(st.integers(1, len(lines) - 1))
+        lines[i] = lines[i].rstrip("\n") + ",extra\n"
+        return "".join(lines).encode()
+    if kind == "blank_lines":
+        return text.replace("\n", "\n\n").encode()
+    if kind == "crlf":
+        return text.replace("\n", "\r\n").encode()
+    # Replace one cell of one data line.
+    i = data.draw(st.integers(1, len(lines) - 1))
+    cells = lines[i].rstrip("\n").split(",")
+    j = data.draw(st.integers(0, len(cells) - 1))
+    value = data.draw(CELLS)
+    cells[j] = '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n\r') else value
+    lines[i] = ",".join(cells) + "\n"
+    return "".join(lines).encode()
+
+
+def counts(store):
+    with store.engine.connect() as conn:
+        return (conn.execute(select(func.count()).select_from(batches)).scalar_one(),
+                conn.execute(select(func.count()).select_from(ledger)).scalar_one())
+
+
+RAN = {"activities": 0, "survey": 0, "ok": 0, "refused": 0}
+
+
+@pytest.fixture
+def teams(store):
+    for t in ("Platform", "Video"):
+        importer.add_team(store, t)
+    return store
+
+
+def _check(store, call):
+    before = counts(store)
+    try:
+        out = call()
+    except InputError:
+        RAN["refused"] += 1
+        assert counts(store) == before
+        return
+    RAN["ok"] += 1
+    if out.already_imported:
+        assert counts(store) == before
+    else:
+        assert counts(store)[0] == before[0] + 1
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_activity_files(teams, tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "a.csv"
+    path.write_bytes(mutate(VALID, data))
+    RAN["activities"] += 1
+    _check(teams, lambda: importer.import_activities(teams, path, source=f"fuzz-{RAN['activities']}"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_survey_files(teams, tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "s.csv"
+    path.write_bytes(mutate(SURVEY, data))
+    RAN["survey"] += 1
+    _check(teams, lambda: importer.import_survey(teams, path, "2024-01", "2024-02",
+                                                 source=f"fuzz-{RAN['survey']}"))
+
+
+def test_fuzz_ran_enough():
+    """Runs after the two above (file order): say how many cases ran."""
+    print(f"fuzz cases: {RAN}")
+    assert RAN["activities"] >= 100 and RAN["survey"] >= 50
+    assert RAN["ok"] > 0 and RAN["refused"] > 0
