@@ -81,6 +81,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
             category=cat[ix], scope=scope[ix], factor_id=snap[ix],
         )
         store.insert_ledger(conn, batch_id, out)
+        store.insert_rollup(conn, batch_id, out)
         fallbacks += result.region_fallbacks
     if log.count:
         raise log.error(f"{log.file}: import refused, nothing was written "

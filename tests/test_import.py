@@ -174,3 +174,25 @@ def test_implausibly_large_quantity_refused(teams, write):
     with pytest.raises(InputError) as exc:
         importer.import_activities(teams, path)
     assert exc.value.problems[0].column == "quantity" and "implausibly large" in exc.value.problems[0].message
+
+
+def test_monthly_rollup_equals_the_ledger(run, store):
+    """Reports read the rollup; it must hold exactly the ledger's sums."""
+    from sqlalchemy import func, select
+
+    from carbon.store.schema import ledger as ledger_t, ledger_monthly, teams as teams_t
+
+    run("demo")
+    with store.engine.connect() as conn:
+        raw = conn.execute(
+            select(teams_t.c.name, ledger_t.c.month, ledger_t.c.activity, func.sum(ledger_t.c.co2e_kg), func.count())
+            .join(teams_t, teams_t.c.id == ledger_t.c.team_id)
+            .group_by(teams_t.c.name, ledger_t.c.month, ledger_t.c.activity)).all()
+        rolled = {(t, m, a): (kg, n) for t, m, a, kg, n in conn.execute(
+            select(teams_t.c.name, ledger_monthly.c.month, ledger_monthly.c.activity,
+                   func.sum(ledger_monthly.c.co2e_kg), func.sum(ledger_monthly.c.entries))
+            .join(teams_t, teams_t.c.id == ledger_monthly.c.team_id)
+            .group_by(teams_t.c.name, ledger_monthly.c.month, ledger_monthly.c.activity))}
+    assert len(raw) == len(rolled) > 100
+    for t, m, a, kg, n in raw:
+        assert rolled[(t, m, a)][0] == pytest.approx(kg, rel=1e-12) and rolled[(t, m, a)][1] == n

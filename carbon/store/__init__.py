@@ -20,7 +20,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from carbon.errors import NotFound, StoreError
 from carbon.model import Batch, Factor, Team
 from carbon.store.schema import (
-    SCHEMA_VERSION, batches, factor_snapshots, ledger, metadata, schema_info, teams, user_factors,
+    ROLLUP_KEYS, SCHEMA_VERSION, batches, factor_snapshots, ledger, ledger_monthly, metadata,
+    schema_info, teams, user_factors,
 )
 
 # Feature modules register their tables on `metadata` when imported.
@@ -161,8 +162,9 @@ class Store:
     def finish_batch(self, conn: Connection, batch_id: int, row_count: int) -> Batch:
         """Record the batch's totals (computed in SQL from what was written)."""
         entries, total = conn.execute(
-            select(func.count(), func.coalesce(func.sum(ledger.c.co2e_kg), 0.0))
-            .where(ledger.c.batch_id == batch_id)
+            select(func.coalesce(func.sum(ledger_monthly.c.entries), 0),
+                   func.coalesce(func.sum(ledger_monthly.c.co2e_kg), 0.0))
+            .where(ledger_monthly.c.batch_id == batch_id)
         ).one()
         conn.execute(update(batches).where(batches.c.id == batch_id)
                      .values(row_count=row_count, entry_count=entries, co2e_kg=total))
@@ -181,6 +183,7 @@ class Store:
     def remove_batch(self, conn: Connection, batch_id: int) -> Batch:
         """Delete a batch and everything it wrote."""
         batch = self.get_batch(conn, batch_id)
+        conn.execute(delete(ledger_monthly).where(ledger_monthly.c.batch_id == batch_id))
         conn.execute(delete(ledger).where(ledger.c.batch_id == batch_id))
         conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
         conn.execute(delete(batches).where(batches.c.id == batch_id))
@@ -240,17 +243,28 @@ class Store:
         sql = f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
         conn.exec_driver_sql(sql, list(records))
 
+    def insert_rollup(self, conn: Connection, batch_id: int, rows: pd.DataFrame) -> None:
+        """Add the monthly rollup of ledger rows just inserted (grouped here, per chunk)."""
+        if rows.empty:
+            return
+        grouped = (rows.groupby(list(ROLLUP_KEYS), sort=False, observed=True)["co2e_kg"]
+                   .agg(["sum", "count"]).reset_index())
+        records = [dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, co2e_kg=kg, entries=n)
+                   for *key, kg, n in zip(*(grouped[c].tolist() for c in (*ROLLUP_KEYS, "sum", "count")))]
+        conn.execute(insert(ledger_monthly), records)
+
     def months_with_data(self, conn: Connection) -> list[str]:
-        return [m for (m,) in conn.execute(select(ledger.c.month).distinct().order_by(ledger.c.month))]
+        m = ledger_monthly.c.month
+        return [x for (x,) in conn.execute(select(m).distinct().order_by(m))]
 
     def month_totals(self, conn: Connection, month: str, team: str | None = None):
         """(team, category, scope, kg CO2e, entries) for a month: aggregated in SQL."""
+        r = ledger_monthly
         q = (
-            select(teams.c.name, ledger.c.category, ledger.c.scope,
-                   func.sum(ledger.c.co2e_kg), func.count())
-            .select_from(ledger.join(teams, ledger.c.team_id == teams.c.id))
-            .where(ledger.c.month == month)
-            .group_by(teams.c.name, ledger.c.category, ledger.c.scope)
+            select(teams.c.name, r.c.category, r.c.scope, func.sum(r.c.co2e_kg), func.sum(r.c.entries))
+            .select_from(r.join(teams, r.c.team_id == teams.c.id))
+            .where(r.c.month == month)
+            .group_by(teams.c.name, r.c.category, r.c.scope)
         )
         if team is not None:
             q = q.where(teams.c.name == team)
@@ -266,26 +280,27 @@ class Store:
         activity, factor_id, uncertainty_pct (of the factor used). Returns tuples
         (*values of `by`, kg CO2e, number of entries).
         """
+        r = ledger_monthly
         dims = {
-            "team": teams.c.name, "month": ledger.c.month, "category": ledger.c.category,
-            "scope": ledger.c.scope, "activity": ledger.c.activity,
-            "factor_id": ledger.c.factor_id, "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
+            "team": teams.c.name, "month": r.c.month, "category": r.c.category,
+            "scope": r.c.scope, "activity": r.c.activity,
+            "factor_id": r.c.factor_id, "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
         }
         unknown = [b for b in by if b not in dims]
         if unknown:
             raise ValueError(f"cannot group by {unknown}")
         cols = [dims[b] for b in by]
-        source = ledger.join(teams, ledger.c.team_id == teams.c.id)
+        source = r.join(teams, r.c.team_id == teams.c.id)
         if "uncertainty_pct" in by:
-            source = source.join(factor_snapshots, ledger.c.factor_id == factor_snapshots.c.id)
-        q = (select(*cols, func.sum(ledger.c.co2e_kg), func.count()).select_from(source)
-             .where(ledger.c.month >= first_month, ledger.c.month <= last_month))
+            source = source.join(factor_snapshots, r.c.factor_id == factor_snapshots.c.id)
+        q = (select(*cols, func.sum(r.c.co2e_kg), func.sum(r.c.entries)).select_from(source)
+             .where(r.c.month >= first_month, r.c.month <= last_month))
         if team is not None:
             q = q.where(teams.c.name == team)
         if scopes:
-            q = q.where(ledger.c.scope.in_(list(scopes)))
+            q = q.where(r.c.scope.in_(list(scopes)))
         if categories:
-            q = q.where(ledger.c.category.in_(list(categories)))
+            q = q.where(r.c.category.in_(list(categories)))
         if cols:
             q = q.group_by(*cols).order_by(*cols)
         return [tuple(r) for r in conn.execute(q)]

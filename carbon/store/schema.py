@@ -93,3 +93,23 @@ ledger = Table(
     Index("ix_ledger_batch", "batch_id"),
 )
 
+# Monthly rollup of the ledger, written with it (one row per batch, team, month,
+# category, scope, activity and factor, per import chunk). Reports read this
+# table, so their cost does not grow with the number of ledger rows.
+ledger_monthly = Table(
+    "ledger_monthly", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("scope", SmallInteger, nullable=False),
+    Column("activity", String(200), nullable=False),
+    Column("factor_id", Integer, ForeignKey("factor_snapshots.id"), nullable=False),
+    Column("co2e_kg", Float, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Index("ix_ledger_monthly_month_team", "month", "team_id"),
+    Index("ix_ledger_monthly_batch", "batch_id"),
+)
+
+ROLLUP_KEYS = ("team_id", "month", "category", "scope", "activity", "factor_id")
