@@ -1,10 +1,11 @@
 """Benchmark: import N generated activity rows into SQLite, next to the floor.
 
-    python bench/ingest.py [--rows 1000000] [--db sqlite:///PATH]
+    python bench/ingest.py [--rows 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
-Prints rows/s for:
-  floor   pandas.read_csv of the file + one raw sqlite3 executemany of the
-          same rows into a table of the same columns (no validation at all);
+Prints rows/s for, on SQLite (and on PostgreSQL with --pg):
+  floor   pandas.read_csv of the file + the backend's raw bulk path for the
+          same rows into a table of the same columns, no validation at all
+          (sqlite3 executemany; psycopg COPY);
   import  `carbon import activities` (validation, spreading, factor resolution,
           unit conversion, ledger insert, one transaction);
 then the peak memory (max RSS) of the import process and the latency of the
@@ -64,6 +65,20 @@ def phase_floor(csv_path: str, db_path: str) -> dict:
     return {"seconds": time.perf_counter() - t, "rows": len(df)}
 
 
+def phase_floor_pg(csv_path: str, pg_url: str) -> dict:
+    import psycopg
+
+    dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    t = time.perf_counter()
+    df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    with psycopg.connect(dsn) as con, con.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE raw (date TEXT, team TEXT, activity TEXT, quantity TEXT, unit TEXT, region TEXT)")
+        with cur.copy("COPY raw FROM STDIN") as copy:
+            for row in df.itertuples(index=False, name=None):
+                copy.write_row(row)
+    return {"seconds": time.perf_counter() - t, "rows": len(df)}
+
+
 def phase_import(csv_path: str, db_url: str) -> dict:
     from carbon import importer
     from carbon.store import Store
@@ -90,6 +105,15 @@ def phase_report(db_url: str) -> dict:
     return {"seconds": max(times)}
 
 
+def _pg_schema(url: str, sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
 def _run_phase(name: str, *args: str) -> dict:
     code = (f"import json, resource, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
             f"import ingest; r = ingest.phase_{name}(*{list(args)!r}); "
@@ -102,23 +126,36 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--pg", metavar="URL", help="also measure PostgreSQL (a schema of its own, dropped after)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="carbon-bench-"))
     csv_path = work / "activities.csv"
     t = time.perf_counter()
     generate(csv_path, args.rows)
     print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
-    floor = _run_phase("floor", str(csv_path), str(work / "floor.db"))
-    db_url = f"sqlite:///{work / 'carbon.db'}"
-    imp = _run_phase("import", str(csv_path), db_url)
-    rep = _run_phase("report", db_url)
-    f_rate = floor["rows"] / floor["seconds"]
-    i_rate = imp["rows"] / imp["seconds"]
-    print(f"{'phase':<34}{'rows/s':>12}{'seconds':>10}{'peak RSS MB':>13}")
-    print(f"{'floor (read_csv + executemany)':<34}{f_rate:>12,.0f}{floor['seconds']:>10.1f}{floor['max_rss_mb']:>13,.0f}")
-    print(f"{'carbon import activities':<34}{i_rate:>12,.0f}{imp['seconds']:>10.1f}{imp['max_rss_mb']:>13,.0f}")
-    print(f"import / floor: {i_rate / f_rate:.2f} (target >= 0.33); ledger entries: {imp['entries']:,}")
-    print(f"monthly report over {imp['entries']:,} entries: {rep['seconds'] * 1000:.0f} ms (target < 1000)")
+    backends = [("SQLite", "floor", str(work / "floor.db"), f"sqlite:///{work / 'carbon.db'}", None)]
+    if args.pg:
+        schema = f"bench_{os.getpid()}"
+        backends.append(("PostgreSQL", "floor_pg", args.pg, f"{args.pg}?options=-csearch_path%3D{schema}", schema))
+    print(f"{'backend':<12}{'phase':<32}{'rows/s':>12}{'seconds':>10}{'peak RSS MB':>13}")
+    for name, floor_phase, floor_target, db_url, schema in backends:
+        if schema:
+            _pg_schema(args.pg, f"CREATE SCHEMA {schema}")
+        try:
+            floor = _run_phase(floor_phase, str(csv_path), floor_target)
+            imp = _run_phase("import", str(csv_path), db_url)
+            rep = _run_phase("report", db_url)
+        finally:
+            if schema:
+                _pg_schema(args.pg, f"DROP SCHEMA {schema} CASCADE")
+        f_rate = floor["rows"] / floor["seconds"]
+        i_rate = imp["rows"] / imp["seconds"]
+        print(f"{name:<12}{'floor (read_csv + bulk path)':<32}{f_rate:>12,.0f}{floor['seconds']:>10.1f}"
+              f"{floor['max_rss_mb']:>13,.0f}")
+        print(f"{name:<12}{'carbon import activities':<32}{i_rate:>12,.0f}{imp['seconds']:>10.1f}"
+              f"{imp['max_rss_mb']:>13,.0f}")
+        print(f"{name:<12}import / floor: {i_rate / f_rate:.2f} (target >= 0.33); monthly report over "
+              f"{imp['entries']:,} entries: {rep['seconds'] * 1000:.0f} ms (target < 1000)")
     if not args.keep:
         for p in work.iterdir():
             p.unlink()

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from carbon import units
@@ -148,8 +149,18 @@ def shipped_factor_files() -> list[Path]:
                   if _header(p).startswith("activity,region,year,"))
 
 
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[Factor, ...]:
+    return tuple(_load_shipped())
+
+
 def load_shipped() -> list[Factor]:
-    """Every shipped default factor; two tables giving the same (key, region, year) is an error."""
+    """Every shipped default factor (read once per process: package data does not change)."""
+    return list(_shipped())
+
+
+def _load_shipped() -> list[Factor]:
+    """Read factors/*.csv; two tables giving the same (key, region, year) is an error."""
     factors: list[Factor] = []
     where: dict[tuple[str, str, int], str] = {}
     for path in shipped_factor_files():
@@ -161,8 +172,9 @@ def load_shipped() -> list[Factor]:
     return factors
 
 
+@lru_cache(maxsize=1)
 def load_coefficients() -> dict[str, Coefficient]:
-    """Shipped coefficients by name (factors/*_coefficients.csv)."""
+    """Shipped coefficients by name (factors/*_coefficients.csv), read once per process."""
     out: dict[str, Coefficient] = {}
     for path in sorted(shipped_dir("factors").glob("*_coefficients.csv")):
         for c in read_coefficient_file(path):

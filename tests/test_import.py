@@ -196,3 +196,25 @@ def test_monthly_rollup_equals_the_ledger(run, store):
     assert len(raw) == len(rolled) > 100
     for t, m, a, kg, n in raw:
         assert rolled[(t, m, a)][0] == pytest.approx(kg, rel=1e-12) and rolled[(t, m, a)][1] == n
+
+
+def test_no_orphan_ledger_rows_after_replace_and_remove(teams, write):
+    from sqlalchemy import func, select
+
+    from carbon.store.schema import batches, factor_snapshots, ledger as ledger_t, teams as teams_t
+
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
+    importer.import_activities(teams, path)
+    path.write_text(HEADER + "2024-05,Sales,electricity.grid,5,kWh,FR,\n", encoding="utf-8")
+    out = importer.import_activities(teams, path, replace=True)
+    other = importer.import_activities(teams, write("b.csv", HEADER + "2024-06,Video,electricity.grid,5,kWh,FR,\n"))
+    importer.remove(teams, other.batch.id)
+    with teams.engine.connect() as conn:
+        def orphans(col, table):
+            return conn.execute(select(func.count()).select_from(ledger_t)
+                                .where(~col.in_(select(table.c.id)))).scalar_one()
+        assert orphans(ledger_t.c.batch_id, batches) == 0
+        assert orphans(ledger_t.c.team_id, teams_t) == 0
+        assert orphans(ledger_t.c.factor_id, factor_snapshots) == 0
+        assert conn.execute(select(func.count()).select_from(ledger_t)).scalar_one() == 1
+        assert conn.execute(select(ledger_t.c.batch_id)).scalar_one() == out.batch.id
