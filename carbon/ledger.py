@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 
 from carbon.errors import NotFound
@@ -45,8 +46,6 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
     with store.engine.connect() as conn:
         team_names = store.team_ids(conn)
         if team is not None and team not in team_names:
-            import difflib
-
             close = difflib.get_close_matches(team, team_names, n=1)
             raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         rows = store.month_totals(conn, month, team)
@@ -57,3 +56,14 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")
         declared = [team] if team else list(team_names)
     return shape_month(month, rows, declared)
+
+
+def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:
+    """Every figure of `month` traced to its factor (value, unit, source) and import.
+
+    Raises NotFound when the month has no data (as monthly_report does).
+    """
+    report = monthly_report(store, month, team)  # same checks and errors
+    del report
+    with store.engine.connect() as conn:
+        return store.month_sources(conn, month, team)

@@ -72,3 +72,15 @@ def test_hostile_team_name_is_inert(run, write):
     assert "'=HYPERLINK" in r.stdout
     r = run("report", "monthly", "--month", "2024-05")
     assert "[bold]" in r.stdout  # shown as text, not applied as markup
+
+
+def test_sources_trace_each_figure_to_factor_and_import(loaded):
+    r = loaded("report", "sources", "--month", "2024-05", "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)["sources"]
+    grid = next(x for x in rows if x["activity"] == "electricity.grid")
+    assert (grid["team"], grid["region"], grid["year"], grid["value"], grid["unit"]) == \
+        ("Platform", "FR", 2024, 0.0519, "kg CO2e / kWh")
+    assert grid["co2e_kg"] == pytest.approx(51.9) and grid["import_source"] == "a.csv"
+    assert sum(x["co2e_kg"] for x in rows) == pytest.approx(51.9 + 16.45 + 55.0)
+    assert loaded("report", "sources", "--month", "2024-06").exit_code == 1

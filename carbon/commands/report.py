@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import click
+from rich.markup import escape
+from rich.table import Table
 
 from carbon import ledger
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
@@ -37,3 +41,35 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
         click.echo(monthly.to_csv(rep), nl=False)
     else:
         out.print(monthly.to_table(rep))
+
+
+@report.command("sources")
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option("--team", help="Only this team.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json for scripts.")
+@pass_ctx
+@handle_errors()
+def sources_cmd(ctx, month: str, team, fmt: str) -> None:
+    """Trace a month's figures to their factors, sources and imports.
+
+    One row per team, activity, factor and import: kg CO2e, number of ledger
+    entries, the factor's region, vintage, value, unit and source, and the
+    import (see 'carbon imports list') the activity came from.
+
+    \b
+    Example:
+      carbon report sources --month 2026-10 --team Video
+    """
+    rows = ledger.month_sources(ctx.store, month, team)
+    if fmt == "json":
+        click.echo(json.dumps({"month": month, "unit": "kg CO2e", "sources": rows}, indent=2, ensure_ascii=False))
+        return
+    table = Table("Team", "Activity", "kg CO2e", "Factor", "Source", "Import", title=f"Sources of {month}",
+                  title_justify="left")
+    for r in rows:
+        table.add_row(escape(r["team"]), r["activity"], f"{r['co2e_kg']:,.1f}",
+                      f"{r['value']:.6g} {r['unit']} ({r['region'] or 'any'} {r['year']})",
+                      escape(r["source"] if len(r["source"]) < 60 else r["source"][:57] + "…"),
+                      f"{r['import_id']} {escape(r['import_source'])}")
+    out.print(table)

@@ -271,6 +271,26 @@ class Store:
         return [tuple(r) for r in conn.execute(q)]
 
 
+    def month_sources(self, conn: Connection, month: str, team: str | None = None) -> list[dict]:
+        """Where a month's figures come from: per team, activity, factor and import.
+
+        Rows (dicts): team, activity, region, year, value, unit, source, boundary,
+        import_id, import_source, co2e_kg, entries — aggregated in SQL.
+        """
+        r, f, b = ledger_monthly, factor_snapshots, batches
+        q = (select(teams.c.name.label("team"), r.c.activity, f.c.region, f.c.year, f.c.value, f.c.unit,
+                    f.c.source, f.c.boundary, b.c.id.label("import_id"), b.c.source_name.label("import_source"),
+                    func.sum(r.c.co2e_kg).label("co2e_kg"), func.sum(r.c.entries).label("entries"))
+             .select_from(r.join(teams, r.c.team_id == teams.c.id).join(f, r.c.factor_id == f.c.id)
+                          .join(b, r.c.batch_id == b.c.id))
+             .where(r.c.month == month)
+             .group_by(teams.c.name, r.c.activity, f.c.id, f.c.region, f.c.year, f.c.value, f.c.unit,
+                       f.c.source, f.c.boundary, b.c.id, b.c.source_name)
+             .order_by(teams.c.name, func.sum(r.c.co2e_kg).desc()))
+        if team is not None:
+            q = q.where(teams.c.name == team)
+        return [dict(row) for row in conn.execute(q).mappings()]
+
     def aggregate(self, conn: Connection, by: Sequence[str], first_month: str, last_month: str, *,
                   team: str | None = None, scopes: Sequence[int] | None = None,
                   categories: Sequence[str] | None = None) -> list[tuple]:
