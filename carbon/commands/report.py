@@ -65,11 +65,19 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({"month": month, "unit": "kg CO2e", "sources": rows}, indent=2, ensure_ascii=False))
         return
-    table = Table("Team", "Activity", "kg CO2e", "Factor", "Source", "Import", title=f"Sources of {month}",
-                  title_justify="left")
+    table = Table(title=f"Sources of {month} (kg CO2e)", title_justify="left",
+                  caption="Import: see 'carbon imports list'; full sources: --format json or "
+                          "'carbon factors show KEY'", caption_justify="left")
+    if not team:
+        table.add_column("Team", no_wrap=True)
+    table.add_column("Activity", no_wrap=True)
+    table.add_column("kg", justify="right", no_wrap=True)
+    table.add_column("Factor", no_wrap=True)
+    table.add_column("Source", overflow="ellipsis", no_wrap=True, max_width=40)
+    table.add_column("Import", justify="right")
     for r in rows:
-        table.add_row(escape(r["team"]), r["activity"], f"{r['co2e_kg']:,.1f}",
-                      f"{r['value']:.6g} {r['unit']} ({r['region'] or 'any'} {r['year']})",
-                      escape(r["source"] if len(r["source"]) < 60 else r["source"][:57] + "…"),
-                      f"{r['import_id']} {escape(r['import_source'])}")
+        cells = [r["activity"], f"{r['co2e_kg']:,.1f}",
+                 f"{r['value']:.4g} {r['unit']} {r['region'] or 'any'} {r['year']}",
+                 escape(r["source"]), str(r["import_id"])]
+        table.add_row(*([escape(r["team"])] if not team else []), *cells)
     out.print(table)
