@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from carbon import __version__
+from carbon.commands.budget import budget
 from carbon.commands.common import Ctx
 from carbon.commands.demo import demo
 from carbon.commands.factors import factors
@@ -39,6 +40,7 @@ main.add_command(factors)
 main.add_command(import_group)
 main.add_command(imports_group)
 main.add_command(report)
+main.add_command(budget)
 main.add_command(demo)
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ from carbon import importer
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
 from carbon.model import ImportOutcome
-from carbon.resources import demo_dir
+from carbon.resources import demo_dir, shipped_dir
 from carbon.store import Store
+from carbon.store import budgets as stored_budgets
 
 SOURCE_PREFIX = "demo:"
 SURVEY_RANGE = ("2025-01", "2026-10")
+BUDGETS = ("demo-2026.toml", 2026)  # in the shipped budgets/ directory: file, its year
 
 
 def load(store: Store) -> list[tuple[str, ImportOutcome]]:
@@ -35,4 +37,17 @@ def load(store: Store) -> list[tuple[str, ImportOutcome]]:
         done.append((name, importer.import_activities(store, d / name, source=SOURCE_PREFIX + name)))
     name = "commuting-survey.csv"
     done.append((name, importer.import_survey(store, d / name, *SURVEY_RANGE, source=SOURCE_PREFIX + name)))
+    load_budgets(store)
     return done
+
+
+def load_budgets(store: Store) -> stored_budgets.LoadOutcome | None:
+    """Load the demo's budgets; idempotent. An earlier demo version is replaced; budgets
+    a user loaded for the year are kept (None is returned)."""
+    name, year = BUDGETS
+    with store.engine.connect() as conn:
+        earlier = stored_budgets.get_plan(conn, year)
+    if earlier is not None and not earlier.plan.source.startswith(SOURCE_PREFIX):
+        return None
+    return stored_budgets.load_file(store, shipped_dir("budgets") / name, replace=True,
+                                    source=f"{SOURCE_PREFIX}budgets/{name}")

@@ -1,0 +1,252 @@
+"""`carbon budget status / show / check` end to end, with figures computed by hand."""
+
+import json
+
+import pytest
+
+# Two test factors of value 1, so kg CO2e = quantity: power ±10 %, travel ±20 %.
+FACTORS = """\
+activity,region,year,value,unit,category,scope,source,uncertainty_pct
+test.power,,2026,1,kg CO2e / kWh,infrastructure,2,test table,10
+test.travel,,2026,1,kg CO2e / km,commuting,3,test table,20
+"""
+
+# January to June 2026:
+#   Platform 100 kWh a month  -> 600 kg
+#   Video    300 kWh a month  -> 1,800 kg
+#   Sales    500 km a month   -> 3,000 kg
+#   People   50 km in March   -> 50 kg (no budget)
+#   Finance  nothing          -> 0 kg (has a budget)
+ACTIVITIES = "date,team,activity,quantity,unit\n" + "".join(
+    f"2026-{m:02d},Platform,test.power,100,kWh\n"
+    f"2026-{m:02d},Video,test.power,300,kWh\n"
+    f"2026-{m:02d},Sales,test.travel,500,km\n"
+    for m in range(1, 7)
+) + "2026-03,People,test.travel,50,km\n"
+
+# At June on flat profiles the share allocated is 6/12 = 1/2, so forecast = 2 x actual:
+#   Platform 1,200 budget: forecast 600 x 2 = 1,200 = budget      -> on_track (boundary)
+#   Video    3,000 budget: forecast 1,800 x 2 = 3,600 > 3,000     -> at_risk
+#   Sales    2,500 budget: actual 3,000 > 2,500                   -> over
+#   Finance    500 budget: actual 0, forecast 0                   -> on_track
+BUDGETS_KG = """
+year = 2026
+unit = "kg CO2e"
+[teams.Platform]
+budget = 1200
+[teams.Video]
+budget = 3000
+profile = "flat"
+[teams.Sales]
+budget = 2500
+[teams.Finance]
+budget = 500
+"""
+
+# The same budgets in tonnes.
+BUDGETS_T = """
+year = 2026
+unit = "t CO2e"
+[teams.Platform]
+budget = 1.2
+[teams.Video]
+budget = 3.0
+[teams.Sales]
+budget = 2.5
+[teams.Finance]
+budget = 0.5
+"""
+
+
+@pytest.fixture
+def loaded(run, write):
+    run("teams", "add", "Platform", "Video", "Sales", "People", "Finance")
+    r = run("factors", "import", write("f.csv", FACTORS))
+    assert r.exit_code == 0, r.output
+    r = run("import", "activities", write("a.csv", ACTIVITIES))
+    assert r.exit_code == 0, r.output
+    r = run("budget", "load", write("b.toml", BUDGETS_KG))
+    assert r.exit_code == 0, r.output
+    assert "loaded budgets for 2026: 4 teams" in r.stdout and "no budget for: People" in r.stdout
+    return run
+
+
+def status_json(run, *extra):
+    r = run("budget", "status", "--month", "2026-06", "--format", "json", *extra)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_status_json_contract(loaded):
+    data = status_json(loaded)
+    assert data["month"] == "2026-06" and data["unit"] == "kg CO2e" and data["year"] == 2026
+    teams = {t["team"]: t for t in data["teams"]}
+    assert list(teams) == ["Finance", "Platform", "Sales", "Video"]
+    assert {n: t["status"] for n, t in teams.items()} == {
+        "Finance": "on_track", "Platform": "on_track", "Sales": "over", "Video": "at_risk"}
+    p = teams["Platform"]
+    assert (p["budget"], p["allocated_to_date"], p["actual_to_date"], p["forecast"]) == (
+        1200.0, 600.0, 600.0, 1200.0)
+    assert (p["remaining"], p["share_used"], p["month_actual"], p["month_allocated"]) == (
+        600.0, 0.5, 100.0, 100.0)
+    # Band: one factor at ±10 %: 600 ± 60 kg, scaled x 2 -> 1,080 - 1,320; the budget is inside.
+    assert (p["forecast_low"], p["forecast_high"]) == pytest.approx((1080.0, 1320.0))
+    assert p["forecast_band_includes_budget"] is True and p["profile"] == "flat"
+    assert p["top_sources"] == [{"activity": "test.power", "actual_to_date": 600.0, "share": 1.0}]
+    assert p["monthly"][0] == {"month": "2026-01", "actual": 100.0, "allocated": 100.0}
+    assert len(p["monthly"]) == 6
+    # Video: 1,800 ± 180 -> x 2: 3,240 - 3,960, above the 3,000 budget: clearly at risk.
+    v = teams["Video"]
+    assert v["forecast"] == 3600.0 and (v["forecast_low"], v["forecast_high"]) == pytest.approx((3240, 3960))
+    assert v["forecast_band_includes_budget"] is False
+    s = teams["Sales"]
+    assert s["actual_to_date"] == 3000.0 and s["remaining"] == -500.0 and "exceeds" in s["reason"]
+    f = teams["Finance"]
+    assert (f["actual_to_date"], f["forecast"], f["status"]) == (0.0, 0.0, "on_track")
+    assert data["teams_without_budget"] == [{"team": "People", "actual_to_date": 50.0}]
+    assert data["company"] is None and data["warnings"] == []
+
+
+def test_kg_and_t_budgets_give_identical_status(loaded, write):
+    in_kg = status_json(loaded)
+    r = loaded("budget", "load", "--replace", write("t.toml", BUDGETS_T))
+    assert r.exit_code == 0, r.output
+    in_t = status_json(loaded)
+    assert in_t["unit"] == "t CO2e"
+    for a, b in zip(in_kg["teams"], in_t["teams"]):
+        assert (a["team"], a["status"]) == (b["team"], b["status"])
+        for key in ("budget", "allocated_to_date", "actual_to_date", "forecast", "forecast_low"):
+            assert b[key] == pytest.approx(a[key] / 1000, abs=1e-6)
+
+
+def test_team_filter(loaded):
+    data = status_json(loaded, "--team", "Video")
+    assert [t["team"] for t in data["teams"]] == ["Video"] and data["teams_without_budget"] == []
+    data = status_json(loaded, "--team", "People")
+    assert data["teams"] == [] and data["teams_without_budget"] == [{"team": "People", "actual_to_date": 50.0}]
+    r = loaded("budget", "status", "--month", "2026-06", "--team", "Vidoe")
+    assert r.exit_code == 1 and "did you mean 'Video'" in r.stderr
+
+
+def test_manager_table(loaded):
+    r = loaded("budget", "status", "--month", "2026-06")
+    assert r.exit_code == 0, r.output
+    out = r.stdout
+    assert "Carbon budgets 2026, January to 2026-06 (kg CO2e)" in out
+    for text in ("on track", "at risk", "over", "no budget", "600.0 / 600.0 / 1,200.0", "3,600.0",
+                 "3,240.0–3,960.0", "test.power 100%", "Biggest sources"):
+        assert text in out, text
+    # One team: its month-by-month table too.
+    r = loaded("budget", "status", "--month", "2026-06", "--team", "Sales")
+    assert "Sales month by month" in r.stdout and "3,000.0" in r.stdout
+
+
+def test_month_without_data_or_budget_is_an_error(loaded):
+    r = loaded("budget", "status", "--month", "2026-07")
+    assert r.exit_code == 1 and "no emissions recorded for 2026-07" in r.stderr
+    r = loaded("budget", "status", "--month", "2025-06")
+    assert r.exit_code == 1 and "no budgets loaded for 2025 (budgets are loaded for 2026)" in r.stderr
+    r = loaded("budget", "status", "--month", "June")
+    assert r.exit_code == 1 and "YYYY-MM" in r.stderr
+
+
+def test_months_without_data_are_warned(run, write):
+    run("teams", "add", "Platform")
+    run("factors", "import", write("f.csv", FACTORS))
+    run("import", "activities", write("a.csv", "date,team,activity,quantity,unit\n"
+                                               "2026-03,Platform,test.power,10,kWh\n"))
+    run("budget", "load", write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[company]\nbudget = 100\n'
+                                          '[teams.Platform]\nbudget = 120\n'))
+    r = run("budget", "status", "--month", "2026-03", "--format", "json")
+    data = json.loads(r.stdout)
+    assert data["warnings"] == ["no emissions recorded at all for 2026-01, 2026-02: those months count "
+                                "as zero in the actual to date",
+                                "team budgets add up to 120.0 kg CO2e, more than the company budget "
+                                "of 100.0 kg CO2e"]
+    assert data["company"] == {"budget": 100.0, "team_budgets_total": 120.0,
+                               "team_budgets_exceed_company": True, "actual_to_date": 10.0}
+    assert "warning: no emissions recorded at all for 2026-01" in r.stderr
+
+
+def test_show(loaded):
+    r = loaded("budget", "show", "--year", "2026", "--format", "json")
+    data = json.loads(r.stdout)
+    video = next(t for t in data["teams"] if t["team"] == "Video")
+    assert video["budget"] == 3000.0 and video["profile"] == "flat"
+    assert video["monthly_allocation"] == [250.0] * 12 and data["team_budgets_total"] == 7200.0
+    r = loaded("budget", "show", "--year", "2026")
+    assert r.exit_code == 0 and "People" in r.stdout and "no budget" in r.stdout
+    r = loaded("budget", "show", "--year", "2027")
+    assert r.exit_code == 1 and "no budgets loaded for 2027" in r.stderr
+
+
+# ---- budget check exit codes --------------------------------------------------------------
+
+def test_check_exit_2_when_a_team_is_over(loaded):
+    r = loaded("budget", "check", "--month", "2026-06")
+    assert r.exit_code == 2
+    lines = r.stdout.splitlines()
+    assert lines[0] == "OVER  Sales: over: actual 3,000.0 of budget 2,500.0 kg CO2e"
+    assert lines[1] == "WARN  Video: at risk: actual 1,800.0 of budget 3,000.0 kg CO2e, forecast 3,600.0 kg CO2e"
+    assert "note  no budget (not checked): People" in lines
+    assert lines[-1] == "budget check 2026-06: 1 over, 1 warning, 2 on track -> exit 2"
+
+
+def test_check_exit_1_when_at_risk(loaded, write):
+    loaded("budget", "load", "--replace", write("b2.toml", BUDGETS_KG.replace("2500", "7000")))
+    r = loaded("budget", "check", "--month", "2026-06")
+    assert r.exit_code == 1 and "WARN  Video: at risk" in r.stdout
+
+
+def test_check_exit_0_and_warn_at(loaded, write):
+    # Video 4,000: forecast 3,600, 45 % used; Sales 7,000: forecast 6,000, 43 % used;
+    # Platform 600 of 1,200: 50 % used; Finance 0 %.
+    ok = BUDGETS_KG.replace("2500", "7000").replace("3000", "4000")
+    loaded("budget", "load", "--replace", write("b3.toml", ok))
+    r = loaded("budget", "check", "--month", "2026-06")
+    assert r.exit_code == 0 and r.stdout.splitlines()[-1].endswith("0 over, 0 warning, 4 on track -> exit 0")
+    # Platform used exactly 50 %: not past a 0.5 warning share ...
+    assert loaded("budget", "check", "--month", "2026-06", "--warn-at", "0.5").exit_code == 0
+    # ... but past 0.45 (and Video's 45 % is not past it).
+    r = loaded("budget", "check", "--month", "2026-06", "--warn-at", "0.45")
+    assert r.exit_code == 1
+    assert "WARN  Platform: past 45 % of its budget: actual 600.0 of budget 1,200.0 kg CO2e" in r.stdout
+    assert "ok    Video" in r.stdout
+
+
+def test_check_refused_command_exits_1_with_error(loaded):
+    r = loaded("budget", "check", "--month", "2025-06")
+    assert r.exit_code == 1 and "error:" in r.stderr
+    r = loaded("budget", "check", "--month", "2026-06", "--warn-at", "1.5")
+    assert r.exit_code == 2 and "--warn-at" in r.stderr  # click usage error
+
+
+# ---- the demo -----------------------------------------------------------------------------
+
+def test_demo_budgets_show_every_status(run):
+    assert run("demo").exit_code == 0
+    assert run("demo").exit_code == 0  # idempotent, budgets included
+    r = run("budget", "status", "--month", "2026-10", "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    statuses = {t["team"]: t["status"] for t in data["teams"]}
+    assert len(statuses) == 8 and set(statuses.values()) == {"on_track", "at_risk", "over"}
+    assert data["warnings"] == []
+
+
+def test_database_made_before_budget_tables_existed(run, write, db_url):
+    from sqlalchemy import create_engine
+
+    from carbon.store.budgets import budget_plans, budget_teams
+
+    run("teams", "add", "Platform")
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        budget_teams.drop(conn)
+        budget_plans.drop(conn)
+    engine.dispose()
+    r = run("budget", "show", "--year", "2026")
+    assert r.exit_code == 1 and "no budgets are loaded" in r.stderr
+    r = run("budget", "load", write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Platform]\nbudget = 1\n'))
+    assert r.exit_code == 0, r.output
+    assert run("budget", "show", "--year", "2026").exit_code == 0
