@@ -31,5 +31,5 @@ def demo(ctx) -> None:
     latest = importer.months(ctx.store)[-1]
     out.print()
     out.print(monthly.to_table(ledger.monthly_report(ctx.store, latest)))
-    out.print(f"\nNext: carbon report monthly --month {latest} --format json · "
-              "carbon imports list · carbon factors show streaming.video.hour")
+    out.print(f"\nNext: carbon budget status --month {latest} · "
+              f"carbon report sources --month {latest} --team Video · carbon imports list")
