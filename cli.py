@@ -8,6 +8,7 @@ from carbon import __version__
 from carbon.commands.budget import budget
 from carbon.commands.common import Ctx
 from carbon.commands.demo import demo
+from carbon.commands.donation import donation, prices
 from carbon.commands.factors import factors
 from carbon.commands.imports import import_group, imports_group
 from carbon.commands.report import report
@@ -41,6 +42,8 @@ main.add_command(import_group)
 main.add_command(imports_group)
 main.add_command(report)
 main.add_command(budget)
+main.add_command(donation)
+main.add_command(prices)
 main.add_command(demo)
 
 if __name__ == "__main__":

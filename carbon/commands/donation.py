@@ -1,0 +1,208 @@
+"""carbon donation … · carbon prices …
+
+`carbon donation --year Y` computes, and `close` / `history` are its
+subcommands: a click group with invoke_without_command=True. The group's own
+options only apply when no subcommand follows (given with one, they are a
+usage error rather than silently ignored).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from rich.markup import escape
+
+from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
+from carbon.report import donation as view
+from carbon.store import prices as stored
+
+
+def _as_of(value) -> date:
+    return value.date() if value is not None else date.today()
+
+
+AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     metavar="YYYY-MM-DD", help="The date deciding whether the year is over (default: today).")
+
+
+def _price_options(fn):
+    options = [
+        click.option("--price", metavar="P", help="Price per t CO2e, by hand (overrides the tables)."),
+        click.option("--currency", type=click.Choice(["EUR", "USD", "GBP"], case_sensitive=False),
+                     metavar="[EUR|USD|GBP]",
+                     help="Currency of --price (default EUR). Currencies are never converted."),
+        click.option("--basis", metavar="NAME",
+                     help="Price basis from the tables, e.g. eu_ets.auction.eu (see 'carbon prices list')."),
+        click.option("--price-year", type=int, metavar="YYYY",
+                     help="Use the basis's price of another year, on purpose (stated in the method)."),
+        click.option("--scope", "scopes", type=click.IntRange(1, 3), multiple=True, metavar="N",
+                     help="Only this GHG scope (repeatable). Default: all scopes."),
+        click.option("--category", "categories", multiple=True, metavar="C",
+                     help="Only this category (repeatable), e.g. infrastructure. Default: all."),
+        click.option("--allow-missing-months", is_flag=True,
+                     help="Compute a past year with months missing from the months present (flagged)."),
+        AS_OF,
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(invoke_without_command=True)
+@click.option("--year", type=int, metavar="YYYY", help="The year of emissions to offset.")
+@_price_options
+@click.option("--actual-only", is_flag=True,
+              help="Refuse a year that is not over instead of adding a forecast.")
+@FORMAT
+@pass_ctx
+@handle_errors()
+def donation(ctx, year, price, currency, basis, price_year, scopes, categories, allow_missing_months,
+             as_of, actual_only, fmt) -> None:
+    """Annual offset donation: the year's emissions × a carbon price, per team.
+
+    Prints the amount (in cents, rounded half-up), the method (which
+    emissions, which price with its basis and source), each team's share
+    (in proportion to its emissions; the shares sum exactly to the total) and
+    a low/central/high range from the factors' uncertainty.
+
+    Price: --price P [--currency EUR], or --basis NAME, else the default
+    basis: the EU-wide auction average, then the German auction average. A
+    closed year is priced at its sign-off's price, and a change of its data
+    since the sign-off is shown as a restatement per team.
+
+    The current year counts actual to date + a forecast (actual ÷ months × 12),
+    flagged as such; --actual-only refuses it. A year with no data is an error.
+
+    \b
+    Examples:
+      carbon donation --year 2025
+      carbon donation --year 2025 --basis eu_ets.auction.eu --price-year 2022
+      carbon donation --year 2025 --price 80 --scope 2 --format csv > journal.csv
+      carbon donation close --year 2025 --price 73.86
+      carbon donation history
+    """
+    sub = click.get_current_context().invoked_subcommand
+    given = [year, price, currency, basis, price_year, as_of]
+    if sub is not None:
+        if any(v is not None for v in given) or scopes or categories or allow_missing_months or actual_only:
+            raise click.UsageError(f"give the options after the subcommand: carbon donation {sub} --year …")
+        return
+    if year is None:
+        raise click.UsageError("Missing option '--year' (or a subcommand: close, history).")
+    result = stored.donation_view(ctx.store, year, as_of=_as_of(as_of), price=price, currency=currency,
+                                  basis=basis, price_year=price_year, scopes=scopes, categories=categories,
+                                  actual_only=actual_only, allow_missing_months=allow_missing_months)
+    if fmt == "json":
+        click.echo(view.to_json(result))
+    elif fmt == "csv":
+        click.echo(view.to_csv(result), nl=False)
+    else:
+        out.print(view.to_table(result))
+
+
+@donation.command("close")
+@click.option("--year", type=int, required=True, metavar="YYYY", help="The year to sign off.")
+@_price_options
+@click.option("--note", default="", help="A reference for the decision (minutes, ticket).")
+@click.option("--supersede", is_flag=True, help="Record a new sign-off for a year already closed.")
+@pass_ctx
+@handle_errors()
+def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories, allow_missing_months, as_of,
+              note, supersede) -> None:
+    """Sign off a year's donation: record the amount, the price snapshot and the ledger hash.
+
+    The price must be given (--price or --basis). A year not over cannot be
+    closed. The closed figure never changes: later changes to the year's
+    data are shown against it (`carbon donation --year Y`, `history`).
+
+    \b
+    Example:
+      carbon donation close --year 2025 --price 73.86 --note "board 2026-01-15"
+    """
+    closed, d = stored.close_year(ctx.store, year, as_of=_as_of(as_of), price=price, currency=currency,
+                                  basis=basis, price_year=price_year, scopes=scopes, categories=categories,
+                                  allow_missing_months=allow_missing_months, note=note, supersede=supersede)
+    from carbon.donation import summary_line
+
+    click.echo(f"closed {summary_line(d)} (sign-off {closed.id}, ledger {closed.ledger_hash[:12]})")
+
+
+@donation.command("history")
+@click.option("--year", type=int, metavar="YYYY", help="Only this year.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json for scripts.")
+@AS_OF
+@pass_ctx
+@handle_errors()
+def history_cmd(ctx, year, fmt, as_of) -> None:
+    """Every sign-off, and whether the year's ledger changed since (restated difference)."""
+    entries = stored.history(ctx.store, _as_of(as_of), year)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(view.history_dict(entries), indent=2, ensure_ascii=False))
+        return
+    if not entries:
+        out.print("no donation has been closed yet; see 'carbon donation close --help'")
+        return
+    out.print(view.history_table(entries))
+    for e in entries:
+        if e.restatement is not None and e.restatement.ledger_changed:
+            out.print(view.restatement_table(e.restatement))
+
+
+@click.group()
+def prices() -> None:
+    """Carbon price tables: the shipped EU ETS and carbon-removal prices, plus your own.
+
+    The shipped table is factors/carbon_prices.csv: EU ETS auction averages
+    (EU-wide, computed from EEX auction results; German, DEHSt/UBA) and
+    reference carbon-removal prices in USD, each with its basis and source.
+    """
+
+
+@prices.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--source", help="Name of this source (default: the file name).")
+@pass_ctx
+@handle_errors()
+def prices_import(ctx, file: str, source) -> None:
+    """Add or override prices from a CSV: year,price,unit,basis,source[,key,region,source_ref,notes].
+
+    A row with the same basis key and year as an earlier one overrides it.
+    A bad file is refused as a whole (every problem listed); nothing is written.
+
+    \b
+    Example file:
+      key,year,price,unit,basis,source
+      board.internal,2025,90,EUR / t CO2e,internal carbon price decided by the board,minutes 2025-01-15
+    """
+    done = stored.import_file(ctx.store, file, source)
+    if done.already_imported:
+        click.echo(f"{file}: identical content already imported (price import {done.id}); nothing changed")
+    else:
+        click.echo(f"{file}: {done.rows} prices imported (price import {done.id})")
+
+
+@prices.command("list")
+@click.option("--basis", metavar="NAME", help="Only this basis key.")
+@click.option("--year", type=int, help="Only this year.")
+@FORMAT
+@pass_ctx
+@handle_errors()
+def prices_list(ctx, basis, year, fmt) -> None:
+    """List the carbon prices in use (shipped and imported), per basis and year."""
+    rows = stored.all_prices(ctx.store)
+    if basis:
+        rows = [p for p in rows if p.key == basis]
+    if year:
+        rows = [p for p in rows if p.year == year]
+    if fmt == "json":
+        click.echo(view.prices_json(rows))
+    elif fmt == "csv":
+        click.echo(view.prices_csv(rows), nl=False)
+    else:
+        out.print(view.prices_table(rows))
+        if not rows:
+            out.print(escape("no price matches; see 'carbon prices list' without filters"))

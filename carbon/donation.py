@@ -1,0 +1,326 @@
+"""The annual offset donation: emissions × carbon price, with its method stated (pure).
+
+Rules (README "Annual offset donation"):
+
+- Emissions of the year: the ledger summed in SQL per team (optionally only
+  some GHG scopes or categories), each team's kg rounded half-up to the gram.
+  The company total is the sum of the team figures.
+- Amount = total t CO2e × price per t, rounded half-up to the cent (money.py).
+- Per team: the total cents allocated in proportion to the team emissions by
+  largest remainder: team amounts sum exactly to the total.
+- Range: the emission band of carbon.uncertainty (the one method, shared with
+  the budget forecast) × the same price: low / central / high.
+- A year with no data is an error, never 0 €. A past year with months missing
+  (no entry at all that month) is an error too, unless allowed explicitly
+  (`allow_missing_months`: the amount then covers the months present, flagged).
+- The current year (the year of `as_of`): actual to date + forecast, flagged,
+  by the rule  forecast = actual Jan..M ÷ M × 12  where M is the last month
+  with data (per team, a flat run rate; seasonality is ignored — said so), or
+  a refusal with `actual_only`.
+- A closed year (signed off with its price snapshot and the ledger's content
+  hash) is never changed: `restate` compares the current ledger, at the closed
+  method and price, with the closed figures, per team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from carbon import uncertainty
+from carbon.errors import CarbonError
+from carbon.money import allocate, decimal_of, format_amount, half_up, to_cents
+from carbon.periods import month_label
+from carbon.prices import Choice, Price
+
+GRAMS_PER_TONNE = Decimal(1_000_000)
+COMPLETE, FORECAST, PARTIAL = "complete", "actual_to_date_plus_forecast", "partial"
+
+
+class DonationError(CarbonError):
+    """A donation cannot be computed as asked (no data, year not over, ...)."""
+
+
+# ---- records ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class YearData:
+    """What the store gathered for a year (kg CO2e, aggregated in SQL).
+
+    `months`: months of the year with any ledger entry (all scopes: the
+    completeness check); `team_kg`: kg per team under the chosen filters;
+    `factor_rows`: (kg, uncertainty_pct or None, category) per factor under the
+    filters (company-wide: one factor's error is shared by every team using it).
+    """
+
+    year: int
+    months: tuple[str, ...]
+    team_kg: dict[str, float]
+    factor_rows: tuple[tuple[float, float | None, str], ...] = ()
+    declared_teams: tuple[str, ...] = ()
+    data_span: tuple[str, str] | None = None  # first and last month with data, any year
+
+
+@dataclass(frozen=True)
+class TeamShare:
+    """One team's emissions (grams CO2e) and its share of the amount (cents)."""
+
+    team: str
+    actual_g: int  # recorded in the ledger
+    emissions_g: int  # counted: actual, or actual + forecast
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class Donation:
+    """The donation of a year, with everything needed to state its method."""
+
+    year: int
+    as_of: date
+    status: str  # COMPLETE | FORECAST | PARTIAL
+    months: tuple[str, ...]  # the months counted as actual
+    last_month: int  # 1..12
+    price: Price
+    teams: tuple[TeamShare, ...]
+    amount_cents: int
+    range_cents: tuple[int, int, int]  # low, central, high
+    range_g: tuple[int, int, int]
+    scopes: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    method: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    missing_months: tuple[str, ...] = ()
+    teams_without_data: tuple[str, ...] = ()
+
+    @property
+    def emissions_g(self) -> int:
+        return sum(t.emissions_g for t in self.teams)
+
+    @property
+    def actual_g(self) -> int:
+        return sum(t.actual_g for t in self.teams)
+
+    @property
+    def is_forecast(self) -> bool:
+        return self.status == FORECAST
+
+
+@dataclass(frozen=True)
+class ClosedDonation:
+    """A signed-off donation: the decided figures, the price snapshot, the ledger hash."""
+
+    id: int
+    year: int
+    closed_at: datetime
+    price: Price
+    emissions_g: int
+    amount_cents: int
+    teams: tuple[tuple[str, int, int], ...]  # (team, grams, cents)
+    ledger_hash: str
+    scopes: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    status: str = COMPLETE
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TeamRestated:
+    team: str
+    closed_g: int
+    current_g: int
+    closed_cents: int
+    current_cents: int
+
+    @property
+    def difference_g(self) -> int:
+        return self.current_g - self.closed_g
+
+    @property
+    def difference_cents(self) -> int:
+        return self.current_cents - self.closed_cents
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """The current ledger against a closed year, at the closed method and price."""
+
+    closed: ClosedDonation
+    ledger_changed: bool
+    current_hash: str
+    teams: tuple[TeamRestated, ...] = field(default_factory=tuple)
+
+    @property
+    def difference_cents(self) -> int:
+        return sum(t.difference_cents for t in self.teams)
+
+    @property
+    def difference_g(self) -> int:
+        return sum(t.difference_g for t in self.teams)
+
+
+# ---- rules ----------------------------------------------------------------------------
+
+def grams(kg: float) -> int:
+    """kg CO2e (a float from SQL) -> integer grams, rounded half-up as written."""
+    return int(half_up(decimal_of(kg) * 1000))
+
+
+def tonnes(g: int) -> Decimal:
+    """Integer grams -> exact tonnes (6 decimals)."""
+    return (Decimal(g) / GRAMS_PER_TONNE).quantize(Decimal("0.000001"))
+
+
+def amount_cents(emissions_g: int, price_per_t: Decimal) -> int:
+    """Amount for `emissions_g` grams CO2e at `price_per_t`, in cents, half-up."""
+    return to_cents(Decimal(emissions_g) / GRAMS_PER_TONNE * price_per_t)
+
+
+def forecast_g(actual_g: int, last_month: int) -> int:
+    """Year-end forecast from the months Jan..last_month: actual ÷ last_month × 12 (grams, half-up)."""
+    if not 1 <= last_month <= 12:
+        raise ValueError("last_month must be 1..12")
+    return int(half_up(Decimal(actual_g) * 12 / Decimal(last_month)))
+
+
+def share(total_cents: int, team_g: Sequence[tuple[str, int]]) -> list[int]:
+    """Team amounts (cents) in proportion to team grams, summing exactly to the total."""
+    return allocate(total_cents, [g for _t, g in team_g])
+
+
+def _describe_filters(scopes: Sequence[int], categories: Sequence[str]) -> str:
+    parts = []
+    parts.append("GHG scope" + ("s " if len(scopes) > 1 else " ") + ", ".join(map(str, scopes))
+                 if scopes else "all GHG scopes")
+    parts.append("categories " + ", ".join(categories) if categories else "all categories")
+    return " and ".join(parts)
+
+
+def _t(g: int) -> str:
+    return f"{tonnes(g):,.3f} t CO2e"
+
+
+def _price_text(p: Price) -> str:
+    return f"{p.value} {p.per_tonne_unit}"
+
+
+def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int] = (),
+            categories: Sequence[str] = (), actual_only: bool = False,
+            allow_missing_months: bool = False) -> Donation:
+    """The donation of `data.year` at `choice.price` (see the module docstring for the rules).
+
+    Raises DonationError: year after `as_of`, no data, months missing, nothing
+    under the filters, current year with `actual_only`.
+    """
+    year = data.year
+    price = choice.price
+    if year > as_of.year:
+        raise DonationError(f"{year} is after the as-of date {as_of.isoformat()}: no donation for a future year")
+    present = sorted(m for m in data.months if m.startswith(f"{year:04d}-"))
+    if not present:
+        span = (f"data exists for {data.data_span[0]} to {data.data_span[1]}" if data.data_span
+                else "the ledger is empty")
+        raise DonationError(f"no emissions recorded for {year} ({span}): a donation for a year "
+                            "without data would be a silent 0")
+    last_month = int(present[-1][5:7])
+    current = year == as_of.year and last_month < 12
+    if current and actual_only:
+        raise DonationError(
+            f"{year} is not over (as of {as_of.isoformat()}; data to {present[-1]}): a donation now "
+            "would be actual to date + forecast, and --actual-only refuses it. Run again after the "
+            "year's data is complete, or without --actual-only for a flagged estimate")
+    expected = [month_label(year, m) for m in range(1, (last_month if current else 12) + 1)]
+    missing = tuple(m for m in expected if m not in present)
+    warnings: list[str] = list(choice.notes)
+    if missing:
+        listed = ", ".join(missing)
+        if not allow_missing_months:
+            raise DonationError(
+                f"{year} has no emissions recorded for {listed}: the donation would count "
+                f"{'that month' if len(missing) == 1 else 'those months'} as zero. Import the missing "
+                "data, or pass --allow-missing-months to compute from the months present (flagged)")
+        warnings.append(f"PARTIAL YEAR: no data for {listed}; the amount covers only the "
+                        f"{len(present)} months with data")
+    status = FORECAST if current else (PARTIAL if missing else COMPLETE)
+
+    team_actual = sorted((t, grams(kg)) for t, kg in data.team_kg.items())
+    if not team_actual or sum(g for _t, g in team_actual) == 0:
+        raise DonationError(f"no emissions for {year} under {_describe_filters(scopes, categories)}: "
+                            "nothing to price (check --scope / --category)")
+    if status == FORECAST:
+        team_counted = [(t, forecast_g(g, last_month)) for t, g in team_actual]
+    else:
+        team_counted = team_actual
+    total_g = sum(g for _t, g in team_counted)
+    total_cents = amount_cents(total_g, price.value)
+    cents = share(total_cents, team_counted)
+    teams = tuple(TeamShare(t, ga, gc, c) for (t, ga), (_t, gc), c in zip(team_actual, team_counted, cents))
+
+    band = uncertainty.band(data.factor_rows)
+    if band.central > 0:
+        # The band's relative bounds applied to the counted total (for a forecast this is
+        # the band of the actual scaled by 12 / M, as the budget forecast band is).
+        low_g = int(half_up(Decimal(total_g) * decimal_of(band.low) / decimal_of(band.central)))
+        high_g = int(half_up(Decimal(total_g) * decimal_of(band.high) / decimal_of(band.central)))
+    else:
+        low_g = high_g = total_g
+    range_g = (low_g, total_g, high_g)
+    range_cents = (amount_cents(low_g, price.value), total_cents, amount_cents(high_g, price.value))
+    declared_without = tuple(sorted(set(data.declared_teams) - set(data.team_kg)))
+
+    method = _method(year, as_of, status, present, last_month, team_actual, total_g, price, total_cents,
+                     range_cents, scopes, categories)
+    return Donation(year, as_of, status, tuple(present), last_month, price, teams, total_cents, range_cents,
+                    range_g, tuple(scopes), tuple(categories), method, tuple(warnings), missing,
+                    declared_without)
+
+
+def _method(year, as_of, status, present, last_month, team_actual, total_g, price: Price, total_cents,
+            range_cents, scopes, categories) -> tuple[str, ...]:
+    cur = price.currency
+    actual_g = sum(g for _t, g in team_actual)
+    lines = [f"Emissions: {_describe_filters(scopes, categories)} of the ledger for {year}, "
+             f"{present[0]} to {present[-1]} ({len(present)} month{'s' if len(present) != 1 else ''} "
+             f"with data): {_t(actual_g)} recorded (each team's sum rounded half-up to the gram)."]
+    if status == FORECAST:
+        lines.append(
+            f"FORECAST: {year} is not over (as of {as_of.isoformat()}). Counted = actual to date + "
+            f"forecast, by the rule actual Jan..{present[-1]} ÷ {last_month} × 12 per team (a flat run "
+            f"rate: seasonality ignored) = {_t(total_g)}. The amount will change when the year is complete.")
+    source = price.source + (f" ({price.source_ref})" if price.source_ref else "")
+    lines.append(f"Price: {_price_text(price)}, {price.year}; basis: {price.basis}; source: {source}"
+                 + (f"; notes: {price.notes}" if price.notes else "") + ".")
+    exact = tonnes(total_g) * price.value
+    lines.append(f"Amount = {tonnes(total_g)} t × {price.value} {cur}/t = {exact} {cur}, rounded half-up "
+                 f"to the cent: {format_amount(total_cents, cur)}.")
+    lines.append("Per team: the amount in proportion to each team's emissions, largest remainder on "
+                 "cents; the team amounts sum exactly to the total.")
+    lines.append(f"Range from the emission factors' uncertainty (± % per factor, combined in quadrature; "
+                 f"category defaults where a factor states none), same price: low "
+                 f"{format_amount(range_cents[0], cur)}, high {format_amount(range_cents[2], cur)}.")
+    return tuple(lines)
+
+
+def restate(closed: ClosedDonation, current: Donation, current_hash: str) -> Restatement:
+    """The current figures (computed at the closed method and price) against the closed ones, per team."""
+    closed_by = {t: (g, c) for t, g, c in closed.teams}
+    now_by = {t.team: (t.emissions_g, t.amount_cents) for t in current.teams}
+    rows = []
+    for team in sorted(set(closed_by) | set(now_by)):
+        cg, cc = closed_by.get(team, (0, 0))
+        ng, nc = now_by.get(team, (0, 0))
+        rows.append(TeamRestated(team, cg, ng, cc, nc))
+    return Restatement(closed, current_hash != closed.ledger_hash, current_hash, tuple(rows))
+
+
+def summary_line(d: Donation) -> str:
+    """One line for logs and the report pack: "2025: 69,189.45 EUR for 936.765 t CO2e at 73.86 EUR / t CO2e"."""
+    flag = " (FORECAST: actual to date + forecast)" if d.is_forecast else ""
+    return (f"{d.year}: {format_amount(d.amount_cents, d.price.currency)} for {_t(d.emissions_g)} at "
+            f"{_price_text(d.price)} ({d.price.key} {d.price.year}){flag}")
+
+
+__all__ = ["ClosedDonation", "Donation", "DonationError", "Restatement", "TeamRestated", "TeamShare",
+           "YearData", "amount_cents", "compute", "forecast_g", "grams", "restate",
+           "share", "summary_line", "tonnes"]
