@@ -12,6 +12,7 @@ from carbon.commands.donation import donation, prices
 from carbon.commands.factors import factors
 from carbon.commands.imports import import_group, imports_group
 from carbon.commands.report import report
+from carbon.commands.schedule import schedule_group
 from carbon.commands.teams import teams
 
 
@@ -41,10 +42,11 @@ main.add_command(factors)
 main.add_command(import_group)
 main.add_command(imports_group)
 main.add_command(report)
+main.add_command(demo)
+main.add_command(schedule_group)
 main.add_command(budget)
 main.add_command(donation)
 main.add_command(prices)
-main.add_command(demo)
 
 if __name__ == "__main__":
     main()

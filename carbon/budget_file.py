@@ -18,7 +18,6 @@ for the key (best effort: None when the key is written in an unusual form).
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Collection
@@ -28,6 +27,7 @@ import tomllib
 from carbon import units
 from carbon.budgets import FLAT, MONTHS, BudgetPlan, TeamBudget
 from carbon.errors import InputError, Problem, UnitError
+from carbon.suggest import did_you_mean
 
 TOP_KEYS = ("year", "unit", "company", "teams")
 TEAM_KEYS = ("budget", "profile")
@@ -202,13 +202,13 @@ def _profile(value, path: tuple[str, ...], bad) -> tuple[tuple[float, ...] | Non
 
 
 def _hint(key: str, choices) -> str:
-    close = difflib.get_close_matches(key, list(choices), n=1)
+    close = [c for c in [did_you_mean(key, choices)] if c]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _team_hint(team: str, known: list[str]) -> str:
     same_case = [k for k in known if k.lower() == team.lower()]
-    close = same_case or difflib.get_close_matches(team, known, n=1, cutoff=0.6)
+    close = same_case or [c for c in [did_you_mean(team, known)] if c]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

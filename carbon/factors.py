@@ -9,7 +9,6 @@ warning. No match at all is FactorNotFound — never a silent zero.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections import defaultdict
@@ -23,6 +22,7 @@ from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.ingest.csvfile import read_small
 from carbon.model import Coefficient, Factor, Resolution
 from carbon.resources import shipped_dir
+from carbon.suggest import did_you_mean
 
 REQUIRED = ("activity", "region", "year", "value", "unit", "category", "scope", "source")
 OPTIONAL = ("uncertainty_pct", "source_ref", "boundary")
@@ -195,8 +195,7 @@ class FactorTable:
         return [f for k in self.keys() for f in self.by_key[k]]
 
     def suggest(self, key: str) -> str | None:
-        close = difflib.get_close_matches(key, self.by_key.keys(), n=1, cutoff=0.6)
-        return close[0] if close else None
+        return did_you_mean(key, self.by_key.keys())
 
     def resolve(self, activity: str, region: str, year: int) -> Resolution:
         """The factor for an activity (see the module docstring for the rule)."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 
 from carbon.errors import NotFound
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.periods import parse_month
 from carbon.store import Store
+from carbon.suggest import did_you_mean
 
 
 def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyReport:
@@ -46,7 +46,7 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
     with store.engine.connect() as conn:
         team_names = store.team_ids(conn)
         if team is not None and team not in team_names:
-            close = difflib.get_close_matches(team, team_names, n=1)
+            close = [c for c in [did_you_mean(team, team_names)] if c]
             raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         rows = store.month_totals(conn, month, team)
         if not rows:

@@ -218,3 +218,10 @@ def test_no_orphan_ledger_rows_after_replace_and_remove(teams, write):
         assert orphans(ledger_t.c.factor_id, factor_snapshots) == 0
         assert conn.execute(select(func.count()).select_from(ledger_t)).scalar_one() == 1
         assert conn.execute(select(ledger_t.c.batch_id)).scalar_one() == out.batch.id
+
+
+def test_did_you_mean_skips_huge_values():
+    from carbon.suggest import did_you_mean
+
+    assert did_you_mean("Platfrom", ["Platform", "Video"]) == "Platform"
+    assert did_you_mean("P" * 1_000_000, ["Platform"]) is None  # difflib is quadratic: never on huge cells

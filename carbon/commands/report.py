@@ -81,3 +81,8 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
                  escape(r["source"]), str(r["import_id"])]
         table.add_row(*([escape(r["team"])] if not team else []), *cells)
     out.print(table)
+
+
+from carbon.commands.pack import pack_cmd  # noqa: E402  (the pack lives in its own module)
+
+report.add_command(pack_cmd)

@@ -7,7 +7,6 @@ converted with one pint multiplier per distinct (unit, factor unit) pair.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +17,7 @@ from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import REGION_RE, FactorTable
 from carbon.ingest.problems import ProblemLog
 from carbon.model import Factor
+from carbon.suggest import did_you_mean
 
 REQUIRED = ("date", "team", "activity", "quantity", "unit")
 OPTIONAL = ("end", "region", "note")
@@ -130,7 +130,7 @@ def validate_chunk(
         else:
             hints = {}
             for t in names:
-                close = difflib.get_close_matches(str(t), known_teams, n=1, cutoff=0.6)
+                close = [c for c in [did_you_mean(str(t), known_teams)] if c]
                 hints[t] = (f"unknown team (did you mean {close[0]!r}?)" if close else "unknown team") + \
                     "; declare it with 'carbon teams add' or import with --create-teams"
             msgs = [hints[t] for t in team[unknown_team]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
 import hashlib
 import io
 import re
@@ -22,6 +21,7 @@ import pandas as pd
 
 from carbon.errors import InputError, Problem
 from carbon.spreadsheet import inert
+from carbon.suggest import did_you_mean
 
 CHUNK_ROWS = 200_000
 _BLOCK = 1 << 20
@@ -111,7 +111,7 @@ def check_header(
             problems.append(Problem(info.name, 1, col, col, "duplicated column"))
         seen.add(col)
         if col not in known:
-            close = difflib.get_close_matches(col, known, n=1)
+            close = [c for c in [did_you_mean(col, known)] if c]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(
                 Problem(info.name, 1, col, col,

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from carbon.donation import ClosedDonation, Donation, Restatement, tonnes
+from carbon.donation import ClosedDonation, Restatement, tonnes
 from carbon.money import cents_float, format_amount
 from carbon.prices import Price
 from carbon.spreadsheet import inert

@@ -1,7 +1,7 @@
 """The database: engine, transactions, queries — the only package that speaks SQL.
 
 SQLite file by default; PostgreSQL with the same code (SQLAlchemy Core).
-The schema carries a version number so later releases can migrate data.
+The schema is versioned by Alembic revisions (carbon/migrations), applied on open.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pandas as pd
-from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, update
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from carbon.errors import NotFound, StoreError
 from carbon.model import Batch, Factor, Team
 from carbon.store.schema import (
-    ROLLUP_KEYS, SCHEMA_VERSION, batches, factor_snapshots, ledger, ledger_monthly, metadata,
-    schema_info, teams, user_factors,
+    ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
 )
 
 # Feature modules register their tables on `metadata` when imported.
 from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F401  isort: skip
+from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
+from carbon.store import migrate  # noqa: E402  isort: skip
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
 
@@ -92,26 +93,16 @@ class Store:
         return self.engine.dialect.name
 
     def _ensure_schema(self) -> None:
+        """Create the schema on first use, or migrate an older one (carbon/migrations)."""
         try:
             with self.transaction() as conn:
-                if not inspect(conn).has_table("schema_info"):
-                    metadata.create_all(conn)
-                    conn.execute(insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION)))
-                    return
-                version = conn.execute(
-                    select(schema_info.c.value).where(schema_info.c.key == "schema_version")
-                ).scalar_one_or_none()
+                migrate.upgrade(conn)
         except OperationalError as exc:
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc.orig}") from None
+        except StoreError:
+            raise
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc}") from None
-        if version is None or not version.isdigit():
-            raise StoreError("the database has no carbon schema version: not a carbon database?")
-        if int(version) > SCHEMA_VERSION:
-            raise StoreError(
-                f"the database is at schema version {version}, newer than this carbon "
-                f"({SCHEMA_VERSION}): upgrade carbon"
-            )
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

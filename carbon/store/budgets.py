@@ -7,7 +7,6 @@ loading the identical file again changes nothing and says so.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections import defaultdict
@@ -27,6 +26,7 @@ from carbon.budgets import Actuals, BudgetPlan, StatusReport, TeamBudget, status
 from carbon.errors import InputError, NotFound, Problem
 from carbon.periods import month_label, parse_month
 from carbon.store.schema import metadata, teams
+from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
     from carbon.store import Store
@@ -227,7 +227,7 @@ def status_at(store: "Store", month: str, team: str | None = None) -> StatusRepo
         stored = require_plan(conn, year)
         names = list(store.team_ids(conn))
         if team is not None and team not in names:
-            close = difflib.get_close_matches(team, names, n=1)
+            close = [c for c in [did_you_mean(team, names)] if c]
             raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         have = store.months_with_data(conn)
         if month not in have:

@@ -14,7 +14,6 @@ are aggregated in SQL (Store.aggregate); the rules are in carbon.donation.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ from carbon.donation import ClosedDonation, Donation, DonationError, Restatement
 from carbon.money import format_amount
 from carbon.prices import Choice, Price
 from carbon.store.schema import factor_snapshots, ledger_monthly, metadata, teams
+from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
     from carbon.store import Store
@@ -176,7 +176,7 @@ def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int]
         known = [c for c, _kg, _n in store.aggregate(conn, ["category"], first, last)]
         for c in categories:
             if months and c not in known:
-                close = difflib.get_close_matches(c, known, n=1)
+                close = [x for x in [did_you_mean(c, known)] if x]
                 raise DonationError(f"no category {c!r} in the ledger for {year}"
                                     + (f" (did you mean {close[0]!r}?)" if close else "")
                                     + f"; categories of {year}: {', '.join(known)}")

@@ -1,5 +1,7 @@
-"""Tables of the core ledger. Feature modules (budgets.py, prices.py, ...) add
-their own tables to the same `metadata`; all are created together on first use."""
+"""Tables of the core ledger. Feature modules (budgets.py, prices.py, packs.py)
+add their own tables to the same `metadata`. The database is built and
+upgraded by the Alembic revisions in carbon/migrations/versions: a change here
+needs a revision there (tests/test_migrations.py checks they agree)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,7 @@ from sqlalchemy import (
     String, Table, Text, UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
 metadata = MetaData()
-
-schema_info = Table(
-    "schema_info", metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", String(200), nullable=False),
-)
 
 teams = Table(
     "teams", metadata,

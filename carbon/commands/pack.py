@@ -1,0 +1,32 @@
+"""carbon report pack"""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+
+from carbon import pack
+from carbon.commands.common import handle_errors, out, pass_ctx
+
+
+@click.command("pack")
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option("--out", "out_dir", default="reports/on-demand", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Directory under which the pack's YYYY-MM directory is written (apart from the "
+                   "scheduled packs in reports/, so the two never collide).")
+@pass_ctx
+@handle_errors()
+def pack_cmd(ctx, month: str, out_dir: str) -> None:
+    """Build a month's report pack now: report.html (charts), report.json, report.csv, manifest.json.
+
+    Writes OUT/YYYY-MM/ atomically and never over an existing directory. This
+    on-demand pack is not recorded as the month's scheduled pack (see
+    'carbon schedule run-once'). A month with no data is an error, not a zero.
+
+    \b
+    Example:
+      carbon report pack --month 2026-10 --out /tmp/packs
+    """
+    built = pack.build(ctx.store, month, out_dir)
+    out.print(f"wrote {escape(str(built.path))}/ ({', '.join(pack.FILES)})")

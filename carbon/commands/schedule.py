@@ -1,0 +1,151 @@
+"""carbon schedule …"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from carbon import config as config_file
+from carbon import delivery, schedule
+from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
+from carbon.store import packs as stored_packs
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging() -> None:
+    """Plain log lines on stderr (journald and cron mail read them as they are)."""
+    root = logging.getLogger("carbon")
+    for h in [h for h in root.handlers if getattr(h, "_carbon", False)]:
+        root.removeHandler(h)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._carbon = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
+                      help="TOML config file (default: ./carbon.toml when present).")
+OUT = click.option("--out", "out_dir", type=click.Path(file_okay=False), metavar="DIR",
+                   help="Directory of the packs (default: [output] dir of the config, else ./reports).")
+
+
+@click.group("schedule")
+def schedule_group() -> None:
+    """The monthly report pack, produced once per month (catching up missed months)."""
+
+
+@schedule_group.command("run-once")
+@click.option("--now", "now_text", metavar="ISO-DATETIME",
+              help="Act as if it were this time (default: now); a time without zone is read "
+                   "in the schedule's time zone.")
+@click.option("--reissue", metavar="YYYY-MM", help="Write a new revision of this month's pack (the old one is kept).")
+@click.option("--reason", default="", help="Why the month is re-issued (recorded with the revision).")
+@click.option("--no-email", is_flag=True, help="Do not e-mail the packs produced.")
+@OUT
+@CONFIG
+@pass_ctx
+@handle_errors()
+def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path) -> None:
+    """One pass of the month close: produce every due month's pack, then exit.
+
+    The first run produces the previous month; each later run produces every
+    month since the first one that has no pack yet, up to the previous month.
+    A month with no data is skipped (and due again next time). Exit code 1
+    when a pack could not be built. For system cron, tests and catch-up.
+
+    \b
+    Examples:
+      carbon schedule run-once
+      carbon schedule run-once --now 2026-11-01T06:00
+      carbon schedule run-once --reissue 2026-10 --reason "late travel import"
+    """
+    setup_logging()
+    cfg = config_file.load(config_path)
+    now = _parse_now(now_text, cfg)
+    deliver = None if no_email else delivery.deliverer(cfg)
+    result = schedule.run_once(ctx.store, now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason,
+                               deliver=deliver)
+    for built in result.produced:
+        out.print(f"produced {built.month} revision {built.revision}: {escape(str(built.path))}")
+    if not result.ok:
+        err.print(f"[bold red]error:[/bold red] {len(result.failed)} pack(s) could not be built: "
+                  + escape("; ".join(f"{m}: {w}" for m, w in result.failed)))
+        sys.exit(EXIT_ERROR)
+
+
+def _parse_now(text: str | None, cfg: config_file.Config) -> datetime:
+    if text is None:
+        return datetime.now(cfg.tz)
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO date-time such as 2026-11-01T06:00, got {text!r}",
+                                 param_hint="--now") from None
+    return now if now.tzinfo is not None else now.replace(tzinfo=cfg.tz)
+
+
+@schedule_group.command("start")
+@click.option("--cron", help='Crontab line "minute hour day month weekday" (default: config, else "0 6 1 * *").')
+@click.option("--timezone", "tz_name", help="IANA time zone (default: config, else Europe/Paris).")
+@OUT
+@CONFIG
+@pass_ctx
+@handle_errors()
+def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
+    """Run the scheduler in the foreground: catch up now, then at each cron time.
+
+    For systemd (Type=simple) or a container; stops cleanly on SIGTERM or Ctrl-C.
+    Logs one plain line per decision on stderr.
+
+    \b
+    Example:
+      carbon schedule start --config /etc/carbon/carbon.toml
+    """
+    import dataclasses
+
+    setup_logging()
+    cfg = config_file.load(config_path)
+    changes = {}
+    if tz_name:
+        changes["timezone"] = tz_name
+    if cron:
+        changes["cron"] = cron
+    if changes:
+        merged = {"schedule": {"cron": changes.get("cron", cfg.cron),
+                               "timezone": changes.get("timezone", cfg.timezone)}}
+        checked = config_file.parse(merged, "command line")  # same checks as the file
+        cfg = dataclasses.replace(cfg, cron=checked.cron, timezone=checked.timezone)
+    schedule.start(ctx.store, cfg, out_dir, deliver=delivery.deliverer(cfg))
+
+
+@schedule_group.command("status")
+@pass_ctx
+@handle_errors()
+def status_cmd(ctx) -> None:
+    """The packs produced (every revision), their deliveries, and the last runs."""
+    with ctx.store.engine.connect() as conn:
+        packs = stored_packs.list_packs(conn)
+        deliveries = stored_packs.list_deliveries(conn)
+        runs = stored_packs.list_runs(conn)[-5:]
+    table = Table(title="Report packs", title_justify="left")
+    for col in ("Month", "Rev", "Status", "Produced (UTC)", "Path", "E-mail"):
+        table.add_column(col)
+    for p in packs:
+        mine = [d for d in deliveries if d.pack_id == p.id]
+        mail = ", ".join(f"{d.audience} {d.status}" for d in mine) or "-"
+        table.add_row(p.month, str(p.revision), p.status,
+                      f"{p.produced_at:%Y-%m-%d %H:%M}" if p.produced_at else "-", escape(p.path or "-"),
+                      escape(mail))
+    out.print(table)
+    for r in runs:
+        out.print(f"run {r['id']} ({r['trigger']}, target {r['target_month'] or '-'}): {r['status']}; "
+                  f"produced {escape(r['produced'] or 'nothing')}"
+                  + (f"; {escape(r['message'])}" if r["message"] else ""))

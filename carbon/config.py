@@ -1,0 +1,245 @@
+"""The configuration file of the scheduled report pack (TOML), read and checked.
+
+Looked up as `--config PATH`, else `carbon.toml` in the current directory;
+without a file every setting has its default (no e-mail). Example:
+
+    [schedule]
+    cron = "0 6 1 * *"            # minute hour day month weekday: day 1 at 06:00
+    timezone = "Europe/Paris"
+
+    [output]
+    dir = "reports"
+
+    [smtp]                         # optional: no [smtp], no e-mail
+    host = "smtp.example.org"
+    port = 587
+    security = "starttls"          # "starttls", "ssl" or "none"
+    user = "carbon@example.org"
+    password_env = "CARBON_SMTP_PASSWORD"   # the password is read ONLY from this variable
+    sender = "carbon@example.org"
+    attempts = 3
+    retry_delay_s = 30
+
+    [recipients]
+    finance = ["finance@example.org"]
+
+    [recipients.managers]
+    Platform = "alice@example.org"
+    "Video & Media" = ["bob@example.org", "carol@example.org"]
+
+The password never lives in the file: a config file is often world-readable
+or committed, an environment variable (systemd `EnvironmentFile=`, mode 600) is not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from carbon.errors import InputError, Problem
+
+DEFAULT_FILE = "carbon.toml"
+DEFAULT_CRON = "0 6 1 * *"  # day 1 of each month at 06:00
+DEFAULT_TIMEZONE = "Europe/Paris"
+DEFAULT_OUT = "reports"
+DEFAULT_PASSWORD_ENV = "CARBON_SMTP_PASSWORD"
+SECURITY = ("starttls", "ssl", "none")
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send e-mail. The password comes from `password_env` at send time."""
+
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    user: str | None = None
+    password_env: str = DEFAULT_PASSWORD_ENV
+    sender: str = "carbon@localhost"
+    attempts: int = 3  # tries per message, the first included
+    retry_delay_s: float = 30.0  # wait between tries (doubled each time)
+    timeout_s: float = 30.0
+
+    def password(self) -> str | None:
+        """The password from the environment (None when no user is configured)."""
+        if not self.user:
+            return None
+        return os.environ.get(self.password_env)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of `carbon schedule` and of the pack's delivery."""
+
+    cron: str = DEFAULT_CRON
+    timezone: str = DEFAULT_TIMEZONE
+    out_dir: Path = Path(DEFAULT_OUT)
+    smtp: SmtpSettings | None = None
+    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    finance: tuple[str, ...] = ()
+    source: str | None = None  # the file read, None for the defaults
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def delivers(self) -> bool:
+        return self.smtp is not None and bool(self.managers or self.finance)
+
+
+_KNOWN = {
+    "schedule": {"cron", "timezone"},
+    "output": {"dir"},
+    "smtp": {"host", "port", "security", "user", "password_env", "sender", "attempts", "retry_delay_s",
+             "timeout_s"},
+    "recipients": {"finance", "managers"},
+}
+
+
+def find(path: str | Path | None) -> Path | None:
+    """The config file to read: `path` (must exist), else ./carbon.toml if present, else None."""
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"config file {str(p)!r} not found",
+                             [Problem(str(p), None, None, None, "no such file")])
+        return p
+    p = Path(DEFAULT_FILE)
+    return p if p.is_file() else None
+
+
+def load(path: str | Path | None = None) -> Config:
+    """Read and check the config file (see the module docstring); defaults when there is none.
+
+    Raises InputError listing every problem (file, key, what was expected).
+    """
+    found = find(path)
+    if found is None:
+        return Config()
+    name = str(found)
+    try:
+        data = tomllib.loads(found.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not UTF-8 text", [Problem(name, None, None, None, "expected UTF-8")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line L, column C)".
+        m = re.search(r"at line (\d+), column (\d+)", str(exc))
+        line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
+        raise InputError(f"{name}: not valid TOML",
+                         [Problem(name, line, f"column {col}" if col else None, None, str(exc))]) from None
+    return parse(data, name)
+
+
+def parse(data: dict, name: str = "<config>") -> Config:
+    """A parsed TOML document -> Config (pure); InputError naming every bad key."""
+    problems: list[Problem] = []
+
+    def bad(key: str, value, message: str) -> None:
+        problems.append(Problem(name, None, key, None if value is None else str(value), message))
+
+    for section, value in data.items():
+        if section not in _KNOWN:
+            bad(section, None, f"unknown section; expected one of {', '.join(sorted(_KNOWN))}")
+        elif not isinstance(value, dict):
+            bad(section, value, "expected a table")
+        else:
+            for key in value:
+                if key not in _KNOWN[section]:
+                    bad(f"{section}.{key}", None,
+                        f"unknown key; expected one of {', '.join(sorted(_KNOWN[section]))}")
+
+    def get(section: str, key: str, kind, default):
+        sec = data.get(section)
+        if not isinstance(sec, dict) or key not in sec:
+            return default
+        v = sec[key]
+        if kind is float and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        if not isinstance(v, kind) or isinstance(v, bool) and kind is not bool:
+            bad(f"{section}.{key}", v, f"expected {_KIND_NAMES.get(kind, kind.__name__)}")
+            return default
+        return v
+
+    cron = get("schedule", "cron", str, DEFAULT_CRON)
+    tz = get("schedule", "timezone", str, DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        bad("schedule.timezone", tz, "expected an IANA time zone such as Europe/Paris")
+        tz = DEFAULT_TIMEZONE
+    cron_problem = check_cron(cron, tz)
+    if cron_problem:
+        bad("schedule.cron", cron, cron_problem)
+    out_dir = Path(get("output", "dir", str, DEFAULT_OUT))
+
+    smtp = None
+    if isinstance(data.get("smtp"), dict):
+        host = get("smtp", "host", str, "")
+        if not host:
+            bad("smtp.host", None, "required when [smtp] is present")
+        security = get("smtp", "security", str, "starttls")
+        if security not in SECURITY:
+            bad("smtp.security", security, f"expected one of {', '.join(SECURITY)}")
+        port = get("smtp", "port", int, 465 if security == "ssl" else 587)
+        if not 0 < port < 65536:
+            bad("smtp.port", port, "expected a TCP port, 1 to 65535")
+        attempts = get("smtp", "attempts", int, 3)
+        if attempts < 1:
+            bad("smtp.attempts", attempts, "expected at least 1")
+        delay = get("smtp", "retry_delay_s", float, 30.0)
+        if delay < 0:
+            bad("smtp.retry_delay_s", delay, "expected a number of seconds >= 0")
+        sender = get("smtp", "sender", str, "carbon@localhost")
+        if not _EMAIL.match(sender):
+            bad("smtp.sender", sender, "expected an e-mail address")
+        smtp = SmtpSettings(host=host, port=port, security=security, user=get("smtp", "user", str, None),
+                            password_env=get("smtp", "password_env", str, DEFAULT_PASSWORD_ENV),
+                            sender=sender, attempts=attempts, retry_delay_s=delay,
+                            timeout_s=get("smtp", "timeout_s", float, 30.0))
+
+    finance = _addresses(data.get("recipients", {}).get("finance", []) if isinstance(
+        data.get("recipients"), dict) else [], "recipients.finance", bad)
+    managers: dict[str, tuple[str, ...]] = {}
+    raw = data.get("recipients", {}).get("managers", {}) if isinstance(data.get("recipients"), dict) else {}
+    if not isinstance(raw, dict):
+        bad("recipients.managers", None, "expected a table: team name = address or list of addresses")
+    else:
+        for team, addrs in raw.items():
+            managers[team] = _addresses(addrs, f"recipients.managers.{team}", bad)
+    if problems:
+        raise InputError(f"{name}: the configuration was refused", problems)
+    return Config(cron=cron, timezone=tz, out_dir=out_dir, smtp=smtp, managers=managers,
+                  finance=finance, source=name)
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number"}
+
+
+def _addresses(value, key: str, bad) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+        bad(key, value, "expected an e-mail address or a list of them")
+        return ()
+    for a in items:
+        if not _EMAIL.match(a):
+            bad(key, a, "expected an e-mail address")
+    return tuple(items)
+
+
+def check_cron(cron: str, timezone: str) -> str | None:
+    """None when `cron` is a valid 5-field crontab expression, else what is wrong."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    if len(cron.split()) != 5:
+        return "expected 5 crontab fields: minute hour day month weekday (e.g. \"0 6 1 * *\")"
+    try:
+        CronTrigger.from_crontab(cron, timezone=timezone)
+    except ValueError as exc:
+        return f"not a valid crontab expression: {exc}"
+    return None

@@ -1,0 +1,298 @@
+"""The pack's report.html: one self-contained page (inline CSS, inline SVG, no script, no fetch).
+
+Readable on a phone (fluid width, charts scale with their viewBox, wide
+tables scroll sideways) and printable (print rules drop the shading and keep
+each team on one page where it fits). Every text from the data — team
+names, activity keys, sources — goes through html.escape, and a
+Content-Security-Policy forbids scripts and any network fetch, so even a
+team named <script>…</script> can only ever be shown as text.
+"""
+
+from __future__ import annotations
+
+import calendar
+from html import escape
+
+from carbon.pack import PackData, factor_sources
+from carbon.report import svg
+from carbon.report.monthly import display_unit
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over budget"}
+
+CSS = """
+:root { --ink:#222; --muted:#666; --line:#ddd; --accent:#2f6f8f; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+       color:var(--ink); background:#f6f7f8; }
+main { max-width:980px; margin:0 auto; padding:16px; background:#fff; }
+h1 { font-size:1.6em; margin:.2em 0; }
+h2 { font-size:1.25em; margin:1.6em 0 .5em; border-bottom:2px solid var(--accent); }
+h3 { font-size:1.1em; margin:0 0 .4em; }
+.sub, .muted { color:var(--muted); font-size:.9em; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(170px,1fr)); gap:10px; margin:12px 0; }
+.card { border:1px solid var(--line); border-radius:6px; padding:10px 12px; }
+.card .big { font-size:1.5em; font-weight:600; }
+.team { border:1px solid var(--line); border-radius:6px; padding:12px; margin:12px 0; break-inside:avoid; }
+.team-head { display:flex; flex-wrap:wrap; justify-content:space-between; align-items:center; gap:8px; }
+.scroll { overflow-x:auto; }
+table { border-collapse:collapse; width:100%; font-size:.92em; }
+th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+.badge { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:.85em; white-space:nowrap; }
+.on_track { background:#3d8b4f; } .at_risk { background:#c98a0b; } .over { background:#b8322f; }
+.note { background:#fff7e0; border-left:4px solid #c98a0b; padding:6px 10px; margin:8px 0; }
+svg.chart { display:block; max-width:100%; height:auto; }
+footer { margin-top:2em; font-size:.88em; color:#333; }
+code { font-size:.9em; word-break:break-all; }
+@media (max-width:600px) { main { padding:10px; } body { font-size:14px; } }
+@media print {
+  body { background:#fff; } main { max-width:none; padding:0; }
+  .team, .card { border-color:#999; } h2 { break-after:avoid; } .scroll { overflow:visible; }
+  .badge { color:#000; border:1px solid #000; background:none !important; }
+}
+"""
+
+
+def month_title(month: str) -> str:
+    """"2026-10" -> "October 2026"."""
+    return f"{calendar.month_name[int(month[5:7])]} {month[:4]}"
+
+
+def short_month(month: str) -> str:
+    """"2026-10" -> "Oct 26" (chart labels)."""
+    return f"{calendar.month_abbr[int(month[5:7])]} {month[2:4]}"
+
+
+class _Units:
+    """Figures in t CO2e when the company's months are large, else kg (one unit for the page)."""
+
+    def __init__(self, kg_values: list[float]):
+        self.name, self.div = display_unit(kg_values)
+
+    def __call__(self, kg: float | None) -> float | None:
+        return None if kg is None else kg / self.div
+
+    def fmt(self, kg: float | None) -> str:
+        return "—" if kg is None else svg.fmt(kg / self.div)
+
+
+def _change(now: float, before: float | None) -> str:
+    if before is None:
+        return "no data to compare"
+    if before == 0:
+        return "—"
+    pct = 100 * (now - before) / before
+    return f"{pct:+.1f}%"
+
+
+def render(data: PackData) -> str:
+    """The whole page for `data` (a str of HTML5)."""
+    rep = data.report
+    u = _Units([kg for _, kg in data.trend if kg is not None] + [rep.total])
+    title = f"Carbon report · {month_title(data.month)}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body><main>",
+        f"<header><h1>{escape(title)}</h1>",
+        f'<p class="sub">{escape(_subtitle(data))}</p></header>',
+    ]
+    parts += _summary(data, u)
+    parts += _notes(data)
+    parts += _company(data, u)
+    if data.budget is not None:
+        parts += _budget_table(data, u)
+    parts += _teams(data, u)
+    if data.donation_line:
+        parts += _donation(data)
+    parts += _footer(data)
+    parts.append("</main></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _subtitle(data: PackData) -> str:
+    bits = [f"Generated {data.generated_at:%Y-%m-%d %H:%M} UTC"]
+    if data.revision:
+        bits.append(f"revision {data.revision}")
+        if data.reissue_reason:
+            bits.append(f"re-issued: {data.reissue_reason}")
+    else:
+        bits.append("on-demand pack")
+    bits.append(f"carbon {data.tool_version}")
+    return " · ".join(bits)
+
+
+def _summary(data: PackData, u: _Units) -> list[str]:
+    rep = data.report
+    by_month = dict(data.trend)
+    prev = by_month.get(_prev(data.month))
+    last_year = data.trend[0][1] if len(data.trend) == 13 else None
+    with_data = [t for t in rep.teams if t.entries]
+    cards = [
+        ("Company total", f"{u.fmt(rep.total)} {u.name}", month_title(data.month)),
+        ("vs previous month", _change(rep.total, prev), f"{u.fmt(prev)} {u.name}" if prev is not None else ""),
+        ("vs same month last year", _change(rep.total, last_year),
+         f"{u.fmt(last_year)} {u.name}" if last_year is not None else ""),
+        ("Teams reporting", f"{len(with_data)} of {len(rep.teams)}", ""),
+    ]
+    if data.budget is not None:
+        counts = {s: sum(1 for t in data.budget.teams if t.status == s) for s in STATUS_LABELS}
+        cards.append(("Budgets " + str(data.budget.year),
+                      " · ".join(f"{n} {STATUS_LABELS[s]}" for s, n in counts.items() if n) or "none",
+                      f"at {month_title(data.month)}"))
+    out = ['<section class="cards">']
+    for label, big, small in cards:
+        out.append(f'<div class="card"><div class="muted">{escape(label)}</div>'
+                   f'<div class="big">{escape(big)}</div><div class="muted">{escape(small)}</div></div>')
+    out.append("</section>")
+    return out
+
+
+def _prev(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
+
+
+def _notes(data: PackData) -> list[str]:
+    notes = list(data.notes)
+    if data.budget is not None:
+        notes += list(data.budget.warnings)
+    return [f'<p class="note">{escape(n)}</p>' for n in notes]
+
+
+def _company(data: PackData, u: _Units) -> list[str]:
+    rep = data.report
+    last12 = data.trend[-12:]
+    out = ["<section><h2>Company</h2>",
+           "<h3>Trend over the last 12 months</h3>",
+           svg.column_chart([(short_month(m), u(kg)) for m, kg in last12],
+                            f"Company emissions per month, {last12[0][0]} to {last12[-1][0]}", u.name)]
+    cats: dict[str, float] = {}
+    scopes: dict[str, float] = {}
+    for t in rep.teams:
+        for c, kg in t.by_category.items():
+            cats[c] = cats.get(c, 0.0) + kg
+        for s, kg in t.by_scope.items():
+            scopes[s] = scopes.get(s, 0.0) + kg
+    items = sorted(cats.items(), key=lambda x: -x[1])
+    out.append(f"<h3>{escape(month_title(data.month))} by category</h3>")
+    out.append(svg.hbar_chart([(c, u(kg)) for c, kg in items], f"Company emissions by category, {data.month}",
+                              u.name))
+    out.append('<div class="scroll"><table><thead><tr><th>Team</th><th class="num">'
+               f'{escape(u.name)}</th><th class="num">Share</th><th>Last 12 months</th></tr></thead><tbody>')
+    for t in sorted(rep.teams, key=lambda t: -t.total):
+        if not t.entries:
+            continue
+        share = f"{100 * t.total / rep.total:.0f}%" if rep.total else "—"
+        spark = svg.sparkline(list(data.team_trend.get(t.team, ()))[-12:], f"{t.team}: last 12 months")
+        out.append(f'<tr><td>{escape(t.team)}</td><td class="num">{escape(u.fmt(t.total))}</td>'
+                   f'<td class="num">{share}</td><td>{spark}</td></tr>')
+    out.append(f'<tr><th>Company</th><th class="num">{escape(u.fmt(rep.total))}</th>'
+               '<th class="num">100%</th><th></th></tr></tbody></table></div>')
+    scope_txt = " · ".join(f"scope {escape(s)}: {escape(u.fmt(kg))} {escape(u.name)}"
+                           for s, kg in sorted(scopes.items()))
+    out.append(f'<p class="muted">By GHG Protocol scope: {scope_txt}</p></section>')
+    return out
+
+
+def _budget_table(data: PackData, u: _Units) -> list[str]:
+    b = data.budget
+    out = [f"<section><h2>Budgets {b.year}: actual vs budget to date</h2>",
+           '<div class="scroll"><table><thead><tr><th>Team</th>'
+           + "".join(f'<th class="num">{escape(h)} ({escape(u.name)})</th>'
+                     for h in ("Budget", "Allocated to date", "Actual to date", "Forecast"))
+           + "<th>Status</th></tr></thead><tbody>"]
+    for t in b.teams:
+        out.append(f"<tr><td>{escape(t.team)}</td>"
+                   f'<td class="num">{escape(u.fmt(t.budget))}</td>'
+                   f'<td class="num">{escape(u.fmt(t.allocated_to_date))}</td>'
+                   f'<td class="num">{escape(u.fmt(t.actual_to_date))}</td>'
+                   f'<td class="num">{escape(u.fmt(t.forecast))}</td>'
+                   f'<td><span class="badge {escape(t.status)}">{escape(STATUS_LABELS.get(t.status, t.status))}'
+                   "</span></td></tr>")
+    for name, kg in b.teams_without_budget:
+        out.append(f'<tr><td>{escape(name)}</td><td class="num" colspan="2">no budget</td>'
+                   f'<td class="num">{escape(u.fmt(kg))}</td><td></td><td></td></tr>')
+    out.append("</tbody></table></div>")
+    out.append('<p class="muted">Allocated to date = budget × the profile’s weights of January to this month; '
+               "forecast = actual to date ÷ (allocated to date ÷ budget). Over: actual to date above the "
+               "budget; at risk: forecast above the budget.</p></section>")
+    return out
+
+
+def _teams(data: PackData, u: _Units) -> list[str]:
+    rep = data.report
+    statuses = {t.team: t for t in data.budget.teams} if data.budget is not None else {}
+    out = ["<section><h2>Teams</h2>"]
+    for t in sorted(rep.teams, key=lambda t: -t.total):
+        if not t.entries:
+            continue
+        share = f" · {100 * t.total / rep.total:.0f}% of the company" if rep.total else ""
+        st = statuses.get(t.team)
+        badge = (f'<span class="badge {escape(st.status)}">{escape(STATUS_LABELS.get(st.status, st.status))}</span>'
+                 if st else "")
+        out.append(f'<article class="team"><div class="team-head"><h3>{escape(t.team)}</h3>{badge}</div>')
+        out.append(f'<p><strong>{escape(u.fmt(t.total))} {escape(u.name)}</strong> in '
+                   f"{escape(month_title(data.month))}{escape(share)}</p>")
+        if st is not None:
+            out.append(svg.budget_bar(u(st.actual_to_date), u(st.allocated_to_date), u(st.budget), st.status,
+                                      f"{t.team}: actual vs budget to date", u.name, forecast=u(st.forecast)))
+        elif data.budget is not None:
+            out.append('<p class="muted">No budget for this team this year.</p>')
+        cats = sorted(t.by_category.items(), key=lambda x: -x[1])
+        out.append(svg.hbar_chart([(c, u(kg)) for c, kg in cats], f"{t.team}: emissions by category", u.name))
+        top = data.top_sources.get(t.team, ())
+        if top:
+            out.append('<div class="scroll"><table><thead><tr><th>Top sources</th>'
+                       f'<th class="num">{escape(u.name)}</th><th class="num">Share</th></tr></thead><tbody>')
+            for activity, kg in top:
+                pct = f"{100 * kg / t.total:.0f}%" if t.total else "—"
+                out.append(f'<tr><td><code>{escape(activity)}</code></td><td class="num">{escape(u.fmt(kg))}</td>'
+                           f'<td class="num">{pct}</td></tr>')
+            out.append("</tbody></table></div>")
+        out.append("</article>")
+    silent = [t.team for t in rep.teams if not t.entries]
+    if silent:
+        out.append(f'<p class="note">No emissions recorded this month for: {escape(", ".join(silent))} '
+                   "(missing data, not zero).</p>")
+    out.append("</section>")
+    return out
+
+
+def _donation(data: PackData) -> list[str]:
+    link = (' The one-page summary is <a href="donation.html">donation.html</a>, beside this report.'
+            if data.donation_html is not None else "")
+    return [f"<section><h2>Offset donation {escape(data.month[:4])}</h2>",
+            f"<p>{escape(data.donation_line)}.{link}</p></section>"]
+
+
+def _footer(data: PackData) -> list[str]:
+    out = ["<footer><h2>Methodology and sources</h2>",
+           "<p>Each ledger entry is an activity quantity (converted with pint to the factor’s unit) "
+           "times an emission factor chosen by activity key, region and vintage (the latest vintage "
+           "not after the activity’s year). Figures are CO2e; scopes follow the GHG Protocol. Months "
+           "without any entry are shown as “no data”, never as zero. Budget forecasts and bands use "
+           "the factors’ stated uncertainty (category defaults otherwise), combined in quadrature.</p>",
+           "<h3>Emission-factor sources used this month</h3>",
+           '<div class="scroll"><table><thead><tr><th>Source</th><th>Vintages</th><th class="num">Factors</th>'
+           '<th class="num">kg CO2e</th><th>Boundary</th></tr></thead><tbody>']
+    for s in factor_sources(data.factors):
+        out.append(f"<tr><td>{escape(s['source'])}</td><td>{escape(', '.join(map(str, s['vintages'])))}</td>"
+                   f'<td class="num">{s["factors"]}</td><td class="num">{escape(svg.fmt(s["co2e_kg"]))}</td>'
+                   f"<td>{escape('; '.join(s['boundaries']))}</td></tr>")
+    out.append("</tbody></table></div>")
+    out.append("<h3>Inputs</h3>")
+    out.append('<div class="scroll"><table><thead><tr><th>Import</th><th>Source</th><th>Content SHA-256</th>'
+               '<th class="num">kg CO2e this month</th></tr></thead><tbody>')
+    for b in data.inputs:
+        out.append(f'<tr><td class="num">{b["id"]}</td><td>{escape(b["source_name"])}</td>'
+                   f'<td><code>{escape(b["content_hash"][:16])}…</code></td>'
+                   f'<td class="num">{escape(svg.fmt(b["co2e_kg_in_month"]))}</td></tr>')
+    out.append("</tbody></table></div>")
+    out.append('<p class="muted">manifest.json beside this page lists every factor (value, unit, vintage, '
+               "source reference) and every input with its full content hash. Data fingerprint "
+               f"<code>{escape(data.data_fingerprint[:16])}</code>.</p></footer>")
+    return out

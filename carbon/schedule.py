@@ -1,0 +1,251 @@
+"""The month close: produce each month's report pack exactly once, catching up missed months.
+
+Rules of a run at time `now` (read in the schedule's time zone):
+
+- its *target* is the month before `now` (a run on 1 November produces October);
+- the first run ever produces the target only; every later run produces each
+  month from the first run's target up to its own target that has no
+  produced pack yet — so a server down for three months makes the three
+  missing packs at its next run, and a month skipped for lack of data is
+  due again at each run until its data arrives (never a pack of zeros);
+- each pack is claimed in the database before it is built (carbon.store.packs:
+  UNIQUE (month, revision)), so two schedulers running at once never both
+  produce a month;
+- `reissue=M` writes a new revision of M beside the old ones (recorded as
+  such), for a month whose data changed after its pack was made.
+
+Each run logs one plain line per decision (produced / skipped and why).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from carbon import pack
+from carbon.config import DEFAULT_CRON, DEFAULT_TIMEZONE, Config
+from carbon.errors import CarbonError, NotFound
+from carbon.periods import month_label, month_range, parse_month
+from carbon.store import Store
+from carbon.store import packs as stored_packs
+
+log = logging.getLogger("carbon.schedule")
+JOB_ID = "carbon-monthly-pack"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one run did. `skipped` and `failed` hold (month, why)."""
+
+    run_id: int
+    target: str | None
+    produced: tuple[pack.BuiltPack, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+    changed: tuple[str, ...] = ()  # produced months whose data changed since (re-issue candidates)
+    deliveries: tuple = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+# ---- pure rules -----------------------------------------------------------------------
+
+def target_month(now: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> str:
+    """The month before `now` as seen in `tz` (a naive `now` is read in `tz`)."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    local = now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
+    return month_label(local.year - 1, 12) if local.month == 1 else month_label(local.year, local.month - 1)
+
+
+def months_due(first_target: str | None, target: str, produced: set[str]) -> list[str]:
+    """Months to produce: from the first run's target (this one's, on a first run) to
+    `target`, less those already produced; oldest first."""
+    start = min(first_target or target, target)
+    return [m for m in month_range(start, target) if m not in produced]
+
+
+def make_trigger(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
+    """The APScheduler CronTrigger of a 5-field crontab line in `timezone`.
+
+    Note APScheduler numbers weekdays from Monday = 0 (cron: Sunday = 0); use
+    names (mon-fri) in the weekday field to avoid the trap.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger.from_crontab(cron, timezone=timezone)
+
+
+# ---- a run ------------------------------------------------------------------------
+
+Deliver = Callable[[Store, int, pack.BuiltPack], list]
+
+
+def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | None = None, *,
+             tz: ZoneInfo | str = DEFAULT_TIMEZONE, trigger: str = "run-once", reason: str = "",
+             deliver: Deliver | None = None) -> RunOutcome:
+    """One pass of the month close at `now`; packs go to `out_dir`/YYYY-MM[-rN].
+
+    `reissue` ("YYYY-MM") makes only a new revision of that month, which must
+    already have a pack. `deliver(store, pack_id, built)` is called for each
+    pack produced (e-mail); its failures never undo a pack.
+    Raises NotFound for a bad `reissue`; other problems are logged and returned.
+    """
+    out_dir = Path(out_dir)
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=zone)
+    target = target_month(now, zone)
+    if reissue is not None:
+        try:
+            reissue = month_label(*parse_month(reissue))
+        except ValueError as exc:
+            raise NotFound(f"--reissue: {exc}") from None
+    with store.transaction() as conn:
+        stored_packs.ensure_tables(conn)
+        if reissue is not None and stored_packs.latest_produced(conn, reissue) is None:
+            raise NotFound(f"{reissue} has no pack yet, so there is nothing to re-issue "
+                           "(a run produces it when it is due)")
+        run_id = stored_packs.start_run(conn, "reissue" if reissue else trigger, now,
+                                        None if reissue else target)
+    log.info("run %d at %s: %s", run_id, now.isoformat(timespec="minutes"),
+             f"re-issue of {reissue}" if reissue else f"months due up to {target}")
+    produced, skipped, failed, deliveries = [], [], [], []
+    with store.engine.connect() as conn:
+        have = set(store.months_with_data(conn))
+        if reissue is not None:
+            due = [reissue]
+        else:
+            due = months_due(stored_packs.first_target(conn), target, stored_packs.produced_months(conn))
+    if not due:
+        log.info("run %d: nothing to do: every month up to %s has its pack", run_id, target)
+    for month in due:
+        if month not in have:
+            why = "no emissions recorded yet for this month; it is due again at the next run"
+            log.info("run %d: skipped %s: %s", run_id, month, why)
+            skipped.append((month, why))
+            continue
+        result = _produce(store, run_id, month, out_dir, reissue=reissue is not None, reason=reason)
+        kind, value = result
+        if kind == "produced":
+            built, pack_id = value
+            produced.append(built)
+            if deliver is not None:
+                deliveries.extend(_deliver_safely(deliver, store, pack_id, built))
+        elif kind == "skipped":
+            skipped.append((month, value))
+        else:
+            failed.append((month, value))
+    changed = _changed_since(store, run_id)
+    with store.transaction() as conn:
+        message = "; ".join([f"skipped {m}: {w}" for m, w in skipped] + [f"failed {m}: {w}" for m, w in failed])
+        stored_packs.finish_run(conn, run_id, "failed" if failed else "done",
+                                [f"{b.month} r{b.revision}" for b in produced], message)
+    log.info("run %d: done: %d produced, %d skipped, %d failed", run_id, len(produced), len(skipped), len(failed))
+    return RunOutcome(run_id, None if reissue else target, tuple(produced), tuple(skipped), tuple(failed),
+                      tuple(changed), tuple(deliveries))
+
+
+def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: bool, reason: str):
+    """Claim, build and record one pack: ("produced", (built, pack id)) | ("skipped"|"failed", why)."""
+    try:
+        with store.transaction() as conn:
+            revision = stored_packs.next_revision(conn, month) if reissue else 1
+            why_reissue = (reason or "re-issued on request") if reissue else ""
+            pack_id, why = stored_packs.claim(conn, month, revision, run_id, why_reissue)
+    except IntegrityError:  # the UNIQUE constraint: another process inserted the same claim
+        pack_id, why = None, "another run claimed it at the same moment"
+    if pack_id is None:
+        log.info("run %d: skipped %s: %s", run_id, month, why)
+        return "skipped", why
+    try:
+        built = pack.build(store, month, out_dir, revision=revision, reissue_reason=why_reissue)
+    except BaseException as exc:
+        with store.transaction() as conn:
+            stored_packs.release(conn, pack_id)
+        if not isinstance(exc, Exception):
+            raise
+        why = str(exc) if isinstance(exc, CarbonError) else f"{type(exc).__name__}: {exc}"
+        log.error("run %d: failed %s: %s (the month is due again at the next run)", run_id, month, why)
+        return "failed", why
+    with store.transaction() as conn:
+        stored_packs.complete(conn, pack_id, str(built.path), built.data_fingerprint, built.manifest_sha256)
+    log.info("run %d: produced %s revision %d in %s", run_id, month, revision, built.path)
+    return "produced", (built, pack_id)
+
+
+def _deliver_safely(deliver: Deliver, store: Store, pack_id: int, built: pack.BuiltPack) -> list:
+    try:
+        return list(deliver(store, pack_id, built))
+    except Exception as exc:  # a delivery problem never undoes a produced pack
+        log.error("delivery of %s failed: %s: %s (the pack is kept in %s)", built.month,
+                  type(exc).__name__, exc, built.path)
+        return []
+
+
+def _changed_since(store: Store, run_id: int) -> list[str]:
+    """Produced months whose ledger changed after their latest revision (logged as warnings)."""
+    with store.engine.connect() as conn:
+        latest: dict[str, stored_packs.PackRecord] = {}
+        for p in stored_packs.list_packs(conn):
+            if p.status == stored_packs.PRODUCED:
+                latest[p.month] = p
+        now_fp = stored_packs.data_fingerprints(conn, list(latest))
+    changed = []
+    for month, p in latest.items():
+        if p.data_fingerprint and now_fp.get(month, "") != p.data_fingerprint:
+            changed.append(month)
+            log.warning("run %d: the data of %s changed since revision %d was produced; "
+                        "re-issue it with: carbon schedule run-once --reissue %s", run_id, month, p.revision, month)
+    return changed
+
+
+# ---- the long-running scheduler --------------------------------------------------------
+
+def start(store: Store, config: Config, out_dir: Path | str | None = None,
+          deliver: Deliver | None = None) -> None:
+    """Run the blocking scheduler: one catch-up pass now, then at each cron time (until stopped).
+
+    SIGTERM (systemd stop) and Ctrl-C stop it after the pass in progress.
+    """
+    import signal
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    out = Path(out_dir) if out_dir is not None else config.out_dir
+    zone = config.tz
+    trig = make_trigger(config.cron, config.timezone)
+
+    def job() -> None:
+        try:
+            run_once(store, datetime.now(zone), out, tz=zone, trigger="schedule", deliver=deliver)
+        except Exception:  # the scheduler must outlive one bad pass; the log says what happened
+            log.exception("scheduled run failed")
+
+    sched = BlockingScheduler(timezone=zone)
+    # coalesce: after a long sleep/suspend, one catch-up pass, not one per missed fire time.
+    sched.add_job(job, trig, id=JOB_ID, max_instances=1, coalesce=True, misfire_grace_time=None)
+    log.info("schedule: cron %r in %s; packs in %s; catching up now", config.cron, config.timezone, out)
+    job()
+    nxt = trig.get_next_fire_time(None, datetime.now(zone))
+    log.info("schedule: next run at %s", nxt.isoformat(timespec="minutes") if nxt else "never")
+
+    def stop(_sig, _frame) -> None:
+        raise SystemExit(0)  # unwinds sched.start() in the main thread; shut down below
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("schedule: stopping (waiting for a pass in progress)")
+    finally:
+        if sched.running:
+            sched.shutdown(wait=True)
+    log.info("schedule: stopped")

@@ -1,0 +1,194 @@
+"""E-mail delivery of the pack, against a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import json
+import socket
+from datetime import datetime
+from email import policy
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from carbon import config as config_file
+from carbon import delivery, importer, schedule
+from carbon.errors import InputError
+from carbon.store import packs as stored_packs
+
+aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller", reason="aiosmtpd is in the test extra")
+
+HEADER = "date,team,activity,quantity,unit,region\n"
+NOW = datetime(2024, 7, 1, 6, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+class Inbox:
+    """An aiosmtpd handler: keeps each message; refuses the first `fail` DATA commands."""
+
+    def __init__(self, fail: int = 0):
+        self.fail = fail
+        self.tries = 0
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tries += 1
+        if self.tries <= self.fail:
+            return "451 4.3.0 temporary failure, try again later"
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    started = []
+
+    def start(handler: Inbox) -> int:
+        port = free_port()
+        ctl = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=port)
+        ctl.start()
+        started.append(ctl)
+        return port
+
+    yield start
+    for ctl in started:
+        ctl.stop()
+
+
+@pytest.fixture
+def ledger(store, write):
+    # ADEME FR 2024 grid 0.0519 kg CO2e / kWh: Platform 1000 kWh = 51.9 kg; Sales 2000 kWh = 103.8 kg.
+    for t in ("Platform", "Sales"):
+        importer.add_team(store, t)
+    importer.import_activities(store, write("jun.csv", HEADER + "2024-06-10,Platform,electricity.grid,1000,kWh,FR\n"
+                                                                "2024-06-10,Sales,electricity.grid,2000,kWh,FR\n"))
+    return store
+
+
+def make_config(port: int, attempts: int = 3, **smtp) -> config_file.Config:
+    return config_file.parse({
+        "smtp": {"host": "127.0.0.1", "port": port, "security": "none", "sender": "carbon@example.org",
+                 "attempts": attempts, "retry_delay_s": 0, "timeout_s": 10, **smtp},
+        "recipients": {"finance": ["finance@example.org"], "managers": {"Platform": "alice@example.org"}},
+    })
+
+
+def deliveries(store):
+    with store.engine.connect() as conn:
+        return stored_packs.list_deliveries(conn)
+
+
+def test_an_email_arrives_with_the_pack_attached(ledger, tmp_path, smtp_server):
+    inbox = Inbox()
+    cfg = make_config(smtp_server(inbox))
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(cfg))
+    [built] = res.produced
+    assert [d.sent for d in res.deliveries] == [True, True]
+    assert sorted(r for rcpts, _ in inbox.messages for r in rcpts) == ["alice@example.org", "finance@example.org"]
+    by_rcpt = {rcpts[0]: email.message_from_bytes(raw, policy=policy.default) for rcpts, raw in inbox.messages}
+    msg = by_rcpt["alice@example.org"]
+    assert msg["Subject"] == "Carbon report 2024-06: Platform"
+    files = {part.get_filename(): part.get_payload(decode=True) for part in msg.iter_attachments()}
+    assert sorted(files) == ["manifest.json", "report.csv", "report.html", "report.json"]
+    for name, data in files.items():  # byte for byte: the manifest's hashes hold for the attachments
+        assert hashlib.sha256(data).digest() == hashlib.sha256((built.path / name).read_bytes()).digest(), name
+    body = msg.get_body(preferencelist=("html",)).get_content()
+    assert "Platform" in body and "0.05" in body  # 51.9 kg = 0.05 t, the manager's own team
+    assert "Sales" not in body
+    finance = by_rcpt["finance@example.org"].get_body(preferencelist=("html",)).get_content()
+    assert "Platform" in finance and "Sales" in finance and "0.16 t CO2e" in finance  # 155.7 kg
+    assert [(d.audience, d.status, d.attempts) for d in deliveries(ledger)] == [
+        ("manager:Platform", "sent", 1), ("finance", "sent", 1)]
+
+
+def test_a_failing_server_is_retried_recorded_and_the_pack_kept(ledger, tmp_path, smtp_server):
+    inbox = Inbox(fail=100)  # refuses every message
+    cfg = make_config(smtp_server(inbox), attempts=3)
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(cfg))
+    assert res.ok and [b.month for b in res.produced] == ["2024-06"]  # the pack is produced all the same
+    assert inbox.tries == 6  # 2 messages × 3 tries
+    recorded = deliveries(ledger)
+    assert [(d.status, d.attempts) for d in recorded] == [("failed", 3), ("failed", 3)]
+    assert all("451" in d.error for d in recorded)
+    built = res.produced[0]
+    manifest = json.loads((built.path / "manifest.json").read_text(encoding="utf-8"))
+    for name, meta in manifest["files"].items():
+        assert hashlib.sha256((built.path / name).read_bytes()).hexdigest() == meta["sha256"]
+    with ledger.engine.connect() as conn:
+        assert [(p.month, p.status) for p in stored_packs.list_packs(conn)] == [("2024-06", "produced")]
+
+
+def test_a_temporary_failure_succeeds_on_a_later_try(ledger, tmp_path, smtp_server):
+    inbox = Inbox(fail=2)  # the first message fails twice, then everything passes
+    cfg = make_config(smtp_server(inbox), attempts=3)
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(cfg))
+    assert [(d.sent, d.attempts) for d in res.deliveries] == [(True, 3), (True, 1)]
+    assert len(inbox.messages) == 2
+
+
+def test_a_closed_port_is_a_recorded_failure(ledger, tmp_path):
+    cfg = make_config(free_port(), attempts=2)  # nothing listens there
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(cfg))
+    assert [(d.sent, d.attempts) for d in res.deliveries] == [(False, 2), (False, 2)]
+    assert res.produced[0].path.is_dir()
+
+
+def test_the_password_comes_only_from_the_environment(ledger, tmp_path, smtp_server, monkeypatch):
+    with pytest.raises(InputError) as exc:
+        config_file.parse({"smtp": {"host": "h", "password": "secret"}})
+    assert "smtp.password" in str(exc.value.problems[0])
+    monkeypatch.delenv("CARBON_SMTP_PASSWORD", raising=False)
+    inbox = Inbox()
+    cfg = make_config(smtp_server(inbox), attempts=1, user="carbon")
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(cfg))
+    assert not any(d.sent for d in res.deliveries) and inbox.tries == 0
+    assert "CARBON_SMTP_PASSWORD" in res.deliveries[0].error
+
+
+def test_config_file_is_read_and_checked(write):
+    path = write("carbon.toml", """\
+        [schedule]
+        cron = "30 7 2 * *"
+        timezone = "Europe/Paris"
+
+        [output]
+        dir = "packs"
+
+        [smtp]
+        host = "smtp.example.org"
+        user = "carbon@example.org"
+
+        [recipients]
+        finance = ["finance@example.org", "cfo@example.org"]
+
+        [recipients.managers]
+        Platform = "alice@example.org"
+        "Video & Media" = ["bob@example.org", "carol@example.org"]
+        """)
+    cfg = config_file.load(path)
+    assert cfg.cron == "30 7 2 * *" and str(cfg.out_dir) == "packs"
+    assert cfg.smtp.port == 587 and cfg.smtp.security == "starttls"
+    assert cfg.managers["Video & Media"] == ("bob@example.org", "carol@example.org")
+    assert cfg.delivers
+    bad = write("bad.toml", """\
+        [schedule]
+        cron = "0 6 32 * *"
+        timezone = "Mars/Olympus"
+
+        [recipients]
+        finance = "not an address"
+        """)
+    with pytest.raises(InputError) as exc:
+        config_file.load(bad)
+    keys = [p.column for p in exc.value.problems]
+    assert keys == ["schedule.timezone", "schedule.cron", "recipients.finance"]
+    broken = write("broken.toml", "[schedule\ncron = 1\n")
+    with pytest.raises(InputError) as exc:
+        config_file.load(broken)
+    assert exc.value.problems[0].line == 1

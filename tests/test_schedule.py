@@ -1,0 +1,248 @@
+"""The month close: cron fire times, exactly once, catch-up, concurrency, re-issue."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import update
+
+from carbon import importer, schedule
+from carbon.errors import NotFound
+from carbon.store import Store
+from carbon.store import packs as stored_packs
+
+PARIS = ZoneInfo("Europe/Paris")
+HEADER = "date,team,activity,quantity,unit,region\n"
+# ADEME Base Empreinte FR 2024 electricity: 0.0519 kg CO2e / kWh -> 1000 kWh = 51.9 kg.
+
+
+def at(text: str) -> datetime:
+    """A wall-clock time in Paris."""
+    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
+
+
+@pytest.fixture
+def ledger(store, write):
+    """Platform: 1000 kWh (FR) in each month Jan..Jun 2024 -> 51.9 kg CO2e a month."""
+    importer.add_team(store, "Platform")
+    rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 7))
+    importer.import_activities(store, write("h1.csv", HEADER + rows), source="h1.csv")
+    return store
+
+
+def packs_of(store):
+    with store.engine.connect() as conn:
+        return [(p.month, p.revision, p.status) for p in stored_packs.list_packs(conn)]
+
+
+def dirs(out):
+    return sorted(p.name for p in out.iterdir()) if out.exists() else []
+
+
+# ---- the cron trigger ------------------------------------------------------------------
+
+def test_default_trigger_fires_on_day_1_at_six_paris_time_across_dst():
+    trig = schedule.make_trigger()  # "0 6 1 * *", Europe/Paris
+    fires, t = [], at("2026-01-01T00:00")
+    for _ in range(13):
+        t = trig.get_next_fire_time(None, t)
+        fires.append(t)
+        t = t + timedelta(minutes=1)
+    assert [f.strftime("%Y-%m-%d %H:%M") for f in fires] == [
+        f"{y}-{m:02d}-01 06:00" for y, m in [(2026, i) for i in range(1, 13)] + [(2027, 1)]]
+    # CET (+1) until the last Sunday of March, CEST (+2) until the last Sunday of October:
+    # 2026-03-29 and 2026-10-25. So 06:00 Paris is 05:00 UTC in winter, 04:00 UTC in summer.
+    utc_hours = [f.astimezone(timezone.utc).hour for f in fires]
+    assert utc_hours == [5, 5, 5, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5]
+
+
+def test_next_fire_time_right_after_the_dst_changes_and_month_ends():
+    trig = schedule.make_trigger("0 6 1 * *", "Europe/Paris")
+    # Asked just after the spring change (29 March 2026, 02:00 -> 03:00): 1 April, in CEST.
+    nxt = trig.get_next_fire_time(None, at("2026-03-29T03:30"))
+    assert nxt.isoformat() == "2026-04-01T06:00:00+02:00"
+    # Asked on the autumn change day (25 October 2026): 1 November, back in CET.
+    nxt = trig.get_next_fire_time(None, at("2026-10-25T02:30"))
+    assert nxt.isoformat() == "2026-11-01T06:00:00+01:00"
+    # From the last minutes of February (28 days in 2026) and of a 31-day month.
+    assert trig.get_next_fire_time(None, at("2026-02-28T23:59")).isoformat() == "2026-03-01T06:00:00+01:00"
+    assert trig.get_next_fire_time(None, at("2026-12-31T23:59")).isoformat() == "2027-01-01T06:00:00+01:00"
+    # Exactly at a fire time, that time is the next one (not skipped to the month after).
+    assert trig.get_next_fire_time(None, at("2026-05-01T06:00")).isoformat() == "2026-05-01T06:00:00+02:00"
+
+
+def test_a_daily_cron_at_0230_on_the_spring_change_day():
+    # 02:30 does not exist in Paris on 2026-03-29; the trigger must not fire twice
+    # nor go backwards: the next fire after 28 March 02:30 is later than it.
+    trig = schedule.make_trigger("30 2 * * *", "Europe/Paris")
+    first = trig.get_next_fire_time(None, at("2026-03-28T03:00"))
+    second = trig.get_next_fire_time(first, first + timedelta(minutes=1))
+    assert first > at("2026-03-28T03:00") and second > first
+    assert second.astimezone(PARIS).date().isoformat() >= "2026-03-29"
+
+
+def test_target_month_is_the_previous_month_in_the_schedule_time_zone():
+    assert schedule.target_month(at("2026-11-01T06:00")) == "2026-10"
+    assert schedule.target_month(at("2027-01-01T00:30")) == "2026-12"
+    # 00:30 on 1 November in Paris is still 31 October in UTC: the zone decides.
+    utc = datetime(2026, 10, 31, 23, 30, tzinfo=timezone.utc)
+    assert schedule.target_month(utc, "Europe/Paris") == "2026-10"
+    assert schedule.target_month(utc, "UTC") == "2026-09"
+
+
+def test_months_due_rule():
+    assert schedule.months_due(None, "2024-06", set()) == ["2024-06"]  # first run: the target only
+    assert schedule.months_due("2024-03", "2024-06", {"2024-03"}) == ["2024-04", "2024-05", "2024-06"]
+    assert schedule.months_due("2024-03", "2024-06", {"2024-03", "2024-05"}) == ["2024-04", "2024-06"]
+    assert schedule.months_due("2024-03", "2024-03", {"2024-03"}) == []
+
+
+# ---- runs ------------------------------------------------------------------------------
+
+def test_run_once_twice_for_the_same_now_makes_one_pack(ledger, tmp_path):
+    out = tmp_path / "reports"
+    first = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    second = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    assert [b.month for b in first.produced] == ["2024-06"]
+    assert second.produced == () and second.skipped == ()
+    assert packs_of(ledger) == [("2024-06", 1, "produced")]
+    assert dirs(out) == ["2024-06"]
+
+
+def test_first_run_produces_only_the_previous_month(ledger, tmp_path):
+    out = tmp_path / "reports"
+    res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    assert [b.month for b in res.produced] == ["2024-06"]  # not January..May, although they have data
+    assert dirs(out) == ["2024-06"]
+    rep = json.loads((out / "2024-06" / "report.json").read_text(encoding="utf-8"))
+    assert rep["total"] == pytest.approx(51.9)
+
+
+def test_after_a_three_month_gap_exactly_the_missing_packs(ledger, tmp_path):
+    out = tmp_path / "reports"
+    schedule.run_once(ledger, at("2024-04-01T06:00"), out)  # produces March
+    # Down in May and June; back on 1 July: April, May, June, each once.
+    res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    assert [b.month for b in res.produced] == ["2024-04", "2024-05", "2024-06"]
+    assert dirs(out) == ["2024-03", "2024-04", "2024-05", "2024-06"]
+    assert packs_of(ledger) == [(m, 1, "produced") for m in ("2024-03", "2024-04", "2024-05", "2024-06")]
+    again = schedule.run_once(ledger, at("2024-07-02T06:00"), out)
+    assert again.produced == ()
+
+
+def test_a_month_without_data_is_skipped_and_due_again(ledger, tmp_path, write):
+    out = tmp_path / "reports"
+    res = schedule.run_once(ledger, at("2024-08-01T06:00"), out)  # July has no data
+    assert res.produced == () and [m for m, _ in res.skipped] == ["2024-07"]
+    assert "no emissions recorded" in res.skipped[0][1]
+    importer.import_activities(ledger, write("jul.csv", HEADER + "2024-07-03,Platform,electricity.grid,2000,kWh,FR\n"))
+    res = schedule.run_once(ledger, at("2024-08-02T06:00"), out)
+    assert [b.month for b in res.produced] == ["2024-07"]
+    rep = json.loads((out / "2024-07" / "report.json").read_text(encoding="utf-8"))
+    assert rep["total"] == pytest.approx(103.8)  # 2000 kWh × 0.0519
+
+
+def test_reissue_writes_a_new_revision_and_keeps_the_old(ledger, tmp_path, write):
+    out = tmp_path / "reports"
+    schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    old = {p.name: p.read_bytes() for p in (out / "2024-06").iterdir()}
+    # A late import for June: 500 kWh more -> 25.95 kg.
+    importer.import_activities(ledger, write("late.csv", HEADER + "2024-06-20,Platform,electricity.grid,500,kWh,FR\n"))
+    noticed = schedule.run_once(ledger, at("2024-07-02T06:00"), out)
+    assert noticed.produced == () and noticed.changed == ("2024-06",)  # said, never silently redone
+    res = schedule.run_once(ledger, at("2024-07-02T06:00"), out, reissue="2024-06", reason="late import")
+    assert [(b.month, b.revision) for b in res.produced] == [("2024-06", 2)]
+    assert dirs(out) == ["2024-06", "2024-06-r2"]
+    assert {p.name: p.read_bytes() for p in (out / "2024-06").iterdir()} == old
+    new = json.loads((out / "2024-06-r2" / "report.json").read_text(encoding="utf-8"))
+    assert new["total"] == pytest.approx(51.9 + 25.95)
+    manifest = json.loads((out / "2024-06-r2" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["revision"] == 2 and manifest["reissue_reason"] == "late import"
+    assert packs_of(ledger) == [("2024-06", 1, "produced"), ("2024-06", 2, "produced")]
+    after = schedule.run_once(ledger, at("2024-07-03T06:00"), out)
+    assert after.changed == ()  # the latest revision matches the data again
+
+
+def test_reissue_of_a_month_without_pack_is_refused(ledger, tmp_path):
+    with pytest.raises(NotFound, match="nothing to re-issue"):
+        schedule.run_once(ledger, at("2024-07-01T06:00"), tmp_path, reissue="2024-05")
+
+
+def test_a_failed_build_releases_its_claim_and_never_overwrites(ledger, tmp_path):
+    out = tmp_path / "reports"
+    (out / "2024-06").mkdir(parents=True)
+    (out / "2024-06" / "mine.txt").write_text("a user's file")
+    res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    assert res.produced == () and [m for m, _ in res.failed] == ["2024-06"]
+    assert (out / "2024-06" / "mine.txt").read_text() == "a user's file"
+    assert packs_of(ledger) == []  # the claim was released: due again
+    (out / "2024-06" / "mine.txt").unlink()
+    (out / "2024-06").rmdir()
+    res = schedule.run_once(ledger, at("2024-07-01T07:00"), out)
+    assert [b.month for b in res.produced] == ["2024-06"]
+
+
+def test_a_fresh_claim_blocks_and_a_stale_claim_is_taken_over(ledger, tmp_path):
+    out = tmp_path / "reports"
+    with ledger.transaction() as conn:
+        stored_packs.ensure_tables(conn)
+        run_id = stored_packs.start_run(conn, "run-once", at("2024-07-01T06:00"), "2024-06")
+        pack_id, why = stored_packs.claim(conn, "2024-06", 1, run_id)
+        assert pack_id is not None and why == ""
+        assert stored_packs.claim(conn, "2024-06", 1, run_id + 1)[0] is None  # the guard
+    res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    assert res.produced == () and "building it since" in res.skipped[0][1]
+    # The claimer died: after STALE_CLAIM the claim is taken over.
+    old = datetime.now(timezone.utc) - stored_packs.STALE_CLAIM - timedelta(minutes=1)
+    with ledger.transaction() as conn:
+        conn.execute(update(stored_packs.packs).where(stored_packs.packs.c.id == pack_id).values(claimed_at=old))
+    res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    assert [b.month for b in res.produced] == ["2024-06"]
+    assert packs_of(ledger) == [("2024-06", 1, "produced")]
+
+
+def _concurrent_worker(url: str, out: str, barrier, queue) -> None:
+    store = Store.open(url)
+    barrier.wait()  # both processes start their run at the same moment
+    res = schedule.run_once(store, at("2024-07-01T06:00"), out)
+    queue.put(([b.month for b in res.produced], [m for m, _ in res.skipped], [m for m, _ in res.failed]))
+    store.close()
+
+
+def test_concurrent_run_once_in_two_processes_makes_one_pack(ledger, db_url, tmp_path):
+    out = tmp_path / "reports"
+    schedule.run_once(ledger, at("2024-04-01T06:00"), out)  # March; then April..June are due
+    ctx = multiprocessing.get_context("spawn")
+    barrier, queue = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_concurrent_worker, args=(db_url, str(out), barrier, queue)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    produced = sorted(m for r in results for m in r[0])
+    assert produced == ["2024-04", "2024-05", "2024-06"]  # each month by exactly one process
+    assert all(r[2] == [] for r in results)
+    assert packs_of(ledger) == [(m, 1, "produced") for m in ("2024-03", "2024-04", "2024-05", "2024-06")]
+    assert dirs(out) == ["2024-03", "2024-04", "2024-05", "2024-06"]
+
+
+def test_schedule_run_once_command_logs_and_is_idempotent(ledger, tmp_path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./carbon.toml here
+    out = tmp_path / "reports"
+    res = run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", out)
+    assert res.exit_code == 0, res.stderr
+    assert "produced 2024-06 revision 1" in res.stdout
+    assert "produced 2024-06 revision 1 in" in res.stderr  # the log line
+    res = run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", out)
+    assert res.exit_code == 0 and "nothing to do" in res.stderr
+    assert dirs(out) == ["2024-06"]
+    res = run("schedule", "run-once", "--now", "July", "--out", out)
+    assert res.exit_code == 2 and "ISO date-time" in res.stderr
+    res = run("schedule", "status")
+    assert res.exit_code == 0 and "2024-06" in res.stdout
