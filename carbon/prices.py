@@ -86,6 +86,9 @@ def currency_of(unit: str) -> tuple[str, Decimal]:
     return cur, decimal_of(units.multiplier(unit, f"{cur} / {PER_TONNE}"))
 
 
+MAX_PRICE = Decimal(1_000_000)
+
+
 def tidy(d: Decimal) -> Decimal:
     """A Decimal without trailing zeros, never in exponent form (80.0000 -> 80, 0.50 -> 0.5)."""
     d = d.normalize()
@@ -101,8 +104,8 @@ def manual_price(value: str | float | Decimal, currency: str, year: int) -> Pric
         v = decimal_of(value)
     except InvalidOperation:
         raise NotFound(f"--price: expected a number per tonne CO2e, got {value!r}") from None
-    if not v.is_finite() or v <= 0:
-        raise NotFound(f"--price: expected a positive number per tonne CO2e, got {value!r}")
+    if not v.is_finite() or v <= 0 or v > MAX_PRICE:
+        raise NotFound(f"--price: expected a positive number per tonne CO2e up to {MAX_PRICE:,}, got {value!r}")
     return Price("manual", year, tidy(v), cur, "price given on the command line (--price)",
                  "command line", f"{cur} / {PER_TONNE}", origin="command line")
 
@@ -130,6 +133,10 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
             pass
         if value is None or not value.is_finite() or value <= 0:
             problem("price", "expected a positive number (a price per unit of CO2e)")
+            value = None
+        elif value > MAX_PRICE:
+            # Beyond any carbon price on record by orders of magnitude: a typing or unit error.
+            problem("price", f"implausibly large: over {MAX_PRICE:,} per unit of CO2e")
             value = None
         unit = row["unit"].strip()
         currency, mult = "", Decimal(1)

@@ -62,9 +62,14 @@ def normalise(unit: str) -> str:
     return out
 
 
+MAX_UNIT_CHARS = 100  # pint's string preprocessing is slow on huge input: refuse it first
+
+
 @lru_cache(maxsize=4096)
 def parse(unit: str) -> pint.Unit:
     """Parse a unit string ("" means a bare number) into a registry unit."""
+    if len(unit) > MAX_UNIT_CHARS:
+        raise UnitError(f"unit of {len(unit):,} characters: expected a unit such as 'kWh' or 'kg CO2e / km'")
     text = normalise(unit)
     if text == "":
         return ureg.dimensionless

@@ -1,4 +1,5 @@
-"""Bad-input fuzzing: mutated activity and survey files end in success or a clear refusal.
+"""Bad-input fuzzing: mutated activity, survey, factor, budget and price files end in success
+or a clear refusal.
 
 Never a traceback (any exception other than InputError fails), never a partial
 write (a refusal leaves the counts exactly as before; a success adds one import).
@@ -26,6 +27,25 @@ SURVEY = (
     "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants\n"
     "E1,Platform,commute.metro,8,3,FR,\n"
     "E2,Video,commute.car.petrol,20,2,FR,2\n"
+)
+FACTORS = (
+    "activity,region,year,value,unit,category,scope,source,uncertainty_pct,source_ref,boundary\n"
+    "electricity.grid,FR,2024,0.06,kg CO2e / kWh,infrastructure,2,our supplier,5,contract 12,lifecycle\n"
+    "commute.shuttle,FR,2024,0.05,kg CO2e / passenger_km,commuting,3,operator data,,,\n"
+)
+BUDGET = (
+    "year = 2024\n"
+    'unit = "t CO2e"\n'
+    "[teams.Platform]\n"
+    "budget = 120.0\n"
+    'profile = "flat"\n'
+    "[teams.Video]\n"
+    "budget = 300\n"
+    "profile = [1, 1, 1, 1, 1, 1, 0.5, 0.5, 1, 1, 1, 1]\n"
+)
+PRICES = (
+    "year,price,unit,basis,source\n"
+    "2024,80.5,EUR / t CO2e,internal price,board decision 2024-01\n"
 )
 CELLS = st.sampled_from([
     "", " ", "nan", "NaN", "inf", "-inf", "1e400", "1e308", "-1", "0", "1,5", "１２", "=1+1",
@@ -80,7 +100,7 @@ def counts(store):
                 conn.execute(select(func.count()).select_from(ledger)).scalar_one())
 
 
-RAN = {"activities": 0, "survey": 0, "ok": 0, "refused": 0}
+RAN = {"activities": 0, "survey": 0, "factors": 0, "budgets": 0, "prices": 0, "ok": 0, "refused": 0}
 
 
 @pytest.fixture
@@ -124,8 +144,90 @@ def test_fuzz_survey_files(teams, tmp_path_factory, data):
                                                  source=f"fuzz-{RAN['survey']}"))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_factor_files(teams, tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "f.csv"
+    path.write_bytes(mutate(FACTORS, data))
+    RAN["factors"] += 1
+    _check(teams, lambda: importer.import_factors(teams, path, source=f"fuzz-{RAN['factors']}"))
+
+
+def _budget_counts(store):
+    from carbon.store.budgets import budget_plans, budget_teams
+
+    with store.engine.connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
+                     for t in (budget_plans, budget_teams))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_budget_files(teams, tmp_path_factory, data):
+    from carbon.store import budgets as stored_budgets
+
+    path = tmp_path_factory.mktemp("fuzz") / "b.toml"
+    path.write_bytes(mutate_toml(BUDGET, data))
+    RAN["budgets"] += 1
+    before = _budget_counts(teams)
+    try:
+        stored_budgets.load_file(teams, path, replace=True)
+    except InputError:
+        RAN["refused"] += 1
+        assert _budget_counts(teams) == before
+        return
+    RAN["ok"] += 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_price_files(teams, tmp_path_factory, data):
+    from carbon import prices
+    from carbon.store.prices import user_prices
+
+    def n_prices():
+        with teams.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(user_prices)).scalar_one()
+
+    path = tmp_path_factory.mktemp("fuzz") / "p.csv"
+    path.write_bytes(mutate(PRICES, data))
+    RAN["prices"] += 1
+    before = n_prices()
+    try:
+        import_file = getattr(prices, "import_file", None)
+        if import_file is None:
+            from carbon.store.prices import import_file
+        import_file(teams, path, source=f"fuzz-{RAN['prices']}")
+    except InputError:
+        RAN["refused"] += 1
+        assert n_prices() == before
+        return
+    RAN["ok"] += 1
+
+
+def mutate_toml(text: str, data) -> bytes:
+    """TOML-specific damage on top of the generic mutations."""
+    kind = data.draw(st.sampled_from(["generic", "value", "value", "key"]))
+    if kind == "generic":
+        return mutate(text, data)
+    lines = text.splitlines(keepends=True)
+    i = data.draw(st.integers(0, len(lines) - 1))
+    if "=" not in lines[i]:
+        return mutate(text, data)
+    key, _ = lines[i].split("=", 1)
+    if kind == "key":
+        lines[i] = data.draw(st.sampled_from(["bugdet", "year", "unit", "teams", "=", "[x]"])) + " = 1\n"
+    else:
+        value = data.draw(st.sampled_from([
+            "-1", "nan", "inf", "1e400", '"t"', '"kg CO2e"', '"bananas"', "[1, 2]", "[" + "1, " * 11 + "1]",
+            "[" + "0, " * 11 + "0]", '"flat"', "2024", "true", '"' + "x" * 1_000_000 + '"', "", "{}"]))
+        lines[i] = f"{key}= {value}\n"
+    return "".join(lines).encode()
+
+
 def test_fuzz_ran_enough():
     """Runs after the two above (file order): say how many cases ran."""
     print(f"fuzz cases: {RAN}")
     assert RAN["activities"] >= 100 and RAN["survey"] >= 50
+    assert RAN["factors"] >= 50 and RAN["budgets"] >= 50 and RAN["prices"] >= 30
     assert RAN["ok"] > 0 and RAN["refused"] > 0

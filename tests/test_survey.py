@@ -55,7 +55,8 @@ def test_survey_over_a_range_and_reimport(teams, write, db_dump):
 
 @pytest.mark.parametrize("row, column, message", [
     ("E1,Pedagogy,commute.metro,10,6,FR,", "days_on_site_per_week", "from 0 to 5"),
-    ("E1,Pedagogy,commute.metro,-2,3,FR,", "one_way_km", "expected a distance"),
+    ("E1,Pedagogy,commute.metro,-2,3,FR,", "one_way_km", "expected a one-way distance"),
+    ("E1,Pedagogy,commute.metro,5000,3,FR,", "one_way_km", "from 0 to 1000"),
     ("E1,Pedagogy,commute.car.petrol,10,3,FR,0", "occupants", ">= 1"),
     ("E1,Pedagogy,commute.metor,10,3,FR,", "mode", "did you mean 'commute.metro'"),
     ("E1,Pedagogy,electricity.grid,10,3,FR,", "mode", "expected a commuting mode"),

@@ -56,3 +56,8 @@ def test_information_units_have_their_own_dimension():
 def test_unknown_unit():
     with pytest.raises(UnitError, match="unknown unit"):
         units.parse("bananas / km")
+
+
+def test_huge_unit_is_refused_before_parsing():
+    with pytest.raises(UnitError, match="1,000,000 characters"):
+        units.parse("x" * 1_000_000)

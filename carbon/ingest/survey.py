@@ -16,6 +16,7 @@ from carbon import periods, units
 from carbon.factors import FactorTable
 from carbon.ingest.problems import ProblemLog
 
+MAX_ONE_WAY_KM = 1000  # a daily commute beyond this is a typing or unit error
 REQUIRED = ("employee", "team", "mode", "one_way_km", "days_on_site_per_week")
 OPTIONAL = ("region", "occupants")
 # How validate_chunk's column names map back to the survey's.
@@ -46,7 +47,8 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, months: list[str], table: Fac
     employee = f["employee"].to_numpy(dtype=object)
     empty_emp = employee == ""
     log.add(lines[empty_emp], "employee", employee[empty_emp], "expected an employee identifier")
-    one_way = _number(f, "one_way_km", lines, log, 0, None, None, "expected a distance in km >= 0")
+    one_way = _number(f, "one_way_km", lines, log, 0, MAX_ONE_WAY_KM, None,
+                      f"expected a one-way distance in km, from 0 to {MAX_ONE_WAY_KM}")
     days = _number(f, "days_on_site_per_week", lines, log, 0, 5, None,
                    "expected days on site per week, from 0 to 5")
     occupants = _number(f, "occupants", lines, log, 1, None, 1.0,
