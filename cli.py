@@ -33,6 +33,8 @@ def main(ctx: click.Context, db: str | None) -> None:
 
     Exit codes: 0 done; 1 refused input or missing data (the message says
     what to fix; nothing was written); 2 wrong command usage; 3 internal error.
+    `budget check` exits with a verdict instead: 0 on track, 1 at risk, 2 over,
+    3 no verdict.
     """
     ctx.obj = Ctx(db)
 

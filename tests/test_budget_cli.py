@@ -214,11 +214,20 @@ def test_check_exit_0_and_warn_at(loaded, write):
     assert "ok    Video" in r.stdout
 
 
-def test_check_refused_command_exits_1_with_error(loaded):
-    r = loaded("budget", "check", "--month", "2025-06")
-    assert r.exit_code == 1 and "error:" in r.stderr
-    r = loaded("budget", "check", "--month", "2026-06", "--warn-at", "1.5")
-    assert r.exit_code == 2 and "--warn-at" in r.stderr  # click usage error
+def test_check_without_a_verdict_exits_3_never_a_verdict_code(loaded):
+    # No budgets for the year, no data for the month, a malformed month, a bad or missing
+    # option: exit 3 ("could not check"), never 1 (at risk) or 2 (over), reason on stderr.
+    for args, why in ((["--month", "2025-06"], "no budgets loaded for 2025"),
+                      (["--month", "2026-07"], "no emissions recorded for 2026-07"),
+                      (["--month", "2026-6"], "YYYY-MM"),
+                      (["--month", "2026-06", "--warn-at", "1.5"], "--warn-at"),
+                      (["--month", "2026-06", "--warn-at", "lots"], "--warn-at"),
+                      ([], "--month"),
+                      (["--month", "2026-06", "--bogus"], "--bogus")):
+        r = loaded("budget", "check", *args)
+        assert r.exit_code == 3, (args, r.exit_code, r.stderr)
+        assert why in r.stderr and r.stdout == "", args
+    assert loaded("budget", "check", "--help").exit_code == 0
 
 
 # ---- the demo -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 
 from carbon import budgets
-from carbon.commands.common import err, handle_errors, out, pass_ctx
+from carbon.commands.common import EXIT_NO_VERDICT, VerdictCommand, err, handle_errors, out, pass_ctx
 from carbon.report import budget as view
 from carbon.store import budgets as stored
 
@@ -108,19 +108,21 @@ def status_cmd(ctx, month: str, team: str | None, fmt: str) -> None:
         out.print(view.to_table(rep))
 
 
-@budget.command("check")
+@budget.command("check", cls=VerdictCommand)
 @click.option("--month", required=True, help="The month, YYYY-MM.")
 @click.option("--warn-at", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
               help="Warn when a team's actual to date is more than this share of its annual budget.")
 @pass_ctx
-@handle_errors()
+@handle_errors(error_exit=EXIT_NO_VERDICT)
 def check_cmd(ctx, month: str, warn_at: float) -> None:
-    """Alert for cron and CI: exit 0 all on track, 1 at risk or past --warn-at, 2 over.
+    """Alert for cron and CI: exit 0 all on track, 1 at risk or past --warn-at, 2 over,
+    3 could not check.
 
     Prints one line per budgeted team (worst first) and a summary. Teams
-    without a budget are named but do not change the exit code. A refused
-    command (no budgets for the year, no data for the month) also exits 1,
-    with an error on stderr.
+    without a budget are named but do not change the exit code. Exit 3
+    (like a monitoring check's "unknown") means no verdict: a refused
+    command (no budgets for the year, no data for the month, a bad option),
+    with the reason on stderr.
 
     \b
     Example:

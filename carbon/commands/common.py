@@ -19,6 +19,8 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
 
 EXIT_ERROR = 1  # refused input, missing data: the message says what to fix
+EXIT_INTERNAL = 3  # a bug: nothing was committed by the failing step
+EXIT_NO_VERDICT = 3  # a check command could not decide (like a monitoring check's "unknown")
 
 
 class Ctx:
@@ -60,8 +62,9 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
         err.print(f"  every problem is listed in {escape(str(rejects))}")
 
 
-def handle_errors(rejects_param: str | None = None):
-    """Decorator: CarbonError -> message and exit 1; anything else -> short internal-error note."""
+def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR):
+    """Decorator: CarbonError -> message and exit `error_exit` (1 unless the command's exit codes
+    already give 1 a meaning); anything else -> short internal-error note and exit 3."""
 
     def wrap(fn):
         @functools.wraps(fn)
@@ -71,10 +74,10 @@ def handle_errors(rejects_param: str | None = None):
             except InputError as exc:
                 rejects = kwargs.get(rejects_param) if rejects_param else None
                 report_input_error(exc, Path(rejects) if rejects else None)
-                sys.exit(EXIT_ERROR)
+                sys.exit(error_exit)
             except CarbonError as exc:
                 err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
-                sys.exit(EXIT_ERROR)
+                sys.exit(error_exit)
             except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
                 raise
             except Exception as exc:  # never a traceback for a user
@@ -84,15 +87,28 @@ def handle_errors(rejects_param: str | None = None):
                 if "database is locked" in text:
                     err.print("[bold red]error:[/bold red] the database is busy (another carbon "
                               "command is writing); nothing was changed; try again")
-                    sys.exit(EXIT_ERROR)
+                    sys.exit(error_exit)
                 err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(text)}\n"
                           "Nothing was committed by the failing step. Run again with CARBON_DEBUG=1 "
                           "for the details, and report it.")
-                sys.exit(3)
+                sys.exit(EXIT_INTERNAL)
 
         return inner
 
     return wrap
+
+
+class VerdictCommand(click.Command):
+    """A command whose exit code is a verdict (0/1/2, like a monitoring check): a usage error
+    (bad option value, missing option) exits 3 like any other "could not check", instead of
+    click's 2, which would read as the worst verdict."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_NO_VERDICT
+            raise
 
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
