@@ -4,6 +4,9 @@ One message per team manager (their team's figures first) and one to the
 finance list. Each message is tried `smtp.attempts` times, waiting
 `retry_delay_s` (doubled each time) between tries; the outcome of each
 message is recorded in the database (carbon.store.packs.pack_deliveries).
+A message still failed after those tries is owed: each later run of the
+schedule sends it again (carbon.schedule), until it goes through or a newer
+revision of the month supersedes it.
 Delivery only reads the pack's files: a failure never touches them.
 
 The HTML body is a plain table, not the report's SVG charts: many mail
@@ -132,18 +135,28 @@ def send(smtp: SmtpSettings, msg: EmailMessage) -> None:
 
 
 def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
+            only: frozenset[str] | None = None,
             sender: Callable[[SmtpSettings, EmailMessage], None] = send,
             sleep: Callable[[float], None] = time.sleep) -> list[Delivery]:
     """E-mail the pack to every manager and the finance list; record each outcome.
 
-    Returns one Delivery per message. Never raises for an SMTP failure: it is
-    retried, then recorded and logged; the pack's files are left as they are.
+    `only` restricts it to those audiences (a later run re-sending what failed);
+    an audience in `only` that the configuration no longer has is recorded as
+    "dropped". Returns one Delivery per message. Never raises for an SMTP
+    failure: it is retried, then recorded and logged; the pack's files are left
+    as they are.
     """
     if not config.delivers:
         return []
     smtp = config.smtp
     results = []
-    for audience, to, msg in messages(config, built):
+    todo = [m for m in messages(config, built) if only is None or m[0] in only]
+    for audience in sorted((only or frozenset()) - {a for a, _, _ in todo}):
+        why = "no longer among the configured recipients"
+        with store.transaction() as conn:
+            stored_packs.record_delivery(conn, pack_id, audience, (), "dropped", 0, why)
+        log.warning("delivery of %s to %s dropped: %s", built.month, audience, why)
+    for audience, to, msg in todo:
         error, attempt = "", 0
         for attempt in range(1, smtp.attempts + 1):
             try:
@@ -169,8 +182,8 @@ def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
     return results
 
 
-def deliverer(config: Config) -> Callable[[Store, int, BuiltPack], list[Delivery]] | None:
+def deliverer(config: Config) -> Callable[..., list[Delivery]] | None:
     """The `deliver` callback of carbon.schedule.run_once for `config` (None: no e-mail configured)."""
     if not config.delivers:
         return None
-    return lambda store, pack_id, built: deliver(store, pack_id, built, config)
+    return lambda store, pack_id, built, only=None: deliver(store, pack_id, built, config, only=only)

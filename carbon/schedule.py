@@ -12,7 +12,10 @@ Rules of a run at time `now` (read in the schedule's time zone):
   UNIQUE (month, revision)), so two schedulers running at once never both
   produce a month;
 - `reissue=M` writes a new revision of M beside the old ones (recorded as
-  such), for a month whose data changed after its pack was made.
+  such), for a month whose data changed after its pack was made;
+- with e-mail configured, a run first sends again each message that failed at
+  an earlier run (the month's latest revision only), then e-mails the packs
+  it produces.
 
 Each run logs one plain line per decision (produced / skipped and why).
 """
@@ -85,7 +88,7 @@ def make_trigger(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
 
 # ---- a run ------------------------------------------------------------------------
 
-Deliver = Callable[[Store, int, pack.BuiltPack], list]
+Deliver = Callable[..., list]  # (store, pack id, built pack, only=audiences or None) -> deliveries
 
 
 def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | None = None, *,
@@ -124,6 +127,8 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
             due = [reissue]
         else:
             due = months_due(stored_packs.first_target(conn), target, stored_packs.produced_months(conn))
+    if deliver is not None:
+        deliveries.extend(_resend_owed(store, run_id, deliver))
     if not due:
         log.info("run %d: nothing to do: every month up to %s has its pack", run_id, target)
     for month in due:
@@ -179,6 +184,40 @@ def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: b
         stored_packs.complete(conn, pack_id, str(built.path), built.data_fingerprint, built.manifest_sha256)
     log.info("run %d: produced %s revision %d in %s", run_id, month, revision, built.path)
     return "produced", (built, pack_id)
+
+
+def _resend_owed(store: Store, run_id: int, deliver: Deliver) -> list:
+    """Send again the messages that failed at earlier runs (see store.packs.owed_deliveries)."""
+    with store.engine.connect() as conn:
+        owed = stored_packs.owed_deliveries(conn)
+    by_pack: dict[int, list[stored_packs.OwedDelivery]] = {}
+    for o in owed:
+        by_pack.setdefault(o.pack_id, []).append(o)
+    sent = []
+    for pack_id, rows in by_pack.items():
+        first = rows[0]
+        path = Path(first.path)
+        if not (path / "report.json").is_file():
+            log.error("run %d: cannot send %s revision %d again: its pack is no longer in %s",
+                      run_id, first.month, first.revision, path)
+            continue
+        with store.transaction() as conn:
+            taken = frozenset(o.audience for o in rows if stored_packs.take_owed(conn, o.delivery_id))
+        if not taken:
+            continue  # another run took them first
+        log.info("run %d: sending %s revision %d again to %s (failed at an earlier run)",
+                 run_id, first.month, first.revision, ", ".join(sorted(taken)))
+        built = pack.BuiltPack(first.month, path, first.revision, first.manifest_sha256, first.data_fingerprint)
+        try:
+            sent.extend(deliver(store, pack_id, built, only=taken))
+        except Exception as exc:  # e.g. an unreadable pack file: still owed, next run tries again
+            log.error("run %d: sending %s again failed: %s: %s (still owed)", run_id, first.month,
+                      type(exc).__name__, exc)
+            with store.transaction() as conn:
+                for o in rows:
+                    if o.audience in taken:
+                        stored_packs.untake_owed(conn, o.delivery_id)
+    return sent
 
 
 def _deliver_safely(deliver: Deliver, store: Store, pack_id: int, built: pack.BuiltPack) -> list:

@@ -192,3 +192,74 @@ def test_config_file_is_read_and_checked(write):
     with pytest.raises(InputError) as exc:
         config_file.load(broken)
     assert exc.value.problems[0].line == 1
+
+
+# ---- what failed is sent again by a later run ------------------------------------------
+
+def statuses(store):
+    return [(d.revision, d.audience, d.status) for d in deliveries(store)]
+
+
+def test_a_failed_delivery_is_sent_again_at_the_next_run_and_only_once(ledger, tmp_path, smtp_server):
+    down = make_config(smtp_server(Inbox(fail=100)), attempts=1)
+    schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(down))
+    assert statuses(ledger) == [(1, "manager:Platform", "failed"), (1, "finance", "failed")]
+    inbox = Inbox()
+    up = make_config(smtp_server(inbox))
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(up))
+    assert res.produced == () and [d.sent for d in res.deliveries] == [True, True]
+    assert sorted(r for rcpts, _ in inbox.messages for r in rcpts) == ["alice@example.org", "finance@example.org"]
+    assert statuses(ledger) == [(1, "manager:Platform", "retried"), (1, "finance", "retried"),
+                                (1, "manager:Platform", "sent"), (1, "finance", "sent")]
+    schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(up))
+    assert len(inbox.messages) == 2  # nothing owed any more: not sent twice
+    with ledger.transaction() as conn:  # a second run racing for the same row gets nothing
+        assert stored_packs.owed_deliveries(conn) == []
+
+
+def test_a_retry_is_taken_by_one_run_only(ledger, tmp_path):
+    schedule.run_once(ledger, NOW, tmp_path / "reports",
+                      deliver=delivery.deliverer(make_config(free_port(), attempts=1)))
+    with ledger.transaction() as conn:
+        owed = stored_packs.owed_deliveries(conn)
+        assert [o.audience for o in owed] == ["manager:Platform", "finance"]
+        assert stored_packs.take_owed(conn, owed[0].delivery_id) is True
+        assert stored_packs.take_owed(conn, owed[0].delivery_id) is False
+        assert [o.audience for o in stored_packs.owed_deliveries(conn)] == ["finance"]
+
+
+def test_only_the_latest_revision_is_sent_again(ledger, tmp_path, smtp_server):
+    down = delivery.deliverer(make_config(free_port(), attempts=1))
+    schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=down)
+    schedule.run_once(ledger, NOW, tmp_path / "reports", "2024-06", deliver=down)  # revision 2, also unsent
+    inbox = Inbox()
+    schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(make_config(smtp_server(inbox))))
+    subjects = sorted(email.message_from_bytes(raw, policy=policy.default)["Subject"] for _, raw in inbox.messages)
+    assert subjects == ["Carbon report 2024-06 (revision 2): Platform", "Carbon report 2024-06 (revision 2): company"]
+
+
+def test_an_audience_no_longer_configured_is_dropped_not_retried_forever(ledger, tmp_path, smtp_server):
+    schedule.run_once(ledger, NOW, tmp_path / "reports",
+                      deliver=delivery.deliverer(make_config(free_port(), attempts=1)))
+    inbox = Inbox()
+    finance_only = config_file.parse({
+        "smtp": {"host": "127.0.0.1", "port": smtp_server(inbox), "security": "none",
+                 "sender": "carbon@example.org", "retry_delay_s": 0},
+        "recipients": {"finance": ["finance@example.org"]}})
+    schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(finance_only))
+    assert [rcpts for rcpts, _ in inbox.messages] == [["finance@example.org"]]
+    assert statuses(ledger)[2:] == [(1, "manager:Platform", "dropped"), (1, "finance", "sent")]
+    with ledger.engine.connect() as conn:
+        assert stored_packs.owed_deliveries(conn) == []
+
+
+def test_a_pack_folder_gone_keeps_the_delivery_owed(ledger, tmp_path, smtp_server, caplog):
+    import shutil
+
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports",
+                            deliver=delivery.deliverer(make_config(free_port(), attempts=1)))
+    shutil.rmtree(res.produced[0].path)
+    inbox = Inbox()
+    schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(make_config(smtp_server(inbox))))
+    assert inbox.messages == [] and "is no longer in" in caplog.text
+    assert [s for *_, s in statuses(ledger)] == ["failed", "failed"]

@@ -58,8 +58,10 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
 
     The first run produces the previous month; each later run produces every
     month since the first one that has no pack yet, up to the previous month.
-    A month with no data is skipped (and due again next time). Exit code 1
-    when a pack could not be built. For system cron, tests and catch-up.
+    A month with no data is skipped (and due again next time). With e-mail
+    configured, messages that failed at an earlier run are sent again first.
+    Exit code 1 when a pack could not be built. For system cron, tests and
+    catch-up.
 
     \b
     Examples:

@@ -63,7 +63,9 @@ pack_deliveries = Table(
     Column("pack_id", Integer, ForeignKey("packs.id", ondelete="CASCADE"), nullable=False),
     Column("audience", String(200), nullable=False),  # "finance" or "manager:<team>"
     Column("recipients", Text, nullable=False),  # comma-separated addresses
-    Column("status", String(16), nullable=False),  # sent | failed
+    # sent | failed (owed: the next run tries again) | retried (a later row holds the new try)
+    # | dropped (the audience left the configuration before it could be sent)
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("error", Text, nullable=False, default=""),
     Column("attempted_at", DateTime(timezone=True), nullable=False),
@@ -237,6 +239,57 @@ def record_delivery(conn: Connection, pack_id: int, audience: str, recipients: l
     conn.execute(insert(pack_deliveries).values(
         pack_id=pack_id, audience=audience, recipients=", ".join(recipients), status=status,
         attempts=attempts, error=error, attempted_at=_now()))
+
+
+@dataclass(frozen=True)
+class OwedDelivery:
+    """A message whose last try failed, of a pack that is still its month's latest revision."""
+
+    delivery_id: int
+    pack_id: int
+    month: str
+    revision: int
+    path: str
+    manifest_sha256: str
+    data_fingerprint: str
+    audience: str
+
+
+def owed_deliveries(conn: Connection) -> list[OwedDelivery]:
+    """The failed deliveries to try again, oldest first.
+
+    A failed row is owed until a later run takes it (`take_owed`, which marks it
+    "retried" and is followed by a new row for the new try). A failure of an
+    older revision is not owed: the month's newer revision supersedes it.
+    """
+    if not _has_tables(conn):
+        return []
+    d, p = pack_deliveries, packs
+    newer = packs.alias("newer")
+    superseded = (select(newer.c.id).where(newer.c.month == p.c.month, newer.c.revision > p.c.revision,
+                                           newer.c.status == PRODUCED).exists())
+    rows = conn.execute(
+        select(d.c.id, p.c.id, p.c.month, p.c.revision, p.c.path, p.c.manifest_sha256, p.c.data_fingerprint,
+               d.c.audience)
+        .select_from(d.join(p, d.c.pack_id == p.c.id))
+        .where(d.c.status == "failed", p.c.status == PRODUCED, ~superseded)
+        .order_by(d.c.id))
+    return [OwedDelivery(*r) for r in rows]
+
+
+def take_owed(conn: Connection, delivery_id: int) -> bool:
+    """Mark an owed delivery as being retried; False when another run took it first."""
+    res = conn.execute(update(pack_deliveries)
+                       .where(pack_deliveries.c.id == delivery_id, pack_deliveries.c.status == "failed")
+                       .values(status="retried"))
+    return res.rowcount == 1
+
+
+def untake_owed(conn: Connection, delivery_id: int) -> None:
+    """Undo `take_owed` when the new try could not even start: the message is owed again."""
+    conn.execute(update(pack_deliveries)
+                 .where(pack_deliveries.c.id == delivery_id, pack_deliveries.c.status == "retried")
+                 .values(status="failed"))
 
 
 def list_deliveries(conn: Connection) -> list[DeliveryRecord]:
