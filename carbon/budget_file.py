@@ -24,7 +24,7 @@ from collections.abc import Collection
 
 import tomllib
 
-from carbon import units
+from carbon import limits, units
 from carbon.budgets import FLAT, MONTHS, BudgetPlan, TeamBudget
 from carbon.errors import InputError, Problem, UnitError
 from carbon.suggest import did_you_mean
@@ -87,6 +87,8 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
         bad((), None, "missing 'unit = \"t CO2e\"' (the unit of every budget in the file)")
     elif not isinstance(unit, str):
         bad(("unit",), unit, f"unit must be a text such as \"t CO2e\", got {unit!r}")
+    elif long := limits.too_long(unit, limits.BUDGET_UNIT):
+        bad(("unit",), unit[:80], f"unit {long}; expected a CO2e mass unit such as \"t CO2e\"")
     else:
         try:
             units.parse(unit)
@@ -143,7 +145,7 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
             weights, flat = _profile(spec.get("profile", "flat"), path + ("profile",), bad)
             if amount is not None and weights is not None and kg_per_unit is not None:
                 team_budgets.append(TeamBudget(team, amount * kg_per_unit, weights, flat,
-                                               f"{name}:{_line_of(lines, path) or '?'}"))
+                                               limits.clip(f"{name}:{_line_of(lines, path) or '?'}")))
 
     if problems:
         n = len(problems)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from carbon import units
+from carbon import limits, units
 from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.ingest.csvfile import read_small
 from carbon.model import Coefficient, Factor, Resolution
@@ -57,10 +57,14 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         activity = row["activity"].strip()
         if not KEY_RE.match(activity):
             problem("activity", "expected a lowercase dotted key such as commute.car.petrol")
+        elif long := limits.too_long(activity, limits.ACTIVITY_KEY):
+            problem("activity", f"{long}; expected a short dotted key such as commute.car.petrol")
         region = row["region"].strip()
         if region and not REGION_RE.match(region):
             problem("region", "expected empty (any region), an ISO code such as FR, or a cloud "
                     "region such as aws:eu-west-3")
+        elif long := limits.too_long(region, limits.REGION):
+            problem("region", f"{long}; expected an ISO code such as FR, or a cloud region such as aws:eu-west-3")
         year_text = row["year"].strip()
         year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
         if year is None:
@@ -76,6 +80,8 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         category = row["category"].strip()
         if not re.fullmatch(r"[a-z][a-z0-9_]*", category):
             problem("category", "expected a lowercase word such as infrastructure, streaming, commuting")
+        elif long := limits.too_long(category, limits.CATEGORY):
+            problem("category", f"{long}; expected a word such as infrastructure, streaming, commuting")
         scope_text = row["scope"].strip()
         if scope_text not in ("1", "2", "3"):
             problem("scope", "expected the GHG Protocol scope: 1, 2 or 3")
@@ -98,7 +104,7 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         seen[ident] = line
         out.append(Factor(activity, region, year, value, unit, category, int(scope_text), source,
                           uncertainty, (row.get("source_ref") or "").strip(),
-                          (row.get("boundary") or "").strip(), f"{name}:{line}"))
+                          (row.get("boundary") or "").strip(), limits.clip(f"{name}:{line}")))
     if problems:
         raise InputError(f"{name}: factor table refused", problems)
     return out

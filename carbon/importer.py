@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from carbon import factors as factor_tables
+from carbon import limits
 from carbon.errors import InputError
 from carbon.ingest import activities, csvfile, survey
 from carbon.ingest.problems import ProblemLog
@@ -103,7 +104,7 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
 
     `on_start` receives an estimate of the number of rows (for a progress bar).
     """
-    source = source or Path(path).name
+    source = limits.source_name(source or Path(path).name)
     info = csvfile.scan(Path(path), str(path))
     csvfile.check_header(info, activities.REQUIRED, activities.OPTIONAL)
     with store.transaction() as conn:
@@ -131,7 +132,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         months = month_range(first, last)
     except ValueError as exc:
         raise InputError(f"--from/--to: {exc}") from None
-    source = source or Path(path).name
+    source = limits.source_name(source or Path(path).name)
     info, frame, lines = csvfile.read_small(Path(path), survey.REQUIRED, survey.OPTIONAL, str(path))
     params = json.dumps({"from": months[0], "to": months[-1]})
     content_hash = hashlib.sha256(f"{info.sha256}|{params}".encode()).hexdigest()
@@ -156,7 +157,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
 
 def import_factors(store: Store, path: Path, *, source: str | None = None) -> ImportOutcome:
     """Add or override factors from a user CSV (same format as factors/*.csv)."""
-    source = source or Path(path).name
+    source = limits.source_name(source or Path(path).name)
     found, content_hash = factor_tables.read_factor_file(Path(path), str(path))
     with store.transaction() as conn:
         earlier = store.find_batch(conn, "factors", content_hash)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from carbon import __version__, ledger
+from carbon import __version__, ledger, limits
 from carbon.budgets import StatusReport
 from carbon.errors import CarbonError, NotFound
 from carbon.model import MonthlyReport
@@ -293,6 +293,8 @@ def write_pack(data: PackData, dest: Path) -> BuiltPack:
     from carbon.report import html as html_view  # the renderer imports this module's helpers
 
     dest = Path(dest)
+    if long := limits.too_long(str(dest), limits.PACK_PATH):
+        raise CarbonError(f"pack folder {str(dest)[:60]!r}…: path {long}; choose a shorter --out")
     if dest.exists():
         raise PackExists(f"{dest} already exists; a pack is never overwritten (move it away, or "
                          "choose another --out)")

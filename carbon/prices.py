@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from carbon import units
+from carbon import limits, units
 from carbon.errors import InputError, NotFound, Problem, UnitError
 from carbon.ingest.csvfile import read_small
 from carbon.money import decimal_of
@@ -87,6 +87,7 @@ def currency_of(unit: str) -> tuple[str, Decimal]:
 
 
 MAX_PRICE = Decimal(1_000_000)
+MIN_PRICE = Decimal("1e-6")  # per t CO2e: below this, a typing or unit error (and too many digits to keep)
 
 
 def tidy(d: Decimal) -> Decimal:
@@ -104,8 +105,9 @@ def manual_price(value: str | float | Decimal, currency: str, year: int) -> Pric
         v = decimal_of(value)
     except InvalidOperation:
         raise NotFound(f"--price: expected a number per tonne CO2e, got {value!r}") from None
-    if not v.is_finite() or v <= 0 or v > MAX_PRICE:
-        raise NotFound(f"--price: expected a positive number per tonne CO2e up to {MAX_PRICE:,}, got {value!r}")
+    if not v.is_finite() or v < MIN_PRICE or v > MAX_PRICE:
+        raise NotFound(f"--price: expected a number per tonne CO2e from {MIN_PRICE} to {MAX_PRICE:,}, "
+                       f"got {value!r}")
     return Price("manual", year, tidy(v), cur, "price given on the command line (--price)",
                  "command line", f"{cur} / {PER_TONNE}", origin="command line")
 
@@ -153,6 +155,16 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
         key = (row.get("key") or "").strip() or basis
         if (row.get("key") or "").strip() and not KEY_RE.match(key):
             problem("key", "expected a short name of letters, digits, '.', '_' or '-', e.g. eu_ets.auction.eu")
+        elif long := limits.too_long(key, limits.PRICE_KEY):
+            problem("key" if (row.get("key") or "").strip() else "basis",
+                    f"{long} for the price's name; give a short key such as eu_ets.auction.eu"
+                    + ("" if (row.get("key") or "").strip() else " in a 'key' column"))
+        region = (row.get("region") or "").strip()
+        if long := limits.too_long(region, limits.REGION):
+            problem("region", f"{long}; expected a code such as EU or DE")
+        if value is not None and currency and not MIN_PRICE <= value * mult <= MAX_PRICE:
+            problem("price", f"expected a price per tonne CO2e from {MIN_PRICE} to {MAX_PRICE:,} "
+                    f"(this one is {value * mult:,} {currency} per t CO2e)")
         if len(problems) > bad:
             continue
         ident = (key, year)
@@ -162,8 +174,8 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
             continue
         seen[ident] = line
         out.append(Price(key, year, tidy(value * mult), currency, basis, source, unit,
-                         (row.get("region") or "").strip(), (row.get("source_ref") or "").strip(),
-                         (row.get("notes") or "").strip(), f"{name}:{line}"))
+                         region, (row.get("source_ref") or "").strip(),
+                         (row.get("notes") or "").strip(), limits.clip(f"{name}:{line}")))
     if problems:
         raise InputError(f"{name}: price table refused", problems)
     return out

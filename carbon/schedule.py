@@ -112,7 +112,6 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
         except ValueError as exc:
             raise NotFound(f"--reissue: {exc}") from None
     with store.transaction() as conn:
-        stored_packs.ensure_tables(conn)
         if reissue is not None and stored_packs.latest_produced(conn, reissue) is None:
             raise NotFound(f"{reissue} has no pack yet, so there is nothing to re-issue "
                            "(a run produces it when it is due)")

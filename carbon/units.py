@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pint
 
+from carbon import limits
 from carbon.errors import UnitError
 
 _PINT_DIR = Path(pint.__file__).parent
@@ -62,7 +63,7 @@ def normalise(unit: str) -> str:
     return out
 
 
-MAX_UNIT_CHARS = 100  # pint's string preprocessing is slow on huge input: refuse it first
+MAX_UNIT_CHARS = limits.UNIT  # pint's string preprocessing is slow on huge input: refuse it first
 
 
 @lru_cache(maxsize=4096)

@@ -112,3 +112,71 @@ def test_line_numbers_stay_right_after_quoted_newlines_and_blank_lines(ready, wr
 def test_missing_file(ready):
     r = ready("import", "activities", "does-not-exist.csv")
     assert r.exit_code == 1 and "no such file" in r.stderr
+
+
+# ---- text PostgreSQL would refuse (SQLite does not check): refused the same on both ----------
+
+FACTOR_HEADER = "activity,region,year,value,unit,category,scope,source\n"
+PRICE_HEADER = "key,year,price,unit,basis,region,source\n"
+LONG_TEXT = {
+    # (command, file content, line, column, message): each value is one past a column's length
+    "factor key": (("factors", "import"), FACTOR_HEADER + "a" * 201 + ",FR,2024,0.1,kg CO2e / kWh,infrastructure,2,x\n",
+                   2, "activity", "too long: 201 characters, at most 200"),
+    "factor region": (("factors", "import"), FACTOR_HEADER + "x.y,aws:" + "b" * 97
+                      + ",2024,0.1,kg CO2e / kWh,infrastructure,2,x\n", 2, "region", "at most 100"),
+    "factor category": (("factors", "import"), FACTOR_HEADER + "x.y,FR,2024,0.1,kg CO2e / kWh," + "c" * 65
+                        + ",2,x\n", 2, "category", "at most 64"),
+    "price key": (("prices", "import"), PRICE_HEADER + "k" * 501 + ",2024,80,EUR / t CO2e,b,EU,s\n",
+                  2, "key", "at most 500"),
+    "price basis as key": (("prices", "import"), PRICE_HEADER + ",2024,80,EUR / t CO2e," + "b" * 501 + ",EU,s\n",
+                           2, "basis", "give a short key"),
+    "price region": (("prices", "import"), PRICE_HEADER + "k,2024,80,EUR / t CO2e,b," + "R" * 101 + ",s\n",
+                     2, "region", "at most 100"),
+    "price with too many digits": (("prices", "import"), PRICE_HEADER + "k,2024,0." + "0" * 70 + "1,EUR / t CO2e,b,EU,s\n",
+                                   2, "price", "expected a price per tonne CO2e from 0.000001"),
+    "NUL in an activity file": (("import", "activities"), HEADER + GOOD + "2024-05,Plat\0form,electricity.grid,1,kWh,FR,\n",
+                                3, "team", "contains a NUL byte"),
+    "NUL in a factor file": (("factors", "import"), FACTOR_HEADER + "x.y,FR,2024,0.1,kg CO2e / kWh,infrastructure,2,\0\n",
+                             2, "source", "contains a NUL byte"),
+    "NUL in a price file": (("prices", "import"), PRICE_HEADER + "k,2024,80,EUR / t CO2e,b,EU,s\0\n",
+                            2, "source", "contains a NUL byte"),
+    "UTF-16 without BOM": (("import", "activities"), (HEADER + GOOD).encode("utf-16-le"), 1, None, "UTF-16"),
+}
+
+
+@pytest.mark.parametrize("case", list(LONG_TEXT), ids=list(LONG_TEXT))
+def test_text_the_database_cannot_keep_is_refused_with_its_place(ready, write, db_dump, case):
+    command, content, line, column, message = LONG_TEXT[case]
+    path = write("bad.csv", content)
+    before = db_dump()
+    r = ready(*command, path)
+    assert r.exit_code == 1, r.output
+    assert message in r.stderr and f"line {line}" in r.stderr
+    if column is not None:
+        assert f"column '{column}'" in r.stderr
+    assert "internal error" not in r.output and "Traceback" not in r.output
+    assert db_dump() == before
+
+
+def test_text_at_the_limit_is_kept_whole(ready, write):
+    key = "k" + ".k" * 99 + "k"  # 200 characters: the longest factor key
+    region = "aws:" + "r" * 96  # 100 characters
+    r = ready("factors", "import", write("ok.csv", FACTOR_HEADER + f"{key},{region},2024,0.5,kg CO2e / kWh,"
+                                        + "c" * 64 + ",2,x\n"))
+    assert r.exit_code == 0, r.output
+    r = ready("teams", "add", "T" * 100)
+    assert r.exit_code == 0, r.output
+    r = ready("import", "activities", write("a.csv", HEADER + f"2024-05,{'T' * 100},{key},2,kWh,{region},\n"))
+    assert r.exit_code == 0, r.output
+    import json
+
+    r = ready("report", "monthly", "--month", "2024-05", "--format", "json")
+    team = next(t for t in json.loads(r.stdout)["teams"] if t["team"] == "T" * 100)
+    assert team["total"] == pytest.approx(1.0)  # 2 kWh × 0.5 kg CO2e / kWh
+
+
+def test_a_source_name_too_long_is_refused(ready, write, db_dump):
+    before = db_dump()
+    r = ready("import", "activities", write("a.csv", HEADER + GOOD.replace("1000", "5")), "--source", "s" * 501)
+    assert r.exit_code == 1 and "at most 500" in r.stderr and "--source" in r.stderr
+    assert db_dump() == before

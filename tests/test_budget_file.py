@@ -199,6 +199,8 @@ BAD_FILES = {
                          'profile = [0,0,0,0,0,0,0,0,0,0,0,0]\n', "all 12 weights are zero"),
     "unknown unit": ('year = 2026\nunit = "tons"\n[teams.Platform]\nbudget = 1\n',
                      "line 2: unit: unit 'tons' is not a CO2e mass"),
+    "unit longer than the database keeps": ('year = 2026\nunit = "t CO2e' + " " * 60 + '"\n[teams.Platform]\nbudget = 1\n',
+                                            "line 2: unit: unit too long: 66 characters, at most 50"),
     "year already loaded": ('year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 11\n',
                             "line 1: year: budgets for 2026 were loaded from"),
 }

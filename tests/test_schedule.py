@@ -189,7 +189,6 @@ def test_a_failed_build_releases_its_claim_and_never_overwrites(ledger, tmp_path
 def test_a_fresh_claim_blocks_and_a_stale_claim_is_taken_over(ledger, tmp_path):
     out = tmp_path / "reports"
     with ledger.transaction() as conn:
-        stored_packs.ensure_tables(conn)
         run_id = stored_packs.start_run(conn, "run-once", at("2024-07-01T06:00"), "2024-06")
         pack_id, why = stored_packs.claim(conn, "2024-06", 1, run_id)
         assert pack_id is not None and why == ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from carbon import periods, units
+from carbon import limits, periods, units
 from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import REGION_RE, FactorTable
 from carbon.ingest.problems import ProblemLog
@@ -24,7 +24,7 @@ OPTIONAL = ("end", "region", "note")
 
 _DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH_RE = r"^\d{4}-\d{2}$"
-MAX_TEAM_NAME = 100
+MAX_TEAM_NAME = limits.TEAM_NAME
 MAX_ROW_KG = 1e12  # 1 Gt CO2e
 
 

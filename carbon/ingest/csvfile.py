@@ -60,6 +60,9 @@ def scan(path: Path, display_name: str | None = None) -> CsvInfo:
         while block := fh.read(_BLOCK):
             if size == 0 and block.startswith(codecs.BOM_UTF8):
                 pass  # a BOM is fine: Excel writes one
+            nul = block.find(b"\x00")
+            if nul >= 0:  # valid UTF-8, but never in a text CSV (and PostgreSQL cannot store it)
+                _refuse_nul(name, block, nul, lines, first_line or block.split(b"\n", 1)[0], size)
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
@@ -88,6 +91,24 @@ def scan(path: Path, display_name: str | None = None) -> CsvInfo:
         )
     columns = tuple(c.strip() for c in next(csv.reader([header_text])))
     return CsvInfo(name, digest.hexdigest(), size, has_quotes, max(lines, 1), columns)
+
+
+def _refuse_nul(name: str, block: bytes, at: int, lines_before: int, header: bytes, offset: int) -> None:
+    """Raise InputError naming the line (and column, when the line starts in `block`) of a NUL byte."""
+    line = lines_before + block.count(b"\n", 0, at) + 1
+    start = block.rfind(b"\n", 0, at) + 1
+    column = None
+    if line > 1 and (start > 0 or offset == 0):
+        fields = next(csv.reader([block[start:at].decode("utf-8", "replace") + "x"]), [])
+        names = next(csv.reader([header.decode("utf-8-sig", "replace").strip("\r\n")]), [])
+        if 0 < len(fields) <= len(names):
+            column = names[len(fields) - 1].strip()
+    where = f"line {line}" + (f", column {column!r}" if column else "")
+    raise InputError(
+        f"{name}: {where}: contains a NUL byte (0x00); expected plain text. A UTF-16 or binary "
+        "file? Save it as UTF-8 text (Excel: 'CSV UTF-8')",
+        [Problem(name, line, column, None, "NUL byte (0x00): expected plain text")],
+    )
 
 
 def check_header(

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean, Column, DateTime, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text,
-    delete, insert, inspect, select,
+    delete, insert, select,
 )
 from sqlalchemy.engine import Connection
 
-from carbon import budget_file
+from carbon import budget_file, limits
 from carbon.budgets import Actuals, BudgetPlan, StatusReport, TeamBudget, status_report
 from carbon.errors import InputError, NotFound, Problem
 from carbon.periods import month_label, parse_month
@@ -35,10 +35,10 @@ budget_plans = Table(
     "budget_plans", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("year", Integer, nullable=False, unique=True),
-    Column("unit", String(50), nullable=False),  # as written in the file, e.g. "t CO2e"
+    Column("unit", String(limits.BUDGET_UNIT), nullable=False),  # as written in the file, e.g. "t CO2e"
     Column("kg_per_unit", Float, nullable=False),
     Column("company_budget_kg", Float),
-    Column("source_name", String(500), nullable=False),
+    Column("source_name", String(limits.SOURCE_NAME), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
@@ -50,11 +50,9 @@ budget_teams = Table(
     Column("budget_kg", Float, nullable=False),
     Column("flat", Boolean, nullable=False),
     Column("weights", Text, nullable=False),  # JSON list of the 12 monthly weights
-    Column("origin", String(500), nullable=False),
+    Column("origin", String(limits.ORIGIN), nullable=False),
     PrimaryKeyConstraint("plan_id", "team_id"),
 )
-
-_TABLES = [budget_plans, budget_teams]
 
 
 @dataclass(frozen=True)
@@ -77,26 +75,13 @@ class LoadOutcome:
     teams_without_budget: tuple[str, ...] = ()
 
 
-def ensure_tables(conn: Connection) -> None:
-    """Create the budget tables in a database made before they existed."""
-    metadata.create_all(conn, tables=_TABLES, checkfirst=True)
-
-
-def _has_tables(conn: Connection) -> bool:
-    return inspect(conn).has_table("budget_plans")
-
-
 def loaded_years(conn: Connection) -> list[int]:
     """Years with a loaded budget plan, ascending."""
-    if not _has_tables(conn):
-        return []
     return [y for (y,) in conn.execute(select(budget_plans.c.year).order_by(budget_plans.c.year))]
 
 
 def get_plan(conn: Connection, year: int) -> StoredPlan | None:
     """The budget plan of `year`, or None."""
-    if not _has_tables(conn):
-        return None
     row = conn.execute(select(budget_plans).where(budget_plans.c.year == year)).mappings().first()
     if row is None:
         return None
@@ -135,7 +120,7 @@ def load_file(store: "Store", path: Path | str, replace: bool = False,
     `source` names the file in messages and in the database (default: the path).
     """
     path = Path(path)
-    name = source or str(path)
+    name = limits.clip(source or str(path), limits.SOURCE_NAME)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -143,7 +128,6 @@ def load_file(store: "Store", path: Path | str, replace: bool = False,
     digest = hashlib.sha256(data).hexdigest()
     text = budget_file.decode(data, name)
     with store.transaction() as conn:
-        ensure_tables(conn)
         team_ids = store.team_ids(conn)
         plan = budget_file.parse(text, name, team_ids)
         earlier = get_plan(conn, plan.year)

@@ -17,11 +17,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (
     Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint, and_, case,
-    delete, func, insert, inspect, select, update,
+    delete, func, insert, select, update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from carbon import limits
 from carbon.store.schema import batches, factor_snapshots, ledger_monthly, metadata
 
 CLAIMED, PRODUCED = "claimed", "produced"
@@ -50,7 +51,7 @@ packs = Table(
     Column("run_id", Integer, ForeignKey("pack_runs.id"), nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("produced_at", DateTime(timezone=True)),
-    Column("path", String(1000)),
+    Column("path", String(limits.PACK_PATH)),
     Column("data_fingerprint", String(64)),  # of the month's ledger when produced
     Column("manifest_sha256", String(64)),
     Column("reason", Text, nullable=False, default=""),  # why a revision > 1 was issued
@@ -70,8 +71,6 @@ pack_deliveries = Table(
     Column("error", Text, nullable=False, default=""),
     Column("attempted_at", DateTime(timezone=True), nullable=False),
 )
-
-_TABLES = [pack_runs, packs, pack_deliveries]
 
 
 @dataclass(frozen=True)
@@ -102,15 +101,6 @@ class DeliveryRecord:
     error: str
 
 
-def ensure_tables(conn: Connection) -> None:
-    """Create the pack tables in a database made before they existed (call in a write transaction)."""
-    metadata.create_all(conn, tables=_TABLES, checkfirst=True)
-
-
-def _has_tables(conn: Connection) -> bool:
-    return inspect(conn).has_table("packs")
-
-
 def _utc(at: datetime | None) -> datetime | None:
     if at is not None and at.tzinfo is None:
         return at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
@@ -139,14 +129,10 @@ def finish_run(conn: Connection, run_id: int, status: str, produced: list[str], 
 
 def first_target(conn: Connection) -> str | None:
     """The target month of the first scheduled run ever recorded (where catching up starts)."""
-    if not _has_tables(conn):
-        return None
     return conn.execute(select(func.min(pack_runs.c.target_month))).scalar_one_or_none()
 
 
 def list_runs(conn: Connection) -> list[dict]:
-    if not _has_tables(conn):
-        return []
     return [dict(r) for r in conn.execute(select(pack_runs).order_by(pack_runs.c.id)).mappings()]
 
 
@@ -160,15 +146,11 @@ def _record(row) -> PackRecord:
 
 def produced_months(conn: Connection) -> set[str]:
     """Months with at least one produced revision."""
-    if not _has_tables(conn):
-        return set()
     return {m for (m,) in conn.execute(select(packs.c.month).where(packs.c.status == PRODUCED).distinct())}
 
 
 def list_packs(conn: Connection, month: str | None = None) -> list[PackRecord]:
     """Every recorded pack (claimed or produced), by month then revision."""
-    if not _has_tables(conn):
-        return []
     q = select(packs).order_by(packs.c.month, packs.c.revision)
     if month is not None:
         q = q.where(packs.c.month == month)
@@ -226,8 +208,6 @@ def release(conn: Connection, pack_id: int) -> None:
 
 
 def next_revision(conn: Connection, month: str) -> int:
-    if not _has_tables(conn):
-        return 1
     top = conn.execute(select(func.max(packs.c.revision)).where(packs.c.month == month)).scalar_one_or_none()
     return (top or 0) + 1
 
@@ -262,8 +242,6 @@ def owed_deliveries(conn: Connection) -> list[OwedDelivery]:
     "retried" and is followed by a new row for the new try). A failure of an
     older revision is not owed: the month's newer revision supersedes it.
     """
-    if not _has_tables(conn):
-        return []
     d, p = pack_deliveries, packs
     newer = packs.alias("newer")
     superseded = (select(newer.c.id).where(newer.c.month == p.c.month, newer.c.revision > p.c.revision,
@@ -293,8 +271,6 @@ def untake_owed(conn: Connection, delivery_id: int) -> None:
 
 
 def list_deliveries(conn: Connection) -> list[DeliveryRecord]:
-    if not _has_tables(conn):
-        return []
     d = pack_deliveries
     rows = conn.execute(
         select(d.c.pack_id, packs.c.month, packs.c.revision, d.c.audience, d.c.recipients, d.c.status,

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger, Column, DateTime, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text,
-    func, insert, inspect, select,
+    func, insert, select,
 )
 from sqlalchemy.engine import Connection
 
 from carbon import donation as rules
+from carbon import limits
 from carbon import prices as price_tables
 from carbon.donation import ClosedDonation, Donation, DonationError, Restatement, YearData
 from carbon.money import format_amount
@@ -43,7 +44,7 @@ if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
 price_imports = Table(
     "price_imports", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source_name", String(500), nullable=False),
+    Column("source_name", String(limits.SOURCE_NAME), nullable=False),
     Column("content_hash", String(64), nullable=False, unique=True),
     Column("imported_at", DateTime(timezone=True), nullable=False),
     Column("row_count", Integer, nullable=False),
@@ -53,17 +54,17 @@ user_prices = Table(
     "user_prices", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("import_id", Integer, ForeignKey("price_imports.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(500), nullable=False),
+    Column("key", String(limits.PRICE_KEY), nullable=False),
     Column("year", Integer, nullable=False),
-    Column("value", String(64), nullable=False),  # exact decimal text, currency per t CO2e
+    Column("value", String(limits.PRICE_VALUE), nullable=False),  # exact decimal text, currency per t CO2e
     Column("currency", String(8), nullable=False),
-    Column("unit", String(100), nullable=False),  # as written in the file
+    Column("unit", String(limits.UNIT), nullable=False),  # as written in the file
     Column("basis", Text, nullable=False),
     Column("source", Text, nullable=False),
-    Column("region", String(100), nullable=False),
+    Column("region", String(limits.REGION), nullable=False),
     Column("source_ref", Text, nullable=False),
     Column("notes", Text, nullable=False),
-    Column("origin", String(500), nullable=False),
+    Column("origin", String(limits.ORIGIN), nullable=False),
 )
 
 donation_closes = Table(
@@ -75,16 +76,16 @@ donation_closes = Table(
     Column("emissions_g", BigInteger, nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("currency", String(8), nullable=False),
-    Column("price_key", String(500), nullable=False),
+    Column("price_key", String(limits.PRICE_KEY), nullable=False),
     Column("price_year", Integer, nullable=False),
-    Column("price_value", String(64), nullable=False),  # exact decimal text, per t CO2e
-    Column("price_unit", String(100), nullable=False),
+    Column("price_value", String(limits.PRICE_VALUE), nullable=False),  # exact decimal text, per t CO2e
+    Column("price_unit", String(limits.UNIT), nullable=False),
     Column("basis", Text, nullable=False),
     Column("source", Text, nullable=False),
-    Column("region", String(100), nullable=False),
+    Column("region", String(limits.REGION), nullable=False),
     Column("source_ref", Text, nullable=False),
     Column("price_notes", Text, nullable=False),
-    Column("price_origin", String(500), nullable=False),
+    Column("price_origin", String(limits.ORIGIN), nullable=False),
     Column("scopes", Text, nullable=False),  # JSON list; [] = all
     Column("categories", Text, nullable=False),  # JSON list; [] = all
     Column("ledger_hash", String(64), nullable=False),
@@ -94,19 +95,11 @@ donation_closes = Table(
 donation_close_teams = Table(
     "donation_close_teams", metadata,
     Column("close_id", Integer, ForeignKey("donation_closes.id", ondelete="CASCADE"), nullable=False),
-    Column("team", String(100), nullable=False),  # the name at sign-off (the record outlives ids)
+    Column("team", String(limits.TEAM_NAME), nullable=False),  # the name at sign-off (the record outlives ids)
     Column("emissions_g", BigInteger, nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     PrimaryKeyConstraint("close_id", "team"),
 )
-
-_TABLES = [price_imports, user_prices, donation_closes, donation_close_teams]
-
-
-def ensure_tables(conn: Connection) -> None:
-    """Create the price and sign-off tables in a database made before they existed."""
-    if not inspect(conn).has_table("donation_close_teams"):
-        metadata.create_all(conn, tables=_TABLES, checkfirst=True)
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -129,8 +122,6 @@ class PriceImport:
 
 def user_price_rows(conn: Connection) -> list[Price]:
     """User-imported prices, oldest import first (a later one overrides)."""
-    if not inspect(conn).has_table("user_prices"):
-        return []
     u = user_prices
     rows = conn.execute(select(u).order_by(u.c.import_id, u.c.id)).mappings()
     return [Price(r["key"], r["year"], Decimal(r["value"]), r["currency"], r["basis"], r["source"], r["unit"],
@@ -146,10 +137,9 @@ def all_prices(store: "Store") -> list[Price]:
 
 def import_file(store: "Store", path: Path | str, source: str | None = None) -> PriceImport:
     """Validate a price CSV and store its rows, in one transaction; identical content is a no-op."""
-    name = source or Path(path).name
+    name = limits.source_name(source or Path(path).name)
     rows, digest = price_tables.read_file(Path(path), name)
     with store.transaction() as conn:
-        ensure_tables(conn)
         found = conn.execute(select(price_imports).where(price_imports.c.content_hash == digest)).mappings().first()
         if found is not None:
             return PriceImport(found["id"], found["source_name"], found["row_count"], already_imported=True)
@@ -223,8 +213,6 @@ def _closed(row, team_rows) -> ClosedDonation:
 
 def closes(conn: Connection, year: int | None = None) -> list[ClosedDonation]:
     """Every sign-off (of `year`, or all), by year then in the order made."""
-    if not inspect(conn).has_table("donation_closes"):
-        return []
     q = select(donation_closes).order_by(donation_closes.c.year, donation_closes.c.id)
     if year is not None:
         q = q.where(donation_closes.c.year == year)
@@ -338,7 +326,6 @@ def close_year(store: "Store", year: int, *, as_of: date, price: str | None = No
                             "--basis NAME (see 'carbon prices list')")
     choice = _choice(store, year, price, currency, basis, price_year, None)
     with store.transaction() as conn:
-        ensure_tables(conn)
         earlier = latest_close(conn, year)
         if earlier is not None and not supersede:
             raise DonationError(

@@ -10,12 +10,14 @@ from sqlalchemy import (
     String, Table, Text, UniqueConstraint,
 )
 
+from carbon import limits
+
 metadata = MetaData()
 
 teams = Table(
     "teams", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False, unique=True),
+    Column("name", String(limits.TEAM_NAME), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -23,7 +25,7 @@ batches = Table(
     "batches", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
-    Column("source_name", String(500), nullable=False),
+    Column("source_name", String(limits.SOURCE_NAME), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("params", Text, nullable=False, default=""),
     Column("imported_at", DateTime(timezone=True), nullable=False),
@@ -38,36 +40,36 @@ factor_snapshots = Table(
     "factor_snapshots", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("fingerprint", String(64), nullable=False, unique=True),
-    Column("activity", String(200), nullable=False),
-    Column("region", String(100), nullable=False),
+    Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
+    Column("region", String(limits.REGION), nullable=False),
     Column("year", Integer, nullable=False),
     Column("value", Float, nullable=False),
-    Column("unit", String(100), nullable=False),
-    Column("category", String(64), nullable=False),
+    Column("unit", String(limits.UNIT), nullable=False),
+    Column("category", String(limits.CATEGORY), nullable=False),
     Column("scope", SmallInteger, nullable=False),
     Column("source", Text, nullable=False),
     Column("uncertainty_pct", Float),
     Column("source_ref", Text, nullable=False),
     Column("boundary", Text, nullable=False),
-    Column("origin", String(500), nullable=False),
+    Column("origin", String(limits.ORIGIN), nullable=False),
 )
 
 user_factors = Table(
     "user_factors", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
-    Column("activity", String(200), nullable=False),
-    Column("region", String(100), nullable=False),
+    Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
+    Column("region", String(limits.REGION), nullable=False),
     Column("year", Integer, nullable=False),
     Column("value", Float, nullable=False),
-    Column("unit", String(100), nullable=False),
-    Column("category", String(64), nullable=False),
+    Column("unit", String(limits.UNIT), nullable=False),
+    Column("category", String(limits.CATEGORY), nullable=False),
     Column("scope", SmallInteger, nullable=False),
     Column("source", Text, nullable=False),
     Column("uncertainty_pct", Float),
     Column("source_ref", Text, nullable=False),
     Column("boundary", Text, nullable=False),
-    Column("origin", String(500), nullable=False),
+    Column("origin", String(limits.ORIGIN), nullable=False),
 )
 
 # The ledger: one row per activity line and month. It is the big table (millions
@@ -83,11 +85,11 @@ ledger = Table(
     Column("line", Integer, nullable=False),
     Column("team_id", Integer, nullable=False),
     Column("month", String(7), nullable=False),
-    Column("activity", String(200), nullable=False),
-    Column("category", String(64), nullable=False),
+    Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
+    Column("category", String(limits.CATEGORY), nullable=False),
     Column("scope", SmallInteger, nullable=False),
     Column("quantity", Float, nullable=False),
-    Column("unit", String(100), nullable=False),
+    Column("unit", String(limits.UNIT), nullable=False),
     Column("co2e_kg", Float, nullable=False),
     Column("factor_id", Integer, nullable=False),
     # Reports read ledger_monthly; the ledger itself is reached by batch (trace, removal).
@@ -103,9 +105,9 @@ ledger_monthly = Table(
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
     Column("month", String(7), nullable=False),
-    Column("category", String(64), nullable=False),
+    Column("category", String(limits.CATEGORY), nullable=False),
     Column("scope", SmallInteger, nullable=False),
-    Column("activity", String(200), nullable=False),
+    Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
     Column("factor_id", Integer, ForeignKey("factor_snapshots.id"), nullable=False),
     Column("co2e_kg", Float, nullable=False),
     Column("entries", Integer, nullable=False),
