@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from carbon import limits
 from carbon.errors import InputError, Problem
 
 DEFAULT_FILE = "carbon.toml"
@@ -211,6 +212,9 @@ def parse(data: dict, name: str = "<config>") -> Config:
         bad("recipients.managers", None, "expected a table: team name = address or list of addresses")
     else:
         for team, addrs in raw.items():
+            if long := limits.too_long(team, limits.TEAM_NAME):
+                bad(f"recipients.managers.{team[:40]}…", None, f"team name {long}")
+                continue
             managers[team] = _addresses(addrs, f"recipients.managers.{team}", bad)
     if problems:
         raise InputError(f"{name}: the configuration was refused", problems)
