@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 
 from carbon import importer
 from carbon.store import Store
-from carbon.store.schema import batches, ledger
+from carbon.store.schema import batches, ledger, ledger_monthly, teams
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAMS = ("Platform", "Video")
@@ -38,20 +39,47 @@ def big_file(path: Path, rows: int, seed: int) -> Path:
     return path
 
 
-def state(url: str) -> tuple[int, int, float]:
-    """(imports, ledger entries, kg CO2e) — what must be exactly before or after."""
+def state(url: str) -> tuple:
+    """(imports, teams, ledger entries, kg CO2e, rollup entries, rollup kg CO2e) — what must be
+    exactly before or after: the ledger and the monthly rollup the reports read."""
     store = Store.open(url)
     try:
         with store.engine.connect() as conn:
             n_batches = conn.execute(select(func.count()).select_from(batches)).scalar_one()
+            n_teams = conn.execute(select(func.count()).select_from(teams)).scalar_one()
             n, kg = conn.execute(select(func.count(), func.coalesce(func.sum(ledger.c.co2e_kg), 0.0))).one()
-        return n_batches, n, round(kg, 6)
+            r_n, r_kg = conn.execute(select(func.coalesce(func.sum(ledger_monthly.c.entries), 0),
+                                            func.coalesce(func.sum(ledger_monthly.c.co2e_kg), 0.0))).one()
+        return n_batches, n_teams, n, round(kg, 6), int(r_n), round(r_kg, 6)
     finally:
         store.close()
 
 
 def carbon(url: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "--db", url, *map(str, args)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+# The carbon command with a smaller chunk size (so a 150k-row file is written in 8 chunks, in
+# one transaction) that says on stderr when each chunk of ledger rows has been written.
+CHUNKED = """
+import sys
+import carbon.ingest.csvfile as csvfile
+from carbon.store import Store
+csvfile.CHUNK_ROWS = 20_000
+_insert = Store.insert_ledger
+def insert_ledger(self, conn, batch_id, rows):
+    _insert(self, conn, batch_id, rows)
+    print("CHUNK WRITTEN", file=sys.stderr, flush=True)
+Store.insert_ledger = insert_ledger
+import cli
+cli.main()
+"""
+
+
+def chunked_import(url: str, path: Path, source: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", CHUNKED, "--db", url, "import", "activities", str(path),
+                             "--source", source],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -67,28 +95,42 @@ def seeded(db_url, tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_during_import_leaves_before_or_after_state(seeded, tmp_path):
-    path = big_file(tmp_path / "big.csv", 150_000, seed=1)
+    rows = 150_000  # 8 chunks of 20,000 rows, all written in one transaction
+    path = big_file(tmp_path / "big.csv", rows, seed=1)
     before = state(seeded)
-    # The complete import, measured once, gives the after-state and the time window to kill in.
-    reference_url = seeded
     rng = random.Random(20261129)
     outcomes = {"before": 0, "after": 0}
-    kills = 8
-    for i in range(kills):
-        proc = carbon(seeded, "import", "activities", path, "--source", f"big-{i}")
-        time.sleep(rng.uniform(0.2, 3.0))
+    # Half the kills land inside the write transaction, right after chunk k of 8 was written
+    # (k < 8: the commit has not happened, so only the before-state is right); the other half
+    # at a random time, which may fall before, during or after the transaction.
+    plan = [("chunk", k) for k in rng.sample(range(1, 8), 5)] + [("time", rng.uniform(0.3, 6.0)) for _ in range(5)]
+    mid_transaction = 0
+    for i, (how, when) in enumerate(plan):
+        proc = chunked_import(seeded, path, f"big-{i}")
+        if how == "chunk":
+            written = 0
+            for line in proc.stderr:
+                written += line.strip() == "CHUNK WRITTEN"
+                if written == when:
+                    break
+            assert written == when, f"the import ended before chunk {when} ({written} written)"
+            mid_transaction += 1
+        else:
+            time.sleep(when)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        now = state(reference_url)
+        now = state(seeded)
+        if how == "chunk":
+            assert now == before, f"killed after chunk {when} of 8, before the commit: {before} -> {now}"
         if now == before:
             outcomes["before"] += 1
-        else:
-            # Exactly one more import, with every row of the file.
-            assert now[0] == before[0] + 1, (before, now)
-            assert now[1] == before[1] + 150_000, (before, now)
+        else:  # exactly one more import, with every row of the file, in the ledger and the rollup
+            assert now[0] == before[0] + 1 and now[1] == before[1], (before, now)
+            assert now[2] == before[2] + rows and now[4] == before[4] + rows, (before, now)
+            assert now[5] == pytest.approx(before[5] + now[3] - before[3]), (before, now)
             outcomes["after"] += 1
             before = now
-    assert sum(outcomes.values()) == kills
+    assert sum(outcomes.values()) == len(plan) and mid_transaction == 5
     print("kill outcomes:", outcomes)
 
 
@@ -105,4 +147,26 @@ def test_concurrent_imports_and_report(seeded, tmp_path):
         assert "locked" not in err and "Traceback" not in err
     assert sum("already imported" in out for _, out, _ in results[:3]) == 1
     after = state(seeded)
-    assert after[0] == before[0] + 2 and after[1] == before[1] + 60_000
+    assert after[0] == before[0] + 2 and after[2] == before[2] + 60_000
+
+
+def test_reads_are_not_blocked_by_an_import_in_progress(seeded):
+    # An import holds the write lock for its whole transaction (a minute at 10 M rows).
+    # Opening the database for a report must not wait for it: a current schema is only read.
+    store = Store.open(seeded)
+    expected = state(seeded)
+    try:
+        with store.transaction() as conn:  # BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL
+            conn.execute(teams.insert().values(name="Uncommitted", created_at=datetime.now(timezone.utc)))
+            started = time.monotonic()
+            procs = [carbon(seeded, "report", "monthly", "--month", "2024-03", "--format", "json"),
+                     carbon(seeded, "imports", "list"), carbon(seeded, "teams", "list")]
+            results = [(p.wait(timeout=25), p.stdout.read(), p.stderr.read()) for p in procs]
+            waited = time.monotonic() - started
+            for rc, out, err in results:
+                assert rc == 0, err
+            assert "Uncommitted" not in results[2][1] and "Platform" in results[2][1]
+            assert waited < 20, waited  # the busy timeout is 30 s: no waiting on the writer
+    finally:
+        store.close()
+    assert state(seeded)[1] == expected[1] + 1

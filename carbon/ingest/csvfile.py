@@ -145,7 +145,8 @@ def check_header(
         raise InputError(f"{info.name}: the header is not as expected", problems)
 
 
-def read_chunks(path: Path, info: CsvInfo, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def read_chunks(path: Path, info: CsvInfo,
+                chunk_rows: int | None = None) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Yield (rows as text, their line numbers) chunk by chunk.
 
     Fully blank lines are dropped (their line numbers are kept right for the
@@ -159,7 +160,7 @@ def read_chunks(path: Path, info: CsvInfo, chunk_rows: int = CHUNK_ROWS) -> Iter
             na_filter=False,
             skip_blank_lines=False,
             encoding="utf-8-sig",
-            chunksize=chunk_rows,
+            chunksize=chunk_rows or CHUNK_ROWS,
             skipinitialspace=False,
         )
         next_line = 2  # line 1 is the header

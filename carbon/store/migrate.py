@@ -7,6 +7,7 @@ created by a newer carbon (an unknown revision) is refused, never guessed at.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -29,6 +30,7 @@ def _config(conn: Connection | None = None) -> Config:
     return cfg
 
 
+@lru_cache(maxsize=1)
 def head() -> str:
     """The newest revision this carbon knows."""
     return ScriptDirectory.from_config(_config()).get_current_head()
