@@ -5,7 +5,8 @@ Rules of a run at time `now` (read in the schedule's time zone):
 - its *target* is the month before `now` (a run on 1 November produces October);
 - the first run ever produces the target only; every later run produces each
   month from the first run's target up to its own target that has no
-  produced pack yet — so a server down for three months makes the three
+  produced pack yet (a back-dated run, before the first run's target, produces
+  nothing and does not move where catching up starts) — so a server down for three months makes the three
   missing packs at its next run, and a month skipped for lack of data is
   due again at each run until its data arrives (never a pack of zeros);
 - each pack is claimed in the database before it is built (carbon.store.packs:
@@ -70,8 +71,11 @@ def target_month(now: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> str:
 
 def months_due(first_target: str | None, target: str, produced: set[str]) -> list[str]:
     """Months to produce: from the first run's target (this one's, on a first run) to
-    `target`, less those already produced; oldest first."""
-    start = min(first_target or target, target)
+    `target`, less those already produced; oldest first. A run whose target is before the
+    first run's (a back-dated --now) has nothing to produce."""
+    start = first_target or target
+    if target < start:
+        return []
     return [m for m in month_range(start, target) if m not in produced]
 
 
@@ -180,7 +184,8 @@ def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: b
         log.error("run %d: failed %s: %s (the month is due again at the next run)", run_id, month, why)
         return "failed", why
     with store.transaction() as conn:
-        stored_packs.complete(conn, pack_id, str(built.path), built.data_fingerprint, built.manifest_sha256)
+        stored_packs.complete(conn, pack_id, str(built.path.resolve()), built.data_fingerprint,
+                              built.manifest_sha256)  # absolute: a later run may start elsewhere
     log.info("run %d: produced %s revision %d in %s", run_id, month, revision, built.path)
     return "produced", (built, pack_id)
 

@@ -266,3 +266,14 @@ def test_a_pack_folder_gone_keeps_the_delivery_owed(ledger, tmp_path, smtp_serve
     schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(make_config(smtp_server(inbox))))
     assert inbox.messages == [] and "is no longer in" in caplog.text
     assert [s for *_, s in statuses(ledger)] == ["failed", "failed"]
+
+
+def test_a_pack_made_with_a_relative_folder_is_found_from_elsewhere(ledger, tmp_path, smtp_server, monkeypatch):
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    monkeypatch.chdir(tmp_path / "first")
+    schedule.run_once(ledger, NOW, "reports", deliver=delivery.deliverer(make_config(free_port(), attempts=1)))
+    monkeypatch.chdir(tmp_path / "second")  # e.g. cron runs from another working directory
+    inbox = Inbox()
+    res = schedule.run_once(ledger, NOW, "reports", deliver=delivery.deliverer(make_config(smtp_server(inbox))))
+    assert [d.sent for d in res.deliveries] == [True, True] and len(inbox.messages) == 2

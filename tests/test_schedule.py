@@ -99,6 +99,7 @@ def test_months_due_rule():
     assert schedule.months_due("2024-03", "2024-06", {"2024-03"}) == ["2024-04", "2024-05", "2024-06"]
     assert schedule.months_due("2024-03", "2024-06", {"2024-03", "2024-05"}) == ["2024-04", "2024-06"]
     assert schedule.months_due("2024-03", "2024-03", {"2024-03"}) == []
+    assert schedule.months_due("2024-06", "2024-03", set()) == []  # back-dated: before the first target
 
 
 # ---- runs ------------------------------------------------------------------------------
@@ -132,6 +133,16 @@ def test_after_a_three_month_gap_exactly_the_missing_packs(ledger, tmp_path):
     assert packs_of(ledger) == [(m, 1, "produced") for m in ("2024-03", "2024-04", "2024-05", "2024-06")]
     again = schedule.run_once(ledger, at("2024-07-02T06:00"), out)
     assert again.produced == ()
+
+
+def test_a_back_dated_run_does_not_move_where_catching_up_starts(ledger, tmp_path):
+    out = tmp_path / "reports"
+    schedule.run_once(ledger, at("2024-05-01T06:00"), out)  # the first run: April
+    res = schedule.run_once(ledger, at("2024-02-01T06:00"), out)  # back-dated: January is before April
+    assert res.produced == () and res.skipped == ()
+    res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    assert [b.month for b in res.produced] == ["2024-05", "2024-06"]  # not January..March
+    assert dirs(out) == ["2024-04", "2024-05", "2024-06"]
 
 
 def test_a_month_without_data_is_skipped_and_due_again(ledger, tmp_path, write):

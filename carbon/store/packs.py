@@ -128,8 +128,13 @@ def finish_run(conn: Connection, run_id: int, status: str, produced: list[str], 
 
 
 def first_target(conn: Connection) -> str | None:
-    """The target month of the first scheduled run ever recorded (where catching up starts)."""
-    return conn.execute(select(func.min(pack_runs.c.target_month))).scalar_one_or_none()
+    """The target month of the first run ever recorded (where catching up starts).
+
+    The first by record, not the earliest month: a later run back-dated with --now
+    must not move the start of catch-up back in time.
+    """
+    return conn.execute(select(pack_runs.c.target_month).where(pack_runs.c.target_month.is_not(None))
+                        .order_by(pack_runs.c.id).limit(1)).scalar_one_or_none()
 
 
 def list_runs(conn: Connection) -> list[dict]:
