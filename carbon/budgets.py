@@ -281,10 +281,27 @@ def status_report(plan: BudgetPlan, month: str, actuals: Actuals, declared_teams
     if missing:
         warnings.append("no emissions recorded at all for " + ", ".join(missing)
                         + ": those months count as zero in the actual to date")
+    for t in statuses:
+        gaps = team_gaps(actuals, t.team, m)
+        if gaps:
+            warnings.append(f"{t.team}: no emissions recorded for {', '.join(gaps)} while other teams have "
+                            "some: counted as zero in its actual to date (data not imported yet?)")
     if company is not None and company.team_budgets_exceed:
         warnings.append(company_warning(plan))
     return StatusReport(year, month, plan.unit, plan.kg_per_unit, statuses, without, company,
                         tuple(warnings))
+
+
+def team_gaps(actuals: Actuals, team: str, month: int) -> list[str]:
+    """Months up to `month` (1-12), after the team's first month with entries, in which other
+    teams have entries but this team has none: likely data not imported yet, not a true zero."""
+    mine = actuals.by_team_month.get(team, {})
+    if not mine:
+        return []  # a team with no entries at all this year shows 0 actual (and no gaps)
+    first = min(mine)
+    others = set(actuals.months_with_data)
+    return [lbl for lbl in (month_label(int(first[:4]), i) for i in range(1, month + 1))
+            if first < lbl and lbl in others and lbl not in mine]
 
 
 def company_warning(plan: BudgetPlan) -> str:

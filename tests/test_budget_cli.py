@@ -168,6 +168,49 @@ def test_months_without_data_are_warned(run, write):
     assert "warning: no emissions recorded at all for 2026-01" in r.stderr
 
 
+def test_a_team_missing_months_others_have_is_warned_not_silently_zero(loaded, write):
+    # Sales has January..June; Video's June is missing (e.g. not imported yet) while the
+    # others have June: its actual to date counts June as 0, and the status says so.
+    loaded("import", "activities", write("jul.csv", "date,team,activity,quantity,unit\n"
+                                                    "2026-07,Platform,test.power,100,kWh\n"
+                                                    "2026-07,Sales,test.travel,500,km\n"))
+    data = status_json(loaded)  # June: no gap for anyone
+    assert not [w for w in data["warnings"] if "while other teams have" in w]
+    r = loaded("budget", "status", "--month", "2026-07", "--format", "json")
+    data = json.loads(r.stdout)
+    assert [w for w in data["warnings"] if "while other teams have" in w] == [
+        "Video: no emissions recorded for 2026-07 while other teams have some: counted as zero in "
+        "its actual to date (data not imported yet?)"]
+    # Finance has no entry at all this year: 0 actual, as budgeted teams without emissions show.
+    assert next(t for t in data["teams"] if t["team"] == "Finance")["actual_to_date"] == 0.0
+    assert "Video: no emissions recorded for 2026-07" in r.stderr  # shown to a person too
+
+
+def test_a_month_not_started_is_refused(loaded):
+    r = loaded("budget", "status", "--month", "2099-01")
+    assert r.exit_code == 1 and "2099-01 has not started" in r.stderr
+    assert loaded("budget", "check", "--month", "2099-01").exit_code == 3
+
+
+def test_status_of_the_current_month_says_it_is_partial(store, write):
+    from datetime import date
+
+    from carbon import importer
+    from carbon.store import budgets as stored
+
+    importer.add_team(store, "Platform")
+    importer.import_factors(store, write("f.csv", FACTORS))
+    importer.import_activities(store, write("a.csv", "date,team,activity,quantity,unit\n"
+                                                     "2026-05,Platform,test.power,10,kWh\n"
+                                                     "2026-06,Platform,test.power,10,kWh\n"))
+    stored.load_file(store, write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Platform]\nbudget = 120\n'))
+    rep = stored.status_at(store, "2026-06", today=date(2026, 6, 15))
+    assert rep.warnings[0] == "2026-06 is not over (today is 2026-06-15): its figures are partial"
+    assert not any("not over" in w for w in stored.status_at(store, "2026-06", today=date(2026, 7, 1)).warnings)
+    with pytest.raises(Exception, match="2026-06 has not started"):
+        stored.status_at(store, "2026-06", today=date(2026, 5, 31))
+
+
 def test_show(loaded):
     r = loaded("budget", "show", "--year", "2026", "--format", "json")
     data = json.loads(r.stdout)

@@ -7,11 +7,12 @@ loading the identical file again changes nothing and says so.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -195,18 +196,24 @@ def actuals(store: "Store", conn: Connection, year: int, month: int, team: str |
     return Actuals(last, dict(by_month), dict(by_activity), dict(by_factor), months)
 
 
-def status_at(store: "Store", month: str, team: str | None = None) -> StatusReport:
-    """Budget status of every team (or `team`) at `month` ("YYYY-MM").
+def status_at(store: "Store", month: str, team: str | None = None, today: date | None = None) -> StatusReport:
+    """Budget status of every team (or `team`) at `month` ("YYYY-MM"), as of `today`.
 
-    Raises NotFound when the month is malformed, its year has no budgets, the
-    team is unknown, or the ledger holds nothing at all for the month (its
-    actual would otherwise read as a silent zero).
+    Raises NotFound when the month is malformed or has not started by `today`,
+    its year has no budgets, the team is unknown, or the ledger holds nothing at
+    all for the month (its actual would otherwise read as a silent zero). The
+    current month is reported with a warning: its figures are partial.
     """
     try:
         year, m = parse_month(month)
     except ValueError as exc:
         raise NotFound(f"--month: {exc}") from None
     month = month_label(year, m)
+    today = today or date.today()
+    this_month = month_label(today.year, today.month)
+    if month > this_month:
+        raise NotFound(f"{month} has not started (today is {today.isoformat()}): a budget status "
+                       "reports a month that is over, or the current one")
     with store.engine.connect() as conn:
         stored = require_plan(conn, year)
         names = list(store.team_ids(conn))
@@ -219,4 +226,8 @@ def status_at(store: "Store", month: str, team: str | None = None) -> StatusRepo
             raise NotFound(f"no emissions recorded for {month} ({span}): a budget status would "
                            "count the missing month as zero")
         acts = actuals(store, conn, year, m, team)
-    return status_report(stored.plan, month, acts, names, only_team=team)
+    report = status_report(stored.plan, month, acts, names, only_team=team)
+    if month == this_month:
+        partial = f"{month} is not over (today is {today.isoformat()}): its figures are partial"
+        report = dataclasses.replace(report, warnings=(partial, *report.warnings))
+    return report
