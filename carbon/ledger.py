@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from carbon.errors import NotFound
@@ -55,7 +56,8 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
             who = f" for team {team!r}" if team else ""
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")
         declared = [team] if team else list(team_names)
-    return shape_month(month, rows, declared)
+    report = shape_month(month, rows, declared)
+    return dataclasses.replace(report, team=team) if team else report
 
 
 def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:

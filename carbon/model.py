@@ -108,6 +108,7 @@ class MonthlyReport:
     month: str
     teams: tuple[TeamMonth, ...]
     unit: str = "kg CO2e"
+    team: str | None = None  # the one team asked for (`--team`), else None: the whole company
 
     @property
     def total(self) -> float:

@@ -50,6 +50,16 @@ def test_table_shows_teams_and_unit(loaded):
     assert "Platform" in r.stdout and "68.3" in r.stdout and "no data" in r.stdout
 
 
+def test_table_never_shows_an_unmeasured_zero_or_a_one_team_company(loaded):
+    r = loaded("report", "monthly", "--month", "2024-05")
+    caption = " ".join(r.stdout.split("By GHG scope:")[1].split())
+    assert caption == "scope 1 - · scope 2 51.9 · scope 3 71.5"  # no scope-1 entry: "-", not 0.0
+    assert "Company" in r.stdout and "100%" in r.stdout
+    r = loaded("report", "monthly", "--month", "2024-05", "--team", "Video")
+    assert "Emissions 2024-05, Video (kg CO2e)" in r.stdout
+    assert "Company" not in r.stdout and "%" not in r.stdout and "Platform" not in r.stdout
+
+
 def test_month_without_data_is_an_error_not_zero(loaded):
     r = loaded("report", "monthly", "--month", "2024-06")
     assert r.exit_code == 1

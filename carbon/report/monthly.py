@@ -66,23 +66,31 @@ def to_table(report: MonthlyReport) -> Table:
     cats = sorted({c for t in report.teams for c in t.by_category})
     unit, div = display_unit([report.total])
     fmt = (lambda v: f"{v / div:,.2f}") if div > 1 else (lambda v: f"{v:,.1f}")
-    scopes = {s: sum(t.by_scope.get(s, 0.0) for t in report.teams) for s in ("1", "2", "3")}
-    caption = "By GHG scope: " + " · ".join(f"scope {s} {fmt(v)}" for s, v in scopes.items())
-    table = Table(title=f"Emissions {report.month} ({unit})", title_justify="left",
-                  caption=caption, caption_justify="left")
+    # A scope (like a category) with no entry at all shows "-", not a 0 that was never measured.
+    present = {s for t in report.teams for s in t.by_scope}
+    caption = "By GHG scope: " + " · ".join(
+        f"scope {s} " + (fmt(sum(t.by_scope.get(s, 0.0) for t in report.teams)) if s in present else "-")
+        for s in ("1", "2", "3"))
+    whole = report.team is None  # --team: that team only, no company row or shares
+    title = f"Emissions {report.month}" + ("" if whole else f", {escape(report.team)}") + f" ({unit})"
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
+                  min_width=len(title))  # the title on one line, however narrow the table
     table.add_column("Team")
     for c in cats:
         table.add_column(c.capitalize(), justify="right")
     table.add_column("Total", justify="right", style="bold")
-    table.add_column("Share", justify="right")
+    if whole:
+        table.add_column("Share", justify="right")
     for t in report.teams:
+        share = ([f"{100 * t.total / report.total:.0f}%" if report.total else "-"] if t.entries else [""]) \
+            if whole else []
         if not t.entries:
-            table.add_row(escape(t.team), *["" for _ in cats], "[dim]no data[/dim]", "")
+            table.add_row(escape(t.team), *["" for _ in cats], "[dim]no data[/dim]", *share)
             continue
-        share = f"{100 * t.total / report.total:.0f}%" if report.total else "-"
         table.add_row(escape(t.team), *[fmt(t.by_category[c]) if c in t.by_category else "-" for c in cats],
-                      fmt(t.total), share)
-    table.add_section()
-    col_tot = [fmt(sum(t.by_category.get(c, 0.0) for t in report.teams)) for c in cats]
-    table.add_row("Company", *col_tot, fmt(report.total), "100%" if report.total else "-", style="bold")
+                      fmt(t.total), *share)
+    if whole:
+        table.add_section()
+        col_tot = [fmt(sum(t.by_category.get(c, 0.0) for t in report.teams)) for c in cats]
+        table.add_row("Company", *col_tot, fmt(report.total), "100%" if report.total else "-", style="bold")
     return table
