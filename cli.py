@@ -6,7 +6,7 @@ import click
 
 from carbon import __version__
 from carbon.commands.budget import budget
-from carbon.commands.common import Ctx
+from carbon.commands.common import Ctx, add_db_option
 from carbon.commands.demo import demo
 from carbon.commands.donation import donation, prices
 from carbon.commands.factors import factors
@@ -49,6 +49,7 @@ main.add_command(schedule_group)
 main.add_command(budget)
 main.add_command(donation)
 main.add_command(prices)
+add_db_option(main)  # `carbon demo --db URL` as well as `carbon --db URL demo`
 
 if __name__ == "__main__":
     main()

@@ -56,3 +56,19 @@ def test_unwritable_database_is_a_clear_error(tmp_path):
 
     r = CliRunner().invoke(cli.main, ["--db", f"sqlite:///{tmp_path}/missing-dir/x.db", "teams", "list"])
     assert r.exit_code == 1 and "cannot open the database" in r.stderr
+
+
+def test_db_option_after_the_command_wins(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.delenv("CARBON_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    r = runner.invoke(cli.main, ["teams", "add", "Platform", "--db", f"sqlite:///{tmp_path / 'a.db'}"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "a.db").exists() and not (tmp_path / "carbon.db").exists()
+    # `carbon --db B teams list --db A`: the command's own option is the one used.
+    r = runner.invoke(cli.main, ["--db", f"sqlite:///{tmp_path / 'b.db'}", "teams", "list",
+                                 "--db", f"sqlite:///{tmp_path / 'a.db'}"])
+    assert r.exit_code == 0 and "Platform" in r.stdout
+    assert not (tmp_path / "b.db").exists()

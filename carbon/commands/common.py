@@ -40,6 +40,22 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
+def _set_db(ctx: click.Context, _param, value: str | None) -> None:
+    if value is not None:
+        ctx.find_object(Ctx).db = value
+
+
+def add_db_option(group: click.Group) -> None:
+    """Give every command under `group` a `--db URL` option, so `carbon demo --db URL` works
+    like `carbon --db URL demo` (the command's own option wins)."""
+    for cmd in group.commands.values():
+        if isinstance(cmd, click.Group):
+            add_db_option(cmd)
+        elif not any(p.name == "db" for p in cmd.params):
+            cmd.params.append(click.Option(["--db"], metavar="URL", expose_value=False, callback=_set_db,
+                                           help="Database URL, as `carbon --db URL` (env CARBON_DB)."))
+
+
 def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
     """Print an InputError: headline, the first problems, a count beyond, the rejects file."""
     err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")

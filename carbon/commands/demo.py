@@ -20,7 +20,7 @@ def demo(ctx) -> None:
     "Learnly", an online education company: 8 teams, Jan 2025 to Oct 2026 of
     cloud, colocation and office electricity, course streaming, sales travel
     and a commuting survey (about 1,000 t CO2e a year). Running it again
-    changes nothing. Uses --db / CARBON_DB like every command (default
+    changes nothing. Uses --db URL / CARBON_DB like every command (default
     ./carbon.db); refuses a database that holds other data.
     """
     for name, outcome in loader.load(ctx.store):
