@@ -158,3 +158,31 @@ def test_no_flagged_reference_rows_shipped_as_plain_factors():
         with open(path, encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 assert (row["activity"], row["value"]) not in flagged, path.name
+
+
+# ---- carbon factors list / show ------------------------------------------------------------
+
+def test_factors_list_filters_and_shows_provenance(run):
+    import csv as csv_mod
+    import io
+    import json
+
+    r = run("factors", "list", "--search", "electricity.grid", "--region", "FR", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    rows = {int(x["year"]): x for x in csv_mod.DictReader(io.StringIO(r.stdout))}
+    # ADEME Base Empreinte, French consumption mix 2024: 0.0519 kg CO2e / kWh (ademe_2024_grid_fr.csv)
+    assert rows[2024]["value"] == "0.0519" and rows[2024]["unit"] == "kg CO2e / kWh"
+    assert rows[2024]["source"].startswith("ADEME") and "consumption mix" in rows[2024]["boundary"]
+    assert all(x["region"] == "FR" and x["activity"] == "electricity.grid" for x in rows.values())
+    r = run("factors", "list", "--category", "commuting", "--format", "json")
+    assert r.exit_code == 0 and {f["category"] for f in json.loads(r.stdout)} == {"commuting"}
+    r = run("factors", "list", "--search", "electricity.grid", "--region", "FR")
+    assert "0.0519" in r.stdout and "lifecycle" in r.stdout  # the boundary is in the table too
+    assert "electricity…" not in r.stdout  # a key is folded in a narrow terminal, never cut
+
+
+def test_factors_show_a_key_and_a_typo(run):
+    r = run("factors", "show", "electricity.grid")
+    assert r.exit_code == 0 and "region FR" in r.stdout and "boundary" in r.stdout and "source" in r.stdout
+    r = run("factors", "show", "electricity.grdi")
+    assert r.exit_code == 1 and "did you mean 'electricity.grid'" in r.stderr

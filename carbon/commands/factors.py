@@ -64,11 +64,20 @@ def list_(ctx, category, search, region, fmt) -> None:
                         inert(f.source_ref), inert(f.boundary), f.origin])
         click.echo(buf.getvalue(), nl=False)
         return
-    table = Table("Activity", "Region", "Year", "Value", "Unit", "Scope", "Source", title=f"{len(rows)} factors")
+    table = Table(title=f"{len(rows)} factors")
+    for col in ("Activity", "Region", "Year", "Value", "Unit", "Scope", "Source / [dim]boundary[/dim]"):
+        table.add_column(col, overflow="fold")  # a narrow terminal folds a cell, never cuts a key
     for f in rows:
-        table.add_row(f.activity, f.region or "any", str(f.year), f"{f.value:.6g}", f.unit, str(f.scope),
-                      escape(f.source if len(f.source) < 70 else f.source[:67] + "…"))
+        source = escape(_short(f.source, 70))
+        if f.boundary:
+            source += f"\n[dim]{escape(_short(f.boundary, 70))}[/dim]"
+        table.add_row(f.activity, f.region or "any", str(f.year), f"{f.value:.6g}", escape(f.unit), str(f.scope),
+                      source)
     out.print(table)
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) < n else text[:n - 3] + "…"
 
 
 @factors.command("show")
