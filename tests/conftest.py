@@ -23,6 +23,15 @@ from carbon.store import Store, metadata
 PG_URL = os.environ.get("CARBON_TEST_DB", "")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Say how many fuzz cases ran (tests/test_fuzz.py), visible in every run's summary."""
+    import sys
+
+    fuzz = sys.modules.get("test_fuzz") or sys.modules.get("tests.test_fuzz")
+    if fuzz is not None and any(fuzz.RAN.values()):
+        terminalreporter.write_line(f"fuzz cases run: {fuzz.RAN}")
+
+
 def pytest_report_header(config):
     return f"carbon test database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (set CARBON_TEST_DB for PostgreSQL)'}"
 
