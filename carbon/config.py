@@ -142,7 +142,7 @@ def parse(data: dict, name: str = "<config>") -> Config:
     problems: list[Problem] = []
 
     def bad(key: str, value, message: str) -> None:
-        problems.append(Problem(name, None, key, None if value is None else str(value), message))
+        problems.append(Problem(name, None, key, None if value is None else str(value), message, key=True))
 
     for section, value in data.items():
         if section not in _KNOWN:

@@ -15,16 +15,17 @@ class Problem:
 
     file: str
     line: int | None
-    column: str | None
+    column: str | None  # a CSV column; for a TOML file, the key (see `key`)
     value: str | None
     message: str
+    key: bool = False  # True: `column` names a TOML key, not a CSV column
 
     def where(self) -> str:
         parts = [self.file]
         if self.line is not None:
             parts.append(f"line {self.line}")
         if self.column:
-            parts.append(f"column {self.column!r}")
+            parts.append(f"{'key' if self.key else 'column'} {self.column!r}")
         return ", ".join(parts)
 
     def __str__(self) -> str:

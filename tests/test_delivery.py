@@ -188,6 +188,7 @@ def test_config_file_is_read_and_checked(write):
         config_file.load(bad)
     keys = [p.column for p in exc.value.problems]
     assert keys == ["schedule.timezone", "schedule.cron", "recipients.finance"]
+    assert "key 'schedule.timezone'" in str(exc.value.problems[0])  # a TOML key, not a CSV column
     with pytest.raises(InputError) as exc:  # the audience is recorded with each delivery
         config_file.parse({"recipients": {"managers": {"T" * 101: "t@example.org", "T" * 100: "u@example.org"}}})
     assert [p.message for p in exc.value.problems] == ["team name too long: 101 characters, at most 100"]

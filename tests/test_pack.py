@@ -168,6 +168,7 @@ def test_report_pack_command(hostile, tmp_path, run):
     res = run("report", "pack", "--month", "2024-06", "--out", tmp_path / "cli")
     assert res.exit_code == 0, res.stderr
     assert sorted(p.name for p in (tmp_path / "cli" / "2024-06").iterdir()) == sorted(pack.FILES)
+    assert f"({', '.join(sorted(pack.FILES))})" in " ".join(res.stdout.split())  # says what it wrote
 
 
 def test_trend_marks_months_without_data(hostile, tmp_path):

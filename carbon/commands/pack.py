@@ -18,7 +18,8 @@ from carbon.commands.common import handle_errors, out, pass_ctx
 @pass_ctx
 @handle_errors()
 def pack_cmd(ctx, month: str, out_dir: str) -> None:
-    """Build a month's report pack now: report.html (charts), report.json, report.csv, manifest.json.
+    """Build a month's report pack now: report.html (charts), report.json, report.csv, manifest.json
+    (and donation.html for December).
 
     Writes OUT/YYYY-MM/ atomically and never over an existing directory. This
     on-demand pack is not recorded as the month's scheduled pack (see
@@ -29,4 +30,5 @@ def pack_cmd(ctx, month: str, out_dir: str) -> None:
       carbon report pack --month 2026-10 --out /tmp/packs
     """
     built = pack.build(ctx.store, month, out_dir)
-    out.print(f"wrote {escape(str(built.path))}/ ({', '.join(pack.FILES)})")
+    files = sorted(p.name for p in built.path.iterdir())
+    out.print(f"wrote {escape(str(built.path))}/ ({', '.join(files)})")
