@@ -170,3 +170,43 @@ def test_reads_are_not_blocked_by_an_import_in_progress(seeded):
     finally:
         store.close()
     assert state(seeded)[1] == expected[1] + 1
+
+
+def test_postgresql_write_lock_is_per_schema(db_url):
+    """Two carbon databases in two schemas of one PostgreSQL database write independently;
+    two writers of the same one take turns."""
+    import threading
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the advisory write lock is PostgreSQL's (SQLite locks the file)")
+    other_schema = "t_" + uuid.uuid4().hex[:12]
+    base = db_url.split("?")[0]
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {other_schema}"))
+    mine, other = Store.open(db_url), Store.open(f"{base}?options=-csearch_path%3D{other_schema}")
+    try:
+        def writer(store: Store) -> threading.Event:
+            done = threading.Event()
+
+            def work():
+                with store.transaction() as conn:
+                    conn.execute(text("SELECT 1"))
+                done.set()
+            threading.Thread(target=work, daemon=True).start()
+            return done
+
+        with mine.transaction():  # holds this schema's write lock
+            assert writer(other).wait(10), "a writer of another schema waited for this one"
+            same = writer(mine)
+            assert not same.wait(1), "two writers of the same schema ran at once"
+        assert same.wait(10)  # and it went on once the lock was released
+    finally:
+        mine.close()
+        other.close()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {other_schema} CASCADE"))
+        admin.dispose()

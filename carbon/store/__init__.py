@@ -120,7 +120,10 @@ class Store:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+                    # Keyed by the schema too: two carbon databases in two schemas of one
+                    # PostgreSQL database do not wait for each other.
+                    conn.exec_driver_sql(
+                        f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK}, hashtext(current_schema()))")
                 yield conn
 
     # ---- teams -------------------------------------------------------------------
