@@ -123,7 +123,7 @@ class Store:
                     # Keyed by the schema too: two carbon databases in two schemas of one
                     # PostgreSQL database do not wait for each other.
                     conn.exec_driver_sql(
-                        f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK}, hashtext(current_schema()))")
+                        f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK}, coalesce(hashtext(current_schema()), 0))")
                 yield conn
 
     # ---- teams -------------------------------------------------------------------
