@@ -45,6 +45,9 @@ def resolve_url(url: str | None) -> str:
 # takes a transaction-scoped advisory lock. Readers are never blocked.
 WRITE_OPTION = "carbon_write"
 _PG_WRITE_LOCK = 0x6361_7262  # "carb": the advisory lock key of carbon writers
+# Keyed by the schema too: two carbon databases in two schemas of one PostgreSQL database do
+# not wait for each other (never a NULL key: that would skip the lock).
+_PG_LOCK_SQL = f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK}, coalesce(hashtext(current_schema()), 0))"
 BUSY_TIMEOUT_S = 30
 
 
@@ -120,10 +123,7 @@ class Store:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 if conn.dialect.name == "postgresql":
-                    # Keyed by the schema too: two carbon databases in two schemas of one
-                    # PostgreSQL database do not wait for each other.
-                    conn.exec_driver_sql(
-                        f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK}, coalesce(hashtext(current_schema()), 0))")
+                    conn.exec_driver_sql(_PG_LOCK_SQL)
                 yield conn
 
     # ---- teams -------------------------------------------------------------------
