@@ -13,10 +13,15 @@ Rules (README "Annual offset donation"):
 - A year with no data is an error, never 0 €. A past year with months missing
   (no entry at all that month) is an error too, unless allowed explicitly
   (`allow_missing_months`: the amount then covers the months present, flagged).
-- The current year (the year of `as_of`): actual to date + forecast, flagged,
-  by the rule  forecast = actual Jan..M ÷ M × 12  where M is the last month
-  with data (per team, a flat run rate; seasonality is ignored — said so), or
-  a refusal with `actual_only`.
+- A year is over only when `as_of` (today) is after its 31 December: the data
+  never decides it (a yearly row spread pro rata puts data in December long
+  before December is over). A year after `as_of` is an error.
+- The year of `as_of` (not over): actual to date + forecast, flagged, or a
+  refusal with `actual_only`. Actual to date counts only the months up to the
+  last month completed before `as_of` (`counted_through`): data dated in a
+  month not over yet (pro-rated into it) is not counted, and the method says
+  so. Forecast = actual Jan..M ÷ M × 12, M the last counted month with data
+  (per team, a flat run rate; seasonality is ignored — said so).
 - A closed year (signed off with its price snapshot and the ledger's content
   hash) is never changed: `restate` compares the current ledger, at the closed
   method and price, with the closed figures, per team.
@@ -49,10 +54,13 @@ class DonationError(CarbonError):
 class YearData:
     """What the store gathered for a year (kg CO2e, aggregated in SQL).
 
-    `months`: months of the year with any ledger entry (all scopes: the
-    completeness check); `team_kg`: kg per team under the chosen filters;
-    `factor_rows`: (kg, uncertainty_pct or None, category) per factor under the
-    filters (company-wide: one factor's error is shared by every team using it).
+    `months`: months of the year with any ledger entry (all scopes, the whole
+    year: the completeness check); `team_kg`: kg per team under the chosen
+    filters, months 1..`through` only; `factor_rows`: (kg, uncertainty_pct or
+    None, category) per factor under the filters, months 1..`through`
+    (company-wide: one factor's error is shared by every team using it).
+    `through` must be `counted_through(year, as_of)` wherever data exists
+    between the two (compute checks it).
     """
 
     year: int
@@ -61,6 +69,7 @@ class YearData:
     factor_rows: tuple[tuple[float, float | None, str], ...] = ()
     declared_teams: tuple[str, ...] = ()
     data_span: tuple[str, str] | None = None  # first and last month with data, any year
+    through: int = 12  # team_kg and factor_rows cover months 1..through of the year
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,8 @@ class Donation:
     warnings: tuple[str, ...] = ()
     missing_months: tuple[str, ...] = ()
     teams_without_data: tuple[str, ...] = ()
+    counted_through: int = 12  # the last month whose data may count (12 for a year over)
+    not_counted: tuple[str, ...] = ()  # months with data after counted_through (not over yet)
 
     @property
     def emissions_g(self) -> int:
@@ -205,31 +216,62 @@ def _price_text(p: Price) -> str:
     return f"{p.value} {p.per_tonne_unit}"
 
 
+def year_over(year: int, as_of: date) -> bool:
+    """True when `as_of` is after 31 December of `year`: only the date decides, never the data."""
+    return as_of > date(year, 12, 31)
+
+
+def counted_through(year: int, as_of: date) -> int:
+    """The last month of `year` (1..12) whose data counts as actual as of `as_of`.
+
+    12 for a year over; for the year of `as_of`, the last month completed
+    before it (0 in January: no month is over yet). Data dated later — a
+    period spread pro rata into months not over — is not actual yet.
+    Raises DonationError for a year after `as_of`.
+    """
+    if year > as_of.year:
+        raise DonationError(f"{year} is after the as-of date {as_of.isoformat()}: no donation for a future year")
+    return 12 if year_over(year, as_of) else as_of.month - 1
+
+
 def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int] = (),
             categories: Sequence[str] = (), actual_only: bool = False,
             allow_missing_months: bool = False) -> Donation:
     """The donation of `data.year` at `choice.price` (see the module docstring for the rules).
 
     Raises DonationError: year after `as_of`, no data, months missing, nothing
-    under the filters, current year with `actual_only`.
+    under the filters, a year not over with `actual_only`.
     """
     year = data.year
     price = choice.price
-    if year > as_of.year:
-        raise DonationError(f"{year} is after the as-of date {as_of.isoformat()}: no donation for a future year")
-    present = sorted(m for m in data.months if m.startswith(f"{year:04d}-"))
-    if not present:
-        span = (f"data exists for {data.data_span[0]} to {data.data_span[1]}" if data.data_span
-                else "the ledger is empty")
-        raise DonationError(f"no emissions recorded for {year} ({span}): a donation for a year "
-                            "without data would be a silent 0")
-    last_month = int(present[-1][5:7])
-    current = year == as_of.year and last_month < 12
+    through = counted_through(year, as_of)
+    current = through < 12
     if current and actual_only:
         raise DonationError(
-            f"{year} is not over (as of {as_of.isoformat()}; data to {present[-1]}): a donation now "
-            "would be actual to date + forecast, and --actual-only refuses it. Run again after the "
-            "year's data is complete, or without --actual-only for a flagged estimate")
+            f"{year} is not over (as of {as_of.isoformat()}): a donation now would be actual to date + "
+            "forecast, and --actual-only refuses it. Run again after 31 December, or without "
+            "--actual-only for a flagged estimate")
+    of_year = sorted(m for m in data.months if m.startswith(f"{year:04d}-"))
+    present = [m for m in of_year if int(m[5:7]) <= through]
+    later = tuple(m for m in of_year if int(m[5:7]) > through)
+    if any(through < int(m[5:7]) <= data.through for m in later) or \
+            any(data.through < int(m[5:7]) for m in present):
+        raise ValueError(f"the year's figures cover months 1..{data.through}; the donation as of "
+                         f"{as_of.isoformat()} counts months 1..{through}")
+    if current and through == 0:
+        raise DonationError(f"{year} has just begun (as of {as_of.isoformat()}): no month of it is over, so "
+                            "there is no actual to date to count or forecast from")
+    if not present:
+        if later:
+            span = f"data exists only for {_span(later)}, months not over yet"
+        elif data.data_span:
+            span = f"data exists for {data.data_span[0]} to {data.data_span[1]}"
+        else:
+            span = "the ledger is empty"
+        upto = f" up to {month_label(year, through)}" if current else ""
+        raise DonationError(f"no emissions recorded for {year}{upto} ({span}): a donation for a year "
+                            "without data would be a silent 0")
+    last_month = int(present[-1][5:7])
     expected = [month_label(year, m) for m in range(1, (last_month if current else 12) + 1)]
     missing = tuple(m for m in expected if m not in present)
     warnings: list[str] = list(choice.notes)
@@ -270,14 +312,18 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
     declared_without = tuple(sorted(set(data.declared_teams) - set(data.team_kg)))
 
     method = _method(year, as_of, status, present, last_month, team_actual, total_g, price, total_cents,
-                     range_cents, scopes, categories)
+                     range_cents, scopes, categories, through, later)
     return Donation(year, as_of, status, tuple(present), last_month, price, teams, total_cents, range_cents,
                     range_g, tuple(scopes), tuple(categories), method, tuple(warnings), missing,
-                    declared_without)
+                    declared_without, through, later)
+
+
+def _span(months: Sequence[str]) -> str:
+    return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
 
 
 def _method(year, as_of, status, present, last_month, team_actual, total_g, price: Price, total_cents,
-            range_cents, scopes, categories) -> tuple[str, ...]:
+            range_cents, scopes, categories, through, later) -> tuple[str, ...]:
     cur = price.currency
     actual_g = sum(g for _t, g in team_actual)
     lines = [f"Emissions: {_describe_filters(scopes, categories)} of the ledger for {year}, "
@@ -285,9 +331,13 @@ def _method(year, as_of, status, present, last_month, team_actual, total_g, pric
              f"with data): {_t(actual_g)} recorded (each team's sum rounded half-up to the gram)."]
     if status == FORECAST:
         lines.append(
-            f"FORECAST: {year} is not over (as of {as_of.isoformat()}). Counted = actual to date + "
-            f"forecast, by the rule actual Jan..{present[-1]} ÷ {last_month} × 12 per team (a flat run "
-            f"rate: seasonality ignored) = {_t(total_g)}. The amount will change when the year is complete.")
+            f"FORECAST: {year} is not over (as of {as_of.isoformat()}). Actual to date counts the months "
+            f"up to {month_label(year, through)}, the last month completed"
+            + (f"; the data dated {_span(later)} (months not over yet, e.g. a period spread pro rata into "
+               "them) is not counted as actual" if later else "")
+            + f". Counted = actual to date + forecast, by the rule actual Jan..{present[-1]} ÷ {last_month} "
+            f"× 12 per team (a flat run rate: seasonality ignored) = {_t(total_g)}. The amount will change "
+            "when the year is complete.")
     source = price.source + (f" ({price.source_ref})" if price.source_ref else "")
     lines.append(f"Price: {_price_text(price)}, {price.year}; basis: {price.basis}; source: {source}"
                  + (f"; notes: {price.notes}" if price.notes else "") + ".")
@@ -322,5 +372,5 @@ def summary_line(d: Donation) -> str:
 
 
 __all__ = ["ClosedDonation", "Donation", "DonationError", "Restatement", "TeamRestated", "TeamShare",
-           "YearData", "amount_cents", "compute", "forecast_g", "grams", "restate",
-           "share", "summary_line", "tonnes"]
+           "YearData", "amount_cents", "compute", "counted_through", "forecast_g", "grams", "restate",
+           "share", "summary_line", "tonnes", "year_over"]

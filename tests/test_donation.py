@@ -162,3 +162,66 @@ def test_restatement_lists_a_team_that_appeared_or_vanished():
                             manual_price("80", "EUR", 2024), 1_000_000, 8000, (("A", 1_000_000, 8000),), "h")
     r = donation.restate(closed, compute({"C": 1000.0}), "h2")
     assert [(t.team, t.closed_cents, t.current_cents) for t in r.teams] == [("A", 8000, 0), ("C", 0, 8000)]
+
+
+# ---- whether the year is over: the date decides, never the data ---------------------------------
+
+YEAR_2026 = tuple(f"2026-{m:02d}" for m in range(1, 13))
+
+
+def test_year_over_only_after_31_december():
+    assert not donation.year_over(2026, date(2026, 12, 31))
+    assert donation.year_over(2026, date(2027, 1, 1))
+    # Actual counts the months completed before the as-of date.
+    assert donation.counted_through(2026, date(2026, 11, 29)) == 10
+    assert donation.counted_through(2026, date(2026, 12, 31)) == 11
+    assert donation.counted_through(2026, date(2026, 1, 15)) == 0
+    assert donation.counted_through(2025, date(2026, 11, 29)) == 12
+    with pytest.raises(DonationError, match="future year"):
+        donation.counted_through(2027, date(2026, 11, 29))
+
+
+def test_december_data_does_not_make_a_year_over():
+    # A yearly row spread pro rata puts data in every month of 2026, December included,
+    # long before December is over: as of 2026-11-29 the year is not over.
+    with pytest.raises(DonationError, match="not over.*--actual-only"):
+        compute({"A": 1000.0}, eur("80", 2026), months=YEAR_2026, year=2026, as_of=date(2026, 11, 29),
+                actual_only=True)
+    with pytest.raises(DonationError, match="not over.*--actual-only"):
+        compute({"A": 1000.0}, eur("80", 2026), months=YEAR_2026, year=2026, as_of=date(2026, 12, 31),
+                actual_only=True)
+
+
+def test_months_not_over_are_not_counted_as_actual():
+    # As of 2026-11-29 the figures are aggregated for Jan..Oct only (the store does it: through=10);
+    # the data of Nov and Dec exists but is not actual yet.
+    # A: 1,000 kg Jan..Oct -> forecast 1,000 ÷ 10 × 12 = 1,200 kg; × 80 EUR/t = 96.00 EUR.
+    data = YearData(2026, YEAR_2026, {"A": 1000.0}, through=10)
+    d = donation.compute(data, eur("80", 2026), date(2026, 11, 29))
+    assert d.status == donation.FORECAST and d.counted_through == 10
+    assert d.months == YEAR_2026[:10] and d.not_counted == ("2026-11", "2026-12")
+    assert (d.actual_g, d.emissions_g, d.amount_cents) == (1_000_000, 1_200_000, 9600)
+    forecast = [line for line in d.method if line.startswith("FORECAST")][0]
+    assert "the months up to 2026-10, the last month completed" in forecast
+    assert "data dated 2026-11 to 2026-12 (months not over yet" in forecast and "not counted as actual" in forecast
+
+
+def test_figures_aggregated_past_the_counted_months_are_a_bug_not_a_figure():
+    # kg of Jan..Dec with data in Nov and Dec, as of 2026-11-29: counting them would be wrong.
+    with pytest.raises(ValueError, match="counts months 1..10"):
+        donation.compute(YearData(2026, YEAR_2026, {"A": 1000.0}), eur("80", 2026), date(2026, 11, 29))
+
+
+def test_january_of_the_year_has_nothing_to_count_yet():
+    with pytest.raises(DonationError, match="just begun"):
+        donation.compute(YearData(2026, ("2026-01",), {"A": 1.0}, through=0), eur("80", 2026),
+                         date(2026, 1, 20))
+
+
+def test_only_future_months_with_data_is_no_data():
+    # Data only from November, as of 2026-11-29: nothing up to October to count.
+    with pytest.raises(DonationError, match=r"no emissions recorded for 2026 up to 2026-10 \(data exists only "
+                                            r"for 2026-11 to 2026-12, months not over yet\)"):
+        donation.compute(YearData(2026, ("2026-11", "2026-12"), {}, through=10), eur("80", 2026),
+                         date(2026, 11, 29))
+

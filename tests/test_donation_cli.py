@@ -48,7 +48,8 @@ def test_json_contract_with_default_price(year_2024):
     assert amounts(data) == {"Platform": 337.35, "Video": 357.50}
     assert sum(t["amount_cents"] for t in data["teams"]) == data["amount_cents"]
     assert data["status"] == "complete" and data["forecast"] is False
-    assert data["months"] == {"first": "2024-01", "last": "2024-12", "count": 12, "missing": []}
+    assert data["months"] == {"first": "2024-01", "last": "2024-12", "count": 12, "missing": [],
+                              "counted_through": "2024-12", "not_counted": []}
     assert data["range"]["low"] < data["range"]["central"] == 694.85 < data["range"]["high"]
     assert any("no eu_ets.auction.eu price for 2024" in w for w in data["warnings"])
     assert data["closed"] is None and data["restatement"] is None
@@ -227,3 +228,48 @@ def test_one_page_summary_escapes_team_names(run, write, store):
     page = view.to_summary_html(stored.donation_view(store, 2024, as_of=date(2025, 3, 1), price="80"))
     # 5.19 t × 80 = 415.20 EUR
     assert "Offset donation 2024: 415.20 EUR" in page and "&lt;b&gt;Ops&lt;/b&gt;" in page and "<b>Ops" not in page
+
+
+@pytest.fixture
+def yearly_2026(run, write):
+    """One yearly row for 2026, spread pro rata over its 365 days: data in every month, December too.
+
+    36,500 kWh FR = 100 kWh a day; the FR grid factor in force for 2026 (vintage 2025) is
+    0.0461 kg/kWh: 1,682.65 kg for the year.
+    """
+    run("teams", "add", "Platform")
+    r = run("import", "activities", write("a.csv", HEADER + "2026-01-01,2026-12-31,Platform,electricity.grid,36500,kWh,FR\n"))
+    assert r.exit_code == 0 and "1.683 t CO2e" in r.stdout, r.output
+    return run
+
+
+def test_december_data_does_not_close_an_unfinished_year(yearly_2026, db_dump):
+    run = yearly_2026
+    r = run("donation", "--year", "2026", "--price", "80", "--actual-only", "--as-of", "2026-11-29")
+    assert r.exit_code == 1 and "2026 is not over (as of 2026-11-29)" in r.stderr
+    # Actual to date = Jan..Oct, the months completed: 304 days × 100 kWh × 0.0461 = 1,401.44 kg;
+    # forecast 1,401.44 ÷ 10 × 12 = 1,681.728 kg; × 80 EUR/t = 134.53824 -> 134.54 EUR.
+    # (Counting Nov and Dec, pro-rated into months not over yet, would give 1,682.65 kg -> 134.61.)
+    r = run("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-29", "--format", "json")
+    data = json.loads(r.stdout)
+    assert data["status"] == "actual_to_date_plus_forecast" and data["forecast"] is True
+    assert data["actual_t"] == 1.40144 and data["emissions_t"] == 1.681728 and data["amount"] == 134.54
+    assert data["months"]["counted_through"] == "2026-10" and data["months"]["not_counted"] == ["2026-11", "2026-12"]
+    assert any("not counted as actual" in m for m in data["method"])
+    # A sign-off of the unfinished year is refused, and nothing is written.
+    before = db_dump()
+    for as_of in ("2026-11-29", "2026-12-31"):
+        r = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", as_of)
+        assert r.exit_code == 1 and f"2026 is not over (as of {as_of})" in r.stderr
+        assert "close it from 2027-01-01" in r.stderr
+    r = run("donation", "close", "--year", "2027", "--price", "80", "--as-of", "2026-11-29")
+    assert r.exit_code == 1 and "2027 has not begun" in r.stderr
+    assert db_dump() == before
+    # Once the year is over: the whole year, 1.68265 t × 80 = 134.612 -> 134.61 EUR.
+    r = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2027-01-01")
+    assert r.exit_code == 0 and "closed 2026: 134.61 EUR" in r.stdout
+
+
+def test_a_future_year_is_an_error(yearly_2026):
+    r = yearly_2026("donation", "--year", "2026", "--price", "80", "--as-of", "2025-12-31")
+    assert r.exit_code == 1 and "no donation for a future year" in r.stderr

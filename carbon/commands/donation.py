@@ -71,7 +71,9 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
     closed year is priced at its sign-off's price, and a change of its data
     since the sign-off is shown as a restatement per team.
 
-    The current year counts actual to date + a forecast (actual ÷ months × 12),
+    A year is over only after its 31 December (--as-of, default today). Until
+    then it counts actual to date — the months completed before --as-of, never
+    data dated in later months — plus a forecast (actual ÷ months × 12),
     flagged as such; --actual-only refuses it. A year with no data is an error.
 
     \b
@@ -112,9 +114,10 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
               note, supersede) -> None:
     """Sign off a year's donation: record the amount, the price snapshot and the ledger hash.
 
-    The price must be given (--price or --basis). A year not over cannot be
-    closed. The closed figure never changes: later changes to the year's
-    data are shown against it (`carbon donation --year Y`, `history`).
+    The price must be given (--price or --basis). A year not over (--as-of,
+    default today, not after its 31 December) cannot be closed, whatever
+    months have data. The closed figure never changes: later changes to the
+    year's data are shown against it (`carbon donation --year Y`, `history`).
 
     \b
     Example:

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from carbon.donation import ClosedDonation, Restatement, tonnes
 from carbon.money import cents_float, format_amount
+from carbon.periods import month_label
 from carbon.prices import Price
 from carbon.spreadsheet import inert
 from carbon.store.prices import DonationView, HistoryEntry
@@ -79,7 +80,9 @@ def to_dict(view: DonationView) -> dict:
         "as_of": d.as_of.isoformat(),
         "actual_t": _t(d.actual_g),
         "months": {"first": d.months[0] if d.months else None, "last": d.months[-1] if d.months else None,
-                   "count": len(d.months), "missing": list(d.missing_months)},
+                   "count": len(d.months), "missing": list(d.missing_months),
+                   "counted_through": month_label(d.year, d.counted_through) if d.counted_through else None,
+                   "not_counted": list(d.not_counted)},
         "scopes": list(d.scopes),
         "categories": list(d.categories),
         "range": {"low": cents_float(d.range_cents[0]), "central": cents_float(d.range_cents[1]),

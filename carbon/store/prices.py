@@ -158,8 +158,9 @@ def import_file(store: "Store", path: Path | str, source: str | None = None) -> 
 # ---- the year's figures (aggregated in SQL) ----------------------------------------------
 
 def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int] = (),
-              categories: Sequence[str] = ()) -> YearData:
-    """The ledger of `year` for the donation: months present, kg per team, kg per factor."""
+              categories: Sequence[str] = (), through: int = 12) -> YearData:
+    """The ledger of `year` for the donation: months present (the whole year), kg per team and kg
+    per factor of months 1..`through` (rules.counted_through: months not over yet are left out)."""
     first, last = f"{year:04d}-01", f"{year:04d}-12"
     months = tuple(m for m, _kg, _n in store.aggregate(conn, ["month"], first, last))
     if categories:
@@ -170,13 +171,15 @@ def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int]
                 raise DonationError(f"no category {c!r} in the ledger for {year}"
                                     + (f" (did you mean {close[0]!r}?)" if close else "")
                                     + f"; categories of {year}: {', '.join(known)}")
-    team_kg = {t: kg for t, kg, _n in store.aggregate(conn, ["team"], first, last, scopes=scopes,
+    counted = f"{year:04d}-{max(through, 0):02d}"  # "YYYY-00": nothing is counted
+    team_kg = {t: kg for t, kg, _n in store.aggregate(conn, ["team"], first, counted, scopes=scopes,
                                                        categories=categories)}
     factor_rows = tuple((kg, u, cat) for _f, u, cat, kg, _n in store.aggregate(
-        conn, ["factor_id", "uncertainty_pct", "category"], first, last, scopes=scopes, categories=categories))
+        conn, ["factor_id", "uncertainty_pct", "category"], first, counted, scopes=scopes,
+        categories=categories))
     everything = store.months_with_data(conn)
     span = (everything[0], everything[-1]) if everything else None
-    return YearData(year, months, team_kg, factor_rows, tuple(store.team_ids(conn)), span)
+    return YearData(year, months, team_kg, factor_rows, tuple(store.team_ids(conn)), span, through)
 
 
 def ledger_hash(conn: Connection, year: int) -> str:
@@ -290,7 +293,7 @@ def donation_view(store: "Store", year: int, *, as_of: date, price: str | None =
     with store.engine.connect() as conn:
         closed = latest_close(conn, year)
         choice = _choice(store, year, price, currency, basis, price_year, closed)
-        data = year_data(store, conn, year, scopes, categories)
+        data = year_data(store, conn, year, scopes, categories, rules.counted_through(year, as_of))
         d = rules.compute(data, choice, as_of, scopes=scopes, categories=categories, actual_only=actual_only,
                           allow_missing_months=allow_missing_months)
         if closed is None:
@@ -317,10 +320,16 @@ def close_year(store: "Store", year: int, *, as_of: date, price: str | None = No
                supersede: bool = False) -> tuple[ClosedDonation, Donation]:
     """Sign off the donation of `year`: compute it and record it in one transaction.
 
-    Refuses (DonationError, nothing written) a year not over, a year already
+    Refuses (DonationError, nothing written) a year not over (`as_of` not
+    after its 31 December, whatever months have data), a year already
     closed unless `supersede`, and everything `compute` refuses. The price
     must be given (`price` or `basis`): a sign-off never takes a default.
     """
+    if not rules.year_over(year, as_of):
+        state = "has not begun" if year > as_of.year else "is not over"
+        raise DonationError(f"{year} {state} (as of {as_of.isoformat()}): a sign-off records a complete "
+                            f"year's actual figures; close it from {year + 1}-01-01, once its data is in "
+                            f"('carbon donation --year {year}' shows the estimate to date)")
     if price is None and basis is None:
         raise DonationError("a sign-off records a decided price: give --price P [--currency EUR] or "
                             "--basis NAME (see 'carbon prices list')")
@@ -335,10 +344,6 @@ def close_year(store: "Store", year: int, *, as_of: date, price: str | None = No
         data = year_data(store, conn, year, scopes, categories)
         d = rules.compute(data, choice, as_of, scopes=scopes, categories=categories,
                           allow_missing_months=allow_missing_months)
-        if d.is_forecast:
-            raise DonationError(f"{year} is not over (as of {as_of.isoformat()}; data to {d.months[-1]}): "
-                                "a sign-off records actual figures, not a forecast; close the year once "
-                                "its data is complete")
         digest = ledger_hash(conn, year)
         close_id = _insert_close(conn, d, digest, note)
         closed = [c for c in closes(conn, year) if c.id == close_id][0]
