@@ -352,8 +352,8 @@ def _method(year, as_of, status, present, last_month, team_actual, total_g, pric
     return tuple(lines)
 
 
-def restate(closed: ClosedDonation, current: Donation, current_hash: str) -> Restatement:
-    """The current figures (computed at the closed method and price) against the closed ones, per team."""
+def compare(closed: ClosedDonation, current: Donation) -> tuple[TeamRestated, ...]:
+    """Every team of either, by name: its closed grams and cents against `current`'s (0 where absent)."""
     closed_by = {t: (g, c) for t, g, c in closed.teams}
     now_by = {t.team: (t.emissions_g, t.amount_cents) for t in current.teams}
     rows = []
@@ -361,7 +361,19 @@ def restate(closed: ClosedDonation, current: Donation, current_hash: str) -> Res
         cg, cc = closed_by.get(team, (0, 0))
         ng, nc = now_by.get(team, (0, 0))
         rows.append(TeamRestated(team, cg, ng, cc, nc))
-    return Restatement(closed, current_hash != closed.ledger_hash, current_hash, tuple(rows))
+    return tuple(rows)
+
+
+def restate(closed: ClosedDonation, current: Donation, current_hash: str) -> Restatement:
+    """The current figures (computed at the closed method and price) against the closed ones, per team."""
+    return Restatement(closed, current_hash != closed.ledger_hash, current_hash, compare(closed, current))
+
+
+def same_method(d: Donation, closed: ClosedDonation) -> bool:
+    """Whether `d` was computed at the closed price (value, currency, basis key and year) and filters."""
+    p, c = d.price, closed.price
+    return ((p.key, p.year, p.value, p.currency) == (c.key, c.year, c.value, c.currency)
+            and sorted(d.scopes) == sorted(closed.scopes) and sorted(d.categories) == sorted(closed.categories))
 
 
 def summary_line(d: Donation) -> str:
@@ -372,5 +384,5 @@ def summary_line(d: Donation) -> str:
 
 
 __all__ = ["ClosedDonation", "Donation", "DonationError", "Restatement", "TeamRestated", "TeamShare",
-           "YearData", "amount_cents", "compute", "counted_through", "forecast_g", "grams", "restate",
-           "share", "summary_line", "tonnes", "year_over"]
+           "YearData", "amount_cents", "compare", "compute", "counted_through",
+           "forecast_g", "grams", "restate", "same_method", "share", "summary_line", "tonnes", "year_over"]

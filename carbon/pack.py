@@ -141,9 +141,8 @@ def donation_summary_for(store: Store, month: str) -> tuple[str | None, str]:
         view = stored_prices.donation_view(store, year, as_of=date(year + 1, 1, 1))
     except CarbonError as exc:
         return None, f"no donation summary for {year}: {exc}"
-    from carbon.donation import summary_line
-
-    return donation_view.to_summary_html(view), summary_line(view.donation)
+    # For a closed year the line and the page lead with the signed-off figure, not the recomputed one.
+    return donation_view.to_summary_html(view), donation_view.summary_line(view)
 
 
 def _fingerprint(store: Store, month: str) -> str:

@@ -53,6 +53,9 @@ def test_json_contract_with_default_price(year_2024):
     assert data["range"]["low"] < data["range"]["central"] == 694.85 < data["range"]["high"]
     assert any("no eu_ets.auction.eu price for 2024" in w for w in data["warnings"])
     assert data["closed"] is None and data["restatement"] is None
+    # Not closed: the amount is the computed one.
+    assert (data["headline"], data["closed_amount"], data["recomputed_amount"], data["restated"]) == (
+        "computed", None, None, False)
 
 
 def test_price_override_and_non_eur_currency(year_2024):
@@ -162,7 +165,8 @@ def test_close_then_changed_data_is_restated_per_team(year_2024, write, db_dump)
     year_2024("import", "activities", write("b.csv", HEADER + "2024-06-10,,Video,streaming.video.hour,1000,hour,EU\n"))
     data = donation_json(year_2024, "--year", "2024")
     assert data["closed"]["amount"] == 855.20  # the closed figure never changes
-    assert data["amount"] == 859.60  # 10.745 t × 80
+    assert data["amount"] == data["closed_amount"] == 855.20  # ... and stays the headline
+    assert data["recomputed_amount"] == 859.60  # 10.745 t × 80
     restated = {t["team"]: (t["difference_t"], t["difference"]) for t in data["restatement"]["teams"]}
     assert data["restatement"]["ledger_changed"] is True
     assert restated == {"Platform": (0.0, 0.0), "Video": (0.055, 4.40)}

@@ -15,6 +15,8 @@ from rich.markup import escape
 
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
 from carbon.report import donation as view
+from carbon.report import journal
+from carbon.report import prices as price_view
 from carbon.store import prices as stored
 
 
@@ -67,9 +69,13 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
     a low/central/high range from the factors' uncertainty.
 
     Price: --price P [--currency EUR], or --basis NAME, else the default
-    basis: the EU-wide auction average, then the German auction average. A
-    closed year is priced at its sign-off's price, and a change of its data
-    since the sign-off is shown as a restatement per team.
+    basis: the EU-wide auction average, then the German auction average.
+
+    A closed year (see close) shows its signed-off figure as the amount, in
+    every format; the figure computed now (by default at the sign-off's price
+    and filters) is shown next to it as "recomputed", and a change of the
+    year's data since the sign-off is flagged RESTATED with the per-team
+    differences.
 
     A year is over only after its 31 December (--as-of, default today). Until
     then it counts actual to date — the months completed before --as-of, never
@@ -98,7 +104,7 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
     if fmt == "json":
         click.echo(view.to_json(result))
     elif fmt == "csv":
-        click.echo(view.to_csv(result), nl=False)
+        click.echo(journal.to_csv(result), nl=False)
     else:
         out.print(view.to_table(result))
 
@@ -202,10 +208,10 @@ def prices_list(ctx, basis, year, fmt) -> None:
     if year:
         rows = [p for p in rows if p.year == year]
     if fmt == "json":
-        click.echo(view.prices_json(rows))
+        click.echo(price_view.prices_json(rows))
     elif fmt == "csv":
-        click.echo(view.prices_csv(rows), nl=False)
+        click.echo(price_view.prices_csv(rows), nl=False)
     else:
-        out.print(view.prices_table(rows))
+        out.print(price_view.prices_table(rows))
         if not rows:
             out.print(escape("no price matches; see 'carbon prices list' without filters"))

@@ -1,5 +1,6 @@
-"""The donation in its forms: JSON (DESIGN.md contract + additive fields), journal CSV, rich
-tables; the sign-off history; the price list.
+"""The donation in its forms: JSON (DESIGN.md contract + additive fields), rich tables; the
+sign-off history; the one-line and one-page summaries of the report pack. (The journal CSV
+is carbon.report.journal.)
 
 Money leaves here as numbers of currency units with two decimals (from integer
 cents) plus the exact `amount_cents`; emissions as t CO2e with 6 decimals (the
@@ -8,8 +9,6 @@ gram they were rounded to).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 
@@ -18,23 +17,16 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from carbon.donation import ClosedDonation, Restatement, tonnes
+from carbon import donation as rules
+from carbon.donation import ClosedDonation, Restatement, TeamRestated, tonnes
 from carbon.money import cents_float, format_amount
 from carbon.periods import month_label
-from carbon.prices import Price
-from carbon.spreadsheet import inert
+from carbon.report.prices import price_dict
 from carbon.store.prices import DonationView, HistoryEntry
 
 
 def _t(g: int) -> float:
     return float(tonnes(g))
-
-
-def price_dict(p: Price) -> dict:
-    """A price as JSON: value per t CO2e in its currency, basis, source, year."""
-    return {"value": float(p.value), "unit": p.per_tonne_unit, "basis": p.basis, "source": p.source,
-            "key": p.key, "year": p.year, "currency": p.currency, "region": p.region,
-            "source_ref": p.source_ref, "notes": p.notes, "origin": p.origin}
 
 
 def closed_dict(c: ClosedDonation) -> dict:
@@ -60,21 +52,56 @@ def restatement_dict(r: Restatement) -> dict:
                       for t in r.teams]}
 
 
-def to_dict(view: DonationView) -> dict:
-    """The JSON contract of `carbon donation` (DESIGN.md), then additive fields."""
-    d = view.donation
+def _computed_teams(d) -> list[dict]:
     total = d.emissions_g
+    return [{"team": t.team, "emissions_t": _t(t.emissions_g), "amount": cents_float(t.amount_cents),
+             "amount_cents": t.amount_cents, "actual_t": _t(t.actual_g),
+             "share": round(t.emissions_g / total, 6) if total else None}
+            for t in d.teams]
+
+
+def _closed_teams(c: ClosedDonation, rows: Iterable[TeamRestated]) -> list[dict]:
+    # A closed figure is actual (a sign-off refuses a forecast): actual_t = emissions_t.
+    return [{"team": r.team, "emissions_t": _t(r.closed_g), "amount": cents_float(r.closed_cents),
+             "amount_cents": r.closed_cents, "actual_t": _t(r.closed_g),
+             "share": round(r.closed_g / c.emissions_g, 6) if c.emissions_g else None,
+             "recomputed_emissions_t": _t(r.current_g), "recomputed_amount": cents_float(r.current_cents),
+             "recomputed_amount_cents": r.current_cents}
+            for r in rows]
+
+
+def to_dict(view: DonationView) -> dict:
+    """The JSON contract of `carbon donation` (DESIGN.md), then additive fields.
+
+    The contract's figures (`emissions_t`, `price`, `amount`, `currency`,
+    `teams`) are the headline: for a closed year the signed-off ones
+    (`headline` "closed"), else the computed ones ("computed"). The figure
+    computed now for a closed year is `recomputed_amount` / `recomputed`,
+    never `amount`; `status`, `months`, `range`, `method`, `warnings` describe
+    that computation.
+    """
+    d = view.donation
+    c = view.closed
+    if c is None:
+        head = {"year": d.year, "emissions_t": _t(d.emissions_g), "price": price_dict(d.price),
+                "amount": cents_float(d.amount_cents), "currency": d.price.currency,
+                "teams": _computed_teams(d), "amount_cents": d.amount_cents, "headline": "computed",
+                "closed_amount": None, "recomputed_amount": None, "restated": False, "recomputed": None}
+    else:
+        diff = d.amount_cents - c.amount_cents if d.price.currency == c.price.currency else None
+        head = {"year": d.year, "emissions_t": _t(c.emissions_g), "price": price_dict(c.price),
+                "amount": cents_float(c.amount_cents), "currency": c.price.currency,
+                "teams": _closed_teams(c, rules.compare(c, d)), "amount_cents": c.amount_cents,
+                "headline": "closed", "closed_amount": cents_float(c.amount_cents),
+                "recomputed_amount": cents_float(d.amount_cents), "restated": view.restated,
+                "recomputed": {"emissions_t": _t(d.emissions_g), "amount": cents_float(d.amount_cents),
+                               "amount_cents": d.amount_cents, "currency": d.price.currency,
+                               "price": price_dict(d.price), "same_method_as_closed": rules.same_method(d, c),
+                               "difference": None if diff is None else cents_float(diff),
+                               "difference_cents": diff,
+                               "teams": _computed_teams(d)}}
     return {
-        "year": d.year,
-        "emissions_t": _t(total),
-        "price": price_dict(d.price),
-        "amount": cents_float(d.amount_cents),
-        "currency": d.price.currency,
-        "teams": [{"team": t.team, "emissions_t": _t(t.emissions_g), "amount": cents_float(t.amount_cents),
-                   "amount_cents": t.amount_cents, "actual_t": _t(t.actual_g),
-                   "share": round(t.emissions_g / total, 6) if total else None}
-                  for t in d.teams],
-        "amount_cents": d.amount_cents,
+        **head,
         "status": d.status,
         "forecast": d.is_forecast,
         "as_of": d.as_of.isoformat(),
@@ -92,7 +119,7 @@ def to_dict(view: DonationView) -> dict:
         "method": list(d.method),
         "warnings": list(d.warnings),
         "teams_without_data": list(d.teams_without_data),
-        "closed": closed_dict(view.closed) if view.closed else None,
+        "closed": closed_dict(c) if c else None,
         "restatement": restatement_dict(view.restatement) if view.restatement else None,
     }
 
@@ -101,45 +128,44 @@ def to_json(view: DonationView) -> str:
     return json.dumps(to_dict(view), indent=2, ensure_ascii=False)
 
 
-JOURNAL_COLUMNS = ("year", "team", "emissions_t", "price", "price_unit", "amount", "currency", "status",
-                   "basis", "price_key", "price_year")
-
-
-def to_csv(view: DonationView) -> str:
-    """Journal-ready CSV: one row per team (cost centre), then the TOTAL row.
-
-    Numbers are plain numbers (dot decimal); every text cell goes through
-    spreadsheet.inert (no formula injection when opened in Excel/LibreOffice).
-    """
-    d = view.donation
-    p = d.price
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(JOURNAL_COLUMNS)
-    common = [str(p.value), inert(p.per_tonne_unit)]
-    tail = [inert(d.status), inert(p.basis), inert(p.key), p.year]
-    for t in d.teams:
-        w.writerow([d.year, inert(t.team), f"{tonnes(t.emissions_g)}", *common,
-                    f"{cents_float(t.amount_cents):.2f}", inert(p.currency), *tail])
-    w.writerow([d.year, "TOTAL", f"{tonnes(d.emissions_g)}", *common, f"{cents_float(d.amount_cents):.2f}",
-                inert(p.currency), *tail])
-    return out.getvalue()
-
-
 def to_table(view: DonationView) -> Group:
-    """The donation for people: amount, method, per-team table, range, flags."""
+    """The donation for people: amount, method, per-team table, range, flags.
+
+    A closed year leads with its signed-off figure; the figure computed now
+    follows, labelled as recomputed.
+    """
     d = view.donation
     cur = d.price.currency
     parts: list = []
-    head = f"[bold]Donation {d.year}: {format_amount(d.amount_cents, cur)}[/bold]"
-    if d.is_forecast:
-        head += "  [bold yellow](FORECAST: actual to date + forecast)[/bold yellow]"
-    parts.append(Text.from_markup(head))
-    parts.append(Text(f"{tonnes(d.emissions_g):,.3f} t CO2e × {d.price.value} {d.price.per_tonne_unit} "
-                      f"({d.price.key}, {d.price.year})"))
+    if view.closed is not None:
+        parts.extend(_closed_head(view))
+    else:
+        head = f"[bold]Donation {d.year}: {format_amount(d.amount_cents, cur)}[/bold]"
+        if d.is_forecast:
+            head += "  [bold yellow](FORECAST: actual to date + forecast)[/bold yellow]"
+        parts.append(Text.from_markup(head))
+        parts.append(Text(f"{tonnes(d.emissions_g):,.3f} t CO2e × {d.price.value} {d.price.per_tonne_unit} "
+                          f"({d.price.key}, {d.price.year})"))
     for w in d.warnings:
         parts.append(Text.from_markup(f"[yellow]note:[/yellow] {escape(w)}"))
-    table = Table(title=f"Per team ({cur})", title_justify="left")
+    if view.closed is not None:
+        parts.extend(_closed_teams_parts(view))
+    else:
+        parts.append(_team_table(d))
+    for name in d.teams_without_data:
+        parts.append(Text(f"no emissions counted for {name}"))
+    of = " of the recomputed figure" if view.closed is not None else ""
+    parts.append(Text(f"Range{of} (factor uncertainty): low {format_amount(d.range_cents[0], cur)} · central "
+                      f"{format_amount(d.range_cents[1], cur)} · high {format_amount(d.range_cents[2], cur)}"))
+    parts.append(Text.from_markup(f"[bold]Method{of}[/bold]"))
+    for line in d.method:
+        parts.append(Text(f"  • {line}"))
+    return Group(*parts)
+
+
+def _team_table(d, title: str = "Per team") -> Table:
+    cur = d.price.currency
+    table = Table(title=f"{title} ({cur})", title_justify="left")
     table.add_column("Team")
     if d.is_forecast:
         table.add_column("Actual t", justify="right")
@@ -157,34 +183,48 @@ def to_table(view: DonationView) -> Group:
     table.add_section()
     table.add_row("Company", *([f"{tonnes(d.actual_g):,.3f}"] if d.is_forecast else []),
                   f"{tonnes(total):,.3f}", "100%", format_amount(d.amount_cents), style="bold")
-    parts.append(table)
-    for name in d.teams_without_data:
-        parts.append(Text(f"no emissions counted for {name}"))
-    parts.append(Text(f"Range (factor uncertainty): low {format_amount(d.range_cents[0], cur)} · central "
-                      f"{format_amount(d.range_cents[1], cur)} · high {format_amount(d.range_cents[2], cur)}"))
-    parts.append(Text.from_markup("[bold]Method[/bold]"))
-    for line in d.method:
-        parts.append(Text(f"  • {line}"))
-    if view.closed is not None:
-        parts.extend(_closed_parts(view.closed, view.restatement))
-    return Group(*parts)
+    return table
 
 
-def _closed_parts(c: ClosedDonation, r: Restatement | None) -> list:
+def _closed_head(view: DonationView) -> list:
+    c, d, r = view.closed, view.donation, view.restatement
     cur = c.price.currency
-    parts = [Text.from_markup(
-        f"[bold]Closed[/bold] on {c.closed_at:%Y-%m-%d %H:%M} UTC: {format_amount(c.amount_cents, cur)} for "
-        f"{tonnes(c.emissions_g):,.3f} t at {c.price.value} {c.price.per_tonne_unit} ({escape(c.price.key)})")]
-    if r is None:
-        return parts
-    if not r.ledger_changed:
+    parts = [
+        Text.from_markup(f"[bold]Donation {c.year}: {format_amount(c.amount_cents, cur)}[/bold]  "
+                         f"[bold green](SIGNED OFF {c.closed_at:%Y-%m-%d %H:%M} UTC)[/bold green]"),
+        Text(f"{tonnes(c.emissions_g):,.3f} t CO2e × {c.price.value} {c.price.per_tonne_unit} "
+             f"({c.price.key}, {c.price.year}): the signed-off figure (sign-off {c.id}"
+             + (f", {c.note}" if c.note else "") + ")")]
+    if view.restated:
+        parts.append(Text.from_markup(
+            f"[bold red]RESTATED:[/bold red] the ledger of {c.year} changed after the sign-off; recomputed "
+            f"now at the closed method and price: {format_amount(c.amount_cents + r.difference_cents, cur)} "
+            f"(difference {_signed(r.difference_cents, cur)}), not signed off. The signed-off figure stands; "
+            f"record a new one with 'carbon donation close --year {c.year} --supersede'."))
+    elif r is not None:
         parts.append(Text("The ledger of the year is unchanged since the sign-off."))
-        return parts
-    parts.append(Text.from_markup(
-        f"[bold red]RESTATED:[/bold red] the ledger of {c.year} changed after the sign-off; at the closed "
-        f"method and price the figure is now {format_amount(c.amount_cents + r.difference_cents, cur)} "
-        f"(difference {_signed(r.difference_cents, cur)}). The closed figure is unchanged."))
-    parts.append(restatement_table(r))
+    if not rules.same_method(d, c):
+        parts.append(Text(f"Recomputed at {d.price.value} {d.price.per_tonne_unit} ({d.price.key}, "
+                          f"{d.price.year}), scopes {list(d.scopes) or 'all'}, categories "
+                          f"{list(d.categories) or 'all'}: {format_amount(d.amount_cents, d.price.currency)} "
+                          "— a what-if, not the signed-off method."))
+    return parts
+
+
+def _closed_teams_parts(view: DonationView) -> list:
+    c, d, r = view.closed, view.donation, view.restatement
+    rows = rules.compare(c, d)
+    signed_off = _comparison_table(f"Per team, signed off ({c.price.currency})", rows, c.price.currency,
+                                   closed_only=True)
+    if d.price.currency != c.price.currency:  # a what-if in another currency: nothing to subtract
+        parts = [signed_off, _team_table(d, "Per team, recomputed now")]
+    elif all(t.difference_g == 0 and t.difference_cents == 0 for t in rows) and rules.same_method(d, c):
+        return [signed_off]
+    else:
+        parts = [_comparison_table(f"Per team: signed off, and recomputed now ({d.price.currency})", rows,
+                                   c.price.currency)]
+    if view.restated and not rules.same_method(d, c):  # the restatement is at the closed method
+        parts.append(restatement_table(r))
     return parts
 
 
@@ -192,17 +232,40 @@ def _signed(cents: int, cur: str = "") -> str:
     return ("+" if cents > 0 else "") + format_amount(cents, cur)
 
 
-def restatement_table(r: Restatement) -> Table:
-    cur = r.closed.price.currency
-    table = Table(title=f"Restatement of {r.closed.year} against the sign-off ({cur})", title_justify="left")
-    for col in ("Team", "Closed t", "Now t", "Δ t", "Closed", "Now", "Δ"):
-        table.add_column(col, justify="left" if col == "Team" else "right")
-    for t in r.teams:
+def _comparison_table(title: str, rows: tuple[TeamRestated, ...], cur: str, closed_only: bool = False) -> Table:
+    """Per team: the closed figures, and (unless closed_only) the current ones with the differences."""
+    table = Table(title=title, title_justify="left")
+    cols = ("Team", "t CO2e", "Share", f"Amount {cur}") if closed_only else \
+        ("Team", "Closed t", "Now t", "Δ t", "Closed", "Now", "Δ")
+    for col in cols:
+        table.add_column(col, justify="left" if col == "Team" else "right",
+                         style="bold" if col in ("Closed", f"Amount {cur}") else None)
+    closed_g = sum(t.closed_g for t in rows)
+    for t in rows:
+        if closed_only:
+            share = f"{100 * t.closed_g / closed_g:.1f}%" if closed_g else "-"
+            table.add_row(escape(t.team), f"{tonnes(t.closed_g):,.3f}", share, format_amount(t.closed_cents))
+            continue
         style = None if t.difference_cents == 0 and t.difference_g == 0 else "bold"
         table.add_row(escape(t.team), f"{tonnes(t.closed_g):,.3f}", f"{tonnes(t.current_g):,.3f}",
                       f"{tonnes(t.difference_g):+,.3f}", format_amount(t.closed_cents),
                       format_amount(t.current_cents), _signed(t.difference_cents), style=style)
+    table.add_section()
+    now_g, closed_c, now_c = (sum(t.current_g for t in rows), sum(t.closed_cents for t in rows),
+                              sum(t.current_cents for t in rows))
+    if closed_only:
+        table.add_row("Company", f"{tonnes(closed_g):,.3f}", "100%", format_amount(closed_c), style="bold")
+    else:
+        table.add_row("Company", f"{tonnes(closed_g):,.3f}", f"{tonnes(now_g):,.3f}",
+                      f"{tonnes(now_g - closed_g):+,.3f}", format_amount(closed_c), format_amount(now_c),
+                      _signed(now_c - closed_c), style="bold")
     return table
+
+
+def restatement_table(r: Restatement) -> Table:
+    """The restatement of a closed year per team: closed, now (at the closed method and price), Δ."""
+    return _comparison_table(f"Restatement of {r.closed.year} against the sign-off ({r.closed.price.currency})",
+                             r.teams, r.closed.price.currency)
 
 
 # ---- history -----------------------------------------------------------------------------
@@ -232,68 +295,72 @@ def history_table(entries: list[HistoryEntry]) -> Table:
     return table
 
 
-# ---- prices --------------------------------------------------------------------------------
-
-# The price-table format (re-importable with `carbon prices import`).
-PRICE_COLUMNS = ("key", "year", "price", "unit", "basis", "region", "source", "source_ref", "notes")
-
-
-def prices_json(prices: list[Price]) -> str:
-    return json.dumps([price_dict(p) for p in prices], indent=2, ensure_ascii=False)
-
-
-def prices_csv(prices: list[Price]) -> str:
-    """The prices in the price-table format (re-importable), text cells made inert."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(PRICE_COLUMNS)
-    for p in prices:
-        w.writerow([inert(p.key), p.year, str(p.value), inert(p.per_tonne_unit), inert(p.basis), inert(p.region),
-                    inert(p.source), inert(p.source_ref), inert(p.notes)])
-    return out.getvalue()
-
-
-def prices_table(prices: list[Price]) -> Table:
-    table = Table(title=f"{len(prices)} carbon prices (per t CO2e)", title_justify="left",
-                  caption="Full sources: --format json or csv", caption_justify="left")
-    for col in ("Basis key", "Year", "Price", "What it is", "From"):
-        table.add_column(col, justify="right" if col == "Price" else "left")
-    for p in prices:
-        basis = p.basis if len(p.basis) <= 90 else p.basis[:89] + "…"
-        table.add_row(escape(p.key), str(p.year), f"{p.value} {p.currency}", escape(basis), escape(p.origin))
-    return table
-
-
 # ---- one-page summary (for the report pack) ---------------------------------------------------
+
+def summary_line(view: DonationView) -> str:
+    """One line for the report pack: the signed-off figure for a closed year (and its restatement,
+    if the ledger changed since), else the computed one (flagged FORECAST if it is one)."""
+    c = view.closed
+    if c is None:
+        return rules.summary_line(view.donation)
+    cur = c.price.currency
+    line = (f"{c.year}: {format_amount(c.amount_cents, cur)} for {tonnes(c.emissions_g):,.3f} t CO2e at "
+            f"{c.price.value} {c.price.per_tonne_unit} ({c.price.key} {c.price.year}), signed off "
+            f"{c.closed_at:%Y-%m-%d}")
+    if view.restated:
+        diff = view.restatement.difference_cents
+        line += (f"; RESTATED: the year's data changed since, recomputed at the closed price "
+                 f"{format_amount(c.amount_cents + diff, cur)} ({_signed(diff, cur)}), not signed off")
+    return line
+
 
 def to_summary_html(view: DonationView) -> str:
     """A self-contained one-page HTML summary of the donation, for finance and the report pack.
 
-    Every text from data is HTML-escaped. (The pack wires it in; see README.)
+    A closed year leads with its signed-off figures; the recomputed ones are
+    shown next to them, labelled. Every text from data is HTML-escaped.
     """
     from html import escape as h
 
-    d = view.donation
+    d, c = view.donation, view.closed
     cur = d.price.currency
-    rows = "".join(f"<tr><td>{h(t.team)}</td><td class=n>{tonnes(t.emissions_g):,.3f}</td>"
-                   f"<td class=n>{format_amount(t.amount_cents)}</td></tr>" for t in d.teams)
-    flag = "<p class=flag>FORECAST: actual to date + forecast</p>" if d.is_forecast else ""
     notes = "".join(f"<li>{h(x)}</li>" for x in (*d.warnings, *d.method))
-    closed = ""
-    if view.closed is not None:
-        c = view.closed
-        closed = (f"<p>Closed {c.closed_at:%Y-%m-%d}: {h(format_amount(c.amount_cents, c.price.currency))}"
-                  + (f"; ledger changed since, restated difference "
-                     f"{h(_signed(view.restatement.difference_cents, c.price.currency))}"
-                     if view.restatement is not None and view.restatement.ledger_changed else "") + "</p>")
+    rng = (f"Range from factor uncertainty{' (recomputed figure)' if c else ''}: "
+           f"{h(format_amount(d.range_cents[0], cur))} to {h(format_amount(d.range_cents[2], cur))}.")
+    if c is None:
+        title = f"Offset donation {d.year}: {h(format_amount(d.amount_cents, cur))}"
+        flag = "<p class=flag>FORECAST: actual to date + forecast</p>" if d.is_forecast else ""
+        intro = (f"<p>{tonnes(d.emissions_g):,.3f} t CO2e × {d.price.value} {h(d.price.per_tonne_unit)} "
+                 f"({h(d.price.key)}, {d.price.year}). {rng}</p>")
+        rows = "".join(f"<tr><td>{h(t.team)}</td><td class=n>{tonnes(t.emissions_g):,.3f}</td>"
+                       f"<td class=n>{format_amount(t.amount_cents)}</td></tr>" for t in d.teams)
+        table = (f"<table><tr><th>Team</th><th>t CO2e</th><th>Amount {h(cur)}</th></tr>{rows}"
+                 f"<tr><th>Company</th><th class=n>{tonnes(d.emissions_g):,.3f}</th>"
+                 f"<th class=n>{format_amount(d.amount_cents)}</th></tr></table>")
+    else:
+        ccur = c.price.currency
+        title = (f"Offset donation {c.year}: {h(format_amount(c.amount_cents, ccur))} "
+                 f"(signed off {c.closed_at:%Y-%m-%d})")
+        flag = ""
+        if view.restated:
+            diff = view.restatement.difference_cents
+            flag = (f"<p class=flag>RESTATED: the ledger of {c.year} changed after the sign-off; recomputed "
+                    f"at the closed method and price: {h(format_amount(c.amount_cents + diff, ccur))} "
+                    f"({h(_signed(diff, ccur))}), not signed off. The signed-off figure stands.</p>")
+        intro = (f"<p>{tonnes(c.emissions_g):,.3f} t CO2e × {c.price.value} {h(c.price.per_tonne_unit)} "
+                 f"({h(c.price.key)}, {c.price.year}): the signed-off figure. Recomputed now: "
+                 f"{h(format_amount(d.amount_cents, cur))}. {rng}</p>")
+        compared = rules.compare(c, d)
+        rows = "".join(f"<tr><td>{h(t.team)}</td><td class=n>{tonnes(t.closed_g):,.3f}</td>"
+                       f"<td class=n>{format_amount(t.closed_cents)}</td>"
+                       f"<td class=n>{format_amount(t.current_cents)}</td></tr>" for t in compared)
+        table = (f"<table><tr><th>Team</th><th>t CO2e</th><th>Signed off {h(ccur)}</th>"
+                 f"<th>Recomputed {h(cur)}</th></tr>{rows}"
+                 f"<tr><th>Company</th><th class=n>{tonnes(c.emissions_g):,.3f}</th>"
+                 f"<th class=n>{format_amount(c.amount_cents)}</th>"
+                 f"<th class=n>{format_amount(d.amount_cents)}</th></tr></table>")
     return ("<!doctype html><html><head><meta charset=utf-8><title>Donation "
             f"{d.year}</title><style>body{{font-family:sans-serif;max-width:50em}}td.n{{text-align:right}}"
             ".flag{color:#b00;font-weight:bold}</style></head><body>"
-            f"<h1>Offset donation {d.year}: {h(format_amount(d.amount_cents, cur))}</h1>{flag}"
-            f"<p>{tonnes(d.emissions_g):,.3f} t CO2e × {d.price.value} {h(d.price.per_tonne_unit)} "
-            f"({h(d.price.key)}, {d.price.year}). Range from factor uncertainty: "
-            f"{h(format_amount(d.range_cents[0], cur))} to {h(format_amount(d.range_cents[2], cur))}.</p>"
-            f"{closed}<table><tr><th>Team</th><th>t CO2e</th><th>Amount {h(cur)}</th></tr>{rows}"
-            f"<tr><th>Company</th><th class=n>{tonnes(d.emissions_g):,.3f}</th>"
-            f"<th class=n>{format_amount(d.amount_cents)}</th></tr></table><h2>Method</h2><ul>{notes}</ul>"
-            "</body></html>")
+            f"<h1>{title}</h1>{flag}{intro}{table}"
+            f"<h2>Method{' of the recomputed figure' if c else ''}</h2><ul>{notes}</ul></body></html>")

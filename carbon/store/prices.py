@@ -254,11 +254,20 @@ def _insert_close(conn: Connection, d: Donation, digest: str, note: str) -> int:
 
 @dataclass(frozen=True)
 class DonationView:
-    """A donation as computed now, and — for a closed year — the sign-off and its restatement."""
+    """A donation as computed now, and — for a closed year — the sign-off and its restatement.
+
+    For a closed year the sign-off is the headline (what finance books); the
+    donation computed now is the recomputed figure, shown next to it.
+    """
 
     donation: Donation
     closed: ClosedDonation | None = None
     restatement: Restatement | None = None
+
+    @property
+    def restated(self) -> bool:
+        """The year's ledger changed after its sign-off."""
+        return self.restatement is not None and self.restatement.ledger_changed
 
 
 def _choice(store: "Store", year: int, price: str | None, currency: str | None, basis: str | None,
@@ -287,12 +296,17 @@ def donation_view(store: "Store", year: int, *, as_of: date, price: str | None =
                   allow_missing_months: bool = False) -> DonationView:
     """The donation of `year` (see carbon.donation) and, for a closed year, the restatement.
 
-    Without --price/--basis, a closed year is priced at its sign-off's price.
-    The restatement always uses the closed method (its scopes, categories and price).
+    Without --price/--basis, a closed year is recomputed at its sign-off's
+    price, and without --scope/--category at its sign-off's filters. The
+    restatement always uses the closed method (its scopes, categories and price).
     """
     with store.engine.connect() as conn:
         closed = latest_close(conn, year)
         choice = _choice(store, year, price, currency, basis, price_year, closed)
+        if closed is not None and not scopes and not categories and (closed.scopes or closed.categories):
+            scopes, categories = closed.scopes, closed.categories
+            choice = Choice(choice.price, choice.notes + ("scopes and categories of the sign-off; choose "
+                                                          "others with --scope / --category",))
         data = year_data(store, conn, year, scopes, categories, rules.counted_through(year, as_of))
         d = rules.compute(data, choice, as_of, scopes=scopes, categories=categories, actual_only=actual_only,
                           allow_missing_months=allow_missing_months)
