@@ -277,3 +277,13 @@ def test_december_data_does_not_close_an_unfinished_year(yearly_2026, db_dump):
 def test_a_future_year_is_an_error(yearly_2026):
     r = yearly_2026("donation", "--year", "2026", "--price", "80", "--as-of", "2025-12-31")
     assert r.exit_code == 1 and "no donation for a future year" in r.stderr
+
+
+def test_journal_csv_has_a_bom_for_excel(run, write):
+    run("teams", "add", "Équipe Sécurité")
+    run("import", "activities", write("a.csv", HEADER + "2024-01-01,2024-12-31,Équipe Sécurité,electricity.grid,100000,kWh,FR\n"))
+    r = run("donation", "--year", "2024", "--price", "80", *AS_OF, "--format", "csv")
+    assert r.stdout_bytes.startswith(b"\xef\xbb\xbfyear,team,")  # UTF-8 BOM, as report.csv of the pack
+    rows = list(csv.DictReader(io.StringIO(r.stdout_bytes.decode("utf-8-sig"))))
+    # 5.19 t × 80 = 415.20 EUR
+    assert (rows[0]["year"], rows[0]["team"], rows[0]["amount"]) == ("2024", "Équipe Sécurité", "415.20")

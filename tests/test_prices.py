@@ -185,3 +185,11 @@ def test_cli_bad_price_file_message(run, write):
     r = run("prices", "import", write("bad.csv", "year,price,unit,basis,source\n2024,80,EUR,b,s\n"))
     assert r.exit_code == 1
     assert "bad.csv, line 2, column 'unit'" in r.stderr
+
+
+
+def test_cli_price_csv_has_a_bom_for_excel(run):
+    r = run("prices", "list", "--basis", "eu_ets.auction.de", "--format", "csv")
+    assert r.stdout_bytes.startswith(b"\xef\xbb\xbfkey,year,price,")
+    rows = list(csv.DictReader(io.StringIO(r.stdout_bytes.decode("utf-8-sig"))))
+    assert rows[0]["key"] == "eu_ets.auction.de" and len(rows) == 8

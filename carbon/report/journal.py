@@ -1,7 +1,8 @@
 """The donation as a journal-ready CSV, for finance: one row per team (cost centre), then TOTAL.
 
-Excel-safe: plain numbers with a dot decimal, every text cell through
-carbon.spreadsheet.inert (no formula injection in Excel/LibreOffice). For a closed year the amounts are the
+Excel-safe: UTF-8 with a BOM (accented team names open right), plain numbers
+with a dot decimal, every text cell through carbon.spreadsheet.inert (no
+formula injection in Excel/LibreOffice). For a closed year the amounts are the
 signed-off ones, never a figure nobody signed off.
 """
 
@@ -13,7 +14,7 @@ import io
 from carbon import donation as rules
 from carbon.donation import tonnes
 from carbon.money import cents_float
-from carbon.spreadsheet import inert
+from carbon.spreadsheet import BOM, inert
 from carbon.store.prices import DonationView
 
 JOURNAL_COLUMNS = ("year", "team", "emissions_t", "price", "price_unit", "amount", "currency", "status",
@@ -58,4 +59,4 @@ def to_csv(view: DonationView) -> str:
                      _money(now_cents - cents) if now.currency == p.currency else ""]
         w.writerow([d.year, inert(team), f"{tonnes(g)}", str(p.value), inert(p.per_tonne_unit), _money(cents),
                     inert(p.currency), inert(status), inert(p.basis), inert(p.key), p.year, closed_at, *extra])
-    return out.getvalue()
+    return BOM + out.getvalue()

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.prices import Price
-from carbon.spreadsheet import inert
+from carbon.spreadsheet import BOM, inert
 
 # The price-table format (re-importable with `carbon prices import`).
 PRICE_COLUMNS = ("key", "year", "price", "unit", "basis", "region", "source", "source_ref", "notes")
@@ -27,14 +27,14 @@ def prices_json(prices: list[Price]) -> str:
 
 
 def prices_csv(prices: list[Price]) -> str:
-    """The prices in the price-table format (re-importable), text cells made inert."""
+    """The prices in the price-table format (re-importable), UTF-8 with a BOM, text cells made inert."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(PRICE_COLUMNS)
     for p in prices:
         w.writerow([inert(p.key), p.year, str(p.value), inert(p.per_tonne_unit), inert(p.basis), inert(p.region),
                     inert(p.source), inert(p.source_ref), inert(p.notes)])
-    return out.getvalue()
+    return BOM + out.getvalue()
 
 
 def prices_table(prices: list[Price]) -> Table:
