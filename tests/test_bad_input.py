@@ -46,7 +46,22 @@ CASES = {
     "semicolon delimiter": ("date;team;activity;quantity;unit\n2024-05;Platform;electricity.grid;1;kWh\n",
                             1, None, "separated by ';'; expected ','"),
     "too many fields": (HEADER + GOOD + "2024-05,Platform,electricity.grid,1,kWh,FR,,extra,more\n",
-                        3, None, "expected 7 fields"),
+                        3, None, "expected 7 fields, found 9"),
+    # pandas takes an extra leading field of the first data row as an index, silently.
+    "one field too many in the first data row": (HEADER + "99,2024-05,Platform,electricity.grid,1,kWh,FR,\n" + GOOD,
+                                                 2, None, "expected 7 fields, found 8"),
+    "a comma at the end of every row": (HEADER + (GOOD.rstrip("\n") + ",\n") * 2,
+                                        2, None, "expected 7 fields, found 8 (a comma at the end of the row?)"),
+    # pandas counts records, not lines: the line after a value spanning lines is still right.
+    "too many fields after a value on two lines": (
+        "date,team,activity,quantity,unit,region,note\n" '2024-05,Platform,electricity.grid,1,kWh,FR,"two\nlines"\n'
+        "2024-05,Platform,electricity.grid,1,kWh,FR,x,y\n", 4, None, "expected 7 fields, found 8"),
+    "quote never closed": (HEADER + GOOD + '2024-05,Platform,"electricity.grid,1,kWh,FR,\n' + GOOD,
+                           3, "activity", "a quoted value opens here and is never closed"),
+    "quote never closed after a value on two lines": (
+        "date,team,activity,quantity,unit,region,note\n" '2024-05,Platform,electricity.grid,1,kWh,FR,"two\nlines"\n'
+        '2024-05,Platform,electricity.grid,1,kWh,FR,5" disk\n' '2024-05,Platform,electricity.grid,1,kWh,FR,"x\n'
+        + GOOD, 5, "note", "never closed"),
 }
 
 
@@ -62,7 +77,7 @@ def test_bad_input_is_refused_and_changes_nothing(ready, write, db_dump, case):
         assert f"line {line}" in r.stderr
     if column is not None:
         assert f"column '{column}'" in r.stderr or f"column {column!r}" in r.stderr
-    assert "Traceback" not in r.output
+    assert "Traceback" not in r.output and "None" not in r.stderr
     assert db_dump() == before
 
 

@@ -150,7 +150,8 @@ def read_chunks(path: Path, info: CsvInfo,
     """Yield (rows as text, their line numbers) chunk by chunk.
 
     Fully blank lines are dropped (their line numbers are kept right for the
-    rest). A row with too many fields raises InputError naming its line.
+    rest). A row with too many fields, or a quote never closed, raises
+    InputError naming its line.
     """
     try:
         reader = pd.read_csv(
@@ -165,6 +166,8 @@ def read_chunks(path: Path, info: CsvInfo,
         )
         next_line = 2  # line 1 is the header
         for chunk in reader:
+            if not isinstance(chunk.index, pd.RangeIndex):
+                raise _implicit_index(path, info, chunk)
             chunk.columns = [c.strip() for c in chunk.columns]
             n = len(chunk)
             if info.has_quotes:
@@ -186,19 +189,121 @@ def read_chunks(path: Path, info: CsvInfo,
                 starts = starts[keep]
             yield chunk, starts
     except pd.errors.ParserError as exc:
-        msg = str(exc)
-        line = None
-        m = re.search(r"line (\d+)", msg)
-        if m:
-            line = int(m.group(1))
-        expected = len(info.columns)
-        raise InputError(
-            f"{info.name}: line {line}: cannot split the row into fields ({msg.strip()}); "
-            f"expected {expected} comma-separated fields; quote values that contain commas",
-            [Problem(info.name, line, None, None, f"expected {expected} fields")],
-        ) from None
+        raise _parser_error(path, info, str(exc)) from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{info.name}: the file is empty") from None
+
+
+def _too_many_fields(info: CsvInfo, line: int | None, found: int, hint: str = "") -> InputError:
+    expected = len(info.columns)
+    where = f"line {line}: " if line is not None else ""
+    return InputError(
+        f"{info.name}: {where}expected {expected} fields, found {found}{hint}; "
+        "quote values that contain commas",
+        [Problem(info.name, line, None, None, f"expected {expected} fields, found {found}{hint}")],
+    )
+
+
+def _implicit_index(path: Path, info: CsvInfo, chunk: pd.DataFrame) -> InputError:
+    """The first data row has more fields than the header.
+
+    pandas then silently takes the extra leading fields as an index (dropping
+    them), so this is checked on the frame; `index_col=False` is no cure: it
+    drops extra trailing fields just as silently.
+    """
+    extra = chunk.index.nlevels
+    last = chunk.iloc[0, -1] if len(chunk) and len(chunk.columns) else None
+    hint = " (a comma at the end of the row?)" if extra == 1 and last == "" else ""
+    line = _scan_quotes(path, record=2).record_line
+    return _too_many_fields(info, line, len(info.columns) + extra, hint)
+
+
+_FIELDS_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_EOF_IN_QUOTE_RE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _parser_error(path: Path, info: CsvInfo, msg: str) -> InputError:
+    """pandas' tokenizer error as a message naming the physical line (and column).
+
+    pandas counts records, not lines (a quoted value may span lines), so the
+    line is found again by a quote-aware scan of the file.
+    """
+    if m := _FIELDS_RE.search(msg):
+        line = _scan_quotes(path, record=int(m.group(2))).record_line
+        return _too_many_fields(info, line, int(m.group(3)))
+    if m := _EOF_IN_QUOTE_RE.search(msg):
+        scan = _scan_quotes(path)
+        if scan.open_line is not None:
+            field = scan.open_field
+            column = info.columns[field] if field is not None and field < len(info.columns) else None
+            where = f"line {scan.open_line}" + (f", column {column!r}" if column else "")
+            what = "a quoted value opens here and is never closed (the quote runs to the end of the file)"
+            return InputError(
+                f"{info.name}: {where}: {what}; close the quote, or remove the stray '\"'",
+                [Problem(info.name, scan.open_line, column, None, what)],
+            )
+        after = _scan_quotes(path, record=int(m.group(1)) + 1).record_line  # pandas' rows count from 0
+        what = (f"a quote opened somewhere after line {after} is never closed" if after
+                else "a quote is never closed")
+        return InputError(f"{info.name}: {what}; close the quote, or remove the stray '\"'",
+                          [Problem(info.name, after, None, None, what)])
+    expected = len(info.columns)
+    return InputError(
+        f"{info.name}: cannot split the rows into fields ({msg.strip()}); expected {expected} "
+        "comma-separated fields; quote values that contain commas",
+        [Problem(info.name, None, None, None, f"expected {expected} fields")],
+    )
+
+
+@dataclass(frozen=True)
+class _QuoteScan:
+    record_line: int | None  # physical line where the asked record starts
+    open_line: int | None  # line where a quoted value that is never closed opens
+    open_field: int | None  # and the index of its field in the row
+
+
+def _scan_quotes(path: Path, record: int | None = None) -> _QuoteScan:
+    """Walk the file's quotes as pandas' tokenizer does (RFC 4180, '""' inside quotes).
+
+    Only run when a file is refused, to turn pandas' record numbers into lines.
+    A quote opens a value only at the start of a field; elsewhere it is a plain
+    character. Streaming, line by line: memory stays bounded.
+    """
+    record_no = field = 0
+    in_quote = False
+    record_line = open_line = open_field = None
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            if not in_quote:  # the line starts a new record
+                record_no += 1
+                field = 0
+                if record_no == record:
+                    record_line = n
+                if record is not None and record_no >= record:
+                    break
+                if b'"' not in raw:
+                    continue
+            pos = 0
+            while True:
+                if in_quote:
+                    j = raw.find(b'"', pos)
+                    if j < 0:
+                        break
+                    if raw[j + 1:j + 2] == b'"':  # an escaped quote
+                        pos = j + 2
+                        continue
+                    in_quote, pos = False, j + 1
+                else:
+                    j = raw.find(b'"', pos)
+                    field += raw.count(b",", pos, j if j >= 0 else len(raw))
+                    if j < 0:
+                        break
+                    if j == 0 or raw[j - 1:j] == b",":
+                        in_quote, open_line, open_field = True, n, field
+                    pos = j + 1
+    return _QuoteScan(record_line, open_line if in_quote else None, open_field if in_quote else None)
 
 
 def read_small(path: Path, required: tuple[str, ...], optional: tuple[str, ...],
