@@ -143,7 +143,8 @@ def _co2e_kg_per(activity_unit_str: str, factor_unit: str) -> float:
         return float((Q_(1.0, src) * Q_(1.0, fac)).to(ureg.kg_CO2e).magnitude)
     except pint.errors.DimensionalityError as exc:
         expected = describe(activity_unit(factor_unit))
-        got = describe(src) if activity_unit_str.strip() else "a bare number (no unit)"
+        # The cell as written: pint's short form could be another word ("furlongs" -> "fur").
+        got = activity_unit_str.strip() or "a bare number (no unit)"
         hint = ""
         if src.dimensionality == ureg.km.dimensionality and "[passenger]" in dict(
             activity_unit(factor_unit).dimensionality

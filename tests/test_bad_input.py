@@ -62,6 +62,8 @@ CASES = {
         "date,team,activity,quantity,unit,region,note\n" '2024-05,Platform,electricity.grid,1,kWh,FR,"two\nlines"\n'
         '2024-05,Platform,electricity.grid,1,kWh,FR,5" disk\n' '2024-05,Platform,electricity.grid,1,kWh,FR,"x\n'
         + GOOD, 5, "note", "never closed"),
+    "unit shown as written": (HEADER + GOOD + "2024-05,Platform,electricity.grid,1,furlongs,FR,\n",
+                              3, "unit", "furlongs cannot be converted to kWh"),
 }
 
 
