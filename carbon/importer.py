@@ -85,8 +85,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         store.insert_rollup(conn, batch_id, out)
         fallbacks += result.region_fallbacks
     if log.count:
-        raise log.error(f"{log.file}: import refused, nothing was written "
-                        f"({log.count} problem{'s' if log.count != 1 else ''})")
+        raise log.error(f"{log.file}: import refused, nothing was written")
     if rows == 0:
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
     for b in replace_ids:

@@ -77,3 +77,18 @@ def test_bad_range(teams, write):
     path = write("s.csv", SURVEY + "E1,Pedagogy,commute.metro,10,5,FR,\n")
     with pytest.raises(InputError, match="before"):
         importer.import_survey(teams, path, "2024-05", "2024-01")
+
+
+def test_each_bad_cell_is_listed_and_counted_once(teams, write):
+    # Three months: each survey row becomes three activity rows, but a bad cell is one problem.
+    path = write("s.csv", SURVEY +
+                 "E0,Pedagogy,commute.metro,10,3,FR,\n"
+                 "E1,Pedagoggy,commute.metro,10,3,FR,\n"
+                 "E2,Pedagogy,commute.metor,10,3,FR,\n"
+                 "E3,Pedagogy,commute.metro,10,3,XX,\n"
+                 "E4,Pedagogy,commute.metro,-1,3,FR,\n")
+    with pytest.raises(InputError) as exc:
+        importer.import_survey(teams, path, "2024-01", "2024-03")
+    places = [(p.line, p.column) for p in exc.value.problems]
+    assert places == [(3, "team"), (4, "mode"), (5, "region"), (6, "one_way_km")]
+    assert exc.value.total == 4 and "(4 problems)" in str(exc.value)

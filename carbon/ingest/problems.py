@@ -27,7 +27,7 @@ class ProblemLog:
         # Column names as the user's file calls them (a survey's "mode" is an "activity").
         self.aliases = aliases or {}
         self._parts: list[pd.DataFrame] = []
-        self.count = 0
+        self.count = 0  # problems recorded, repeats included: > 0 means refuse
 
     def add(self, lines: np.ndarray, column: str | None, values, message) -> None:
         """Record one problem per line; `message` is a string or one string per line."""
@@ -43,13 +43,21 @@ class ProblemLog:
         self.count += n
 
     def frame(self) -> pd.DataFrame:
+        """Every distinct problem, by line and column.
+
+        A survey row becomes one activity row per month, and an activity row
+        spread over two years is resolved once per year: the same cell with the
+        same problem is found more than once, and listed (and counted) once.
+        """
         if not self._parts:
             return pd.DataFrame(columns=list(COLUMNS))
-        out = pd.concat(self._parts, ignore_index=True)
+        out = pd.concat(self._parts, ignore_index=True).drop_duplicates(list(COLUMNS))
         return out.sort_values(["line", "column"], kind="stable").reset_index(drop=True)
 
     def error(self, headline: str, shown: int = 50) -> InputError:
+        """The refusal: `headline`, then the number of distinct problems in parentheses."""
         frame = self.frame()
+        headline = f"{headline} ({len(frame)} problem{'s' if len(frame) != 1 else ''})"
         problems = [
             Problem(self.file, int(r.line) if r.line > 0 else None, r.column or None, str(r.value), r.message)
             for r in frame.head(shown).itertuples(index=False)
