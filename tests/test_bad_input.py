@@ -116,6 +116,33 @@ def test_every_bad_row_listed_capped_with_count_and_rejects_file(ready, write, t
     assert db_dump() == before
 
 
+@pytest.mark.parametrize("command", [("import", "activities"),
+                                     ("import", "commuting-survey", "--from", "2024-01", "--to", "2024-02")])
+def test_rejects_into_a_missing_folder_is_refused_before_importing(ready, write, tmp_path, db_dump, command):
+    path = write("bad.csv", HEADER + "2024-05,Platform,electricity.grid,-1,kWh,FR,\n")
+    rejects = tmp_path / "no-such-folder" / "rejects.csv"
+    before = db_dump()
+    r = ready(*command, path, "--rejects", rejects)
+    assert r.exit_code == 1, r.output
+    assert f"--rejects {rejects}: the folder {rejects.parent} does not exist" in r.stderr
+    assert "Nothing was imported" in r.stderr
+    assert "Traceback" not in r.output and "internal error" not in r.output
+    assert not rejects.parent.exists()
+    assert db_dump() == before
+
+
+def test_rejects_that_cannot_be_written_after_all_is_said_not_raised(tmp_path, capsys):
+    # The folder was checked, then went away (or the disk filled): the problems stay on screen.
+    from carbon.commands.common import report_input_error
+    from carbon.errors import InputError, Problem
+
+    exc = InputError("bad.csv: import refused", [Problem("bad.csv", 2, "quantity", "-1", "expected >= 0")])
+    report_input_error(exc, tmp_path / "gone" / "rejects.csv")
+    shown = capsys.readouterr().err
+    assert "bad.csv, line 2, column 'quantity': expected >= 0" in shown
+    assert "cannot write the rejects file" in shown and "only listed above" in shown
+
+
 def test_line_numbers_stay_right_after_quoted_newlines_and_blank_lines(ready, write):
     path = write("q.csv", "date,team,activity,quantity,unit,note\n"
                  '2024-05,Platform,electricity.grid,1,kWh,"two\nlines"\n'

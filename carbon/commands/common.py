@@ -67,14 +67,20 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
                   + ("" if rejects else " (write them all with --rejects FILE)"))
     frame = getattr(exc, "rejects", None)
     if rejects is not None:
-        if frame is not None:
-            from carbon.spreadsheet import inert
+        try:
+            if frame is not None:
+                from carbon.spreadsheet import inert
 
-            safe = frame.astype(str).map(inert)
-            safe["line"] = frame["line"].astype(str)
-            safe.to_csv(rejects, index=False)
-        else:
-            rejects.write_text(problems_to_csv(exc.problems), encoding="utf-8")
+                safe = frame.astype(str).map(inert)
+                safe["line"] = frame["line"].astype(str)
+                safe.to_csv(rejects, index=False)
+            else:
+                rejects.write_text(problems_to_csv(exc.problems), encoding="utf-8")
+        except OSError as why:  # the folder went away, a full disk, no permission: say so, no traceback
+            reason = why.strerror or str(why)
+            err.print(f"[bold red]error:[/bold red] cannot write the rejects file {escape(str(rejects))} "
+                      f"({escape(reason)}); the problems are only listed above")
+            return
         err.print(f"  every problem is listed in {escape(str(rejects))}")
 
 

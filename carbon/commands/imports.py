@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -9,6 +12,7 @@ from rich.table import Table
 
 from carbon import importer
 from carbon.commands.common import err, handle_errors, out, pass_ctx
+from carbon.errors import CarbonError
 from carbon.model import ImportOutcome
 
 PROGRESS_FROM_LINES = 50_000  # smaller files finish before a bar is worth drawing
@@ -44,6 +48,25 @@ COMMON = [
 ]
 
 
+def check_rejects(rejects: str | None) -> None:
+    """Refuse, before importing, a --rejects path the listing could not be written to.
+
+    Checked first, so a refusal is never followed by a failure to save its problems.
+    """
+    if not rejects:
+        return
+    path = Path(rejects)
+    folder = path.parent
+    if not folder.is_dir():
+        why = f"the folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        why = "the file cannot be written there"
+    else:
+        return
+    raise CarbonError(f"--rejects {rejects}: {why}; create the folder or choose another path. "
+                      "Nothing was imported")
+
+
 def common(fn):
     for opt in reversed(COMMON):
         fn = opt(fn)
@@ -71,6 +94,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
     Example:
       carbon import activities infra-2024-03.csv --region FR
     """
+    check_rejects(rejects)
     progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True)
     task = None
@@ -112,6 +136,7 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     Example:
       carbon import commuting-survey survey-2024.csv --from 2024-01 --to 2024-12
     """
+    check_rejects(rejects)
     outcome = importer.import_survey(ctx.store, file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region)
     _summary(file, outcome)
