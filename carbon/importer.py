@@ -35,23 +35,52 @@ def factor_table(store: Store, conn=None) -> factor_tables.FactorTable:
     return factor_tables.build_table(factor_tables.merge(factor_tables.load_shipped(), user))
 
 
-def _check_source(store: Store, conn, kind: str, source: str, replace: bool,
-                  overlaps: Callable[[str], bool] = lambda params: True) -> list[Batch]:
-    """Earlier batches of the same source: to be replaced, or a refusal."""
+def identity(content_sha256: str, params: str) -> str:
+    """What makes two imports the same: the file's content and the options that change the result.
+
+    `params` is the JSON of those options ("" when none is given). Without
+    options this is the file's own SHA-256, as before options counted, so
+    earlier imports are still recognised.
+    """
+    if not params:
+        return content_sha256
+    return hashlib.sha256(f"{content_sha256}|{params}".encode()).hexdigest()
+
+
+def describe_options(params: str) -> str:
+    """Options of an import as the user typed them: "--from 2026-01 --to 2026-12 --region FR"."""
+    given = json.loads(params) if params else {}
+    typed = [f"--{k} {given[k]}" for k in ("from", "to", "region") if given.get(k)]
+    return " ".join(typed) or "no --region"
+
+
+def _check_source(store: Store, conn, kind: str, source: str, replace: bool, content_sha256: str,
+                  params: str, overlaps: Callable[[str], bool] = lambda params: True,
+                  ) -> list[tuple[Batch, str]]:
+    """Earlier batches (with their params) of the same source: to be replaced, or a refusal."""
     earlier = [(b, p) for b, p in store.batches_of_source(conn, kind, source) if overlaps(p)]
     if earlier and not replace:
         ids = ", ".join(str(b.id) for b, _ in earlier)
+        same = [(b, p) for b, p in earlier if identity(content_sha256, p) == b.content_hash]
+        if same:
+            b, p = same[0]
+            raise InputError(
+                f"{source}: this content was already imported with other options (import {b.id}: "
+                f"{describe_options(p)}; now: {describe_options(params)}); importing it again would count "
+                "its emissions twice. Use --replace to swap it for this import, or --source NAME to "
+                "import it as a separate source"
+            )
         raise InputError(
             f"{source}: an earlier import of this source exists (import {ids}); importing it again "
             "would count its emissions twice. Use --replace to swap it, or --source NAME to "
             "import it as a separate source"
         )
-    return [b for b, _ in earlier]
+    return earlier
 
 
 def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
            chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
-           replace_ids: list[Batch], progress: Progress | None, row_count_of) -> ImportOutcome:
+           to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of) -> ImportOutcome:
     team_ids = store.team_ids(conn)
     batch_id = store.insert_batch(conn, kind, source, content_hash, params)
     warnings: set[str] = set()
@@ -88,10 +117,11 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         raise log.error(f"{log.file}: import refused, nothing was written")
     if rows == 0:
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
-    for b in replace_ids:
+    for b, _ in to_replace:
         store.remove_batch(conn, b.id)
     batch = store.finish_batch(conn, batch_id, rows)
-    return ImportOutcome(batch, replaced=tuple(b.id for b in replace_ids), warnings=tuple(sorted(warnings)),
+    return ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
+                         warnings=tuple(sorted(warnings)),
                          region_fallbacks=fallbacks, created_teams=tuple(created))
 
 
@@ -106,17 +136,22 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
     source = limits.source_name(source or Path(path).name)
     info = csvfile.scan(Path(path), str(path))
     csvfile.check_header(info, activities.REQUIRED, activities.OPTIONAL)
+    # --region fills empty region cells, so it changes the result: the same file with
+    # another --region is another import (re-importing it is how a wrong region is corrected).
+    params = json.dumps({"region": default_region}) if default_region else ""
+    content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
-        earlier = store.find_batch(conn, "activities", info.sha256)
+        earlier = store.find_batch(conn, "activities", content_hash)
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
-        replace_ids = _check_source(store, conn, "activities", source, replace)
+        to_replace = _check_source(store, conn, "activities", source, replace, info.sha256, params)
         table = factor_table(store, conn)
         if on_start:
             on_start(info.lines)
         log = ProblemLog(info.name)
-        return _write(store, conn, "activities", source, info.sha256, "", csvfile.read_chunks(Path(path), info),
-                      log, table, create_teams, default_region, replace_ids, progress, len)
+        return _write(store, conn, "activities", source, content_hash, params,
+                      csvfile.read_chunks(Path(path), info),
+                      log, table, create_teams, default_region, to_replace, progress, len)
 
 
 def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
@@ -133,8 +168,11 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         raise InputError(f"--from/--to: {exc}") from None
     source = limits.source_name(source or Path(path).name)
     info, frame, lines = csvfile.read_small(Path(path), survey.REQUIRED, survey.OPTIONAL, str(path))
-    params = json.dumps({"from": months[0], "to": months[-1]})
-    content_hash = hashlib.sha256(f"{info.sha256}|{params}".encode()).hexdigest()
+    options = {"from": months[0], "to": months[-1]}
+    if default_region:  # only when given: imports made before it counted keep their identity
+        options["region"] = default_region
+    params = json.dumps(options)
+    content_hash = identity(info.sha256, params)
 
     def overlaps(p: str) -> bool:
         other = json.loads(p or "{}")
@@ -144,13 +182,14 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         earlier = store.find_batch(conn, "commuting-survey", content_hash)
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
-        replace_ids = _check_source(store, conn, "commuting-survey", source, replace, overlaps)
+        to_replace = _check_source(store, conn, "commuting-survey", source, replace, info.sha256, params,
+                                    overlaps)
         table = factor_table(store, conn)
         log = ProblemLog(info.name, survey.ALIASES)
         expanded, exp_lines = survey.expand(frame, lines, months, table, log)
         n_rows = len(frame)
         return _write(store, conn, "commuting-survey", source, content_hash, params,
-                      [(expanded, exp_lines)], log, table, create_teams, default_region, replace_ids,
+                      [(expanded, exp_lines)], log, table, create_teams, default_region, to_replace,
                       None, lambda _f: n_rows)
 
 

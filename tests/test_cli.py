@@ -72,3 +72,18 @@ def test_db_option_after_the_command_wins(tmp_path, monkeypatch):
                                  "--db", f"sqlite:///{tmp_path / 'a.db'}"])
     assert r.exit_code == 0 and "Platform" in r.stdout
     assert not (tmp_path / "b.db").exists()
+
+
+def test_reimport_with_another_region_is_refused_then_swapped(run, write, db_dump):
+    run("teams", "add", "Platform")
+    path = write("a.csv", "date,team,activity,quantity,unit\n2024-05,Platform,electricity.grid,1000,kWh\n")
+    assert run("import", "activities", path, "--region", "GB").exit_code == 0
+    before = db_dump()
+    r = run("import", "activities", path, "--region", "FR")
+    assert r.exit_code == 1
+    assert "already imported with other options (import 1: --region GB; now: --region FR)" in r.stderr
+    assert "Use --replace to swap it" in r.stderr
+    assert db_dump() == before
+    r = run("import", "activities", path, "--region", "FR", "--replace")
+    assert r.exit_code == 0, r.output
+    assert "replaced import 1" in r.stdout and "(import 2)" in r.stdout

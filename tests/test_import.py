@@ -225,3 +225,36 @@ def test_did_you_mean_skips_huge_values():
 
     assert did_you_mean("Platfrom", ["Platform", "Video"]) == "Platform"
     assert did_you_mean("P" * 1_000_000, ["Platform"]) is None  # difflib is quadratic: never on huge cells
+
+
+def test_same_file_with_another_region_is_another_import(teams, write, db_dump):
+    # 1,000 kWh in May 2024, no region in the file: --region fills it.
+    # DESNZ GB 2024 0.20705 kg/kWh -> 207.05 kg; ADEME FR 2024 0.0519 kg/kWh -> 51.9 kg.
+    path = write("a.csv", "date,team,activity,quantity,unit\n2024-05,Platform,electricity.grid,1000,kWh\n")
+    gb = importer.import_activities(teams, path, default_region="GB")
+    assert month_kg(teams, "2024-05") == pytest.approx(207.05, rel=1e-9)
+    before = db_dump()
+    # The same file again with the same option: nothing to do.
+    assert importer.import_activities(teams, path, default_region="GB").already_imported
+    # Another --region is another result: refused without --replace (it would count twice) ...
+    with pytest.raises(InputError) as exc:
+        importer.import_activities(teams, path, default_region="FR")
+    msg = str(exc.value)
+    assert "already imported with other options" in msg and f"import {gb.batch.id}: --region GB" in msg
+    assert "now: --region FR" in msg and "--replace" in msg
+    assert db_dump() == before
+    # ... and with --replace the wrong region is corrected.
+    fr = importer.import_activities(teams, path, default_region="FR", replace=True)
+    assert not fr.already_imported and fr.replaced == (gb.batch.id,)
+    assert month_kg(teams, "2024-05") == pytest.approx(51.9, rel=1e-9)
+    assert [b.id for b in teams.list_batches()] == [fr.batch.id]
+
+
+def test_an_import_without_options_is_known_by_the_files_own_hash(teams, write):
+    # Imports made before options counted were stored under the file's SHA-256: still recognised.
+    import hashlib
+
+    path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
+    out = importer.import_activities(teams, path)
+    assert out.batch.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert importer.identity(out.batch.content_hash, "") == out.batch.content_hash

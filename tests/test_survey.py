@@ -79,6 +79,22 @@ def test_bad_range(teams, write):
         importer.import_survey(teams, path, "2024-05", "2024-01")
 
 
+def test_same_survey_with_other_months_or_region_is_another_import(teams, write, db_dump):
+    path = write("s.csv", "employee,team,mode,one_way_km,days_on_site_per_week\n"
+                 "E1,Pedagogy,commute.metro,10,5\n")
+    gb = importer.import_survey(teams, path, "2026-01", "2026-02", default_region="GB")
+    before = db_dump()
+    with pytest.raises(InputError) as exc:
+        importer.import_survey(teams, path, "2026-01", "2026-02", default_region="FR")
+    assert "already imported with other options" in str(exc.value)
+    assert "--from 2026-01 --to 2026-02 --region GB" in str(exc.value)
+    assert db_dump() == before
+    fr = importer.import_survey(teams, path, "2026-01", "2026-02", default_region="FR", replace=True)
+    assert fr.replaced == (gb.batch.id,)
+    # February 2026: 2 × 10 km × 20 weekdays × 0.00444 kg/passenger-km (ADEME FR)
+    assert ledger.monthly_report(teams, "2026-02").total == pytest.approx(2 * 10 * 20 * 0.00444, rel=1e-9)
+
+
 def test_each_bad_cell_is_listed_and_counted_once(teams, write):
     # Three months: each survey row becomes three activity rows, but a bad cell is one problem.
     path = write("s.csv", SURVEY +
