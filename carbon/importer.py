@@ -78,6 +78,49 @@ def _check_source(store: Store, conn, kind: str, source: str, replace: bool, con
     return earlier
 
 
+def _span(months: list[str]) -> str:
+    """Consecutive months as a range: "2026-01..2026-05" (or one month)."""
+    return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+
+
+def months_lost(earlier: list[tuple[Batch, str]],
+                months: list[str]) -> list[tuple[Batch, str, str, list[str]]]:
+    """Earlier survey imports (batch, params) that cover months outside `months`.
+
+    Returns (batch, its first month, its last month, the months outside): replacing
+    such an import, which is removed whole, would drop its emissions for those months.
+    """
+    out = []
+    for b, p in earlier:
+        given = json.loads(p or "{}")
+        if not (given.get("from") and given.get("to")):
+            continue
+        outside = [m for m in month_range(given["from"], given["to"]) if m < months[0] or m > months[-1]]
+        if outside:
+            out.append((b, given["from"], given["to"], outside))
+    return out
+
+
+def _refuse_losing_months(source: str, losing: list[tuple[Batch, str, str, list[str]]],
+                          months: list[str]) -> None:
+    def lost_spans(lost: list[str]) -> str:
+        before, after = [m for m in lost if m < months[0]], [m for m in lost if m > months[-1]]
+        return " and ".join(_span(part) for part in (before, after) if part)
+
+    what = "; ".join(f"import {b.id} covers {_span([a, z])}, so {lost_spans(lost)} would lose their "
+                     "commuting emissions" for b, a, z, lost in losing)
+    first = min([months[0], *(a for _, a, _, _ in losing)])
+    last = max([months[-1], *(z for _, _, z, _ in losing)])
+    ids = ", ".join(str(b.id) for b, *_ in losing)
+    removes = " and ".join(f"'carbon imports remove {b.id}'" for b, *_ in losing)
+    raise InputError(
+        f"{source}: --replace would remove import {ids} whole, but this import covers only "
+        f"{_span(months)}: {what}. Nothing was written. Import the full period (--from {first} "
+        f"--to {last} --replace), or remove the earlier import first ({removes}) and import each "
+        "period on its own"
+    )
+
+
 def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
            chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
            to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of) -> ImportOutcome:
@@ -160,7 +203,9 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
     """Import a commuting survey for the months `first`..`last` ("YYYY-MM") as one batch.
 
     A survey of the same source whose months overlap an earlier import is
-    refused (it would count the commute twice) unless `replace`.
+    refused (it would count the commute twice) unless `replace`; `replace` is
+    refused too when an import it would remove covers months outside
+    `first`..`last` (their commuting emissions would be lost).
     """
     try:
         months = month_range(first, last)
@@ -184,6 +229,9 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
             return ImportOutcome(earlier, already_imported=True)
         to_replace = _check_source(store, conn, "commuting-survey", source, replace, info.sha256, params,
                                     overlaps)
+        losing = months_lost(to_replace, months)
+        if losing:
+            _refuse_losing_months(source, losing, months)
         table = factor_table(store, conn)
         log = ProblemLog(info.name, survey.ALIASES)
         expanded, exp_lines = survey.expand(frame, lines, months, table, log)

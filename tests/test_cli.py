@@ -87,3 +87,16 @@ def test_reimport_with_another_region_is_refused_then_swapped(run, write, db_dum
     r = run("import", "activities", path, "--region", "FR", "--replace")
     assert r.exit_code == 0, r.output
     assert "replaced import 1" in r.stdout and "(import 2)" in r.stdout
+
+
+def test_survey_replace_that_would_lose_months_is_refused(run, write, db_dump):
+    run("teams", "add", "Pedagogy")
+    path = write("s.csv", "employee,team,mode,one_way_km,days_on_site_per_week,region\n"
+                 "E1,Pedagogy,commute.metro,10,5,FR\n")
+    assert run("import", "commuting-survey", path, "--from", "2026-01", "--to", "2026-12").exit_code == 0
+    before = db_dump()
+    r = run("import", "commuting-survey", path, "--from", "2026-06", "--to", "2026-12", "--replace")
+    assert r.exit_code == 1
+    assert "import 1 covers 2026-01..2026-12, so 2026-01..2026-05 would lose" in r.stderr
+    assert "'carbon imports remove 1'" in r.stderr and "replaced" not in r.stdout
+    assert db_dump() == before

@@ -79,6 +79,38 @@ def test_bad_range(teams, write):
         importer.import_survey(teams, path, "2024-05", "2024-01")
 
 
+def test_replace_refuses_to_lose_months_of_the_earlier_import(teams, write, db_dump):
+    # The survey was imported for the whole of 2026; re-importing it for June..December with
+    # --replace would remove the January..May commuting too (an import is removed whole).
+    path = write("s.csv", SURVEY + "E1,Pedagogy,commute.metro,10,5,FR,\n")
+    year = importer.import_survey(teams, path, "2026-01", "2026-12")
+    march = ledger.monthly_report(teams, "2026-03").total
+    assert march > 0
+    before = db_dump()
+    path.write_text(SURVEY + "E1,Pedagogy,commute.metro,12,5,FR,\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        importer.import_survey(teams, path, "2026-06", "2026-12", replace=True)
+    msg = str(exc.value)
+    assert f"import {year.batch.id} covers 2026-01..2026-12" in msg
+    assert "2026-01..2026-05 would lose their commuting emissions" in msg
+    assert "--from 2026-01 --to 2026-12" in msg and f"carbon imports remove {year.batch.id}" in msg
+    assert "Nothing was written" in msg
+    assert db_dump() == before
+    assert ledger.monthly_report(teams, "2026-03").total == march
+    # A period that covers the earlier one swaps it, as before.
+    swapped = importer.import_survey(teams, path, "2026-01", "2026-12", replace=True)
+    assert swapped.replaced == (year.batch.id,)
+    # 2 × 12 km × 22 weekdays (March 2026) × 5/5 × 0.00444 kg/passenger-km
+    assert ledger.monthly_report(teams, "2026-03").total == pytest.approx(2 * 12 * 22 * 0.00444, rel=1e-9)
+
+
+def test_replace_names_both_ends_lost(teams, write):
+    path = write("s.csv", SURVEY + "E1,Pedagogy,commute.metro,10,5,FR,\n")
+    importer.import_survey(teams, path, "2026-01", "2026-12")
+    with pytest.raises(InputError, match=r"2026-01\.\.2026-03 and 2026-11\.\.2026-12 would lose"):
+        importer.import_survey(teams, path, "2026-04", "2026-10", replace=True)
+
+
 def test_same_survey_with_other_months_or_region_is_another_import(teams, write, db_dump):
     path = write("s.csv", "employee,team,mode,one_way_km,days_on_site_per_week\n"
                  "E1,Pedagogy,commute.metro,10,5\n")
