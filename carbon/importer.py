@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from carbon import factors as factor_tables
 from carbon import limits
@@ -130,6 +131,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     fallbacks = 0
     created: list[str] = []
     rows = 0
+    rollup: list[pd.DataFrame] = []
     for frame, lines in chunks:
         result = activities.validate_chunk(frame, lines, log, table, set(team_ids), create_teams,
                                            default_region)
@@ -154,12 +156,13 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
             category=cat[ix], scope=scope[ix], factor_id=snap[ix],
         )
         store.insert_ledger(conn, batch_id, out)
-        store.insert_rollup(conn, batch_id, out)
+        rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor
         fallbacks += result.region_fallbacks
     if log.count:
         raise log.error(f"{log.file}: import refused, nothing was written")
     if rows == 0:
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
+    store.insert_rollup(conn, batch_id, rollup)
     for b, _ in to_replace:
         store.remove_batch(conn, b.id)
     batch = store.finish_batch(conn, batch_id, rows)

@@ -258,3 +258,21 @@ def test_an_import_without_options_is_known_by_the_files_own_hash(teams, write):
     out = importer.import_activities(teams, path)
     assert out.batch.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
     assert importer.identity(out.batch.content_hash, "") == out.batch.content_hash
+
+
+def test_a_batch_read_in_many_chunks_has_one_rollup_row_per_key(store, write, monkeypatch):
+    from sqlalchemy import select
+
+    from carbon.ingest import csvfile
+    from carbon.store.schema import ledger_monthly
+
+    monkeypatch.setattr(csvfile, "CHUNK_ROWS", 7)  # 50 rows: 8 chunks
+    importer.add_team(store, "Platform")
+    rows = "".join(f"2024-05-{1 + i % 28:02d},Platform,electricity.grid,{i + 1},kWh,FR\n" for i in range(50))
+    out = importer.import_activities(store, write("many.csv", "date,team,activity,quantity,unit,region\n" + rows))
+    with store.engine.connect() as conn:
+        got = conn.execute(select(ledger_monthly.c.month, ledger_monthly.c.entries, ledger_monthly.c.co2e_kg)
+                           .where(ledger_monthly.c.batch_id == out.batch.id)).all()
+    # ADEME FR 2024 grid, 0.0519 kg CO2e / kWh, over 1 + 2 + … + 50 = 1,275 kWh
+    assert [(m, n) for m, n, _ in got] == [("2024-05", 50)]
+    assert got[0][2] == pytest.approx(1275 * 0.0519, rel=1e-12)

@@ -198,7 +198,8 @@ def validate_chunk(
             log.add(lines[rows_bad], "unit", unit[rows_bad], str(exc))
 
     values_ok = np.array([fa.value for fa in result.factors] + [np.nan])
-    co2e = qty[src] * share * values_ok[spread_df["factor_ix"].to_numpy()] * mult
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        co2e = qty[src] * share * values_ok[spread_df["factor_ix"].to_numpy()] * mult
     # No organisation emits a gigatonne in one row: such a figure is a unit or typing error,
     # and sums of huge floats would overflow to infinity.
     huge = np.unique(src[np.isfinite(mult) & ~(np.abs(co2e) < MAX_ROW_KG)])

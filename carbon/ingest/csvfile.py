@@ -154,7 +154,7 @@ def read_chunks(path: Path, info: CsvInfo,
     InputError naming its line.
     """
     try:
-        reader = pd.read_csv(
+        with pd.read_csv(
             path,
             dtype=str,
             keep_default_na=False,
@@ -163,31 +163,31 @@ def read_chunks(path: Path, info: CsvInfo,
             encoding="utf-8-sig",
             chunksize=chunk_rows or CHUNK_ROWS,
             skipinitialspace=False,
-        )
-        next_line = 2  # line 1 is the header
-        for chunk in reader:
-            if not isinstance(chunk.index, pd.RangeIndex):
-                raise _implicit_index(path, info, chunk)
-            chunk.columns = [c.strip() for c in chunk.columns]
-            n = len(chunk)
-            if info.has_quotes:
-                # A quoted field may hold newlines: count them to keep lines right.
-                extra = np.zeros(n, dtype=np.int64)
+        ) as reader:  # closed however the reading ends (a refusal stops it early)
+            next_line = 2  # line 1 is the header
+            for chunk in reader:
+                if not isinstance(chunk.index, pd.RangeIndex):
+                    raise _implicit_index(path, info, chunk)
+                chunk.columns = [c.strip() for c in chunk.columns]
+                n = len(chunk)
+                if info.has_quotes:
+                    # A quoted field may hold newlines: count them to keep lines right.
+                    extra = np.zeros(n, dtype=np.int64)
+                    for col in chunk.columns:
+                        extra += chunk[col].str.count("\n").to_numpy(dtype=np.int64)
+                    starts = next_line + np.arange(n, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
+                    next_line = int(starts[-1] + extra[-1] + 1) if n else next_line
+                else:
+                    starts = next_line + np.arange(n, dtype=np.int64)
+                    next_line += n
+                blank = np.ones(n, dtype=bool)
                 for col in chunk.columns:
-                    extra += chunk[col].str.count("\n").to_numpy(dtype=np.int64)
-                starts = next_line + np.arange(n, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
-                next_line = int(starts[-1] + extra[-1] + 1) if n else next_line
-            else:
-                starts = next_line + np.arange(n, dtype=np.int64)
-                next_line += n
-            blank = np.ones(n, dtype=bool)
-            for col in chunk.columns:
-                blank &= (chunk[col].to_numpy() == "")
-            if blank.any():
-                keep = ~blank
-                chunk = chunk.loc[keep].reset_index(drop=True)
-                starts = starts[keep]
-            yield chunk, starts
+                    blank &= (chunk[col].to_numpy() == "")
+                if blank.any():
+                    keep = ~blank
+                    chunk = chunk.loc[keep].reset_index(drop=True)
+                    starts = starts[keep]
+                yield chunk, starts
     except pd.errors.ParserError as exc:
         raise _parser_error(path, info, str(exc)) from None
     except pd.errors.EmptyDataError:

@@ -246,14 +246,22 @@ class Store:
         sql = f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
         conn.exec_driver_sql(sql, list(records))
 
-    def insert_rollup(self, conn: Connection, batch_id: int, rows: pd.DataFrame) -> None:
-        """Add the monthly rollup of ledger rows just inserted (grouped here, per chunk)."""
-        if rows.empty:
+    @staticmethod
+    def rollup_part(rows: pd.DataFrame) -> pd.DataFrame:
+        """The monthly rollup of some ledger rows: ROLLUP_KEYS, co2e_kg (sum), entries (count)."""
+        return (rows.groupby(list(ROLLUP_KEYS), sort=False, observed=True)["co2e_kg"]
+                .agg(co2e_kg="sum", entries="count").reset_index())
+
+    def insert_rollup(self, conn: Connection, batch_id: int, parts: list[pd.DataFrame]) -> None:
+        """Add a batch's monthly rollup, from the parts of its chunks (`rollup_part`), merged so
+        the batch has one rollup row per key however many chunks it was read in."""
+        parts = [p for p in parts if not p.empty]
+        if not parts:
             return
-        grouped = (rows.groupby(list(ROLLUP_KEYS), sort=False, observed=True)["co2e_kg"]
-                   .agg(["sum", "count"]).reset_index())
-        records = [dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, co2e_kg=kg, entries=n)
-                   for *key, kg, n in zip(*(grouped[c].tolist() for c in (*ROLLUP_KEYS, "sum", "count")))]
+        grouped = (pd.concat(parts, ignore_index=True)
+                   .groupby(list(ROLLUP_KEYS), sort=False)[["co2e_kg", "entries"]].sum().reset_index())
+        records = [dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, co2e_kg=kg, entries=int(n))
+                   for *key, kg, n in zip(*(grouped[c].tolist() for c in (*ROLLUP_KEYS, "co2e_kg", "entries")))]
         conn.execute(insert(ledger_monthly), records)
 
     def months_with_data(self, conn: Connection) -> list[str]:
