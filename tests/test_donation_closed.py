@@ -1,5 +1,5 @@
 """A closed year: the signed-off figure is the headline everywhere (table, JSON, journal CSV, the
-pack's summary); the figure computed now is labelled "recomputed"."""
+pack's summary); the figure computed now is labelled "recomputed"; the history table fits 80 columns."""
 
 import csv
 import io
@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from carbon import donation
+from carbon.commands.common import out
 from carbon.donation import ClosedDonation, YearData
 from carbon.prices import Choice, manual_price
 from carbon.report import donation as view
@@ -160,3 +161,22 @@ def test_pack_summary_leads_with_the_signed_off_figure(closed_2024, write, store
     assert "RESTATED" in line and "859.60 EUR (+4.40 EUR), not signed off" in line
     page = view.to_summary_html(v)
     assert "<h1>Offset donation 2024: 855.20 EUR (signed off " in page and "RESTATED" in page
+
+
+@pytest.fixture
+def eighty_columns():
+    """The console as when the output is not a terminal (a pipe, cron): 80 columns."""
+    saved = out._width
+    out.width = 80
+    yield
+    out._width = saved
+
+
+def test_history_is_not_cut_at_80_columns(closed_2024, write, eighty_columns):
+    restate(closed_2024, write)
+    text = closed_2024("donation", "history", *AS_OF).stdout
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    row = [line for line in text.splitlines() if line.startswith("│ 2024 ")][0]
+    assert "10.690" in row and "80 EUR/t" in row and "855.20 EUR" in row
+    assert "2024 (sign-off 1, " in text and "board 2025-01" in text  # the note, under the table
+    assert "+4.40" in text

@@ -193,3 +193,18 @@ def test_cli_price_csv_has_a_bom_for_excel(run):
     assert r.stdout_bytes.startswith(b"\xef\xbb\xbfkey,year,price,")
     rows = list(csv.DictReader(io.StringIO(r.stdout_bytes.decode("utf-8-sig"))))
     assert rows[0]["key"] == "eu_ets.auction.de" and len(rows) == 8
+
+
+def test_cli_price_list_keeps_keys_whole_at_80_columns(run):
+    from carbon.commands.common import out
+
+    saved = out._width
+    out.width = 80  # as when the output is not a terminal
+    try:
+        text = run("prices", "list").stdout
+    finally:
+        out._width = saved
+    assert max(len(line) for line in text.splitlines()) <= 80
+    keys = {line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│ ") and "│" in line[2:]}
+    # Every key as `--basis` takes it, e.g. the longest, cdr.frontier.prepurchase_2022.high.
+    assert {p.key for p in prices.load_shipped()} <= keys

@@ -156,6 +156,8 @@ def history_cmd(ctx, year, fmt, as_of) -> None:
         out.print("no donation has been closed yet; see 'carbon donation close --help'")
         return
     out.print(view.history_table(entries))
+    for line in view.history_notes(entries):
+        out.print(line)
     for e in entries:
         if e.restatement is not None and e.restatement.ledger_changed:
             out.print(view.restatement_table(e.restatement))

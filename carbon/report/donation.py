@@ -277,10 +277,14 @@ def history_dict(entries: Iterable[HistoryEntry]) -> dict:
 
 
 def history_table(entries: list[HistoryEntry]) -> Table:
+    """The sign-offs for people. Year, tonnes, price and amount are never cut (80 columns when
+    the output is not a terminal): the date and the ledger state wrap instead; notes follow the
+    table (history_notes)."""
     table = Table(title="Donation sign-offs", title_justify="left")
-    for col in ("Year", "Closed (UTC)", "t CO2e", "Price", "Amount", "Ledger since", "Note"):
+    for col in ("Year", "Closed (UTC)", "t CO2e", "Price", "Amount", "Ledger since"):
+        wraps = col in ("Closed (UTC)", "Ledger since")
         table.add_column(col, justify="right" if col in ("t CO2e", "Amount") else "left",
-                         no_wrap=col != "Note")
+                         no_wrap=not wraps, min_width=10 if wraps else None)
     for e in entries:
         c = e.closed
         if e.superseded:
@@ -291,8 +295,14 @@ def history_table(entries: list[HistoryEntry]) -> Table:
             state = f"[bold red]changed: {_signed(e.restatement.difference_cents, c.price.currency)}[/bold red]"
         table.add_row(str(c.year), f"{c.closed_at:%Y-%m-%d %H:%M}", f"{tonnes(c.emissions_g):,.3f}",
                       f"{c.price.value} {c.price.currency}/t",
-                      format_amount(c.amount_cents, c.price.currency), state, escape(c.note))
+                      format_amount(c.amount_cents, c.price.currency), state)
     return table
+
+
+def history_notes(entries: list[HistoryEntry]) -> list[Text]:
+    """One line per sign-off that has a note: "2025 (sign-off 1, 2026-01-15): board 2026-01-15"."""
+    return [Text(f"{e.closed.year} (sign-off {e.closed.id}, {e.closed.closed_at:%Y-%m-%d}): {e.closed.note}")
+            for e in entries if e.closed.note]
 
 
 # ---- one-page summary (for the report pack) ---------------------------------------------------
