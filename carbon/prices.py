@@ -9,13 +9,15 @@ is: which market, which average, computed or published), `source`; optional
 Choosing a price (`choose`): the row of the requested basis (key or basis
 text) for the requested year — a price of another year only when asked for
 explicitly (`price_year`). Without a basis, the first of DEFAULT_BASES that
-has the year, and the choice is said in a note. A missing price is an error
-naming the years that exist, never a silent zero.
+has the year, and the choice is said in a note: a user's price under another
+key is never taken by default. A missing price is an error naming the years
+that exist (and the other bases that have the year), never a silent zero.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -258,9 +260,17 @@ def choose(prices: list[Price], year: int, basis: str | None = None,
             return Choice(found[0], tuple(notes) + _year_note(found[0], year))
     listing = "; ".join(f"{b}: {', '.join(str(y) for y in years_of(prices, b)) or 'none'}"
                         for b in DEFAULT_BASES)
-    raise NotFound(f"no carbon price for {want} on the default bases ({listing}). Give a price with "
-                   "--price P [--currency EUR], choose a basis and year with --basis NAME --price-year YYYY, "
-                   "or import one with 'carbon prices import FILE'")
+    # Only a default basis is ever taken without --basis. An imported price under another key
+    # (a file in the DESIGN.md format has no `key` column: its basis text is its key) is used
+    # only when named, so "import one" alone would send the user back to this same error.
+    others = sorted({p.key for p in prices if p.year == want and p.key not in DEFAULT_BASES})
+    named = (f" Other bases have a {want} price, used only when named: "
+             + ", ".join(f"--basis {shlex.quote(k)}" for k in others) + "." if others else "")
+    raise NotFound(f"no carbon price for {want} on the default bases ({listing}).{named} Give a price with "
+                   "--price P [--currency EUR], or name a basis with --basis KEY [--price-year YYYY] (the keys "
+                   "are in 'carbon prices list'). A price imported with 'carbon prices import FILE' is used "
+                   f"without --basis only if its `key` column is {' or '.join(DEFAULT_BASES)}; any other "
+                   "(a row without a `key` column is keyed by its basis text) needs --basis KEY")
 
 
 def _year_note(p: Price, year: int) -> tuple[str, ...]:

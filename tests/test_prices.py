@@ -187,6 +187,32 @@ def test_cli_bad_price_file_message(run, write):
     assert "bad.csv, line 2, column 'unit'" in r.stderr
 
 
+# ---- a user's price is used by default only under a default basis key ---------------------------
+
+def test_missing_default_price_tells_the_truth_about_imported_prices(write):
+    # The DESIGN.md format has no `key` column: the basis text becomes the key, which is not a
+    # default basis, so importing such a file never makes `carbon donation --year 2026` work alone.
+    rows, _ = prices.read_file(write("p.csv", "year,price,unit,basis,source\n2026,90,EUR / t CO2e,Board price,minutes\n"))
+    with pytest.raises(NotFound) as exc:
+        prices.choose(prices.merge(prices.load_shipped(), rows), 2026)
+    msg = str(exc.value)
+    assert "Other bases have a 2026 price, used only when named: --basis 'Board price'." in msg
+    assert "used without --basis only if its `key` column is eu_ets.auction.eu or eu_ets.auction.de" in msg
+    assert "or import one with 'carbon prices import FILE'" not in msg
+    # Named, it is used.
+    assert prices.choose(prices.merge(prices.load_shipped(), rows), 2026, basis="Board price").price.value == 90
+
+
+def test_cli_import_without_key_says_how_to_use_it(run, write):
+    run("teams", "add", "Platform")
+    run("import", "activities", write("a.csv", "date,end,team,activity,quantity,unit,region\n"
+                                                "2025-01-01,2025-12-31,Platform,electricity.grid,100000,kWh,FR\n"))
+    r = run("prices", "import", write("p.csv", "year,price,unit,basis,source\n2025,90,EUR / t CO2e,Board price,minutes\n"))
+    assert r.exit_code == 0 and "not a default basis, so used only with --basis KEY: 'Board price'" in r.stdout
+    # 100,000 kWh FR 2025 × 0.0461 kg/kWh = 4.61 t; × 90 EUR/t = 414.90 EUR.
+    r = run("donation", "--year", "2025", "--basis", "Board price", "--as-of", "2026-02-01", "--format", "json")
+    assert json.loads(r.stdout)["amount"] == 414.90
+
 
 def test_cli_price_csv_has_a_bom_for_excel(run):
     r = run("prices", "list", "--basis", "eu_ets.auction.de", "--format", "csv")

@@ -8,12 +8,14 @@ usage error rather than silently ignored).
 
 from __future__ import annotations
 
+import shlex
 from datetime import date
 
 import click
 from rich.markup import escape
 
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
+from carbon.prices import DEFAULT_BASES
 from carbon.report import donation as view
 from carbon.report import journal
 from carbon.report import prices as price_view
@@ -184,6 +186,11 @@ def prices_import(ctx, file: str, source) -> None:
     A row with the same basis key and year as an earlier one overrides it.
     A bad file is refused as a whole (every problem listed); nothing is written.
 
+    Without --basis, `carbon donation` takes only the default bases
+    (eu_ets.auction.eu, then eu_ets.auction.de); any other price is used with
+    --basis KEY. The key is the `key` column, or the basis text when the
+    file has no `key` column (see 'carbon prices list').
+
     \b
     Example file:
       key,year,price,unit,basis,source
@@ -194,6 +201,11 @@ def prices_import(ctx, file: str, source) -> None:
         click.echo(f"{file}: identical content already imported (price import {done.id}); nothing changed")
     else:
         click.echo(f"{file}: {done.rows} prices imported (price import {done.id})")
+        others = [k for k in done.keys if k not in DEFAULT_BASES]
+        if others:
+            # Only a default basis is taken without --basis: say how to use the others.
+            click.echo("not a default basis, so used only with --basis KEY: "
+                       + ", ".join(shlex.quote(k) for k in others))
 
 
 @prices.command("list")

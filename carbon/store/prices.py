@@ -118,6 +118,7 @@ class PriceImport:
     source: str
     rows: int
     already_imported: bool = False
+    keys: tuple[str, ...] = ()  # the basis keys imported (what --basis takes), sorted
 
 
 def user_price_rows(conn: Connection) -> list[Price]:
@@ -152,7 +153,7 @@ def import_file(store: "Store", path: Path | str, source: str | None = None) -> 
             dict(import_id=import_id, key=p.key, year=p.year, value=str(p.value), currency=p.currency,
                  unit=p.unit, basis=p.basis, source=p.source, region=p.region, source_ref=p.source_ref,
                  notes=p.notes, origin=p.origin) for p in rows])
-    return PriceImport(import_id, name, len(rows))
+    return PriceImport(import_id, name, len(rows), keys=tuple(price_tables.bases(rows)))
 
 
 # ---- the year's figures (aggregated in SQL) ----------------------------------------------
