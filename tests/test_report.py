@@ -38,7 +38,8 @@ def test_json_contract(loaded):
 
 def test_team_filter_and_csv(loaded):
     r = loaded("report", "monthly", "--month", "2024-05", "--team", "Video", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert r.stdout.startswith("\ufeffmonth,team,category,scope,co2e_kg")  # BOM: Excel reads UTF-8
+    rows = list(csv.DictReader(io.StringIO(r.stdout.removeprefix("\ufeff"))))
     assert {(x["team"], x["category"], x["co2e_kg"]) for x in rows if x["category"]} >= {
         ("Video", "streaming", "55.0"), ("Video", "total", "55.0"), ("total", "total", "55.0")}
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.model import MonthlyReport
-from carbon.spreadsheet import inert
+from carbon.spreadsheet import BOM, inert
 
 
 def _r(x: float) -> float:
@@ -40,7 +40,8 @@ def to_json(report: MonthlyReport) -> str:
 
 
 def to_csv(report: MonthlyReport) -> str:
-    """One row per team and category (kg CO2e), then each team's total and the company total."""
+    """One row per team and category (kg CO2e), then each team's total and the company total;
+    UTF-8 with a BOM, like every CSV carbon writes for a spreadsheet."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["month", "team", "category", "scope", "co2e_kg"])
@@ -53,7 +54,7 @@ def to_csv(report: MonthlyReport) -> str:
             w.writerow([report.month, inert(t.team), "", scope, _r(kg)])
         w.writerow([report.month, inert(t.team), "total", "", _r(t.total)])
     w.writerow([report.month, "total", "total", "", _r(report.total)])
-    return out.getvalue()
+    return BOM + out.getvalue()
 
 
 def display_unit(kg_values: list[float]) -> tuple[str, float]:
