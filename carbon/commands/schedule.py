@@ -139,7 +139,7 @@ def status_cmd(ctx) -> None:
         runs = stored_packs.list_runs(conn)[-5:]
     table = Table(title="Report packs", title_justify="left")
     for col in ("Month", "Rev", "Status", "Produced (UTC)", "Path", "E-mail"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # a path is folded, never cut
     for p in packs:
         mine = [d for d in deliveries if d.pack_id == p.id]
         mail = ", ".join(f"{d.audience} {d.status}" for d in mine) or "-"
