@@ -154,13 +154,14 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
         source = row["source"].strip()
         if not source:
             problem("source", "expected the document the price comes from (a price needs a source)")
-        key = (row.get("key") or "").strip() or basis
-        if (row.get("key") or "").strip() and not KEY_RE.match(key):
+        key_cell = (row.get("key") or "").strip()
+        key = key_cell or basis  # a file without keys names each price by its basis
+        if key_cell and not KEY_RE.match(key):
             problem("key", "expected a short name of letters, digits, '.', '_' or '-', e.g. eu_ets.auction.eu")
         elif long := limits.too_long(key, limits.PRICE_KEY):
-            problem("key" if (row.get("key") or "").strip() else "basis",
+            problem("key" if key_cell else "basis",
                     f"{long} for the price's name; give a short key such as eu_ets.auction.eu"
-                    + ("" if (row.get("key") or "").strip() else " in a 'key' column"))
+                    + ("" if key_cell else " in a 'key' column"))
         region = (row.get("region") or "").strip()
         if long := limits.too_long(region, limits.REGION):
             problem("region", f"{long}; expected a code such as EU or DE")
