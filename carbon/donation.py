@@ -290,6 +290,11 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
     warnings: list[str] = list(choice.notes)
     if missing:
         listed = ", ".join(missing)
+        if not allow_missing_months and current:
+            raise DonationError(
+                f"{year} has no emissions recorded for {listed}: unknown, not zero; a forecast would "
+                "cover only each team's months from its first data to December. Import the missing "
+                "data, or pass --allow-missing-months to forecast from the months present (flagged)")
         if not allow_missing_months:
             raise DonationError(
                 f"{year} has no emissions recorded for {listed}: the donation would count "

@@ -149,6 +149,7 @@ def test_donation_gives_the_same_year_end_figure(new_company):
     # data: refused without --allow-missing-months.
     r = new_company("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-15")
     assert r.exit_code == 1 and "2026-01" in r.stderr and "--allow-missing-months" in r.stderr
+    assert "unknown, not zero" in r.stderr
     r = new_company("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-15",
                     "--allow-missing-months", "--format", "json")
     assert r.exit_code == 0, r.output
