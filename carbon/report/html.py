@@ -18,7 +18,8 @@ from carbon.report import svg
 from carbon.report.monthly import display_unit
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over budget", "no_data": "no data"}
+STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over budget",
+                 "no_data": "no data"}
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --accent:#2f6f8f; }
