@@ -1,5 +1,7 @@
 """Team carbon budgets: the records and the rules, pure (no database, no terminal).
 
+carbon.budget_status applies them to a month's actuals (team rows, company row, warnings).
+
 All masses here are kg CO2e; a budget file's own unit is only used for display.
 
 Rules (DESIGN.md, "Budget file"), for a month M of the budget year:
@@ -21,25 +23,44 @@ of a profile that allowed it nothing yet: the limit of the rule above, whose
 forecast grows without bound as the share goes to 0); on_track when nothing was
 emitted. `reason` says which case applied.
 
+Months before a team's first data are unknown, not zero (carbon.forecast, docs/forecast.md):
+for a team whose first month with data in the year is S (a company that starts in September,
+a new team), the figures cover S..December, and every share above is taken over the months
+known instead of January..M:
+
+    budget covered     = budget × (weights of S..December) / (sum of the 12 weights)
+    allocated to date  = budget × (weights of the known months S..M) / (sum of the 12 weights)
+    forecast           = actual to date × (weights of S..December) / (weights of the known months)
+    status             = as above, against the budget covered
+
+A month without any entry in the whole ledger (a hole) is unknown too. A budgeted team with no
+entry at all in January..M, while its profile allocated it something, has no verdict
+(`no_data`): its figures are unknown, never "on track" on a zero. With data from January and
+no hole, every figure is the one of the plain rule.
+
 Forecast band: the band of the actual to date (carbon.uncertainty: per-factor
-± %, combined in quadrature) scaled by the same 1 ÷ share as the forecast.
+± %, combined in quadrature) scaled by the same factor as the forecast.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-from carbon import uncertainty
-from carbon.periods import month_label
 
 MONTHS = 12
 FLAT: tuple[float, ...] = (1.0,) * MONTHS
 
-ON_TRACK, AT_RISK, OVER = "on_track", "at_risk", "over"
+ON_TRACK, AT_RISK, OVER, NO_DATA = "on_track", "at_risk", "over", "no_data"
 # Exit codes of `carbon budget check`.
-CHECK_OK, CHECK_WARN, CHECK_OVER = 0, 1, 2
+CHECK_OK, CHECK_WARN, CHECK_OVER, CHECK_NO_VERDICT = 0, 1, 2, 3
+
+# Stated with every status (JSON `forecast_method`, the table's caption, the pack).
+FORECAST_RULE = ("months before a team's first month with data (and months without any entry in the "
+                 "ledger) are unknown, not zero: actual, allocated to date and forecast cover the months "
+                 "from the team's first data to December, the budget scaled to them by its profile; "
+                 "forecast = actual to date × weights of those months ÷ weights of the months known "
+                 "(the same year-end figure as the donation)")
 
 
 # ---- records -----------------------------------------------------------------------
@@ -99,7 +120,12 @@ class TeamStatus:
     """A budgeted team at a month: every figure in kg CO2e.
 
     `forecast`, `forecast_low`, `forecast_high` and `share_used` are None when
-    they cannot be computed (nothing allocated yet; a budget of 0).
+    they cannot be computed (nothing allocated yet; a budget of 0; no data).
+    `counted_from` is the team's first month with data ("YYYY-MM", None without data);
+    `unknown_months` the months up to the month asked that are unknown (before it, or
+    without any entry in the ledger); `budget_covered` the budget's share of the months
+    from `counted_from` to December (the budget itself when counted from January).
+    In `monthly`, an unknown month has None as actual and allocated.
     """
 
     team: str
@@ -117,7 +143,10 @@ class TeamStatus:
     share_used: float | None
     flat: bool
     top_sources: tuple[tuple[str, float, float], ...]  # (activity, kg, share of actual)
-    monthly: tuple[tuple[str, float, float], ...]  # (month, actual kg, allocated kg)
+    monthly: tuple[tuple[str, float | None, float | None], ...]  # (month, actual kg, allocated kg)
+    counted_from: str | None = None
+    unknown_months: tuple[str, ...] = ()
+    budget_covered: float = 0.0
 
     @property
     def band_includes_budget(self) -> bool | None:
@@ -129,15 +158,23 @@ class TeamStatus:
 
 @dataclass(frozen=True)
 class CompanyStatus:
-    """The optional company-level budget against the sum of team budgets (kg CO2e)."""
+    """The company: every team, budgeted or not (kg CO2e), and the optional company budget.
 
-    budget: float
+    `forecast` is the sum of the teams' year-end forecasts (carbon.forecast.year_end_any:
+    a team's profile where it has one, flat otherwise), the same figure as the donation's;
+    None when no team has data. `counted_from` is the company's first month with data
+    (the earliest of its teams').
+    """
+
+    budget: float | None
     team_budgets_total: float
     actual_to_date: float  # every team, budgeted or not
+    forecast: float | None = None
+    counted_from: str | None = None
 
     @property
     def team_budgets_exceed(self) -> bool:
-        return self.team_budgets_total > self.budget
+        return self.budget is not None and self.team_budgets_total > self.budget
 
 
 @dataclass(frozen=True)
@@ -152,6 +189,8 @@ class StatusReport:
     teams_without_budget: tuple[tuple[str, float], ...]  # (team, actual to date kg)
     company: CompanyStatus | None = None
     warnings: tuple[str, ...] = ()
+    # Year-end forecast (kg, flat run rate) and first month with data of each team without a budget.
+    unbudgeted: Mapping[str, tuple[float | None, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -224,86 +263,6 @@ def judge(budget: float, actual_to_date: float, fcast: float | None) -> tuple[st
     return ON_TRACK, "forecast to year end within the annual budget"
 
 
-def team_status(tb: TeamBudget, year: int, month: int, actuals: Actuals, top: int = 3) -> TeamStatus:
-    """One budgeted team at `month` (1-12) of `year`, from the aggregated actuals (kg CO2e)."""
-    months = [month_label(year, m) for m in range(1, month + 1)]
-    per_month = actuals.by_team_month.get(tb.team, {})
-    actual = math.fsum(per_month.get(m, 0.0) for m in months)
-    share = share_to_date(tb.weights, month)
-    allocated = tb.budget_kg * share
-    fcast = forecast(actual, share)
-    status, reason = judge(tb.budget_kg, actual, fcast)
-    low = high = None
-    if fcast is not None:
-        b = uncertainty.band(actuals.by_team_factor.get(tb.team, ())).scaled(1.0 / share)
-        low, high = b.low, b.high
-    by_act = actuals.by_team_activity.get(tb.team, {})
-    ranked = sorted(by_act.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    sources = tuple((k, kg, kg / actual if actual > 0 else 0.0) for k, kg in ranked)
-    allocs = monthly_allocations(tb.budget_kg, tb.weights)
-    return TeamStatus(
-        team=tb.team, budget=tb.budget_kg, allocated_to_date=allocated, actual_to_date=actual,
-        forecast=fcast, forecast_low=low, forecast_high=high, status=status, reason=reason,
-        remaining=tb.budget_kg - actual, month_actual=per_month.get(months[-1], 0.0),
-        month_allocated=allocs[month - 1],
-        share_used=actual / tb.budget_kg if tb.budget_kg > 0 else None, flat=tb.flat,
-        top_sources=sources,
-        monthly=tuple((m, per_month.get(m, 0.0), allocs[i]) for i, m in enumerate(months)),
-    )
-
-
-def status_report(plan: BudgetPlan, month: str, actuals: Actuals, declared_teams: Iterable[str],
-                  only_team: str | None = None) -> StatusReport:
-    """Every declared team at `month` ("YYYY-MM" of the plan's year).
-
-    Budgeted teams get a TeamStatus (0 actual when they emitted nothing);
-    teams without a budget are listed apart with their actual, never with a
-    budget of 0. `only_team` restricts the report to one team.
-    """
-    year, m = int(month[:4]), int(month[5:7])
-    if year != plan.year:
-        raise ValueError(f"month {month} is not in the budget year {plan.year}")
-    names = set(declared_teams) | set(actuals.by_team_month)
-    if only_team is not None:
-        names = {only_team}
-    statuses = tuple(team_status(tb, year, m, actuals) for tb in sorted(plan.teams, key=lambda t: t.team)
-                     if tb.team in names)
-    budgeted = {t.team for t in plan.teams}
-    without = tuple((t, math.fsum(actuals.by_team_month.get(t, {}).values()))
-                    for t in sorted(names - budgeted))
-    company = None
-    if plan.company_budget_kg is not None and only_team is None:
-        company = CompanyStatus(plan.company_budget_kg, plan.team_total_kg,
-                                math.fsum(kg for d in actuals.by_team_month.values() for kg in d.values()))
-    warnings = []
-    missing = [month_label(year, i) for i in range(1, m + 1)
-               if month_label(year, i) not in set(actuals.months_with_data)]
-    if missing:
-        warnings.append("no emissions recorded at all for " + ", ".join(missing)
-                        + ": those months count as zero in the actual to date")
-    for t in statuses:
-        gaps = team_gaps(actuals, t.team, m)
-        if gaps:
-            warnings.append(f"{t.team}: no emissions recorded for {', '.join(gaps)} while other teams have "
-                            "some: counted as zero in its actual to date (data not imported yet?)")
-    if company is not None and company.team_budgets_exceed:
-        warnings.append(company_warning(plan))
-    return StatusReport(year, month, plan.unit, plan.kg_per_unit, statuses, without, company,
-                        tuple(warnings))
-
-
-def team_gaps(actuals: Actuals, team: str, month: int) -> list[str]:
-    """Months up to `month` (1-12), after the team's first month with entries, in which other
-    teams have entries but this team has none: likely data not imported yet, not a true zero."""
-    mine = actuals.by_team_month.get(team, {})
-    if not mine:
-        return []  # a team with no entries at all this year shows 0 actual (and no gaps)
-    first = min(mine)
-    others = set(actuals.months_with_data)
-    return [lbl for lbl in (month_label(int(first[:4]), i) for i in range(1, month + 1))
-            if first < lbl and lbl in others and lbl not in mine]
-
-
 def company_warning(plan: BudgetPlan) -> str:
     """The warning when team budgets add up to more than the company budget (in the plan's unit)."""
     u = plan.kg_per_unit
@@ -320,24 +279,33 @@ def alerts(report: StatusReport, warn_at: float = 0.8) -> tuple[int, tuple[Alert
     """(exit code, alerts) for `carbon budget check`.
 
     Level 2 when a team is over its budget; 1 when at risk, or when its actual
-    to date is more than `warn_at` × its budget; the exit code is the highest
-    level (0: every budgeted team on track). Teams without a budget never
-    raise the level (they are reported apart).
+    to date is more than `warn_at` × its budget (the budget covered, for a team
+    counted from a later month); 3 (no verdict) for a team without data. The
+    exit code is 2 when any team is over, else the highest level (3 before 1:
+    a team that could not be checked is not "at risk"; 0: every budgeted team
+    on track). Teams without a budget never raise the level (reported apart).
     """
     u, unit = report.kg_per_unit, report.unit
     out = []
     for t in report.teams:
         fig = f"actual {_fig(t.actual_to_date / u)} of budget {_fig(t.budget / u)} {unit}"
-        if t.status == OVER:
+        if t.counted_from is not None and t.budget_covered != t.budget:
+            fig = (f"actual {_fig(t.actual_to_date / u)} of {_fig(t.budget_covered / u)} {unit}, the "
+                   f"budget's share of {t.counted_from} to December (annual {_fig(t.budget / u)}; "
+                   "earlier months unknown)")
+        if t.status == NO_DATA:
+            out.append(Alert(t.team, CHECK_NO_VERDICT, f"no verdict: {t.reason}"))
+        elif t.status == OVER:
             out.append(Alert(t.team, CHECK_OVER, f"over: {fig}"))
         elif t.status == AT_RISK:
             fc = (f", forecast {_fig(t.forecast / u)} {unit}" if t.forecast is not None
                   else " (nothing allocated yet)")
             out.append(Alert(t.team, CHECK_WARN, f"at risk: {fig}{fc}"))
-        elif t.actual_to_date > warn_at * t.budget:
+        elif t.actual_to_date > warn_at * t.budget_covered:
             out.append(Alert(t.team, CHECK_WARN,
                              f"past {warn_at * 100:g} % of its budget: {fig}"))
         else:
             out.append(Alert(t.team, CHECK_OK, f"on track: {fig}"))
-    code = max((a.level for a in out), default=CHECK_OK)
+    levels = {a.level for a in out}
+    code = CHECK_OVER if CHECK_OVER in levels else max(levels, default=CHECK_OK)
     return code, tuple(out)

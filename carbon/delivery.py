@@ -105,11 +105,26 @@ def summary_html(report: dict, team: str | None) -> str:
         cells = f"<td>{escape(r['team'])}</td><td align='right'>{r['total'] / 1000:,.2f}</td>"
         if budget:
             cells += (f"<td align='right'>{b['actual_to_date']:,.2f} / {b['budget']:,.2f} {escape(unit_b)}</td>"
-                      f"<td>{escape(b['status'].replace('_', ' '))}</td>" if b else "<td>no budget</td><td></td>")
+                      f"<td>{escape(_status_text(b))}</td>" if b else "<td>no budget</td><td></td>")
         table.append(f"<tr>{cells}</tr>")
     table.append("</table>")
     foot = "<p>The full report with charts is attached (report.html).</p>"
+    if any(_status_text(budget[r["team"]]) != budget[r["team"]]["status"].replace("_", " ")
+           for r in shown if r["team"] in budget):
+        # The rule of carbon.forecast, as `budget status` and the pack state it.
+        foot = ("<p>Months before a team's first month with data are unknown, not zero: its status "
+                "is judged on the months from its first data, against the budget's share of those "
+                "months; no data: no verdict.</p>") + foot
     return "<html><body>" + head + "".join(lines) + "".join(table) + foot + "</body></html>"
+
+
+def _status_text(b: dict) -> str:
+    """A team's budget status for the e-mail: "at risk", "on track (from 2026-09)", "no data"."""
+    text = b["status"].replace("_", " ")
+    since = b.get("counted_from")
+    if since and not since.endswith("-01") and b["status"] != "no_data":
+        text += f" (from {since})"
+    return text
 
 
 def send(smtp: SmtpSettings, msg: EmailMessage) -> None:

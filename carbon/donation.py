@@ -20,8 +20,12 @@ Rules (README "Annual offset donation"):
   refusal with `actual_only`. Actual to date counts only the months up to the
   last month completed before `as_of` (`counted_through`): data dated in a
   month not over yet (pro-rated into it) is not counted, and the method says
-  so. Forecast = actual Jan..M ÷ M × 12, M the last counted month with data
-  (per team, a flat run rate; seasonality is ignored — said so).
+  so. Forecast: the one year-end rule of carbon.forecast, per team, M being the
+  last counted month with data: actual over the team's known months (from its
+  first month with data to M) × weights of its first month..December ÷ weights
+  of the known months — the team's budget profile where the year's budget file
+  gives it one (the figure of `budget status`), flat otherwise. Months before a
+  team's first data are unknown, not zero: not counted, not extrapolated.
 - A closed year (signed off with its price snapshot and the ledger's content
   hash) is never changed: `restate` compares the current ledger, at the closed
   method and price, with the closed figures, per team.
@@ -29,11 +33,12 @@ Rules (README "Annual offset donation"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from carbon import forecast as fc
 from carbon import uncertainty
 from carbon.errors import CarbonError
 from carbon.money import allocate, decimal_of, format_amount, half_up, to_cents
@@ -70,6 +75,10 @@ class YearData:
     declared_teams: tuple[str, ...] = ()
     data_span: tuple[str, str] | None = None  # first and last month with data, any year
     through: int = 12  # team_kg and factor_rows cover months 1..through of the year
+    # Months (1..through) in which each team has any entry (all scopes): its first month with data.
+    team_months: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    # Each team's 12 budget weights from the year's budget file (absent: no budget, flat).
+    team_weights: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,8 @@ class TeamShare:
     actual_g: int  # recorded in the ledger
     emissions_g: int  # counted: actual, or actual + forecast
     amount_cents: int
+    counted_from: str = ""  # a forecast's first month with data of the team ("YYYY-MM")
+    forecast_method: str = ""  # a forecast's weights: carbon.forecast PROFILE, FLAT_RATE, FLAT_FALLBACK
 
 
 @dataclass(frozen=True)
@@ -188,11 +199,13 @@ def amount_cents(emissions_g: int, price_per_t: Decimal) -> int:
     return to_cents(Decimal(emissions_g) / GRAMS_PER_TONNE * price_per_t)
 
 
-def forecast_g(actual_g: int, last_month: int) -> int:
-    """Year-end forecast from the months Jan..last_month: actual ÷ last_month × 12 (grams, half-up)."""
-    if not 1 <= last_month <= 12:
-        raise ValueError("last_month must be 1..12")
-    return int(half_up(Decimal(actual_g) * 12 / Decimal(last_month)))
+def forecast_g(actual_g: int, covered: float, known: float) -> int:
+    """Year-end forecast in grams (half-up) = actual × covered ÷ known (carbon.forecast.ratio_any)."""
+    if known <= 0:
+        raise ValueError("the known months carry no weight")
+    if covered == known:
+        return actual_g
+    return int(half_up(Decimal(actual_g) * decimal_of(covered) / decimal_of(known)))
 
 
 def share(total_cents: int, team_g: Sequence[tuple[str, int]]) -> list[int]:
@@ -277,27 +290,50 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
     warnings: list[str] = list(choice.notes)
     if missing:
         listed = ", ".join(missing)
+        if not allow_missing_months and current:
+            raise DonationError(
+                f"{year} has no emissions recorded for {listed}: unknown, not zero; a forecast would "
+                "cover only each team's months from its first data to December. Import the missing "
+                "data, or pass --allow-missing-months to forecast from the months present (flagged)")
         if not allow_missing_months:
             raise DonationError(
                 f"{year} has no emissions recorded for {listed}: the donation would count "
                 f"{'that month' if len(missing) == 1 else 'those months'} as zero. Import the missing "
                 "data, or pass --allow-missing-months to compute from the months present (flagged)")
-        warnings.append(f"PARTIAL YEAR: no data for {listed}; the amount covers only the "
-                        f"{len(present)} months with data")
+        if current:
+            warnings.append(f"INCOMPLETE YEAR: no data for {listed}: unknown, not zero. Each team's "
+                            "year-end figure covers the months from its first month with data to "
+                            "December: months before it are not counted; a month without any data "
+                            "after it is estimated at the team's run rate")
+        else:
+            warnings.append(f"PARTIAL YEAR: no data for {listed}; the amount covers only the "
+                            f"{len(present)} months with data")
     status = FORECAST if current else (PARTIAL if missing else COMPLETE)
 
     team_actual = sorted((t, grams(kg)) for t, kg in data.team_kg.items())
     if not team_actual or sum(g for _t, g in team_actual) == 0:
         raise DonationError(f"no emissions for {year} under {_describe_filters(scopes, categories)}: "
                             "nothing to price (check --scope / --category)")
+    how: dict[str, tuple[str, str]] = {}
     if status == FORECAST:
-        team_counted = [(t, forecast_g(g, last_month)) for t, g in team_actual]
+        team_counted = []
+        known_months = [int(m[5:7]) for m in present]
+        for t, g in team_actual:
+            win = fc.window(data.team_months.get(t, known_months), known_months, last_month)
+            r = fc.ratio_any(data.team_weights.get(t), win)
+            if r is None:  # entries under the filters but none counted (cannot happen with a store)
+                win = fc.Window(1, last_month, tuple(known_months))
+                r = fc.ratio_any(data.team_weights.get(t), win)
+            covered, known, method = r
+            team_counted.append((t, forecast_g(g, covered, known)))
+            how[t] = (month_label(year, win.first), method)
     else:
         team_counted = team_actual
     total_g = sum(g for _t, g in team_counted)
     total_cents = amount_cents(total_g, price.value)
     cents = share(total_cents, team_counted)
-    teams = tuple(TeamShare(t, ga, gc, c) for (t, ga), (_t, gc), c in zip(team_actual, team_counted, cents))
+    teams = tuple(TeamShare(t, ga, gc, c, *how.get(t, ("", "")))
+                  for (t, ga), (_t, gc), c in zip(team_actual, team_counted, cents))
 
     band = uncertainty.band(data.factor_rows)
     if band.central > 0:
@@ -312,7 +348,7 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
     declared_without = tuple(sorted(set(data.declared_teams) - set(data.team_kg)))
 
     method = _method(year, as_of, status, present, last_month, team_actual, total_g, price, total_cents,
-                     range_cents, scopes, categories, through, later)
+                     range_cents, scopes, categories, through, later, teams)
     return Donation(year, as_of, status, tuple(present), last_month, price, teams, total_cents, range_cents,
                     range_g, tuple(scopes), tuple(categories), method, tuple(warnings), missing,
                     declared_without, through, later)
@@ -323,7 +359,7 @@ def _span(months: Sequence[str]) -> str:
 
 
 def _method(year, as_of, status, present, last_month, team_actual, total_g, price: Price, total_cents,
-            range_cents, scopes, categories, through, later) -> tuple[str, ...]:
+            range_cents, scopes, categories, through, later, teams=()) -> tuple[str, ...]:
     cur = price.currency
     actual_g = sum(g for _t, g in team_actual)
     lines = [f"Emissions: {_describe_filters(scopes, categories)} of the ledger for {year}, "
@@ -335,9 +371,22 @@ def _method(year, as_of, status, present, last_month, team_actual, total_g, pric
             f"up to {month_label(year, through)}, the last month completed"
             + (f"; the data dated {_span(later)} (months not over yet, e.g. a period spread pro rata into "
                "them) is not counted as actual" if later else "")
-            + f". Counted = actual to date + forecast, by the rule actual Jan..{present[-1]} ÷ {last_month} "
-            f"× 12 per team (a flat run rate: seasonality ignored) = {_t(total_g)}. The amount will change "
-            "when the year is complete.")
+            + f". Counted = actual to date + forecast, per team: actual of its months known (from its "
+            f"first month with data to {present[-1]}) × weights of its first month with data to December "
+            "÷ weights of the months known — the weights of the team's budget profile where the year's "
+            "budget file gives one (the forecast of 'carbon budget status'), equal weights otherwise (a "
+            f"flat run rate); months before a team's first data are unknown, not counted = {_t(total_g)}. "
+            "The amount will change when the year is complete.")
+        profiled = [t.team for t in teams if t.forecast_method == fc.PROFILE]
+        flat = [t.team for t in teams if t.forecast_method != fc.PROFILE]
+        fallback = [t.team for t in teams if t.forecast_method == fc.FLAT_FALLBACK]
+        late = [f"{t.team} from {t.counted_from}" for t in teams if t.counted_from > month_label(year, 1)]
+        parts = ([f"the budget profile of {', '.join(profiled)}"] if profiled else []) + \
+                ([f"flat for {', '.join(flat)}" + (f" ({', '.join(fallback)}: the profile gives the months "
+                                                   "known no weight)" if fallback else "")] if flat else [])
+        lines.append("Forecast weights: " + "; ".join(parts) + "."
+                     + (f" Counted from a later month (earlier months unknown): {'; '.join(late)}."
+                        if late else ""))
     source = price.source + (f" ({price.source_ref})" if price.source_ref else "")
     lines.append(f"Price: {_price_text(price)}, {price.year}; basis: {price.basis}; source: {source}"
                  + (f"; notes: {price.notes}" if price.notes else "") + ".")

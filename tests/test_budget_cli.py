@@ -16,7 +16,7 @@ test.travel,,2026,1,kg CO2e / km,commuting,3,test table,20
 #   Video    300 kWh a month  -> 1,800 kg
 #   Sales    500 km a month   -> 3,000 kg
 #   People   50 km in March   -> 50 kg (no budget)
-#   Finance  nothing          -> 0 kg (has a budget)
+#   Finance  nothing          -> no entry at all (has a budget)
 ACTIVITIES = "date,team,activity,quantity,unit\n" + "".join(
     f"2026-{m:02d},Platform,test.power,100,kWh\n"
     f"2026-{m:02d},Video,test.power,300,kWh\n"
@@ -28,7 +28,7 @@ ACTIVITIES = "date,team,activity,quantity,unit\n" + "".join(
 #   Platform 1,200 budget: forecast 600 x 2 = 1,200 = budget      -> on_track (boundary)
 #   Video    3,000 budget: forecast 1,800 x 2 = 3,600 > 3,000     -> at_risk
 #   Sales    2,500 budget: actual 3,000 > 2,500                   -> over
-#   Finance    500 budget: actual 0, forecast 0                   -> on_track
+#   Finance    500 budget: no entry at all                        -> no_data (no verdict)
 BUDGETS_KG = """
 year = 2026
 unit = "kg CO2e"
@@ -83,7 +83,7 @@ def test_status_json_contract(loaded):
     teams = {t["team"]: t for t in data["teams"]}
     assert list(teams) == ["Finance", "Platform", "Sales", "Video"]
     assert {n: t["status"] for n, t in teams.items()} == {
-        "Finance": "on_track", "Platform": "on_track", "Sales": "over", "Video": "at_risk"}
+        "Finance": "no_data", "Platform": "on_track", "Sales": "over", "Video": "at_risk"}
     p = teams["Platform"]
     assert (p["budget"], p["allocated_to_date"], p["actual_to_date"], p["forecast"]) == (
         1200.0, 600.0, 600.0, 1200.0)
@@ -101,10 +101,21 @@ def test_status_json_contract(loaded):
     assert v["forecast_band_includes_budget"] is False
     s = teams["Sales"]
     assert s["actual_to_date"] == 3000.0 and s["remaining"] == -500.0 and "exceeds" in s["reason"]
+    # Finance has no entry at all: unknown, not zero (changed on purpose, issue 10: it read
+    # "on track" on a zero actual before).
     f = teams["Finance"]
-    assert (f["actual_to_date"], f["forecast"], f["status"]) == (0.0, 0.0, "on_track")
-    assert data["teams_without_budget"] == [{"team": "People", "actual_to_date": 50.0}]
-    assert data["company"] is None and data["warnings"] == []
+    assert (f["actual_to_date"], f["forecast"], f["status"]) == (0.0, None, "no_data")
+    # People: 50 kg in March, flat from March: 50 × 10 months covered / 4 known = 125 kg.
+    assert data["teams_without_budget"] == [{"team": "People", "actual_to_date": 50.0, "forecast": 125.0,
+                                             "counted_from": "2026-03"}]
+    # Company (no company budget): every team's actual, and the sum of the team forecasts:
+    # 1,200 + 3,600 + 6,000 (Sales 3,000 × 2) + 125 = 10,925 kg.
+    assert data["company"] == {"budget": None, "team_budgets_total": 7200.0,
+                               "team_budgets_exceed_company": False, "actual_to_date": 5450.0,
+                               "forecast": 10925.0, "counted_from": "2026-01"}
+    assert data["warnings"] == ["Finance: no emissions recorded in 2026 up to 2026-06: no verdict (its "
+                                "figures are unknown, not zero)"]
+    assert "unknown, not zero" in data["forecast_method"]
 
 
 def test_kg_and_t_budgets_give_identical_status(loaded, write):
@@ -116,14 +127,16 @@ def test_kg_and_t_budgets_give_identical_status(loaded, write):
     for a, b in zip(in_kg["teams"], in_t["teams"]):
         assert (a["team"], a["status"]) == (b["team"], b["status"])
         for key in ("budget", "allocated_to_date", "actual_to_date", "forecast", "forecast_low"):
-            assert b[key] == pytest.approx(a[key] / 1000, abs=1e-6)
+            assert b[key] == (None if a[key] is None else pytest.approx(a[key] / 1000, abs=1e-6))
 
 
 def test_team_filter(loaded):
     data = status_json(loaded, "--team", "Video")
     assert [t["team"] for t in data["teams"]] == ["Video"] and data["teams_without_budget"] == []
     data = status_json(loaded, "--team", "People")
-    assert data["teams"] == [] and data["teams_without_budget"] == [{"team": "People", "actual_to_date": 50.0}]
+    assert data["teams"] == [] and data["teams_without_budget"] == [
+        {"team": "People", "actual_to_date": 50.0, "forecast": 125.0, "counted_from": "2026-03"}]
+    assert data["company"] is None  # one team asked for: no company row
     r = loaded("budget", "status", "--month", "2026-06", "--team", "Vidoe")
     assert r.exit_code == 1 and "did you mean 'Video'" in r.stderr
 
@@ -159,13 +172,17 @@ def test_months_without_data_are_warned(run, write):
                                           '[teams.Platform]\nbudget = 120\n'))
     r = run("budget", "status", "--month", "2026-03", "--format", "json")
     data = json.loads(r.stdout)
-    assert data["warnings"] == ["no emissions recorded at all for 2026-01, 2026-02: those months count "
-                                "as zero in the actual to date",
+    # Changed on purpose (issue 10): January and February are unknown, not zero.
+    assert data["warnings"] == ["no emissions recorded before 2026-03 (the first month with data): "
+                                "2026-01, 2026-02 are unknown, not zero; each team's figures cover the "
+                                "months from its first data to December, its budget scaled to them",
                                 "team budgets add up to 120.0 kg CO2e, more than the company budget "
                                 "of 100.0 kg CO2e"]
+    # Platform from March, flat: 10 kg × 10 months covered / 1 known = 100 kg.
     assert data["company"] == {"budget": 100.0, "team_budgets_total": 120.0,
-                               "team_budgets_exceed_company": True, "actual_to_date": 10.0}
-    assert "warning: no emissions recorded at all for 2026-01" in r.stderr
+                               "team_budgets_exceed_company": True, "actual_to_date": 10.0,
+                               "forecast": 100.0, "counted_from": "2026-03"}
+    assert "warning: no emissions recorded before 2026-03" in r.stderr
 
 
 def test_a_team_missing_months_others_have_is_warned_not_silently_zero(loaded, write):
@@ -181,7 +198,7 @@ def test_a_team_missing_months_others_have_is_warned_not_silently_zero(loaded, w
     assert [w for w in data["warnings"] if "while other teams have" in w] == [
         "Video: no emissions recorded for 2026-07 while other teams have some: counted as zero in "
         "its actual to date (data not imported yet?)"]
-    # Finance has no entry at all this year: 0 actual, as budgeted teams without emissions show.
+    # Finance has no entry at all this year: 0 actual and no verdict (its figures are unknown).
     assert next(t for t in data["teams"] if t["team"] == "Finance")["actual_to_date"] == 0.0
     assert "Video: no emissions recorded for 2026-07" in r.stderr  # shown to a person too
 
@@ -230,24 +247,40 @@ def test_check_exit_2_when_a_team_is_over(loaded):
     assert r.exit_code == 2
     lines = r.stdout.splitlines()
     assert lines[0] == "OVER  Sales: over: actual 3,000.0 of budget 2,500.0 kg CO2e"
-    assert lines[1] == "WARN  Video: at risk: actual 1,800.0 of budget 3,000.0 kg CO2e, forecast 3,600.0 kg CO2e"
+    # Finance (no data) has no verdict; a team over is never hidden behind it: exit 2, not 3.
+    assert lines[1].startswith("NONE  Finance: no verdict: no emissions recorded for this team in 2026-01 "
+                               "to 2026-06: its figures are unknown, not zero")
+    assert lines[2] == "WARN  Video: at risk: actual 1,800.0 of budget 3,000.0 kg CO2e, forecast 3,600.0 kg CO2e"
     assert "note  no budget (not checked): People" in lines
-    assert lines[-1] == "budget check 2026-06: 1 over, 1 warning, 2 on track -> exit 2"
+    assert lines[-1] == "budget check 2026-06: 1 over, 1 no verdict (no data), 1 warning, 1 on track -> exit 2"
+
+
+def test_check_exit_3_when_a_budgeted_team_has_no_data(loaded, write):
+    # Sales 7,000: forecast 6,000, on track; Video at risk; Finance without any entry: no verdict.
+    # Changed on purpose (issue 10): Finance read "on track" on a zero actual, exit 1.
+    loaded("budget", "load", "--replace", write("b2.toml", BUDGETS_KG.replace("2500", "7000")))
+    r = loaded("budget", "check", "--month", "2026-06")
+    assert r.exit_code == 3 and "NONE  Finance: no verdict" in r.stdout
+    assert r.stdout.splitlines()[-1].endswith("0 over, 1 no verdict (no data), 1 warning, 2 on track -> exit 3")
+
+
+WITHOUT_FINANCE = "[teams.Finance]\nbudget = 500\n"
 
 
 def test_check_exit_1_when_at_risk(loaded, write):
-    loaded("budget", "load", "--replace", write("b2.toml", BUDGETS_KG.replace("2500", "7000")))
+    loaded("budget", "load", "--replace", write("b2.toml", BUDGETS_KG.replace("2500", "7000")
+                                                .replace(WITHOUT_FINANCE, "")))
     r = loaded("budget", "check", "--month", "2026-06")
     assert r.exit_code == 1 and "WARN  Video: at risk" in r.stdout
 
 
 def test_check_exit_0_and_warn_at(loaded, write):
     # Video 4,000: forecast 3,600, 45 % used; Sales 7,000: forecast 6,000, 43 % used;
-    # Platform 600 of 1,200: 50 % used; Finance 0 %.
-    ok = BUDGETS_KG.replace("2500", "7000").replace("3000", "4000")
+    # Platform 600 of 1,200: 50 % used. (Finance, without data, would have no verdict: left out.)
+    ok = BUDGETS_KG.replace("2500", "7000").replace("3000", "4000").replace(WITHOUT_FINANCE, "")
     loaded("budget", "load", "--replace", write("b3.toml", ok))
     r = loaded("budget", "check", "--month", "2026-06")
-    assert r.exit_code == 0 and r.stdout.splitlines()[-1].endswith("0 over, 0 warning, 4 on track -> exit 0")
+    assert r.exit_code == 0 and r.stdout.splitlines()[-1].endswith("0 over, 0 warning, 3 on track -> exit 0")
     # Platform used exactly 50 %: not past a 0.5 warning share ...
     assert loaded("budget", "check", "--month", "2026-06", "--warn-at", "0.5").exit_code == 0
     # ... but past 0.45 (and Video's 45 % is not past it).

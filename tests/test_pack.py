@@ -120,9 +120,14 @@ def test_budget_status_is_included_when_the_year_has_budgets(hostile, tmp_path, 
     [team] = rep["budget_status"]["teams"]
     assert team["team"] == SCRIPT
     assert team["budget"] == pytest.approx(1200.0)
-    assert team["allocated_to_date"] == pytest.approx(600.0)  # 1200 × 6/12, flat
+    # The team's data starts in May: January..April are unknown, not zero (changed on purpose,
+    # issue 10: it was allocated 1200 × 6/12 = 600 against two months of data).
+    # Allocated to date 1200 × 2/12 = 200 (May, June); budget covered 1200 × 8/12 = 800.
+    assert team["allocated_to_date"] == pytest.approx(200.0)
+    assert team["budget_covered"] == pytest.approx(800.0) and team["counted_from"] == "2024-05"
     assert team["actual_to_date"] == pytest.approx(25.95 + 51.9)  # May + June
-    assert team["status"] == "on_track"
+    # Forecast (25.95 + 51.9) × 8 / 2 = 311.4 kg: on track.
+    assert team["forecast"] == pytest.approx(311.4) and team["status"] == "on_track"
     html = (built.path / "report.html").read_text(encoding="utf-8")
     assert "Budgets 2024: actual vs budget to date" in html
     assert "<script" not in html.lower()

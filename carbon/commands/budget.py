@@ -92,8 +92,18 @@ def status_cmd(ctx, month: str, team: str | None, fmt: str) -> None:
                         else on_track
     Nothing allocated yet (zero weights so far): no forecast (null); over
     when actual > budget, at_risk when anything was emitted, else on_track.
+
+    \b
+    Months before a team's first month with data are unknown, not zero:
+    the team is counted from that month (e.g. September) to December, its
+    budget scaled by its profile to those months (budget_covered), and
+    "Jan" above reads as that month. A budgeted team with no data at all
+    has no verdict (no_data). The company row sums the team forecasts (the
+    donation's year-end figure). See docs/forecast.md.
+
     The forecast band comes from the factors' uncertainty. Teams without a
-    budget are listed as such. Figures are in the budget file's unit.
+    budget are listed as such, with a flat forecast. Figures are in the
+    budget file's unit.
 
     \b
     Example:
@@ -122,7 +132,10 @@ def check_cmd(ctx, month: str, warn_at: float) -> None:
     without a budget are named but do not change the exit code. Exit 3
     (like a monitoring check's "unknown") means no verdict: a refused
     command (no budgets for the year, no data for the month, a bad option),
-    with the reason on stderr.
+    with the reason on stderr, or a budgeted team without any data this
+    year (a NONE line). A team over its budget still gives 2. Teams whose
+    data starts later in the year are judged from their first month with
+    data (see 'carbon budget status --help').
 
     \b
     Example:

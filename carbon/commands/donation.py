@@ -81,8 +81,12 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
 
     A year is over only after its 31 December (--as-of, default today). Until
     then it counts actual to date — the months completed before --as-of, never
-    data dated in later months — plus a forecast (actual ÷ months × 12),
-    flagged as such; --actual-only refuses it. A year with no data is an error.
+    data dated in later months — plus a forecast, flagged as such: per team,
+    its actual × the weights of its months from its first data to December ÷
+    the weights of its months with data (its budget profile where the year
+    has budgets, the figure of 'carbon budget status'; flat otherwise; months
+    before its first data are unknown, not counted). --actual-only refuses
+    it. A year with no data is an error.
 
     \b
     Examples:

@@ -14,11 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from carbon.budgets import OVER, Alert, BudgetPlan, StatusReport, TeamStatus, monthly_allocations
+from carbon.budgets import (
+    FORECAST_RULE, NO_DATA, OVER, Alert, BudgetPlan, StatusReport, TeamStatus, monthly_allocations,
+)
 from carbon.store.budgets import StoredPlan
 
-COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red"}
-LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over"}
+COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "magenta"}
+LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data"}
 BAR_WIDTH = 16
 SPARKS = "▁▂▃▄▅▆▇█"
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -63,6 +65,9 @@ def team_dict(t: TeamStatus, kg_per_unit: float) -> dict:
         "top_sources": [{"activity": a, "actual_to_date": c(kg), "share": round(s, 6)}
                         for a, kg, s in t.top_sources],
         "monthly": [{"month": m, "actual": c(a), "allocated": c(al)} for m, a, al in t.monthly],
+        "counted_from": t.counted_from,
+        "unknown_months": list(t.unknown_months),
+        "budget_covered": c(t.budget_covered),
     }
 
 
@@ -74,16 +79,22 @@ def to_dict(rep: StatusReport) -> dict:
         company = {"budget": c(rep.company.budget),
                    "team_budgets_total": c(rep.company.team_budgets_total),
                    "team_budgets_exceed_company": rep.company.team_budgets_exceed,
-                   "actual_to_date": c(rep.company.actual_to_date)}
+                   "actual_to_date": c(rep.company.actual_to_date),
+                   "forecast": c(rep.company.forecast),
+                   "counted_from": rep.company.counted_from}
     return {
         "month": rep.month,
         "unit": rep.unit,
         "teams": [team_dict(t, rep.kg_per_unit) for t in rep.teams],
         "year": rep.year,
-        "teams_without_budget": [{"team": n, "actual_to_date": c(kg)} for n, kg in rep.teams_without_budget],
+        "teams_without_budget": [{"team": n, "actual_to_date": c(kg),
+                                  "forecast": c(rep.unbudgeted.get(n, (None, None))[0]),
+                                  "counted_from": rep.unbudgeted.get(n, (None, None))[1]}
+                                 for n, kg in rep.teams_without_budget],
         "company": company,
         "warnings": list(rep.warnings),
         "band_method": BAND_METHOD,
+        "forecast_method": FORECAST_RULE,
     }
 
 
@@ -105,13 +116,14 @@ def _pct(share: float) -> str:
 
 def bar(t: TeamStatus, width: int = BAR_WIDTH) -> Text:
     """Burn-down bar: █ actual to date (status colour; red past the budget), ┃ allocated to
-    date, ░ the rest of the budget. The bar spans max(budget, actual)."""
-    scale = max(t.budget, t.actual_to_date)
+    date, ░ the rest of the budget. The bar spans max(budget, actual), the budget being the
+    budget covered (its share of the months from the team's first data to December)."""
+    scale = max(t.budget_covered, t.actual_to_date)
     out = Text()
-    if scale <= 0:
+    if scale <= 0 or t.status == NO_DATA:
         return Text("·" * width, style="dim")
     cells = lambda kg: round(kg / scale * width)  # noqa: E731
-    a, b, al = cells(t.actual_to_date), cells(t.budget), cells(t.allocated_to_date)
+    a, b, al = cells(t.actual_to_date), cells(t.budget_covered), cells(t.allocated_to_date)
     colour = COLOURS[t.status]
     for i in range(width):
         if al > 0 and i == al - 1:
@@ -130,9 +142,12 @@ def bar(t: TeamStatus, width: int = BAR_WIDTH) -> Text:
 def sparkline(t: TeamStatus) -> Text:
     """One character per month (height = that month's actual); red where the month
     emitted more than its allocation, green otherwise."""
-    peak = max((a for _m, a, _al in t.monthly), default=0.0)
+    peak = max((a for _m, a, _al in t.monthly if a is not None), default=0.0)
     out = Text()
     for _m, a, al in t.monthly:
+        if a is None:
+            out.append("?", style="dim")  # unknown: before the team's first data, or no data at all
+            continue
         if peak <= 0 or a <= 0:
             out.append("·", style="dim")
             continue
@@ -145,13 +160,19 @@ def to_table(rep: StatusReport) -> Group:
     """The manager's view: one row per team, then the biggest sources (and, for one team,
     the month-by-month table). Fits an 80-column terminal."""
     u = rep.kg_per_unit
-    main = Table(title=f"Carbon budgets {rep.year}, January to {rep.month} ({escape(rep.unit)})",
+    firsts = [t.counted_from for t in rep.teams if t.counted_from]
+    first = rep.company.counted_from if rep.company is not None else min(firsts, default=None)
+    span = "January" if not first or first.endswith("-01") else f"{first} (earlier months unknown)"
+    main = Table(title=f"Carbon budgets {rep.year}, {span} to {rep.month} ({escape(rep.unit)})",
                  title_justify="left", caption_justify="left",
                  caption="bar: █ actual to date · ┃ allocated to date · ░ rest of the budget; "
-                         "% = share of the annual budget used\n"
+                         "% = share of the budget used (its share of the months from the team's "
+                         "first data, when later than January)\n"
                          "forecast = actual ÷ share allocated so far; band from the factors' "
                          "uncertainty; * = the band includes the budget (marginal)\n"
-                         "months: one mark per month, red when above that month's allocation")
+                         "months: one mark per month, red when above that month's allocation, "
+                         "? unknown\n"
+                         "unknown months: " + escape(FORECAST_RULE))
     names = [t.team for t in rep.teams] + [n for n, _ in rep.teams_without_budget] + ["Company"]
     main.add_column("Team", min_width=min(20, max(len(n) for n in names)))
     main.add_column("Status", no_wrap=True)
@@ -162,22 +183,32 @@ def to_table(rep: StatusReport) -> Group:
         colour = COLOURS[t.status]
         mark = "*" if t.status != OVER and t.band_includes_budget else ""
         figures = Text("\n" + " / ".join(_fmt(v / u) for v in (t.actual_to_date, t.allocated_to_date,
-                                                                 t.budget)))
-        if t.forecast is None:
+                                                                 t.budget_covered)))
+        if t.counted_from is not None and t.budget_covered != t.budget:
+            figures.append(f"\nfrom {t.counted_from} (of {_fmt(t.budget / u)})", style="dim")
+        if t.status == NO_DATA:
+            figures = Text(f"\nno data / — / {_fmt(t.budget / u)}", style="dim")
+            fc = "—\n[dim]no data[/dim]"
+        elif t.forecast is None:
             fc = "—\n[dim]nothing allocated yet[/dim]"
         else:
             fc = f"{_fmt(t.forecast / u)}\n[dim]{_fmt(t.forecast_low / u)}–{_fmt(t.forecast_high / u)}[/dim]"
         main.add_row(escape(t.team), f"[{colour}]{LABELS[t.status]}{mark}[/{colour}]",
                      bar(t) + figures, fc, sparkline(t))
     for name, kg in rep.teams_without_budget:
+        ufc = rep.unbudgeted.get(name, (None, None))[0]
         main.add_row(escape(name), "[dim]no budget[/dim]", f"[dim]no budget[/dim]\n{_fmt(kg / u)} / — / —",
-                     "—", "")
+                     "—" if ufc is None else f"{_fmt(ufc / u)}\n[dim]flat[/dim]", "")
     if rep.company is not None:
         co = rep.company
         main.add_section()
         flag = "\n[yellow]team budgets exceed it[/yellow]" if co.team_budgets_exceed else ""
-        main.add_row("Company", "", f"{_fmt(co.actual_to_date / u)} / — / {_fmt(co.budget / u)}{flag}",
-                     "", "", style="bold")
+        late = co.counted_from and not co.counted_from.endswith("-01")
+        since = f"\n[dim]from {co.counted_from}[/dim]" if late else ""
+        cfc = "—" if co.forecast is None else f"{_fmt(co.forecast / u)}\n[dim]sum of the teams[/dim]"
+        budget = _fmt(None if co.budget is None else co.budget / u)
+        main.add_row("Company", "", f"{_fmt(co.actual_to_date / u)} / — / {budget}{flag}{since}",
+                     cfc, "", style="bold")
     parts: list = [main]
     src = Table(title=f"Biggest sources, January to {rep.month}", title_justify="left")
     src.add_column("Team")
@@ -201,6 +232,9 @@ def month_table(t: TeamStatus, u: float) -> Table:
         table.add_column(name, justify="right" if name != "Month" else "left")
     cum_al = cum_a = 0.0
     for m, a, al in t.monthly:
+        if a is None or al is None:
+            table.add_row(m, Text("unknown", style="dim"), Text("unknown", style="dim"), "", "")
+            continue
         cum_al += al
         cum_a += a
         style = "red" if a > al else ""
@@ -270,18 +304,21 @@ def _weights_spark(weights) -> Text:
 
 # ---- budget check -------------------------------------------------------------------
 
-CHECK_LABEL = {0: "ok", 1: "WARN", 2: "OVER"}
+CHECK_LABEL = {0: "ok", 1: "WARN", 2: "OVER", 3: "NONE"}
 
 
 def check_lines(rep: StatusReport, code: int, found: tuple[Alert, ...]) -> list[str]:
     """Plain lines for `carbon budget check` (cron mail, CI logs): worst first, then a summary."""
+    order = {2: 0, 3: 1, 1: 2, 0: 3}  # over, no verdict, warning, ok: as the exit code ranks them
     lines = [f"{CHECK_LABEL[a.level]:<4}  {a.team}: {a.message}"
-             for a in sorted(found, key=lambda a: (-a.level, a.team))]
+             for a in sorted(found, key=lambda a: (order[a.level], a.team))]
     if rep.teams_without_budget:
         lines.append("note  no budget (not checked): " + ", ".join(n for n, _ in rep.teams_without_budget))
     n_over = sum(1 for a in found if a.level == 2)
     n_warn = sum(1 for a in found if a.level == 1)
-    lines.append(f"budget check {rep.month}: {n_over} over, {n_warn} warning, "
-                 f"{len(found) - n_over - n_warn} on track -> exit {code}")
+    n_none = sum(1 for a in found if a.level == 3)
+    unknown = f"{n_none} no verdict (no data), " if n_none else ""
+    lines.append(f"budget check {rep.month}: {n_over} over, {unknown}{n_warn} warning, "
+                 f"{len(found) - n_over - n_warn - n_none} on track -> exit {code}")
     return lines
 

@@ -56,7 +56,8 @@ def _computed_teams(d) -> list[dict]:
     total = d.emissions_g
     return [{"team": t.team, "emissions_t": _t(t.emissions_g), "amount": cents_float(t.amount_cents),
              "amount_cents": t.amount_cents, "actual_t": _t(t.actual_g),
-             "share": round(t.emissions_g / total, 6) if total else None}
+             "share": round(t.emissions_g / total, 6) if total else None,
+             "counted_from": t.counted_from or None, "forecast_method": t.forecast_method or None}
             for t in d.teams]
 
 

@@ -18,7 +18,8 @@ from carbon.report import svg
 from carbon.report.monthly import display_unit
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over budget"}
+STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over budget",
+                 "no_data": "no data"}
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --accent:#2f6f8f; }
@@ -41,6 +42,7 @@ th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left; 
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:.85em; white-space:nowrap; }
 .on_track { background:#3d8b4f; } .at_risk { background:#c98a0b; } .over { background:#b8322f; }
+.no_data { background:#6b6b6b; }
 .note { background:#fff7e0; border-left:4px solid #c98a0b; padding:6px 10px; margin:8px 0; }
 svg.chart { display:block; max-width:100%; height:auto; }
 footer { margin-top:2em; font-size:.88em; color:#333; }
@@ -199,6 +201,8 @@ def _company(data: PackData, u: _Units) -> list[str]:
 
 
 def _budget_table(data: PackData, u: _Units) -> list[str]:
+    from carbon.budgets import FORECAST_RULE, NO_DATA
+
     b = data.budget
     out = [f"<section><h2>Budgets {b.year}: actual vs budget to date</h2>",
            '<div class="scroll"><table><thead><tr><th>Team</th>'
@@ -206,20 +210,36 @@ def _budget_table(data: PackData, u: _Units) -> list[str]:
                      for h in ("Budget", "Allocated to date", "Actual to date", "Forecast"))
            + "<th>Status</th></tr></thead><tbody>"]
     for t in b.teams:
+        # A team counted from a later month is judged against the budget's share of its months.
+        budget = escape(u.fmt(t.budget_covered if t.status != NO_DATA else t.budget))
+        if t.counted_from is not None and t.budget_covered != t.budget:
+            budget += (f'<br><span class="muted">from {escape(t.counted_from)}, of '
+                       f"{escape(u.fmt(t.budget))}</span>")
         out.append(f"<tr><td>{escape(t.team)}</td>"
-                   f'<td class="num">{escape(u.fmt(t.budget))}</td>'
-                   f'<td class="num">{escape(u.fmt(t.allocated_to_date))}</td>'
-                   f'<td class="num">{escape(u.fmt(t.actual_to_date))}</td>'
+                   f'<td class="num">{budget}</td>'
+                   f'<td class="num">{escape(u.fmt(t.allocated_to_date) if t.status != NO_DATA else "—")}</td>'
+                   f'<td class="num">{escape(u.fmt(t.actual_to_date) if t.status != NO_DATA else "no data")}</td>'
                    f'<td class="num">{escape(u.fmt(t.forecast))}</td>'
                    f'<td><span class="badge {escape(t.status)}">{escape(STATUS_LABELS.get(t.status, t.status))}'
                    "</span></td></tr>")
     for name, kg in b.teams_without_budget:
+        fc = b.unbudgeted.get(name, (None, None))[0]
         out.append(f'<tr><td>{escape(name)}</td><td class="num" colspan="2">no budget</td>'
-                   f'<td class="num">{escape(u.fmt(kg))}</td><td></td><td></td></tr>')
+                   f'<td class="num">{escape(u.fmt(kg))}</td><td class="num">{escape(u.fmt(fc))}</td>'
+                   "<td></td></tr>")
+    if b.company is not None:
+        co = b.company
+        since = (f'<br><span class="muted">from {escape(co.counted_from)}</span>'
+                 if co.counted_from and not co.counted_from.endswith("-01") else "")
+        out.append(f"<tr><th>Company</th><td class=\"num\">{escape(u.fmt(co.budget))}{since}</td>"
+                   f'<td class="num">—</td><td class="num">{escape(u.fmt(co.actual_to_date))}</td>'
+                   f'<td class="num">{escape(u.fmt(co.forecast))}</td><td></td></tr>')
     out.append("</tbody></table></div>")
-    out.append('<p class="muted">Allocated to date = budget × the profile’s weights of January to this month; '
-               "forecast = actual to date ÷ (allocated to date ÷ budget). Over: actual to date above the "
-               "budget; at risk: forecast above the budget.</p></section>")
+    out.append('<p class="muted">Allocated to date = budget × the profile’s weights of the months counted; '
+               "forecast = actual to date × weights of the months from the first data to December ÷ weights "
+               "of the months counted (the company: the sum of the teams, the same figure as the donation). "
+               "Over: actual to date above the budget; at risk: forecast above the budget; no data: no "
+               f"verdict. Unknown months: {escape(FORECAST_RULE)}.</p></section>")
     return out
 
 
@@ -238,7 +258,7 @@ def _teams(data: PackData, u: _Units) -> list[str]:
         out.append(f'<p><strong>{escape(u.fmt(t.total))} {escape(u.name)}</strong> in '
                    f"{escape(month_title(data.month))}{escape(share)}</p>")
         if st is not None:
-            out.append(svg.budget_bar(u(st.actual_to_date), u(st.allocated_to_date), u(st.budget), st.status,
+            out.append(svg.budget_bar(u(st.actual_to_date), u(st.allocated_to_date), u(st.budget_covered), st.status,
                                       f"{t.team}: actual vs budget to date", u.name, forecast=u(st.forecast)))
         elif data.budget is not None:
             out.append('<p class="muted">No budget for this team this year.</p>')

@@ -23,7 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbon import budget_file, limits
-from carbon.budgets import Actuals, BudgetPlan, StatusReport, TeamBudget, status_report
+from carbon.budget_status import status_report
+from carbon.budgets import Actuals, BudgetPlan, StatusReport, TeamBudget
 from carbon.errors import InputError, NotFound, Problem
 from carbon.periods import month_label, parse_month
 from carbon.store.schema import metadata, teams

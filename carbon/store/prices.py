@@ -35,6 +35,7 @@ from carbon import prices as price_tables
 from carbon.donation import ClosedDonation, Donation, DonationError, Restatement, YearData
 from carbon.money import format_amount
 from carbon.prices import Choice, Price
+from carbon.store.budgets import get_plan
 from carbon.store.schema import factor_snapshots, ledger_monthly, metadata, teams
 from carbon.suggest import did_you_mean
 
@@ -180,7 +181,15 @@ def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int]
         categories=categories))
     everything = store.months_with_data(conn)
     span = (everything[0], everything[-1]) if everything else None
-    return YearData(year, months, team_kg, factor_rows, tuple(store.team_ids(conn)), span, through)
+    # Each team's months with any entry (all scopes): its first month with data, for the forecast.
+    team_months: dict[str, list[int]] = {}
+    for t, m, _kg, _n in store.aggregate(conn, ["team", "month"], first, counted):
+        team_months.setdefault(t, []).append(int(m[5:7]))
+    # The forecast weighs months by the team's budget profile where the year has budgets.
+    plan = get_plan(conn, year)
+    weights = {t.team: t.weights for t in plan.plan.teams} if plan is not None else {}
+    return YearData(year, months, team_kg, factor_rows, tuple(store.team_ids(conn)), span, through,
+                    {t: tuple(ms) for t, ms in team_months.items()}, weights)
 
 
 def ledger_hash(conn: Connection, year: int) -> str:
