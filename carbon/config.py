@@ -6,6 +6,7 @@ without a file every setting has its default (no e-mail). Example:
     [schedule]
     cron = "0 6 1 * *"            # minute hour day month weekday: day 1 at 06:00
     timezone = "Europe/Paris"
+    grace_days = 10               # a month still without data this long after its end: exit 5
 
     [output]
     dir = "reports"
@@ -27,6 +28,10 @@ without a file every setting has its default (no e-mail). Example:
     Platform = "alice@example.org"
     "Video & Media" = ["bob@example.org", "carol@example.org"]
 
+Team names under [recipients.managers] must be declared teams (`carbon teams
+add`): `check_teams` refuses an unknown one, with a did-you-mean, before a run
+produces or sends anything.
+
 The password never lives in the file: a config file is often world-readable
 or committed, an environment variable (systemd `EnvironmentFile=`, mode 600) is not.
 """
@@ -36,16 +41,22 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from carbon import limits
 from carbon.errors import InputError, Problem
+from carbon.suggest import did_you_mean
 
 DEFAULT_FILE = "carbon.toml"
 DEFAULT_CRON = "0 6 1 * *"  # day 1 of each month at 06:00
 DEFAULT_TIMEZONE = "Europe/Paris"
+# Days after a month's end during which a run may skip it for lack of data without failing:
+# imports of a month (invoices, cloud bills) usually land in the first week or so of the next.
+DEFAULT_GRACE_DAYS = 10
 DEFAULT_OUT = "reports"
 DEFAULT_PASSWORD_ENV = "CARBON_SMTP_PASSWORD"
 SECURITY = ("starttls", "ssl", "none")
@@ -79,11 +90,14 @@ class Config:
 
     cron: str = DEFAULT_CRON
     timezone: str = DEFAULT_TIMEZONE
+    grace_days: int = DEFAULT_GRACE_DAYS
     out_dir: Path = Path(DEFAULT_OUT)
     smtp: SmtpSettings | None = None
     managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     finance: tuple[str, ...] = ()
     source: str | None = None  # the file read, None for the defaults
+    # Line of each [recipients.managers] key in the file read (TOML parsers give no line numbers).
+    manager_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,7 +109,7 @@ class Config:
 
 
 _KNOWN = {
-    "schedule": {"cron", "timezone"},
+    "schedule": {"cron", "timezone", "grace_days"},
     "output": {"dir"},
     "smtp": {"host", "port", "security", "user", "password_env", "sender", "attempts", "retry_delay_s",
              "timeout_s"},
@@ -125,7 +139,8 @@ def load(path: str | Path | None = None) -> Config:
         return Config()
     name = str(found)
     try:
-        data = tomllib.loads(found.read_text(encoding="utf-8"))
+        text = found.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text", [Problem(name, None, None, None, "expected UTF-8")]) from None
     except tomllib.TOMLDecodeError as exc:
@@ -134,7 +149,8 @@ def load(path: str | Path | None = None) -> Config:
         line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
         raise InputError(f"{name}: not valid TOML",
                          [Problem(name, line, f"column {col}" if col else None, None, str(exc))]) from None
-    return parse(data, name)
+    cfg = parse(data, name)
+    return replace(cfg, manager_lines=_key_lines(text, cfg.managers))
 
 
 def parse(data: dict, name: str = "<config>") -> Config:
@@ -177,6 +193,9 @@ def parse(data: dict, name: str = "<config>") -> Config:
     cron_problem = check_cron(cron, tz)
     if cron_problem:
         bad("schedule.cron", cron, cron_problem)
+    grace_days = get("schedule", "grace_days", int, DEFAULT_GRACE_DAYS)
+    if grace_days < 0:
+        bad("schedule.grace_days", grace_days, "expected a number of days >= 0")
     out_dir = Path(get("output", "dir", str, DEFAULT_OUT))
 
     smtp = None
@@ -218,7 +237,7 @@ def parse(data: dict, name: str = "<config>") -> Config:
             managers[team] = _addresses(addrs, f"recipients.managers.{team}", bad)
     if problems:
         raise InputError(f"{name}: the configuration was refused", problems)
-    return Config(cron=cron, timezone=tz, out_dir=out_dir, smtp=smtp, managers=managers,
+    return Config(cron=cron, timezone=tz, grace_days=grace_days, out_dir=out_dir, smtp=smtp, managers=managers,
                   finance=finance, source=name)
 
 
@@ -243,7 +262,60 @@ def check_cron(cron: str, timezone: str) -> str | None:
     if len(cron.split()) != 5:
         return "expected 5 crontab fields: minute hour day month weekday (e.g. \"0 6 1 * *\")"
     try:
-        CronTrigger.from_crontab(cron, timezone=timezone)
+        trigger = CronTrigger.from_crontab(cron, timezone=timezone)
     except ValueError as exc:
         return f"not a valid crontab expression: {exc}"
+    # A well-formed line may still name no real day (31 February, 31 April): APScheduler then
+    # finds no fire time up to its last year, and a scheduler would wait forever in silence.
+    if trigger.get_next_fire_time(None, datetime.now(ZoneInfo(timezone))) is None:
+        return ("this line never fires (no date matches it, e.g. day 31 in a 30-day month or "
+                "29-31 in February); pick a day every chosen month has")
     return None
+
+
+def check_teams(config: Config, declared: Iterable[str]) -> None:
+    """Refuse [recipients.managers] entries naming a team that is not in `declared` (pure).
+
+    A typo would otherwise mail "no emissions recorded" for a team that does not exist,
+    and nothing to the real team. Raises InputError naming the file, the line (when the
+    config came from a file), the key, the value and the closest declared team.
+    """
+    names = sorted(declared)
+    name = config.source or "<config>"
+    problems = []
+    for team in sorted(config.managers):
+        if team in names:
+            continue
+        close = did_you_mean(team, names)
+        if close is None:  # a team typed in another case: difflib is case-sensitive
+            close = next((n for n in names if n.casefold() == team.casefold()), None)
+        if close:
+            hint = f" (did you mean {close!r}?)"
+        elif names:
+            hint = f"; declared teams: {', '.join(names[:10])}" + (" …" if len(names) > 10 else "")
+        else:
+            hint = "; no team is declared yet (carbon teams add NAME)"
+        problems.append(Problem(name, config.manager_lines.get(team), f"recipients.managers.{team}", team,
+                                f"unknown team {team!r}{hint}", key=True))
+    if problems:
+        raise InputError(f"{name}: recipients.managers names {len(problems)} team(s) that are not declared; "
+                         "nothing was produced or sent", problems)
+
+
+def _key_lines(text: str, keys) -> dict[str, int]:
+    """{key: 1-based line} of each key of the [recipients.managers] table in the TOML `text`.
+
+    Best effort, for messages only: the first `key =` (bare or quoted) after the table header,
+    else anywhere (an inline table).
+    """
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if re.match(r"\s*\[\s*recipients\s*\.\s*managers\s*\]", ln)), 0)
+    found = {}
+    for key in keys:
+        pat = re.compile(r"(^|[\s{,])(" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key)
+                         + r"')\s*=")
+        for i in [*range(start, len(lines)), *range(start)]:
+            if pat.search(lines[i]):
+                found[key] = i + 1
+                break
+    return found

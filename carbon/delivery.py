@@ -10,7 +10,12 @@ revision of the month supersedes it.
 Delivery only reads the pack's files: a failure never touches them.
 
 The HTML body is a plain table, not the report's SVG charts: many mail
-clients strip inline SVG. The full report.html is attached.
+clients strip inline SVG. The plain-text part carries the same figures (a
+client or a filter reading only text must not see a bare "see the HTML").
+"Actual / allocated to date" compares the year's emissions so far with what
+the budget profile allowed up to this month; the annual budget is a column of
+its own. A revision > 1 says why it was re-issued and what changed since the
+revision it replaces. The full report.html is attached.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
+from pathlib import Path
 
 from carbon.config import Config, SmtpSettings
 from carbon.pack import DONATION_FILE, FILES, BuiltPack
@@ -52,26 +58,38 @@ class Delivery:
     error: str = ""
 
 
-def messages(config: Config, built: BuiltPack) -> list[tuple[str, tuple[str, ...], EmailMessage]]:
-    """The messages of a pack: (audience, recipients, message) — pure but for reading the pack's files."""
+def messages(config: Config, built: BuiltPack, previous: dict | None = None
+             ) -> list[tuple[str, tuple[str, ...], EmailMessage]]:
+    """The messages of a pack: (audience, recipients, message) — pure but for reading the pack's files.
+
+    `previous`: the report.json of the revision this one replaces (None for a first
+    revision, or when it is gone), so a re-issue says what changed.
+    """
     report = json.loads((built.path / "report.json").read_text(encoding="utf-8"))
+    manifest_file = built.path / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.exists() else {}
     attachments = [(name, (built.path / name).read_bytes()) for name in (*FILES, DONATION_FILE)
                    if (built.path / name).exists()]
     rev = f" (revision {built.revision})" if built.revision and built.revision > 1 else ""
+    reason = manifest.get("reissue_reason") or ""
     out = []
     for team, addrs in sorted(config.managers.items()):
         if addrs:
             subject = f"Carbon report {built.month}{rev}: {team}"
+            note = reissue_note(built.revision, reason, report, previous, team)
             out.append((f"manager:{team}", addrs,
-                        _message(config.smtp, addrs, subject, summary_html(report, team), attachments)))
+                        _message(config.smtp, addrs, subject, summary_text(report, team, note),
+                                 summary_html(report, team, note), attachments)))
     if config.finance:
         subject = f"Carbon report {built.month}{rev}: company"
+        note = reissue_note(built.revision, reason, report, previous, None)
         out.append(("finance", config.finance,
-                    _message(config.smtp, config.finance, subject, summary_html(report, None), attachments)))
+                    _message(config.smtp, config.finance, subject, summary_text(report, None, note),
+                             summary_html(report, None, note), attachments)))
     return out
 
 
-def _message(smtp: SmtpSettings, to: tuple[str, ...], subject: str, html_body: str,
+def _message(smtp: SmtpSettings, to: tuple[str, ...], subject: str, text_body: str, html_body: str,
              attachments: list[tuple[str, bytes]]) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = smtp.sender
@@ -79,8 +97,7 @@ def _message(smtp: SmtpSettings, to: tuple[str, ...], subject: str, html_body: s
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=smtp.sender.split("@")[-1])
-    msg.set_content("This report is in HTML; the full report (report.html) and its data "
-                    "(report.csv, report.json, manifest.json) are attached.\n")
+    msg.set_content(text_body)
     msg.add_alternative(html_body, subtype="html")
     for name, data in attachments:
         maintype, subtype = MIME[name]
@@ -88,43 +105,167 @@ def _message(smtp: SmtpSettings, to: tuple[str, ...], subject: str, html_body: s
     return msg
 
 
-def summary_html(report: dict, team: str | None) -> str:
-    """A short HTML body from report.json: the team's (or the company's) figures, escaped."""
-    rows = report["teams"]
+# ---- the body: the same figures as text and as HTML ------------------------------------
+
+ATTACHED = ("The full report with charts is attached (report.html), with its data "
+            "(report.csv, report.json, manifest.json).")
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One team of the body. Month figure in t CO2e (None: no entry this month); budget
+    figures in the budget file's unit, as in report.json's budget_status (None: unknown)."""
+
+    team: str
+    month_t: float | None
+    budget: dict | None  # the team's budget_status record, None when it has no budget
+
+
+def _lines(report: dict, team: str | None) -> list[_Line]:
+    """The teams a message shows: the manager's own, or every team for finance."""
+    kg = {r["team"]: r["total"] for r in report["teams"]}
     budget = {t["team"]: t for t in (report.get("budget_status") or {}).get("teams", [])}
+    names = [team] if team is not None else sorted(set(kg) | set(budget))
+    return [_Line(n, None if n not in kg else kg[n] / 1000, budget.get(n))
+            for n in names if team is not None or n in kg or n in budget]
+
+
+def _num(v: float | None) -> str:
+    """Two decimals; a non-zero figure too small for them is "<0.01", never a false 0.00."""
+    if v is None:
+        return "—"
+    if v != 0 and abs(v) < 0.005:
+        return "<0.01" if v > 0 else ">-0.01"
+    return f"{v:,.2f}"
+
+
+UNKNOWN_MONTHS = ("Months before a team's first month with data are unknown, not zero: its status is "
+                  "judged on the months from its first data, against the budget's share of those "
+                  "months; no data: no verdict.")
+
+
+def _status(b: dict) -> str:
+    text = str(b.get("status") or "").replace("_", " ")
+    if _counted_from(b):
+        text += f" (from {_counted_from(b)})"
+    return f"{text}: {b['reason']}" if b.get("reason") else text
+
+
+def _to_date(b: dict, unit: str) -> str:
+    """ "actual / allocated to date unit": allocated to date is what the profile allowed up to
+    this month, the figure the actual is judged against — not the annual budget."""
+    return f"{_num(b.get('actual_to_date'))} / {_num(b.get('allocated_to_date'))} {unit}"
+
+
+def reissue_note(revision: int | None, reason: str, report: dict, previous: dict | None,
+                 team: str | None) -> list[str]:
+    """Sentences saying why a revision > 1 was issued and what changed (empty for revision 1).
+
+    `previous` is the replaced revision's report.json; the team's (or the company's and each
+    team's) month total is compared with it, in t CO2e.
+    """
+    if not revision or revision < 2:
+        return []
+    why = reason or "no reason was recorded"
+    note = [(f"This is revision {revision} of the {report['month']} report; it replaces revision "
+             f"{revision - 1}. Re-issued because: {why}.")]
+    if previous is None:
+        return note
+    before = {r["team"]: r["total"] for r in previous.get("teams", [])}
+    after = {r["team"]: r["total"] for r in report["teams"]}
+    pairs = ([("Company total", previous.get("total"), report["total"])] if team is None else [])
+    teams = [team] if team is not None else sorted(set(before) | set(after))
+    pairs += [(t, before.get(t), after.get(t)) for t in teams]
+    changed = [f"{label} {_change(a, b)}" for label, a, b in pairs
+               if (a is None) != (b is None) or a is not None and abs(a - b) > GRAM]
+    note.append("Changed since revision " + str(revision - 1) + ": " + "; ".join(changed) + "."
+                if changed else f"This month's emissions shown here are unchanged since revision {revision - 1}.")
+    return note
+
+
+GRAM = 0.0005  # kg: report.json keeps figures to the gram
+
+
+def _change(a_kg: float | None, b_kg: float | None) -> str:
+    """"before → after" in t CO2e, with as many decimals (2 to 6) as it takes to show the change
+    (and never a non-zero figure as 0.00); "no emissions" for a side without any."""
+    def side(kg: float | None, d: int) -> str:
+        if kg is None:
+            return "no emissions"
+        text = f"{kg / 1000:,.{d}f}"
+        if kg != 0 and float(text.replace(",", "")) == 0:
+            text = "<" + f"{10 ** -d:.{d}f}"
+        return f"{text} t CO2e"
+
+    for d in range(2, 7):
+        a, b = side(a_kg, d), side(b_kg, d)
+        if a != b and "<" not in a + b:
+            break
+    return f"{a} → {b}"
+
+
+def summary_text(report: dict, team: str | None, note: list[str] | tuple[str, ...] = ()) -> str:
+    """The plain-text body: the same figures as summary_html, for mail clients without HTML."""
+    unit_b = (report.get("budget_status") or {}).get("unit", "")
+    has_budgets = report.get("budget_status") is not None
+    out = [f"Carbon report {report['month']}: {team if team is not None else 'company'}", ""]
+    if note:
+        out += [*note, ""]
+    out.append(f"Company total this month: {_num(report['total'] / 1000)} t CO2e")
+    for line in _lines(report, team):
+        out += ["", line.team]
+        out.append(f"  This month: {_num(line.month_t)} t CO2e" if line.month_t is not None
+                   else "  This month: no emissions recorded")
+        if line.budget is not None:
+            out.append(f"  Actual / allocated to date: {_to_date(line.budget, unit_b)}")
+            out.append(f"  Annual budget: {_num(line.budget.get('budget'))} {unit_b}")
+            out.append(f"  Forecast to year end: {_num(line.budget.get('forecast'))} {unit_b}")
+            out.append(f"  Status: {_status(line.budget)}")
+        elif has_budgets:
+            out.append("  Budget: none set for this team")
+    if any(_counted_from(line.budget) for line in _lines(report, team)):
+        out += ["", UNKNOWN_MONTHS]
+    out += ["", ATTACHED, ""]
+    return "\n".join(out)
+
+
+def summary_html(report: dict, team: str | None, note: list[str] | tuple[str, ...] = ()) -> str:
+    """A short HTML body from report.json: the team's (or the company's) figures, escaped."""
+    has_budgets = report.get("budget_status") is not None
     unit_b = (report.get("budget_status") or {}).get("unit", "")
     head = f"<h2>Carbon report {escape(report['month'])}</h2>"
-    lines = [f"<p>Company total: <b>{report['total'] / 1000:,.2f} t CO2e</b></p>"]
-    shown = [r for r in rows if team is None or r["team"] == team]
-    if team is not None and not shown:
+    lines = [f"<p><b>{escape(n)}</b></p>" for n in note]
+    lines.append(f"<p>Company total: <b>{_num(report['total'] / 1000)} t CO2e</b></p>")
+    shown = _lines(report, team)
+    if team is not None and shown[0].month_t is None:
         lines.append(f"<p>No emissions recorded for {escape(team)} this month.</p>")
     table = ["<table border='1' cellpadding='4' cellspacing='0'><tr><th>Team</th><th>t CO2e this month</th>"
-             + ("<th>Actual / budget to date</th><th>Status</th>" if budget else "") + "</tr>"]
-    for r in shown:
-        b = budget.get(r["team"])
-        cells = f"<td>{escape(r['team'])}</td><td align='right'>{r['total'] / 1000:,.2f}</td>"
-        if budget:
-            cells += (f"<td align='right'>{b['actual_to_date']:,.2f} / {b['budget']:,.2f} {escape(unit_b)}</td>"
-                      f"<td>{escape(_status_text(b))}</td>" if b else "<td>no budget</td><td></td>")
+             + ("<th>Actual / allocated to date</th><th>Annual budget</th><th>Forecast to year end</th>"
+                "<th>Status</th>" if has_budgets else "")
+             + "</tr>"]
+    for line in shown:
+        b = line.budget
+        cells = f"<td>{escape(line.team)}</td><td align='right'>{_num(line.month_t)}</td>"
+        if has_budgets:
+            cells += (f"<td align='right'>{escape(_to_date(b, unit_b))}</td>"
+                      f"<td align='right'>{_num(b.get('budget'))} {escape(unit_b)}</td>"
+                      f"<td align='right'>{_num(b.get('forecast'))} {escape(unit_b)}</td>"
+                      f"<td>{escape(_status(b))}</td>" if b else "<td>no budget</td><td></td><td></td><td></td>")
         table.append(f"<tr>{cells}</tr>")
     table.append("</table>")
-    foot = "<p>The full report with charts is attached (report.html).</p>"
-    if any(_status_text(budget[r["team"]]) != budget[r["team"]]["status"].replace("_", " ")
-           for r in shown if r["team"] in budget):
-        # The rule of carbon.forecast, as `budget status` and the pack state it.
-        foot = ("<p>Months before a team's first month with data are unknown, not zero: its status "
-                "is judged on the months from its first data, against the budget's share of those "
-                "months; no data: no verdict.</p>") + foot
+    foot = f"<p>{escape(ATTACHED)}</p>"
+    if any(_counted_from(line.budget) for line in shown):
+        foot = f"<p>{escape(UNKNOWN_MONTHS)}</p>" + foot
     return "<html><body>" + head + "".join(lines) + "".join(table) + foot + "</body></html>"
 
 
-def _status_text(b: dict) -> str:
-    """A team's budget status for the e-mail: "at risk", "on track (from 2026-09)", "no data"."""
-    text = b["status"].replace("_", " ")
+def _counted_from(b: dict | None) -> str | None:
+    """The month a team's figures are counted from, when it is not January (None otherwise):
+    the months before it are unknown, not zero (carbon.forecast's rule)."""
+    if not b or b.get("status") == "no_data":
+        return None
     since = b.get("counted_from")
-    if since and not since.endswith("-01") and b["status"] != "no_data":
-        text += f" (from {since})"
-    return text
+    return since if since and not since.endswith("-01") else None
 
 
 def send(smtp: SmtpSettings, msg: EmailMessage) -> None:
@@ -165,7 +306,8 @@ def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
         return []
     smtp = config.smtp
     results = []
-    todo = [m for m in messages(config, built) if only is None or m[0] in only]
+    todo = [m for m in messages(config, built, previous_report(store, built))
+            if only is None or m[0] in only]
     for audience in sorted((only or frozenset()) - {a for a, _, _ in todo}):
         why = "no longer among the configured recipients"
         with store.transaction() as conn:
@@ -195,6 +337,24 @@ def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
                       built.month, audience, attempt, error, built.path)
         results.append(result)
     return results
+
+
+def previous_report(store: Store, built: BuiltPack) -> dict | None:
+    """The report.json of the revision `built` replaces (None: a first revision, or its files are gone)."""
+    if not built.revision or built.revision < 2:
+        return None
+    with store.engine.connect() as conn:
+        older = [p for p in stored_packs.list_packs(conn, built.month)
+                 if p.status == stored_packs.PRODUCED and p.revision < built.revision and p.path]
+    if not older:
+        return None
+    path = Path(older[-1].path) / "report.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("revision %d of %s is no longer readable in %s: its e-mail cannot say what changed",
+                    older[-1].revision, built.month, path.parent)
+        return None
 
 
 def deliverer(config: Config) -> Callable[..., list[Delivery]] | None:

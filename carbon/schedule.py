@@ -8,7 +8,9 @@ Rules of a run at time `now` (read in the schedule's time zone):
   produced pack yet (a back-dated run, before the first run's target, produces
   nothing and does not move where catching up starts) — so a server down for three months makes the three
   missing packs at its next run, and a month skipped for lack of data is
-  due again at each run until its data arrives (never a pack of zeros);
+  due again at each run until its data arrives (never a pack of zeros); once
+  `grace_days` have passed since the month's end and it still has no data, the
+  run reports it as *overdue* (the command then exits non-zero, so cron notices);
 - each pack is claimed in the database before it is built (carbon.store.packs:
   UNIQUE (month, revision)), so two schedulers running at once never both
   produce a month;
@@ -16,7 +18,11 @@ Rules of a run at time `now` (read in the schedule's time zone):
   such), for a month whose data changed after its pack was made;
 - with e-mail configured, a run first sends again each message that failed at
   an earlier run (the month's latest revision only), then e-mails the packs
-  it produces.
+  it produces; a message still not sent after its tries is reported as
+  *undelivered* (and owed to the next run).
+
+Before a run produces or sends anything, `check_recipients` refuses a config
+whose [recipients.managers] names a team that is not declared.
 
 Each run logs one plain line per decision (produced / skipped and why).
 """
@@ -26,15 +32,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from carbon import config as config_file
 from carbon import pack
-from carbon.config import DEFAULT_CRON, DEFAULT_TIMEZONE, Config
-from carbon.errors import CarbonError, NotFound
+from carbon.config import DEFAULT_CRON, DEFAULT_GRACE_DAYS, DEFAULT_TIMEZONE, Config
+from carbon.errors import CarbonError, InputError, NotFound
 from carbon.periods import month_label, month_range, parse_month
 from carbon.store import Store
 from carbon.store import packs as stored_packs
@@ -45,7 +52,9 @@ JOB_ID = "carbon-monthly-pack"
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What one run did. `skipped` and `failed` hold (month, why)."""
+    """What one run did. `skipped` and `failed` hold (month, why); `overdue` the skipped
+    months past their grace period; `undelivered` (month, audience, why) each message that
+    could not be sent (still owed)."""
 
     run_id: int
     target: str | None
@@ -54,9 +63,12 @@ class RunOutcome:
     failed: tuple[tuple[str, str], ...] = ()
     changed: tuple[str, ...] = ()  # produced months whose data changed since (re-issue candidates)
     deliveries: tuple = field(default_factory=tuple)
+    overdue: tuple[str, ...] = ()
+    undelivered: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
+        """Every due pack that has data was built (deliveries and overdue months aside)."""
         return not self.failed
 
 
@@ -79,6 +91,21 @@ def months_due(first_target: str | None, target: str, produced: set[str]) -> lis
     return [m for m in month_range(start, target) if m not in produced]
 
 
+def days_past_end(month: str, now: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> float:
+    """Days from the end of `month` (midnight starting the next month, in `tz`) to `now`;
+    negative while the month is not over."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    local = now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
+    y, m = parse_month(month)
+    end = datetime(y + 1, 1, 1, tzinfo=zone) if m == 12 else datetime(y, m + 1, 1, tzinfo=zone)
+    return (local - end) / timedelta(days=1)
+
+
+def is_overdue(month: str, now: datetime, grace_days: int, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> bool:
+    """True when more than `grace_days` days have passed since the end of `month` at `now`."""
+    return days_past_end(month, now, tz) > grace_days
+
+
 def make_trigger(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
     """The APScheduler CronTrigger of a 5-field crontab line in `timezone`.
 
@@ -97,12 +124,13 @@ Deliver = Callable[..., list]  # (store, pack id, built pack, only=audiences or 
 
 def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | None = None, *,
              tz: ZoneInfo | str = DEFAULT_TIMEZONE, trigger: str = "run-once", reason: str = "",
-             deliver: Deliver | None = None) -> RunOutcome:
+             deliver: Deliver | None = None, grace_days: int = DEFAULT_GRACE_DAYS) -> RunOutcome:
     """One pass of the month close at `now`; packs go to `out_dir`/YYYY-MM[-rN].
 
     `reissue` ("YYYY-MM") makes only a new revision of that month, which must
     already have a pack. `deliver(store, pack_id, built)` is called for each
-    pack produced (e-mail); its failures never undo a pack.
+    pack produced (e-mail); its failures never undo a pack. A month skipped for lack of
+    data more than `grace_days` days after its end is listed in `overdue`.
     Raises NotFound for a bad `reissue`; other problems are logged and returned.
     """
     out_dir = Path(out_dir)
@@ -123,7 +151,7 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
                                         None if reissue else target)
     log.info("run %d at %s: %s", run_id, now.isoformat(timespec="minutes"),
              f"re-issue of {reissue}" if reissue else f"months due up to {target}")
-    produced, skipped, failed, deliveries = [], [], [], []
+    produced, skipped, failed, deliveries, overdue, undelivered = [], [], [], [], [], []
     with store.engine.connect() as conn:
         have = set(store.months_with_data(conn))
         if reissue is not None:
@@ -131,13 +159,22 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
         else:
             due = months_due(stored_packs.first_target(conn), target, stored_packs.produced_months(conn))
     if deliver is not None:
-        deliveries.extend(_resend_owed(store, run_id, deliver))
+        sent, missed = _resend_owed(store, run_id, deliver)
+        deliveries.extend(sent)
+        undelivered.extend(missed)
     if not due:
         log.info("run %d: nothing to do: every month up to %s has its pack", run_id, target)
     for month in due:
         if month not in have:
-            why = "no emissions recorded yet for this month; it is due again at the next run"
-            log.info("run %d: skipped %s: %s", run_id, month, why)
+            late = days_past_end(month, now, zone)
+            if reissue is None and late > grace_days:
+                why = (f"no emissions recorded for this month {int(late)} days after its end, past the "
+                       f"{grace_days}-day grace period; it is due again at the next run")
+                log.error("run %d: overdue %s: %s", run_id, month, why)
+                overdue.append(month)
+            else:
+                why = "no emissions recorded yet for this month; it is due again at the next run"
+                log.info("run %d: skipped %s: %s", run_id, month, why)
             skipped.append((month, why))
             continue
         result = _produce(store, run_id, month, out_dir, reissue=reissue is not None, reason=reason)
@@ -146,19 +183,23 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
             built, pack_id = value
             produced.append(built)
             if deliver is not None:
-                deliveries.extend(_deliver_safely(deliver, store, pack_id, built))
+                sent, missed = _deliver_safely(deliver, store, pack_id, built)
+                deliveries.extend(sent)
+                undelivered.extend(missed)
         elif kind == "skipped":
             skipped.append((month, value))
         else:
             failed.append((month, value))
     changed = _changed_since(store, run_id)
     with store.transaction() as conn:
-        message = "; ".join([f"skipped {m}: {w}" for m, w in skipped] + [f"failed {m}: {w}" for m, w in failed])
+        message = "; ".join([f"skipped {m}: {w}" for m, w in skipped] + [f"failed {m}: {w}" for m, w in failed]
+                            + [f"not delivered {m} to {a}: {w}" for m, a, w in undelivered])
         stored_packs.finish_run(conn, run_id, "failed" if failed else "done",
                                 [f"{b.month} r{b.revision}" for b in produced], message)
-    log.info("run %d: done: %d produced, %d skipped, %d failed", run_id, len(produced), len(skipped), len(failed))
+    log.info("run %d: done: %d produced, %d skipped (%d overdue), %d failed, %d message(s) not delivered",
+             run_id, len(produced), len(skipped), len(overdue), len(failed), len(undelivered))
     return RunOutcome(run_id, None if reissue else target, tuple(produced), tuple(skipped), tuple(failed),
-                      tuple(changed), tuple(deliveries))
+                      tuple(changed), tuple(deliveries), tuple(overdue), tuple(undelivered))
 
 
 def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: bool, reason: str):
@@ -190,20 +231,23 @@ def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: b
     return "produced", (built, pack_id)
 
 
-def _resend_owed(store: Store, run_id: int, deliver: Deliver) -> list:
-    """Send again the messages that failed at earlier runs (see store.packs.owed_deliveries)."""
+def _resend_owed(store: Store, run_id: int, deliver: Deliver) -> tuple[list, list]:
+    """Send again the messages that failed at earlier runs (see store.packs.owed_deliveries).
+
+    Returns (deliveries, undelivered (month, audience, why))."""
     with store.engine.connect() as conn:
         owed = stored_packs.owed_deliveries(conn)
     by_pack: dict[int, list[stored_packs.OwedDelivery]] = {}
     for o in owed:
         by_pack.setdefault(o.pack_id, []).append(o)
-    sent = []
+    sent, missed = [], []
     for pack_id, rows in by_pack.items():
         first = rows[0]
         path = Path(first.path)
         if not (path / "report.json").is_file():
-            log.error("run %d: cannot send %s revision %d again: its pack is no longer in %s",
-                      run_id, first.month, first.revision, path)
+            why = f"its pack is no longer in {path}"
+            log.error("run %d: cannot send %s revision %d again: %s", run_id, first.month, first.revision, why)
+            missed.extend((first.month, o.audience, why) for o in rows)
             continue
         with store.transaction() as conn:
             taken = frozenset(o.audience for o in rows if stored_packs.take_owed(conn, o.delivery_id))
@@ -213,24 +257,31 @@ def _resend_owed(store: Store, run_id: int, deliver: Deliver) -> list:
                  run_id, first.month, first.revision, ", ".join(sorted(taken)))
         built = pack.BuiltPack(first.month, path, first.revision, first.manifest_sha256, first.data_fingerprint)
         try:
-            sent.extend(deliver(store, pack_id, built, only=taken))
+            results = list(deliver(store, pack_id, built, only=taken))
         except Exception as exc:  # e.g. an unreadable pack file: still owed, next run tries again
-            log.error("run %d: sending %s again failed: %s: %s (still owed)", run_id, first.month,
-                      type(exc).__name__, exc)
+            why = f"{type(exc).__name__}: {exc}"
+            log.error("run %d: sending %s again failed: %s (still owed)", run_id, first.month, why)
             with store.transaction() as conn:
                 for o in rows:
                     if o.audience in taken:
                         stored_packs.untake_owed(conn, o.delivery_id)
-    return sent
+            missed.extend((first.month, a, why) for a in sorted(taken))
+            continue
+        sent.extend(results)
+        missed.extend((first.month, d.audience, d.error) for d in results if not d.sent)
+    return sent, missed
 
 
-def _deliver_safely(deliver: Deliver, store: Store, pack_id: int, built: pack.BuiltPack) -> list:
+def _deliver_safely(deliver: Deliver, store: Store, pack_id: int,
+                    built: pack.BuiltPack) -> tuple[list, list]:
+    """(deliveries, undelivered (month, audience, why)) of a pack just produced."""
     try:
-        return list(deliver(store, pack_id, built))
+        results = list(deliver(store, pack_id, built))
     except Exception as exc:  # a delivery problem never undoes a produced pack
-        log.error("delivery of %s failed: %s: %s (the pack is kept in %s)", built.month,
-                  type(exc).__name__, exc, built.path)
-        return []
+        why = f"{type(exc).__name__}: {exc}"
+        log.error("delivery of %s failed: %s (the pack is kept in %s)", built.month, why, built.path)
+        return [], [(built.month, "every recipient", why)]
+    return results, [(built.month, d.audience, d.error) for d in results if not d.sent]
 
 
 def _changed_since(store: Store, run_id: int) -> list[str]:
@@ -250,25 +301,44 @@ def _changed_since(store: Store, run_id: int) -> list[str]:
     return changed
 
 
+def check_recipients(store: Store, config: Config) -> None:
+    """Refuse `config` when [recipients.managers] names a team not declared in `store`
+    (InputError with a did-you-mean; see carbon.config.check_teams)."""
+    if not config.managers:
+        return
+    with store.engine.connect() as conn:
+        declared = list(store.team_ids(conn))
+    config_file.check_teams(config, declared)
+
+
 # ---- the long-running scheduler --------------------------------------------------------
 
 def start(store: Store, config: Config, out_dir: Path | str | None = None,
           deliver: Deliver | None = None) -> None:
     """Run the blocking scheduler: one catch-up pass now, then at each cron time (until stopped).
 
+    Raises InputError before any pass when the config names an undeclared team (each
+    later pass checks again, and is skipped with an error line if so).
     SIGTERM (systemd stop) and Ctrl-C stop it after the pass in progress.
     """
     import signal
 
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    check_recipients(store, config)
     out = Path(out_dir) if out_dir is not None else config.out_dir
     zone = config.tz
     trig = make_trigger(config.cron, config.timezone)
 
     def job() -> None:
         try:
-            run_once(store, datetime.now(zone), out, tz=zone, trigger="schedule", deliver=deliver)
+            check_recipients(store, config)  # teams may have changed since the start
+        except InputError as exc:
+            log.error("scheduled run refused: %s: %s", exc, "; ".join(str(p) for p in exc.problems))
+            return
+        try:
+            run_once(store, datetime.now(zone), out, tz=zone, trigger="schedule", deliver=deliver,
+                     grace_days=config.grace_days)
         except Exception:  # the scheduler must outlive one bad pass; the log says what happened
             log.exception("scheduled run failed")
 

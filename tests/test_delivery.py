@@ -278,3 +278,227 @@ def test_a_pack_made_with_a_relative_folder_is_found_from_elsewhere(ledger, tmp_
     inbox = Inbox()
     res = schedule.run_once(ledger, NOW, "reports", deliver=delivery.deliverer(make_config(smtp_server(inbox))))
     assert [d.sent for d in res.deliveries] == [True, True] and len(inbox.messages) == 2
+
+
+# ---- what the messages say ---------------------------------------------------------------
+
+@pytest.fixture
+def half_year(store, write):
+    """A small company's own first half of 2024, with a flat budget for Platform only.
+
+    ADEME FR 2024 grid 0.0519 kg CO2e / kWh. Platform 1000 kWh a month Jan..Jun = 51.9 kg a
+    month, 311.4 kg = 0.3114 t to date at June. Sales 2000 kWh in June only = 103.8 kg.
+    Platform's budget 1.2 t, flat: allocated to date at June = 1.2 × 6/12 = 0.60 t;
+    forecast = 0.3114 ÷ (6/12) = 0.6228 t, within 1.2 t: on track.
+    """
+    for t in ("Platform", "Sales"):
+        importer.add_team(store, t)
+    rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 7))
+    rows += "2024-06-10,Sales,electricity.grid,2000,kWh,FR\n"
+    importer.import_activities(store, write("h1.csv", HEADER + rows), source="h1.csv")
+    from carbon.store import budgets as stored_budgets
+
+    stored_budgets.load_file(store, write("budget-2024.toml", """\
+        year = 2024
+        unit = "t CO2e"
+
+        [teams.Platform]
+        budget = 1.2
+        profile = "flat"
+        """))
+    return store
+
+
+def bodies(inbox):
+    """{first recipient: (plain text part, HTML part)}"""
+    out = {}
+    for rcpts, raw in inbox.messages:
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        out[rcpts[0]] = (msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n"),
+                         msg.get_body(preferencelist=("html",)).get_content())
+    return out
+
+
+def test_the_plain_text_part_carries_the_figures_and_to_date_is_the_allocation(half_year, tmp_path, smtp_server):
+    inbox = Inbox()
+    res = schedule.run_once(half_year, NOW, tmp_path / "reports",
+                            deliver=delivery.deliverer(make_config(smtp_server(inbox))))
+    assert [d.sent for d in res.deliveries] == [True, True]
+    text, html = bodies(inbox)["alice@example.org"]
+    assert "see HTML" not in text and "This report is in HTML" not in text
+    assert "Carbon report 2024-06: Platform" in text
+    assert "This month: 0.05 t CO2e" in text  # 51.9 kg
+    # Actual to date 0.3114 t against the 0.60 t allocated to date (not the 1.20 t annual budget).
+    assert "Actual / allocated to date: 0.31 / 0.60 t CO2e" in text
+    assert "Annual budget: 1.20 t CO2e" in text
+    assert "Forecast to year end: 0.62 t CO2e" in text  # 0.3114 ÷ 0.5
+    assert "Status: on track" in text
+    assert "Sales" not in text  # the manager's own team only
+    assert "Actual / allocated to date" in html and "0.31 / 0.60 t CO2e" in html
+    assert "0.31 / 1.20" not in html  # the old label compared the actual with the annual budget
+    ftext, _ = bodies(inbox)["finance@example.org"]
+    assert "Company total this month: 0.16 t CO2e" in ftext  # 51.9 + 103.8 = 155.7 kg
+    assert "Sales\n  This month: 0.10 t CO2e\n  Budget: none set for this team" in ftext  # 103.8 kg
+    assert "Platform\n  This month: 0.05 t CO2e" in ftext
+
+
+def test_a_second_revision_says_why_and_what_changed(half_year, tmp_path, smtp_server, write):
+    out = tmp_path / "reports"
+    schedule.run_once(half_year, NOW, out, deliver=delivery.deliverer(make_config(smtp_server(Inbox()))))
+    # A late June invoice: Platform +500 kWh × 0.0519 = 25.95 kg; June 51.9 -> 77.85 kg (0.05 -> 0.08 t),
+    # company 155.7 -> 181.65 kg (0.16 -> 0.18 t).
+    late = HEADER + "2024-06-20,Platform,electricity.grid,500,kWh,FR\n"
+    importer.import_activities(half_year, write("late.csv", late))
+    inbox = Inbox()
+    res = schedule.run_once(half_year, NOW, out, "2024-06", reason="late June electricity invoice",
+                            deliver=delivery.deliverer(make_config(smtp_server(inbox))))
+    assert [(b.month, b.revision) for b in res.produced] == [("2024-06", 2)]
+    text, html = bodies(inbox)["alice@example.org"]
+    why = ("This is revision 2 of the 2024-06 report; it replaces revision 1. "
+           "Re-issued because: late June electricity invoice.")
+    assert why in text and why in html
+    assert "Changed since revision 1: Platform 0.05 t CO2e → 0.08 t CO2e." in text
+    assert "Changed since revision 1: Platform 0.05 t CO2e → 0.08 t CO2e." in html
+    ftext, _ = bodies(inbox)["finance@example.org"]
+    assert ("Changed since revision 1: Company total 0.16 t CO2e → 0.18 t CO2e; "
+            "Platform 0.05 t CO2e → 0.08 t CO2e.") in ftext
+    # A first revision says nothing of the kind.
+    first = delivery.summary_text(json.loads((out / "2024-06" / "report.json").read_text(encoding="utf-8")),
+                                  "Platform")
+    assert "revision" not in first
+
+
+def test_a_manager_team_typo_is_refused_before_anything_is_produced_or_sent(
+        ledger, tmp_path, smtp_server, run, write, db_dump, monkeypatch):
+    inbox = Inbox()
+    cfg = write("carbon.toml", f"""\
+        [smtp]
+        host = "127.0.0.1"
+        port = {smtp_server(inbox)}
+        security = "none"
+        sender = "carbon@example.org"
+        retry_delay_s = 0
+
+        [recipients]
+        finance = ["finance@example.org"]
+
+        [recipients.managers]
+        Platfrom = "alice@example.org"
+        "sales" = "sam@example.org"
+        Video = "vic@example.org"
+        """)
+    monkeypatch.chdir(tmp_path)
+    before = db_dump()
+    res = run("schedule", "run-once", "--now", "2024-07-01T06:00", "--config", cfg, "--out", tmp_path / "reports")
+    assert res.exit_code == 1
+    assert "unknown team 'Platfrom' (did you mean 'Platform'?)" in res.stderr
+    assert "line 12, key 'recipients.managers.Platfrom'" in res.stderr  # the file's own line
+    assert "unknown team 'sales' (did you mean 'Sales'?)" in res.stderr
+    assert "unknown team 'Video'; declared teams: Platform, Sales" in res.stderr
+    assert "nothing was produced or sent" in res.stderr and "Traceback" not in res.stderr
+    assert inbox.messages == [] and not (tmp_path / "reports").exists()
+    assert db_dump() == before  # not even a run recorded
+    # The scheduler refuses to start on the same file (checked before its first pass).
+    res = run("schedule", "start", "--config", cfg, "--out", tmp_path / "reports")
+    assert res.exit_code == 1 and "unknown team 'Platfrom'" in res.stderr
+    assert db_dump() == before
+
+
+def test_check_teams_rule():
+    cfg = config_file.parse({"recipients": {"managers": {"Platform": "a@example.org"}}})
+    config_file.check_teams(cfg, ["Platform", "Sales"])  # declared: nothing to say
+    with pytest.raises(InputError) as exc:
+        config_file.check_teams(cfg, [])
+    assert exc.value.problems[0].message == "unknown team 'Platform'; no team is declared yet (carbon teams add NAME)"
+    assert exc.value.problems[0].value == "Platform"
+
+
+def test_a_team_removed_while_the_scheduler_runs_skips_the_pass(ledger, tmp_path, monkeypatch, caplog):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    calls = []
+    monkeypatch.setattr(schedule, "run_once", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(BlockingScheduler, "start", lambda self, *a, **k: None)  # do not block
+    cfg = config_file.parse({"recipients": {"managers": {"Platfrom": "a@example.org"}}})
+    with pytest.raises(InputError, match="recipients.managers names 1 team"):
+        schedule.start(ledger, cfg, tmp_path / "reports")
+    assert calls == []
+    ok = config_file.parse({"recipients": {"managers": {"Platform": "a@example.org"}}})
+    schedule.start(ledger, ok, tmp_path / "reports")
+    assert len(calls) == 1  # the catch-up pass at start
+
+
+def test_the_reissue_note_shows_each_change_with_enough_decimals():
+    # kg CO2e: Platform 46.2 -> 51.9 (0.05 t both at 2 decimals: 3 decimals show it),
+    # Sales 103.8 -> 3.8 (0.004 t, never a false 0.00), X 1.0 -> gone; company 150.0 -> 155.7.
+    now = {"month": "2024-06", "total": 155.7, "teams": [{"team": "Platform", "total": 51.9},
+                                                         {"team": "Sales", "total": 3.8}]}
+    before = {"month": "2024-06", "total": 150.0, "teams": [{"team": "Platform", "total": 46.2},
+                                                            {"team": "Sales", "total": 103.8},
+                                                            {"team": "X", "total": 1.0}]}
+    assert delivery.reissue_note(2, "late import", now, before, None) == [
+        "This is revision 2 of the 2024-06 report; it replaces revision 1. Re-issued because: late import.",
+        ("Changed since revision 1: Company total 0.15 t CO2e → 0.16 t CO2e; Platform 0.046 t CO2e → "
+         "0.052 t CO2e; Sales 0.104 t CO2e → 0.004 t CO2e; X 0.001 t CO2e → no emissions.")]
+    assert delivery.reissue_note(3, "", now, now, "Platform")[1] == (
+        "This month's emissions shown here are unchanged since revision 2.")
+    assert delivery.reissue_note(1, "x", now, before, None) == []
+    assert "This month: <0.01 t CO2e" in delivery.summary_text(now, "Sales")  # 3.8 kg, not 0.00
+
+
+def smtp_toml(write, port: int, name: str = "carbon.toml"):
+    return write(name, f"""\
+        [smtp]
+        host = "127.0.0.1"
+        port = {port}
+        security = "none"
+        sender = "carbon@example.org"
+        attempts = 1
+        retry_delay_s = 0
+
+        [recipients]
+        finance = ["finance@example.org"]
+
+        [recipients.managers]
+        Platform = "alice@example.org"
+        """)
+
+
+def test_run_once_exits_4_while_a_message_is_not_delivered(ledger, tmp_path, smtp_server, run, write, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "reports"
+    down = smtp_toml(write, free_port(), "down.toml")  # nothing listens there
+    res = run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", out, "--config", down)
+    assert res.exit_code == 4
+    assert "produced 2024-06 revision 1" in res.stdout  # the pack is made all the same
+    assert "2 e-mail(s) could not be sent (owed: the next run sends them again)" in res.stderr
+    assert "2024-06 to manager:Platform" in res.stderr and "2024-06 to finance" in res.stderr
+    # Still down at the next run: the owed messages fail again, still exit 4.
+    res = run("schedule", "run-once", "--now", "2024-07-02T06:00", "--out", out, "--config", down)
+    assert res.exit_code == 4
+    inbox = Inbox()
+    up = smtp_toml(write, smtp_server(inbox), "up.toml")
+    res = run("schedule", "run-once", "--now", "2024-07-03T06:00", "--out", out, "--config", up)
+    assert res.exit_code == 0, res.stderr
+    assert len(inbox.messages) == 2
+
+
+def test_an_owed_message_whose_pack_is_gone_is_reported_undelivered(ledger, tmp_path):
+    import shutil
+
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports",
+                            deliver=delivery.deliverer(make_config(free_port(), attempts=1)))
+    assert [(m, a) for m, a, _ in res.undelivered] == [("2024-06", "manager:Platform"), ("2024-06", "finance")]
+    shutil.rmtree(res.produced[0].path)
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports",
+                            deliver=delivery.deliverer(make_config(free_port(), attempts=1)))
+    assert [(m, a) for m, a, _ in res.undelivered] == [("2024-06", "manager:Platform"), ("2024-06", "finance")]
+    assert all("is no longer in" in why for *_, why in res.undelivered)
+
+
+def test_a_delivery_that_raises_is_reported_undelivered(ledger, tmp_path):
+    def broken(store, pack_id, built, only=None):
+        raise OSError("report.json unreadable")
+
+    res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=broken)
+    assert res.ok and res.undelivered == (("2024-06", "every recipient", "OSError: report.json unreadable"),)

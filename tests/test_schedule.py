@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
+from carbon import config as config_file
 from carbon import importer, schedule
-from carbon.errors import NotFound
+from carbon.errors import InputError, NotFound
 from carbon.store import Store
 from carbon.store import packs as stored_packs
 
@@ -256,3 +257,84 @@ def test_schedule_run_once_command_logs_and_is_idempotent(ledger, tmp_path, run,
     assert res.exit_code == 2 and "ISO date-time" in res.stderr
     res = run("schedule", "status")
     assert res.exit_code == 0 and "2024-06" in res.stdout
+
+
+# ---- a month still without data after the grace period; exit codes ---------------------
+
+def test_days_past_end_and_the_grace_rule():
+    # July ends at midnight starting 1 August, Paris time.
+    assert schedule.days_past_end("2024-07", at("2024-08-11T00:00")) == 10.0
+    assert schedule.days_past_end("2024-07", at("2024-07-31T12:00")) == -0.5  # not over yet
+    assert schedule.days_past_end("2024-12", at("2025-01-03T00:00")) == 2.0
+    assert not schedule.is_overdue("2024-07", at("2024-08-11T00:00"), 10)  # exactly 10 days: still in grace
+    assert schedule.is_overdue("2024-07", at("2024-08-11T06:00"), 10)  # 10.25 days
+    assert schedule.is_overdue("2024-07", at("2024-08-01T06:00"), 0)
+    # 23:00 UTC on 31 July is 01:00 on 1 August in Paris (CEST): July is over there, not in UTC.
+    utc = datetime(2024, 7, 31, 23, 0, tzinfo=timezone.utc)
+    assert schedule.days_past_end("2024-07", utc, "Europe/Paris") == pytest.approx(1 / 24)
+    assert schedule.days_past_end("2024-07", utc, "UTC") == pytest.approx(-1 / 24)
+
+
+def test_run_once_exits_5_when_a_due_month_is_still_skipped_after_the_grace(ledger, tmp_path, run, write,
+                                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./carbon.toml: grace_days is 10
+    out = tmp_path / "reports"
+    assert run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", out).exit_code == 0  # June
+    # July has no data. On 5 August (5 days after its end) it is merely skipped: exit 0.
+    res = run("schedule", "run-once", "--now", "2024-08-05T06:00", "--out", out)
+    assert res.exit_code == 0, res.stderr
+    assert "skipped 2024-07: no emissions recorded yet" in res.stderr
+    # On 12 August (11.25 days after its end) it is overdue: exit 5, said on stderr.
+    res = run("schedule", "run-once", "--now", "2024-08-12T06:00", "--out", out)
+    assert res.exit_code == 5
+    assert "overdue 2024-07" in res.stderr
+    assert "still no emissions recorded for 2024-07, more than 10 days after the month's end" in res.stderr
+    # A longer grace in the config: 11.25 days is within 15.
+    cfg = write("carbon.toml", "[schedule]\ngrace_days = 15\n")
+    assert run("schedule", "run-once", "--now", "2024-08-12T06:00", "--out", out, "--config", cfg).exit_code == 0
+    # The data arrives: July is produced, exit 0. 2000 kWh × 0.0519 = 103.8 kg.
+    importer.import_activities(ledger, write("jul.csv", HEADER + "2024-07-03,Platform,electricity.grid,2000,kWh,FR\n"))
+    res = run("schedule", "run-once", "--now", "2024-08-20T06:00", "--out", out)
+    assert res.exit_code == 0 and "produced 2024-07 revision 1" in res.stdout
+    assert json.loads((out / "2024-07" / "report.json").read_text(encoding="utf-8"))["total"] == pytest.approx(103.8)
+    with pytest.raises(InputError) as exc:
+        config_file.parse({"schedule": {"grace_days": -1}})
+    assert [(p.column, p.message) for p in exc.value.problems] == [
+        ("schedule.grace_days", "expected a number of days >= 0")]
+
+
+def test_a_pack_not_built_outranks_an_overdue_month(ledger, tmp_path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "reports"
+    assert run("schedule", "run-once", "--now", "2024-06-01T06:00", "--out", out).exit_code == 0  # May
+    (out / "2024-06").mkdir()  # June cannot be written (never overwritten); July has no data
+    res = run("schedule", "run-once", "--now", "2024-08-20T06:00", "--out", out)
+    assert res.exit_code == 1  # 1 (a pack not built) and 5 (July overdue): the lowest wins
+    assert "1 pack(s) could not be built: 2024-06" in res.stderr and "2024-07" in res.stderr
+
+
+def test_a_cron_line_that_never_fires_is_refused(ledger, tmp_path, run, write, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for line in ("0 6 31 2 *", "0 6 30 2 *", "0 6 31 4,6 *"):  # no 31 February, 30 February, 31 April/June
+        with pytest.raises(InputError) as exc:
+            config_file.parse({"schedule": {"cron": line}})
+        [p] = exc.value.problems
+        assert p.column == "schedule.cron" and "never fires" in p.message
+    config_file.parse({"schedule": {"cron": "0 6 29 2 *"}})  # 29 February: every leap year, accepted
+    res = run("schedule", "start", "--cron", "0 6 31 2 *", "--out", tmp_path / "reports")
+    assert res.exit_code == 1 and "never fires" in res.stderr and "Traceback" not in res.stderr
+    cfg = write("carbon.toml", '[schedule]\ncron = "0 6 31 2 *"\n')  # run-once reads the same file
+    res = run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", tmp_path / "reports", "--config", cfg)
+    assert res.exit_code == 1 and "never fires" in res.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_reissue_needs_a_reason_on_the_command_line(ledger, tmp_path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "reports"
+    run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", out)
+    res = run("schedule", "run-once", "--reissue", "2024-06", "--out", out)
+    assert res.exit_code == 2 and "--reissue needs --reason" in res.stderr
+    assert dirs(out) == ["2024-06"]
+    res = run("schedule", "run-once", "--reissue", "2024-06", "--reason", "late import", "--out", out)
+    assert res.exit_code == 0 and dirs(out) == ["2024-06", "2024-06-r2"]

@@ -15,6 +15,13 @@ from carbon import delivery, schedule
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
 from carbon.store import packs as stored_packs
 
+# Exit codes of `schedule run-once` (README "The schedule", docs/schedule.md). When several
+# apply, the lowest wins; stderr names every problem.
+EXIT_DONE = 0
+EXIT_PACK_FAILED = EXIT_ERROR  # 1: a pack could not be built (also: a refused config or option)
+EXIT_DELIVERY_FAILED = 4  # a message could not be sent after its tries (it stays owed)
+EXIT_OVERDUE = 5  # a due month still has no data more than grace_days after its end
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -47,7 +54,8 @@ def schedule_group() -> None:
               help="Act as if it were this time (default: now); a time without zone is read "
                    "in the schedule's time zone.")
 @click.option("--reissue", metavar="YYYY-MM", help="Write a new revision of this month's pack (the old one is kept).")
-@click.option("--reason", default="", help="Why the month is re-issued (recorded with the revision).")
+@click.option("--reason", default="", help="Why the month is re-issued (required with --reissue; recorded "
+                                           "with the revision and said in its e-mails).")
 @click.option("--no-email", is_flag=True, help="Do not e-mail the packs produced.")
 @OUT
 @CONFIG
@@ -60,8 +68,16 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     month since the first one that has no pack yet, up to the previous month.
     A month with no data is skipped (and due again next time). With e-mail
     configured, messages that failed at an earlier run are sent again first.
-    Exit code 1 when a pack could not be built. For system cron, tests and
-    catch-up.
+    Team names of the config are checked against the declared teams first.
+    For system cron, tests and catch-up.
+
+    \b
+    Exit codes (the lowest applies when several do):
+      0  done: every due month with data has its pack, every message was sent
+      1  a pack could not be built, or the config/options were refused
+      4  an e-mail could not be sent after its tries (owed to the next run)
+      5  a due month still has no data [schedule] grace_days (default 10)
+         days after its end
 
     \b
     Examples:
@@ -69,18 +85,35 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
       carbon schedule run-once --now 2026-11-01T06:00
       carbon schedule run-once --reissue 2026-10 --reason "late travel import"
     """
+    if reissue and not reason.strip():
+        raise click.UsageError("--reissue needs --reason TEXT: the new revision and its e-mails say why "
+                               "the month was re-issued")
     setup_logging()
     cfg = config_file.load(config_path)
     now = _parse_now(now_text, cfg)
+    schedule.check_recipients(ctx.store, cfg)  # before anything is produced or sent
     deliver = None if no_email else delivery.deliverer(cfg)
-    result = schedule.run_once(ctx.store, now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason,
-                               deliver=deliver)
+    result = schedule.run_once(ctx.store, now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason.strip(),
+                               deliver=deliver, grace_days=cfg.grace_days)
     for built in result.produced:
         out.print(f"produced {built.month} revision {built.revision}: {escape(str(built.path))}")
-    if not result.ok:
+    codes = []
+    if result.failed:
         err.print(f"[bold red]error:[/bold red] {len(result.failed)} pack(s) could not be built: "
                   + escape("; ".join(f"{m}: {w}" for m, w in result.failed)))
-        sys.exit(EXIT_ERROR)
+        codes.append(EXIT_PACK_FAILED)
+    if result.undelivered:
+        err.print(f"[bold red]error:[/bold red] {len(result.undelivered)} e-mail(s) could not be sent "
+                  "(owed: the next run sends them again): "
+                  + escape("; ".join(f"{m} to {a}: {w}" for m, a, w in result.undelivered)))
+        codes.append(EXIT_DELIVERY_FAILED)
+    if result.overdue:
+        err.print(f"[bold red]error:[/bold red] still no emissions recorded for {', '.join(result.overdue)}, "
+                  f"more than {cfg.grace_days} days after the month's end (schedule.grace_days): import "
+                  "its data; the next run produces the pack")
+        codes.append(EXIT_OVERDUE)
+    if codes:
+        sys.exit(min(codes))
 
 
 def _parse_now(text: str | None, cfg: config_file.Config) -> datetime:
