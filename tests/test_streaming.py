@@ -29,3 +29,21 @@ def test_resolution_outside_the_modelled_region_is_refused_not_underestimated(ru
     run("teams", "add", "Video")
     r = run("import", "activities", write("s.csv", HEADER + "2025-05,Video,streaming.video.hd,1000,hour,EU\n"))
     assert r.exit_code == 1 and "streaming.video.hd" in r.stderr and "FR" in r.stderr
+
+
+def test_the_demo_sums_no_network_only_streaming_factor_and_its_sales_visits_are_travel():
+    # The demo's data files, resolved against the shipped tables without a database.
+    import csv
+
+    from carbon import factors as F
+    from carbon.resources import demo_dir
+
+    t = F.build_table(F.load_shipped())
+    for name in ("activities-2025.csv", "activities-2026.csv"):
+        with open(demo_dir() / name, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                f = t.resolve(row["activity"], row["region"], int(row["date"][:4])).factor
+                if f.category == "streaming":
+                    assert "network transmission only" not in f.boundary, row
+                if row["team"] == "Sales" and "client visits" in row["note"]:
+                    assert f.category == "travel", row
