@@ -153,8 +153,8 @@ def derive_streaming_full(coef: dict[str, Coefficient]) -> list[Factor]:
                      f"{g['device_use']:.4f} + data-centre construction {g['datacentre_construction']:.4f})")
         how_gb = (f"{per_gb_g:.5f} g/GB (transmission {g['transmission']:.4f} + data-centre use "
                   f"{g['datacentre_use']:.4f} g for the {ref_volume.value:g} GB of an HD hour)")
-        common = dict(region=region, year=c["device_manufacture"].year, category="streaming", scope=3,
-                      uncertainty_pct=None, origin="derived")
+        common = {"region": region, "year": c["device_manufacture"].year, "category": "streaming",
+                  "scope": 3, "uncertainty_pct": None, "origin": "derived"}
         src = c["device_manufacture"].source
         out.append(Factor(
             activity="streaming.data_transfer", unit="g CO2e / GB", value=per_gb_g,

@@ -50,7 +50,7 @@ def test_radiative_forcing_is_a_choice_of_key_not_a_hidden_multiplier():
     assert t.resolve("travel.flight.long_haul.first", "", 2026).factor.value == 0.47246
     assert t.resolve("travel.flight.long_haul.first.rf", "", 2026).factor.value == 0.8004
     # DESNZ publishes no first class on short-haul flights: no row, so an error, never a guess.
-    assert "travel.flight.short_haul.first" not in t.keys()
+    assert "travel.flight.short_haul.first" not in t.by_key
     for f in t.all():
         if f.activity.startswith("travel."):
             assert f.category == "travel" and f.scope == 3 and f.boundary and f.source_ref, f.origin

@@ -27,7 +27,7 @@ MONTHS = [(y, m) for y in (2025, 2026) for m in range(1, 13) if (y, m) <= (2026,
 
 def _rows(rng: np.random.Generator):
     travel = np.random.default_rng(2026)
-    trips = lambda: float(travel.normal(1.0, 0.1))  # noqa: E731
+    trips = lambda: float(travel.normal(1.0, 0.1))
     for y, m in MONTHS:
         s = SEASON[m - 1] * (1.0 + 0.08 * (y - 2025 + (m - 1) / 12))  # +8 % a year
         ym = f"{y}-{m:02d}"
