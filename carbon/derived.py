@@ -7,11 +7,22 @@ Cloud usage follows the Cloud Carbon Footprint (CCF) method:
 with average W per vCPU = min + utilisation × (max − min). Operational
 emissions only: CCF's embodied (manufacturing) share is not included.
 
-Per-resolution video streaming follows the data-volume path:
-    CO2e per hour = GB per hour at that resolution × network kWh per GB × grid.
-It covers network transmission only (core/metro/edge, Mytton et al. 2019):
-no data centre, no access network, no viewing device. The per-hour factors
-(Carbon Trust, IEA, ADEME) cover more; see the README.
+Per-resolution video streaming (streaming.video.sd/.hd/.uhd) follows ADEME's
+impactCO2 model (publicodes-acv-numerique) for a country whose decomposition of
+a default HD hour is shipped (factors/*_streaming_*_coefficients.csv; today FR):
+    per hour = devices (manufacture + use) + data-centre construction   [per hour]
+             + GB per hour at that resolution x (transmission + data-centre use
+               of the HD hour) / 3 GB                                   [per GB]
+as the model itself computes it when its "quality" changes. So the HD factor is
+the sum of the published per-hour components, on the same boundary as that
+country's streaming.video.hour factor (lifecycle incl. viewing device), and the
+per-GB part alone is that country's streaming.data_transfer.
+
+Elsewhere streaming.data_transfer keeps the data-volume path:
+    CO2e per GB = network kWh per GB x grid,
+network transmission only (core/metro/edge, Mytton et al. 2019): no data
+centre, no access network, no device. No per-resolution factor is derived on
+that boundary: summed with the per-hour factors it would weigh 58x less.
 
 pint checks that every result is a CO2e mass per activity unit before the
 value is written in the unit the factor declares.
@@ -27,6 +38,8 @@ from carbon.model import Coefficient, Factor
 
 PROVIDERS = ("aws", "gcp", "azure")
 RESOLUTIONS = ("sd", "hd", "uhd")
+# The parts of a streaming hour in the ADEME impactCO2 model (one coefficient each, per region).
+STREAMING_PARTS = ("device_manufacture", "device_use", "transmission", "datacentre_construction", "datacentre_use")
 
 # (key suffix, coefficient name pattern, result unit)
 CLOUD_USAGES = (
@@ -47,6 +60,15 @@ def _checked(quantity, unit: str, what: str) -> float:
     if quantity.dimensionality != units.Q_(1, target).dimensionality:
         raise UnitError(f"derived factor {what}: result is {units.describe(quantity.units)}, expected {unit}")
     return float(quantity.to(target).magnitude)
+
+
+def _origins(coefs: Iterable[Coefficient]) -> str:
+    """ "a.csv:2-6, b.csv:3" from the coefficients' "file:line" origins."""
+    lines: dict[str, list[int]] = {}
+    for c in coefs:
+        name, _, line = c.origin.rpartition(":")
+        lines.setdefault(name, []).append(int(line))
+    return ", ".join(f"{n}:{min(v)}" + (f"-{max(v)}" if len(set(v)) > 1 else "") for n, v in lines.items())
 
 
 def _fmt(c: Coefficient) -> str:
@@ -89,7 +111,74 @@ def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[F
 
 
 def derive_streaming(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[Factor]:
-    """Per-resolution streaming and per-GB transfer factors for every country/EU/world grid factor."""
+    """Streaming factors: the full-boundary model where shipped, the network path elsewhere.
+
+    Returns per-resolution (g CO2e / hour) and per-GB (g or kg CO2e / GB) factors.
+    """
+    full = derive_streaming_full(coef)
+    modelled = {f.region for f in full}
+    return full + derive_data_transfer(
+        [g for g in grid if g.region not in modelled], coef)
+
+
+def _full_model_regions(coef: dict[str, Coefficient]) -> list[str]:
+    """Regions with a shipped decomposition of a streaming hour: "streaming.fr.*" -> "FR"."""
+    out = []
+    for name in coef:
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "streaming" and parts[2] == "device_manufacture":
+            out.append(parts[1].upper())
+    return sorted(out)
+
+
+def derive_streaming_full(coef: dict[str, Coefficient]) -> list[Factor]:
+    """Per-resolution and per-GB streaming factors on the per-hour factor's boundary (ADEME model).
+
+    Per hour: devices and data-centre construction do not depend on the resolution; transmission
+    and data-centre use are per GB, published for the model's default HD hour
+    (streaming.video.data_volume.hd GB), and scale with the resolution's GB per hour.
+    """
+    out: list[Factor] = []
+    if "streaming.video.data_volume.hd" not in coef:
+        return out
+    ref_volume = coef["streaming.video.data_volume.hd"]
+    for region in _full_model_regions(coef):
+        c = {part: coef[f"streaming.{region.lower()}.{part}"] for part in STREAMING_PARTS}
+        fixed = _q(c["device_manufacture"]) + _q(c["device_use"]) + _q(c["datacentre_construction"])
+        per_gb = (_q(c["transmission"]) + _q(c["datacentre_use"])) / _q(ref_volume)
+        fixed_g = _checked(fixed, "g CO2e / hour", "streaming devices")
+        per_gb_g = _checked(per_gb, "g CO2e / GB", "streaming per GB")
+        g = {k: _checked(_q(v), "g CO2e / hour", k) for k, v in c.items()}
+        how_fixed = (f"{fixed_g:.4f} g/h (device manufacture {g['device_manufacture']:.4f} + device use "
+                     f"{g['device_use']:.4f} + data-centre construction {g['datacentre_construction']:.4f})")
+        how_gb = (f"{per_gb_g:.5f} g/GB (transmission {g['transmission']:.4f} + data-centre use "
+                  f"{g['datacentre_use']:.4f} g for the {ref_volume.value:g} GB of an HD hour)")
+        common = {"region": region, "year": c["device_manufacture"].year, "category": "streaming",
+                  "scope": 3, "uncertainty_pct": None, "origin": "derived"}
+        src = c["device_manufacture"].source
+        out.append(Factor(
+            activity="streaming.data_transfer", unit="g CO2e / GB", value=per_gb_g,
+            source=f"derived, ADEME impactCO2 streaming model [{src}]: the per-GB part, {how_gb}",
+            boundary=("network incl. home box + data-centre use, lifecycle (ADEME/NegaOctet), per GB "
+                      "transferred; excludes the viewing device (counted per hour, not per GB)"),
+            source_ref=f"coefficients: {_origins([*c.values(), ref_volume])}", **common))
+        for res in RESOLUTIONS:
+            vol = coef[f"streaming.video.data_volume.{res}"]
+            key = f"streaming.video.{res}"
+            value = _checked(fixed + _q(vol) * per_gb, "g CO2e / hour", key)
+            out.append(Factor(
+                activity=key, unit="g CO2e / hour", value=value,
+                source=(f"derived, ADEME impactCO2 streaming model [{src}] at {_fmt(vol)} "
+                        f"[{vol.source}]: {how_fixed} + {vol.value:g} GB/h x {how_gb}"),
+                boundary=("lifecycle, as streaming.video.hour of this region (ADEME): viewing device "
+                          "manufacture (allocated by viewing time) and use, network incl. home box, "
+                          "data centre; default device mix, fixed network"),
+                source_ref=f"coefficients: {_origins([*c.values(), ref_volume, vol])}", **common))
+    return out
+
+
+def derive_data_transfer(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[Factor]:
+    """streaming.data_transfer per GB from the core-network energy and each country/EU/world grid."""
     out: list[Factor] = []
     if "network.core_metro_edge.per_gb" not in coef:
         return out
@@ -98,24 +187,16 @@ def derive_streaming(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> li
         if ":" in g.region:
             continue  # cloud regions are data-centre grids, not where viewers are
         grid_q = units.Q_(g.value, units.parse(g.unit))
-        network = _q(per_gb) * grid_q
-        common = dict(region=g.region, year=g.year, category="streaming", scope=3,
-                      uncertainty_pct=per_gb_uncertainty(coef), source_ref=f"grid: {g.origin}",
-                      boundary="network transmission only (core/metro/edge); excludes data centre, "
-                               "access network and viewing device", origin="derived")
-        grid_txt = f"grid {g.value:g} {g.unit} ({g.source}, {g.year})"
-        out.append(Factor(activity="streaming.data_transfer", unit="kg CO2e / GB",
-                          value=_checked(network, "kg CO2e / GB", "streaming.data_transfer"),
-                          source=f"derived: network {_fmt(per_gb)} [{per_gb.source}] × {grid_txt}",
-                          **common))
-        for res in RESOLUTIONS:
-            vol = coef[f"streaming.video.data_volume.{res}"]
-            key = f"streaming.video.{res}"
-            out.append(Factor(activity=key, unit="g CO2e / hour",
-                              value=_checked(_q(vol) * network, "g CO2e / hour", key),
-                              source=(f"derived: {_fmt(vol)} [{vol.source}] × network {_fmt(per_gb)} "
-                                      f"[{per_gb.source}] × {grid_txt}"),
-                              **common))
+        out.append(Factor(
+            activity="streaming.data_transfer", unit="kg CO2e / GB",
+            value=_checked(_q(per_gb) * grid_q, "kg CO2e / GB", "streaming.data_transfer"),
+            source=(f"derived: network {_fmt(per_gb)} [{per_gb.source}] × grid {g.value:g} {g.unit} "
+                    f"({g.source}, {g.year})"),
+            region=g.region, year=g.year, category="streaming", scope=3,
+            uncertainty_pct=per_gb_uncertainty(coef), source_ref=f"grid: {g.origin}",
+            boundary=("network transmission only (core/metro/edge); excludes data centre, access network "
+                      "and viewing device"),
+            origin="derived"))
     return out
 
 

@@ -97,13 +97,58 @@ def test_derived_cloud_factor_matches_hand_computation():
 
 
 def test_derived_streaming_resolution_factor_matches_hand_computation():
-    # HD: 3 GB/h (ADEME) x 0.008 kWh/GB (Mytton et al. 2019) x 0.0461 kg/kWh (ADEME FR 2025)
-    # = 0.0011064 kg = 1.1064 g CO2e per hour.
+    # ADEME impactCO2, default HD hour in France (usagenumerique.ts, slug streamingvideo), kg CO2e:
+    # device manufacture 0.0327361035, device use 0.002903607, data-centre construction 0.000236636
+    # (per hour), transmission 0.02780804 and data-centre use 0.00033236641 (for 3 GB, per GB).
+    # Per hour 35.8763465 g; per GB (27.80804 + 0.33236641) / 3 = 9.38013547 g.
+    # SD 0.7 GB: 35.8763465 + 0.7 x 9.38013547 = 42.442441 g; HD 3 GB: 64.0167529 g (the sum of the
+    # published components: ADEME's per-hour total, rounded to 64); UHD 7 GB: 101.537295 g.
     t = F.build_table(F.load_shipped())
-    f = t.resolve("streaming.video.hd", "FR", 2025).factor
-    assert f.value == pytest.approx(1.1064, rel=1e-9) and f.unit == "g CO2e / hour"
-    uhd = t.resolve("streaming.video.uhd", "FR", 2025).factor
-    assert uhd.value / f.value == pytest.approx(7 / 3, rel=1e-12)
+    sd, hd, uhd = (t.resolve(f"streaming.video.{r}", "FR", 2025).factor for r in ("sd", "hd", "uhd"))
+    assert sd.value == pytest.approx(42.442441329, rel=1e-9) and sd.unit == "g CO2e / hour"
+    assert hd.value == pytest.approx(64.01675291, rel=1e-9)
+    assert uhd.value == pytest.approx(101.53729479, rel=1e-9)
+    per_hour = t.resolve("streaming.video.hour", "FR", 2025).factor
+    assert hd.value == pytest.approx(per_hour.value, rel=5e-4)  # same boundary, same figure
+    assert "lifecycle" in hd.boundary and "lifecycle" in per_hour.boundary and "device" in hd.boundary
+    gb = t.resolve("streaming.data_transfer", "FR", 2025).factor
+    assert (gb.value, gb.unit) == (pytest.approx(9.38013547, rel=1e-9), "g CO2e / GB")
+    # Resolution is a real lever: SD -> HD adds 2.3 GB x 9.38 g = 21.57 g per hour.
+    assert hd.value - sd.value == pytest.approx(2.3 * gb.value, rel=1e-9)
+
+
+def test_streaming_transmission_matches_the_published_network_factor():
+    # publicodes-acv-numerique src/transmission.publicodes: 'facteur reseau fixe FR' 9.26934695867389 g/GB;
+    # impactCO2's HD hour (3 GB) shows 27.80804 g of transmission: 3 x 9.26934696 = 27.80804.
+    coef = F.load_coefficients()
+    assert coef["streaming.fr.transmission"].value * 1000 / 3 == pytest.approx(9.26934695867389, rel=1e-6)
+
+
+def test_no_network_only_resolution_factor_is_shipped():
+    # A per-resolution factor on the core-network boundary weighed 58x less than the per-hour one
+    # it was summed with; only regions with the full model get one, elsewhere an error, not a guess.
+    t = F.build_table(F.load_shipped())
+    assert {f.region for f in t.by_key["streaming.video.hd"]} == {"FR"}
+    with pytest.raises(FactorNotFound, match="factors exist for: FR"):
+        t.resolve("streaming.video.hd", "EU", 2025)
+    for f in t.all():
+        if f.category == "streaming":
+            assert f.boundary, f"{f.activity} {f.region}: state the boundary"
+    # Outside the full model, data transfer is the network path, and says so.
+    de = t.resolve("streaming.data_transfer", "DE", 2025).factor
+    assert de.unit == "kg CO2e / GB" and de.boundary.startswith("network transmission only")
+
+
+def test_a_grid_row_never_adds_a_network_only_factor_where_the_full_model_applies():
+    # A user's FR 2026 grid row would give a 2026 network-only FR row, which the resolution rule
+    # would prefer (latest vintage) over the 2024 full-boundary one: it must not be derived.
+    user = [Factor("electricity.grid", "FR", 2026, 0.3, "kg CO2e / kWh", "infrastructure", 2, "me"),
+            Factor("electricity.grid", "DE", 2026, 0.3, "kg CO2e / kWh", "infrastructure", 2, "me")]
+    derived = derive_all(user, F.load_coefficients())
+    by_region = {f.region: f for f in derived if f.activity == "streaming.data_transfer"}
+    assert (by_region["FR"].year, by_region["FR"].unit) == (2024, "g CO2e / GB")
+    # DE: 0.008 kWh/GB (Mytton et al.) x 0.3 kg/kWh = 0.0024 kg per GB.
+    assert by_region["DE"].value == pytest.approx(0.0024, rel=1e-9)
 
 
 def test_user_grid_factor_feeds_derived_cloud_factors():

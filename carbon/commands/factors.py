@@ -28,7 +28,7 @@ def factors() -> None:
 
 
 @factors.command("list")
-@click.option("--category", help="Only this category (infrastructure, streaming, commuting, ...).")
+@click.option("--category", help="Only this category (infrastructure, streaming, commuting, travel, ...).")
 @click.option("--search", help="Only factors whose key, region or source contains this text.")
 @click.option("--region", help="Only this region (FR, GB, aws:eu-west-3, ...; '' for any-region rows).")
 @FORMAT

@@ -26,6 +26,8 @@ MONTHS = [(y, m) for y in (2025, 2026) for m in range(1, 13) if (y, m) <= (2026,
 
 
 def _rows(rng: np.random.Generator):
+    travel = np.random.default_rng(2026)
+    trips = lambda: float(travel.normal(1.0, 0.1))
     for y, m in MONTHS:
         s = SEASON[m - 1] * (1.0 + 0.08 * (y - 2025 + (m - 1) / 12))  # +8 % a year
         ym = f"{y}-{m:02d}"
@@ -49,10 +51,16 @@ def _rows(rng: np.random.Generator):
         yield ym, "Platform", "electricity.grid", round(24_000 * noise()), "kWh", "DE", "colocation, Frankfurt"
         # Marketing: the website's traffic (the "lighter website" lever).
         yield ym, "Marketing", "streaming.data_transfer", round(48_000 * s * noise()), "GB", "FR", "website traffic"
-        # Sales: client visits by car (France in km, UK in miles).
-        yield ym, "Sales", "commute.car.diesel", round(21_000 * noise()), "km", "FR", "client visits"
-        yield ym, "Sales", "commute.car.petrol", round(5_200 * noise()), "mi", "GB", "client visits, UK"
-        yield ym, "Sales", "commute.train.tgv", round(38_000 * noise()), "passenger_km", "FR", "client visits by train"
+        # Sales: client visits are business travel (GHG scope 3 category 6), not commuting:
+        # by car (France in km, UK in miles) and train, a few flights to London, hotel nights.
+        yield ym, "Sales", "travel.car.diesel", round(21_000 * noise()), "km", "FR", "client visits"
+        yield ym, "Sales", "travel.car.petrol", round(5_200 * noise()), "mi", "GB", "client visits, UK"
+        yield ym, "Sales", "travel.rail.tgv", round(38_000 * noise()), "passenger_km", "FR", "client visits by train"
+        # Their own generator, so that adding them left every other figure of the demo as it was.
+        yield (ym, "Sales", "travel.flight.short_haul.economy.rf", round(3_000 * trips()), "passenger_km", "",
+               "flights Paris-London, with radiative forcing")
+        yield ym, "Sales", "travel.hotel.night", round(60 * trips()), "room_night", "FR", "client visits, hotel"
+        yield ym, "Sales", "travel.hotel.night", round(20 * trips()), "room_night", "GB", "client visits, hotel"
         # Offices: electricity shared out by headcount (Paris; London for People/Finance).
         for team, n in HEADCOUNT.items():
             region = "GB" if team in ("People", "Finance") else "FR"
