@@ -13,14 +13,15 @@ EU_MEMBERS = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT
                        .split())
 HEADER = "date,team,activity,quantity,unit,region,end\n"
 
-# A small company's own March 2025 file: offices in Spain, Italy, Poland and Switzerland, a
-# reseller in Japan, AWS in Frankfurt, and course videos watched in Spain.
+# A small company's own March 2025 file: offices in Spain, Italy, Poland and Switzerland,
+# resellers in Japan and Kenya, AWS in Frankfurt, and course videos watched in Spain.
 COMPANY = HEADER + """\
 2025-03,Ops,electricity.grid,1000,kWh,ES,
 2025-03,Ops,electricity.grid,1000,kWh,IT,
 2025-03,Ops,electricity.grid,1000,kWh,PL,
 2025-03,Ops,electricity.grid,1000,kWh,CH,
 2025-03,Ops,electricity.grid,1000,kWh,JP,
+2025-03,Ops,electricity.grid,1000,kWh,KE,
 2025-03,Cloud,cloud.aws.vcpu_hour,10000,vCPU_hour,aws:eu-central-1,
 2025-03-03,Video,streaming.video.hour,60,hour,ES,
 2025-03-17,Video,streaming.video.hour,40,hour,ES,
@@ -28,8 +29,9 @@ COMPANY = HEADER + """\
 # Hand computation from the shipped tables (g CO2e/kWh, Ember 2023 via CodeCarbon b05965e
 # global_energy_mix.json, the latest vintage not after 2025):
 #   ES 174.05, IT 330.718, PL 661.926, CH 34.843 (each 1,000 kWh -> kg = the g figure)
-#   JP: no row, not in the EU -> world, IEA 2019 475 g/kWh -> 475 kg
-OPS_KG = 174.05 + 330.718 + 661.926 + 34.843 + 475.0  # = 1,676.537 kg
+#   JP (listed in regions.csv, no grid row, not in the EU) and KE (not listed at all) -> world,
+#   IEA 2019 475 g/kWh -> 475 kg each
+OPS_KG = 174.05 + 330.718 + 661.926 + 34.843 + 475.0 + 475.0  # = 2,151.537 kg
 # aws:eu-central-1 has no grid row -> its country DE (Ember 2023, 380.95 g/kWh). CCF method:
 # 0.74 + 50 % x (3.5 - 0.74) = 2.12 W per vCPU x PUE 1.135 = 2.4062 Wh per vCPU-hour;
 # 10,000 vCPU-hours x 2.4062 Wh = 24.062 kWh x 0.38095 kg/kWh = 9.1664189 kg
@@ -48,16 +50,17 @@ def company(store):
 def test_small_company_falls_back_by_geography(company, write):
     out = importer.import_activities(company, write("march.csv", COMPANY))
     rep = {t.team: t.total for t in ledger.monthly_report(company, "2025-03").teams}
-    assert rep["Ops"] == pytest.approx(OPS_KG, rel=1e-9)  # the old rule gave 5 x 475 = 2,375 kg
+    assert rep["Ops"] == pytest.approx(OPS_KG, rel=1e-9)  # the old rule gave 6 x 475 = 2,850 kg
     assert rep["Cloud"] == pytest.approx(CLOUD_KG, rel=1e-9)  # the old rule refused the file
     assert rep["Video"] == pytest.approx(VIDEO_KG, rel=1e-9)  # the old rule: IEA world 36 g/h
     # Each fallback is named with its key, the region written and the region used.
     assert set(out.fallbacks) == {
         RegionFallback("cloud.aws.vcpu_hour", "aws:eu-central-1", "DE", 1),
         RegionFallback("electricity.grid", "JP", "", 1),
+        RegionFallback("electricity.grid", "KE", "", 1),
         RegionFallback("streaming.video.hour", "ES", "EU", 2),
     }
-    assert out.region_fallbacks == 4  # ledger entries (each row is one month)
+    assert out.region_fallbacks == 5  # ledger entries (each row is one month)
 
 
 def test_import_summary_names_each_fallback(run, write):
@@ -71,6 +74,8 @@ def test_import_summary_names_each_fallback(run, write):
     assert ("cloud.aws.vcpu_hour: region aws:eu-central-1 (AWS Europe (Frankfurt)) has no factor of "
             "its own; used DE (Germany) for 1 row") in lines
     assert ("electricity.grid: region JP (Japan) has no factor of its own; "
+            "used the any-region row (world) for 1 row") in lines
+    assert ("electricity.grid: region KE has no factor of its own; "
             "used the any-region row (world) for 1 row") in lines
     assert not any("electricity.grid: region ES" in line or "region CH" in line for line in lines)
 
