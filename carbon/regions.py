@@ -41,7 +41,7 @@ class RegionTree:
         """
         chain: list[str] = []
         parent = self.parents.get(region, "")
-        while parent:
+        while parent and parent not in chain and len(chain) < MAX_DEPTH:  # loops: refused on load
             chain.append(parent)
             parent = self.parents.get(parent, "")
         return tuple(chain)
