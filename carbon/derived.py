@@ -6,6 +6,11 @@ Cloud usage follows the Cloud Carbon Footprint (CCF) method:
     CO2e   = energy × PUE of the provider × grid intensity of the cloud region
 with average W per vCPU = min + utilisation × (max − min). Operational
 emissions only: CCF's embodied (manufacturing) share is not included.
+They are derived for every cloud-region grid row (that provider only) and for
+every country or EU grid row (each provider): a cloud region without a grid
+row of its own resolves, through the region hierarchy, to its country's row
+(aws:eu-south-2 -> ES; docs/regions.md). The any-region (world) grid row
+derives no cloud factor: a cloud region the hierarchy cannot place is refused.
 
 Per-resolution video streaming (streaming.video.sd/.hd/.uhd) follows ADEME's
 impactCO2 model (publicodes-acv-numerique) for a country whose decomposition of
@@ -57,7 +62,7 @@ def _q(c: Coefficient):
 
 def _checked(quantity, unit: str, what: str) -> float:
     target = units.parse(unit)
-    if quantity.dimensionality != units.Q_(1, target).dimensionality:
+    if quantity.dimensionality != target.dimensionality:
         raise UnitError(f"derived factor {what}: result is {units.describe(quantity.units)}, expected {unit}")
     return float(quantity.to(target).magnitude)
 
@@ -75,38 +80,58 @@ def _fmt(c: Coefficient) -> str:
     return f"{c.value:g} {c.unit}"
 
 
+def _providers(region: str) -> tuple[str, ...]:
+    """Providers whose cloud factors a grid row of `region` yields (see the module docstring)."""
+    if ":" in region:
+        provider = region.split(":", 1)[0]
+        return (provider,) if provider in PROVIDERS else ()
+    return PROVIDERS if region else ()
+
+
+def _cloud_energy(provider: str, coef: dict[str, Coefficient]) -> list[tuple[str, str, object, str]]:
+    """Per usage of `provider`: (key suffix, result unit, energy × PUE, how it was computed)."""
+    util = coef["cloud.cpu_utilization.default"]
+    pue = coef[f"cloud.{provider}.pue"]
+    lo, hi = coef[f"cloud.{provider}.vcpu.min_watts"], coef[f"cloud.{provider}.vcpu.max_watts"]
+    out = []
+    for suffix, name, unit in CLOUD_USAGES:
+        if name is None:
+            watts = _q(lo) + _q(util).to("dimensionless") * (_q(hi) - _q(lo))
+            energy = watts  # W per vCPU == Wh per vCPU-hour
+            how = (f"average W/vCPU = {_fmt(lo)} + {util.value:g}% × ({hi.value:g} − {lo.value:g}) "
+                   f"[{lo.source}]")
+        else:
+            energy = _q(coef[name])
+            how = f"{_fmt(coef[name])} [{coef[name].source}]"
+        out.append((suffix, unit, energy * _q(pue), f"{how} × PUE {pue.value:g}"))
+    return out
+
+
 def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[Factor]:
-    """CCF operational factors for every cloud-region grid factor ("aws:eu-west-3")."""
+    """CCF operational factors for every cloud-region ("aws:eu-west-3") and country grid factor."""
     out: list[Factor] = []
     if "cloud.cpu_utilization.default" not in coef:
         return out  # no CCF coefficients loaded: nothing to derive
-    util = coef["cloud.cpu_utilization.default"]
+    usages: dict[str, list] = {}  # per provider, computed once (the grid is the only variable)
     for g in grid:
-        provider = g.region.split(":", 1)[0] if ":" in g.region else None
-        if provider not in PROVIDERS:
+        providers = _providers(g.region)
+        if not providers:
             continue
-        pue = coef[f"cloud.{provider}.pue"]
         grid_q = units.Q_(g.value, units.parse(g.unit))
-        lo, hi = coef[f"cloud.{provider}.vcpu.min_watts"], coef[f"cloud.{provider}.vcpu.max_watts"]
-        for suffix, name, unit in CLOUD_USAGES:
-            if name is None:
-                watts = _q(lo) + _q(util).to("dimensionless") * (_q(hi) - _q(lo))
-                energy = watts  # W per vCPU == Wh per vCPU-hour
-                how = (f"average W/vCPU = {_fmt(lo)} + {util.value:g}% × ({hi.value:g} − {lo.value:g}) "
-                       f"[{lo.source}]")
-            else:
-                energy = _q(coef[name])
-                how = f"{_fmt(coef[name])} [{coef[name].source}]"
-            value = _checked(energy * _q(pue) * grid_q, unit, f"cloud.{provider}.{suffix}")
-            out.append(Factor(
-                activity=f"cloud.{provider}.{suffix}", region=g.region, year=g.year, value=value,
-                unit=unit, category="infrastructure", scope=3,
-                source=(f"derived, Cloud Carbon Footprint method: {how} × PUE {pue.value:g} "
-                        f"× grid {g.value:g} {g.unit} ({g.source}, {g.year})"),
-                uncertainty_pct=None, source_ref=f"grid: {g.origin}",
-                boundary="operational electricity of the cloud service (CCF); excludes embodied emissions",
-                origin="derived",
-            ))
+        for provider in providers:
+            if provider not in usages:
+                usages[provider] = _cloud_energy(provider, coef)
+            for suffix, unit, energy_pue, how in usages[provider]:
+                value = _checked(energy_pue * grid_q, unit, f"cloud.{provider}.{suffix}")
+                out.append(Factor(
+                    activity=f"cloud.{provider}.{suffix}", region=g.region, year=g.year, value=value,
+                    unit=unit, category="infrastructure", scope=3,
+                    source=(f"derived, Cloud Carbon Footprint method: {how} "
+                            f"× grid {g.value:g} {g.unit} ({g.source}, {g.year})"),
+                    uncertainty_pct=None, source_ref=f"grid: {g.origin}",
+                    boundary="operational electricity of the cloud service (CCF); excludes embodied emissions",
+                    origin="derived",
+                ))
     return out
 
 

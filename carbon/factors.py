@@ -1,10 +1,13 @@
 """Emission-factor tables: read and validate them, merge them, resolve a factor.
 
-Resolution rule for an activity (key, region, year) — see README "Methodology":
-same key; the rows whose region equals the activity's region, else the rows
-with an empty region ("any region"); among those the latest vintage not after
-the activity's year; if every vintage is later, the earliest one, with a
-warning. No match at all is FactorNotFound — never a silent zero.
+Resolution rule for an activity (key, region, year) — see README "Methodology"
+and docs/regions.md: same key; the rows whose region equals the activity's
+region, else those of its nearest ancestor in the region hierarchy
+(factors/regions.csv: cloud region -> country -> EU -> world) that has rows,
+else the rows with an empty region ("any region", the world); among those the
+latest vintage not after the activity's year; if every vintage is later, the
+earliest one, with a warning. No match at all is FactorNotFound — never a
+silent zero. The Resolution names the region whose rows were used.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from carbon import limits, units
 from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.ingest.csvfile import read_small
 from carbon.model import Coefficient, Factor, Resolution
+from carbon.regions import REGION_RE, RegionTree, load_regions
 from carbon.resources import shipped_dir
 from carbon.suggest import did_you_mean
 
@@ -30,8 +34,6 @@ COEFFICIENT_COLUMNS = ("name", "value", "unit", "year", "source")
 COEFFICIENT_OPTIONAL = ("source_ref",)
 
 KEY_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
-# ISO 3166-1 alpha-2 (or EU), or a cloud region "provider:region".
-REGION_RE = re.compile(r"^([A-Z]{2}|[a-z0-9]+:[a-z0-9-]+)$")
 
 
 def _number(text: str) -> float | None:
@@ -193,6 +195,7 @@ class FactorTable:
     """All usable factors, indexed by activity key. Build with `build_table`."""
 
     by_key: dict[str, tuple[Factor, ...]]
+    regions: RegionTree = field(default_factory=load_regions)
 
     def keys(self) -> list[str]:
         return sorted(self.by_key)
@@ -212,25 +215,30 @@ class FactorTable:
                 f"no emission factor for activity {activity!r}"
                 + (f" (did you mean {hint!r}?)" if hint else "")
             )
-        same = [f for f in rows if f.region == region] if region else []
-        fallback = not same
-        candidates = same or [f for f in rows if f.region == ""]
-        if not candidates:
+        tried = (region, *self.regions.ancestors(region), "") if region else ("",)
+        for used in tried:
+            candidates = [f for f in rows if f.region == used]
+            if candidates:
+                break
+        else:
             regions = sorted({f.region for f in rows})
             where = f"region {region!r}" if region else "an empty region"
+            looked = (" (nor in " + ", ".join(tried[1:-1]) + ")") if len(tried) > 2 else ""
             raise FactorNotFound(
-                f"no emission factor for {activity!r} in {where}; factors exist for: "
-                + ", ".join(regions)
+                f"no emission factor for {activity!r} in {where}{looked}; factors exist for: "
+                + ", ".join(r or "any region" for r in regions)
             )
+        fallback = used != region
         not_after = [f for f in candidates if f.year <= year]
         if not_after:
-            return Resolution(max(not_after, key=lambda f: f.year), fallback and bool(region), None)
+            return Resolution(max(not_after, key=lambda f: f.year), fallback, None, used)
         earliest = min(candidates, key=lambda f: f.year)
         return Resolution(
             earliest,
-            fallback and bool(region),
+            fallback,
             f"{activity} ({region or 'any region'}): no factor vintage for {year} or earlier; "
             f"used the earliest, {earliest.year} ({earliest.origin})",
+            used,
         )
 
 

@@ -19,7 +19,7 @@ from carbon import limits
 from carbon.errors import InputError
 from carbon.ingest import activities, csvfile, survey
 from carbon.ingest.problems import ProblemLog
-from carbon.model import Batch, ImportOutcome
+from carbon.model import Batch, ImportOutcome, RegionFallback
 from carbon.periods import month_range
 from carbon.store import Store
 
@@ -129,6 +129,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     batch_id = store.insert_batch(conn, kind, source, content_hash, params)
     warnings: set[str] = set()
     fallbacks = 0
+    fallback_rows: dict[tuple[str, str, str], int] = {}
     created: list[str] = []
     rows = 0
     rollup: list[pd.DataFrame] = []
@@ -158,6 +159,8 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         store.insert_ledger(conn, batch_id, out)
         rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor
         fallbacks += result.region_fallbacks
+        for k, n in result.fallback_rows.items():
+            fallback_rows[k] = fallback_rows.get(k, 0) + n
     if log.count:
         raise log.error(f"{log.file}: import refused, nothing was written")
     if rows == 0:
@@ -168,7 +171,9 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     batch = store.finish_batch(conn, batch_id, rows)
     return ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
                          warnings=tuple(sorted(warnings)),
-                         region_fallbacks=fallbacks, created_teams=tuple(created))
+                         region_fallbacks=fallbacks, created_teams=tuple(created),
+                         fallbacks=tuple(RegionFallback(a, r, u, n)
+                                         for (a, r, u), n in sorted(fallback_rows.items())))
 
 
 def import_activities(store: Store, path: Path, *, source: str | None = None, replace: bool = False,

@@ -54,8 +54,9 @@ class Resolution:
     """The factor chosen for one (activity, region, year), and why."""
 
     factor: Factor
-    region_fallback: bool  # the activity's region had no row; the any-region row was used
+    region_fallback: bool  # the activity's region had no row; an ancestor's or the any-region row was used
     vintage_warning: str | None  # set when every vintage is later than the activity
+    region_used: str = ""  # the region whose rows were used ("" = any region); see docs/regions.md
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class RegionFallback:
+    """Rows of an import whose region had no factor of its own for a key, and the region used."""
+
+    activity: str
+    region: str  # as written in the file (or given by --region)
+    region_used: str  # an ancestor in the region hierarchy, or "" (the any-region rows)
+    rows: int  # rows of the file (survey: employees) concerned
+
+
+@dataclass(frozen=True)
 class ImportOutcome:
     """What an import did: the batch written (or the earlier identical one), and notes."""
 
@@ -86,8 +97,9 @@ class ImportOutcome:
     already_imported: bool = False
     replaced: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
-    region_fallbacks: int = 0
+    region_fallbacks: int = 0  # ledger entries whose factor came from another region
     created_teams: tuple[str, ...] = ()
+    fallbacks: tuple[RegionFallback, ...] = ()  # each (key, region, region used), for the summary
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from carbon import importer
 from carbon.commands.common import err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 from carbon.model import ImportOutcome
+from carbon.regions import load_regions
 
 PROGRESS_FROM_LINES = 50_000  # smaller files finish before a bar is worth drawing
 
@@ -31,8 +32,11 @@ def _summary(name: str, o: ImportOutcome) -> None:
     out.print(f"{escape(name)}: {b.row_count:,} rows -> {b.entry_count:,} ledger entries, "
               f"{b.co2e_kg / 1000:,.3f} t CO2e (import {b.id})")
     if o.region_fallbacks:
-        out.print(f"  note: {o.region_fallbacks:,} entries used an any-region factor "
-                  "(no factor for their own region)")
+        out.print(f"  note: {o.region_fallbacks:,} entries used the factor of another region "
+                  "(see docs/regions.md):", soft_wrap=True)
+        tree = load_regions()
+        for fb in o.fallbacks:
+            out.print(f"    {escape(tree.describe(fb))}", soft_wrap=True)
     for w in o.warnings:
         err.print(f"  [yellow]warning:[/yellow] {escape(w)}")
 

@@ -42,6 +42,8 @@ class ChunkResult:
     warnings: set[str] = field(default_factory=set)
     region_fallbacks: int = 0
     new_teams: set[str] = field(default_factory=set)
+    # (key, region, region used) -> the chunk's rows (file lines) that fell back that way
+    fallback_rows: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 def _strip(col: pd.Series) -> np.ndarray:
@@ -165,6 +167,7 @@ def validate_chunk(
     spread_df = pd.DataFrame({"src": src, "activity": activity[src], "region": region[src], "year": years})
     keys = spread_df[["activity", "region", "year"]].drop_duplicates()
     factor_ix = {}
+    fell_back: dict[tuple[str, str, int], str] = {}
     for a, r, y in keys.itertuples(index=False):
         try:
             res = table.resolve(a, r, int(y))
@@ -177,6 +180,8 @@ def validate_chunk(
         if res.vintage_warning:
             result.warnings.add(res.vintage_warning)
         factor_ix[(a, r, int(y))] = (len(result.factors), res.region_fallback)
+        if res.region_fallback:
+            fell_back[(a, r, int(y))] = res.region_used
         result.factors.append(res.factor)
     # Unit checks run even after other problems, so the listing is complete.
     fi = np.array([factor_ix.get((a, r, int(y)), (-1, False))[0]
@@ -224,4 +229,22 @@ def validate_chunk(
     })
     fallbacks = {i for i, fb in factor_ix.values() if fb}
     result.region_fallbacks = int(np.isin(fix, list(fallbacks)).sum()) if fallbacks else 0
+    if fell_back:
+        result.fallback_rows = _fallback_rows(spread_df, lines, fell_back)
     return result
+
+
+def _fallback_rows(spread: pd.DataFrame, lines: np.ndarray,
+                   fell_back: dict[tuple[str, str, int], str]) -> dict[tuple[str, str, str], int]:
+    """Distinct file lines per (key, region, region used) among the spread rows that fell back.
+
+    A row spread over two years resolves twice, and a survey line becomes one row per
+    month: each still counts once.
+    """
+    used = pd.DataFrame([(a, r, y, u) for (a, r, y), u in fell_back.items()],
+                        columns=["activity", "region", "year", "region_used"])
+    hit = spread[["activity", "region", "year"]].assign(line=lines[spread["src"].to_numpy()]).merge(
+        used, on=["activity", "region", "year"], sort=False)
+    counts = hit.drop_duplicates(["activity", "region", "region_used", "line"]).groupby(
+        ["activity", "region", "region_used"], sort=True).size()
+    return {k: int(v) for k, v in counts.items()}
