@@ -21,15 +21,17 @@ def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyRepo
     cats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     scopes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     entries: dict[str, int] = defaultdict(int)
+    cells: dict[str, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
     for team, category, scope, kg, n in rows:
         total[team] += kg
+        cells[team][(category, str(scope))] += kg
         cats[team][category] += kg
         scopes[team][str(scope)] += kg
         entries[team] += n
     names = sorted(set(total) | set(teams or []))
     return MonthlyReport(month, tuple(
         TeamMonth(t, total.get(t, 0.0), dict(sorted(cats[t].items())), dict(sorted(scopes[t].items())),
-                  entries.get(t, 0))
+                  entries.get(t, 0), dict(sorted(cells[t].items())))
         for t in names
     ))
 

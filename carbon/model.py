@@ -99,6 +99,8 @@ class TeamMonth:
     by_category: dict[str, float] = field(default_factory=dict)
     by_scope: dict[str, float] = field(default_factory=dict)
     entries: int = 0
+    # {(category, scope): kg}: the cells of the tidy CSV, which sum to `total` with nothing counted twice
+    by_category_scope: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
