@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from carbon.budgets import OVER, Alert, BudgetPlan, StatusReport, TeamStatus, monthly_allocations
+from carbon.figures import fixed
 from carbon.store.budgets import StoredPlan
 
 COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red"}
@@ -96,7 +97,7 @@ def to_json(rep: StatusReport) -> str:
 def _fmt(v: float | None) -> str:
     if v is None:
         return "—"
-    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+    return fixed(v, 1 if abs(v) >= 10 else 2)
 
 
 def _pct(share: float) -> str:

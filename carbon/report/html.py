@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 from html import escape
 
+from carbon.figures import share
 from carbon.pack import PackData, factor_sources
 from carbon.report import svg
 from carbon.report.monthly import display_unit
@@ -186,10 +187,10 @@ def _company(data: PackData, u: _Units) -> list[str]:
     for t in sorted(rep.teams, key=lambda t: -t.total):
         if not t.entries:
             continue
-        share = f"{100 * t.total / rep.total:.0f}%" if rep.total else "—"
+        pct = share(t.total, rep.total)
         spark = svg.sparkline(list(data.team_trend.get(t.team, ()))[-12:], f"{t.team}: last 12 months")
         out.append(f'<tr><td>{escape(t.team)}</td><td class="num">{escape(u.fmt(t.total))}</td>'
-                   f'<td class="num">{share}</td><td>{spark}</td></tr>')
+                   f'<td class="num">{escape(pct)}</td><td>{spark}</td></tr>')
     out.append(f'<tr><th>Company</th><th class="num">{escape(u.fmt(rep.total))}</th>'
                '<th class="num">100%</th><th></th></tr></tbody></table></div>')
     scope_txt = " · ".join(f"scope {escape(s)}: {escape(u.fmt(kg))} {escape(u.name)}"
@@ -230,13 +231,13 @@ def _teams(data: PackData, u: _Units) -> list[str]:
     for t in sorted(rep.teams, key=lambda t: -t.total):
         if not t.entries:
             continue
-        share = f" · {100 * t.total / rep.total:.0f}% of the company" if rep.total else ""
+        of_company = f" · {share(t.total, rep.total)} of the company" if rep.total else ""
         st = statuses.get(t.team)
         badge = (f'<span class="badge {escape(st.status)}">{escape(STATUS_LABELS.get(st.status, st.status))}</span>'
                  if st else "")
         out.append(f'<article class="team"><div class="team-head"><h3>{escape(t.team)}</h3>{badge}</div>')
         out.append(f'<p><strong>{escape(u.fmt(t.total))} {escape(u.name)}</strong> in '
-                   f"{escape(month_title(data.month))}{escape(share)}</p>")
+                   f"{escape(month_title(data.month))}{escape(of_company)}</p>")
         if st is not None:
             out.append(svg.budget_bar(u(st.actual_to_date), u(st.allocated_to_date), u(st.budget), st.status,
                                       f"{t.team}: actual vs budget to date", u.name, forecast=u(st.forecast)))
@@ -249,9 +250,9 @@ def _teams(data: PackData, u: _Units) -> list[str]:
             out.append('<div class="scroll"><table><thead><tr><th>Top sources</th>'
                        f'<th class="num">{escape(u.name)}</th><th class="num">Share</th></tr></thead><tbody>')
             for activity, kg in top:
-                pct = f"{100 * kg / t.total:.0f}%" if t.total else "—"
+                pct = share(kg, t.total) if t.total else "—"
                 out.append(f'<tr><td><code>{escape(activity)}</code></td><td class="num">{escape(u.fmt(kg))}</td>'
-                           f'<td class="num">{pct}</td></tr>')
+                           f'<td class="num">{escape(pct)}</td></tr>')
             out.append("</tbody></table></div>")
         out.append("</article>")
     silent = [t.team for t in rep.teams if not t.entries]
