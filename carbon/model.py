@@ -62,6 +62,8 @@ class Resolution:
 class Team:
     name: str
     created_at: datetime | None = None
+    retired_from: str | None = None  # "YYYY-MM": the first month without the team; None: active
+    former_names: tuple[str, ...] = ()  # oldest first
 
 
 @dataclass(frozen=True)

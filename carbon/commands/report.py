@@ -81,9 +81,10 @@ def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
                   caption="Factor: value and unit, then region, vintage and source. Import: see "
                           "'carbon imports list'; full sources: --format json or 'carbon factors show KEY'",
                   caption_justify="left")
-    cells = [(r["team"], r["activity"], f"{fixed(r['quantity'], 3 if abs(r['quantity']) < 10 else 1)} "
-              f"{r['quantity_unit']}", f"{r['value']:.4g} {r['unit']}", fixed(r["co2e_kg"], 1),
-              str(r["import_id"]), f"{r['region'] or 'any'} {r['year']} · {r['source']}") for r in rows]
+    cells = [(r["team"], r["activity"],
+              f"{fixed(r['quantity'], 3 if abs(r['quantity']) < 10 else 1)} {r['quantity_unit']}",
+              f"{r['value']:.4g} {r['unit']}", fixed(r["co2e_kg"], 1), str(r["import_id"]),
+              f"{r['region'] or 'any'} {r['year']} · {r['source']}") for r in rows]
     heads = ("Activity", "Quantity", "× Factor", "= kg", "Import")
     for i, head in enumerate(heads, start=1):
         # Figures are never cut: each column is as wide as its widest cell.
