@@ -20,6 +20,7 @@ from rich.text import Text
 
 from carbon import donation as rules
 from carbon.donation import ClosedDonation, Restatement, TeamRestated, tonnes
+from carbon.figures import fixed
 from carbon.money import cents_float, format_amount
 from carbon.periods import month_label
 from carbon.report.prices import price_dict
@@ -178,8 +179,8 @@ def _team_table(d, title: str = "Per team") -> Table:
     for t in d.teams:
         cells = [escape(t.team)]
         if d.is_forecast:
-            cells.append(f"{tonnes(t.actual_g):,.3f}")
-        cells += [f"{tonnes(t.emissions_g):,.3f}", f"{100 * t.emissions_g / total:.1f}%",
+            cells.append(fixed(tonnes(t.actual_g), 3))
+        cells += [fixed(tonnes(t.emissions_g), 3), fixed(100 * t.emissions_g / total, 1) + "%",
                   format_amount(t.amount_cents)]
         table.add_row(*cells)
     table.add_section()
@@ -245,11 +246,11 @@ def _comparison_table(title: str, rows: tuple[TeamRestated, ...], cur: str, clos
     closed_g = sum(t.closed_g for t in rows)
     for t in rows:
         if closed_only:
-            share = f"{100 * t.closed_g / closed_g:.1f}%" if closed_g else "-"
-            table.add_row(escape(t.team), f"{tonnes(t.closed_g):,.3f}", share, format_amount(t.closed_cents))
+            share = fixed(100 * t.closed_g / closed_g, 1) + "%" if closed_g else "-"
+            table.add_row(escape(t.team), fixed(tonnes(t.closed_g), 3), share, format_amount(t.closed_cents))
             continue
         style = None if t.difference_cents == 0 and t.difference_g == 0 else "bold"
-        table.add_row(escape(t.team), f"{tonnes(t.closed_g):,.3f}", f"{tonnes(t.current_g):,.3f}",
+        table.add_row(escape(t.team), fixed(tonnes(t.closed_g), 3), fixed(tonnes(t.current_g), 3),
                       f"{tonnes(t.difference_g):+,.3f}", format_amount(t.closed_cents),
                       format_amount(t.current_cents), _signed(t.difference_cents), style=style)
     table.add_section()
@@ -376,7 +377,7 @@ def to_summary_html(view: DonationView) -> str:
         flag = '<p class="flag">FORECAST: actual to date + forecast</p>' if d.is_forecast else ""
         intro = (f"<p>{tonnes(d.emissions_g):,.3f} t CO2e × {d.price.value} {h(d.price.per_tonne_unit)} "
                  f"({h(d.price.key)}, {d.price.year}). {rng}</p>")
-        rows = "".join(f'<tr><td>{h(t.team)}</td><td class="num">{tonnes(t.emissions_g):,.3f}</td>'
+        rows = "".join(f'<tr><td>{h(t.team)}</td><td class="num">{h(fixed(tonnes(t.emissions_g), 3))}</td>'
                        f'<td class="num">{format_amount(t.amount_cents)}</td></tr>' for t in d.teams)
         table = (f'<table><thead><tr><th>Team</th><th class="num">t CO2e</th><th class="num">Amount {h(cur)}'
                  f"</th></tr></thead><tbody>{rows}"
@@ -396,7 +397,7 @@ def to_summary_html(view: DonationView) -> str:
                  f"({h(c.price.key)}, {c.price.year}): the signed-off figure. Recomputed now: "
                  f"{h(format_amount(d.amount_cents, cur))}. {rng}</p>")
         compared = rules.compare(c, d)
-        rows = "".join(f'<tr><td>{h(t.team)}</td><td class="num">{tonnes(t.closed_g):,.3f}</td>'
+        rows = "".join(f'<tr><td>{h(t.team)}</td><td class="num">{h(fixed(tonnes(t.closed_g), 3))}</td>'
                        f'<td class="num">{format_amount(t.closed_cents)}</td>'
                        f'<td class="num">{format_amount(t.current_cents)}</td></tr>' for t in compared)
         table = (f'<table><thead><tr><th>Team</th><th class="num">t CO2e</th><th class="num">Signed off '
