@@ -128,6 +128,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
            to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of) -> ImportOutcome:
     team_ids = store.team_ids(conn)
     retired_from = stored_teams.retired(conn)
+    renamed = stored_teams.former_names(conn)
     batch_id = store.insert_batch(conn, kind, source, content_hash, params)
     warnings: set[str] = set()
     fallbacks = 0
@@ -138,6 +139,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         result = activities.validate_chunk(frame, lines, log, table, set(team_ids), create_teams,
                                            default_region)
         retired.check(result.rows, retired_from, log)
+        retired.check_former_names(result.rows, result.new_teams, renamed, log)
         rows += row_count_of(frame)
         warnings |= result.warnings
         if progress:

@@ -120,3 +120,12 @@ def test_activity_after_retirement_is_refused_with_its_line(two_teams, write, db
     assert dump(db_url) == before
     r = two_teams("teams", "retire", "Salse", "--from", "2024-03")
     assert r.exit_code == 1 and "unknown team 'Salse' (did you mean 'Sales'?)" in r.stderr
+
+
+def test_create_teams_does_not_revive_a_former_name(company, write, db_url):
+    assert company("teams", "rename", "Platform", "Infrastructure").exit_code == 0
+    before = dump(db_url)
+    r = company("import", "activities", write("n.csv", HEADER + months_of("Platform", 1, 1, 2025)), "--create-teams")
+    assert r.exit_code == 1
+    assert "line 2, column 'team': team 'Platform' was renamed 'Infrastructure': use the new name" in r.stderr
+    assert dump(db_url) == before
