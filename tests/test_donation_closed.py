@@ -199,6 +199,7 @@ def test_for_readers_drops_only_the_advice():
     assert view.for_readers("FORECAST: 2026 is not over. Run again with --actual-only. Counted = 3 t.") == \
         "FORECAST: 2026 is not over. Counted = 3 t."
     assert view.for_readers("see 'carbon prices list'") == ""
+    assert view.for_readers("basis: carbon market price; source: board") == "basis: carbon market price; source: board"
 
 
 @pytest.fixture

@@ -327,7 +327,8 @@ def summary_line(view: DonationView) -> str:
     return line
 
 
-_CLI_ADVICE = re.compile(r"--[a-z]|'carbon |\bcarbon [a-z]+ [a-z-]+")
+# An option, or a command as carbon quotes it ('carbon prices list'); "carbon market price" is prose.
+_CLI_ADVICE = re.compile(r"--[a-z]|'carbon [a-z]")
 
 
 def for_readers(text: str) -> str:
