@@ -199,6 +199,8 @@ def test_for_readers_drops_only_the_advice():
     assert view.for_readers("FORECAST: 2026 is not over. Run again with --actual-only. Counted = 3 t.") == \
         "FORECAST: 2026 is not over. Counted = 3 t."
     assert view.for_readers("see 'carbon prices list'") == ""
+    assert view.for_readers("Price: 80 EUR, 2024; basis: price given on the command line (--price); source: x.") \
+        == "Price: 80 EUR, 2024; basis: price given on the command line; source: x."
     assert view.for_readers("basis: carbon market price; source: board") == "basis: carbon market price; source: board"
 
 

@@ -329,6 +329,7 @@ def summary_line(view: DonationView) -> str:
 
 # An option, or a command as carbon quotes it ('carbon prices list'); "carbon market price" is prose.
 _CLI_ADVICE = re.compile(r"--[a-z]|'carbon [a-z]")
+_CLI_ASIDE = re.compile(r"\s*\([^()]*(?:--[a-z]|'carbon [a-z])[^()]*\)")
 
 
 def for_readers(text: str) -> str:
@@ -336,6 +337,7 @@ def for_readers(text: str) -> str:
     --price"): the pack's readers (finance, managers) do not run carbon. Clauses are separated
     by "; " or ". "; a text that is advice only gives ""."""
     sentences = []
+    text = _CLI_ASIDE.sub("", text)  # "price given on the command line (--price)": keep the words
     for sentence in re.split(r"(?<=\.) (?=[A-Z])", text.strip()):
         kept = [c for c in sentence.rstrip(".").split("; ") if not _CLI_ADVICE.search(c)]
         if kept:
