@@ -17,11 +17,12 @@ import pandas as pd
 from carbon import factors as factor_tables
 from carbon import limits
 from carbon.errors import InputError
-from carbon.ingest import activities, csvfile, survey
+from carbon.ingest import activities, csvfile, retired, survey
 from carbon.ingest.problems import ProblemLog
 from carbon.model import Batch, ImportOutcome, RegionFallback
 from carbon.periods import month_range
 from carbon.store import Store
+from carbon.store import team_history as stored_teams
 
 Progress = Callable[[int], None]  # called with the number of rows just processed
 
@@ -126,6 +127,8 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
            chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
            to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of) -> ImportOutcome:
     team_ids = store.team_ids(conn)
+    retired_from = stored_teams.retired(conn)
+    renamed = stored_teams.former_names(conn)
     batch_id = store.insert_batch(conn, kind, source, content_hash, params)
     warnings: set[str] = set()
     fallbacks = 0
@@ -136,6 +139,8 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     for frame, lines in chunks:
         result = activities.validate_chunk(frame, lines, log, table, set(team_ids), create_teams,
                                            default_region)
+        retired.check(result.rows, retired_from, log)
+        retired.check_former_names(result.rows, result.new_teams, renamed, log)
         rows += row_count_of(frame)
         warnings |= result.warnings
         if progress:
@@ -280,6 +285,9 @@ def add_team(store: Store, name: str) -> None:
     with store.transaction() as conn:
         if clean in store.team_ids(conn):
             raise InputError(f"team {clean!r} is already declared")
+        taken = stored_teams.name_taken(conn, clean)
+        if taken:
+            raise InputError(f"cannot declare {clean!r}: {taken}")
         store.add_team(conn, clean)
 
 

@@ -9,7 +9,7 @@ from carbon.errors import NotFound
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.periods import parse_month
 from carbon.store import Store
-from carbon.suggest import did_you_mean
+from carbon.store import team_history as stored_teams
 
 
 def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyReport:
@@ -21,15 +21,17 @@ def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyRepo
     cats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     scopes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     entries: dict[str, int] = defaultdict(int)
+    cells: dict[str, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
     for team, category, scope, kg, n in rows:
         total[team] += kg
+        cells[team][(category, str(scope))] += kg
         cats[team][category] += kg
         scopes[team][str(scope)] += kg
         entries[team] += n
     names = sorted(set(total) | set(teams or []))
     return MonthlyReport(month, tuple(
         TeamMonth(t, total.get(t, 0.0), dict(sorted(cats[t].items())), dict(sorted(scopes[t].items())),
-                  entries.get(t, 0))
+                  entries.get(t, 0), dict(sorted(cells[t].items())))
         for t in names
     ))
 
@@ -47,15 +49,15 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
     with store.engine.connect() as conn:
         team_names = store.team_ids(conn)
         if team is not None and team not in team_names:
-            close = [c for c in [did_you_mean(team, team_names)] if c]
-            raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise NotFound(stored_teams.unknown_team(conn, team))
         rows = store.month_totals(conn, month, team)
         if not rows:
             months = store.months_with_data(conn)
             span = f"data exists for {months[0]} to {months[-1]}" if months else "the ledger is empty"
             who = f" for team {team!r}" if team else ""
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")
-        declared = [team] if team else list(team_names)
+        # A team retired at or before the month is not "without data": it no longer exists.
+        declared = [team] if team else stored_teams.active_names(conn, month)
     report = shape_month(month, rows, declared)
     return dataclasses.replace(report, team=team) if team else report
 

@@ -63,6 +63,8 @@ class Resolution:
 class Team:
     name: str
     created_at: datetime | None = None
+    retired_from: str | None = None  # "YYYY-MM": the first month without the team; None: active
+    former_names: tuple[str, ...] = ()  # oldest first
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class TeamMonth:
     by_category: dict[str, float] = field(default_factory=dict)
     by_scope: dict[str, float] = field(default_factory=dict)
     entries: int = 0
+    # {(category, scope): kg}: the cells of the tidy CSV, which sum to `total` with nothing counted twice
+    by_category_scope: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -77,10 +77,67 @@ def parse(unit: str) -> pint.Unit:
     try:
         parsed = ureg.parse_units(text)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
-        raise UnitError(f"unknown unit {unit!r}") from exc
+        close = same_letters(unit)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}? unit names are case-sensitive)" \
+            if close else ""
+        raise UnitError(f"unknown unit {unit!r}{hint}") from exc
     except Exception as exc:  # pint's parser raises assorted errors on garbage
         raise UnitError(f"cannot read unit {unit!r}") from exc
     return parsed
+
+
+# Prefixed spellings are not in the registry's tables (pint builds them on demand): the usual
+# ones are listed so that "mwh" or "KWH" can be matched to "MWh" / "kWh".
+_PREFIXES = ("k", "M", "G", "T", "m", "Ki", "Mi", "Gi", "Ti")
+_PREFIXED = ("Wh", "W", "B", "b", "g", "m", "J", "L", "t")
+_WORD_RE = re.compile(r"[A-Za-zµ_][\w]*")
+
+
+@lru_cache(maxsize=1)
+def _spellings() -> dict[str, tuple[str, ...]]:
+    """Every spelling the registry knows (names, symbols, aliases, usual prefixed symbols),
+    keyed by its lower case."""
+    words: set[str] = set()
+    for name, definition in ureg._units.items():  # pint keeps no public list of spellings
+        words.add(name)
+        if getattr(definition, "symbol", None):
+            words.add(definition.symbol)
+        words.update(a for a in getattr(definition, "aliases", ()) or () if a)
+    words.update(p + s for p in _PREFIXES for s in _PREFIXED)
+    by_lower: dict[str, set[str]] = {}
+    for w in words:
+        if w and _WORD_RE.fullmatch(w):
+            by_lower.setdefault(w.lower(), set()).add(w)
+    return {k: tuple(sorted(v)) for k, v in by_lower.items()}
+
+
+def same_letters(unit: str) -> list[str]:
+    """Spellings of `unit` in another case that the registry knows: "MI" -> ["mi"]; "KWH" ->
+    ["kWh"]; [] when there is none. Each word of a compound unit is fixed on its own
+    ("MI / H" -> ["mi / h"]); an ambiguous word gives each reading (at most 4)."""
+    if len(unit) > MAX_UNIT_CHARS:
+        return []
+    options, pos, changed = [""], 0, False
+    for m in _WORD_RE.finditer(unit):
+        w = m.group(0)
+        alts: tuple[str, ...] = (w,)
+        if w.lower() != "co2e" and not _known(w):  # "CO2e" only means something after a mass
+            alts = tuple(a for a in _spellings().get(w.lower(), ()) if a != w and _known(a))
+            if not alts:
+                return []
+            changed = True
+        options = [o + unit[pos:m.start()] + a for o in options for a in alts][:4]
+        pos = m.end()
+    return [o + unit[pos:] for o in options] if changed else []
+
+
+@lru_cache(maxsize=4096)
+def _known(word: str) -> bool:
+    try:
+        ureg.parse_units(normalise(word))
+    except Exception:  # noqa: BLE001 - any refusal means "not a unit"
+        return False
+    return True
 
 
 def describe(unit: pint.Unit) -> str:

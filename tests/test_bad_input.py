@@ -18,9 +18,11 @@ def ready(run, write):
 
 CASES = {
     "unknown team": (HEADER + GOOD + "2024-05,Platfrom,electricity.grid,1,kWh,FR,\n",
-                     3, "team", "did you mean 'Platform'"),
+                     3, "team", "unknown team 'Platfrom' (did you mean 'Platform'"),
     "unknown activity": (HEADER + GOOD + "2024-05,Platform,electricity.grdi,1,kWh,FR,\n",
-                         3, "activity", "did you mean 'electricity.grid'"),
+                         3, "activity", "unknown activity key 'electricity.grdi' (did you mean 'electricity.grid'"),
+    "unit in the wrong case": (HEADER + GOOD + "2024-05,Sales,commute.car.petrol,5,MI,GB,\n",
+                               3, "unit", "unknown unit 'MI' (did you mean 'mi'?"),
     "mass for a per-km factor": (HEADER + GOOD + "2024-05,Sales,commute.car.petrol,5,kg,GB,\n",
                                  3, "unit", "kg cannot be converted to km"),
     "bare number for a per-GB factor": (HEADER + GOOD + "2024-05,Platform,cloud.aws.network_gb,5,,aws:eu-west-3,\n",

@@ -287,3 +287,15 @@ def test_journal_csv_has_a_bom_for_excel(run, write):
     rows = list(csv.DictReader(io.StringIO(r.stdout_bytes.decode("utf-8-sig"))))
     # 5.19 t × 80 = 415.20 EUR
     assert (rows[0]["year"], rows[0]["team"], rows[0]["amount"]) == ("2024", "Équipe Sécurité", "415.20")
+
+
+def test_a_tiny_team_never_reads_as_zero_in_the_donation_table(run, write):
+    run("teams", "add", "Platform", "Ops")
+    # Platform 12 × 1,000 kWh FR × 0.0519 kg/kWh (ADEME 2024) = 622.8 kg; Ops 5 kWh × 0.0519 = 0.2595 kg
+    # -> 260 g = 0.00026 t, 0.04 % of the company: not "0.000" t or "0.0%".
+    rows = "".join(f"2024-{m:02d},,Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 13))
+    assert run("import", "activities", write("a.csv", HEADER + rows + "2024-06,,Ops,electricity.grid,5,kWh,FR\n"
+                                             )).exit_code == 0
+    r = run("donation", "--year", "2024", "--price", "80", *AS_OF)
+    ops = next(line for line in r.stdout.splitlines() if "Ops" in line)
+    assert "<0.001" in ops and "<0.1%" in ops and "0.000 " not in ops and "0.0%" not in ops, ops

@@ -163,6 +163,47 @@ def test_pack_summary_leads_with_the_signed_off_figure(closed_2024, write, store
     assert "<h1>Offset donation 2024: 855.20 EUR (signed off " in page and "RESTATED" in page
 
 
+def test_pack_donation_page_has_the_pack_style_the_sign_off_note_and_no_cli_advice(closed_2024, write, store):
+    import re
+
+    from carbon.report.style import CSS
+    from carbon.store import prices as stored
+
+    restate(closed_2024, write)
+    page = view.to_summary_html(stored.donation_view(store, 2024, as_of=date(2025, 1, 1)))
+    assert CSS in page and "<main>" in page and "Content-Security-Policy" in page  # the report.html look
+    body = re.sub(r"<[^>]+>", " ", page.split("</style>", 1)[1])
+    # The note given at the sign-off (--note "board 2025-01"), and when it was made.
+    assert re.search(r"Signed off on \d{4}-\d{2}-\d{2} \(sign-off 1\): “board 2025-01”", body), body
+    # Readers of a pack do not run carbon: no option or command (here the recomputation at the
+    # sign-off's price used to add "; choose another with --price or --basis").
+    assert "--" not in body and "carbon donation" not in body and "'carbon" not in body, body
+    assert "price of the sign-off of" in body  # the note itself stays, only the advice goes
+
+
+def test_an_open_year_page_says_it_is_not_signed_off(run, write, store):
+    from carbon.store import prices as stored
+
+    run("teams", "add", "Platform")
+    # 12 months × 1,000 kWh FR × 0.0519 kg/kWh = 622.8 kg = 0.6228 t × 80 EUR/t = 49.82 EUR
+    run("import", "activities", write("a.csv", HEADER + "2024-01-01,2024-12-31,Platform,electricity.grid,"
+                                                        "12000,kWh,FR\n"))
+    page = view.to_summary_html(stored.donation_view(store, 2024, as_of=date(2025, 1, 1), price="80"))
+    assert "Offset donation 2024: 49.82 EUR" in page
+    assert "Not signed off: computed from the ledger as of 2025-01-01" in page
+
+
+def test_for_readers_drops_only_the_advice():
+    assert view.for_readers("price of the sign-off of 2025-01-10 (closed 2024); choose another with "
+                            "--price or --basis") == "price of the sign-off of 2025-01-10 (closed 2024)"
+    assert view.for_readers("FORECAST: 2026 is not over. Run again with --actual-only. Counted = 3 t.") == \
+        "FORECAST: 2026 is not over. Counted = 3 t."
+    assert view.for_readers("see 'carbon prices list'") == ""
+    assert view.for_readers("Price: 80 EUR, 2024; basis: price given on the command line (--price); source: x.") \
+        == "Price: 80 EUR, 2024; basis: price given on the command line; source: x."
+    assert view.for_readers("basis: carbon market price; source: board") == "basis: carbon market price; source: board"
+
+
 @pytest.fixture
 def eighty_columns():
     """The console as when the output is not a terminal (a pipe, cron): 80 columns."""

@@ -209,3 +209,18 @@ def test_december_pack_carries_the_donation_summary_or_says_why_not(store, write
     # Other months carry no donation section.
     other = pack.build(store, "2024-11", tmp_path / "c")
     assert json.loads((other.path / "manifest.json").read_text(encoding="utf-8"))["donation"] is None
+
+
+def test_html_inputs_list_only_the_imports_of_the_month(store, write, tmp_path):
+    importer.add_team(store, "Platform")
+    # may.csv: 500 kWh FR in May only (25.95 kg); june.csv: 1,000 kWh FR in June (51.9 kg).
+    importer.import_activities(store, write("may.csv", HEADER + "2024-05-10,Platform,electricity.grid,500,kWh,FR\n"))
+    importer.import_activities(store, write("june.csv", HEADER + "2024-06-10,Platform,electricity.grid,1000,kWh,FR\n"))
+    built = pack.build(store, "2024-06", tmp_path / "p")
+    page = (built.path / "report.html").read_text(encoding="utf-8")
+    inputs = page.split("<h3>Inputs of June 2024</h3>", 1)[1].split("</table>", 1)[0]
+    assert "june.csv" in inputs and "may.csv" not in inputs  # May's import adds nothing to June
+    assert "1 other import feeds only the trend" in page
+    m = json.loads((built.path / "manifest.json").read_text(encoding="utf-8"))
+    # The manifest still lists both: the 12-month trend is built from them.
+    assert [(b["source"], b["co2e_kg_in_month"]) for b in m["inputs"]] == [("may.csv", 0.0), ("june.csv", 51.9)]

@@ -40,8 +40,25 @@ def test_team_filter_and_csv(loaded):
     r = loaded("report", "monthly", "--month", "2024-05", "--team", "Video", "--format", "csv")
     assert r.stdout.startswith("\ufeffmonth,team,category,scope,co2e_kg")  # BOM: Excel reads UTF-8
     rows = list(csv.DictReader(io.StringIO(r.stdout.removeprefix("\ufeff"))))
-    assert {(x["team"], x["category"], x["co2e_kg"]) for x in rows if x["category"]} >= {
-        ("Video", "streaming", "55.0"), ("Video", "total", "55.0"), ("total", "total", "55.0")}
+    # Tidy: only Video's one cell, no "total" rows (changed on purpose: a SUM counted them too).
+    assert [(x["team"], x["category"], x["scope"], x["co2e_kg"]) for x in rows] == [
+        ("Video", "streaming", "3", "55.0")]
+
+
+def test_csv_is_tidy_so_a_spreadsheet_sum_is_the_company_total(loaded):
+    r = loaded("report", "monthly", "--month", "2024-05", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout.removeprefix("\ufeff"))))
+    # One row per team × category × scope, no subtotal rows:
+    # Platform infrastructure scope 2: 1,000 kWh × 0.0519 (ADEME FR 2024) = 51.9 kg
+    # Platform commuting scope 3: 100 km × 0.1645 (DESNZ 2024 petrol car) = 16.45 kg
+    # Video streaming scope 3: 1,000 h × 0.055 (Carbon Trust) = 55 kg
+    assert [(x["month"], x["team"], x["category"], x["scope"], float(x["co2e_kg"])) for x in rows] == [
+        ("2024-05", "Platform", "commuting", "3", 16.45), ("2024-05", "Platform", "infrastructure", "2", 51.9),
+        ("2024-05", "Video", "streaming", "3", 55.0)]
+    total = json.loads(loaded("report", "monthly", "--month", "2024-05", "--format", "json").stdout)["total"]
+    # SUM(co2e_kg) = 16.45 + 51.9 + 55 = 123.35 = the company total (the old layout summed to 370.05)
+    assert sum(float(x["co2e_kg"]) for x in rows) == pytest.approx(total, abs=1e-9) == pytest.approx(123.35)
+    assert not [x for x in rows if "total" in (x["team"], x["category"]) or not x["scope"] or not x["category"]]
 
 
 def test_table_shows_teams_and_unit(loaded):
@@ -95,3 +112,38 @@ def test_sources_trace_each_figure_to_factor_and_import(loaded):
     assert grid["co2e_kg"] == pytest.approx(51.9) and grid["import_source"] == "a.csv"
     assert sum(x["co2e_kg"] for x in rows) == pytest.approx(51.9 + 16.45 + 55.0)
     assert loaded("report", "sources", "--month", "2024-06").exit_code == 1
+
+
+def test_sources_show_the_quantity_so_quantity_times_factor_can_be_checked(run, write):
+    run("teams", "add", "Platform", "Sales")
+    # Sales drove 50 mi + 20 km (two units of one activity), Platform used 2.4 MWh in May 2024.
+    r = run("import", "activities", write("a.csv", HEADER +
+            "2024-05,Platform,electricity.grid,2.4,MWh,FR\n"
+            "2024-05,Sales,commute.car.petrol,50,mi,GB\n"
+            "2024-05,Sales,commute.car.petrol,20,km,GB\n"))
+    assert r.exit_code == 0, r.output
+    rows = json.loads(run("report", "sources", "--month", "2024-05", "--format", "json").stdout)["sources"]
+    got = {(x["team"], x["quantity_unit"]): (x["quantity"], x["value"], x["unit"], x["co2e_kg"]) for x in rows}
+    # 2.4 MWh × 0.0519 kg/kWh (ADEME FR 2024) = 2,400 × 0.0519 = 124.56 kg
+    assert got[("Platform", "MWh")] == (2.4, 0.0519, "kg CO2e / kWh", pytest.approx(124.56))
+    # 50 mi = 80.4672 km × 0.1645 kg/km (DESNZ 2024 petrol car) = 13.2368544 kg; 20 km × 0.1645 = 3.29 kg
+    assert got[("Sales", "mi")] == (50.0, 0.1645, "kg CO2e / km", pytest.approx(13.2368544))
+    assert got[("Sales", "km")] == (20.0, 0.1645, "kg CO2e / km", pytest.approx(3.29))
+    table = run("report", "sources", "--month", "2024-05", "--team", "Sales")
+    assert table.exit_code == 0, table.output
+    assert "Sources of 2024-05, Sales (kg CO2e)" in table.stdout  # the team is named in the title
+    assert "50.0 mi" in table.stdout and "20.0 km" in table.stdout and "13.2" in table.stdout
+    assert "MWh" not in table.stdout
+
+
+def test_a_small_figure_never_reads_as_zero(run, write):
+    run("teams", "add", "Platform", "Ops")
+    # Platform: 1,000 kWh × 0.0519 = 51.9 kg; Ops: 0.5 kWh × 0.0519 = 0.02595 kg, 0.05 % of 51.92595
+    r = run("import", "activities", write("a.csv", HEADER +
+            "2024-05,Platform,electricity.grid,1000,kWh,FR\n2024-05,Ops,electricity.grid,0.5,kWh,FR\n"))
+    assert r.exit_code == 0, r.output
+    table = run("report", "monthly", "--month", "2024-05").stdout
+    ops = next(line for line in table.splitlines() if "Ops" in line)
+    assert "<0.1" in ops and "<1%" in ops and "0.0 " not in ops and " 0%" not in ops
+    src = run("report", "sources", "--month", "2024-05", "--team", "Ops").stdout
+    assert "<0.1" in src and "0.0 " not in src.split("kWh", 1)[1]

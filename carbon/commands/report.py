@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
 from carbon import ledger
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
+from carbon.figures import fixed
 from carbon.report import monthly
 
 
@@ -53,9 +55,11 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
 def sources_cmd(ctx, month: str, team, fmt: str) -> None:
     """Trace a month's figures to their factors, sources and imports.
 
-    One row per team, activity, factor and import: kg CO2e, number of ledger
-    entries, the factor's region, vintage, value, unit and source, and the
-    import (see 'carbon imports list') the activity came from.
+    One row per team, activity, factor, import and activity unit: the activity
+    quantity (as imported, in its unit, for the month), kg CO2e, number of
+    ledger entries, the factor's region, vintage, value, unit and source, and
+    the import (see 'carbon imports list') the activity came from; so
+    quantity × factor can be checked by hand.
 
     \b
     Example:
@@ -65,22 +69,41 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({"month": month, "unit": "kg CO2e", "sources": rows}, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"Sources of {month} (kg CO2e)", title_justify="left",
-                  caption="Import: see 'carbon imports list'; full sources: --format json or "
-                          "'carbon factors show KEY'", caption_justify="left")
-    if not team:
-        table.add_column("Team", no_wrap=True)
-    table.add_column("Activity", no_wrap=True)
-    table.add_column("kg", justify="right", no_wrap=True)
-    table.add_column("Factor", no_wrap=True)
-    table.add_column("Source", overflow="ellipsis", no_wrap=True, max_width=40)
-    table.add_column("Import", justify="right")
-    for r in rows:
-        cells = [r["activity"], f"{r['co2e_kg']:,.1f}",
-                 f"{r['value']:.4g} {r['unit']} {r['region'] or 'any'} {r['year']}",
-                 escape(r["source"]), str(r["import_id"])]
-        table.add_row(*([escape(r["team"])] if not team else []), *cells)
-    out.print(table)
+    title = f"Sources of {month}" + (f", {escape(team)}" if team else "") + " (kg CO2e)"
+    out.print(sources_table(title, rows, with_teams=team is None))
+
+
+def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
+    """Quantity × factor = kg, left to right, so each figure can be checked by hand. Each
+    factor's second line gives its region, vintage and source (cut to fit: in full in the JSON);
+    each team is a section of its own, so the table fits 80 columns."""
+    table = Table(title=title, title_justify="left", min_width=len(title), box=box.SIMPLE_HEAD,
+                  caption="Factor: value and unit, then region, vintage and source. Import: see "
+                          "'carbon imports list'; full sources: --format json or 'carbon factors show KEY'",
+                  caption_justify="left")
+    cells = [(r["team"], r["activity"],
+              f"{fixed(r['quantity'], 3 if abs(r['quantity']) < 10 else 1)} {r['quantity_unit']}",
+              f"{r['value']:.4g} {r['unit']}", fixed(r["co2e_kg"], 1), str(r["import_id"]),
+              f"{r['region'] or 'any'} {r['year']} · {r['source']}") for r in rows]
+    heads = ("Activity", "Quantity", "× Factor", "= kg", "Import")
+    for i, head in enumerate(heads, start=1):
+        # Figures are never cut: each column is as wide as its widest cell.
+        widest = max([len(head)] + [len(c[i]) for c in cells]
+                     + ([len(c[0]) for c in cells] if with_teams and head == "Activity" else []))
+        table.add_column(head, justify="left" if head in ("Activity", "× Factor") else "right",
+                         no_wrap=True, overflow="ellipsis", min_width=widest,
+                         # the factor's second line (region, vintage, source) is cut to the first's width
+                         max_width=max(widest, 24) if head == "× Factor" else None)
+    team = None
+    for c in cells:
+        if with_teams and c[0] != team:
+            if team is not None:
+                table.add_section()
+            team = c[0]
+            table.add_row(f"[bold]{escape(team)}[/bold]", "", "", "", "")
+        table.add_row(escape(c[1]), escape(c[2]), f"{escape(c[3])}\n[dim]{escape(c[6])}[/dim]",
+                      escape(c[4]), escape(c[5]))
+    return table
 
 
 from carbon.commands.pack import pack_cmd  # noqa: E402  (the pack lives in its own module)

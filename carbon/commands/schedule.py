@@ -14,6 +14,7 @@ from carbon import config as config_file
 from carbon import delivery, schedule
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
 from carbon.store import packs as stored_packs
+from carbon.store import team_history
 
 # Exit codes of `schedule run-once` (README "The schedule", docs/schedule.md). When several
 # apply, the lowest wins; stderr names every problem.
@@ -89,7 +90,7 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
         raise click.UsageError("--reissue needs --reason TEXT: the new revision and its e-mails say why "
                                "the month was re-issued")
     setup_logging()
-    cfg = config_file.load(config_path)
+    cfg = _current_team_names(ctx.store, config_file.load(config_path))
     now = _parse_now(now_text, cfg)
     schedule.check_recipients(ctx.store, cfg)  # before anything is produced or sent
     deliver = None if no_email else delivery.deliverer(cfg)
@@ -158,7 +159,18 @@ def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
                                "timezone": changes.get("timezone", cfg.timezone)}}
         checked = config_file.parse(merged, "command line")  # same checks as the file
         cfg = dataclasses.replace(cfg, cron=checked.cron, timezone=checked.timezone)
+    cfg = _current_team_names(ctx.store, cfg)
     schedule.start(ctx.store, cfg, out_dir, deliver=delivery.deliverer(cfg))
+
+
+def _current_team_names(store, cfg):
+    """The config with each manager's team under its current name (a team may have been renamed)."""
+    import dataclasses
+
+    managers, notes = team_history.current_recipients(store, cfg.managers)
+    for note in notes:
+        logging.getLogger("carbon.schedule").warning(note)
+    return dataclasses.replace(cfg, managers=managers)
 
 
 @schedule_group.command("status")

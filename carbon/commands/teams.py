@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from carbon import importer
 from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.store import team_history as stored_teams
 
 
 @click.group()
@@ -35,12 +38,58 @@ def add(ctx, names: tuple[str, ...]) -> None:
 @pass_ctx
 @handle_errors()
 def list_(ctx) -> None:
-    """List the declared teams."""
-    found = ctx.store.list_teams()
+    """List the teams: status (active, or retired from a month), former names, declared."""
+    found = stored_teams.list_teams(ctx.store)
     if not found:
         out.print("no teams declared yet: carbon teams add NAME")
         return
-    table = Table("Team", "Declared (UTC)")
+    table = Table("Team", "Status", "Former names", "Declared (UTC)")
     for t in found:
-        table.add_row(escape(t.name), f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "")
+        status = f"retired from {t.retired_from}" if t.retired_from else "active"
+        table.add_row(escape(t.name), status, escape(", ".join(t.former_names)),
+                      f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "")
     out.print(table)
+
+
+@teams.command("rename")
+@click.argument("old")
+@click.argument("new")
+@pass_ctx
+@handle_errors()
+def rename(ctx, old: str, new: str) -> None:
+    """Rename a team; its history, budgets and e-mail recipients follow it.
+
+    Ledger entries and budgets refer to the team itself, not its name, so every
+    past report shows the new name. The old name stays known: a config file
+    that still uses it reaches the renamed team, and no other team can take
+    it. A name another team has (or had) is refused.
+
+    \b
+    Example:
+      carbon teams rename Platform Infrastructure
+    """
+    stored_teams.rename(ctx.store, old, new)
+    out.print(f"team {escape(old)} renamed {escape(new)}; its history, budgets and recipients follow it")
+
+
+@teams.command("retire")
+@click.argument("name")
+@click.option("--from", "from_month", metavar="YYYY-MM",
+              help="The first month without the team (default: the current month).")
+@pass_ctx
+@handle_errors()
+def retire(ctx, name: str, from_month: str | None) -> None:
+    """Retire a team from a month on; its history stays in every past report.
+
+    From that month on the team is not listed as "no data", and activity dated
+    then or later is refused. A team with emissions in or after the month is
+    refused: retire it from a later month.
+
+    \b
+    Example:
+      carbon teams retire "Customer Success" --from 2026-07
+    """
+    month = from_month or f"{date.today():%Y-%m}"
+    stored_teams.retire(ctx.store, name, month)
+    out.print(f"team {escape(name)} retired from {month}: its history stays; activity from {month} "
+              "on is refused")

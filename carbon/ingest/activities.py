@@ -15,7 +15,7 @@ import pandas as pd
 from carbon import limits, periods, units
 from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import REGION_RE, FactorTable
-from carbon.ingest.problems import ProblemLog
+from carbon.ingest.problems import ProblemLog, quoted
 from carbon.model import Factor
 from carbon.suggest import did_you_mean
 
@@ -133,7 +133,7 @@ def validate_chunk(
             hints = {}
             for t in names:
                 close = [c for c in [did_you_mean(str(t), known_teams)] if c]
-                hints[t] = (f"unknown team (did you mean {close[0]!r}?)" if close else "unknown team") + \
+                hints[t] = f"unknown team {quoted(t)}" + (f" (did you mean {close[0]!r}?)" if close else "") + \
                     "; declare it with 'carbon teams add' or import with --create-teams"
             msgs = [hints[t] for t in team[unknown_team]]
             log.add(lines[unknown_team], "team", team[unknown_team], msgs)
@@ -145,7 +145,7 @@ def validate_chunk(
         hints = {}
         for a in pd.unique(activity[unknown_act]):
             s = table.suggest(str(a))
-            hints[a] = "unknown activity key" + (f" (did you mean {s!r}?)" if s else "") + \
+            hints[a] = f"unknown activity key {quoted(a)}" + (f" (did you mean {s!r}?)" if s else "") + \
                 "; see 'carbon factors list'"
         log.add(lines[unknown_act], "activity", activity[unknown_act], [hints[a] for a in activity[unknown_act]])
         ok &= ~unknown_act

@@ -19,6 +19,11 @@ def _short(value) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + f"… ({len(text):,} characters)"
 
 
+def quoted(value) -> str:
+    """A bad value echoed in a message, in quotes and cut like a cell: 'Platfrom'."""
+    return repr(_short(value))
+
+
 class ProblemLog:
     """Collects problems as small DataFrames; turns them into one InputError."""
 

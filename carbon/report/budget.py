@@ -17,6 +17,7 @@ from rich.text import Text
 from carbon.budgets import (
     FORECAST_RULE, NO_DATA, OVER, Alert, BudgetPlan, StatusReport, TeamStatus, monthly_allocations,
 )
+from carbon.figures import fixed
 from carbon.store.budgets import StoredPlan
 
 COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "magenta"}
@@ -107,7 +108,7 @@ def to_json(rep: StatusReport) -> str:
 def _fmt(v: float | None) -> str:
     if v is None:
         return "—"
-    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+    return fixed(v, 1 if abs(v) >= 10 else 2)
 
 
 def _pct(share: float) -> str:

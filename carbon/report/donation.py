@@ -10,6 +10,7 @@ gram they were rounded to).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from rich.console import Group
@@ -19,9 +20,11 @@ from rich.text import Text
 
 from carbon import donation as rules
 from carbon.donation import ClosedDonation, Restatement, TeamRestated, tonnes
+from carbon.figures import fixed
 from carbon.money import cents_float, format_amount
 from carbon.periods import month_label
 from carbon.report.prices import price_dict
+from carbon.report.style import CSP, CSS
 from carbon.store.prices import DonationView, HistoryEntry
 
 
@@ -177,8 +180,8 @@ def _team_table(d, title: str = "Per team") -> Table:
     for t in d.teams:
         cells = [escape(t.team)]
         if d.is_forecast:
-            cells.append(f"{tonnes(t.actual_g):,.3f}")
-        cells += [f"{tonnes(t.emissions_g):,.3f}", f"{100 * t.emissions_g / total:.1f}%",
+            cells.append(fixed(tonnes(t.actual_g), 3))
+        cells += [fixed(tonnes(t.emissions_g), 3), fixed(100 * t.emissions_g / total, 1) + "%",
                   format_amount(t.amount_cents)]
         table.add_row(*cells)
     table.add_section()
@@ -244,11 +247,11 @@ def _comparison_table(title: str, rows: tuple[TeamRestated, ...], cur: str, clos
     closed_g = sum(t.closed_g for t in rows)
     for t in rows:
         if closed_only:
-            share = f"{100 * t.closed_g / closed_g:.1f}%" if closed_g else "-"
-            table.add_row(escape(t.team), f"{tonnes(t.closed_g):,.3f}", share, format_amount(t.closed_cents))
+            share = fixed(100 * t.closed_g / closed_g, 1) + "%" if closed_g else "-"
+            table.add_row(escape(t.team), fixed(tonnes(t.closed_g), 3), share, format_amount(t.closed_cents))
             continue
         style = None if t.difference_cents == 0 and t.difference_g == 0 else "bold"
-        table.add_row(escape(t.team), f"{tonnes(t.closed_g):,.3f}", f"{tonnes(t.current_g):,.3f}",
+        table.add_row(escape(t.team), fixed(tonnes(t.closed_g), 3), fixed(tonnes(t.current_g), 3),
                       f"{tonnes(t.difference_g):+,.3f}", format_amount(t.closed_cents),
                       format_amount(t.current_cents), _signed(t.difference_cents), style=style)
     table.add_section()
@@ -325,9 +328,43 @@ def summary_line(view: DonationView) -> str:
     return line
 
 
+# An option, or a command as carbon quotes it ('carbon prices list'); "carbon market price" is prose.
+_CLI_ADVICE = re.compile(r"--[a-z]|'carbon [a-z]")
+_CLI_ASIDE = re.compile(r"\s*\([^()]*(?:--[a-z]|'carbon [a-z])[^()]*\)")
+
+
+def for_readers(text: str) -> str:
+    """`text` without the clauses that advise command-line options ("; choose another with
+    --price"): the pack's readers (finance, managers) do not run carbon. Clauses are separated
+    by "; " or ". "; a text that is advice only gives ""."""
+    sentences = []
+    text = _CLI_ASIDE.sub("", text)  # "price given on the command line (--price)": keep the words
+    for sentence in re.split(r"(?<=\.) (?=[A-Z])", text.strip()):
+        kept = [c for c in sentence.rstrip(".").split("; ") if not _CLI_ADVICE.search(c)]
+        if kept:
+            sentences.append("; ".join(kept) + ("." if sentence.endswith(".") else ""))
+    return " ".join(sentences)
+
+
+def _signoff_html(view: DonationView) -> str:
+    """Whether the figure is signed off: when, which sign-off, its note; or that it is not yet."""
+    from html import escape as h
+
+    c, d = view.closed, view.donation
+    if c is None:
+        kind = "a forecast" if d.is_forecast else "computed from the ledger"
+        return (f'<p class="note">Not signed off: {kind} as of {d.as_of:%Y-%m-%d}. The amount is final '
+                "only once finance has signed it off; until then it changes with the ledger.</p>")
+    note = f": “{h(c.note)}”" if c.note else " (no note recorded)"
+    return (f'<p class="signoff">Signed off on {c.closed_at:%Y-%m-%d} (sign-off {c.id}){note}. '
+            "The signed-off figure never changes.</p>")
+
+
 def to_summary_html(view: DonationView) -> str:
     """A self-contained one-page HTML summary of the donation, for finance and the report pack.
 
+    Styled like the pack's report.html (carbon.report.style), with the sign-off
+    state and note, and no command-line advice (its readers do not run carbon).
     A closed year leads with its signed-off figures; the recomputed ones are
     shown next to them, labelled. Every text from data is HTML-escaped.
     """
@@ -335,19 +372,21 @@ def to_summary_html(view: DonationView) -> str:
 
     d, c = view.donation, view.closed
     cur = d.price.currency
-    notes = "".join(f"<li>{h(x)}</li>" for x in (*d.warnings, *d.method))
+    texts = [for_readers(x) for x in (*d.warnings, *d.method)]
+    notes = "".join(f"<li>{h(x)}</li>" for x in texts if x)
     rng = (f"Range from factor uncertainty{' (recomputed figure)' if c else ''}: "
            f"{h(format_amount(d.range_cents[0], cur))} to {h(format_amount(d.range_cents[2], cur))}.")
     if c is None:
         title = f"Offset donation {d.year}: {h(format_amount(d.amount_cents, cur))}"
-        flag = "<p class=flag>FORECAST: actual to date + forecast</p>" if d.is_forecast else ""
+        flag = '<p class="flag">FORECAST: actual to date + forecast</p>' if d.is_forecast else ""
         intro = (f"<p>{tonnes(d.emissions_g):,.3f} t CO2e × {d.price.value} {h(d.price.per_tonne_unit)} "
                  f"({h(d.price.key)}, {d.price.year}). {rng}</p>")
-        rows = "".join(f"<tr><td>{h(t.team)}</td><td class=n>{tonnes(t.emissions_g):,.3f}</td>"
-                       f"<td class=n>{format_amount(t.amount_cents)}</td></tr>" for t in d.teams)
-        table = (f"<table><tr><th>Team</th><th>t CO2e</th><th>Amount {h(cur)}</th></tr>{rows}"
-                 f"<tr><th>Company</th><th class=n>{tonnes(d.emissions_g):,.3f}</th>"
-                 f"<th class=n>{format_amount(d.amount_cents)}</th></tr></table>")
+        rows = "".join(f'<tr><td>{h(t.team)}</td><td class="num">{h(fixed(tonnes(t.emissions_g), 3))}</td>'
+                       f'<td class="num">{format_amount(t.amount_cents)}</td></tr>' for t in d.teams)
+        table = (f'<table><thead><tr><th>Team</th><th class="num">t CO2e</th><th class="num">Amount {h(cur)}'
+                 f"</th></tr></thead><tbody>{rows}"
+                 f'<tr><th>Company</th><th class="num">{tonnes(d.emissions_g):,.3f}</th>'
+                 f'<th class="num">{format_amount(d.amount_cents)}</th></tr></tbody></table>')
     else:
         ccur = c.price.currency
         title = (f"Offset donation {c.year}: {h(format_amount(c.amount_cents, ccur))} "
@@ -355,23 +394,25 @@ def to_summary_html(view: DonationView) -> str:
         flag = ""
         if view.restated:
             diff = view.restatement.difference_cents
-            flag = (f"<p class=flag>RESTATED: the ledger of {c.year} changed after the sign-off; recomputed "
+            flag = (f'<p class="flag">RESTATED: the ledger of {c.year} changed after the sign-off; recomputed '
                     f"at the closed method and price: {h(format_amount(c.amount_cents + diff, ccur))} "
                     f"({h(_signed(diff, ccur))}), not signed off. The signed-off figure stands.</p>")
         intro = (f"<p>{tonnes(c.emissions_g):,.3f} t CO2e × {c.price.value} {h(c.price.per_tonne_unit)} "
                  f"({h(c.price.key)}, {c.price.year}): the signed-off figure. Recomputed now: "
                  f"{h(format_amount(d.amount_cents, cur))}. {rng}</p>")
         compared = rules.compare(c, d)
-        rows = "".join(f"<tr><td>{h(t.team)}</td><td class=n>{tonnes(t.closed_g):,.3f}</td>"
-                       f"<td class=n>{format_amount(t.closed_cents)}</td>"
-                       f"<td class=n>{format_amount(t.current_cents)}</td></tr>" for t in compared)
-        table = (f"<table><tr><th>Team</th><th>t CO2e</th><th>Signed off {h(ccur)}</th>"
-                 f"<th>Recomputed {h(cur)}</th></tr>{rows}"
-                 f"<tr><th>Company</th><th class=n>{tonnes(c.emissions_g):,.3f}</th>"
-                 f"<th class=n>{format_amount(c.amount_cents)}</th>"
-                 f"<th class=n>{format_amount(d.amount_cents)}</th></tr></table>")
-    return ("<!doctype html><html><head><meta charset=utf-8><title>Donation "
-            f"{d.year}</title><style>body{{font-family:sans-serif;max-width:50em}}td.n{{text-align:right}}"
-            ".flag{color:#b00;font-weight:bold}</style></head><body>"
-            f"<h1>{title}</h1>{flag}{intro}{table}"
-            f"<h2>Method{' of the recomputed figure' if c else ''}</h2><ul>{notes}</ul></body></html>")
+        rows = "".join(f'<tr><td>{h(t.team)}</td><td class="num">{h(fixed(tonnes(t.closed_g), 3))}</td>'
+                       f'<td class="num">{format_amount(t.closed_cents)}</td>'
+                       f'<td class="num">{format_amount(t.current_cents)}</td></tr>' for t in compared)
+        table = (f'<table><thead><tr><th>Team</th><th class="num">t CO2e</th><th class="num">Signed off '
+                 f'{h(ccur)}</th><th class="num">Recomputed {h(cur)}</th></tr></thead><tbody>{rows}'
+                 f'<tr><th>Company</th><th class="num">{tonnes(c.emissions_g):,.3f}</th>'
+                 f'<th class="num">{format_amount(c.amount_cents)}</th>'
+                 f'<th class="num">{format_amount(d.amount_cents)}</th></tr></tbody></table>')
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Offset donation {d.year}</title><style>{CSS}</style></head><body><main>"
+            f"<header><h1>{title}</h1></header>{flag}{_signoff_html(view)}{intro}"
+            f'<div class="scroll">{table}</div>'
+            f"<h2>Method{' of the recomputed figure' if c else ''}</h2><ul>{notes}</ul></main></body></html>\n")

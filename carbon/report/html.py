@@ -13,47 +13,15 @@ from __future__ import annotations
 import calendar
 from html import escape
 
+from carbon.figures import share
 from carbon.pack import PackData, factor_sources
 from carbon.report import svg
+from carbon.report.style import CSP, CSS
 from carbon.report.monthly import display_unit
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over budget",
                  "no_data": "no data"}
 
-CSS = """
-:root { --ink:#222; --muted:#666; --line:#ddd; --accent:#2f6f8f; }
-* { box-sizing: border-box; }
-body { margin:0; font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
-       color:var(--ink); background:#f6f7f8; }
-main { max-width:980px; margin:0 auto; padding:16px; background:#fff; }
-h1 { font-size:1.6em; margin:.2em 0; }
-h2 { font-size:1.25em; margin:1.6em 0 .5em; border-bottom:2px solid var(--accent); }
-h3 { font-size:1.1em; margin:0 0 .4em; }
-.sub, .muted { color:var(--muted); font-size:.9em; }
-.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(170px,1fr)); gap:10px; margin:12px 0; }
-.card { border:1px solid var(--line); border-radius:6px; padding:10px 12px; }
-.card .big { font-size:1.5em; font-weight:600; }
-.team { border:1px solid var(--line); border-radius:6px; padding:12px; margin:12px 0; break-inside:avoid; }
-.team-head { display:flex; flex-wrap:wrap; justify-content:space-between; align-items:center; gap:8px; }
-.scroll { overflow-x:auto; }
-table { border-collapse:collapse; width:100%; font-size:.92em; }
-th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
-.badge { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:.85em; white-space:nowrap; }
-.on_track { background:#3d8b4f; } .at_risk { background:#c98a0b; } .over { background:#b8322f; }
-.no_data { background:#6b6b6b; }
-.note { background:#fff7e0; border-left:4px solid #c98a0b; padding:6px 10px; margin:8px 0; }
-svg.chart { display:block; max-width:100%; height:auto; }
-footer { margin-top:2em; font-size:.88em; color:#333; }
-code { font-size:.9em; word-break:break-all; }
-@media (max-width:600px) { main { padding:10px; } body { font-size:14px; } }
-@media print {
-  body { background:#fff; } main { max-width:none; padding:0; }
-  .team, .card { border-color:#999; } h2 { break-after:avoid; } .scroll { overflow:visible; }
-  .badge { color:#000; border:1px solid #000; background:none !important; }
-}
-"""
 
 
 def month_title(month: str) -> str:
@@ -188,10 +156,10 @@ def _company(data: PackData, u: _Units) -> list[str]:
     for t in sorted(rep.teams, key=lambda t: -t.total):
         if not t.entries:
             continue
-        share = f"{100 * t.total / rep.total:.0f}%" if rep.total else "—"
+        pct = share(t.total, rep.total)
         spark = svg.sparkline(list(data.team_trend.get(t.team, ()))[-12:], f"{t.team}: last 12 months")
         out.append(f'<tr><td>{escape(t.team)}</td><td class="num">{escape(u.fmt(t.total))}</td>'
-                   f'<td class="num">{share}</td><td>{spark}</td></tr>')
+                   f'<td class="num">{escape(pct)}</td><td>{spark}</td></tr>')
     out.append(f'<tr><th>Company</th><th class="num">{escape(u.fmt(rep.total))}</th>'
                '<th class="num">100%</th><th></th></tr></tbody></table></div>')
     scope_txt = " · ".join(f"scope {escape(s)}: {escape(u.fmt(kg))} {escape(u.name)}"
@@ -250,13 +218,13 @@ def _teams(data: PackData, u: _Units) -> list[str]:
     for t in sorted(rep.teams, key=lambda t: -t.total):
         if not t.entries:
             continue
-        share = f" · {100 * t.total / rep.total:.0f}% of the company" if rep.total else ""
+        of_company = f" · {share(t.total, rep.total)} of the company" if rep.total else ""
         st = statuses.get(t.team)
         badge = (f'<span class="badge {escape(st.status)}">{escape(STATUS_LABELS.get(st.status, st.status))}</span>'
                  if st else "")
         out.append(f'<article class="team"><div class="team-head"><h3>{escape(t.team)}</h3>{badge}</div>')
         out.append(f'<p><strong>{escape(u.fmt(t.total))} {escape(u.name)}</strong> in '
-                   f"{escape(month_title(data.month))}{escape(share)}</p>")
+                   f"{escape(month_title(data.month))}{escape(of_company)}</p>")
         if st is not None:
             out.append(svg.budget_bar(u(st.actual_to_date), u(st.allocated_to_date), u(st.budget_covered), st.status,
                                       f"{t.team}: actual vs budget to date", u.name, forecast=u(st.forecast)))
@@ -269,9 +237,9 @@ def _teams(data: PackData, u: _Units) -> list[str]:
             out.append('<div class="scroll"><table><thead><tr><th>Top sources</th>'
                        f'<th class="num">{escape(u.name)}</th><th class="num">Share</th></tr></thead><tbody>')
             for activity, kg in top:
-                pct = f"{100 * kg / t.total:.0f}%" if t.total else "—"
+                pct = share(kg, t.total) if t.total else "—"
                 out.append(f'<tr><td><code>{escape(activity)}</code></td><td class="num">{escape(u.fmt(kg))}</td>'
-                           f'<td class="num">{pct}</td></tr>')
+                           f'<td class="num">{escape(pct)}</td></tr>')
             out.append("</tbody></table></div>")
         out.append("</article>")
     silent = [t.team for t in rep.teams if not t.entries]
@@ -304,14 +272,20 @@ def _footer(data: PackData) -> list[str]:
                    f'<td class="num">{s["factors"]}</td><td class="num">{escape(svg.fmt(s["co2e_kg"]))}</td>'
                    f"<td>{escape('; '.join(s['boundaries']))}</td></tr>")
     out.append("</tbody></table></div>")
-    out.append("<h3>Inputs</h3>")
+    # Only the imports behind this month's figures; those that feed the trend alone are in the manifest.
+    used = [b for b in data.inputs if b["entries_in_month"]]
+    trend_only = len(data.inputs) - len(used)
+    out.append(f"<h3>Inputs of {escape(month_title(data.month))}</h3>")
     out.append('<div class="scroll"><table><thead><tr><th>Import</th><th>Source</th><th>Content SHA-256</th>'
                '<th class="num">kg CO2e this month</th></tr></thead><tbody>')
-    for b in data.inputs:
+    for b in used:
         out.append(f'<tr><td class="num">{b["id"]}</td><td>{escape(b["source_name"])}</td>'
                    f'<td><code>{escape(b["content_hash"][:16])}…</code></td>'
                    f'<td class="num">{escape(svg.fmt(b["co2e_kg_in_month"]))}</td></tr>')
     out.append("</tbody></table></div>")
+    if trend_only:
+        out.append(f'<p class="muted">{trend_only} other import{"s feed" if trend_only != 1 else " feeds"} '
+                   "only the trend of the previous months (listed in manifest.json).</p>")
     out.append('<p class="muted">manifest.json beside this page lists every factor (value, unit, vintage, '
                "source reference) and every input with its full content hash. Data fingerprint "
                f"<code>{escape(data.data_fingerprint[:16])}</code>.</p></footer>")

@@ -9,6 +9,8 @@ import json
 from rich.markup import escape
 from rich.table import Table
 
+from carbon.figures import fixed
+from carbon.figures import share as share_of
 from carbon.model import MonthlyReport
 from carbon.spreadsheet import BOM, inert
 
@@ -40,20 +42,18 @@ def to_json(report: MonthlyReport) -> str:
 
 
 def to_csv(report: MonthlyReport) -> str:
-    """One row per team and category (kg CO2e), then each team's total and the company total;
-    UTF-8 with a BOM, like every CSV carbon writes for a spreadsheet."""
+    """The tidy CSV: one row per team × category × scope (kg CO2e), and nothing else.
+
+    No subtotal or total row, so a spreadsheet's SUM of `co2e_kg` is the company
+    total (of the team asked for, with --team) and a pivot table can regroup the
+    rows by any column. UTF-8 with a BOM, like every CSV carbon writes for a spreadsheet.
+    """
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["month", "team", "category", "scope", "co2e_kg"])
     for t in report.teams:
-        if not t.entries:
-            continue
-        for cat, kg in t.by_category.items():
-            w.writerow([report.month, inert(t.team), cat, "", _r(kg)])
-        for scope, kg in t.by_scope.items():
-            w.writerow([report.month, inert(t.team), "", scope, _r(kg)])
-        w.writerow([report.month, inert(t.team), "total", "", _r(t.total)])
-    w.writerow([report.month, "total", "total", "", _r(report.total)])
+        for (cat, scope), kg in t.by_category_scope.items():
+            w.writerow([report.month, inert(t.team), inert(cat), scope, _r(kg)])
     return BOM + out.getvalue()
 
 
@@ -66,7 +66,7 @@ def to_table(report: MonthlyReport) -> Table:
     """A readable terminal table: teams × categories, in t or kg as fits, scopes in the caption."""
     cats = sorted({c for t in report.teams for c in t.by_category})
     unit, div = display_unit([report.total])
-    fmt = (lambda v: f"{v / div:,.2f}") if div > 1 else (lambda v: f"{v:,.1f}")
+    fmt = (lambda v: fixed(v / div, 2)) if div > 1 else (lambda v: fixed(v, 1))
     # A scope (like a category) with no entry at all shows "-", not a 0 that was never measured.
     present = {s for t in report.teams for s in t.by_scope}
     caption = "By GHG scope: " + " · ".join(
@@ -83,7 +83,7 @@ def to_table(report: MonthlyReport) -> Table:
     if whole:
         table.add_column("Share", justify="right")
     for t in report.teams:
-        share = ([f"{100 * t.total / report.total:.0f}%" if report.total else "-"] if t.entries else [""]) \
+        share = ([share_of(t.total, report.total)] if t.entries else [""]) \
             if whole else []
         if not t.entries:
             table.add_row(escape(t.team), *["" for _ in cats], "[dim]no data[/dim]", *share)

@@ -12,9 +12,12 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from carbon.figures import fixed
+
 PALETTE = ("#2f6f8f", "#e07b39", "#5b9a5b", "#b5524f", "#8667a8", "#c9a227", "#4f8fbf", "#8c6d4f")
 STATUS_COLOURS = {"on_track": "#3d8b4f", "at_risk": "#c98a0b", "over": "#b8322f"}
 INK, MUTED, GRID = "#222", "#666", "#ddd"
+UNIT_LABEL_Y = 12  # baseline of a chart's unit label, above the plot
 
 
 def nice_step(span: float, ticks: int = 4) -> float:
@@ -38,7 +41,7 @@ def fmt(v: float) -> str:
         return f"{v:,.1f}"
     if a >= 1:
         return f"{v:,.2f}"
-    return f"{v:,.3f}"
+    return fixed(v, 3)  # never "0.000" for a figure that is not zero
 
 
 def _text(x: float, y: float, s: str, *, anchor: str = "start", size: int = 11, fill: str = INK,
@@ -62,7 +65,9 @@ def column_chart(points: Sequence[tuple[str, float | None]], title: str, unit: s
     Used for the company trend over 12 months. The last bar (the report's month)
     is drawn darker.
     """
-    left, right, top, bottom = 52, 8, 16, 34
+    # `top` leaves a line for the unit label above the highest tick label (size 10 each, so
+    # 11 px of baseline-to-top plus descent): at 16 the two overlapped.
+    left, right, top, bottom = 52, 8, 30, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _, v in points if v is not None]
     top_v = max(values, default=0.0)
@@ -76,7 +81,7 @@ def column_chart(points: Sequence[tuple[str, float | None]], title: str, unit: s
         tick = f"{k:,.0f}" if float(step).is_integer() else fmt(k)
         body.append(_text(left - 6, y + 4, tick, anchor="end", size=10, fill=MUTED))
         k += step
-    body.append(_text(4, top - 4, unit, size=10, fill=MUTED))
+    body.append(_text(4, UNIT_LABEL_Y, unit, size=10, fill=MUTED))
     n = max(len(points), 1)
     slot = plot_w / n
     bar_w = slot * 0.68

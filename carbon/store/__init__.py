@@ -26,6 +26,7 @@ from carbon.store.schema import (
 # Feature modules register their tables on `metadata` when imported.
 from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F401  isort: skip
 from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
+from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
 from carbon.store import migrate  # noqa: E402  isort: skip
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
@@ -283,21 +284,26 @@ class Store:
 
 
     def month_sources(self, conn: Connection, month: str, team: str | None = None) -> list[dict]:
-        """Where a month's figures come from: per team, activity, factor and import.
+        """Where a month's figures come from: per team, activity, factor, import and activity unit.
 
-        Rows (dicts): team, activity, region, year, value, unit, source, boundary,
-        import_id, import_source, co2e_kg, entries — aggregated in SQL.
+        Rows (dicts): team, activity, quantity and quantity_unit (the activity as imported, its
+        unit as written, spread to the month), region, year, value, unit (of the factor), source,
+        boundary, import_id, import_source, co2e_kg, entries — aggregated in SQL. The ledger is
+        read only for the imports that wrote the month (found in the rollup, by the batch index).
         """
-        r, f, b = ledger_monthly, factor_snapshots, batches
-        q = (select(teams.c.name.label("team"), r.c.activity, f.c.region, f.c.year, f.c.value, f.c.unit,
+        r, l, f, b = ledger_monthly, ledger, factor_snapshots, batches
+        in_month = select(r.c.batch_id).where(r.c.month == month).distinct()
+        keys = (teams.c.name, l.c.activity, f.c.id, f.c.region, f.c.year, f.c.value, f.c.unit, f.c.source,
+                f.c.boundary, b.c.id, b.c.source_name, l.c.unit)
+        q = (select(teams.c.name.label("team"), l.c.activity, func.sum(l.c.quantity).label("quantity"),
+                    l.c.unit.label("quantity_unit"), f.c.region, f.c.year, f.c.value, f.c.unit,
                     f.c.source, f.c.boundary, b.c.id.label("import_id"), b.c.source_name.label("import_source"),
-                    func.sum(r.c.co2e_kg).label("co2e_kg"), func.sum(r.c.entries).label("entries"))
-             .select_from(r.join(teams, r.c.team_id == teams.c.id).join(f, r.c.factor_id == f.c.id)
-                          .join(b, r.c.batch_id == b.c.id))
-             .where(r.c.month == month)
-             .group_by(teams.c.name, r.c.activity, f.c.id, f.c.region, f.c.year, f.c.value, f.c.unit,
-                       f.c.source, f.c.boundary, b.c.id, b.c.source_name)
-             .order_by(teams.c.name, func.sum(r.c.co2e_kg).desc()))
+                    func.sum(l.c.co2e_kg).label("co2e_kg"), func.count().label("entries"))
+             .select_from(l.join(teams, l.c.team_id == teams.c.id).join(f, l.c.factor_id == f.c.id)
+                          .join(b, l.c.batch_id == b.c.id))
+             .where(l.c.batch_id.in_(in_month), l.c.month == month)
+             .group_by(*keys)
+             .order_by(teams.c.name, func.sum(l.c.co2e_kg).desc(), l.c.activity, l.c.unit))
         if team is not None:
             q = q.where(teams.c.name == team)
         return [dict(row) for row in conn.execute(q).mappings()]

@@ -27,8 +27,8 @@ from carbon.budget_status import status_report
 from carbon.budgets import Actuals, BudgetPlan, StatusReport, TeamBudget
 from carbon.errors import InputError, NotFound, Problem
 from carbon.periods import month_label, parse_month
+from carbon.store import team_history as teams_store
 from carbon.store.schema import metadata, teams
-from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
     from carbon.store import Store
@@ -219,15 +219,15 @@ def status_at(store: "Store", month: str, team: str | None = None, today: date |
         stored = require_plan(conn, year)
         names = list(store.team_ids(conn))
         if team is not None and team not in names:
-            close = [c for c in [did_you_mean(team, names)] if c]
-            raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise NotFound(teams_store.unknown_team(conn, team))  # renamed, or a did-you-mean
         have = store.months_with_data(conn)
         if month not in have:
             span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
             raise NotFound(f"no emissions recorded for {month} ({span}): a budget status would "
                            "count the missing month as zero")
         acts = actuals(store, conn, year, m, team)
-    report = status_report(stored.plan, month, acts, names, only_team=team)
+        active = teams_store.active_names(conn, month)  # a retired team is listed by its history only
+    report = status_report(stored.plan, month, acts, active, only_team=team)
     if month == this_month:
         partial = f"{month} is not over (today is {today.isoformat()}): its figures are partial"
         report = dataclasses.replace(report, warnings=(partial, *report.warnings))

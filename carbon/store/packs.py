@@ -328,12 +328,14 @@ def batches_used(conn: Connection, first_month: str, last_month: str, month: str
     """Import batches with ledger rows in `first_month`..`last_month`, with their kg in `month`.
 
     One dict per batch: id, kind, source_name, content_hash, imported_at,
-    co2e_kg_in_window, co2e_kg_in_month (kg CO2e, summed in SQL).
+    co2e_kg_in_window, co2e_kg_in_month (kg CO2e, summed in SQL), entries_in_month (ledger
+    entries in `month`: 0 for an import that feeds only the trend).
     """
     r, b = ledger_monthly, batches
     q = (select(b.c.id, b.c.kind, b.c.source_name, b.c.content_hash, b.c.imported_at,
                 func.sum(r.c.co2e_kg).label("co2e_kg_in_window"),
-                func.sum(case((r.c.month == month, r.c.co2e_kg), else_=0.0)).label("co2e_kg_in_month"))
+                func.sum(case((r.c.month == month, r.c.co2e_kg), else_=0.0)).label("co2e_kg_in_month"),
+                func.sum(case((r.c.month == month, r.c.entries), else_=0)).label("entries_in_month"))
          .select_from(r.join(b, r.c.batch_id == b.c.id))
          .where(and_(r.c.month >= first_month, r.c.month <= last_month))
          .group_by(b.c.id, b.c.kind, b.c.source_name, b.c.content_hash, b.c.imported_at)

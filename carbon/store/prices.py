@@ -36,6 +36,7 @@ from carbon.donation import ClosedDonation, Donation, DonationError, Restatement
 from carbon.money import format_amount
 from carbon.prices import Choice, Price
 from carbon.store.budgets import get_plan
+from carbon.store import team_history as stored_teams
 from carbon.store.schema import factor_snapshots, ledger_monthly, metadata, teams
 from carbon.suggest import did_you_mean
 
@@ -200,9 +201,12 @@ def ledger_hash(conn: Connection, year: int) -> str:
     cannot change the hash.
     """
     r, f = ledger_monthly, factor_snapshots
-    keys = (teams.c.name, r.c.month, r.c.category, r.c.scope, r.c.activity, f.c.fingerprint)
+    # Each team under its first name: renaming a team does not change its figures.
+    team_name, firsts = stored_teams.stable_name()
+    keys = (team_name, r.c.month, r.c.category, r.c.scope, r.c.activity, f.c.fingerprint)
     q = (select(*keys, func.sum(r.c.co2e_kg), func.sum(r.c.entries))
-         .select_from(r.join(teams, r.c.team_id == teams.c.id).join(f, r.c.factor_id == f.c.id))
+         .select_from(r.join(teams, r.c.team_id == teams.c.id).join(f, r.c.factor_id == f.c.id)
+                      .outerjoin(firsts, firsts.c.team_id == teams.c.id))
          .where(r.c.month >= f"{year:04d}-01", r.c.month <= f"{year:04d}-12")
          .group_by(*keys).order_by(*keys))
     digest = hashlib.sha256()
@@ -230,10 +234,14 @@ def closes(conn: Connection, year: int | None = None) -> list[ClosedDonation]:
     if year is not None:
         q = q.where(donation_closes.c.year == year)
     out = []
+    # A sign-off stores each team's name of the day; it is shown and compared under the team's
+    # current name, so a team renamed since is the same team, not one gone and one new.
+    renamed = stored_teams.former_names(conn)
     for row in conn.execute(q).mappings().all():
         t = donation_close_teams
         team_rows = conn.execute(select(t.c.team, t.c.emissions_g, t.c.amount_cents)
                                  .where(t.c.close_id == row["id"]).order_by(t.c.team)).all()
+        team_rows = sorted((renamed.get(n, n), g, c) for n, g, c in team_rows)
         out.append(_closed(row, team_rows))
     return out
 

@@ -19,6 +19,9 @@ teams = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(limits.TEAM_NAME), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The first month the team no longer exists (None: active). Its history stays; activity dated
+    # from this month on is refused (carbon/store/teams.py).
+    Column("retired_from", String(7)),
 )
 
 batches = Table(
