@@ -303,11 +303,14 @@ def _changed_since(store: Store, run_id: int) -> list[str]:
 
 def check_recipients(store: Store, config: Config) -> None:
     """Refuse `config` when [recipients.managers] names a team not declared in `store`
-    (InputError with a did-you-mean; see carbon.config.check_teams)."""
+    (InputError with a did-you-mean; see carbon.config.check_teams). A team's former name
+    (`carbon teams rename`) still counts as declared: its manager gets the renamed team's mail."""
+    from carbon.store import team_history
+
     if not config.managers:
         return
     with store.engine.connect() as conn:
-        declared = list(store.team_ids(conn))
+        declared = list(store.team_ids(conn)) + list(team_history.former_names(conn))
     config_file.check_teams(config, declared)
 
 
