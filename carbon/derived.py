@@ -59,6 +59,9 @@ def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[F
     if "cloud.cpu_utilization.default" not in coef:
         return out  # no CCF coefficients loaded: nothing to derive
     util = coef["cloud.cpu_utilization.default"]
+    # energy × PUE × one unit of grid, per (provider, usage, grid unit): pint runs once per
+    # distinct combination, not once per region (CCF covers ~150 cloud regions).
+    per_grid_unit: dict[tuple[str, str, str], float] = {}
     for g in grid:
         provider = g.region.split(":", 1)[0] if ":" in g.region else None
         if provider not in PROVIDERS:
@@ -75,7 +78,11 @@ def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[F
             else:
                 energy = _q(coef[name])
                 how = f"{_fmt(coef[name])} [{coef[name].source}]"
-            value = _checked(energy * _q(pue) * grid_q, unit, f"cloud.{provider}.{suffix}")
+            memo = (provider, suffix, g.unit)
+            if memo not in per_grid_unit:
+                per_grid_unit[memo] = _checked(energy * _q(pue) * units.Q_(1.0, grid_q.units), unit,
+                                               f"cloud.{provider}.{suffix}")
+            value = per_grid_unit[memo] * g.value
             out.append(Factor(
                 activity=f"cloud.{provider}.{suffix}", region=g.region, year=g.year, value=value,
                 unit=unit, category="infrastructure", scope=3,
