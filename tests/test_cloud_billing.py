@@ -369,3 +369,54 @@ def test_cli_prints_shares_by_rule_and_unallocated(run, write, tmp_path):
               "--provider", "aws", "--rules", write("rules.toml", RULES), "--source", "x", "--rejects", rejects)
     assert bad.exit_code == 1
     assert "bad.csv,3,lineItem/UsageAmount,'-5,negative usage" in rejects.read_text()
+
+
+def test_every_reader_gives_the_same_figures(company, write, tmp_path, monkeypatch):
+    # pyarrow's CSV reader, pandas' (no pyarrow; also a file with a BOM and quoted cells), Parquet,
+    # and a CUR 2.0 with its tags in one resource_tags map (JSON text): the same bill, the same kg.
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+    import pandas as pd
+
+    rules = write("r.toml", RULES)
+    importer.import_cloud_billing(company, write("a.csv", BILL), "aws", rules, source="a")
+    one = by_team(company, "2026-03")
+    monkeypatch.setattr(exports, "_pyarrow", lambda what: None)
+    quoted = "\ufeff" + BILL.replace(",video\n", ',"video"\n')
+    importer.import_cloud_billing(company, write("b.csv", quoted), "aws", rules, source="b")
+    monkeypatch.undo()
+    frame = pd.read_csv(write("c.csv", BILL), dtype=str, keep_default_na=False)
+    frame["lineItem/UsageAmount"] = pd.to_numeric(frame["lineItem/UsageAmount"])  # typed, as Athena writes
+    frame["lineItem/UsageStartDate"] = pd.to_datetime(frame["lineItem/UsageStartDate"], utc=True)
+    pq.write_table(pa.Table.from_pandas(frame), tmp_path / "c.parquet")
+    importer.import_cloud_billing(company, tmp_path / "c.parquet", "aws", rules, source="c")
+    cur2 = (BILL.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
+            .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
+            .replace("lineItem/ProductCode", "line_item_product_code")
+            .replace("lineItem/UsageType", "line_item_usage_type")
+            .replace("lineItem/UsageAmount", "line_item_usage_amount").replace("pricing/unit", "pricing_unit")
+            .replace("product/region", "product_region_code")
+            .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
+            .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
+            .replace("lineItem/LineItemType", "line_item_line_item_type")
+            .replace("product/instanceType", "product_instance_type").replace("product/vcpu", "product_vcpu")
+            .replace("resourceTags/user:Team", "resource_tags")
+            .replace(",video\n", ',"{""user_team"": ""video""}"\n'))
+    importer.import_cloud_billing(company, write("d.csv", cur2), "aws", rules, source="d")
+    four = by_team(company, "2026-03")
+    for team in one:
+        assert four[team] == pytest.approx(4 * one[team], rel=1e-9)
+
+
+def test_parquet_without_pyarrow_is_refused_clearly(company, write, tmp_path, monkeypatch):
+    (tmp_path / "x.parquet").write_bytes(b"PAR1")
+    monkeypatch.setattr(exports, "_pyarrow", lambda what: None)
+    with pytest.raises(InputError, match=r"reading Parquet needs pyarrow: pip install 'carbon-ledger\[parquet\]'"):
+        importer.import_cloud_billing(company, tmp_path / "x.parquet", "aws", write("r.toml", RULES))
+
+
+def test_line_numbers_count_quoted_line_breaks(company, write, db_dump):
+    # line 2 holds a quoted line break, so the negative usage row starts on file line 4
+    bill = BILL.replace("111122223333,Usage,m5.xlarge,4,video", '"1111\n22223333",Usage,m5.xlarge,4,video')
+    refused(company, write, db_dump, bill.replace(",500,GB-Mo,", ",-500,GB-Mo,"),
+            "bad.csv, line 4, column 'lineItem/UsageAmount': negative usage")

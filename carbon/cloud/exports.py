@@ -86,7 +86,33 @@ def _scan(path: Path, name: str) -> tuple[str, bool]:
     return digest.hexdigest(), quotes
 
 
+def is_parquet(path: Path) -> bool:
+    return path.name.lower().endswith(".parquet")
+
+
+def _pyarrow(what: str):
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.compute  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return None
+    return pyarrow
+
+
 def _header(path: Path, name: str) -> list[str]:
+    if is_parquet(path):
+        pa = _pyarrow("parquet")
+        if pa is None:
+            raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'carbon-ledger[parquet]' "
+                             "(or export the report as CSV)")
+        try:
+            return list(pa.parquet.read_schema(path).names)
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file") from None
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{name}: not a Parquet file ({exc})") from None
     try:
         with _open_text(path) as fh:
             first = fh.readline()
@@ -131,26 +157,115 @@ def aws_info(path: Path, name: str) -> ExportInfo:
         if names[pick] in present:
             columns[norm] = names[pick]
     tags = {}
+    if "resource_tags" in present:  # CUR 2.0: one map column (JSON text in CSV) of "user_<tag>" keys
+        columns["resource_tags"] = "resource_tags"
     for col in header:
         if col.startswith("resourceTags/user:"):
             tags["tag:" + col.split(":", 1)[1].lower()] = col
         elif col.startswith("resource_tags_user_"):
             tags["tag:" + col[len("resource_tags_user_"):].lower()] = col
-    sha, quotes = _scan(path, name)
+    sha, quotes = _scan(path, name) if not is_parquet(path) else (_scan(path, name)[0], False)
     return ExportInfo(name, sha, columns, tags, quotes)
 
 
-def read_aws(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS
+def read_aws(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
              ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-    """Yield (normalised chunk, file line of each row); only the columns used are parsed."""
-    wanted = {**info.columns, **info.tags}
+    """Yield (normalised chunk, file line of each row); only the columns used are parsed.
+
+    `tag_names` ("tag:team", ...): the tags to read (default: every tag column). A CUR 2.0
+    `resource_tags` map becomes one column per tag asked for. For Parquet, "line" is the row
+    number (1 = the first row).
+    """
+    tags = {k: v for k, v in info.tags.items() if tag_names is None or k in tag_names}
+    wanted = {**info.columns, **tags}
     rename = {v: k for k, v in wanted.items()}
+    numeric = {info.columns[k] for k in ("amount", "cost") if k in info.columns}
+    for chunk, lines in _raw_chunks(path, info, list(wanted.values()), chunk_rows, numeric):
+        chunk = chunk.rename(columns=rename)
+        if "resource_tags" in chunk:
+            chunk = _expand_tag_map(chunk, tag_names or set())
+        yield chunk, lines
+
+
+def _expand_tag_map(chunk: pd.DataFrame, tag_names: set[str]) -> pd.DataFrame:
+    """CUR 2.0 `resource_tags` ({"user_team": "video"}, JSON text) -> one column per tag asked for."""
+    import json
+
+    codes, uniq = pd.factorize(chunk["resource_tags"].to_numpy(), use_na_sentinel=False)
+    parsed = []
+    for text in uniq:
+        try:
+            value = json.loads(text) if isinstance(text, str) and text.strip() else {}
+        except ValueError:
+            value = {}
+        parsed.append({str(k).lower(): str(v) for k, v in (value.items() if isinstance(value, dict) else [])})
+    out = chunk.drop(columns=["resource_tags"])
+    for tag in tag_names:
+        if tag in out:
+            continue
+        key = "user_" + tag.split(":", 1)[1]
+        out[tag] = np.array([p.get(key, "") for p in parsed], dtype=object)[codes]
+    return out
+
+
+def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: int, numeric: set[str] = frozenset()
+                ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Chunks of text columns as in the file, with line numbers: Parquet, pyarrow CSV, or pandas CSV."""
+    pa = _pyarrow("csv")
+    if is_parquet(path):
+        pf = pa.parquet.ParquetFile(path)
+        row = 1
+        try:
+            for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
+                cols = {}
+                for name, arr in zip(batch.schema.names, batch.columns):
+                    if pa.types.is_map(arr.type):  # resource_tags: as JSON text, like a CSV export
+                        cols[name] = [json_of(m) for m in arr.to_pylist()]
+                    else:
+                        if pa.types.is_timestamp(arr.type):
+                            arr = pa.compute.strftime(arr, format="%Y-%m-%dT%H:%M:%SZ")
+                        cols[name] = arr.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False)
+                frame = pd.DataFrame(cols)
+                yield frame, np.arange(row, row + len(frame), dtype=np.int64)
+                row += len(frame)
+        except pa.ArrowException as exc:
+            raise InputError(f"{info.name}: cannot read the Parquet file: {exc}") from None
+        return
+    if pa is not None and not info.has_quotes:
+        # pyarrow's streaming CSV reader: several times faster than pandas', bounded memory
+        try:
+            reader = pa.csv.open_csv(
+                path, read_options=pa.csv.ReadOptions(block_size=64 << 20, use_threads=True),
+                convert_options=pa.csv.ConvertOptions(include_columns=columns,
+                                                      column_types={c: pa.string() for c in columns},
+                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
+            line = 2
+            for batch in reader:
+                # dictionary-encoded in Arrow: a bill repeats few distinct values per column, so each
+                # column becomes a pandas Categorical without one Python string per line
+                cols = {}
+                for n, a in zip(batch.schema.names, batch.columns):
+                    if n in numeric:  # amounts are mostly distinct: parse them in Arrow when all are numbers
+                        try:
+                            cols[n] = pa.compute.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+                            continue
+                        except pa.ArrowInvalid:
+                            pass  # a bad cell: keep the text, so the refusal can show it
+                    enc = pa.compute.dictionary_encode(a)
+                    cols[n] = pd.Categorical.from_codes(enc.indices.to_numpy(zero_copy_only=False),
+                                                        categories=pd.Index(enc.dictionary.to_pylist(),
+                                                                            dtype=object), validate=False)
+                frame = pd.DataFrame(cols)
+                yield frame, np.arange(line, line + len(frame), dtype=np.int64)
+                line += len(frame)
+            return
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
     try:
-        with pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=list(wanted.values()),
+        with pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=columns,
                          encoding="utf-8-sig", chunksize=chunk_rows, compression="infer") as reader:
             next_line = 2
             for chunk in reader:
-                chunk = chunk.rename(columns=rename)
                 n = len(chunk)
                 if info.has_quotes:  # a quoted line break (in any column read) moves the lines after it
                     extra = np.zeros(n, dtype=np.int64)
@@ -168,3 +283,9 @@ def read_aws(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS
         raise InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
     except (gzip.BadGzipFile, EOFError, OSError) as exc:
         raise InputError(f"{info.name}: cannot read the compressed file: {exc}") from None
+
+
+def json_of(pairs) -> str:
+    import json
+
+    return json.dumps(dict(pairs or []))

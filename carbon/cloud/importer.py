@@ -75,7 +75,10 @@ class _Classes:
 
 def _factorize(series: pd.Series, clean=str.strip) -> tuple[np.ndarray, np.ndarray]:
     """(code of each row, cleaned distinct values): text work happens once per distinct value."""
-    codes, uniq = pd.factorize(series.to_numpy(), use_na_sentinel=False)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniq = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniq = pd.factorize(series.to_numpy(), use_na_sentinel=False)
     return codes.astype(np.int64), np.array([clean(str(u)) for u in uniq], dtype=object)
 
 
@@ -84,13 +87,20 @@ def _combine(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     combined = np.zeros(len(codes[0]), dtype=np.int64)
     for c in codes:  # pairwise, re-compacted each time, so the product never overflows
         combined = combined * (int(c.max(initial=0)) + 1) + c
-        _, combined = np.unique(combined, return_inverse=True)
-    first = np.unique(combined, return_index=True)[1]
+        combined = pd.factorize(combined)[0].astype(np.int64)
+    first = np.full(int(combined.max(initial=-1)) + 1, -1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)  # the first row of each combination
     return combined, first
 
 
 def _numbers(series: pd.Series) -> np.ndarray:
     """Numbers of a text column (NaN where not a number); spaces around a number are fine."""
+    if pd.api.types.is_float_dtype(series.dtype):  # already parsed by the reader
+        return series.to_numpy(dtype=float)
+    if isinstance(series.dtype, pd.CategoricalDtype):  # once per distinct value
+        cats = pd.Series(np.asarray(series.cat.categories, dtype=object))
+        per_cat = pd.to_numeric(cats.str.strip(), errors="coerce").to_numpy(dtype=float)
+        return np.append(per_cat, np.nan)[series.cat.codes.to_numpy()]
     vals = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     nan = np.isnan(vals)
     if nan.any():
@@ -352,8 +362,8 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
             return r in known or f"aws:{r}" in grid_regions
 
         log = ProblemLog(info.name)
-        agg, classes, by_class, lines_total = aggregate_bill(exports.read_aws(path, info, chunk_rows), info,
-                                                             rules, region_ok, log)
+        chunks = exports.read_aws(path, info, chunk_rows, rules.tag_names())
+        agg, classes, by_class, lines_total = aggregate_bill(chunks, info, rules, region_ok, log)
         if lines_total == 0:
             raise InputError(f"{info.name}: no data rows after the header; nothing was written")
         if log.count:
