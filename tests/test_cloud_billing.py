@@ -420,3 +420,51 @@ def test_line_numbers_count_quoted_line_breaks(company, write, db_dump):
     bill = BILL.replace("111122223333,Usage,m5.xlarge,4,video", '"1111\n22223333",Usage,m5.xlarge,4,video')
     refused(company, write, db_dump, bill.replace(",500,GB-Mo,", ",-500,GB-Mo,"),
             "bad.csv, line 4, column 'lineItem/UsageAmount': negative usage")
+
+
+# ---- carbon import ccf-estimates --------------------------------------------------------------------
+
+CCF_JSON = """[
+ {"timestamp": "2026-03-01T00:00:00.000Z", "serviceEstimates": [
+   {"cloudProvider": "AWS", "accountId": "111122223333", "accountName": "prod", "serviceName": "AmazonEC2",
+    "region": "eu-west-3", "kilowattHours": 120.5, "co2e": 0.0061575, "cost": 300,
+    "tags": {"Team": "video"}},
+   {"cloudProvider": "AWS", "accountId": "111122223333", "accountName": "prod", "serviceName": "AmazonS3",
+    "region": "eu-west-3", "kilowattHours": 10, "co2e": 0.000511, "cost": 20, "tags": {}}]},
+ {"timestamp": "2026-03-02T00:00:00.000Z", "serviceEstimates": [
+   {"cloudProvider": "AWS", "accountId": "999988887777", "accountName": "lab", "serviceName": "AmazonEC2",
+    "region": "us-east-1", "kilowattHours": 2, "co2e": 0.000758138, "cost": 5, "tags": {}}]}
+]"""
+
+
+def test_ccf_estimates_keep_ccfs_figures_and_follow_the_rules(company, write):
+    # CCF's own figures, in t: Video 6.1575 kg (tag), S3 0.511 kg split 60/40, lab 0.758138 kg unallocated
+    from carbon.cloud.ccf_estimates import import_ccf_estimates
+
+    result = import_ccf_estimates(company, write("ccf.json", CCF_JSON), write("r.toml", RULES))
+    got = by_team(company, "2026-03")
+    assert got["Video"] == pytest.approx(6.1575 + 0.4 * 0.511)
+    assert got["Platform"] == pytest.approx(0.6 * 0.511)
+    assert got["Unallocated"] == pytest.approx(0.758138)
+    assert result.summary.unallocated_kg == pytest.approx(0.758138)
+    with company.engine.connect() as conn:
+        src = company.month_sources(conn, "2026-03")
+    assert all("not recomputed" in s["source"] for s in src)
+
+
+def test_ccf_estimates_csv_and_bad_rows(company, write, db_dump):
+    from carbon.cloud.ccf_estimates import import_ccf_estimates
+
+    text = ("timestamp,cloudProvider,accountId,accountName,serviceName,region,kilowattHours,co2e\n"
+            "2026-03-01,AWS,111122223333,prod,AmazonS3,eu-west-3,10,0.000511\n"
+            "2026-03-02,OVH,111122223333,prod,AmazonS3,eu-west-3,-1,0.000511\n")
+    before = db_dump()
+    with pytest.raises(InputError) as exc:
+        import_ccf_estimates(company, write("ccf.csv", text), write("r.toml", RULES))
+    shown = [str(p) for p in exc.value.problems]
+    assert "ccf.csv, line 3, column 'cloudProvider': expected AWS, GCP or AZURE" in "\n".join(shown)
+    assert "ccf.csv, line 3, column 'kilowattHours': expected a number ≥ 0" in "\n".join(shown)
+    assert db_dump() == before
+    import_ccf_estimates(company, write("ccf.csv", text.splitlines(True)[0] + text.splitlines(True)[1]),
+                         write("r.toml", RULES))
+    assert by_team(company, "2026-03")["Platform"] == pytest.approx(0.6 * 0.511)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
+from carbon.cloud.ccf_estimates import import_ccf_estimates
 from carbon.cloud.importer import CloudSummary, import_cloud_billing
 from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects, import_group
@@ -12,7 +13,8 @@ from carbon.commands.imports import _summary, check_rejects, import_group
 CLASS_NAMES = {"compute": "compute (vCPU, GPU, memory)", "storage_ssd": "storage SSD", "storage_hdd": "storage HDD",
                "network": "networking between regions", "unknown": "unknown usage (estimated from cost)",
                "skip": "no usage (tax, credit, refund, fee, double-counted)",
-               "outside": "data transfer outside CCF's networking boundary"}
+               "outside": "data transfer outside CCF's networking boundary",
+               "ccf_estimate": "estimates computed by Cloud Carbon Footprint"}
 
 
 def print_cloud_summary(s: CloudSummary) -> None:
@@ -63,6 +65,35 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects) 
     """
     check_rejects(rejects)
     result = import_cloud_billing(ctx.store, file, provider, rules, source=source, replace=replace, strict=strict)
+    _summary(file, result.outcome)
+    if result.summary is not None:
+        print_cloud_summary(result.summary)
+
+
+@import_group.command("ccf-estimates")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--rules", "rules", required=True, type=click.Path(dir_okay=False),
+              help="Allocation rules (TOML), as for cloud-billing: account, service, region, tags.")
+@click.option("--strict", is_flag=True, help="Refuse the file when an estimate matches no rule.")
+@click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
+@click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
+@click.option("--rejects", type=click.Path(dir_okay=False),
+              help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@pass_ctx
+@handle_errors(rejects_param="rejects")
+def ccf_estimates(ctx, file, rules, strict, replace, source, rejects) -> None:
+    """Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).
+
+    CSV columns: timestamp, cloudProvider, accountName, serviceName, region,
+    kilowattHours, co2e (metric tons, as CCF gives it). Each estimate keeps
+    CCF's kWh and CO2e and goes to a team by the first matching rule.
+
+    \b
+    Example:
+      carbon import ccf-estimates ccf-footprint-2026-03.json --rules cloud-rules.toml
+    """
+    check_rejects(rejects)
+    result = import_ccf_estimates(ctx.store, file, rules, source=source, replace=replace, strict=strict)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)
