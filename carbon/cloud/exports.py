@@ -234,8 +234,11 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
     if pa is not None and not info.has_quotes:
         # pyarrow's streaming CSV reader: several times faster than pandas', bounded memory
         try:
+            # a stream, not a path: pyarrow would memory-map the file, and the whole bill would
+            # become resident
+            stream = pa.input_stream(str(path), compression="detect")
             reader = pa.csv.open_csv(
-                path, read_options=pa.csv.ReadOptions(block_size=64 << 20, use_threads=True),
+                stream, read_options=pa.csv.ReadOptions(block_size=16 << 20, use_threads=True),
                 convert_options=pa.csv.ConvertOptions(include_columns=columns,
                                                       column_types={c: pa.string() for c in columns},
                                                       strings_can_be_null=False, quoted_strings_can_be_null=False))
