@@ -176,3 +176,6 @@ def remove(ctx, batch_id: int) -> None:
     b = importer.remove(ctx.store, batch_id)
     out.print(f"import {b.id} ({escape(b.source_name)}) removed: {b.entry_count:,} entries, "
               f"{b.co2e_kg / 1000:,.3f} t CO2e")
+
+
+from carbon.commands import cloud as _cloud  # noqa: E402,F401  (registers import cloud-billing)

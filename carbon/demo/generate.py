@@ -23,6 +23,44 @@ HEADCOUNT = {"Platform": 55, "Video": 40, "Pedagogy": 60, "Mentoring": 45, "Mark
 # Learning is seasonal: quieter in summer, peaks at the start of term and in January.
 SEASON = np.array([1.15, 1.05, 1.05, 1.0, 0.95, 0.85, 0.65, 0.55, 1.15, 1.2, 1.15, 0.9])
 MONTHS = [(y, m) for y in (2025, 2026) for m in range(1, 13) if (y, m) <= (2026, 10)]
+CUR_MONTH = (2026, 10)  # the month whose N. Virginia (us-east-1) cloud usage is an AWS bill
+CUR_HEADER = ("lineItem/UsageStartDate", "lineItem/UsageEndDate", "lineItem/ProductCode", "lineItem/UsageType",
+              "lineItem/UsageAmount", "pricing/unit", "product/region", "lineItem/UnblendedCost",
+              "lineItem/UsageAccountId", "lineItem/LineItemType", "product/instanceType", "product/vcpu",
+              "resourceTags/user:Team")
+# Daily lines of one month's bill: (usage type, unit, instance type, vCPUs, amount per day, price, tag, account)
+CUR_LINES = [
+    ("USE1-BoxUsage:m5.2xlarge", "Hrs", "m5.2xlarge", "8", 24 * 40, 0.384, "platform", "111122223333"),
+    ("USE1-BoxUsage:c5.4xlarge", "Hrs", "c5.4xlarge", "16", 24 * 6, 0.68, "platform", "111122223333"),
+    ("USE1-BoxUsage:r5.xlarge", "Hrs", "r5.xlarge", "4", 24 * 8, 0.252, "platform", "111122223333"),
+    ("USE1-BoxUsage:g4dn.xlarge", "Hrs", "g4dn.xlarge", "4", 24 * 4, 0.526, "video", "111122223333"),
+    ("USE1-BoxUsage:m5.xlarge", "Hrs", "m5.xlarge", "4", 24 * 10, 0.192, "", "555566667777"),
+    ("USE1-EBS:VolumeUsage.gp3", "GB-Mo", "", "", 12_000 / 31, 0.08, "platform", "111122223333"),
+    ("USE1-TimedStorage-ByteHrs", "GB-Mo", "", "", 40_000 / 31, 0.023, "video", "111122223333"),
+    ("USE1-EUW3-AWS-Out-Bytes", "GB", "", "", 900, 0.02, "platform", "111122223333"),
+    ("USE1-NatGateway-Hours", "Hrs", "", "", 24 * 2, 0.045, "", "555566667777"),
+]
+
+
+def _cur(rng: np.random.Generator):
+    """A small AWS Cost and Usage Report for CUR_MONTH: daily lines, tagged, an untagged remainder,
+    and the month's tax line."""
+    import calendar
+
+    y, m = CUR_MONTH
+    days = calendar.monthrange(y, m)[1]
+    total = 0.0
+    for d in range(1, days + 1):
+        start, end = f"{y}-{m:02d}-{d:02d}T00:00:00Z", f"{y}-{m:02d}-{d:02d}T23:59:59Z"
+        for usage_type, unit, itype, vcpu, amount, price, team, account in CUR_LINES:
+            qty = round(amount * float(rng.normal(1.0, 0.03)), 4)
+            cost = round(qty * price, 4)
+            total += cost
+            service = "AmazonS3" if "TimedStorage" in usage_type else "AmazonEC2"
+            yield (start, end, service, usage_type, qty, unit, "us-east-1", cost, account, "Usage", itype, vcpu,
+                   team)
+    yield (f"{y}-{m:02d}-01T00:00:00Z", f"{y}-{m:02d}-{days:02d}T23:59:59Z", "AmazonEC2", "", "", "", "",
+           round(total * 0.2, 2), "111122223333", "Tax", "", "", "")
 
 
 def _rows(rng: np.random.Generator):
@@ -43,7 +81,9 @@ def _rows(rng: np.random.Generator):
         yield ym, "Mentoring", "streaming.video.hour", round(24_000 * s * noise()), "hour", "FR", "recorded sessions"
         # Platform: AWS (Paris and N. Virginia), colocation servers in Germany.
         yield ym, "Platform", "cloud.aws.vcpu_hour", round(1_500_000 * noise()), "vCPU_hour", "aws:eu-west-3", "EC2"
-        yield ym, "Platform", "cloud.aws.vcpu_hour", round(420_000 * noise()), "vCPU_hour", "aws:us-east-1", "EC2"
+        us_east = round(420_000 * noise())  # drawn every month, so the other rows keep their values
+        if (y, m) != CUR_MONTH:  # that month, N. Virginia comes from the AWS bill (cur-2026-10.csv)
+            yield ym, "Platform", "cloud.aws.vcpu_hour", us_east, "vCPU_hour", "aws:us-east-1", "EC2"
         yield ym, "Platform", "cloud.aws.memory_gb_hour", round(5_800_000 * noise()), "GB_hour", "aws:eu-west-3", "EC2 memory"
         yield ym, "Platform", "cloud.aws.storage_ssd_gb_month", round(420 * noise(), 1), "TB_month", "aws:eu-west-3", "EBS"
         yield ym, "Platform", "cloud.aws.storage_hdd_gb_month", round(1_900 * noise(), 1), "TB_month", "aws:eu-west-3", "S3"
@@ -106,6 +146,10 @@ def main() -> None:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["employee", "team", "mode", "one_way_km", "days_on_site_per_week", "region", "occupants"])
         w.writerows(_survey(rng))
+    with open(HERE / "cur-2026-10.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(CUR_HEADER)
+        w.writerows(_cur(np.random.default_rng(2610)))  # its own generator: the files above keep their values
 
 
 if __name__ == "__main__":

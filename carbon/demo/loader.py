@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from carbon import importer
+from carbon.cloud.importer import import_cloud_billing
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
 from carbon.model import ImportOutcome
@@ -12,7 +13,8 @@ from carbon.store import budgets as stored_budgets
 
 SOURCE_PREFIX = "demo:"
 SURVEY_RANGE = ("2025-01", "2026-10")
-BUDGETS = ("demo-2026.toml", 2026)  # in the shipped budgets/ directory: file, its year
+BUDGETS = ("demo-2026.toml", 2026)
+CLOUD_UNALLOCATED = "Unallocated"  # the team of the AWS bill's untagged lines (cloud-rules.toml)  # in the shipped budgets/ directory: file, its year
 
 
 def load(store: Store) -> list[tuple[str, ImportOutcome]]:
@@ -37,6 +39,12 @@ def load(store: Store) -> list[tuple[str, ImportOutcome]]:
         done.append((name, importer.import_activities(store, d / name, source=SOURCE_PREFIX + name)))
     name = "commuting-survey.csv"
     done.append((name, importer.import_survey(store, d / name, *SURVEY_RANGE, source=SOURCE_PREFIX + name)))
+    # N. Virginia's cloud usage of October 2026 comes from the AWS bill, allocated by tag
+    name = "cur-2026-10.csv"
+    if CLOUD_UNALLOCATED not in declared:
+        importer.add_team(store, CLOUD_UNALLOCATED)
+    billed = import_cloud_billing(store, d / name, "aws", d / "cloud-rules.toml", source=SOURCE_PREFIX + name)
+    done.append((name, billed.outcome))
     load_budgets(store)
     return done
 

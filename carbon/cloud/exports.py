@@ -1,0 +1,294 @@
+"""Readers of billing exports: each yields normalised chunks (bounded memory).
+
+A chunk is a DataFrame of text columns named as in NORMALISED (plus one
+`tag:<name>` column per resource tag, name in lower case) and the file line
+of each row. `ExportInfo.columns` maps each normalised name back to the
+file's own header, for messages ("column 'lineItem/UsageAmount'").
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carbon.errors import InputError, Problem
+
+CHUNK_ROWS = 500_000
+
+# normalised name -> header in a legacy CUR, in a CUR 2.0 export
+AWS_COLUMNS = {
+    "start": ("lineItem/UsageStartDate", "line_item_usage_start_date"),
+    "end": ("lineItem/UsageEndDate", "line_item_usage_end_date"),
+    "service": ("lineItem/ProductCode", "line_item_product_code"),
+    "usage_type": ("lineItem/UsageType", "line_item_usage_type"),
+    "amount": ("lineItem/UsageAmount", "line_item_usage_amount"),
+    "unit": ("pricing/unit", "pricing_unit"),
+    "region": ("product/region", "product_region_code"),
+    "cost": ("lineItem/UnblendedCost", "line_item_unblended_cost"),
+    "account": ("lineItem/UsageAccountId", "line_item_usage_account_id"),
+    "line_item_type": ("lineItem/LineItemType", "line_item_line_item_type"),
+}
+AWS_OPTIONAL = {
+    "instance_type": ("product/instanceType", "product_instance_type"),
+    "vcpu": ("product/vcpu", "product_vcpu"),
+    "utilization": ("utilization", "utilization"),
+}
+# CUR 2.0 also names the region column product_region in some exports
+AWS_ALIASES = {"product_region": "region"}
+OTHER_PROVIDER_MARKERS = {"gcp": ("usage_start_time", "sku.description", "service.description"),
+                          "azure": ("MeterCategory", "ResourceLocation", "CostInBillingCurrency"),
+                          "aws": ("lineItem/UsageStartDate", "line_item_usage_start_date")}
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    name: str
+    sha256: str
+    columns: dict[str, str] = field(default_factory=dict)  # normalised -> file header
+    tags: dict[str, str] = field(default_factory=dict)  # "tag:team" -> file header
+    has_quotes: bool = True  # a quoted field may hold a line break (line numbers then count them)
+
+
+def _open_text(path: Path):
+    if path.name.endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
+
+
+def _scan(path: Path, name: str) -> tuple[str, bool]:
+    """(SHA-256 of the file's bytes, whether its text holds a quote: then a field may span lines)."""
+    digest = hashlib.sha256()
+    quotes = False
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+                quotes = quotes or b'"' in block
+        if path.name.endswith(".gz"):
+            quotes = False
+            with gzip.open(path, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    quotes = quotes or b'"' in block
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise InputError(f"{name}: not a complete gzip file ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror})") from None
+    return digest.hexdigest(), quotes
+
+
+def is_parquet(path: Path) -> bool:
+    return path.name.lower().endswith(".parquet")
+
+
+def _pyarrow(what: str):
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.compute  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return None
+    return pyarrow
+
+
+def _header(path: Path, name: str) -> list[str]:
+    if is_parquet(path):
+        pa = _pyarrow("parquet")
+        if pa is None:
+            raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'carbon-ledger[parquet]' "
+                             "(or export the report as CSV)")
+        try:
+            return list(pa.parquet.read_schema(path).names)
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file") from None
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{name}: not a Parquet file ({exc})") from None
+    try:
+        with _open_text(path) as fh:
+            first = fh.readline()
+    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
+        raise InputError(f"{name}: line 1: not a UTF-8 CSV file{' (or not gzip)' if name.endswith('.gz') else ''}"
+                         f": {exc}", [Problem(name, 1, None, None, "not UTF-8 CSV text")]) from None
+    if not first.strip():
+        raise InputError(f"{name}: the file is empty (expected a header line)",
+                         [Problem(name, 1, None, None, "empty file")])
+    return [c.strip() for c in next(csv.reader([first]))]
+
+
+def _guess_provider(header: list[str]) -> str | None:
+    for provider, markers in OTHER_PROVIDER_MARKERS.items():
+        if any(m in header for m in markers):
+            return provider
+    return None
+
+
+def aws_info(path: Path, name: str) -> ExportInfo:
+    """Check a CUR's header (legacy CSV or CUR 2.0); refuse it naming each missing column."""
+    header = _header(path, name)
+    cur2 = "line_item_usage_start_date" in header or "line_item_usage_type" in header
+    pick = 1 if cur2 else 0
+    present = set(header)
+    columns: dict[str, str] = {}
+    problems = []
+    for norm, names in AWS_COLUMNS.items():
+        col = names[pick]
+        if col not in present and norm == "region" and cur2 and "product_region" in present:
+            col = "product_region"
+        if col in present:
+            columns[norm] = col
+        else:
+            problems.append(Problem(name, 1, col, None, "required column is missing"))
+    if problems:
+        other = _guess_provider(header)
+        hint = (f"; this looks like a {other.upper()} export: use --provider {other}"
+                if other and other != "aws" else "; expected an AWS Cost and Usage Report (legacy CSV or CUR 2.0)")
+        raise InputError(f"{name}: not an AWS Cost and Usage Report{hint}", problems)
+    for norm, names in AWS_OPTIONAL.items():
+        if names[pick] in present:
+            columns[norm] = names[pick]
+    tags = {}
+    if "resource_tags" in present:  # CUR 2.0: one map column (JSON text in CSV) of "user_<tag>" keys
+        columns["resource_tags"] = "resource_tags"
+    for col in header:
+        if col.startswith("resourceTags/user:"):
+            tags["tag:" + col.split(":", 1)[1].lower()] = col
+        elif col.startswith("resource_tags_user_"):
+            tags["tag:" + col[len("resource_tags_user_"):].lower()] = col
+    sha, quotes = _scan(path, name) if not is_parquet(path) else (_scan(path, name)[0], False)
+    return ExportInfo(name, sha, columns, tags, quotes)
+
+
+def read_aws(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
+             ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Yield (normalised chunk, file line of each row); only the columns used are parsed.
+
+    `tag_names` ("tag:team", ...): the tags to read (default: every tag column). A CUR 2.0
+    `resource_tags` map becomes one column per tag asked for. For Parquet, "line" is the row
+    number (1 = the first row).
+    """
+    tags = {k: v for k, v in info.tags.items() if tag_names is None or k in tag_names}
+    wanted = {**info.columns, **tags}
+    rename = {v: k for k, v in wanted.items()}
+    numeric = {info.columns[k] for k in ("amount", "cost") if k in info.columns}
+    for chunk, lines in _raw_chunks(path, info, list(wanted.values()), chunk_rows, numeric):
+        chunk = chunk.rename(columns=rename)
+        if "resource_tags" in chunk:
+            chunk = _expand_tag_map(chunk, tag_names or set())
+        yield chunk, lines
+
+
+def _expand_tag_map(chunk: pd.DataFrame, tag_names: set[str]) -> pd.DataFrame:
+    """CUR 2.0 `resource_tags` ({"user_team": "video"}, JSON text) -> one column per tag asked for."""
+    import json
+
+    codes, uniq = pd.factorize(chunk["resource_tags"].to_numpy(), use_na_sentinel=False)
+    parsed = []
+    for text in uniq:
+        try:
+            value = json.loads(text) if isinstance(text, str) and text.strip() else {}
+        except ValueError:
+            value = {}
+        parsed.append({str(k).lower(): str(v) for k, v in (value.items() if isinstance(value, dict) else [])})
+    out = chunk.drop(columns=["resource_tags"])
+    for tag in tag_names:
+        if tag in out:
+            continue
+        key = "user_" + tag.split(":", 1)[1]
+        out[tag] = np.array([p.get(key, "") for p in parsed], dtype=object)[codes]
+    return out
+
+
+def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: int, numeric: set[str] = frozenset()
+                ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Chunks of text columns as in the file, with line numbers: Parquet, pyarrow CSV, or pandas CSV."""
+    pa = _pyarrow("csv")
+    if is_parquet(path):
+        pf = pa.parquet.ParquetFile(path)
+        row = 1
+        try:
+            for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
+                cols = {}
+                for name, arr in zip(batch.schema.names, batch.columns):
+                    if pa.types.is_map(arr.type):  # resource_tags: as JSON text, like a CSV export
+                        cols[name] = [json_of(m) for m in arr.to_pylist()]
+                    else:
+                        if pa.types.is_timestamp(arr.type):
+                            arr = pa.compute.strftime(arr, format="%Y-%m-%dT%H:%M:%SZ")
+                        cols[name] = arr.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False)
+                frame = pd.DataFrame(cols)
+                yield frame, np.arange(row, row + len(frame), dtype=np.int64)
+                row += len(frame)
+        except pa.ArrowException as exc:
+            raise InputError(f"{info.name}: cannot read the Parquet file: {exc}") from None
+        return
+    if pa is not None and not info.has_quotes:
+        # pyarrow's streaming CSV reader: several times faster than pandas', bounded memory
+        try:
+            # a stream, not a path: pyarrow would memory-map the file, and the whole bill would
+            # become resident
+            stream = pa.input_stream(str(path), compression="detect")
+            reader = pa.csv.open_csv(
+                stream, read_options=pa.csv.ReadOptions(block_size=16 << 20, use_threads=True),
+                convert_options=pa.csv.ConvertOptions(include_columns=columns,
+                                                      column_types={c: pa.string() for c in columns},
+                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
+            line = 2
+            for batch in reader:
+                # dictionary-encoded in Arrow: a bill repeats few distinct values per column, so each
+                # column becomes a pandas Categorical without one Python string per line
+                cols = {}
+                for n, a in zip(batch.schema.names, batch.columns):
+                    if n in numeric:  # amounts are mostly distinct: parse them in Arrow when all are numbers
+                        try:
+                            cols[n] = pa.compute.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+                            continue
+                        except pa.ArrowInvalid:
+                            pass  # a bad cell: keep the text, so the refusal can show it
+                    enc = pa.compute.dictionary_encode(a)
+                    cols[n] = pd.Categorical.from_codes(enc.indices.to_numpy(zero_copy_only=False),
+                                                        categories=pd.Index(enc.dictionary.to_pylist(),
+                                                                            dtype=object), validate=False)
+                frame = pd.DataFrame(cols)
+                yield frame, np.arange(line, line + len(frame), dtype=np.int64)
+                line += len(frame)
+            return
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
+    try:
+        with pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=columns,
+                         encoding="utf-8-sig", chunksize=chunk_rows, compression="infer") as reader:
+            next_line = 2
+            for chunk in reader:
+                n = len(chunk)
+                if info.has_quotes:  # a quoted line break (in any column read) moves the lines after it
+                    extra = np.zeros(n, dtype=np.int64)
+                    for c in chunk.columns:
+                        extra += chunk[c].str.count("\n").to_numpy(dtype=np.int64)
+                    starts = next_line + np.arange(n, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
+                    next_line = int(starts[-1] + extra[-1] + 1) if n else next_line
+                else:
+                    starts = next_line + np.arange(n, dtype=np.int64)
+                    next_line += n
+                yield chunk.reset_index(drop=True), starts
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{info.name}: not UTF-8 text ({exc.reason}); save the export as UTF-8") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
+    except (gzip.BadGzipFile, EOFError, OSError) as exc:
+        raise InputError(f"{info.name}: cannot read the compressed file: {exc}") from None
+
+
+def json_of(pairs) -> str:
+    import json
+
+    return json.dumps(dict(pairs or []))

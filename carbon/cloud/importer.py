@@ -1,0 +1,405 @@
+"""`carbon import cloud-billing`: a bill becomes one batch of ledger entries.
+
+Read in chunks -> validate -> classify each distinct usage line (classify.py)
+-> kWh per line (ccf_method.py) -> team per line (allocation.py) -> aggregate per
+month, rule, service, region, usage class -> estimate unknown usage from cost ->
+one ledger entry per aggregate and team, written through the same store calls as
+every import (one transaction: a refused bill writes nothing).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carbon import importer as core
+from carbon import limits, units
+from carbon.cloud import allocation, ccf_method, classify, exports, tables
+from carbon.errors import FactorNotFound, InputError
+from carbon.ingest.problems import ProblemLog
+from carbon.model import Factor, ImportOutcome
+from carbon.store import Store
+
+KIND = "cloud-billing"
+GROUP = ["month", "rule", "service", "region", "cls", "unit"]
+BOUNDARY = ("operational electricity of the cloud service, Cloud Carbon Footprint method (location-based grid); "
+            "embodied emissions are separate entries")
+
+
+@dataclass(frozen=True)
+class CloudSummary:
+    """What a bill held and where it went (printed after the import)."""
+
+    lines: int
+    by_class: tuple[tuple[str, int, float], ...]  # (class, lines, cost)
+    by_rule: tuple[tuple[str, float], ...]  # (rule description, kg CO2e)
+    unallocated_kg: float
+    unknown_lines: int
+    unknown_region_lines: int
+    total_kg: float
+
+
+@dataclass(frozen=True)
+class CloudOutcome:
+    outcome: ImportOutcome
+    summary: CloudSummary | None
+
+
+class _Classes:
+    """Usage classes met so far, each with an index (kept across chunks)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple, int] = {}
+        self.items: list[classify.UsageClass] = []
+        self._frame: pd.DataFrame | None = None
+
+    def index(self, key: tuple) -> int:
+        if key not in self.by_key:
+            service, usage_type, unit, vcpu, lit = key
+            v = float(vcpu) if vcpu not in ("", None) else None
+            self.by_key[key] = len(self.items)
+            self.items.append(classify.classify_aws(service, usage_type, unit, v, lit))
+            self._frame = None
+        return self.by_key[key]
+
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = ccf_method.class_frame(self.items)
+        return self._frame
+
+
+def _factorize(series: pd.Series, clean=str.strip) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, cleaned distinct values): text work happens once per distinct value."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniq = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniq = pd.factorize(series.to_numpy(), use_na_sentinel=False)
+    return codes.astype(np.int64), np.array([clean(str(u)) for u in uniq], dtype=object)
+
+
+def _combine(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row's combination, the rows' codes of each distinct combination (one row each))."""
+    combined = np.zeros(len(codes[0]), dtype=np.int64)
+    for c in codes:  # pairwise, re-compacted each time, so the product never overflows
+        combined = combined * (int(c.max(initial=0)) + 1) + c
+        combined = pd.factorize(combined)[0].astype(np.int64)
+    first = np.full(int(combined.max(initial=-1)) + 1, -1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)  # the first row of each combination
+    return combined, first
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """Numbers of a text column (NaN where not a number); spaces around a number are fine."""
+    if pd.api.types.is_float_dtype(series.dtype):  # already parsed by the reader
+        return series.to_numpy(dtype=float)
+    if isinstance(series.dtype, pd.CategoricalDtype):  # once per distinct value
+        cats = pd.Series(np.asarray(series.cat.categories, dtype=object))
+        per_cat = pd.to_numeric(cats.str.strip(), errors="coerce").to_numpy(dtype=float)
+        return np.append(per_cat, np.nan)[series.cat.codes.to_numpy()]
+    vals = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    nan = np.isnan(vals)
+    if nan.any():
+        vals[nan] = pd.to_numeric(series[nan].str.strip(), errors="coerce").to_numpy(dtype=float)
+    return vals
+
+
+def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log: ProblemLog, classes: _Classes,
+           rules: allocation.Rules, rule_cache: dict, region_ok) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(aggregates of the counted lines, per-class line counts and cost of every line)."""
+    col = info.columns
+    n = len(frame)
+    empty = pd.Series([""] * n)
+    fc = {name: _factorize(frame[name] if name in frame else empty)
+          for name in ("service", "usage_type", "unit", "vcpu", "line_item_type")}
+    key, first = _combine(*(fc[k][0] for k in fc))
+    cls_of_key = np.array([classes.index(tuple(fc[k][1][fc[k][0][i]] for k in fc)) for i in first], dtype=np.int64)
+    cls = cls_of_key[key]
+    kind_of_class = np.array([c.kind for c in classes.items], dtype=object)
+    kinds = kind_of_class[cls]
+    cost = _numbers(frame["cost"])
+    # every line, counted or not, appears in the summary by class
+    counts = pd.DataFrame({"kind": kinds, "cost": np.nan_to_num(cost), "n": 1}).groupby("kind").sum()
+
+    # skipped lines (no usage: tax, credit, ...) and traffic outside CCF's networking boundary
+    # are only counted
+    use = ~np.isin(kinds, [classify.SKIP, classify.OUTSIDE])
+    if not use.any():
+        return pd.DataFrame(), counts
+    sub = frame.loc[use].reset_index(drop=True)
+    ln, cls, cost = lines[use], cls[use], cost[use]
+
+    scodes, suniq = _factorize(sub["start"])
+    parsed = pd.to_datetime(pd.Series(suniq), utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna().to_numpy()[scodes]
+    if bad.any():
+        log.add(ln[bad], col["start"], sub["start"][bad], "expected a date and time such as 2026-03-01T00:00:00Z")
+    month = (parsed.dt.year * 100 + parsed.dt.month).fillna(0).to_numpy(dtype=np.int64)[scodes]
+    month_hours = np.nan_to_num(ccf_method.hours_in_month(parsed))[scodes]
+    amount = _numbers(sub["amount"])
+    bad = np.isnan(amount)
+    if bad.any():
+        log.add(ln[bad], col["amount"], sub["amount"][bad], "expected a number")
+    bad = amount < 0
+    if bad.any():
+        log.add(ln[bad], col["amount"], sub["amount"][bad],
+                "negative usage on a usage line; expected a number ≥ 0 (credits and refunds have their own "
+                "line item types)")
+    bad = np.isnan(cost)
+    if bad.any():
+        log.add(ln[bad], col["cost"], sub["cost"][bad], "expected a number")
+    util = np.full(len(sub), tables.DEFAULT_UTILISATION)
+    if "utilization" in sub:
+        given = sub["utilization"]
+        vals = _numbers(given)
+        bad = (given.str.strip() != "").to_numpy() & (np.isnan(vals) | (vals < 0) | (vals > 100))
+        if bad.any():
+            log.add(ln[bad], col["utilization"], given[bad], "expected a CPU utilisation in percent, 0 to 100")
+        util = np.where(np.isnan(vals), util, vals)
+    rcodes, runiq = _factorize(sub["region"], lambda v: v.strip().lower())
+    for i, r in enumerate(runiq):
+        if r and not region_ok(r):
+            at = rcodes == i
+            log.add(ln[at], col["region"], sub["region"][at],
+                    f"unknown AWS region {r!r}; expected a region such as eu-west-3 (Cloud Carbon Footprint "
+                    "covers every public AWS region), or import an electricity.grid factor for aws:" + r)
+    if log.count:
+        return pd.DataFrame(), counts
+    runiq = np.where(runiq == "", "unknown", runiq)
+
+    # allocation: the first matching rule, once per distinct (account, service, region, tags)
+    akeys = ["account", "service"] + sorted(t for t in rules.tag_names() if t in sub)
+    afc = {k: _factorize(sub[k]) for k in akeys}
+    afc["region"] = (rcodes, runiq)
+    akey, afirst = _combine(*(afc[k][0] for k in afc))
+    rule_of = np.empty(len(afirst), dtype=np.int64)
+    for i, row in enumerate(afirst):
+        values = tuple((k, afc[k][1][afc[k][0][row]]) for k in afc)
+        if values not in rule_cache:
+            rule_cache[values] = rules.match(dict(values))
+        rule_of[i] = rule_cache[values]
+    rule = rule_of[akey]
+
+    cframe = classes.frame()
+    coef = {f: cframe[f].to_numpy()[cls] for f in ccf_method.CLASS_FIELDS}
+    pue = np.array([tables.pue("aws", r) for r in runiq], dtype=float)[rcodes]
+    kwh, embodied_t = ccf_method.energy(coef, amount, util, month_hours, pue)
+    svc_codes, svc_uniq = _factorize(sub["service"])
+    unit_codes, unit_uniq = _factorize(sub["unit"])
+    out = pd.DataFrame({
+        "month": month, "rule": rule, "service": svc_codes, "region": rcodes, "cls": cls, "unit": unit_codes,
+        "kwh": kwh, "embodied_t": embodied_t, "hours": np.where(coef["embodied_t"] > 0, amount, 0.0),
+        "cost": cost, "amount": amount, "lines": np.ones(len(sub), dtype=np.int64), "line": ln,
+    })
+    agg = out.groupby(GROUP, sort=False).agg(
+        kwh=("kwh", "sum"), embodied_t=("embodied_t", "sum"), hours=("hours", "sum"), cost=("cost", "sum"),
+        amount=("amount", "sum"), lines=("lines", "sum"), line=("line", "min")).reset_index()
+    return agg.assign(service=svc_uniq[agg["service"].to_numpy()], region=runiq[agg["region"].to_numpy()],
+                      unit=unit_uniq[agg["unit"].to_numpy()]), counts
+
+
+def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFrame:
+    """The bill's aggregates with their energy and emissions settled. Pure but for `grid_of`.
+
+    `grid_of(region, year)` gives (grid Factor, kg CO2e per kWh). Adds: kind, kwh (unknown usage
+    estimated from cost), co2e_kg (operational), embodied_kg, method (in words), grid (Factor).
+    Unknown usage: kWh per currency unit of the classified lines of the same service and unit,
+    else of the same unit (CCF UnknownEstimator, AWS by cost), else of the whole bill (where CCF
+    gives 0). CCF counts embodied emissions, converted to kWh at the grid, in these ratios.
+    """
+    kinds = np.array([c.kind for c in classes.items], dtype=object)
+    agg = agg.assign(kind=kinds[agg["cls"].to_numpy()], year=agg["month"] // 100).reset_index(drop=True)
+    grids = [grid_of(r, int(y)) for r, y in zip(agg["region"], agg["year"])]
+    ef = np.array([g[1] for g in grids], dtype=float)
+    # the basis of the ratios: lines CCF estimates (not unknown ones, not traffic outside its boundary)
+    known = agg["kind"].isin([classify.COMPUTE, classify.STORAGE_SSD, classify.STORAGE_HDD,
+                              classify.NETWORK]).to_numpy()
+    kwh_all = agg["kwh"].to_numpy() + agg["embodied_t"].to_numpy() * 1000 / np.where(ef > 0, ef, np.inf)
+    basis = agg.assign(kwh_all=kwh_all)[known]
+    by_service = basis.groupby(["service", "unit"])[["kwh_all", "cost"]].sum()
+    by_unit = basis.groupby("unit")[["kwh_all", "cost"]].sum()
+    overall = (float(basis["kwh_all"].sum()), float(basis["cost"].sum()))
+    kwh = agg["kwh"].to_numpy().copy()
+    methods = []
+    for i, g in enumerate(agg.itertuples(index=False)):
+        uc = classes.items[g.cls]
+        method = uc.method
+        if g.kind == classify.UNKNOWN:
+            ratio = None
+            for frame, key, what in ((by_service, (g.service, g.unit), f"{g.service} lines in {g.unit}"),
+                                     (by_unit, g.unit, f"lines in {g.unit}"), (None, None, "lines of the bill")):
+                if frame is None:
+                    kw, cost = overall
+                elif key in frame.index:
+                    kw, cost = frame.loc[key]
+                else:
+                    continue
+                if cost:
+                    ratio = kw / cost
+                    break
+            if ratio is None:
+                raise InputError("unknown usage cannot be estimated: the bill has no classified usage line with "
+                                 "a cost to take kWh per currency unit from; nothing was written")
+            kwh[i] = ratio * g.cost
+            method = (f"estimated from cost: {ratio:.6g} kWh per currency unit of the classified {what} "
+                      f"(CCF UnknownEstimator) — {uc.method}")
+        methods.append(method)
+    return agg.assign(kwh=kwh, co2e_kg=kwh * ef, embodied_kg=agg["embodied_t"].to_numpy() * 1000,
+                      method=methods, grid=[g[0] for g in grids])
+
+
+def _ledger(est: pd.DataFrame, classes: _Classes, rules: allocation.Rules, team_ids: dict[str, int]
+            ) -> tuple[pd.DataFrame, list[Factor], dict[int, float]]:
+    """Ledger rows (with factor_ix into the factor list) and the CO2e per rule, from the estimates."""
+    factors: dict[tuple, int] = {}
+    flist: list[Factor] = []
+    rows = []
+    rule_kg: dict[int, float] = defaultdict(float)
+    for g in est.itertuples(index=False):
+        uc = classes.items[g.cls]
+        grid = g.grid
+        region_note = " (no region in the bill: CCF's unknown-region average)" if g.region == "unknown" else ""
+        parts = [(rules.unallocated, 1.0)] if g.rule == allocation.UNALLOCATED else list(rules.rules[g.rule].parts)
+        entries = [(f"cloud.aws.{g.kind}", g.kwh, "kWh", g.co2e_kg,
+                    f"{g.method}, × grid {grid.value:g} {grid.unit} ({grid.source}, {grid.year}){region_note}",
+                    grid.value * units.multiplier(grid.unit, "kg CO2e / kWh"), "kg CO2e / kWh", BOUNDARY)]
+        if g.embodied_kg > 0 and g.hours > 0:
+            how = next(p for p in uc.method.split("; ") if p.startswith("embodied"))
+            entries.append(("cloud.aws.embodied", g.hours, "hour", g.embodied_kg,
+                            f"{uc.method.split('; ')[0]}; {how} (CCF EmbodiedEmissionsEstimator)",
+                            uc.embodied_t * 1000, "kg CO2e / hour",
+                            "embodied (manufacturing) emissions of the server share (CCF), scope 3"))
+        for activity, qty, unit, kg, source, value, funit, boundary in entries:
+            key = (activity, grid.region, grid.year, source, value, funit)
+            if key not in factors:
+                factors[key] = len(flist)
+                flist.append(Factor(activity=activity, region=grid.region, year=grid.year, value=value, unit=funit,
+                                    category="infrastructure", scope=3, source=source,
+                                    source_ref=f"grid: {grid.origin}; {tables.CCF_REF}", boundary=boundary,
+                                    origin=KIND))
+            # split: each team its share; the last takes what is left, so the parts sum to the whole
+            done_q = done_kg = 0.0
+            for i, (team, w) in enumerate(parts):
+                last = i == len(parts) - 1
+                q = qty - done_q if last else qty * w
+                k = kg - done_kg if last else kg * w
+                done_q, done_kg = done_q + q, done_kg + k
+                rows.append((int(g.line), team_ids[team], f"{g.month // 100:04d}-{g.month % 100:02d}", activity,
+                             "infrastructure", 3, q, unit, k, factors[key]))
+            rule_kg[int(g.rule)] += kg
+    out = pd.DataFrame(rows, columns=["line", "team_id", "month", "activity", "category", "scope", "quantity",
+                                      "unit", "co2e_kg", "factor_ix"])
+    return out, flist, dict(rule_kg)
+
+
+def grid_lookup(table, provider: str = "aws"):
+    """grid_of(region, year) over a factor table: the cloud region's electricity.grid row."""
+    cache: dict = {}
+
+    def grid_of(region: str, year: int) -> tuple[Factor, float]:
+        if (region, year) not in cache:
+            res = table.resolve("electricity.grid", f"{provider}:{region}", year)
+            if res.region_fallback:
+                raise FactorNotFound(f"no grid factor for cloud region {provider}:{region}")
+            f = res.factor
+            cache[(region, year)] = (f, f.value * units.multiplier(f.unit, "kg CO2e / kWh"))
+        return cache[(region, year)]
+    return grid_of
+
+
+def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, region_ok, log: ProblemLog
+                   ) -> tuple[pd.DataFrame, _Classes, pd.DataFrame, int]:
+    """(aggregates, usage classes met, lines and cost per class, number of lines) of a bill's chunks."""
+    classes = _Classes()
+    rule_cache: dict = {}
+    parts, counts = [], []
+    lines_total = 0
+    for frame, lines in chunks:
+        lines_total += len(frame)
+        agg, cnt = _chunk(frame, lines, info, log, classes, rules, rule_cache, region_ok)
+        counts.append(cnt)
+        if not agg.empty and not log.count:
+            parts.append(agg)
+    if not parts:
+        return pd.DataFrame(columns=GROUP), classes, pd.concat(counts) if counts else pd.DataFrame(), lines_total
+    agg = (pd.concat(parts, ignore_index=True).groupby(GROUP, sort=False)
+           .agg(kwh=("kwh", "sum"), embodied_t=("embodied_t", "sum"), hours=("hours", "sum"),
+                cost=("cost", "sum"), amount=("amount", "sum"), lines=("lines", "sum"),
+                line=("line", "min")).reset_index())
+    return agg, classes, pd.concat(counts).groupby(level=0).sum(), lines_total
+
+
+def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Path, *, source: str | None = None,
+                         replace: bool = False, strict: bool = False,
+                         chunk_rows: int = exports.CHUNK_ROWS) -> CloudOutcome:
+    """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem."""
+    if provider != "aws":
+        raise InputError(f"--provider {provider}: only AWS Cost and Usage Reports are read so far")
+    path = Path(path)
+    name = str(path)
+    source = limits.source_name(source or path.name)
+    info = exports.aws_info(path, name)
+    with store.engine.connect() as c:
+        declared = set(store.team_ids(c))
+    rules = allocation.load(Path(rules_path), declared, str(rules_path))
+    params = json.dumps({"provider": provider, "rules": rules.sha256, "strict": strict})
+    content_hash = core.identity(info.sha256, params)
+    with store.transaction() as conn:
+        earlier = store.find_batch(conn, KIND, content_hash)
+        if earlier is not None:
+            return CloudOutcome(ImportOutcome(earlier, already_imported=True), None)
+        to_replace = core._check_source(store, conn, KIND, source, replace, info.sha256, params)
+        table = core.factor_table(store, conn)
+        team_ids = store.team_ids(conn)
+        grid_regions = {f.region for f in table.by_key.get("electricity.grid", ())}
+        known = tables.known_regions().get("aws", set())
+
+        def region_ok(r: str) -> bool:
+            return r in known or f"aws:{r}" in grid_regions
+
+        log = ProblemLog(info.name)
+        chunks = exports.read_aws(path, info, chunk_rows, rules.tag_names())
+        agg, classes, by_class, lines_total = aggregate_bill(chunks, info, rules, region_ok, log)
+        if lines_total == 0:
+            raise InputError(f"{info.name}: no data rows after the header; nothing was written")
+        if log.count:
+            raise log.error(f"{info.name}: import refused, nothing was written")
+        if agg.empty:
+            raise InputError(f"{info.name}: no usage line to estimate (every line is a tax, credit, fee or "
+                             "other line without usage); nothing was written")
+        unmatched = agg[agg["rule"] == allocation.UNALLOCATED]
+        if len(unmatched) and (strict or not rules.unallocated):
+            why = "--strict" if strict else "the rules name no 'unallocated' team"
+            lines_of = sorted(int(x) for x in unmatched["line"])
+            plog = ProblemLog(info.name)
+            plog.add(np.array(lines_of), None, None,
+                     f"no allocation rule matches this line (nor {int(unmatched['lines'].sum()) - len(lines_of)} "
+                     f"similar later lines) and {why}")
+            raise plog.error(f"{info.name}: {int(unmatched['lines'].sum()):,} lines match no allocation rule; "
+                             "import refused, nothing was written")
+        est = estimate_groups(agg, classes, grid_lookup(table))
+        rows, flist, rule_kg = _ledger(est, classes, rules, team_ids)
+        batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
+        snap = np.array(store.snapshot_ids(conn, flist), dtype=np.int64)
+        out = rows.assign(factor_id=snap[rows["factor_ix"].to_numpy()]).drop(columns=["factor_ix"])
+        store.insert_ledger(conn, batch_id, out)
+        store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
+        for b, _ in to_replace:
+            store.remove_batch(conn, b.id)
+        batch = store.finish_batch(conn, batch_id, lines_total)
+    unknown_lines = int(est.loc[est["kind"] == classify.UNKNOWN, "lines"].sum())
+    total = float(out["co2e_kg"].sum())
+    summary = CloudSummary(
+        lines=lines_total,
+        by_class=tuple((k, int(r.n), float(r.cost)) for k, r in by_class.iterrows()),
+        by_rule=tuple((rules.rules[i].describe(), kg) for i, kg in sorted(rule_kg.items()) if i >= 0),
+        unallocated_kg=rule_kg.get(allocation.UNALLOCATED, 0.0),
+        unknown_lines=unknown_lines,
+        unknown_region_lines=int(agg.loc[agg["region"] == "unknown", "lines"].sum()),
+        total_kg=total,
+    )
+    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace)), summary)
