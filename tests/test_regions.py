@@ -22,7 +22,7 @@ COMPANY = HEADER + """\
 2025-03,Ops,electricity.grid,1000,kWh,CH,
 2025-03,Ops,electricity.grid,1000,kWh,JP,
 2025-03,Ops,electricity.grid,1000,kWh,KE,
-2025-03,Cloud,cloud.aws.vcpu_hour,10000,vCPU_hour,aws:eu-central-1,
+2025-03,Cloud,cloud.aws.vcpu_hour,10000,vCPU_hour,aws:eu-south-2,
 2025-03-03,Video,streaming.video.hour,60,hour,ES,
 2025-03-17,Video,streaming.video.hour,40,hour,ES,
 """
@@ -32,10 +32,11 @@ COMPANY = HEADER + """\
 #   JP (listed in regions.csv, no grid row, not in the EU) and KE (not listed at all) -> world,
 #   IEA 2019 475 g/kWh -> 475 kg each
 OPS_KG = 174.05 + 330.718 + 661.926 + 34.843 + 475.0 + 475.0  # = 2,151.537 kg
-# aws:eu-central-1 has no grid row -> its country DE (Ember 2023, 380.95 g/kWh). CCF method:
+# aws:eu-south-2 (Spain) has no grid row, CCF's table has none -> its country ES (Ember 2023,
+# 174.05 g/kWh). (aws:eu-central-1 has CCF's own row since the cloud-billing tables.) CCF method:
 # 0.74 + 50 % x (3.5 - 0.74) = 2.12 W per vCPU x PUE 1.135 = 2.4062 Wh per vCPU-hour;
-# 10,000 vCPU-hours x 2.4062 Wh = 24.062 kWh x 0.38095 kg/kWh = 9.1664189 kg
-CLOUD_KG = 10_000 * 2.12 * 1.135 / 1000 * 0.38095
+# 10,000 vCPU-hours x 2.4062 Wh = 24.062 kWh x 0.17405 kg/kWh = 4.18799 kg
+CLOUD_KG = 10_000 * 2.12 * 1.135 / 1000 * 0.17405
 # streaming.video.hour has no ES row -> EU: Carbon Trust 2021 (Europe, 2020) 55 g/h; 100 h -> 5.5 kg
 VIDEO_KG = 100 * 0.055
 
@@ -55,7 +56,7 @@ def test_small_company_falls_back_by_geography(company, write):
     assert rep["Video"] == pytest.approx(VIDEO_KG, rel=1e-9)  # the old rule: IEA world 36 g/h
     # Each fallback is named with its key, the region written and the region used.
     assert set(out.fallbacks) == {
-        RegionFallback("cloud.aws.vcpu_hour", "aws:eu-central-1", "DE", 1),
+        RegionFallback("cloud.aws.vcpu_hour", "aws:eu-south-2", "ES", 1),
         RegionFallback("electricity.grid", "JP", "", 1),
         RegionFallback("electricity.grid", "KE", "", 1),
         RegionFallback("streaming.video.hour", "ES", "EU", 2),
@@ -71,8 +72,8 @@ def test_import_summary_names_each_fallback(run, write):
     lines = [line.strip() for line in res.stdout.splitlines()]
     assert ("streaming.video.hour: region ES (Spain) has no factor of its own; "
             "used EU (European Union, EU-27) for 2 rows") in lines
-    assert ("cloud.aws.vcpu_hour: region aws:eu-central-1 (AWS Europe (Frankfurt)) has no factor of "
-            "its own; used DE (Germany) for 1 row") in lines
+    assert ("cloud.aws.vcpu_hour: region aws:eu-south-2 (AWS Europe (Spain)) has no factor of "
+            "its own; used ES (Spain) for 1 row") in lines
     assert ("electricity.grid: region JP (Japan) has no factor of its own; "
             "used the any-region row (world) for 1 row") in lines
     assert ("electricity.grid: region KE has no factor of its own; "
