@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from carbon.duplicates import RepeatedRows
+    from carbon.locks import Restatement
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,17 @@ class ImportOutcome:
     warnings: tuple[str, ...] = ()
     region_fallbacks: int = 0
     created_teams: tuple[str, ...] = ()
+    repeated: "RepeatedRows | None" = None  # rows already in another import (a warning)
+    restatement: "Restatement | None" = None  # recorded when the import wrote into closed months
+    unchecked_surveys: tuple[str, ...] = ()  # earlier surveys whose employees were never recorded
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An import removed, and the restatement recorded when it held entries of closed months."""
+
+    batch: Batch
+    restatement: "Restatement | None" = None
 
 
 @dataclass(frozen=True)

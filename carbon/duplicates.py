@@ -1,0 +1,94 @@
+"""Double counting across imports (pure): row identities and the words of a warning.
+
+Rules (docs/integrity.md):
+
+- An activity row's identity is its date, end, team, activity, quantity (as a
+  number), unit and region (after --region filled an empty cell). `row_keys`
+  hashes it to 64 bits, column-wise (each distinct value hashed once).
+- A file whose rows repeat rows of another import (same identity) is imported
+  with a warning giving the count and the first lines; with --strict it is
+  refused. Rows repeated inside one file are not flagged (two equal trips are
+  two trips).
+- A commuting survey naming an employee who already commutes, in another
+  survey import of overlapping months (any source), is refused: one person
+  commutes once. `--allow-repeated-employees` accepts it (ids of two numbering
+  schemes that collide).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+FIRST_LINES = 5  # repeated lines shown in a warning or refusal
+
+
+def row_keys(start: np.ndarray, end: np.ndarray, team: np.ndarray, activity: np.ndarray,
+             quantity: np.ndarray, unit: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """64-bit identity of each activity row (int64, as the database stores it).
+
+    `start`/`end`: datetime64[D] (first and last day covered); the text
+    columns as stripped; `quantity` as float (so "100" and "100.0" are equal).
+    Stable across processes and chunks (pandas' hash, fixed key).
+    """
+    frame = pd.DataFrame({
+        "start": start.astype("datetime64[D]").astype(np.int64),
+        "end": end.astype("datetime64[D]").astype(np.int64),
+        "team": team, "activity": activity, "quantity": quantity.astype(np.float64) + 0.0,  # -0.0 -> 0.0
+        "unit": unit, "region": region,
+    })
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64).view(np.int64)
+
+
+@dataclass(frozen=True)
+class RepeatedLine:
+    """A line of the new file whose row is already in another import."""
+
+    line: int
+    team: str
+    activity: str
+    quantity: float  # the row's quantity (its months' shares summed)
+    unit: str
+    first_month: str
+    last_month: str
+    imports: tuple[tuple[int, str], ...]  # (import id, source name) holding the same row
+
+    def describe(self) -> str:
+        months = self.first_month if self.first_month == self.last_month else \
+            f"{self.first_month}..{self.last_month}"
+        where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
+        return f"{months} {self.team} {self.activity} {self.quantity:g} {self.unit}, as in {where}"
+
+
+@dataclass(frozen=True)
+class RepeatedRows:
+    """Rows of an import that repeat rows of other imports: how many, and the first ones."""
+
+    count: int
+    total: int  # data rows of the new import
+    first: tuple[RepeatedLine, ...]
+    imports: tuple[tuple[int, str], ...]  # every other import holding one of them
+
+    def headline(self, name: str) -> str:
+        where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
+        return (f"{name}: {self.count:,} of {self.total:,} rows repeat rows already in the ledger "
+                f"(same date, team, activity, quantity, unit and region) from {where}; if they are "
+                "the same activity, it is counted twice")
+
+
+@dataclass(frozen=True)
+class EmployeeClash:
+    """An employee of the new survey who already commutes in another survey import."""
+
+    employee: str
+    line: int
+    batch_id: int
+    source: str
+    months: tuple[str, ...]  # the overlapping months
+
+    def describe(self) -> str:
+        span = self.months[0] if len(self.months) == 1 else f"{self.months[0]}..{self.months[-1]}"
+        return (f"employee {self.employee!r} already commutes in import {self.batch_id} ({self.source}) "
+                f"for {span}: one person commutes once")
