@@ -76,20 +76,21 @@ class Checks:
 DEFAULT_CHECKS = Checks()
 
 
-def guard_batch(conn, name: str, batch_id: int, replaced: list[int],
-                checks: Checks = DEFAULT_CHECKS) -> tuple[RepeatedRows | None, Restatement | None]:
+def guard_batch(conn, name: str, batch_id: int, replaced: list[int], checks: Checks = DEFAULT_CHECKS,
+                rows: int | None = None) -> tuple[RepeatedRows | None, Restatement | None]:
     """The integrity checks of a batch just written, before the imports it replaces are removed.
 
     Every importer goes through it (via `_write`; a new importer writing its own
     batches calls it the same way, inside its transaction): a write into closed
     months is refused unless `checks.restate` (then recorded), and rows repeating
     another import's rows are returned as a warning, or refused with `checks.strict`.
-    Raises PeriodLocked / InputError, so the transaction rolls back.
+    Raises PeriodLocked / InputError, so the transaction rolls back. `rows`: the
+    batch's data rows, when the caller knows them (else counted in SQL).
     """
     action = f"importing {name}" + (f" in place of import {', '.join(map(str, replaced))}" if replaced else "")
     restatement = stored_locks.guard_write(conn, action, added=[batch_id], removed=replaced,
                                            restate=checks.restate)
-    repeated = stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced)
+    repeated = stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced, total=rows)
     if repeated is not None and checks.strict:
         raise InputError(f"{repeated.headline(name)}. --strict refuses it; nothing was written. Remove the "
                          "rows, or the other import ('carbon imports remove ID'), or import without --strict",
@@ -225,7 +226,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     if rows == 0:
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
     store.insert_rollup(conn, batch_id, rollup)
-    repeated, restatement = guard_batch(conn, log.file, batch_id, [b.id for b, _ in to_replace], checks)
+    repeated, restatement = guard_batch(conn, log.file, batch_id, [b.id for b, _ in to_replace], checks, rows)
     for b, _ in to_replace:
         store.remove_batch(conn, b.id)
     batch = store.finish_batch(conn, batch_id, rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from carbon import locks as rules
 from carbon.commands.common import handle_errors, out, pass_ctx
@@ -51,23 +50,21 @@ def close(ctx, month, reopen, reason, by, list_) -> None:
 
 
 def _print_list(ctx) -> None:
+    """One line per closing and per restatement, never cut (grep-able in an audit)."""
     with ctx.store.engine.connect() as conn:
         locks = stored.list_locks(conn)
         restated = stored.list_restatements(conn)
     if not locks:
         out.print("no period is closed; see 'carbon close --help'")
-    else:
-        table = Table("Period", "Closed by", "Closed (UTC)", "Reason", "Reopened", title="Closed periods",
-                      title_justify="left")
-        for lk in locks:
-            reopened = "-" if lk.active else (f"{lk.reopened_at:%Y-%m-%d %H:%M} by {lk.reopened_by}: "
-                                              f"{lk.reopen_reason}")
-            table.add_row(lk.period, escape(f"{lk.locked_by} ({lk.origin})"), f"{lk.locked_at:%Y-%m-%d %H:%M}",
-                          escape(lk.reason or "-"), escape(reopened))
-        out.print(table)
+    for lk in locks:
+        state = "closed" if lk.active else (f"reopened {lk.reopened_at:%Y-%m-%d %H:%M} UTC by {lk.reopened_by}: "
+                                            f"{lk.reopen_reason}; was closed")
+        out.print(escape(f"{lk.period}  {state} {lk.locked_at:%Y-%m-%d %H:%M} UTC by {lk.locked_by} ({lk.origin})"
+                         + (f": {lk.reason}" if lk.reason else "")), soft_wrap=True)
     for r in restated:
         diff = ", ".join(f"{team} {kg:+,.3f} kg" for team, kg in r.by_team()) or "no team figure changed"
-        what = {"import": f"import {r.batch_id}", "replace": f"import {r.batch_id} replacing "
-                f"{', '.join(map(str, r.removed))}", "remove": f"removal of {', '.join(map(str, r.removed))}"}
-        out.print(f"restatement {r.id}, {r.at:%Y-%m-%d %H:%M} UTC by {escape(r.by)} ({escape(r.reason)}): "
-                  f"{escape(what.get(r.action, r.action))} changed closed {rules.span(r.periods)}: {escape(diff)}")
+        removed = ", ".join(map(str, r.removed))
+        what = {"import": f"import {r.batch_id}", "replace": f"import {r.batch_id} replacing {removed}",
+                "remove": f"removal of {removed}"}.get(r.action, r.action)
+        out.print(escape(f"restatement {r.id}, {r.at:%Y-%m-%d %H:%M} UTC by {r.by} ({r.reason}): {what} "
+                         f"changed closed {rules.span(r.periods)}: {diff}"), soft_wrap=True)

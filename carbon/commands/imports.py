@@ -53,7 +53,7 @@ def _summary(name: str, o: ImportOutcome) -> None:
 def print_restatement(r: Restatement) -> None:
     """The restatement just recorded: closed months, who, why, per-team difference."""
     out.print(f"restatement {r.id} recorded: closed {lock_rules.span(r.periods)} changed by {escape(r.by)} "
-              f"({escape(r.reason)})")
+              f"({escape(r.reason)})", soft_wrap=True)
     for team, kg in r.by_team():
         out.print(f"  {escape(team)}: {kg:+,.3f} kg CO2e")
 
@@ -240,7 +240,7 @@ def list_(ctx) -> None:
                           b.content_hash[:12])
         out.print(table)
     if locks:
-        out.print("closed: " + escape("; ".join(lk.describe() for lk in locks)))
+        out.print("closed: " + escape("; ".join(lk.describe() for lk in locks)), soft_wrap=True)
 
 
 @imports_group.command("remove")

@@ -152,7 +152,7 @@ def status_cmd(ctx) -> None:
                       escape(mail))
     out.print(table)
     out.print("closed periods: " + (escape("; ".join(lk.describe() for lk in locks)) if locks else
-                                    "none ('carbon close --month YYYY-MM' closes a month)"))
+                                    "none ('carbon close --month YYYY-MM' closes a month)"), soft_wrap=True)
     for r in runs:
         out.print(f"run {r['id']} ({r['trigger']}, target {r['target_month'] or '-'}): {r['status']}; "
                   f"produced {escape(r['produced'] or 'nothing')}"

@@ -2,9 +2,10 @@
 
 - Repeated rows: the new import's ledger rows whose `row_key` is also on a row
   of another import, looked for only among the imports holding entries in the
-  new import's months (found in the small monthly rollup), by one semi-join
-  (`row_key IN (subquery)`: SQLite and PostgreSQL both hash or index the
-  subquery once). No per-row loop, no index on the big table.
+  new import's months (found in the small monthly rollup): two indexed reads by
+  batch, in partitions, then a hash join in pandas. No per-row loop, no index
+  on the big table. (An SQL semi-join, `row_key IN (subquery)`, measured 10 to 20
+  times slower on SQLite: it builds and probes a b-tree of the keys.)
 - `survey_employees`: the employee ids of each commuting-survey import, so a
   later survey can be checked against them.
 """
@@ -14,17 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import (
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    func,
-    insert,
-    select,
+    Column, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Table, func, insert, select,
 )
 from sqlalchemy.engine import Connection
 
@@ -46,47 +40,79 @@ survey_employees = Table(
 SURVEY = "commuting-survey"
 
 
-def repeated_rows(conn: Connection, batch_id: int, exclude: Sequence[int] = (),
-                  first: int = FIRST_LINES) -> RepeatedRows | None:
-    """Rows of import `batch_id` that repeat a row of another import (not in `exclude`), or None."""
+PARTITION = 200_000  # rows fetched at a time: the keys are kept as arrays, never as row objects
+
+
+def _columns(conn: Connection, query) -> tuple[np.ndarray, np.ndarray]:
+    """The two integer columns of a query's rows, as int64 arrays.
+
+    Read on the connection's own DBAPI cursor (same transaction), in partitions
+    turned straight into arrays: no row object per ledger row (they cost more
+    than the read). The query's values are months and ids the store read itself.
+    """
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = conn.connection.dbapi_connection
+    # PostgreSQL: a server-side cursor, so the client holds one partition at a time.
+    cursor = dbapi.cursor(name="carbon_row_keys") if conn.dialect.name == "postgresql" else dbapi.cursor()
+    parts = []
+    try:
+        cursor.execute(sql)
+        while part := cursor.fetchmany(PARTITION):
+            parts.append(np.array(part, dtype=np.int64).reshape(-1, 2))
+    finally:
+        cursor.close()
+    both = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+    return both[:, 0].copy(), both[:, 1].copy()
+
+
+def repeated_rows(conn: Connection, batch_id: int, exclude: Sequence[int] = (), *,
+                  total: int | None = None, first: int = FIRST_LINES) -> RepeatedRows | None:
+    """Rows of import `batch_id` that repeat a row of another import (not in `exclude`), or None.
+
+    A hash join over the relevant rows only: the row keys of the other imports
+    holding entries in the new import's months (found in the monthly rollup)
+    go into one hash table; the new import's (line, row_key) are probed against
+    it. Both are read through the ledger's batch index, in partitions.
+    `total`: the new import's data rows (counted in SQL when not given).
+    """
     r = ledger_monthly
-    months = select(r.c.month).where(r.c.batch_id == batch_id).distinct()
-    others = [b for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months),
-                                                                    r.c.batch_id != batch_id).distinct())
-              if b not in set(exclude)]
+    months = [m for (m,) in conn.execute(select(r.c.month).where(r.c.batch_id == batch_id).distinct())]
+    skip = {batch_id, *exclude}
+    others = sorted(b for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months)).distinct())
+                    if b not in skip)
     if not others:
         return None
-    n, o = ledger.alias("n"), ledger.alias("o")
-    theirs = select(o.c.row_key).where(o.c.batch_id.in_(others), o.c.month.in_(months),
-                                       o.c.row_key.is_not(None))
-    mine = (n.c.batch_id == batch_id) & n.c.row_key.in_(theirs)
-    count = conn.execute(select(func.count(n.c.line.distinct())).where(mine)).scalar_one()
-    if not count:
+    o = ledger
+    theirs_batch, theirs_key = _columns(conn, select(o.c.batch_id, o.c.row_key).where(
+        o.c.batch_id.in_(others), o.c.month.in_(months), o.c.row_key.is_not(None)))
+    if not len(theirs_key):
+        return None  # the other imports predate row keys: they cannot be compared
+    table = pd.Index(pd.unique(theirs_key))
+    line, key = _columns(conn, select(o.c.line, o.c.row_key).where(o.c.batch_id == batch_id,
+                                                                  o.c.row_key.is_not(None)))
+    hit = table.get_indexer(key) >= 0
+    if not hit.any():
         return None
-    total = conn.execute(select(func.count(n.c.line.distinct())).where(n.c.batch_id == batch_id)).scalar_one()
-    lines = [ln for (ln,) in conn.execute(select(n.c.line).where(mine).distinct().order_by(n.c.line).limit(first))]
+    lines = np.sort(pd.unique(line[hit]))
+    if total is None:
+        total = conn.execute(select(func.count(o.c.line.distinct())).where(o.c.batch_id == batch_id)).scalar_one()
+    shown = [int(x) for x in lines[:first]]
+    hit_keys = pd.Index(pd.unique(key[hit]))
+    every = sorted(pd.unique(theirs_batch[hit_keys.get_indexer(theirs_key) >= 0]).tolist())
+    names = dict(conn.execute(select(batches.c.id, batches.c.source_name).where(batches.c.id.in_(every))).all())
     rows = conn.execute(
-        select(n.c.line, n.c.row_key, teams.c.name, n.c.activity, func.sum(n.c.quantity), n.c.unit,
-               func.min(n.c.month), func.max(n.c.month))
-        .select_from(n.join(teams, n.c.team_id == teams.c.id))
-        .where(n.c.batch_id == batch_id, n.c.line.in_(lines))
-        .group_by(n.c.line, n.c.row_key, teams.c.name, n.c.activity, n.c.unit).order_by(n.c.line)).all()
-    keys = {key for _l, key, *_rest in rows}
-    holders: dict[int, set[tuple[int, str]]] = {}
-    for key, b, source in conn.execute(
-            select(o.c.row_key, o.c.batch_id, batches.c.source_name).distinct()
-            .select_from(o.join(batches, o.c.batch_id == batches.c.id))
-            .where(o.c.batch_id.in_(others), o.c.row_key.in_(list(keys)))):
-        holders.setdefault(key, set()).add((b, source))
-    first_lines = tuple(RepeatedLine(ln, team, act, float(q), unit, m0, m1, tuple(sorted(holders.get(key, ()))))
-                        for ln, key, team, act, q, unit, m0, m1 in rows)
-    every = conn.execute(
-        select(o.c.batch_id, batches.c.source_name).distinct()
-        .select_from(o.join(batches, o.c.batch_id == batches.c.id))
-        .where(o.c.batch_id.in_(others), o.c.month.in_(months),
-               o.c.row_key.in_(select(n.c.row_key).where(n.c.batch_id == batch_id)))
-        .order_by(o.c.batch_id)).all()
-    return RepeatedRows(count, total, first_lines, tuple((b, s) for b, s in every))
+        select(o.c.line, o.c.row_key, teams.c.name, o.c.activity, func.sum(o.c.quantity), o.c.unit,
+               func.min(o.c.month), func.max(o.c.month))
+        .select_from(o.join(teams, o.c.team_id == teams.c.id))
+        .where(o.c.batch_id == batch_id, o.c.line.in_(shown))
+        .group_by(o.c.line, o.c.row_key, teams.c.name, o.c.activity, o.c.unit).order_by(o.c.line)).all()
+    first_lines = []
+    for ln, k, team, act, q, unit, m0, m1 in rows:
+        held = sorted(set(theirs_batch[theirs_key == k].tolist()))
+        if held:
+            first_lines.append(RepeatedLine(ln, team, act, float(q), unit, m0, m1,
+                                            tuple((b, names[b]) for b in held)))
+    return RepeatedRows(len(lines), int(total), tuple(first_lines), tuple((b, names[b]) for b in every))
 
 
 def insert_employees(conn: Connection, batch_id: int, employees: Sequence[tuple[str, int]]) -> None:

@@ -18,20 +18,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    case,
-    func,
-    insert,
-    select,
-    update,
+    Column, DateTime, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, case,
+    func, insert, select, update,
 )
 from sqlalchemy.engine import Connection
 
