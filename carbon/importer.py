@@ -71,6 +71,9 @@ class Checks:
 
     strict: bool = False
     restate: Restate | None = None
+    # Compare the batch's rows with other imports' rows. A survey does not: two people with the
+    # same commute give equal rows; its double counting is the same employee (_check_employees).
+    compare_rows: bool = True
 
 
 DEFAULT_CHECKS = Checks()
@@ -90,7 +93,8 @@ def guard_batch(conn, name: str, batch_id: int, replaced: list[int], checks: Che
     action = f"importing {name}" + (f" in place of import {', '.join(map(str, replaced))}" if replaced else "")
     restatement = stored_locks.guard_write(conn, action, added=[batch_id], removed=replaced,
                                            restate=checks.restate)
-    repeated = stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced, total=rows)
+    repeated = (stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced, total=rows)
+                if checks.compare_rows else None)
     if repeated is not None and checks.strict:
         raise InputError(f"{repeated.headline(name)}. --strict refuses it; nothing was written. Remove the "
                          "rows, or the other import ('carbon imports remove ID'), or import without --strict",
@@ -311,7 +315,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         n_rows = len(frame)
         outcome = _write(store, conn, "commuting-survey", source, content_hash, params,
                          [(expanded, exp_lines)], log, table, create_teams, default_region, to_replace,
-                         None, lambda _f: n_rows, checks)
+                         None, lambda _f: n_rows, dataclasses.replace(checks, compare_rows=False))
         return _check_employees(conn, info.name, outcome, survey.employees(frame, lines), months,
                                 allow_repeated_employees)
 

@@ -165,3 +165,15 @@ def test_cli_prints_the_warning_and_strict_exits_1(run, write, db_dump):
     assert r.exit_code == 0
     assert "changed.csv: 3 of 4 rows repeat" in r.stderr and "warning:" in r.stderr
     assert "line 2: 2025-09 Platform electricity.grid 1000 kWh, as in import 1 (sept.csv)" in r.stderr
+
+
+def test_two_people_with_the_same_commute_in_two_surveys_are_not_repeated_rows(company, write):
+    # E1 (Lyon) and E7 (Paris) both ride the metro 10 km, 5 days a week, in team Platform: equal
+    # activity rows, different people. Surveys are checked by employee, not by row.
+    importer.import_survey(company, write("lyon.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
+                           "2025-09", "2025-12")
+    out = importer.import_survey(company, write("paris.csv", SURVEY + "E7,Platform,commute.metro,10,5,FR\n"),
+                                 "2025-09", "2025-12")
+    assert out.repeated is None
+    # Sept..Dec 2025: 22 + 23 + 20 + 23 = 88 weekdays; 2 x 10 km x 88 = 1,760 passenger-km each.
+    assert out.batch.co2e_kg == pytest.approx(1760 * 0.00444)

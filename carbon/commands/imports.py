@@ -89,8 +89,6 @@ COMMON = [
                  help="Region for rows whose region is empty (e.g. FR)."),
     click.option("--rejects", type=click.Path(dir_okay=False),
                  help="On refusal, write every problem to this CSV (file, line, column, value, problem)."),
-    click.option("--strict", is_flag=True,
-                 help="Refuse rows already in another import (default: import them with a warning)."),
     *RESTATE,
 ]
 
@@ -128,10 +126,12 @@ def import_group() -> None:
 @import_group.command("activities")
 @click.argument("file", type=click.Path(dir_okay=False))
 @common
+@click.option("--strict", is_flag=True,
+              help="Refuse rows already in another import (default: import them with a warning).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def activities(ctx, file, replace, create_teams, source, default_region, rejects, strict, restate, reason,
-               by) -> None:
+def activities(ctx, file, replace, create_teams, source, default_region, rejects, restate, reason, by,
+               strict) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note]).
 
     Each file is one import. Importing identical content again changes nothing.
@@ -183,7 +183,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
               help="Accept employee ids already in another survey of these months (another numbering).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, rejects, strict,
+def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, rejects,
                      restate, reason, by, allow_repeated_employees) -> None:
     """Import a commuting survey and spread it over months.
 
@@ -198,7 +198,7 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
       carbon import commuting-survey survey-2024.csv --from 2024-01 --to 2024-12
     """
     check_rejects(rejects)
-    checks = importer.Checks(strict, restate_of(restate, reason, by))
+    checks = importer.Checks(restate=restate_of(restate, reason, by))
     outcome = importer.import_survey(ctx.store, file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region,
                                      allow_repeated_employees=allow_repeated_employees, checks=checks)
