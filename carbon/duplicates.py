@@ -4,7 +4,8 @@ Rules (docs/integrity.md):
 
 - An activity row's identity is its date, end, team, activity, quantity (as a
   number), unit and region (after --region filled an empty cell). `row_keys`
-  hashes it to 64 bits, column-wise (each distinct value hashed once).
+  hashes it to 64 bits, column-wise (each distinct value hashed once), and
+  `with_team` adds the team by its id (so a renamed team keeps its identities).
 - A file whose rows repeat rows of another import (same identity) is imported
   with a warning giving the count and the first lines; with --strict it is
   refused. Rows repeated inside one file are not flagged (two equal trips are
@@ -41,9 +42,14 @@ def _text_hash(values: np.ndarray) -> np.ndarray:
     return hashed[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
 
 
-def row_keys(start: np.ndarray, end: np.ndarray, team: np.ndarray, activity: np.ndarray,
-             quantity: np.ndarray, unit: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """64-bit identity of each activity row (int64, as the database stores it).
+def _combine(key: np.ndarray, part: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as a hash wants
+        return _mix(key * np.uint64(31) + _mix(part))
+
+
+def row_keys(start: np.ndarray, end: np.ndarray, activity: np.ndarray, quantity: np.ndarray,
+             unit: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """64-bit identity of each activity row, less its team (int64; see `with_team`).
 
     `start`/`end`: datetime64[D] (first and last day covered); the text
     columns as stripped; `quantity` as float (so "100" and "100.0" are equal).
@@ -51,15 +57,20 @@ def row_keys(start: np.ndarray, end: np.ndarray, team: np.ndarray, activity: np.
     distinct value, numbers by their bits, combined column by column with
     splitmix64 — about 0.1 s per million rows.
     """
-    with np.errstate(over="ignore"):
-        qty = (np.asarray(quantity, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 == 0.0
-        parts = [start.astype("datetime64[D]").astype(np.int64).view(np.uint64),
-                 end.astype("datetime64[D]").astype(np.int64).view(np.uint64),
-                 _text_hash(team), _text_hash(activity), qty, _text_hash(unit), _text_hash(region)]
-        key = np.full(len(qty), np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
-        for part in parts:
-            key = _mix(key * np.uint64(31) + _mix(part))
+    qty = (np.asarray(quantity, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 == 0.0
+    parts = [start.astype("datetime64[D]").astype(np.int64).view(np.uint64),
+             end.astype("datetime64[D]").astype(np.int64).view(np.uint64),
+             _text_hash(activity), qty, _text_hash(unit), _text_hash(region)]
+    key = np.full(len(qty), np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
+    for part in parts:
+        key = _combine(key, part)
     return key.view(np.int64)
+
+
+def with_team(keys: np.ndarray, team_ids: np.ndarray) -> np.ndarray:
+    """Row keys (`row_keys`) completed with the team, by its id: a renamed team keeps its rows' identity."""
+    return _combine(np.asarray(keys, dtype=np.int64).view(np.uint64),
+                    np.asarray(team_ids, dtype=np.int64).view(np.uint64)).view(np.int64)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carbon import duplicates, limits
 from carbon import factors as factor_tables
-from carbon import limits
 from carbon.duplicates import RepeatedRows
 from carbon.errors import InputError, Problem
 from carbon.ingest import activities, csvfile, survey
@@ -218,9 +218,10 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         cat = np.array([f.category for f in fac], dtype=object)
         scope = np.array([f.scope for f in fac], dtype=np.int64)
         ix = result.rows["factor_ix"].to_numpy()
+        team_id = result.rows["team"].map(team_ids).to_numpy(dtype=np.int64)
         out = result.rows.drop(columns=["factor_ix", "team"]).assign(
-            team_id=result.rows["team"].map(team_ids).to_numpy(dtype=np.int64),
-            category=cat[ix], scope=scope[ix], factor_id=snap[ix],
+            team_id=team_id, category=cat[ix], scope=scope[ix], factor_id=snap[ix],
+            row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
         )
         store.insert_ledger(conn, batch_id, out)
         rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor

@@ -212,8 +212,9 @@ def validate_chunk(
     values = np.array([fa.value for fa in result.factors] + [np.nan])
     fix = spread_df["factor_ix"].to_numpy()
     q = qty[src] * share
-    # One identity per source row, repeated on each of its months (duplicate checks).
-    key = duplicates.row_keys(start[idx], end[idx], team[idx], activity[idx], qty[idx], unit[idx], region[idx])
+    # One identity per source row, repeated on each of its months (duplicate checks); the
+    # team is added by id when the rows are stored (duplicates.with_team).
+    key = duplicates.row_keys(start[idx], end[idx], activity[idx], qty[idx], unit[idx], region[idx])
     result.rows = pd.DataFrame({
         "line": lines[src],
         "team": team[src],
