@@ -6,6 +6,7 @@ import click
 
 from carbon import __version__
 from carbon.commands.budget import budget
+from carbon.commands.close import close
 from carbon.commands.common import Ctx, add_db_option
 from carbon.commands.demo import demo
 from carbon.commands.donation import donation, prices
@@ -49,6 +50,7 @@ main.add_command(schedule_group)
 main.add_command(budget)
 main.add_command(donation)
 main.add_command(prices)
+main.add_command(close)
 add_db_option(main)  # `carbon demo --db URL` as well as `carbon --db URL demo`
 
 if __name__ == "__main__":

@@ -6,22 +6,28 @@ transaction: a refused file leaves the database exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from carbon import duplicates, limits
 from carbon import factors as factor_tables
-from carbon import limits
-from carbon.errors import InputError
+from carbon.duplicates import RepeatedRows
+from carbon.errors import InputError, Problem
 from carbon.ingest import activities, csvfile, retired, survey
 from carbon.ingest.problems import ProblemLog
-from carbon.model import Batch, ImportOutcome, RegionFallback
+from carbon.locks import Restate, Restatement
+from carbon.model import Batch, ImportOutcome, RegionFallback, Removal
 from carbon.periods import month_range
 from carbon.store import Store
+from carbon.store import duplicates as stored_duplicates
+from carbon.store import locks as stored_locks
 from carbon.store import team_history as stored_teams
 
 Progress = Callable[[int], None]  # called with the number of rows just processed
@@ -54,6 +60,66 @@ def describe_options(params: str) -> str:
     given = json.loads(params) if params else {}
     typed = [f"--{k} {given[k]}" for k in ("from", "to", "region") if given.get(k)]
     return " ".join(typed) or "no --region"
+
+
+@dataclass(frozen=True)
+class Checks:
+    """How a write treats double counting and closed periods (docs/integrity.md).
+
+    `strict`: rows repeating another import's rows refuse the import (default:
+    a warning). `restate`: permission to write into closed months, recorded.
+    """
+
+    strict: bool = False
+    restate: Restate | None = None
+    # Compare the batch's rows with other imports' rows. A survey does not: two people with the
+    # same commute give equal rows; its double counting is the same employee (_check_employees).
+    compare_rows: bool = True
+
+
+DEFAULT_CHECKS = Checks()
+
+
+def guard_batch(conn, name: str, batch_id: int, replaced: list[int], checks: Checks = DEFAULT_CHECKS,
+                rows: int | None = None) -> tuple[RepeatedRows | None, Restatement | None]:
+    """The integrity checks of a batch just written, before the imports it replaces are removed.
+
+    Every importer goes through it (via `_write`; a new importer writing its own
+    batches calls it the same way, inside its transaction): a write into closed
+    months is refused unless `checks.restate` (then recorded), and rows repeating
+    another import's rows are returned as a warning, or refused with `checks.strict`.
+    Raises PeriodLocked / InputError, so the transaction rolls back. `rows`: the
+    batch's data rows, when the caller knows them (else counted in SQL).
+    """
+    action = f"importing {name}" + (f" in place of import {', '.join(map(str, replaced))}" if replaced else "")
+    restatement = stored_locks.guard_write(conn, action, added=[batch_id], removed=replaced,
+                                           restate=checks.restate)
+    repeated = (stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced, total=rows)
+                if checks.compare_rows else None)
+    if repeated is not None and checks.strict:
+        raise InputError(f"{repeated.headline(name)}. --strict refuses it; nothing was written. Remove the "
+                         "rows, or the other import ('carbon imports remove ID'), or import without --strict",
+                         [Problem(name, r.line, None, None, "repeats " + r.describe()) for r in repeated.first],
+                         repeated.count)
+    return repeated, restatement
+
+
+def _identity_for(store: Store, conn, kind: str, source: str, replace: bool,
+                  content_hash: str) -> tuple[Batch | None, str]:
+    """(the identical import already stored, or None; the identity to store a new import under).
+
+    Identical content is imported once: importing it again, under any source,
+    changes nothing. Except with --replace of a source that has an earlier import
+    of its own: the user swaps that source's import for this content even if another
+    source holds the same content (the repeated rows are then flagged). The new
+    import's identity then includes its source (identities are unique per kind).
+    """
+    earlier = store.find_batch(conn, kind, content_hash)
+    if earlier is None or not replace or earlier.source_name == source \
+            or not store.batches_of_source(conn, kind, source):
+        return earlier, content_hash
+    own = hashlib.sha256(f"{content_hash}|source={source}".encode()).hexdigest()
+    return store.find_batch(conn, kind, own), own
 
 
 def _check_source(store: Store, conn, kind: str, source: str, replace: bool, content_sha256: str,
@@ -125,7 +191,8 @@ def _refuse_losing_months(source: str, losing: list[tuple[Batch, str, str, list[
 
 def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
            chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
-           to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of) -> ImportOutcome:
+           to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of,
+           checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
     team_ids = store.team_ids(conn)
     retired_from = stored_teams.retired(conn)
     renamed = stored_teams.former_names(conn)
@@ -157,9 +224,10 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         cat = np.array([f.category for f in fac], dtype=object)
         scope = np.array([f.scope for f in fac], dtype=np.int64)
         ix = result.rows["factor_ix"].to_numpy()
+        team_id = result.rows["team"].map(team_ids).to_numpy(dtype=np.int64)
         out = result.rows.drop(columns=["factor_ix", "team"]).assign(
-            team_id=result.rows["team"].map(team_ids).to_numpy(dtype=np.int64),
-            category=cat[ix], scope=scope[ix], factor_id=snap[ix],
+            team_id=team_id, category=cat[ix], scope=scope[ix], factor_id=snap[ix],
+            row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
         )
         store.insert_ledger(conn, batch_id, out)
         rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor
@@ -171,6 +239,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     if rows == 0:
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
     store.insert_rollup(conn, batch_id, rollup)
+    repeated, restatement = guard_batch(conn, log.file, batch_id, [b.id for b, _ in to_replace], checks, rows)
     for b, _ in to_replace:
         store.remove_batch(conn, b.id)
     batch = store.finish_batch(conn, batch_id, rows)
@@ -178,14 +247,17 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
                          warnings=tuple(sorted(warnings)),
                          region_fallbacks=fallbacks, created_teams=tuple(created),
                          fallbacks=tuple(RegionFallback(a, r, u, n)
-                                         for (a, r, u), n in sorted(fallback_rows.items())))
+                                         for (a, r, u), n in sorted(fallback_rows.items())),
+                         repeated=repeated, restatement=restatement)
 
 
 def import_activities(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
                       create_teams: bool = False, default_region: str = "",
                       progress: Progress | None = None,
-                      on_start: Callable[[int], None] | None = None) -> ImportOutcome:
-    """Import an activity CSV as one batch. Raises InputError (nothing written) on any problem.
+                      on_start: Callable[[int], None] | None = None,
+                      checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
+    """Import an activity CSV as one batch. Raises InputError (nothing written) on any problem,
+    PeriodLocked when it would change a closed month without `checks.restate`.
 
     `on_start` receives an estimate of the number of rows (for a progress bar).
     """
@@ -197,7 +269,7 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
     params = json.dumps({"region": default_region}) if default_region else ""
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
-        earlier = store.find_batch(conn, "activities", content_hash)
+        earlier, content_hash = _identity_for(store, conn, "activities", source, replace, content_hash)
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
         to_replace = _check_source(store, conn, "activities", source, replace, info.sha256, params)
@@ -207,18 +279,21 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
         log = ProblemLog(info.name)
         return _write(store, conn, "activities", source, content_hash, params,
                       csvfile.read_chunks(Path(path), info),
-                      log, table, create_teams, default_region, to_replace, progress, len)
+                      log, table, create_teams, default_region, to_replace, progress, len, checks)
 
 
 def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
                   replace: bool = False, create_teams: bool = False,
-                  default_region: str = "") -> ImportOutcome:
+                  default_region: str = "", allow_repeated_employees: bool = False,
+                  checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
     """Import a commuting survey for the months `first`..`last` ("YYYY-MM") as one batch.
 
     A survey of the same source whose months overlap an earlier import is
     refused (it would count the commute twice) unless `replace`; `replace` is
     refused too when an import it would remove covers months outside
-    `first`..`last` (their commuting emissions would be lost).
+    `first`..`last` (their commuting emissions would be lost). An employee id
+    that already commutes in another survey import of overlapping months, under
+    any source, is refused unless `allow_repeated_employees`.
     """
     try:
         months = month_range(first, last)
@@ -237,7 +312,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         return not (other.get("to", "") < months[0] or other.get("from", "9999") > months[-1])
 
     with store.transaction() as conn:
-        earlier = store.find_batch(conn, "commuting-survey", content_hash)
+        earlier, content_hash = _identity_for(store, conn, "commuting-survey", source, replace, content_hash)
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
         to_replace = _check_source(store, conn, "commuting-survey", source, replace, info.sha256, params,
@@ -249,9 +324,37 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         log = ProblemLog(info.name, survey.ALIASES)
         expanded, exp_lines = survey.expand(frame, lines, months, table, log)
         n_rows = len(frame)
-        return _write(store, conn, "commuting-survey", source, content_hash, params,
-                      [(expanded, exp_lines)], log, table, create_teams, default_region, to_replace,
-                      None, lambda _f: n_rows)
+        outcome = _write(store, conn, "commuting-survey", source, content_hash, params,
+                         [(expanded, exp_lines)], log, table, create_teams, default_region, to_replace,
+                         None, lambda _f: n_rows, dataclasses.replace(checks, compare_rows=False))
+        return _check_employees(conn, info.name, outcome, survey.employees(frame, lines), months,
+                                allow_repeated_employees)
+
+
+def _check_employees(conn, name: str, outcome: ImportOutcome, employees: list[tuple[str, int]],
+                     months: list[str], allow: bool) -> ImportOutcome:
+    """Record a survey import's employees; refuse one who already commutes in another survey
+    import of overlapping months (unless `allow`). Earlier surveys whose employees were never
+    recorded cannot be checked: they are named in the outcome."""
+    batch_id = outcome.batch.id
+    stored_duplicates.insert_employees(conn, batch_id, employees)
+    clashes = stored_duplicates.employee_clashes(conn, batch_id, months)
+    if clashes and not allow:
+        imports = sorted({(c.batch_id, c.source) for c in clashes})
+        raise InputError(
+            f"{name}: {len({c.employee for c in clashes}):,} employee(s) already commute in "
+            + ", ".join(f"import {i} ({s})" for i, s in imports)
+            + f" for months of {_span(months)}: a person commutes once, so importing this survey would "
+            "count their commute twice. Nothing was written. Replace that survey (--source NAME "
+            "--replace), remove it ('carbon imports remove ID'), or, if these ids name other people "
+            "(another numbering), pass --allow-repeated-employees",
+            [Problem(name, c.line, "employee", c.employee, c.describe()) for c in clashes[:50]],
+            len(clashes))
+    unchecked = tuple(
+        f"import {b.id} ({b.source_name}) also covers {_span(overlap)} but was imported before carbon "
+        "recorded survey employees: it cannot be checked for the same people; if it surveys them too, "
+        "remove it or replace it" for b, overlap in stored_duplicates.surveys_without_employees(conn, batch_id, months))
+    return dataclasses.replace(outcome, unchecked_surveys=unchecked)
 
 
 def import_factors(store: Store, path: Path, *, source: str | None = None) -> ImportOutcome:
@@ -270,10 +373,17 @@ def import_factors(store: Store, path: Path, *, source: str | None = None) -> Im
     return ImportOutcome(batch)
 
 
-def remove(store: Store, batch_id: int) -> Batch:
-    """Delete an import and every ledger entry (or factor) it wrote."""
+def remove(store: Store, batch_id: int, *, restate: Restate | None = None) -> Removal:
+    """Delete an import and every ledger entry (or factor) it wrote.
+
+    Refused (PeriodLocked, nothing removed) when it holds entries of a closed
+    month, unless `restate`: the removal is then recorded as a restatement.
+    """
     with store.transaction() as conn:
-        return store.remove_batch(conn, batch_id)
+        store.get_batch(conn, batch_id)  # NotFound first
+        restatement = stored_locks.guard_write(conn, f"removing import {batch_id}", removed=[batch_id],
+                                               restate=restate)
+        return Removal(store.remove_batch(conn, batch_id), restatement)
 
 
 def add_team(store: Store, name: str) -> None:

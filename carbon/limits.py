@@ -22,6 +22,8 @@ PRICE_VALUE = 64  # a price's exact decimal text
 BUDGET_UNIT = 50
 ORIGIN = 500  # "file:line" locators
 PACK_PATH = 1000
+EMPLOYEE_ID = 200  # a commuting survey's employee identifier
+PERSON = 200  # who closed, reopened or restated a period (--by, else the OS user)
 
 
 def too_long(text: str, limit: int) -> str | None:

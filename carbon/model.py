@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from carbon.duplicates import RepeatedRows
+    from carbon.locks import Restatement
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,17 @@ class ImportOutcome:
     region_fallbacks: int = 0  # ledger entries whose factor came from another region
     created_teams: tuple[str, ...] = ()
     fallbacks: tuple[RegionFallback, ...] = ()  # each (key, region, region used), for the summary
+    repeated: "RepeatedRows | None" = None  # rows already in another import (a warning)
+    restatement: "Restatement | None" = None  # recorded when the import wrote into closed months
+    unchecked_surveys: tuple[str, ...] = ()  # earlier surveys whose employees were never recorded
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An import removed, and the restatement recorded when it held entries of closed months."""
+
+    batch: Batch
+    restatement: "Restatement | None" = None
 
 
 @dataclass(frozen=True)

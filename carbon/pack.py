@@ -30,6 +30,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from carbon import __version__, ledger, limits
+from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
 from carbon.errors import CarbonError, NotFound
 from carbon.model import MonthlyReport
@@ -40,6 +41,7 @@ from carbon.report import monthly
 from carbon.spreadsheet import inert
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
+from carbon.store import locks as stored_locks
 from carbon.store import packs as stored_packs
 from carbon.store import prices as stored_prices
 
@@ -86,6 +88,8 @@ class PackData:
     tool_version: str = __version__
     backend: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    closed: bool = False  # the month is closed (carbon close, donation close)
+    period_status: str = ""  # open or closed, and the restatements since (carbon.locks)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
             sources.setdefault(team, []).append((activity, kg))
         factors = stored_packs.factors_used(conn, month)
         inputs = stored_packs.batches_used(conn, months_back(month, TREND_MONTHS - 1), month, month)
+        lock, restated = stored_locks.month_status(conn, month)
     budget = budget_status_for(store, month)
     donation_html, donation_line = donation_summary_for(store, month)
     after = _fingerprint(store, month)
@@ -192,6 +197,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         budget=budget[0] if budget else None, budget_plan=budget[1] if budget else None,
         revision=revision, reissue_reason=reissue_reason, backend=store.backend, notes=tuple(notes),
         donation_html=donation_html, donation_line=donation_line,
+        closed=lock is not None, period_status=lock_rules.month_status_line(month, lock, restated),
     )
 
 
@@ -232,6 +238,7 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
         "month": data.month,
         "revision": data.revision,
         "reissue_reason": data.reissue_reason or None,
+        "period": {"closed": data.closed, "status": data.period_status},
         "generated_at": _iso(data.generated_at),
         "tool": {"name": "carbon", "version": data.tool_version},
         "database_backend": data.backend,

@@ -162,7 +162,14 @@ def test_close_then_changed_data_is_restated_per_team(year_2024, write, db_dump)
     assert data["price"]["value"] == 80.0 and data["amount"] == 855.20
     assert data["restatement"]["ledger_changed"] is False and data["restatement"]["difference"] == 0.0
     # Video streams 1,000 more hours in June 2024: + 55 kg = +0.055 t; × 80 = +4.40 EUR.
-    year_2024("import", "activities", write("b.csv", HEADER + "2024-06-10,,Video,streaming.video.hour,1000,hour,EU\n"))
+    # 2024 is locked by its sign-off: the import is refused, then accepted as a recorded restatement.
+    late = write("b.csv", HEADER + "2024-06-10,,Video,streaming.video.hour,1000,hour,EU\n")
+    before = db_dump()
+    r = year_2024("import", "activities", late)
+    assert r.exit_code == 1 and "would change 2024-06, closed: 2024 (donation close" in r.stderr
+    assert db_dump() == before
+    r = year_2024("import", "activities", late, "--restate", "--reason", "late streaming log", "--by", "cfo")
+    assert r.exit_code == 0 and "Video: +55.000 kg CO2e" in r.stdout, r.output
     data = donation_json(year_2024, "--year", "2024")
     assert data["closed"]["amount"] == 855.20  # the closed figure never changes
     assert data["amount"] == data["closed_amount"] == 855.20  # ... and stays the headline

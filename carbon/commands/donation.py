@@ -130,6 +130,8 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
     default today, not after its 31 December) cannot be closed, whatever
     months have data. The closed figure never changes: later changes to the
     year's data are shown against it (`carbon donation --year Y`, `history`).
+    The year is locked: a later import, replacement or removal touching it is
+    refused unless --restate --reason TEXT (docs/integrity.md).
 
     \b
     Example:
@@ -141,6 +143,8 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
     from carbon.donation import summary_line
 
     click.echo(f"closed {summary_line(d)} (sign-off {closed.id}, ledger {closed.ledger_hash[:12]})")
+    click.echo(f"{year} is locked: a later import, replacement or removal touching it is refused unless "
+               "--restate --reason TEXT (see 'carbon close --list')")
 
 
 @donation.command("history")

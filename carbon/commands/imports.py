@@ -11,10 +11,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from carbon import importer
+from carbon import locks as lock_rules
 from carbon.commands.common import err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
+from carbon.locks import Restate, Restatement
 from carbon.model import ImportOutcome
 from carbon.regions import load_regions
+from carbon.store import locks as stored_locks
 
 PROGRESS_FROM_LINES = 50_000  # smaller files finish before a bar is worth drawing
 
@@ -39,6 +42,47 @@ def _summary(name: str, o: ImportOutcome) -> None:
             out.print(f"    {escape(tree.describe(fb))}", soft_wrap=True)
     for w in o.warnings:
         err.print(f"  [yellow]warning:[/yellow] {escape(w)}")
+    if o.repeated is not None:
+        err.print(f"  [yellow]warning:[/yellow] {escape(o.repeated.headline(name))}; --strict refuses such a file")
+        for r in o.repeated.first:
+            err.print(f"    line {r.line}: {escape(r.describe())}")
+        if o.repeated.count > len(o.repeated.first):
+            err.print(f"    … and {o.repeated.count - len(o.repeated.first):,} more")
+    for w in o.unchecked_surveys:
+        err.print(f"  [yellow]warning:[/yellow] {escape(w)}")
+    if o.restatement is not None:
+        print_restatement(o.restatement)
+
+
+def print_restatement(r: Restatement) -> None:
+    """The restatement just recorded: closed months, who, why, per-team difference."""
+    out.print(f"restatement {r.id} recorded: closed {lock_rules.span(r.periods)} changed by {escape(r.by)} "
+              f"({escape(r.reason)})", soft_wrap=True)
+    for team, kg in r.by_team():
+        out.print(f"  {escape(team)}: {kg:+,.3f} kg CO2e")
+
+
+def restate_of(restate: bool, reason: str | None, by: str | None) -> Restate | None:
+    """--restate/--reason/--by as a Restate (None without --restate); a reason alone is refused."""
+    if not restate:
+        if reason is not None:
+            raise click.UsageError("--reason goes with --restate (a write into closed months)")
+        return None
+    return Restate((reason or "").strip(), lock_rules.current_user(by))
+
+
+RESTATE = [
+    click.option("--restate", is_flag=True,
+                 help="Allow changing closed months (carbon close, donation close); recorded with --reason."),
+    click.option("--reason", metavar="TEXT", help="Why closed figures change (with --restate)."),
+    click.option("--by", metavar="NAME", help="Who restates (default: the operating-system user)."),
+]
+
+
+def restate_options(fn):
+    for opt in reversed(RESTATE):
+        fn = opt(fn)
+    return fn
 
 
 COMMON = [
@@ -49,6 +93,7 @@ COMMON = [
                  help="Region for rows whose region is empty (e.g. FR)."),
     click.option("--rejects", type=click.Path(dir_okay=False),
                  help="On refusal, write every problem to this CSV (file, line, column, value, problem)."),
+    *RESTATE,
 ]
 
 
@@ -85,20 +130,30 @@ def import_group() -> None:
 @import_group.command("activities")
 @click.argument("file", type=click.Path(dir_okay=False))
 @common
+@click.option("--strict", is_flag=True,
+              help="Refuse rows already in another import (default: import them with a warning).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def activities(ctx, file, replace, create_teams, source, default_region, rejects) -> None:
+def activities(ctx, file, replace, create_teams, source, default_region, rejects, restate, reason, by,
+               strict) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note]).
 
     Each file is one import. Importing identical content again changes nothing.
-    Importing a changed file of the same source needs --replace. Every bad row
+    Importing a changed file of the same source needs --replace (with --source,
+    even when the content equals another source's import). Every bad row
     is listed (file, line, column, what was expected) and nothing is written.
+
+    Rows already in another import (same date, team, activity, quantity, unit
+    and region) are imported with a warning naming them; --strict refuses the
+    file. A file touching a closed month (carbon close, donation close) is
+    refused unless --restate --reason TEXT.
 
     \b
     Example:
       carbon import activities infra-2024-03.csv --region FR
     """
     check_rejects(rejects)
+    checks = importer.Checks(strict, restate_of(restate, reason, by))
     progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True)
     task = None
@@ -116,7 +171,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
     try:
         outcome = importer.import_activities(ctx.store, file, source=source, replace=replace,
                                              create_teams=create_teams, default_region=default_region,
-                                             progress=advance, on_start=on_start)
+                                             progress=advance, on_start=on_start, checks=checks)
     finally:
         if task is not None:
             progress.stop()
@@ -128,21 +183,29 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
 @click.option("--from", "first", required=True, help="First month covered, YYYY-MM.")
 @click.option("--to", "last", required=True, help="Last month covered, YYYY-MM.")
 @common
+@click.option("--allow-repeated-employees", is_flag=True,
+              help="Accept employee ids already in another survey of these months (another numbering).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, rejects) -> None:
+def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, rejects,
+                     restate, reason, by, allow_repeated_employees) -> None:
     """Import a commuting survey and spread it over months.
 
     Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region, occupants].
     Per month: km = 2 x one_way_km x weekdays in the month x days_on_site_per_week / 5.
+
+    One person commutes once: an employee id on two lines, or already in
+    another survey import of overlapping months (any source), is refused.
 
     \b
     Example:
       carbon import commuting-survey survey-2024.csv --from 2024-01 --to 2024-12
     """
     check_rejects(rejects)
+    checks = importer.Checks(restate=restate_of(restate, reason, by))
     outcome = importer.import_survey(ctx.store, file, first, last, source=source, replace=replace,
-                                     create_teams=create_teams, default_region=default_region)
+                                     create_teams=create_teams, default_region=default_region,
+                                     allow_repeated_employees=allow_repeated_employees, checks=checks)
     _summary(file, outcome)
 
 
@@ -155,27 +218,52 @@ def imports_group() -> None:
 @pass_ctx
 @handle_errors()
 def list_(ctx) -> None:
-    """List every import: ID, kind, source, when, rows, entries, t CO2e, content hash."""
+    """List every import: ID, kind, source, when, rows, entries, t CO2e, months (and which of
+    them are closed), content hash; then the closed periods."""
     found = ctx.store.list_batches()
+    with ctx.store.engine.connect() as conn:
+        months = stored_locks.all_batch_months(conn)
+        locks = stored_locks.list_locks(conn, active_only=True)
     if not found:
         out.print("no imports yet")
-        return
-    table = Table("ID", "Kind", "Source", "Imported (UTC)", "Rows", "Entries", "t CO2e", "SHA-256")
-    for b in found:
-        table.add_row(str(b.id), b.kind, escape(b.source_name), f"{b.imported_at:%Y-%m-%d %H:%M}",
-                      f"{b.row_count:,}", f"{b.entry_count:,}", f"{b.co2e_kg / 1000:,.3f}", b.content_hash[:12])
-    out.print(table)
+    else:
+        table = Table()
+        # The ID (what `imports remove` takes) is never cut; the rest folds at 80 columns, never "…".
+        for col in ("ID", "Kind", "Source", "Imported (UTC)", "Rows", "Entries", "t CO2e", "Months",
+                    "SHA-256"):
+            table.add_column(col, no_wrap=col == "ID", overflow="fold",
+                             justify="right" if col in ("Rows", "Entries", "t CO2e") else "left")
+        for b in found:
+            mine = months.get(b.id, [])
+            span = "-" if not mine else (mine[0] if len(mine) == 1 else f"{mine[0]}..{mine[-1]}")
+            closed = list(lock_rules.locked_months(locks, mine))
+            if closed:
+                span += " closed" if closed == mine else f" (closed: {lock_rules.span(closed)})"
+            table.add_row(str(b.id), b.kind, escape(b.source_name), f"{b.imported_at:%Y-%m-%d %H:%M}",
+                          f"{b.row_count:,}", f"{b.entry_count:,}", f"{b.co2e_kg / 1000:,.3f}", span,
+                          b.content_hash[:12])
+        out.print(table)
+    if locks:
+        out.print("closed: " + escape("; ".join(lk.describe() for lk in locks)), soft_wrap=True)
 
 
 @imports_group.command("remove")
 @click.argument("batch_id", metavar="ID", type=int)
+@restate_options
 @pass_ctx
 @handle_errors()
-def remove(ctx, batch_id: int) -> None:
-    """Remove an import and every ledger entry (or factor) it wrote."""
-    b = importer.remove(ctx.store, batch_id)
+def remove(ctx, batch_id: int, restate, reason, by) -> None:
+    """Remove an import and every ledger entry (or factor) it wrote.
+
+    An import holding entries of a closed month is kept unless --restate
+    --reason TEXT (recorded with who, when and the per-team difference).
+    """
+    done = importer.remove(ctx.store, batch_id, restate=restate_of(restate, reason, by))
+    b = done.batch
     out.print(f"import {b.id} ({escape(b.source_name)}) removed: {b.entry_count:,} entries, "
               f"{b.co2e_kg / 1000:,.3f} t CO2e")
+    if done.restatement is not None:
+        print_restatement(done.restatement)
 
 
 from carbon.commands import cloud as _cloud  # noqa: E402,F401  (registers import cloud-billing)

@@ -12,7 +12,9 @@ from rich.table import Table
 
 from carbon import config as config_file
 from carbon import delivery, schedule
+from carbon import locks as lock_rules
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
+from carbon.store import locks as stored_locks
 from carbon.store import packs as stored_packs
 from carbon.store import team_history
 
@@ -177,21 +179,25 @@ def _current_team_names(store, cfg):
 @pass_ctx
 @handle_errors()
 def status_cmd(ctx) -> None:
-    """The packs produced (every revision), their deliveries, and the last runs."""
+    """The packs produced (every revision), their deliveries, the closed periods, and the last runs."""
     with ctx.store.engine.connect() as conn:
         packs = stored_packs.list_packs(conn)
         deliveries = stored_packs.list_deliveries(conn)
         runs = stored_packs.list_runs(conn)[-5:]
+        locks = stored_locks.list_locks(conn, active_only=True)
+    closed = lock_rules.locked_months(locks, [p.month for p in packs])
     table = Table(title="Report packs", title_justify="left")
     for col in ("Month", "Rev", "Status", "Produced (UTC)", "Path", "E-mail"):
         table.add_column(col, overflow="fold")  # a path is folded, never cut
     for p in packs:
         mine = [d for d in deliveries if d.pack_id == p.id]
         mail = ", ".join(f"{d.audience} {d.status}" for d in mine) or "-"
-        table.add_row(p.month, str(p.revision), p.status,
+        table.add_row(p.month + (" closed" if p.month in closed else ""), str(p.revision), p.status,
                       f"{p.produced_at:%Y-%m-%d %H:%M}" if p.produced_at else "-", escape(p.path or "-"),
                       escape(mail))
     out.print(table)
+    out.print("closed periods: " + (escape("; ".join(lk.describe() for lk in locks)) if locks else
+                                    "none ('carbon close --month YYYY-MM' closes a month)"), soft_wrap=True)
     for r in runs:
         out.print(f"run {r['id']} ({r['trigger']}, target {r['target_month'] or '-'}): {r['status']}; "
                   f"produced {escape(r['produced'] or 'nothing')}"

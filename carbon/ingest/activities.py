@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from carbon import limits, periods, units
+from carbon import duplicates, limits, periods, units
 from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import REGION_RE, FactorTable
 from carbon.ingest.problems import ProblemLog, quoted
@@ -217,6 +217,9 @@ def validate_chunk(
     values = np.array([fa.value for fa in result.factors] + [np.nan])
     fix = spread_df["factor_ix"].to_numpy()
     q = qty[src] * share
+    # One identity per source row, repeated on each of its months (duplicate checks); the
+    # team is added by id when the rows are stored (duplicates.with_team).
+    key = duplicates.row_keys(start[idx], end[idx], activity[idx], qty[idx], unit[idx], region[idx])
     result.rows = pd.DataFrame({
         "line": lines[src],
         "team": team[src],
@@ -226,6 +229,7 @@ def validate_chunk(
         "unit": unit[src],
         "co2e_kg": q * values[fix] * mult,
         "factor_ix": fix,
+        "row_key": key[row],
     })
     fallbacks = {i for i, fb in factor_ix.values() if fb}
     result.region_fallbacks = int(np.isin(fix, list(fallbacks)).sum()) if fallbacks else 0

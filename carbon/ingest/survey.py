@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from carbon import periods, units
+from carbon import limits, periods, units
 from carbon.factors import FactorTable
 from carbon.ingest.problems import ProblemLog
 
@@ -35,6 +35,12 @@ def _number(frame: pd.DataFrame, col: str, lines: np.ndarray, log: ProblemLog,
     return np.where(bad, np.nan, values)
 
 
+def employees(frame: pd.DataFrame, lines: np.ndarray) -> list[tuple[str, int]]:
+    """(employee id, line) of each survey row, ids stripped (a validated survey: one line each)."""
+    ids = frame["employee"].str.strip().to_numpy(dtype=object) if len(frame) else np.array([], dtype=object)
+    return [(str(e), int(ln)) for e, ln in zip(ids, lines) if e != ""]
+
+
 def expand(frame: pd.DataFrame, lines: np.ndarray, months: list[str], table: FactorTable,
            log: ProblemLog) -> tuple[pd.DataFrame, np.ndarray]:
     """Survey rows -> activity rows (date, team, activity, quantity, unit, region) per month.
@@ -47,6 +53,20 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, months: list[str], table: Fac
     employee = f["employee"].to_numpy(dtype=object)
     empty_emp = employee == ""
     log.add(lines[empty_emp], "employee", employee[empty_emp], "expected an employee identifier")
+    too_long = np.array([len(e) > limits.EMPLOYEE_ID for e in employee], dtype=bool)
+    log.add(lines[too_long], "employee", employee[too_long],
+            f"expected an employee identifier of at most {limits.EMPLOYEE_ID} characters")
+    # One person commutes once: the same id on two lines would count them twice.
+    repeated = ~empty_emp & pd.Series(employee).duplicated(keep=False).to_numpy(dtype=bool)
+    if repeated.any():
+        on_lines: dict[str, list[int]] = {}
+        for e, ln in zip(employee[repeated], lines[repeated]):
+            on_lines.setdefault(e, []).append(int(ln))
+        log.add(lines[repeated], "employee", employee[repeated],
+                [f"employee {e!r} is on lines {', '.join(map(str, on_lines[e][:5]))}"
+                 f"{'…' if len(on_lines[e]) > 5 else ''}: a person commutes once; give each employee one line"
+                 for e in employee[repeated]])
+    empty_emp |= too_long | repeated
     one_way = _number(f, "one_way_km", lines, log, 0, MAX_ONE_WAY_KM, None,
                       f"expected a one-way distance in km, from 0 to {MAX_ONE_WAY_KM}")
     days = _number(f, "days_on_site_per_week", lines, log, 0, 5, None,

@@ -91,6 +91,8 @@ def _subtitle(data: PackData) -> str:
             bits.append(f"re-issued: {data.reissue_reason}")
     else:
         bits.append("on-demand pack")
+    if data.period_status:
+        bits.append("month closed" if data.closed else "month open")
     bits.append(f"carbon {data.tool_version}")
     return " · ".join(bits)
 
@@ -127,7 +129,7 @@ def _prev(month: str) -> str:
 
 
 def _notes(data: PackData) -> list[str]:
-    notes = list(data.notes)
+    notes = ([data.period_status] if data.period_status else []) + list(data.notes)
     if data.budget is not None:
         notes += list(data.budget.warnings)
     return [f'<p class="note">{escape(n)}</p>' for n in notes]

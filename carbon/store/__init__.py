@@ -27,12 +27,13 @@ from carbon.store.schema import (
 from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F401  isort: skip
 from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
 from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
+from carbon.store import duplicates as _duplicates, locks as _locks  # noqa: E402,F401  isort: skip
 from carbon.store import migrate  # noqa: E402  isort: skip
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
 
 LEDGER_INSERT_COLUMNS = ("batch_id", "line", "team_id", "month", "activity", "category", "scope",
-                         "quantity", "unit", "co2e_kg", "factor_id")
+                         "quantity", "unit", "co2e_kg", "factor_id", "row_key")
 
 
 def resolve_url(url: str | None) -> str:
@@ -190,6 +191,7 @@ class Store:
         conn.execute(delete(ledger_monthly).where(ledger_monthly.c.batch_id == batch_id))
         conn.execute(delete(ledger).where(ledger.c.batch_id == batch_id))
         conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
+        conn.execute(delete(_duplicates.survey_employees).where(_duplicates.survey_employees.c.batch_id == batch_id))
         conn.execute(delete(batches).where(batches.c.id == batch_id))
         return batch
 
@@ -225,7 +227,7 @@ class Store:
 
     # ---- ledger ------------------------------------------------------------------
     def insert_ledger(self, conn: Connection, batch_id: int, rows: pd.DataFrame) -> None:
-        """Bulk-insert ledger rows (columns: LEDGER_INSERT_COLUMNS less batch_id).
+        """Bulk-insert ledger rows (columns: LEDGER_INSERT_COLUMNS less batch_id; row_key optional).
 
         The fast path of each backend, behind this one call: COPY on
         PostgreSQL (psycopg 3), the driver's executemany on plain tuples
@@ -233,7 +235,10 @@ class Store:
         """
         if rows.empty:
             return
-        frame = rows.assign(batch_id=batch_id)[list(LEDGER_INSERT_COLUMNS)]
+        frame = rows.assign(batch_id=batch_id)
+        if "row_key" not in frame.columns:  # a writer without row identities: not compared
+            frame = frame.assign(row_key=None)
+        frame = frame[list(LEDGER_INSERT_COLUMNS)]
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
         # .tolist() yields plain Python values, which every driver binds.
         records = zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))

@@ -37,6 +37,7 @@ from carbon.money import format_amount
 from carbon.prices import Choice, Price
 from carbon.store.budgets import get_plan
 from carbon.store import team_history as stored_teams
+from carbon.store import locks as stored_locks
 from carbon.store.schema import factor_snapshots, ledger_monthly, metadata, teams
 from carbon.suggest import did_you_mean
 
@@ -378,6 +379,8 @@ def close_year(store: "Store", year: int, *, as_of: date, price: str | None = No
                           allow_missing_months=allow_missing_months)
         digest = ledger_hash(conn, year)
         close_id = _insert_close(conn, d, digest, note)
+        # A signed-off year is closed: later writes into it are refused unless restated.
+        stored_locks.lock_year(conn, year, f"donation of {year} signed off" + (f" ({note})" if note else ""))
         closed = [c for c in closes(conn, year) if c.id == close_id][0]
     return closed, d
 

@@ -95,6 +95,10 @@ ledger = Table(
     Column("unit", String(limits.UNIT), nullable=False),
     Column("co2e_kg", Float, nullable=False),
     Column("factor_id", Integer, nullable=False),
+    # Identity of the source row (carbon.duplicates.row_keys), on each month it is spread over;
+    # NULL for rows imported before it was kept. Compared only within a few imports' rows
+    # (carbon.store.duplicates), so it needs no index.
+    Column("row_key", BigInteger),
     # Reports read ledger_monthly; the ledger itself is reached by batch (trace, removal).
     Index("ix_ledger_batch", "batch_id"),
 )

@@ -1,7 +1,7 @@
 """Team lifecycle: a team can be retired from a month on, and keeps the names it had.
 
-Revision ID: 0007_team_lifecycle
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 
 Every stored figure is unchanged: the ledger, rollup and budgets refer to a
@@ -12,8 +12,8 @@ new column is empty (no team retired) for an existing database.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_team_lifecycle"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

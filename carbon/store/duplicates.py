@@ -1,0 +1,163 @@
+"""Queries of double counting across imports (rules: carbon.duplicates).
+
+- Repeated rows: the new import's ledger rows whose `row_key` is also on a row
+  of another import, looked for only among the imports holding entries in the
+  new import's months (found in the small monthly rollup): two indexed reads by
+  batch, in partitions, then a hash join in pandas. No per-row loop, no index
+  on the big table. (An SQL semi-join, `row_key IN (subquery)`, measured 10 to 20
+  times slower on SQLite: it builds and probes a b-tree of the keys.)
+- `survey_employees`: the employee ids of each commuting-survey import, so a
+  later survey can be checked against them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Column, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Table, func, insert, select,
+)
+from sqlalchemy.engine import Connection
+
+from carbon import limits
+from carbon.duplicates import FIRST_LINES, EmployeeClash, RepeatedLine, RepeatedRows
+from carbon.model import Batch
+from carbon.periods import month_range
+from carbon.store.schema import batches, ledger, ledger_monthly, metadata, teams
+
+survey_employees = Table(
+    "survey_employees", metadata,
+    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("employee", String(limits.EMPLOYEE_ID), nullable=False),
+    Column("line", Integer, nullable=False),
+    PrimaryKeyConstraint("batch_id", "employee"),
+    Index("ix_survey_employees_employee", "employee"),
+)
+
+SURVEY = "commuting-survey"
+
+
+PARTITION = 200_000  # rows fetched at a time: the keys are kept as arrays, never as row objects
+
+
+def _columns(conn: Connection, query) -> tuple[np.ndarray, np.ndarray]:
+    """The two integer columns of a query's rows, as int64 arrays.
+
+    Read on the connection's own DBAPI cursor (same transaction), in partitions
+    turned straight into arrays: no row object per ledger row (they cost more
+    than the read). The query's values are months and ids the store read itself.
+    """
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = conn.connection.dbapi_connection
+    # PostgreSQL: a server-side cursor, so the client holds one partition at a time.
+    cursor = dbapi.cursor(name="carbon_row_keys") if conn.dialect.name == "postgresql" else dbapi.cursor()
+    parts = []
+    try:
+        cursor.execute(sql)
+        while part := cursor.fetchmany(PARTITION):
+            parts.append(np.array(part, dtype=np.int64).reshape(-1, 2))
+    finally:
+        cursor.close()
+    both = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+    return both[:, 0].copy(), both[:, 1].copy()
+
+
+def repeated_rows(conn: Connection, batch_id: int, exclude: Sequence[int] = (), *,
+                  total: int | None = None, first: int = FIRST_LINES) -> RepeatedRows | None:
+    """Rows of import `batch_id` that repeat a row of another import (not in `exclude`), or None.
+
+    A hash join over the relevant rows only: the row keys of the other imports
+    holding entries in the new import's months (found in the monthly rollup)
+    go into one hash table; the new import's (line, row_key) are probed against
+    it. Both are read through the ledger's batch index, in partitions.
+    `total`: the new import's data rows (counted in SQL when not given).
+    """
+    r = ledger_monthly
+    months = [m for (m,) in conn.execute(select(r.c.month).where(r.c.batch_id == batch_id).distinct())]
+    skip = {batch_id, *exclude}
+    others = sorted(b for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months)).distinct())
+                    if b not in skip)
+    if not others:
+        return None
+    o = ledger
+    theirs_batch, theirs_key = _columns(conn, select(o.c.batch_id, o.c.row_key).where(
+        o.c.batch_id.in_(others), o.c.month.in_(months), o.c.row_key.is_not(None)))
+    if not len(theirs_key):
+        return None  # the other imports predate row keys: they cannot be compared
+    table = pd.Index(pd.unique(theirs_key))
+    line, key = _columns(conn, select(o.c.line, o.c.row_key).where(o.c.batch_id == batch_id,
+                                                                  o.c.row_key.is_not(None)))
+    hit = table.get_indexer(key) >= 0
+    if not hit.any():
+        return None
+    lines = np.sort(pd.unique(line[hit]))
+    if total is None:
+        total = conn.execute(select(func.count(o.c.line.distinct())).where(o.c.batch_id == batch_id)).scalar_one()
+    shown = [int(x) for x in lines[:first]]
+    hit_keys = pd.Index(pd.unique(key[hit]))
+    every = sorted(pd.unique(theirs_batch[hit_keys.get_indexer(theirs_key) >= 0]).tolist())
+    names = dict(conn.execute(select(batches.c.id, batches.c.source_name).where(batches.c.id.in_(every))).all())
+    rows = conn.execute(
+        select(o.c.line, o.c.row_key, teams.c.name, o.c.activity, func.sum(o.c.quantity), o.c.unit,
+               func.min(o.c.month), func.max(o.c.month))
+        .select_from(o.join(teams, o.c.team_id == teams.c.id))
+        .where(o.c.batch_id == batch_id, o.c.line.in_(shown))
+        .group_by(o.c.line, o.c.row_key, teams.c.name, o.c.activity, o.c.unit).order_by(o.c.line)).all()
+    first_lines = []
+    for ln, k, team, act, q, unit, m0, m1 in rows:
+        held = sorted(set(theirs_batch[theirs_key == k].tolist()))
+        if held:
+            first_lines.append(RepeatedLine(ln, team, act, float(q), unit, m0, m1,
+                                            tuple((b, names[b]) for b in held)))
+    return RepeatedRows(len(lines), int(total), tuple(first_lines), tuple((b, names[b]) for b in every))
+
+
+def insert_employees(conn: Connection, batch_id: int, employees: Sequence[tuple[str, int]]) -> None:
+    """Record a survey import's employees: (employee id, line)."""
+    if employees:
+        conn.execute(insert(survey_employees),
+                     [dict(batch_id=batch_id, employee=e, line=int(ln)) for e, ln in employees])
+
+
+def _months(params: str) -> list[str]:
+    given = json.loads(params or "{}")
+    if not (given.get("from") and given.get("to")):
+        return []
+    return month_range(given["from"], given["to"])
+
+
+def employee_clashes(conn: Connection, batch_id: int, months: Sequence[str]) -> list[EmployeeClash]:
+    """Employees of survey import `batch_id` already in another survey import of overlapping months."""
+    n, o = survey_employees.alias("n"), survey_employees.alias("o")
+    rows = conn.execute(
+        select(n.c.employee, n.c.line, o.c.batch_id, batches.c.source_name, batches.c.params)
+        .select_from(n.join(o, (o.c.employee == n.c.employee) & (o.c.batch_id != n.c.batch_id))
+                     .join(batches, batches.c.id == o.c.batch_id))
+        .where(n.c.batch_id == batch_id).order_by(n.c.line, o.c.batch_id)).all()
+    mine = set(months)
+    out = []
+    for employee, line, other, source, params in rows:
+        overlap = tuple(m for m in _months(params) if m in mine)
+        if overlap:
+            out.append(EmployeeClash(employee, line, other, source, overlap))
+    return out
+
+
+def surveys_without_employees(conn: Connection, batch_id: int, months: Sequence[str]) -> list[tuple[Batch, list[str]]]:
+    """Survey imports of overlapping months whose employees were never recorded (imported
+    before carbon kept them): (import, the overlapping months)."""
+    from carbon.store import _batch  # the store's row -> Batch
+
+    known = select(survey_employees.c.batch_id).distinct()
+    rows = conn.execute(select(batches).where(batches.c.kind == SURVEY, batches.c.id != batch_id,
+                                              batches.c.id.not_in(known)).order_by(batches.c.id)).mappings()
+    mine = set(months)
+    out = []
+    for row in rows:
+        overlap = [m for m in _months(row["params"]) if m in mine]
+        if overlap:
+            out.append((_batch(row), overlap))
+    return out

@@ -1,0 +1,243 @@
+"""Tables and queries of closed periods and restatements (rules: carbon.locks).
+
+- `period_locks`: one row per closing of a month ("YYYY-MM") or a year
+  ("YYYY"); reopening fills its reopened_* columns, the row stays.
+- `restatements`, `restatement_teams`: each write into a closed period, with
+  who, when, why, and per locked month and team the kg CO2e before and after.
+
+`guard_write` is the one check every write path calls inside its transaction
+(imports through carbon.importer, removals): a refusal raises, so the caller's
+transaction rolls back and the database stays exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Column, DateTime, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, case,
+    func, insert, select, update,
+)
+from sqlalchemy.engine import Connection
+
+from carbon import limits
+from carbon import locks as rules
+from carbon.errors import CarbonError
+from carbon.locks import PeriodLock, Restate, Restatement, TeamChange
+from carbon.store.schema import ledger_monthly, metadata, teams
+
+if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
+    from carbon.store import Store
+
+period_locks = Table(
+    "period_locks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),  # "YYYY-MM" or "YYYY"
+    Column("origin", String(32), nullable=False),
+    Column("locked_at", DateTime(timezone=True), nullable=False),
+    Column("locked_by", String(limits.PERSON), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reopened_at", DateTime(timezone=True)),
+    Column("reopened_by", String(limits.PERSON)),
+    Column("reopen_reason", Text),
+)
+
+restatements = Table(
+    "restatements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by", String(limits.PERSON), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("batch_id", Integer),  # the import written (None for a removal); no FK: it may be removed later
+    Column("removed", Text, nullable=False),  # JSON list of the import ids removed
+    Column("periods", Text, nullable=False),  # JSON list of the locked months written into
+)
+
+restatement_teams = Table(
+    "restatement_teams", metadata,
+    Column("restatement_id", Integer, ForeignKey("restatements.id", ondelete="CASCADE"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("team", String(limits.TEAM_NAME), nullable=False),  # the name then (the record outlives ids)
+    Column("before_kg", Float, nullable=False),
+    Column("after_kg", Float, nullable=False),
+    PrimaryKeyConstraint("restatement_id", "month", "team"),
+)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+    return at
+
+
+def _lock(row) -> PeriodLock:
+    return PeriodLock(row["id"], row["period"], row["origin"], _utc(row["locked_at"]), row["locked_by"],
+                      row["reason"], _utc(row["reopened_at"]), row["reopened_by"], row["reopen_reason"])
+
+
+def list_locks(conn: Connection, *, active_only: bool = False) -> list[PeriodLock]:
+    """Every lock (or those in force), by period then id."""
+    q = select(period_locks).order_by(period_locks.c.period, period_locks.c.id)
+    if active_only:
+        q = q.where(period_locks.c.reopened_at.is_(None))
+    return [_lock(r) for r in conn.execute(q).mappings()]
+
+
+def add_lock(conn: Connection, period: str, origin: str, by: str, reason: str) -> PeriodLock:
+    """Close `period` ("YYYY-MM" or "YYYY"). The caller checks it is not closed already."""
+    new_id = conn.execute(insert(period_locks).values(
+        period=period, origin=origin, locked_at=datetime.now(timezone.utc), locked_by=by, reason=reason,
+    ).returning(period_locks.c.id)).scalar_one()
+    return _lock(conn.execute(select(period_locks).where(period_locks.c.id == new_id)).mappings().one())
+
+
+def reopen(conn: Connection, lock: PeriodLock, by: str, reason: str) -> PeriodLock:
+    """Record the reopening of `lock` (the row stays, with who, when and why)."""
+    conn.execute(update(period_locks).where(period_locks.c.id == lock.id).values(
+        reopened_at=datetime.now(timezone.utc), reopened_by=by, reopen_reason=reason))
+    return _lock(conn.execute(select(period_locks).where(period_locks.c.id == lock.id)).mappings().one())
+
+
+def batch_months(conn: Connection, batch_ids: Sequence[int]) -> dict[int, list[str]]:
+    """{import id: the months it holds entries in, sorted} (from the monthly rollup)."""
+    if not batch_ids:
+        return {}
+    r = ledger_monthly
+    rows = conn.execute(select(r.c.batch_id, r.c.month).where(r.c.batch_id.in_(list(batch_ids)))
+                        .distinct().order_by(r.c.batch_id, r.c.month))
+    out: dict[int, list[str]] = {}
+    for b, m in rows:
+        out.setdefault(b, []).append(m)
+    return out
+
+
+def all_batch_months(conn: Connection) -> dict[int, list[str]]:
+    """{import id: its months} for every import (the rollup is small)."""
+    r = ledger_monthly
+    out: dict[int, list[str]] = {}
+    for b, m in conn.execute(select(r.c.batch_id, r.c.month).distinct().order_by(r.c.batch_id, r.c.month)):
+        out.setdefault(b, []).append(m)
+    return out
+
+
+def guard_write(conn: Connection, action: str, *, added: Sequence[int] = (), removed: Sequence[int] = (),
+                restate: Restate | None = None) -> Restatement | None:
+    """Refuse, or record as a restatement, a write touching closed months.
+
+    Call inside the write's transaction, once the `added` imports' entries are
+    written and before the `removed` ones are deleted. `action` names the write
+    in the refusal ("import of sep.csv"). Raises PeriodLocked when a closed month
+    is touched without `restate`; returns the restatement recorded, or None when
+    no closed month is touched.
+    """
+    touched = {m for ms in batch_months(conn, [*added, *removed]).values() for m in ms}
+    if not touched:
+        return None
+    hit = rules.locked_months(list_locks(conn, active_only=True), touched)
+    if not hit:
+        return None
+    if restate is None:
+        raise rules.refusal(action, hit)
+    changes = team_changes(conn, list(hit), added, removed)
+    kind = "remove" if not added else ("replace" if removed else "import")
+    new_id = conn.execute(insert(restatements).values(
+        at=datetime.now(timezone.utc), by=restate.by, reason=restate.reason, action=kind,
+        batch_id=added[0] if added else None, removed=json.dumps(list(removed)), periods=json.dumps(sorted(hit)),
+    ).returning(restatements.c.id)).scalar_one()
+    if changes:
+        conn.execute(insert(restatement_teams), [
+            dict(restatement_id=new_id, month=c.month, team=c.team, before_kg=c.before_kg, after_kg=c.after_kg)
+            for c in changes])
+    return _restatements(conn, new_id)[0]
+
+
+def team_changes(conn: Connection, months: Sequence[str], added: Sequence[int],
+                 removed: Sequence[int]) -> list[TeamChange]:
+    """Per month of `months` and team: kg CO2e without the `added` imports (before) and
+    without the `removed` ones (after), aggregated in SQL; only teams whose figure changes."""
+    r = ledger_monthly
+    kg = r.c.co2e_kg
+    before = func.sum(case((r.c.batch_id.in_(list(added) or [-1]), 0.0), else_=kg))
+    after = func.sum(case((r.c.batch_id.in_(list(removed) or [-1]), 0.0), else_=kg))
+    rows = conn.execute(select(r.c.month, teams.c.name, before, after)
+                        .select_from(r.join(teams, r.c.team_id == teams.c.id))
+                        .where(r.c.month.in_(list(months)))
+                        .group_by(r.c.month, teams.c.name).order_by(r.c.month, teams.c.name))
+    return [TeamChange(m, t, float(b or 0.0), float(a or 0.0)) for m, t, b, a in rows if (b or 0.0) != (a or 0.0)]
+
+
+def _restatements(conn: Connection, restatement_id: int | None = None) -> list[Restatement]:
+    q = select(restatements).order_by(restatements.c.id)
+    if restatement_id is not None:
+        q = q.where(restatements.c.id == restatement_id)
+    out = []
+    for row in conn.execute(q).mappings().all():
+        t = restatement_teams
+        changes = tuple(TeamChange(m, team, b, a) for m, team, b, a in conn.execute(
+            select(t.c.month, t.c.team, t.c.before_kg, t.c.after_kg)
+            .where(t.c.restatement_id == row["id"]).order_by(t.c.month, t.c.team)))
+        out.append(Restatement(row["id"], _utc(row["at"]), row["by"], row["reason"], row["action"],
+                               row["batch_id"], tuple(json.loads(row["removed"])),
+                               tuple(json.loads(row["periods"])), changes))
+    return out
+
+
+def list_restatements(conn: Connection) -> list[Restatement]:
+    """Every restatement, oldest first, with its per-team changes."""
+    return _restatements(conn)
+
+
+# ---- closing and reopening (the library behind `carbon close`) -------------------------------------
+
+def close_month(store: "Store", month: str, *, by: str | None = None, reason: str = "",
+                today: date | None = None) -> PeriodLock:
+    """Close `month` ("YYYY-MM"): later writes into it are refused unless restated.
+
+    Refuses (CarbonError, nothing written) a month not over yet and a month
+    already closed (by itself or by its year's donation sign-off).
+    """
+    month = rules.check_month(month)
+    rules.check_closable(month, today or date.today())
+    who = rules.current_user(by)
+    with store.transaction() as conn:
+        hit = rules.locked_months(list_locks(conn, active_only=True), [month])
+        if hit:
+            raise CarbonError(f"{month} is already closed: {hit[month].describe()}")
+        return add_lock(conn, month, rules.ORIGIN_CLOSE, who, reason.strip())
+
+
+def reopen_month(store: "Store", month: str, *, reason: str, by: str | None = None) -> PeriodLock:
+    """Reopen a closed month, recording who, when and why (the lock's record stays)."""
+    month = rules.check_month(month)
+    if not reason.strip():
+        raise CarbonError("reopening a closed month needs --reason TEXT (recorded with who and when)")
+    who = rules.current_user(by)
+    with store.transaction() as conn:
+        active = list_locks(conn, active_only=True)
+        own = [lk for lk in active if lk.period == month]
+        if not own:
+            year = [lk for lk in active if lk.period == month[:4]]
+            if year:
+                raise CarbonError(f"{month} is closed with its year: {year[0].describe()}. The donation sign-off "
+                                  "stands; change the month's data with --restate --reason TEXT (recorded)")
+            raise CarbonError(f"{month} is not closed; see 'carbon close --list'")
+        return reopen(conn, own[0], who, reason.strip())
+
+
+def lock_year(conn: Connection, year: int, reason: str) -> PeriodLock | None:
+    """Lock `year` after its donation sign-off (in the sign-off's transaction); None when it
+    is locked already (a superseding sign-off)."""
+    period = f"{year:04d}"
+    if any(lk.period == period for lk in list_locks(conn, active_only=True)):
+        return None
+    return add_lock(conn, period, rules.ORIGIN_DONATION, rules.current_user(), reason)
+
+
+def month_status(conn: Connection, month: str) -> tuple[PeriodLock | None, list[Restatement]]:
+    """The lock in force on `month` (or None: open) and the restatements that changed it."""
+    lock = rules.locked_months(list_locks(conn, active_only=True), [month]).get(month)
+    return lock, [r for r in list_restatements(conn) if month in r.periods]
