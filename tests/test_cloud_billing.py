@@ -468,3 +468,23 @@ def test_ccf_estimates_csv_and_bad_rows(company, write, db_dump):
     import_ccf_estimates(company, write("ccf.csv", text.splitlines(True)[0] + text.splitlines(True)[1]),
                          write("r.toml", RULES))
     assert by_team(company, "2026-03")["Platform"] == pytest.approx(0.6 * 0.511)
+
+
+def test_a_bill_into_a_closed_month_is_refused_unless_restated(company, write, db_dump):
+    # March 2026 is closed: the bill would change it. Nothing is written; with a restatement the
+    # bill goes in and the change is recorded per team (the figures of the test above).
+    from datetime import date
+
+    from carbon.locks import PeriodLocked, Restate
+    from carbon.store import locks as stored_locks
+
+    stored_locks.close_month(company, "2026-03", by="ops", reason="sent to finance", today=date(2026, 11, 30))
+    bill, rules = write("cur-2026-03.csv", BILL), write("rules.toml", RULES)
+    before = db_dump()
+    with pytest.raises(PeriodLocked, match="2026-03"):
+        importer.import_cloud_billing(company, bill, "aws", rules)
+    assert db_dump() == before
+    result = importer.import_cloud_billing(company, bill, "aws", rules, restate=Restate("late bill", "alice"))
+    r = result.outcome.restatement
+    assert (r.by, r.reason, r.periods) == ("alice", "late bill", ("2026-03",))
+    assert dict(r.by_team())["Unallocated"] == pytest.approx(EBS, rel=1e-4)

@@ -27,6 +27,7 @@ from carbon.cloud import allocation
 from carbon.cloud.importer import CloudOutcome, CloudSummary
 from carbon.errors import InputError, Problem
 from carbon.ingest.problems import ProblemLog
+from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
 from carbon.store import Store
 
@@ -94,8 +95,10 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
 
 
 def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: str | None = None,
-                         replace: bool = False, strict: bool = False) -> CloudOutcome:
-    """Import CCF's estimates as one batch, teams by the allocation rules. InputError: nothing written."""
+                         replace: bool = False, strict: bool = False,
+                         restate: "Restate | None" = None) -> CloudOutcome:
+    """Import CCF's estimates as one batch, teams by the allocation rules. InputError: nothing written;
+    PeriodLocked when it touches a closed month and `restate` is None."""
     path = Path(path)
     name = str(path)
     source = limits.source_name(source or path.name)
@@ -193,6 +196,10 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
         out = out.assign(factor_id=snap[out["factor_ix"].to_numpy()]).drop(columns=["factor_ix"])
         store.insert_ledger(conn, batch_id, out)
         store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
+        # Closed months (carbon close, donation close) are refused unless restated, as for every
+        # import. Bill lines are aggregated before the ledger, so rows are not compared one by one.
+        _, restatement = core.guard_batch(conn, name, batch_id, [b.id for b, _ in to_replace],
+                                          core.Checks(restate=restate, compare_rows=False))
         for b, _ in to_replace:
             store.remove_batch(conn, b.id)
         batch = store.finish_batch(conn, batch_id, len(frame))
@@ -200,4 +207,5 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
                            by_rule=tuple((rules.rules[i].describe(), kg) for i, kg in sorted(rule_kg.items()) if i >= 0),
                            unallocated_kg=rule_kg.get(allocation.UNALLOCATED, 0.0), unknown_lines=0,
                            unknown_region_lines=0, total_kg=float(out["co2e_kg"].sum()))
-    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace)), summary)
+    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
+                                      restatement=restatement), summary)

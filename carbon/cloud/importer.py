@@ -22,6 +22,7 @@ from carbon import limits, units
 from carbon.cloud import allocation, ccf_method, classify, exports, tables
 from carbon.errors import FactorNotFound, InputError
 from carbon.ingest.problems import ProblemLog
+from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
 from carbon.store import Store
 
@@ -335,8 +336,9 @@ def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, re
 
 def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Path, *, source: str | None = None,
                          replace: bool = False, strict: bool = False,
-                         chunk_rows: int = exports.CHUNK_ROWS) -> CloudOutcome:
-    """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem."""
+                         chunk_rows: int = exports.CHUNK_ROWS, restate: "Restate | None" = None) -> CloudOutcome:
+    """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem, and
+    PeriodLocked when it touches a closed month and `restate` is None (docs/integrity.md)."""
     if provider != "aws":
         raise InputError(f"--provider {provider}: only AWS Cost and Usage Reports are read so far")
     path = Path(path)
@@ -388,6 +390,10 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         out = rows.assign(factor_id=snap[rows["factor_ix"].to_numpy()]).drop(columns=["factor_ix"])
         store.insert_ledger(conn, batch_id, out)
         store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
+        # Closed months (carbon close, donation close) are refused unless restated, as for every
+        # import. Bill lines are aggregated before the ledger, so rows are not compared one by one.
+        _, restatement = core.guard_batch(conn, name, batch_id, [b.id for b, _ in to_replace],
+                                          core.Checks(restate=restate, compare_rows=False))
         for b, _ in to_replace:
             store.remove_batch(conn, b.id)
         batch = store.finish_batch(conn, batch_id, lines_total)
@@ -402,4 +408,5 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         unknown_region_lines=int(agg.loc[agg["region"] == "unknown", "lines"].sum()),
         total_kg=total,
     )
-    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace)), summary)
+    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
+                                      restatement=restatement), summary)

@@ -8,7 +8,7 @@ from rich.markup import escape
 from carbon.cloud.ccf_estimates import import_ccf_estimates
 from carbon.cloud.importer import CloudSummary, import_cloud_billing
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.commands.imports import _summary, check_rejects, import_group
+from carbon.commands.imports import _summary, check_rejects, import_group, restate_of, restate_options
 
 CLASS_NAMES = {"compute": "compute (vCPU, GPU, memory)", "storage_ssd": "storage SSD", "storage_hdd": "storage HDD",
                "network": "networking between regions", "unknown": "unknown usage (estimated from cost)",
@@ -47,9 +47,10 @@ def print_cloud_summary(s: CloudSummary) -> None:
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects) -> None:
+def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, restate, reason, by) -> None:
     """Import a cloud billing export (AWS Cost and Usage Report, CSV or CSV.gz, legacy or CUR 2.0).
 
     Each usage line is classified and estimated as Cloud Carbon Footprint does
@@ -64,7 +65,8 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects) 
       carbon import cloud-billing cur-2026-03.csv.gz --provider aws --rules cloud-rules.toml
     """
     check_rejects(rejects)
-    result = import_cloud_billing(ctx.store, file, provider, rules, source=source, replace=replace, strict=strict)
+    result = import_cloud_billing(ctx.store, file, provider, rules, source=source, replace=replace, strict=strict,
+                                  restate=restate_of(restate, reason, by))
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)
@@ -79,9 +81,10 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects) 
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def ccf_estimates(ctx, file, rules, strict, replace, source, rejects) -> None:
+def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, restate, reason, by) -> None:
     """Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).
 
     CSV columns: timestamp, cloudProvider, accountName, serviceName, region,
@@ -93,7 +96,8 @@ def ccf_estimates(ctx, file, rules, strict, replace, source, rejects) -> None:
       carbon import ccf-estimates ccf-footprint-2026-03.json --rules cloud-rules.toml
     """
     check_rejects(rejects)
-    result = import_ccf_estimates(ctx.store, file, rules, source=source, replace=replace, strict=strict)
+    result = import_ccf_estimates(ctx.store, file, rules, source=source, replace=replace, strict=strict,
+                                  restate=restate_of(restate, reason, by))
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)
