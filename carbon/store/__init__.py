@@ -26,6 +26,7 @@ from carbon.store.schema import (
 # Feature modules register their tables on `metadata` when imported.
 from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F401  isort: skip
 from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
+from carbon.store import metrics as _metrics  # noqa: E402,F401  isort: skip
 from carbon.store import migrate  # noqa: E402  isort: skip
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
