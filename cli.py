@@ -15,6 +15,7 @@ from carbon.commands.metrics import import_metrics_cmd, metrics_group
 from carbon.commands.report import report
 from carbon.commands.scenario import scenario_group
 from carbon.commands.schedule import schedule_group
+from carbon.commands.video import import_video_cmd
 from carbon.commands.teams import teams
 
 
@@ -52,6 +53,7 @@ main.add_command(budget)
 main.add_command(donation)
 main.add_command(prices)
 import_group.add_command(import_metrics_cmd)
+import_group.add_command(import_video_cmd)
 main.add_command(metrics_group)
 main.add_command(scenario_group)
 add_db_option(main)  # `carbon demo --db URL` as well as `carbon --db URL demo`
