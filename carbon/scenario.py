@@ -120,6 +120,8 @@ def apply_levers(rows: pd.DataFrame, scenario: Scenario, table: FactorTable) -> 
         mask = (out["month"] >= lv.start).to_numpy().copy()
         if lv.teams:
             mask &= out["team"].isin(lv.teams).to_numpy()
+        if lv.regions:
+            mask &= out["region"].isin(lv.regions).to_numpy()
         if lv.source:
             mask &= _matches(out["activity"].to_numpy(dtype=object), lv.source)
         else:

@@ -9,6 +9,7 @@
     share = 0.5                 # 0..1
     start = "2026-07"           # first month affected
     teams = ["Sales"]           # optional; default: every team
+    regions = ["FR"]            # optional: only entries whose factor is of these regions
     [[lever]]
     kind = "scale"              # multiply an activity's (or a category's) quantity
     activity = "web.transfer"   # or: category = "streaming"
@@ -29,13 +30,14 @@ from pathlib import Path
 
 from carbon.budget_file import decode
 from carbon.errors import InputError, Problem
+from carbon.factors import REGION_RE
 from carbon.periods import parse_month
 from carbon.suggest import did_you_mean
 
 TOP_KEYS = ("year", "name", "lever")
 KINDS = ("shift", "scale")
-LEVER_KEYS = {"shift": ("kind", "from", "to", "share", "start", "teams"),
-              "scale": ("kind", "activity", "category", "by", "start", "teams")}
+LEVER_KEYS = {"shift": ("kind", "from", "to", "share", "start", "teams", "regions"),
+              "scale": ("kind", "activity", "category", "by", "start", "teams", "regions")}
 PATTERN_RE = re.compile(r"^[a-z0-9_*]+(\.[a-z0-9_*]+)*$")
 _POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
@@ -54,10 +56,13 @@ class Lever:
     category: str = ""
     factor: float = 1.0
     teams: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
     line: int | None = None
 
     def describe(self) -> str:
         who = f" ({', '.join(self.teams)})" if self.teams else ""
+        if self.regions:
+            who += f" in {', '.join(self.regions)}"
         if self.kind == "shift":
             return f"shift {self.share:.0%} of {self.source} to {self.target} from {self.start}{who}"
         what = self.source or f"category {self.category}"
@@ -153,6 +158,10 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
         if not isinstance(teams, list) or not all(isinstance(t, str) for t in teams):
             lbad("teams", teams, "expected a list of team names, e.g. teams = [\"Sales\"]")
             teams = []
+        regions = lv.get("regions", [])
+        if not isinstance(regions, list) or not all(isinstance(r, str) and REGION_RE.match(r) for r in regions):
+            lbad("regions", regions, "expected a list of regions, e.g. regions = [\"FR\"]")
+            regions = []
         for t in teams:
             if t not in known_teams:
                 hint = did_you_mean(t, known_teams)
@@ -181,7 +190,7 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
                 lbad("to", dst, "expected one activity key (no *)")
             share = number("share", 0.0, 1.0)
             lever = Lever("shift", start if isinstance(start, str) else "", source=src, target=dst, share=share,
-                          teams=tuple(teams), line=head)
+                          teams=tuple(teams), regions=tuple(regions), line=head)
         else:
             src, cat = pattern("activity", False), lv.get("category", "")
             if not isinstance(cat, str) or (cat and not re.fullmatch(r"[a-z][a-z0-9_]*", cat)):
@@ -191,7 +200,7 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
                 lbad("activity", None, "expected either activity = \"KEY\" or category = \"NAME\"")
             by = number("by", 0.0, None)
             lever = Lever("scale", start if isinstance(start, str) else "", source=src, category=cat, factor=by,
-                          teams=tuple(teams), line=head)
+                          teams=tuple(teams), regions=tuple(regions), line=head)
         if len(problems) == before:
             levers.append(lever)
     if problems:

@@ -145,3 +145,27 @@ def test_table_shows_the_new_status_and_the_donation_change(company, write):
     sales = next(line for line in r.stdout.splitlines() if "Sales" in line and "│" in line)
     assert "at risk →" in sales  # the status before → after (the cell wraps "on track" below)
     assert "-61.03" in text  # the donation change at 80 EUR/t (see the JSON test)
+
+
+def test_target_without_a_factor_in_the_region_is_refused_unless_filtered(run, write):
+    run("teams", "add", "Sales")
+    # 100 km petrol FR 2025 (ADEME 0.16971) = 16.971 kg; 100 km petrol GB (DESNZ 2024 0.1645) = 16.45 kg
+    run("import", "activities", write("a.csv", HEADER + "2025-12,Sales,commute.car.petrol,100,km,FR\n"
+                                                         "2025-12,Sales,commute.car.petrol,100,km,GB\n"))
+    lever = """\
+        year = 2025
+        [[lever]]
+        kind = "shift"
+        from = "commute.car.petrol"
+        to = "commute.bike"
+        share = 1.0
+        start = "2025-12"
+        """
+    r = run("scenario", "run", write("s.toml", lever), "--price", "80")
+    assert r.exit_code == 1 and "no emission factor for 'commute.bike' in region 'GB'" in r.stderr
+    data = _json(run, write("s2.toml", lever + '    regions = ["FR"]\n'))
+    sales = data["teams"][0]
+    assert data["unit"] == "t CO2e"  # no budget file for the year
+    # FR part moves to the bike (ADEME 0.00017 kg/km): 100 x 0.00017 = 0.017 kg; GB part unchanged
+    assert sales["baseline"] == pytest.approx((16.971 + 16.45) / 1000, abs=1e-6)
+    assert sales["scenario"] == pytest.approx((0.017 + 16.45) / 1000, abs=1e-6)
