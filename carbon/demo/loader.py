@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carbon import importer
+from carbon import importer, metric_imports
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
 from carbon.model import ImportOutcome
@@ -13,6 +13,9 @@ from carbon.store import budgets as stored_budgets
 SOURCE_PREFIX = "demo:"
 SURVEY_RANGE = ("2025-01", "2026-10")
 BUDGETS = ("demo-2026.toml", 2026)  # in the shipped budgets/ directory: file, its year
+METRICS = (("active_users", "mean", "active users"), ("paid_students", "sum", "paid students"),
+           ("streamed_hours", "sum", "hours streamed"))
+SCENARIO = "levers-2026.toml"  # a what-if file for `carbon scenario run`
 
 
 def load(store: Store) -> list[tuple[str, ImportOutcome]]:
@@ -37,6 +40,10 @@ def load(store: Store) -> list[tuple[str, ImportOutcome]]:
         done.append((name, importer.import_activities(store, d / name, source=SOURCE_PREFIX + name)))
     name = "commuting-survey.csv"
     done.append((name, importer.import_survey(store, d / name, *SURVEY_RANGE, source=SOURCE_PREFIX + name)))
+    for metric, rule, label in METRICS:
+        metric_imports.define(store, metric, rule, label)
+    name = "metrics.csv"
+    done.append((name, metric_imports.import_metrics(store, d / name, source=SOURCE_PREFIX + name)[0]))
     load_budgets(store)
     return done
 
