@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from carbon import metrics as rules
+from carbon.errors import NotFound
 from carbon.metrics import Intensity, MetricDef
 from carbon.model import MonthlyReport
 from carbon.periods import month_label, month_range, parse_month
 from carbon.store import Store
 from carbon.store import metrics as stored
+from carbon.suggest import did_you_mean
 
 TREND_MONTHS = 12
 COMPANY = ""
@@ -91,6 +93,10 @@ def for_year(store: Store, year: int, team: str | None = None) -> tuple[Intensit
     aggregate (sum or mean of its monthly values), over the months that have a value."""
     first, last = month_label(year, 1), month_label(year, 12)
     with store.engine.connect() as conn:
+        names = store.team_ids(conn)
+        if team is not None and team not in names:
+            close = did_you_mean(team, names)
+            raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close!r}?)" if close else ""))
         defs = stored.definitions(conn)
         values = stored.values(conn, first, last)
         kg: dict[str, float] = {}

@@ -140,3 +140,32 @@ def test_removing_the_import_removes_its_values(company, write, store):
     batch = store.list_batches()[-1]
     assert company("imports", "remove", str(batch.id)).exit_code == 0
     assert intensity.for_year(store, 2024) == ()
+
+
+def test_year_intensity_command(company, write):
+    company("import", "metrics", write("m.csv", """\
+        month,metric,value,team
+        2024-05,active_users,1000,
+        2024-06,active_users,3000,
+        2024-05,paid_students,10,
+        2024-06,paid_students,30,
+        """))
+    data = json.loads(company("metrics", "intensity", "--year", "2024", "--format", "json").stdout)
+    by = {i["metric"]: i for i in data["intensity"]}
+    # 268.8 kg / mean 2,000 users = 0.1344; / sum 40 students = 6.72 (see test_year_intensity_sum_and_mean)
+    assert (by["active_users"]["value"], by["active_users"]["kg_per_unit"]) == (2000, pytest.approx(0.1344))
+    assert (by["paid_students"]["value"], by["paid_students"]["kg_per_unit"]) == (40, pytest.approx(6.72))
+    r = company("metrics", "intensity", "--year", "2024", "--team", "Vide")
+    assert r.exit_code == 1 and "did you mean 'Video'" in r.stderr
+
+
+def test_pack_shows_intensity_with_its_trend(company, write, tmp_path):
+    company("import", "metrics", write("m.csv", "month,metric,value\n2024-06,active_users,3000\n"))
+    assert company("report", "pack", "--month", "2024-06", "--out", tmp_path / "packs").exit_code == 0
+    pack = next((tmp_path / "packs").iterdir())
+    html = (pack / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Intensity</h2>" in html and "active users" in html
+    # June: 161.9 kg / 3,000 users = 0.05397 kg per user
+    assert "0.054" in html
+    data = json.loads((pack / "report.json").read_text(encoding="utf-8"))
+    assert data["intensity"][0]["kg_per_unit"] == pytest.approx(161.9 / 3000, abs=1e-6)

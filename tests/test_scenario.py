@@ -169,3 +169,15 @@ def test_target_without_a_factor_in_the_region_is_refused_unless_filtered(run, w
     # FR part moves to the bike (ADEME 0.00017 kg/km): 100 x 0.00017 = 0.017 kg; GB part unchanged
     assert sales["baseline"] == pytest.approx((16.971 + 16.45) / 1000, abs=1e-6)
     assert sales["scenario"] == pytest.approx((0.017 + 16.45) / 1000, abs=1e-6)
+
+
+def test_demo_scenario_runs_as_a_new_user_would(run):
+    from carbon.resources import demo_dir
+
+    first = run("demo")
+    assert first.exit_code == 0 and "carbon scenario run" in first.stdout
+    r = run("scenario", "run", demo_dir() / "levers-2026.toml", "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    sales = next(t for t in data["teams"] if t["team"] == "Sales")
+    assert sales["delta"] < 0 and sales["baseline_status"] == "over" and data["company"]["donation_delta"] < 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import metric_imports
+from carbon import intensity, metric_imports
 from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects
 from carbon.store import metrics as stored
@@ -94,4 +96,40 @@ def list_cmd(ctx) -> None:
     for d, n, lo, hi in rows:
         table.add_row(escape(d.name), escape(d.label), d.year_rule, f"{n:,}",
                       f"{lo}..{hi}" if lo else "-")
+    out.print(table)
+
+
+@metrics_group.command("intensity")
+@click.option("--year", type=int, required=True, help="The year, e.g. 2025.")
+@click.option("--team", help="Only this team's own metrics (default: the company's).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json for scripts.")
+@pass_ctx
+@handle_errors()
+def intensity_cmd(ctx, year: int, team: str | None, fmt: str) -> None:
+    """Yearly intensity: kg CO2e per unit of each metric's yearly figure.
+
+    A sum metric's yearly figure is the sum of its monthly values, a mean
+    metric's their mean; only the months with a value count (the others are
+    listed), never as zero.
+
+    \b
+    Example:
+      carbon metrics intensity --year 2025
+    """
+    items = intensity.for_year(ctx.store, year, team)
+    if fmt == "json":
+        click.echo(json.dumps({"year": year, "team": team, "unit": "kg CO2e",
+                               "intensity": intensity.to_list(items)}, indent=2, ensure_ascii=False))
+        return
+    if not items:
+        out.print(f"no metric has values for {year}" + (f" for team {escape(team)}" if team else ""))
+        return
+    table = Table("Metric", "Yearly figure", "kg CO2e", "kg CO2e per unit", "Months",
+                  title=f"Intensity {year}" + (f", {escape(team)}" if team else ""), title_justify="left")
+    for i in items:
+        per = f"{i.kg_per_unit:,.4g}" if i.kg_per_unit is not None else i.note
+        months = f"{len(i.months)}" + (f" ({len(i.missing_months)} without a value)" if i.missing_months else "")
+        value = "no data" if i.value is None else f"{i.value:,.0f}"
+        table.add_row(escape(i.label), value, f"{i.kg:,.0f}", per, months)
     out.print(table)
