@@ -86,7 +86,7 @@ def check_levers(scenario: Scenario, table: FactorTable) -> None:
     keys = np.array(table.keys(), dtype=object)
     for lv in scenario.levers:
         def bad(msg: str, key: str, lv=lv) -> None:
-            problems.append(Problem(scenario.source, lv.line, f"lever.{key}", None, msg, key=True))
+            problems.append(Problem(scenario.source, lv.line_of(key), f"lever.{key}", None, msg, key=True))
         if lv.source:
             matched = keys[_matches(keys, lv.source)]
             if not len(matched):
@@ -151,7 +151,7 @@ def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) ->
             f = table.resolve(lv.target, region, int(year)).factor
         except FactorNotFound as exc:
             raise InputError(f"{source}: scenario refused", [Problem(
-                source, lv.line, "lever.to", lv.target, f"{exc} (the shifted entries are in region "
+                source, lv.line_of("to"), "lever.to", lv.target, f"{exc} (the shifted entries are in region "
                 f"{region or 'any'}, {year})", key=True)]) from None
         value[idx], category[idx], funit[idx] = f.value, f.category, f.unit
     mult = np.full(len(moved), np.nan)
@@ -161,7 +161,7 @@ def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) ->
             mult[idx] = units.co2e_kg_per(u, fu)
         except UnitError as exc:
             raise InputError(f"{source}: scenario refused", [Problem(
-                source, lv.line, "lever.to", lv.target, f"cannot shift entries in {u} to {lv.target}: {exc}",
+                source, lv.line_of("to"), "lever.to", lv.target, f"cannot shift entries in {u} to {lv.target}: {exc}",
                 key=True)]) from None
     return moved.assign(activity=lv.target, category=category,
                         co2e_kg=moved["quantity"].to_numpy() * value * mult)

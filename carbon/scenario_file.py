@@ -57,7 +57,12 @@ class Lever:
     factor: float = 1.0
     teams: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
-    line: int | None = None
+    line: int | None = None  # of its [[lever]] header
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, key: str) -> int | None:
+        """The line where `key` is written in the lever, else the lever's header line."""
+        return dict(self.key_lines).get(key, self.line)
 
     def describe(self) -> str:
         who = f" ({', '.join(self.teams)})" if self.teams else ""
@@ -190,7 +195,8 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
                 lbad("to", dst, "expected one activity key (no *)")
             share = number("share", 0.0, 1.0)
             lever = Lever("shift", start if isinstance(start, str) else "", source=src, target=dst, share=share,
-                          teams=tuple(teams), regions=tuple(regions), line=head)
+                          teams=tuple(teams), regions=tuple(regions), line=head,
+                          key_lines=tuple(key_lines.items()))
         else:
             src, cat = pattern("activity", False), lv.get("category", "")
             if not isinstance(cat, str) or (cat and not re.fullmatch(r"[a-z][a-z0-9_]*", cat)):
@@ -200,7 +206,8 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
                 lbad("activity", None, "expected either activity = \"KEY\" or category = \"NAME\"")
             by = number("by", 0.0, None)
             lever = Lever("scale", start if isinstance(start, str) else "", source=src, category=cat, factor=by,
-                          teams=tuple(teams), regions=tuple(regions), line=head)
+                          teams=tuple(teams), regions=tuple(regions), line=head,
+                          key_lines=tuple(key_lines.items()))
         if len(problems) == before:
             levers.append(lever)
     if problems:

@@ -106,7 +106,7 @@ def test_shift_between_units_that_cannot_convert_is_refused(company, write, db_d
         start = "2025-01"
         """))
     assert r.exit_code == 1
-    assert "s.toml, line 2, key 'lever.to': cannot shift streaming.video.hour (per h) to commute.bike " \
+    assert "s.toml, line 5, key 'lever.to': cannot shift streaming.video.hour (per h) to commute.bike " \
            "(per km): the units do not convert" in r.stderr
     assert db_dump() == before
 
