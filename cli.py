@@ -12,8 +12,11 @@ from carbon.commands.demo import demo
 from carbon.commands.donation import donation, prices
 from carbon.commands.factors import factors
 from carbon.commands.imports import import_group, imports_group
+from carbon.commands.metrics import import_metrics_cmd, metrics_group
 from carbon.commands.report import report
+from carbon.commands.scenario import scenario_group
 from carbon.commands.schedule import schedule_group
+from carbon.commands.video import import_video_cmd
 from carbon.commands.teams import teams
 
 
@@ -51,6 +54,10 @@ main.add_command(budget)
 main.add_command(donation)
 main.add_command(prices)
 main.add_command(close)
+import_group.add_command(import_metrics_cmd)
+import_group.add_command(import_video_cmd)
+main.add_command(metrics_group)
+main.add_command(scenario_group)
 add_db_option(main)  # `carbon demo --db URL` as well as `carbon --db URL demo`
 
 if __name__ == "__main__":

@@ -232,5 +232,7 @@ def per_gb_uncertainty(coef: dict[str, Coefficient]) -> float | None:
 
 def derive_all(factors: Iterable[Factor], coef: dict[str, Coefficient]) -> list[Factor]:
     """Every derived factor computable from `factors`' electricity.grid rows."""
+    from carbon.swd import derive_web  # website traffic (Sustainable Web Design v4)
+
     grid = [f for f in factors if f.activity == "electricity.grid"]
-    return derive_cloud(grid, coef) + derive_streaming(grid, coef)
+    return derive_cloud(grid, coef) + derive_streaming(grid, coef) + derive_web(grid, coef)

@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from carbon import __version__, ledger, limits
+from carbon import __version__, intensity, ledger, limits
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
 from carbon.errors import CarbonError, NotFound
+from carbon.intensity import IntensityView
 from carbon.model import MonthlyReport
 from carbon.periods import month_label, month_range, parse_month
 from carbon.report import budget as budget_view
@@ -90,6 +91,7 @@ class PackData:
     notes: tuple[str, ...] = field(default_factory=tuple)
     closed: bool = False  # the month is closed (carbon close, donation close)
     period_status: str = ""  # open or closed, and the restatements since (carbon.locks)
+    intensity: IntensityView | None = None  # kg CO2e per unit of each business metric
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         inputs = stored_packs.batches_used(conn, months_back(month, TREND_MONTHS - 1), month, month)
         lock, restated = stored_locks.month_status(conn, month)
     budget = budget_status_for(store, month)
+    view = intensity.for_month(store, report)
     donation_html, donation_line = donation_summary_for(store, month)
     after = _fingerprint(store, month)
     if after != before:
@@ -196,7 +199,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         generated_at=generated_at or datetime.now(timezone.utc),
         budget=budget[0] if budget else None, budget_plan=budget[1] if budget else None,
         revision=revision, reissue_reason=reissue_reason, backend=store.backend, notes=tuple(notes),
-        donation_html=donation_html, donation_line=donation_line,
+        donation_html=donation_html, donation_line=donation_line, intensity=view,
         closed=lock is not None, period_status=lock_rules.month_status_line(month, lock, restated),
     )
 
@@ -205,7 +208,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
 
 def report_dict(data: PackData) -> dict:
     """report.json: the monthly report contract, plus the budget status (or null)."""
-    d = monthly.to_dict(data.report)
+    d = monthly.to_dict(data.report, data.intensity)
     d["budget_status"] = budget_view.to_dict(data.budget) if data.budget is not None else None
     return d
 

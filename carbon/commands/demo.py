@@ -8,6 +8,7 @@ from rich.markup import escape
 from carbon import importer, ledger
 from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.demo import loader
+from carbon.resources import demo_dir
 from carbon.report import monthly
 
 
@@ -19,17 +20,21 @@ def demo(ctx) -> None:
 
     "Learnly", an online education company: 8 teams, Jan 2025 to Oct 2026 of
     cloud, colocation and office electricity, course streaming, sales travel
-    and a commuting survey (about 1,000 t CO2e a year). Running it again
+    and a commuting survey (about 1,000 t CO2e a year), website traffic,
+    monthly business metrics (active users, paid students) and a what-if
+    scenario file for 'carbon scenario run'. Running it again
     changes nothing. Uses --db URL / CARBON_DB like every command (default
     ./carbon.db); refuses a database that holds other data.
     """
     for name, outcome in loader.load(ctx.store):
         b = outcome.batch
         state = "already loaded" if outcome.already_imported else "loaded"
-        out.print(f"{escape(name)}: {state} (import {b.id}, {b.entry_count:,} entries, "
-                  f"{b.co2e_kg / 1000:,.1f} t CO2e)")
+        what = (f"{b.row_count:,} metric values" if b.kind == "metrics"
+                else f"{b.entry_count:,} entries, {b.co2e_kg / 1000:,.1f} t CO2e")
+        out.print(f"{escape(name)}: {state} (import {b.id}, {what})")
     latest = importer.months(ctx.store)[-1]
     out.print()
     out.print(monthly.to_table(ledger.monthly_report(ctx.store, latest)))
     out.print(f"\nNext: carbon budget status --month {latest} · "
               f"carbon report sources --month {latest} --team Video · carbon imports list")
+    out.print(f"What if: carbon scenario run {escape(str(demo_dir() / loader.SCENARIO))}")

@@ -9,9 +9,10 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import ledger
+from carbon import intensity, ledger
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
 from carbon.figures import fixed
+from carbon.report import intensity as intensity_view
 from carbon.report import monthly
 
 
@@ -30,19 +31,26 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
     """Emissions of a month per team, by category and GHG scope, and the company total.
 
     JSON and CSV are in kg CO2e; the table uses t or kg as fits. A month with
-    no data is an error, not a zero.
+    no data is an error, not a zero. With business metrics imported ('carbon
+    import metrics'), the table and the JSON ("intensity") add kg CO2e per
+    unit of each metric; a month without the metric shows "no data".
 
     \b
     Example:
       carbon report monthly --month 2026-10 --format json
     """
     rep = ledger.monthly_report(ctx.store, month, team)
-    if fmt == "json":
-        click.echo(monthly.to_json(rep))
-    elif fmt == "csv":
+    if fmt == "csv":
         click.echo(monthly.to_csv(rep), nl=False)
+        return
+    view = intensity.for_month(ctx.store, rep)
+    if fmt == "json":
+        click.echo(monthly.to_json(rep, view))
     else:
         out.print(monthly.to_table(rep))
+        table = intensity_view.to_table(view, team)
+        if table is not None:
+            out.print(table)
 
 
 @report.command("sources")

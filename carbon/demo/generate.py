@@ -89,8 +89,8 @@ def _rows(rng: np.random.Generator):
         yield ym, "Platform", "cloud.aws.storage_hdd_gb_month", round(1_900 * noise(), 1), "TB_month", "aws:eu-west-3", "S3"
         yield ym, "Platform", "cloud.aws.network_gb", round(310 * s * noise(), 1), "TB", "aws:eu-west-3", "egress"
         yield ym, "Platform", "electricity.grid", round(24_000 * noise()), "kWh", "DE", "colocation, Frankfurt"
-        # Marketing: the website's traffic (the "lighter website" lever).
-        yield ym, "Marketing", "streaming.data_transfer", round(48_000 * s * noise()), "GB", "FR", "website traffic"
+        # Marketing: the website's traffic, Sustainable Web Design v4 (the "lighter website" lever).
+        yield ym, "Marketing", "web.transfer", round(2_400 * s * noise()), "GB", "FR", "website traffic"
         # Sales: client visits are business travel (GHG scope 3 category 6), not commuting:
         # by car (France in km, UK in miles) and train, a few flights to London, hotel nights.
         yield ym, "Sales", "travel.car.diesel", round(21_000 * noise()), "km", "FR", "client visits"
@@ -132,6 +132,36 @@ def _survey(rng: np.random.Generator):
             yield f"E{emp:04d}", team, mode, one_way, days, "GB" if gb else "FR", occupants
 
 
+# Business metrics (carbon import metrics): about 287,000 monthly active users in October 2026
+# (a stock, mildly seasonal) and 10,915 paid students starting in 2025 (a flow, by season).
+ACTIVE_USERS_2026_10 = 287_000
+PAID_STUDENTS_2025 = 10_915
+
+
+def _growth(y: int, m: int) -> float:
+    return 1.0 + 0.08 * (y - 2025 + (m - 1) / 12)
+
+
+def _metrics(rows):
+    """Rows month,metric,value,team: company active_users and paid_students, Video's hours streamed."""
+    def mau(y: int, m: int) -> float:
+        return (0.75 + 0.25 * SEASON[m - 1]) * _growth(y, m)
+
+    season = SEASON / SEASON.sum()
+    starts = np.floor(PAID_STUDENTS_2025 * season).astype(int)
+    order = np.argsort(-(PAID_STUDENTS_2025 * season - starts), kind="stable")
+    starts[order[: PAID_STUDENTS_2025 - starts.sum()]] += 1  # largest remainder: 2025 sums to 10,915
+    hours: dict[str, float] = {}
+    for r in rows:
+        if r[1] == "Video" and r[2] == "streaming.video.hour":
+            hours[r[0]] = hours.get(r[0], 0.0) + (r[3] / 60 if r[4] == "minute" else r[3])
+    for y, m in MONTHS:
+        ym = f"{y}-{m:02d}"
+        yield ym, "active_users", round(ACTIVE_USERS_2026_10 * mau(y, m) / mau(2026, 10)), ""
+        yield ym, "paid_students", int(starts[m - 1]) if y == 2025 else round(starts[m - 1] * 1.08), ""
+        yield ym, "streamed_hours", round(hours[ym]), "Video"
+
+
 def main() -> None:
     rng = np.random.default_rng(2025)
     rows = list(_rows(rng))
@@ -150,6 +180,10 @@ def main() -> None:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CUR_HEADER)
         w.writerows(_cur(np.random.default_rng(2610)))  # its own generator: the files above keep their values
+    with open(HERE / "metrics.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["month", "metric", "value", "team"])
+        w.writerows(_metrics(rows))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carbon import importer
+from carbon import importer, metric_imports
 from carbon.cloud.importer import import_cloud_billing
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
@@ -13,8 +13,11 @@ from carbon.store import budgets as stored_budgets
 
 SOURCE_PREFIX = "demo:"
 SURVEY_RANGE = ("2025-01", "2026-10")
-BUDGETS = ("demo-2026.toml", 2026)
-CLOUD_UNALLOCATED = "Unallocated"  # the team of the AWS bill's untagged lines (cloud-rules.toml)  # in the shipped budgets/ directory: file, its year
+BUDGETS = ("demo-2026.toml", 2026)  # in the shipped budgets/ directory: file, its year
+CLOUD_UNALLOCATED = "Unallocated"  # the team of the AWS bill's untagged lines (cloud-rules.toml)
+METRICS = (("active_users", "mean", "active users"), ("paid_students", "sum", "paid students"),
+           ("streamed_hours", "sum", "hours streamed"))
+SCENARIO = "levers-2026.toml"  # a what-if file for `carbon scenario run`
 
 
 def load(store: Store) -> list[tuple[str, ImportOutcome]]:
@@ -45,6 +48,10 @@ def load(store: Store) -> list[tuple[str, ImportOutcome]]:
         importer.add_team(store, CLOUD_UNALLOCATED)
     billed = import_cloud_billing(store, d / name, "aws", d / "cloud-rules.toml", source=SOURCE_PREFIX + name)
     done.append((name, billed.outcome))
+    for metric, rule, label in METRICS:
+        metric_imports.define(store, metric, rule, label)
+    name = "metrics.csv"
+    done.append((name, metric_imports.import_metrics(store, d / name, source=SOURCE_PREFIX + name)[0]))
     load_budgets(store)
     return done
 

@@ -15,6 +15,7 @@ from html import escape
 
 from carbon.figures import share
 from carbon.pack import PackData, factor_sources
+from carbon.report import intensity as intensity_view
 from carbon.report import svg
 from carbon.report.style import CSP, CSS
 from carbon.report.monthly import display_unit
@@ -73,6 +74,7 @@ def render(data: PackData) -> str:
     parts += _summary(data, u)
     parts += _notes(data)
     parts += _company(data, u)
+    parts += intensity_view.html_section(data.intensity)
     if data.budget is not None:
         parts += _budget_table(data, u)
     parts += _teams(data, u)

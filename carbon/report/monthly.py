@@ -20,9 +20,13 @@ def _r(x: float) -> float:
     return round(x, 3)
 
 
-def to_dict(report: MonthlyReport) -> dict:
-    """The JSON contract (README "Monthly report"): kg CO2e throughout."""
-    return {
+def to_dict(report: MonthlyReport, intensity=None) -> dict:
+    """The JSON contract (README "Monthly report"): kg CO2e throughout.
+
+    `intensity` (carbon.intensity.IntensityView) adds "intensity" lists: at the top
+    (the company's, or the one team's) and on each team with metrics of its own.
+    """
+    d = {
         "month": report.month,
         "unit": "kg CO2e",
         "total": _r(report.total),
@@ -35,10 +39,18 @@ def to_dict(report: MonthlyReport) -> dict:
         ],
         "teams_without_data": [t.team for t in report.teams if not t.entries],
     }
+    if intensity is not None:
+        from carbon.intensity import to_list
+
+        d["intensity"] = to_list(intensity.company)
+        for t in d["teams"]:
+            if t["team"] in intensity.teams:
+                t["intensity"] = to_list(intensity.teams[t["team"]])
+    return d
 
 
-def to_json(report: MonthlyReport) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False)
+def to_json(report: MonthlyReport, intensity=None) -> str:
+    return json.dumps(to_dict(report, intensity), indent=2, ensure_ascii=False)
 
 
 def to_csv(report: MonthlyReport) -> str:

@@ -28,6 +28,7 @@ from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F4
 from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
 from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
 from carbon.store import duplicates as _duplicates, locks as _locks  # noqa: E402,F401  isort: skip
+from carbon.store import metrics as _metrics  # noqa: E402,F401  isort: skip
 from carbon.store import migrate  # noqa: E402  isort: skip
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory

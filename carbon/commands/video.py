@@ -1,0 +1,35 @@
+"""carbon import video …"""
+
+from __future__ import annotations
+
+import click
+
+from carbon import video_import
+from carbon.commands.common import handle_errors, pass_ctx
+from carbon.commands.imports import _summary, check_rejects, common
+
+
+@click.command("video")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--mapping", "mapping", required=True, type=click.Path(dir_okay=False),
+              help="TOML file naming the export's columns (see examples/video-mappings/).")
+@common
+@pass_ctx
+@handle_errors(rejects_param="rejects")
+def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_region, rejects) -> None:
+    """Import a video platform's viewing export as streaming.video.<resolution> entries.
+
+    The mapping names the columns for the date, the time watched (hours,
+    minutes, seconds or milliseconds), the resolution (or bitrate), the
+    country and device, and how rows map to teams (a column, or rules on a
+    course or folder column). Other columns are ignored. Same rules as
+    activity files; another mapping of the same file is another import.
+
+    \b
+    Example:
+      carbon import video vimeo-2026-10.csv --mapping examples/video-mappings/vimeo.toml
+    """
+    check_rejects(rejects)
+    outcome = video_import.import_video(ctx.store, file, mapping, source=source, replace=replace,
+                                        create_teams=create_teams, default_region=default_region)
+    _summary(file, outcome)

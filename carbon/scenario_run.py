@@ -1,0 +1,73 @@
+"""Run a scenario file against the store: read everything it needs, compute in memory, write nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from carbon import prices as price_tables
+from carbon import scenario as rules
+from carbon import scenario_file
+from carbon.errors import NotFound
+from carbon.importer import factor_table
+from carbon.periods import month_label
+from carbon.store import Store
+from carbon.store import budgets as stored_budgets
+from carbon.store import levers as stored_levers
+from carbon.store import prices as stored_prices
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: rules.Outcome
+    price: price_tables.Price
+    price_notes: tuple[str, ...]
+    team_donation_delta_cents: dict[str, int]
+    donation_delta_cents: int
+    unit: str  # the budget file's unit, else t CO2e
+    kg_per_unit: float
+
+
+def choose_price(store: Store, year: int, price: str | None = None, currency: str = "EUR",
+                 basis: str | None = None, price_year: int | None = None) -> price_tables.Choice:
+    """The year's carbon price as `carbon donation` takes it; without one for the year (the
+    current year has no published average yet), the latest earlier year of the default bases, said so."""
+    if price is not None:
+        return price_tables.Choice(price_tables.manual_price(price, currency, year))
+    every = stored_prices.all_prices(store)
+    try:
+        return price_tables.choose(every, year, basis, price_year)
+    except NotFound:
+        if basis is not None or price_year is not None:
+            raise
+    latest = [(max(ys), -i, key) for i, key in enumerate(price_tables.DEFAULT_BASES)
+              if (ys := [y for y in price_tables.years_of(every, key) if y < year])]
+    if latest:
+        y, _, key = max(latest)  # the most recent year; the first default basis on a tie
+        choice = price_tables.choose(every, year, key, y)
+        return price_tables.Choice(choice.price, (
+            f"no {year} price on the default bases: used the latest, {key} {y} "
+            "(choose with --price, --basis, --price-year)",))
+    return price_tables.choose(every, year)  # raises the donation's own error
+
+
+def run_file(store: Store, path: Path | str, *, price: str | None = None, currency: str = "EUR",
+             basis: str | None = None, price_year: int | None = None) -> Result:
+    """Baseline vs scenario per team for the scenario file's year. Raises InputError for a bad
+    file or lever, NotFound when the year has no data."""
+    with store.engine.connect() as conn:
+        names = list(store.team_ids(conn))
+        sc = scenario_file.read(path, names)
+        first, last = month_label(sc.year, 1), month_label(sc.year, 12)
+        months = [m for m in store.months_with_data(conn) if first <= m <= last]
+        if not months:
+            raise NotFound(f"no emissions recorded in {sc.year}: nothing to compare a scenario with")
+        recorded = stored_levers.ledger_rows(conn, first, months[-1])
+        table = factor_table(store, conn)
+        stored_plan = stored_budgets.get_plan(conn, sc.year)
+    plan = stored_plan.plan if stored_plan else None
+    outcome = rules.run(sc, recorded, int(months[-1][5:7]), table, plan, names)
+    choice = choose_price(store, sc.year, price, currency, basis, price_year)
+    teams, company = rules.donation_deltas(outcome, choice.price.value)
+    unit, per = (plan.unit, plan.kg_per_unit) if plan else ("t CO2e", 1000.0)
+    return Result(outcome, choice.price, choice.notes, teams, company, unit, per)

@@ -1,0 +1,183 @@
+"""What-if scenarios: shift and scale levers over recorded and forecast months, refusals, status, donation."""
+
+import json
+
+import pytest
+
+HEADER = "date,team,activity,quantity,unit,region\n"
+MONTHS = [f"2025-{m:02d}" for m in range(1, 7)]
+
+
+@pytest.fixture
+def company(run, write):
+    """Jan..Jun 2025 recorded; July..December are forecast (flat profile)."""
+    run("teams", "add", "Sales", "Video")
+    rows = "".join(f"{m},Sales,commute.car.petrol,1000,km,FR\n{m},Video,streaming.video.hour,1000,hour,EU\n"
+                   for m in MONTHS)
+    # Sales: 1,000 km petrol car FR 2025 (ADEME 0.16971 kg/km) = 169.71 kg a month
+    # Video: 1,000 h streaming EU (Carbon Trust 55 g/h) = 55 kg a month
+    assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
+    r = run("budget", "load", write("b.toml", 'year = 2025\nunit = "kg CO2e"\n[teams.Sales]\nbudget = 1500\n'))
+    assert r.exit_code == 0, r.output
+    return run
+
+
+def _json(run, path, *extra):
+    r = run("scenario", "run", path, "--format", "json", "--price", "80", *extra)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_shift_over_recorded_and_forecast_months_status_and_donation(company, write, db_dump):
+    before = db_dump()
+    data = _json(company, write("s.toml", """\
+        year = 2025
+        [[lever]]
+        kind = "shift"
+        from = "commute.car.*"
+        to = "commute.bike"
+        share = 0.5
+        start = "2025-04"
+        teams = ["Sales"]
+        """))
+    assert data["unit"] == "kg CO2e"  # the budget file's unit
+    sales = next(t for t in data["teams"] if t["team"] == "Sales")
+    # Baseline: Jan..Jun 6 x 169.71 = 1,018.26 kg; flat forecast: 1,018.26 / (6/12) = 2,036.52 kg
+    assert sales["baseline_actual_to_date"] == pytest.approx(1018.26)
+    assert sales["baseline"] == pytest.approx(2036.52)
+    # Recorded: Jan..Mar 3 x 169.71 = 509.13; Apr..Jun 3 x (500 km x 0.16971 + 500 km x 0.00017 bike,
+    # ADEME FR 2025) = 3 x 84.94 = 254.82 -> 763.95 kg
+    assert sales["scenario_actual_to_date"] == pytest.approx(763.95)
+    # Forecast Jul..Dec: 169.71 a month of 1,000 km petrol, the lever applies: 6 x 84.94 = 509.64
+    assert sales["scenario"] == pytest.approx(763.95 + 509.64)
+    assert sales["delta"] == pytest.approx(1273.59 - 2036.52)
+    # Budget 1,500: baseline at risk (forecast 2,036.52 > 1,500), scenario on track (1,273.59)
+    assert (sales["budget"], sales["baseline_status"], sales["status"]) == (1500, "at_risk", "on_track")
+    # Donation at 80 EUR/t: 2.03652 t -> 162.92 EUR; 1.27359 t -> 101.89 EUR; change -61.03 EUR
+    assert sales["donation_delta"] == pytest.approx(-61.03)
+    video = next(t for t in data["teams"] if t["team"] == "Video")
+    assert video["delta"] == 0 and video["status"] is None  # untouched, no budget
+    # Company: 2,036.52 + 660 = 2,696.52 kg -> 215.72 EUR; 1,273.59 + 660 = 1,933.59 -> 154.69 EUR
+    assert data["company"]["delta"] == pytest.approx(-762.93)
+    assert data["company"]["donation_delta"] == pytest.approx(-61.03)
+    assert db_dump() == before  # nothing written
+
+
+def test_scale_over_forecast_months_only(company, write):
+    data = _json(company, write("s.toml", """\
+        year = 2025
+        [[lever]]
+        kind = "scale"
+        category = "streaming"
+        by = 0.5
+        start = "2025-09"
+        """))
+    video = next(t for t in data["teams"] if t["team"] == "Video")
+    # Baseline 12 x 55 = 660 kg; Sep..Dec (forecast, 55 kg each) halved: 660 - 4 x 27.5 = 550
+    assert video["baseline"] == pytest.approx(660.0)
+    assert video["scenario"] == pytest.approx(550.0)
+    assert video["scenario_actual_to_date"] == pytest.approx(330.0)  # recorded months untouched
+
+
+def test_scale_over_recorded_months(company, write):
+    data = _json(company, write("s.toml", """\
+        year = 2025
+        [[lever]]
+        kind = "scale"
+        activity = "streaming.video.hour"
+        by = 0.7
+        start = "2025-05"
+        """))
+    video = next(t for t in data["teams"] if t["team"] == "Video")
+    # Jan..Apr 4 x 55 = 220; May, Jun 2 x 38.5 = 77 -> 297 recorded; Jul..Dec 6 x 38.5 = 231 -> 528
+    assert video["scenario_actual_to_date"] == pytest.approx(297.0)
+    assert video["scenario"] == pytest.approx(528.0)
+
+
+def test_shift_between_units_that_cannot_convert_is_refused(company, write, db_dump):
+    before = db_dump()
+    r = company("scenario", "run", write("s.toml", """\
+        year = 2025
+        [[lever]]
+        kind = "shift"
+        from = "streaming.video.hour"
+        to = "commute.bike"
+        share = 0.5
+        start = "2025-01"
+        """))
+    assert r.exit_code == 1
+    assert "s.toml, line 5, key 'lever.to': cannot shift streaming.video.hour (per h) to commute.bike " \
+           "(per km): the units do not convert" in r.stderr
+    assert db_dump() == before
+
+
+def test_bad_scenario_file_lists_every_problem(company, write):
+    r = company("scenario", "run", write("s.toml", """\
+        year = 2025
+        [[lever]]
+        kind = "shift"
+        from = "commute.car.petrol"
+        to = "commute.bke"
+        share = 1.5
+        start = "2026-01"
+        teams = ["Sale"]
+        """))
+    assert r.exit_code == 1
+    assert "line 7, key 'lever.start': expected a month of the scenario's year 2025" in r.stderr
+    assert "line 8, key 'lever.teams': unknown team 'Sale' (did you mean 'Sales'?)" in r.stderr
+    assert "line 6, key 'lever.share': expected a number from 0 to 1" in r.stderr
+
+
+def test_table_shows_the_new_status_and_the_donation_change(company, write):
+    r = company("scenario", "run", write("s.toml", """\
+        year = 2025
+        name = "Sales by bike"
+        [[lever]]
+        kind = "shift"
+        from = "commute.car.petrol"
+        to = "commute.bike"
+        share = 0.5
+        start = "2025-04"
+        """), "--price", "80")
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stdout.split())
+    assert "Scenario Sales by bike, 2025" in text
+    sales = next(line for line in r.stdout.splitlines() if "Sales" in line and "│" in line)
+    assert "at risk →" in sales  # the status before → after (the cell wraps "on track" below)
+    assert "-61.03" in text  # the donation change at 80 EUR/t (see the JSON test)
+
+
+def test_target_without_a_factor_in_the_region_is_refused_unless_filtered(run, write):
+    run("teams", "add", "Sales")
+    # 100 km petrol FR 2025 (ADEME 0.16971) = 16.971 kg; 100 km petrol GB (DESNZ 2024 0.1645) = 16.45 kg
+    run("import", "activities", write("a.csv", HEADER + "2025-12,Sales,commute.car.petrol,100,km,FR\n"
+                                                         "2025-12,Sales,commute.car.petrol,100,km,GB\n"))
+    lever = """\
+        year = 2025
+        [[lever]]
+        kind = "shift"
+        from = "commute.car.petrol"
+        to = "commute.bike"
+        share = 1.0
+        start = "2025-12"
+        """
+    r = run("scenario", "run", write("s.toml", lever), "--price", "80")
+    assert r.exit_code == 1 and "no emission factor for 'commute.bike' in region 'GB'" in r.stderr
+    data = _json(run, write("s2.toml", lever + '    regions = ["FR"]\n'))
+    sales = data["teams"][0]
+    assert data["unit"] == "t CO2e"  # no budget file for the year
+    # FR part moves to the bike (ADEME 0.00017 kg/km): 100 x 0.00017 = 0.017 kg; GB part unchanged
+    assert sales["baseline"] == pytest.approx((16.971 + 16.45) / 1000, abs=1e-6)
+    assert sales["scenario"] == pytest.approx((0.017 + 16.45) / 1000, abs=1e-6)
+
+
+def test_demo_scenario_runs_as_a_new_user_would(run):
+    from carbon.resources import demo_dir
+
+    first = run("demo")
+    assert first.exit_code == 0 and "carbon scenario run" in first.stdout
+    r = run("scenario", "run", demo_dir() / "levers-2026.toml", "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    sales = next(t for t in data["teams"] if t["team"] == "Sales")
+    assert sales["delta"] < 0 and sales["baseline_status"] == "over" and data["company"]["donation_delta"] < 0
