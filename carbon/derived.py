@@ -23,6 +23,14 @@ the sum of the published per-hour components, on the same boundary as that
 country's streaming.video.hour factor (lifecycle incl. viewing device), and the
 per-GB part alone is that country's streaming.data_transfer.
 
+Elsewhere, each region's own streaming.video.hour factor (Carbon Trust for the
+EU, IEA for any region, or one a user imports) is scaled by resolution with the
+shares of that model: SD = hour x SD/HD, HD = hour, UHD = hour x UHD/HD (ADEME's
+ratios: a default hour is an HD hour). The per-resolution factors then sit on
+that region's per-hour boundary, whatever it is (Carbon Trust: use phase; IEA:
+CO2 only), so HD hours and plain hours weigh the same in every region and the
+resolution lever keeps the share of a streaming hour that depends on the data.
+
 Elsewhere streaming.data_transfer keeps the data-volume path:
     CO2e per GB = network kWh per GB x grid,
 network transmission only (core/metro/edge, Mytton et al. 2019): no data
@@ -135,15 +143,43 @@ def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[F
     return out
 
 
-def derive_streaming(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[Factor]:
-    """Streaming factors: the full-boundary model where shipped, the network path elsewhere.
+def derive_streaming(grid: Iterable[Factor], coef: dict[str, Coefficient],
+                     hourly: Iterable[Factor] = ()) -> list[Factor]:
+    """Streaming factors: the full-boundary model where shipped, each other region's per-hour
+    factor scaled by resolution, and the network path per GB elsewhere.
 
-    Returns per-resolution (g CO2e / hour) and per-GB (g or kg CO2e / GB) factors.
+    Returns per-resolution (g CO2e / hour, or the per-hour factor's unit) and per-GB (g or
+    kg CO2e / GB) factors.
     """
     full = derive_streaming_full(coef)
     modelled = {f.region for f in full}
-    return full + derive_data_transfer(
-        [g for g in grid if g.region not in modelled], coef)
+    return (full + derive_streaming_scaled([h for h in hourly if h.region not in modelled], full)
+            + derive_data_transfer([g for g in grid if g.region not in modelled], coef))
+
+
+def derive_streaming_scaled(hourly: Iterable[Factor], full: list[Factor]) -> list[Factor]:
+    """streaming.video.{sd,hd,uhd} for each region's streaming.video.hour factor outside the
+    modelled regions: the hour factor x (resolution / HD) of the first modelled region's model
+    (a default streaming hour is an HD hour in ADEME's model), on that factor's own boundary."""
+    model = {f.activity.rsplit(".", 1)[1]: f for f in full if f.activity.startswith("streaming.video.")}
+    if set(model) != set(RESOLUTIONS):
+        return []
+    hd = model["hd"]
+    out: list[Factor] = []
+    for h in hourly:
+        for res in RESOLUTIONS:
+            ratio = model[res].value / hd.value
+            out.append(Factor(
+                activity=f"streaming.video.{res}", region=h.region, year=h.year, value=h.value * ratio,
+                unit=h.unit, category=h.category, scope=h.scope, uncertainty_pct=h.uncertainty_pct,
+                source=(f"derived: streaming.video.hour {h.value:g} {h.unit} ({h.source}, {h.year}) x "
+                        f"{res.upper()}/HD = {model[res].value:.4f}/{hd.value:.4f} = {ratio:.4f} "
+                        f"(ADEME impactCO2 model, {hd.region} {hd.year}: a default hour is an HD hour)"),
+                source_ref=f"hour: {h.origin}; ratio: {model[res].source_ref}",
+                boundary=(f"as streaming.video.hour of this region: {h.boundary}" if h.boundary
+                          else "as streaming.video.hour of this region"),
+                origin="derived"))
+    return out
 
 
 def _full_model_regions(coef: dict[str, Coefficient]) -> list[str]:
@@ -234,5 +270,7 @@ def derive_all(factors: Iterable[Factor], coef: dict[str, Coefficient]) -> list[
     """Every derived factor computable from `factors`' electricity.grid rows."""
     from carbon.swd import derive_web  # website traffic (Sustainable Web Design v4)
 
+    factors = list(factors)
     grid = [f for f in factors if f.activity == "electricity.grid"]
-    return derive_cloud(grid, coef) + derive_streaming(grid, coef) + derive_web(grid, coef)
+    hourly = [f for f in factors if f.activity == "streaming.video.hour"]
+    return derive_cloud(grid, coef) + derive_streaming(grid, coef, hourly) + derive_web(grid, coef)

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from carbon import limits, video_mapping
-from carbon.importer import _check_source, _write, factor_table, identity
+from carbon.importer import DEFAULT_CHECKS, Checks, _check_source, _write, factor_table, identity
 from carbon.ingest import csvfile
 from carbon.ingest.problems import ProblemLog
 from carbon.model import ImportOutcome
@@ -22,10 +22,12 @@ KIND = "video"
 
 
 def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, source: str | None = None,
-                 replace: bool = False, create_teams: bool = False, default_region: str = "") -> ImportOutcome:
+                 replace: bool = False, create_teams: bool = False, default_region: str = "",
+                 checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
     """Import a video-analytics CSV with its mapping as one batch of `streaming.video.<resolution>`
     entries. The mapping's content is part of the import's identity (another mapping gives another
-    result). Raises InputError (nothing written) on any problem."""
+    result). Raises InputError (nothing written) on any problem; closed months and repeated rows
+    are checked as for an activity file (`checks`, docs/integrity.md)."""
     mapping, text = video_mapping.read(mapping_path)
     source = limits.source_name(source or Path(path).name)
     info = csvfile.scan(Path(path), str(path))
@@ -49,4 +51,4 @@ def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, so
                 yield rows.loc[ok].reset_index(drop=True), lines[ok]
 
         return _write(store, conn, KIND, source, content_hash, params, chunks(), log, table, create_teams,
-                      default_region, to_replace, None, len)
+                      default_region, to_replace, None, len, checks)

@@ -126,11 +126,15 @@ def test_streaming_transmission_matches_the_published_network_factor():
 
 def test_no_network_only_resolution_factor_is_shipped():
     # A per-resolution factor on the core-network boundary weighed 58x less than the per-hour one
-    # it was summed with; only regions with the full model get one, elsewhere an error, not a guess.
+    # it was summed with. FR has the full model; every other region with a per-hour factor gets
+    # that factor scaled by resolution (HD = the hour), on the hour's own boundary.
     t = F.build_table(F.load_shipped())
-    assert {f.region for f in t.by_key["streaming.video.hd"]} == {"FR"}
-    with pytest.raises(FactorNotFound, match="factors exist for: FR"):
-        t.resolve("streaming.video.hd", "EU", 2025)
+    assert {f.region for f in t.by_key["streaming.video.hd"]} == {"FR", "EU", ""}
+    eu = t.resolve("streaming.video.hd", "EU", 2025).factor
+    hour = t.resolve("streaming.video.hour", "EU", 2025).factor
+    assert (eu.value, eu.unit) == (hour.value, hour.unit) and eu.boundary.endswith(hour.boundary)
+    for f in t.by_key["streaming.video.sd"]:
+        assert "network transmission only" not in f.boundary
     for f in t.all():
         if f.category == "streaming":
             assert f.boundary, f"{f.activity} {f.region}: state the boundary"

@@ -25,10 +25,22 @@ def test_hd_hours_weigh_what_hours_at_the_per_hour_factor_weigh(run, write):
     assert by_team["Mentoring"] == pytest.approx(64.01675291 + 42.442441329, abs=0.0005)
 
 
-def test_resolution_outside_the_modelled_region_is_refused_not_underestimated(run, write):
+def test_resolution_outside_the_modelled_region_scales_that_regions_hour(run, write):
+    # Changed on purpose (a video export's viewers are not all in France): outside the modelled
+    # region, the region's own per-hour factor is scaled by ADEME's resolution shares, so an HD
+    # hour weighs a plain hour there too (never the 58x lighter network-only figure).
+    #   EU (Carbon Trust 2021, 55 g/h): HD 1,000 h = 55.0 kg;
+    #   SD 1,000 h = 55 x 42.442441329 / 64.01675291 = 36.4646 kg
+    #   any region (IEA 2020, 36 g/h), e.g. US (no row of its own): UHD 1,000 h
+    #   = 36 x (35.8763465 + 7 x 9.38013547) / 64.01675291 = 57.1045 kg
     run("teams", "add", "Video")
-    r = run("import", "activities", write("s.csv", HEADER + "2025-05,Video,streaming.video.hd,1000,hour,EU\n"))
-    assert r.exit_code == 1 and "streaming.video.hd" in r.stderr and "FR" in r.stderr
+    r = run("import", "activities", write("s.csv", HEADER + "2025-05,Video,streaming.video.hd,1000,hour,EU\n"
+                                          "2025-05,Video,streaming.video.sd,1000,hour,DE\n"
+                                          "2025-05,Video,streaming.video.uhd,1000,hour,US\n"))
+    assert r.exit_code == 0, r.output
+    data = json.loads(run("report", "monthly", "--month", "2025-05", "--format", "json").stdout)
+    uhd = 36 * (35.8763465 + 7 * 9.38013547) / 64.01675291
+    assert data["total"] == pytest.approx(55.0 + 55 * 42.442441329 / 64.01675291 + uhd, abs=0.002)
 
 
 def test_the_demo_sums_no_network_only_streaming_factor_and_its_sales_visits_are_travel():

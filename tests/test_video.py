@@ -40,8 +40,8 @@ def test_vimeo_like_layout(company, store):
     assert _entries(store) == [
         ("Mentoring", "streaming.video.hd", "FR", 5.0),   # 300 minutes
         ("Video", "streaming.video.hd", "FR", 20.0),      # 1,200 minutes
-        ("Video", "streaming.video.sd", "DE", 10.0),      # 600 minutes
-        ("Video", "streaming.video.uhd", "US", 2.0),      # 120 minutes
+        ("Video", "streaming.video.sd", "EU", 10.0),      # 600 minutes, DE -> EU (Carbon Trust hour, scaled)
+        ("Video", "streaming.video.uhd", "", 2.0),        # 120 minutes, US -> any region (IEA hour, scaled)
     ]
 
 
@@ -53,7 +53,7 @@ def test_mux_like_layout(company, store):
     assert _entries(store) == [
         ("Mentoring", "streaming.video.uhd", "FR", 2.0),  # 7,200 s
         ("Video", "streaming.video.hd", "FR", 1.0),       # 3,600 s
-        ("Video", "streaming.video.sd", "GB", 0.5),       # 1,800 s
+        ("Video", "streaming.video.sd", "", 0.5),         # 1,800 s, GB -> any region (IEA hour, scaled)
     ]
     assert company("report", "monthly", "--month", "2026-10").exit_code == 0
 

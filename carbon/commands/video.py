@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from carbon import video_import
+from carbon import importer, video_import
 from carbon.commands.common import handle_errors, pass_ctx
-from carbon.commands.imports import _summary, check_rejects, common
+from carbon.commands.imports import _summary, check_rejects, common, restate_of
 
 
 @click.command("video")
@@ -14,9 +14,12 @@ from carbon.commands.imports import _summary, check_rejects, common
 @click.option("--mapping", "mapping", required=True, type=click.Path(dir_okay=False),
               help="TOML file naming the export's columns (see examples/video-mappings/).")
 @common
+@click.option("--strict", is_flag=True,
+              help="Refuse rows already in another import (default: import them with a warning).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_region, rejects) -> None:
+def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_region, rejects,
+                     restate, reason, by, strict) -> None:
     """Import a video platform's viewing export as streaming.video.<resolution> entries.
 
     The mapping names the columns for the date, the time watched (hours,
@@ -31,5 +34,6 @@ def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_
     """
     check_rejects(rejects)
     outcome = video_import.import_video(ctx.store, file, mapping, source=source, replace=replace,
-                                        create_teams=create_teams, default_region=default_region)
+                                        create_teams=create_teams, default_region=default_region,
+                                        checks=importer.Checks(strict, restate_of(restate, reason, by)))
     _summary(file, outcome)
