@@ -1,0 +1,238 @@
+"""carbon import cloud-billing --provider gcp: CCF parity, labels and projects, refusals.
+
+The parity tests re-derive Cloud Carbon Footprint's own unit tests
+(packages/gcp/src/__tests__/BillingExportTable.test.ts at CCF HEAD b7a049c,
+2024-03-25; fixtures in __tests__/fixtures/bigQuery.fixtures.ts) from billing-export
+rows with the same usage, and expect CCF's kWh and CO2e (metric tons) within 1 %.
+The grid factors are CCF's own (factors/ccf_2024_grid_cloud_regions_all.csv).
+GCP amounts are in base units: seconds, byte-seconds, bytes (1 GB = 1024³ bytes in CCF).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from carbon import factors, importer as core, ledger
+from carbon.cloud import allocation, exports, importer
+from carbon.errors import InputError
+from carbon.ingest.problems import ProblemLog
+
+HEAD = ("usage_start_time,usage_end_time,service.description,sku.description,usage.amount,usage.unit,"
+        "location.region,project.id,cost,labels\n")
+
+
+def export(rows) -> str:
+    """A GCP billing export (CSV) from CCF fixture rows (day, region, service, sku, unit, amount, cost)."""
+    return HEAD + "".join(f"{d} 00:00:00 UTC,{d} 01:00:00 UTC,{svc},{sku},{amt},{unit},{reg},p1,{cost},[]\n"
+                          for d, reg, svc, sku, unit, amt, cost in rows)
+
+
+def estimate(write, rows):
+    """kWh and t CO2e per (service, region), without a database."""
+    path = write("gcp.csv", export(rows))
+    rules = allocation.load(write("rules.toml", 'unallocated = "U"\n'), {"U"})
+    info = exports.gcp_info(path, "gcp.csv")
+    log = ProblemLog("gcp.csv")
+    agg, classes, _counts, _n = importer.aggregate_bill(exports.read_gcp(path, info), info, rules,
+                                                        lambda r: True, log, "gcp")
+    assert log.count == 0
+    est = importer.estimate_groups(agg, classes,
+                                   importer.grid_lookup(factors.build_table(factors.load_shipped()), "gcp"))
+    est = est.assign(t=est["co2e_kg"] / 1000)
+    return {k: (v["kwh"], v["t"]) for k, v in est.groupby(["service", "region"])[["kwh", "t"]].sum()
+            .to_dict("index").items()}
+
+
+def check(got, expected):
+    assert set(got) == set(expected)
+    for key, (kwh, t) in expected.items():
+        assert got[key][0] == pytest.approx(kwh, rel=0.01), key
+        assert got[key][1] == pytest.approx(t, rel=0.01), key
+
+
+def test_compute_and_storage_mirror_ccf(write):
+    # CCF 'Returns estimation results for Cloud SQL SSD Storage, Compute Engine and Cloud Dataflow HDD'
+    # (mockQueryResultsCloudSQLSSDComputeEngineDataFlowHDD):
+    # compute, no machine type: 80,000 s / 3600 = 22.2222 vCPU-h × (0.68 + 50 % × (4.11 − 0.68)) W
+    #   = 53.222 Wh × PUE 1.1 = 0.0585444 kWh; × us-east1 0.000434 t/kWh.
+    # SSD: 4.26e18 byte-s / 3600 / 1024⁴ = 1076.23 TB-h × 1.2 Wh × 1.1 / 1000 = 1.42063 kWh.
+    # HDD: 7.8e17 byte-s / 3600 / 1024⁴ = 197.06 TB-h × 0.65 Wh × 1.1 / 1000 = 0.140896 kWh; × us-west1.
+    got = estimate(write, [
+        ("2021-11-02", "us-east1", "Cloud SQL", "Storage PD SSD for DB in Americas", "byte-seconds", 4.26e18, 7),
+        ("2021-11-02", "us-east1", "Compute Engine", "Compute optimized Core running in Americas", "seconds",
+         80000, 7),
+        ("2021-10-28", "us-west1", "Cloud Dataflow", "Local Disk Time PD Standard Belgium", "byte-seconds",
+         7.8e17, 12)])
+    check(got, {("Cloud SQL", "us-east1"): (1.4206307241693137, 0.0006165537342894821),
+                ("Compute Engine", "us-east1"): (0.058544444444444455, 0.000025408288888888893),
+                ("Cloud Dataflow", "us-west1"): (0.14089588754965615, 0.00000845375325297937)})
+
+
+def test_storage_replication_mirrors_ccf(write):
+    # CCF 'Returns estimation results for Cloud Storage based on replication factors'
+    # (mockQueryCloudStorageWithReplicationFactors): Cloud Storage single-, dual- and multi-region,
+    # each × replication 2 (CLOUD_STORAGE_*_REGION); us-central1 PUE 1.11, others 1.1.
+    # us-central1: 1.17334e14 byte-s / 3600 / 1024⁴ = 0.0296430 TB-h × 0.65 × 2 × 1.11 / 1000
+    #   = 4.27748e-5 kWh; × 0.000456 t/kWh = 1.95053e-8 t.
+    got = estimate(write, [
+        ("2021-11-02", "nam4", "Cloud Storage", "Standard Storage Iowa/South Carolina Dual-region",
+         "byte-seconds", 491520.0, 10),
+        ("2021-11-02", "us-central1", "Cloud Storage", "Standard Storage US Regional", "byte-seconds",
+         117334055659520.0, 120),
+        ("2021-10-28", "us", "Cloud Storage", "Standard Storage US Multi-region", "byte-seconds", 5.15376128e8,
+         220)])
+    check(got, {("Cloud Storage", "nam4"): (1.7757217089335124e-13, 1.4702975749969482e-16),
+                ("Cloud Storage", "us-central1"): (0.000042774809702245215, 1.9505313224223818e-8),
+                ("Cloud Storage", "us"): (1.8619071019606457e-10, 5.222649420999611e-13)})
+
+
+def test_networking_and_unknown_usage_mirror_ccf(write):
+    # CCF 'estimation for Networking' (mockQueryNetworkingWithIngress): egress and downloads,
+    # bytes / 1024³ GB × 0.001 kWh/GB × PUE 1.1: 2,597,445,774 B = 2.41906 GB -> 0.00266097 kWh.
+    # Ingress is not networking for CCF: unknown usage, estimated by usage amount (GCP's
+    # ESTIMATE_UNKNOWN_USAGE_BY) from the bill's classified 'bytes' lines: 0.00549100 kWh /
+    # 5,359,898,887 B × 165,007,339 B = 0.000169043 kWh (Compute Engine has no classified 'bytes' line).
+    got = estimate(write, [
+        ("2021-11-02", "us-west1", "App Engine", "Cloud Firestore Google Egress from APAC to the Americas",
+         "bytes", 165007339, 10),
+        ("2021-11-02", "us-west1", "Compute Engine", "Network Ingress via Carrier Peering Network - EMEA Based",
+         "bytes", 165007339, 10),
+        ("2021-11-02", "us-east1", "Cloud Storage", "Download Australia", "bytes", 2597445774, 10),
+        ("2021-11-02", "europe-central2", "Cloud Pub/Sub", "Download Australia", "bytes", 2597445774, 10)])
+    check(got, {("App Engine", "us-west1"): (0.000169042565766722, 1.014255394600332e-8),
+                ("Compute Engine", "us-west1"): (0.00016904256576672202, 1.0142553946003321e-8),
+                ("Cloud Storage", "us-east1"): (0.0026609658742323523, 0.0000011548591894168408),
+                ("Cloud Pub/Sub", "europe-central2"): (0.0026609658742323523, 0.000001532716343557835)})
+
+
+def test_memory_mirrors_ccf(write):
+    # CCF 'estimation for Memory' (mockQueryResultsComputeEngineRam): byte-seconds / 3600 / 1024³
+    # GB-h × 0.000392 kWh/GB-h × PUE (us-west1 1.1, europe-west1 1.09, us-central1 1.11):
+    # 120 byte-s -> 3.10441e-11 GB-h × 0.000392 × 1.1 = 1.33862e-14 kWh.
+    got = estimate(write, [
+        ("2021-10-28", "us-west1", "Compute engine", "Flex Instance RAM", "byte-seconds", 120, 10),
+        ("2021-10-28", "europe-west1", "Compute engine", "N1 Predefined Instance Ram running in EMEA",
+         "byte-seconds", 260, 8),
+        ("2021-10-28", "us-central1", "Compute engine", "E2 Instance Ram running in Americas", "byte-seconds",
+         380, 5)])
+    check(got, {("Compute engine", "us-west1"): (1.3386209805806478e-14, 8.031725883483887e-19),
+                ("Compute engine", "europe-west1"): (2.8739786810345115e-14, 3.1613765491379627e-18),
+                ("Compute engine", "us-central1"): (4.277502497037252e-14, 1.9505411386489868e-17)})
+
+
+def test_fees_are_skipped_and_requests_are_unknown(write):
+    # CCF UNSUPPORTED_USAGE_TYPES ('Fee') carry no usage; 'requests' (UNKNOWN_USAGE_UNITS) with no
+    # classified peer in 'requests': kWh per cost of the whole bill (CCF would give 0):
+    # compute 3600 s = 1 vCPU-h × 2.395 W × 1.1 / 1000 = 0.0026345 kWh for 2.0 -> × 1.0 = 0.00131725 kWh.
+    got = estimate(write, [
+        ("2021-11-02", "us-east1", "Compute Engine", "N1 Predefined Instance Core running in Americas", "seconds",
+         3600, 2.0),
+        ("2021-11-02", "us-east1", "Cloud Functions", "Invocations", "requests", 5000, 1.0),
+        ("2021-11-02", "us-east1", "Cloud Storage", "Early Delete Fee", "byte-seconds", 1e15, 3.0)])
+    assert got[("Cloud Functions", "us-east1")][0] == pytest.approx(0.0026345 / 2, rel=1e-4)
+    assert ("Cloud Storage", "us-east1") not in got
+
+
+# ---- through the store: projects, labels, Unallocated, refusals ---------------------------------
+
+RULES = """unallocated = "Unallocated"
+
+[[rule]]
+tag = {team = "video"}
+team = "Video"
+
+[[rule]]
+project = "platform-*"
+team = "Platform"
+"""
+
+# Compute 'N1 Predefined Instance Core' in europe-west1 (PUE 1.09, grid 0.00011 t/kWh = 0.11 kg/kWh):
+# 360,000 s = 100 vCPU-h × 2.395 W = 239.5 Wh × 1.09 = 0.261055 kWh -> 0.02871605 kg per line.
+LINE_KG = 100 * 2.395 * 1.09 / 1000 * 0.11
+BILL = (HEAD
+        + '2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 Predefined Instance Core running in '
+          'EMEA,360000,seconds,europe-west1,video-prod,10,"[{""key"":""team"",""value"":""video""}]"\n'
+        + "2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 Predefined Instance Core running in "
+          "EMEA,360000,seconds,europe-west1,platform-ci,10,[]\n"
+        + "2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 Predefined Instance Core running in "
+          "EMEA,360000,seconds,europe-west1,sandbox,10,[]\n")
+
+
+@pytest.fixture
+def company(store):
+    for t in ("Platform", "Video", "Unallocated"):
+        core.add_team(store, t)
+    return store
+
+
+def by_team(store, month):
+    return {t.team: t.total for t in ledger.monthly_report(store, month).teams}
+
+
+def test_labels_and_projects_allocate_and_unlabelled_lands_in_unallocated(company, write):
+    result = importer.import_cloud_billing(company, write("gcp-2026-03.csv", BILL), "gcp", write("r.toml", RULES))
+    got = by_team(company, "2026-03")
+    assert got["Video"] == pytest.approx(LINE_KG, rel=1e-4)
+    assert got["Platform"] == pytest.approx(LINE_KG, rel=1e-4)
+    assert got["Unallocated"] == pytest.approx(LINE_KG, rel=1e-4)
+    assert result.summary.unallocated_kg == pytest.approx(LINE_KG, rel=1e-4)
+
+
+def test_newline_json_gives_the_same_figures_as_csv(company, write):
+    recs = []
+    for project, labels in (("video-prod", [{"key": "team", "value": "video"}]), ("platform-ci", []),
+                            ("sandbox", [])):
+        recs.append({"usage_start_time": "2026-03-01T00:00:00Z", "usage_end_time": "2026-03-02T00:00:00Z",
+                     "service": {"description": "Compute Engine"},
+                     "sku": {"description": "N1 Predefined Instance Core running in EMEA"},
+                     "usage": {"amount": 360000, "unit": "seconds"}, "location": {"region": "europe-west1"},
+                     "project": {"id": project}, "cost": 10, "labels": labels})
+    path = write("gcp.json", "".join(json.dumps(r) + "\n" for r in recs))
+    importer.import_cloud_billing(company, path, "gcp", write("r.toml", RULES))
+    got = by_team(company, "2026-03")
+    assert got["Video"] == pytest.approx(LINE_KG, rel=1e-4)
+    assert got["Unallocated"] == pytest.approx(LINE_KG, rel=1e-4)
+
+
+def refused(company, write, db_dump, text, match, provider="gcp", name="bad.csv"):
+    before = db_dump()
+    with pytest.raises(InputError) as exc:
+        importer.import_cloud_billing(company, write(name, text), provider, write("r.toml", RULES))
+    assert db_dump() == before
+    shown = str(exc.value) + "\n" + "\n".join(str(p) for p in exc.value.problems)
+    assert match in shown, shown
+
+
+def test_missing_column_is_refused(company, write, db_dump):
+    refused(company, write, db_dump, BILL.replace("usage.unit", "usage.units"),
+            "bad.csv, line 1, column 'usage.unit': required column is missing")
+
+
+def test_wrong_provider_is_refused_with_a_hint(company, write, db_dump):
+    refused(company, write, db_dump, BILL, "this looks like a GCP export: use --provider gcp", provider="aws")
+    aws = ("lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType\n"
+           "2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,AmazonEC2,BoxUsage:m5.xlarge\n")
+    refused(company, write, db_dump, aws, "this looks like an AWS export: use --provider aws")
+
+
+def test_unparseable_date_is_refused(company, write, db_dump):
+    refused(company, write, db_dump, BILL.replace("2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 "
+                                                  "Predefined Instance Core running in EMEA,360000,seconds,"
+                                                  "europe-west1,platform",
+                                                  "2026-03-41 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 "
+                                                  "Predefined Instance Core running in EMEA,360000,seconds,"
+                                                  "europe-west1,platform"),
+            "bad.csv, line 3, column 'usage_start_time': expected a date and time")
+
+
+def test_negative_usage_is_refused(company, write, db_dump):
+    refused(company, write, db_dump, BILL.replace("360000,seconds,europe-west1,sandbox", "-360000,seconds,"
+                                                  "europe-west1,sandbox"),
+            "bad.csv, line 4, column 'usage.amount': negative usage")
+
+
+def test_unknown_region_is_refused(company, write, db_dump):
+    refused(company, write, db_dump, BILL.replace("europe-west1,sandbox", "europe-wset1,sandbox"),
+            "bad.csv, line 4, column 'location.region': unknown GCP region 'europe-wset1'")
