@@ -437,3 +437,54 @@ def _expand_pairs(chunk: pd.DataFrame, column: str, tag_names: set[str]) -> pd.D
     for tag in tag_names:
         out[tag] = np.array([p.get(tag.split(":", 1)[1], "") for p in parsed], dtype=object)[codes]
     return out
+
+
+# Azure cost details export (Cost Management "cost and usage details", CSV)
+AZURE_COLUMNS = {
+    "start": "Date", "service": "MeterCategory", "usage_type": "MeterName", "amount": "Quantity",
+    "unit": "UnitOfMeasure", "region": "ResourceLocation", "subscription": "SubscriptionName",
+    "cost": "CostInBillingCurrency",
+}
+AZURE_OPTIONAL = {"sub_category": "MeterSubCategory", "tags": "Tags", "utilization": "utilization"}
+
+
+def azure_info(path: Path, name: str) -> ExportInfo:
+    """Check an Azure cost details export's header (CSV or CSV.gz)."""
+    header = _header(path, name)
+    _missing(name, header, AZURE_COLUMNS, "azure", "an Azure cost details export (CSV)")
+    columns = dict(AZURE_COLUMNS)
+    columns.update({k: v for k, v in AZURE_OPTIONAL.items() if v in header})
+    sha, quotes = _scan(path, name)
+    return ExportInfo(name, sha, columns, {}, quotes)
+
+
+def read_azure(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
+               ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Yield (normalised chunk, file line of each row); `Tags` (a JSON object, with or without its
+    braces, as Azure writes it) become one `tag:<name>` column per tag the rules name."""
+    import json
+
+    rename = {v: k for k, v in info.columns.items()}
+    for chunk, lines in _raw_chunks(path, info, list(info.columns.values()), chunk_rows):
+        chunk = chunk.rename(columns=rename)
+        names = tag_names or set()
+        if "tags" not in chunk:
+            for tag in names:
+                chunk[tag] = ""
+            yield chunk, lines
+            continue
+        codes, uniq = pd.factorize(chunk["tags"].astype(str).to_numpy(), use_na_sentinel=False)
+        parsed = []
+        for text in uniq:
+            t = text.strip()
+            if t and not t.startswith("{"):
+                t = "{" + t + "}"
+            try:
+                value = json.loads(t) if t else {}
+            except ValueError:
+                value = {}
+            parsed.append({str(k).lower(): str(v) for k, v in (value.items() if isinstance(value, dict) else [])})
+        out = chunk.drop(columns=["tags"])
+        for tag in names:
+            out[tag] = np.array([p.get(tag.split(":", 1)[1], "") for p in parsed], dtype=object)[codes]
+        yield out, lines

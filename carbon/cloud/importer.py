@@ -19,7 +19,7 @@ import pandas as pd
 
 from carbon import importer as core
 from carbon import limits, units
-from carbon.cloud import allocation, ccf_method, classify, classify_gcp, exports, tables
+from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, tables
 from carbon.errors import FactorNotFound, InputError
 from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
@@ -60,6 +60,19 @@ def _classify_gcp(service: str, sku: str, unit: str, region: str) -> classify.Us
     return classify_gcp.classify_gcp(service, sku, unit, region.strip().lower())
 
 
+def _classify_azure(service: str, meter: str, unit: str) -> classify.UsageClass:
+    return classify_azure.classify_azure(service, meter, unit)
+
+
+def _region_lower(v: str) -> str:
+    return v.strip().lower()
+
+
+def _region_azure(v: str) -> str:
+    # the export writes a region as 'westeurope', 'WestEurope' or 'West Europe' (CCF AzureRegions options)
+    return "".join(v.split()).lower()
+
+
 @dataclass(frozen=True)
 class Provider:
     """What differs between providers' bills: columns a line's class depends on, its classifier,
@@ -71,12 +84,18 @@ class Provider:
     classify: object
     account_key: str
     unknown_by: str  # "cost" | "amount"
+    region_clean: object = _region_lower
+    info: object = exports.aws_info
+    read: object = exports.read_aws
 
 
 PROVIDERS = {
     "aws": Provider("aws", ("service", "usage_type", "unit", "vcpu", "line_item_type"), _classify_aws, "account",
                     "cost"),
-    "gcp": Provider("gcp", ("service", "usage_type", "unit", "region"), _classify_gcp, "project", "amount"),
+    "gcp": Provider("gcp", ("service", "usage_type", "unit", "region"), _classify_gcp, "project", "amount",
+                    info=exports.gcp_info, read=exports.read_gcp),
+    "azure": Provider("azure", ("service", "usage_type", "unit"), _classify_azure, "subscription", "amount",
+                      region_clean=_region_azure, info=exports.azure_info, read=exports.read_azure),
 }
 
 
@@ -189,7 +208,7 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
         if bad.any():
             log.add(ln[bad], col["utilization"], given[bad], "expected a CPU utilisation in percent, 0 to 100")
         util = np.where(np.isnan(vals), util, vals)
-    rcodes, runiq = _factorize(sub["region"], lambda v: v.strip().lower())
+    rcodes, runiq = _factorize(sub["region"], prov.region_clean)
     for i, r in enumerate(runiq):
         if r and not region_ok(r):
             at = rcodes == i
@@ -396,7 +415,7 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
     path = Path(path)
     name = str(path)
     source = limits.source_name(source or path.name)
-    info = exports.gcp_info(path, name) if provider == "gcp" else exports.aws_info(path, name)
+    info = PROVIDERS[provider].info(path, name)
     with store.engine.connect() as c:
         declared = set(store.team_ids(c))
     rules = allocation.load(Path(rules_path), declared, str(rules_path))
@@ -416,8 +435,7 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
             return r in known or f"{provider}:{r}" in grid_regions
 
         log = ProblemLog(info.name)
-        reader = exports.read_gcp if provider == "gcp" else exports.read_aws
-        chunks = reader(path, info, chunk_rows, rules.tag_names())
+        chunks = PROVIDERS[provider].read(path, info, chunk_rows, rules.tag_names())
         agg, classes, by_class, lines_total = aggregate_bill(chunks, info, rules, region_ok, log, provider)
         if lines_total == 0:
             raise InputError(f"{info.name}: no data rows after the header; nothing was written")
