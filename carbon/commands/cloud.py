@@ -24,7 +24,8 @@ def print_cloud_summary(s: CloudSummary) -> None:
         out.print(f"  {n:>10,} lines  {cost:>14,.2f} cost  {CLASS_NAMES.get(kind, kind)}")
     if s.unknown_lines:
         out.print(f"  note: {s.unknown_lines:,} usage lines of unknown kind were estimated from the classified "
-                  "lines of the same service (kWh per currency unit for AWS, per unit of usage for GCP; "
+                  "lines of the same service (kWh per currency unit for AWS, per unit of usage for GCP "
+                  "and Azure; "
                   "each entry says which)")
     if s.unknown_region_lines:
         out.print(f"  note: {s.unknown_region_lines:,} lines without a region used CCF's unknown-region "
@@ -43,7 +44,7 @@ def print_cloud_summary(s: CloudSummary) -> None:
               help="Whose export FILE is.")
 @click.option("--rules", "rules", required=True, type=click.Path(dir_okay=False),
               help="Allocation rules (TOML): which team each bill line belongs to (account, "
-                   "project, service, region, tags).")
+                   "project, subscription, service, region, tags).")
 @click.option("--strict", is_flag=True, help="Refuse the bill when a line matches no rule (instead of "
                                              "giving it to the rules' 'unallocated' team).")
 @click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
@@ -55,8 +56,8 @@ def print_cloud_summary(s: CloudSummary) -> None:
 @handle_errors(rejects_param="rejects")
 def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, restate, reason, by) -> None:
     """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
-    Parquet, legacy or CUR 2.0) or GCP standard billing export (CSV or newline
-    JSON). Azure cost details are not read yet.
+    Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
+    JSON) or Azure cost details (CSV).
 
     Each usage line is classified and estimated as Cloud Carbon Footprint does
     (compute, memory, storage SSD/HDD with replication, networking between
@@ -69,6 +70,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     Example:
       carbon import cloud-billing cur-2026-03.csv.gz --provider aws --rules cloud-rules.toml
       carbon import cloud-billing gcp-2026-03.json --provider gcp --rules cloud-rules.toml
+      carbon import cloud-billing azure-2026-03.csv --provider azure --rules cloud-rules.toml
     """
     check_rejects(rejects)
     result = import_cloud_billing(ctx.store, file, provider, rules, source=source, replace=replace, strict=strict,
