@@ -400,3 +400,23 @@ def test_azure_bad_exports_are_refused_with_line_and_column(company, write, db_d
                "bad.csv, line 4, column 'Quantity': negative usage")
     az_refused(company, write, db_dump, AZ_BILL.replace("WestEurope,sandbox", "WestEurop,sandbox"),
                "bad.csv, line 4, column 'ResourceLocation': unknown AZURE region 'westeurop'")
+
+
+def test_azure_memory_mirrors_ccf(write):
+    # CCF 'Returns estimates for Memory' (mockConsumptionManagementResponseFive), all but the D8 v3 VM
+    # line (its figure includes the VM's memory share, not read for Azure yet). GB-hours × 0.000392
+    # kWh/GB-h × PUE 1.185 (× replication 2 for Redis):
+    # Redis C1 cache (1 GB) 48 h: 48 × 0.000392 × 1.185 × 2 = 0.04459392 kWh.
+    # Functions 0.111375 GB-s units / 3600 -> 1.43711e-8 kWh; Container Instances 14.44976 GB-h -> 0.0067122 kWh.
+    got = az_estimate(write, [
+        ("2021-11-03", "apsoutheast", "Redis Cache", "C1 Cache Instance", "100 Hours", 48, 5),
+        ("2021-11-02", "EastUS2", "Functions", "Execution Time", "50000 GB Seconds", 0.111375, 5),
+        ("2021-11-02", "ukwest", "Container Instances", "Memory Duration", "1000 GB Hours", 14.44976379, 5),
+        ("2021-11-04", "EastUS", "Functions", "Standard Execution Time", "1 GB Second", 12.0185, 5),
+        ("2021-11-04", "CentralUS", "Container Instances", "Standard Memory Duration", "1 GB Hour",
+         2546.8697512514464, 5)])
+    check(got, {("Redis Cache", "apsoutheast"): (0.04459392, 0.000018194319360000002),
+                ("Functions", "eastus2"): (0.0000000143710875, 5.4476337675375e-12),
+                ("Container Instances", "ukwest"): (0.0067122042757308, 0.00000151024596203943),
+                ("Functions", "eastus"): (0.0000015507871166666667, 5.878553215277167e-10),
+                ("Container Instances", "centralus"): (1.1830719368513218, 0.0005042891453706233)})
