@@ -122,6 +122,22 @@ def test_memory_mirrors_ccf(write):
                 ("Compute engine", "us-central1"): (4.277502497037252e-14, 1.9505411386489868e-17)})
 
 
+def test_unknown_usage_and_unknown_region_mirror_ccf(write):
+    # CCF 'estimation for unknown App Engine Compute and Cloud DataFlow Compute'
+    # (mockQueryAppEngineComputeUnknownRegion): Dataflow 1,141,961 s = 317.2114 vCPU-h × 2.395 W × 1.1
+    # = 0.835693 kWh. App Engine 'Backend Instances' is unknown: no classified App Engine 'seconds',
+    # so kWh per second of all classified 'seconds' lines × 14,551 s = 0.0106485 kWh.
+    # Datastore storage without a region: 2.83e16 byte-s / 3600 / 1024⁴ × 0.65 × 1.1 / 1000
+    # = 0.00511199 kWh at CCF's GCP unknown-region average 0.000317147 t/kWh.
+    got = estimate(write, [
+        ("2021-10-28", "us-east1", "App Engine", "Backend Instances", "seconds", 14551, 10),
+        ("2021-10-28", "us-east1", "Cloud Dataflow", "vCPU Time Batch Iowa", "seconds", 1141961, 190),
+        ("2021-10-28", "", "App Engine", "Cloud Datastore Storage", "byte-seconds", 2.83e16, 5)])
+    check(got, {("Cloud Dataflow", "us-east1"): (0.8356934040277779, 0.0003626909373480556),
+                ("App Engine", "unknown"): (0.005111991817506756, 0.000001621253169531934),
+                ("App Engine", "us-east1"): (0.01064850263888889, 0.000004621450145277778)})
+
+
 def test_fees_are_skipped_and_requests_are_unknown(write):
     # CCF UNSUPPORTED_USAGE_TYPES ('Fee') carry no usage; 'requests' (UNKNOWN_USAGE_UNITS) with no
     # classified peer in 'requests': kWh per cost of the whole bill (CCF would give 0):
