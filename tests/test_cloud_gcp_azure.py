@@ -436,3 +436,13 @@ def test_azure_memory_mirrors_ccf(write):
                 ("Container Instances", "ukwest"): (0.0067122042757308, 0.00000151024596203943),
                 ("Functions", "eastus"): (0.0000015507871166666667, 5.878553215277167e-10),
                 ("Container Instances", "centralus"): (1.1830719368513218, 0.0005042891453706233)})
+
+
+def test_bigquery_result_with_underscore_names_reads_like_the_export(company, write):
+    # the pre-aggregation query of docs/cloud-billing.md names columns service_description, ...
+    # (BigQuery allows no dot in a column name): same figures as the dotted export (LINE_KG each)
+    text = BILL.replace(HEAD, HEAD.replace(".", "_"))
+    importer.import_cloud_billing(company, write("bq.csv", text), "gcp", write("r.toml", RULES))
+    got = by_team(company, "2026-03")
+    assert got["Video"] == pytest.approx(LINE_KG, rel=1e-4)
+    assert got["Unallocated"] == pytest.approx(LINE_KG, rel=1e-4)

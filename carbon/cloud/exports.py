@@ -354,10 +354,14 @@ def _missing(name: str, header: list[str], columns: dict[str, str], provider: st
 
 
 def gcp_info(path: Path, name: str) -> ExportInfo:
-    """Check a GCP billing export's header (CSV, or newline JSON with nested objects)."""
+    """Check a GCP billing export's header (CSV, or newline JSON with nested objects). A BigQuery
+    query cannot name a column with a dot, so `service_description` etc. stand for `service.description`."""
     header = _ndjson_header(path, name) if is_ndjson(path) else _header(path, name)
-    _missing(name, header, GCP_COLUMNS, "gcp", "a GCP standard billing export (CSV or newline JSON)")
-    columns = dict(GCP_COLUMNS)
+    present = set(header)
+    wanted = {k: (v.replace(".", "_") if v not in present and v.replace(".", "_") in present else v)
+              for k, v in GCP_COLUMNS.items()}
+    _missing(name, header, wanted, "gcp", "a GCP standard billing export (CSV or newline JSON)")
+    columns = dict(wanted)
     columns.update({k: v for k, v in GCP_OPTIONAL.items() if v in header})
     sha, quotes = _scan(path, name)
     return ExportInfo(name, sha, columns, {}, quotes or is_ndjson(path))
