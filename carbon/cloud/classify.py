@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from carbon.cloud import tables
 
 # Classes a usage line can fall in.
-COMPUTE, STORAGE_SSD, STORAGE_HDD, NETWORK, UNKNOWN, SKIP, OUTSIDE = (
-    "compute", "storage_ssd", "storage_hdd", "network", "unknown", "skip", "outside")
+COMPUTE, STORAGE_SSD, STORAGE_HDD, NETWORK, UNKNOWN, SKIP, OUTSIDE, MEMORY = (
+    "compute", "storage_ssd", "storage_hdd", "network", "unknown", "skip", "outside", "memory")
 
 # lineItem/LineItemType counted (CCF LINE_ITEM_TYPES); every other type (Tax, Credit,
 # Refund, Fee, RIFee, SavingsPlanNegation, ...) carries no usage and is skipped.

@@ -292,3 +292,203 @@ def json_of(pairs) -> str:
     import json
 
     return json.dumps(dict(pairs or []))
+
+
+# GCP standard billing export (BigQuery table exported as CSV or newline-delimited JSON)
+GCP_COLUMNS = {
+    "start": "usage_start_time", "end": "usage_end_time", "service": "service.description",
+    "usage_type": "sku.description", "amount": "usage.amount", "unit": "usage.unit",
+    "region": "location.region", "project": "project.id", "cost": "cost",
+}
+GCP_OPTIONAL = {"labels": "labels", "utilization": "utilization"}
+
+
+def is_ndjson(path: Path) -> bool:
+    n = path.name.lower().removesuffix(".gz")
+    return n.endswith(".json") or n.endswith(".jsonl") or n.endswith(".ndjson")
+
+
+def _ndjson_header(path: Path, name: str) -> list[str]:
+    """The dotted column names of the first JSON record (nested objects flattened)."""
+    import json
+
+    try:
+        with _open_text(path) as fh:
+            for n, text in enumerate(fh, start=1):
+                if text.strip():
+                    try:
+                        rec = json.loads(text)
+                    except ValueError as exc:
+                        raise InputError(f"{name}: line {n}: not a JSON object ({exc.msg})",
+                                         [Problem(name, n, None, None, "expected one JSON object per line")]) from None
+                    if not isinstance(rec, dict):
+                        raise InputError(f"{name}: line {n}: not a JSON object",
+                                         [Problem(name, n, None, None, "expected one JSON object per line")])
+                    return list(_flatten(rec))
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
+        raise InputError(f"{name}: not UTF-8 JSON text: {exc}") from None
+    raise InputError(f"{name}: the file is empty (expected one JSON object per line)",
+                     [Problem(name, 1, None, None, "empty file")])
+
+
+def _flatten(rec: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in rec.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _missing(name: str, header: list[str], columns: dict[str, str], provider: str, what: str) -> None:
+    problems = [Problem(name, 1, col, None, "required column is missing")
+                for col in columns.values() if col not in header]
+    if problems:
+        other = _guess_provider(header)
+        hint = (f"; this looks like a{'n' if other in ('aws', 'azure') else ''} {other.upper()} export: use "
+                f"--provider {other}" if other and other != provider else f"; expected {what}")
+        raise InputError(f"{name}: not {what}{hint}", problems)
+
+
+def gcp_info(path: Path, name: str) -> ExportInfo:
+    """Check a GCP billing export's header (CSV, or newline JSON with nested objects). A BigQuery
+    query cannot name a column with a dot, so `service_description` etc. stand for `service.description`."""
+    header = _ndjson_header(path, name) if is_ndjson(path) else _header(path, name)
+    present = set(header)
+    wanted = {k: (v.replace(".", "_") if v not in present and v.replace(".", "_") in present else v)
+              for k, v in GCP_COLUMNS.items()}
+    _missing(name, header, wanted, "gcp", "a GCP standard billing export (CSV or newline JSON)")
+    columns = dict(wanted)
+    columns.update({k: v for k, v in GCP_OPTIONAL.items() if v in header})
+    sha, quotes = _scan(path, name)
+    return ExportInfo(name, sha, columns, {}, quotes or is_ndjson(path))
+
+
+def read_gcp(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
+             ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Yield (normalised chunk, file line of each row); `labels` ([{key, value}], JSON) become
+    one `tag:<key>` column per tag the rules name."""
+    rename = {v: k for k, v in info.columns.items()}
+    chunks = (_ndjson_chunks(path, info, chunk_rows) if is_ndjson(path)
+              else _raw_chunks(path, info, list(info.columns.values()), chunk_rows))
+    for chunk, lines in chunks:
+        chunk = chunk.rename(columns=rename)
+        yield _expand_pairs(chunk, "labels", tag_names or set()), lines
+
+
+def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    import json
+
+    wanted = list(info.columns.values())
+    rows: list[list[str]] = []
+    lines: list[int] = []
+
+    def text(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, (list, dict)):
+            return json.dumps(v)
+        return str(v)
+
+    try:
+        with _open_text(path) as fh:
+            for n, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    rec = json.loads(raw)
+                    if not isinstance(rec, dict):
+                        raise ValueError("not an object")
+                except ValueError:
+                    raise InputError(f"{info.name}: line {n}: not a JSON object; import refused, nothing was written",
+                                     [Problem(info.name, n, None, None, "expected one JSON object per line")]) from None
+                flat = _flatten(rec)
+                rows.append([text(flat.get(c)) for c in wanted])
+                lines.append(n)
+                if len(rows) >= chunk_rows:
+                    yield pd.DataFrame(rows, columns=wanted), np.array(lines, dtype=np.int64)
+                    rows, lines = [], []
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{info.name}: not UTF-8 text ({exc.reason})") from None
+    if rows:
+        yield pd.DataFrame(rows, columns=wanted), np.array(lines, dtype=np.int64)
+
+
+def _expand_pairs(chunk: pd.DataFrame, column: str, tag_names: set[str]) -> pd.DataFrame:
+    """A JSON array of {key, value} (GCP labels) -> one `tag:<key>` column per tag asked for."""
+    import json
+
+    if column not in chunk:
+        for tag in tag_names:
+            chunk[tag] = ""
+        return chunk
+    codes, uniq = pd.factorize(chunk[column].astype(str).to_numpy(), use_na_sentinel=False)
+    parsed = []
+    for text in uniq:
+        try:
+            value = json.loads(text) if text.strip() else []
+        except ValueError:
+            value = []
+        pairs = {}
+        for p in value if isinstance(value, list) else []:
+            if isinstance(p, dict) and "key" in p:
+                pairs[str(p["key"]).lower()] = "" if p.get("value") is None else str(p.get("value"))
+        parsed.append(pairs)
+    out = chunk.drop(columns=[column])
+    for tag in tag_names:
+        out[tag] = np.array([p.get(tag.split(":", 1)[1], "") for p in parsed], dtype=object)[codes]
+    return out
+
+
+# Azure cost details export (Cost Management "cost and usage details", CSV)
+AZURE_COLUMNS = {
+    "start": "Date", "service": "MeterCategory", "usage_type": "MeterName", "amount": "Quantity",
+    "unit": "UnitOfMeasure", "region": "ResourceLocation", "subscription": "SubscriptionName",
+    "cost": "CostInBillingCurrency",
+}
+AZURE_OPTIONAL = {"sub_category": "MeterSubCategory", "tags": "Tags", "utilization": "utilization"}
+
+
+def azure_info(path: Path, name: str) -> ExportInfo:
+    """Check an Azure cost details export's header (CSV or CSV.gz)."""
+    header = _header(path, name)
+    _missing(name, header, AZURE_COLUMNS, "azure", "an Azure cost details export (CSV)")
+    columns = dict(AZURE_COLUMNS)
+    columns.update({k: v for k, v in AZURE_OPTIONAL.items() if v in header})
+    sha, quotes = _scan(path, name)
+    return ExportInfo(name, sha, columns, {}, quotes)
+
+
+def read_azure(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
+               ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Yield (normalised chunk, file line of each row); `Tags` (a JSON object, with or without its
+    braces, as Azure writes it) become one `tag:<name>` column per tag the rules name."""
+    import json
+
+    rename = {v: k for k, v in info.columns.items()}
+    for chunk, lines in _raw_chunks(path, info, list(info.columns.values()), chunk_rows):
+        chunk = chunk.rename(columns=rename)
+        names = tag_names or set()
+        if "tags" not in chunk:
+            for tag in names:
+                chunk[tag] = ""
+            yield chunk, lines
+            continue
+        codes, uniq = pd.factorize(chunk["tags"].astype(str).to_numpy(), use_na_sentinel=False)
+        parsed = []
+        for text in uniq:
+            t = text.strip()
+            if t and not t.startswith("{"):
+                t = "{" + t + "}"
+            try:
+                value = json.loads(t) if t else {}
+            except ValueError:
+                value = {}
+            parsed.append({str(k).lower(): str(v) for k, v in (value.items() if isinstance(value, dict) else [])})
+        out = chunk.drop(columns=["tags"])
+        for tag in names:
+            out[tag] = np.array([p.get(tag.split(":", 1)[1], "") for p in parsed], dtype=object)[codes]
+        yield out, lines

@@ -19,7 +19,7 @@ import pandas as pd
 
 from carbon import importer as core
 from carbon import limits, units
-from carbon.cloud import allocation, ccf_method, classify, exports, tables
+from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, tables
 from carbon.errors import FactorNotFound, InputError
 from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
@@ -51,20 +51,67 @@ class CloudOutcome:
     summary: CloudSummary | None
 
 
+def _classify_aws(service: str, usage_type: str, unit: str, vcpu: str, lit: str) -> classify.UsageClass:
+    v = float(vcpu) if vcpu not in ("", None) else None
+    return classify.classify_aws(service, usage_type, unit, v, lit)
+
+
+def _classify_gcp(service: str, sku: str, unit: str, region: str) -> classify.UsageClass:
+    return classify_gcp.classify_gcp(service, sku, unit, region.strip().lower())
+
+
+def _classify_azure(service: str, meter: str, unit: str) -> classify.UsageClass:
+    return classify_azure.classify_azure(service, meter, unit)
+
+
+def _region_lower(v: str) -> str:
+    return v.strip().lower()
+
+
+def _region_azure(v: str) -> str:
+    # the export writes a region as 'westeurope', 'WestEurope' or 'West Europe' (CCF AzureRegions options)
+    return "".join(v.split()).lower()
+
+
+@dataclass(frozen=True)
+class Provider:
+    """What differs between providers' bills: columns a line's class depends on, its classifier,
+    the rules' key of its account, and what unknown usage is estimated by (CCF's
+    ESTIMATE_UNKNOWN_USAGE_BY: cost for AWS, usage amount for GCP and Azure)."""
+
+    name: str
+    class_keys: tuple[str, ...]
+    classify: object
+    account_key: str
+    unknown_by: str  # "cost" | "amount"
+    region_clean: object = _region_lower
+    info: object = exports.aws_info
+    read: object = exports.read_aws
+
+
+PROVIDERS = {
+    "aws": Provider("aws", ("service", "usage_type", "unit", "vcpu", "line_item_type"), _classify_aws, "account",
+                    "cost"),
+    "gcp": Provider("gcp", ("service", "usage_type", "unit", "region"), _classify_gcp, "project", "amount",
+                    info=exports.gcp_info, read=exports.read_gcp),
+    "azure": Provider("azure", ("service", "usage_type", "unit"), _classify_azure, "subscription", "amount",
+                      region_clean=_region_azure, info=exports.azure_info, read=exports.read_azure),
+}
+
+
 class _Classes:
     """Usage classes met so far, each with an index (kept across chunks)."""
 
-    def __init__(self) -> None:
+    def __init__(self, provider: Provider | None = None) -> None:
+        self.provider = provider or PROVIDERS["aws"]
         self.by_key: dict[tuple, int] = {}
         self.items: list[classify.UsageClass] = []
         self._frame: pd.DataFrame | None = None
 
     def index(self, key: tuple) -> int:
         if key not in self.by_key:
-            service, usage_type, unit, vcpu, lit = key
-            v = float(vcpu) if vcpu not in ("", None) else None
             self.by_key[key] = len(self.items)
-            self.items.append(classify.classify_aws(service, usage_type, unit, v, lit))
+            self.items.append(self.provider.classify(*key))
             self._frame = None
         return self.by_key[key]
 
@@ -115,8 +162,8 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     col = info.columns
     n = len(frame)
     empty = pd.Series([""] * n)
-    fc = {name: _factorize(frame[name] if name in frame else empty)
-          for name in ("service", "usage_type", "unit", "vcpu", "line_item_type")}
+    prov = classes.provider
+    fc = {name: _factorize(frame[name] if name in frame else empty) for name in prov.class_keys}
     key, first = _combine(*(fc[k][0] for k in fc))
     cls_of_key = np.array([classes.index(tuple(fc[k][1][fc[k][0][i]] for k in fc)) for i in first], dtype=np.int64)
     cls = cls_of_key[key]
@@ -135,7 +182,7 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     ln, cls, cost = lines[use], cls[use], cost[use]
 
     scodes, suniq = _factorize(sub["start"])
-    parsed = pd.to_datetime(pd.Series(suniq), utc=True, errors="coerce", format="ISO8601")
+    parsed = parse_times(suniq)
     bad = parsed.isna().to_numpy()[scodes]
     if bad.any():
         log.add(ln[bad], col["start"], sub["start"][bad], "expected a date and time such as 2026-03-01T00:00:00Z")
@@ -161,19 +208,20 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
         if bad.any():
             log.add(ln[bad], col["utilization"], given[bad], "expected a CPU utilisation in percent, 0 to 100")
         util = np.where(np.isnan(vals), util, vals)
-    rcodes, runiq = _factorize(sub["region"], lambda v: v.strip().lower())
+    rcodes, runiq = _factorize(sub["region"], prov.region_clean)
     for i, r in enumerate(runiq):
         if r and not region_ok(r):
             at = rcodes == i
             log.add(ln[at], col["region"], sub["region"][at],
-                    f"unknown AWS region {r!r}; expected a region such as eu-west-3 (Cloud Carbon Footprint "
-                    "covers every public AWS region), or import an electricity.grid factor for aws:" + r)
+                    f"unknown {prov.name.upper()} region {r!r}; expected a region such as "
+                    f"{EXAMPLE_REGION[prov.name]} (Cloud Carbon Footprint covers every public {prov.name.upper()} "
+                    f"region), or import an electricity.grid factor for {prov.name}:{r}")
     if log.count:
         return pd.DataFrame(), counts
     runiq = np.where(runiq == "", "unknown", runiq)
 
     # allocation: the first matching rule, once per distinct (account, service, region, tags)
-    akeys = ["account", "service"] + sorted(t for t in rules.tag_names() if t in sub)
+    akeys = [prov.account_key, "service"] + sorted(t for t in rules.tag_names() if t in sub)
     afc = {k: _factorize(sub[k]) for k in akeys}
     afc["region"] = (rcodes, runiq)
     akey, afirst = _combine(*(afc[k][0] for k in afc))
@@ -187,7 +235,7 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
 
     cframe = classes.frame()
     coef = {f: cframe[f].to_numpy()[cls] for f in ccf_method.CLASS_FIELDS}
-    pue = np.array([tables.pue("aws", r) for r in runiq], dtype=float)[rcodes]
+    pue = np.array([tables.pue(prov.name, r) for r in runiq], dtype=float)[rcodes]
     kwh, embodied_t = ccf_method.energy(coef, amount, util, month_hours, pue)
     svc_codes, svc_uniq = _factorize(sub["service"])
     unit_codes, unit_uniq = _factorize(sub["unit"])
@@ -201,6 +249,20 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
         amount=("amount", "sum"), lines=("lines", "sum"), line=("line", "min")).reset_index()
     return agg.assign(service=svc_uniq[agg["service"].to_numpy()], region=runiq[agg["region"].to_numpy()],
                       unit=unit_uniq[agg["unit"].to_numpy()]), counts
+
+
+def parse_times(values: np.ndarray) -> pd.Series:
+    """Timestamps of distinct texts (NaT where not one): ISO 8601, BigQuery's '2026-03-01 00:00:00 UTC',
+    and Azure's US dates '03/01/2026'."""
+    text = pd.Series(values, dtype=object).astype(str).str.strip().str.replace(r"\s*UTC$", "", regex=True)
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    us = parsed.isna() & text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}")
+    if us.any():
+        parsed[us] = pd.to_datetime(text[us], utc=True, errors="coerce", format="%m/%d/%Y")
+    return parsed
+
+
+EXAMPLE_REGION = {"aws": "eu-west-3", "gcp": "europe-west1", "azure": "westeurope"}
 
 
 def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFrame:
@@ -217,12 +279,13 @@ def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFra
     grids = [grid_of(r, int(y)) for r, y in zip(agg["region"], agg["year"])]
     ef = np.array([g[1] for g in grids], dtype=float)
     # the basis of the ratios: lines CCF estimates (not unknown ones, not traffic outside its boundary)
-    known = agg["kind"].isin([classify.COMPUTE, classify.STORAGE_SSD, classify.STORAGE_HDD,
+    known = agg["kind"].isin([classify.COMPUTE, classify.MEMORY, classify.STORAGE_SSD, classify.STORAGE_HDD,
                               classify.NETWORK]).to_numpy()
+    by = classes.provider.unknown_by
     kwh_all = agg["kwh"].to_numpy() + agg["embodied_t"].to_numpy() * 1000 / np.where(ef > 0, ef, np.inf)
     basis = agg.assign(kwh_all=kwh_all)[known]
-    by_service = basis.groupby(["service", "unit"])[["kwh_all", "cost"]].sum()
-    by_unit = basis.groupby("unit")[["kwh_all", "cost"]].sum()
+    by_service = basis.groupby(["service", "unit"])[["kwh_all", by]].sum()
+    by_unit = basis.groupby("unit")[["kwh_all", by]].sum()
     overall = (float(basis["kwh_all"].sum()), float(basis["cost"].sum()))
     kwh = agg["kwh"].to_numpy().copy()
     methods = []
@@ -231,23 +294,30 @@ def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFra
         method = uc.method
         if g.kind == classify.UNKNOWN:
             ratio = None
+            per = "cost"
             for frame, key, what in ((by_service, (g.service, g.unit), f"{g.service} lines in {g.unit}"),
                                      (by_unit, g.unit, f"lines in {g.unit}"), (None, None, "lines of the bill")):
                 if frame is None:
-                    kw, cost = overall
+                    kw, base = overall  # across units only cost is comparable
+                    per = "cost"
                 elif key in frame.index:
-                    kw, cost = frame.loc[key]
+                    kw, base = frame.loc[key]
+                    per = by
                 else:
                     continue
-                if cost:
-                    ratio = kw / cost
+                if base:
+                    ratio = kw / base
                     break
             if ratio is None:
                 raise InputError("unknown usage cannot be estimated: the bill has no classified usage line with "
                                  "a cost to take kWh per currency unit from; nothing was written")
-            kwh[i] = ratio * g.cost
-            method = (f"estimated from cost: {ratio:.6g} kWh per currency unit of the classified {what} "
-                      f"(CCF UnknownEstimator) — {uc.method}")
+            kwh[i] = ratio * (g.cost if per == "cost" else g.amount)
+            if per == "cost":
+                method = (f"estimated from cost: {ratio:.6g} kWh per currency unit of the classified {what} "
+                          f"(CCF UnknownEstimator) — {uc.method}")
+            else:
+                method = (f"estimated from usage: {ratio:.6g} kWh per {g.unit} of the classified {what} "
+                          f"(CCF UnknownEstimator, by usage amount) — {uc.method}")
         methods.append(method)
     return agg.assign(kwh=kwh, co2e_kg=kwh * ef, embodied_kg=agg["embodied_t"].to_numpy() * 1000,
                       method=methods, grid=[g[0] for g in grids])
@@ -265,12 +335,13 @@ def _ledger(est: pd.DataFrame, classes: _Classes, rules: allocation.Rules, team_
         grid = g.grid
         region_note = " (no region in the bill: CCF's unknown-region average)" if g.region == "unknown" else ""
         parts = [(rules.unallocated, 1.0)] if g.rule == allocation.UNALLOCATED else list(rules.rules[g.rule].parts)
-        entries = [(f"cloud.aws.{g.kind}", g.kwh, "kWh", g.co2e_kg,
+        provider = classes.provider.name
+        entries = [(f"cloud.{provider}.{g.kind}", g.kwh, "kWh", g.co2e_kg,
                     f"{g.method}, × grid {grid.value:g} {grid.unit} ({grid.source}, {grid.year}){region_note}",
                     grid.value * units.multiplier(grid.unit, "kg CO2e / kWh"), "kg CO2e / kWh", BOUNDARY)]
         if g.embodied_kg > 0 and g.hours > 0:
             how = next(p for p in uc.method.split("; ") if p.startswith("embodied"))
-            entries.append(("cloud.aws.embodied", g.hours, "hour", g.embodied_kg,
+            entries.append((f"cloud.{provider}.embodied", g.hours, "hour", g.embodied_kg,
                             f"{uc.method.split('; ')[0]}; {how} (CCF EmbodiedEmissionsEstimator)",
                             uc.embodied_t * 1000, "kg CO2e / hour",
                             "embodied (manufacturing) emissions of the server share (CCF), scope 3"))
@@ -312,10 +383,10 @@ def grid_lookup(table, provider: str = "aws"):
     return grid_of
 
 
-def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, region_ok, log: ProblemLog
-                   ) -> tuple[pd.DataFrame, _Classes, pd.DataFrame, int]:
+def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, region_ok, log: ProblemLog,
+                   provider: str = "aws") -> tuple[pd.DataFrame, _Classes, pd.DataFrame, int]:
     """(aggregates, usage classes met, lines and cost per class, number of lines) of a bill's chunks."""
-    classes = _Classes()
+    classes = _Classes(PROVIDERS[provider])
     rule_cache: dict = {}
     parts, counts = [], []
     lines_total = 0
@@ -339,12 +410,12 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
                          chunk_rows: int = exports.CHUNK_ROWS, restate: "Restate | None" = None) -> CloudOutcome:
     """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem, and
     PeriodLocked when it touches a closed month and `restate` is None (docs/integrity.md)."""
-    if provider != "aws":
-        raise InputError(f"--provider {provider}: only AWS Cost and Usage Reports are read so far")
+    if provider not in PROVIDERS:
+        raise InputError(f"--provider {provider}: not read yet; expected one of {', '.join(PROVIDERS)}")
     path = Path(path)
     name = str(path)
     source = limits.source_name(source or path.name)
-    info = exports.aws_info(path, name)
+    info = PROVIDERS[provider].info(path, name)
     with store.engine.connect() as c:
         declared = set(store.team_ids(c))
     rules = allocation.load(Path(rules_path), declared, str(rules_path))
@@ -358,14 +429,14 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         table = core.factor_table(store, conn)
         team_ids = store.team_ids(conn)
         grid_regions = {f.region for f in table.by_key.get("electricity.grid", ())}
-        known = tables.known_regions().get("aws", set())
+        known = tables.known_regions().get(provider, set())
 
         def region_ok(r: str) -> bool:
-            return r in known or f"aws:{r}" in grid_regions
+            return r in known or f"{provider}:{r}" in grid_regions
 
         log = ProblemLog(info.name)
-        chunks = exports.read_aws(path, info, chunk_rows, rules.tag_names())
-        agg, classes, by_class, lines_total = aggregate_bill(chunks, info, rules, region_ok, log)
+        chunks = PROVIDERS[provider].read(path, info, chunk_rows, rules.tag_names())
+        agg, classes, by_class, lines_total = aggregate_bill(chunks, info, rules, region_ok, log, provider)
         if lines_total == 0:
             raise InputError(f"{info.name}: no data rows after the header; nothing was written")
         if log.count:
@@ -383,7 +454,7 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
                      f"similar later lines) and {why}")
             raise plog.error(f"{info.name}: {int(unmatched['lines'].sum()):,} lines match no allocation rule; "
                              "import refused, nothing was written")
-        est = estimate_groups(agg, classes, grid_lookup(table))
+        est = estimate_groups(agg, classes, grid_lookup(table, provider))
         rows, flist, rule_kg = _ledger(est, classes, rules, team_ids)
         batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
         snap = np.array(store.snapshot_ids(conn, flist), dtype=np.int64)

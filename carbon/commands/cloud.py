@@ -10,8 +10,9 @@ from carbon.cloud.importer import CloudSummary, import_cloud_billing
 from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects, import_group, restate_of, restate_options
 
-CLASS_NAMES = {"compute": "compute (vCPU, GPU, memory)", "storage_ssd": "storage SSD", "storage_hdd": "storage HDD",
-               "network": "networking between regions", "unknown": "unknown usage (estimated from cost)",
+CLASS_NAMES = {"compute": "compute (vCPU, GPU, memory)", "storage_ssd": "storage SSD",
+               "storage_hdd": "storage HDD", "network": "networking between regions", "memory": "memory",
+               "unknown": "unknown usage (estimated from cost or usage)",
                "skip": "no usage (tax, credit, refund, fee, double-counted)",
                "outside": "data transfer outside CCF's networking boundary",
                "ccf_estimate": "estimates computed by Cloud Carbon Footprint"}
@@ -22,8 +23,10 @@ def print_cloud_summary(s: CloudSummary) -> None:
     for kind, n, cost in s.by_class:
         out.print(f"  {n:>10,} lines  {cost:>14,.2f} cost  {CLASS_NAMES.get(kind, kind)}")
     if s.unknown_lines:
-        out.print(f"  note: {s.unknown_lines:,} usage lines of unknown kind were estimated from their cost "
-                  "(kWh per currency unit of the classified lines of the same service)")
+        out.print(f"  note: {s.unknown_lines:,} usage lines of unknown kind were estimated from the classified "
+                  "lines of the same service (kWh per currency unit for AWS, per unit of usage for GCP "
+                  "and Azure; "
+                  "each entry says which)")
     if s.unknown_region_lines:
         out.print(f"  note: {s.unknown_region_lines:,} lines without a region used CCF's unknown-region "
                   "average grid factor")
@@ -40,7 +43,8 @@ def print_cloud_summary(s: CloudSummary) -> None:
 @click.option("--provider", required=True, type=click.Choice(["aws", "gcp", "azure"]),
               help="Whose export FILE is.")
 @click.option("--rules", "rules", required=True, type=click.Path(dir_okay=False),
-              help="Allocation rules (TOML): which team each bill line belongs to.")
+              help="Allocation rules (TOML): which team each bill line belongs to (account, "
+                   "project, subscription, service, region, tags).")
 @click.option("--strict", is_flag=True, help="Refuse the bill when a line matches no rule (instead of "
                                              "giving it to the rules' 'unallocated' team).")
 @click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
@@ -51,7 +55,9 @@ def print_cloud_summary(s: CloudSummary) -> None:
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, restate, reason, by) -> None:
-    """Import a cloud billing export (AWS Cost and Usage Report, CSV or CSV.gz, legacy or CUR 2.0).
+    """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
+    Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
+    JSON) or Azure cost details (CSV).
 
     Each usage line is classified and estimated as Cloud Carbon Footprint does
     (compute, memory, storage SSD/HDD with replication, networking between
@@ -63,6 +69,8 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     \b
     Example:
       carbon import cloud-billing cur-2026-03.csv.gz --provider aws --rules cloud-rules.toml
+      carbon import cloud-billing gcp-2026-03.json --provider gcp --rules cloud-rules.toml
+      carbon import cloud-billing azure-2026-03.csv --provider azure --rules cloud-rules.toml
     """
     check_rejects(rejects)
     result = import_cloud_billing(ctx.store, file, provider, rules, source=source, replace=replace, strict=strict,
