@@ -32,7 +32,7 @@ from pathlib import Path
 from carbon import __version__, intensity, ledger, limits
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
-from carbon.errors import CarbonError, NotFound
+from carbon.errors import CarbonError, InputError
 from carbon.intensity import IntensityView
 from carbon.model import MonthlyReport
 from carbon.periods import month_label, month_range, parse_month
@@ -365,6 +365,6 @@ def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None
     try:
         parse_month(month)
     except ValueError as exc:
-        raise NotFound(f"--month: {exc}") from None
+        raise InputError(f"--month: {exc}") from None  # a malformed month is input
     data = collect(store, month, revision=revision, reissue_reason=reissue_reason)
     return write_pack(data, Path(out_dir) / pack_dirname(month, revision))

@@ -24,11 +24,14 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from carbon import limits, units
+from carbon import limits
 from carbon.errors import InputError, NotFound, Problem, UnitError
-from carbon.ingest.csvfile import read_small
+from carbon.lazy import lazy
 from carbon.money import decimal_of
 from carbon.resources import shipped_dir
+
+units = lazy("carbon.units")  # pint: imported when a price is converted
+csvfile = lazy("carbon.ingest.csvfile")  # pandas: imported when a price table is read
 
 REQUIRED = ("year", "price", "unit", "basis", "source")
 OPTIONAL = ("key", "region", "source_ref", "notes")
@@ -186,7 +189,7 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
 
 def read_file(path: Path | str, display_name: str | None = None) -> tuple[list[Price], str]:
     """Read a price CSV. Returns its prices and the content hash (sha256)."""
-    info, frame, lines = read_small(Path(path), REQUIRED, OPTIONAL, display_name)
+    info, frame, lines = csvfile.read_small(Path(path), REQUIRED, OPTIONAL, display_name)
     if frame.empty:
         raise InputError(f"{info.name}: no price rows after the header")
     return parse_rows(info.name, frame.to_dict("records"), lines), info.sha256
