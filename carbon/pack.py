@@ -3,7 +3,7 @@
 A pack is a directory holding
 
     report.html    the self-contained report with charts (carbon.report.html)
-    report.json    the monthly report JSON of DESIGN.md, plus "budget_status"
+    report.json    the monthly report JSON (README "Monthly report"), plus "budget_status"
                    (the `carbon budget status` JSON) when the year has budgets
     report.csv     one row per team × category, kg CO2e (UTF-8 with BOM, comma)
     manifest.json  what the pack was made from: inputs, factors, tool, file hashes

@@ -1,6 +1,6 @@
 """Carbon price tables: read and validate them, merge shipped and user rows, choose a price.
 
-A price table is a CSV (DESIGN.md "Carbon price table"): `year`, `price`,
+A price table is a CSV (factors/README.md, "Other tables"): `year`, `price`,
 `unit` (a currency per CO2e mass: `EUR / t CO2e`), `basis` (what the number
 is: which market, which average, computed or published), `source`; optional
 `key` (the short name `--basis` selects; default: the basis text), `region`,
@@ -265,7 +265,7 @@ def choose(prices: list[Price], year: int, basis: str | None = None,
     listing = "; ".join(f"{b}: {', '.join(str(y) for y in years_of(prices, b)) or 'none'}"
                         for b in DEFAULT_BASES)
     # Only a default basis is ever taken without --basis. An imported price under another key
-    # (a file in the DESIGN.md format has no `key` column: its basis text is its key) is used
+    # (a file in the original price-table format has no `key` column: its basis text is its key) is used
     # only when named, so "import one" alone would send the user back to this same error.
     others = sorted({p.key for p in prices if p.year == want and p.key not in DEFAULT_BASES})
     named = (f" Other bases have a {want} price, used only when named: "
