@@ -24,10 +24,13 @@ from collections.abc import Collection
 
 import tomllib
 
-from carbon import limits, units
+from carbon import limits
 from carbon.budgets import FLAT, MONTHS, BudgetPlan, TeamBudget
 from carbon.errors import InputError, Problem, UnitError
+from carbon.lazy import lazy
 from carbon.suggest import did_you_mean
+
+units = lazy("carbon.units")  # pint: imported when a budget file is read
 
 TOP_KEYS = ("year", "unit", "company", "teams")
 TEAM_KEYS = ("budget", "profile")

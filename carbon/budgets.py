@@ -4,7 +4,7 @@ carbon.budget_status applies them to a month's actuals (team rows, company row, 
 
 All masses here are kg CO2e; a budget file's own unit is only used for display.
 
-Rules (DESIGN.md, "Budget file"), for a month M of the budget year:
+Rules (docs/architecture.md; README "Team carbon budgets"), for a month M of the budget year:
 
     share to date      = (weights of January..M) / (sum of the 12 weights)
     allocated to date  = budget × share to date

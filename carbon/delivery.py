@@ -32,6 +32,7 @@ from email.utils import formatdate, make_msgid
 from html import escape
 from pathlib import Path
 
+from carbon.errors import DeliveryError  # noqa: F401  (raised here; defined with every error)
 from carbon.config import Config, SmtpSettings
 from carbon.pack import DONATION_FILE, FILES, BuiltPack
 from carbon.store import Store
@@ -41,10 +42,6 @@ log = logging.getLogger("carbon.delivery")
 MIME = {"report.html": ("text", "html"), "report.json": ("application", "json"),
         "report.csv": ("text", "csv"), "manifest.json": ("application", "json"),
         DONATION_FILE: ("text", "html")}
-
-
-class DeliveryError(Exception):
-    """A message could not be handed to the SMTP server."""
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
+from carbon.lazy import lazy
+
+np = lazy("numpy")  # imported when rows are keyed, not when a database opens
+pd = lazy("pandas")
 
 FIRST_LINES = 5  # repeated lines shown in a warning or refusal
 

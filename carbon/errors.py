@@ -1,5 +1,10 @@
 """The few typed errors the library raises; the CLI turns each into one clear message.
 
+One hierarchy: every error a user can meet is a `CarbonError` (the rule modules add theirs:
+`PeriodLocked` in locks.py, `DonationError` in donation.py, `PackExists` and `DataChanged` in
+pack.py, `DeliveryError` here); like pint's, the errors also derive from the builtin they
+refine, so `except ValueError` catches refused input and `except LookupError` a missing thing.
+
 Input problems are data (`Problem`): an import collects every one of them and
 then refuses the file as a whole (after beancount's "errors are data").
 """
@@ -36,8 +41,8 @@ class CarbonError(Exception):
     """Base of every error the library reports to a user."""
 
 
-class InputError(CarbonError):
-    """An input file was refused. `problems` lists every bad place found."""
+class InputError(ValueError, CarbonError):
+    """An input (a file, a month, an option's value) was refused. `problems` lists every bad place found."""
 
     def __init__(self, message: str, problems: list[Problem] | None = None, total: int | None = None):
         super().__init__(message)
@@ -46,11 +51,11 @@ class InputError(CarbonError):
         self.total = total if total is not None else len(self.problems)
 
 
-class UnitError(CarbonError):
+class UnitError(ValueError, CarbonError):
     """A unit string cannot be parsed, or two units cannot be converted."""
 
 
-class FactorNotFound(CarbonError):
+class FactorNotFound(LookupError, CarbonError):
     """No emission factor matches an activity key (never a silent zero)."""
 
 
@@ -58,5 +63,9 @@ class StoreError(CarbonError):
     """The database cannot be opened or is at an unknown schema version."""
 
 
-class NotFound(CarbonError):
+class NotFound(LookupError, CarbonError):
     """A named thing (team, import batch, month with data) does not exist."""
+
+
+class DeliveryError(CarbonError):
+    """A message could not be handed to the SMTP server."""

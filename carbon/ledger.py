@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from carbon.errors import NotFound
+from carbon.errors import InputError, NotFound
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.periods import parse_month
 from carbon.store import Store
@@ -45,7 +45,7 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
     try:
         parse_month(month)
     except ValueError as exc:
-        raise NotFound(f"--month: {exc}") from None
+        raise InputError(f"--month: {exc}") from None  # a malformed month is input
     with store.engine.connect() as conn:
         team_names = store.team_ids(conn)
         if team is not None and team not in team_names:

@@ -20,12 +20,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
 from carbon.errors import InputError, Problem
 from carbon.periods import MONTH_RE
 from carbon.suggest import did_you_mean
+from carbon.lazy import lazy
+
+np = lazy("numpy")
+pd = lazy("pandas")  # imported on first use: opening a database needs neither
 
 REQUIRED = ("month", "metric", "value")
 OPTIONAL = ("team",)
@@ -35,7 +36,6 @@ MAX_NAME = 64
 MAX_LABEL = 200
 NO_DATA = "no data"
 
-
 @dataclass(frozen=True)
 class MetricDef:
     """A declared metric: its name, how it adds up over a year, a label ("active users")."""
@@ -43,7 +43,6 @@ class MetricDef:
     name: str
     year_rule: str  # "sum" | "mean"
     label: str
-
 
 @dataclass(frozen=True)
 class MetricValue:
@@ -54,7 +53,6 @@ class MetricValue:
     team: str
     value: float
     line: int
-
 
 @dataclass(frozen=True)
 class Intensity:
@@ -70,7 +68,6 @@ class Intensity:
     months: tuple[str, ...] = ()  # a year: the months counted
     missing_months: tuple[str, ...] = ()  # a year: months with emissions but no metric value
 
-
 def check_definition(name: str, year_rule: str, label: str | None = None) -> MetricDef:
     """A valid definition, or InputError saying what is expected."""
     name = name.strip()
@@ -84,7 +81,6 @@ def check_definition(name: str, year_rule: str, label: str | None = None) -> Met
     if not label or len(label) > MAX_LABEL or not label.isprintable():
         raise InputError(f"metric {name}: --label: expected 1 to {MAX_LABEL} printable characters")
     return MetricDef(name, year_rule, label)
-
 
 def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, defined: Mapping[str, MetricDef],
                teams: set[str], define_rule: str | None = None) -> tuple[list[MetricValue], list[MetricDef]]:
@@ -149,7 +145,6 @@ def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, defined: Mappi
                          f"{'s' if len(problems) != 1 else ''})", problems[:50], total=len(problems))
     return out, list(new_defs.values())
 
-
 def month_intensity(d: MetricDef, kg: float, value: float | None) -> Intensity:
     """kg CO2e per unit of `d` for one month; None with "no data" (no value) or when the value is 0."""
     if value is None:
@@ -158,13 +153,11 @@ def month_intensity(d: MetricDef, kg: float, value: float | None) -> Intensity:
         return Intensity(d.name, d.label, 0.0, kg, None, f"{d.label} is 0: no intensity")
     return Intensity(d.name, d.label, value, kg, kg / value)
 
-
 def year_aggregate(d: MetricDef, values: list[float]) -> float | None:
     """The metric's yearly figure from its monthly values: their sum or their mean."""
     if not values:
         return None
     return math.fsum(values) if d.year_rule == "sum" else math.fsum(values) / len(values)
-
 
 def year_intensity(d: MetricDef, kg_by_month: Mapping[str, float],
                    value_by_month: Mapping[str, float]) -> Intensity:

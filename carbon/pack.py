@@ -3,7 +3,7 @@
 A pack is a directory holding
 
     report.html    the self-contained report with charts (carbon.report.html)
-    report.json    the monthly report JSON of DESIGN.md, plus "budget_status"
+    report.json    the monthly report JSON (README "Monthly report"), plus "budget_status"
                    (the `carbon budget status` JSON) when the year has budgets
     report.csv     one row per team × category, kg CO2e (UTF-8 with BOM, comma)
     manifest.json  what the pack was made from: inputs, factors, tool, file hashes
@@ -32,7 +32,7 @@ from pathlib import Path
 from carbon import __version__, intensity, ledger, limits
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
-from carbon.errors import CarbonError, NotFound
+from carbon.errors import CarbonError, InputError
 from carbon.intensity import IntensityView
 from carbon.model import MonthlyReport
 from carbon.periods import month_label, month_range, parse_month
@@ -365,6 +365,6 @@ def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None
     try:
         parse_month(month)
     except ValueError as exc:
-        raise NotFound(f"--month: {exc}") from None
+        raise InputError(f"--month: {exc}") from None  # a malformed month is input
     data = collect(store, month, revision=revision, reissue_reason=reissue_reason)
     return write_pack(data, Path(out_dir) / pack_dirname(month, revision))

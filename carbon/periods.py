@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import numpy as np
+from carbon.lazy import lazy
+
+np = lazy("numpy")  # only `spread` and `workdays` need it
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -1,6 +1,6 @@
 """Carbon price tables: read and validate them, merge shipped and user rows, choose a price.
 
-A price table is a CSV (DESIGN.md "Carbon price table"): `year`, `price`,
+A price table is a CSV (factors/README.md, "Other tables"): `year`, `price`,
 `unit` (a currency per CO2e mass: `EUR / t CO2e`), `basis` (what the number
 is: which market, which average, computed or published), `source`; optional
 `key` (the short name `--basis` selects; default: the basis text), `region`,
@@ -24,11 +24,14 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from carbon import limits, units
+from carbon import limits
 from carbon.errors import InputError, NotFound, Problem, UnitError
-from carbon.ingest.csvfile import read_small
+from carbon.lazy import lazy
 from carbon.money import decimal_of
 from carbon.resources import shipped_dir
+
+units = lazy("carbon.units")  # pint: imported when a price is converted
+csvfile = lazy("carbon.ingest.csvfile")  # pandas: imported when a price table is read
 
 REQUIRED = ("year", "price", "unit", "basis", "source")
 OPTIONAL = ("key", "region", "source_ref", "notes")
@@ -186,7 +189,7 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
 
 def read_file(path: Path | str, display_name: str | None = None) -> tuple[list[Price], str]:
     """Read a price CSV. Returns its prices and the content hash (sha256)."""
-    info, frame, lines = read_small(Path(path), REQUIRED, OPTIONAL, display_name)
+    info, frame, lines = csvfile.read_small(Path(path), REQUIRED, OPTIONAL, display_name)
     if frame.empty:
         raise InputError(f"{info.name}: no price rows after the header")
     return parse_rows(info.name, frame.to_dict("records"), lines), info.sha256
@@ -262,7 +265,7 @@ def choose(prices: list[Price], year: int, basis: str | None = None,
     listing = "; ".join(f"{b}: {', '.join(str(y) for y in years_of(prices, b)) or 'none'}"
                         for b in DEFAULT_BASES)
     # Only a default basis is ever taken without --basis. An imported price under another key
-    # (a file in the DESIGN.md format has no `key` column: its basis text is its key) is used
+    # (a file in the original price-table format has no `key` column: its basis text is its key) is used
     # only when named, so "import one" alone would send the user back to this same error.
     others = sorted({p.key for p in prices if p.year == want and p.key not in DEFAULT_BASES})
     named = (f" Other bases have a {want} price, used only when named: "

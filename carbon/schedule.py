@@ -142,7 +142,7 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
         try:
             reissue = month_label(*parse_month(reissue))
         except ValueError as exc:
-            raise NotFound(f"--reissue: {exc}") from None
+            raise InputError(f"--reissue: {exc}") from None
     with store.transaction() as conn:
         if reissue is not None and stored_packs.latest_produced(conn, reissue) is None:
             raise NotFound(f"{reissue} has no pack yet, so there is nothing to re-issue "

@@ -1,1 +1,1 @@
-"""The command line: thin click commands over the library (see cli.py)."""
+"""The command line: thin click commands over the library (see carbon/cli.py)."""

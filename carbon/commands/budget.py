@@ -8,10 +8,18 @@ import sys
 import click
 from rich.markup import escape
 
-from carbon import budgets
-from carbon.commands.common import EXIT_NO_VERDICT, VerdictCommand, err, handle_errors, out, pass_ctx
-from carbon.report import budget as view
-from carbon.store import budgets as stored
+from carbon.commands.common import (
+    EXIT_NO_VERDICT,
+    VerdictCommand,
+    err,
+    handle_errors,
+    out,
+    pass_ctx,
+)
+from carbon.lazy import lazy
+
+budgets = lazy("carbon.budgets")
+view = lazy("carbon.report.budget")
 
 TABLE_OR_JSON = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                              show_default=True, help="table for people; json for scripts.")
@@ -43,7 +51,7 @@ def load_cmd(ctx, file: str, replace: bool) -> None:
     Example:
       carbon budget load budgets/2026.toml
     """
-    done = stored.load_file(ctx.store, file, replace=replace)
+    done = ctx.carbon.load_budget(file, replace=replace)
     plan = done.plan
     total = plan.team_total_kg / plan.kg_per_unit
     # Plain lines (never wrapped): scripts and logs read them.
@@ -66,9 +74,7 @@ def load_cmd(ctx, file: str, replace: bool) -> None:
 @handle_errors()
 def show_cmd(ctx, year: int, fmt: str) -> None:
     """Show a year's budgets: per team the budget, its profile and allocation per quarter."""
-    with ctx.store.engine.connect() as conn:
-        plan = stored.require_plan(conn, year)
-        names = list(ctx.store.team_ids(conn))
+    plan, names = ctx.carbon.budget_plan(year)
     if fmt == "json":
         click.echo(json.dumps(view.plan_dict(plan), indent=2, ensure_ascii=False))
     else:
@@ -109,7 +115,7 @@ def status_cmd(ctx, month: str, team: str | None, fmt: str) -> None:
     Example:
       carbon budget status --month 2026-10 --format json
     """
-    rep = stored.status_at(ctx.store, month, team)
+    rep = ctx.carbon.budget_status(month, team)
     if fmt == "json":
         click.echo(view.to_json(rep))
         for w in rep.warnings:
@@ -141,8 +147,7 @@ def check_cmd(ctx, month: str, warn_at: float) -> None:
     Example:
       carbon budget check --month 2026-10 --warn-at 0.9 || mail -s "carbon budgets" ...
     """
-    rep = stored.status_at(ctx.store, month)
-    code, found = budgets.alerts(rep, warn_at)
+    rep, (code, found) = ctx.carbon.budget_check(month, warn_at)
     for line in view.check_lines(rep, code, found):
         click.echo(line)
     for w in rep.warnings:

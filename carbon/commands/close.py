@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon import locks as rules
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.store import locks as stored
+from carbon.lazy import lazy
+
+rules = lazy("carbon.locks")
 
 
 @click.command("close")
@@ -39,11 +40,11 @@ def close(ctx, month, reopen, reason, by, list_) -> None:
         _print_list(ctx)
         return
     if reopen:
-        lock = stored.reopen_month(ctx.store, month, reason=reason, by=by)
+        lock = ctx.carbon.reopen_month(month, reason=reason, by=by)
         out.print(f"{lock.period} reopened by {escape(lock.reopened_by or '')}: {escape(lock.reopen_reason or '')} "
                   f"(closed on {lock.locked_at:%Y-%m-%d} by {escape(lock.locked_by)})")
         return
-    lock = stored.close_month(ctx.store, month, by=by, reason=reason)
+    lock = ctx.carbon.close_month(month, by=by, reason=reason)
     out.print(f"{lock.period} closed by {escape(lock.locked_by)}"
               + (f": {escape(lock.reason)}" if lock.reason else "")
               + "; a later write into it needs --restate --reason TEXT")
@@ -51,9 +52,7 @@ def close(ctx, month, reopen, reason, by, list_) -> None:
 
 def _print_list(ctx) -> None:
     """One line per closing and per restatement, never cut (grep-able in an audit)."""
-    with ctx.store.engine.connect() as conn:
-        locks = stored.list_locks(conn)
-        restated = stored.list_restatements(conn)
+    locks, restated = ctx.carbon.periods()
     if not locks:
         out.print("no period is closed; see 'carbon close --help'")
     for lk in locks:

@@ -5,10 +5,17 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon.cloud.ccf_estimates import import_ccf_estimates
-from carbon.cloud.importer import CloudSummary, import_cloud_billing
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.commands.imports import _summary, check_rejects, import_group, restate_of, restate_options
+from carbon.commands.imports import (
+    _summary,
+    check_rejects,
+    import_group,
+    restate_of,
+    restate_options,
+)
+from carbon.lazy import lazy
+
+cloud_importer = lazy("carbon.cloud.importer")
 
 CLASS_NAMES = {"compute": "compute (vCPU, GPU, memory)", "storage_ssd": "storage SSD",
                "storage_hdd": "storage HDD", "network": "networking between regions", "memory": "memory",
@@ -18,7 +25,7 @@ CLASS_NAMES = {"compute": "compute (vCPU, GPU, memory)", "storage_ssd": "storage
                "ccf_estimate": "estimates computed by Cloud Carbon Footprint"}
 
 
-def print_cloud_summary(s: CloudSummary) -> None:
+def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
     """The bill's lines by class, and the CO2e by allocation rule (with the unallocated share)."""
     for kind, n, cost in s.by_class:
         out.print(f"  {n:>10,} lines  {cost:>14,.2f} cost  {CLASS_NAMES.get(kind, kind)}")
@@ -73,7 +80,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
       carbon import cloud-billing azure-2026-03.csv --provider azure --rules cloud-rules.toml
     """
     check_rejects(rejects)
-    result = import_cloud_billing(ctx.store, file, provider, rules, source=source, replace=replace, strict=strict,
+    result = ctx.carbon.import_cloud_billing(file, provider, rules, source=source, replace=replace, strict=strict,
                                   restate=restate_of(restate, reason, by))
     _summary(file, result.outcome)
     if result.summary is not None:
@@ -104,7 +111,7 @@ def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, restate, r
       carbon import ccf-estimates ccf-footprint-2026-03.json --rules cloud-rules.toml
     """
     check_rejects(rejects)
-    result = import_ccf_estimates(ctx.store, file, rules, source=source, replace=replace, strict=strict,
+    result = ctx.carbon.import_ccf_estimates(file, rules, source=source, replace=replace, strict=strict,
                                   restate=restate_of(restate, reason, by))
     _summary(file, result.outcome)
     if result.summary is not None:

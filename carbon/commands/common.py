@@ -6,14 +6,17 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
 from carbon.errors import CarbonError, InputError
-from carbon.ingest.csvfile import problems_to_csv
-from carbon.store import Store
+
+if TYPE_CHECKING:
+    from carbon.api import Carbon
+    from carbon.store import Store
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
@@ -33,8 +36,17 @@ class Ctx:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from carbon.store import Store
+
             self._store = Store.open(self.db)
         return self._store
+
+    @property
+    def carbon(self) -> "Carbon":
+        """The facade over the store: every command runs its task through one of its methods."""
+        from carbon.api import Carbon
+
+        return Carbon(self.store)
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
@@ -75,6 +87,8 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
                 safe["line"] = frame["line"].astype(str)
                 safe.to_csv(rejects, index=False)
             else:
+                from carbon.ingest.csvfile import problems_to_csv
+
                 rejects.write_text(problems_to_csv(exc.problems), encoding="utf-8")
         except OSError as why:  # the folder went away, a full disk, no permission: say so, no traceback
             reason = why.strerror or str(why)

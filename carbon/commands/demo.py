@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon import importer, ledger
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.demo import loader
+from carbon.lazy import lazy
 from carbon.resources import demo_dir
-from carbon.report import monthly
+
+loader = lazy("carbon.demo.loader")
+monthly = lazy("carbon.report.monthly")
 
 
 @click.command()
@@ -26,15 +27,15 @@ def demo(ctx) -> None:
     changes nothing. Uses --db URL / CARBON_DB like every command (default
     ./carbon.db); refuses a database that holds other data.
     """
-    for name, outcome in loader.load(ctx.store):
+    for name, outcome in ctx.carbon.load_demo():
         b = outcome.batch
         state = "already loaded" if outcome.already_imported else "loaded"
         what = (f"{b.row_count:,} metric values" if b.kind == "metrics"
                 else f"{b.entry_count:,} entries, {b.co2e_kg / 1000:,.1f} t CO2e")
         out.print(f"{escape(name)}: {state} (import {b.id}, {what})")
-    latest = importer.months(ctx.store)[-1]
+    latest = ctx.carbon.months()[-1]
     out.print()
-    out.print(monthly.to_table(ledger.monthly_report(ctx.store, latest)))
+    out.print(monthly.to_table(ctx.carbon.monthly_report(latest)))
     out.print(f"\nNext: carbon budget status --month {latest} · "
               f"carbon report sources --month {latest} --team Video · carbon imports list")
     out.print(f"What if: carbon scenario run {escape(str(demo_dir() / loader.SCENARIO))}")

@@ -15,11 +15,12 @@ import click
 from rich.markup import escape
 
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
-from carbon.prices import DEFAULT_BASES
-from carbon.report import donation as view
-from carbon.report import journal
-from carbon.report import prices as price_view
-from carbon.store import prices as stored
+from carbon.lazy import lazy
+
+view = lazy("carbon.report.donation")
+journal = lazy("carbon.report.journal")
+price_view = lazy("carbon.report.prices")
+price_rules = lazy("carbon.prices")
 
 
 def _as_of(value) -> date:
@@ -104,7 +105,7 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
         return
     if year is None:
         raise click.UsageError("Missing option '--year' (or a subcommand: close, history).")
-    result = stored.donation_view(ctx.store, year, as_of=_as_of(as_of), price=price, currency=currency,
+    result = ctx.carbon.donation(year, as_of=_as_of(as_of), price=price, currency=currency,
                                   basis=basis, price_year=price_year, scopes=scopes, categories=categories,
                                   actual_only=actual_only, allow_missing_months=allow_missing_months)
     if fmt == "json":
@@ -137,7 +138,7 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
     Example:
       carbon donation close --year 2025 --price 73.86 --note "board 2026-01-15"
     """
-    closed, d = stored.close_year(ctx.store, year, as_of=_as_of(as_of), price=price, currency=currency,
+    closed, d = ctx.carbon.close_donation(year, as_of=_as_of(as_of), price=price, currency=currency,
                                   basis=basis, price_year=price_year, scopes=scopes, categories=categories,
                                   allow_missing_months=allow_missing_months, note=note, supersede=supersede)
     from carbon.donation import summary_line
@@ -156,7 +157,7 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
 @handle_errors()
 def history_cmd(ctx, year, fmt, as_of) -> None:
     """Every sign-off, and whether the year's ledger changed since (restated difference)."""
-    entries = stored.history(ctx.store, _as_of(as_of), year)
+    entries = ctx.carbon.donation_history(_as_of(as_of), year)
     if fmt == "json":
         import json
 
@@ -204,12 +205,12 @@ def prices_import(ctx, file: str, source) -> None:
       key,year,price,unit,basis,source
       board.internal,2025,90,EUR / t CO2e,internal carbon price decided by the board,minutes 2025-01-15
     """
-    done = stored.import_file(ctx.store, file, source)
+    done = ctx.carbon.import_prices(file, source)
     if done.already_imported:
         click.echo(f"{file}: identical content already imported (price import {done.id}); nothing changed")
     else:
         click.echo(f"{file}: {done.rows} prices imported (price import {done.id})")
-        others = [k for k in done.keys if k not in DEFAULT_BASES]
+        others = [k for k in done.keys if k not in price_rules.DEFAULT_BASES]
         if others:
             # Only a default basis is taken without --basis: say how to use the others.
             click.echo("not a default basis, so used only with --basis KEY: "
@@ -224,7 +225,7 @@ def prices_import(ctx, file: str, source) -> None:
 @handle_errors()
 def prices_list(ctx, basis, year, fmt) -> None:
     """List the carbon prices in use (shipped and imported), per basis and year."""
-    rows = stored.all_prices(ctx.store)
+    rows = ctx.carbon.prices()
     if basis:
         rows = [p for p in rows if p.key == basis]
     if year:

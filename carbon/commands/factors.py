@@ -11,11 +11,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import importer
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
 from carbon.errors import FactorNotFound
 from carbon.spreadsheet import inert
-
 
 @click.group()
 def factors() -> None:
@@ -25,7 +23,6 @@ def factors() -> None:
     and per-resolution streaming factors are derived by code from published
     parameters; their source column shows the derivation.
     """
-
 
 @factors.command("list")
 @click.option("--category", help="Only this category (infrastructure, streaming, commuting, travel, ...).")
@@ -42,7 +39,7 @@ def list_(ctx, category, search, region, fmt) -> None:
       carbon factors list --category commuting
       carbon factors list --search eu-west-3 --format csv
     """
-    rows = importer.factor_table(ctx.store).all()
+    rows = ctx.carbon.factor_table().all()
     if category:
         rows = [f for f in rows if f.category == category]
     if region is not None:
@@ -75,10 +72,8 @@ def list_(ctx, category, search, region, fmt) -> None:
                       source)
     out.print(table)
 
-
 def _short(text: str, n: int) -> str:
     return text if len(text) < n else text[:n - 3] + "…"
-
 
 @factors.command("show")
 @click.argument("key")
@@ -86,7 +81,7 @@ def _short(text: str, n: int) -> str:
 @handle_errors()
 def show(ctx, key: str) -> None:
     """Show every row of one activity key: value, unit, region, vintage, source, boundary."""
-    table = importer.factor_table(ctx.store)
+    table = ctx.carbon.factor_table()
     rows = table.by_key.get(key)
     if not rows:
         hint = table.suggest(key)
@@ -102,7 +97,6 @@ def show(ctx, key: str) -> None:
         out.print(f"  uncertainty  {'±%g %%' % f.uncertainty_pct if f.uncertainty_pct is not None else 'not stated'}")
         out.print(f"  from         {escape(f.origin)}")
 
-
 @factors.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--source", help="Name of this source (default: the file name).")
@@ -115,7 +109,7 @@ def import_(ctx, file: str, source) -> None:
     it for imports made from now on; past ledger entries keep the factor they
     were computed with. Remove with 'carbon imports remove ID'.
     """
-    outcome = importer.import_factors(ctx.store, file, source=source)
+    outcome = ctx.carbon.import_factors(file, source=source)
     if outcome.already_imported:
         out.print(f"{escape(file)}: identical content already imported (import {outcome.batch.id}); nothing changed")
     else:

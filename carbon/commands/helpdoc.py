@@ -22,7 +22,7 @@ def _walk(group: click.Group, path: tuple[str, ...] = ()):
 
 
 def render() -> str:
-    import cli
+    from carbon import cli
 
     parts = ["# Command reference\n",
              "Generated from `carbon … --help` by `python -m carbon.commands.helpdoc`; "

@@ -10,14 +10,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from carbon import importer
-from carbon import locks as lock_rules
 from carbon.commands.common import err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
-from carbon.locks import Restate, Restatement
+from carbon.lazy import lazy
 from carbon.model import ImportOutcome
-from carbon.regions import load_regions
-from carbon.store import locks as stored_locks
+
+importer = lazy("carbon.importer")
+lock_rules = lazy("carbon.locks")
+regions = lazy("carbon.regions")
 
 PROGRESS_FROM_LINES = 50_000  # smaller files finish before a bar is worth drawing
 
@@ -37,7 +37,7 @@ def _summary(name: str, o: ImportOutcome) -> None:
     if o.region_fallbacks:
         out.print(f"  note: {o.region_fallbacks:,} entries used the factor of another region "
                   "(see docs/regions.md):", soft_wrap=True)
-        tree = load_regions()
+        tree = regions.load_regions()
         for fb in o.fallbacks:
             out.print(f"    {escape(tree.describe(fb))}", soft_wrap=True)
     for w in o.warnings:
@@ -54,7 +54,7 @@ def _summary(name: str, o: ImportOutcome) -> None:
         print_restatement(o.restatement)
 
 
-def print_restatement(r: Restatement) -> None:
+def print_restatement(r: lock_rules.Restatement) -> None:
     """The restatement just recorded: closed months, who, why, per-team difference."""
     out.print(f"restatement {r.id} recorded: closed {lock_rules.span(r.periods)} changed by {escape(r.by)} "
               f"({escape(r.reason)})", soft_wrap=True)
@@ -62,13 +62,13 @@ def print_restatement(r: Restatement) -> None:
         out.print(f"  {escape(team)}: {kg:+,.3f} kg CO2e")
 
 
-def restate_of(restate: bool, reason: str | None, by: str | None) -> Restate | None:
+def restate_of(restate: bool, reason: str | None, by: str | None) -> lock_rules.Restate | None:
     """--restate/--reason/--by as a Restate (None without --restate); a reason alone is refused."""
     if not restate:
         if reason is not None:
             raise click.UsageError("--reason goes with --restate (a write into closed months)")
         return None
-    return Restate((reason or "").strip(), lock_rules.current_user(by))
+    return lock_rules.Restate((reason or "").strip(), lock_rules.current_user(by))
 
 
 RESTATE = [
@@ -169,7 +169,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
             progress.advance(task, n)
 
     try:
-        outcome = importer.import_activities(ctx.store, file, source=source, replace=replace,
+        outcome = ctx.carbon.import_activities(file, source=source, replace=replace,
                                              create_teams=create_teams, default_region=default_region,
                                              progress=advance, on_start=on_start, checks=checks)
     finally:
@@ -203,7 +203,7 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     """
     check_rejects(rejects)
     checks = importer.Checks(restate=restate_of(restate, reason, by))
-    outcome = importer.import_survey(ctx.store, file, first, last, source=source, replace=replace,
+    outcome = ctx.carbon.import_survey(file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region,
                                      allow_repeated_employees=allow_repeated_employees, checks=checks)
     _summary(file, outcome)
@@ -220,10 +220,7 @@ def imports_group() -> None:
 def list_(ctx) -> None:
     """List every import: ID, kind, source, when, rows, entries, t CO2e, months (and which of
     them are closed), content hash; then the closed periods."""
-    found = ctx.store.list_batches()
-    with ctx.store.engine.connect() as conn:
-        months = stored_locks.all_batch_months(conn)
-        locks = stored_locks.list_locks(conn, active_only=True)
+    found, months, locks = ctx.carbon.imports()
     if not found:
         out.print("no imports yet")
     else:
@@ -258,7 +255,7 @@ def remove(ctx, batch_id: int, restate, reason, by) -> None:
     An import holding entries of a closed month is kept unless --restate
     --reason TEXT (recorded with who, when and the per-team difference).
     """
-    done = importer.remove(ctx.store, batch_id, restate=restate_of(restate, reason, by))
+    done = ctx.carbon.remove_import(batch_id, restate=restate_of(restate, reason, by))
     b = done.batch
     out.print(f"import {b.id} ({escape(b.source_name)}) removed: {b.entry_count:,} entries, "
               f"{b.co2e_kg / 1000:,.3f} t CO2e")
@@ -266,4 +263,4 @@ def remove(ctx, batch_id: int, restate, reason, by) -> None:
         print_restatement(done.restatement)
 
 
-from carbon.commands import cloud as _cloud  # noqa: E402,F401  (registers import cloud-billing)
+from carbon.commands import cloud as _cloud  # noqa: F401  (registers import cloud-billing)

@@ -8,10 +8,11 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import intensity, metric_imports
 from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects
-from carbon.store import metrics as stored
+from carbon.lazy import lazy
+
+intensity = lazy("carbon.intensity")
 
 YEAR = click.Choice(["sum", "mean"])
 
@@ -45,7 +46,7 @@ def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects) -> None
       carbon import metrics metrics.csv
     """
     check_rejects(rejects)
-    outcome, declared = metric_imports.import_metrics(ctx.store, file, source=source, replace=replace,
+    outcome, declared = ctx.carbon.import_metrics(file, source=source, replace=replace,
                                                       define_rule=define_rule)
     for d in declared:
         out.print(f"metric {escape(d.name)} declared (--year {d.year_rule})")
@@ -78,7 +79,7 @@ def define_cmd(ctx, name: str, year_rule: str, label: str | None) -> None:
       carbon metrics define active_users --year mean --label "active users"
       carbon metrics define paid_students --year sum --label "paid students"
     """
-    d, what = metric_imports.define(ctx.store, name, year_rule, label)
+    d, what = ctx.carbon.define_metric(name, year_rule, label)
     out.print(f"metric {escape(d.name)} {what}: {escape(d.label)}, a year is the {d.year_rule} of its months")
 
 
@@ -87,8 +88,7 @@ def define_cmd(ctx, name: str, year_rule: str, label: str | None) -> None:
 @handle_errors()
 def list_cmd(ctx) -> None:
     """List the declared metrics, their yearly rule and the months they have values for."""
-    with ctx.store.engine.connect() as conn:
-        rows = stored.summary(conn)
+    rows = ctx.carbon.metrics()
     if not rows:
         out.print("no metrics declared yet; see 'carbon metrics define --help'")
         return
@@ -117,7 +117,7 @@ def intensity_cmd(ctx, year: int, team: str | None, fmt: str) -> None:
     Example:
       carbon metrics intensity --year 2025
     """
-    items = intensity.for_year(ctx.store, year, team)
+    items = ctx.carbon.intensity(year, team)
     if fmt == "json":
         click.echo(json.dumps({"year": year, "team": team, "unit": "kg CO2e",
                                "intensity": intensity.to_list(items)}, indent=2, ensure_ascii=False))

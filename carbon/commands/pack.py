@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon import pack
 from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.lazy import lazy
+
+pack = lazy("carbon.pack")
 
 
 @click.command("pack")
@@ -29,6 +31,6 @@ def pack_cmd(ctx, month: str, out_dir: str) -> None:
     Example:
       carbon report pack --month 2026-10 --out /tmp/packs
     """
-    built = pack.build(ctx.store, month, out_dir)
+    built = ctx.carbon.build_pack(month, out_dir)
     files = sorted(p.name for p in built.path.iterdir())
     out.print(f"wrote {escape(str(built.path))}/ ({', '.join(files)})")

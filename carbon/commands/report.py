@@ -9,11 +9,14 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import intensity, ledger
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
 from carbon.figures import fixed
-from carbon.report import intensity as intensity_view
-from carbon.report import monthly
+from carbon.lazy import lazy
+
+intensity = lazy("carbon.intensity")
+ledger = lazy("carbon.ledger")
+intensity_view = lazy("carbon.report.intensity")
+monthly = lazy("carbon.report.monthly")
 
 
 @click.group()
@@ -39,11 +42,11 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
     Example:
       carbon report monthly --month 2026-10 --format json
     """
-    rep = ledger.monthly_report(ctx.store, month, team)
+    rep = ctx.carbon.monthly_report(month, team)
     if fmt == "csv":
         click.echo(monthly.to_csv(rep), nl=False)
         return
-    view = intensity.for_month(ctx.store, rep)
+    view = ctx.carbon.intensity_for_month(rep)
     if fmt == "json":
         click.echo(monthly.to_json(rep, view))
     else:
@@ -73,7 +76,7 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
     Example:
       carbon report sources --month 2026-10 --team Video
     """
-    rows = ledger.month_sources(ctx.store, month, team)
+    rows = ctx.carbon.month_sources(month, team)
     if fmt == "json":
         click.echo(json.dumps({"month": month, "unit": "kg CO2e", "sources": rows}, indent=2, ensure_ascii=False))
         return
@@ -114,6 +117,6 @@ def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
     return table
 
 
-from carbon.commands.pack import pack_cmd  # noqa: E402  (the pack lives in its own module)
+from carbon.commands.pack import pack_cmd
 
 report.add_command(pack_cmd)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from carbon import scenario_run
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.report import scenario as view
+from carbon.lazy import lazy
+
+view = lazy("carbon.report.scenario")
 
 
 @click.group("scenario")
@@ -49,7 +50,7 @@ def run_cmd(ctx, file, fmt, price, currency, basis, price_year) -> None:
     \b
       carbon scenario run levers.toml --format json
     """
-    result = scenario_run.run_file(ctx.store, file, price=price, currency=currency, basis=basis,
+    result = ctx.carbon.run_scenario(file, price=price, currency=currency, basis=basis,
                                    price_year=price_year)
     if fmt == "json":
         click.echo(view.to_json(result))

@@ -10,13 +10,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import config as config_file
-from carbon import delivery, schedule
-from carbon import locks as lock_rules
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
-from carbon.store import locks as stored_locks
-from carbon.store import packs as stored_packs
-from carbon.store import team_history
+from carbon.lazy import lazy
+
+config_file = lazy("carbon.config")
+delivery = lazy("carbon.delivery")
+schedule = lazy("carbon.schedule")
+lock_rules = lazy("carbon.locks")
+team_history = lazy("carbon.store.team_history")
 
 # Exit codes of `schedule run-once` (README "The schedule", docs/schedule.md). When several
 # apply, the lowest wins; stderr names every problem.
@@ -94,9 +95,9 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     setup_logging()
     cfg = _current_team_names(ctx.store, config_file.load(config_path))
     now = _parse_now(now_text, cfg)
-    schedule.check_recipients(ctx.store, cfg)  # before anything is produced or sent
+    ctx.carbon.check_recipients(cfg)  # before anything is produced or sent
     deliver = None if no_email else delivery.deliverer(cfg)
-    result = schedule.run_once(ctx.store, now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason.strip(),
+    result = ctx.carbon.run_schedule_once(now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason.strip(),
                                deliver=deliver, grace_days=cfg.grace_days)
     for built in result.produced:
         out.print(f"produced {built.month} revision {built.revision}: {escape(str(built.path))}")
@@ -162,7 +163,7 @@ def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
         checked = config_file.parse(merged, "command line")  # same checks as the file
         cfg = dataclasses.replace(cfg, cron=checked.cron, timezone=checked.timezone)
     cfg = _current_team_names(ctx.store, cfg)
-    schedule.start(ctx.store, cfg, out_dir, deliver=delivery.deliverer(cfg))
+    ctx.carbon.start_schedule(cfg, out_dir, deliver=delivery.deliverer(cfg))
 
 
 def _current_team_names(store, cfg):
@@ -180,11 +181,8 @@ def _current_team_names(store, cfg):
 @handle_errors()
 def status_cmd(ctx) -> None:
     """The packs produced (every revision), their deliveries, the closed periods, and the last runs."""
-    with ctx.store.engine.connect() as conn:
-        packs = stored_packs.list_packs(conn)
-        deliveries = stored_packs.list_deliveries(conn)
-        runs = stored_packs.list_runs(conn)[-5:]
-        locks = stored_locks.list_locks(conn, active_only=True)
+    packs, deliveries, runs, locks = ctx.carbon.schedule_status()
+    runs = runs[-5:]
     closed = lock_rules.locked_months(locks, [p.month for p in packs])
     table = Table(title="Report packs", title_justify="left")
     for col in ("Month", "Rev", "Status", "Produced (UTC)", "Path", "E-mail"):

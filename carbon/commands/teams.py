@@ -8,15 +8,11 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import importer
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.store import team_history as stored_teams
-
 
 @click.group()
 def teams() -> None:
     """Declare teams. Activity for an undeclared team is refused, so typos are caught."""
-
 
 @teams.command("add")
 @click.argument("names", nargs=-1, required=True)
@@ -30,16 +26,15 @@ def add(ctx, names: tuple[str, ...]) -> None:
       carbon teams add Platform Video "Customer Success"
     """
     for name in names:
-        importer.add_team(ctx.store, name)
+        ctx.carbon.add_team(name)
         out.print(f"team {escape(name)!s} declared")
-
 
 @teams.command("list")
 @pass_ctx
 @handle_errors()
 def list_(ctx) -> None:
     """List the teams: status (active, or retired from a month), former names, declared."""
-    found = stored_teams.list_teams(ctx.store)
+    found = ctx.carbon.teams()
     if not found:
         out.print("no teams declared yet: carbon teams add NAME")
         return
@@ -49,7 +44,6 @@ def list_(ctx) -> None:
         table.add_row(escape(t.name), status, escape(", ".join(t.former_names)),
                       f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "")
     out.print(table)
-
 
 @teams.command("rename")
 @click.argument("old")
@@ -68,9 +62,8 @@ def rename(ctx, old: str, new: str) -> None:
     Example:
       carbon teams rename Platform Infrastructure
     """
-    stored_teams.rename(ctx.store, old, new)
+    ctx.carbon.rename_team(old, new)
     out.print(f"team {escape(old)} renamed {escape(new)}; its history, budgets and recipients follow it")
-
 
 @teams.command("retire")
 @click.argument("name")
@@ -90,6 +83,6 @@ def retire(ctx, name: str, from_month: str | None) -> None:
       carbon teams retire "Customer Success" --from 2026-07
     """
     month = from_month or f"{date.today():%Y-%m}"
-    stored_teams.retire(ctx.store, name, month)
+    ctx.carbon.retire_team(name, month)
     out.print(f"team {escape(name)} retired from {month}: its history stays; activity from {month} "
               "on is refused")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from carbon import importer, video_import
 from carbon.commands.common import handle_errors, pass_ctx
-from carbon.commands.imports import _summary, check_rejects, common, restate_of
+from carbon.commands.imports import _summary, check_rejects, common, importer, restate_of
 
 
 @click.command("video")
@@ -33,7 +32,7 @@ def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_
       carbon import video vimeo-2026-10.csv --mapping examples/video-mappings/vimeo.toml
     """
     check_rejects(rejects)
-    outcome = video_import.import_video(ctx.store, file, mapping, source=source, replace=replace,
-                                        create_teams=create_teams, default_region=default_region,
-                                        checks=importer.Checks(strict, restate_of(restate, reason, by)))
+    outcome = ctx.carbon.import_video(file, mapping, source=source, replace=replace,
+                                      create_teams=create_teams, default_region=default_region,
+                                      checks=importer.Checks(strict, restate_of(restate, reason, by)))
     _summary(file, outcome)

@@ -73,7 +73,7 @@ def team_dict(t: TeamStatus, kg_per_unit: float) -> dict:
 
 
 def to_dict(rep: StatusReport) -> dict:
-    """The JSON contract of `carbon budget status` (DESIGN.md), plus additive fields."""
+    """The JSON contract of `carbon budget status` (README "Status and alerts"), plus additive fields."""
     c = _conv(rep.kg_per_unit)
     company = None
     if rep.company is not None:

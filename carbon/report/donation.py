@@ -1,4 +1,4 @@
-"""The donation in its forms: JSON (DESIGN.md contract + additive fields), rich tables; the
+"""The donation in its forms: JSON (README "Annual offset donation" contract + additive fields), rich tables; the
 sign-off history; the one-line and one-page summaries of the report pack. (The journal CSV
 is carbon.report.journal.)
 
@@ -75,7 +75,7 @@ def _closed_teams(c: ClosedDonation, rows: Iterable[TeamRestated]) -> list[dict]
 
 
 def to_dict(view: DonationView) -> dict:
-    """The JSON contract of `carbon donation` (DESIGN.md), then additive fields.
+    """The JSON contract of `carbon donation` (README "Annual offset donation"), then additive fields.
 
     The contract's figures (`emissions_t`, `price`, `amount`, `currency`,
     `teams`) are the headline: for a closed year the signed-off ones

@@ -12,12 +12,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-import pandas as pd
 from sqlalchemy import create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from carbon.errors import NotFound, StoreError
+from carbon.lazy import lazy
 from carbon.model import Batch, Factor, Team
 from carbon.store.schema import (
     ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
@@ -30,6 +30,8 @@ from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
 from carbon.store import duplicates as _duplicates, locks as _locks  # noqa: E402,F401  isort: skip
 from carbon.store import metrics as _metrics  # noqa: E402,F401  isort: skip
 from carbon.store import migrate  # noqa: E402  isort: skip
+
+pd = lazy("pandas")  # only imports write ledger rows; a report needs no pandas
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
 

@@ -208,7 +208,7 @@ def status_at(store: "Store", month: str, team: str | None = None, today: date |
     try:
         year, m = parse_month(month)
     except ValueError as exc:
-        raise NotFound(f"--month: {exc}") from None
+        raise InputError(f"--month: {exc}") from None  # a malformed month is input
     month = month_label(year, m)
     today = today or date.today()
     this_month = month_label(today.year, today.month)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import (
     Column, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Table, func, insert, select,
 )
@@ -27,6 +25,10 @@ from carbon.duplicates import FIRST_LINES, EmployeeClash, RepeatedLine, Repeated
 from carbon.model import Batch
 from carbon.periods import month_range
 from carbon.store.schema import batches, ledger, ledger_monthly, metadata, teams
+from carbon.lazy import lazy
+
+np = lazy("numpy")
+pd = lazy("pandas")  # imported on first use: opening a database needs neither
 
 survey_employees = Table(
     "survey_employees", metadata,

@@ -1,0 +1,275 @@
+"""The Python front door: `Carbon`, one object with a method for every task the CLI runs.
+
+    from carbon import Carbon
+
+    with Carbon.open("sqlite:///carbon.db") as co2:
+        co2.add_team("Platform")
+        co2.import_activities("activities.csv")
+        report = co2.monthly_report("2026-10")
+
+Every `carbon` command calls one of these methods and renders what it returns
+(tests/test_api.py maps each command to its method). The methods return the library's
+records (carbon.model and the rule modules) and raise the errors of carbon.errors; they never
+print and never name a command-line flag. Each method imports the modules it needs when it is
+called, so `import carbon` stays light (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from carbon.store import Store
+
+
+class Carbon:
+    """An open carbon database and the tasks run on it. Open with `Carbon.open(url)`."""
+
+    def __init__(self, store: "Store"):
+        self.store = store
+
+    @classmethod
+    def open(cls, url: str | None = None) -> "Carbon":
+        """Open (and on first use create or migrate) the database at `url`; default: $CARBON_DB,
+        else sqlite:///carbon.db in the current directory."""
+        from carbon.store import Store
+
+        return cls(Store.open(url))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Carbon":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- teams ---------------------------------------------------------------------------------
+    def add_team(self, name: str) -> None:
+        from carbon import importer
+
+        importer.add_team(self.store, name)
+
+    def teams(self) -> list:
+        from carbon.store import team_history
+
+        return team_history.list_teams(self.store)
+
+    def rename_team(self, old: str, new: str) -> None:
+        from carbon.store import team_history
+
+        team_history.rename(self.store, old, new)
+
+    def retire_team(self, name: str, from_month: str) -> None:
+        from carbon.store import team_history
+
+        team_history.retire(self.store, name, from_month)
+
+    # -- imports -------------------------------------------------------------------------------
+    def import_activities(self, path: Path | str, **options: Any):
+        """Options: source, replace, create_teams, default_region, progress, on_start, checks."""
+        from carbon import importer
+
+        return importer.import_activities(self.store, path, **options)
+
+    def import_survey(self, path: Path | str, first: str, last: str, **options: Any):
+        from carbon import importer
+
+        return importer.import_survey(self.store, path, first, last, **options)
+
+    def import_factors(self, path: Path | str, **options: Any):
+        from carbon import importer
+
+        return importer.import_factors(self.store, path, **options)
+
+    def import_cloud_billing(self, path: Path | str, provider: str, rules: Path | str, **options: Any):
+        from carbon.cloud import importer as cloud
+
+        return cloud.import_cloud_billing(self.store, path, provider, rules, **options)
+
+    def import_ccf_estimates(self, path: Path | str, rules: Path | str, **options: Any):
+        from carbon.cloud import ccf_estimates
+
+        return ccf_estimates.import_ccf_estimates(self.store, path, rules, **options)
+
+    def import_metrics(self, path: Path | str, **options: Any):
+        from carbon import metric_imports
+
+        return metric_imports.import_metrics(self.store, path, **options)
+
+    def import_video(self, path: Path | str, mapping: Path | str, **options: Any):
+        from carbon import video_import
+
+        return video_import.import_video(self.store, path, mapping, **options)
+
+    def remove_import(self, batch_id: int, **options: Any):
+        from carbon import importer
+
+        return importer.remove(self.store, batch_id, **options)
+
+    def months(self) -> list[str]:
+        """The months with ledger data, oldest first."""
+        from carbon import importer
+
+        return importer.months(self.store)
+
+    def imports(self):
+        """Every import batch, the months each one covers, and the closed periods."""
+        from carbon.store import locks
+
+        found = self.store.list_batches()
+        with self.store.engine.connect() as conn:
+            return found, locks.all_batch_months(conn), locks.list_locks(conn, active_only=True)
+
+    def load_demo(self):
+        """Load the sample company (refuses a database that holds other data): (name, outcome)."""
+        from carbon.demo import loader
+
+        return loader.load(self.store)
+
+    # -- factors -------------------------------------------------------------------------------
+    def factor_table(self):
+        from carbon import importer
+
+        return importer.factor_table(self.store)
+
+    # -- reports -------------------------------------------------------------------------------
+    def monthly_report(self, month: str, team: str | None = None):
+        from carbon import ledger
+
+        return ledger.monthly_report(self.store, month, team)
+
+    def month_sources(self, month: str, team: str | None = None) -> list[dict]:
+        from carbon import ledger
+
+        return ledger.month_sources(self.store, month, team)
+
+    def build_pack(self, month: str, out_dir: Path | str, **options: Any):
+        from carbon import pack
+
+        return pack.build(self.store, month, out_dir, **options)
+
+    # -- budgets -------------------------------------------------------------------------------
+    def load_budget(self, path: Path | str, replace: bool = False):
+        from carbon.store import budgets
+
+        return budgets.load_file(self.store, path, replace=replace)
+
+    def budget_plan(self, year: int):
+        """The stored budget plan of `year` (NotFound when none is loaded) and the team names."""
+        from carbon.store import budgets
+
+        with self.store.engine.connect() as conn:
+            return budgets.require_plan(conn, year), list(self.store.team_ids(conn))
+
+    def budget_status(self, month: str, team: str | None = None, today: date | None = None):
+        from carbon.store import budgets
+
+        return budgets.status_at(self.store, month, team, today)
+
+    def budget_check(self, month: str, warn_at: float):
+        """The status at `month` and its alert verdict: (exit code, alerts)."""
+        from carbon import budgets as rules
+        from carbon.store import budgets
+
+        rep = budgets.status_at(self.store, month)
+        return rep, rules.alerts(rep, warn_at)
+
+    # -- prices and donations ------------------------------------------------------------------
+    def import_prices(self, path: Path | str, source: str | None = None):
+        from carbon.store import prices
+
+        return prices.import_file(self.store, path, source)
+
+    def prices(self) -> list:
+        from carbon.store import prices
+
+        return prices.all_prices(self.store)
+
+    def donation(self, year: int, *, as_of: date, **options: Any):
+        from carbon.store import prices
+
+        return prices.donation_view(self.store, year, as_of=as_of, **options)
+
+    def close_donation(self, year: int, *, as_of: date, **options: Any):
+        from carbon.store import prices
+
+        return prices.close_year(self.store, year, as_of=as_of, **options)
+
+    def donation_history(self, as_of: date, year: int | None = None) -> list:
+        from carbon.store import prices
+
+        return prices.history(self.store, as_of, year)
+
+    # -- periods -------------------------------------------------------------------------------
+    def close_month(self, month: str, **options: Any):
+        from carbon.store import locks
+
+        return locks.close_month(self.store, month, **options)
+
+    def periods(self):
+        """Every closing of a period, and every restatement of a closed one."""
+        from carbon.store import locks
+
+        with self.store.engine.connect() as conn:
+            return locks.list_locks(conn), locks.list_restatements(conn)
+
+    def reopen_month(self, month: str, *, reason: str, by: str | None = None):
+        from carbon.store import locks
+
+        return locks.reopen_month(self.store, month, reason=reason, by=by)
+
+    # -- metrics, scenarios ----------------------------------------------------------------------
+    def define_metric(self, name: str, year_rule: str, label: str | None = None):
+        from carbon import metric_imports
+
+        return metric_imports.define(self.store, name, year_rule, label)
+
+    def metrics(self) -> list:
+        """The declared metrics: (definition, value count, first month, last month)."""
+        from carbon.store import metrics
+
+        with self.store.engine.connect() as conn:
+            return metrics.summary(conn)
+
+    def intensity_for_month(self, report):
+        from carbon import intensity
+
+        return intensity.for_month(self.store, report)
+
+    def intensity(self, year: int, team: str | None = None):
+        from carbon import intensity
+
+        return intensity.for_year(self.store, year, team)
+
+    def run_scenario(self, path: Path | str, **options: Any):
+        from carbon import scenario_run
+
+        return scenario_run.run_file(self.store, path, **options)
+
+    # -- schedule ------------------------------------------------------------------------------
+    def check_recipients(self, config) -> None:
+        from carbon import schedule
+
+        schedule.check_recipients(self.store, config)
+
+    def run_schedule_once(self, now: datetime, out_dir: Path | str, reissue: str | None = None, **options: Any):
+        from carbon import schedule
+
+        return schedule.run_once(self.store, now, out_dir, reissue, **options)
+
+    def schedule_status(self):
+        """The packs produced, their deliveries, the scheduler's runs, the closed periods."""
+        from carbon.store import locks, packs
+
+        with self.store.engine.connect() as conn:
+            return (packs.list_packs(conn), packs.list_deliveries(conn), packs.list_runs(conn),
+                    locks.list_locks(conn, active_only=True))
+
+    def start_schedule(self, config, out_dir: Path | str | None = None, **options: Any) -> None:
+        from carbon import schedule
+
+        schedule.start(self.store, config, out_dir, **options)

@@ -1,0 +1,109 @@
+"""The Python front door (issue 11): `from carbon import Carbon`, and every command goes through it."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import click
+
+from carbon import cli
+from carbon.api import Carbon
+from carbon.commands.helpdoc import _walk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each command and the facade method that runs its task (the command only renders the result).
+COMMAND_METHOD = {
+    "budget check": "budget_check",
+    "budget load": "load_budget",
+    "budget show": "budget_plan",
+    "budget status": "budget_status",
+    "close": "close_month",
+    "demo": "load_demo",
+    "donation": "donation",
+    "donation close": "close_donation",
+    "donation history": "donation_history",
+    "factors import": "import_factors",
+    "factors list": "factor_table",
+    "factors show": "factor_table",
+    "import activities": "import_activities",
+    "import ccf-estimates": "import_ccf_estimates",
+    "import cloud-billing": "import_cloud_billing",
+    "import commuting-survey": "import_survey",
+    "import metrics": "import_metrics",
+    "import video": "import_video",
+    "imports list": "imports",
+    "imports remove": "remove_import",
+    "metrics define": "define_metric",
+    "metrics intensity": "intensity",
+    "metrics list": "metrics",
+    "prices import": "import_prices",
+    "prices list": "prices",
+    "report monthly": "monthly_report",
+    "report pack": "build_pack",
+    "report sources": "month_sources",
+    "scenario run": "run_scenario",
+    "schedule run-once": "run_schedule_once",
+    "schedule start": "start_schedule",
+    "schedule status": "schedule_status",
+    "teams add": "add_team",
+    "teams list": "teams",
+    "teams rename": "rename_team",
+    "teams retire": "retire_team",
+}
+
+
+def commands() -> dict[str, click.Command]:
+    found = {}
+    for path, cmd in _walk(cli.main):
+        if isinstance(cmd, click.Group) and not cmd.invoke_without_command:
+            continue
+        found[" ".join(path)] = cmd
+    return found
+
+
+def test_every_command_calls_its_facade_method():
+    found = commands()
+    assert sorted(found) == sorted(COMMAND_METHOD)  # a new command needs its facade method here
+    for name, cmd in found.items():
+        source = inspect.getsource(inspect.unwrap(cmd.callback))
+        module = inspect.getsource(inspect.getmodule(inspect.unwrap(cmd.callback)))
+        method = COMMAND_METHOD[name]
+        assert hasattr(Carbon, method), name
+        # the callback calls it, or (close) a helper of its module does
+        assert f"ctx.carbon.{method}(" in source or (
+            name == "close" and f"ctx.carbon.{method}(" in module), name
+        # the task runs in the library: the callback calls no store or rule function on ctx.store
+        assert not re.search(r"\w+\.\w+\(ctx\.store\b", source), name
+
+
+def test_the_package_exports_the_facade_records_and_errors():
+    import carbon
+
+    assert carbon.Carbon is Carbon
+    for name in ("CarbonError", "InputError", "NotFound", "MonthlyReport", "ImportOutcome"):
+        assert name in carbon.__all__
+        assert getattr(carbon, name) is not None
+
+
+def readme_python_example() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_python_example_runs(tmp_path, db_url, monkeypatch):
+    """The README's example, as written, on a temporary database: one team, 1,000 kWh in
+    France in May 2024 at ADEME's 2024 mix, 0.0519 kg CO2e/kWh -> 51.9 kg."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CARBON_DB", db_url)
+    (tmp_path / "activities.csv").write_text(
+        "date,team,activity,quantity,unit,region\n2024-05,Platform,electricity.grid,1000,kWh,FR\n",
+        encoding="utf-8")
+    scope: dict = {}
+    exec(compile(readme_python_example(), "README.md", "exec"), scope)
+    report = scope["report"]
+    assert report.month == "2024-05"
+    assert round(report.total, 3) == 51.9  # 1000 kWh x 0.0519 kg CO2e/kWh
