@@ -19,7 +19,9 @@ from carbon import intensity
 from carbon.errors import NotFound
 from carbon.locks import Restatement
 from carbon.metrics import Intensity
+from carbon.model import Factor
 from carbon.periods import month_label
+from carbon.series import SeriesSwitch, switches
 from carbon.store import Store
 from carbon.store import locks as stored_locks
 from carbon.store.schema import factor_snapshots, ledger_monthly
@@ -54,6 +56,9 @@ class YearReport:
     intensities: tuple[Intensity, ...] = ()
     sources: tuple[Mapping, ...] = ()
     restatements: tuple[Restatement, ...] = ()
+    # Series whose factor vintages used in year-1 and year differ in boundary or gas coverage:
+    # the change across them can be a method change (carbon/series.py).
+    method_switches: tuple[SeriesSwitch, ...] = ()
 
 
 def months_of(year: int) -> tuple[str, ...]:
@@ -129,7 +134,17 @@ def year_report(store: Store, year: int) -> YearReport:
             raise NotFound(f"no emissions recorded in {year} ({span})")
         previous = store.aggregate(conn, ["month"], months_of(year - 1)[0], months_of(year - 1)[-1])
         sources = _sources(conn, first, last)
+        before = _sources(conn, months_of(year - 1)[0], months_of(year - 1)[-1])
         restated = _restatements_of(conn, months)
     report = shape(year, rows, previous)
     return YearReport(**{**report.__dict__, "intensities": intensity.for_year(store, year),
-                         "sources": sources, "restatements": restated})
+                         "sources": sources, "restatements": restated,
+                         "method_switches": spanning_switches(before, sources)})
+
+
+def spanning_switches(before: Iterable[Mapping], used: Iterable[Mapping]) -> tuple[SeriesSwitch, ...]:
+    """The switches among the factor rows used in two periods (rows as `_sources` gives them), pure."""
+    rows = {(s["activity"], s["region"], s["year"]): Factor(
+        s["activity"], s["region"], s["year"], s["value"], s["unit"], "", s["scope"], s["source"],
+        boundary=s["boundary"]) for s in (*before, *used)}
+    return tuple(switches(rows.values()))

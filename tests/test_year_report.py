@@ -128,3 +128,21 @@ def test_xlsx_needs_out_and_openpyxl(company, tmp_path, monkeypatch):
     r = company("report", "year", "--year", 2025, "--format", "xlsx", "--out", tmp_path / "x.xlsx")
     assert r.exit_code == 1 and "pip install 'carbon-ledger[xlsx]'" in r.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_factor_series_switching_boundary_across_the_years_is_flagged(run, write):
+    # US grid: 2022 resolves to EPA eGRID2022 (combustion only), 2023 to Ember 2023 (lifecycle).
+    run("teams", "add", "Platform")
+    r = run("import", "activities", write("us.csv", HEADER + "2022-06,Platform,electricity.grid,1000,kWh,US\n"
+                                          "2023-06,Platform,electricity.grid,1000,kWh,US\n"))
+    assert r.exit_code == 0, r.output
+    d = _json(run, 2023)
+    # 2023: 1,000 kWh x 369.473 g (Ember US 2023) = 369.473 kg;
+    # 2022: 1 MWh x 827.5 lb (eGRID2022 US) x 0.45359237 kg/lb = 375.3477 kg
+    assert d["total"] == pytest.approx(369.473)
+    assert d["year_on_year"]["previous_kg"] == pytest.approx(375.3477, abs=1e-4)
+    [switch] = d["method_switches"]
+    assert switch.startswith("electricity.grid (US): boundary changes between vintages — 2022: CO2e")
+    assert "generation-based lifecycle" in switch
+    # 2022 against 2021 (no data): no second vintage in use, nothing flagged.
+    assert _json(run, 2022)["method_switches"] == []

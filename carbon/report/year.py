@@ -78,6 +78,7 @@ def to_dict(rep: YearReport) -> dict:
         "intensity": intensity.to_list(rep.intensities),
         "sources": [_source(s) for s in rep.sources],
         "restatements": [_restatement(x) for x in rep.restatements],
+        "method_switches": [s.describe() for s in rep.method_switches],
     }
 
 
@@ -120,6 +121,7 @@ def to_tables(rep: YearReport) -> tuple[Table, Table]:
         f"Year on year: {_pct(rep.year_on_year, fmt, short)}",
         f"Like-for-like: {_pct(rep.like_for_like, fmt, short)}",
         f"Factors used: {len(rep.sources)}; restatements in the year: {len(rep.restatements)}",
+        *[f"[yellow]Method change:[/yellow] {escape(s.describe())}" for s in rep.method_switches],
     ])
     months = Table(title=f"Emissions {rep.year} by month ({unit})", title_justify="left", caption=caption,
                    caption_justify="left", min_width=72)  # the caption on few lines
@@ -210,5 +212,6 @@ def write_xlsx(rep: YearReport, path: Path) -> None:
            [(x["id"], x["at"], x["by"], x["reason"], x["action"], c.get("month"), c.get("team"),
              c.get("before_kg"), c.get("after_kg")) for x in d["restatements"] for c in (x["changes"] or [{}])
             ] if d["restatements"] else [])
-    _sheet(wb, "method", ["topic", "method"], METHOD)
+    _sheet(wb, "method", ["topic", "method"],
+           [*METHOD, *[("Method change in a factor series", s) for s in d["method_switches"]]])
     wb.save(path)
