@@ -100,6 +100,12 @@ class Carbon:
 
         return metric_imports.import_metrics(self.store, path, **options)
 
+    def year_report(self, year: int):
+        """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e)."""
+        from carbon import year_report
+
+        return year_report.year_report(self.store, year)
+
     def import_video(self, path: Path | str, mapping: Path | str, **options: Any):
         from carbon import video_import
 

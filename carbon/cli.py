@@ -20,6 +20,7 @@ from carbon.commands.scenario import scenario_group
 from carbon.commands.schedule import schedule_group
 from carbon.commands.video import import_video_cmd
 from carbon.commands.teams import teams
+from carbon.commands.year import year_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,6 +51,7 @@ main.add_command(factors)
 main.add_command(import_group)
 main.add_command(imports_group)
 main.add_command(report)
+report.add_command(year_cmd)  # carbon report year
 main.add_command(demo)
 main.add_command(schedule_group)
 main.add_command(budget)

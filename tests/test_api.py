@@ -44,6 +44,7 @@ COMMAND_METHOD = {
     "report monthly": "monthly_report",
     "report pack": "build_pack",
     "report sources": "month_sources",
+    "report year": "year_report",
     "scenario run": "run_scenario",
     "schedule run-once": "run_schedule_once",
     "schedule start": "start_schedule",

@@ -34,6 +34,9 @@ def factors() -> None:
 def list_(ctx, category, search, region, fmt) -> None:
     """List the factors in use (shipped, imported and derived).
 
+    The table ends with a warning for each series (key, region) whose vintages
+    state a different boundary or gas coverage (CO2 only vs CO2e).
+
     \b
     Examples:
       carbon factors list --category commuting
@@ -71,6 +74,11 @@ def list_(ctx, category, search, region, fmt) -> None:
         table.add_row(f.activity, f.region or "any", str(f.year), f"{f.value:.6g}", escape(f.unit), str(f.scope),
                       source)
     out.print(table)
+    from carbon.series import switches  # the boundary-switch flag (docs/inventory.md)
+
+    for s in switches(rows):
+        out.print(f"[yellow]warning:[/yellow] {escape(s.describe())}: a change across these years can be a "
+                  "method change, not an emissions change")
 
 def _short(text: str, n: int) -> str:
     return text if len(text) < n else text[:n - 3] + "…"

@@ -1,0 +1,217 @@
+"""The year report in its forms: JSON (the contract), tidy CSV, rich table, XLSX workbook.
+
+Every figure is kg CO2e (the table switches to t when large). A month without data is
+"no data" (null in JSON), never 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from carbon import intensity
+from carbon.errors import CarbonError
+from carbon.figures import fixed
+from carbon.report.monthly import display_unit
+from carbon.spreadsheet import BOM, inert
+from carbon.year_report import Change, YearReport
+
+NO_DATA = "no data"
+
+METHOD = (
+    ("What", "Emissions of the calendar year per team, category, GHG scope and month, in kg CO2e."),
+    ("Source of the figures", ("The carbon ledger: each entry is an activity quantity x the emission factor "
+                               "resolved for its key, region and year (the latest vintage not after the "
+                               "activity's year).")),
+    ("Months without data", "Shown as 'no data', never as 0: nothing was imported for that month."),
+    ("Scope 2", "Location-based (grid average of the region). Market-based figures are not computed."),
+    ("Gas coverage", ("Factors marked 'CO2 only' in the sources sheet (IEA, EEA) omit CH4 and N2O; they are "
+                      "carried as CO2e.")),
+    ("Year-on-year", ("The whole year against the whole previous year, and like-for-like over the months "
+                      "both years have data for (a year that started in September is not compared in full).")),
+    ("Intensity", "kg CO2e per unit of each business metric's yearly value, over the months with a value."),
+    ("Restatements", "Writes into closed months of the year, with who, when, why and the change per team."),
+)
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
+def _change(c: Change | None) -> dict | None:
+    if c is None:
+        return None
+    return {"months": list(c.months), "kg": _r(c.kg), "previous_kg": _r(c.previous_kg),
+            "change_kg": _r(c.change_kg), "change_pct": None if c.change_pct is None else round(c.change_pct, 2)}
+
+
+def _restatement(x) -> dict:
+    return {"id": x.id, "at": x.at.isoformat() if x.at else None, "by": x.by, "reason": x.reason,
+            "action": x.action, "periods": list(x.periods),
+            "changes": [{"month": c.month, "team": c.team, "before_kg": _r(c.before_kg),
+                         "after_kg": _r(c.after_kg)} for c in x.changes]}
+
+
+def _source(s) -> dict:
+    return {k: (_r(v) if k == "co2e_kg" else v) for k, v in s.items()}
+
+
+def to_dict(rep: YearReport) -> dict:
+    """The JSON contract (kg CO2e; null = no data)."""
+    return {
+        "year": rep.year, "unit": "kg CO2e", "total": _r(rep.total),
+        "by_month": {m: _r(v) for m, v in rep.by_month.items()},
+        "months_without_data": [m for m, v in rep.by_month.items() if v is None],
+        "by_team": {k: _r(v) for k, v in rep.by_team.items()},
+        "by_category": {k: _r(v) for k, v in rep.by_category.items()},
+        "by_scope": {k: _r(v) for k, v in rep.by_scope.items()},
+        "rows": [{"team": t, "category": c, "scope": s, "month": m, "co2e_kg": _r(kg)}
+                 for t, c, s, m, kg in rep.cells],
+        "previous_year": {"year": rep.year - 1, "months_with_data": list(rep.previous_months)},
+        "year_on_year": _change(rep.year_on_year),
+        "like_for_like": _change(rep.like_for_like),
+        "intensity": intensity.to_list(rep.intensities),
+        "sources": [_source(s) for s in rep.sources],
+        "restatements": [_restatement(x) for x in rep.restatements],
+        "method_switches": [s.describe() for s in rep.method_switches],
+    }
+
+
+def to_json(rep: YearReport) -> str:
+    return json.dumps(to_dict(rep), indent=2, ensure_ascii=False)
+
+
+def to_csv(rep: YearReport) -> str:
+    """Tidy CSV: one row per team x category x scope x month with data (kg CO2e), no subtotals,
+    so a spreadsheet's SUM of `co2e_kg` is the year total. A month without data has no row."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["year", "month", "team", "category", "scope", "co2e_kg"])
+    for t, c, s, m, kg in rep.cells:
+        w.writerow([rep.year, m, inert(t), inert(c), s, _r(kg)])
+    return BOM + out.getvalue()
+
+
+def _pct(c: Change | None, fmt, unit: str) -> str:
+    if c is None:
+        return "no data for the previous year"
+    if c.change_pct is None:
+        return "previous figure is 0"
+    return f"{c.change_pct:+.1f}% ({fmt(c.previous_kg)} -> {fmt(c.kg)} {unit}, {len(c.months)} months)"
+
+
+def to_tables(rep: YearReport) -> tuple[Table, Table]:
+    """Two terminal tables that fit 80 columns: months x scopes (with the company total and the
+    change against the previous year in the caption), and teams x categories."""
+    unit, div = display_unit([rep.total])
+    fmt = (lambda v: fixed(v / div, 2)) if div > 1 else (lambda v: fixed(v, 1))
+    per_month: dict[tuple[str, str], float] = {}
+    per_team: dict[tuple[str, str], float] = {}
+    for t, c, s, m, kg in rep.cells:
+        per_month[(m, str(s))] = per_month.get((m, str(s)), 0.0) + kg
+        per_team[(t, c)] = per_team.get((t, c), 0.0) + kg
+    scopes = [s for s in ("1", "2", "3") if s in rep.by_scope]
+    short = unit.split()[0]
+    caption = "\n".join([
+        f"Year on year: {_pct(rep.year_on_year, fmt, short)}",
+        f"Like-for-like: {_pct(rep.like_for_like, fmt, short)}",
+        f"Factors used: {len(rep.sources)}; restatements in the year: {len(rep.restatements)}",
+        *[f"[yellow]Method change:[/yellow] {escape(s.describe())}" for s in rep.method_switches],
+    ])
+    months = Table(title=f"Emissions {rep.year} by month ({unit})", title_justify="left", caption=caption,
+                   caption_justify="left", min_width=72)  # the caption on few lines
+    months.add_column("Month")
+    for s in scopes:
+        months.add_column(f"Scope {s}", justify="right")
+    months.add_column("Total", justify="right", style="bold")
+    for m, v in rep.by_month.items():
+        if v is None:
+            months.add_row(m, *["" for _ in scopes], "[dim]no data[/dim]")
+        else:
+            months.add_row(m, *[fmt(per_month[(m, s)]) if (m, s) in per_month else "-" for s in scopes], fmt(v))
+    months.add_section()
+    months.add_row("Year", *[fmt(rep.by_scope[s]) for s in scopes], fmt(rep.total), style="bold")
+    cats = list(rep.by_category)
+    teams = Table(title=f"Emissions {rep.year} by team ({unit})", title_justify="left")
+    teams.add_column("Team")
+    for c in cats:
+        teams.add_column(c.capitalize(), justify="right")
+    teams.add_column("Total", justify="right", style="bold")
+    for team, kg in rep.by_team.items():
+        teams.add_row(escape(team), *[fmt(per_team[(team, c)]) if (team, c) in per_team else "-" for c in cats],
+                      fmt(kg))
+    teams.add_section()
+    teams.add_row("Company", *[fmt(rep.by_category[c]) for c in cats], fmt(rep.total), style="bold")
+    return months, teams
+
+
+# ---- XLSX ------------------------------------------------------------------------------------------
+
+def _openpyxl():
+    try:
+        import openpyxl
+    except ImportError:
+        raise CarbonError("--format xlsx needs openpyxl: pip install 'carbon-ledger[xlsx]'") from None
+    return openpyxl
+
+
+def _sheet(wb, title: str, header: list[str], rows) -> None:
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for row in rows:
+        # Text that a spreadsheet would run as a formula (a team named "=...") stays text.
+        ws.append([inert(v) if isinstance(v, str) else v for v in row])
+    ws.freeze_panes = "A2"  # the header row stays on screen
+    for i, h in enumerate(header, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, min(40, len(h) + 2))
+
+
+def write_xlsx(rep: YearReport, path: Path) -> None:
+    """The workbook: one sheet per view, numbers as numbers, units in the headers, header rows
+    frozen, and a "method" sheet. Raises CarbonError when openpyxl is not installed."""
+    openpyxl = _openpyxl()
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    d = to_dict(rep)
+    summary = [("year", rep.year), ("total (kg CO2e)", d["total"])]
+    summary += [(f"scope {s} (kg CO2e)", v) for s, v in d["by_scope"].items()]
+    for label, c in (("year on year", d["year_on_year"]), ("like for like", d["like_for_like"])):
+        if c is None:
+            summary.append((f"{label}: change (%)", "no data for the previous year"))
+        else:
+            summary += [(f"{label}: previous (kg CO2e)", c["previous_kg"]),
+                        (f"{label}: change (kg CO2e)", c["change_kg"]),
+                        (f"{label}: change (%)", c["change_pct"] if c["change_pct"] is not None else "n/a"),
+                        (f"{label}: months compared", len(c["months"]))]
+    _sheet(wb, "summary", ["item", "value"], summary)
+    _sheet(wb, "by month", ["month", "total (kg CO2e)"],
+           [(m, NO_DATA if v is None else v) for m, v in d["by_month"].items()])
+    per: dict[tuple, dict[str, float]] = {}
+    for t, c, s, m, kg in rep.cells:
+        per.setdefault((t, c, s), {})[m] = _r(kg)
+    _sheet(wb, "team x month", ["team", "category", "scope"] + [f"{m} (kg CO2e)" for m in rep.months]
+           + ["total (kg CO2e)"],
+           [(t, c, s, *[NO_DATA if rep.by_month[m] is None else v.get(m) for m in rep.months],
+             _r(sum(v.values()))) for (t, c, s), v in per.items()])
+    _sheet(wb, "rows", ["year", "month", "team", "category", "scope", "co2e (kg CO2e)"],
+           [(rep.year, r["month"], r["team"], r["category"], r["scope"], r["co2e_kg"]) for r in d["rows"]])
+    _sheet(wb, "by team", ["team", "total (kg CO2e)"], d["by_team"].items())
+    _sheet(wb, "intensity", ["metric", "label", "yearly value (metric unit)", "kg CO2e per unit", "note"],
+           [(i["metric"], i["label"], i["value"], i["kg_per_unit"], i.get("note", "")) for i in d["intensity"]])
+    _sheet(wb, "sources", ["activity", "region", "vintage", "factor value", "factor unit", "scope", "source",
+                           "source_ref", "boundary", "origin", "co2e (kg CO2e)"],
+           [(s["activity"], s["region"], s["year"], s["value"], s["unit"], s["scope"], s["source"],
+             s["source_ref"], s["boundary"], s["origin"], s["co2e_kg"]) for s in d["sources"]])
+    _sheet(wb, "restatements", ["id", "at (UTC)", "by", "reason", "action", "month", "team",
+                                "before (kg CO2e)", "after (kg CO2e)"],
+           [(x["id"], x["at"], x["by"], x["reason"], x["action"], c.get("month"), c.get("team"),
+             c.get("before_kg"), c.get("after_kg")) for x in d["restatements"] for c in (x["changes"] or [{}])
+            ] if d["restatements"] else [])
+    _sheet(wb, "method", ["topic", "method"],
+           [*METHOD, *[("Method change in a factor series", s) for s in d["method_switches"]]])
+    wb.save(path)

@@ -1,0 +1,150 @@
+"""The year report: a calendar year's emissions per team x category x scope x month (kg CO2e),
+its totals, the change against the year before, intensities, the factors used and the
+restatements written into the year.
+
+`shape` is pure (rows in, record out); `year_report` gathers the rows: sums in SQL through
+`Store.aggregate`, the factors used from the factor snapshots, the restatements from the
+period-lock tables. A month without data is `None` ("no data"), never 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from carbon import intensity
+from carbon.errors import NotFound
+from carbon.locks import Restatement
+from carbon.metrics import Intensity
+from carbon.model import Factor
+from carbon.periods import month_label
+from carbon.series import SeriesSwitch, switches
+from carbon.store import Store
+from carbon.store import locks as stored_locks
+from carbon.store.schema import factor_snapshots, ledger_monthly
+
+
+@dataclass(frozen=True)
+class Change:
+    """Year-on-year change: this year's kg against the year before, over `months`."""
+
+    months: tuple[str, ...]  # the months compared (labels of this year)
+    kg: float
+    previous_kg: float
+    change_kg: float
+    change_pct: float | None  # None when the previous figure is 0
+
+
+@dataclass(frozen=True)
+class YearReport:
+    """A year's figures, kg CO2e. `by_month` is None for a month without data (never 0)."""
+
+    year: int
+    months: tuple[str, ...]
+    cells: tuple[tuple[str, str, int, str, float], ...]  # (team, category, scope, month, kg)
+    by_month: Mapping[str, float | None]
+    by_team: Mapping[str, float]
+    by_category: Mapping[str, float]
+    by_scope: Mapping[str, float]
+    total: float
+    previous_months: tuple[str, ...]  # months of year-1 with data
+    year_on_year: Change | None  # the whole year against the whole of year-1 (None: no data in year-1)
+    like_for_like: Change | None  # only the months both years have data for
+    intensities: tuple[Intensity, ...] = ()
+    sources: tuple[Mapping, ...] = ()
+    restatements: tuple[Restatement, ...] = ()
+    # Series whose factor vintages used in year-1 and year differ in boundary or gas coverage:
+    # the change across them can be a method change (carbon/series.py).
+    method_switches: tuple[SeriesSwitch, ...] = ()
+
+
+def months_of(year: int) -> tuple[str, ...]:
+    """The twelve "YYYY-MM" labels of `year`."""
+    return tuple(month_label(year, m) for m in range(1, 13))
+
+
+def _change(months: Iterable[str], kg: float, previous: float) -> Change:
+    pct = None if previous == 0 else (kg - previous) / previous * 100.0
+    return Change(tuple(months), kg, previous, kg - previous, pct)
+
+
+def shape(year: int, rows: Iterable[tuple], previous_rows: Iterable[tuple]) -> YearReport:
+    """The year report from (team, category, scope, month, kg, entries) rows of `year` and
+    (month, kg, entries) rows of `year - 1` (pure). Raises NotFound when `year` has no rows."""
+    cells = tuple(sorted((t, c, int(s), m, float(kg)) for t, c, s, m, kg, _n in rows))
+    if not cells:
+        raise NotFound(f"no emissions recorded in {year}")
+    month_kg: dict[str, float] = defaultdict(float)
+    team: dict[str, float] = defaultdict(float)
+    cat: dict[str, float] = defaultdict(float)
+    scope: dict[str, float] = defaultdict(float)
+    for t, c, s, m, kg in cells:
+        month_kg[m] += kg
+        team[t] += kg
+        cat[c] += kg
+        scope[str(s)] += kg
+    months = months_of(year)
+    total = sum(month_kg.values())
+    prev = {m: float(kg) for m, kg, _n in previous_rows}
+    yoy = like = None
+    if prev:
+        yoy = _change(months, total, sum(prev.values()))
+        # Like-for-like: the same calendar months with data in both years, so a year that
+        # started in September is not compared in full against four months.
+        both = [m for m in months if m in month_kg and month_label(year - 1, int(m[5:])) in prev]
+        if both:
+            like = _change(both, sum(month_kg[m] for m in both),
+                           sum(prev[month_label(year - 1, int(m[5:]))] for m in both))
+    return YearReport(
+        year, months, cells, {m: month_kg.get(m) for m in months}, dict(sorted(team.items())),
+        dict(sorted(cat.items())), dict(sorted(scope.items())), total, tuple(sorted(prev)), yoy, like)
+
+
+def _sources(conn, first: str, last: str) -> tuple[dict, ...]:
+    """The factors used in the months, with the kg CO2e each produced (summed in SQL)."""
+    r, f = ledger_monthly, factor_snapshots
+    cols = (f.c.activity, f.c.region, f.c.year, f.c.value, f.c.unit, f.c.scope, f.c.source, f.c.source_ref,
+            f.c.boundary, f.c.origin)
+    q = (select(*cols, func.sum(r.c.co2e_kg).label("co2e_kg"))
+         .select_from(r.join(f, r.c.factor_id == f.c.id))
+         .where(r.c.month >= first, r.c.month <= last)
+         .group_by(f.c.id, *cols).order_by(f.c.activity, f.c.region, f.c.year))
+    return tuple(dict(row) for row in conn.execute(q).mappings())
+
+
+def _restatements_of(conn, months: tuple[str, ...]) -> tuple[Restatement, ...]:
+    """Restatements that wrote into a month of the year (locked periods or team changes)."""
+    inside = set(months)
+    return tuple(x for x in stored_locks.list_restatements(conn)
+                 if inside & set(x.periods) or any(c.month in inside for c in x.changes))
+
+
+def year_report(store: Store, year: int) -> YearReport:
+    """The year report of calendar `year` (kg CO2e). Raises NotFound when the year has no data."""
+    months = months_of(year)
+    first, last = months[0], months[-1]
+    with store.engine.connect() as conn:
+        rows = store.aggregate(conn, ["team", "category", "scope", "month"], first, last)
+        if not rows:
+            have = store.months_with_data(conn)
+            span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
+            raise NotFound(f"no emissions recorded in {year} ({span})")
+        previous = store.aggregate(conn, ["month"], months_of(year - 1)[0], months_of(year - 1)[-1])
+        sources = _sources(conn, first, last)
+        before = _sources(conn, months_of(year - 1)[0], months_of(year - 1)[-1])
+        restated = _restatements_of(conn, months)
+    report = shape(year, rows, previous)
+    return YearReport(**{**report.__dict__, "intensities": intensity.for_year(store, year),
+                         "sources": sources, "restatements": restated,
+                         "method_switches": spanning_switches(before, sources)})
+
+
+def spanning_switches(before: Iterable[Mapping], used: Iterable[Mapping]) -> tuple[SeriesSwitch, ...]:
+    """The switches among the factor rows used in two periods (rows as `_sources` gives them), pure."""
+    rows = {(s["activity"], s["region"], s["year"]): Factor(
+        s["activity"], s["region"], s["year"], s["value"], s["unit"], "", s["scope"], s["source"],
+        boundary=s["boundary"]) for s in (*before, *used)}
+    return tuple(switches(rows.values()))
