@@ -167,6 +167,18 @@ def test_cli_prints_the_warning_and_strict_exits_1(run, write, db_dump):
     assert "line 2: 2025-09 Platform electricity.grid 1000 kWh, as in import 1 (sept.csv)" in r.stderr
 
 
+def test_a_message_naming_a_long_path_stays_on_one_line(run, write):
+    # The terminal (80 columns under the test runner) must not cut a message: a path or a figure
+    # broken by a newline defeats grep and copy-paste. Tables may still fit the width.
+    run("teams", "add", "Platform", "Video")
+    run("import", "activities", write("sept.csv", SEPT))
+    again = write("a-file-name-long-enough-to-pass-the-width-of-an-eighty-column-terminal.csv", SEPT)
+    r = run("import", "activities", again)
+    assert r.exit_code == 0
+    [line] = [ln for ln in r.stdout.splitlines() if "identical content" in ln]
+    assert line.startswith(str(again)) and line.endswith("nothing changed")
+
+
 def test_two_people_with_the_same_commute_in_two_surveys_are_not_repeated_rows(company, write):
     # E1 (Lyon) and E7 (Paris) both ride the metro 10 km, 5 days a week, in team Platform: equal
     # activity rows, different people. Surveys are checked by employee, not by row.

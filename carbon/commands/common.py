@@ -18,7 +18,22 @@ if TYPE_CHECKING:
     from carbon.api import Carbon
     from carbon.store import Store
 
-out = Console(highlight=False)
+
+
+class _Out(Console):
+    """Standard output: tables fit the terminal, a message line is never broken.
+
+    A path or a figure cut in two by the terminal width breaks `grep` and copy-paste, so plain
+    strings print soft-wrapped (the terminal folds them, nothing inserts a newline).
+    """
+
+    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+        if "soft_wrap" not in kwargs and all(isinstance(o, str) for o in objects):
+            kwargs["soft_wrap"] = True
+        super().print(*objects, **kwargs)
+
+
+out = _Out(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
 
 EXIT_ERROR = 1  # refused input, missing data: the message says what to fix
