@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon import duplicates, limits
+from carbon import duplicates, limits, scope3
 from carbon import factors as factor_tables
 from carbon.duplicates import RepeatedRows
 from carbon.errors import InputError, Problem
@@ -229,6 +229,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
             team_id=team_id, category=cat[ix], scope=scope[ix], factor_id=snap[ix],
             row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
         )
+        out = scope3.book(out, fac, ix)
         store.insert_ledger(conn, batch_id, out)
         rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor
         fallbacks += result.region_fallbacks

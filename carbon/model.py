@@ -35,6 +35,12 @@ class Factor:
     source_ref: str = ""
     boundary: str = ""
     origin: str = ""
+    # The parts of a lifecycle (scope 2) factor, in its unit, summing to `value` (factors/README.md):
+    # generation is booked as scope 2, upstream + T&D as scope 3 category 3. None: not stated.
+    part_generation: float | None = None
+    part_upstream: float | None = None
+    part_td: float | None = None
+    scope3_category: int | None = None  # stated by the row (1..15); None: derived (carbon/scope3.py)
 
     @property
     def ident(self) -> tuple[str, str, int]:
