@@ -4,7 +4,8 @@ Resolution rule for an activity (key, region, year) — see README "Methodology"
 and docs/regions.md: same key; the rows whose region equals the activity's
 region, else those of its nearest ancestor in the region hierarchy
 (factors/regions.csv: cloud region -> country -> EU -> world) that has rows,
-else the rows with an empty region ("any region", the world); among those the
+else the rows with an empty region ("any region", the world); among those (only the
+rows of a preferred source, `--prefer-source`, when the series has any) the
 latest vintage not after the activity's year; if every vintage is later, the
 earliest one, with a warning. No match at all is FactorNotFound — never a
 silent zero. The Resolution names the region whose rows were used.
@@ -235,6 +236,29 @@ class FactorTable:
 
     by_key: dict[str, tuple[Factor, ...]]
     regions: RegionTree = field(default_factory=load_regions)
+    # --prefer-source: within a series, the rows whose source contains the first of these texts
+    # that matches any (case-insensitive) are the only candidates; () is the latest-vintage rule.
+    prefer: tuple[str, ...] = ()
+
+    def preferring(self, sources: Iterable[str]) -> FactorTable:
+        """This table choosing by `sources` (--prefer-source). Raises InputError for a text that
+        matches no factor's source (a typo would otherwise silently change nothing)."""
+        wanted = tuple(s.strip() for s in sources if s.strip())
+        known = {f.source for rows in self.by_key.values() for f in rows}
+        unknown = [w for w in wanted if not any(w.lower() in k.lower() for k in known)]
+        if unknown:
+            raise InputError(f"--prefer-source {unknown[0]!r} matches no factor source; expected a text of a "
+                             "source as 'carbon factors list' shows it, e.g. eGRID, Ember, ADEME, DESNZ")
+        return FactorTable(self.by_key, self.regions, wanted)
+
+    def preferred(self, rows: Iterable[Factor]) -> list[Factor]:
+        """The rows of one series the preference keeps (all of them without a match)."""
+        rows = list(rows)
+        for p in self.prefer:
+            chosen = [f for f in rows if p.lower() in f.source.lower()]
+            if chosen:
+                return chosen
+        return rows
 
     def keys(self) -> list[str]:
         return sorted(self.by_key)
@@ -268,6 +292,7 @@ class FactorTable:
                 + ", ".join(r or "any region" for r in regions)
             )
         fallback = used != region
+        candidates = self.preferred(candidates)
         not_after = [f for f in candidates if f.year <= year]
         if not_after:
             return Resolution(max(not_after, key=lambda f: f.year), fallback, None, used)
