@@ -65,8 +65,8 @@ def upstream_share(f: Factor) -> float:
 def book(rows, factors: list[Factor], ix):
     """Ledger rows (a DataFrame with `co2e_kg`, `scope`) made with `factors[ix]`, with their
     `scope3_category` (0: none), and each row of a factor that states its parts split in two:
-    the generation share at scope 2, upstream + T&D as scope 3 category 3 (same line, quantity
-    and factor). The kg of a row's parts sum to the row's kg."""
+    the generation share at scope 2 (with the row's quantity), upstream + T&D as scope 3 category 3
+    (same line and factor, quantity 0). The kg of a row's parts sum to the row's kg."""
     import numpy as np
     import pandas as pd
 
@@ -79,5 +79,7 @@ def book(rows, factors: list[Factor], ix):
     kg = rows["co2e_kg"].to_numpy()
     upstream = kg[split] * share[split]
     main = rows.assign(co2e_kg=np.where(split, kg - np.where(split, kg * share, 0.0), kg))
-    extra = rows[split].assign(co2e_kg=upstream, scope=3, scope3_category=3)
+    # The activity's quantity is counted once, on the scope-2 entry: sums of quantity (the month's
+    # sources, what-if levers, repeated rows) stay the activity's.
+    extra = rows[split].assign(co2e_kg=upstream, scope=3, scope3_category=3, quantity=0.0)
     return pd.concat([main, extra], ignore_index=True)

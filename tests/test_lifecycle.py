@@ -52,6 +52,19 @@ def test_a_factor_with_parts_books_generation_as_scope_2_and_the_rest_as_3_3(run
     assert month["teams"][0]["by_scope"] == {"2": pytest.approx(350.0), "3": pytest.approx(50.0)}
 
 
+def test_the_split_counts_the_activity_quantity_once(run, write, store):
+    _import(run, write, SPLIT_DE)
+    with store.engine.connect() as conn:
+        rows = store.month_sources(conn, "2025-03")
+    assert sum(r["quantity"] for r in rows) == pytest.approx(1000.0)  # the 1,000 kWh, not 2,000
+    assert sum(r["co2e_kg"] for r in rows) == pytest.approx(400.0)
+    # a repeat of the row names its quantity once
+    r = run("import", "activities", write("b.csv", ACTIVITY.replace("DE\n", "DE,again\n").replace(
+        "region\n", "region,note\n")))
+    assert r.exit_code == 0, r.output
+    assert "electricity.grid 1000 kWh" in r.stderr
+
+
 def test_the_same_factor_without_parts_is_booked_whole_as_scope_2(run, write):
     _import(run, write, WHOLE_DE)
     d = _year(run)
