@@ -147,6 +147,8 @@ class MonthlyReport:
     teams: tuple[TeamMonth, ...]
     unit: str = "kg CO2e"
     team: str | None = None  # the one team asked for (`--team`), else None: the whole company
+    # Scope 3 by GHG Protocol category ("3.1", "3.3", ...; "" where not classified), kg CO2e
+    by_scope3_category: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:

@@ -54,6 +54,15 @@ def label(number: int | None) -> str:
     return f"3.{number}" if number else ""
 
 
+def sums(rows) -> dict[str, float]:
+    """{"3.1": kg, ...} from (category number or None, kg, entries) rows, in category order,
+    "" (not classified) last."""
+    out: dict[str, float] = {}
+    for number, kg, _n in sorted(rows, key=lambda r: (r[0] is None, r[0] or 0)):
+        out[label(number)] = out.get(label(number), 0.0) + float(kg)
+    return out
+
+
 def upstream_share(f: Factor) -> float:
     """The share of a scope-2 factor's value that is scope 3 category 3 (upstream + T&D), from its
     stated parts; 0.0 when it states none (the row is booked whole)."""

@@ -99,6 +99,12 @@ def test_scope3_categories_of_travel_commuting_and_td_losses(run, write):
     assert d["by_scope"] == {"2": pytest.approx(207.05), "3": pytest.approx(18.3 + 160.98 + 17.73)}
     r = run("report", "year", "--year", 2024)
     assert "3.6" in r.stdout and "3.7" in r.stdout
+    # the monthly JSON carries the same categories for May (the only month)
+    r = run("report", "monthly", "--month", "2024-05", "--format", "json")
+    assert json.loads(r.stdout)["by_scope3_category"] == {
+        "3.3": pytest.approx(18.3), "3.6": pytest.approx(160.98), "3.7": pytest.approx(17.73)}
+    r = run("report", "monthly", "--month", "2024-05", "--team", "Office", "--format", "json")
+    assert json.loads(r.stdout)["by_scope3_category"] == {"3.3": pytest.approx(18.3)}
 
 
 def test_scope3_category_xlsx_sheet_equals_the_json(run, write, tmp_path):
