@@ -181,3 +181,10 @@ def test_upgrade_fills_the_category_of_existing_scope3_entries(db_url):
     store.close()
     # streaming (viewers' use phase) is 3.11; the scope-2 grid entries have none
     assert [tuple(r) for r in got] == [("electricity.grid", 2, None)] * 2 + [("streaming.video.hour", 3, 11)] * 2
+
+
+def test_factors_show_prints_the_parts(run, write):
+    _import(run, write, SPLIT_DE)
+    r = run("factors", "show", "electricity.grid")
+    assert r.exit_code == 0, r.output
+    assert "generation 0.35 (scope 2), upstream 0.03 and T&D 0.02 (scope 3 category 3.3)" in r.stdout

@@ -102,6 +102,11 @@ def show(ctx, key: str) -> None:
         if f.source_ref:
             out.print(f"  source ref   {escape(f.source_ref)}")
         out.print(f"  boundary     {escape(f.boundary or 'not stated')}")
+        if f.part_generation is not None:
+            out.print(f"  parts        generation {f.part_generation:g} (scope 2), upstream {f.part_upstream or 0:g} "
+                      f"and T&D {f.part_td or 0:g} (scope 3 category 3.3)")
+        if f.scope3_category:
+            out.print(f"  scope 3      category 3.{f.scope3_category}")
         out.print(f"  uncertainty  {'±%g %%' % f.uncertainty_pct if f.uncertainty_pct is not None else 'not stated'}")
         out.print(f"  from         {escape(f.origin)}")
 
