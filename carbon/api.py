@@ -70,7 +70,7 @@ class Carbon:
 
     # -- imports -------------------------------------------------------------------------------
     def import_activities(self, path: Path | str, **options: Any):
-        """Options: source, replace, create_teams, default_region, progress, on_start, checks."""
+        """Options: source, replace, create_teams, default_region, progress, on_start, checks, prefer_source."""
         from carbon import importer
 
         return importer.import_activities(self.store, path, **options)

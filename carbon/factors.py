@@ -4,7 +4,8 @@ Resolution rule for an activity (key, region, year) — see README "Methodology"
 and docs/regions.md: same key; the rows whose region equals the activity's
 region, else those of its nearest ancestor in the region hierarchy
 (factors/regions.csv: cloud region -> country -> EU -> world) that has rows,
-else the rows with an empty region ("any region", the world); among those the
+else the rows with an empty region ("any region", the world); among those (only the
+rows of a preferred source, `--prefer-source`, when the series has any) the
 latest vintage not after the activity's year; if every vintage is later, the
 earliest one, with a warning. No match at all is FactorNotFound — never a
 silent zero. The Resolution names the region whose rows were used.
@@ -29,7 +30,10 @@ from carbon.resources import shipped_dir
 from carbon.suggest import did_you_mean
 
 REQUIRED = ("activity", "region", "year", "value", "unit", "category", "scope", "source")
-OPTIONAL = ("uncertainty_pct", "source_ref", "boundary")
+PARTS = ("part_generation", "part_upstream", "part_td")
+OPTIONAL = ("uncertainty_pct", "source_ref", "boundary", *PARTS, "scope3_category")
+# The parts of a row sum to its value within this relative tolerance (published parts are rounded).
+PARTS_TOLERANCE = 0.005
 COEFFICIENT_COLUMNS = ("name", "value", "unit", "year", "source")
 COEFFICIENT_OPTIONAL = ("source_ref",)
 
@@ -42,6 +46,26 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _scope3_number(text: str) -> int | None:
+    """3 for "3.3" (also "3"); None when not a category 3.1..3.15."""
+    m = re.fullmatch(r"(?:3\.)?(\d{1,2})", text)
+    return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 15 else None
+
+
+def _parts_problem(parts: dict[str, float], value: float, scope_text: str) -> str | None:
+    """Why a row's parts are refused, or None (parts: the stated part columns, all numbers)."""
+    if scope_text != "2":
+        return ("parts split a lifecycle scope-2 factor (generation scope 2, upstream and T&D scope 3 "
+                "category 3); expected empty part columns on a scope-" + scope_text + " row")
+    if "part_generation" not in parts:
+        return "expected part_generation when a part is given (the share booked as scope 2)"
+    total = sum(parts.values())
+    if not math.isclose(total, value, rel_tol=PARTS_TOLERANCE, abs_tol=1e-12):
+        return (f"the parts sum to {total:g}, not to the value {value:g}; expected parts in the row's unit "
+                f"summing to the value (within {PARTS_TOLERANCE:.1%})")
+    return None
 
 
 def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> list[Factor]:
@@ -96,8 +120,23 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
             uncertainty = _number(unc_text)
             if uncertainty is None or uncertainty < 0:
                 problem("uncertainty_pct", "expected a number >= 0 (± percent) or empty")
+        parts = {c: _number((row.get(c) or "").strip()) for c in PARTS if (row.get(c) or "").strip()}
+        for c in parts:
+            if parts[c] is None or parts[c] < 0:
+                problem(c, "expected a number >= 0 in the row's unit, or empty")
+        s3_text = (row.get("scope3_category") or "").strip()
+        s3 = _scope3_number(s3_text)
+        if s3_text and s3 is None:
+            problem("scope3_category", "expected a GHG Protocol scope-3 category, 3.1 to 3.15, or empty")
+        elif s3 is not None and scope_text != "3":
+            problem("scope3_category", "a scope-3 category needs scope 3; expected empty for scope 1 and 2")
         if len(problems) > bad:
             continue
+        if parts:
+            why = _parts_problem(parts, value, scope_text)
+            if why:
+                problems.append(Problem(name, line, "part_generation", row.get("part_generation", ""), why))
+                continue
         ident = (activity, region, year)
         if ident in seen:
             problems.append(Problem(name, line, "activity", activity,
@@ -106,7 +145,8 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         seen[ident] = line
         out.append(Factor(activity, region, year, value, unit, category, int(scope_text), source,
                           uncertainty, (row.get("source_ref") or "").strip(),
-                          (row.get("boundary") or "").strip(), limits.clip(f"{name}:{line}")))
+                          (row.get("boundary") or "").strip(), limits.clip(f"{name}:{line}"),
+                          *((parts.get(c, 0.0) for c in PARTS) if parts else (None, None, None)), s3))
     if problems:
         raise InputError(f"{name}: factor table refused", problems)
     return out
@@ -196,6 +236,29 @@ class FactorTable:
 
     by_key: dict[str, tuple[Factor, ...]]
     regions: RegionTree = field(default_factory=load_regions)
+    # --prefer-source: within a series, the rows whose source contains the first of these texts
+    # that matches any (case-insensitive) are the only candidates; () is the latest-vintage rule.
+    prefer: tuple[str, ...] = ()
+
+    def preferring(self, sources: Iterable[str]) -> FactorTable:
+        """This table choosing by `sources` (--prefer-source). Raises InputError for a text that
+        matches no factor's source (a typo would otherwise silently change nothing)."""
+        wanted = tuple(s.strip() for s in sources if s.strip())
+        known = {f.source for rows in self.by_key.values() for f in rows}
+        unknown = [w for w in wanted if not any(w.lower() in k.lower() for k in known)]
+        if unknown:
+            raise InputError(f"--prefer-source {unknown[0]!r} matches no factor source; expected a text of a "
+                             "source as 'carbon factors list' shows it, e.g. eGRID, Ember, ADEME, DESNZ")
+        return FactorTable(self.by_key, self.regions, wanted)
+
+    def preferred(self, rows: Iterable[Factor]) -> list[Factor]:
+        """The rows of one series the preference keeps (all of them without a match)."""
+        rows = list(rows)
+        for p in self.prefer:
+            chosen = [f for f in rows if p.lower() in f.source.lower()]
+            if chosen:
+                return chosen
+        return rows
 
     def keys(self) -> list[str]:
         return sorted(self.by_key)
@@ -229,6 +292,7 @@ class FactorTable:
                 + ", ".join(r or "any region" for r in regions)
             )
         fallback = used != region
+        candidates = self.preferred(candidates)
         not_after = [f for f in candidates if f.year <= year]
         if not_after:
             return Resolution(max(not_after, key=lambda f: f.year), fallback, None, used)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon import duplicates, limits
+from carbon import duplicates, limits, scope3, series
 from carbon import factors as factor_tables
 from carbon.duplicates import RepeatedRows
 from carbon.errors import InputError, Problem
@@ -33,14 +33,23 @@ from carbon.store import team_history as stored_teams
 Progress = Callable[[int], None]  # called with the number of rows just processed
 
 
-def factor_table(store: Store, conn=None) -> factor_tables.FactorTable:
-    """Shipped factors overridden by the user's imported ones, plus derived factors."""
+def factor_table(store: Store, conn=None, prefer: tuple[str, ...] = ()) -> factor_tables.FactorTable:
+    """Shipped factors overridden by the user's imported ones, plus derived factors; choosing by
+    `prefer` (--prefer-source) within a series."""
     if conn is None:
         with store.engine.connect() as c:
             user = store.user_factors(c)
     else:
         user = store.user_factors(conn)
-    return factor_tables.build_table(factor_tables.merge(factor_tables.load_shipped(), user))
+    table = factor_tables.build_table(factor_tables.merge(factor_tables.load_shipped(), user))
+    return table.preferring(prefer) if prefer else table
+
+
+def _options(**given) -> str:
+    """The JSON of the import options that change the result ("" when none is given, so imports
+    made before an option existed keep their identity)."""
+    given = {k: v for k, v in given.items() if v}
+    return json.dumps(given) if given else ""
 
 
 def identity(content_sha256: str, params: str) -> str:
@@ -59,6 +68,7 @@ def describe_options(params: str) -> str:
     """Options of an import as the user typed them: "--from 2026-01 --to 2026-12 --region FR"."""
     given = json.loads(params) if params else {}
     typed = [f"--{k} {given[k]}" for k in ("from", "to", "region") if given.get(k)]
+    typed += [f"--prefer-source {p}" for p in given.get("prefer_source", ())]
     return " ".join(typed) or "no --region"
 
 
@@ -203,6 +213,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     created: list[str] = []
     rows = 0
     rollup: list[pd.DataFrame] = []
+    used: set[tuple[str, str]] = set()  # the factor series the rows resolved to
     for frame, lines in chunks:
         result = activities.validate_chunk(frame, lines, log, table, set(team_ids), create_teams,
                                            default_region)
@@ -221,6 +232,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
             continue
         snap = np.array(store.snapshot_ids(conn, result.factors), dtype=np.int64)
         fac = result.factors
+        used |= {(f.activity, f.region) for f in fac}
         cat = np.array([f.category for f in fac], dtype=object)
         scope = np.array([f.scope for f in fac], dtype=np.int64)
         ix = result.rows["factor_ix"].to_numpy()
@@ -229,6 +241,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
             team_id=team_id, category=cat[ix], scope=scope[ix], factor_id=snap[ix],
             row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
         )
+        out = scope3.book(out, fac, ix)
         store.insert_ledger(conn, batch_id, out)
         rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor
         fallbacks += result.region_fallbacks
@@ -239,6 +252,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     if rows == 0:
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
     store.insert_rollup(conn, batch_id, rollup)
+    warnings |= {series.warning(s) for s in series.unchosen_switches(table.by_key, used, table.preferred)}
     repeated, restatement = guard_batch(conn, log.file, batch_id, [b.id for b, _ in to_replace], checks, rows)
     for b, _ in to_replace:
         store.remove_batch(conn, b.id)
@@ -255,25 +269,27 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
                       create_teams: bool = False, default_region: str = "",
                       progress: Progress | None = None,
                       on_start: Callable[[int], None] | None = None,
-                      checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
+                      checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
     """Import an activity CSV as one batch. Raises InputError (nothing written) on any problem,
     PeriodLocked when it would change a closed month without `checks.restate`.
 
-    `on_start` receives an estimate of the number of rows (for a progress bar).
+    `on_start` receives an estimate of the number of rows (for a progress bar). `prefer_source`:
+    texts of factor sources to choose within a series instead of the latest vintage (--prefer-source).
     """
     source = limits.source_name(source or Path(path).name)
     info = csvfile.scan(Path(path), str(path))
     csvfile.check_header(info, activities.REQUIRED, activities.OPTIONAL)
     # --region fills empty region cells, so it changes the result: the same file with
     # another --region is another import (re-importing it is how a wrong region is corrected).
-    params = json.dumps({"region": default_region}) if default_region else ""
+    # --prefer-source changes the factors chosen: another import too.
+    params = _options(region=default_region, prefer_source=list(prefer_source))
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
         earlier, content_hash = _identity_for(store, conn, "activities", source, replace, content_hash)
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
         to_replace = _check_source(store, conn, "activities", source, replace, info.sha256, params)
-        table = factor_table(store, conn)
+        table = factor_table(store, conn, tuple(prefer_source))
         if on_start:
             on_start(info.lines)
         log = ProblemLog(info.name)
@@ -285,7 +301,7 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
 def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
                   replace: bool = False, create_teams: bool = False,
                   default_region: str = "", allow_repeated_employees: bool = False,
-                  checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
+                  checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
     """Import a commuting survey for the months `first`..`last` ("YYYY-MM") as one batch.
 
     A survey of the same source whose months overlap an earlier import is
@@ -304,6 +320,8 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
     options = {"from": months[0], "to": months[-1]}
     if default_region:  # only when given: imports made before it counted keep their identity
         options["region"] = default_region
+    if prefer_source:
+        options["prefer_source"] = list(prefer_source)
     params = json.dumps(options)
     content_hash = identity(info.sha256, params)
 
@@ -320,7 +338,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         losing = months_lost(to_replace, months)
         if losing:
             _refuse_losing_months(source, losing, months)
-        table = factor_table(store, conn)
+        table = factor_table(store, conn, tuple(prefer_source))
         log = ProblemLog(info.name, survey.ALIASES)
         expanded, exp_lines = survey.expand(frame, lines, months, table, log)
         n_rows = len(frame)
@@ -368,9 +386,11 @@ def import_factors(store: Store, path: Path, *, source: str | None = None) -> Im
         batch_id = store.insert_batch(conn, "factors", source, content_hash)
         store.insert_user_factors(conn, batch_id, found)
         # Check the merged table still derives cleanly (a user grid row feeds cloud factors).
-        factor_table(store, conn)
+        table = factor_table(store, conn)
         batch = store.finish_batch(conn, batch_id, len(found))
-    return ImportOutcome(batch)
+    touched = {(f.activity, f.region) for f in found}
+    return ImportOutcome(batch, warnings=tuple(series.warning(s) for s in
+                                               series.unchosen_switches(table.by_key, touched)))
 
 
 def remove(store: Store, batch_id: int, *, restate: Restate | None = None) -> Removal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
+from carbon import scope3
 from carbon.errors import InputError, NotFound
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.periods import parse_month
@@ -58,8 +59,10 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")
         # A team retired at or before the month is not "without data": it no longer exists.
         declared = [team] if team else stored_teams.active_names(conn, month)
+        scope3_rows = store.aggregate(conn, ["scope3_category"], month, month, team=team, scopes=[3])
     report = shape_month(month, rows, declared)
-    return dataclasses.replace(report, team=team) if team else report
+    by_s3 = scope3.sums(scope3_rows)
+    return dataclasses.replace(report, team=team, by_scope3_category=by_s3)
 
 
 def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:

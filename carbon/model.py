@@ -35,6 +35,12 @@ class Factor:
     source_ref: str = ""
     boundary: str = ""
     origin: str = ""
+    # The parts of a lifecycle (scope 2) factor, in its unit, summing to `value` (factors/README.md):
+    # generation is booked as scope 2, upstream + T&D as scope 3 category 3. None: not stated.
+    part_generation: float | None = None
+    part_upstream: float | None = None
+    part_td: float | None = None
+    scope3_category: int | None = None  # stated by the row (1..15); None: derived (carbon/scope3.py)
 
     @property
     def ident(self) -> tuple[str, str, int]:
@@ -141,6 +147,8 @@ class MonthlyReport:
     teams: tuple[TeamMonth, ...]
     unit: str = "kg CO2e"
     team: str | None = None  # the one team asked for (`--team`), else None: the whole company
+    # Scope 3 by GHG Protocol category ("3.1", "3.3", ...; "" where not classified), kg CO2e
+    by_scope3_category: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:

@@ -61,3 +61,23 @@ def switches(factors: Iterable[Factor]) -> list[SeriesSwitch]:
             out.append(SeriesSwitch(activity, region, tuple((f.year, gas_coverage(f), f.boundary) for f in rows),
                                     len(bounds) > 1, len(gases) > 1))
     return out
+
+
+def unchosen_switches(by_key, series: Iterable[tuple[str, str]], preferred=None) -> list[SeriesSwitch]:
+    """The switches among `series` ((activity, region) pairs) of a factor table's rows (`by_key`:
+    key -> rows), leaving out a series the user chose (`preferred(rows)` keeps fewer rows than the
+    series has, i.e. a --prefer-source matched it)."""
+    out = []
+    for activity, region in sorted(set(series)):
+        rows = [f for f in by_key.get(activity, ()) if f.region == region]
+        if preferred is not None and len(preferred(rows)) < len(rows):
+            continue
+        out.extend(switches(rows))
+    return out
+
+
+def warning(s: SeriesSwitch) -> str:
+    """The import warning for a switch the latest-vintage rule crosses silently."""
+    return (f"{s.describe()}. The latest-vintage rule switches method inside this series: a change across "
+            "these years can be a method change, not an emissions change; --prefer-source SOURCE keeps one "
+            "source's rows (docs/inventory.md)")

@@ -23,7 +23,7 @@ KIND = "video"
 
 def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, source: str | None = None,
                  replace: bool = False, create_teams: bool = False, default_region: str = "",
-                 checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
+                 checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
     """Import a video-analytics CSV with its mapping as one batch of `streaming.video.<resolution>`
     entries. The mapping's content is part of the import's identity (another mapping gives another
     result). Raises InputError (nothing written) on any problem; closed months and repeated rows
@@ -35,6 +35,8 @@ def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, so
     options = {"mapping": hashlib.sha256(text.encode("utf-8")).hexdigest()}
     if default_region:
         options["region"] = default_region
+    if prefer_source:
+        options["prefer_source"] = list(prefer_source)
     params = json.dumps(options)
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
@@ -42,7 +44,7 @@ def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, so
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
         to_replace = _check_source(store, conn, KIND, source, replace, info.sha256, params)
-        table = factor_table(store, conn)
+        table = factor_table(store, conn, tuple(prefer_source))
         log = ProblemLog(info.name, video_mapping.aliases(mapping))
 
         def chunks():

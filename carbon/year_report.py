@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from carbon import intensity
+from carbon import intensity, scope3
 from carbon.errors import NotFound
 from carbon.locks import Restatement
 from carbon.metrics import Intensity
@@ -59,6 +59,10 @@ class YearReport:
     # Series whose factor vintages used in year-1 and year differ in boundary or gas coverage:
     # the change across them can be a method change (carbon/series.py).
     method_switches: tuple[SeriesSwitch, ...] = ()
+    # Scope 3 by GHG Protocol category ("3.1", "3.3", ...; "" where carbon does not classify the
+    # report category): (team, category, scope-3 category, month, kg), and the year's sums.
+    scope3_cells: tuple[tuple[str, str, str, str, float], ...] = ()
+    by_scope3_category: Mapping[str, float] = field(default_factory=dict)
 
 
 def months_of(year: int) -> tuple[str, ...]:
@@ -103,6 +107,16 @@ def shape(year: int, rows: Iterable[tuple], previous_rows: Iterable[tuple]) -> Y
         dict(sorted(cat.items())), dict(sorted(scope.items())), total, tuple(sorted(prev)), yoy, like)
 
 
+def scope3_view(rows: Iterable[tuple]) -> tuple[tuple, dict[str, float]]:
+    """(scope3_cells, by_scope3_category) from (team, category, scope-3 category number or None,
+    month, kg, entries) rows of scope 3 (pure)."""
+    cells = tuple(sorted((t, c, scope3.label(n), m, float(kg)) for t, c, n, m, kg, _e in rows))
+    by: dict[str, float] = defaultdict(float)
+    for _t, _c, n, _m, kg in cells:
+        by[n] += kg
+    return cells, dict(sorted(by.items(), key=lambda kv: (kv[0] == "", int(kv[0][2:] or 0))))
+
+
 def _sources(conn, first: str, last: str) -> tuple[dict, ...]:
     """The factors used in the months, with the kg CO2e each produced (summed in SQL)."""
     r, f = ledger_monthly, factor_snapshots
@@ -133,11 +147,14 @@ def year_report(store: Store, year: int) -> YearReport:
             span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
             raise NotFound(f"no emissions recorded in {year} ({span})")
         previous = store.aggregate(conn, ["month"], months_of(year - 1)[0], months_of(year - 1)[-1])
+        s3rows = store.aggregate(conn, ["team", "category", "scope3_category", "month"], first, last, scopes=[3])
         sources = _sources(conn, first, last)
         before = _sources(conn, months_of(year - 1)[0], months_of(year - 1)[-1])
         restated = _restatements_of(conn, months)
     report = shape(year, rows, previous)
+    s3cells, by_s3 = scope3_view(s3rows)
     return YearReport(**{**report.__dict__, "intensities": intensity.for_year(store, year),
+                         "scope3_cells": s3cells, "by_scope3_category": by_s3,
                          "sources": sources, "restatements": restated,
                          "method_switches": spanning_switches(before, sources)})
 

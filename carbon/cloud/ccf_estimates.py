@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from carbon import importer as core
-from carbon import limits
+from carbon import limits, scope3
 from carbon.cloud import allocation
 from carbon.cloud.importer import CloudOutcome, CloudSummary
 from carbon.errors import InputError, Problem
@@ -193,7 +193,8 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
                                           "unit", "co2e_kg", "factor_ix"])
         batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
         snap = np.array(store.snapshot_ids(conn, flist), dtype=np.int64)
-        out = out.assign(factor_id=snap[out["factor_ix"].to_numpy()]).drop(columns=["factor_ix"])
+        ix = out["factor_ix"].to_numpy()
+        out = scope3.book(out.assign(factor_id=snap[ix]).drop(columns=["factor_ix"]), flist, ix)
         store.insert_ledger(conn, batch_id, out)
         store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
         # Closed months (carbon close, donation close) are refused unless restated, as for every

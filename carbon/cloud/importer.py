@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from carbon import importer as core
-from carbon import limits, units
+from carbon import limits, scope3, units
 from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, tables
 from carbon.errors import FactorNotFound, InputError
 from carbon.ingest.problems import ProblemLog
@@ -458,7 +458,8 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         rows, flist, rule_kg = _ledger(est, classes, rules, team_ids)
         batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
         snap = np.array(store.snapshot_ids(conn, flist), dtype=np.int64)
-        out = rows.assign(factor_id=snap[rows["factor_ix"].to_numpy()]).drop(columns=["factor_ix"])
+        ix = rows["factor_ix"].to_numpy()
+        out = scope3.book(rows.assign(factor_id=snap[ix]).drop(columns=["factor_ix"]), flist, ix)
         store.insert_ledger(conn, batch_id, out)
         store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
         # Closed months (carbon close, donation close) are refused unless restated, as for every

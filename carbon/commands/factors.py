@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
+from carbon.commands.common import FORMAT, err, handle_errors, out, pass_ctx
 from carbon.errors import FactorNotFound
 from carbon.spreadsheet import inert
 
@@ -102,6 +102,11 @@ def show(ctx, key: str) -> None:
         if f.source_ref:
             out.print(f"  source ref   {escape(f.source_ref)}")
         out.print(f"  boundary     {escape(f.boundary or 'not stated')}")
+        if f.part_generation is not None:
+            out.print(f"  parts        generation {f.part_generation:g} (scope 2), upstream {f.part_upstream or 0:g} "
+                      f"and T&D {f.part_td or 0:g} (scope 3 category 3.3)")
+        if f.scope3_category:
+            out.print(f"  scope 3      category 3.{f.scope3_category}")
         out.print(f"  uncertainty  {'±%g %%' % f.uncertainty_pct if f.uncertainty_pct is not None else 'not stated'}")
         out.print(f"  from         {escape(f.origin)}")
 
@@ -115,10 +120,14 @@ def import_(ctx, file: str, source) -> None:
 
     A row with the same activity, region and year as a shipped one overrides
     it for imports made from now on; past ledger entries keep the factor they
-    were computed with. Remove with 'carbon imports remove ID'.
+    were computed with. Remove with 'carbon imports remove ID'. A series
+    (key, region) whose vintages then differ in boundary or gas coverage
+    (CO2 only vs CO2e) is named in a warning.
     """
     outcome = ctx.carbon.import_factors(file, source=source)
     if outcome.already_imported:
         out.print(f"{escape(file)}: identical content already imported (import {outcome.batch.id}); nothing changed")
     else:
         out.print(f"{escape(file)}: {outcome.batch.row_count} factors imported (import {outcome.batch.id})")
+        for w in outcome.warnings:
+            err.print(f"  [yellow]warning:[/yellow] {escape(w)}")

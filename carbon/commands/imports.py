@@ -91,6 +91,9 @@ COMMON = [
     click.option("--source", help="Source name (default: the file name); --replace swaps by it."),
     click.option("--region", "default_region", default="",
                  help="Region for rows whose region is empty (e.g. FR)."),
+    click.option("--prefer-source", "prefer_source", multiple=True, metavar="SOURCE",
+                 help="In a factor series (key, region), use the rows whose source contains SOURCE (e.g. "
+                      "eGRID) instead of the latest vintage; repeatable, first match wins."),
     click.option("--rejects", type=click.Path(dir_okay=False),
                  help="On refusal, write every problem to this CSV (file, line, column, value, problem)."),
     *RESTATE,
@@ -134,8 +137,8 @@ def import_group() -> None:
               help="Refuse rows already in another import (default: import them with a warning).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def activities(ctx, file, replace, create_teams, source, default_region, rejects, restate, reason, by,
-               strict) -> None:
+def activities(ctx, file, replace, create_teams, source, default_region, prefer_source, rejects, restate,
+               reason, by, strict) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note]).
 
     Each file is one import. Importing identical content again changes nothing.
@@ -147,6 +150,11 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
     and region) are imported with a warning naming them; --strict refuses the
     file. A file touching a closed month (carbon close, donation close) is
     refused unless --restate --reason TEXT.
+
+    A factor series whose vintages change boundary or gas coverage (US grid:
+    eGRID combustion-only until 2022, Ember lifecycle from 2023) is named in a
+    warning; --prefer-source SOURCE chooses its rows instead of the latest
+    vintage (docs/inventory.md).
 
     \b
     Example:
@@ -171,7 +179,8 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
     try:
         outcome = ctx.carbon.import_activities(file, source=source, replace=replace,
                                              create_teams=create_teams, default_region=default_region,
-                                             progress=advance, on_start=on_start, checks=checks)
+                                             progress=advance, on_start=on_start, checks=checks,
+                                             prefer_source=prefer_source)
     finally:
         if task is not None:
             progress.stop()
@@ -187,8 +196,8 @@ def activities(ctx, file, replace, create_teams, source, default_region, rejects
               help="Accept employee ids already in another survey of these months (another numbering).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, rejects,
-                     restate, reason, by, allow_repeated_employees) -> None:
+def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, prefer_source,
+                     rejects, restate, reason, by, allow_repeated_employees) -> None:
     """Import a commuting survey and spread it over months.
 
     Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region, occupants].
@@ -205,7 +214,8 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     checks = importer.Checks(restate=restate_of(restate, reason, by))
     outcome = ctx.carbon.import_survey(file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region,
-                                     allow_repeated_employees=allow_repeated_employees, checks=checks)
+                                     allow_repeated_employees=allow_repeated_employees, checks=checks,
+                                     prefer_source=prefer_source)
     _summary(file, outcome)
 
 

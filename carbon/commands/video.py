@@ -17,8 +17,8 @@ from carbon.commands.imports import _summary, check_rejects, common, importer, r
               help="Refuse rows already in another import (default: import them with a warning).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_region, rejects,
-                     restate, reason, by, strict) -> None:
+def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_region, prefer_source,
+                     rejects, restate, reason, by, strict) -> None:
     """Import a video platform's viewing export as streaming.video.<resolution> entries.
 
     The mapping names the columns for the date, the time watched (hours,
@@ -34,5 +34,6 @@ def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_
     check_rejects(rejects)
     outcome = ctx.carbon.import_video(file, mapping, source=source, replace=replace,
                                       create_teams=create_teams, default_region=default_region,
-                                      checks=importer.Checks(strict, restate_of(restate, reason, by)))
+                                      checks=importer.Checks(strict, restate_of(restate, reason, by)),
+                                      prefer_source=prefer_source)
     _summary(file, outcome)

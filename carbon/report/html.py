@@ -268,6 +268,13 @@ def _footer(data: PackData) -> list[str]:
            "not after the activity’s year). Figures are CO2e; scopes follow the GHG Protocol. Months "
            "without any entry are shown as “no data”, never as zero. Budget forecasts and bands use "
            "the factors’ stated uncertainty (category defaults otherwise), combined in quadrature.</p>",
+           "<p>Scope-3 entries carry their GHG Protocol category: 3.1 purchased goods and services (cloud, "
+           "colocation), 3.3 fuel- and energy-related activities (upstream and transmission &amp; distribution "
+           "losses of electricity), 3.6 business travel, 3.7 employee commuting, 3.11 use of sold products "
+           "(viewers’ streaming). A lifecycle electricity factor that states its parts is split: generation "
+           "is scope 2, upstream and T&amp;D losses scope 3 category 3.3; a source that publishes no split "
+           "(ADEME, Ember, Electricity Maps) is booked whole as scope 2, as its boundary says. Factors marked "
+           "“CO2 only” (IEA, EEA) omit CH4 and N2O.</p>",
            "<h3>Emission-factor sources used this month</h3>",
            '<div class="scroll"><table><thead><tr><th>Source</th><th>Vintages</th><th class="num">Factors</th>'
            '<th class="num">kg CO2e</th><th>Boundary</th></tr></thead><tbody>']

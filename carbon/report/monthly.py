@@ -38,6 +38,8 @@ def to_dict(report: MonthlyReport, intensity=None) -> dict:
             for t in report.teams if t.entries
         ],
         "teams_without_data": [t.team for t in report.teams if not t.entries],
+        # Scope 3 by GHG Protocol category ("unclassified": a report category carbon does not map)
+        "by_scope3_category": {k or "unclassified": _r(v) for k, v in report.by_scope3_category.items()},
     }
     if intensity is not None:
         from carbon.intensity import to_list

@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import intensity
+from carbon import intensity, scope3
 from carbon.errors import CarbonError
 from carbon.figures import fixed
 from carbon.report.monthly import display_unit
@@ -30,6 +30,13 @@ METHOD = (
                                "activity's year).")),
     ("Months without data", "Shown as 'no data', never as 0: nothing was imported for that month."),
     ("Scope 2", "Location-based (grid average of the region). Market-based figures are not computed."),
+    ("Scope 3 categories", ("GHG Protocol Scope 3 Standard categories, kept on each entry: 3.1 purchased goods and "
+                            "services (cloud, colocation), 3.3 fuel- and energy-related activities (upstream and "
+                            "T&D losses of electricity), 3.6 business travel, 3.7 employee commuting, 3.11 use of "
+                            "sold products (viewers' streaming). Scope 1 and 2 entries have none.")),
+    ("Lifecycle split", ("A lifecycle electricity factor that states its parts is booked in two: generation as "
+                         "scope 2, upstream and T&D losses as scope 3 category 3.3. A factor whose source publishes "
+                         "no split is booked whole as scope 2 (see the sources sheet's boundary).")),
     ("Gas coverage", ("Factors marked 'CO2 only' in the sources sheet (IEA, EEA) omit CH4 and N2O; they are "
                       "carried as CO2e.")),
     ("Year-on-year", ("The whole year against the whole previous year, and like-for-like over the months "
@@ -79,6 +86,9 @@ def to_dict(rep: YearReport) -> dict:
         "sources": [_source(s) for s in rep.sources],
         "restatements": [_restatement(x) for x in rep.restatements],
         "method_switches": [s.describe() for s in rep.method_switches],
+        "by_scope3_category": {k or "unclassified": _r(v) for k, v in rep.by_scope3_category.items()},
+        "scope3_rows": [{"team": t, "category": c, "scope3_category": n or None, "month": m, "co2e_kg": _r(kg)}
+                        for t, c, n, m, kg in rep.scope3_cells],
     }
 
 
@@ -95,6 +105,16 @@ def to_csv(rep: YearReport) -> str:
     for t, c, s, m, kg in rep.cells:
         w.writerow([rep.year, m, inert(t), inert(c), s, _r(kg)])
     return BOM + out.getvalue()
+
+
+def tidy_rows(rep: YearReport) -> list[tuple[str, str, int, str, float, str]]:
+    """(team, category, scope, month, kg, scope-3 category) rows: scope-3 cells split by their
+    GHG Protocol category ("" for scope 1 and 2), so the kg still sum to the year total."""
+    if not rep.scope3_cells:
+        return [(t, c, s, m, kg, "") for t, c, s, m, kg in rep.cells]
+    rows = [(t, c, s, m, kg, "") for t, c, s, m, kg in rep.cells if s != 3]
+    rows += [(t, c, 3, m, kg, n) for t, c, n, m, kg in rep.scope3_cells]
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3], r[5]))
 
 
 def _pct(c: Change | None, fmt, unit: str) -> str:
@@ -122,6 +142,9 @@ def to_tables(rep: YearReport) -> tuple[Table, Table]:
         f"Like-for-like: {_pct(rep.like_for_like, fmt, short)}",
         f"Factors used: {len(rep.sources)}; restatements in the year: {len(rep.restatements)}",
         *[f"[yellow]Method change:[/yellow] {escape(s.describe())}" for s in rep.method_switches],
+        *([f"Scope 3 by category: " + "; ".join(f"{n or 'unclassified'} {fmt(v)}"
+                                                for n, v in rep.by_scope3_category.items())]
+          if rep.by_scope3_category else []),
     ])
     months = Table(title=f"Emissions {rep.year} by month ({unit})", title_justify="left", caption=caption,
                    caption_justify="left", min_width=72)  # the caption on few lines
@@ -198,8 +221,11 @@ def write_xlsx(rep: YearReport, path: Path) -> None:
            + ["total (kg CO2e)"],
            [(t, c, s, *[NO_DATA if rep.by_month[m] is None else v.get(m) for m in rep.months],
              _r(sum(v.values()))) for (t, c, s), v in per.items()])
-    _sheet(wb, "rows", ["year", "month", "team", "category", "scope", "co2e (kg CO2e)"],
-           [(rep.year, r["month"], r["team"], r["category"], r["scope"], r["co2e_kg"]) for r in d["rows"]])
+    _sheet(wb, "rows", ["year", "month", "team", "category", "scope", "co2e (kg CO2e)", "scope-3 category"],
+           [(rep.year, m, t, c, s, _r(kg), n) for t, c, s, m, kg, n in tidy_rows(rep)])
+    _sheet(wb, "scope 3 categories", ["scope-3 category", "name", "co2e (kg CO2e)"],
+           [(n or "unclassified", scope3.NAMES.get(int(n[2:]), "") if n else "", _r(v))
+            for n, v in rep.by_scope3_category.items()])
     _sheet(wb, "by team", ["team", "total (kg CO2e)"], d["by_team"].items())
     _sheet(wb, "intensity", ["metric", "label", "yearly value (metric unit)", "kg CO2e per unit", "note"],
            [(i["metric"], i["label"], i["value"], i["kg_per_unit"], i.get("note", "")) for i in d["intensity"]])

@@ -32,11 +32,12 @@ from carbon.store import metrics as _metrics  # noqa: E402,F401  isort: skip
 from carbon.store import migrate  # noqa: E402  isort: skip
 
 pd = lazy("pandas")  # only imports write ledger rows; a report needs no pandas
+np = lazy("numpy")
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
 
 LEDGER_INSERT_COLUMNS = ("batch_id", "line", "team_id", "month", "activity", "category", "scope",
-                         "quantity", "unit", "co2e_kg", "factor_id", "row_key")
+                         "quantity", "unit", "co2e_kg", "factor_id", "row_key", "scope3_category")
 
 
 def resolve_url(url: str | None) -> str:
@@ -241,7 +242,7 @@ class Store:
         frame = rows.assign(batch_id=batch_id)
         if "row_key" not in frame.columns:  # a writer without row identities: not compared
             frame = frame.assign(row_key=None)
-        frame = frame[list(LEDGER_INSERT_COLUMNS)]
+        frame = _scope3_nulls(frame[list(LEDGER_INSERT_COLUMNS)])
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
         # .tolist() yields plain Python values, which every driver binds.
         records = zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))
@@ -269,6 +270,7 @@ class Store:
             return
         grouped = (pd.concat(parts, ignore_index=True)
                    .groupby(list(ROLLUP_KEYS), sort=False)[["co2e_kg", "entries"]].sum().reset_index())
+        grouped = _scope3_nulls(grouped)
         records = [dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, co2e_kg=kg, entries=int(n))
                    for *key, kg, n in zip(*(grouped[c].tolist() for c in (*ROLLUP_KEYS, "co2e_kg", "entries")))]
         conn.execute(insert(ledger_monthly), records)
@@ -322,7 +324,7 @@ class Store:
         """Sum kg CO2e over months `first_month`..`last_month` ("YYYY-MM"), grouped in SQL.
 
         `by` names the grouping, in order, among: team, month, category, scope,
-        activity, factor_id, uncertainty_pct (of the factor used). Returns tuples
+        activity, factor_id, uncertainty_pct (of the factor used), scope3_category. Returns tuples
         (*values of `by`, kg CO2e, number of entries).
         """
         r = ledger_monthly
@@ -330,6 +332,7 @@ class Store:
             "team": teams.c.name, "month": r.c.month, "category": r.c.category,
             "scope": r.c.scope, "activity": r.c.activity,
             "factor_id": r.c.factor_id, "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
+            "scope3_category": r.c.scope3_category,
         }
         unknown = [b for b in by if b not in dims]
         if unknown:
@@ -366,9 +369,24 @@ def _batch(row) -> Batch:
 def _factor_dict(f: Factor) -> dict:
     return dict(activity=f.activity, region=f.region, year=f.year, value=f.value, unit=f.unit,
                 category=f.category, scope=f.scope, source=f.source, uncertainty_pct=f.uncertainty_pct,
-                source_ref=f.source_ref, boundary=f.boundary, origin=f.origin)
+                source_ref=f.source_ref, boundary=f.boundary, origin=f.origin,
+                part_generation=f.part_generation, part_upstream=f.part_upstream, part_td=f.part_td,
+                scope3_category=f.scope3_category)
+
+
+SPLIT_FIELDS = ("part_generation", "part_upstream", "part_td", "scope3_category")
+
+
+def _scope3_nulls(frame):
+    """Ledger frames carry "no scope-3 category" as 0 (an integer column groups and sums);
+    the database keeps NULL."""
+    s3 = frame["scope3_category"].to_numpy()
+    return frame.assign(scope3_category=np.where(s3 > 0, s3, None).astype(object))
 
 
 def _fingerprint(f: Factor) -> str:
-    text = "\x1f".join(str(v) for v in _factor_dict(f).values())
+    # The split fields count only when set, so a factor stored before they existed keeps its snapshot.
+    d = _factor_dict(f)
+    values = [v for k, v in d.items() if k not in SPLIT_FIELDS or v is not None]
+    text = "\x1f".join(str(v) for v in values)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -55,6 +55,11 @@ factor_snapshots = Table(
     Column("source_ref", Text, nullable=False),
     Column("boundary", Text, nullable=False),
     Column("origin", String(limits.ORIGIN), nullable=False),
+    # The lifecycle split (carbon/scope3.py) and the scope-3 category a row states (NULL: none).
+    Column("part_generation", Float),
+    Column("part_upstream", Float),
+    Column("part_td", Float),
+    Column("scope3_category", SmallInteger),
 )
 
 user_factors = Table(
@@ -73,6 +78,11 @@ user_factors = Table(
     Column("source_ref", Text, nullable=False),
     Column("boundary", Text, nullable=False),
     Column("origin", String(limits.ORIGIN), nullable=False),
+    # The lifecycle split (carbon/scope3.py) and the scope-3 category a row states (NULL: none).
+    Column("part_generation", Float),
+    Column("part_upstream", Float),
+    Column("part_td", Float),
+    Column("scope3_category", SmallInteger),
 )
 
 # The ledger: one row per activity line and month. It is the big table (millions
@@ -95,6 +105,8 @@ ledger = Table(
     Column("unit", String(limits.UNIT), nullable=False),
     Column("co2e_kg", Float, nullable=False),
     Column("factor_id", Integer, nullable=False),
+    # GHG Protocol scope-3 category (1..15; carbon/scope3.py) of a scope-3 entry; NULL for scope 1 and 2.
+    Column("scope3_category", SmallInteger),
     # Identity of the source row (carbon.duplicates.row_keys), on each month it is spread over;
     # NULL for rows imported before it was kept. Compared only within a few imports' rows
     # (carbon.store.duplicates), so it needs no index.
@@ -116,10 +128,11 @@ ledger_monthly = Table(
     Column("scope", SmallInteger, nullable=False),
     Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
     Column("factor_id", Integer, ForeignKey("factor_snapshots.id"), nullable=False),
+    Column("scope3_category", SmallInteger),  # as on the ledger
     Column("co2e_kg", Float, nullable=False),
     Column("entries", Integer, nullable=False),
     Index("ix_ledger_monthly_month_team", "month", "team_id"),
     Index("ix_ledger_monthly_batch", "batch_id"),
 )
 
-ROLLUP_KEYS = ("team_id", "month", "category", "scope", "activity", "factor_id")
+ROLLUP_KEYS = ("team_id", "month", "category", "scope", "activity", "factor_id", "scope3_category")
