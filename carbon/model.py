@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from carbon import limits
 
 if TYPE_CHECKING:
     from carbon.duplicates import RepeatedRows
@@ -70,6 +73,11 @@ class Team:
     created_at: datetime | None = None
     retired_from: str | None = None  # "YYYY-MM": the first month without the team; None: active
     former_names: tuple[str, ...] = ()  # oldest first
+
+
+def valid_team_name(name: str) -> bool:
+    """1 to limits.TEAM_NAME printable characters, no surrounding spaces (imports and `teams add`)."""
+    return 0 < len(name) <= limits.TEAM_NAME and name.isprintable() and name == name.strip()
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,119 @@ class MonthlyReport:
     @property
     def total(self) -> float:
         return sum(t.total for t in self.teams)
+
+
+# ---- budgets (rules: carbon.budgets) ------------------------------------------------------
+
+MONTHS = 12
+FLAT: tuple[float, ...] = (1.0,) * MONTHS
+
+
+@dataclass(frozen=True)
+class TeamBudget:
+    """One team's annual budget (kg CO2e) and its 12 monthly weights (January first)."""
+
+    team: str
+    budget_kg: float
+    weights: tuple[float, ...] = FLAT
+    flat: bool = True  # the file said profile = "flat"
+    origin: str = ""  # "file:line" of the team's table
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    """A year's budgets, as read from one budget file.
+
+    `unit` is the file's CO2e unit (figures are shown in it); `kg_per_unit`
+    converts it to kg. `company_budget_kg` is the optional company-level cap.
+    """
+
+    year: int
+    unit: str
+    kg_per_unit: float
+    teams: tuple[TeamBudget, ...]
+    company_budget_kg: float | None = None
+    source: str = ""
+
+    @property
+    def team_total_kg(self) -> float:
+        return sum(t.budget_kg for t in self.teams)
+
+    def team(self, name: str) -> TeamBudget | None:
+        return next((t for t in self.teams if t.team == name), None)
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A loaded budget plan and when/from what it was loaded."""
+
+    plan: BudgetPlan
+    content_hash: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What loading a budget file did (carbon.budget_service.load_file)."""
+
+    plan: BudgetPlan
+    already_loaded: bool = False  # the identical file was loaded before: nothing changed
+    replaced: StoredPlan | None = None  # the earlier plan of the year, swapped out
+    warnings: tuple[str, ...] = ()
+    teams_without_budget: tuple[str, ...] = ()
+
+
+# ---- prices and donation sign-offs (rules: carbon.prices, carbon.donation) --------------------
+
+PER_TONNE = "t CO2e"
+COMPLETE = "complete"  # a donation of a year over, every month with data (carbon.donation)
+
+
+@dataclass(frozen=True)
+class Price:
+    """A carbon price: `value` in `currency` per tonne CO2e (converted from `unit`).
+
+    `unit` is as written in its table; `origin` is "file:line", or "command
+    line" for a `--price` given by hand.
+    """
+
+    key: str
+    year: int
+    value: Decimal  # currency per t CO2e
+    currency: str
+    basis: str
+    source: str
+    unit: str = ""
+    region: str = ""
+    source_ref: str = ""
+    notes: str = ""
+    origin: str = ""
+
+    @property
+    def per_tonne_unit(self) -> str:
+        return f"{self.currency} / {PER_TONNE}"
+
+    @property
+    def ident(self) -> tuple[str, int]:
+        return (self.key, self.year)
+
+
+@dataclass(frozen=True)
+class ClosedDonation:
+    """A signed-off donation: the decided figures, the price snapshot, the ledger hash."""
+
+    id: int
+    year: int
+    closed_at: datetime
+    price: Price
+    emissions_g: int
+    amount_cents: int
+    teams: tuple[tuple[str, int, int], ...]  # (team, grams, cents)
+    ledger_hash: str
+    scopes: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    status: str = COMPLETE
+    note: str = ""
 
 
 # Columns of the ledger in bulk form (one row per activity line and month).

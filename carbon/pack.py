@@ -40,11 +40,11 @@ from carbon.report import budget as budget_view
 from carbon.report import donation as donation_view
 from carbon.report import monthly
 from carbon.spreadsheet import inert
+from carbon import budget_service, donation_service
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
 from carbon.store import locks as stored_locks
 from carbon.store import packs as stored_packs
-from carbon.store import prices as stored_prices
 
 FILES = ("report.html", "report.json", "report.csv", "manifest.json")
 DONATION_FILE = "donation.html"
@@ -120,7 +120,7 @@ def months_back(month: str, n: int) -> str:
 def budget_status_for(store: Store, month: str) -> tuple[StatusReport, dict] | None:
     """The budget status at `month` and its plan's provenance, or None when the year has no budgets.
 
-    This is where the budgets feature plugs into the pack (carbon.store.budgets.status_at).
+    This is where the budgets feature plugs into the pack (carbon.budget_service.status_at).
     """
     year, _ = parse_month(month)
     with store.engine.connect() as conn:
@@ -129,7 +129,7 @@ def budget_status_for(store: Store, month: str) -> tuple[StatusReport, dict] | N
         return None
     plan = {"year": stored.plan.year, "source": stored.plan.source, "content_hash": stored.content_hash,
             "unit": stored.plan.unit}
-    return stored_budgets.status_at(store, month), plan
+    return budget_service.status_at(store, month), plan
 
 
 def donation_summary_for(store: Store, month: str) -> tuple[str | None, str]:
@@ -138,13 +138,13 @@ def donation_summary_for(store: Store, month: str) -> tuple[str | None, str]:
     Other months: (None, ""). When the donation cannot be computed (e.g. no
     carbon price for the year), (None, the reason): the pack says so rather
     than leaving the summary out silently. This is where the donation feature
-    plugs into the pack (carbon.store.prices.donation_view).
+    plugs into the pack (carbon.donation_service.donation_view).
     """
     year, m = parse_month(month)
     if m != 12:
         return None, ""
     try:
-        view = stored_prices.donation_view(store, year, as_of=date(year + 1, 1, 1))
+        view = donation_service.donation_view(store, year, as_of=date(year + 1, 1, 1))
     except CarbonError as exc:
         return None, f"no donation summary for {year}: {exc}"
     # For a closed year the line and the page lead with the signed-off figure, not the recomputed one.

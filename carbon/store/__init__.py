@@ -24,7 +24,7 @@ from carbon.store.schema import (
 )
 
 # Feature modules register their tables on `metadata` when imported.
-from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F401  isort: skip
+from carbon.store import budgets as _budgets, donations as _donations, prices as _prices  # noqa: E402,F401  isort: skip
 from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
 from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
 from carbon.store import duplicates as _duplicates, locks as _locks  # noqa: E402,F401  isort: skip
