@@ -22,6 +22,7 @@ from carbon.model import Batch, Factor, Team
 from carbon.store.schema import (
     ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
 )
+from carbon.store.schema import batch_of as _batch
 
 # Feature modules register their tables on `metadata` when imported.
 from carbon.store import budgets as _budgets, donations as _donations, prices as _prices  # noqa: E402,F401  isort: skip
@@ -353,14 +354,6 @@ class Store:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _batch(row) -> Batch:
-    at = row["imported_at"]
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
-    return Batch(row["id"], row["kind"], row["source_name"], row["content_hash"], at,
-                 row["row_count"], row["entry_count"], row["co2e_kg"])
 
 
 def _factor_dict(f: Factor) -> dict:
