@@ -212,9 +212,9 @@ class Carbon:
 
     # -- periods -------------------------------------------------------------------------------
     def close_month(self, month: str, **options: Any):
-        from carbon.store import locks
+        from carbon import period_service
 
-        return locks.close_month(self.store, month, **options)
+        return period_service.close_month(self.store, month, **options)
 
     def periods(self):
         """Every closing of a period, and every restatement of a closed one."""
@@ -224,9 +224,9 @@ class Carbon:
             return locks.list_locks(conn), locks.list_restatements(conn)
 
     def reopen_month(self, month: str, *, reason: str, by: str | None = None):
-        from carbon.store import locks
+        from carbon import period_service
 
-        return locks.reopen_month(self.store, month, reason=reason, by=by)
+        return period_service.reopen_month(self.store, month, reason=reason, by=by)
 
     # -- metrics, scenarios ----------------------------------------------------------------------
     def define_metric(self, name: str, year_rule: str, label: str | None = None):

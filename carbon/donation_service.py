@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Connection
 
 from carbon import donation as rules
+from carbon import period_service
 from carbon import prices as price_tables
 from carbon.donation import (
     ClosedDonation, Donation, DonationError, DonationView, HistoryEntry, Restatement, YearData,
@@ -26,7 +27,6 @@ from carbon.price_service import all_prices
 from carbon.prices import Choice
 from carbon.store import budgets as stored_budgets
 from carbon.store import donations as stored_donations
-from carbon.store import locks as stored_locks
 from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ def close_year(store: "Store", year: int, *, as_of: date, price: str | None = No
         digest = ledger_hash(conn, year)
         close_id = stored_donations.insert_close(conn, d, digest, note)
         # A signed-off year is closed: later writes into it are refused unless restated.
-        stored_locks.lock_year(conn, year, f"donation of {year} signed off" + (f" ({note})" if note else ""))
+        period_service.lock_year(conn, year, f"donation of {year} signed off" + (f" ({note})" if note else ""))
         closed = [c for c in stored_donations.closes(conn, year) if c.id == close_id][0]
     return closed, d
 

@@ -28,7 +28,7 @@ import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from carbon import budget_service, donation_service, intensity, ledger, limits
+from carbon import budget_service, donation_service, intensity, ledger, limits, period_service
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
 from carbon.errors import CarbonError, InputError
@@ -41,7 +41,6 @@ from carbon.report import monthly
 from carbon.spreadsheet import inert
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
-from carbon.store import locks as stored_locks
 from carbon.store import packs as stored_packs
 
 FILES = ("report.html", "report.json", "report.csv", "manifest.json")
@@ -132,7 +131,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
             sources.setdefault(team, []).append((activity, kg))
         factors = stored_packs.factors_used(conn, month)
         inputs = stored_packs.batches_used(conn, months_back(month, TREND_MONTHS - 1), month, month)
-        lock, restated = stored_locks.month_status(conn, month)
+        lock, restated = period_service.month_status(conn, month)
     budget = budget_status_for(store, month)
     view = intensity.for_month(store, report)
     donation_html, donation_line = donation_summary_for(store, month)

@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbon import limits
-from carbon.duplicates import FIRST_LINES, EmployeeClash, RepeatedLine, RepeatedRows
-from carbon.model import Batch
+from carbon.limits import FIRST_LINES
+from carbon.model import Batch, EmployeeClash, RepeatedLine, RepeatedRows
 from carbon.periods import month_range
 from carbon.store.schema import batch_of, batches, ledger, ledger_monthly, metadata, teams
 from carbon.lazy import lazy
