@@ -160,9 +160,9 @@ class Carbon:
 
     # -- budgets -------------------------------------------------------------------------------
     def load_budget(self, path: Path | str, replace: bool = False):
-        from carbon.store import budgets
+        from carbon import budget_service
 
-        return budgets.load_file(self.store, path, replace=replace)
+        return budget_service.load_file(self.store, path, replace=replace)
 
     def budget_plan(self, year: int):
         """The stored budget plan of `year` (NotFound when none is loaded) and the team names."""
@@ -172,49 +172,49 @@ class Carbon:
             return budgets.require_plan(conn, year), list(self.store.team_ids(conn))
 
     def budget_status(self, month: str, team: str | None = None, today: date | None = None):
-        from carbon.store import budgets
+        from carbon import budget_service
 
-        return budgets.status_at(self.store, month, team, today)
+        return budget_service.status_at(self.store, month, team, today)
 
     def budget_check(self, month: str, warn_at: float):
         """The status at `month` and its alert verdict: (exit code, alerts)."""
+        from carbon import budget_service
         from carbon import budgets as rules
-        from carbon.store import budgets
 
-        rep = budgets.status_at(self.store, month)
+        rep = budget_service.status_at(self.store, month)
         return rep, rules.alerts(rep, warn_at)
 
     # -- prices and donations ------------------------------------------------------------------
     def import_prices(self, path: Path | str, source: str | None = None):
-        from carbon.store import prices
+        from carbon import price_service
 
-        return prices.import_file(self.store, path, source)
+        return price_service.import_file(self.store, path, source)
 
     def prices(self) -> list:
-        from carbon.store import prices
+        from carbon import price_service
 
-        return prices.all_prices(self.store)
+        return price_service.all_prices(self.store)
 
     def donation(self, year: int, *, as_of: date, **options: Any):
-        from carbon.store import prices
+        from carbon import donation_service
 
-        return prices.donation_view(self.store, year, as_of=as_of, **options)
+        return donation_service.donation_view(self.store, year, as_of=as_of, **options)
 
     def close_donation(self, year: int, *, as_of: date, **options: Any):
-        from carbon.store import prices
+        from carbon import donation_service
 
-        return prices.close_year(self.store, year, as_of=as_of, **options)
+        return donation_service.close_year(self.store, year, as_of=as_of, **options)
 
     def donation_history(self, as_of: date, year: int | None = None) -> list:
-        from carbon.store import prices
+        from carbon import donation_service
 
-        return prices.history(self.store, as_of, year)
+        return donation_service.history(self.store, as_of, year)
 
     # -- periods -------------------------------------------------------------------------------
     def close_month(self, month: str, **options: Any):
-        from carbon.store import locks
+        from carbon import period_service
 
-        return locks.close_month(self.store, month, **options)
+        return period_service.close_month(self.store, month, **options)
 
     def periods(self):
         """Every closing of a period, and every restatement of a closed one."""
@@ -224,9 +224,9 @@ class Carbon:
             return locks.list_locks(conn), locks.list_restatements(conn)
 
     def reopen_month(self, month: str, *, reason: str, by: str | None = None):
-        from carbon.store import locks
+        from carbon import period_service
 
-        return locks.reopen_month(self.store, month, reason=reason, by=by)
+        return period_service.reopen_month(self.store, month, reason=reason, by=by)
 
     # -- metrics, scenarios ----------------------------------------------------------------------
     def define_metric(self, name: str, year_rule: str, label: str | None = None):

@@ -48,8 +48,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-MONTHS = 12
-FLAT: tuple[float, ...] = (1.0,) * MONTHS
+from carbon.model import FLAT, MONTHS, BudgetPlan, TeamBudget  # noqa: F401  the records live in model
 
 ON_TRACK, AT_RISK, OVER, NO_DATA = "on_track", "at_risk", "over", "no_data"
 # Exit codes of `carbon budget check`.
@@ -64,40 +63,6 @@ FORECAST_RULE = ("months before a team's first month with data (and months witho
 
 
 # ---- records -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TeamBudget:
-    """One team's annual budget (kg CO2e) and its 12 monthly weights (January first)."""
-
-    team: str
-    budget_kg: float
-    weights: tuple[float, ...] = FLAT
-    flat: bool = True  # the file said profile = "flat"
-    origin: str = ""  # "file:line" of the team's table
-
-
-@dataclass(frozen=True)
-class BudgetPlan:
-    """A year's budgets, as read from one budget file.
-
-    `unit` is the file's CO2e unit (figures are shown in it); `kg_per_unit`
-    converts it to kg. `company_budget_kg` is the optional company-level cap.
-    """
-
-    year: int
-    unit: str
-    kg_per_unit: float
-    teams: tuple[TeamBudget, ...]
-    company_budget_kg: float | None = None
-    source: str = ""
-
-    @property
-    def team_total_kg(self) -> float:
-        return sum(t.budget_kg for t in self.teams)
-
-    def team(self, name: str) -> TeamBudget | None:
-        return next((t for t in self.teams if t.team == name), None)
-
 
 @dataclass(frozen=True)
 class Actuals:

@@ -9,6 +9,7 @@ import click
 from carbon import __version__
 from carbon.commands.budget import budget
 from carbon.commands.close import close
+from carbon.commands.cloud import ccf_estimates, cloud_billing
 from carbon.commands.common import Ctx, add_db_option
 from carbon.commands.demo import demo
 from carbon.commands.donation import donation, prices
@@ -60,6 +61,8 @@ main.add_command(prices)
 main.add_command(close)
 import_group.add_command(import_metrics_cmd)
 import_group.add_command(import_video_cmd)
+import_group.add_command(cloud_billing)
+import_group.add_command(ccf_estimates)
 main.add_command(metrics_group)
 main.add_command(scenario_group)
 add_db_option(main)  # `carbon demo --db URL` as well as `carbon --db URL demo`

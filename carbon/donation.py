@@ -35,18 +35,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from carbon import forecast as fc
 from carbon import uncertainty
 from carbon.errors import CarbonError
 from carbon.money import allocate, decimal_of, format_amount, half_up, to_cents
+from carbon.model import COMPLETE, ClosedDonation  # noqa: F401  the sign-off record lives in model
 from carbon.periods import month_label
 from carbon.prices import Choice, Price
 
 GRAMS_PER_TONNE = Decimal(1_000_000)
-COMPLETE, FORECAST, PARTIAL = "complete", "actual_to_date_plus_forecast", "partial"
+FORECAST, PARTIAL = "actual_to_date_plus_forecast", "partial"
 
 
 class DonationError(CarbonError):
@@ -130,24 +131,6 @@ class Donation:
 
 
 @dataclass(frozen=True)
-class ClosedDonation:
-    """A signed-off donation: the decided figures, the price snapshot, the ledger hash."""
-
-    id: int
-    year: int
-    closed_at: datetime
-    price: Price
-    emissions_g: int
-    amount_cents: int
-    teams: tuple[tuple[str, int, int], ...]  # (team, grams, cents)
-    ledger_hash: str
-    scopes: tuple[int, ...] = ()
-    categories: tuple[str, ...] = ()
-    status: str = COMPLETE
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class TeamRestated:
     team: str
     closed_g: int
@@ -180,6 +163,33 @@ class Restatement:
     @property
     def difference_g(self) -> int:
         return sum(t.difference_g for t in self.teams)
+
+
+@dataclass(frozen=True)
+class DonationView:
+    """A donation as computed now, and — for a closed year — the sign-off and its restatement.
+
+    For a closed year the sign-off is the headline (what finance books); the
+    donation computed now is the recomputed figure, shown next to it.
+    """
+
+    donation: Donation
+    closed: ClosedDonation | None = None
+    restatement: Restatement | None = None
+
+    @property
+    def restated(self) -> bool:
+        """The year's ledger changed after its sign-off."""
+        return self.restatement is not None and self.restatement.ledger_changed
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A sign-off, whether a later one replaced it, and (in force) its restatement now."""
+
+    closed: ClosedDonation
+    superseded: bool
+    restatement: Restatement | None
 
 
 # ---- rules ----------------------------------------------------------------------------

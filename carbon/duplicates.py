@@ -18,14 +18,15 @@ Rules (docs/integrity.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from carbon import limits
 from carbon.lazy import lazy
+from carbon.model import EmployeeClash, RepeatedLine, RepeatedRows  # noqa: F401  the records live in model
 
 np = lazy("numpy")  # imported when rows are keyed, not when a database opens
 pd = lazy("pandas")
 
-FIRST_LINES = 5  # repeated lines shown in a warning or refusal
+FIRST_LINES = limits.FIRST_LINES  # repeated lines shown in a warning or refusal
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -75,53 +76,3 @@ def with_team(keys: np.ndarray, team_ids: np.ndarray) -> np.ndarray:
                     np.asarray(team_ids, dtype=np.int64).view(np.uint64)).view(np.int64)
 
 
-@dataclass(frozen=True)
-class RepeatedLine:
-    """A line of the new file whose row is already in another import."""
-
-    line: int
-    team: str
-    activity: str
-    quantity: float  # the row's quantity (its months' shares summed)
-    unit: str
-    first_month: str
-    last_month: str
-    imports: tuple[tuple[int, str], ...]  # (import id, source name) holding the same row
-
-    def describe(self) -> str:
-        months = self.first_month if self.first_month == self.last_month else \
-            f"{self.first_month}..{self.last_month}"
-        where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
-        return f"{months} {self.team} {self.activity} {self.quantity:g} {self.unit}, as in {where}"
-
-
-@dataclass(frozen=True)
-class RepeatedRows:
-    """Rows of an import that repeat rows of other imports: how many, and the first ones."""
-
-    count: int
-    total: int  # data rows of the new import
-    first: tuple[RepeatedLine, ...]
-    imports: tuple[tuple[int, str], ...]  # every other import holding one of them
-
-    def headline(self, name: str) -> str:
-        where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
-        return (f"{name}: {self.count:,} of {self.total:,} rows repeat rows already in the ledger "
-                f"(same date, team, activity, quantity, unit and region) from {where}; if they are "
-                "the same activity, it is counted twice")
-
-
-@dataclass(frozen=True)
-class EmployeeClash:
-    """An employee of the new survey who already commutes in another survey import."""
-
-    employee: str
-    line: int
-    batch_id: int
-    source: str
-    months: tuple[str, ...]  # the overlapping months
-
-    def describe(self) -> str:
-        span = self.months[0] if len(self.months) == 1 else f"{self.months[0]}..{self.months[-1]}"
-        return (f"employee {self.employee!r} already commutes in import {self.batch_id} ({self.source}) "
-                f"for {span}: one person commutes once")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon import duplicates, limits, scope3, series
+from carbon import duplicates, limits, period_service, scope3, series
 from carbon import factors as factor_tables
 from carbon.duplicates import RepeatedRows
 from carbon.errors import InputError, Problem
@@ -27,7 +27,6 @@ from carbon.model import Batch, ImportOutcome, RegionFallback, Removal
 from carbon.periods import month_range
 from carbon.store import Store
 from carbon.store import duplicates as stored_duplicates
-from carbon.store import locks as stored_locks
 from carbon.store import team_history as stored_teams
 
 Progress = Callable[[int], None]  # called with the number of rows just processed
@@ -102,7 +101,7 @@ def guard_batch(conn, name: str, batch_id: int, replaced: list[int], checks: Che
     batch's data rows, when the caller knows them (else counted in SQL).
     """
     action = f"importing {name}" + (f" in place of import {', '.join(map(str, replaced))}" if replaced else "")
-    restatement = stored_locks.guard_write(conn, action, added=[batch_id], removed=replaced,
+    restatement = period_service.guard_write(conn, action, added=[batch_id], removed=replaced,
                                            restate=checks.restate)
     repeated = (stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced, total=rows)
                 if checks.compare_rows else None)
@@ -401,7 +400,7 @@ def remove(store: Store, batch_id: int, *, restate: Restate | None = None) -> Re
     """
     with store.transaction() as conn:
         store.get_batch(conn, batch_id)  # NotFound first
-        restatement = stored_locks.guard_write(conn, f"removing import {batch_id}", removed=[batch_id],
+        restatement = period_service.guard_write(conn, f"removing import {batch_id}", removed=[batch_id],
                                                restate=restate)
         return Removal(store.remove_batch(conn, batch_id), restatement)
 

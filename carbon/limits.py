@@ -24,6 +24,9 @@ ORIGIN = 500  # "file:line" locators
 PACK_PATH = 1000
 EMPLOYEE_ID = 200  # a commuting survey's employee identifier
 PERSON = 200  # who closed, reopened or restated a period (--by, else the OS user)
+METRIC_NAME = 64  # a business metric's name (carbon.metrics)
+METRIC_LABEL = 200
+FIRST_LINES = 5  # repeated lines shown in a warning or refusal (carbon.duplicates)
 
 
 def too_long(text: str, limit: int) -> str | None:

@@ -19,50 +19,18 @@ import getpass
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from carbon import limits
 from carbon.errors import CarbonError
+from carbon.model import MONTH, YEAR, PeriodLock, Restatement, TeamChange  # noqa: F401  the records live in model
 from carbon.periods import MONTH_RE, parse_month
 
-MONTH, YEAR = "month", "year"
 ORIGIN_CLOSE, ORIGIN_DONATION = "close", "donation close"
 
 
 class PeriodLocked(CarbonError):
     """A write would change a closed period (refused; nothing was written)."""
-
-
-@dataclass(frozen=True)
-class PeriodLock:
-    """A closed month ("YYYY-MM") or year ("YYYY"), and its reopening if any."""
-
-    id: int
-    period: str
-    origin: str  # ORIGIN_CLOSE | ORIGIN_DONATION
-    locked_at: datetime
-    locked_by: str
-    reason: str
-    reopened_at: datetime | None = None
-    reopened_by: str | None = None
-    reopen_reason: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.reopened_at is None
-
-    @property
-    def kind(self) -> str:
-        return YEAR if len(self.period) == 4 else MONTH
-
-    def covers(self, month: str) -> bool:
-        """True when this lock (in force or not) covers `month` ("YYYY-MM")."""
-        return month == self.period or (self.kind == YEAR and month[:4] == self.period)
-
-    def describe(self) -> str:
-        """"2025 (donation close, 2026-01-05 by alice: minutes 12)"."""
-        why = f": {self.reason}" if self.reason else ""
-        return f"{self.period} ({self.origin}, {self.locked_at:%Y-%m-%d} by {self.locked_by}{why})"
 
 
 @dataclass(frozen=True)
@@ -76,42 +44,6 @@ class Restate:
         if not self.reason.strip():
             raise CarbonError("--restate needs --reason TEXT: why the closed figures change "
                               "(it is recorded with who and when)")
-
-
-@dataclass(frozen=True)
-class TeamChange:
-    """One team's kg CO2e in one locked month, before and after a restatement."""
-
-    month: str
-    team: str
-    before_kg: float
-    after_kg: float
-
-    @property
-    def difference_kg(self) -> float:
-        return self.after_kg - self.before_kg
-
-
-@dataclass(frozen=True)
-class Restatement:
-    """A recorded write into closed periods."""
-
-    id: int
-    at: datetime
-    by: str
-    reason: str
-    action: str  # "import" | "replace" | "remove"
-    batch_id: int | None
-    removed: tuple[int, ...]
-    periods: tuple[str, ...]  # the locked months written into
-    changes: tuple[TeamChange, ...] = ()
-
-    def by_team(self) -> list[tuple[str, float]]:
-        """(team, kg difference summed over the locked months), by team name."""
-        out: dict[str, float] = {}
-        for c in self.changes:
-            out[c.team] = out.get(c.team, 0.0) + c.difference_kg
-        return sorted(out.items())
 
 
 def current_user(by: str | None = None) -> str:

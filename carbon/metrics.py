@@ -20,10 +20,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from carbon import limits
 from carbon.errors import InputError, Problem
 from carbon.periods import MONTH_RE
 from carbon.suggest import did_you_mean
 from carbon.lazy import lazy
+from carbon.model import MetricDef, MetricValue  # noqa: F401  the records live in model
 
 np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither
@@ -32,27 +34,9 @@ REQUIRED = ("month", "metric", "value")
 OPTIONAL = ("team",)
 YEAR_RULES = ("sum", "mean")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-MAX_NAME = 64
-MAX_LABEL = 200
+MAX_NAME = limits.METRIC_NAME
+MAX_LABEL = limits.METRIC_LABEL
 NO_DATA = "no data"
-
-@dataclass(frozen=True)
-class MetricDef:
-    """A declared metric: its name, how it adds up over a year, a label ("active users")."""
-
-    name: str
-    year_rule: str  # "sum" | "mean"
-    label: str
-
-@dataclass(frozen=True)
-class MetricValue:
-    """One value of a metric for a month; `team` "" means the whole company."""
-
-    month: str
-    metric: str
-    team: str
-    value: float
-    line: int
 
 @dataclass(frozen=True)
 class Intensity:

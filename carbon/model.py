@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from decimal import Decimal
 
-if TYPE_CHECKING:
-    from carbon.duplicates import RepeatedRows
-    from carbon.locks import Restatement
+from carbon import limits
 
 
 @dataclass(frozen=True)
@@ -76,6 +74,11 @@ class Team:
     created_at: datetime | None = None
     retired_from: str | None = None  # "YYYY-MM": the first month without the team; None: active
     former_names: tuple[str, ...] = ()  # oldest first
+
+
+def valid_team_name(name: str) -> bool:
+    """1 to limits.TEAM_NAME printable characters, no surrounding spaces (imports and `teams add`)."""
+    return 0 < len(name) <= limits.TEAM_NAME and name.isprintable() and name == name.strip()
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,267 @@ class MonthlyReport:
     @property
     def total(self) -> float:
         return sum(t.total for t in self.teams)
+
+
+# ---- repeated rows and employees (rules: carbon.duplicates) --------------------------------------
+
+@dataclass(frozen=True)
+class RepeatedLine:
+    """A line of the new file whose row is already in another import."""
+
+    line: int
+    team: str
+    activity: str
+    quantity: float  # the row's quantity (its months' shares summed)
+    unit: str
+    first_month: str
+    last_month: str
+    imports: tuple[tuple[int, str], ...]  # (import id, source name) holding the same row
+
+    def describe(self) -> str:
+        months = self.first_month if self.first_month == self.last_month else \
+            f"{self.first_month}..{self.last_month}"
+        where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
+        return f"{months} {self.team} {self.activity} {self.quantity:g} {self.unit}, as in {where}"
+
+
+@dataclass(frozen=True)
+class RepeatedRows:
+    """Rows of an import that repeat rows of other imports: how many, and the first ones."""
+
+    count: int
+    total: int  # data rows of the new import
+    first: tuple[RepeatedLine, ...]
+    imports: tuple[tuple[int, str], ...]  # every other import holding one of them
+
+    def headline(self, name: str) -> str:
+        where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
+        return (f"{name}: {self.count:,} of {self.total:,} rows repeat rows already in the ledger "
+                f"(same date, team, activity, quantity, unit and region) from {where}; if they are "
+                "the same activity, it is counted twice")
+
+
+@dataclass(frozen=True)
+class EmployeeClash:
+    """An employee of the new survey who already commutes in another survey import."""
+
+    employee: str
+    line: int
+    batch_id: int
+    source: str
+    months: tuple[str, ...]  # the overlapping months
+
+    def describe(self) -> str:
+        span = self.months[0] if len(self.months) == 1 else f"{self.months[0]}..{self.months[-1]}"
+        return (f"employee {self.employee!r} already commutes in import {self.batch_id} ({self.source}) "
+                f"for {span}: one person commutes once")
+
+
+# ---- closed periods and restatements (rules: carbon.locks) ----------------------------------------
+
+MONTH, YEAR = "month", "year"
+
+
+@dataclass(frozen=True)
+class PeriodLock:
+    """A closed month ("YYYY-MM") or year ("YYYY"), and its reopening if any."""
+
+    id: int
+    period: str
+    origin: str  # ORIGIN_CLOSE | ORIGIN_DONATION
+    locked_at: datetime
+    locked_by: str
+    reason: str
+    reopened_at: datetime | None = None
+    reopened_by: str | None = None
+    reopen_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.reopened_at is None
+
+    @property
+    def kind(self) -> str:
+        return YEAR if len(self.period) == 4 else MONTH
+
+    def covers(self, month: str) -> bool:
+        """True when this lock (in force or not) covers `month` ("YYYY-MM")."""
+        return month == self.period or (self.kind == YEAR and month[:4] == self.period)
+
+    def describe(self) -> str:
+        """"2025 (donation close, 2026-01-05 by alice: minutes 12)"."""
+        why = f": {self.reason}" if self.reason else ""
+        return f"{self.period} ({self.origin}, {self.locked_at:%Y-%m-%d} by {self.locked_by}{why})"
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    """One team's kg CO2e in one locked month, before and after a restatement."""
+
+    month: str
+    team: str
+    before_kg: float
+    after_kg: float
+
+    @property
+    def difference_kg(self) -> float:
+        return self.after_kg - self.before_kg
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """A recorded write into closed periods."""
+
+    id: int
+    at: datetime
+    by: str
+    reason: str
+    action: str  # "import" | "replace" | "remove"
+    batch_id: int | None
+    removed: tuple[int, ...]
+    periods: tuple[str, ...]  # the locked months written into
+    changes: tuple[TeamChange, ...] = ()
+
+    def by_team(self) -> list[tuple[str, float]]:
+        """(team, kg difference summed over the locked months), by team name."""
+        out: dict[str, float] = {}
+        for c in self.changes:
+            out[c.team] = out.get(c.team, 0.0) + c.difference_kg
+        return sorted(out.items())
+
+
+# ---- business metrics (rules: carbon.metrics) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A declared metric: its name, how it adds up over a year, a label ("active users")."""
+
+    name: str
+    year_rule: str  # "sum" | "mean"
+    label: str
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One value of a metric for a month; `team` "" means the whole company."""
+
+    month: str
+    metric: str
+    team: str
+    value: float
+    line: int
+
+
+# ---- budgets (rules: carbon.budgets) ------------------------------------------------------
+
+MONTHS = 12
+FLAT: tuple[float, ...] = (1.0,) * MONTHS
+
+
+@dataclass(frozen=True)
+class TeamBudget:
+    """One team's annual budget (kg CO2e) and its 12 monthly weights (January first)."""
+
+    team: str
+    budget_kg: float
+    weights: tuple[float, ...] = FLAT
+    flat: bool = True  # the file said profile = "flat"
+    origin: str = ""  # "file:line" of the team's table
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    """A year's budgets, as read from one budget file.
+
+    `unit` is the file's CO2e unit (figures are shown in it); `kg_per_unit`
+    converts it to kg. `company_budget_kg` is the optional company-level cap.
+    """
+
+    year: int
+    unit: str
+    kg_per_unit: float
+    teams: tuple[TeamBudget, ...]
+    company_budget_kg: float | None = None
+    source: str = ""
+
+    @property
+    def team_total_kg(self) -> float:
+        return sum(t.budget_kg for t in self.teams)
+
+    def team(self, name: str) -> TeamBudget | None:
+        return next((t for t in self.teams if t.team == name), None)
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A loaded budget plan and when/from what it was loaded."""
+
+    plan: BudgetPlan
+    content_hash: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What loading a budget file did (carbon.budget_service.load_file)."""
+
+    plan: BudgetPlan
+    already_loaded: bool = False  # the identical file was loaded before: nothing changed
+    replaced: StoredPlan | None = None  # the earlier plan of the year, swapped out
+    warnings: tuple[str, ...] = ()
+    teams_without_budget: tuple[str, ...] = ()
+
+
+# ---- prices and donation sign-offs (rules: carbon.prices, carbon.donation) --------------------
+
+PER_TONNE = "t CO2e"
+COMPLETE = "complete"  # a donation of a year over, every month with data (carbon.donation)
+
+
+@dataclass(frozen=True)
+class Price:
+    """A carbon price: `value` in `currency` per tonne CO2e (converted from `unit`).
+
+    `unit` is as written in its table; `origin` is "file:line", or "command
+    line" for a `--price` given by hand.
+    """
+
+    key: str
+    year: int
+    value: Decimal  # currency per t CO2e
+    currency: str
+    basis: str
+    source: str
+    unit: str = ""
+    region: str = ""
+    source_ref: str = ""
+    notes: str = ""
+    origin: str = ""
+
+    @property
+    def per_tonne_unit(self) -> str:
+        return f"{self.currency} / {PER_TONNE}"
+
+    @property
+    def ident(self) -> tuple[str, int]:
+        return (self.key, self.year)
+
+
+@dataclass(frozen=True)
+class ClosedDonation:
+    """A signed-off donation: the decided figures, the price snapshot, the ledger hash."""
+
+    id: int
+    year: int
+    closed_at: datetime
+    price: Price
+    emissions_g: int
+    amount_cents: int
+    teams: tuple[tuple[str, int, int], ...]  # (team, grams, cents)
+    ledger_hash: str
+    scopes: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    status: str = COMPLETE
+    note: str = ""
 
 
 # Columns of the ledger in bulk form (one row per activity line and month).

@@ -25,26 +25,23 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from carbon import __version__, intensity, ledger, limits
+from carbon import budget_service, donation_service, intensity, ledger, limits, period_service
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
 from carbon.errors import CarbonError, InputError
-from carbon.intensity import IntensityView
-from carbon.model import MonthlyReport
+from carbon.pack_data import BuiltPack, PackData, factor_sources  # noqa: F401  the records live there
 from carbon.periods import month_label, month_range, parse_month
 from carbon.report import budget as budget_view
 from carbon.report import donation as donation_view
+from carbon.report import html as html_view
 from carbon.report import monthly
 from carbon.spreadsheet import inert
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
-from carbon.store import locks as stored_locks
 from carbon.store import packs as stored_packs
-from carbon.store import prices as stored_prices
 
 FILES = ("report.html", "report.json", "report.csv", "manifest.json")
 DONATION_FILE = "donation.html"
@@ -59,50 +56,6 @@ class PackExists(CarbonError):
 
 class DataChanged(CarbonError):
     """The month's data changed while its pack was being built (an import ran meanwhile)."""
-
-
-@dataclass(frozen=True)
-class PackData:
-    """Everything a pack shows, gathered from the store (kg CO2e throughout).
-
-    `trend`: the 13 months ending with `month`, (month, kg or None when the
-    month holds no entry at all); `team_trend`: {team: kg or None per trend
-    month}; `top_sources`: {team: ((activity, kg), ...)} for the month, largest first;
-    `factors`/`inputs`: see carbon.store.packs.factors_used / batches_used.
-    """
-
-    month: str
-    report: MonthlyReport
-    trend: tuple[tuple[str, float | None], ...]
-    team_trend: dict[str, tuple[float | None, ...]]
-    top_sources: dict[str, tuple[tuple[str, float], ...]]
-    factors: tuple[dict, ...]
-    inputs: tuple[dict, ...]
-    data_fingerprint: str
-    generated_at: datetime
-    budget: StatusReport | None = None
-    budget_plan: dict | None = None  # {"year", "source", "content_hash"} of the plan used
-    revision: int | None = None  # None: an on-demand pack, not recorded
-    reissue_reason: str = ""
-    donation_html: str | None = None  # the December pack's donation summary
-    donation_line: str = ""  # one line of it, or why it is absent
-    tool_version: str = __version__
-    backend: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    closed: bool = False  # the month is closed (carbon close, donation close)
-    period_status: str = ""  # open or closed, and the restatements since (carbon.locks)
-    intensity: IntensityView | None = None  # kg CO2e per unit of each business metric
-
-
-@dataclass(frozen=True)
-class BuiltPack:
-    """A pack written to `path`; `manifest_sha256` identifies its exact content."""
-
-    month: str
-    path: Path
-    revision: int | None
-    manifest_sha256: str
-    data_fingerprint: str
 
 
 def previous_month(month: str) -> str:
@@ -120,7 +73,7 @@ def months_back(month: str, n: int) -> str:
 def budget_status_for(store: Store, month: str) -> tuple[StatusReport, dict] | None:
     """The budget status at `month` and its plan's provenance, or None when the year has no budgets.
 
-    This is where the budgets feature plugs into the pack (carbon.store.budgets.status_at).
+    This is where the budgets feature plugs into the pack (carbon.budget_service.status_at).
     """
     year, _ = parse_month(month)
     with store.engine.connect() as conn:
@@ -129,7 +82,7 @@ def budget_status_for(store: Store, month: str) -> tuple[StatusReport, dict] | N
         return None
     plan = {"year": stored.plan.year, "source": stored.plan.source, "content_hash": stored.content_hash,
             "unit": stored.plan.unit}
-    return stored_budgets.status_at(store, month), plan
+    return budget_service.status_at(store, month), plan
 
 
 def donation_summary_for(store: Store, month: str) -> tuple[str | None, str]:
@@ -138,13 +91,13 @@ def donation_summary_for(store: Store, month: str) -> tuple[str | None, str]:
     Other months: (None, ""). When the donation cannot be computed (e.g. no
     carbon price for the year), (None, the reason): the pack says so rather
     than leaving the summary out silently. This is where the donation feature
-    plugs into the pack (carbon.store.prices.donation_view).
+    plugs into the pack (carbon.donation_service.donation_view).
     """
     year, m = parse_month(month)
     if m != 12:
         return None, ""
     try:
-        view = stored_prices.donation_view(store, year, as_of=date(year + 1, 1, 1))
+        view = donation_service.donation_view(store, year, as_of=date(year + 1, 1, 1))
     except CarbonError as exc:
         return None, f"no donation summary for {year}: {exc}"
     # For a closed year the line and the page lead with the signed-off figure, not the recomputed one.
@@ -178,7 +131,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
             sources.setdefault(team, []).append((activity, kg))
         factors = stored_packs.factors_used(conn, month)
         inputs = stored_packs.batches_used(conn, months_back(month, TREND_MONTHS - 1), month, month)
-        lock, restated = stored_locks.month_status(conn, month)
+        lock, restated = period_service.month_status(conn, month)
     budget = budget_status_for(store, month)
     view = intensity.for_month(store, report)
     donation_html, donation_line = donation_summary_for(store, month)
@@ -269,22 +222,6 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
     }
 
 
-def factor_sources(factors) -> list[dict]:
-    """Distinct sources of the factors used, with their vintages and kg CO2e share (pure)."""
-    by_source: dict[str, dict] = {}
-    for f in factors:
-        s = by_source.setdefault(f["source"], {"source": f["source"], "vintages": set(), "factors": 0,
-                                               "co2e_kg": 0.0, "boundaries": set()})
-        s["vintages"].add(f["year"])
-        s["factors"] += 1
-        s["co2e_kg"] += f["co2e_kg"]
-        if f["boundary"]:
-            s["boundaries"].add(f["boundary"])
-    return [{"source": s["source"], "vintages": sorted(s["vintages"]), "factors": s["factors"],
-             "co2e_kg": round(s["co2e_kg"], 3), "boundaries": sorted(s["boundaries"])}
-            for s in sorted(by_source.values(), key=lambda s: -s["co2e_kg"])]
-
-
 def _write(path: Path, data: bytes) -> dict:
     with open(path, "wb") as fh:
         fh.write(data)
@@ -299,8 +236,6 @@ def write_pack(data: PackData, dest: Path) -> BuiltPack:
     Raises PackExists when `dest` exists. The files are written and synced in
     a temporary sibling directory, which is then renamed to `dest`.
     """
-    from carbon.report import html as html_view  # the renderer imports this module's helpers
-
     dest = Path(dest)
     if long := limits.too_long(str(dest), limits.PACK_PATH):
         raise CarbonError(f"pack folder {str(dest)[:60]!r}…: path {long}; choose a shorter --out")

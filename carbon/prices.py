@@ -27,6 +27,7 @@ from pathlib import Path
 from carbon import limits
 from carbon.errors import InputError, NotFound, Problem, UnitError
 from carbon.lazy import lazy
+from carbon.model import PER_TONNE, Price  # noqa: F401  the record lives in model
 from carbon.money import decimal_of
 from carbon.resources import shipped_dir
 
@@ -43,37 +44,18 @@ SHIPPED_FILE = "carbon_prices.csv"
 DEFAULT_BASES = ("eu_ets.auction.eu", "eu_ets.auction.de")
 
 CURRENCIES = {"[currency_eur]": "EUR", "[currency_usd]": "USD", "[currency_gbp]": "GBP"}
-PER_TONNE = "t CO2e"
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 @dataclass(frozen=True)
-class Price:
-    """A carbon price: `value` in `currency` per tonne CO2e (converted from `unit`).
+class PriceImport:
+    """What importing a price table did (carbon.price_service.import_file)."""
 
-    `unit` is as written in its table; `origin` is "file:line", or "command
-    line" for a `--price` given by hand.
-    """
-
-    key: str
-    year: int
-    value: Decimal  # currency per t CO2e
-    currency: str
-    basis: str
+    id: int
     source: str
-    unit: str = ""
-    region: str = ""
-    source_ref: str = ""
-    notes: str = ""
-    origin: str = ""
-
-    @property
-    def per_tonne_unit(self) -> str:
-        return f"{self.currency} / {PER_TONNE}"
-
-    @property
-    def ident(self) -> tuple[str, int]:
-        return (self.key, self.year)
+    rows: int
+    already_imported: bool = False
+    keys: tuple[str, ...] = ()  # the basis keys imported (what --basis takes), sorted
 
 
 def currency_of(unit: str) -> tuple[str, Decimal]:

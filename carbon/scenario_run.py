@@ -7,14 +7,13 @@ from pathlib import Path
 
 from carbon import prices as price_tables
 from carbon import scenario as rules
-from carbon import scenario_file
+from carbon import price_service, scenario_file
 from carbon.errors import NotFound
 from carbon.importer import factor_table
 from carbon.periods import month_label
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
 from carbon.store import levers as stored_levers
-from carbon.store import prices as stored_prices
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ def choose_price(store: Store, year: int, price: str | None = None, currency: st
     current year has no published average yet), the latest earlier year of the default bases, said so."""
     if price is not None:
         return price_tables.Choice(price_tables.manual_price(price, currency, year))
-    every = stored_prices.all_prices(store)
+    every = price_service.all_prices(store)
     try:
         return price_tables.choose(every, year, basis, price_year)
     except NotFound:

@@ -213,7 +213,7 @@ def test_status_of_the_current_month_says_it_is_partial(store, write):
     from datetime import date
 
     from carbon import importer
-    from carbon.store import budgets as stored
+    from carbon import budget_service as stored
 
     importer.add_team(store, "Platform")
     importer.import_factors(store, write("f.csv", FACTORS))

@@ -476,7 +476,7 @@ def test_a_bill_into_a_closed_month_is_refused_unless_restated(company, write, d
     from datetime import date
 
     from carbon.locks import PeriodLocked, Restate
-    from carbon.store import locks as stored_locks
+    from carbon import period_service as stored_locks
 
     stored_locks.close_month(company, "2026-03", by="ops", reason="sent to finance", today=date(2026, 11, 30))
     bill, rules = write("cur-2026-03.csv", BILL), write("rules.toml", RULES)

@@ -296,7 +296,7 @@ def half_year(store, write):
     rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 7))
     rows += "2024-06-10,Sales,electricity.grid,2000,kWh,FR\n"
     importer.import_activities(store, write("h1.csv", HEADER + rows), source="h1.csv")
-    from carbon.store import budgets as stored_budgets
+    from carbon import budget_service as stored_budgets
 
     stored_budgets.load_file(store, write("budget-2024.toml", """\
         year = 2024

@@ -13,7 +13,7 @@ from carbon.commands.common import out
 from carbon.donation import ClosedDonation, YearData
 from carbon.prices import Choice, manual_price
 from carbon.report import donation as view
-from carbon.store.prices import DonationView
+from carbon.donation import DonationView
 
 HEADER = "date,end,team,activity,quantity,unit,region\n"
 AS_OF = ("--as-of", "2025-03-01")
@@ -153,7 +153,7 @@ def test_summary_line_leads_with_the_signed_off_figure():
 
 
 def test_pack_summary_leads_with_the_signed_off_figure(closed_2024, write, store):
-    from carbon.store import prices as stored
+    from carbon import donation_service as stored
 
     restate(closed_2024, write)
     v = stored.donation_view(store, 2024, as_of=date(2025, 1, 1))
@@ -168,7 +168,7 @@ def test_pack_donation_page_has_the_pack_style_the_sign_off_note_and_no_cli_advi
     import re
 
     from carbon.report.style import CSS
-    from carbon.store import prices as stored
+    from carbon import donation_service as stored
 
     restate(closed_2024, write)
     page = view.to_summary_html(stored.donation_view(store, 2024, as_of=date(2025, 1, 1)))
@@ -183,7 +183,7 @@ def test_pack_donation_page_has_the_pack_style_the_sign_off_note_and_no_cli_advi
 
 
 def test_an_open_year_page_says_it_is_not_signed_off(run, write, store):
-    from carbon.store import prices as stored
+    from carbon import donation_service as stored
 
     run("teams", "add", "Platform")
     # 12 months × 1,000 kWh FR × 0.0519 kg/kWh = 622.8 kg = 0.6228 t × 80 EUR/t = 49.82 EUR

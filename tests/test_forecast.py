@@ -205,7 +205,7 @@ def test_a_donation_without_budgets_is_flat_from_each_team_start(run, write):
 
 
 def test_status_at_is_the_same_for_the_pack(new_company, store):
-    from carbon.store import budgets as stored
+    from carbon import budget_service as stored
 
     rep = stored.status_at(store, "2026-10", today=date(2026, 11, 15))
     assert rep.company.forecast == pytest.approx(10833.5)  # kg

@@ -163,7 +163,7 @@ def test_fuzz_factor_files(teams, db_dump, tmp_path_factory, data):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
-    from carbon.store import budgets as stored_budgets
+    from carbon import budget_service as stored_budgets
 
     path = tmp_path_factory.mktemp("fuzz") / "b.toml"
     path.write_bytes(mutate_toml(BUDGET, data))
@@ -174,7 +174,7 @@ def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzz_price_files(teams, db_dump, tmp_path_factory, data):
-    from carbon.store.prices import import_file
+    from carbon.price_service import import_file
 
     path = tmp_path_factory.mktemp("fuzz") / "p.csv"
     path.write_bytes(mutate(PRICES, data))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from carbon import importer, pack
-from carbon.store import budgets as stored_budgets
+from carbon import budget_service as stored_budgets
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(

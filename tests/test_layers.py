@@ -51,3 +51,145 @@ def test_only_the_command_line_imports_click():
         top = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         top |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert (name, "click" in top) == (name, False)
+
+
+# ---- every import, resolved to the module it loads (issue 11 points 2 and 4) ----------------------
+
+def _is_type_checking(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (getattr(test, "id", None) == "TYPE_CHECKING"
+                                         or getattr(test, "attr", None) == "TYPE_CHECKING")
+
+
+def _module_exists(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imported_modules(path: Path, type_checking: bool = True) -> set[str]:
+    """Every module `path` imports, at module level, inside functions and through `lazy("x")`.
+
+    `from a import b` counts as module `a.b` when that is a carbon module, else as `a`;
+    relative imports are resolved. With `type_checking=False`, imports under
+    `if TYPE_CHECKING:` (never run) are left out.
+    """
+    here = module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if _is_type_checking(node) and not type_checking:
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+            for a in node.names:
+                sub = f"{base}.{a.name}"
+                found.add(sub if base.split(".")[0] == "carbon" and _module_exists(sub) else base)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy"
+              and node.args and isinstance(node.args[0], ast.Constant)):
+            found.add(node.args[0].value)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+# What a store module may import: SQL, the standard library, the shared records and errors, and
+# leaf helpers that import nothing of carbon but each other (checked below): `limits` (column
+# lengths), `lazy` (pandas and numpy on first use, for the bulk writes of imports), `suggest`
+# (did-you-mean), and `periods` for its month arithmetic only (MONTH_ARITHMETIC).
+LEAVES = ("carbon.errors", "carbon.model", "carbon.limits", "carbon.periods", "carbon.lazy", "carbon.suggest")
+STORE_MAY_IMPORT_OTHER = ("sqlalchemy", "alembic", "pandas", "numpy")
+MONTH_ARITHMETIC = {"MONTH_RE", "parse_month", "month_label", "month_range"}
+
+
+def test_the_store_imports_only_sql_records_errors_and_other_store_modules():
+    import sys
+
+    bad = {}
+    for path in sorted((PACKAGE / "store").glob("*.py")):
+        for m in imported_modules(path):
+            top = m.split(".")[0]
+            if top == "carbon":
+                ok = m == "carbon" or m in LEAVES or m.startswith("carbon.store")
+            else:
+                ok = top in sys.stdlib_module_names or top in STORE_MAY_IMPORT_OTHER
+            if not ok:
+                bad.setdefault(module_name(path), set()).add(m)
+    assert bad == {}
+
+
+def test_the_store_takes_only_month_arithmetic_from_periods():
+    for path in sorted((PACKAGE / "store").glob("*.py")):
+        names = {a.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(n, ast.ImportFrom) and n.module == "carbon.periods" for a in n.names}
+        assert (module_name(path), names - MONTH_ARITHMETIC) == (module_name(path), set())
+        whole = {a.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) for a in getattr(n, "names", ())
+                 if isinstance(n, ast.Import) or (isinstance(n, ast.ImportFrom) and n.module == "carbon")}
+        assert (module_name(path), whole & {"carbon.periods", "periods"}) == (module_name(path), set())
+
+
+def test_the_leaves_import_nothing_of_carbon_but_each_other():
+    for name in LEAVES:
+        path = PACKAGE.parent.joinpath(*name.split(".")).with_suffix(".py")
+        ours = {m for m in imported_modules(path) if m.split(".")[0] == "carbon"}
+        assert (name, ours - set(LEAVES)) == (name, set())
+
+
+def test_no_renderer_imports_the_store():
+    for path in sorted((PACKAGE / "report").glob("*.py")):
+        bad = {m for m in imported_modules(path) if m.startswith("carbon.store")}
+        assert (module_name(path), bad) == (module_name(path), set())
+
+
+def import_graph() -> dict[str, set[str]]:
+    """carbon module -> the carbon modules it imports (at run time: TYPE_CHECKING imports left out)."""
+    graph = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = module_name(path)
+        graph[name] = {m for m in imported_modules(path, type_checking=False)
+                       if m.split(".")[0] == "carbon" and m != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of `graph` as a list of modules (the first one repeated at the end), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def dfs(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := dfs(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := dfs(start)):
+            return found
+    return None
+
+
+def test_find_cycle_finds_one_and_only_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_carbon_has_no_import_cycle():
+    """Module-level and in-function imports and lazy("carbon.x") calls count; imports under
+    `if TYPE_CHECKING:` do not (they never run). A package's implicit import of its
+    __init__ is not an edge: only what a module names."""
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])

@@ -11,7 +11,7 @@ import pytest
 
 from carbon import importer, pack
 from carbon.errors import NotFound
-from carbon.store import budgets as stored_budgets
+from carbon import budget_service as stored_budgets
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 SCRIPT = "<script>alert(1)</script>"

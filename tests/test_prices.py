@@ -9,7 +9,7 @@ import pytest
 
 from carbon import prices
 from carbon.errors import InputError, NotFound, UnitError
-from carbon.store import prices as stored
+from carbon import price_service as stored
 
 
 def shipped(key):

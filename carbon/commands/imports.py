@@ -272,5 +272,3 @@ def remove(ctx, batch_id: int, restate, reason, by) -> None:
     if done.restatement is not None:
         print_restatement(done.restatement)
 
-
-from carbon.commands import cloud as _cloud  # noqa: F401  (registers import cloud-billing)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from carbon import importer, metric_imports
+from carbon import budget_service, importer, metric_imports
 from carbon.cloud.importer import import_cloud_billing
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
-from carbon.model import ImportOutcome
+from carbon.model import ImportOutcome, LoadOutcome
 from carbon.resources import demo_dir, shipped_dir
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
@@ -56,7 +56,7 @@ def load(store: Store) -> list[tuple[str, ImportOutcome]]:
     return done
 
 
-def load_budgets(store: Store) -> stored_budgets.LoadOutcome | None:
+def load_budgets(store: Store) -> LoadOutcome | None:
     """Load the demo's budgets; idempotent. An earlier demo version is replaced; budgets
     a user loaded for the year are kept (None is returned)."""
     name, year = BUDGETS
@@ -64,5 +64,5 @@ def load_budgets(store: Store) -> stored_budgets.LoadOutcome | None:
         earlier = stored_budgets.get_plan(conn, year)
     if earlier is not None and not earlier.plan.source.startswith(SOURCE_PREFIX):
         return None
-    return stored_budgets.load_file(store, shipped_dir("budgets") / name, replace=True,
+    return budget_service.load_file(store, shipped_dir("budgets") / name, replace=True,
                                     source=f"{SOURCE_PREFIX}budgets/{name}")

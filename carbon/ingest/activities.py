@@ -16,7 +16,7 @@ from carbon import duplicates, limits, periods, units
 from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import REGION_RE, FactorTable
 from carbon.ingest.problems import ProblemLog, quoted
-from carbon.model import Factor
+from carbon.model import Factor, valid_team_name  # noqa: F401  (the check lives in model; importer reads it here)
 from carbon.suggest import did_you_mean
 
 REQUIRED = ("date", "team", "activity", "quantity", "unit")
@@ -26,11 +26,6 @@ _DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH_RE = r"^\d{4}-\d{2}$"
 MAX_TEAM_NAME = limits.TEAM_NAME
 MAX_ROW_KG = 1e12  # 1 Gt CO2e
-
-
-def valid_team_name(name: str) -> bool:
-    """1 to MAX_TEAM_NAME printable characters, no surrounding spaces."""
-    return 0 < len(name) <= MAX_TEAM_NAME and name.isprintable() and name == name.strip()
 
 
 @dataclass

@@ -18,7 +18,7 @@ from carbon.budgets import (
     FORECAST_RULE, NO_DATA, OVER, Alert, BudgetPlan, StatusReport, TeamStatus, monthly_allocations,
 )
 from carbon.figures import fixed
-from carbon.store.budgets import StoredPlan
+from carbon.model import StoredPlan
 
 COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "magenta"}
 LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data"}

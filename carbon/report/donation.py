@@ -19,13 +19,12 @@ from rich.table import Table
 from rich.text import Text
 
 from carbon import donation as rules
-from carbon.donation import ClosedDonation, Restatement, TeamRestated, tonnes
+from carbon.donation import ClosedDonation, DonationView, HistoryEntry, Restatement, TeamRestated, tonnes
 from carbon.figures import fixed
 from carbon.money import cents_float, format_amount
 from carbon.periods import month_label
 from carbon.report.prices import price_dict
 from carbon.report.style import CSP, CSS
-from carbon.store.prices import DonationView, HistoryEntry
 
 
 def _t(g: int) -> float:

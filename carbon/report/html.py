@@ -14,7 +14,7 @@ import calendar
 from html import escape
 
 from carbon.figures import share
-from carbon.pack import PackData, factor_sources
+from carbon.pack_data import PackData, factor_sources
 from carbon.report import intensity as intensity_view
 from carbon.report import svg
 from carbon.report.style import CSP, CSS

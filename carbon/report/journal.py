@@ -12,10 +12,9 @@ import csv
 import io
 
 from carbon import donation as rules
-from carbon.donation import tonnes
+from carbon.donation import DonationView, tonnes
 from carbon.money import cents_float
 from carbon.spreadsheet import BOM, inert
-from carbon.store.prices import DonationView
 
 JOURNAL_COLUMNS = ("year", "team", "emissions_t", "price", "price_unit", "amount", "currency", "status",
                    "basis", "price_key", "price_year", "closed_at", "recomputed_emissions_t",

@@ -22,9 +22,10 @@ from carbon.model import Batch, Factor, Team
 from carbon.store.schema import (
     ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
 )
+from carbon.store.schema import batch_of as _batch
 
 # Feature modules register their tables on `metadata` when imported.
-from carbon.store import budgets as _budgets, prices as _prices  # noqa: E402,F401  isort: skip
+from carbon.store import budgets as _budgets, donations as _donations, prices as _prices  # noqa: E402,F401  isort: skip
 from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
 from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
 from carbon.store import duplicates as _duplicates, locks as _locks  # noqa: E402,F401  isort: skip
@@ -356,14 +357,6 @@ class Store:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _batch(row) -> Batch:
-    at = row["imported_at"]
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
-    return Batch(row["id"], row["kind"], row["source_name"], row["content_hash"], at,
-                 row["row_count"], row["entry_count"], row["co2e_kg"])
 
 
 def _factor_dict(f: Factor) -> dict:

@@ -21,10 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbon import limits
-from carbon.duplicates import FIRST_LINES, EmployeeClash, RepeatedLine, RepeatedRows
-from carbon.model import Batch
+from carbon.limits import FIRST_LINES
+from carbon.model import Batch, EmployeeClash, RepeatedLine, RepeatedRows
 from carbon.periods import month_range
-from carbon.store.schema import batches, ledger, ledger_monthly, metadata, teams
+from carbon.store.schema import batch_of, batches, ledger, ledger_monthly, metadata, teams
 from carbon.lazy import lazy
 
 np = lazy("numpy")
@@ -151,8 +151,6 @@ def employee_clashes(conn: Connection, batch_id: int, months: Sequence[str]) -> 
 def surveys_without_employees(conn: Connection, batch_id: int, months: Sequence[str]) -> list[tuple[Batch, list[str]]]:
     """Survey imports of overlapping months whose employees were never recorded (imported
     before carbon kept them): (import, the overlapping months)."""
-    from carbon.store import _batch  # the store's row -> Batch
-
     known = select(survey_employees.c.batch_id).distinct()
     rows = conn.execute(select(batches).where(batches.c.kind == SURVEY, batches.c.id != batch_id,
                                               batches.c.id.not_in(known)).order_by(batches.c.id)).mappings()
@@ -161,5 +159,5 @@ def surveys_without_employees(conn: Connection, batch_id: int, months: Sequence[
     for row in rows:
         overlap = [m for m in _months(row["params"]) if m in mine]
         if overlap:
-            out.append((_batch(row), overlap))
+            out.append((batch_of(row), overlap))
     return out

@@ -5,17 +5,15 @@
 - `restatements`, `restatement_teams`: each write into a closed period, with
   who, when, why, and per locked month and team the kg CO2e before and after.
 
-`guard_write` is the one check every write path calls inside its transaction
-(imports through carbon.importer, removals): a refusal raises, so the caller's
-transaction rolls back and the database stays exactly as it was.
+The rules (is a month closed, may it be closed, the refusal) are carbon.locks;
+closing, reopening and the guard of every write are carbon.period_service.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING
+from datetime import datetime, timezone
 
 from sqlalchemy import (
     Column, DateTime, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, case,
@@ -24,13 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbon import limits
-from carbon import locks as rules
-from carbon.errors import CarbonError
-from carbon.locks import PeriodLock, Restate, Restatement, TeamChange
+from carbon.model import PeriodLock, Restatement, TeamChange
 from carbon.store.schema import ledger_monthly, metadata, teams
-
-if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
-    from carbon.store import Store
 
 period_locks = Table(
     "period_locks", metadata,
@@ -124,29 +117,15 @@ def all_batch_months(conn: Connection) -> dict[int, list[str]]:
     return out
 
 
-def guard_write(conn: Connection, action: str, *, added: Sequence[int] = (), removed: Sequence[int] = (),
-                restate: Restate | None = None) -> Restatement | None:
-    """Refuse, or record as a restatement, a write touching closed months.
-
-    Call inside the write's transaction, once the `added` imports' entries are
-    written and before the `removed` ones are deleted. `action` names the write
-    in the refusal ("import of sep.csv"). Raises PeriodLocked when a closed month
-    is touched without `restate`; returns the restatement recorded, or None when
-    no closed month is touched.
-    """
-    touched = {m for ms in batch_months(conn, [*added, *removed]).values() for m in ms}
-    if not touched:
-        return None
-    hit = rules.locked_months(list_locks(conn, active_only=True), touched)
-    if not hit:
-        return None
-    if restate is None:
-        raise rules.refusal(action, hit)
-    changes = team_changes(conn, list(hit), added, removed)
+def record_restatement(conn: Connection, by: str, reason: str, added: Sequence[int], removed: Sequence[int],
+                       periods: Sequence[str]) -> Restatement:
+    """Record a write into the closed months `periods` (the `added` imports written, the `removed`
+    ones not yet deleted), with the per-month and per-team difference; the restatement."""
+    changes = team_changes(conn, list(periods), added, removed)
     kind = "remove" if not added else ("replace" if removed else "import")
     new_id = conn.execute(insert(restatements).values(
-        at=datetime.now(timezone.utc), by=restate.by, reason=restate.reason, action=kind,
-        batch_id=added[0] if added else None, removed=json.dumps(list(removed)), periods=json.dumps(sorted(hit)),
+        at=datetime.now(timezone.utc), by=by, reason=reason, action=kind,
+        batch_id=added[0] if added else None, removed=json.dumps(list(removed)), periods=json.dumps(sorted(periods)),
     ).returning(restatements.c.id)).scalar_one()
     if changes:
         conn.execute(insert(restatement_teams), [
@@ -189,55 +168,3 @@ def _restatements(conn: Connection, restatement_id: int | None = None) -> list[R
 def list_restatements(conn: Connection) -> list[Restatement]:
     """Every restatement, oldest first, with its per-team changes."""
     return _restatements(conn)
-
-
-# ---- closing and reopening (the library behind `carbon close`) -------------------------------------
-
-def close_month(store: "Store", month: str, *, by: str | None = None, reason: str = "",
-                today: date | None = None) -> PeriodLock:
-    """Close `month` ("YYYY-MM"): later writes into it are refused unless restated.
-
-    Refuses (CarbonError, nothing written) a month not over yet and a month
-    already closed (by itself or by its year's donation sign-off).
-    """
-    month = rules.check_month(month)
-    rules.check_closable(month, today or date.today())
-    who = rules.current_user(by)
-    with store.transaction() as conn:
-        hit = rules.locked_months(list_locks(conn, active_only=True), [month])
-        if hit:
-            raise CarbonError(f"{month} is already closed: {hit[month].describe()}")
-        return add_lock(conn, month, rules.ORIGIN_CLOSE, who, reason.strip())
-
-
-def reopen_month(store: "Store", month: str, *, reason: str, by: str | None = None) -> PeriodLock:
-    """Reopen a closed month, recording who, when and why (the lock's record stays)."""
-    month = rules.check_month(month)
-    if not reason.strip():
-        raise CarbonError("reopening a closed month needs --reason TEXT (recorded with who and when)")
-    who = rules.current_user(by)
-    with store.transaction() as conn:
-        active = list_locks(conn, active_only=True)
-        own = [lk for lk in active if lk.period == month]
-        if not own:
-            year = [lk for lk in active if lk.period == month[:4]]
-            if year:
-                raise CarbonError(f"{month} is closed with its year: {year[0].describe()}. The donation sign-off "
-                                  "stands; change the month's data with --restate --reason TEXT (recorded)")
-            raise CarbonError(f"{month} is not closed; see 'carbon close --list'")
-        return reopen(conn, own[0], who, reason.strip())
-
-
-def lock_year(conn: Connection, year: int, reason: str) -> PeriodLock | None:
-    """Lock `year` after its donation sign-off (in the sign-off's transaction); None when it
-    is locked already (a superseding sign-off)."""
-    period = f"{year:04d}"
-    if any(lk.period == period for lk in list_locks(conn, active_only=True)):
-        return None
-    return add_lock(conn, period, rules.ORIGIN_DONATION, rules.current_user(), reason)
-
-
-def month_status(conn: Connection, month: str) -> tuple[PeriodLock | None, list[Restatement]]:
-    """The lock in force on `month` (or None: open) and the restatements that changed it."""
-    lock = rules.locked_months(list_locks(conn, active_only=True), [month]).get(month)
-    return lock, [r for r in list_restatements(conn) if month in r.periods]

@@ -13,15 +13,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from carbon.metrics import MAX_LABEL, MAX_NAME, MetricDef, MetricValue
+from carbon import limits
+from carbon.model import MetricDef, MetricValue
 from carbon.store.schema import batches, metadata, teams
 
 metric_defs = Table(
     "metric_defs", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(MAX_NAME), nullable=False, unique=True),
+    Column("name", String(limits.METRIC_NAME), nullable=False, unique=True),
     Column("year_rule", String(8), nullable=False),
-    Column("label", String(MAX_LABEL), nullable=False),
+    Column("label", String(limits.METRIC_LABEL), nullable=False),
     Column("defined_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -5,12 +5,15 @@ needs a revision there (tests/test_migrations.py checks they agree)."""
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from sqlalchemy import (
     BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, SmallInteger,
     String, Table, Text, UniqueConstraint,
 )
 
 from carbon import limits
+from carbon.model import Batch
 
 metadata = MetaData()
 
@@ -38,6 +41,15 @@ batches = Table(
     # The same content is never stored twice (also guards concurrent imports).
     UniqueConstraint("kind", "content_hash", name="uq_batches_kind_hash"),
 )
+
+
+def batch_of(row) -> Batch:
+    """A `batches` row (a mapping) as its record."""
+    at = row["imported_at"]
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+    return Batch(row["id"], row["kind"], row["source_name"], row["content_hash"], at,
+                 row["row_count"], row["entry_count"], row["co2e_kg"])
 
 factor_snapshots = Table(
     "factor_snapshots", metadata,

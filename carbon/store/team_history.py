@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from carbon import limits
 from carbon.errors import InputError, NotFound
-from carbon.model import Team
+from carbon.model import Team, valid_team_name
 from carbon.periods import parse_month
 from carbon.store.schema import ledger_monthly, metadata, teams
 from carbon.suggest import did_you_mean
@@ -118,10 +118,8 @@ def rename(store: "Store", old: str, new: str) -> None:
     Raises NotFound (no team `old`) or InputError (`new` is not a valid name, is
     another team's name now or before) — nothing is written then.
     """
-    from carbon.ingest.activities import MAX_TEAM_NAME, valid_team_name
-
     if not valid_team_name(new):
-        raise InputError(f"team name {new!r}: expected 1 to {MAX_TEAM_NAME} printable characters "
+        raise InputError(f"team name {new!r}: expected 1 to {limits.TEAM_NAME} printable characters "
                          "without leading or trailing spaces")
     with store.transaction() as conn:
         team_id = _team_id(conn, old)
