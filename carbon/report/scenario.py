@@ -13,8 +13,9 @@ from rich.text import Text
 from carbon.money import cents_float, format_amount
 from carbon.scenario_run import Result
 
-LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", None: "no budget"}
-COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", None: "dim"}
+LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data",
+          None: "no budget"}
+COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "dim", None: "dim"}
 
 
 def _conv(per: float):
@@ -28,9 +29,10 @@ def _conv(per: float):
 
 def method(r: Result) -> str:
     o = r.outcome
-    fc = (f"months {o.forecast_months[0]}..{o.forecast_months[-1]} are the budget forecast (actual to date ÷ "
-          "the share of the profile allocated to date), split by the profile and by activity, with the "
-          "levers applied" if o.forecast_months else "every month of the year is recorded")
+    fc = (f"months {o.forecast_months[0]}..{o.forecast_months[-1]} are the year-end forecast of "
+          f"'carbon budget status --month {o.last_recorded}' (months before a team's first data unknown, "
+          "not zero), split by the profile and by activity, with the levers applied"
+          if o.forecast_months else "every month of the year is recorded")
     return (f"recorded months (to {o.last_recorded}) recomputed from the ledger's entries with the levers "
             f"applied (same factors, vintages and regions; a shifted quantity priced with the target's factor); "
             f"{fc}. Nothing in the ledger changes.")
