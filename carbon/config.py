@@ -28,6 +28,14 @@ without a file every setting has its default (no e-mail). Example:
     Platform = "alice@example.org"
     "Video & Media" = ["bob@example.org", "carol@example.org"]
 
+    [pack]                         # optional
+    scenarios = ["levers-2026.toml"]   # scenario files (`carbon scenario run`), paths relative
+                                       # to this file: the pack's "levers" section
+
+Each file of [pack] scenarios is read and checked when the config is loaded: a missing or
+invalid one refuses the config (file, line, key or column), never an empty section later.
+The team names of its levers are checked against the declared teams with the managers'.
+
 Team names under [recipients.managers] must be declared teams (`carbon teams
 add`): `check_teams` refuses an unknown one, with a did-you-mean, before a run
 produces or sends anything.
@@ -45,11 +53,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from carbon import limits
 from carbon.errors import InputError, Problem
 from carbon.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from carbon.scenario_file import Scenario
 
 DEFAULT_FILE = "carbon.toml"
 DEFAULT_CRON = "0 6 1 * *"  # day 1 of each month at 06:00
@@ -98,6 +110,8 @@ class Config:
     source: str | None = None  # the file read, None for the defaults
     # Line of each [recipients.managers] key in the file read (TOML parsers give no line numbers).
     manager_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    scenario_paths: tuple[str, ...] = ()  # [pack] scenarios, as written
+    scenarios: tuple["Scenario", ...] = ()  # those files, read and checked (load)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -114,6 +128,7 @@ _KNOWN = {
     "smtp": {"host", "port", "security", "user", "password_env", "sender", "attempts", "retry_delay_s",
              "timeout_s"},
     "recipients": {"finance", "managers"},
+    "pack": {"scenarios"},
 }
 
 
@@ -150,7 +165,32 @@ def load(path: str | Path | None = None) -> Config:
         raise InputError(f"{name}: not valid TOML",
                          [Problem(name, line, f"column {col}" if col else None, None, str(exc))]) from None
     cfg = parse(data, name)
-    return replace(cfg, manager_lines=_key_lines(text, cfg.managers))
+    return replace(cfg, manager_lines=_key_lines(text, cfg.managers),
+                   scenarios=read_scenarios(cfg.scenario_paths, found.parent, name, text))
+
+
+def read_scenarios(paths: Iterable[str], base: Path, name: str, text: str = "") -> tuple["Scenario", ...]:
+    """Read and check each scenario file of [pack] scenarios (relative to `base`, the config's
+    folder). InputError: a missing file names the config's line and key; an invalid one its own
+    problems (file, line, key or column). Team names are checked later (`check_teams`)."""
+    from carbon import scenario_file  # factors and pint: only for a config that names scenarios
+
+    out, problems = [], []
+    for raw in paths:
+        path = base / raw
+        line = next((i for i, ln in enumerate(text.splitlines(), start=1) if raw in ln), None)
+        if not path.is_file():
+            problems.append(Problem(name, line, "pack.scenarios", raw,
+                                    f"no such scenario file ({path}; paths are relative to the config file)",
+                                    key=True))
+            continue
+        try:
+            out.append(scenario_file.read(path, None))
+        except InputError as exc:
+            problems.extend(exc.problems or [Problem(str(path), None, None, None, str(exc))])
+    if problems:
+        raise InputError(f"{name}: [pack] scenarios refused", problems)
+    return tuple(out)
 
 
 def parse(data: dict, name: str = "<config>") -> Config:
@@ -235,13 +275,17 @@ def parse(data: dict, name: str = "<config>") -> Config:
                 bad(f"recipients.managers.{team[:40]}…", None, f"team name {long}")
                 continue
             managers[team] = _addresses(addrs, f"recipients.managers.{team}", bad)
+    scenario_paths = get("pack", "scenarios", list, [])
+    if not all(isinstance(p, str) and p for p in scenario_paths):
+        bad("pack.scenarios", scenario_paths, "expected a list of scenario file paths, e.g. [\"levers-2026.toml\"]")
+        scenario_paths = []
     if problems:
         raise InputError(f"{name}: the configuration was refused", problems)
     return Config(cron=cron, timezone=tz, grace_days=grace_days, out_dir=out_dir, smtp=smtp, managers=managers,
-                  finance=finance, source=name)
+                  finance=finance, source=name, scenario_paths=tuple(scenario_paths))
 
 
-_KIND_NAMES = {str: "a string", int: "an integer", float: "a number"}
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}
 
 
 def _addresses(value, key: str, bad) -> tuple[str, ...]:
@@ -300,6 +344,10 @@ def check_teams(config: Config, declared: Iterable[str]) -> None:
     if problems:
         raise InputError(f"{name}: recipients.managers names {len(problems)} team(s) that are not declared; "
                          "nothing was produced or sent", problems)
+    for sc in config.scenarios:
+        from carbon import scenario_file
+
+        scenario_file.check_teams(sc, names)  # a lever's team typo: refused before any pack
 
 
 def _key_lines(text: str, keys) -> dict[str, int]:

@@ -7,6 +7,9 @@ A pack is a directory holding
                    (the `carbon budget status` JSON) when the year has budgets
     report.csv     one row per team × category, kg CO2e (UTF-8 with BOM, comma)
     manifest.json  what the pack was made from: inputs, factors, tool, file hashes
+
+With [pack] scenarios in the config, report.html gets a "levers" section (per scenario, per
+team: baseline, scenario, change, new status, donation change) and report.json a "levers" list.
     donation.html  December only: the one-page summary of the year's offset donation
                    (carbon.report.donation), when it can be computed; otherwise the
                    manifest says why it is absent
@@ -110,8 +113,11 @@ def _fingerprint(store: Store, month: str) -> str:
 
 
 def collect(store: Store, month: str, *, revision: int | None = None, reissue_reason: str = "",
-            generated_at: datetime | None = None) -> PackData:
+            generated_at: datetime | None = None, scenarios: tuple = ()) -> PackData:
     """Gather a month's figures (aggregated in SQL). NotFound when the month has no data.
+
+    `scenarios` (the config's [pack] scenarios, read) give the "levers" section: each run at
+    `month` (carbon.scenario_run.for_pack).
 
     The month's data fingerprint is taken before and after; if an import
     changed the month meanwhile, DataChanged is raised rather than a pack
@@ -135,6 +141,11 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
     budget = budget_status_for(store, month)
     view = intensity.for_month(store, report)
     donation_html, donation_line = donation_summary_for(store, month)
+    levers = None
+    if scenarios:
+        from carbon import scenario_run
+
+        levers = scenario_run.for_pack(store, scenarios, month)
     after = _fingerprint(store, month)
     if after != before:
         raise DataChanged(f"the data of {month} changed while its pack was being built; run it again")
@@ -154,6 +165,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         revision=revision, reissue_reason=reissue_reason, backend=store.backend, notes=tuple(notes),
         donation_html=donation_html, donation_line=donation_line, intensity=view,
         closed=lock is not None, period_status=lock_rules.month_status_line(month, lock, restated),
+        levers=levers,
     )
 
 
@@ -163,6 +175,12 @@ def report_dict(data: PackData) -> dict:
     """report.json: the monthly report contract, plus the budget status (or null)."""
     d = monthly.to_dict(data.report, data.intensity)
     d["budget_status"] = budget_view.to_dict(data.budget) if data.budget is not None else None
+    if data.levers is not None:  # only with [pack] scenarios in the config
+        from carbon.report import scenario as scenario_view
+
+        d["levers"] = [{"file": p.source, "name": p.name, "problem": p.problem or None,
+                        "scenario": scenario_view.to_dict(p.result) if p.result is not None else None}
+                       for p in data.levers]
     return d
 
 
@@ -218,6 +236,9 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
         "budgets": data.budget_plan,
         "donation": ({"included": data.donation_html is not None, "summary": data.donation_line}
                      if data.donation_line else None),
+        **({"levers": [{"file": p.source, "name": p.name, "included": p.result is not None,
+                        "problem": p.problem or None} for p in data.levers]}
+           if data.levers is not None else {}),
         "files": file_hashes,
     }
 
@@ -292,14 +313,23 @@ def pack_dirname(month: str, revision: int | None) -> str:
 
 
 def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None = None,
-          reissue_reason: str = "") -> BuiltPack:
-    """Gather and write the pack of `month` under `out_dir` (see pack_dirname).
+          reissue_reason: str = "", scenarios: tuple = ()) -> BuiltPack:
+    """Gather and write the pack of `month` under `out_dir` (see pack_dirname); `scenarios`
+    (read scenario files) add the "levers" section.
 
-    Raises NotFound (no data for the month), PackExists, DataChanged.
+    Raises NotFound (no data for the month), PackExists, DataChanged, InputError (a bad month,
+    a scenario's lever naming an unknown team).
     """
     try:
         parse_month(month)
     except ValueError as exc:
         raise InputError(f"--month: {exc}") from None  # a malformed month is input
-    data = collect(store, month, revision=revision, reissue_reason=reissue_reason)
+    if scenarios:  # a lever naming an unknown team refuses the pack, before anything is written
+        from carbon import scenario_file
+
+        with store.engine.connect() as conn:
+            names = list(store.team_ids(conn))
+        for sc in scenarios:
+            scenario_file.check_teams(sc, names)
+    data = collect(store, month, revision=revision, reissue_reason=reissue_reason, scenarios=tuple(scenarios))
     return write_pack(data, Path(out_dir) / pack_dirname(month, revision))

@@ -45,6 +45,7 @@ class PackData:
     closed: bool = False  # the month is closed (carbon close, donation close)
     period_status: str = ""  # open or closed, and the restatements since (carbon.locks)
     intensity: IntensityView | None = None  # kg CO2e per unit of each business metric
+    levers: tuple | None = None  # scenario_run.PackScenario per [pack] scenario; None: none configured
 
 
 @dataclass(frozen=True)

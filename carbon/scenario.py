@@ -10,10 +10,14 @@ unit) are recomputed with the levers applied, in memory:
   vintage), its quantity converted by pint from the entry's unit (refused when
   the units cannot convert, e.g. km -> hour).
 
-Months not recorded yet: the budget forecast to year end (carbon.budgets.forecast,
-actual to date ÷ the share of the budget profile allocated to date) is split over
-the remaining months by the same profile and over activities in proportion to the
-actual to date; the levers then apply to those forecast entries like to recorded ones.
+Months not recorded yet: the baseline is the one year-end forecast of `budget status`
+(carbon.forecast: a team's figures cover its first month with data to December, earlier
+months unknown, not zero; year end = actual over the known months × the weights of the
+months covered ÷ the weights of the months known, its budget profile or flat). The
+estimated part (year end − actual) is spread over the months not known by the same
+weights and over activities in proportion to the actual to date; the levers then apply
+to those forecast entries like to recorded ones. With no lever touching a team its
+scenario equals that forecast.
 
 Nothing is written: the result is a baseline and a scenario per team (kg CO2e).
 """
@@ -29,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from carbon import budgets, units
+from carbon import forecast as fc
 from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.factors import FactorTable
 from carbon.periods import month_label
@@ -167,41 +172,59 @@ def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) ->
                         co2e_kg=moved["quantity"].to_numpy() * value * mult)
 
 
-def forecast_rows(rows: pd.DataFrame, year: int, last_month: int,
-                  weights: Mapping[str, Sequence[float]]) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Entries for the months after `last_month` (1-12) of `year`, from the budget forecast.
+@dataclass(frozen=True)
+class Baseline:
+    """The recorded entries and the forecast entries of the year, and each team's window."""
 
-    Per team: remaining = budgets.forecast(actual to date, share to date) − actual to
-    date, split over the remaining months by the team's profile (`weights`, flat
-    when absent) and over its entries in proportion to the actual to date.
-    Returns the entries and notes (teams whose forecast cannot be computed).
+    recorded: pd.DataFrame
+    forecast: pd.DataFrame
+    windows: Mapping[str, fc.Window]
+    notes: tuple[str, ...]
+
+
+def baseline(rows: pd.DataFrame, year: int, through: int,
+             weights: Mapping[str, Sequence[float]]) -> Baseline:
+    """The year's baseline at month `through` (1-12): the recorded entries, and entries for
+    the months the forecast estimates, built on the one year-end forecast (carbon.forecast).
+
+    Per team: its window (first month with data, the months known; earlier months unknown,
+    neither zero nor estimated), its year end = `forecast.year_end_any` of its actual over
+    the known months with its budget profile (`weights`; flat without a budget, flat too
+    where the profile gives the known months nothing), exactly the figure of `budget status`
+    at `through`. The rest (year end − actual) is spread over the estimated months (holes
+    and the months after `through`) by the same weights, and over the team's entries in
+    proportion to its actual to date.
     """
-    notes = []
-    if last_month >= 12 or rows.empty:
-        return pd.DataFrame(columns=list(ROW_COLUMNS)), ()
-    future = [month_label(year, m) for m in range(last_month + 1, 13)]
-    keys = ["team", "activity", "category", "region", "vintage", "unit"]
-    to_date = rows.groupby(keys, sort=True, as_index=False)[["quantity", "co2e_kg"]].sum()
+    notes: list[str] = []
+    ledger_months = {int(m[5:7]) for m in rows["month"].unique()} if len(rows) else set()
+    windows: dict[str, fc.Window] = {}
     parts = []
-    for team, mine in to_date.groupby("team", sort=True):
-        w = tuple(weights.get(team, budgets.FLAT))
+    keys = ["team", "activity", "category", "region", "vintage", "unit"]
+    for team, mine in (rows.groupby("team", sort=True) if len(rows) else ()):
+        win = fc.window({int(m[5:7]) for m in mine["month"].unique()}, ledger_months, through)
+        windows[team] = win
         actual = math.fsum(mine["co2e_kg"])
-        year_end = budgets.forecast(actual, budgets.share_to_date(w, last_month))
-        if year_end is None or actual <= 0:
-            if year_end is None:
-                notes.append(f"{team}: nothing allocated to date in its budget profile: no forecast, "
-                             "the scenario covers its recorded months only")
+        got = fc.ratio_any(weights.get(team), win)
+        if got is None:
             continue
-        rest_w = math.fsum(w[last_month:])
-        if rest_w <= 0:
+        covered, known, method = got
+        w = tuple(weights[team]) if method == fc.PROFILE else fc.FLAT
+        if method == fc.FLAT_FALLBACK:
+            notes.append(f"{team}: its budget profile allocates nothing to the months known: "
+                         "forecast at the flat run rate")
+        estimated = [m for m in win.covered if m not in win.known]
+        rest_w = fc.weight(w, estimated)
+        if covered == known or rest_w <= 0 or actual == 0:
             continue
-        remaining = year_end - actual
-        for i, m in enumerate(future):
-            k = remaining * w[last_month + i] / rest_w / actual
-            parts.append(mine.assign(month=m, quantity=mine["quantity"] * k, co2e_kg=mine["co2e_kg"] * k))
-    if not parts:
-        return pd.DataFrame(columns=list(ROW_COLUMNS)), tuple(notes)
-    return pd.concat(parts, ignore_index=True)[list(ROW_COLUMNS)], tuple(notes)
+        remaining = actual * covered / known - actual
+        to_date = mine.groupby(keys, sort=True, as_index=False)[["quantity", "co2e_kg"]].sum()
+        for m in estimated:
+            k = remaining * w[m - 1] / rest_w / actual
+            parts.append(to_date.assign(month=month_label(year, m), quantity=to_date["quantity"] * k,
+                                        co2e_kg=to_date["co2e_kg"] * k))
+    future = pd.concat(parts, ignore_index=True)[list(ROW_COLUMNS)] if parts \
+        else pd.DataFrame(columns=list(ROW_COLUMNS))
+    return Baseline(rows, future, windows, tuple(notes))
 
 
 def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: FactorTable,
@@ -210,12 +233,16 @@ def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: Fact
 
     `recorded`: the year's ledger entries (ROW_COLUMNS) up to `last_month` (1-12);
     `plan`: the year's budgets (profiles shape the forecast; status needs a budget).
+    The baseline of a team is the year-end forecast of `budget status` at `last_month`;
+    its status is judged as there, against the budget's share of the months covered.
     """
     check_levers(scenario, table)
     year = scenario.year
     weights = {t.team: t.weights for t in plan.teams} if plan else {}
-    fc, notes = forecast_rows(recorded, year, last_month, weights)
-    base = pd.concat([recorded.assign(kind="actual"), fc.assign(kind="forecast")], ignore_index=True)
+    base_parts = baseline(recorded, year, last_month, weights)
+    notes = list(base_parts.notes)
+    base = pd.concat([recorded.assign(kind="actual"), base_parts.forecast.assign(kind="forecast")],
+                     ignore_index=True)
     scen = apply_levers(base, scenario, table)
 
     def sums(frame: pd.DataFrame, kind: str | None = None) -> dict[str, float]:
@@ -229,15 +256,27 @@ def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: Fact
         if team not in b_all and tb is None:
             continue
         budget = tb.budget_kg if tb else None
-        st = {}
-        for label, act, total in (("b", b_act.get(team, 0.0), b_all.get(team, 0.0)),
-                                  ("s", s_act.get(team, 0.0), s_all.get(team, 0.0))):
-            st[label] = budgets.judge(budget, act, total)[0] if budget is not None else None
+        st: dict[str, str | None] = {"b": None, "s": None}
+        if tb is not None:
+            win = base_parts.windows.get(team)
+            if win is None or win.first is None:
+                if tb.budget_kg * fc.share(tb.weights, range(1, last_month + 1)) > 0:
+                    st = {"b": budgets.NO_DATA, "s": budgets.NO_DATA}
+                    notes.append(f"{team}: no emissions recorded in {year} up to {month_label(year, last_month)}: "
+                                 "no verdict (its figures are unknown, not zero)")
+                    win = None
+                else:
+                    win = fc.Window(1, last_month, tuple(range(1, last_month + 1)))
+            if win is not None:
+                covered = tb.budget_kg * fc.share(tb.weights, win.covered)
+                for label, act, total in (("b", b_act.get(team, 0.0), b_all.get(team, 0.0)),
+                                          ("s", s_act.get(team, 0.0), s_all.get(team, 0.0))):
+                    st[label] = budgets.judge(covered, act, total)[0]
         out.append(TeamOutcome(team, b_act.get(team, 0.0), s_act.get(team, 0.0), b_all.get(team, 0.0),
                                s_all.get(team, 0.0), budget, st["b"], st["s"]))
     forecast_months = tuple(month_label(year, m) for m in range(last_month + 1, 13))
     return Outcome(scenario, month_label(year, last_month), forecast_months, tuple(out),
-                   plan.company_budget_kg if plan else None, notes)
+                   plan.company_budget_kg if plan else None, tuple(notes))
 
 
 def donation_deltas(outcome: Outcome, price_per_t) -> tuple[dict[str, int], int]:

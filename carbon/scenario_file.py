@@ -98,16 +98,20 @@ def _lever_lines(text: str) -> list[tuple[int, dict[str, int]]]:
     return out
 
 
-def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
-    """Validate a scenario file's text. Raises InputError listing every problem (line and key)."""
+def parse(text: str, name: str, known_teams: Collection[str] | None) -> Scenario:
+    """Validate a scenario file's text. Raises InputError listing every problem (line and key).
+
+    `known_teams` None: the levers' team names are not checked here (a config file is read
+    before the database is open); `check_teams` checks them later."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _POS_RE.search(msg)
-        line = int(m.group(1)) if m else None
+        line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
         raise InputError(f"{name}: not valid TOML", [
-            Problem(name, line, None, None, f"TOML syntax error: {_POS_RE.sub('', msg)}")]) from None
+            Problem(name, line, col, None,
+                    f"TOML syntax error: {_POS_RE.sub('', msg)}")]) from None
     top_lines = {}
     for no, raw in enumerate(text.splitlines(), start=1):
         if "=" in raw and not raw.startswith((" ", "\t", "#")):
@@ -167,10 +171,8 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
         if not isinstance(regions, list) or not all(isinstance(r, str) and REGION_RE.match(r) for r in regions):
             lbad("regions", regions, "expected a list of regions, e.g. regions = [\"FR\"]")
             regions = []
-        for t in teams:
-            if t not in known_teams:
-                hint = did_you_mean(t, known_teams)
-                lbad("teams", t, f"unknown team {t!r}{f' (did you mean {hint!r}?)' if hint else ''}")
+        if known_teams is not None:
+            problems += _team_problems(teams, known_teams, name, key_lines.get("teams", head))
 
         def pattern(key: str, required: bool) -> str:
             v = lv.get(key, "")
@@ -215,7 +217,25 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> Scenario:
     return Scenario(int(year), title or name, tuple(levers), name)
 
 
-def read(path: Path | str, known_teams: Collection[str]) -> Scenario:
+def _team_problems(teams, known_teams: Collection[str], name: str, line: int | None) -> list[Problem]:
+    out = []
+    for t in teams:
+        if t not in known_teams:
+            hint = did_you_mean(t, known_teams)
+            out.append(Problem(name, line, "lever.teams", t,
+                               f"unknown team {t!r}{f' (did you mean {hint!r}?)' if hint else ''}", key=True))
+    return out
+
+
+def check_teams(scenario: Scenario, known_teams: Collection[str]) -> None:
+    """Refuse a scenario whose levers name a team not in `known_teams` (InputError, line and key)."""
+    problems = [p for lv in scenario.levers
+                for p in _team_problems(lv.teams, known_teams, scenario.source, lv.line_of("teams"))]
+    if problems:
+        raise InputError(f"{scenario.source}: scenario refused", problems)
+
+
+def read(path: Path | str, known_teams: Collection[str] | None) -> Scenario:
     """Read and validate a scenario file."""
     p = Path(path)
     try:

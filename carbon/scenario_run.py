@@ -8,7 +8,7 @@ from pathlib import Path
 from carbon import prices as price_tables
 from carbon import scenario as rules
 from carbon import price_service, scenario_file
-from carbon.errors import NotFound
+from carbon.errors import CarbonError, NotFound
 from carbon.importer import factor_table
 from carbon.periods import month_label
 from carbon.store import Store
@@ -50,17 +50,29 @@ def choose_price(store: Store, year: int, price: str | None = None, currency: st
     return price_tables.choose(every, year)  # raises the donation's own error
 
 
-def run_file(store: Store, path: Path | str, *, price: str | None = None, currency: str = "EUR",
-             basis: str | None = None, price_year: int | None = None) -> Result:
-    """Baseline vs scenario per team for the scenario file's year. Raises InputError for a bad
-    file or lever, NotFound when the year has no data."""
+def run_file(store: Store, path: Path | str, **options) -> Result:
+    """Baseline vs scenario per team for the scenario file's year (see `run`). Raises
+    InputError for a bad file or lever, NotFound when the year has no data."""
     with store.engine.connect() as conn:
         names = list(store.team_ids(conn))
-        sc = scenario_file.read(path, names)
+    return run(store, scenario_file.read(path, names), **options)
+
+
+def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None, price: str | None = None,
+        currency: str = "EUR", basis: str | None = None, price_year: int | None = None) -> Result:
+    """Baseline vs scenario per team for `sc`'s year, with the months recorded up to `through`
+    ("YYYY-MM"; default: the year's last month with data). Raises InputError for a lever naming
+    an unknown team or activity, NotFound when the year has no data up to `through`."""
+    with store.engine.connect() as conn:
+        names = list(store.team_ids(conn))
+        scenario_file.check_teams(sc, names)
         first, last = month_label(sc.year, 1), month_label(sc.year, 12)
+        if through is not None:
+            last = min(last, through)
         months = [m for m in store.months_with_data(conn) if first <= m <= last]
         if not months:
-            raise NotFound(f"no emissions recorded in {sc.year}: nothing to compare a scenario with")
+            raise NotFound(f"no emissions recorded in {sc.year}{f' up to {last}' if through else ''}: "
+                           "nothing to compare a scenario with")
         recorded = stored_levers.ledger_rows(conn, first, months[-1])
         table = factor_table(store, conn)
         stored_plan = stored_budgets.get_plan(conn, sc.year)
@@ -70,3 +82,31 @@ def run_file(store: Store, path: Path | str, *, price: str | None = None, curren
     teams, company = rules.donation_deltas(outcome, choice.price.value)
     unit, per = (plan.unit, plan.kg_per_unit) if plan else ("t CO2e", 1000.0)
     return Result(outcome, choice.price, choice.notes, teams, company, unit, per)
+
+
+@dataclass(frozen=True)
+class PackScenario:
+    """One scenario of the pack's "levers" section: its result, or why it is not shown."""
+
+    source: str
+    name: str
+    result: Result | None
+    problem: str = ""
+
+
+def for_pack(store: Store, scenarios, month: str) -> tuple[PackScenario, ...]:
+    """The configured scenarios at the pack's `month`: each one of the month's year is run with
+    the months recorded up to `month`; another year's, or one that cannot be computed (e.g. no
+    carbon price), is kept with the reason, never dropped in silence."""
+    out = []
+    for sc in scenarios:
+        if sc.year != int(month[:4]):
+            out.append(PackScenario(sc.source, sc.name, None, f"a scenario of {sc.year}, not of this pack's "
+                                    f"year {month[:4]}: not computed"))
+            continue
+        try:
+            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month)))
+        except CarbonError as exc:
+            detail = "; ".join(str(p) for p in getattr(exc, "problems", ()) or ())
+            out.append(PackScenario(sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}"))
+    return tuple(out)

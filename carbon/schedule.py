@@ -124,13 +124,15 @@ Deliver = Callable[..., list]  # (store, pack id, built pack, only=audiences or 
 
 def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | None = None, *,
              tz: ZoneInfo | str = DEFAULT_TIMEZONE, trigger: str = "run-once", reason: str = "",
-             deliver: Deliver | None = None, grace_days: int = DEFAULT_GRACE_DAYS) -> RunOutcome:
+             deliver: Deliver | None = None, grace_days: int = DEFAULT_GRACE_DAYS,
+             scenarios: tuple = ()) -> RunOutcome:
     """One pass of the month close at `now`; packs go to `out_dir`/YYYY-MM[-rN].
 
     `reissue` ("YYYY-MM") makes only a new revision of that month, which must
     already have a pack. `deliver(store, pack_id, built)` is called for each
     pack produced (e-mail); its failures never undo a pack. A month skipped for lack of
-    data more than `grace_days` days after its end is listed in `overdue`.
+    data more than `grace_days` days after its end is listed in `overdue`. `scenarios` (the
+    config's [pack] scenarios, read) give each pack its "levers" section.
     Raises NotFound for a bad `reissue`; other problems are logged and returned.
     """
     out_dir = Path(out_dir)
@@ -177,7 +179,8 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
                 log.info("run %d: skipped %s: %s", run_id, month, why)
             skipped.append((month, why))
             continue
-        result = _produce(store, run_id, month, out_dir, reissue=reissue is not None, reason=reason)
+        result = _produce(store, run_id, month, out_dir, reissue=reissue is not None, reason=reason,
+                          scenarios=scenarios)
         kind, value = result
         if kind == "produced":
             built, pack_id = value
@@ -202,7 +205,8 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
                       tuple(changed), tuple(deliveries), tuple(overdue), tuple(undelivered))
 
 
-def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: bool, reason: str):
+def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: bool, reason: str,
+             scenarios: tuple = ()):
     """Claim, build and record one pack: ("produced", (built, pack id)) | ("skipped"|"failed", why)."""
     try:
         with store.transaction() as conn:
@@ -215,7 +219,8 @@ def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: b
         log.info("run %d: skipped %s: %s", run_id, month, why)
         return "skipped", why
     try:
-        built = pack.build(store, month, out_dir, revision=revision, reissue_reason=why_reissue)
+        built = pack.build(store, month, out_dir, revision=revision, reissue_reason=why_reissue,
+                           scenarios=scenarios)
     except BaseException as exc:
         with store.transaction() as conn:
             stored_packs.release(conn, pack_id)
@@ -302,12 +307,12 @@ def _changed_since(store: Store, run_id: int) -> list[str]:
 
 
 def check_recipients(store: Store, config: Config) -> None:
-    """Refuse `config` when [recipients.managers] names a team not declared in `store`
-    (InputError with a did-you-mean; see carbon.config.check_teams). A team's former name
+    """Refuse `config` when [recipients.managers], or a lever of a [pack] scenario, names a team
+    not declared in `store` (InputError with a did-you-mean; see carbon.config.check_teams). A team's former name
     (`carbon teams rename`) still counts as declared: its manager gets the renamed team's mail."""
     from carbon.store import team_history
 
-    if not config.managers:
+    if not config.managers and not config.scenarios:
         return
     with store.engine.connect() as conn:
         declared = list(store.team_ids(conn)) + list(team_history.former_names(conn))
@@ -341,7 +346,7 @@ def start(store: Store, config: Config, out_dir: Path | str | None = None,
             return
         try:
             run_once(store, datetime.now(zone), out, tz=zone, trigger="schedule", deliver=deliver,
-                     grace_days=config.grace_days)
+                     grace_days=config.grace_days, scenarios=config.scenarios)
         except Exception:  # the scheduler must outlive one bad pass; the log says what happened
             log.exception("scheduled run failed")
 

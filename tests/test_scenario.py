@@ -181,3 +181,100 @@ def test_demo_scenario_runs_as_a_new_user_would(run):
     data = json.loads(r.stdout)
     sales = next(t for t in data["teams"] if t["team"] == "Sales")
     assert sales["delta"] < 0 and sales["baseline_status"] == "over" and data["company"]["donation_delta"] < 0
+
+
+# ---- the baseline is the one forecast (issue 13, issue 10 point 2) -------------------------------
+
+@pytest.fixture
+def late_company(run, write):
+    """A company whose data starts in July 2025: Sales (flat budget) from July, Video (budget
+    with a profile) from August, Ops (no budget) from September; October is the last month."""
+    run("teams", "add", "Sales", "Video", "Ops")
+    rows = "".join(f"2025-{m:02d}-15,Sales,commute.car.petrol,1000,km,FR\n" for m in (7, 8, 9, 10))
+    rows += "".join(f"2025-{m:02d}-15,Video,streaming.video.hour,1000,hour,EU\n" for m in (8, 9, 10))
+    rows += "".join(f"2025-{m:02d}-15,Ops,streaming.video.hour,100,hour,EU\n" for m in (9, 10))
+    assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
+    r = run("budget", "load", write("b.toml", """\
+        year = 2025
+        unit = "kg CO2e"
+        [teams.Sales]
+        budget = 1500
+        [teams.Video]
+        budget = 700
+        profile = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2]
+        """))
+    assert r.exit_code == 0, r.output
+    return run
+
+
+def test_baseline_is_the_budget_status_forecast_for_every_team_and_the_company(late_company, write):
+    status = late_company("budget", "status", "--month", "2025-10", "--format", "json")
+    assert status.exit_code == 0, status.output
+    st = json.loads(status.stdout)
+    data = _json(late_company, write("none.toml", """\
+        year = 2025
+        [[lever]]
+        kind = "scale"
+        activity = "commute.bike"
+        by = 0.5
+        start = "2025-01"
+        """))  # a lever that touches nothing: scenario = baseline
+    got = {t["team"]: t for t in data["teams"]}
+    expected = {t["team"]: t["forecast"] for t in st["teams"]}
+    expected.update({t["team"]: t["forecast"] for t in st["teams_without_budget"]})
+    # Sales: Jul..Oct 4 x 169.71 = 678.84 kg over 4 known months of the 6 covered (Jul..Dec), flat:
+    # 678.84 x 6/4 = 1,018.26. Video: Aug..Oct 3 x 55 = 165 kg, profile weights Aug..Dec 1+1+1+2+2 = 7
+    # over known Aug..Oct 3: 165 x 7/3 = 385. Ops (no budget): Sep, Oct 2 x 5.5 = 11, flat 11 x 4/2 = 22.
+    hand = {"Sales": 1018.26, "Video": 385.0, "Ops": 22.0}
+    assert set(got) == set(expected) == set(hand)
+    for team, kg in hand.items():
+        assert expected[team] == pytest.approx(kg, abs=1e-3)
+        assert got[team]["baseline"] == pytest.approx(expected[team], abs=1e-3)
+        assert got[team]["scenario"] == pytest.approx(got[team]["baseline"], abs=1e-9)
+    # Company: 1,018.26 + 385 + 22 = 1,425.26 kg, budget status's sum of the team forecasts.
+    assert st["company"]["forecast"] == pytest.approx(1425.26, abs=1e-3)
+    assert data["company"]["baseline"] == pytest.approx(st["company"]["forecast"], abs=1e-3)
+    # The status is judged as budget status judges it (the budget's share of the months covered).
+    for t in st["teams"]:
+        assert got[t["team"]]["baseline_status"] == t["status"]
+    assert got["Ops"]["baseline_status"] is None
+
+
+def test_levers_on_a_company_starting_mid_year(late_company, write):
+    data = _json(late_company, write("s.toml", """\
+        year = 2025
+        [[lever]]
+        kind = "shift"
+        from = "commute.car.*"
+        to = "commute.bike"
+        share = 0.5
+        start = "2025-09"
+        teams = ["Sales"]
+        [[lever]]
+        kind = "scale"
+        activity = "streaming.video.hour"
+        by = 0.5
+        start = "2025-10"
+        teams = ["Video"]
+        """))
+    got = {t["team"]: t for t in data["teams"]}
+    # Sales: Jul, Aug 169.71 each; Sep, Oct 500 km car (84.855) + 500 km bike (ADEME FR 0.00017 kg/km,
+    # 0.085) = 84.94 each. Forecast Nov, Dec: (1,018.26 - 678.84) / 2 = 169.71 each, i.e. 1,000 km,
+    # halved by the lever too: 84.94 each. Scenario 2 x 169.71 + 4 x 84.94 = 679.18 kg.
+    assert got["Sales"]["scenario_actual_to_date"] == pytest.approx(509.30, abs=1e-6)
+    assert got["Sales"]["scenario"] == pytest.approx(679.18, abs=1e-6)
+    # Budget covered Jul..Dec: 1,500 x 6/12 = 750. Baseline 1,018.26 > 750: at risk; 679.18: on track.
+    assert (got["Sales"]["baseline_status"], got["Sales"]["status"]) == ("at_risk", "on_track")
+    # Video: Aug, Sep 55 each, Oct halved 27.5; forecast Nov, Dec (385 - 165) x 2/4 = 110 each, halved:
+    # 55 each. Scenario 55 + 55 + 27.5 + 55 + 55 = 247.5 kg. Budget covered Aug..Dec 700 x 7/14 = 350:
+    # baseline 385 at risk, scenario 247.5 on track.
+    assert got["Video"]["scenario"] == pytest.approx(247.5, abs=1e-6)
+    assert (got["Video"]["baseline_status"], got["Video"]["status"]) == ("at_risk", "on_track")
+    assert got["Ops"]["delta"] == 0 and got["Ops"]["scenario"] == pytest.approx(22.0, abs=1e-6)
+    # Donation at 80 EUR/t: Sales 1.01826 t = 81.46 -> 0.67918 t = 54.33: -27.13;
+    # Video 0.385 t = 30.80 -> 0.2475 t = 19.80: -11.00. Company 1.42526 t = 114.02 -> 0.94868 t = 75.89: -38.13.
+    assert got["Sales"]["donation_delta"] == pytest.approx(-27.13)
+    assert got["Video"]["donation_delta"] == pytest.approx(-11.00)
+    assert data["company"]["baseline"] == pytest.approx(1425.26, abs=1e-6)
+    assert data["company"]["scenario"] == pytest.approx(948.68, abs=1e-6)
+    assert data["company"]["donation_delta"] == pytest.approx(-38.13)

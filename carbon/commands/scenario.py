@@ -33,8 +33,9 @@ def run_cmd(ctx, file, fmt, price, currency, basis, price_year) -> None:
     quantity to another (commute.car.* to commute.bike), "scale" multiplies an
     activity's or a category's quantity (streaming.video.hd by 0.5). Recorded
     months are recomputed from the ledger's entries with the levers applied;
-    later months of the year apply them to the budget forecast. Nothing in the
-    ledger changes.
+    later months of the year apply them to the year-end forecast of 'carbon
+    budget status' (with no lever, a team's baseline is that forecast). Nothing
+    in the ledger changes.
 
     \b
     Example (levers.toml):

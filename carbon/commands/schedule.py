@@ -98,7 +98,7 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     ctx.carbon.check_recipients(cfg)  # before anything is produced or sent
     deliver = None if no_email else delivery.deliverer(cfg)
     result = ctx.carbon.run_schedule_once(now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason.strip(),
-                               deliver=deliver, grace_days=cfg.grace_days)
+                               deliver=deliver, grace_days=cfg.grace_days, scenarios=cfg.scenarios)
     for built in result.produced:
         out.print(f"produced {built.month} revision {built.revision}: {escape(str(built.path))}")
     codes = []

@@ -16,6 +16,7 @@ from html import escape
 from carbon.figures import share
 from carbon.pack_data import PackData, factor_sources
 from carbon.report import intensity as intensity_view
+from carbon.report import scenario as scenario_view
 from carbon.report import svg
 from carbon.report.style import CSP, CSS
 from carbon.report.monthly import display_unit
@@ -78,6 +79,7 @@ def render(data: PackData) -> str:
     if data.budget is not None:
         parts += _budget_table(data, u)
     parts += _teams(data, u)
+    parts += scenario_view.html_section(data.levers)
     if data.donation_line:
         parts += _donation(data)
     parts += _footer(data)

@@ -13,8 +13,9 @@ from rich.text import Text
 from carbon.money import cents_float, format_amount
 from carbon.scenario_run import Result
 
-LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", None: "no budget"}
-COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", None: "dim"}
+LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data",
+          None: "no budget"}
+COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "dim", None: "dim"}
 
 
 def _conv(per: float):
@@ -28,9 +29,10 @@ def _conv(per: float):
 
 def method(r: Result) -> str:
     o = r.outcome
-    fc = (f"months {o.forecast_months[0]}..{o.forecast_months[-1]} are the budget forecast (actual to date ÷ "
-          "the share of the profile allocated to date), split by the profile and by activity, with the "
-          "levers applied" if o.forecast_months else "every month of the year is recorded")
+    fc = (f"months {o.forecast_months[0]}..{o.forecast_months[-1]} are the year-end forecast of "
+          f"'carbon budget status --month {o.last_recorded}' (months before a team's first data unknown, "
+          "not zero), split by the profile and by activity, with the levers applied"
+          if o.forecast_months else "every month of the year is recorded")
     return (f"recorded months (to {o.last_recorded}) recomputed from the ledger's entries with the levers "
             f"applied (same factors, vintages and regions; a shifted quantity priced with the target's factor); "
             f"{fc}. Nothing in the ledger changes.")
@@ -101,3 +103,50 @@ def to_table(r: Result) -> Group:
         lines.append(Text(f"note: {n}", style="yellow"))
     lines.append(Text("Method: " + method(r), style="dim"))
     return Group(table, *lines)
+
+
+def html_section(scenarios) -> list[str]:
+    """The pack's "Levers" section: per scenario (carbon.scenario_run.PackScenario), per team the
+    year end without and with the levers, the change, the budget, the status before → after and
+    the donation's change; a scenario that could not be computed says why. Nothing when None."""
+    if scenarios is None:
+        return []
+    from html import escape
+
+    def badge(s: str | None) -> str:
+        return ('<span class="muted">no budget</span>' if s is None else
+                f'<span class="badge {escape(s)}">{escape(LABELS.get(s, s))}</span>')
+
+    out = ["<section><h2>Levers: what if?</h2>"]
+    for p in scenarios:
+        out.append(f"<h3>{escape(p.name)} <span class=\"muted\">({escape(p.source.rsplit('/', 1)[-1])})</span></h3>")
+        if p.result is None:
+            out.append(f'<p class="note">Not shown: {escape(p.problem)}</p>')
+            continue
+        r = p.result
+        o, c = r.outcome, _conv(r.kg_per_unit)
+        f = lambda kg: "—" if kg is None else f"{c(kg):,.1f}" if abs(c(kg)) >= 10 else f"{c(kg):,.2f}"  # noqa: E731
+        sign = lambda kg: ("+" if c(kg) > 0 else "") + f(kg)  # noqa: E731
+        out.append('<div class="scroll"><table><thead><tr><th>Team</th>'
+                   + "".join(f'<th class="num">{escape(h)} ({escape(r.unit)})</th>'
+                             for h in ("Baseline", "Scenario", "Change", "Budget"))
+                   + f'<th>Status</th><th class="num">Donation ({escape(r.price.currency)})</th></tr></thead><tbody>')
+        for t in o.teams:
+            status = badge(t.status) if t.status == t.baseline_status else f"{badge(t.baseline_status)} → {badge(t.status)}"
+            out.append(f"<tr><td>{escape(t.team)}</td><td class=\"num\">{f(t.baseline)}</td>"
+                       f'<td class="num">{f(t.scenario)}</td><td class="num">{sign(t.delta)}</td>'
+                       f'<td class="num">{f(t.budget)}</td><td>{status}</td>'
+                       f'<td class="num">{escape(format_amount(r.team_donation_delta_cents[t.team]))}</td></tr>')
+        delta = o.scenario_total - o.baseline
+        out.append(f'<tr><th>Company</th><td class="num">{f(o.baseline)}</td><td class="num">{f(o.scenario_total)}</td>'
+                   f'<td class="num">{sign(delta)}</td><td class="num">{f(o.company_budget)}</td><td></td>'
+                   f'<td class="num">{escape(format_amount(r.donation_delta_cents))}</td></tr>')
+        out.append("</tbody></table></div>")
+        out.append("<p>Levers: " + escape("; ".join(lv.describe() for lv in o.scenario.levers)) + ". "
+                   f"Donation change at {escape(str(r.price.value))} {escape(r.price.per_tonne_unit)} "
+                   f"({escape(r.price.key)}, {r.price.year}).</p>")
+        for n in (*o.notes, *r.price_notes):
+            out.append(f'<p class="note">{escape(n)}</p>')
+        out.append(f'<p class="muted">Method: {escape(method(r))}</p>')
+    out.append("</section>")
+    return out
