@@ -12,6 +12,7 @@ from carbon.commands.close import close
 from carbon.commands.common import Ctx, add_db_option
 from carbon.commands.demo import demo
 from carbon.commands.donation import donation, prices
+from carbon.commands.energy import import_energy_attributes_cmd
 from carbon.commands.factors import factors
 from carbon.commands.imports import import_group, imports_group
 from carbon.commands.metrics import import_metrics_cmd, metrics_group
@@ -60,6 +61,7 @@ main.add_command(prices)
 main.add_command(close)
 import_group.add_command(import_metrics_cmd)
 import_group.add_command(import_video_cmd)
+import_group.add_command(import_energy_attributes_cmd)
 main.add_command(metrics_group)
 main.add_command(scenario_group)
 add_db_option(main)  # `carbon demo --db URL` as well as `carbon --db URL demo`

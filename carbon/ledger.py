@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
+from carbon import scope2_view
 from carbon.errors import InputError, NotFound
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.periods import parse_month
@@ -58,8 +59,9 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")
         # A team retired at or before the month is not "without data": it no longer exists.
         declared = [team] if team else stored_teams.active_names(conn, month)
+        both = scope2_view.figures(conn, month, month, team)
     report = shape_month(month, rows, declared)
-    return dataclasses.replace(report, team=team) if team else report
+    return dataclasses.replace(report, team=team, scope2=tuple(both.values()))
 
 
 def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from carbon.duplicates import RepeatedRows
+    from carbon.scope2 import Scope2
     from carbon.locks import Restatement
 
 
@@ -141,6 +142,8 @@ class MonthlyReport:
     teams: tuple[TeamMonth, ...]
     unit: str = "kg CO2e"
     team: str | None = None  # the one team asked for (`--team`), else None: the whole company
+    # Scope 2 both ways per team (carbon/scope2.py): location- and market-based, never added together
+    scope2: "tuple[Scope2, ...]" = ()
 
     @property
     def total(self) -> float:

@@ -104,6 +104,13 @@ donation_close_teams = Table(
     PrimaryKeyConstraint("close_id", "team"),
 )
 
+# The scope-2 basis of a sign-off on the market basis (carbon/scope2.py); no row: location-based.
+donation_close_scope2 = Table(
+    "donation_close_scope2", metadata,
+    Column("close_id", Integer, ForeignKey("donation_closes.id", ondelete="CASCADE"), primary_key=True),
+    Column("basis", String(16), nullable=False),
+)
+
 
 def _utc(at: datetime | None) -> datetime | None:
     if at is not None and at.tzinfo is None:
