@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from carbon import limits
+from carbon import locks as lock_rules
 from carbon import scope2_view
 from carbon.energy_attributes import OPTIONAL, REQUIRED, Instrument, parse_rows
 from carbon.errors import InputError, Problem
@@ -21,6 +22,7 @@ from carbon.ingest import csvfile
 from carbon.model import ImportOutcome
 from carbon.store import Store
 from carbon.store import energy_attributes as stored
+from carbon.store import locks as stored_locks
 
 KIND = "energy-attributes"
 
@@ -42,6 +44,16 @@ def _over_claims(file: str, conn: Connection, found: list[Instrument], replaced:
     return problems
 
 
+def _closed(file: str, conn: Connection, found: list[Instrument]) -> list[Problem]:
+    """Instruments in closed months (carbon close, donation close) would change their market-based
+    figures: refused (reopen the month first)."""
+    closed = lock_rules.locked_months(stored_locks.list_locks(conn, active_only=True), {i.month for i in found})
+    return [Problem(file, i.line, "month", i.month,
+                    f"{i.month} is closed ({closed[i.month].describe()}); its market-based scope 2 cannot change: "
+                    f"reopen it first ('carbon close --month {i.month} --reopen --reason TEXT')")
+            for i in found if i.month in closed]
+
+
 def import_energy_attributes(store: Store, path: Path | str, *, source: str | None = None,
                              replace: bool = False) -> ImportOutcome:
     """Import an energy-attribute CSV as one batch. Raises InputError (nothing written) on any problem."""
@@ -57,7 +69,7 @@ def import_energy_attributes(store: Store, path: Path | str, *, source: str | No
         team_ids = store.team_ids(conn)
         found = parse_rows(info.name, frame, lines, set(team_ids))
         replaced = tuple(b.id for b, _ in to_replace)
-        problems = _over_claims(info.name, conn, found, replaced)
+        problems = _closed(info.name, conn, found) or _over_claims(info.name, conn, found, replaced)
         if problems:
             raise InputError(f"{info.name}: import refused, nothing was written ({len(problems)} problem"
                              f"{'s' if len(problems) != 1 else ''})", problems[:50], total=len(problems))

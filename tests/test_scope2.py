@@ -179,8 +179,12 @@ def test_donation_on_the_market_basis(run, write):
     # the sign-off records its basis, and the closed year is recomputed at it
     r = run("donation", "close", "--year", 2025, "--price", "100", "--as-of", "2026-02-01", "--scope2", "market")
     assert r.exit_code == 0, r.output
+    assert "scope 2 market-based" in r.output
     hist = json.loads(run("donation", "history", "--format", "json", "--as-of", "2026-02-01").stdout)
-    assert hist[0]["scope2"] == "market" if isinstance(hist, list) else True
+    assert [c["scope2"] for c in hist["closes"]] == ["market"]
+    # the closed year is locked: instruments may no longer change its market-based figures
+    r = run("import", "energy-attributes", write("late.csv", ATTR + "2025-02,Platform,FR,1,rec,0\n"))
+    assert r.exit_code == 1 and "2025-02 is closed" in " ".join(r.output.split())
     again = json.loads(run("donation", "--year", 2025, "--as-of", "2026-02-01", "--format", "json").stdout)
     assert again["scope2"] == "market"
 

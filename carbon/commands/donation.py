@@ -148,7 +148,8 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
                                   scope2=scope2 or "location")
     from carbon.donation import summary_line
 
-    click.echo(f"closed {summary_line(d)} (sign-off {closed.id}, ledger {closed.ledger_hash[:12]})")
+    click.echo(f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "
+               f"ledger {closed.ledger_hash[:12]})")
     click.echo(f"{year} is locked: a later import, replacement or removal touching it is refused unless "
                "--restate --reason TEXT (see 'carbon close --list')")
 
