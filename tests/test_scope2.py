@@ -225,3 +225,22 @@ def test_residual_mix_table_is_sourced():
     assert shipped().find("DE", 2025).kg_per_kwh == pytest.approx(0.7199)
     assert shipped().find("SE", 2023).kg_per_kwh == pytest.approx(0.06823)
     assert shipped().find("FR", 2022) is None  # no vintage before 2023: no figure, not the 2023 one
+
+
+def test_pack_methodology_states_both_and_instruments_change_the_fingerprint(company, write, tmp_path):
+    r = company("report", "pack", "--month", "2025-04", "--out", tmp_path / "p")
+    assert r.exit_code == 0, r.output
+    html = next((tmp_path / "p").rglob("report.html")).read_text(encoding="utf-8")
+    assert "Scope 2: location-based and market-based" in html and "never added together" in html
+    # April: GB only, location 1,035.25 kg; market: no figure (no residual mix for GB)
+    assert "market-based no figure" in html and "no residual mix for GB" in html
+    from carbon.store import Store
+    from carbon.store import packs
+
+    store = Store.open(company.url)
+    with store.engine.connect() as conn:
+        before = packs.data_fingerprints(conn, ["2025-04"])
+    company("import", "energy-attributes", write("e.csv", ATTR + "2025-04,Video,GB,5,supplier_specific,0.1\n"))
+    with store.engine.connect() as conn:
+        assert packs.data_fingerprints(conn, ["2025-04"]) != before
+    store.close()
