@@ -53,7 +53,7 @@ def _number(raw: str) -> float:
         return math.nan
 
 
-def parse_rows(file: str, frame: "pd.DataFrame", lines: "np.ndarray", teams: set[str]) -> list[Instrument]:
+def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, teams: set[str]) -> list[Instrument]:
     """Validate the rows of an energy-attribute file. Raises InputError listing every problem
     (file, line, column, what was expected); nothing is returned on any problem."""
     problems: list[Problem] = []
@@ -65,7 +65,7 @@ def parse_rows(file: str, frame: "pd.DataFrame", lines: "np.ndarray", teams: set
         line = int(lines[i])
         before = len(problems)
 
-        def problem(col: str, cell: str, msg: str) -> None:
+        def problem(col: str, cell: str, msg: str, line: int = line) -> None:
             problems.append(Problem(file, line, col, cell, msg))
 
         month, team, country = text["month"][i], text["team"][i], text["country"][i]

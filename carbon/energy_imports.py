@@ -12,9 +12,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from carbon import limits
+from carbon import limits, scope2_view
 from carbon import locks as lock_rules
-from carbon import scope2_view
 from carbon.energy_attributes import OPTIONAL, REQUIRED, Instrument, parse_rows
 from carbon.errors import InputError, Problem
 from carbon.importer import _check_source

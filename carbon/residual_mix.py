@@ -52,7 +52,7 @@ def parse(name: str, rows: list[dict]) -> dict[tuple[str, int], ResidualMix]:
 
 
 @lru_cache(maxsize=1)
-def shipped() -> "ResidualMixes":
+def shipped() -> ResidualMixes:
     """Every shipped residual-mix table, read once per process."""
     found: dict[tuple[str, int], ResidualMix] = {}
     for path in sorted((shipped_dir("factors") / "residual_mix").glob("*.csv")):

@@ -111,8 +111,9 @@ def compute(rows: Iterable[tuple], instruments: Iterable[Instrument], mixes: Res
                 continue  # fully covered
             if not _is_country(country):
                 notes.append(f"{rest:g} MWh of electricity was booked with the factor of "
-                             f"{'region ' + country if country else 'the world'}, not of a country: its "
-                             "residual mix is unknown")
+                             f"{'region ' + country if country else 'the world'}, not of a country (the "
+                             "activity's region has no country factor, docs/regions.md): its residual mix "
+                             "is unknown")
                 continue
             mix = mixes.find(country, int(month[:4]))
             if mix is None:

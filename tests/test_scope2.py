@@ -234,8 +234,7 @@ def test_pack_methodology_states_both_and_instruments_change_the_fingerprint(com
     assert "Scope 2: location-based and market-based" in html and "never added together" in html
     # April: GB only, location 1,035.25 kg; market: no figure (no residual mix for GB)
     assert "market-based no figure" in html and "no residual mix for GB" in html
-    from carbon.store import Store
-    from carbon.store import packs
+    from carbon.store import Store, packs
 
     store = Store.open(company.url)
     with store.engine.connect() as conn:

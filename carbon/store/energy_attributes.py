@@ -37,8 +37,9 @@ energy_attributes = Table(
 def insert_instruments(conn: Connection, batch_id: int, found: list[Instrument], team_ids: dict[str, int]) -> None:
     if found:
         conn.execute(insert(energy_attributes), [
-            dict(batch_id=batch_id, team_id=team_ids[i.team], month=i.month, country=i.country, mwh=i.mwh,
-                 instrument=i.instrument, factor_kg_per_kwh=i.factor_kg_per_kwh, line=i.line, note=i.note)
+            {"batch_id": batch_id, "team_id": team_ids[i.team], "month": i.month, "country": i.country,
+             "mwh": i.mwh, "instrument": i.instrument, "factor_kg_per_kwh": i.factor_kg_per_kwh, "line": i.line,
+             "note": i.note}
             for i in found])
 
 
