@@ -187,6 +187,9 @@ def test_donation_on_the_market_basis(run, write):
     assert r.exit_code == 1 and "2025-02 is closed" in " ".join(r.output.split())
     again = json.loads(run("donation", "--year", 2025, "--as-of", "2026-02-01", "--format", "json").stdout)
     assert again["scope2"] == "market"
+    journal = run("donation", "--year", 2025, "--as-of", "2026-02-01", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(journal.removeprefix("\ufeff"))))
+    assert {r["scope2_basis"] for r in rows} == {"market"} and rows[-1]["amount"] == "44.81"
 
 
 def test_donation_refuses_a_market_basis_it_cannot_compute(company):
