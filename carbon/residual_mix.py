@@ -33,28 +33,31 @@ class ResidualMix:
     boundary: str
 
 
-def parse(name: str, rows: list[dict]) -> dict[tuple[str, int], ResidualMix]:
-    """Rows of a residual-mix table -> {(country, year): ResidualMix} (pure). Raises InputError."""
-    out: dict[tuple[str, int], ResidualMix] = {}
+def parse(name: str, rows: list[dict]) -> dict[tuple[str, int], ResidualMix | None]:
+    """Rows of a residual-mix table -> {(country, year): ResidualMix} (pure). Raises InputError.
+
+    An empty value is a country the edition gives no residual mix for (AIB prints "N/A" under full
+    disclosure): None, so that an earlier vintage's figure is not used for it."""
+    out: dict[tuple[str, int], ResidualMix | None] = {}
     for i, row in enumerate(rows, start=2):
         try:
-            country, year = row["country"].strip(), int(row["year"])
-            value = float(row["value"])
-        except (KeyError, TypeError, ValueError):
-            raise InputError(f"{name}: line {i}: expected country, year and a number value") from None
-        if row["unit"].strip() != UNIT or not math.isfinite(value) or value < 0:
-            raise InputError(f"{name}: line {i}: expected a value >= 0 in {UNIT}")
+            country, year, text = row["country"].strip(), int(row["year"]), row["value"].strip()
+            value = float(text) if text else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InputError(f"{name}: line {i}: expected country, year and a number value (or none)") from None
+        if row["unit"].strip() != UNIT or (value is not None and (not math.isfinite(value) or value < 0)):
+            raise InputError(f"{name}: line {i}: expected a value >= 0 in {UNIT}, or none")
         if (country, year) in out:
             raise InputError(f"{name}: line {i}: {country} {year} is given twice")
-        out[(country, year)] = ResidualMix(country, year, value / 1000.0, row["source"], row["source_ref"],
-                                           row["boundary"])
+        out[(country, year)] = None if value is None else ResidualMix(
+            country, year, value / 1000.0, row["source"], row["source_ref"], row["boundary"])
     return out
 
 
 @lru_cache(maxsize=1)
 def shipped() -> ResidualMixes:
     """Every shipped residual-mix table, read once per process."""
-    found: dict[tuple[str, int], ResidualMix] = {}
+    found: dict[tuple[str, int], ResidualMix | None] = {}
     for path in sorted((shipped_dir("factors") / "residual_mix").glob("*.csv")):
         with open(path, encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -69,13 +72,14 @@ def shipped() -> ResidualMixes:
 
 @dataclass(frozen=True)
 class ResidualMixes:
-    rows: dict[tuple[str, int], ResidualMix]
+    rows: dict[tuple[str, int], ResidualMix | None]  # None: the edition gives no residual mix
 
     def find(self, country: str, year: int) -> ResidualMix | None:
         """The latest vintage not after `year` for `country`; None when there is none (an earlier
-        year than every vintage, or a country without a residual mix)."""
+        year than every vintage, a country without a residual mix, or one whose latest edition
+        gives none)."""
         years = [y for c, y in self.rows if c == country and y <= year]
         return self.rows[(country, max(years))] if years else None
 
     def countries(self) -> list[str]:
-        return sorted({c for c, _ in self.rows})
+        return sorted({c for (c, _), m in self.rows.items() if m is not None})
