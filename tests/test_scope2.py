@@ -266,3 +266,18 @@ def test_pack_methodology_states_both_and_instruments_change_the_fingerprint(com
     with store.engine.connect() as conn:
         assert packs.data_fingerprints(conn, ["2024-04"]) != before
     store.close()
+
+
+def test_a_residual_mix_table_is_checked():
+    from carbon.errors import InputError
+    from carbon.residual_mix import parse
+
+    row = {"country": "DE", "year": "2023", "value": "719.90", "unit": "g CO2e / kWh", "source": "s",
+           "source_ref": "r", "boundary": "b"}
+    assert parse("t.csv", [row])[("DE", 2023)].kg_per_kwh == pytest.approx(0.7199)
+    assert parse("t.csv", [{**row, "value": ""}]) == {("DE", 2023): None}  # none in that edition
+    for bad in ({"value": "-1"}, {"value": "nan"}, {"value": "x"}, {"unit": "kg CO2e / kWh"}, {"year": ""}):
+        with pytest.raises(InputError, match="t.csv: line 2"):
+            parse("t.csv", [{**row, **bad}])
+    with pytest.raises(InputError, match="line 3: DE 2023 is given twice"):
+        parse("t.csv", [row, row])
