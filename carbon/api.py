@@ -100,6 +100,19 @@ class Carbon:
 
         return metric_imports.import_metrics(self.store, path, **options)
 
+    def import_energy_attributes(self, path: Path | str, **options: Any):
+        """Contractual instruments for market-based scope 2. Options: source, replace."""
+        from carbon import energy_imports
+
+        return energy_imports.import_energy_attributes(self.store, path, **options)
+
+    def scope2(self, first_month: str, last_month: str, team: str | None = None):
+        """Scope 2 location- and market-based per (team, month): {(team, month): carbon.scope2.Scope2}."""
+        from carbon import scope2_view
+
+        with self.store.engine.connect() as conn:
+            return scope2_view.figures(conn, first_month, last_month, team)
+
     def year_report(self, year: int):
         """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e)."""
         from carbon import year_report

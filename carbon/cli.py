@@ -13,6 +13,7 @@ from carbon.commands.cloud import ccf_estimates, cloud_billing
 from carbon.commands.common import Ctx, add_db_option
 from carbon.commands.demo import demo
 from carbon.commands.donation import donation, prices
+from carbon.commands.energy import import_energy_attributes_cmd
 from carbon.commands.factors import factors
 from carbon.commands.imports import import_group, imports_group
 from carbon.commands.metrics import import_metrics_cmd, metrics_group
@@ -63,6 +64,7 @@ import_group.add_command(import_metrics_cmd)
 import_group.add_command(import_video_cmd)
 import_group.add_command(cloud_billing)
 import_group.add_command(ccf_estimates)
+import_group.add_command(import_energy_attributes_cmd)
 main.add_command(metrics_group)
 main.add_command(scenario_group)
 add_db_option(main)  # `carbon demo --db URL` as well as `carbon --db URL demo`

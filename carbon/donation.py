@@ -116,6 +116,7 @@ class Donation:
     teams_without_data: tuple[str, ...] = ()
     counted_through: int = 12  # the last month whose data may count (12 for a year over)
     not_counted: tuple[str, ...] = ()  # months with data after counted_through (not over yet)
+    scope2: str = "location"  # the scope-2 basis counted: "location" or "market" (carbon/scope2.py)
 
     @property
     def emissions_g(self) -> int:
@@ -432,7 +433,8 @@ def same_method(d: Donation, closed: ClosedDonation) -> bool:
     """Whether `d` was computed at the closed price (value, currency, basis key and year) and filters."""
     p, c = d.price, closed.price
     return ((p.key, p.year, p.value, p.currency) == (c.key, c.year, c.value, c.currency)
-            and sorted(d.scopes) == sorted(closed.scopes) and sorted(d.categories) == sorted(closed.categories))
+            and sorted(d.scopes) == sorted(closed.scopes) and sorted(d.categories) == sorted(closed.categories)
+            and d.scope2 == closed.scope2)
 
 
 def summary_line(d: Donation) -> str:

@@ -9,6 +9,7 @@ Store.aggregate (the year's figures).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from datetime import date
@@ -36,9 +37,11 @@ if TYPE_CHECKING:
 # ---- the year's figures (aggregated in SQL) ----------------------------------------------
 
 def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int] = (),
-              categories: Sequence[str] = (), through: int = 12) -> YearData:
+              categories: Sequence[str] = (), through: int = 12, scope2: str = "location") -> YearData:
     """The ledger of `year` for the donation: months present (the whole year), kg per team and kg
-    per factor of months 1..`through` (rules.counted_through: months not over yet are left out)."""
+    per factor of months 1..`through` (rules.counted_through: months not over yet are left out).
+    `scope2` "market": scope 2 counted market-based (carbon/scope2_view.py) instead of the ledger's
+    location-based figures."""
     first, last = f"{year:04d}-01", f"{year:04d}-12"
     months = tuple(m for m, _kg, _n in store.aggregate(conn, ["month"], first, last))
     if categories:
@@ -55,6 +58,8 @@ def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int]
     factor_rows = tuple((kg, u, cat) for _f, u, cat, kg, _n in store.aggregate(
         conn, ["factor_id", "uncertainty_pct", "category"], first, counted, scopes=scopes,
         categories=categories))
+    if scope2 == "market" and (not scopes or 2 in scopes):
+        team_kg, factor_rows = _market_scope2(store, conn, year, first, counted, scopes, categories)
     everything = store.months_with_data(conn)
     span = (everything[0], everything[-1]) if everything else None
     # Each team's months with any entry (all scopes): its first month with data, for the forecast.
@@ -66,6 +71,41 @@ def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int]
     weights = {t.team: t.weights for t in plan.plan.teams} if plan is not None else {}
     return YearData(year, months, team_kg, factor_rows, tuple(store.team_ids(conn)), span, through,
                     {t: tuple(ms) for t, ms in team_months.items()}, weights)
+
+
+def _market_scope2(store: "Store", conn: Connection, year: int, first: str, counted: str,
+                   scopes: Sequence[int], categories: Sequence[str]) -> tuple[dict, tuple]:
+    """Team kg and factor rows with scope 2 market-based: the other scopes from the ledger, plus
+    each team's market-based scope 2. Refuses (DonationError) a year where it cannot be computed."""
+    from carbon import scope2 as s2
+    from carbon import scope2_view
+
+    if categories:
+        raise DonationError("--scope2 market counts scope 2 per team and month, not per category: "
+                            "give no --category with it")
+    found = scope2_view.figures(conn, first, counted) if counted >= first else {}
+    missing = s2.notes_of(found)
+    if missing:
+        raise DonationError(f"no market-based scope 2 for {year} ({len(missing)} reason"
+                            f"{'s' if len(missing) != 1 else ''}): " + "; ".join(missing[:5])
+                            + ("; …" if len(missing) > 5 else "")
+                            + "; see docs/scope2.md, or count scope 2 location-based (the default)")
+    others = [s for s in (scopes or (1, 2, 3)) if s != 2]
+    team_kg: dict[str, float] = {}
+    factor_rows: list[tuple[float, float | None, str]] = []
+    if others:
+        team_kg = {t: kg for t, kg, _n in store.aggregate(conn, ["team"], first, counted, scopes=others)}
+        factor_rows = [(kg, u, cat) for _f, u, cat, kg, _n in store.aggregate(
+            conn, ["factor_id", "uncertainty_pct", "category"], first, counted, scopes=others)]
+    for t, (_loc, market) in s2.by_team(found).items():
+        team_kg[t] = team_kg.get(t, 0.0) + market
+    # Market-based figures have no factor uncertainty of their own: the scope-2 categories' defaults,
+    # shared in proportion to their location-based kg.
+    loc2 = [(cat, kg) for cat, kg, _n in store.aggregate(conn, ["category"], first, counted, scopes=[2])]
+    whole = sum(kg for _c, kg in loc2)
+    market_total = s2.total(found.values())[1] or 0.0
+    factor_rows += [(market_total * kg / whole, None, cat) for cat, kg in loc2 if whole > 0]
+    return team_kg, tuple(factor_rows)
 
 
 def ledger_hash(conn: Connection, year: int) -> str:
@@ -107,7 +147,7 @@ def _choice(store: "Store", year: int, price: str | None, currency: str | None, 
 def donation_view(store: "Store", year: int, *, as_of: date, price: str | None = None,
                   currency: str | None = None, basis: str | None = None, price_year: int | None = None,
                   scopes: Sequence[int] = (), categories: Sequence[str] = (), actual_only: bool = False,
-                  allow_missing_months: bool = False) -> DonationView:
+                  allow_missing_months: bool = False, scope2: str | None = None) -> DonationView:
     """The donation of `year` (see carbon.donation) and, for a closed year, the restatement.
 
     Without --price/--basis, a closed year is recomputed at its sign-off's
@@ -121,17 +161,31 @@ def donation_view(store: "Store", year: int, *, as_of: date, price: str | None =
             scopes, categories = closed.scopes, closed.categories
             choice = Choice(choice.price, choice.notes + ("scopes and categories of the sign-off; choose "
                                                           "others with --scope / --category",))
-        data = year_data(store, conn, year, scopes, categories, rules.counted_through(year, as_of))
-        d = rules.compute(data, choice, as_of, scopes=scopes, categories=categories, actual_only=actual_only,
-                          allow_missing_months=allow_missing_months)
+        if scope2 is None:  # a closed year at its sign-off's basis; else location-based (the default)
+            scope2 = closed.scope2 if closed is not None else "location"
+        data = year_data(store, conn, year, scopes, categories, rules.counted_through(year, as_of), scope2)
+        d = _with_basis(rules.compute(data, choice, as_of, scopes=scopes, categories=categories,
+                                      actual_only=actual_only, allow_missing_months=allow_missing_months), scope2)
         if closed is None:
             return DonationView(d)
         return DonationView(d, closed, _restatement(store, conn, closed, as_of))
 
 
+def _with_basis(d: Donation, scope2: str) -> Donation:
+    """The donation with its scope-2 basis recorded and stated in its method."""
+    from carbon import scope2 as s2
+
+    if scope2 not in s2.BASES:
+        raise DonationError(f"--scope2 {scope2!r}: expected one of {', '.join(s2.BASES)}")
+    line = ("Scope 2: market-based (contractual instruments, then the residual mix; docs/scope2.md)"
+            if scope2 == s2.MARKET else "Scope 2: location-based (grid average of each region; the default)")
+    return dataclasses.replace(d, scope2=scope2, method=(*d.method, line))
+
+
 def _restatement(store: "Store", conn: Connection, closed: ClosedDonation, as_of: date) -> Restatement:
     digest = ledger_hash(conn, closed.year)
-    data = year_data(store, conn, closed.year, closed.scopes, closed.categories)
+    # A market-based scope 2 that can no longer be computed is an error here, never a restatement to 0.
+    data = year_data(store, conn, closed.year, closed.scopes, closed.categories, scope2=closed.scope2)
     try:
         now = rules.compute(data, Choice(closed.price), max(as_of, date(closed.year + 1, 1, 1)),
                             scopes=closed.scopes, categories=closed.categories, allow_missing_months=True)
@@ -145,7 +199,7 @@ def _restatement(store: "Store", conn: Connection, closed: ClosedDonation, as_of
 def close_year(store: "Store", year: int, *, as_of: date, price: str | None = None, currency: str | None = None,
                basis: str | None = None, price_year: int | None = None, scopes: Sequence[int] = (),
                categories: Sequence[str] = (), allow_missing_months: bool = False, note: str = "",
-               supersede: bool = False) -> tuple[ClosedDonation, Donation]:
+               supersede: bool = False, scope2: str = "location") -> tuple[ClosedDonation, Donation]:
     """Sign off the donation of `year`: compute it and record it in one transaction.
 
     Refuses (DonationError, nothing written) a year not over (`as_of` not
@@ -169,9 +223,9 @@ def close_year(store: "Store", year: int, *, as_of: date, price: str | None = No
                 f"{year} was closed on {earlier.closed_at:%Y-%m-%d %H:%M} UTC at "
                 f"{format_amount(earlier.amount_cents, earlier.price.currency)}; the closed figure "
                 "stands. Use --supersede to record a new sign-off (the earlier one stays in the history)")
-        data = year_data(store, conn, year, scopes, categories)
-        d = rules.compute(data, choice, as_of, scopes=scopes, categories=categories,
-                          allow_missing_months=allow_missing_months)
+        data = year_data(store, conn, year, scopes, categories, scope2=scope2)
+        d = _with_basis(rules.compute(data, choice, as_of, scopes=scopes, categories=categories,
+                                      allow_missing_months=allow_missing_months), scope2)
         digest = ledger_hash(conn, year)
         close_id = stored_donations.insert_close(conn, d, digest, note)
         # A signed-off year is closed: later writes into it are refused unless restated.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from carbon import scope3
+from carbon import scope2_view, scope3
 from carbon.errors import InputError, NotFound
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.periods import parse_month
@@ -60,9 +60,10 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
         # A team retired at or before the month is not "without data": it no longer exists.
         declared = [team] if team else stored_teams.active_names(conn, month)
         scope3_rows = store.aggregate(conn, ["scope3_category"], month, month, team=team, scopes=[3])
+        both = scope2_view.figures(conn, month, month, team)
     report = shape_month(month, rows, declared)
     by_s3 = scope3.sums(scope3_rows)
-    return dataclasses.replace(report, team=team, by_scope3_category=by_s3)
+    return dataclasses.replace(report, team=team, by_scope3_category=by_s3, scope2=tuple(both.values()))
 
 
 def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:

@@ -152,6 +152,8 @@ class MonthlyReport:
     team: str | None = None  # the one team asked for (`--team`), else None: the whole company
     # Scope 3 by GHG Protocol category ("3.1", "3.3", ...; "" where not classified), kg CO2e
     by_scope3_category: dict[str, float] = field(default_factory=dict)
+    # Scope 2 both ways per team (carbon/scope2.py): location- and market-based, never added together
+    scope2: tuple = ()  # (carbon.scope2.Scope2, ...)
 
     @property
     def total(self) -> float:
@@ -417,6 +419,7 @@ class ClosedDonation:
     categories: tuple[str, ...] = ()
     status: str = COMPLETE
     note: str = ""
+    scope2: str = "location"  # the scope-2 basis of the sign-off
 
 
 # Columns of the ledger in bulk form (one row per activity line and month).
@@ -432,3 +435,23 @@ LEDGER_COLUMNS = (
     "co2e_kg",
     "factor_id",  # the stored snapshot of the factor used
 )
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """Electricity of a team, month and country covered by a contractual instrument
+    (carbon/energy_attributes.py reads them; carbon/scope2.py counts them)."""
+
+    month: str
+    team: str
+    country: str
+    mwh: float
+    instrument: str
+    factor_kg_per_kwh: float
+    line: int = 0
+    note: str = ""
+
+    @property
+    def kg(self) -> float:
+        """Its market-based emissions: MWh × 1000 kWh/MWh × kg per kWh."""
+        return self.mwh * 1000.0 * self.factor_kg_per_kwh

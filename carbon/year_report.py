@@ -21,6 +21,8 @@ from carbon.locks import Restatement
 from carbon.metrics import Intensity
 from carbon.model import Factor
 from carbon.periods import month_label
+from carbon.scope2 import Scope2
+from carbon.scope2_view import figures as scope2_figures
 from carbon.series import SeriesSwitch, switches
 from carbon.store import Store
 from carbon.store import locks as stored_locks
@@ -63,6 +65,8 @@ class YearReport:
     # report category): (team, category, scope-3 category, month, kg), and the year's sums.
     scope3_cells: tuple[tuple[str, str, str, str, float], ...] = ()
     by_scope3_category: Mapping[str, float] = field(default_factory=dict)
+    # Scope 2 both ways per (team, month) with scope 2 (carbon/scope2.py): never added together.
+    scope2: tuple[Scope2, ...] = ()
 
 
 def months_of(year: int) -> tuple[str, ...]:
@@ -151,11 +155,12 @@ def year_report(store: Store, year: int) -> YearReport:
         sources = _sources(conn, first, last)
         before = _sources(conn, months_of(year - 1)[0], months_of(year - 1)[-1])
         restated = _restatements_of(conn, months)
+        both = tuple(scope2_figures(conn, first, last).values())
     report = shape(year, rows, previous)
     s3cells, by_s3 = scope3_view(s3rows)
     return YearReport(**{**report.__dict__, "intensities": intensity.for_year(store, year),
                          "scope3_cells": s3cells, "by_scope3_category": by_s3,
-                         "sources": sources, "restatements": restated,
+                         "sources": sources, "restatements": restated, "scope2": both,
                          "method_switches": spanning_switches(before, sources)})
 
 

@@ -32,6 +32,7 @@ COMMAND_METHOD = {
     "import ccf-estimates": "import_ccf_estimates",
     "import cloud-billing": "import_cloud_billing",
     "import commuting-survey": "import_survey",
+    "import energy-attributes": "import_energy_attributes",
     "import metrics": "import_metrics",
     "import video": "import_video",
     "imports list": "imports",

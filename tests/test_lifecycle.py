@@ -188,3 +188,16 @@ def test_factors_show_prints_the_parts(run, write):
     r = run("factors", "show", "electricity.grid")
     assert r.exit_code == 0, r.output
     assert "generation 0.35 (scope 2), upstream 0.03 and T&D 0.02 (scope 3 category 3.3)" in r.stdout
+
+
+def test_market_based_scope_2_reads_the_metered_kwh_of_a_split_factor(run, write):
+    # The scope-2 entry of a split factor holds only generation (350 kg for 1,000 kWh): the metered
+    # electricity is still 1,000 kWh, so with no instrument the market-based figure is
+    # 1,000 kWh x AIB 2025 DE residual mix 0.70147 kg/kWh = 701.47 kg (not 350 / 0.400 = 875 kWh
+    # x 0.70147 = 613.79 kg, which dividing by the whole factor would give).
+    _import(run, write, SPLIT_DE)
+    r = run("report", "monthly", "--month", "2025-03", "--format", "json")
+    assert r.exit_code == 0, r.output
+    s2 = json.loads(r.stdout)["scope2"]
+    assert s2["location_kg"] == pytest.approx(350.0)
+    assert s2["market_kg"] == pytest.approx(701.47)

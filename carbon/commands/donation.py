@@ -45,6 +45,9 @@ def _price_options(fn):
                      help="Only this GHG scope (repeatable). Default: all scopes."),
         click.option("--category", "categories", multiple=True, metavar="C",
                      help="Only this category (repeatable), e.g. infrastructure. Default: all."),
+        click.option("--scope2", "scope2", type=click.Choice(["location", "market"]), default=None,
+                     help="Scope 2 counted location-based (default) or market-based (docs/scope2.md); "
+                          "a closed year: its sign-off's."),
         click.option("--allow-missing-months", is_flag=True,
                      help="Compute a past year with months missing from the months present (flagged)."),
         AS_OF,
@@ -62,7 +65,7 @@ def _price_options(fn):
 @FORMAT
 @pass_ctx
 @handle_errors()
-def donation(ctx, year, price, currency, basis, price_year, scopes, categories, allow_missing_months,
+def donation(ctx, year, price, currency, basis, price_year, scopes, categories, scope2, allow_missing_months,
              as_of, actual_only, fmt) -> None:
     """Annual offset donation: the year's emissions × a carbon price, per team.
 
@@ -98,7 +101,7 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
       carbon donation history
     """
     sub = click.get_current_context().invoked_subcommand
-    given = [year, price, currency, basis, price_year, as_of]
+    given = [year, price, currency, basis, price_year, as_of, scope2]
     if sub is not None:
         if any(v is not None for v in given) or scopes or categories or allow_missing_months or actual_only:
             raise click.UsageError(f"give the options after the subcommand: carbon donation {sub} --year …")
@@ -107,7 +110,8 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
         raise click.UsageError("Missing option '--year' (or a subcommand: close, history).")
     result = ctx.carbon.donation(year, as_of=_as_of(as_of), price=price, currency=currency,
                                   basis=basis, price_year=price_year, scopes=scopes, categories=categories,
-                                  actual_only=actual_only, allow_missing_months=allow_missing_months)
+                                  actual_only=actual_only, allow_missing_months=allow_missing_months,
+                                  scope2=scope2)
     if fmt == "json":
         click.echo(view.to_json(result))
     elif fmt == "csv":
@@ -123,8 +127,8 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
 @click.option("--supersede", is_flag=True, help="Record a new sign-off for a year already closed.")
 @pass_ctx
 @handle_errors()
-def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories, allow_missing_months, as_of,
-              note, supersede) -> None:
+def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories, scope2, allow_missing_months,
+              as_of, note, supersede) -> None:
     """Sign off a year's donation: record the amount, the price snapshot and the ledger hash.
 
     The price must be given (--price or --basis). A year not over (--as-of,
@@ -140,10 +144,12 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
     """
     closed, d = ctx.carbon.close_donation(year, as_of=_as_of(as_of), price=price, currency=currency,
                                   basis=basis, price_year=price_year, scopes=scopes, categories=categories,
-                                  allow_missing_months=allow_missing_months, note=note, supersede=supersede)
+                                  allow_missing_months=allow_missing_months, note=note, supersede=supersede,
+                                  scope2=scope2 or "location")
     from carbon.donation import summary_line
 
-    click.echo(f"closed {summary_line(d)} (sign-off {closed.id}, ledger {closed.ledger_hash[:12]})")
+    click.echo(f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "
+               f"ledger {closed.ledger_hash[:12]})")
     click.echo(f"{year} is locked: a later import, replacement or removal touching it is refused unless "
                "--restate --reason TEXT (see 'carbon close --list')")
 

@@ -36,7 +36,8 @@ def closed_dict(c: ClosedDonation) -> dict:
     return {"id": c.id, "year": c.year, "closed_at": c.closed_at.isoformat(), "status": c.status,
             "emissions_t": _t(c.emissions_g), "amount": cents_float(c.amount_cents),
             "amount_cents": c.amount_cents, "currency": cur, "price": price_dict(c.price),
-            "scopes": list(c.scopes), "categories": list(c.categories), "ledger_hash": c.ledger_hash,
+            "scopes": list(c.scopes), "categories": list(c.categories), "scope2": c.scope2,
+            "ledger_hash": c.ledger_hash,
             "note": c.note,
             "teams": [{"team": t, "emissions_t": _t(g), "amount": cents_float(a), "amount_cents": a}
                       for t, g, a in c.teams]}
@@ -115,6 +116,7 @@ def to_dict(view: DonationView) -> dict:
                    "not_counted": list(d.not_counted)},
         "scopes": list(d.scopes),
         "categories": list(d.categories),
+        "scope2": d.scope2,
         "range": {"low": cents_float(d.range_cents[0]), "central": cents_float(d.range_cents[1]),
                   "high": cents_float(d.range_cents[2]),
                   "emissions_t": {"low": _t(d.range_g[0]), "central": _t(d.range_g[1]),

@@ -263,6 +263,34 @@ def _donation(data: PackData) -> list[str]:
             f"<p>{escape(data.donation_line)}.{link}</p></section>"]
 
 
+def _scope2_method(data: PackData) -> list[str]:
+    """Scope 2 location- and market-based: the method, and this month's two figures (never added)."""
+    from carbon import scope2
+
+    out = ["<h3>Scope 2: location-based and market-based</h3>",
+           "<p>The figures of this report are location-based: grid electricity times the average "
+           "emission factor of its region. The GHG Protocol Scope 2 Guidance also asks for the "
+           "market-based figure: the MWh covered by contractual instruments (guarantees of origin, RECs, "
+           "PPAs, supplier-specific factors; <code>carbon import energy-attributes</code>) times their "
+           "factor, plus the uncovered MWh times the country’s residual mix (AIB European Residual "
+           "Mixes, CO2 only). The two are alternatives, never added together. Only grid electricity is "
+           "scope 2: cloud electricity is the provider’s scope 2 and the customer’s scope 3 (category 1). "
+           "Where a residual mix is missing, there is no market-based figure, never 0.</p>"]
+    found = data.report.scope2
+    if found:
+        loc, market = scope2.total(found)
+        shown = svg.fmt(market) if market is not None else "no figure"
+        out.append(f"<p>This month: location-based {escape(svg.fmt(loc))} kg CO2e; market-based "
+                   f"{escape(shown)}{' kg CO2e' if market is not None else ''}.</p>")
+        for n in scope2.notes_of({(s.team, s.month): s for s in found}):
+            out.append(f'<p class="note">{escape(n)}</p>')
+        mixes = scope2.mixes_used({(s.team, s.month): s for s in found})
+        if mixes:
+            out.append('<p class="muted">Residual mixes used: ' + escape("; ".join(
+                f"{m.country} {m.year}: {m.kg_per_kwh * 1000:g} g CO2e/kWh ({m.source})" for m in mixes)) + "</p>")
+    return out
+
+
 def _footer(data: PackData) -> list[str]:
     out = ["<footer><h2>Methodology and sources</h2>",
            "<p>Each ledger entry is an activity quantity (converted with pint to the factor’s unit) "
@@ -277,6 +305,7 @@ def _footer(data: PackData) -> list[str]:
            "is scope 2, upstream and T&amp;D losses scope 3 category 3.3; a source that publishes no split "
            "(ADEME, Ember, Electricity Maps) is booked whole as scope 2, as its boundary says. Factors marked "
            "“CO2 only” (IEA, EEA) omit CH4 and N2O.</p>",
+           *_scope2_method(data),
            "<h3>Emission-factor sources used this month</h3>",
            '<div class="scroll"><table><thead><tr><th>Source</th><th>Vintages</th><th class="num">Factors</th>'
            '<th class="num">kg CO2e</th><th>Boundary</th></tr></thead><tbody>']

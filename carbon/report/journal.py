@@ -18,7 +18,8 @@ from carbon.spreadsheet import BOM, inert
 
 JOURNAL_COLUMNS = ("year", "team", "emissions_t", "price", "price_unit", "amount", "currency", "status",
                    "basis", "price_key", "price_year", "closed_at", "recomputed_emissions_t",
-                   "recomputed_price", "recomputed_amount", "recomputed_currency", "recomputed_minus_closed")
+                   "recomputed_price", "recomputed_amount", "recomputed_currency", "recomputed_minus_closed",
+                   "scope2_basis")
 CLOSED, RESTATED = "closed", "restated"
 
 
@@ -34,7 +35,8 @@ def to_csv(view: DonationView) -> str:
     A closed year: the signed-off figures and price, `status` "closed" — or
     "restated" when the year's ledger changed after the sign-off — and the
     figure computed now in the recomputed_* columns (recomputed_minus_closed
-    empty when the two are in different currencies).
+    empty when the two are in different currencies). `scope2_basis`: location or market, the
+    scope 2 counted (a closed year: its sign-off's).
     """
     d, c = view.donation, view.closed
     if c is None:
@@ -57,5 +59,6 @@ def to_csv(view: DonationView) -> str:
             extra = [f"{tonnes(now_g)}", str(now.value), _money(now_cents), inert(now.currency),
                      _money(now_cents - cents) if now.currency == p.currency else ""]
         w.writerow([d.year, inert(team), f"{tonnes(g)}", str(p.value), inert(p.per_tonne_unit), _money(cents),
-                    inert(p.currency), inert(status), inert(p.basis), inert(p.key), p.year, closed_at, *extra])
+                    inert(p.currency), inert(status), inert(p.basis), inert(p.key), p.year, closed_at, *extra,
+                    c.scope2 if c is not None else d.scope2])
     return BOM + out.getvalue()

@@ -41,6 +41,7 @@ def to_dict(report: MonthlyReport, intensity=None) -> dict:
         # Scope 3 by GHG Protocol category ("unclassified": a report category carbon does not map)
         "by_scope3_category": {k or "unclassified": _r(v) for k, v in report.by_scope3_category.items()},
     }
+    _add_scope2(d, report)
     if intensity is not None:
         from carbon.intensity import to_list
 
@@ -49,6 +50,41 @@ def to_dict(report: MonthlyReport, intensity=None) -> dict:
             if t["team"] in intensity.teams:
                 t["intensity"] = to_list(intensity.teams[t["team"]])
     return d
+
+
+def _scope2(location: float, market: float | None, notes: list[str]) -> dict:
+    return {"location_kg": _r(location), "market_kg": None if market is None else _r(market),
+            "market_notes": notes}
+
+
+def _add_scope2(d: dict, report: MonthlyReport) -> None:
+    """"scope2": both ways (docs/scope2.md), only where there is scope 2 (entries or instruments).
+    Location- and market-based are alternatives, never added together; a market-based figure
+    that cannot be computed is null, with its reasons in "market_notes"."""
+    if not report.scope2:
+        return
+    from carbon import scope2
+
+    teams = sorted({s.team for s in report.scope2})
+    d["scope2"] = {
+        **_scope2(*scope2.total(report.scope2), [f"{s.team}: {n}" for s in report.scope2 for n in s.notes]),
+        "teams": [{"team": t, **_scope2(*scope2.total(x for x in report.scope2 if x.team == t),
+                                       [n for x in report.scope2 if x.team == t for n in x.notes])}
+                  for t in teams],
+        "residual_mixes": [{"country": m.country, "year": m.year, "kg_per_kwh": m.kg_per_kwh, "source": m.source}
+                           for m in scope2.mixes_used({(s.team, s.month): s for s in report.scope2})],
+    }
+
+
+def scope2_caption(report: MonthlyReport, fmt) -> str:
+    """The table's scope-2 line: both figures side by side, never summed ("" without scope 2)."""
+    if not report.scope2:
+        return ""
+    from carbon import scope2
+
+    loc, market = scope2.total(report.scope2)
+    shown = fmt(market) if market is not None else "none (why: --format json)"
+    return f"Scope 2: location-based {fmt(loc)} · market-based {shown} (not added)\n"
 
 
 def to_json(report: MonthlyReport, intensity=None) -> str:
@@ -83,7 +119,7 @@ def to_table(report: MonthlyReport) -> Table:
     fmt = (lambda v: fixed(v / div, 2)) if div > 1 else (lambda v: fixed(v, 1))
     # A scope (like a category) with no entry at all shows "-", not a 0 that was never measured.
     present = {s for t in report.teams for s in t.by_scope}
-    caption = "By GHG scope: " + " · ".join(
+    caption = scope2_caption(report, fmt) + "By GHG scope: " + " · ".join(
         f"scope {s} " + (fmt(sum(t.by_scope.get(s, 0.0) for t in report.teams)) if s in present else "-")
         for s in ("1", "2", "3"))
     whole = report.team is None  # --team: that team only, no company row or shares

@@ -22,6 +22,7 @@ from carbon.spreadsheet import BOM, inert
 from carbon.year_report import Change, YearReport
 
 NO_DATA = "no data"
+NO_FIGURE = "no figure"  # a market-based scope 2 that cannot be computed (never 0)
 
 METHOD = (
     ("What", "Emissions of the calendar year per team, category, GHG scope and month, in kg CO2e."),
@@ -29,7 +30,13 @@ METHOD = (
                                "resolved for its key, region and year (the latest vintage not after the "
                                "activity's year).")),
     ("Months without data", "Shown as 'no data', never as 0: nothing was imported for that month."),
-    ("Scope 2", "Location-based (grid average of the region). Market-based figures are not computed."),
+    ("Scope 2", ("Both ways, never added together (docs/scope2.md). Location-based: the grid average of the "
+                 "region (the ledger; every total of this report). Market-based: MWh covered by contractual "
+                 "instruments (carbon import energy-attributes) x their factor, plus the uncovered MWh x the "
+                 "country's residual mix (AIB European Residual Mixes, CO2 only). Grid electricity only; cloud "
+                 "electricity is the provider's scope 2 and the customer's scope 3.1. A month or team whose "
+                 "market-based figure cannot be computed (no residual mix for its country, instruments over "
+                 "the metered MWh) has none ('no figure'), never the location-based figure or 0.")),
     ("Scope 3 categories", ("GHG Protocol Scope 3 Standard categories, kept on each entry: 3.1 purchased goods and "
                             "services (cloud, colocation), 3.3 fuel- and energy-related activities (upstream and "
                             "T&D losses of electricity), 3.6 business travel, 3.7 employee commuting, 3.11 use of "
@@ -68,6 +75,23 @@ def _source(s) -> dict:
     return {k: (_r(v) if k == "co2e_kg" else v) for k, v in s.items()}
 
 
+def scope2_dict(rep: YearReport) -> dict:
+    """Scope 2 both ways (docs/scope2.md): location- and market-based per month and team, totals;
+    market-based is null where it cannot be computed, with the reasons in "market_notes"."""
+    from carbon import scope2
+
+    found = {(s.team, s.month): s for s in rep.scope2}
+    loc, market = scope2.total(rep.scope2)
+    pair = (lambda lm: {"location_kg": _r(lm[0]), "market_kg": _r(lm[1])})
+    return {"location_kg": _r(loc), "market_kg": _r(market),
+            "by_month": {m: pair(v) for m, v in scope2.by_month(found).items()},
+            "by_team": {t: pair(v) for t, v in scope2.by_team(found).items()},
+            "market_notes": scope2.notes_of(found),
+            "residual_mixes": [{"country": m.country, "year": m.year, "kg_per_kwh": m.kg_per_kwh,
+                                "source": m.source, "source_ref": m.source_ref}
+                               for m in scope2.mixes_used(found)]}
+
+
 def to_dict(rep: YearReport) -> dict:
     """The JSON contract (kg CO2e; null = no data)."""
     return {
@@ -89,6 +113,7 @@ def to_dict(rep: YearReport) -> dict:
         "by_scope3_category": {k or "unclassified": _r(v) for k, v in rep.by_scope3_category.items()},
         "scope3_rows": [{"team": t, "category": c, "scope3_category": n or None, "month": m, "co2e_kg": _r(kg)}
                         for t, c, n, m, kg in rep.scope3_cells],
+        "scope2": scope2_dict(rep),
     }
 
 
@@ -98,7 +123,9 @@ def to_json(rep: YearReport) -> str:
 
 def to_csv(rep: YearReport) -> str:
     """Tidy CSV: one row per team x category x scope x month with data (kg CO2e), no subtotals,
-    so a spreadsheet's SUM of `co2e_kg` is the year total. A month without data has no row."""
+    so a spreadsheet's SUM of `co2e_kg` is the year total. A month without data has no row.
+    Scope 2 rows are location-based (the ledger); the market-based alternative is in the JSON
+    ("scope2") and the XLSX ("scope 2" sheet), never a row here, so the SUM stays the total."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["year", "month", "team", "category", "scope", "co2e_kg"])
@@ -125,6 +152,16 @@ def _pct(c: Change | None, fmt, unit: str) -> str:
     return f"{c.change_pct:+.1f}% ({fmt(c.previous_kg)} -> {fmt(c.kg)} {unit}, {len(c.months)} months)"
 
 
+def _scope2_caption(rep: YearReport, fmt) -> list[str]:
+    if not rep.scope2:
+        return []
+    from carbon import scope2
+
+    loc, market = scope2.total(rep.scope2)
+    shown = fmt(market) if market is not None else f"{NO_FIGURE} (why: --format json, scope2.market_notes)"
+    return [f"Scope 2: location-based {fmt(loc)} · market-based {shown} (alternatives, not added)"]
+
+
 def to_tables(rep: YearReport) -> tuple[Table, Table]:
     """Two terminal tables that fit 80 columns: months x scopes (with the company total and the
     change against the previous year in the caption), and teams x categories."""
@@ -145,6 +182,7 @@ def to_tables(rep: YearReport) -> tuple[Table, Table]:
         *([f"Scope 3 by category: " + "; ".join(f"{n or 'unclassified'} {fmt(v)}"
                                                 for n, v in rep.by_scope3_category.items())]
           if rep.by_scope3_category else []),
+        *_scope2_caption(rep, fmt),
     ])
     months = Table(title=f"Emissions {rep.year} by month ({unit})", title_justify="left", caption=caption,
                    caption_justify="left", min_width=72)  # the caption on few lines
@@ -238,6 +276,12 @@ def write_xlsx(rep: YearReport, path: Path) -> None:
            [(x["id"], x["at"], x["by"], x["reason"], x["action"], c.get("month"), c.get("team"),
              c.get("before_kg"), c.get("after_kg")) for x in d["restatements"] for c in (x["changes"] or [{}])
             ] if d["restatements"] else [])
+    s2 = d["scope2"]
+    _sheet(wb, "scope 2", ["month", "team", "location-based (kg CO2e)", "market-based (kg CO2e)", "note"],
+           [*[(x.month, x.team, _r(x.location_kg), NO_FIGURE if x.market_kg is None else _r(x.market_kg),
+               "; ".join(x.notes)) for x in sorted(rep.scope2, key=lambda x: (x.month, x.team))],
+            ("year", "all teams", s2["location_kg"], NO_FIGURE if s2["market_kg"] is None else s2["market_kg"],
+             "alternatives: never added together")])
     _sheet(wb, "method", ["topic", "method"],
            [*METHOD, *[("Method change in a factor series", s) for s in d["method_switches"]]])
     wb.save(path)

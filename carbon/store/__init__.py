@@ -30,6 +30,7 @@ from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
 from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
 from carbon.store import duplicates as _duplicates, locks as _locks  # noqa: E402,F401  isort: skip
 from carbon.store import metrics as _metrics  # noqa: E402,F401  isort: skip
+from carbon.store import energy_attributes as _energy_attributes  # noqa: E402,F401  isort: skip
 from carbon.store import migrate  # noqa: E402  isort: skip
 
 pd = lazy("pandas")  # only imports write ledger rows; a report needs no pandas

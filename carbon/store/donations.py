@@ -11,6 +11,7 @@ Amounts are integer cents, emissions integer grams CO2e.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -58,6 +59,14 @@ donation_close_teams = Table(
     Column("emissions_g", BigInteger, nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     PrimaryKeyConstraint("close_id", "team"),
+)
+
+
+# The scope-2 basis of a sign-off on the market basis (carbon/scope2.py); no row: location-based.
+donation_close_scope2 = Table(
+    "donation_close_scope2", metadata,
+    Column("close_id", Integer, ForeignKey("donation_closes.id", ondelete="CASCADE"), primary_key=True),
+    Column("basis", String(16), nullable=False),
 )
 
 
@@ -113,7 +122,9 @@ def closes(conn: Connection, year: int | None = None) -> list[ClosedDonation]:
         team_rows = conn.execute(select(t.c.team, t.c.emissions_g, t.c.amount_cents)
                                  .where(t.c.close_id == row["id"]).order_by(t.c.team)).all()
         team_rows = sorted((renamed.get(n, n), g, c) for n, g, c in team_rows)
-        out.append(_closed(row, team_rows))
+        basis = conn.execute(select(donation_close_scope2.c.basis)
+                             .where(donation_close_scope2.c.close_id == row["id"])).scalar()
+        out.append(dataclasses.replace(_closed(row, team_rows), scope2=basis or "location"))
     return out
 
 
@@ -137,4 +148,6 @@ def insert_close(conn: Connection, d, digest: str, note: str) -> int:
     conn.execute(insert(donation_close_teams), [
         dict(close_id=close_id, team=t.team, emissions_g=t.emissions_g, amount_cents=t.amount_cents)
         for t in d.teams])
+    if d.scope2 != "location":
+        conn.execute(insert(donation_close_scope2).values(close_id=close_id, basis=d.scope2))
     return close_id

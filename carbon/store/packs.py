@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from carbon import limits
+from carbon.store.energy_attributes import energy_attributes
 from carbon.store.schema import batches, factor_snapshots, ledger_monthly, metadata
 
 CLAIMED, PRODUCED = "claimed", "produced"
@@ -305,6 +306,17 @@ def data_fingerprints(conn: Connection, months: list[str]) -> dict[str, str]:
     parts: dict[str, list[str]] = {}
     for month, digest, kg, n in rows:
         parts.setdefault(month, []).append(f"{digest}:{kg:.6f}:{n}")
+    # Energy-attribute instruments change the month's market-based scope 2 (a month without any
+    # keeps the fingerprint it always had).
+    e = energy_attributes
+    for month, digest, mwh, n in conn.execute(
+            select(e.c.month, batches.c.content_hash, func.sum(e.c.mwh), func.count())
+            .select_from(e.join(batches, e.c.batch_id == batches.c.id))
+            .where(e.c.month.in_(months))
+            .group_by(e.c.month, batches.c.content_hash)
+            .order_by(e.c.month, batches.c.content_hash)):
+        if month in parts:
+            parts[month].append(f"energy-attributes {digest}:{mwh:.6f}:{n}")
     return {m: hashlib.sha256("\n".join(p).encode()).hexdigest() for m, p in parts.items()}
 
 
