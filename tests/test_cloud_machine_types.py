@@ -155,6 +155,19 @@ def test_gcp_unknown_usage_ratio_leaves_embodied_out_as_ccf(write):
     assert got[("App Engine", "us-east1", 202111)][0] == pytest.approx(0.006314, rel=1e-6)
 
 
+def test_gcp_gpu_line_with_a_machine_type_gets_embodied_as_ccf(write):
+    # CCF's getEstimateByUsageUnit adds getEmbodiedEmissions to every compute line with a machine
+    # type, a GPU SKU's too (its seconds read as vCPU-seconds). a2-highgpu-1g, 3600 s of 'Nvidia Tesla
+    # A100 GPU' in us-east1: 1 GPU-h × (46 + 50 % × (407 − 46)) W = 226.5 Wh × 1.1 = 0.24915 kWh;
+    # embodied 5.464 t × 1 h / (35,040 h × 96 vCPUs of a2-highgpu-8g) = 1.62436e-6 t.
+    got = estimate(write, "gcp", gcp_export([
+        ("2021-11-02", "us-east1", "Compute Engine", "Nvidia Tesla A100 GPU running in Americas", "seconds", 3600,
+         3, "a2-highgpu-1g")]))
+    kwh, t = got[("Compute Engine", "us-east1", 202111)]
+    assert t == pytest.approx(0.24915 * 0.000434 + 5.464 / (35040 * 96), rel=1e-4)
+    assert kwh == pytest.approx(0.24915 + 5.464 / (35040 * 96) / 0.000434, rel=1e-4)
+
+
 # ---- GCP through the store: its own scope-3 line, refusals ---------------------------------------------
 
 RULES = 'unallocated = "Unallocated"\n'
