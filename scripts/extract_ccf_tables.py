@@ -59,6 +59,20 @@ def processors_of(expr: str, procs: dict[str, str], lists: dict[str, list[str]])
     return names
 
 
+def family_rows(body: str):
+    """(family, size, [numbers as text]) of each row of a `family: { size: [n, ...], ... }` table body."""
+    family = None
+    for line in body.splitlines():
+        fm = re.match(r"^  ([^:/][^:]*): \{", line)
+        if fm:
+            family = key(fm.group(1))
+            continue
+        sm = re.match(r"^    ([^:/][^:]*): \[([^\]]*)\]", line)
+        # a size CCF spells with a tab ('xlarge\t' of d3) matches no instance type, in CCF or here
+        if sm and not re.search(r"\s['\"]$", sm.group(1)):
+            yield family, key(sm.group(1)), [x.strip() for x in sm.group(2).split(",") if x.strip()]
+
+
 def write(path: Path, header: list[str], rows: list[list]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -97,18 +111,9 @@ def main(repo: Path) -> None:
     text = read(repo, path)
     rows = []
     for table in ("EC2_INSTANCE_TYPES", "INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING", "REDSHIFT_INSTANCE_TYPES"):
-        family = None
-        for line in block(text, table).splitlines():
-            fm = re.match(r"^  ([\w'.-]+): \{", line)
-            if fm:
-                family = key(fm.group(1))
-                continue
-            sm = re.match(r"^    ([\w'.-]+): \[([^\]]*)\]", line)
-            if sm:
-                nums = [float(x) for x in sm.group(2).split(",") if x.strip()]
-                vcpu, mem = nums[0], nums[1]
-                embodied = nums[2] if len(nums) > 2 else ""
-                rows.append([table, family, key(sm.group(1)), vcpu, mem, embodied])
+        for family, size, vals in family_rows(block(text, table)):
+            nums = [float(x) for x in vals]
+            rows.append([table, family, size, nums[0], nums[1], nums[2] if len(nums) > 2 else ""])
     write(DATA / "ccf_aws_instance_types.csv",
           ["table", "family", "size", "vcpu", "memory_gb", "embodied_kg_co2e"], rows)
 
@@ -155,6 +160,58 @@ def main(repo: Path) -> None:
             note = k if literal else f"{k} = US_NERC_REGIONS_EMISSIONS_FACTORS.{v.split('.')[-1]}"
             grid.append([provider, names[(enum, k)], value, f"{ref} {consts[provider]} {note}"])
     write(DATA / "ccf_grid_regions.csv", ["provider", "region", "t_co2e_per_kwh", "source_ref"], grid)
+
+    extract_gcp_machine_types(repo, ref, procs, lists)
+    extract_azure_vm_types(repo, ref, procs, lists)
+
+
+def extract_gcp_machine_types(repo: Path, ref: str, procs: dict[str, str], lists: dict[str, list[str]]) -> None:
+    """GCP machine types (vCPUs, embodied t CO2e of the server) and the processors of each family."""
+    path = "packages/gcp/src/lib/MachineTypes.ts"
+    text = read(repo, path)
+    shared = enum_values(text, "SHARED_CORE_PROCESSORS")
+    rows = []
+    for table in ("MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING", "MACHINE_FAMILY_SHARED_CORE_TO_MACHINE_TYPE_MAPPING"):
+        for family, size, (vcpu, emb) in family_rows(block(text, table)):
+            rows.append([table, family, size, vcpu, emb, f"{ref} {path} {table}"])
+    table = "N1_SHARED_CORE_MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING"
+    for k, vals in re.findall(r"^  ([\w'.-]+): \[([^\]]*)\]", block(text, table), re.M):
+        vcpu, emb = (x.strip() for x in vals.split(","))
+        rows.append([table, "", key(k), vcpu, emb, f"{ref} {path} {table}"])
+    write(DATA / "ccf_gcp_machine_types.csv",
+          ["table", "family", "machine_type", "vcpu", "embodied_t", "source_ref"], rows)
+
+    rows = []
+    table = "INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING"
+    for k, expr in re.findall(r"^\s+([\w'.\[\]-]+):\s*(.+?),?\s*$", block(text, table), re.M):
+        sk = re.fullmatch(r"\[SHARED_CORE_PROCESSORS\.(\w+)\]", k)
+        rows.append([table, shared[sk.group(1)] if sk else key(k), "|".join(processors_of(expr, procs, lists)),
+                     f"{ref} {path} {table}"])
+    write(DATA / "ccf_gcp_machine_processors.csv", ["table", "family", "processors", "source_ref"], rows)
+
+
+def extract_azure_vm_types(repo: Path, ref: str, procs: dict[str, str], lists: dict[str, list[str]]) -> None:
+    """Azure VM sizes: vCPUs (or GPUs), memory, platform vCPUs of a constrained size, embodied t CO2e."""
+    path = "packages/azure/src/lib/VirtualMachineTypes.ts"
+    text = read(repo, path)
+    table = "VIRTUAL_MACHINE_TYPE_SERIES_MAPPING"
+    rows = [[table, series, size, *(vals + ["", ""])[:2], "", (vals + [""] * 3)[2], f"{ref} {path} {table}"]
+            for series, size, vals in family_rows(block(text, table))]
+    for table in ("VIRTUAL_MACHINE_TYPE_VCPU_MEMORY_MAPPING", "VIRTUAL_MACHINE_TYPE_CONSTRAINED_VCPU_CAPABLE_MAPPING"):
+        for k, body in re.findall(r"^  ([^:/]+): \[([^\]]*)\]", block(text, table), re.M):
+            vals = [x.strip() for x in body.split(",")] + ["", "", ""]
+            rows.append([table, "", key(k), vals[0], vals[1], vals[2], vals[3], f"{ref} {path} {table}"])
+    table = "GPU_VIRTUAL_MACHINE_TYPES"
+    for k, n in re.findall(r"^  ([^:/]+): (\d+)", block(text, table), re.M):
+        rows.append([table, "", key(k), n, "", "", "", f"{ref} {path} {table}"])
+    write(DATA / "ccf_azure_vm_types.csv", ["table", "series", "vm_type", "vcpu_or_count", "memory_gb",
+                                            "platform_vcpu", "embodied_t", "source_ref"], rows)
+
+    rows = []
+    for table in ("INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING", "GPU_VIRTUAL_MACHINE_TYPE_PROCESSOR_MAPPING"):
+        for k, expr in re.findall(r"^  ([^:/]+):\s*(.+?),?\s*$", block(text, table), re.M):
+            rows.append([table, key(k), "|".join(processors_of(expr, procs, lists)), f"{ref} {path} {table}"])
+    write(DATA / "ccf_azure_vm_processors.csv", ["table", "vm_type", "processors", "source_ref"], rows)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """CCF's energy formulas, vectorised: usage amounts in, kWh and embodied t CO2e out. Pure.
 
+Also the per-size coefficients all providers share: memory above the processor's per-chip
+threshold and embodied emissions per hour.
+
 Sources: packages/core/src/{compute/ComputeEstimator, memory/MemoryEstimator,
 storage/StorageEstimator, networking/NetworkingEstimator,
 embodiedEmissions/EmbodiedEmissionsEstimator, unknown/UnknownEstimator}.ts (CCF b7a049c).
@@ -7,14 +10,20 @@ embodiedEmissions/EmbodiedEmissionsEstimator, unknown/UnknownEstimator}.ts (CCF 
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from carbon.cloud import tables
-from carbon.cloud.classify import UsageClass
+
+if TYPE_CHECKING:
+    from carbon.cloud.classify import UsageClass
 
 CLASS_FIELDS = ("vcpu_hours", "min_w", "max_w", "gpu_hours", "gpu_min_w", "gpu_max_w", "memory_gb_hours",
-                "tb_hours", "per_month", "storage_wh_per_tb_hour", "network_gb", "replication", "embodied_t")
+                "tb_hours", "per_month", "storage_wh_per_tb_hour", "network_gb", "replication", "embodied_t",
+                "embodied_hours")
 
 
 def class_frame(classes: list[UsageClass]) -> pd.DataFrame:
@@ -46,5 +55,39 @@ def energy(coef, amount: np.ndarray, utilisation: np.ndarray, month_hours: np.nd
     storage = tb_hours * coef["storage_wh_per_tb_hour"] / 1000
     network = amount * coef["network_gb"] * tables.NETWORK_KWH_PER_GB
     kwh = (compute + memory + storage) * pue * rep + network * pue
-    embodied = amount * coef["embodied_t"]
+    embodied = embodied_hours(coef, amount) * coef["embodied_t"]
     return kwh, embodied
+
+
+def embodied_hours(coef, amount: np.ndarray) -> np.ndarray:
+    """Hours of each line's embodied entry (instance-hours, or vCPU-hours for GCP); 0 without one."""
+    coef_t, per_unit = np.asarray(coef["embodied_t"]), np.asarray(coef["embodied_hours"])
+    return np.where(coef_t > 0, amount * per_unit, 0.0)
+
+
+def physical_chips(largest_vcpu: float) -> int:
+    """CCF getPhysicalChips: one physical chip per (at most) 96 vCPUs of the largest size."""
+    return math.ceil(largest_vcpu / 96)
+
+
+def memory_above_chips(largest_memory_gb: float, chips: int, per_chip_gb: float, size_memory_gb: float) -> float:
+    """GB of memory per hour counted on top of compute (CCF calculateGigabyteHours, per hour).
+
+    The largest size of a family stands for the whole server: its memory per chip above what the
+    processor's chip holds (SPECpower's `per_chip_gb`) is shared by the size's fraction of the largest
+    size's memory. 0 when the chip holds it all.
+    """
+    extra = largest_memory_gb / chips - per_chip_gb
+    if extra <= 0:
+        return 0.0
+    return extra / (largest_memory_gb / size_memory_gb)
+
+
+def embodied_per_hour(server_t: float, size_vcpu: float, largest_vcpu: float) -> float:
+    """t CO2e of manufacture per hour of usage (CCF EmbodiedEmissionsEstimator as its callers feed it).
+
+    CCF: server emissions × (usageTimePeriod / lifespan) × (vCPUs / largest vCPUs), with
+    usageTimePeriod = usage hours / vCPUs, so the size's vCPUs cancel: per hour of usage (an instance-
+    or VM-hour for AWS and Azure, a vCPU-hour for GCP), server emissions / (lifespan × largest vCPUs).
+    """
+    return server_t * (1 / size_vcpu / tables.SERVER_LIFESPAN_HOURS) * (size_vcpu / largest_vcpu)

@@ -9,11 +9,10 @@ HEAD b7a049c); the lists below are copied from there.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
-from carbon.cloud import tables
+from carbon.cloud import ccf_method, tables
 
 # Classes a usage line can fall in.
 COMPUTE, STORAGE_SSD, STORAGE_HDD, NETWORK, UNKNOWN, SKIP, OUTSIDE, MEMORY = (
@@ -103,7 +102,8 @@ class UsageClass:
     storage_wh_per_tb_hour: float = 0.0
     network_gb: float = 0.0
     replication: float = 1.0
-    embodied_t: float = 0.0  # t CO2e of manufacture per unit of usage (per instance-hour)
+    embodied_t: float = 0.0  # t CO2e of manufacture per hour of the embodied entry (instance- or vCPU-hour)
+    embodied_hours: float = 1.0  # hours of the embodied entry per unit of usage (GCP seconds: 1/3600)
 
 
 def _ends(values: tuple[str, ...], text: str) -> bool:
@@ -224,11 +224,10 @@ def _memory_gb_hours(itype: str) -> tuple[float, str]:
     largest = list(table[family].values())[-1]
     processors = tables.aws_processors().get("INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING", {}).get(itype, ("Unknown",))
     per_chip = tables.memory_per_chip("aws", processors)
-    chips = 2 if family in ("m5zn", "z1d") else math.ceil(largest.vcpu / 96)
-    instance_memory = largest.memory_gb / chips
-    if instance_memory - per_chip <= 0:
+    chips = 2 if family in ("m5zn", "z1d") else ccf_method.physical_chips(largest.vcpu)
+    gbh = ccf_method.memory_above_chips(largest.memory_gb, chips, per_chip, this.memory_gb)
+    if gbh <= 0:
         return 0.0, ""
-    gbh = (instance_memory - per_chip) / (largest.memory_gb / this.memory_gb)
     return gbh, (f"memory above {per_chip:g} GB per chip ({chips} chip(s) of {largest.memory_gb:g} GB "
                  f"in {family}.{list(table[family])[-1]}): {gbh:.4g} GB per hour × 0.000392 kWh/GB-h")
 
@@ -245,9 +244,7 @@ def _embodied(itype: str) -> tuple[float, str]:
         if fam and size in fam and fam[size].embodied_t:
             largest = list(fam.values())[-1].vcpu
             this = fam[size]
-            # CCF: usageTimePeriod = usage hours / instance vCPUs, × vCPUs / largest vCPUs (so the
-            # instance's vCPUs cancel): server emissions × hours / (lifespan × largest vCPUs).
-            per_hour = this.embodied_t * (1 / this.vcpu / tables.SERVER_LIFESPAN_HOURS) * (this.vcpu / largest)
+            per_hour = ccf_method.embodied_per_hour(this.embodied_t, this.vcpu, largest)
             return per_hour, (f"embodied: {this.embodied_t:g} t CO2e per {family} server × hours / "
                               f"({tables.SERVER_LIFESPAN_HOURS} h × {largest:g} vCPUs)")
     return 0.0, ""
@@ -309,7 +306,7 @@ def classify_aws(service: str, usage_type: str, unit: str, vcpu_column: float | 
         parts.append(f"PUE {pue:g}" + (f", replication {replication:g} ({rep_name})" if replication != 1 else ""))
         return UsageClass(COMPUTE, "; ".join(parts), vcpu_hours=vcpu_hours, min_w=lo, max_w=hi,
                           gpu_hours=gpu_hours, gpu_min_w=gmin, gpu_max_w=gmax, memory_gb_hours=mem * per_unit,
-                          replication=replication, embodied_t=emb * per_unit)
+                          replication=replication, embodied_t=emb, embodied_hours=per_unit)
     if unit in GB_MONTH_UNITS or unit == "GB-Hours":
         ssd = _ends(SSD_USAGE_TYPES, usage_type) or (_ends(SSD_SERVICES, service) and "Backup" not in usage_type)
         hdd = not ssd and _ends(HDD_USAGE_TYPES, usage_type)

@@ -14,7 +14,7 @@ import csv
 import re
 from functools import lru_cache
 
-from carbon.cloud import tables
+from carbon.cloud import ccf_method, tables
 from carbon.cloud.classify import (COMPUTE, MEMORY, NETWORK, OUTSIDE, SKIP, STORAGE_HDD, STORAGE_SSD, UNKNOWN,
                                    UsageClass)
 
@@ -72,6 +72,79 @@ def _vm() -> tuple[dict, dict]:
         for r in csv.DictReader(fh):
             procs.setdefault(r["table"], {})[r["vm_type"]] = tuple(r["processors"].split("|"))
     return sizes, procs
+
+
+def _num(text: str) -> float | None:
+    return float(text) if text else None
+
+
+@lru_cache(maxsize=1)
+def _series() -> tuple[dict[str, str], dict[str, list[tuple[str, float, float | None, float | None]]]]:
+    """(vm type -> its series, series -> [(vm type, vCPUs, memory GB, embodied t CO2e)] in CCF's order).
+
+    A size listed in two series belongs to the last (CCF getSeriesFromInstanceType)."""
+    series_of: dict[str, str] = {}
+    series: dict[str, list[tuple[str, float, float | None, float | None]]] = {}
+    with open(tables.DATA / "ccf_azure_vm_types.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["table"] == "VIRTUAL_MACHINE_TYPE_SERIES_MAPPING":
+                series_of[r["vm_type"]] = r["series"]
+                series.setdefault(r["series"], []).append(
+                    (r["vm_type"], float(r["vcpu_or_count"]), _num(r["memory_gb"]), _num(r["embodied_t"])))
+    return series_of, series
+
+
+@lru_cache(maxsize=1)
+def _constrained() -> dict[str, tuple[float, float, float | None]]:
+    """Constrained-vCPU size -> (vCPUs, platform vCPUs, embodied t CO2e)
+    (VIRTUAL_MACHINE_TYPE_CONSTRAINED_VCPU_CAPABLE_MAPPING)."""
+    with open(tables.DATA / "ccf_azure_vm_types.csv", encoding="utf-8") as fh:
+        return {r["vm_type"]: (float(r["vcpu_or_count"]), float(r["platform_vcpu"]), _num(r["embodied_t"]))
+                for r in csv.DictReader(fh) if r["table"] == "VIRTUAL_MACHINE_TYPE_CONSTRAINED_VCPU_CAPABLE_MAPPING"}
+
+
+def vm_memory(meter: str, processors: tuple[str, ...]) -> tuple[float, str]:
+    """GB per VM-hour above the processors' per-chip memory (CCF
+    getGigabyteHoursFromInstanceTypeAndProcessors), and how. Only sizes of
+    VIRTUAL_MACHINE_TYPE_SERIES_MAPPING with a memory figure have one, as in CCF's code."""
+    series_of, series = _series()
+    name = series_of.get(meter)
+    if name is None:
+        return 0.0, ""
+    sizes = series[name]
+    this = next(s for s in reversed(sizes) if s[0] == meter)
+    largest = sizes[-1]
+    if not this[2] or not largest[2]:
+        return 0.0, ""
+    per_chip = tables.memory_per_chip("azure", processors)
+    chips = ccf_method.physical_chips(largest[1])
+    gb = ccf_method.memory_above_chips(largest[2], chips, per_chip, this[2])
+    if gb <= 0:
+        return 0.0, ""
+    return gb, (f"memory above {per_chip:g} GB per chip ({chips} chip(s) of {largest[2]:g} GB in {largest[0]}, "
+                f"the largest of {name}): {gb:.4g} GB per hour × {tables.MEMORY_KWH_PER_GB_HOUR:g} kWh/GB-h")
+
+
+def vm_embodied(meter: str) -> tuple[float, str]:
+    """t CO2e of manufacture per VM-hour (CCF getEmbodiedEmissions with
+    getDataFromSeriesNameAndUsageType), and how: the size's series, else its constrained-vCPU row,
+    whose largest size is its platform vCPUs."""
+    series_of, series = _series()
+    name = series_of.get(meter)
+    if name is not None:
+        sizes = series[name]
+        this = next(s for s in reversed(sizes) if s[0] == meter)
+        vcpu, server_t, largest, whole = this[1], this[3], sizes[-1][1], f"{sizes[-1][0]}, the largest of {name}"
+    elif meter in _constrained():
+        vcpu, largest, server_t = _constrained()[meter]
+        whole = f"the platform vCPUs of {meter}"
+    else:
+        return 0.0, ""
+    if not vcpu or not server_t or not largest:
+        return 0.0, ""
+    per_hour = ccf_method.embodied_per_hour(server_t, vcpu, largest)
+    return per_hour, (f"embodied: {server_t:g} t CO2e per server × hours / ({tables.SERVER_LIFESPAN_HOURS} h × "
+                      f"{largest:g} vCPUs of {whole})")
 
 
 def azure_replication(service: str, meter: str) -> tuple[float, str]:
@@ -150,9 +223,13 @@ def classify_azure(service: str, meter_raw: str, unit: str) -> UsageClass:
             gmin, gmax, _ = tables.watts("azure", gproc)
             gpu_hours = count
             parts.append(f"{count:g} GPU(s) {'/'.join(gproc)} {gmin:g}–{gmax:g} W")
+        memory, mem_how = vm_memory(meter, processors)
+        embodied, emb_how = vm_embodied(meter)
+        parts += [p for p in (mem_how, emb_how) if p]
         parts.append(f"PUE {pue:g}{rep_note}")
         return UsageClass(COMPUTE, "; ".join(parts), vcpu_hours=vcpus, min_w=lo, max_w=hi, gpu_hours=gpu_hours,
-                          gpu_min_w=gmin, gpu_max_w=gmax, replication=replication)
+                          gpu_min_w=gmin, gpu_max_w=gmax, memory_gb_hours=memory, replication=replication,
+                          embodied_t=embodied)
     if unit in STORAGE_USAGE_UNITS:
         ssd_disk = _any(SSD_MANAGED_DISKS_STORAGE_GB, meter)
         hdd_disk = _any(HDD_MANAGED_DISKS_STORAGE_GB, meter)

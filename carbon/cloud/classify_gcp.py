@@ -9,7 +9,7 @@ bytes (networking); each class holds the factor per such unit.
 
 from __future__ import annotations
 
-from carbon.cloud import tables
+from carbon.cloud import ccf_method, tables
 from carbon.cloud.classify import COMPUTE, MEMORY, NETWORK, SKIP, STORAGE_HDD, STORAGE_SSD, UNKNOWN, UsageClass
 
 MEMORY_USAGE_TYPES = ("RAM", "Ram", "Memory")
@@ -95,8 +95,60 @@ def gcp_replication(service: str, sku: str, region: str) -> tuple[float, str]:
     return rf("DEFAULT")
 
 
-def classify_gcp(service: str, sku: str, unit: str, region: str) -> UsageClass:
-    """The usage class of one kind of GCP billing-export line (CCF getFootprintEstimateFromUsageRow)."""
+def machine_processors(machine_type: str) -> tuple[str, ...]:
+    """CCF getComputeProcessorsFromMachineType: a shared-core type (e2-micro, f1-micro, ...) by its
+    name, else by its family. CCF's code takes the family as the first two characters, so its own
+    n2d, c2d and t2d rows are never reached (n2d-standard-4 gets n2's Cascade Lake); carbon takes the
+    part before the first hyphen, as CCF's Recommendations.ts does (docs/cloud-billing.md)."""
+    families = tables.gcp_family_processors()
+    shared = next((f for f in families if "-" in f and f in machine_type), None)
+    return families.get(shared or machine_type.split("-")[0], ("Unknown",))
+
+
+def _embodied(machine_type: str, what: str) -> tuple[float, str]:
+    """t CO2e of manufacture per vCPU-hour of a machine type (CCF getEmbodiedEmissions), and how."""
+    mt = tables.gcp_machine_types().get(machine_type)
+    if mt is None:
+        return 0.0, ""
+    # CCF: usageTimePeriod = seconds / instance vCPUs / 3600: per vCPU-hour
+    per_hour = ccf_method.embodied_per_hour(mt.embodied_t, mt.vcpu, mt.largest_vcpu)
+    return per_hour, (f"embodied: {mt.embodied_t:g} t CO2e per server × {what} / ({tables.SERVER_LIFESPAN_HOURS} h "
+                      f"× {mt.largest_vcpu:g} vCPUs of the largest machine type of {machine_type}'s family)")
+
+
+def _compute(service: str, sku: str, machine_type: str, pue: float, rep_note: str, replication: float) -> UsageClass:
+    """A compute line (seconds): vCPU-hours, or GPU-hours of a GPU SKU; with a machine type, its
+    processors and its embodied emissions (CCF getComputeFootprintEstimate, getEmbodiedEmissions)."""
+    gpu = "GPU" in sku
+    if gpu:
+        gpus = tuple(g for g in GPU_MACHINE_TYPES if sku.startswith(g)) or GPU_MACHINE_TYPES
+        lo, hi, _ = tables.watts("gcp", gpus)
+        parts = [f"GPU compute ({service} {sku}): GPU-hours (seconds / 3600) × (min + utilisation × (max − min)), "
+                 f"{'/'.join(gpus)} {lo:g}–{hi:g} W per GPU"]
+    else:
+        processors = machine_processors(machine_type) if machine_type else ("Unknown",)
+        lo, hi, known = tables.watts("gcp", processors)
+        if known:
+            how = f"machine type {machine_type}: {'/'.join(processors)} {lo:g}–{hi:g} W per vCPU"
+        elif machine_type:
+            how = f"machine type {machine_type}, processor unknown to CCF: CCF's GCP median {lo:g}–{hi:g} W per vCPU"
+        else:
+            how = f"machine type not in the export: CCF's GCP median {lo:g}–{hi:g} W per vCPU"
+        parts = [f"compute ({service} {sku}): vCPU-hours (seconds / 3600) × (min + utilisation × (max − min)), {how}"]
+    # CCF counts a GPU line's hours as vCPU-hours of the machine's server share too
+    emb, emb_how = _embodied(machine_type, "GPU-hours (CCF counts them as vCPU-hours)" if gpu else "vCPU-hours")
+    if emb_how:
+        parts.append(emb_how)
+    parts.append(f"PUE {pue:g}{rep_note}")
+    per = dict(gpu_hours=1 / SECONDS_PER_HOUR, gpu_min_w=lo, gpu_max_w=hi) if gpu else dict(
+        vcpu_hours=1 / SECONDS_PER_HOUR, min_w=lo, max_w=hi)
+    return UsageClass(COMPUTE, "; ".join(parts), replication=replication, embodied_t=emb,
+                      embodied_hours=1 / SECONDS_PER_HOUR, **per)
+
+
+def classify_gcp(service: str, sku: str, unit: str, region: str, machine_type: str = "") -> UsageClass:
+    """The usage class of one kind of GCP billing-export line (CCF getFootprintEstimateFromUsageRow);
+    `machine_type` is the line's compute.googleapis.com/machine_spec ("" when the export has none)."""
     if _any(UNSUPPORTED_USAGE_TYPES, sku):
         return UsageClass(SKIP, f"{sku}: fee or charge without usage (CCF UNSUPPORTED_USAGE_TYPES)")
     if _any(SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN, service):
@@ -116,18 +168,7 @@ def classify_gcp(service: str, sku: str, unit: str, region: str) -> UsageClass:
     if unit == "seconds":
         if not _any(COMPUTE_STRING_FORMATS, sku):
             return UsageClass(UNKNOWN, f"{sku}: seconds of something CCF does not count as compute")
-        if "GPU" in sku:
-            gpus = tuple(g for g in GPU_MACHINE_TYPES if sku.startswith(g)) or GPU_MACHINE_TYPES
-            lo, hi, _ = tables.watts("gcp", gpus)
-            return UsageClass(COMPUTE, f"GPU compute ({service} {sku}): GPU-hours (seconds / 3600) × (min + "
-                                       f"utilisation × (max − min)), {'/'.join(gpus)} {lo:g}–{hi:g} W per GPU; "
-                                       f"PUE {pue:g}{rep_note}",
-                              gpu_hours=1 / SECONDS_PER_HOUR, gpu_min_w=lo, gpu_max_w=hi, replication=replication)
-        lo, hi, _ = tables.watts("gcp", ("Unknown",))
-        return UsageClass(COMPUTE, f"compute ({service} {sku}): vCPU-hours (seconds / 3600) × (min + utilisation "
-                                   f"× (max − min)), machine type not in the export: CCF's GCP median "
-                                   f"{lo:g}–{hi:g} W per vCPU; PUE {pue:g}{rep_note}",
-                          vcpu_hours=1 / SECONDS_PER_HOUR, min_w=lo, max_w=hi, replication=replication)
+        return _compute(service, sku, machine_type, pue, rep_note, replication)
     if unit == "byte-seconds":
         if _any(MEMORY_USAGE_TYPES, sku) and not _any(COMPUTE_STRING_FORMATS, sku):
             return UsageClass(MEMORY, f"memory ({service} {sku}): GB-hours (byte-seconds / 3600 / 1024³) × "

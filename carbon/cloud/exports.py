@@ -12,6 +12,7 @@ import csv
 import gzip
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,7 +301,10 @@ GCP_COLUMNS = {
     "usage_type": "sku.description", "amount": "usage.amount", "unit": "usage.unit",
     "region": "location.region", "project": "project.id", "cost": "cost",
 }
-GCP_OPTIONAL = {"labels": "labels", "utilization": "utilization"}
+GCP_OPTIONAL = {"labels": "labels", "utilization": "utilization", "system_labels": "system_labels"}
+MACHINE_SPEC = "compute.googleapis.com/machine_spec"  # the system label CCF reads the machine type from
+# a machine type as GCP names one: n1-standard-4, e2-micro, n2-custom-4-16384, a2-highgpu-1g
+MACHINE_TYPE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
 
 
 def is_ndjson(path: Path) -> bool:
@@ -376,7 +380,44 @@ def read_gcp(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_nam
               else _raw_chunks(path, info, list(info.columns.values()), chunk_rows))
     for chunk, lines in chunks:
         chunk = chunk.rename(columns=rename)
+        if "system_labels" in chunk:
+            chunk = _machine_types(chunk)
         yield _expand_pairs(chunk, "labels", tag_names or set()), lines
+
+
+def machine_spec(text: str) -> tuple[str, str]:
+    """(machine type, problem) of a `system_labels` cell: a JSON array of {key, value} whose
+    compute.googleapis.com/machine_spec, when there, is a machine type. Empty: ("", "")."""
+    import json
+
+    expected = ('expected a JSON array of {"key", "value"} objects, such as [{"key": '
+                f'"{MACHINE_SPEC}", "value": "n1-standard-4"}}]')
+    if not text.strip():
+        return "", ""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return "", expected
+    if not isinstance(value, list) or not all(isinstance(p, dict) and "key" in p for p in value):
+        return "", expected
+    spec = next((p.get("value") for p in value if p["key"] == MACHINE_SPEC), None)
+    if spec is None:
+        return "", ""
+    if not isinstance(spec, str) or not MACHINE_TYPE.fullmatch(spec):
+        return "", (f"{MACHINE_SPEC} {spec!r} is not a machine type; expected lower-case words joined by "
+                    "hyphens, such as n1-standard-4 or e2-micro")
+    return spec, ""
+
+
+def _machine_types(chunk: pd.DataFrame) -> pd.DataFrame:
+    """`system_labels` -> `machine_type` (CCF's machine_spec; "" without one), once per distinct
+    cell; a malformed cell adds `problem:system_labels` (its message) for the importer to refuse."""
+    codes, uniq = pd.factorize(chunk["system_labels"].astype(str).to_numpy(), use_na_sentinel=False)
+    parsed = [machine_spec(text) for text in uniq]
+    chunk["machine_type"] = np.array([m for m, _ in parsed], dtype=object)[codes]
+    if any(p for _, p in parsed):
+        chunk["problem:system_labels"] = np.array([p for _, p in parsed], dtype=object)[codes]
+    return chunk
 
 
 def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:

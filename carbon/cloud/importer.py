@@ -56,8 +56,8 @@ def _classify_aws(service: str, usage_type: str, unit: str, vcpu: str, lit: str)
     return classify.classify_aws(service, usage_type, unit, v, lit)
 
 
-def _classify_gcp(service: str, sku: str, unit: str, region: str) -> classify.UsageClass:
-    return classify_gcp.classify_gcp(service, sku, unit, region.strip().lower())
+def _classify_gcp(service: str, sku: str, unit: str, region: str, machine_type: str) -> classify.UsageClass:
+    return classify_gcp.classify_gcp(service, sku, unit, region.strip().lower(), machine_type)
 
 
 def _classify_azure(service: str, meter: str, unit: str) -> classify.UsageClass:
@@ -77,7 +77,8 @@ def _region_azure(v: str) -> str:
 class Provider:
     """What differs between providers' bills: columns a line's class depends on, its classifier,
     the rules' key of its account, and what unknown usage is estimated by (CCF's
-    ESTIMATE_UNKNOWN_USAGE_BY: cost for AWS, usage amount for GCP and Azure)."""
+    ESTIMATE_UNKNOWN_USAGE_BY: cost for AWS, usage amount for GCP and Azure; CCF's AWS and Azure
+    count a compute line's embodied emissions, as kWh, in the ratio, its GCP does not)."""
 
     name: str
     class_keys: tuple[str, ...]
@@ -85,6 +86,7 @@ class Provider:
     account_key: str
     unknown_by: str  # "cost" | "amount"
     region_clean: object = _region_lower
+    unknown_counts_embodied: bool = True
     info: object = exports.aws_info
     read: object = exports.read_aws
 
@@ -92,8 +94,8 @@ class Provider:
 PROVIDERS = {
     "aws": Provider("aws", ("service", "usage_type", "unit", "vcpu", "line_item_type"), _classify_aws, "account",
                     "cost"),
-    "gcp": Provider("gcp", ("service", "usage_type", "unit", "region"), _classify_gcp, "project", "amount",
-                    info=exports.gcp_info, read=exports.read_gcp),
+    "gcp": Provider("gcp", ("service", "usage_type", "unit", "region", "machine_type"), _classify_gcp, "project",
+                    "amount", info=exports.gcp_info, read=exports.read_gcp, unknown_counts_embodied=False),
     "azure": Provider("azure", ("service", "usage_type", "unit"), _classify_azure, "subscription", "amount",
                       region_clean=_region_azure, info=exports.azure_info, read=exports.read_azure),
 }
@@ -172,6 +174,7 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     cost = _numbers(frame["cost"])
     # every line, counted or not, appears in the summary by class
     counts = pd.DataFrame({"kind": kinds, "cost": np.nan_to_num(cost), "n": 1}).groupby("kind").sum()
+    _reader_problems(frame, lines, col, log)
 
     # skipped lines (no usage: tax, credit, ...) and traffic outside CCF's networking boundary
     # are only counted
@@ -241,7 +244,7 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     unit_codes, unit_uniq = _factorize(sub["unit"])
     out = pd.DataFrame({
         "month": month, "rule": rule, "service": svc_codes, "region": rcodes, "cls": cls, "unit": unit_codes,
-        "kwh": kwh, "embodied_t": embodied_t, "hours": np.where(coef["embodied_t"] > 0, amount, 0.0),
+        "kwh": kwh, "embodied_t": embodied_t, "hours": ccf_method.embodied_hours(coef, amount),
         "cost": cost, "amount": amount, "lines": np.ones(len(sub), dtype=np.int64), "line": ln,
     })
     agg = out.groupby(GROUP, sort=False).agg(
@@ -249,6 +252,17 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
         amount=("amount", "sum"), lines=("lines", "sum"), line=("line", "min")).reset_index()
     return agg.assign(service=svc_uniq[agg["service"].to_numpy()], region=runiq[agg["region"].to_numpy()],
                       unit=unit_uniq[agg["unit"].to_numpy()]), counts
+
+
+def _reader_problems(frame: pd.DataFrame, lines: np.ndarray, col: dict[str, str], log: ProblemLog) -> None:
+    """Cells a reader found malformed: its `problem:<column>` holds the message ("" when fine)."""
+    for name in [c for c in frame.columns if c.startswith("problem:")]:
+        column = name.split(":", 1)[1]
+        codes, messages = _factorize(frame[name])
+        for i, message in enumerate(messages):
+            if message:
+                at = codes == i
+                log.add(lines[at], col[column], frame[column][at], message)
 
 
 def parse_times(values: np.ndarray) -> pd.Series:
@@ -272,7 +286,8 @@ def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFra
     estimated from cost), co2e_kg (operational), embodied_kg, method (in words), grid (Factor).
     Unknown usage: kWh per currency unit of the classified lines of the same service and unit,
     else of the same unit (CCF UnknownEstimator, AWS by cost), else of the whole bill (where CCF
-    gives 0). CCF counts embodied emissions, converted to kWh at the grid, in these ratios.
+    gives 0). CCF's AWS and Azure count embodied emissions, converted to kWh at the grid, in these
+    ratios; its GCP does not.
     """
     kinds = np.array([c.kind for c in classes.items], dtype=object)
     agg = agg.assign(kind=kinds[agg["cls"].to_numpy()], year=agg["month"] // 100).reset_index(drop=True)
@@ -282,7 +297,9 @@ def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFra
     known = agg["kind"].isin([classify.COMPUTE, classify.MEMORY, classify.STORAGE_SSD, classify.STORAGE_HDD,
                               classify.NETWORK]).to_numpy()
     by = classes.provider.unknown_by
-    kwh_all = agg["kwh"].to_numpy() + agg["embodied_t"].to_numpy() * 1000 / np.where(ef > 0, ef, np.inf)
+    kwh_all = agg["kwh"].to_numpy()
+    if classes.provider.unknown_counts_embodied:
+        kwh_all = kwh_all + agg["embodied_t"].to_numpy() * 1000 / np.where(ef > 0, ef, np.inf)
     basis = agg.assign(kwh_all=kwh_all)[known]
     by_service = basis.groupby(["service", "unit"])[["kwh_all", by]].sum()
     by_unit = basis.groupby("unit")[["kwh_all", by]].sum()

@@ -119,3 +119,39 @@ def known_regions() -> dict[str, set[str]]:
     for r in _rows("ccf_grid_regions.csv"):
         out.setdefault(r["provider"], set()).add(r["region"].lower())
     return out
+
+
+@dataclass(frozen=True)
+class MachineType:
+    """A GCP machine type in CCF's MachineTypes.ts: its vCPUs, the embodied emissions of its server
+    (t CO2e) and the vCPUs of the largest type of its family (the whole server)."""
+
+    vcpu: float
+    embodied_t: float
+    largest_vcpu: float
+
+
+@lru_cache(maxsize=1)
+def gcp_machine_types() -> dict[str, MachineType]:
+    """machine type -> MachineType, as CCF getDataFromMachineType finds it: first in
+    MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING (family = the first two parts, 'n1-standard'), then in
+    the shared-core table of its first part ('e2'), then in the N1 shared-core table; the largest
+    type of a family is its last row (CCF's order)."""
+    tables_: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
+    for r in _rows("ccf_gcp_machine_types.csv"):
+        tables_.setdefault(r["table"], {}).setdefault(r["family"], {})[r["machine_type"]] = (
+            float(r["vcpu"]), float(r["embodied_t"]))
+    out: dict[str, MachineType] = {}
+    for table in ("N1_SHARED_CORE_MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING",
+                  "MACHINE_FAMILY_SHARED_CORE_TO_MACHINE_TYPE_MAPPING", "MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING"):
+        for family in tables_.get(table, {}).values():  # later tables win, as CCF looks them up first
+            largest = list(family.values())[-1][0]
+            out.update({name: MachineType(v, e, largest) for name, (v, e) in family.items()})
+    return out
+
+
+@lru_cache(maxsize=1)
+def gcp_family_processors() -> dict[str, tuple[str, ...]]:
+    """Machine family ('n2d', or a shared-core type 'e2-micro') -> processors (CCF
+    INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING of MachineTypes.ts)."""
+    return {r["family"]: tuple(r["processors"].split("|")) for r in _rows("ccf_gcp_machine_processors.csv")}
