@@ -9,7 +9,6 @@ from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.commands.imports import (
     _summary,
     check_rejects,
-    import_group,
     restate_of,
     restate_options,
 )
@@ -45,7 +44,7 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
                   "(no rule matched)")
 
 
-@import_group.command("cloud-billing")
+@click.command("cloud-billing")  # carbon import cloud-billing
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--provider", required=True, type=click.Choice(["aws", "gcp", "azure"]),
               help="Whose export FILE is.")
@@ -87,7 +86,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
         print_cloud_summary(result.summary)
 
 
-@import_group.command("ccf-estimates")
+@click.command("ccf-estimates")  # carbon import ccf-estimates
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--rules", "rules", required=True, type=click.Path(dir_okay=False),
               help="Allocation rules (TOML), as for cloud-billing: account, service, region, tags.")

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from carbon.commands import LazyGroup
 from carbon.commands.common import err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 from carbon.lazy import lazy
@@ -122,7 +123,7 @@ def common(fn):
     return fn
 
 
-@click.group("import")
+@click.group("import", cls=LazyGroup)  # its other commands: carbon/commands/__init__.py
 def import_group() -> None:
     """Import activity data or a commuting survey. A refused file writes nothing."""
 
@@ -262,5 +263,3 @@ def remove(ctx, batch_id: int, restate, reason, by) -> None:
     if done.restatement is not None:
         print_restatement(done.restatement)
 
-
-from carbon.commands import cloud as _cloud  # noqa: F401  (registers import cloud-billing)
