@@ -262,4 +262,3 @@ def remove(ctx, batch_id: int, restate, reason, by) -> None:
               f"{b.co2e_kg / 1000:,.3f} t CO2e")
     if done.restatement is not None:
         print_restatement(done.restatement)
-

@@ -116,4 +116,3 @@ def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
         table.add_row(escape(c[1]), escape(c[2]), f"{escape(c[3])}\n[dim]{escape(c[6])}[/dim]",
                       escape(c[4]), escape(c[5]))
     return table
-

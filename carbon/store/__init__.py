@@ -28,7 +28,7 @@ from carbon.store.schema import (
 pd = lazy("pandas")  # only imports write ledger rows; a report needs no pandas
 
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
-# ones it uses (opening a database and the monthly report need none of them).
+# ones it uses (opening a database needs none of them).
 FEATURES = ("budgets", "duplicates", "locks", "metrics", "packs", "prices", "team_history")
 _duplicates = lazy("carbon.store.duplicates")
 
