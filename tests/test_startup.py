@@ -26,17 +26,24 @@ try:
     cli.main({argv!r}, prog_name="carbon")
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({{"code": code, "loaded": [m for m in {heavy!r} if m in sys.modules]}}))
+print(json.dumps({{"code": code, "loaded": [m for m in {heavy!r} if m in sys.modules],
+                  "carbon": sorted(m for m in sys.modules if m.startswith("carbon."))}}))
 """
 
 
-def loaded_by(argv: list[str], cwd: Path, env: dict | None = None) -> tuple[int, list[str]]:
-    """Run `carbon argv` in a new interpreter; its exit code and the heavy modules it imported."""
+def probe(argv: list[str], cwd: Path, env: dict | None = None) -> dict:
+    """Run `carbon argv` in a new interpreter: its exit code, the heavy modules and the carbon
+    modules it imported."""
     code = PROBE.format(root=str(ROOT), argv=argv, heavy=HEAVY)
     res = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env=env,
                          check=False)
     last = res.stdout.strip().splitlines()[-1]
-    verdict = json.loads(last)
+    return json.loads(last)
+
+
+def loaded_by(argv: list[str], cwd: Path, env: dict | None = None) -> tuple[int, list[str]]:
+    """Run `carbon argv` in a new interpreter; its exit code and the heavy modules it imported."""
+    verdict = probe(argv, cwd, env)
     return verdict["code"], verdict["loaded"]
 
 
@@ -88,3 +95,100 @@ def test_a_new_database_still_migrates(tmp_path):
     assert "alembic" in loaded
     code, loaded = loaded_by(["--db", url, "teams", "list"], tmp_path)  # now at the head: no Alembic
     assert (code, "alembic" in loaded) == (0, False)
+
+
+# ---- lazy command groups: a command imports its own module, not the others' ---------------------
+
+COMMON = "carbon.commands.common"  # what every command shares (consoles, errors, --db)
+
+
+def command_modules(verdict: dict) -> set[str]:
+    return {m for m in verdict["carbon"] if m.startswith("carbon.commands.")}
+
+
+def test_help_imports_no_command_module(tmp_path):
+    """`carbon --help` lists every command with its one-line help from the map in
+    carbon/commands/__init__.py, importing none of the commands' modules."""
+    verdict = probe(["--help"], tmp_path)
+    assert (verdict["code"], command_modules(verdict)) == (0, {COMMON})
+
+
+def test_a_group_help_imports_only_the_group_module(tmp_path):
+    # `carbon import --help` lists cloud-billing, metrics and video without importing
+    # carbon/commands/cloud.py, metrics.py or video.py.
+    for group, module in (("import", "imports"), ("report", "report"), ("budget", "budget"),
+                          ("donation", "donation")):
+        verdict = probe([group, "--help"], tmp_path)
+        assert (group, verdict["code"], command_modules(verdict)) == (
+            group, 0, {COMMON, f"carbon.commands.{module}"})
+
+
+def test_report_monthly_imports_only_its_command_and_the_store_it_reads(small_db, tmp_path):
+    verdict = probe(["--db", small_db, "report", "monthly", "--month", "2024-05"], tmp_path)
+    assert verdict["code"] == 0
+    # not carbon.commands.cloud, donation, imports, budget ..., nor pack and year (other
+    # commands of `carbon report`)
+    assert command_modules(verdict) == {COMMON, "carbon.commands.report"}
+    # opening the database and the report need no budget, price, pack, lock or duplicate tables,
+    # nor the rules and parsers those modules import
+    unused = {"carbon.store.budgets", "carbon.store.prices", "carbon.store.packs", "carbon.store.locks",
+              "carbon.store.duplicates", "carbon.budget_file", "carbon.donation", "carbon.pack"}
+    assert unused & set(verdict["carbon"]) == set()
+    assert verdict["loaded"] == []
+
+
+def test_budget_status_imports_only_its_command_and_the_store_it_reads(small_db, tmp_path):
+    verdict = probe(["--db", small_db, "budget", "status", "--month", "2024-05"], tmp_path)
+    assert verdict["code"] in (0, 1)  # no budget loaded: refused after reading the database
+    assert command_modules(verdict) == {COMMON, "carbon.commands.budget"}
+    unused = {"carbon.store.prices", "carbon.store.packs", "carbon.store.duplicates", "carbon.donation"}
+    assert unused & set(verdict["carbon"]) == set()
+
+
+def test_a_lazily_imported_command_takes_db_after_its_name(small_db, tmp_path):
+    """`--db` is added to each command when its module is imported (carbon report monthly is
+    loaded with `report`, carbon import video from its own module)."""
+    launcher = [sys.executable, str(ROOT / "cli.py")]
+    res = subprocess.run([*launcher, "report", "monthly", "--month", "2024-05", "--format", "json",
+                          "--db", small_db], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["month"] == "2024-05"
+    res = subprocess.run([*launcher, "import", "video", "--help"], cwd=tmp_path, capture_output=True,
+                         text=True, check=False)
+    assert res.returncode == 0 and "--db URL" in res.stdout
+
+
+def test_the_command_map_points_at_each_command_with_its_own_help():
+    """The one-line help `carbon --help` shows from the map is what the command's docstring
+    gives, at every width click may cut it to."""
+    import click
+
+    from carbon.commands import COMMANDS, load
+
+    for path, (target, short) in COMMANDS.items():
+        cmd = load(target)
+        assert (path, cmd.name) == (path, path.split()[-1])
+        listed = click.Command(cmd.name, help=short)
+        for limit in range(10, 200):
+            assert (path, limit, listed.get_short_help_str(limit)) == (path, limit, cmd.get_short_help_str(limit))
+
+
+def test_every_store_module_declaring_tables_is_a_feature():
+    """Opening a database imports no feature module, so `declared_metadata()` (the schema the
+    migrations must build) imports them from this list: a module missing here would be
+    missing from tests/test_migrations.py's comparison."""
+    from carbon.store import FEATURES, declared_metadata
+
+    store = ROOT / "carbon" / "store"
+    declaring = {p.stem for p in store.glob("*.py")
+                 if p.stem != "schema" and "Table(" in p.read_text(encoding="utf-8")}
+    assert set(FEATURES) == declaring
+    assert {"budget_plans", "packs", "period_locks", "metric_values"} <= set(declared_metadata().tables)
+
+
+def test_the_head_revision_read_without_alembic_is_alembic_own():
+    from alembic.script import ScriptDirectory
+
+    from carbon.store import migrate
+
+    assert migrate.head.__wrapped__() == ScriptDirectory.from_config(migrate._config()).get_current_head()

@@ -44,7 +44,7 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
                   "(no rule matched)")
 
 
-@click.command("cloud-billing")  # registered under `carbon import` by carbon/cli.py
+@click.command("cloud-billing")  # carbon import cloud-billing
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--provider", required=True, type=click.Choice(["aws", "gcp", "azure"]),
               help="Whose export FILE is.")
@@ -86,7 +86,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
         print_cloud_summary(result.summary)
 
 
-@click.command("ccf-estimates")  # registered under `carbon import` by carbon/cli.py
+@click.command("ccf-estimates")  # carbon import ccf-estimates
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--rules", "rules", required=True, type=click.Path(dir_okay=False),
               help="Allocation rules (TOML), as for cloud-billing: account, service, region, tags.")

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from carbon.commands import LazyGroup
 from carbon.errors import CarbonError, InputError
 
 if TYPE_CHECKING:
@@ -72,15 +73,23 @@ def _set_db(ctx: click.Context, _param, value: str | None) -> None:
         ctx.find_object(Ctx).db = value
 
 
-def add_db_option(group: click.Group) -> None:
-    """Give every command under `group` a `--db URL` option, so `carbon demo --db URL` works
-    like `carbon --db URL demo` (the command's own option wins)."""
-    for cmd in group.commands.values():
-        if isinstance(cmd, click.Group):
-            add_db_option(cmd)
-        elif not any(p.name == "db" for p in cmd.params):
+def add_db_option(cmd: click.Command) -> None:
+    """Give every command under `cmd` a `--db URL` option, so `carbon demo --db URL` works
+    like `carbon --db URL demo` (the command's own option wins). A lazy group's commands get it
+    when they are imported."""
+    if isinstance(cmd, LazyGroup):
+        if add_db_option not in cmd.on_load:
+            cmd.on_load.append(add_db_option)
+        subcommands = cmd.commands.loaded_commands()
+    elif isinstance(cmd, click.Group):
+        subcommands = list(cmd.commands.values())
+    else:
+        if not any(p.name == "db" for p in cmd.params):
             cmd.params.append(click.Option(["--db"], metavar="URL", expose_value=False, callback=_set_db,
                                            help="Database URL, as `carbon --db URL` (env CARBON_DB)."))
+        return
+    for sub in subcommands:
+        add_db_option(sub)
 
 
 def report_input_error(exc: InputError, rejects: Path | None = None) -> None:

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from carbon.commands import LazyGroup
 from carbon.commands.common import err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 from carbon.lazy import lazy
@@ -125,7 +126,7 @@ def common(fn):
     return fn
 
 
-@click.group("import")
+@click.group("import", cls=LazyGroup)  # its other commands: carbon/commands/__init__.py
 def import_group() -> None:
     """Import activity data or a commuting survey. A refused file writes nothing."""
 
@@ -271,4 +272,3 @@ def remove(ctx, batch_id: int, restate, reason, by) -> None:
               f"{b.co2e_kg / 1000:,.3f} t CO2e")
     if done.restatement is not None:
         print_restatement(done.restatement)
-

@@ -9,6 +9,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from carbon.commands import LazyGroup
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
 from carbon.figures import fixed
 from carbon.lazy import lazy
@@ -19,7 +20,7 @@ intensity_view = lazy("carbon.report.intensity")
 monthly = lazy("carbon.report.monthly")
 
 
-@click.group()
+@click.group(cls=LazyGroup)  # its other commands: carbon/commands/__init__.py
 def report() -> None:
     """Reports from the ledger."""
 
@@ -115,8 +116,3 @@ def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
         table.add_row(escape(c[1]), escape(c[2]), f"{escape(c[3])}\n[dim]{escape(c[6])}[/dim]",
                       escape(c[4]), escape(c[5]))
     return table
-
-
-from carbon.commands.pack import pack_cmd
-
-report.add_command(pack_cmd)

@@ -7,34 +7,42 @@ The schema is versioned by Alembic revisions (carbon/migrations), applied on ope
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy import MetaData, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from carbon.errors import NotFound, StoreError
 from carbon.lazy import lazy
 from carbon.model import Batch, Factor, Team
+from carbon.store import migrate
 from carbon.store.schema import (
     ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
 )
 from carbon.store.schema import batch_of as _batch
 
-# Feature modules register their tables on `metadata` when imported.
-from carbon.store import budgets as _budgets, donations as _donations, prices as _prices  # noqa: E402,F401  isort: skip
-from carbon.store import packs as _packs  # noqa: E402,F401  isort: skip
-from carbon.store import team_history as _teams  # noqa: E402,F401  isort: skip
-from carbon.store import duplicates as _duplicates, locks as _locks  # noqa: E402,F401  isort: skip
-from carbon.store import metrics as _metrics  # noqa: E402,F401  isort: skip
-from carbon.store import energy_attributes as _energy_attributes  # noqa: E402,F401  isort: skip
-from carbon.store import migrate  # noqa: E402  isort: skip
-
 pd = lazy("pandas")  # only imports write ledger rows; a report needs no pandas
 np = lazy("numpy")
+
+# Feature modules declare their tables on `metadata` when imported; a command imports only the
+# ones it uses (opening a database needs none of them).
+FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "locks", "metrics", "packs", "prices",
+            "team_history")
+_duplicates = lazy("carbon.store.duplicates")
+
+
+def declared_metadata() -> MetaData:
+    """The whole schema the code declares: `metadata` with every feature module's tables (what
+    the Alembic revisions must build; carbon/migrations/env.py, tests/test_migrations.py)."""
+    for name in FEATURES:
+        importlib.import_module(f"carbon.store.{name}")
+    return metadata
+
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
 

@@ -45,13 +45,24 @@ def _assigned(tree: ast.Module, name: str) -> str | None:
     return None
 
 
+def _header(text: str) -> ast.Module:
+    """A revision file's statements before its first function, where Alembic's identifiers are
+    assigned (parsing only them is most of the cost of opening a database); the whole file when
+    that cut is not valid Python on its own."""
+    cut = text.find("\ndef ")
+    try:
+        return ast.parse(text if cut < 0 else text[:cut])
+    except SyntaxError:
+        return ast.parse(text)
+
+
 @lru_cache(maxsize=1)
 def head() -> str:
     """The newest revision this carbon knows: the one no revision file names as its
     `down_revision` (read from the files' assignments, without importing Alembic)."""
     revisions, parents = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _header(path.read_text(encoding="utf-8"))
         rev = _assigned(tree, "revision")
         if rev is None:
             continue

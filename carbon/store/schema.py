@@ -1,5 +1,6 @@
-"""Tables of the core ledger. Feature modules (budgets.py, prices.py, packs.py)
-add their own tables to the same `metadata`. The database is built and
+"""Tables of the core ledger. Feature modules (budgets.py, prices.py, packs.py, …)
+add their own tables to the same `metadata` when imported (`carbon.store.FEATURES`;
+`carbon.store.declared_metadata()` imports them all). The database is built and
 upgraded by the Alembic revisions in carbon/migrations/versions: a change here
 needs a revision there (tests/test_migrations.py checks they agree)."""
 
