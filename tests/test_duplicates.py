@@ -189,3 +189,17 @@ def test_two_people_with_the_same_commute_in_two_surveys_are_not_repeated_rows(c
     assert out.repeated is None
     # Sept..Dec 2025: 22 + 23 + 20 + 23 = 88 weekdays; 2 x 10 km x 88 = 1,760 passenger-km each.
     assert out.batch.co2e_kg == pytest.approx(1760 * 0.00444)
+
+
+def test_a_row_spread_over_thousands_of_years_is_checked_for_repeats_without_a_parameter_limit(company, write):
+    # One row from 2025-01 to 7500-12 spreads over 5,476 years = 65,712 months: more months than
+    # PostgreSQL takes bind parameters (65,535). The repeat check reads them in SQL, not as a list.
+    # 1,000 kWh x ADEME 2025 FR 0.0461 kg/kWh (the latest vintage for every month) = 46.1 kg.
+    spread = write("long.csv", "date,team,activity,quantity,unit,region,end\n"
+                               "2025-01-01,Platform,electricity.grid,1000,kWh,FR,7500-12-31\n")
+    first = importer.import_activities(company, spread)
+    again = importer.import_activities(company, write("again.csv", "date,team,activity,quantity,unit,region,end\n"
+                                                       "2025-01-01,Platform,electricity.grid,1000,kWh,FR,7500-12-31\n"
+                                                       "2025-02-01,Video,electricity.grid,1,kWh,FR,\n"))
+    assert first.batch.co2e_kg == pytest.approx(46.1)
+    assert again.repeated is not None and again.repeated.count == 1

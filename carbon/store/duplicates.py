@@ -78,7 +78,9 @@ def repeated_rows(conn: Connection, batch_id: int, exclude: Sequence[int] = (), 
     `total`: the new import's data rows (counted in SQL when not given).
     """
     r = ledger_monthly
-    months = [m for (m,) in conn.execute(select(r.c.month).where(r.c.batch_id == batch_id).distinct())]
+    # The new import's months as a subquery, not a list of parameters: a file whose date ranges
+    # spread over many years would pass PostgreSQL's 65,535-parameter limit.
+    months = select(r.c.month).where(r.c.batch_id == batch_id).distinct()
     skip = {batch_id, *exclude}
     others = sorted(b for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months)).distinct())
                     if b not in skip)
