@@ -2,9 +2,9 @@
 
 psycopg's `Copy.write_row` formats one row per Python call; at millions of rows
 that call is most of an import's time. Here each column is encoded once, as an
-array: fixed-width numbers by a big-endian cast, text per distinct value, then
-every field is scattered into one buffer at offsets computed with cumulative
-sums. The result is what `COPY table (columns) FROM STDIN (FORMAT BINARY)`
+array: fixed-width numbers by a big-endian cast, text once per distinct value;
+the rows are laid out in a 2-D array (one slot per field, as wide as its widest
+value) whose padding a mask then drops. The result is what `COPY table (columns) FROM STDIN (FORMAT BINARY)`
 reads (PostgreSQL docs, "COPY", "Binary Format"): a signature, then per row an
 int16 field count and, per field, an int32 byte length (-1 for NULL) and the
 value in the type's binary form; then an int16 -1.
@@ -44,7 +44,7 @@ def wire_types(table: Table, columns: Sequence[str]) -> list[str]:
             out.append("int8")
         elif isinstance(t, Integer):
             out.append("int4")
-        elif isinstance(t, Float) and not t.asdecimal:
+        elif isinstance(t, Float) and not t.asdecimal and not (t.precision and t.precision <= 24):
             out.append("float8")  # SQLAlchemy's Float is PostgreSQL's FLOAT: double precision
         elif isinstance(t, (String, Text)):
             out.append("text")
