@@ -58,35 +58,64 @@ CARBON_TEAMS = ["Platform", "Video", "Pedagogy", "Mentoring", "Unallocated"]
 
 
 def phase_generate(path: str, lines: str, gz: str) -> dict:
-    n, block = int(lines), 1_000_000
-    rng = np.random.default_rng(1)
-    first = True
-    compression = "gzip" if gz == "1" else None
-    for start in range(0, n, block):
-        m = min(block, n - start)
-        kind = rng.integers(0, len(USAGE), m)
-        hour = rng.integers(0, 24 * 90, m)  # Jan..Mar 2026, hourly lines
-        t0 = np.datetime64("2026-01-01T00:00:00") + hour.astype("timedelta64[h]")
-        u = [np.array([x[i] for x in USAGE], dtype=object)[kind] for i in range(5)]
-        amount = np.round(np.array([x[5] for x in USAGE])[kind] * rng.gamma(2.0, 0.5, m), 6)
-        cost = np.round(amount * np.array([x[6] for x in USAGE])[kind], 8)
-        lit = np.where(rng.random(m) < 0.01, "Tax", "Usage")
-        frame = pd.DataFrame({
-            "identity/LineItemId": [f"id{start + i}" for i in range(m)],
-            "bill/PayerAccountId": "123456789012",
-            "lineItem/UsageStartDate": np.datetime_as_string(t0, unit="s"),
-            "lineItem/UsageEndDate": np.datetime_as_string(t0 + np.timedelta64(1, "h"), unit="s"),
-            "lineItem/ProductCode": u[0], "lineItem/UsageType": u[1],
-            "lineItem/UsageAmount": amount, "pricing/unit": u[2], "product/region": "eu-west-3",
-            "lineItem/UnblendedCost": cost, "lineItem/CurrencyCode": "USD",
-            "lineItem/UsageAccountId": np.where(rng.random(m) < 0.5, "111122223333", "444455556666"),
-            "lineItem/LineItemType": lit, "lineItem/ResourceId": "",
-            "product/instanceType": u[3], "product/vcpu": u[4],
-            "resourceTags/user:Team": np.array(TEAMS, dtype=object)[rng.integers(0, len(TEAMS), m)],
-        })
-        frame.to_csv(path, index=False, header=first, mode="w" if first else "a", compression=compression)
-        first = False
+    generate(Path(path), int(lines), gz == "1")
     return {}
+
+
+def generate(path: Path, lines: int, gz: bool = False, seed: int = 1, block: int = 1_000_000) -> None:
+    """Write the CUR in blocks of `block` lines, each built and written as whole Arrow columns.
+
+    Values that repeat (dates, usage types, accounts, tags) are drawn as indices into their few
+    distinct values and materialised by `take`; nothing is formatted per line in Python.
+    Needs pyarrow (the `parquet` extra). No value needs quoting, so none is quoted.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(seed)
+    hours = np.datetime64("2026-01-01T00:00:00") + np.arange(24 * 90).astype("timedelta64[h]")  # Jan..Mar
+    starts = pa.array(np.datetime_as_string(hours, unit="s"))
+    ends = pa.array(np.datetime_as_string(hours + np.timedelta64(1, "h"), unit="s"))
+    usage = [pa.array([x[i] for x in USAGE]) for i in range(5)]
+    per_unit = np.array([x[5] for x in USAGE])
+    price = np.array([x[6] for x in USAGE])
+    names = ["identity/LineItemId", "bill/PayerAccountId", "lineItem/UsageStartDate", "lineItem/UsageEndDate",
+             "lineItem/ProductCode", "lineItem/UsageType", "lineItem/UsageAmount", "pricing/unit",
+             "product/region", "lineItem/UnblendedCost", "lineItem/CurrencyCode", "lineItem/UsageAccountId",
+             "lineItem/LineItemType", "lineItem/ResourceId", "product/instanceType", "product/vcpu",
+             "resourceTags/user:Team"]
+
+    def pick(values: list[str], ix: np.ndarray) -> pa.Array:
+        return pc.take(pa.array(values), pa.array(ix))
+
+    sink = pa.CompressedOutputStream(str(path), "gzip") if gz else pa.OSFile(str(path), "wb")
+    schema = pa.schema([(n, pa.float64() if n in ("lineItem/UsageAmount", "lineItem/UnblendedCost")
+                         else pa.string()) for n in names])
+    with sink:
+        sink.write((",".join(names) + "\n").encode())  # Arrow would quote the header's names
+        writer = pacsv.CSVWriter(sink, schema, write_options=pacsv.WriteOptions(
+            include_header=False, quoting_style="none"))
+        for first in range(0, lines, block):
+            m = min(block, lines - first)
+            kind = pa.array(rng.integers(0, len(USAGE), m))
+            hour = pa.array(rng.integers(0, len(hours), m))
+            k = kind.to_numpy()
+            amount = np.round(per_unit[k] * rng.gamma(2.0, 0.5, m), 6)
+            cost = np.round(amount * price[k], 8)
+            ids = pc.binary_join_element_wise("id", pc.cast(pa.array(np.arange(first, first + m)), pa.string()), "")
+            const = np.zeros(m, dtype=np.int64)
+            columns = [
+                ids, pick(["123456789012"], const), pc.take(starts, hour), pc.take(ends, hour),
+                pc.take(usage[0], kind), pc.take(usage[1], kind), pa.array(amount), pc.take(usage[2], kind),
+                pick(["eu-west-3"], const), pa.array(cost), pick(["USD"], const),
+                pick(["111122223333", "444455556666"], (rng.random(m) < 0.5).astype(np.int64)),
+                pick(["Usage", "Tax"], (rng.random(m) < 0.01).astype(np.int64)), pick([""], const),
+                pc.take(usage[3], kind), pc.take(usage[4], kind),
+                pick(TEAMS, rng.integers(0, len(TEAMS), m)),
+            ]
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+        writer.close()
 
 
 def phase_floor(path: str) -> dict:

@@ -235,9 +235,10 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         cat = np.array([f.category for f in fac], dtype=object)
         scope = np.array([f.scope for f in fac], dtype=np.int64)
         ix = result.rows["factor_ix"].to_numpy()
-        team_id = result.rows["team"].map(team_ids).to_numpy(dtype=np.int64)
+        codes, names = pd.factorize(result.rows["team"].to_numpy(), use_na_sentinel=False)
+        team_id = np.array([team_ids[t] for t in names], dtype=np.int64)[codes]
         out = result.rows.drop(columns=["factor_ix", "team"]).assign(
-            team_id=team_id, category=cat[ix], scope=scope[ix], factor_id=snap[ix],
+            team_id=team_id, category=pd.Series(cat[ix], dtype=object), scope=scope[ix], factor_id=snap[ix],
             row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
         )
         out = scope3.book(out, fac, ix)

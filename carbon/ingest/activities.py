@@ -114,7 +114,7 @@ def validate_chunk(
 
     result = ChunkResult(pd.DataFrame())
     team = col["team"]
-    unknown_team = ~pd.Series(team).isin(known_teams).to_numpy(dtype=bool)
+    unknown_team = ~pd.Series(team, dtype=object).isin(known_teams).to_numpy(dtype=bool)
     if unknown_team.any():
         names = pd.unique(team[unknown_team])
         if create_teams:
@@ -135,7 +135,7 @@ def validate_chunk(
             ok &= ~unknown_team
 
     activity = col["activity"]
-    unknown_act = ~pd.Series(activity).isin(table.by_key.keys()).to_numpy(dtype=bool)
+    unknown_act = ~pd.Series(activity, dtype=object).isin(table.by_key.keys()).to_numpy(dtype=bool)
     if unknown_act.any():
         hints = {}
         for a in pd.unique(activity[unknown_act]):
@@ -159,7 +159,7 @@ def validate_chunk(
     row, month, share = periods.spread(start[idx], end[idx])
     src = idx[row]
     years = month.astype("datetime64[Y]").astype(np.int64) + 1970
-    spread_df = pd.DataFrame({"src": src, "activity": activity[src], "region": region[src], "year": years})
+    spread_df = object_frame({"src": src, "activity": activity[src], "region": region[src], "year": years})
     keys = spread_df[["activity", "region", "year"]].drop_duplicates()
     factor_ix = {}
     fell_back: dict[tuple[str, str, int], str] = {}
@@ -187,7 +187,7 @@ def validate_chunk(
 
     unit = col["unit"]
     factor_units = np.array([fa.unit for fa in result.factors] + [""], dtype=object)
-    pair = pd.DataFrame({"unit": unit[src], "funit": factor_units[spread_df["factor_ix"].to_numpy()]})
+    pair = object_frame({"unit": unit[src], "funit": factor_units[spread_df["factor_ix"].to_numpy()]})
     mult = np.full(len(pair), np.nan)
     for (u, fu), positions in pair[has_factor].groupby(["unit", "funit"], sort=False).indices.items():
         pos = np.flatnonzero(has_factor)[positions]
@@ -215,10 +215,10 @@ def validate_chunk(
     # One identity per source row, repeated on each of its months (duplicate checks); the
     # team is added by id when the rows are stored (duplicates.with_team).
     key = duplicates.row_keys(start[idx], end[idx], activity[idx], qty[idx], unit[idx], region[idx])
-    result.rows = pd.DataFrame({
+    result.rows = object_frame({
         "line": lines[src],
         "team": team[src],
-        "month": month.astype(str),
+        "month": _month_text(month),
         "activity": activity[src],
         "quantity": q,
         "unit": unit[src],
@@ -231,6 +231,22 @@ def validate_chunk(
     if fell_back:
         result.fallback_rows = _fallback_rows(spread_df, lines, fell_back)
     return result
+
+
+def object_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A frame whose text columns stay NumPy arrays of Python str.
+
+    pandas would otherwise convert each to its Arrow text dtype, which the
+    database drivers then convert back, value by value.
+    """
+    return pd.DataFrame({c: pd.Series(v, dtype=object, copy=False) if v.dtype == object else v
+                         for c, v in columns.items()})
+
+
+def _month_text(month: np.ndarray) -> np.ndarray:
+    """datetime64[M] months as "YYYY-MM" str objects, formatted once per distinct month."""
+    codes, uniq = pd.factorize(month, sort=False, use_na_sentinel=False)
+    return uniq.astype(str).astype(object)[codes]
 
 
 def _fallback_rows(spread: pd.DataFrame, lines: np.ndarray,

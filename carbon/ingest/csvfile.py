@@ -156,7 +156,9 @@ def read_chunks(path: Path, info: CsvInfo,
     try:
         with pd.read_csv(
             path,
-            dtype=str,
+            # Python str objects: pandas' default text dtype (Arrow) costs a conversion
+            # here and another back when the values are compared, spread and written.
+            dtype=object,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,

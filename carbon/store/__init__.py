@@ -44,6 +44,8 @@ def declared_metadata() -> MetaData:
     return metadata
 
 
+pgcopy = lazy("carbon.store.pgcopy")  # NumPy too: imports on PostgreSQL only
+
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
 
 LEDGER_INSERT_COLUMNS = ("batch_id", "line", "team_id", "month", "activity", "category", "scope",
@@ -254,14 +256,17 @@ class Store:
             frame = frame.assign(row_key=None)
         frame = _scope3_nulls(frame[list(LEDGER_INSERT_COLUMNS)])
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
+        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+            # Binary COPY of a buffer built column by column (store/pgcopy.py): no per-row call.
+            data = pgcopy.encode(frame, LEDGER_INSERT_COLUMNS, pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS))
+            cursor = conn.connection.dbapi_connection.cursor()
+            with cursor.copy(f"COPY ledger ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                for block in pgcopy.blocks(data):
+                    copy.write(block)
+            return
+        frame = frame[list(LEDGER_INSERT_COLUMNS)]
         # .tolist() yields plain Python values, which every driver binds.
         records = zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))
-        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-            cursor = conn.connection.dbapi_connection.cursor()
-            with cursor.copy(f"COPY ledger ({cols}) FROM STDIN") as copy:
-                for record in records:
-                    copy.write_row(record)
-            return
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
         conn.exec_driver_sql(sql, list(records))

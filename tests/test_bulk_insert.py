@@ -1,0 +1,154 @@
+"""The ledger's bulk paths store exactly what they are given: binary COPY on PostgreSQL
+(carbon/store/pgcopy.py), executemany on SQLite. Run with CARBON_TEST_DB for PostgreSQL."""
+
+import math
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from carbon import importer
+from carbon.store import pgcopy
+from carbon.store.schema import ledger, teams
+
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+
+
+def test_one_row_is_laid_out_as_postgresql_documents_it():
+    # PostgreSQL docs, COPY "Binary Format": 11-byte signature, int32 flags 0, int32 header
+    # extension 0; each tuple: int16 field count, then per field int32 length (-1: NULL) and
+    # the value in network byte order; trailer int16 -1.
+    frame = pd.DataFrame({"n": np.array([1]), "t": pd.Series(["é"], dtype=object),
+                          "x": np.array([1.5]), "k": pd.Series([None], dtype=object),
+                          "s": np.array([-2])})
+    got = pgcopy.encode(frame, ["n", "t", "x", "k", "s"], ["int4", "text", "float8", "int8", "int2"])
+    expected = (SIGNATURE
+                + b"\x00\x05"                                        # 5 fields
+                + b"\x00\x00\x00\x04" + b"\x00\x00\x00\x01"          # int4 1
+                + b"\x00\x00\x00\x02" + b"\xc3\xa9"                  # "é" is 2 UTF-8 bytes C3 A9
+                + b"\x00\x00\x00\x08" + b"\x3f\xf8" + b"\x00" * 6    # 1.5 = 0x3FF8000000000000
+                + b"\xff\xff\xff\xff"                                # NULL
+                + b"\x00\x00\x00\x02" + b"\xff\xfe"                  # int2 -2
+                + b"\xff\xff")
+    assert got.tobytes() == expected
+
+
+def _decode(data: bytes, wires: list[str]) -> list[tuple]:
+    """A reader of the format written from the documentation, independent of pgcopy."""
+    assert data[:19] == SIGNATURE and data[-2:] == b"\xff\xff"
+    pos, rows = 19, []
+    fmt = {"int2": ">h", "int4": ">i", "int8": ">q", "float8": ">d"}
+    while pos < len(data) - 2:
+        (count,) = struct.unpack_from(">h", data, pos)
+        pos += 2
+        row = []
+        for wire in wires[:count]:
+            (size,) = struct.unpack_from(">i", data, pos)
+            pos += 4
+            if size < 0:
+                row.append(None)
+                continue
+            raw = data[pos:pos + size]
+            pos += size
+            row.append(raw.decode("utf-8") if wire == "text" else struct.unpack(fmt[wire], raw)[0])
+        rows.append(tuple(row))
+    assert pos == len(data) - 2
+    return rows
+
+
+SPECIAL = [  # (line, text, quantity, row_key): values a text COPY would have to escape or round
+    (1, "tab\there", 0.1, None),
+    (2, "back\\slash \\N", -0.0, -(2**63)),
+    (3, "new\nline\r", 5e-324, 2**63 - 1),
+    (4, "Équipe ✓ 数据", 1.7976931348623157e308, 0),
+    (5, "", 123456789.123456789, 42),
+    (2**31 - 1, "\\.", 1e-15, None),
+]
+
+
+def test_special_values_survive_a_round_trip_through_the_format():
+    frame = pd.DataFrame({"line": np.array([r[0] for r in SPECIAL]),
+                          "text": pd.Series([r[1] for r in SPECIAL], dtype=object),
+                          "q": np.array([r[2] for r in SPECIAL]),
+                          "key": pd.Series([r[3] for r in SPECIAL], dtype=object)})
+    wires = ["int4", "text", "float8", "int8"]
+    got = _decode(pgcopy.encode(frame, list(frame.columns), wires).tobytes(), wires)
+    assert got == SPECIAL
+    assert math.copysign(1, got[1][2]) == -1  # -0.0 keeps its sign
+
+
+def test_an_empty_frame_is_a_valid_empty_stream():
+    frame = pd.DataFrame({"line": np.array([], dtype=np.int64)})
+    assert pgcopy.encode(frame, ["line"], ["int4"]).tobytes() == SIGNATURE + b"\xff\xff"
+
+
+def test_a_number_too_big_for_its_column_is_refused_not_wrapped():
+    frame = pd.DataFrame({"line": np.array([1, 2**31])})
+    with pytest.raises(OverflowError, match="line"):
+        pgcopy.encode(frame, ["line"], ["int4"])
+
+
+def test_fractional_numbers_are_refused_for_an_integer_column():
+    frame = pd.DataFrame({"line": pd.Series([1.5, None], dtype=object)})
+    with pytest.raises(TypeError, match="line"):
+        pgcopy.encode(frame, ["line"], ["int4"])
+
+
+def test_wire_types_follow_the_table():
+    from carbon.store import LEDGER_INSERT_COLUMNS
+
+    assert pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS) == [
+        "int4", "int4", "int4", "text", "text", "text", "int2", "float8", "text", "float8", "int4", "int8", "int2"]
+
+
+def test_insert_ledger_stores_exactly_the_values_given(store):
+    """On the test database's backend (binary COPY on PostgreSQL): every value read back equals
+    the one given, NULL row_key included."""
+    with store.transaction() as conn:
+        batch = store.insert_batch(conn, "activities", "special.csv", "h" * 64, "")
+        rows = pd.DataFrame({
+            "line": np.array([r[0] for r in SPECIAL]),
+            "team_id": np.arange(1, len(SPECIAL) + 1),
+            "month": pd.Series(["2024-01"] * len(SPECIAL), dtype=object),
+            "activity": pd.Series([r[1] for r in SPECIAL], dtype=object),
+            "category": pd.Series(["catégorie"] * len(SPECIAL), dtype=object),
+            "scope": np.array([3] * len(SPECIAL)),
+            "quantity": np.array([r[2] for r in SPECIAL]),
+            "unit": pd.Series(["kWh"] * len(SPECIAL), dtype=object),
+            "co2e_kg": np.array([r[2] for r in SPECIAL]) / 2,
+            "factor_id": np.array([7] * len(SPECIAL)),
+            "row_key": pd.Series([r[3] for r in SPECIAL], dtype=object),
+            # 0 = no scope-3 category (stored NULL), else the category number
+            "scope3_category": np.array([7 if i % 2 else 0 for i in range(len(SPECIAL))]),
+        })
+        store.insert_ledger(conn, batch, rows)
+    with store.engine.connect() as conn:
+        got = conn.execute(select(ledger.c.line, ledger.c.activity, ledger.c.quantity, ledger.c.row_key,
+                                  ledger.c.co2e_kg, ledger.c.category, ledger.c.scope, ledger.c.team_id,
+                                  ledger.c.scope3_category)
+                           .order_by(ledger.c.id)).all()
+    assert [tuple(r[:4]) for r in got] == SPECIAL
+    assert [r.co2e_kg for r in got] == [r[2] / 2 for r in SPECIAL]
+    assert {(r.category, r.scope) for r in got} == {("catégorie", 3)}
+    assert [r.team_id for r in got] == list(range(1, len(SPECIAL) + 1))
+    assert [r.scope3_category for r in got] == [7 if i % 2 else None for i in range(len(SPECIAL))]
+
+
+def test_imported_rows_keep_unicode_teams_and_large_quantities(store, write):
+    # ADEME FR 2024 grid electricity 0.0519 kg CO2e/kWh (tests/test_import.py's hand example):
+    # 123,456,789.125 kWh (exact in binary) x 0.0519 = 6,172,839.45625 (x 0.05)
+    # + 234,567.8993375 (x 0.0019) = 6,407,407.3555875 kg, under the 1 Gt refusal.
+    for name in ("Équipe données ✓", "数据团队"):
+        importer.add_team(store, name)
+    path = write("u.csv", "date,team,activity,quantity,unit,region\n"
+                          "2024-05-10,Équipe données ✓,electricity.grid,123456789.125,kWh,FR\n"
+                          "2024-05-11,数据团队,electricity.grid,0.001,kWh,\n")
+    importer.import_activities(store, path)
+    with store.engine.connect() as conn:
+        got = conn.execute(select(teams.c.name, ledger.c.quantity, ledger.c.co2e_kg, ledger.c.line)
+                           .join(teams, teams.c.id == ledger.c.team_id).order_by(ledger.c.line)).all()
+    assert [(r.name, r.quantity, r.line) for r in got] == [("Équipe données ✓", 123456789.125, 2),
+                                                          ("数据团队", 0.001, 3)]
+    assert got[0].co2e_kg == pytest.approx(6_407_407.3555875, rel=1e-12)
