@@ -83,7 +83,14 @@ def scope2_caption(report: MonthlyReport, fmt) -> str:
     from carbon import scope2
 
     loc, market = scope2.total(report.scope2)
-    shown = fmt(market) if market is not None else "none (why: --format json)"
+    if market is None:
+        from rich.markup import escape
+
+        missing = sorted({s.team for s in report.scope2 if s.market_kg is None})
+        shown = (f"none for {escape(', '.join(missing))} (why: --format json, "
+                 "scope2.market_notes)")
+    else:
+        shown = fmt(market)
     return f"Scope 2: location-based {fmt(loc)} · market-based {shown} (not added)\n"
 
 
