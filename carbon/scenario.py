@@ -54,6 +54,9 @@ class TeamOutcome:
     budget: float | None
     baseline_status: str | None
     status: str | None
+    # The budget's share of the months the status is judged over (from the team's first month with
+    # data to December, by its profile): the whole budget for a team with data from January.
+    budget_covered: float | None = None
 
     @property
     def delta(self) -> float:
@@ -257,6 +260,7 @@ def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: Fact
             continue
         budget = tb.budget_kg if tb else None
         st: dict[str, str | None] = {"b": None, "s": None}
+        covered = None
         if tb is not None:
             win = base_parts.windows.get(team)
             if win is None or win.first is None:
@@ -273,7 +277,7 @@ def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: Fact
                                           ("s", s_act.get(team, 0.0), s_all.get(team, 0.0))):
                     st[label] = budgets.judge(covered, act, total)[0]
         out.append(TeamOutcome(team, b_act.get(team, 0.0), s_act.get(team, 0.0), b_all.get(team, 0.0),
-                               s_all.get(team, 0.0), budget, st["b"], st["s"]))
+                               s_all.get(team, 0.0), budget, st["b"], st["s"], covered))
     forecast_months = tuple(month_label(year, m) for m in range(last_month + 1, 13))
     return Outcome(scenario, month_label(year, last_month), forecast_months, tuple(out),
                    plan.company_budget_kg if plan else None, tuple(notes))

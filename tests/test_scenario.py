@@ -278,3 +278,22 @@ def test_levers_on_a_company_starting_mid_year(late_company, write):
     assert data["company"]["baseline"] == pytest.approx(1425.26, abs=1e-6)
     assert data["company"]["scenario"] == pytest.approx(948.68, abs=1e-6)
     assert data["company"]["donation_delta"] == pytest.approx(-38.13)
+
+
+def test_a_mid_year_team_shows_the_budget_its_status_is_judged_against(late_company, write):
+    # The status of a team whose data starts after January is judged against the budget's share of
+    # the months from its first data (as budget status does); the table and JSON show that share
+    # next to the annual budget, so "over" never sits beside a larger annual figure unexplained.
+    path = write("none.toml", 'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\nby = 0.5\n'
+                              'start = "2025-01"\n')
+    data = _json(late_company, path)
+    got = {t["team"]: t for t in data["teams"]}
+    # Sales: flat 1,500 kg, Jul..Dec = 1,500 x 6/12 = 750; Video: 700 x (1+1+1+2+2)/14 = 350 (Aug..Dec).
+    assert got["Sales"]["budget"] == pytest.approx(1500) and got["Sales"]["budget_covered"] == pytest.approx(750)
+    assert got["Video"]["budget_covered"] == pytest.approx(350)
+    assert got["Ops"]["budget"] is None and got["Ops"]["budget_covered"] is None
+    r = late_company("scenario", "run", path)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("│ Sales"))
+    assert "750.0" in lines[at] and "at risk" in lines[at] and "of 1,500.0" in lines[at + 1]

@@ -47,7 +47,8 @@ def to_dict(r: Result) -> dict:
         teams.append({"team": t.team, "baseline": c(t.baseline), "scenario": c(t.scenario), "delta": c(t.delta),
                       "baseline_actual_to_date": c(t.baseline_actual),
                       "scenario_actual_to_date": c(t.scenario_actual),
-                      "budget": c(t.budget), "baseline_status": t.baseline_status, "status": t.status,
+                      "budget": c(t.budget), "budget_covered": c(t.budget_covered),
+                      "baseline_status": t.baseline_status, "status": t.status,
                       "donation_delta": cents_float(r.team_donation_delta_cents[t.team])})
     return {
         "year": o.scenario.year,
@@ -72,6 +73,14 @@ def to_json(r: Result) -> str:
     return json.dumps(to_dict(r), indent=2, ensure_ascii=False)
 
 
+def _budget(t, f, sep: str = " ") -> str:
+    """The budget the status is judged against: its share of the months covered "of" the annual
+    budget when the team's data starts after January, else the budget."""
+    if t.budget is None or t.budget_covered is None or math.isclose(t.budget_covered, t.budget):
+        return f(t.budget)
+    return f"{f(t.budget_covered)}{sep}of {f(t.budget)}"
+
+
 def _status(s: str | None) -> str:
     return f"[{COLOURS[s]}]{LABELS[s]}[/{COLOURS[s]}]"
 
@@ -90,7 +99,7 @@ def to_table(r: Result) -> Group:
         status = (_status(t.status) if t.status == t.baseline_status
                   else f"{_status(t.baseline_status)} → {_status(t.status)}")
         table.add_row(escape(t.team), f(t.baseline), f(t.scenario), f"{'+' if t.delta > 0 else ''}{f(t.delta)}",
-                      f(t.budget), status,
+                      _budget(t, f, "\n"), status,
                       format_amount(r.team_donation_delta_cents[t.team]))
     table.add_section()
     delta = o.scenario_total - o.baseline
@@ -135,7 +144,7 @@ def html_section(scenarios) -> list[str]:
             status = badge(t.status) if t.status == t.baseline_status else f"{badge(t.baseline_status)} → {badge(t.status)}"
             out.append(f"<tr><td>{escape(t.team)}</td><td class=\"num\">{f(t.baseline)}</td>"
                        f'<td class="num">{f(t.scenario)}</td><td class="num">{sign(t.delta)}</td>'
-                       f'<td class="num">{f(t.budget)}</td><td>{status}</td>'
+                       f'<td class="num">{_budget(t, f)}</td><td>{status}</td>'
                        f'<td class="num">{escape(format_amount(r.team_donation_delta_cents[t.team]))}</td></tr>')
         delta = o.scenario_total - o.baseline
         out.append(f'<tr><th>Company</th><td class="num">{f(o.baseline)}</td><td class="num">{f(o.scenario_total)}</td>'
