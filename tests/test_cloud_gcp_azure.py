@@ -446,3 +446,145 @@ def test_bigquery_result_with_underscore_names_reads_like_the_export(company, wr
     got = by_team(company, "2026-03")
     assert got["Video"] == pytest.approx(LINE_KG, rel=1e-4)
     assert got["Unallocated"] == pytest.approx(LINE_KG, rel=1e-4)
+
+
+# ---- a malformed labels / Tags cell refuses the bill; an empty one is no tags ---------------------
+
+VIDEO_CELL = '"[{""key"":""team"",""value"":""video""}]"'  # line 2 of BILL, the Video line
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("team=video", 'expected a JSON array of {"key", "value"} objects'),
+    ('"{""team"": ""video""}"', 'expected a JSON array of {"key", "value"} objects'),  # Azure's form, not GCP's
+    ('"[{""k"": ""team"", ""v"": ""video""}]"', 'expected a JSON array of {"key", "value"} objects'),
+    ('"[{""key"": ""team"", ""value"": {""name"": ""video""}}]"', "with text values"),
+    ('"[{""key"": ""team"", ""value"": ""video""}"', 'expected a JSON array of {"key", "value"} objects'),
+    ('"[{""key"": ""team"", ""value"": ""video""}, {""key"": ""Team"", ""value"": ""audio""}]"',
+     "label 'team' is given twice, as 'video' and 'audio'; expected each name once"),
+])
+def test_gcp_malformed_labels_cell_is_refused_with_line_and_column(company, write, db_dump, cell, expected):
+    # before: the cell read as "no labels" and the Video line landed in Unallocated without a word
+    refused(company, write, db_dump, BILL.replace(VIDEO_CELL, cell), "bad.csv, line 2, column 'labels'")
+    refused(company, write, db_dump, BILL.replace(VIDEO_CELL, cell), expected)
+
+
+def test_gcp_malformed_labels_are_refused_even_when_no_rule_names_a_tag(company, write, db_dump):
+    before = db_dump()
+    with pytest.raises(InputError) as exc:
+        importer.import_cloud_billing(company, write("bad.csv", BILL.replace(VIDEO_CELL, "team=video")), "gcp",
+                                      write("r.toml", 'unallocated = "Unallocated"\n'))
+    assert db_dump() == before
+    assert [(p.line, p.column, p.value) for p in exc.value.problems] == [(2, "labels", "team=video")]
+
+
+def test_gcp_labels_are_parsed_once_per_distinct_cell(company, write, db_dump, monkeypatch):
+    # three lines, two distinct cells (the Video cell, and "oops" twice): two parses, both bad lines named
+    seen = []
+    real = exports.gcp_labels
+    monkeypatch.setattr(exports, "gcp_labels", lambda text: seen.append(text) or real(text))
+    text = BILL.replace(",10,[]\n", ",10,oops\n")
+    before = db_dump()
+    with pytest.raises(InputError) as exc:
+        importer.import_cloud_billing(company, write("bad.csv", text), "gcp", write("r.toml", RULES))
+    assert db_dump() == before
+    assert sorted(seen) == sorted(['[{"key":"team","value":"video"}]', "oops"])
+    assert [(p.line, p.column) for p in exc.value.problems] == [(3, "labels"), (4, "labels")]
+
+
+def test_gcp_empty_labels_cell_is_unallocated_and_valid_cells_unchanged(company, write):
+    # the sandbox line's "[]" becomes an empty cell: still no labels -> Unallocated; the Video line
+    # (valid cell) and the Platform line (by project) keep LINE_KG each, as in the test above
+    text = BILL.replace("europe-west1,sandbox,10,[]\n", "europe-west1,sandbox,10,\n")
+    assert text != BILL
+    one_line_per_team(company, write("gcp.csv", text), "gcp", write("r.toml", RULES), LINE_KG)
+
+
+def one_line_per_team(company, path, provider, rules, kg):
+    """Import `path` with the rules file `rules`; Video, Platform and Unallocated each get one line's `kg`."""
+    importer.import_cloud_billing(company, path, provider, rules)
+    got = by_team(company, "2026-03")
+    assert {t: got.get(t) for t in ("Video", "Platform", "Unallocated")} == pytest.approx(
+        {"Video": kg, "Platform": kg, "Unallocated": kg}, rel=1e-4)
+
+
+def gcp_json(labels_of_lines) -> str:
+    """A newline-JSON export of the three BILL lines; `labels` per line (absent when the value is ...)."""
+    recs = []
+    for project, labels in zip(("video-prod", "platform-ci", "sandbox"), labels_of_lines):
+        rec = {"usage_start_time": "2026-03-01T00:00:00Z", "usage_end_time": "2026-03-02T00:00:00Z",
+               "service": {"description": "Compute Engine"},
+               "sku": {"description": "N1 Predefined Instance Core running in EMEA"},
+               "usage": {"amount": 360000, "unit": "seconds"}, "location": {"region": "europe-west1"},
+               "project": {"id": project}, "cost": 10}
+        if labels is not ...:
+            rec["labels"] = labels
+        recs.append(rec)
+    return "".join(json.dumps(r) + "\n" for r in recs)
+
+
+@pytest.mark.parametrize("labels, expected", [
+    ("team=video", 'expected a JSON array of {"key", "value"} objects'),
+    ({"team": "video"}, 'expected a JSON array of {"key", "value"} objects'),  # an object, not flattened away
+    ([{"key": "team"}, {"key": "team", "value": "audio"}], "label 'team' is given twice"),
+])
+def test_gcp_newline_json_malformed_labels_is_refused_with_line_and_column(company, write, db_dump, labels,
+                                                                           expected):
+    text = gcp_json([[{"key": "team", "value": "video"}], labels, []])
+    refused(company, write, db_dump, text, "bad.json, line 2, column 'labels'", name="bad.json")
+    refused(company, write, db_dump, text, expected, name="bad.json")
+
+
+def test_gcp_newline_json_reads_labels_when_the_first_record_has_none(company, write):
+    # newline JSON leaves out an empty field: the first record has no labels key, so its keys do not
+    # tell whether the file has labels; the second holds team=video and must still be read
+    text = gcp_json([..., [{"key": "team", "value": "video"}], None])
+    importer.import_cloud_billing(company, write("gcp.json", text), "gcp", write("r.toml", RULES))
+    got = by_team(company, "2026-03")
+    # line 1 (video-prod, no labels, no project rule) -> Unallocated; line 2 (platform-ci, team=video):
+    # rule 1 (tag) comes first -> Video; line 3 (sandbox, labels null) -> Unallocated
+    assert got["Video"] == pytest.approx(LINE_KG, rel=1e-4)
+    assert got["Unallocated"] == pytest.approx(2 * LINE_KG, rel=1e-4)
+    assert "Platform" not in got or got["Platform"] == 0
+
+
+AZ_VIDEO_CELL = '"{""team"": ""video""}"'  # line 2 of AZ_BILL
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("team=video", "expected a JSON object of tag names and text values"),
+    ('"[{""key"": ""team"", ""value"": ""video""}]"', "expected a JSON object of tag names"),  # GCP's form
+    ('"{""team"": ""video"""', "expected a JSON object of tag names"),
+    ('"{""team"": [""video""]}"', "expected a JSON object of tag names and text values"),
+    ('"{""team"": ""video"", ""Team"": ""audio""}"', "tag 'team' is given twice, as 'video' and 'audio'"),
+])
+def test_azure_malformed_tags_cell_is_refused_with_line_and_column(company, write, db_dump, cell, expected):
+    az_refused(company, write, db_dump, AZ_BILL.replace(AZ_VIDEO_CELL, cell), "bad.csv, line 2, column 'Tags'")
+    az_refused(company, write, db_dump, AZ_BILL.replace(AZ_VIDEO_CELL, cell), expected)
+
+
+def test_azure_tags_without_braces_and_empty_cells_are_read(company, write):
+    # Azure's older exports write "team": "video" without braces: the same Video line; the two
+    # empty cells stay no tags (Platform by subscription, sandbox -> Unallocated): AZ_LINE_KG each
+    text = AZ_BILL.replace(AZ_VIDEO_CELL, '"""Team"": ""video"", ""env"": ""prod"""')
+    assert text != AZ_BILL
+    one_line_per_team(company, write("az.csv", text), "azure", write("r.toml", AZ_RULES), AZ_LINE_KG)
+
+
+def test_cli_refuses_a_malformed_labels_cell_without_traceback(run, write):
+    for t in ("Platform", "Video", "Unallocated"):
+        run("teams", "add", t)
+    res = run("import", "cloud-billing", write("bad.csv", BILL.replace(VIDEO_CELL, "team=video")), "--provider",
+              "gcp", "--rules", write("rules.toml", RULES))
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    out = " ".join(res.output.split())
+    assert "bad.csv, line 2, column 'labels'" in out and "nothing was written" in out, out
+
+
+def test_an_all_empty_utilization_column_uses_the_default(company, write):
+    # an empty utilization cell is CCF's default 50 %: the figures of BILL, LINE_KG per team
+    text = BILL.replace(",labels\n", ",labels,utilization\n").replace("]\"\n", "]\",\n").replace(",[]\n", ",[],\n")
+    assert text.count(",\n") == 3
+    importer.import_cloud_billing(company, write("gcp.csv", text), "gcp", write("r.toml", RULES))
+    got = by_team(company, "2026-03")
+    assert got["Video"] == pytest.approx(LINE_KG, rel=1e-4)
+    assert got["Unallocated"] == pytest.approx(LINE_KG, rel=1e-4)

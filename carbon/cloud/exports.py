@@ -337,11 +337,13 @@ def _ndjson_header(path: Path, name: str) -> list[str]:
                      [Problem(name, 1, None, None, "empty file")])
 
 
-def _flatten(rec: dict, prefix: str = "") -> dict[str, object]:
+def _flatten(rec: dict, prefix: str = "", keep: frozenset[str] = frozenset()) -> dict[str, object]:
+    """Nested objects as dotted names; a name in `keep` stays whole (an object where `labels`
+    should be an array reaches its parser, which refuses it, instead of vanishing)."""
     out: dict[str, object] = {}
     for k, v in rec.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
+        if isinstance(v, dict) and f"{prefix}{k}" not in keep:
+            out.update(_flatten(v, f"{prefix}{k}.", keep))
         else:
             out[f"{prefix}{k}"] = v
     return out
@@ -366,7 +368,9 @@ def gcp_info(path: Path, name: str) -> ExportInfo:
               for k, v in GCP_COLUMNS.items()}
     _missing(name, header, wanted, "gcp", "a GCP standard billing export (CSV or newline JSON)")
     columns = dict(wanted)
-    columns.update({k: v for k, v in GCP_OPTIONAL.items() if v in header})
+    # newline JSON leaves out a null field: the first record does not tell which optional ones the
+    # file has (a missing one reads as an empty cell)
+    columns.update({k: v for k, v in GCP_OPTIONAL.items() if v in header or is_ndjson(path)})
     sha, quotes = _scan(path, name)
     return ExportInfo(name, sha, columns, {}, quotes or is_ndjson(path))
 
@@ -382,7 +386,7 @@ def read_gcp(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_nam
         chunk = chunk.rename(columns=rename)
         if "system_labels" in chunk:
             chunk = _machine_types(chunk)
-        yield _expand_pairs(chunk, "labels", tag_names or set()), lines
+        yield _expand_tags(chunk, "labels", tag_names or set(), gcp_labels), lines
 
 
 def machine_spec(text: str) -> tuple[str, str]:
@@ -424,6 +428,7 @@ def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tu
     import json
 
     wanted = list(info.columns.values())
+    keep = frozenset(wanted)
     rows: list[list[str]] = []
     lines: list[int] = []
 
@@ -446,7 +451,7 @@ def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tu
                 except ValueError:
                     raise InputError(f"{info.name}: line {n}: not a JSON object; import refused, nothing was written",
                                      [Problem(info.name, n, None, None, "expected one JSON object per line")]) from None
-                flat = _flatten(rec)
+                flat = _flatten(rec, keep=keep)
                 rows.append([text(flat.get(c)) for c in wanted])
                 lines.append(n)
                 if len(rows) >= chunk_rows:
@@ -458,29 +463,77 @@ def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tu
         yield pd.DataFrame(rows, columns=wanted), np.array(lines, dtype=np.int64)
 
 
-def _expand_pairs(chunk: pd.DataFrame, column: str, tag_names: set[str]) -> pd.DataFrame:
-    """A JSON array of {key, value} (GCP labels) -> one `tag:<key>` column per tag asked for."""
+LABELS_EXPECTED = ('expected a JSON array of {"key", "value"} objects with text values, such as '
+                   '[{"key": "team", "value": "video"}] (an empty cell or [] for no labels)')
+TAGS_EXPECTED = ('expected a JSON object of tag names and text values, such as {"team": "video"}, or Azure\'s '
+                 '"team": "video" without the braces (an empty cell for no tags)')
+
+
+def _tag_dict(pairs, expected: str, noun: str) -> tuple[dict[str, str], str]:
+    """(tags by name in lower case, problem) of (name, value) pairs: a name is text, a value text
+    or null (""), and a name given twice (in any case) has one value."""
+    tags: dict[str, str] = {}
+    for key, value in pairs:
+        if not isinstance(key, str) or not key or not (value is None or isinstance(value, str)):
+            return {}, expected
+        key, value = key.lower(), value or ""
+        if tags.get(key, value) != value:
+            return {}, f"{noun} {key!r} is given twice, as {tags[key]!r} and {value!r}; expected each name once"
+        tags[key] = value
+    return tags, ""
+
+
+def gcp_labels(text: str) -> tuple[dict[str, str], str]:
+    """(labels by key in lower case, problem) of a GCP `labels` cell: a JSON array of {key, value}.
+    Empty: ({}, "")."""
     import json
 
+    if not text.strip():
+        return {}, ""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}, LABELS_EXPECTED
+    if not isinstance(value, list) or not all(isinstance(p, dict) and "key" in p for p in value):
+        return {}, LABELS_EXPECTED
+    return _tag_dict(((p["key"], p.get("value")) for p in value), LABELS_EXPECTED, "label")
+
+
+def azure_tags(text: str) -> tuple[dict[str, str], str]:
+    """(tags by name in lower case, problem) of an Azure `Tags` cell: a JSON object, with or
+    without its braces (`"team": "video"`, as Azure's older exports write it). Empty: ({}, "")."""
+    import json
+
+    t = text.strip()
+    if not t:
+        return {}, ""
+    if not t.startswith("{"):
+        t = "{" + t + "}"
+    try:
+        pairs = json.loads(t, object_pairs_hook=lambda kv: kv)  # every pair, a repeated name included
+    except ValueError:
+        return {}, TAGS_EXPECTED
+    if not isinstance(pairs, list):
+        return {}, TAGS_EXPECTED
+    return _tag_dict(pairs, TAGS_EXPECTED, "tag")
+
+
+def _expand_tags(chunk: pd.DataFrame, column: str, tag_names: set[str], parse) -> pd.DataFrame:
+    """A tags cell (`parse`: text -> (tags, problem)) -> one `tag:<name>` column per tag asked for,
+    parsed once per distinct cell. A malformed cell adds `problem:<column>` (its message) and keeps
+    the column, for the importer to refuse the bill with line and column; an empty one is no tags."""
     if column not in chunk:
         for tag in tag_names:
             chunk[tag] = ""
         return chunk
     codes, uniq = pd.factorize(chunk[column].astype(str).to_numpy(), use_na_sentinel=False)
-    parsed = []
-    for text in uniq:
-        try:
-            value = json.loads(text) if text.strip() else []
-        except ValueError:
-            value = []
-        pairs = {}
-        for p in value if isinstance(value, list) else []:
-            if isinstance(p, dict) and "key" in p:
-                pairs[str(p["key"]).lower()] = "" if p.get("value") is None else str(p.get("value"))
-        parsed.append(pairs)
-    out = chunk.drop(columns=[column])
+    parsed = [parse(text) for text in uniq]
+    problems = [p for _, p in parsed]
+    out = chunk if any(problems) else chunk.drop(columns=[column])
+    if any(problems):
+        out["problem:" + column] = np.array(problems, dtype=object)[codes]
     for tag in tag_names:
-        out[tag] = np.array([p.get(tag.split(":", 1)[1], "") for p in parsed], dtype=object)[codes]
+        out[tag] = np.array([t.get(tag.split(":", 1)[1], "") for t, _ in parsed], dtype=object)[codes]
     return out
 
 
@@ -507,29 +560,6 @@ def read_azure(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_n
                ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Yield (normalised chunk, file line of each row); `Tags` (a JSON object, with or without its
     braces, as Azure writes it) become one `tag:<name>` column per tag the rules name."""
-    import json
-
     rename = {v: k for k, v in info.columns.items()}
     for chunk, lines in _raw_chunks(path, info, list(info.columns.values()), chunk_rows):
-        chunk = chunk.rename(columns=rename)
-        names = tag_names or set()
-        if "tags" not in chunk:
-            for tag in names:
-                chunk[tag] = ""
-            yield chunk, lines
-            continue
-        codes, uniq = pd.factorize(chunk["tags"].astype(str).to_numpy(), use_na_sentinel=False)
-        parsed = []
-        for text in uniq:
-            t = text.strip()
-            if t and not t.startswith("{"):
-                t = "{" + t + "}"
-            try:
-                value = json.loads(t) if t else {}
-            except ValueError:
-                value = {}
-            parsed.append({str(k).lower(): str(v) for k, v in (value.items() if isinstance(value, dict) else [])})
-        out = chunk.drop(columns=["tags"])
-        for tag in names:
-            out[tag] = np.array([p.get(tag.split(":", 1)[1], "") for p in parsed], dtype=object)[codes]
-        yield out, lines
+        yield _expand_tags(chunk.rename(columns=rename), "tags", tag_names or set(), azure_tags), lines

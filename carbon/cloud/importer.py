@@ -151,7 +151,7 @@ def _numbers(series: pd.Series) -> np.ndarray:
         cats = pd.Series(np.asarray(series.cat.categories, dtype=object))
         per_cat = pd.to_numeric(cats.str.strip(), errors="coerce").to_numpy(dtype=float)
         return np.append(per_cat, np.nan)[series.cat.codes.to_numpy()]
-    vals = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    vals = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)  # may be a read-only view
     nan = np.isnan(vals)
     if nan.any():
         vals[nan] = pd.to_numeric(series[nan].str.strip(), errors="coerce").to_numpy(dtype=float)
