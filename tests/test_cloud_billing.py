@@ -408,6 +408,34 @@ def test_every_reader_gives_the_same_figures(company, write, tmp_path, monkeypat
         assert four[team] == pytest.approx(4 * one[team], rel=1e-9)
 
 
+def _cur2(bill: str) -> str:
+    return (bill.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
+            .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
+            .replace("lineItem/ProductCode", "line_item_product_code")
+            .replace("lineItem/UsageType", "line_item_usage_type")
+            .replace("lineItem/UsageAmount", "line_item_usage_amount").replace("pricing/unit", "pricing_unit")
+            .replace("product/region", "product_region_code")
+            .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
+            .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
+            .replace("lineItem/LineItemType", "line_item_line_item_type")
+            .replace("product/instanceType", "product_instance_type").replace("product/vcpu", "product_vcpu")
+            .replace("resourceTags/user:Team", "resource_tags"))
+
+
+@pytest.mark.parametrize("cell", ['"{""user_team"": ""video"""', '"[""video""]"', "video",
+                                  '"{""user_team"": 5}"', '"{""user_team"": ""a"", ""USER_TEAM"": ""b""}"'])
+def test_a_malformed_cur2_resource_tags_cell_is_refused_not_read_as_no_tags(company, write, db_dump, cell):
+    # Read as "no tags", the line would land in Unallocated with no word why.
+    bad = _cur2(BILL).replace(",video\n", f",{cell}\n", 1)
+    refused(company, write, db_dump, bad, "bad.csv, line 2, column 'resource_tags': ")
+
+
+def test_an_empty_cur2_resource_tags_cell_is_no_tags(company, write):
+    importer.import_cloud_billing(company, write("ok.csv", _cur2(BILL).replace(",video\n", ",\n")), "aws",
+                                  write("r.toml", RULES))
+    assert "Unallocated" in by_team(company, "2026-03")
+
+
 def test_parquet_without_pyarrow_is_refused_clearly(company, write, tmp_path, monkeypatch):
     (tmp_path / "x.parquet").write_bytes(b"PAR1")
     monkeypatch.setattr(exports, "_pyarrow", lambda what: None)

@@ -189,23 +189,20 @@ def read_aws(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_nam
 
 
 def _expand_tag_map(chunk: pd.DataFrame, tag_names: set[str]) -> pd.DataFrame:
-    """CUR 2.0 `resource_tags` ({"user_team": "video"}, JSON text) -> one column per tag asked for."""
-    import json
-
+    """CUR 2.0 `resource_tags` ({"user_team": "video"}, JSON text) -> one column per tag asked for,
+    parsed once per distinct cell. A malformed cell adds `problem:resource_tags` for the importer to
+    refuse the bill with line and column (never read as "no tags"); an empty cell is no tags."""
     codes, uniq = pd.factorize(chunk["resource_tags"].to_numpy(), use_na_sentinel=False)
-    parsed = []
-    for text in uniq:
-        try:
-            value = json.loads(text) if isinstance(text, str) and text.strip() else {}
-        except ValueError:
-            value = {}
-        parsed.append({str(k).lower(): str(v) for k, v in (value.items() if isinstance(value, dict) else [])})
-    out = chunk.drop(columns=["resource_tags"])
+    parsed = [aws_resource_tags(text) for text in uniq]
+    problems = [p for _, p in parsed]
+    out = chunk if any(problems) else chunk.drop(columns=["resource_tags"])
+    if any(problems):
+        out["problem:resource_tags"] = np.array(problems, dtype=object)[codes]
     for tag in tag_names:
         if tag in out:
             continue
         key = "user_" + tag.split(":", 1)[1]
-        out[tag] = np.array([p.get(key, "") for p in parsed], dtype=object)[codes]
+        out[tag] = np.array([t.get(key, "") for t, _ in parsed], dtype=object)[codes]
     return out
 
 
@@ -516,6 +513,31 @@ def azure_tags(text: str) -> tuple[dict[str, str], str]:
     if not isinstance(pairs, list):
         return {}, TAGS_EXPECTED
     return _tag_dict(pairs, TAGS_EXPECTED, "tag")
+
+
+AWS_TAGS_EXPECTED = ('expected a JSON object of tag names and text values, such as {"user_team": "video"} '
+                     '(an empty cell for no tags)')
+
+
+def aws_resource_tags(text) -> tuple[dict[str, str], str]:
+    """(tags by name in lower case, problem) of a CUR 2.0 `resource_tags` cell: a JSON object.
+    Empty (or missing): ({}, "")."""
+    import json
+
+    t = text.strip() if isinstance(text, str) else ""
+    if not t:
+        return {}, ""
+    try:
+        pairs = json.loads(t, object_pairs_hook=_Pairs)  # every pair, a repeated name included
+    except ValueError:
+        return {}, AWS_TAGS_EXPECTED
+    if not isinstance(pairs, _Pairs):  # an array, a number, a string: not an object
+        return {}, AWS_TAGS_EXPECTED
+    return _tag_dict(pairs, AWS_TAGS_EXPECTED, "tag")
+
+
+class _Pairs(list):
+    """A JSON object read as its (name, value) pairs, told apart from a JSON array."""
 
 
 def _expand_tags(chunk: pd.DataFrame, column: str, tag_names: set[str], parse) -> pd.DataFrame:
