@@ -113,6 +113,12 @@ def test_page_view_hand_computed_and_per_visit(run, write):
     assert month_kg(run) == pytest.approx(85.215 + 0.964276, abs=0.0005)  # the report rounds to grams
     # the same per-view figure as swd.per_visit for those bytes (first visits only)
     assert 250_000 * swd.per_visit(2_300_000, COEF) / 1000 == pytest.approx(85.215, rel=1e-9)
+    # each entry points to its derived per-view factor, which names the weight and the per-GB factor
+    sources = json.loads(run("report", "sources", "--month", "2025-03", "--format", "json").stdout)["sources"]
+    any_region = next(x for x in sources if x["region"] == "")
+    assert (any_region["activity"], any_region["unit"]) == ("web.page_view", "g CO2e / view")
+    assert any_region["value"] == pytest.approx(0.34086, rel=1e-9)
+    assert any_region["source"].startswith("derived: page weight 2,300,000 bytes per view x web.transfer 148.2 ")
 
 
 def test_page_view_entry_points_to_its_derived_factor():
