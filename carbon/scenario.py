@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from carbon import budgets, units
+from carbon import budgets, swd, units
 from carbon import forecast as fc
 from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.factors import FactorTable
@@ -91,7 +91,14 @@ def _matches(keys: np.ndarray, pattern: str) -> np.ndarray:
 def check_levers(scenario: Scenario, table: FactorTable) -> None:
     """Refuse levers naming no known activity, or a shift between units that cannot convert."""
     problems = []
-    keys = np.array(table.keys(), dtype=object)
+    views = swd.page_view_keys(table.by_key)  # priced per page weight at import: scaled, never a shift target
+    keys = np.array(table.keys() + views, dtype=object)
+
+    def dims(key: str) -> set:
+        if key in views:
+            return {units.parse("view").dimensionality}
+        return {units.activity_unit(f.unit).dimensionality for f in table.by_key[key]}
+
     for lv in scenario.levers:
         def bad(msg: str, key: str, lv=lv) -> None:
             problems.append(Problem(scenario.source, lv.line_of(key), f"lever.{key}", None, msg, key=True))
@@ -104,15 +111,18 @@ def check_levers(scenario: Scenario, table: FactorTable) -> None:
                 continue
         if lv.kind != "shift":
             continue
+        if lv.target in views:
+            bad(f"cannot shift to {lv.target}: its factor depends on each row's page weight, which a "
+                "shifted entry does not have (scale it instead)", "to")
+            continue
         if lv.target not in table.by_key:
             hint = table.suggest(lv.target)
             bad(f"unknown activity {lv.target!r}{f' (did you mean {hint!r}?)' if hint else ''}", "to")
             continue
-        dst = {units.activity_unit(f.unit).dimensionality for f in table.by_key[lv.target]}
+        dst = dims(lv.target)
         for k in matched:
-            src = {units.activity_unit(f.unit).dimensionality for f in table.by_key[k]}
-            if not src & dst:
-                s = units.describe(units.activity_unit(table.by_key[k][0].unit))
+            if not dims(k) & dst:
+                s = "view" if k in views else units.describe(units.activity_unit(table.by_key[k][0].unit))
                 d = units.describe(units.activity_unit(table.by_key[lv.target][0].unit))
                 bad(f"cannot shift {k} (per {s}) to {lv.target} (per {d}): the units do not convert", "to")
     if problems:

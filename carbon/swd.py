@@ -21,6 +21,10 @@ Derived factors (see `derive_web`): `web.transfer` per GB for any region (global
 intensity on every segment: 148.2 g/GB) and for every country grid row (that
 grid for the operational segments, the global one for the embodied ones);
 `web.transfer.green_hosting` the same with green hosting (factor 1).
+
+Page views (see `per_view`): `web.page_view` (and `web.page_view.green_hosting`) rows
+give views and the page weight of one view; their factor per view is derived at import
+from the row's region and year's `web.transfer` (`.green_hosting`) factor.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from carbon.model import Coefficient, Factor
 GIGABYTE = 1_000_000_000  # CO2.js src/constants/file-size.js
 SEGMENTS = ("data_centre", "network", "device")
 PREFIX = "web.swd4"
+# page-view key -> the per-GB key whose region and vintage it takes
+PAGE_VIEW = {"web.page_view": "web.transfer", "web.page_view.green_hosting": "web.transfer.green_hosting"}
 
 
 @dataclass(frozen=True)
@@ -123,3 +129,28 @@ def derive_web(grid: Iterable[Factor], coef: Mapping[str, Coefficient]) -> list[
                          "no return-visitor caching",
                 origin="derived"))
     return out
+
+
+def page_view_keys(known: Iterable[str]) -> list[str]:
+    """The page-view keys a factor table's keys `known` can price (their per-GB key is there)."""
+    known = set(known)
+    return [k for k, per_gb in PAGE_VIEW.items() if per_gb in known]
+
+
+def per_view(transfer: Factor, key: str, page_bytes: float) -> Factor:
+    """The factor of one view (`key`, g CO2e / view) of a page of `page_bytes` (>= 1 byte), from
+    the per-data factor `transfer` resolved for the row's region and year (`PAGE_VIEW[key]`).
+
+    With the model's defaults (first visits only) CO2.js `perVisit` is `perByte`, which is
+    linear in bytes from one byte on: per view = page weight x the per-GB factor, the same
+    grid, hosting and vintage as a `web.transfer` row of that region.
+    """
+    per_page = units.Q_(transfer.value, units.parse(transfer.unit)) * units.Q_(page_bytes, "byte")
+    grams = float(per_page.to("g_CO2e").magnitude)
+    return Factor(
+        activity=key, region=transfer.region, year=transfer.year, value=grams, unit="g CO2e / view",
+        category=transfer.category, scope=transfer.scope,
+        source=f"derived: page weight {page_bytes:,.10g} bytes per view x {PAGE_VIEW[key]} "
+               f"{transfer.value:g} {transfer.unit} [{transfer.source}]",
+        uncertainty_pct=transfer.uncertainty_pct, source_ref=transfer.source_ref,
+        boundary=transfer.boundary, origin="derived", scope3_category=transfer.scope3_category)

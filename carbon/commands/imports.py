@@ -140,7 +140,7 @@ def import_group() -> None:
 @handle_errors(rejects_param="rejects")
 def activities(ctx, file, replace, create_teams, source, default_region, prefer_source, rejects, restate,
                reason, by, strict) -> None:
-    """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note]).
+    """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note, page_weight]).
 
     Each file is one import. Importing identical content again changes nothing.
     Importing a changed file of the same source needs --replace (with --source,

@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from carbon import duplicates, limits, periods, units
+from carbon import duplicates, limits, periods, swd, units
 from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import REGION_RE, FactorTable
+from carbon.ingest import page_weight
 from carbon.ingest.problems import ProblemLog, quoted
 from carbon.model import Factor, valid_team_name  # noqa: F401  (the check lives in model; importer reads it here)
 from carbon.suggest import did_you_mean
 
 REQUIRED = ("date", "team", "activity", "quantity", "unit")
-OPTIONAL = ("end", "region", "note")
+OPTIONAL = ("end", "region", "note", page_weight.COLUMN)
 
 _DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH_RE = r"^\d{4}-\d{2}$"
@@ -135,7 +136,8 @@ def validate_chunk(
             ok &= ~unknown_team
 
     activity = col["activity"]
-    unknown_act = ~pd.Series(activity, dtype=object).isin(table.by_key.keys()).to_numpy(dtype=bool)
+    known = set(table.by_key) | set(swd.page_view_keys(table.by_key))
+    unknown_act = ~pd.Series(activity, dtype=object).isin(known).to_numpy(dtype=bool)
     if unknown_act.any():
         hints = {}
         for a in pd.unique(activity[unknown_act]):
@@ -144,6 +146,8 @@ def validate_chunk(
                 "; see 'carbon factors list'"
         log.add(lines[unknown_act], "activity", activity[unknown_act], [hints[a] for a in activity[unknown_act]])
         ok &= ~unknown_act
+    weight, ok_weight = page_weight.parse(col[page_weight.COLUMN], activity, lines, log)
+    ok &= ok_weight
 
     region = col["region"]
     if default_region:
@@ -159,30 +163,33 @@ def validate_chunk(
     row, month, share = periods.spread(start[idx], end[idx])
     src = idx[row]
     years = month.astype("datetime64[Y]").astype(np.int64) + 1970
-    spread_df = object_frame({"src": src, "activity": activity[src], "region": region[src], "year": years})
-    keys = spread_df[["activity", "region", "year"]].drop_duplicates()
+    # A page view's factor also depends on its page weight (bytes; 0 on other rows).
+    spread_df = object_frame({"src": src, "activity": activity[src], "region": region[src], "year": years,
+                              "weight": weight[src]})
+    on = ["activity", "region", "year", "weight"]
+    keys = spread_df[on].drop_duplicates()
     factor_ix = {}
     fell_back: dict[tuple[str, str, int], str] = {}
-    for a, r, y in keys.itertuples(index=False):
+    for a, r, y, w in keys.itertuples(index=False):
         try:
-            res = table.resolve(a, r, int(y))
+            res = table.resolve(swd.PAGE_VIEW.get(a, a), r, int(y))
         except FactorNotFound as exc:
             rows_bad = np.unique(src[(spread_df["activity"] == a).to_numpy() & (spread_df["region"] == r).to_numpy()
-                                     & (spread_df["year"] == y).to_numpy()])
+                                     & (spread_df["year"] == y).to_numpy() & (spread_df["weight"] == w).to_numpy()])
             log.add(lines[rows_bad], "region" if r else "activity", region[rows_bad] if r else activity[rows_bad],
                     str(exc))
             continue
         if res.vintage_warning:
             result.warnings.add(res.vintage_warning)
-        factor_ix[(a, r, int(y))] = (len(result.factors), res.region_fallback)
+        factor_ix[(a, r, int(y), w)] = (len(result.factors), res.region_fallback)
         if res.region_fallback:
             fell_back[(a, r, int(y))] = res.region_used
-        result.factors.append(res.factor)
+        result.factors.append(swd.per_view(res.factor, a, w) if a in swd.PAGE_VIEW else res.factor)
     # Unit checks run even after other problems, so the listing is complete.
-    fi = np.array([factor_ix.get((a, r, int(y)), (-1, False))[0]
-                   for a, r, y in keys.itertuples(index=False)], dtype=np.int64)
+    fi = np.array([factor_ix.get((a, r, int(y), w), (-1, False))[0]
+                   for a, r, y, w in keys.itertuples(index=False)], dtype=np.int64)
     keys = keys.assign(factor_ix=fi)
-    spread_df = spread_df.merge(keys, on=["activity", "region", "year"], how="left", sort=False)
+    spread_df = spread_df.merge(keys, on=on, how="left", sort=False)
     has_factor = spread_df["factor_ix"].to_numpy() >= 0
 
     unit = col["unit"]
@@ -214,7 +221,13 @@ def validate_chunk(
     q = qty[src] * share
     # One identity per source row, repeated on each of its months (duplicate checks); the
     # team is added by id when the rows are stored (duplicates.with_team).
-    key = duplicates.row_keys(start[idx], end[idx], activity[idx], qty[idx], unit[idx], region[idx])
+    # The page weight is part of a page-view row's identity (other rows' identities are unchanged).
+    ident_unit = unit[idx]
+    views = weight[idx] > 0
+    if views.any():
+        ident_unit = ident_unit.copy()
+        ident_unit[views] = [f"{u} @ {w!r} bytes" for u, w in zip(ident_unit[views], weight[idx][views])]
+    key = duplicates.row_keys(start[idx], end[idx], activity[idx], qty[idx], ident_unit, region[idx])
     result.rows = object_frame({
         "line": lines[src],
         "team": team[src],
