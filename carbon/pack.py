@@ -236,7 +236,8 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
         "budgets": data.budget_plan,
         "donation": ({"included": data.donation_html is not None, "summary": data.donation_line}
                      if data.donation_line else None),
-        **({"levers": [{"file": p.source, "name": p.name, "included": p.result is not None,
+        **({"levers": [{"file": p.source, "content_sha256": p.sha256 or None, "name": p.name,
+                        "included": p.result is not None,
                         "problem": p.problem or None} for p in data.levers]}
            if data.levers is not None else {}),
         "files": file_hashes,

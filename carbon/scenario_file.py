@@ -21,11 +21,12 @@ Every problem is listed with its line and key; the file is refused as a whole.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import tomllib
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from carbon.budget_file import decode
@@ -80,6 +81,7 @@ class Scenario:
     name: str
     levers: tuple[Lever, ...]
     source: str = ""
+    sha256: str = ""  # of the file's bytes (`read`); "" for text parsed without a file
 
 
 def _lever_lines(text: str) -> list[tuple[int, dict[str, int]]]:
@@ -244,4 +246,5 @@ def read(path: Path | str, known_teams: Collection[str] | None) -> Scenario:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse(decode(data, str(path)), str(path), known_teams)
+    scenario = parse(decode(data, str(path)), str(path), known_teams)
+    return replace(scenario, sha256=hashlib.sha256(data).hexdigest())

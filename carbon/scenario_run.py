@@ -92,6 +92,7 @@ class PackScenario:
     name: str
     result: Result | None
     problem: str = ""
+    sha256: str = ""  # the scenario file's content, as read with the config
 
 
 def for_pack(store: Store, scenarios, month: str) -> tuple[PackScenario, ...]:
@@ -102,11 +103,11 @@ def for_pack(store: Store, scenarios, month: str) -> tuple[PackScenario, ...]:
     for sc in scenarios:
         if sc.year != int(month[:4]):
             out.append(PackScenario(sc.source, sc.name, None, f"a scenario of {sc.year}, not of this pack's "
-                                    f"year {month[:4]}: not computed"))
+                                    f"year {month[:4]}: not computed", sc.sha256))
             continue
         try:
-            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month)))
+            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month), sha256=sc.sha256))
         except CarbonError as exc:
             detail = "; ".join(str(p) for p in getattr(exc, "problems", ()) or ())
-            out.append(PackScenario(sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}"))
+            out.append(PackScenario(sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}", sc.sha256))
     return tuple(out)

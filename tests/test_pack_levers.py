@@ -134,3 +134,24 @@ def test_a_scenario_of_another_year_is_named_not_dropped(company, write, tmp_pat
     assert "a scenario of 2026, not of this pack's year 2025" in rep["levers"][0]["problem"]
     html = (tmp_path / "packs" / "2025-10" / "report.html").read_text(encoding="utf-8")
     assert "Not shown: a scenario of 2026" in html
+
+
+def test_the_manifest_names_each_scenario_file_by_its_content(company, write, tmp_path):
+    import hashlib
+
+    path = write("conf/levers.toml", LEVERS)
+    cfg = _config(write, '["levers.toml"]')
+
+    def manifest_levers(out):
+        r = company("report", "pack", "--month", "2025-10", "--config", cfg, "--out", tmp_path / out)
+        assert r.exit_code == 0, r.output
+        return json.loads((tmp_path / out / "2025-10" / "manifest.json").read_text(encoding="utf-8"))["levers"]
+
+    (lv,) = manifest_levers("packs")
+    assert lv["file"].endswith("levers.toml")
+    assert lv["content_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # the same path with other levers: the manifest shows the change
+    path.write_text(LEVERS.replace("share = 0.5", "share = 0.25"), encoding="utf-8")
+    (again,) = manifest_levers("packs2")
+    assert again["file"] == lv["file"]
+    assert again["content_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() != lv["content_sha256"]
