@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from carbon import limits
-from carbon.errors import InputError, Problem
+from carbon.errors import InputError, Problem, toml_syntax_problem
 from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -159,11 +159,7 @@ def load(path: str | Path | None = None) -> Config:
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text", [Problem(name, None, None, None, "expected UTF-8")]) from None
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line L, column C)".
-        m = re.search(r"at line (\d+), column (\d+)", str(exc))
-        line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
-        raise InputError(f"{name}: not valid TOML",
-                         [Problem(name, line, f"column {col}" if col else None, None, str(exc))]) from None
+        raise InputError(f"{name}: not valid TOML", [toml_syntax_problem(name, exc)]) from None
     cfg = parse(data, name)
     return replace(cfg, manager_lines=_key_lines(text, cfg.managers),
                    scenarios=read_scenarios(cfg.scenario_paths, found.parent, name, text))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from carbon.budget_file import decode
-from carbon.errors import InputError, Problem
+from carbon.errors import InputError, Problem, toml_syntax_problem
 from carbon.factors import REGION_RE
 from carbon.periods import parse_month
 from carbon.suggest import did_you_mean
@@ -40,7 +40,6 @@ KINDS = ("shift", "scale")
 LEVER_KEYS = {"shift": ("kind", "from", "to", "share", "start", "teams", "regions"),
               "scale": ("kind", "activity", "category", "by", "start", "teams", "regions")}
 PATTERN_RE = re.compile(r"^[a-z0-9_*]+(\.[a-z0-9_*]+)*$")
-_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -108,12 +107,7 @@ def parse(text: str, name: str, known_teams: Collection[str] | None) -> Scenario
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _POS_RE.search(msg)
-        line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
-        raise InputError(f"{name}: not valid TOML", [
-            Problem(name, line, col, None,
-                    f"TOML syntax error: {_POS_RE.sub('', msg)}")]) from None
+        raise InputError(f"{name}: not valid TOML", [toml_syntax_problem(name, exc)]) from None
     top_lines = {}
     for no, raw in enumerate(text.splitlines(), start=1):
         if "=" in raw and not raw.startswith((" ", "\t", "#")):

@@ -155,3 +155,13 @@ def test_the_manifest_names_each_scenario_file_by_its_content(company, write, tm
     (again,) = manifest_levers("packs2")
     assert again["file"] == lv["file"]
     assert again["content_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() != lv["content_sha256"]
+
+
+def test_a_config_toml_syntax_error_names_file_line_and_column(company, write, tmp_path):
+    # line 2, "dir = reports": a bare word is no TOML value; tomllib stops at column 7 (the "r")
+    cfg = str(write("conf/carbon.toml", "[output]\ndir = reports\n"))
+    r = company("report", "pack", "--month", "2025-10", "--config", cfg, "--out", tmp_path / "packs")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    text = " ".join(r.output.split())
+    assert "carbon.toml, line 2, column '7': TOML syntax error: Invalid value" in text, text
+    assert "column 'column" not in text and "(at line" not in text
