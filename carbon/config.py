@@ -49,7 +49,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -313,12 +313,17 @@ def check_cron(cron: str, timezone: str) -> str | None:
     return None
 
 
-def check_teams(config: Config, declared: Iterable[str]) -> None:
+def check_teams(config: Config, declared: Iterable[str],
+                renamed: Mapping[str, tuple[str, str]] | None = None) -> None:
     """Refuse [recipients.managers] entries naming a team that is not in `declared` (pure).
 
     A typo would otherwise mail "no emissions recorded" for a team that does not exist,
     and nothing to the real team. Raises InputError naming the file, the line (when the
     config came from a file), the key, the value and the closest declared team.
+
+    `renamed` ({former name: (current name, day)}): a former name counts for a manager (the
+    renamed team's mail reaches them) but not for a [pack] scenario's lever, refused as
+    `report pack` refuses it: "team 'Old' was renamed 'New' on …; use 'New'".
     """
     names = sorted(declared)
     name = config.source or "<config>"
@@ -340,10 +345,12 @@ def check_teams(config: Config, declared: Iterable[str]) -> None:
     if problems:
         raise InputError(f"{name}: recipients.managers names {len(problems)} team(s) that are not declared; "
                          "nothing was produced or sent", problems)
+    renamed = renamed or {}
+    current = [n for n in names if n not in renamed]
     for sc in config.scenarios:
         from carbon import scenario_file
 
-        scenario_file.check_teams(sc, names)  # a lever's team typo: refused before any pack
+        scenario_file.check_teams(sc, current, renamed)  # a lever's team typo: refused before any pack
 
 
 def _key_lines(text: str, keys) -> dict[str, int]:

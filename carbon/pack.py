@@ -328,9 +328,11 @@ def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None
     if scenarios:  # a lever naming an unknown team refuses the pack, before anything is written
         from carbon import scenario_file
 
+        from carbon.store import team_history
+
         with store.engine.connect() as conn:
-            names = list(store.team_ids(conn))
+            names, renamed = list(store.team_ids(conn)), team_history.renames(conn)
         for sc in scenarios:
-            scenario_file.check_teams(sc, names)
+            scenario_file.check_teams(sc, names, renamed)
     data = collect(store, month, revision=revision, reissue_reason=reissue_reason, scenarios=tuple(scenarios))
     return write_pack(data, Path(out_dir) / pack_dirname(month, revision))

@@ -25,7 +25,7 @@ import hashlib
 import math
 import re
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -213,20 +213,32 @@ def parse(text: str, name: str, known_teams: Collection[str] | None) -> Scenario
     return Scenario(int(year), title or name, tuple(levers), name)
 
 
-def _team_problems(teams, known_teams: Collection[str], name: str, line: int | None) -> list[Problem]:
+def _team_problems(teams, known_teams: Collection[str], name: str, line: int | None,
+                   renamed: Mapping[str, tuple[str, str]] | None = None) -> list[Problem]:
+    renamed = renamed or {}
     out = []
     for t in teams:
-        if t not in known_teams:
+        if t in known_teams:
+            continue
+        if t in renamed:
+            now, day = renamed[t]
+            message = f"team {t!r} was renamed {now!r} on {day}; use {now!r}"
+        else:
             hint = did_you_mean(t, known_teams)
-            out.append(Problem(name, line, "lever.teams", t,
-                               f"unknown team {t!r}{f' (did you mean {hint!r}?)' if hint else ''}", key=True))
+            message = f"unknown team {t!r}{f' (did you mean {hint!r}?)' if hint else ''}"
+        out.append(Problem(name, line, "lever.teams", t, message, key=True))
     return out
 
 
-def check_teams(scenario: Scenario, known_teams: Collection[str]) -> None:
-    """Refuse a scenario whose levers name a team not in `known_teams` (InputError, line and key)."""
+def check_teams(scenario: Scenario, known_teams: Collection[str],
+                renamed: Mapping[str, tuple[str, str]] | None = None) -> None:
+    """Refuse a scenario whose levers name a team not in `known_teams` (InputError, line and key).
+
+    `renamed` ({former name: (current name, day of the rename)}, carbon.store.team_history.renames):
+    a lever naming a team's former name is refused with its new name (a lever's figures are the
+    team's under its current name; the file must say which)."""
     problems = [p for lv in scenario.levers
-                for p in _team_problems(lv.teams, known_teams, scenario.source, lv.line_of("teams"))]
+                for p in _team_problems(lv.teams, known_teams, scenario.source, lv.line_of("teams"), renamed)]
     if problems:
         raise InputError(f"{scenario.source}: scenario refused", problems)
 

@@ -14,6 +14,7 @@ from carbon.periods import month_label
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
 from carbon.store import levers as stored_levers
+from carbon.store import team_history
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None,
     an unknown team or activity, NotFound when the year has no data up to `through`."""
     with store.engine.connect() as conn:
         names = list(store.team_ids(conn))
-        scenario_file.check_teams(sc, names)
+        scenario_file.check_teams(sc, names, team_history.renames(conn))
         first, last = month_label(sc.year, 1), month_label(sc.year, 12)
         if through is not None:
             last = min(last, through)

@@ -165,3 +165,25 @@ def test_a_config_toml_syntax_error_names_file_line_and_column(company, write, t
     text = " ".join(r.output.split())
     assert "carbon.toml, line 2, column '7': TOML syntax error: Invalid value" in text, text
     assert "column 'column" not in text and "(at line" not in text
+
+
+def test_a_lever_naming_a_renamed_teams_former_name_is_refused_by_both_checks(company, write, tmp_path):
+    from datetime import datetime, timezone
+
+    write("conf/levers.toml", LEVERS)  # teams = ["Sales"] (line 9)
+    cfg = _config(write, '["levers.toml"]')
+    assert company("teams", "rename", "Sales", "Field").exit_code == 0
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")  # the rename just made
+    expected = f"team 'Sales' was renamed 'Field' on {day}; use 'Field'"
+    for args in (("schedule", "run-once", "--now", "2025-11-02T06:00", "--no-email"),
+                 ("report", "pack", "--month", "2025-10")):
+        r = company(*args, "--config", cfg, "--out", tmp_path / "packs")
+        assert r.exit_code == 1, r.output
+        text = " ".join(r.stderr.split())
+        assert "levers.toml, line 9, key 'lever.teams'" in text and expected in text, text
+        assert "Traceback" not in r.output
+    assert not (tmp_path / "packs").exists()
+    # the file updated to the new name: the pack is made
+    write("conf/levers.toml", LEVERS.replace('["Sales"]', '["Field"]'))
+    r = company("report", "pack", "--month", "2025-10", "--config", cfg, "--out", tmp_path / "packs")
+    assert r.exit_code == 0, r.output
