@@ -49,7 +49,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from carbon import limits
-from carbon.errors import InputError, Problem
+from carbon.errors import InputError, Problem, toml_syntax_problem
 from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -159,11 +159,7 @@ def load(path: str | Path | None = None) -> Config:
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text", [Problem(name, None, None, None, "expected UTF-8")]) from None
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line L, column C)".
-        m = re.search(r"at line (\d+), column (\d+)", str(exc))
-        line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
-        raise InputError(f"{name}: not valid TOML",
-                         [Problem(name, line, f"column {col}" if col else None, None, str(exc))]) from None
+        raise InputError(f"{name}: not valid TOML", [toml_syntax_problem(name, exc)]) from None
     cfg = parse(data, name)
     return replace(cfg, manager_lines=_key_lines(text, cfg.managers),
                    scenarios=read_scenarios(cfg.scenario_paths, found.parent, name, text))
@@ -317,12 +313,17 @@ def check_cron(cron: str, timezone: str) -> str | None:
     return None
 
 
-def check_teams(config: Config, declared: Iterable[str]) -> None:
+def check_teams(config: Config, declared: Iterable[str],
+                renamed: Mapping[str, tuple[str, str]] | None = None) -> None:
     """Refuse [recipients.managers] entries naming a team that is not in `declared` (pure).
 
     A typo would otherwise mail "no emissions recorded" for a team that does not exist,
     and nothing to the real team. Raises InputError naming the file, the line (when the
     config came from a file), the key, the value and the closest declared team.
+
+    `renamed` ({former name: (current name, day)}): a former name counts for a manager (the
+    renamed team's mail reaches them) but not for a [pack] scenario's lever, refused as
+    `report pack` refuses it: "team 'Old' was renamed 'New' on …; use 'New'".
     """
     names = sorted(declared)
     name = config.source or "<config>"
@@ -344,10 +345,12 @@ def check_teams(config: Config, declared: Iterable[str]) -> None:
     if problems:
         raise InputError(f"{name}: recipients.managers names {len(problems)} team(s) that are not declared; "
                          "nothing was produced or sent", problems)
+    renamed = renamed or {}
+    current = [n for n in names if n not in renamed]
     for sc in config.scenarios:
         from carbon import scenario_file
 
-        scenario_file.check_teams(sc, names)  # a lever's team typo: refused before any pack
+        scenario_file.check_teams(sc, current, renamed)  # a lever's team typo: refused before any pack
 
 
 def _key_lines(text: str, keys) -> dict[str, int]:

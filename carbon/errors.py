@@ -11,6 +11,7 @@ then refuses the file as a whole (after beancount's "errors are data").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -35,6 +36,19 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where()}: {self.message}"
+
+
+_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def toml_syntax_problem(name: str, exc: Exception) -> Problem:
+    """A tomllib syntax error of file `name` as a Problem: file, line and column where tomllib
+    gives them ("… line 3, column '10': TOML syntax error: Expected '=' …"), the message without
+    tomllib's own "(at line L, column C)"."""
+    msg = str(exc)
+    m = _TOML_POS_RE.search(msg)
+    line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
+    return Problem(name, line, col, None, f"TOML syntax error: {_TOML_POS_RE.sub('', msg)}")
 
 
 class CarbonError(Exception):

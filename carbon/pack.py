@@ -236,7 +236,8 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
         "budgets": data.budget_plan,
         "donation": ({"included": data.donation_html is not None, "summary": data.donation_line}
                      if data.donation_line else None),
-        **({"levers": [{"file": p.source, "name": p.name, "included": p.result is not None,
+        **({"levers": [{"file": p.source, "content_sha256": p.sha256 or None, "name": p.name,
+                        "included": p.result is not None,
                         "problem": p.problem or None} for p in data.levers]}
            if data.levers is not None else {}),
         "files": file_hashes,
@@ -327,9 +328,11 @@ def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None
     if scenarios:  # a lever naming an unknown team refuses the pack, before anything is written
         from carbon import scenario_file
 
+        from carbon.store import team_history
+
         with store.engine.connect() as conn:
-            names = list(store.team_ids(conn))
+            names, renamed = list(store.team_ids(conn)), team_history.renames(conn)
         for sc in scenarios:
-            scenario_file.check_teams(sc, names)
+            scenario_file.check_teams(sc, names, renamed)
     data = collect(store, month, revision=revision, reissue_reason=reissue_reason, scenarios=tuple(scenarios))
     return write_pack(data, Path(out_dir) / pack_dirname(month, revision))

@@ -21,15 +21,16 @@ Every problem is listed with its line and key; the file is refused as a whole.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import tomllib
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from carbon.budget_file import decode
-from carbon.errors import InputError, Problem
+from carbon.errors import InputError, Problem, toml_syntax_problem
 from carbon.factors import REGION_RE
 from carbon.periods import parse_month
 from carbon.suggest import did_you_mean
@@ -39,7 +40,6 @@ KINDS = ("shift", "scale")
 LEVER_KEYS = {"shift": ("kind", "from", "to", "share", "start", "teams", "regions"),
               "scale": ("kind", "activity", "category", "by", "start", "teams", "regions")}
 PATTERN_RE = re.compile(r"^[a-z0-9_*]+(\.[a-z0-9_*]+)*$")
-_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ class Scenario:
     name: str
     levers: tuple[Lever, ...]
     source: str = ""
+    sha256: str = ""  # of the file's bytes (`read`); "" for text parsed without a file
 
 
 def _lever_lines(text: str) -> list[tuple[int, dict[str, int]]]:
@@ -106,12 +107,7 @@ def parse(text: str, name: str, known_teams: Collection[str] | None) -> Scenario
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _POS_RE.search(msg)
-        line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
-        raise InputError(f"{name}: not valid TOML", [
-            Problem(name, line, col, None,
-                    f"TOML syntax error: {_POS_RE.sub('', msg)}")]) from None
+        raise InputError(f"{name}: not valid TOML", [toml_syntax_problem(name, exc)]) from None
     top_lines = {}
     for no, raw in enumerate(text.splitlines(), start=1):
         if "=" in raw and not raw.startswith((" ", "\t", "#")):
@@ -217,20 +213,32 @@ def parse(text: str, name: str, known_teams: Collection[str] | None) -> Scenario
     return Scenario(int(year), title or name, tuple(levers), name)
 
 
-def _team_problems(teams, known_teams: Collection[str], name: str, line: int | None) -> list[Problem]:
+def _team_problems(teams, known_teams: Collection[str], name: str, line: int | None,
+                   renamed: Mapping[str, tuple[str, str]] | None = None) -> list[Problem]:
+    renamed = renamed or {}
     out = []
     for t in teams:
-        if t not in known_teams:
+        if t in known_teams:
+            continue
+        if t in renamed:
+            now, day = renamed[t]
+            message = f"team {t!r} was renamed {now!r} on {day}; use {now!r}"
+        else:
             hint = did_you_mean(t, known_teams)
-            out.append(Problem(name, line, "lever.teams", t,
-                               f"unknown team {t!r}{f' (did you mean {hint!r}?)' if hint else ''}", key=True))
+            message = f"unknown team {t!r}{f' (did you mean {hint!r}?)' if hint else ''}"
+        out.append(Problem(name, line, "lever.teams", t, message, key=True))
     return out
 
 
-def check_teams(scenario: Scenario, known_teams: Collection[str]) -> None:
-    """Refuse a scenario whose levers name a team not in `known_teams` (InputError, line and key)."""
+def check_teams(scenario: Scenario, known_teams: Collection[str],
+                renamed: Mapping[str, tuple[str, str]] | None = None) -> None:
+    """Refuse a scenario whose levers name a team not in `known_teams` (InputError, line and key).
+
+    `renamed` ({former name: (current name, day of the rename)}, carbon.store.team_history.renames):
+    a lever naming a team's former name is refused with its new name (a lever's figures are the
+    team's under its current name; the file must say which)."""
     problems = [p for lv in scenario.levers
-                for p in _team_problems(lv.teams, known_teams, scenario.source, lv.line_of("teams"))]
+                for p in _team_problems(lv.teams, known_teams, scenario.source, lv.line_of("teams"), renamed)]
     if problems:
         raise InputError(f"{scenario.source}: scenario refused", problems)
 
@@ -244,4 +252,5 @@ def read(path: Path | str, known_teams: Collection[str] | None) -> Scenario:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse(decode(data, str(path)), str(path), known_teams)
+    scenario = parse(decode(data, str(path)), str(path), known_teams)
+    return replace(scenario, sha256=hashlib.sha256(data).hexdigest())

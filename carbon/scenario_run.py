@@ -14,6 +14,7 @@ from carbon.periods import month_label
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
 from carbon.store import levers as stored_levers
+from carbon.store import team_history
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None,
     an unknown team or activity, NotFound when the year has no data up to `through`."""
     with store.engine.connect() as conn:
         names = list(store.team_ids(conn))
-        scenario_file.check_teams(sc, names)
+        scenario_file.check_teams(sc, names, team_history.renames(conn))
         first, last = month_label(sc.year, 1), month_label(sc.year, 12)
         if through is not None:
             last = min(last, through)
@@ -92,6 +93,7 @@ class PackScenario:
     name: str
     result: Result | None
     problem: str = ""
+    sha256: str = ""  # the scenario file's content, as read with the config
 
 
 def for_pack(store: Store, scenarios, month: str) -> tuple[PackScenario, ...]:
@@ -102,11 +104,11 @@ def for_pack(store: Store, scenarios, month: str) -> tuple[PackScenario, ...]:
     for sc in scenarios:
         if sc.year != int(month[:4]):
             out.append(PackScenario(sc.source, sc.name, None, f"a scenario of {sc.year}, not of this pack's "
-                                    f"year {month[:4]}: not computed"))
+                                    f"year {month[:4]}: not computed", sc.sha256))
             continue
         try:
-            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month)))
+            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month), sha256=sc.sha256))
         except CarbonError as exc:
             detail = "; ".join(str(p) for p in getattr(exc, "problems", ()) or ())
-            out.append(PackScenario(sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}"))
+            out.append(PackScenario(sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}", sc.sha256))
     return tuple(out)

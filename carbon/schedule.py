@@ -309,14 +309,16 @@ def _changed_since(store: Store, run_id: int) -> list[str]:
 def check_recipients(store: Store, config: Config) -> None:
     """Refuse `config` when [recipients.managers], or a lever of a [pack] scenario, names a team
     not declared in `store` (InputError with a did-you-mean; see carbon.config.check_teams). A team's former name
-    (`carbon teams rename`) still counts as declared: its manager gets the renamed team's mail."""
+    (`carbon teams rename`) still counts as declared for a manager (the renamed team's mail reaches
+    them), not for a lever: refused with the new name, as `report pack` refuses it."""
     from carbon.store import team_history
 
     if not config.managers and not config.scenarios:
         return
     with store.engine.connect() as conn:
-        declared = list(store.team_ids(conn)) + list(team_history.former_names(conn))
-    config_file.check_teams(config, declared)
+        renamed = team_history.renames(conn)
+        declared = list(store.team_ids(conn)) + list(renamed)
+    config_file.check_teams(config, declared, renamed)
 
 
 # ---- the long-running scheduler --------------------------------------------------------

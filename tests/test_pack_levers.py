@@ -134,3 +134,56 @@ def test_a_scenario_of_another_year_is_named_not_dropped(company, write, tmp_pat
     assert "a scenario of 2026, not of this pack's year 2025" in rep["levers"][0]["problem"]
     html = (tmp_path / "packs" / "2025-10" / "report.html").read_text(encoding="utf-8")
     assert "Not shown: a scenario of 2026" in html
+
+
+def test_the_manifest_names_each_scenario_file_by_its_content(company, write, tmp_path):
+    import hashlib
+
+    path = write("conf/levers.toml", LEVERS)
+    cfg = _config(write, '["levers.toml"]')
+
+    def manifest_levers(out):
+        r = company("report", "pack", "--month", "2025-10", "--config", cfg, "--out", tmp_path / out)
+        assert r.exit_code == 0, r.output
+        return json.loads((tmp_path / out / "2025-10" / "manifest.json").read_text(encoding="utf-8"))["levers"]
+
+    (lv,) = manifest_levers("packs")
+    assert lv["file"].endswith("levers.toml")
+    assert lv["content_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # the same path with other levers: the manifest shows the change
+    path.write_text(LEVERS.replace("share = 0.5", "share = 0.25"), encoding="utf-8")
+    (again,) = manifest_levers("packs2")
+    assert again["file"] == lv["file"]
+    assert again["content_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() != lv["content_sha256"]
+
+
+def test_a_config_toml_syntax_error_names_file_line_and_column(company, write, tmp_path):
+    # line 2, "dir = reports": a bare word is no TOML value; tomllib stops at column 7 (the "r")
+    cfg = str(write("conf/carbon.toml", "[output]\ndir = reports\n"))
+    r = company("report", "pack", "--month", "2025-10", "--config", cfg, "--out", tmp_path / "packs")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    text = " ".join(r.output.split())
+    assert "carbon.toml, line 2, column '7': TOML syntax error: Invalid value" in text, text
+    assert "column 'column" not in text and "(at line" not in text
+
+
+def test_a_lever_naming_a_renamed_teams_former_name_is_refused_by_both_checks(company, write, tmp_path):
+    from datetime import datetime, timezone
+
+    write("conf/levers.toml", LEVERS)  # teams = ["Sales"] (line 9)
+    cfg = _config(write, '["levers.toml"]')
+    assert company("teams", "rename", "Sales", "Field").exit_code == 0
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")  # the rename just made
+    expected = f"team 'Sales' was renamed 'Field' on {day}; use 'Field'"
+    for args in (("schedule", "run-once", "--now", "2025-11-02T06:00", "--no-email"),
+                 ("report", "pack", "--month", "2025-10")):
+        r = company(*args, "--config", cfg, "--out", tmp_path / "packs")
+        assert r.exit_code == 1, r.output
+        text = " ".join(r.stderr.split())
+        assert "levers.toml, line 9, key 'lever.teams'" in text and expected in text, text
+        assert "Traceback" not in r.output
+    assert not (tmp_path / "packs").exists()
+    # the file updated to the new name: the pack is made
+    write("conf/levers.toml", LEVERS.replace('["Sales"]', '["Field"]'))
+    r = company("report", "pack", "--month", "2025-10", "--config", cfg, "--out", tmp_path / "packs")
+    assert r.exit_code == 0, r.output

@@ -281,3 +281,25 @@ def test_a_residual_mix_table_is_checked():
             parse("t.csv", [{**row, **bad}])
     with pytest.raises(InputError, match="line 3: DE 2023 is given twice"):
         parse("t.csv", [row, row])
+
+
+def test_removing_instruments_of_a_closed_month_is_refused_unless_restated(company, write, db_dump):
+    # import 1 is a.csv, import 2 the instruments
+    r = company("import", "energy-attributes", write("e.csv", ATTR + "2024-03,Platform,DE,15,guarantee_of_origin,0\n"))
+    assert r.exit_code == 0, r.output
+    assert company("close", "--month", "2024-03", "--by", "ops", "--reason", "sent").exit_code == 0
+    before = db_dump()
+    r = company("imports", "remove", "2")
+    text = " ".join(r.output.split())
+    assert r.exit_code == 1 and "removing import 2 would change 2024-03" in text and "--restate --reason TEXT" in text
+    assert "Traceback" not in r.output
+    assert db_dump() == before
+    # 15 MWh x 0 + 5 MWh x 1,000 x 0.71990 = 3,599.5 kg still (the closed month unchanged)
+    t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
+    assert t["market_kg"] == pytest.approx(3599.5)
+    r = company("imports", "remove", "2", "--restate", "--reason", "wrong certificates", "--by", "bob")
+    assert r.exit_code == 0, r.output
+    assert "restatement" in r.output
+    # back to the residual mix: 20,000 kWh x 0.71990 = 14,398.0 kg
+    t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
+    assert t["market_kg"] == pytest.approx(14398.0)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from carbon import limits
 from carbon.model import PeriodLock, Restatement, TeamChange
+from carbon.store.energy_attributes import energy_attributes
 from carbon.store.schema import ledger_monthly, metadata, teams
 
 period_locks = Table(
@@ -96,25 +97,32 @@ def reopen(conn: Connection, lock: PeriodLock, by: str, reason: str) -> PeriodLo
 
 
 def batch_months(conn: Connection, batch_ids: Sequence[int]) -> dict[int, list[str]]:
-    """{import id: the months it holds entries in, sorted} (from the monthly rollup)."""
+    """{import id: the months it holds entries or energy-attribute instruments in, sorted} (from
+    the monthly rollup and the instruments: removing either changes a month's figures)."""
     if not batch_ids:
         return {}
-    r = ledger_monthly
-    rows = conn.execute(select(r.c.batch_id, r.c.month).where(r.c.batch_id.in_(list(batch_ids)))
-                        .distinct().order_by(r.c.batch_id, r.c.month))
+    return _months_of(conn, list(batch_ids))
+
+
+def _months_of(conn: Connection, batch_ids: list[int] | None) -> dict[int, list[str]]:
+    """{import id: its months} of the ledger rollup and the energy-attribute instruments, for
+    `batch_ids` (None: every import)."""
+    r, e = ledger_monthly, energy_attributes
+    ledger = select(r.c.batch_id, r.c.month)
+    instruments = select(e.c.batch_id, e.c.month)
+    if batch_ids is not None:
+        ledger = ledger.where(r.c.batch_id.in_(batch_ids))
+        instruments = instruments.where(e.c.batch_id.in_(batch_ids))
+    both = ledger.union(instruments).subquery()  # UNION: distinct
     out: dict[int, list[str]] = {}
-    for b, m in rows:
+    for b, m in conn.execute(select(both.c.batch_id, both.c.month).order_by(both.c.batch_id, both.c.month)):
         out.setdefault(b, []).append(m)
     return out
 
 
 def all_batch_months(conn: Connection) -> dict[int, list[str]]:
-    """{import id: its months} for every import (the rollup is small)."""
-    r = ledger_monthly
-    out: dict[int, list[str]] = {}
-    for b, m in conn.execute(select(r.c.batch_id, r.c.month).distinct().order_by(r.c.batch_id, r.c.month)):
-        out.setdefault(b, []).append(m)
-    return out
+    """{import id: its months} for every import (the rollup and the instruments are small)."""
+    return _months_of(conn, None)
 
 
 def record_restatement(conn: Connection, by: str, reason: str, added: Sequence[int], removed: Sequence[int],

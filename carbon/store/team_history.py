@@ -45,10 +45,16 @@ team_names = Table(
 
 def former_names(conn: Connection) -> dict[str, str]:
     """{former name: current name} of every renamed team."""
-    q = (select(team_names.c.name, teams.c.name)
+    return {old: now for old, (now, _day) in renames(conn).items()}
+
+
+def renames(conn: Connection) -> dict[str, tuple[str, str]]:
+    """{former name: (current name, "YYYY-MM-DD" the day it stopped being its name)} of every
+    renamed team (a name given back to its team is current, not former)."""
+    q = (select(team_names.c.name, teams.c.name, team_names.c.renamed_at)
          .select_from(team_names.join(teams, team_names.c.team_id == teams.c.id)).order_by(team_names.c.id))
     current = {n for (n,) in conn.execute(select(teams.c.name))}
-    return {old: now for old, now in conn.execute(q) if old not in current}
+    return {old: (now, f"{at:%Y-%m-%d}") for old, now, at in conn.execute(q) if old not in current}
 
 
 def resolve(conn: Connection, name: str) -> str | None:
