@@ -53,6 +53,19 @@ def _closed(file: str, conn: Connection, found: list[Instrument]) -> list[Proble
             for i in found if i.month in closed]
 
 
+def _guard_replaced(conn: Connection, name: str, replaced: tuple[int, ...]) -> None:
+    """Refuse (as new instruments in a closed month are) a replacement taking instruments out of
+    closed months: reopen the month first."""
+    months = {m for ms in stored_locks.batch_months(conn, replaced).values() for m in ms}
+    closed = lock_rules.locked_months(stored_locks.list_locks(conn, active_only=True), months)
+    if closed:
+        first = min(closed)
+        raise lock_rules.PeriodLocked(
+            f"{name}: replacing import {', '.join(map(str, replaced))} would change {lock_rules.span(list(closed))}, "
+            f"closed ({closed[first].describe()}): its market-based scope 2 cannot change; nothing was written. "
+            f"Reopen it first ('carbon close --month {first} --reopen --reason TEXT')")
+
+
 def import_energy_attributes(store: Store, path: Path | str, *, source: str | None = None,
                              replace: bool = False) -> ImportOutcome:
     """Import an energy-attribute CSV as one batch. Raises InputError (nothing written) on any problem."""
@@ -72,6 +85,8 @@ def import_energy_attributes(store: Store, path: Path | str, *, source: str | No
         if problems:
             raise InputError(f"{info.name}: import refused, nothing was written ({len(problems)} problem"
                              f"{'s' if len(problems) != 1 else ''})", problems[:50], total=len(problems))
+        if replaced:  # the replaced import's instruments leave its months: closed ones may not change
+            _guard_replaced(conn, info.name, replaced)
         batch_id = store.insert_batch(conn, KIND, source, info.sha256)
         stored.insert_instruments(conn, batch_id, found, team_ids)
         for b in replaced:

@@ -303,3 +303,20 @@ def test_removing_instruments_of_a_closed_month_is_refused_unless_restated(compa
     # back to the residual mix: 20,000 kWh x 0.71990 = 14,398.0 kg
     t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
     assert t["market_kg"] == pytest.approx(14398.0)
+
+
+def test_replacing_instruments_of_a_closed_month_is_refused(company, write, db_dump):
+    # The new file only covers 2024-04, but replacing import 2 would take its 2024-03 instruments
+    # out of a closed month (market-based 3,599.5 kg would become 14,398.0 kg).
+    r = company("import", "energy-attributes", write("e.csv", ATTR + "2024-03,Platform,DE,15,guarantee_of_origin,0\n"),
+                "--source", "certs")
+    assert r.exit_code == 0, r.output
+    assert company("close", "--month", "2024-03", "--by", "ops", "--reason", "sent").exit_code == 0
+    before = db_dump()
+    r = company("import", "energy-attributes", write("e2.csv", ATTR + "2024-04,Video,GB,1,supplier_specific,0.1\n"),
+                "--source", "certs", "--replace")
+    text = " ".join(r.output.split())
+    assert r.exit_code == 1 and "replacing import 2" in text and "2024-03" in text, r.output
+    assert "Traceback" not in r.output and db_dump() == before
+    t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
+    assert t["market_kg"] == pytest.approx(3599.5)
