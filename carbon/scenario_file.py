@@ -99,7 +99,8 @@ def _lever_lines(text: str) -> list[tuple[int, dict[str, int]]]:
     return out
 
 
-def parse(text: str, name: str, known_teams: Collection[str] | None) -> Scenario:
+def parse(text: str, name: str, known_teams: Collection[str] | None,
+          renamed: Mapping[str, tuple[str, str]] | None = None) -> Scenario:
     """Validate a scenario file's text. Raises InputError listing every problem (line and key).
 
     `known_teams` None: the levers' team names are not checked here (a config file is read
@@ -168,7 +169,7 @@ def parse(text: str, name: str, known_teams: Collection[str] | None) -> Scenario
             lbad("regions", regions, "expected a list of regions, e.g. regions = [\"FR\"]")
             regions = []
         if known_teams is not None:
-            problems += _team_problems(teams, known_teams, name, key_lines.get("teams", head))
+            problems += _team_problems(teams, known_teams, name, key_lines.get("teams", head), renamed)
 
         def pattern(key: str, required: bool) -> str:
             v = lv.get(key, "")
@@ -243,8 +244,9 @@ def check_teams(scenario: Scenario, known_teams: Collection[str],
         raise InputError(f"{scenario.source}: scenario refused", problems)
 
 
-def read(path: Path | str, known_teams: Collection[str] | None) -> Scenario:
-    """Read and validate a scenario file."""
+def read(path: Path | str, known_teams: Collection[str] | None,
+         renamed: Mapping[str, tuple[str, str]] | None = None) -> Scenario:
+    """Read and validate a scenario file (`renamed`: see `check_teams`)."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -252,5 +254,5 @@ def read(path: Path | str, known_teams: Collection[str] | None) -> Scenario:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    scenario = parse(decode(data, str(path)), str(path), known_teams)
+    scenario = parse(decode(data, str(path)), str(path), known_teams, renamed)
     return replace(scenario, sha256=hashlib.sha256(data).hexdigest())

@@ -55,8 +55,8 @@ def run_file(store: Store, path: Path | str, **options) -> Result:
     """Baseline vs scenario per team for the scenario file's year (see `run`). Raises
     InputError for a bad file or lever, NotFound when the year has no data."""
     with store.engine.connect() as conn:
-        names = list(store.team_ids(conn))
-    return run(store, scenario_file.read(path, names), **options)
+        names, renamed = list(store.team_ids(conn)), team_history.renames(conn)
+    return run(store, scenario_file.read(path, names, renamed), **options)
 
 
 def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None, price: str | None = None,

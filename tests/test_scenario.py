@@ -297,3 +297,14 @@ def test_a_mid_year_team_shows_the_budget_its_status_is_judged_against(late_comp
     lines = r.stdout.splitlines()
     at = next(i for i, ln in enumerate(lines) if ln.startswith("│ Sales"))
     assert "750.0" in lines[at] and "at risk" in lines[at] and "of 1,500.0" in lines[at + 1]
+
+
+def test_a_lever_naming_a_former_team_name_says_it_was_renamed(company, write):
+    assert company("teams", "rename", "Sales", "Field").exit_code == 0
+    r = company("scenario", "run", write("s.toml", 'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\n'
+                                                   'by = 0.5\nstart = "2025-01"\nteams = ["Sales"]\n'))
+    text = " ".join(r.output.split())
+    assert r.exit_code == 1 and "team 'Sales' was renamed 'Field'" in text and "use 'Field'" in text, r.output
+    r = company("scenario", "run", write("t.toml", 'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\n'
+                                                   'by = 0.5\nstart = "2025-01"\nteams = ["Feild"]\n'))
+    assert r.exit_code == 1 and "unknown team 'Feild' (did you mean 'Field'?)" in " ".join(r.output.split())
