@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -198,6 +199,25 @@ def _refuse_losing_months(source: str, losing: list[tuple[Batch, str, str, list[
     )
 
 
+def _months_ahead(entries: pd.DataFrame, this_month: str, ahead: dict[str, int]) -> None:
+    """Record in `ahead` each month after `this_month` holding entries, with its first line."""
+    later = entries[entries["month"].to_numpy() > this_month]
+    if not later.empty:
+        for month, line in later.groupby("month")["line"].min().items():
+            ahead[month] = min(line, ahead.get(month, line))
+
+
+def future_warning(this_month: str, ahead: dict[str, int]) -> str:
+    """Entries in months not begun yet: activity data records the past, so a date there is most
+    likely a mistyped year (its emissions then miss the year they belong to)."""
+    months = sorted(ahead)
+    first_line = min(ahead.values())
+    where = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}, {len(months):,} months"
+    return (f"entries fall after the current month {this_month} ({where}; first at line {first_line}): "
+            "activity data records what happened, so check the dates (a mistyped year leaves the "
+            "emissions out of the year they belong to)")
+
+
 def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
            chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
            to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of,
@@ -213,6 +233,8 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     rows = 0
     rollup: list[pd.DataFrame] = []
     used: set[tuple[str, str]] = set()  # the factor series the rows resolved to
+    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
     for frame, lines in chunks:
         result = activities.validate_chunk(frame, lines, log, table, set(team_ids), create_teams,
                                            default_region)
@@ -242,6 +264,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
             row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
         )
         out = scope3.book(out, fac, ix)
+        _months_ahead(out, this_month, ahead)
         store.insert_ledger(conn, batch_id, out)
         rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor
         fallbacks += result.region_fallbacks
@@ -253,6 +276,8 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
     store.insert_rollup(conn, batch_id, rollup)
     warnings |= {series.warning(s) for s in series.unchosen_switches(table.by_key, used, table.preferred)}
+    if ahead:
+        warnings.add(future_warning(this_month, ahead))
     repeated, restatement = guard_batch(conn, log.file, batch_id, [b.id for b, _ in to_replace], checks, rows)
     for b, _ in to_replace:
         store.remove_batch(conn, b.id)

@@ -276,3 +276,18 @@ def test_a_batch_read_in_many_chunks_has_one_rollup_row_per_key(store, write, mo
     # ADEME FR 2024 grid, 0.0519 kg CO2e / kWh, over 1 + 2 + … + 50 = 1,275 kWh
     assert [(m, n) for m, n, _ in got] == [("2024-05", 50)]
     assert got[0][2] == pytest.approx(1275 * 0.0519, rel=1e-12)
+
+
+def test_entries_after_the_current_month_are_named_in_a_warning(run, write):
+    # 2062 for 2026: the row lands in 2062, and 2026's figures miss it. The import goes through (a
+    # plan or an advance bill may be dated ahead), but the summary says where and from which line.
+    run("teams", "add", "Platform")
+    r = run("import", "activities", write("typo.csv", "date,team,activity,quantity,unit,region\n"
+                                                      "2025-03-10,Platform,electricity.grid,100,kWh,FR\n"
+                                                      "2062-03-10,Platform,electricity.grid,100,kWh,FR\n"))
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stderr.split())
+    assert "entries fall after the current month" in text and "(2062-03; first at line 3)" in text
+    r = run("import", "activities", write("past.csv", "date,team,activity,quantity,unit,region\n"
+                                                      "2025-04-10,Platform,electricity.grid,100,kWh,FR\n"))
+    assert r.exit_code == 0 and "after the current month" not in r.stderr
