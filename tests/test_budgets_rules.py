@@ -67,7 +67,7 @@ def test_weights_are_checked():
 # ---- forecast and status ------------------------------------------------------------
 
 def test_forecast_rule_from_design():
-    # DESIGN.md example: budget 120, allocated 60 by June, actual 55.2 -> forecast
+    # A worked example: budget 120, allocated 60 by June, actual 55.2 -> forecast
     # 55.2 / (60 / 120) = 110.4, below 120: on track.
     share = share_to_date(FLAT, 6)
     assert forecast(55.2, share) == pytest.approx(110.4, abs=1e-9)

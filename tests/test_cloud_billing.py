@@ -270,17 +270,7 @@ def test_gzipped_and_cur2_bills_give_the_same_figures(company, write, tmp_path):
 
     gz = tmp_path / "cur.csv.gz"
     gz.write_bytes(gzip.compress(BILL.encode()))
-    cur2 = (BILL.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
-            .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
-            .replace("lineItem/ProductCode", "line_item_product_code")
-            .replace("lineItem/UsageType", "line_item_usage_type")
-            .replace("lineItem/UsageAmount", "line_item_usage_amount").replace("pricing/unit", "pricing_unit")
-            .replace("product/region", "product_region_code")
-            .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
-            .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
-            .replace("lineItem/LineItemType", "line_item_line_item_type")
-            .replace("product/instanceType", "product_instance_type").replace("product/vcpu", "product_vcpu")
-            .replace("resourceTags/user:Team", "resource_tags_user_team"))
+    cur2 = _cur2(BILL, tags="resource_tags_user_team")
     rules = write("r.toml", RULES)
     importer.import_cloud_billing(company, gz, "aws", rules, source="a")
     one = by_team(company, "2026-03")
@@ -390,25 +380,16 @@ def test_every_reader_gives_the_same_figures(company, write, tmp_path, monkeypat
     frame["lineItem/UsageStartDate"] = pd.to_datetime(frame["lineItem/UsageStartDate"], utc=True)
     pq.write_table(pa.Table.from_pandas(frame), tmp_path / "c.parquet")
     importer.import_cloud_billing(company, tmp_path / "c.parquet", "aws", rules, source="c")
-    cur2 = (BILL.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
-            .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
-            .replace("lineItem/ProductCode", "line_item_product_code")
-            .replace("lineItem/UsageType", "line_item_usage_type")
-            .replace("lineItem/UsageAmount", "line_item_usage_amount").replace("pricing/unit", "pricing_unit")
-            .replace("product/region", "product_region_code")
-            .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
-            .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
-            .replace("lineItem/LineItemType", "line_item_line_item_type")
-            .replace("product/instanceType", "product_instance_type").replace("product/vcpu", "product_vcpu")
-            .replace("resourceTags/user:Team", "resource_tags")
-            .replace(",video\n", ',"{""user_team"": ""video""}"\n'))
+    cur2 = _cur2(BILL).replace(",video\n", ',"{""user_team"": ""video""}"\n')
     importer.import_cloud_billing(company, write("d.csv", cur2), "aws", rules, source="d")
     four = by_team(company, "2026-03")
     for team in one:
         assert four[team] == pytest.approx(4 * one[team], rel=1e-9)
 
 
-def _cur2(bill: str) -> str:
+def _cur2(bill: str, tags: str = "resource_tags") -> str:
+    """The legacy CUR `bill` under CUR 2.0's column names; its Team tag column renamed `tags`
+    (CUR 2.0's one `resource_tags` map, or a flattened `resource_tags_user_team`)."""
     return (bill.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
             .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
             .replace("lineItem/ProductCode", "line_item_product_code")
@@ -419,7 +400,7 @@ def _cur2(bill: str) -> str:
             .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
             .replace("lineItem/LineItemType", "line_item_line_item_type")
             .replace("product/instanceType", "product_instance_type").replace("product/vcpu", "product_vcpu")
-            .replace("resourceTags/user:Team", "resource_tags"))
+            .replace("resourceTags/user:Team", tags))
 
 
 @pytest.mark.parametrize("cell", ['"{""user_team"": ""video"""', '"[""video""]"', "video",

@@ -190,8 +190,8 @@ def test_cli_bad_price_file_message(run, write):
 # ---- a user's price is used by default only under a default basis key ---------------------------
 
 def test_missing_default_price_tells_the_truth_about_imported_prices(write):
-    # The DESIGN.md format has no `key` column: the basis text becomes the key, which is not a
-    # default basis, so importing such a file never makes `carbon donation --year 2026` work alone.
+    # A price file without a `key` column (the README allows it): the basis text becomes the key,
+    # which is not a default basis, so importing such a file never makes `carbon donation --year 2026` work alone.
     rows, _ = prices.read_file(write("p.csv", "year,price,unit,basis,source\n2026,90,EUR / t CO2e,Board price,minutes\n"))
     with pytest.raises(NotFound) as exc:
         prices.choose(prices.merge(prices.load_shipped(), rows), 2026)
