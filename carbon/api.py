@@ -184,6 +184,13 @@ class Carbon:
         with self.store.engine.connect() as conn:
             return budgets.require_plan(conn, year), list(self.store.team_ids(conn))
 
+    def propose_budget(self, year: int, *, base_year: int, target: str, teams_by: str = "base",
+                       today: date | None = None):
+        """A budget year proposed from a reduction target (a budget_target.Proposal); writes nothing."""
+        from carbon import budget_service
+
+        return budget_service.propose(self.store, year, base_year, target, teams_by, today)
+
     def budget_status(self, month: str, team: str | None = None, today: date | None = None):
         from carbon import budget_service
 

@@ -125,3 +125,78 @@ def status_at(store: "Store", month: str, team: str | None = None, today: date |
         partial = f"{month} is not over (today is {today.isoformat()}): its figures are partial"
         report = dataclasses.replace(report, warnings=(partial, *report.warnings))
     return report
+
+
+def propose(store: "Store", year: int, base_year: int, target: str, teams_by: str = "base",
+            today: date | None = None) -> "budget_target.Proposal":
+    """A budget year proposed from a reduction target (carbon.budget_target states the rules).
+
+    The base year must be over and every one of its months hold data (a forgotten month would
+    make the base, and every budget after it, too low). `teams_by` "base" splits by the teams'
+    base-year emissions; "forecast" by their year-end forecast of the year before `year`
+    (carbon.forecast, the rule of `budget status`). Raises InputError/NotFound; writes nothing.
+    """
+    from carbon import budget_target as rules
+    from carbon import forecast
+
+    today = today or date.today()
+    if teams_by not in ("base", "forecast"):
+        raise InputError(f"--teams-by {teams_by!r}: expected 'base' or 'forecast'")
+    if year <= base_year:
+        raise InputError(f"--year {year}: the budget year must come after the base year {base_year}")
+    if base_year >= today.year:
+        raise InputError(f"--base-year {base_year}: the base year must be over (today is {today.isoformat()})")
+    parsed = rules.parse_target(target, base_year)
+    with store.engine.connect() as conn:
+        with_data = set(store.months_with_data(conn))
+        missing = [month_label(base_year, m) for m in range(1, 13)
+                   if month_label(base_year, m) not in with_data]
+        if missing:
+            raise NotFound(f"base year {base_year} has no data for {', '.join(missing)}: a base year "
+                           "needs all twelve months (a missing month would make every budget too low)")
+        base = {t: kg for t, kg, _n in store.aggregate(
+            conn, ["team"], month_label(base_year, 1), month_label(base_year, 12))}
+        base_kg = sum(base.values())
+        if base_kg <= 0:
+            raise NotFound(f"base year {base_year} holds no emissions: nothing to reduce from")
+        prior = year - 1
+        prior_complete = prior < today.year and all(
+            month_label(prior, m) in with_data for m in range(1, 13))
+        profile_year = prior if prior_complete else base_year
+        monthly: dict[str, list[float]] = defaultdict(lambda: [0.0] * 12)
+        for t, m, kg, _n in store.aggregate(conn, ["team", "month"], month_label(profile_year, 1),
+                                            month_label(profile_year, 12)):
+            monthly[t][parse_month(m)[1] - 1] = kg
+        if teams_by == "base":
+            basis, label = base, f"the {base_year} emissions"
+        else:
+            basis, label = _forecast_basis(store, conn, prior, today, forecast), \
+                f"the {prior} year-end forecast"
+        declared = [t.name for t in store.list_teams()
+                    if t.retired_from is None or t.retired_from > month_label(year, 1)]
+    basis = {t: kg for t, kg in basis.items() if t in declared}
+    return rules.propose(year=year, base_year=base_year, target=parsed, teams_by=teams_by,
+                         basis_label=label, base_kg=base_kg, basis=basis, monthly=dict(monthly),
+                         profile_year=profile_year, declared=declared)
+
+
+def _forecast_basis(store: "Store", conn: Connection, year: int, today: date, forecast) -> dict[str, float]:
+    """Each team's year-end forecast of `year` (kg), through the last month that is over."""
+    if year > today.year or (year == today.year and today.month == 1):
+        raise NotFound(f"no month of {year} is over yet (today is {today.isoformat()}): "
+                       "use --teams-by base")
+    through = 12 if year < today.year else today.month - 1
+    acts = actuals(store, conn, year, through)
+    plan = stored_budgets.get_plan(conn, year)
+    weights = {t.team: (None if t.flat else t.weights) for t in plan.plan.teams} if plan is not None else {}
+    ledger_months = [parse_month(m)[1] for m in acts.months_with_data]
+    out = {}
+    for team, months in acts.by_team_month.items():
+        win = forecast.window([parse_month(m)[1] for m, kg in months.items()], ledger_months, through)
+        got = forecast.year_end_any(sum(months.values()), weights.get(team), win)
+        if got is not None:
+            out[team] = got[0]
+    if not out:
+        raise NotFound(f"no team has data in {year} through {month_label(year, through)}: "
+                       "use --teams-by base")
+    return out

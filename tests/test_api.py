@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMAND_METHOD = {
     "budget check": "budget_check",
     "budget load": "load_budget",
+    "budget propose": "propose_budget",
     "budget show": "budget_plan",
     "budget status": "budget_status",
     "close": "close_month",

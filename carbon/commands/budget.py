@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 from rich.markup import escape
@@ -16,6 +18,7 @@ from carbon.commands.common import (
     out,
     pass_ctx,
 )
+from carbon.errors import CarbonError
 from carbon.lazy import lazy
 
 budgets = lazy("carbon.budgets")
@@ -80,6 +83,59 @@ def show_cmd(ctx, year: int, fmt: str) -> None:
     else:
         without = sorted(set(names) - {t.team for t in plan.plan.teams})
         out.print(view.plan_table(plan, without))
+
+
+@budget.command("propose")
+@click.option("--year", type=int, required=True, help="The budget year to propose.")
+@click.option("--base-year", type=int, required=True,
+              help="The year the target is measured from (over, with data in all twelve months).")
+@click.option("--target", required=True, metavar="TARGET",
+              help="'4.2%/year' (a linear cut of 4.2 % of base-year emissions a year) or "
+                   "'50%@2030' (50 % below the base year in 2030, on a straight line).")
+@click.option("--teams-by", type=click.Choice(["base", "forecast"]), default="base", show_default=True,
+              help="Split the company budget by the teams' base-year emissions, or by their "
+                   "year-end forecast of the year before --year.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the budget file here (default: print it).")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@pass_ctx
+@handle_errors()
+def propose_cmd(ctx, year: int, base_year: int, target: str, teams_by: str, out_file: Path | None,
+                force: bool) -> None:
+    """Propose a year's budgets from a reduction target, as a budget file.
+
+    \b
+    company budget = base-year emissions x (1 - R x (year - base year))
+    team budget    = company budget x the team's share (base-year emissions,
+                     or the forecast of the year before), to 0.1 t by the
+                     largest remainder so the teams add up to the company
+    profiles       = each team's months of the year before (or the base year)
+
+    The file states the pathway and the arithmetic in comments; review it,
+    then load it with `carbon budget load FILE` like any budget file.
+
+    \b
+    Example:
+      carbon budget propose --year 2027 --base-year 2025 --target 4.2%/year --out budgets/2027.toml
+    """
+    from carbon.budget_target import render_toml
+
+    text = render_toml(ctx.carbon.propose_budget(year, base_year=base_year, target=target,
+                                                 teams_by=teams_by))
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    if out_file.exists() and not force:
+        raise CarbonError(f"{out_file} exists: give --force to overwrite it, or another --out")
+    tmp = out_file.with_name(f".{out_file.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out_file)
+    except OSError as why:
+        tmp.unlink(missing_ok=True)
+        raise CarbonError(f"cannot write {out_file}: {why.strerror or why}") from None
+    click.echo(f"wrote {out_file}: budgets {year} from {target!r} (base year {base_year}); "
+               f"load it with: carbon budget load {out_file}")
 
 
 @budget.command("status")
