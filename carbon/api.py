@@ -119,6 +119,13 @@ class Carbon:
 
         return year_report.year_report(self.store, year)
 
+    def disclosure(self, year: int, framework: str, *, base_year: int | None = None,
+                   as_of: date | None = None):
+        """A year's disclosure (carbon.disclosure.Disclosure) in `framework`: esrs-e1, ghgp, beges."""
+        from carbon import disclosure_service
+
+        return disclosure_service.build(self.store, year, framework, as_of=as_of, base_year=base_year)
+
     def import_video(self, path: Path | str, mapping: Path | str, **options: Any):
         from carbon import video_import
 

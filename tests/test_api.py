@@ -19,6 +19,7 @@ COMMAND_METHOD = {
     "budget check": "budget_check",
     "budget load": "load_budget",
     "budget propose": "propose_budget",
+    "report disclosure": "disclosure",
     "budget show": "budget_plan",
     "budget status": "budget_status",
     "close": "close_month",

@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prices": ("carbon.commands.donation:prices",
                "Carbon price tables: the shipped EU ETS and carbon-removal prices, plus your own."),
     "report": ("carbon.commands.report:report", "Reports from the ledger."),
+    "report disclosure": ("carbon.commands.disclosure:disclosure_cmd",
+                          "A year's disclosure (ESRS E1, GHG Protocol or BEGES), reconciled with the ledger."),
     "report pack": ("carbon.commands.pack:pack_cmd",
                     "Build a month's report pack now: report.html (charts), report.json, report.csv, "
                     "manifest.json (and donation.html for December)."),

@@ -1,0 +1,147 @@
+"""`carbon report disclosure`: ESRS E1, GHG Protocol and BEGES from one ledger, by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from carbon.disclosure import Check, beges_post
+
+FACTORS = """\
+activity,region,year,value,unit,category,scope,source
+test.gas,,2025,0.2,kg CO2e / kWh,stationary_combustion,1,test table
+test.power,,2025,1,kg CO2e / kWh,infrastructure,2,test table
+test.flight,,2025,0.1,kg CO2e / km,travel,3,test table
+test.commute,,2025,0.025,kg CO2e / km,commuting,3,test table
+"""
+
+# 2025, every month, by hand:
+#   Office   gas      500 kWh x 0.2   = 100 kg a month -> 1.2 t  scope 1      (BEGES 1.1)
+#   Platform power  1,000 kWh x 1     = 1,000 kg       -> 12  t  scope 2      (BEGES 2.1)
+#   Sales    flights 1,000 km x 0.1   = 100 kg         -> 1.2 t  scope 3.6    (BEGES 3.5)
+#   People   commute 2,000 km x 0.025 = 50 kg          -> 0.6 t  scope 3.7    (BEGES 3.3)
+#   total                                                 15.0 t
+ACTIVITIES = "date,team,activity,quantity,unit\n" + "".join(
+    f"2025-{m:02d},Office,test.gas,500,kWh\n"
+    f"2025-{m:02d},Platform,test.power,1000,kWh\n"
+    f"2025-{m:02d},Sales,test.flight,1000,km\n"
+    f"2025-{m:02d},People,test.commute,2000,km\n"
+    for m in range(1, 13))
+# Net revenue 1,000,000 a month: 12,000,000 a year; intensity 15 t / 12e6 = 1.25e-6 t per unit.
+REVENUE = "month,metric,value\n" + "".join(f"2025-{m:02d},revenue,1000000\n" for m in range(1, 13))
+
+
+@pytest.fixture
+def company(run, write):
+    for team in ("Office", "Platform", "Sales", "People"):
+        assert run("teams", "add", team).exit_code == 0
+    assert run("factors", "import", write("f.csv", FACTORS)).exit_code == 0
+    res = run("import", "activities", write("a.csv", ACTIVITIES))
+    assert res.exit_code == 0, res.output
+    return run
+
+
+def _lines(res) -> dict:
+    return {(ln["code"], ln["label"]): ln for ln in json.loads(res.stdout)["lines"]}
+
+
+def test_esrs_e1_gross_scopes_totals_and_intensity(company, write):
+    assert company("metrics", "define", "revenue", "--year", "sum", "--label", "EUR").exit_code == 0
+    assert company("import", "metrics", write("r.csv", REVENUE)).exit_code == 0
+    res = company("report", "disclosure", "--year", "2025", "--format", "esrs-e1", "--format-out", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    by = {ln["label"]: ln for ln in doc["lines"]}
+    assert by["Gross Scope 1 GHG emissions"]["value"] == pytest.approx(1.2)
+    assert by["Gross location-based Scope 2 GHG emissions"]["value"] == pytest.approx(12.0)
+    assert by["Gross Scope 3 GHG emissions"]["value"] == pytest.approx(1.8)
+    assert by["Scope 3 category 6: Business travel"]["value"] == pytest.approx(1.2)
+    assert by["Scope 3 category 7: Employee commuting"]["value"] == pytest.approx(0.6)
+    assert by["Total GHG emissions (location-based)"]["value"] == pytest.approx(15.0)
+    assert by["GHG intensity per net revenue (location-based)"]["value"] == pytest.approx(1.25e-6)
+    # What the ledger cannot give is named, never 0.
+    assert by["Scope 3 category 2: Capital goods"]["value"] is None
+    assert "not available" in by["Scope 3 category 2: Capital goods"]["note"]
+    assert by["Percentage of Scope 1 GHG emissions from regulated emission trading schemes"]["value"] is None
+    assert doc["reconciliation"]["reconciled"] is True
+
+
+def test_ghgp_and_beges_reconcile_with_the_year_report_and_the_donation(company):
+    year = json.loads(company("report", "year", "--year", "2025", "--format", "json").stdout)
+    assert year["total"] == pytest.approx(15000.0)
+    donation = json.loads(company("donation", "--year", "2025", "--format", "json").stdout)
+    for framework in ("ghgp", "beges", "esrs-e1"):
+        res = company("report", "disclosure", "--year", "2025", "--format", framework, "--format-out", "json")
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout)
+        checks = {c["what"]: c for c in doc["reconciliation"]["checks"]}
+        total = checks["total of the scopes (location-based)"]
+        assert total["disclosed_t"] == pytest.approx(year["total"] / 1000) and total["ok"] is True
+        against = checks["total against the donation"]
+        assert against["ok"] is True, against
+        assert against["expected_t"] == pytest.approx(15.0)
+        assert against["expected_t"] == pytest.approx(donation["emissions_t"])
+        for key, kg in year["by_scope3_category"].items():
+            assert checks[f"scope 3 {key}"]["disclosed_t"] == pytest.approx(kg / 1000)
+    posts = _lines(company("report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "json"))
+    values = {code: ln["value"] for (code, _label), ln in posts.items()}
+    assert values["1.1"] == pytest.approx(1.2)
+    assert values["2.1"] == pytest.approx(12.0)
+    assert values["3.5"] == pytest.approx(1.2)
+    assert values["3.3"] == pytest.approx(0.6)
+    assert values["Total"] == pytest.approx(15.0)
+    assert values["4.3"] is None  # waste: nothing in the ledger, not 0
+
+
+def test_ghgp_states_base_year_and_gases_not_split(company):
+    res = company("report", "disclosure", "--year", "2025", "--format", "ghgp", "--base-year", "2025",
+                  "--format-out", "json")
+    lines = {code: ln for (code, _l), ln in _lines(res).items()}
+    assert lines["Base year"]["value"] == pytest.approx(15.0)
+    assert lines["Scope 1 gases"]["value"] is None and "not split" in lines["Scope 1 gases"]["note"]
+
+
+def test_a_check_that_differs_is_not_reconciled():
+    assert Check("x", 1.0, 1.0, "y").ok is True
+    assert Check("x", 1.0, 1.01, "y").ok is False
+    assert Check("x", None, 1.0, "y").ok is None
+
+
+def test_beges_posts_of_ledger_rows():
+    assert beges_post(1, "stationary_combustion", 0) == "1.1"
+    assert beges_post(1, "refrigerants", 0) == "1.4"
+    assert beges_post(3, "commuting", 7) == "3.3"
+    assert beges_post(3, "infrastructure", 1) == "4.5"
+
+
+def test_csv_and_xlsx_carry_the_reconciliation(company, tmp_path):
+    res = company("report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "csv")
+    assert res.exit_code == 0
+    assert "reconciliation,reconciled,total of the scopes (location-based)" in res.stdout
+    out = tmp_path / "beges.xlsx"
+    res = company("report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "xlsx",
+                  "--out", out)
+    assert res.exit_code == 0, res.output
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["disclosure", "reconciliation"]
+
+
+def test_a_year_without_data_is_refused(company):
+    res = company("report", "disclosure", "--year", "2019", "--format", "ghgp")
+    assert res.exit_code == 1 and "no emissions recorded in 2019" in res.output
+
+
+def test_a_year_in_progress_is_not_compared_with_the_donation_forecast(run, write):
+    run("teams", "add", "Platform")
+    run("factors", "import", write("f.csv", "activity,region,year,value,unit,category,scope,source\n"
+                                            "test.power,,2026,1,kg CO2e / kWh,infrastructure,2,test table\n"))
+    run("import", "activities", write("a.csv", "date,team,activity,quantity,unit\n"
+                                               "2026-01,Platform,test.power,1000,kWh\n"))
+    res = run("report", "disclosure", "--year", "2026", "--format", "ghgp", "--format-out", "json")
+    assert res.exit_code == 0, res.output
+    checks = {c["what"]: c for c in json.loads(res.stdout)["reconciliation"]["checks"]}
+    assert checks["total against the donation"]["ok"] is None
+    assert checks["total against the donation"]["note"]  # says why it was not compared
