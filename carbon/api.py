@@ -178,6 +178,12 @@ class Carbon:
 
         return pack.build(self.store, month, out_dir, **options)
 
+    def verify_pack(self, folder: Path | str):
+        """Replay the pack in `folder` against the database (a verify.Verification)."""
+        from carbon import verify
+
+        return verify.verify(self.store, folder)
+
     # -- budgets -------------------------------------------------------------------------------
     def load_budget(self, path: Path | str, replace: bool = False):
         from carbon import budget_service

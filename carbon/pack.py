@@ -138,6 +138,9 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         factors = stored_packs.factors_used(conn, month)
         inputs = stored_packs.batches_used(conn, months_back(month, TREND_MONTHS - 1), month, month)
         lock, restated = period_service.month_status(conn, month)
+        prev = stored_packs.latest_produced(conn, previous_month(month))
+    previous_manifest = ({"month": prev.month, "revision": prev.revision, "sha256": prev.manifest_sha256}
+                         if prev is not None and prev.manifest_sha256 else None)
     budget = budget_status_for(store, month)
     view = intensity.for_month(store, report)
     donation_html, donation_line = donation_summary_for(store, month)
@@ -165,7 +168,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         revision=revision, reissue_reason=reissue_reason, backend=store.backend, notes=tuple(notes),
         donation_html=donation_html, donation_line=donation_line, intensity=view,
         closed=lock is not None, period_status=lock_rules.month_status_line(month, lock, restated),
-        levers=levers,
+        levers=levers, previous_manifest=previous_manifest,
     )
 
 
@@ -218,6 +221,7 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
         "database_backend": data.backend,
         "trend_window": {"first_month": data.trend[0][0], "last_month": data.trend[-1][0]},
         "data_fingerprint": data.data_fingerprint,
+        "previous_manifest": data.previous_manifest,
         "inputs": [
             {"batch": b["id"], "kind": b["kind"], "source": b["source_name"],
              "content_sha256": b["content_hash"], "imported_at": _iso(b["imported_at"]),

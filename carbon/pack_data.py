@@ -46,6 +46,9 @@ class PackData:
     period_status: str = ""  # open or closed, and the restatements since (carbon.locks)
     intensity: IntensityView | None = None  # kg CO2e per unit of each business metric
     levers: tuple | None = None  # scenario_run.PackScenario per [pack] scenario; None: none configured
+    # The previous month's latest produced pack: {"month", "revision", "sha256"} of its manifest
+    # (None: none recorded). Chaining the manifests makes a rewritten history detectable.
+    previous_manifest: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ COMMAND_METHOD = {
     "budget load": "load_budget",
     "budget propose": "propose_budget",
     "report disclosure": "disclosure",
+    "verify": "verify_pack",
     "budget show": "budget_plan",
     "budget status": "budget_status",
     "close": "close_month",

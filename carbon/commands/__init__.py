@@ -58,6 +58,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("carbon.commands.schedule:schedule_group",
                  "The monthly report pack, produced once per month (catching up missed months)."),
     "teams": ("carbon.commands.teams:teams", "Declare teams."),
+    "verify": ("carbon.commands.verify:verify_cmd",
+               "Replay a report pack against the database: \"reproduced\", or each difference."),
 }
 
 

@@ -88,6 +88,7 @@ class PackRecord:
     path: str | None
     data_fingerprint: str | None
     reason: str
+    manifest_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def list_runs(conn: Connection) -> list[dict]:
 def _record(row) -> PackRecord:
     return PackRecord(row["id"], row["month"], row["revision"], row["status"], row["run_id"],
                       _utc(row["claimed_at"]), _utc(row["produced_at"]), row["path"],
-                      row["data_fingerprint"], row["reason"])
+                      row["data_fingerprint"], row["reason"], row["manifest_sha256"])
 
 
 def produced_months(conn: Connection) -> set[str]:
