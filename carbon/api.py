@@ -126,6 +126,12 @@ class Carbon:
 
         return disclosure_service.build(self.store, year, framework, as_of=as_of, base_year=base_year)
 
+    def import_spend(self, path: Path | str, **options: Any):
+        """Import a spend file as purchases (carbon.spend states the arithmetic); an ImportOutcome."""
+        from carbon import spend_import
+
+        return spend_import.import_spend(self.store, path, **options)
+
     def import_video(self, path: Path | str, mapping: Path | str, **options: Any):
         from carbon import video_import
 

@@ -19,6 +19,7 @@ COMMAND_METHOD = {
     "budget check": "budget_check",
     "budget load": "load_budget",
     "budget propose": "propose_budget",
+    "import spend": "import_spend",
     "report disclosure": "disclosure",
     "verify": "verify_pack",
     "budget show": "budget_plan",

@@ -37,6 +37,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import metrics": ("carbon.commands.metrics:import_metrics_cmd",
                        "Import business metrics (month, metric, value[, team]): the denominators of "
                        "intensities."),
+    "import spend": ("carbon.commands.spend:import_spend_cmd",
+                     "Import purchases by spend (month, team, category, amount, currency[, supplier, "
+                     "description])."),
     "import video": ("carbon.commands.video:import_video_cmd",
                      "Import a video platform's viewing export as streaming.video.<resolution> entries."),
     "imports": ("carbon.commands.imports:imports_group",
