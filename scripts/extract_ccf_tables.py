@@ -240,7 +240,10 @@ GCP_MEMBERS = {
              "asia-south2", "asia-southeast1", "asia-southeast2"),
 }
 HEADER = ["activity", "region", "year", "value", "unit", "category", "scope", "source", "uncertainty_pct",
-          "source_ref", "boundary"]
+          "source_ref", "boundary", "scope3_category"]
+# A cloud region's electricity is the provider's scope 2 and, for the customer, a purchased service:
+# scope 3 category 1, as `carbon import cloud-billing` books it; a manual entry gets the same.
+CLOUD_SCOPE, CLOUD_CATEGORY = 3, 1
 LOCATION = "grid intensity of the cloud region as used by Cloud Carbon Footprint (location-based)"
 
 
@@ -257,7 +260,8 @@ def multi_region_rows(gcp: dict[str, str], refs: dict[str, str]) -> tuple[list[l
         vals = [float(gcp[m]) for m in members]
         mean = sum(vals) / len(vals)
         listed = " + ".join(f"gcp:{m} {float(gcp[m]) * 1e6:g}" for m in members)
-        ours.append(["electricity.grid", f"gcp:{loc}", 2021, f"{mean:.10g}", "t CO2e / kWh", "infrastructure", 2,
+        ours.append(["electricity.grid", f"gcp:{loc}", 2021, f"{mean:.10g}", "t CO2e / kWh", "infrastructure",
+                     CLOUD_SCOPE,
                      "carbon: mean of CCF's member-region factors (Google published grid factors, no CFE)", "",
                      f"mean of {len(members)} CCF region rows (ccf_2024_grid_cloud_regions*.csv), g CO2e/kWh: ({listed}) / {len(members)} "
                      f"= {mean * 1e6:.6g}; members: Google Cloud Storage 'Bucket locations'; CCF's own figure "
@@ -265,14 +269,16 @@ def multi_region_rows(gcp: dict[str, str], refs: dict[str, str]) -> tuple[list[l
                      "factors/alternatives/ccf_2024_grid_gcp_multiregion_sums.csv",
                      f"grid intensity of the GCP {'dual' if len(members) == 2 else 'multi'}-region {loc}: unweighted "
                      f"mean of its {len(members)} member regions' location-based intensities (range "
-                     f"{min(vals) * 1e6:g}-{max(vals) * 1e6:g} g CO2e/kWh)"])
+                     f"{min(vals) * 1e6:g}-{max(vals) * 1e6:g} g CO2e/kWh)", CLOUD_CATEGORY])
         total = sum(vals)
         check = ("equal to the" if abs(total - float(gcp[loc])) < 1e-9 else
                  f"not equal (CCF's members or their figures then differ) to the {total * 1e6:g} g")
-        theirs.append(["electricity.grid", f"gcp:{loc}", 2021, gcp[loc], "t CO2e / kWh", "infrastructure", 2,
+        theirs.append(["electricity.grid", f"gcp:{loc}", 2021, gcp[loc], "t CO2e / kWh", "infrastructure",
+                       CLOUD_SCOPE,
                        "CCF (sum of member regions' Google grid factors)", "", refs[loc],
                        f"NOT an intensity: Cloud Carbon Footprint's figure for {loc}, {check} sum of the "
-                       f"{len(members)} member rows carbon averages; import only to reproduce CCF's own output"])
+                       f"{len(members)} member rows carbon averages; import only to reproduce CCF's own output",
+                       CLOUD_CATEGORY])
     return ours, theirs
 
 
@@ -316,7 +322,7 @@ def write_grid_factors(grid_csv: Path, existing: Path, out: Path, alternative: P
             # southafrica): one label and one vintage for both providers
             year, source = 2021, "CCF (carbonfootprint.com 2021 factors)"
         rows.append(["electricity.grid", region, year, r["t_co2e_per_kwh"], "t CO2e / kWh", "infrastructure",
-                     2, source, "", r["source_ref"], boundary])
+                     CLOUD_SCOPE, source, "", r["source_ref"], boundary, CLOUD_CATEGORY])
     write(out, HEADER, rows)
     if alternative is not None:
         write(alternative, HEADER, ccf_sums)
