@@ -32,7 +32,7 @@ BASES = (LOCATION, MARKET)
 TOLERANCE = 1e-9  # relative: the kWh are recomputed from kg ÷ factor, exact to float rounding
 
 # Boundary classes of a scope-2 figure, read from the `boundary` text of its factors and mixes.
-LIFECYCLE = "lifecycle CO2e (upstream included)"
+LIFECYCLE = "lifecycle CO2e incl. upstream"
 GENERATION = "direct CO2e of generation"
 CO2_ONLY = "direct CO2 of generation only"
 UNSTATED = "boundary not stated"
@@ -180,12 +180,12 @@ def boundaries(items: Iterable[Scope2]) -> tuple[tuple[str, ...], tuple[str, ...
 
 
 def both_ways(items: Iterable[Scope2], location: str, market: str) -> str:
-    """"location-based X [its boundaries] · market-based Y [its boundaries]" (X, Y already
+    """"location-based X (boundary: …) · market-based Y (boundary: …)" (X, Y already
     formatted): each figure with the boundary it is on, so a gap that is only a boundary
     difference reads as one."""
     loc_b, market_b = boundaries(items)
-    return (f"location-based {location} [{', '.join(loc_b) or UNSTATED}] · market-based {market}"
-            + (f" [{', '.join(market_b)}]" if market_b else ""))
+    return (f"location-based {location} (boundary: {'; '.join(loc_b) or UNSTATED}) · market-based {market}"
+            + (f" (boundary: {'; '.join(market_b)})" if market_b else ""))
 
 
 def by_team(found: Mapping[tuple[str, str], Scope2]) -> dict[str, tuple[float, float | None]]:

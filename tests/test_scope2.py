@@ -162,7 +162,7 @@ def test_year_report_shows_both_never_summed(company, write, tmp_path):
     assert by[("2024-03", "Platform")][4] == pytest.approx(3599.5)
     assert by[("2024-04", "Video")][4] == "no figure"
     # each figure's boundary beside it: Ember DE is lifecycle; AIB DE is direct CO2; 15 MWh by a GoO
-    assert by[("2024-03", "Platform")][3] == "lifecycle CO2e (upstream included)"
+    assert by[("2024-03", "Platform")][3] == "lifecycle CO2e incl. upstream"
     assert by[("2024-03", "Platform")][5] == "direct CO2 of generation only; instruments as contracted"
 
 
