@@ -36,7 +36,9 @@ METHOD = (
                  "country's residual mix (AIB European Residual Mixes, CO2 only). Grid electricity only; cloud "
                  "electricity is the provider's scope 2 and the customer's scope 3.1. A month or team whose "
                  "market-based figure cannot be computed (no residual mix for its country, instruments over "
-                 "the metered MWh) has none ('no figure'), never the location-based figure or 0.")),
+                 "the metered MWh) has none ('no figure'), never the location-based figure or 0. The two are "
+                 "often on different boundaries (a lifecycle grid factor against a direct CO2-only residual "
+                 "mix): the 'scope 2' sheet gives each figure's boundary beside it.")),
     ("Scope 3 categories", ("GHG Protocol Scope 3 Standard categories, kept on each entry: 3.1 purchased goods and "
                             "services (cloud, colocation), 3.3 fuel- and energy-related activities (upstream and "
                             "T&D losses of electricity), 3.6 business travel, 3.7 employee commuting, 3.11 use of "
