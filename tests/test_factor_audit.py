@@ -175,3 +175,19 @@ def test_scope2_states_each_figures_boundary(run, write):
     table = " ".join(run("report", "monthly", "--month", "2024-09").output.split())
     assert ("location-based 4,223.6 (boundary: direct CO2e of generation; lifecycle CO2e incl. upstream)"
             in table)
+
+
+def test_every_shipped_scope2_grid_row_has_a_boundary_class():
+    from carbon import scope2
+    from carbon.residual_mix import shipped
+
+    grid = [f for f in factors.load_shipped() if f.activity == "electricity.grid" and f.scope == 2]
+    classes = {f.origin.split(":")[0]: scope2.boundary_label(f.boundary) for f in grid}
+    assert scope2.UNSTATED not in classes.values()
+    assert classes["ademe_2024_grid_fr.csv"] == classes["ember_2023_grid.csv"] == scope2.LIFECYCLE
+    assert classes["desnz_2024_grid_gb.csv"] == classes["epa_egrid2022_grid_us.csv"] == scope2.GENERATION
+    assert classes["eea_2018_grid_eu.csv"] == classes["iea_2019_grid_world.csv"] == scope2.CO2_ONLY
+    # AIB's residual mixes: direct CO2 only; a factor stating its parts books generation at scope 2
+    mixes = [m for m in shipped().rows.values() if m is not None]
+    assert mixes and {scope2.boundary_label(m.boundary) for m in mixes} == {scope2.CO2_ONLY}
+    assert scope2.boundary_label("lifecycle incl. upstream", split=True) == scope2.GENERATION

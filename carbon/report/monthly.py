@@ -102,7 +102,6 @@ def scope2_caption(report: MonthlyReport, fmt) -> str:
     return f"Scope 2: {scope2.both_ways(report.scope2, fmt(loc), shown)} (not added)\n"
 
 
-
 def to_json(report: MonthlyReport, intensity=None) -> str:
     return json.dumps(to_dict(report, intensity), indent=2, ensure_ascii=False)
 
