@@ -11,7 +11,9 @@ country). A figure that cannot be computed is None with the reason, never 0 and 
 location-based figure: another scope-2 activity than grid electricity, instruments covering more
 than was metered (double claiming), or uncovered electricity in a country without a residual mix.
 Cloud electricity is not here: for the customer it is purchased services (scope 3.1), not scope 2.
-The two figures are alternatives: they are never added together.
+The two figures are alternatives: they are never added together. Their boundaries may differ (a
+lifecycle grid factor against AIB's direct CO2-only residual mix): each figure carries the boundary
+classes of what it was computed from (`boundary_label`), for the reports to print beside it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ LOCATION, MARKET = "location", "market"
 BASES = (LOCATION, MARKET)
 TOLERANCE = 1e-9  # relative: the kWh are recomputed from kg ÷ factor, exact to float rounding
 
+# Boundary classes of a scope-2 figure, read from the `boundary` text of its factors and mixes.
+LIFECYCLE = "lifecycle CO2e incl. upstream"
+GENERATION = "direct CO2e of generation"
+CO2_ONLY = "direct CO2 of generation only"
+UNSTATED = "boundary not stated"
+CONTRACTED = "instruments as contracted"
+
 _MASS_KG = {"mg": 1e-6, "g": 1e-3, "kg": 1.0, "t": 1000.0, "tonne": 1000.0, "lb": 0.45359237}
 _ENERGY_KWH = {"Wh": 1e-3, "kWh": 1.0, "MWh": 1000.0, "GWh": 1e6}
 _UNIT_RE = re.compile(r"^\s*(mg|g|kg|t|tonne|lb)\s*CO2e\s*/\s*(Wh|kWh|MWh|GWh)\s*$")
@@ -45,6 +54,23 @@ def kg_per_kwh(value: float, unit: str) -> float:
     return value * units.multiplier(unit, "kg CO2e / kWh")
 
 
+def boundary_label(text: str | None, split: bool = False) -> str:
+    """The boundary class of a factor's or residual mix's `boundary` text (factors/README.md):
+    "CO2 only…" (EEA, IEA, AIB) is direct CO2; a lifecycle figure (ADEME, Ember) includes upstream;
+    generation or combustion (DESNZ, eGRID) is direct CO2e. A factor that states its lifecycle parts
+    (`split`) books only its generation part at scope 2, so that part is direct CO2e."""
+    t = (text or "").strip().lower()
+    if split:
+        return GENERATION
+    if t.startswith("co2 only"):
+        return CO2_ONLY
+    if "lifecycle" in t:
+        return LIFECYCLE
+    if "generation" in t or "combustion" in t:
+        return GENERATION
+    return UNSTATED
+
+
 @dataclass(frozen=True)
 class Scope2:
     """One team's scope 2 in one month, both ways (kg CO2e). `market_kg` is None when it cannot be
@@ -59,6 +85,8 @@ class Scope2:
     notes: tuple[str, ...] = ()
     residual_mixes: tuple[ResidualMix, ...] = ()
     over_claimed: tuple[tuple[str, float, float], ...] = ()  # (country, MWh covered, MWh metered)
+    location_boundaries: tuple[str, ...] = ()  # boundary classes of the location-based factors used
+    market_boundaries: tuple[str, ...] = ()  # of the residual mixes used (and CONTRACTED for instruments)
 
 
 def _is_country(region: str) -> bool:
@@ -68,13 +96,17 @@ def _is_country(region: str) -> bool:
 def compute(rows: Iterable[tuple], instruments: Iterable[Instrument], mixes: ResidualMixes
             ) -> dict[tuple[str, str], Scope2]:
     """{(team, month): Scope2} from scope-2 rollup rows (team, month, activity, category, factor
-    region, factor value, factor unit, kg) and the instruments of the same months."""
+    region, factor value, factor unit, kg[, factor boundary, True when the factor states its parts])
+    and the instruments of the same months."""
     location: dict[tuple[str, str], float] = defaultdict(float)
     metered: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))  # kWh
     others: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for team, month, activity, _cat, region, value, unit, kg in rows:
+    loc_bounds: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in rows:
+        team, month, activity, _cat, region, value, unit, kg = row[:8]
         key = (team, month)
         location[key] += kg
+        loc_bounds[key].add(boundary_label(row[8] if len(row) > 8 else None, len(row) > 9 and bool(row[9])))
         if activity == ELECTRICITY:
             metered[key][region] += kg / kg_per_kwh(value, unit)
         else:
@@ -122,9 +154,12 @@ def compute(rows: Iterable[tuple], instruments: Iterable[Instrument], mixes: Res
                 continue
             used[(mix.country, mix.year)] = mix
             market += rest * 1000.0 * mix.kg_per_kwh
+        market_bounds = {boundary_label(m.boundary) for m in used.values()}
+        if covered_total > 0:
+            market_bounds.add(CONTRACTED)
         out[key] = Scope2(team, month, location[key], None if notes else market,
                           sum(kwh.values()) / 1000.0, covered_total, tuple(notes), tuple(used.values()),
-                          tuple(over))
+                          tuple(over), tuple(sorted(loc_bounds[key])), tuple(sorted(market_bounds)))
     return out
 
 
@@ -135,6 +170,22 @@ def total(items: Iterable[Scope2]) -> tuple[float, float | None]:
     if any(s.market_kg is None for s in items):
         return loc, None
     return loc, sum(s.market_kg for s in items)  # type: ignore[misc]
+
+
+def boundaries(items: Iterable[Scope2]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(location-based, market-based) boundary classes over `items`, each sorted."""
+    items = list(items)
+    return (tuple(sorted({b for s in items for b in s.location_boundaries})),
+            tuple(sorted({b for s in items for b in s.market_boundaries})))
+
+
+def both_ways(items: Iterable[Scope2], location: str, market: str) -> str:
+    """"location-based X (boundary: …) · market-based Y (boundary: …)" (X, Y already
+    formatted): each figure with the boundary it is on, so a gap that is only a boundary
+    difference reads as one."""
+    loc_b, market_b = boundaries(items)
+    return (f"location-based {location} (boundary: {'; '.join(loc_b) or UNSTATED}) · market-based {market}"
+            + (f" (boundary: {'; '.join(market_b)})" if market_b else ""))
 
 
 def by_team(found: Mapping[tuple[str, str], Scope2]) -> dict[str, tuple[float, float | None]]:

@@ -10,7 +10,8 @@ books four of them from its report categories (docs/methodology.md "Scope 3 cate
   part of a lifecycle electricity factor);
 - 3.6 business travel (`travel`); 3.7 employee commuting (`commuting`);
 - 3.11 use of sold products, indirect use phase (`streaming`: the viewers' devices and networks
-  watching the company's courses).
+  watching the company's courses; `web`: the visitors' devices and networks loading its website,
+  with the hosting data centre that the Sustainable Web Design factor includes).
 
 A factor row may state its category (`scope3_category`); otherwise it is derived here. Scope 1
 and 2 entries have none (0 in frames, NULL in the database).
@@ -29,7 +30,7 @@ NAMES = {
 }
 ALL = range(1, 16)  # the Standard's fifteen categories; a factor row may state any of them
 
-BY_REPORT_CATEGORY = {"travel": 6, "commuting": 7, "streaming": 11}
+BY_REPORT_CATEGORY = {"travel": 6, "commuting": 7, "streaming": 11, "web": 11}
 
 
 def derive(category: str, scope: int, activity: str) -> int:

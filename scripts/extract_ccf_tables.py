@@ -34,7 +34,8 @@ def block(text: str, name: str) -> str:
 
 
 def key(k: str) -> str:
-    return k.strip().strip("'\"")
+    """A TypeScript key without its quotes or the whitespace inside them ('xlarge\t' -> xlarge)."""
+    return k.strip().strip("'\"").strip()
 
 
 def enum_values(text: str, name: str) -> dict[str, str]:
@@ -68,8 +69,9 @@ def family_rows(body: str):
             family = key(fm.group(1))
             continue
         sm = re.match(r"^    ([^:/][^:]*): \[([^\]]*)\]", line)
-        # a size CCF spells with a tab ('xlarge\t' of d3) matches no instance type, in CCF or here
-        if sm and not re.search(r"\s['\"]$", sm.group(1)):
+        # key() strips the tab CCF's d3 table has in 'xlarge\t' (CCF itself never matches that row):
+        # d3.xlarge is read as the instance type it is
+        if sm:
             yield family, key(sm.group(1)), [x.strip() for x in sm.group(2).split(",") if x.strip()]
 
 
@@ -115,7 +117,7 @@ def main(repo: Path) -> None:
             nums = [float(x) for x in vals]
             rows.append([table, family, size, nums[0], nums[1], nums[2] if len(nums) > 2 else ""])
     write(DATA / "ccf_aws_instance_types.csv",
-          ["table", "family", "size", "vcpu", "memory_gb", "embodied_kg_co2e"], rows)
+          ["table", "family", "size", "vcpu", "memory_gb", "embodied_t"], rows)
 
     rows = []
     for table in ("BURSTABLE_INSTANCE_BASELINE_UTILIZATION", "GPU_INSTANCES_TYPES", "MSK_INSTANCE_TYPES"):
@@ -218,10 +220,78 @@ if __name__ == "__main__":
     main(Path(sys.argv[1]))
 
 
-def write_grid_factors(grid_csv: Path, existing: Path, out: Path) -> None:
+# Cloud regions whose CCF figure is an EEA country value (CO2 only), the same figures that
+# factors/ccf_2024_grid_cloud_regions.csv and eea_2022_grid_ie.csv label so.
+EEA_REGIONS = {"aws:eu-central-1", "aws:eu-west-2", "aws:eu-south-1", "aws:eu-north-1", "azure:northeurope",
+               "azure:westeurope", "azure:uk", "azure:uksouth", "azure:ukwest"}
+# GCP multi- and dual-regions: the regions each stores data in. Dual-regions: Google's predefined
+# pairs (Cloud Storage "Bucket locations"; nam4 = Iowa + South Carolina, as its SKUs name it).
+# Multi-regions: Google names a geography, not data centres, so every GCP region CCF lists there.
+GCP_MEMBERS = {
+    "nam4": ("us-central1", "us-east1"),
+    "eur4": ("europe-north1", "europe-west4"),
+    "asia1": ("asia-northeast1", "asia-northeast2"),
+    "us": ("us-central1", "us-central2", "us-east1", "us-east4", "us-east5", "us-west1", "us-west2", "us-west3",
+           "us-west4", "us-south1"),
+    # EU multi-region: data centres in EU member states (not London europe-west2, Zurich europe-west6)
+    "europe": ("europe-central2", "europe-north1", "europe-southwest1", "europe-west1", "europe-west3",
+               "europe-west4", "europe-west8", "europe-west9"),
+    "asia": ("asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1",
+             "asia-south2", "asia-southeast1", "asia-southeast2"),
+}
+HEADER = ["activity", "region", "year", "value", "unit", "category", "scope", "source", "uncertainty_pct",
+          "source_ref", "boundary", "scope3_category"]
+# A cloud region's electricity is the provider's scope 2 and, for the customer, a purchased service:
+# scope 3 category 1, as `carbon import cloud-billing` books it; a manual entry gets the same.
+CLOUD_SCOPE, CLOUD_CATEGORY = 3, 1
+LOCATION = "grid intensity of the cloud region as used by Cloud Carbon Footprint (location-based)"
+
+
+def multi_region_rows(gcp: dict[str, str], refs: dict[str, str]) -> tuple[list[list], list[list]]:
+    """(carbon's rows, CCF's rows) for GCP's multi- and dual-regions.
+
+    CCF's figure for such a location is the SUM of its members' intensities (EUR4 = europe-north1 +
+    europe-west4), not an intensity; carbon ships the unweighted mean of the members (Google
+    publishes no split of a location's data across its data centres) and keeps CCF's figure as an
+    alternative table.
+    """
+    ours, theirs = [], []
+    for loc, members in GCP_MEMBERS.items():
+        vals = [float(gcp[m]) for m in members]
+        mean = sum(vals) / len(vals)
+        listed = " + ".join(f"gcp:{m} {float(gcp[m]) * 1e6:g}" for m in members)
+        ours.append(["electricity.grid", f"gcp:{loc}", 2021, f"{mean:.10g}", "t CO2e / kWh", "infrastructure",
+                     CLOUD_SCOPE,
+                     "carbon: mean of CCF's member-region factors (Google published grid factors, no CFE)", "",
+                     f"mean of {len(members)} CCF region rows (ccf_2024_grid_cloud_regions*.csv), g CO2e/kWh: ({listed}) / {len(members)} "
+                     f"= {mean * 1e6:.6g}; members: Google Cloud Storage 'Bucket locations'; CCF's own figure "
+                     f"{gcp[loc]} t/kWh ({refs[loc].split(') ', 1)[1]}) is a sum: "
+                     "factors/alternatives/ccf_2024_grid_gcp_multiregion_sums.csv",
+                     f"grid intensity of the GCP {'dual' if len(members) == 2 else 'multi'}-region {loc}: unweighted "
+                     f"mean of its {len(members)} member regions' location-based intensities (range "
+                     f"{min(vals) * 1e6:g}-{max(vals) * 1e6:g} g CO2e/kWh)", CLOUD_CATEGORY])
+        total = sum(vals)
+        check = ("equal to the" if abs(total - float(gcp[loc])) < 1e-9 else
+                 f"not equal (CCF's members or their figures then differ) to the {total * 1e6:g} g")
+        theirs.append(["electricity.grid", f"gcp:{loc}", 2021, gcp[loc], "t CO2e / kWh", "infrastructure",
+                       CLOUD_SCOPE,
+                       "CCF (sum of member regions' Google grid factors)", "", refs[loc],
+                       f"NOT an intensity: Cloud Carbon Footprint's figure for {loc}, {check} sum of the "
+                       f"{len(members)} member rows carbon averages; import only to reproduce CCF's own output",
+                       CLOUD_CATEGORY])
+    return ours, theirs
+
+
+def write_grid_factors(grid_csv: Path, existing: Path, out: Path, alternative: Path | None = None) -> None:
     """The factor-format table of every CCF cloud region not already in `existing`."""
     have = {r["region"] for r in csv.DictReader(open(existing, encoding="utf-8"))}
     rows, seen = [], {}
+    gcp = {r["region"]: r["t_co2e_per_kwh"] for r in csv.DictReader(open(grid_csv, encoding="utf-8"))
+           if r["provider"] == "gcp"}
+    refs = {r["region"]: r["source_ref"] for r in csv.DictReader(open(grid_csv, encoding="utf-8"))
+            if r["provider"] == "gcp"}
+    multi, ccf_sums = multi_region_rows(gcp, refs)
+    multi_by_region = {r[1]: r for r in multi}
     for r in csv.DictReader(open(grid_csv, encoding="utf-8")):
         # carbon's region codes are lower case; Azure's exports spell regions in either case
         region = f"{r['provider']}:{r['region'].lower()}"
@@ -230,27 +300,35 @@ def write_grid_factors(grid_csv: Path, existing: Path, out: Path) -> None:
                 raise SystemExit(f"{region}: two values in CCF ({seen[region]}, {r['t_co2e_per_kwh']})")
             continue
         seen[region] = r["t_co2e_per_kwh"]
+        if region in multi_by_region:
+            rows.append(multi_by_region[region])
+            continue
         nerc = "US_NERC" in r["source_ref"]
+        boundary = LOCATION
         if r["region"] == "Unknown":
             year, source = (2022 if r["provider"] == "aws" else 2021), "CCF unknown-region average"
+            boundary = ("Cloud Carbon Footprint's average for a usage row without a region "
+                        "(average of the provider's regions)")
         elif nerc:
-            year, source = 2020, "CCF (EPA eGRID2020 NERC subregion)"
-        elif r["provider"] == "aws":
-            year, source = 2022, "CCF (carbonfootprint.com / EEA, 2022 update)"
+            # eGRID's NERC regions (SERC, RFC, WECC, MRO, TRE), not its subregions (SRVC, ...)
+            year, source = 2020, "CCF (EPA eGRID2020 NERC region)"
+        elif region in EEA_REGIONS:
+            year, source = 2022, "CCF (EEA)"
+            boundary = f"CO2 only (EEA country CO2 intensity, carried here as CO2e: CH4 and N2O missing); {LOCATION}"
         elif r["provider"] == "gcp":
             year, source = 2021, "CCF (Google published grid factor, no CFE)"
         else:
+            # one carbonfootprint.com table, the same figures on AWS and Azure rows (af-south-1 =
+            # southafrica): one label and one vintage for both providers
             year, source = 2021, "CCF (carbonfootprint.com 2021 factors)"
-        boundary = "grid intensity of the cloud region as used by Cloud Carbon Footprint (location-based)"
-        if r["region"] == "Unknown":
-            boundary = ("Cloud Carbon Footprint's average for a usage row without a region "
-                        "(average of the provider's regions)")
         rows.append(["electricity.grid", region, year, r["t_co2e_per_kwh"], "t CO2e / kWh", "infrastructure",
-                     2, source, "", r["source_ref"], boundary])
-    write(out, ["activity", "region", "year", "value", "unit", "category", "scope", "source", "uncertainty_pct",
-                "source_ref", "boundary"], rows)
+                     CLOUD_SCOPE, source, "", r["source_ref"], boundary, CLOUD_CATEGORY])
+    write(out, HEADER, rows)
+    if alternative is not None:
+        write(alternative, HEADER, ccf_sums)
 
 
 if __name__ == "__main__" and len(sys.argv) > 1:
     write_grid_factors(DATA / "ccf_grid_regions.csv", ROOT / "factors" / "ccf_2024_grid_cloud_regions.csv",
-                       ROOT / "factors" / "ccf_2024_grid_cloud_regions_all.csv")
+                       ROOT / "factors" / "ccf_2024_grid_cloud_regions_all.csv",
+                       ROOT / "factors" / "alternatives" / "ccf_2024_grid_gcp_multiregion_sums.csv")

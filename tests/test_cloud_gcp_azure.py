@@ -48,8 +48,9 @@ def estimate(write, rows):
 def check(got, expected):
     assert set(got) == set(expected)
     for key, (kwh, t) in expected.items():
-        assert got[key][0] == pytest.approx(kwh, rel=0.01), key
-        assert got[key][1] == pytest.approx(t, rel=0.01), key
+        # abs=0: pytest.approx's default absolute tolerance (1e-12) would accept any tiny figure
+        assert got[key][0] == pytest.approx(kwh, rel=0.01, abs=0), key
+        assert got[key][1] == pytest.approx(t, rel=0.01, abs=0), key
 
 
 def test_compute_and_storage_mirror_ccf(write):
@@ -83,9 +84,13 @@ def test_storage_replication_mirrors_ccf(write):
          117334055659520.0, 120),
         ("2021-10-28", "us", "Cloud Storage", "Standard Storage US Multi-region", "byte-seconds", 5.15376128e8,
          220)])
-    check(got, {("Cloud Storage", "nam4"): (1.7757217089335124e-13, 1.4702975749969482e-16),
+    # kWh are CCF's; CO2e is not: CCF multiplies nam4 and us by the SUM of their member regions'
+    # factors (0.000828, 0.002805 t/kWh), carbon by their mean: nam4 (0.000456 + 0.000434) / 2 =
+    # 0.000445 t/kWh; us (456 + 456 + 434 + 309 + 309 + 60 + 190 + 448 + 365 + 296) / 10 = 332.3 g.
+    # CCF's t: nam4 1.4702975749969482e-16, us 5.222649420999611e-13.
+    check(got, {("Cloud Storage", "nam4"): (1.7757217089335124e-13, 1.7757217089335124e-13 * 0.000445),
                 ("Cloud Storage", "us-central1"): (0.000042774809702245215, 1.9505313224223818e-8),
-                ("Cloud Storage", "us"): (1.8619071019606457e-10, 5.222649420999611e-13)})
+                ("Cloud Storage", "us"): (1.8619071019606457e-10, 1.8619071019606457e-10 * 0.0003323)})
 
 
 def test_networking_and_unknown_usage_mirror_ccf(write):

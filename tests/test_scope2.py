@@ -157,8 +157,13 @@ def test_year_report_shows_both_never_summed(company, write, tmp_path):
     assert company("report", "year", "--year", 2024, "--format", "xlsx", "--out", path).exit_code == 0
     rows = list(openpyxl.load_workbook(path)["scope 2"].iter_rows(values_only=True))
     by = {(r[0], r[1]): r for r in rows[1:]}
-    assert by[("2024-03", "Platform")][3] == pytest.approx(3599.5)
-    assert by[("2024-04", "Video")][3] == "no figure"
+    assert rows[0][2:6] == ("location-based (kg CO2e)", "location-based boundary", "market-based (kg CO2e)",
+                            "market-based boundary")
+    assert by[("2024-03", "Platform")][4] == pytest.approx(3599.5)
+    assert by[("2024-04", "Video")][4] == "no figure"
+    # each figure's boundary beside it: Ember DE is lifecycle; AIB DE is direct CO2; 15 MWh by a GoO
+    assert by[("2024-03", "Platform")][3] == "lifecycle CO2e incl. upstream"
+    assert by[("2024-03", "Platform")][5] == "direct CO2 of generation only; instruments as contracted"
 
 
 def test_donation_on_the_market_basis(run, write):

@@ -90,7 +90,7 @@ def aws_instance_families() -> dict[str, dict[str, dict[str, InstanceSize]]]:
     """table -> family -> size -> InstanceSize, in CCF's order (largest size last)."""
     out: dict[str, dict[str, dict[str, InstanceSize]]] = {}
     for r in _rows("ccf_aws_instance_types.csv"):
-        emb = float(r["embodied_kg_co2e"]) if r["embodied_kg_co2e"] else None
+        emb = float(r["embodied_t"]) if r["embodied_t"] else None
         out.setdefault(r["table"], {}).setdefault(r["family"], {})[r["size"]] = InstanceSize(
             float(r["vcpu"]), float(r["memory_gb"]), emb)
     return out

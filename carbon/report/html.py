@@ -280,8 +280,12 @@ def _scope2_method(data: PackData) -> list[str]:
     if found:
         loc, market = scope2.total(found)
         shown = svg.fmt(market) if market is not None else "no figure"
-        out.append(f"<p>This month: location-based {escape(svg.fmt(loc))} kg CO2e; market-based "
-                   f"{escape(shown)}{' kg CO2e' if market is not None else ''}.</p>")
+        loc_b, market_b = scope2.boundaries(found)
+        out.append(f"<p>This month: location-based {escape(svg.fmt(loc))} kg CO2e "
+                   f"({escape(', '.join(loc_b) or scope2.UNSTATED)}); market-based "
+                   f"{escape(shown)}{' kg CO2e' if market is not None else ''}"
+                   f"{' (' + escape(', '.join(market_b)) + ')' if market_b else ''}. Part of a gap between "
+                   "them can be the boundary (lifecycle against direct CO2), not the market.</p>")
         for n in scope2.notes_of({(s.team, s.month): s for s in found}):
             out.append(f'<p class="note">{escape(n)}</p>')
         mixes = scope2.mixes_used({(s.team, s.month): s for s in found})

@@ -52,24 +52,32 @@ def to_dict(report: MonthlyReport, intensity=None) -> dict:
     return d
 
 
-def _scope2(location: float, market: float | None, notes: list[str]) -> dict:
-    return {"location_kg": _r(location), "market_kg": None if market is None else _r(market),
+def _scope2(location: float, market: float | None, notes: list[str], items) -> dict:
+    from carbon import scope2
+
+    loc_b, market_b = scope2.boundaries(items)
+    return {"location_kg": _r(location), "location_boundary": list(loc_b),
+            "market_kg": None if market is None else _r(market), "market_boundary": list(market_b),
             "market_notes": notes}
 
 
 def _add_scope2(d: dict, report: MonthlyReport) -> None:
     """"scope2": both ways (docs/scope2.md), only where there is scope 2 (entries or instruments).
     Location- and market-based are alternatives, never added together; a market-based figure
-    that cannot be computed is null, with its reasons in "market_notes"."""
+    that cannot be computed is null, with its reasons in "market_notes". "location_boundary" and
+    "market_boundary" give the boundary classes of each figure (carbon.scope2.boundary_label): the
+    two are often not on the same boundary (lifecycle CO2e grid factors, CO2-only residual mixes)."""
     if not report.scope2:
         return
     from carbon import scope2
 
     teams = sorted({s.team for s in report.scope2})
     d["scope2"] = {
-        **_scope2(*scope2.total(report.scope2), [f"{s.team}: {n}" for s in report.scope2 for n in s.notes]),
+        **_scope2(*scope2.total(report.scope2), [f"{s.team}: {n}" for s in report.scope2 for n in s.notes],
+                  report.scope2),
         "teams": [{"team": t, **_scope2(*scope2.total(x for x in report.scope2 if x.team == t),
-                                       [n for x in report.scope2 if x.team == t for n in x.notes])}
+                                       [n for x in report.scope2 if x.team == t for n in x.notes],
+                                       [x for x in report.scope2 if x.team == t])}
                   for t in teams],
         "residual_mixes": [{"country": m.country, "year": m.year, "kg_per_kwh": m.kg_per_kwh, "source": m.source}
                            for m in scope2.mixes_used({(s.team, s.month): s for s in report.scope2})],
@@ -91,7 +99,7 @@ def scope2_caption(report: MonthlyReport, fmt) -> str:
                  "scope2.market_notes)")
     else:
         shown = fmt(market)
-    return f"Scope 2: location-based {fmt(loc)} · market-based {shown} (not added)\n"
+    return f"Scope 2: {scope2.both_ways(report.scope2, fmt(loc), shown)} (not added)\n"
 
 
 def to_json(report: MonthlyReport, intensity=None) -> str:

@@ -36,7 +36,9 @@ METHOD = (
                  "country's residual mix (AIB European Residual Mixes, CO2 only). Grid electricity only; cloud "
                  "electricity is the provider's scope 2 and the customer's scope 3.1. A month or team whose "
                  "market-based figure cannot be computed (no residual mix for its country, instruments over "
-                 "the metered MWh) has none ('no figure'), never the location-based figure or 0.")),
+                 "the metered MWh) has none ('no figure'), never the location-based figure or 0. The two are "
+                 "often on different boundaries (a lifecycle grid factor against a direct CO2-only residual "
+                 "mix): the 'scope 2' sheet gives each figure's boundary beside it.")),
     ("Scope 3 categories", ("GHG Protocol Scope 3 Standard categories, kept on each entry: 3.1 purchased goods and "
                             "services (cloud, colocation), 3.3 fuel- and energy-related activities (upstream and "
                             "T&D losses of electricity), 3.6 business travel, 3.7 employee commuting, 3.11 use of "
@@ -77,13 +79,16 @@ def _source(s) -> dict:
 
 def scope2_dict(rep: YearReport) -> dict:
     """Scope 2 both ways (docs/scope2.md): location- and market-based per month and team, totals;
-    market-based is null where it cannot be computed, with the reasons in "market_notes"."""
+    market-based is null where it cannot be computed, with the reasons in "market_notes"; the
+    boundary classes of each figure in "location_boundary" and "market_boundary"."""
     from carbon import scope2
 
     found = {(s.team, s.month): s for s in rep.scope2}
     loc, market = scope2.total(rep.scope2)
     pair = (lambda lm: {"location_kg": _r(lm[0]), "market_kg": _r(lm[1])})
-    return {"location_kg": _r(loc), "market_kg": _r(market),
+    loc_b, market_b = scope2.boundaries(rep.scope2)
+    return {"location_kg": _r(loc), "location_boundary": list(loc_b),
+            "market_kg": _r(market), "market_boundary": list(market_b),
             "by_month": {m: pair(v) for m, v in scope2.by_month(found).items()},
             "by_team": {t: pair(v) for t, v in scope2.by_team(found).items()},
             "market_notes": scope2.notes_of(found),
@@ -159,7 +164,7 @@ def _scope2_caption(rep: YearReport, fmt) -> list[str]:
 
     loc, market = scope2.total(rep.scope2)
     shown = fmt(market) if market is not None else f"{NO_FIGURE} (why: --format json, scope2.market_notes)"
-    return [f"Scope 2: location-based {fmt(loc)} · market-based {shown} (alternatives, not added)"]
+    return [f"Scope 2: {scope2.both_ways(rep.scope2, fmt(loc), shown)} (alternatives, not added)"]
 
 
 def to_tables(rep: YearReport) -> tuple[Table, Table]:
@@ -277,10 +282,14 @@ def write_xlsx(rep: YearReport, path: Path) -> None:
              c.get("before_kg"), c.get("after_kg")) for x in d["restatements"] for c in (x["changes"] or [{}])
             ] if d["restatements"] else [])
     s2 = d["scope2"]
-    _sheet(wb, "scope 2", ["month", "team", "location-based (kg CO2e)", "market-based (kg CO2e)", "note"],
-           [*[(x.month, x.team, _r(x.location_kg), NO_FIGURE if x.market_kg is None else _r(x.market_kg),
+    # each figure with its boundary beside it: location- and market-based are often not on the same one
+    _sheet(wb, "scope 2", ["month", "team", "location-based (kg CO2e)", "location-based boundary",
+                           "market-based (kg CO2e)", "market-based boundary", "note"],
+           [*[(x.month, x.team, _r(x.location_kg), "; ".join(x.location_boundaries),
+               NO_FIGURE if x.market_kg is None else _r(x.market_kg), "; ".join(x.market_boundaries),
                "; ".join(x.notes)) for x in sorted(rep.scope2, key=lambda x: (x.month, x.team))],
-            ("year", "all teams", s2["location_kg"], NO_FIGURE if s2["market_kg"] is None else s2["market_kg"],
+            ("year", "all teams", s2["location_kg"], "; ".join(s2["location_boundary"]),
+             NO_FIGURE if s2["market_kg"] is None else s2["market_kg"], "; ".join(s2["market_boundary"]),
              "alternatives: never added together")])
     _sheet(wb, "method", ["topic", "method"],
            [*METHOD, *[("Method change in a factor series", s) for s in d["method_switches"]]])

@@ -62,7 +62,7 @@ def instruments(conn: Connection, first_month: str, last_month: str, team: str |
 
 def scope2_rows(conn: Connection, first_month: str, last_month: str, team: str | None = None) -> list[tuple]:
     """Scope-2 entries of the months, summed in SQL: (team, month, activity, category, factor region,
-    factor value, factor unit, kg CO2e). The electricity's kWh is kg ÷ the factor's value (each
+    factor value, factor unit, kg CO2e, factor boundary, True when the factor states its parts). The electricity's kWh is kg ÷ the factor's value (each
     entry's kg is its quantity × that value; the generation part of a split factor), so the rollup
     answers without reading the ledger."""
     r, f = ledger_monthly, factor_snapshots
@@ -70,11 +70,13 @@ def scope2_rows(conn: Connection, first_month: str, last_month: str, team: str |
     # the kg of its scope-2 entries is the quantity x (value - upstream - T&D).
     generation = case((f.c.part_generation.is_(None), f.c.value),
                       else_=f.c.value - func.coalesce(f.c.part_upstream, 0.0) - func.coalesce(f.c.part_td, 0.0))
+    split = f.c.part_generation.is_not(None)
     q = (select(teams.c.name, r.c.month, r.c.activity, r.c.category, f.c.region, generation, f.c.unit,
-                func.sum(r.c.co2e_kg))
+                func.sum(r.c.co2e_kg), f.c.boundary, split)
          .select_from(r.join(teams, r.c.team_id == teams.c.id).join(f, r.c.factor_id == f.c.id))
          .where(r.c.month >= first_month, r.c.month <= last_month, r.c.scope == 2)
-         .group_by(teams.c.name, r.c.month, r.c.activity, r.c.category, f.c.id, f.c.region, f.c.value, f.c.unit))
+         .group_by(teams.c.name, r.c.month, r.c.activity, r.c.category, f.c.id, f.c.region, f.c.value, f.c.unit,
+                   f.c.boundary, f.c.part_generation))
     if team is not None:
         q = q.where(teams.c.name == team)
     return [tuple(row) for row in conn.execute(q)]
