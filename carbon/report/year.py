@@ -16,7 +16,7 @@ from rich.table import Table
 
 from carbon import intensity, scope3
 from carbon.errors import CarbonError
-from carbon.figures import fixed
+from carbon.figures import fixed, kept
 from carbon.report.monthly import display_unit
 from carbon.spreadsheet import BOM, inert
 from carbon.year_report import Change, YearReport
@@ -54,14 +54,14 @@ METHOD = (
 
 
 def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 6)
+    return kept(x, 6)
 
 
 def _change(c: Change | None) -> dict | None:
     if c is None:
         return None
     return {"months": list(c.months), "kg": _r(c.kg), "previous_kg": _r(c.previous_kg),
-            "change_kg": _r(c.change_kg), "change_pct": None if c.change_pct is None else round(c.change_pct, 2)}
+            "change_kg": _r(c.change_kg), "change_pct": kept(c.change_pct, 2, digits=2)}
 
 
 def _restatement(x) -> dict:
