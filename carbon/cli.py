@@ -27,8 +27,9 @@ def main(ctx: click.Context, db: str | None) -> None:
                   carbon import activities FILE
                   carbon report monthly --month YYYY-MM
 
-    Exit codes: 0 done; 1 refused input or missing data (the message says
-    what to fix; nothing was written); 2 wrong command usage; 3 internal error.
+    Exit codes: 0 done; 1 refused input, missing data or a fault of the
+    environment: database lost, disk full (the message says what to fix;
+    nothing was written); 2 wrong command usage; 3 internal error.
     `budget check` exits with a verdict instead: 0 on track, 1 at risk, 2 over,
     3 no verdict.
     """

@@ -265,9 +265,13 @@ def write_pack(data: PackData, dest: Path) -> BuiltPack:
     if dest.exists():
         raise PackExists(f"{dest} already exists; a pack is never overwritten (move it away, or "
                          "choose another --out)")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise CarbonError(f"cannot write the pack into {dest.parent}: {exc.strerror or exc}; "
+                          "nothing was written (choose another --out)") from None
     try:
         hashes = {
             "report.html": _write(tmp / "report.html", html_view.render(data).encode("utf-8")),

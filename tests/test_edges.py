@@ -63,3 +63,109 @@ def test_a_small_intensity_is_never_written_as_zero(web, tmp_path):
     assert web("report", "pack", "--month", "2024-10", "--out", tmp_path / "packs").exit_code == 0
     pack = next((tmp_path / "packs").iterdir())
     assert json.loads((pack / "report.json").read_text())["intensity"][0]["kg_per_unit"] == 1.04e-10
+
+
+# ---- faults of the environment: a clear message, exit 1, nothing half-written -----------------------
+
+def _carbon(db_url: str, *args, cwd=None):
+    """The real program in a process of its own (what an operator sees: no traceback printed by
+    the interpreter after the command ended)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "CARBON_DEBUG"}
+    return subprocess.run([sys.executable, str(root / "cli.py"), "--db", db_url, *map(str, args)],
+                          capture_output=True, text=True, env=env, cwd=cwd or root, timeout=120)
+
+
+def test_workbook_on_a_full_disk_is_a_clean_error(web, db_url):
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    r = _carbon(db_url, "report", "year", "--year", "2024", "--format", "xlsx", "--out", "/dev/full")
+    assert r.returncode == 1, r.stderr
+    assert "No space left on device" in r.stderr
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr and "internal" not in r.stderr
+
+
+def test_pack_into_a_folder_that_cannot_be_made_is_a_clean_error(web, tmp_path):
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file where the folder should be")  # refused even to root, unlike chmod
+    r = web("report", "pack", "--month", "2024-10", "--out", blocker / "october")
+    assert r.exit_code == 1, r.output
+    assert "cannot write the pack into" in r.stderr and "nothing was written" in r.stderr
+    r = web("report", "year", "--year", "2024", "--format", "json", "--out", tmp_path / "missing" / "y.json")
+    assert r.exit_code == 1 and "No such file or directory" in r.stderr and "internal" not in r.stderr
+
+
+def test_an_output_is_whole_or_not_written(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from carbon.files import write_atomic
+
+    target = tmp_path / "inventory.json"
+    write_atomic(target, b'{"old": 1}')
+    assert target.read_bytes() == b'{"old": 1}' and (target.stat().st_mode & 0o777) == 0o666 & ~_umask()
+
+    def full_disk(*_a):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError):
+        write_atomic(target, b'{"new": 2}')
+    assert target.read_bytes() == b'{"old": 1}'  # the previous file, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.json"]  # no temporary left
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.fixture
+def cut_connection_at(db_url):
+    """cut(statement_start): the database connection is lost when a statement starting so is
+    about to run: on PostgreSQL the server ends the backend (pg_terminate_backend from another
+    connection), on SQLite the driver raises OperationalError as a failing disk would."""
+    import sqlite3
+
+    from sqlalchemy import create_engine, event, text
+    from sqlalchemy.engine import Engine
+
+    armed: list[str] = []
+
+    def before(conn, cursor, statement, *_rest):
+        if not armed or not statement.lstrip().upper().startswith(armed[0]):
+            return
+        armed.clear()
+        if conn.dialect.name == "postgresql":
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            admin = create_engine(db_url)
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.dispose()
+        else:
+            raise sqlite3.OperationalError("disk I/O error")
+
+    event.listen(Engine, "before_cursor_execute", before)
+    yield armed.append
+    event.remove(Engine, "before_cursor_execute", before)
+
+
+def test_database_lost_in_the_middle_of_an_import(web, write, db_dump, cut_connection_at):
+    before = db_dump()
+    # the ledger rows are written, then the import's totals: the connection goes there
+    cut_connection_at("UPDATE BATCHES")
+    r = web("import", "activities", write("nov.csv", HEADER + "2024-11,Platform,electricity.grid,2000,kWh,FR\n"))
+    assert r.exit_code == 1, r.output
+    assert "database connection failed or was lost" in r.stderr and "nothing was committed" in r.stderr
+    assert "internal error" not in r.output
+    assert db_dump() == before

@@ -37,7 +37,7 @@ class _Out(Console):
 out = _Out(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
 
-EXIT_ERROR = 1  # refused input, missing data: the message says what to fix
+EXIT_ERROR = 1  # refused input, missing data, a fault of the environment: the message says what to fix
 EXIT_INTERNAL = 3  # a bug: nothing was committed by the failing step
 EXIT_NO_VERDICT = 3  # a check command could not decide (like a monitoring check's "unknown")
 
@@ -144,9 +144,9 @@ def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR
                 if os.environ.get("CARBON_DEBUG"):
                     raise
                 text = str(exc).splitlines()[0] if str(exc) else ""
-                if "database is locked" in text:
-                    err.print("[bold red]error:[/bold red] the database is busy (another carbon "
-                              "command is writing); nothing was changed; try again")
+                fault = environment_fault(exc)
+                if fault is not None:
+                    err.print(f"[bold red]error:[/bold red] {escape(fault)}")
                     sys.exit(error_exit)
                 err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(text)}\n"
                           "Nothing was committed by the failing step. Run again with CARBON_DEBUG=1 "
@@ -156,6 +156,35 @@ def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR
         return inner
 
     return wrap
+
+
+# Exceptions of the database drivers that mean "the database, not carbon": the server went away,
+# the connection was cut, the disk is full. Matched by name so no driver is imported for it.
+_DATABASE_FAULTS = {"OperationalError", "InterfaceError", "DisconnectionError", "PendingRollbackError"}
+
+
+def environment_fault(exc: BaseException) -> str | None:
+    """The message for a fault of the environment (docs/integrity.md), or None for a bug.
+
+    A lost or refused database connection, a busy SQLite database, a full disk, a missing folder
+    or a missing permission: each is said plainly (no "internal error", no traceback); the
+    step that failed committed nothing."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if "database is locked" in text:
+        return "the database is busy (another carbon command is writing); nothing was changed; try again"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return (f"cannot write or read{where}: {exc.strerror or exc} (a fault of the environment: "
+                "free space, permissions, the folder); the failing step wrote nothing")
+    names = {c.__name__ for c in type(exc).__mro__}
+    if names & _DATABASE_FAULTS and type(exc).__module__.split(".")[0] in {"sqlalchemy", "psycopg", "sqlite3"}:
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        if "full" in first.lower():
+            return f"the database's disk is full ({first}); nothing was committed; free space and run again"
+        return (f"the database connection failed or was lost ({first}); nothing was committed by "
+                "the failing step; check the database server and run again")
+    return None
 
 
 class VerdictCommand(click.Command):

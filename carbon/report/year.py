@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
@@ -232,7 +231,7 @@ def _sheet(wb, title: str, header: list[str], rows) -> None:
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, min(40, len(h) + 2))
 
 
-def write_xlsx(rep: YearReport, path: Path) -> None:
+def to_xlsx(rep: YearReport) -> bytes:
     """The workbook: one sheet per view, numbers as numbers, units in the headers, header rows
     frozen, and a "method" sheet. Raises CarbonError when openpyxl is not installed."""
     openpyxl = _openpyxl()
@@ -284,4 +283,6 @@ def write_xlsx(rep: YearReport, path: Path) -> None:
              "alternatives: never added together")])
     _sheet(wb, "method", ["topic", "method"],
            [*METHOD, *[("Method change in a factor series", s) for s in d["method_switches"]]])
-    wb.save(path)
+    buffer = io.BytesIO()  # in memory: the caller writes it whole (a failed write leaves no half zip)
+    wb.save(buffer)
+    return buffer.getvalue()
