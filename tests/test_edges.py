@@ -169,3 +169,61 @@ def test_database_lost_in_the_middle_of_an_import(web, write, db_dump, cut_conne
     assert "database connection failed or was lost" in r.stderr and "nothing was committed" in r.stderr
     assert "internal error" not in r.output
     assert db_dump() == before
+
+
+# ---- text from users never reaches a terminal, a page or a mail as an escape code --------------------
+
+ESC = "\x1b[2J"  # clears the screen
+RLO = "\u202e"  # shows what follows reversed
+
+
+def _no_escape_codes(text: str) -> None:
+    assert "\x1b" not in text and RLO not in text, repr(text)
+
+
+def test_user_text_is_shown_without_control_or_bidi_characters(run, write, tmp_path):
+    run("teams", "add", "Platform")
+    r = run("import", "activities", write("a.csv", HEADER + "2024-09,Platform,electricity.grid,2000,kWh,FR\n"),
+            "--source", f"s{ESC}rc{RLO}vsc.exe")
+    assert r.exit_code == 0, r.output
+    _no_escape_codes(r.output)  # the import summary names the source
+    listed = run("imports", "list")
+    _no_escape_codes(listed.output)
+    assert "s[2Jrcv" in listed.stdout  # the rest of the text is kept, in order (the cell wraps)
+    r = run("close", "--month", "2024-09", "--reason", f"sent{ESC} to finance{RLO}", "--by", f"ann{ESC}")
+    assert r.exit_code == 0, r.output
+    _no_escape_codes(r.output)
+    closed = run("close", "--list")
+    _no_escape_codes(closed.output)
+    assert "sent[2J" in closed.stdout and "ann[2J" in closed.stdout
+    r = run("scenario", "run", write("s.toml", f"""\
+        year = 2024
+        name = "green\\u202e \\u001b[2Jplan"
+        [[lever]]
+        kind = "scale"
+        category = "electricity"
+        by = 0.5
+        start = "2024-09"
+        """), "--price", "80")
+    assert r.exit_code == 0, r.output
+    _no_escape_codes(r.output)
+    assert "green [2Jplan" in r.stdout
+    assert run("report", "pack", "--month", "2024-09", "--out", tmp_path / "packs").exit_code == 0
+    html = (next((tmp_path / "packs").iterdir()) / "report.html").read_text(encoding="utf-8")
+    _no_escape_codes(html)
+    assert "sent[2J to finance" in html or "s[2Jrcvsc.exe" in html  # shown, cleaned
+
+
+def test_mail_subject_and_body_are_cleaned():
+    from carbon.delivery import _message
+    from carbon.text import clean
+
+    class Smtp:
+        sender = "carbon@example.org"
+
+    msg = _message(Smtp(), ("ann@example.org",), f"pack {ESC}2024-09{RLO}", f"body {ESC}x{RLO}y\n",
+                   f"<p>{clean('html')}</p>", [])
+    assert msg["Subject"] == "pack [2J2024-09"
+    text = msg.get_body(("plain",)).get_content()
+    _no_escape_codes(text)
+    assert clean("a\tb\nc\x00d\x9be\u2066f") == "a\tb\ncdef"

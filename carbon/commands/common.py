@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 
 from carbon.commands import LazyGroup
 from carbon.errors import CarbonError, InputError
+from carbon.text import clean
 
 if TYPE_CHECKING:
     from carbon.api import Carbon
@@ -21,7 +23,25 @@ if TYPE_CHECKING:
 
 
 
-class _Out(Console):
+class SafeConsole(Console):
+    """A console that shows text from users safely: every string it renders, in a message, a
+    table cell or a Text, loses its control and bidirectional-override characters
+    (`carbon.text.clean`): an ESC in an import's source or a close reason never reaches the
+    terminal as an escape sequence. The console's own styling is added after, so it stays."""
+
+    def render_str(self, text: str, *args, **kwargs):  # type: ignore[override]
+        return super().render_str(clean(text), *args, **kwargs)
+
+    def render(self, renderable, options=None):  # type: ignore[override]
+        for seg in super().render(renderable, options):
+            if seg.control or not seg.text:
+                yield seg
+            else:
+                cleaned = clean(seg.text)
+                yield seg if cleaned is seg.text else Segment(cleaned, seg.style, seg.control)
+
+
+class _Out(SafeConsole):
     """Standard output: tables fit the terminal, a message line is never broken.
 
     A path or a figure cut in two by the terminal width breaks `grep` and copy-paste, so plain
@@ -35,7 +55,7 @@ class _Out(Console):
 
 
 out = _Out(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
 
 EXIT_ERROR = 1  # refused input, missing data, a fault of the environment: the message says what to fix
 EXIT_INTERNAL = 3  # a bug: nothing was committed by the failing step
@@ -66,6 +86,11 @@ class Ctx:
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def echo(line: str) -> None:
+    """A plain line for scripts and logs (never wrapped, no markup), shown safely (`clean`)."""
+    click.echo(clean(line))
 
 
 def _set_db(ctx: click.Context, _param, value: str | None) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import SafeConsole, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 
 
@@ -57,9 +57,7 @@ def _write(rep, fmt: str, out_file: Path | None) -> None:
         if out_file is None:
             out.print(*render.to_tables(rep), sep="\n")
             return
-        from rich.console import Console
-
-        console = Console(width=120, highlight=False, record=True, file=io.StringIO())
+        console = SafeConsole(width=120, highlight=False, record=True, file=io.StringIO())
         console.print(*render.to_tables(rep), sep="\n")
         write_atomic(out_file, console.export_text().encode("utf-8"))
         return

@@ -349,7 +349,7 @@ def for_readers(text: str) -> str:
 
 def _signoff_html(view: DonationView) -> str:
     """Whether the figure is signed off: when, which sign-off, its note; or that it is not yet."""
-    from html import escape as h
+    from carbon.text import html_escape as h
 
     c, d = view.closed, view.donation
     if c is None:
@@ -369,7 +369,7 @@ def to_summary_html(view: DonationView) -> str:
     A closed year leads with its signed-off figures; the recomputed ones are
     shown next to them, labelled. Every text from data is HTML-escaped.
     """
-    from html import escape as h
+    from carbon.text import html_escape as h
 
     d, c = view.donation, view.closed
     cur = d.price.currency

@@ -121,7 +121,7 @@ def html_section(scenarios) -> list[str]:
     the donation's change; a scenario that could not be computed says why. Nothing when None."""
     if scenarios is None:
         return []
-    from html import escape
+    from carbon.text import html_escape as escape
 
     def badge(s: str | None) -> str:
         return ('<span class="muted">no budget</span>' if s is None else
