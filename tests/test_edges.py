@@ -227,3 +227,39 @@ def test_mail_subject_and_body_are_cleaned():
     text = msg.get_body(("plain",)).get_content()
     _no_escape_codes(text)
     assert clean("a\tb\nc\x00d\x9be\u2066f") == "a\tb\ncdef"
+
+
+# ---- the schedule: a sane --now, a real time zone, bounded messages ---------------------------------
+
+def test_schedule_refuses_a_run_dated_far_from_the_clock(run, write, db_dump, tmp_path):
+    run("teams", "add", "Platform")
+    run("import", "activities", write("a.csv", HEADER + "2024-05,Platform,electricity.grid,2000,kWh,FR\n"))
+    before = db_dump()
+    r = run("schedule", "run-once", "--now", "9999-12-31T23:59", "--out", tmp_path / "packs", "--no-email")
+    assert r.exit_code == 1 and "more than a year after the clock" in r.stderr, r.output
+    r = run("schedule", "run-once", "--now", "0001-01-01", "--out", tmp_path / "packs", "--no-email")
+    assert r.exit_code == 1 and "before 1990" in r.stderr, r.output
+    assert db_dump() == before  # no run recorded
+    assert not (tmp_path / "packs").exists()
+    r = run("schedule", "start", "--timezone", "", "--out", tmp_path / "packs")
+    assert r.exit_code == 1 and "schedule.timezone" in r.stderr, r.output  # never read as Europe/Paris
+
+
+def test_a_long_catch_up_keeps_its_message_short(run, write, tmp_path):
+    from carbon import schedule
+
+    run("teams", "add", "Platform")
+    run("import", "activities", write("a.csv", HEADER + "2024-05,Platform,electricity.grid,2000,kWh,FR\n"))
+    out = tmp_path / "packs"
+    # first run: target 1990-01, no data: skipped, not yet overdue (due again at every later run)
+    assert run("schedule", "run-once", "--now", "1990-02-01T06:00", "--out", out, "--no-email").exit_code == 0
+    r = run("schedule", "run-once", "--now", "2024-06-01T06:00", "--out", out, "--no-email")
+    # due: 1990-01 .. 2024-05 = 34 x 12 + 5 = 413 months; 2024-05 produced, 412 skipped (all overdue):
+    # the first 12 (1990-01 .. 1990-12) named, then "400 more (months 1991-01 to 2024-04)"
+    assert r.exit_code == 5, r.output
+    assert "produced 2024-05" in r.stdout
+    assert "and 400 more months up to 2024-04" in r.stderr
+    assert r.stderr.count("skipped 19") <= schedule.MESSAGE_MONTHS  # log lines: bounded too
+    status = run("schedule", "status").stdout
+    assert "skipped 400 more (months 1991-01 to 2024-04)" in " ".join(status.split())
+    assert "1991-01:" not in status and len(status) < 20_000
