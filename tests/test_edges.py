@@ -263,3 +263,33 @@ def test_a_long_catch_up_keeps_its_message_short(run, write, tmp_path):
     status = run("schedule", "status").stdout
     assert "skipped 400 more (months 1991-01 to 2024-04)" in " ".join(status.split())
     assert "1991-01:" not in status and len(status) < 20_000
+
+
+# ---- energy attributes restated in a donation-closed year, like every other import ------------------
+
+ATTR = "month,team,country,mwh,instrument,factor_kg_per_kwh\n"
+
+
+def test_energy_attributes_restated_in_a_donation_closed_year(run, write, db_dump):
+    run("teams", "add", "Platform")
+    # every month of 2025: 1,000 kWh FR (ADEME 2025 0.0461 kg/kWh); market-based: AIB 2025 FR
+    # residual mix 17.11 g/kWh -> 17.11 kg a month uncovered
+    rows = "".join(f"2025-{m:02d},Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 13))
+    assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
+    r = run("donation", "close", "--year", 2025, "--price", "100", "--as-of", "2026-02-01", "--scope2", "market")
+    assert r.exit_code == 0, r.output
+    late = write("late.csv", ATTR + "2025-02,Platform,FR,1,rec,0\n")
+    before = db_dump()
+    r = run("import", "energy-attributes", late)
+    text = " ".join(r.output.split())
+    assert r.exit_code == 1 and "2025-02 is closed" in text and "--restate --reason TEXT" in text
+    assert "--reopen" not in text  # a donation sign-off is not reopened: never advise what is refused
+    assert db_dump() == before
+    r = run("import", "energy-attributes", late, "--restate", "--reason", "REC bought late", "--by", "finance")
+    assert r.exit_code == 0, r.output
+    assert "restatement 1 recorded: closed 2025-02 changed by finance (REC bought late)" in " ".join(r.stdout.split())
+    # February now fully covered by the REC: market-based 1 MWh x 0 = 0 kg (was 17.11 kg)
+    feb = json.loads(run("report", "monthly", "--month", "2025-02", "--format", "json").stdout)
+    assert feb["scope2"]["teams"][0]["market_kg"] == 0
+    listed = " ".join(run("close", "--list").stdout.split())
+    assert "REC bought late" in listed
