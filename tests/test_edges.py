@@ -293,3 +293,63 @@ def test_energy_attributes_restated_in_a_donation_closed_year(run, write, db_dum
     assert feb["scope2"]["teams"][0]["market_kg"] == 0
     listed = " ".join(run("close", "--list").stdout.split())
     assert "REC bought late" in listed
+
+
+# ---- a database that is not a carbon database is not taken over ---------------------------------------
+
+def _tables(url: str) -> list[str]:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return sorted(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_a_database_of_another_application_is_refused_without_init(db_url, run):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE customers (id integer PRIMARY KEY, name varchar(40))"))
+    engine.dispose()
+    r = run("teams", "add", "Platform")
+    assert r.exit_code == 1, r.output
+    assert "holds tables of another application (customers)" in r.stderr and "--init" in r.stderr
+    assert _tables(db_url) == ["customers"]  # nothing created beside them
+    r = run("--init", "teams", "add", "Platform")  # said on purpose: carbon's tables beside the others
+    assert r.exit_code == 0, r.output
+    assert {"customers", "teams", "alembic_version"} <= set(_tables(db_url))
+    assert run("teams", "list").exit_code == 0  # a carbon database from now on: no --init needed
+
+
+def test_postgres_maintenance_database_is_refused():
+    from conftest import PG_URL
+    from sqlalchemy.engine import make_url
+
+    from carbon.errors import StoreError
+    from carbon.store import Store
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL only (set CARBON_TEST_DB)")
+    # a search path that names no schema: had the refusal failed, nothing could be created anyway
+    url = make_url(PG_URL).set(database="postgres", query={"options": "-csearch_path=carbon_no_such_schema"})
+    with pytest.raises(StoreError, match="one of PostgreSQL's own databases"):
+        Store.open(url.render_as_string(hide_password=False))
+    with pytest.raises(StoreError, match="one of PostgreSQL's own databases"):
+        Store.open(url.set(database="template1").render_as_string(hide_password=False))
+
+
+def test_an_in_memory_database_is_refused_for_writes(write):
+    from conftest import Cli
+
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        run = Cli(url)
+        r = run("teams", "add", "Platform")
+        assert r.exit_code == 1 and "the database is in memory" in r.stderr, r.output
+        r = run("import", "activities", write("a.csv", HEADER + "2024-09,Platform,electricity.grid,1,kWh,FR\n"),
+                "--create-teams")
+        assert r.exit_code == 1 and "would be lost" in r.stderr, r.output
+        assert run("teams", "list").exit_code == 0  # reading is harmless

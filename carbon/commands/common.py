@@ -65,8 +65,9 @@ EXIT_NO_VERDICT = 3  # a check command could not decide (like a monitoring check
 class Ctx:
     """Per-invocation state: the database URL; the store opens on first use."""
 
-    def __init__(self, db: str | None):
+    def __init__(self, db: str | None, init: bool = False):
         self.db = db
+        self.init = init  # --init: create carbon's tables even in a database that is not empty
         self._store: Store | None = None
 
     @property
@@ -74,7 +75,8 @@ class Ctx:
         if self._store is None:
             from carbon.store import Store
 
-            self._store = Store.open(self.db)
+            self._store = Store.open(self.db, init=self.init)
+            self._store.refuse_memory_writes = True  # a command's writes must outlive it
         return self._store
 
     @property
