@@ -196,7 +196,7 @@ def test_user_text_is_shown_without_control_or_bidi_characters(run, write, tmp_p
     closed = run("close", "--list")
     _no_escape_codes(closed.output)
     assert "sent[2J" in closed.stdout and "ann[2J" in closed.stdout
-    r = run("scenario", "run", write("s.toml", f"""\
+    r = run("scenario", "run", write("s.toml", """\
         year = 2024
         name = "green\\u202e \\u001b[2Jplan"
         [[lever]]

@@ -6,7 +6,13 @@ import click
 from rich.markup import escape
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.commands.imports import _summary, check_rejects, print_restatement, restate_of, restate_options
+from carbon.commands.imports import (
+    _summary,
+    check_rejects,
+    print_restatement,
+    restate_of,
+    restate_options,
+)
 
 
 @click.command("energy-attributes")

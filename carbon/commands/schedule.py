@@ -12,6 +12,7 @@ from rich.table import Table
 
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
 from carbon.lazy import lazy
+from carbon.text import clean
 
 config_file = lazy("carbon.config")
 delivery = lazy("carbon.delivery")
@@ -29,6 +30,13 @@ EXIT_OVERDUE = 5  # a due month still has no data more than grace_days after its
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _CleanFormatter(logging.Formatter):
+    """Log lines shown safely: a reason or a path from a user loses its control characters."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
+
+
 def setup_logging() -> None:
     """Plain log lines on stderr (journald and cron mail read them as they are)."""
     root = logging.getLogger("carbon")
@@ -36,7 +44,7 @@ def setup_logging() -> None:
         root.removeHandler(h)
     handler = logging.StreamHandler(sys.stderr)
     handler._carbon = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(_CleanFormatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     root.propagate = False
