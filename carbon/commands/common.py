@@ -130,17 +130,19 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
                   + ("" if rejects else " (write them all with --rejects FILE)"))
     frame = getattr(exc, "rejects", None)
     if rejects is not None:
+        from carbon.files import write_atomic
+
         try:
             if frame is not None:
                 from carbon.spreadsheet import inert
 
                 safe = frame.astype(str).map(inert)
                 safe["line"] = frame["line"].astype(str)
-                safe.to_csv(rejects, index=False)
+                write_atomic(rejects, safe.to_csv(index=False).encode("utf-8"))
             else:
                 from carbon.ingest.csvfile import problems_to_csv
 
-                rejects.write_text(problems_to_csv(exc.problems), encoding="utf-8")
+                write_atomic(rejects, problems_to_csv(exc.problems).encode("utf-8"))
         except OSError as why:  # the folder went away, a full disk, no permission: say so, no traceback
             reason = why.strerror or str(why)
             err.print(f"[bold red]error:[/bold red] cannot write the rejects file {escape(str(rejects))} "
