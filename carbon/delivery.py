@@ -29,14 +29,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from html import escape
 from pathlib import Path
 
-from carbon.errors import DeliveryError  # noqa: F401  (raised here; defined with every error)
 from carbon.config import Config, SmtpSettings
+from carbon.errors import DeliveryError  # noqa: F401  (raised here; defined with every error)
 from carbon.pack import DONATION_FILE, FILES, BuiltPack
 from carbon.store import Store
 from carbon.store import packs as stored_packs
+from carbon.text import clean
+from carbon.text import html_escape as escape
 
 log = logging.getLogger("carbon.delivery")
 MIME = {"report.html": ("text", "html"), "report.json": ("application", "json"),
@@ -91,10 +92,10 @@ def _message(smtp: SmtpSettings, to: tuple[str, ...], subject: str, text_body: s
     msg = EmailMessage()
     msg["From"] = smtp.sender
     msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
+    msg["Subject"] = clean(subject).replace("\n", " ")
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=smtp.sender.split("@")[-1])
-    msg.set_content(text_body)
+    msg.set_content(clean(text_body))
     msg.add_alternative(html_body, subtype="html")
     for name, data in attachments:
         maintype, subtype = MIME[name]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from carbon import limits, scope2_view
+from carbon import limits, period_service, scope2_view
 from carbon import locks as lock_rules
 from carbon.energy_attributes import OPTIONAL, REQUIRED, Instrument, parse_rows
 from carbon.errors import InputError, Problem
@@ -43,32 +43,46 @@ def _over_claims(file: str, conn: Connection, found: list[Instrument], replaced:
     return problems
 
 
+def _how_to_change(lock: lock_rules.PeriodLock, month: str) -> str:
+    """The way out of a refusal: a restatement always; reopening only a month closed by itself
+    (a donation sign-off is not reopened)."""
+    return ("run it again with --restate --reason TEXT (recorded with who, when and why)"
+            + (f", or reopen the month first ('carbon close --reopen --month {month} --reason TEXT')"
+               if lock.kind == lock_rules.MONTH else ""))
+
+
 def _closed(file: str, conn: Connection, found: list[Instrument]) -> list[Problem]:
     """Instruments in closed months (carbon close, donation close) would change their market-based
-    figures: refused (reopen the month first)."""
+    figures: refused unless restated."""
     closed = lock_rules.locked_months(stored_locks.list_locks(conn, active_only=True), {i.month for i in found})
     return [Problem(file, i.line, "month", i.month,
-                    f"{i.month} is closed ({closed[i.month].describe()}); its market-based scope 2 cannot change: "
-                    f"reopen it first ('carbon close --month {i.month} --reopen --reason TEXT')")
+                    f"{i.month} is closed ({closed[i.month].describe()}); its market-based scope 2 changes only "
+                    f"by a restatement: {_how_to_change(closed[i.month], i.month)}")
             for i in found if i.month in closed]
 
 
-def _guard_replaced(conn: Connection, name: str, replaced: tuple[int, ...]) -> None:
-    """Refuse (as new instruments in a closed month are) a replacement taking instruments out of
-    closed months: reopen the month first."""
+def _closed_by_replacing(conn: Connection, name: str, replaced: tuple[int, ...]) -> dict:
+    """The closed months a replacement takes instruments out of; refused (PeriodLocked) unless
+    restated, as new instruments in a closed month are."""
     months = {m for ms in stored_locks.batch_months(conn, replaced).values() for m in ms}
-    closed = lock_rules.locked_months(stored_locks.list_locks(conn, active_only=True), months)
-    if closed:
-        first = min(closed)
-        raise lock_rules.PeriodLocked(
-            f"{name}: replacing import {', '.join(map(str, replaced))} would change {lock_rules.span(list(closed))}, "
-            f"closed ({closed[first].describe()}): its market-based scope 2 cannot change; nothing was written. "
-            f"Reopen it first ('carbon close --month {first} --reopen --reason TEXT')")
+    return lock_rules.locked_months(stored_locks.list_locks(conn, active_only=True), months)
+
+
+def _refuse_replacing(name: str, replaced: tuple[int, ...], closed: dict) -> lock_rules.PeriodLocked:
+    first = min(closed)
+    return lock_rules.PeriodLocked(
+        f"{name}: replacing import {', '.join(map(str, replaced))} would change {lock_rules.span(list(closed))}, "
+        f"closed ({closed[first].describe()}): its market-based scope 2 changes only by a restatement; nothing "
+        f"was written. To change it on purpose, {_how_to_change(closed[first], first)}")
 
 
 def import_energy_attributes(store: Store, path: Path | str, *, source: str | None = None,
-                             replace: bool = False) -> ImportOutcome:
-    """Import an energy-attribute CSV as one batch. Raises InputError (nothing written) on any problem."""
+                             replace: bool = False, restate: lock_rules.Restate | None = None) -> ImportOutcome:
+    """Import an energy-attribute CSV as one batch. Raises InputError (nothing written) on any problem.
+
+    Instruments in closed months (carbon close, donation close), or a replacement taking some out
+    of them, are refused unless `restate` is given: the import is then written and recorded as a
+    restatement of those months (who, when, why), like every other import."""
     source = limits.source_name(source or Path(path).name)
     info, frame, lines = csvfile.read_small(Path(path), REQUIRED, OPTIONAL, str(path))
     if frame.empty:
@@ -81,15 +95,22 @@ def import_energy_attributes(store: Store, path: Path | str, *, source: str | No
         team_ids = store.team_ids(conn)
         found = parse_rows(info.name, frame, lines, set(team_ids))
         replaced = tuple(b.id for b, _ in to_replace)
-        problems = _closed(info.name, conn, found) or _over_claims(info.name, conn, found, replaced)
+        problems = ((_closed(info.name, conn, found) if restate is None else [])
+                    or _over_claims(info.name, conn, found, replaced))
         if problems:
             raise InputError(f"{info.name}: import refused, nothing was written ({len(problems)} problem"
                              f"{'s' if len(problems) != 1 else ''})", problems[:50], total=len(problems))
-        if replaced:  # the replaced import's instruments leave its months: closed ones may not change
-            _guard_replaced(conn, info.name, replaced)
+        # the replaced import's instruments leave its months: closed ones change only if restated
+        closed = _closed_by_replacing(conn, info.name, replaced) if replaced else {}
+        if closed and restate is None:
+            raise _refuse_replacing(info.name, replaced, closed)
         batch_id = store.insert_batch(conn, KIND, source, info.sha256)
         stored.insert_instruments(conn, batch_id, found, team_ids)
+        restatement = None
+        if restate is not None:
+            restatement = period_service.guard_write(conn, f"import of {info.name}", added=[batch_id],
+                                                     removed=replaced, restate=restate)
         for b in replaced:
             store.remove_batch(conn, b)
         batch = store.finish_batch(conn, batch_id, len(found))
-    return ImportOutcome(batch, replaced=replaced)
+    return ImportOutcome(batch, replaced=replaced, restatement=restatement)

@@ -3,10 +3,28 @@
 A figure that is not zero never reads as zero: rounded to the places shown it
 would print `0.0`, which a reader takes for "nothing emitted" — the silent zero
 this project refuses. It prints as `<0.1` instead (and a share below 1 % as
-`<1%`). Machine outputs (JSON, CSV) keep full figures and never use these.
+`<1%`). Machine outputs (JSON, CSV, XLSX) never use these: they round with `kept`, the one
+rounding of a figure for a machine, which keeps its significant digits.
 """
 
 from __future__ import annotations
+
+import math
+
+SIGNIFICANT = 3  # significant digits a machine output keeps at least (as the tables show them)
+
+
+def kept(value: float | None, places: int = 3, digits: int = SIGNIFICANT) -> float | None:
+    """`value` rounded for a machine output (JSON, CSV, XLSX): `places` decimals, but never fewer
+    than `digits` significant digits, so a figure that is not zero is never written as 0.
+
+    kept(51.94321) -> 51.943; kept(1.0583333e-07) -> 1.06e-07 (round(x, 3) would give 0.0);
+    kept(-11.1753, 2, digits=2) -> -11.18; kept(0.000412, 2, digits=2) -> 0.00041; kept(None) -> None.
+    """
+    if value is None or value == 0 or not math.isfinite(value):
+        return value
+    needed = digits - 1 - math.floor(math.log10(abs(value)))
+    return round(value, max(places, needed))
 
 
 def fixed(value: float, decimals: int = 1) -> str:

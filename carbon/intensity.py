@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from carbon import metrics as rules
 from carbon.errors import NotFound
+from carbon.figures import kept
 from carbon.metrics import Intensity, MetricDef
 from carbon.model import MonthlyReport
 from carbon.periods import month_label, month_range, parse_month
@@ -112,7 +113,7 @@ def to_list(items: tuple[Intensity, ...]) -> list[dict]:
     out = []
     for i in items:
         d = {"metric": i.metric, "label": i.label, "value": i.value,
-             "kg_per_unit": None if i.kg_per_unit is None else round(i.kg_per_unit, 6)}
+             "kg_per_unit": kept(i.kg_per_unit, 6)}
         if i.kg_per_unit is None:
             d["note"] = i.note
         if i.months or i.missing_months:

@@ -35,6 +35,7 @@ from carbon import budget_service, donation_service, intensity, ledger, limits, 
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
 from carbon.errors import CarbonError, InputError
+from carbon.figures import kept
 from carbon.pack_data import BuiltPack, PackData, factor_sources  # noqa: F401  the records live there
 from carbon.periods import month_label, month_range, parse_month
 from carbon.report import budget as budget_view
@@ -199,7 +200,7 @@ def report_csv(data: PackData) -> str:
     w.writerow(["month", "team", "category", "co2e_kg"])
     for t in data.report.teams:
         for cat, kg in t.by_category.items():
-            w.writerow([inert(data.month), inert(t.team), inert(cat), round(kg, 3)])
+            w.writerow([inert(data.month), inert(t.team), inert(cat), kept(kg, 3)])
     return CSV_BOM + buf.getvalue()
 
 
@@ -225,15 +226,15 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
         "inputs": [
             {"batch": b["id"], "kind": b["kind"], "source": b["source_name"],
              "content_sha256": b["content_hash"], "imported_at": _iso(b["imported_at"]),
-             "co2e_kg_in_month": round(b["co2e_kg_in_month"], 3),
-             "co2e_kg_in_window": round(b["co2e_kg_in_window"], 3)}
+             "co2e_kg_in_month": kept(b["co2e_kg_in_month"], 3),
+             "co2e_kg_in_window": kept(b["co2e_kg_in_window"], 3)}
             for b in data.inputs
         ],
         "factors": [
             {"activity": f["activity"], "region": f["region"], "vintage": f["year"], "value": f["value"],
              "unit": f["unit"], "category": f["category"], "scope": f["scope"], "source": f["source"],
              "source_ref": f["source_ref"], "boundary": f["boundary"], "uncertainty_pct": f["uncertainty_pct"],
-             "origin": f["origin"], "co2e_kg_in_month": round(f["co2e_kg"], 3)}
+             "origin": f["origin"], "co2e_kg_in_month": kept(f["co2e_kg"], 3)}
             for f in data.factors
         ],
         "factor_sources": factor_sources(data.factors),
@@ -268,9 +269,13 @@ def write_pack(data: PackData, dest: Path) -> BuiltPack:
     if dest.exists():
         raise PackExists(f"{dest} already exists; a pack is never overwritten (move it away, or "
                          "choose another --out)")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise CarbonError(f"cannot write the pack into {dest.parent}: {exc.strerror or exc}; "
+                          "nothing was written (choose another --out)") from None
     try:
         hashes = {
             "report.html": _write(tmp / "report.html", html_view.render(data).encode("utf-8")),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from carbon import __version__
 from carbon.budgets import StatusReport
+from carbon.figures import kept
 from carbon.intensity import IntensityView
 from carbon.model import MonthlyReport
 
@@ -74,5 +75,5 @@ def factor_sources(factors) -> list[dict]:
         if f["boundary"]:
             s["boundaries"].add(f["boundary"])
     return [{"source": s["source"], "vintages": sorted(s["vintages"]), "factors": s["factors"],
-             "co2e_kg": round(s["co2e_kg"], 3), "boundaries": sorted(s["boundaries"])}
+             "co2e_kg": kept(s["co2e_kg"], 3), "boundaries": sorted(s["boundaries"])}
             for s in sorted(by_source.values(), key=lambda s: -s["co2e_kg"])]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,10 @@ from carbon.store import packs as stored_packs
 
 log = logging.getLogger("carbon.schedule")
 JOB_ID = "carbon-monthly-pack"
+
+EARLIEST_RUN_YEAR = 1990  # a run "at" an earlier time is a typo, not a catch-up
+LATEST_RUN_AHEAD = timedelta(days=366)  # how far past the clock a run may be dated
+MESSAGE_MONTHS = 12  # a run's message lists this many months of each kind, then a count
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,32 @@ def is_overdue(month: str, now: datetime, grace_days: int, tz: ZoneInfo | str = 
     return days_past_end(month, now, tz) > grace_days
 
 
+def check_now(now: datetime, clock: datetime | None = None) -> None:
+    """Refuse a run time outside the sane window: before 1990, or more than a year after the
+    clock (`clock`, default the system's). A run dated 9999-12-31 would otherwise catch up
+    about 95,000 months; one dated 0001-01-01 would target month 0000-12."""
+    clock = clock or datetime.now(UTC)
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    if now.year < EARLIEST_RUN_YEAR:
+        raise InputError(f"--now {now.isoformat(timespec='minutes')}: before {EARLIEST_RUN_YEAR}; "
+                         "expected a time near the clock, such as the first of a month")
+    if aware > clock + LATEST_RUN_AHEAD:
+        raise InputError(f"--now {now.isoformat(timespec='minutes')}: more than a year after the clock "
+                         f"({clock:%Y-%m-%d}); expected a time near it, such as the first of a month")
+
+
+def bounded(kind: str, items: list[tuple[str, str]] | list[tuple[str, str, str]]) -> list[str]:
+    """A run's message parts for `items` (month first): the first `MESSAGE_MONTHS` with their
+    reason, then a count with the months' range: "skipped 120 more months (2016-01 to 2025-12)"."""
+    lead = f"{kind} " if kind else ""
+    parts = [f"{lead}{m}: {rest[0]}" if len(rest) == 1 else f"{lead}{m} to {rest[0]}: {rest[1]}"
+             for m, *rest in items[:MESSAGE_MONTHS]]
+    if len(items) > MESSAGE_MONTHS:
+        more = items[MESSAGE_MONTHS:]
+        parts.append(f"{lead}{len(more)} more (months {more[0][0]} to {more[-1][0]})")
+    return parts
+
+
 def make_trigger(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
     """The APScheduler CronTrigger of a 5-field crontab line in `timezone`.
 
@@ -136,6 +166,7 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
     Raises NotFound for a bad `reissue`; other problems are logged and returned.
     """
     out_dir = Path(out_dir)
+    check_now(now)
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if now.tzinfo is None:
         now = now.replace(tzinfo=zone)
@@ -172,12 +203,16 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
             if reissue is None and late > grace_days:
                 why = (f"no emissions recorded for this month {int(late)} days after its end, past the "
                        f"{grace_days}-day grace period; it is due again at the next run")
-                log.error("run %d: overdue %s: %s", run_id, month, why)
+                if len(skipped) < MESSAGE_MONTHS:
+                    log.error("run %d: overdue %s: %s", run_id, month, why)
                 overdue.append(month)
             else:
                 why = "no emissions recorded yet for this month; it is due again at the next run"
-                log.info("run %d: skipped %s: %s", run_id, month, why)
+                if len(skipped) < MESSAGE_MONTHS:
+                    log.info("run %d: skipped %s: %s", run_id, month, why)
             skipped.append((month, why))
+            if len(skipped) == MESSAGE_MONTHS + 1:
+                log.info("run %d: more months skipped (counted at the end of the run)", run_id)
             continue
         result = _produce(store, run_id, month, out_dir, reissue=reissue is not None, reason=reason,
                           scenarios=scenarios)
@@ -195,8 +230,8 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
             failed.append((month, value))
     changed = _changed_since(store, run_id)
     with store.transaction() as conn:
-        message = "; ".join([f"skipped {m}: {w}" for m, w in skipped] + [f"failed {m}: {w}" for m, w in failed]
-                            + [f"not delivered {m} to {a}: {w}" for m, a, w in undelivered])
+        message = "; ".join(bounded("skipped", skipped) + bounded("failed", failed)
+                            + bounded("not delivered", undelivered))
         stored_packs.finish_run(conn, run_id, "failed" if failed else "done",
                                 [f"{b.month} r{b.revision}" for b in produced], message)
     log.info("run %d: done: %d produced, %d skipped (%d overdue), %d failed, %d message(s) not delivered",

@@ -13,6 +13,7 @@ from rich.markup import escape
 from carbon.commands.common import (
     EXIT_NO_VERDICT,
     VerdictCommand,
+    echo,
     err,
     handle_errors,
     out,
@@ -59,13 +60,13 @@ def load_cmd(ctx, file: str, replace: bool) -> None:
     total = plan.team_total_kg / plan.kg_per_unit
     # Plain lines (never wrapped): scripts and logs read them.
     if done.already_loaded:
-        click.echo(f"{file}: already loaded for {plan.year}; nothing changed")
+        echo(f"{file}: already loaded for {plan.year}; nothing changed")
     else:
         verb = "replaced the earlier budgets of" if done.replaced else "loaded budgets for"
-        click.echo(f"{file}: {verb} {plan.year}: {len(plan.teams)} teams, "
+        echo(f"{file}: {verb} {plan.year}: {len(plan.teams)} teams, "
                    f"{total:,.6g} {plan.unit} in all")
     if done.teams_without_budget:
-        click.echo("no budget for: " + ", ".join(done.teams_without_budget))
+        echo("no budget for: " + ", ".join(done.teams_without_budget))
     for w in done.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
@@ -205,7 +206,7 @@ def check_cmd(ctx, month: str, warn_at: float) -> None:
     """
     rep, (code, found) = ctx.carbon.budget_check(month, warn_at)
     for line in view.check_lines(rep, code, found):
-        click.echo(line)
+        echo(line)
     for w in rep.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(w)}")
     sys.exit(code)

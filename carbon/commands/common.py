@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 
 from carbon.commands import LazyGroup
 from carbon.errors import CarbonError, InputError
+from carbon.text import clean
 
 if TYPE_CHECKING:
     from carbon.api import Carbon
@@ -21,7 +23,25 @@ if TYPE_CHECKING:
 
 
 
-class _Out(Console):
+class SafeConsole(Console):
+    """A console that shows text from users safely: every string it renders, in a message, a
+    table cell or a Text, loses its control and bidirectional-override characters
+    (`carbon.text.clean`): an ESC in an import's source or a close reason never reaches the
+    terminal as an escape sequence. The console's own styling is added after, so it stays."""
+
+    def render_str(self, text: str, *args, **kwargs):  # type: ignore[override]
+        return super().render_str(clean(text), *args, **kwargs)
+
+    def render(self, renderable, options=None):  # type: ignore[override]
+        for seg in super().render(renderable, options):
+            if seg.control or not seg.text:
+                yield seg
+            else:
+                cleaned = clean(seg.text)
+                yield seg if cleaned is seg.text else Segment(cleaned, seg.style, seg.control)
+
+
+class _Out(SafeConsole):
     """Standard output: tables fit the terminal, a message line is never broken.
 
     A path or a figure cut in two by the terminal width breaks `grep` and copy-paste, so plain
@@ -35,9 +55,9 @@ class _Out(Console):
 
 
 out = _Out(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
 
-EXIT_ERROR = 1  # refused input, missing data: the message says what to fix
+EXIT_ERROR = 1  # refused input, missing data, a fault of the environment: the message says what to fix
 EXIT_INTERNAL = 3  # a bug: nothing was committed by the failing step
 EXIT_NO_VERDICT = 3  # a check command could not decide (like a monitoring check's "unknown")
 
@@ -45,8 +65,9 @@ EXIT_NO_VERDICT = 3  # a check command could not decide (like a monitoring check
 class Ctx:
     """Per-invocation state: the database URL; the store opens on first use."""
 
-    def __init__(self, db: str | None):
+    def __init__(self, db: str | None, init: bool = False):
         self.db = db
+        self.init = init  # --init: create carbon's tables even in a database that is not empty
         self._store: Store | None = None
 
     @property
@@ -54,7 +75,8 @@ class Ctx:
         if self._store is None:
             from carbon.store import Store
 
-            self._store = Store.open(self.db)
+            self._store = Store.open(self.db, init=self.init)
+            self._store.refuse_memory_writes = True  # a command's writes must outlive it
         return self._store
 
     @property
@@ -66,6 +88,11 @@ class Ctx:
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def echo(line: str) -> None:
+    """A plain line for scripts and logs (never wrapped, no markup), shown safely (`clean`)."""
+    click.echo(clean(line))
 
 
 def _set_db(ctx: click.Context, _param, value: str | None) -> None:
@@ -103,17 +130,19 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
                   + ("" if rejects else " (write them all with --rejects FILE)"))
     frame = getattr(exc, "rejects", None)
     if rejects is not None:
+        from carbon.files import write_atomic
+
         try:
             if frame is not None:
                 from carbon.spreadsheet import inert
 
                 safe = frame.astype(str).map(inert)
                 safe["line"] = frame["line"].astype(str)
-                safe.to_csv(rejects, index=False)
+                write_atomic(rejects, safe.to_csv(index=False).encode("utf-8"))
             else:
                 from carbon.ingest.csvfile import problems_to_csv
 
-                rejects.write_text(problems_to_csv(exc.problems), encoding="utf-8")
+                write_atomic(rejects, problems_to_csv(exc.problems).encode("utf-8"))
         except OSError as why:  # the folder went away, a full disk, no permission: say so, no traceback
             reason = why.strerror or str(why)
             err.print(f"[bold red]error:[/bold red] cannot write the rejects file {escape(str(rejects))} "
@@ -144,9 +173,9 @@ def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR
                 if os.environ.get("CARBON_DEBUG"):
                     raise
                 text = str(exc).splitlines()[0] if str(exc) else ""
-                if "database is locked" in text:
-                    err.print("[bold red]error:[/bold red] the database is busy (another carbon "
-                              "command is writing); nothing was changed; try again")
+                fault = environment_fault(exc)
+                if fault is not None:
+                    err.print(f"[bold red]error:[/bold red] {escape(fault)}")
                     sys.exit(error_exit)
                 err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(text)}\n"
                           "Nothing was committed by the failing step. Run again with CARBON_DEBUG=1 "
@@ -156,6 +185,35 @@ def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR
         return inner
 
     return wrap
+
+
+# Exceptions of the database drivers that mean "the database, not carbon": the server went away,
+# the connection was cut, the disk is full. Matched by name so no driver is imported for it.
+_DATABASE_FAULTS = {"OperationalError", "InterfaceError", "DisconnectionError", "PendingRollbackError"}
+
+
+def environment_fault(exc: BaseException) -> str | None:
+    """The message for a fault of the environment (docs/integrity.md), or None for a bug.
+
+    A lost or refused database connection, a busy SQLite database, a full disk, a missing folder
+    or a missing permission: each is said plainly (no "internal error", no traceback); the
+    step that failed committed nothing."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if "database is locked" in text:
+        return "the database is busy (another carbon command is writing); nothing was changed; try again"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return (f"cannot write or read{where}: {exc.strerror or exc} (a fault of the environment: "
+                "free space, permissions, the folder); the failing step wrote nothing")
+    names = {c.__name__ for c in type(exc).__mro__}
+    if names & _DATABASE_FAULTS and type(exc).__module__.split(".")[0] in {"sqlalchemy", "psycopg", "sqlite3"}:
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        if "full" in first.lower():
+            return f"the database's disk is full ({first}); nothing was committed; free space and run again"
+        return (f"the database connection failed or was lost ({first}); nothing was committed by "
+                "the failing step; check the database server and run again")
+    return None
 
 
 class VerdictCommand(click.Command):

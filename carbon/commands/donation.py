@@ -14,7 +14,7 @@ from datetime import date
 import click
 from rich.markup import escape
 
-from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
+from carbon.commands.common import FORMAT, echo, handle_errors, out, pass_ctx
 from carbon.lazy import lazy
 
 view = lazy("carbon.report.donation")
@@ -148,7 +148,7 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
                                   scope2=scope2 or "location")
     from carbon.donation import summary_line
 
-    click.echo(f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "
+    echo(f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "
                f"ledger {closed.ledger_hash[:12]})")
     click.echo(f"{year} is locked: a later import, replacement or removal touching it is refused unless "
                "--restate --reason TEXT (see 'carbon close --list')")
@@ -213,13 +213,13 @@ def prices_import(ctx, file: str, source) -> None:
     """
     done = ctx.carbon.import_prices(file, source)
     if done.already_imported:
-        click.echo(f"{file}: identical content already imported (price import {done.id}); nothing changed")
+        echo(f"{file}: identical content already imported (price import {done.id}); nothing changed")
     else:
-        click.echo(f"{file}: {done.rows} prices imported (price import {done.id})")
+        echo(f"{file}: {done.rows} prices imported (price import {done.id})")
         others = [k for k in done.keys if k not in price_rules.DEFAULT_BASES]
         if others:
             # Only a default basis is taken without --basis: say how to use the others.
-            click.echo("not a default basis, so used only with --basis KEY: "
+            echo("not a default basis, so used only with --basis KEY: "
                        + ", ".join(shlex.quote(k) for k in others))
 
 

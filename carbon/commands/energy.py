@@ -6,7 +6,13 @@ import click
 from rich.markup import escape
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.commands.imports import _summary, check_rejects
+from carbon.commands.imports import (
+    _summary,
+    check_rejects,
+    print_restatement,
+    restate_of,
+    restate_options,
+)
 
 
 @click.command("energy-attributes")
@@ -15,9 +21,10 @@ from carbon.commands.imports import _summary, check_rejects
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_energy_attributes_cmd(ctx, file, replace, source, rejects) -> None:
+def import_energy_attributes_cmd(ctx, file, replace, source, rejects, restate, reason, by) -> None:
     """Import contractual instruments for market-based scope 2 (docs/scope2.md).
 
     Columns: month, team, country, mwh, instrument, factor_kg_per_kwh[, note].
@@ -27,7 +34,8 @@ def import_energy_attributes_cmd(ctx, file, replace, source, rejects) -> None:
     the team's grid electricity of that month and country (double claiming).
     Same rules as activity files: one import per file, identical content
     changes nothing, a changed file of the same source needs --replace, a
-    refused file writes nothing.
+    refused file writes nothing; instruments in a closed month or year (carbon
+    close, donation close) are refused unless --restate --reason TEXT.
 
     \b
     Example (attributes.csv):
@@ -37,10 +45,13 @@ def import_energy_attributes_cmd(ctx, file, replace, source, rejects) -> None:
       carbon import energy-attributes attributes.csv
     """
     check_rejects(rejects)
-    outcome = ctx.carbon.import_energy_attributes(file, source=source, replace=replace)
+    outcome = ctx.carbon.import_energy_attributes(file, source=source, replace=replace,
+                                                  restate=restate_of(restate, reason, by))
     if outcome.already_imported:
         _summary(file, outcome)
         return
     if outcome.replaced:
         out.print(f"replaced import {', '.join(map(str, outcome.replaced))}")
     out.print(f"{escape(file)}: {outcome.batch.row_count:,} instruments (import {outcome.batch.id})")
+    if outcome.restatement is not None:
+        print_restatement(outcome.restatement)

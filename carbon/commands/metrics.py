@@ -125,10 +125,12 @@ def intensity_cmd(ctx, year: int, team: str | None, fmt: str) -> None:
     if not items:
         out.print(f"no metric has values for {year}" + (f" for team {escape(team)}" if team else ""))
         return
+    from carbon.report.intensity import fmt_kg  # as the month's table writes it
+
     table = Table("Metric", "Yearly figure", "kg CO2e", "kg CO2e per unit", "Months",
                   title=f"Intensity {year}" + (f", {escape(team)}" if team else ""), title_justify="left")
     for i in items:
-        per = f"{i.kg_per_unit:,.4g}" if i.kg_per_unit is not None else i.note
+        per = fmt_kg(i.kg_per_unit) if i.kg_per_unit is not None else i.note
         months = f"{len(i.months)}" + (f" ({len(i.missing_months)} without a value)" if i.missing_months else "")
         value = "no data" if i.value is None else f"{i.value:,.0f}"
         table.add_row(escape(i.label), value, f"{i.kg:,.0f}", per, months)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
 from carbon.lazy import lazy
+from carbon.text import clean
 
 config_file = lazy("carbon.config")
 delivery = lazy("carbon.delivery")
@@ -29,6 +30,13 @@ EXIT_OVERDUE = 5  # a due month still has no data more than grace_days after its
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _CleanFormatter(logging.Formatter):
+    """Log lines shown safely: a reason or a path from a user loses its control characters."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
+
+
 def setup_logging() -> None:
     """Plain log lines on stderr (journald and cron mail read them as they are)."""
     root = logging.getLogger("carbon")
@@ -36,7 +44,7 @@ def setup_logging() -> None:
         root.removeHandler(h)
     handler = logging.StreamHandler(sys.stderr)
     handler._carbon = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(_CleanFormatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     root.propagate = False
@@ -104,15 +112,18 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     codes = []
     if result.failed:
         err.print(f"[bold red]error:[/bold red] {len(result.failed)} pack(s) could not be built: "
-                  + escape("; ".join(f"{m}: {w}" for m, w in result.failed)))
+                  + escape("; ".join(schedule.bounded("", list(result.failed)))))
         codes.append(EXIT_PACK_FAILED)
     if result.undelivered:
         err.print(f"[bold red]error:[/bold red] {len(result.undelivered)} e-mail(s) could not be sent "
                   "(owed: the next run sends them again): "
-                  + escape("; ".join(f"{m} to {a}: {w}" for m, a, w in result.undelivered)))
+                  + escape("; ".join(schedule.bounded("", list(result.undelivered)))))
         codes.append(EXIT_DELIVERY_FAILED)
     if result.overdue:
-        err.print(f"[bold red]error:[/bold red] still no emissions recorded for {', '.join(result.overdue)}, "
+        shown = ", ".join(result.overdue[:schedule.MESSAGE_MONTHS]) + (
+            f" and {len(result.overdue) - schedule.MESSAGE_MONTHS} more months up to {result.overdue[-1]}"
+            if len(result.overdue) > schedule.MESSAGE_MONTHS else "")
+        err.print(f"[bold red]error:[/bold red] still no emissions recorded for {shown}, "
                   f"more than {cfg.grace_days} days after the month's end (schedule.grace_days): import "
                   "its data; the next run produces the pack")
         codes.append(EXIT_OVERDUE)
@@ -153,7 +164,7 @@ def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
     setup_logging()
     cfg = config_file.load(config_path)
     changes = {}
-    if tz_name:
+    if tz_name is not None:  # an empty --timezone is refused, never read as the default
         changes["timezone"] = tz_name
     if cron:
         changes["cron"] = cron

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import click
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import SafeConsole, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 
 
@@ -45,22 +46,23 @@ def year_cmd(ctx, year: int, fmt: str, out_file: Path | None) -> None:
 
 
 def _write(rep, fmt: str, out_file: Path | None) -> None:
+    from carbon.files import write_atomic
     from carbon.report import year as render
 
     if fmt == "xlsx":
-        render.write_xlsx(rep, out_file)
+        write_atomic(out_file, render.to_xlsx(rep))
         out.print(f"wrote {out_file}")
         return
     if fmt == "table":
         if out_file is None:
             out.print(*render.to_tables(rep), sep="\n")
             return
-        from rich.console import Console
-        with out_file.open("w", encoding="utf-8") as fh:
-            Console(file=fh, width=120, highlight=False).print(*render.to_tables(rep), sep="\n")
+        console = SafeConsole(width=120, highlight=False, record=True, file=io.StringIO())
+        console.print(*render.to_tables(rep), sep="\n")
+        write_atomic(out_file, console.export_text().encode("utf-8"))
         return
     text = render.to_json(rep) + "\n" if fmt == "json" else render.to_csv(rep)
     if out_file is None:
         click.echo(text, nl=False)
     else:
-        out_file.write_text(text, encoding="utf-8")
+        write_atomic(out_file, text.encode("utf-8"))

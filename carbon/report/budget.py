@@ -17,7 +17,7 @@ from rich.text import Text
 from carbon.budgets import (
     FORECAST_RULE, NO_DATA, OVER, Alert, BudgetPlan, StatusReport, TeamStatus, monthly_allocations,
 )
-from carbon.figures import fixed
+from carbon.figures import fixed, kept
 from carbon.model import StoredPlan
 
 COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "magenta"}
@@ -39,7 +39,7 @@ def _conv(kg_per_unit: float):
     d = _digits(kg_per_unit)
 
     def conv(kg: float | None) -> float | None:
-        return None if kg is None else round(kg / kg_per_unit, d)
+        return None if kg is None else kept(kg / kg_per_unit, d)
 
     return conv
 
@@ -59,11 +59,11 @@ def team_dict(t: TeamStatus, kg_per_unit: float) -> dict:
         "forecast_high": c(t.forecast_high),
         "forecast_band_includes_budget": t.band_includes_budget,
         "remaining": c(t.remaining),
-        "share_used": None if t.share_used is None else round(t.share_used, 6),
+        "share_used": kept(t.share_used, 6),
         "month_actual": c(t.month_actual),
         "month_allocated": c(t.month_allocated),
         "profile": "flat" if t.flat else "seasonal",
-        "top_sources": [{"activity": a, "actual_to_date": c(kg), "share": round(s, 6)}
+        "top_sources": [{"activity": a, "actual_to_date": c(kg), "share": kept(s, 6)}
                         for a, kg, s in t.top_sources],
         "monthly": [{"month": m, "actual": c(a), "allocated": c(al)} for m, a, al in t.monthly],
         "counted_from": t.counted_from,

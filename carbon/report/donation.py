@@ -20,7 +20,7 @@ from rich.text import Text
 
 from carbon import donation as rules
 from carbon.donation import ClosedDonation, DonationView, HistoryEntry, Restatement, TeamRestated, tonnes
-from carbon.figures import fixed
+from carbon.figures import fixed, kept
 from carbon.money import cents_float, format_amount
 from carbon.periods import month_label
 from carbon.report.prices import price_dict
@@ -59,7 +59,7 @@ def _computed_teams(d) -> list[dict]:
     total = d.emissions_g
     return [{"team": t.team, "emissions_t": _t(t.emissions_g), "amount": cents_float(t.amount_cents),
              "amount_cents": t.amount_cents, "actual_t": _t(t.actual_g),
-             "share": round(t.emissions_g / total, 6) if total else None,
+             "share": kept(t.emissions_g / total, 6) if total else None,
              "counted_from": t.counted_from or None, "forecast_method": t.forecast_method or None}
             for t in d.teams]
 
@@ -68,7 +68,7 @@ def _closed_teams(c: ClosedDonation, rows: Iterable[TeamRestated]) -> list[dict]
     # A closed figure is actual (a sign-off refuses a forecast): actual_t = emissions_t.
     return [{"team": r.team, "emissions_t": _t(r.closed_g), "amount": cents_float(r.closed_cents),
              "amount_cents": r.closed_cents, "actual_t": _t(r.closed_g),
-             "share": round(r.closed_g / c.emissions_g, 6) if c.emissions_g else None,
+             "share": kept(r.closed_g / c.emissions_g, 6) if c.emissions_g else None,
              "recomputed_emissions_t": _t(r.current_g), "recomputed_amount": cents_float(r.current_cents),
              "recomputed_amount_cents": r.current_cents}
             for r in rows]
@@ -349,7 +349,7 @@ def for_readers(text: str) -> str:
 
 def _signoff_html(view: DonationView) -> str:
     """Whether the figure is signed off: when, which sign-off, its note; or that it is not yet."""
-    from html import escape as h
+    from carbon.text import html_escape as h
 
     c, d = view.closed, view.donation
     if c is None:
@@ -369,7 +369,7 @@ def to_summary_html(view: DonationView) -> str:
     A closed year leads with its signed-off figures; the recomputed ones are
     shown next to them, labelled. Every text from data is HTML-escaped.
     """
-    from html import escape as h
+    from carbon.text import html_escape as h
 
     d, c = view.donation, view.closed
     cur = d.price.currency

@@ -11,15 +11,15 @@ team named <script>…</script> can only ever be shown as text.
 from __future__ import annotations
 
 import calendar
-from html import escape
 
 from carbon.figures import share
 from carbon.pack_data import PackData, factor_sources
 from carbon.report import intensity as intensity_view
 from carbon.report import scenario as scenario_view
 from carbon.report import svg
-from carbon.report.style import CSP, CSS
 from carbon.report.monthly import display_unit
+from carbon.report.style import CSP, CSS
+from carbon.text import html_escape as escape
 
 STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over budget",
                  "no_data": "no data"}

@@ -5,14 +5,13 @@ A month without the metric (or with a metric of 0) shows "no data", never 0 or i
 
 from __future__ import annotations
 
-from html import escape as html_escape
-
 from rich.markup import escape
 from rich.table import Table
 
 from carbon.intensity import COMPANY, IntensityView
 from carbon.metrics import Intensity
 from carbon.report import svg
+from carbon.text import html_escape
 
 SPARKS = "▁▂▃▄▅▆▇█"
 GAP = "·"

@@ -9,15 +9,16 @@ import json
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.figures import fixed
+from carbon.figures import fixed, kept
 from carbon.figures import share as share_of
 from carbon.model import MonthlyReport
 from carbon.spreadsheet import BOM, inert
 
 
 def _r(x: float) -> float:
-    # Figures are kept to the gram in machine outputs; sums are made before rounding.
-    return round(x, 3)
+    # Figures are kept to the gram in machine outputs (and to their significant digits below
+    # it: never a 0 that is not one); sums are made before rounding.
+    return kept(x, 3)
 
 
 def to_dict(report: MonthlyReport, intensity=None) -> dict:

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from carbon.figures import kept
 from carbon.money import cents_float, format_amount
 from carbon.scenario_run import Result
 
@@ -22,7 +23,7 @@ def _conv(per: float):
     digits = max(0, 3 + round(math.log10(per)))  # to the gram, whatever the unit
 
     def conv(kg: float | None) -> float | None:
-        return None if kg is None else round(kg / per, digits)
+        return None if kg is None else kept(kg / per, digits)
 
     return conv
 
@@ -120,7 +121,7 @@ def html_section(scenarios) -> list[str]:
     the donation's change; a scenario that could not be computed says why. Nothing when None."""
     if scenarios is None:
         return []
-    from html import escape
+    from carbon.text import html_escape as escape
 
     def badge(s: str | None) -> str:
         return ('<span class="muted">no budget</span>' if s is None else

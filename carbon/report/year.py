@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from carbon import intensity, scope3
 from carbon.errors import CarbonError
-from carbon.figures import fixed
+from carbon.figures import fixed, kept
 from carbon.report.monthly import display_unit
 from carbon.spreadsheet import BOM, inert
 from carbon.year_report import Change, YearReport
@@ -56,14 +55,14 @@ METHOD = (
 
 
 def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 6)
+    return kept(x, 6)
 
 
 def _change(c: Change | None) -> dict | None:
     if c is None:
         return None
     return {"months": list(c.months), "kg": _r(c.kg), "previous_kg": _r(c.previous_kg),
-            "change_kg": _r(c.change_kg), "change_pct": None if c.change_pct is None else round(c.change_pct, 2)}
+            "change_kg": _r(c.change_kg), "change_pct": kept(c.change_pct, 2, digits=2)}
 
 
 def _restatement(x) -> dict:
@@ -237,7 +236,7 @@ def _sheet(wb, title: str, header: list[str], rows) -> None:
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, min(40, len(h) + 2))
 
 
-def write_xlsx(rep: YearReport, path: Path) -> None:
+def to_xlsx(rep: YearReport) -> bytes:
     """The workbook: one sheet per view, numbers as numbers, units in the headers, header rows
     frozen, and a "method" sheet. Raises CarbonError when openpyxl is not installed."""
     openpyxl = _openpyxl()
@@ -293,4 +292,6 @@ def write_xlsx(rep: YearReport, path: Path) -> None:
              "alternatives: never added together")])
     _sheet(wb, "method", ["topic", "method"],
            [*METHOD, *[("Method change in a factor series", s) for s in d["method_switches"]]])
-    wb.save(path)
+    buffer = io.BytesIO()  # in memory: the caller writes it whole (a failed write leaves no half zip)
+    wb.save(buffer)
+    return buffer.getvalue()

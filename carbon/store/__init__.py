@@ -85,15 +85,35 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def is_memory_url(url: str) -> bool:
+    """True for an in-memory SQLite database (`sqlite://`, `sqlite:///:memory:`): nothing
+    written there outlives the process."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return False
+    return u.get_backend_name() == "sqlite" and (u.database or ":memory:") == ":memory:"
+
+
 class Store:
     """An open database. Create with `Store.open(url)`."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        # Set by the command line: a write into an in-memory database is refused (it would be
+        # reported as done, then lost when the command ends).
+        self.refuse_memory_writes = False
+        self._memory = False
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Store":
-        """Open (and on first use create) the database at `url`."""
+    def open(cls, url: str | None = None, *, init: bool = False) -> "Store":
+        """Open (and on first use create) the database at `url`.
+
+        A database that is not a carbon database is refused (StoreError) unless `init`: one
+        holding other tables and no carbon schema, and PostgreSQL's `postgres` and `template*`
+        databases. An empty database (a new SQLite file) is created without asking."""
         url = resolve_url(url)
         try:
             if url.startswith("sqlite"):
@@ -105,7 +125,8 @@ class Store:
         except (ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
         store = cls(engine)
-        store._ensure_schema()
+        store._ensure_schema(init)
+        store._memory = is_memory_url(url)
         return store
 
     def close(self) -> None:
@@ -115,7 +136,7 @@ class Store:
     def backend(self) -> str:
         return self.engine.dialect.name
 
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, init: bool = False) -> None:
         """Create the schema on first use, or migrate an older one (carbon/migrations).
 
         A database already at the current revision is only read: opening it takes no
@@ -123,8 +144,11 @@ class Store:
         """
         try:
             with self.engine.connect() as conn:
-                if migrate.current(conn) == migrate.head():
+                rev = migrate.current(conn)
+                if rev == migrate.head():
                     return
+                if rev is None and not init:
+                    self._refuse_foreign(conn)
             with self.transaction() as conn:
                 migrate.upgrade(conn)
         except OperationalError as exc:
@@ -134,9 +158,29 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc}") from None
 
+    def _refuse_foreign(self, conn: Connection) -> None:
+        """Refuse to create carbon's schema in a database that is not meant for it (see `open`)."""
+        from sqlalchemy import inspect
+
+        url = self.engine.url
+        name = url.database or ""
+        hint = ("; run the command again with `carbon --init …` to create carbon's tables there anyway")
+        if url.get_backend_name() == "postgresql" and (name == "postgres" or name.startswith("template")):
+            raise StoreError(f"{name!r} is one of PostgreSQL's own databases (maintenance or template), not a "
+                             "carbon database: create one (createdb carbon) and use it in --db" + hint)
+        foreign = sorted(inspect(conn).get_table_names())
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise StoreError(f"the database {url.render_as_string(hide_password=True)!r} holds tables of "
+                             f"another application ({shown}) and no carbon schema: not a carbon database; "
+                             "nothing was written. Point --db at a carbon database or an empty one" + hint)
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One atomic unit of work: all of it is written, or none. One writer at a time."""
+        if self._memory and self.refuse_memory_writes:
+            raise StoreError("the database is in memory (sqlite://): what this command writes would be lost "
+                             "when it ends; nothing was written. Use a file (sqlite:///carbon.db) or PostgreSQL")
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
