@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -128,12 +127,11 @@ def propose_cmd(ctx, year: int, base_year: int, target: str, teams_by: str, out_
         return
     if out_file.exists() and not force:
         raise CarbonError(f"{out_file} exists: give --force to overwrite it, or another --out")
-    tmp = out_file.with_name(f".{out_file.name}.tmp")
+    from carbon.files import write_atomic
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out_file)
+        write_atomic(out_file, text.encode("utf-8"))
     except OSError as why:
-        tmp.unlink(missing_ok=True)
         raise CarbonError(f"cannot write {out_file}: {why.strerror or why}") from None
     click.echo(f"wrote {out_file}: budgets {year} from {target!r} (base year {base_year}); "
                f"load it with: carbon budget load {out_file}")

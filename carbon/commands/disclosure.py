@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
 import click
 
-from carbon.commands.common import err, handle_errors, out, pass_ctx
+from carbon.commands.common import SafeConsole, err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 
 
@@ -45,25 +46,30 @@ def disclosure_cmd(ctx, year: int, framework: str, fmt: str, out_file: Path | No
         raise CarbonError("--format-out xlsx writes a workbook: give the file with --out FILE")
     d = ctx.carbon.disclosure(year, framework, base_year=base_year)
     try:
-        if fmt == "xlsx":
-            render.write_xlsx(d, out_file)
-            out.print(f"wrote {out_file}")
-        elif fmt == "table" and out_file is None:
-            out.print(*render.to_tables(d), sep="\n")
-        else:
-            text = render.to_json(d) + "\n" if fmt == "json" else render.to_csv(d)
-            if fmt == "table":
-                from rich.console import Console
-
-                with out_file.open("w", encoding="utf-8") as fh:
-                    Console(file=fh, width=120, highlight=False).print(*render.to_tables(d), sep="\n")
-            elif out_file is None:
-                click.echo(text, nl=False)
-            else:
-                out_file.write_text(text, encoding="utf-8")
+        _write(render, d, fmt, out_file)
     except OSError as why:
         raise CarbonError(f"cannot write {out_file}: {why.strerror or why}") from None
     if not d.reconciled:
         differs = [c.what for c in d.checks if c.ok is False]
         err.print(f"[red]error:[/red] the disclosure does not reconcile: {', '.join(differs)}")
         sys.exit(1)
+
+
+def _write(render, d, fmt: str, out_file: Path | None) -> None:
+    from carbon.files import write_atomic
+
+    if fmt == "xlsx":
+        write_atomic(out_file, render.to_xlsx(d))
+        out.print(f"wrote {out_file}")
+    elif fmt == "table" and out_file is None:
+        out.print(*render.to_tables(d), sep="\n")
+    elif fmt == "table":
+        console = SafeConsole(width=120, highlight=False, record=True, file=io.StringIO())
+        console.print(*render.to_tables(d), sep="\n")
+        write_atomic(out_file, console.export_text().encode("utf-8"))
+    else:
+        text = render.to_json(d) + "\n" if fmt == "json" else render.to_csv(d)
+        if out_file is None:
+            click.echo(text, nl=False)
+        else:
+            write_atomic(out_file, text.encode("utf-8"))

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
-
 from rich.markup import escape
 from rich.table import Table
 
@@ -97,8 +95,8 @@ def to_tables(d: Disclosure) -> tuple[Table, Table]:
     return lines, rec
 
 
-def write_xlsx(d: Disclosure, path: Path) -> None:
-    """Two sheets: the disclosure's lines and its reconciliation (numbers as numbers)."""
+def to_xlsx(d: Disclosure) -> bytes:
+    """The workbook: the disclosure's lines and its reconciliation (numbers as numbers)."""
     openpyxl = _openpyxl()
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -111,4 +109,6 @@ def write_xlsx(d: Disclosure, path: Path) -> None:
            [(c["what"], c["disclosed_t"], c["expected_t"], c["difference_t"],
              {True: "reconciled", False: "DIFFERS", None: "not compared"}[c["ok"]], c["against"], c["note"])
             for c in data["reconciliation"]["checks"]])
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
