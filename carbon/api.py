@@ -113,11 +113,12 @@ class Carbon:
         with self.store.engine.connect() as conn:
             return scope2_view.figures(conn, first_month, last_month, team)
 
-    def year_report(self, year: int):
-        """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e)."""
+    def year_report(self, year: int, today: date | None = None):
+        """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e), counted
+        through the last month over as of `today` (default: the date)."""
         from carbon import year_report
 
-        return year_report.year_report(self.store, year)
+        return year_report.year_report(self.store, year, today)
 
     def import_video(self, path: Path | str, mapping: Path | str, **options: Any):
         from carbon import video_import
@@ -156,10 +157,10 @@ class Carbon:
         return importer.factor_table(self.store)
 
     # -- reports -------------------------------------------------------------------------------
-    def monthly_report(self, month: str, team: str | None = None):
+    def monthly_report(self, month: str, team: str | None = None, today: date | None = None):
         from carbon import ledger
 
-        return ledger.monthly_report(self.store, month, team)
+        return ledger.monthly_report(self.store, month, team, today)
 
     def month_sources(self, month: str, team: str | None = None) -> list[dict]:
         from carbon import ledger

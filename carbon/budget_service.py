@@ -20,7 +20,7 @@ from carbon.budget_status import status_report
 from carbon.budgets import Actuals, StatusReport, company_warning
 from carbon.errors import InputError, NotFound, Problem
 from carbon.model import LoadOutcome
-from carbon.periods import month_label, parse_month
+from carbon.periods import counted_through, month_label, parse_month, running_month
 from carbon.store import budgets as stored_budgets
 from carbon.store import team_history as teams_store
 
@@ -93,10 +93,13 @@ def actuals(store: "Store", conn: Connection, year: int, month: int, team: str |
 def status_at(store: "Store", month: str, team: str | None = None, today: date | None = None) -> StatusReport:
     """Budget status of every team (or `team`) at `month` ("YYYY-MM"), as of `today`.
 
-    Raises NotFound when the month is malformed or has not started by `today`,
-    its year has no budgets, the team is unknown, or the ledger holds nothing at
-    all for the month (its actual would otherwise read as a silent zero). The
-    current month is reported with a warning: its figures are partial.
+    The running month is never counted as a whole month: the status of the month
+    of `today` is the status counted through the month before it
+    (carbon.periods.counted_through), said so in a warning and in `counted_through`.
+    Raises NotFound when the month is malformed or has not started by `today`, no
+    month of its year is over yet, its year has no budgets, the team is unknown,
+    or the ledger holds nothing at all for the month counted through (its actual
+    would otherwise read as a silent zero).
     """
     try:
         year, m = parse_month(month)
@@ -104,24 +107,29 @@ def status_at(store: "Store", month: str, team: str | None = None, today: date |
         raise InputError(f"--month: {exc}") from None  # a malformed month is input
     month = month_label(year, m)
     today = today or date.today()
-    this_month = month_label(today.year, today.month)
+    this_month = running_month(today)
     if month > this_month:
         raise NotFound(f"{month} has not started (today is {today.isoformat()}): a budget status "
                        "reports a month that is over, or the current one")
+    through = counted_through(today, month)
+    if through < month_label(year, 1):
+        raise NotFound(f"no month of {year} is over yet (today is {today.isoformat()}): {month} is the "
+                       "running month, and a month not over is never counted as a whole month")
     with store.engine.connect() as conn:
         stored = stored_budgets.require_plan(conn, year)
         names = list(store.team_ids(conn))
         if team is not None and team not in names:
             raise NotFound(teams_store.unknown_team(conn, team))  # renamed, or a did-you-mean
         have = store.months_with_data(conn)
-        if month not in have:
+        if through not in have:
             span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
-            raise NotFound(f"no emissions recorded for {month} ({span}): a budget status would "
+            raise NotFound(f"no emissions recorded for {through} ({span}): a budget status would "
                            "count the missing month as zero")
-        acts = actuals(store, conn, year, m, team)
+        acts = actuals(store, conn, year, int(through[5:7]), team)
         active = teams_store.active_names(conn, month)  # a retired team is listed by its history only
-    report = status_report(stored.plan, month, acts, active, only_team=team)
-    if month == this_month:
-        partial = f"{month} is not over (today is {today.isoformat()}): its figures are partial"
-        report = dataclasses.replace(report, warnings=(partial, *report.warnings))
+    report = status_report(stored.plan, through, acts, active, only_team=team)
+    if through != month:
+        partial = (f"{month} is not over (today is {today.isoformat()}): counted through {through}, "
+                   f"the last month over; {month}'s data so far is not counted")
+        report = dataclasses.replace(report, month=month, warnings=(partial, *report.warnings))
     return report

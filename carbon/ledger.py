@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from datetime import date
 
 from carbon import scope2_view, scope3
 from carbon.errors import InputError, NotFound
 from carbon.model import MonthlyReport, TeamMonth
-from carbon.periods import parse_month
+from carbon.periods import counted_through, month_label, parse_month
 from carbon.store import Store
 from carbon.store import team_history as stored_teams
 
@@ -37,14 +38,15 @@ def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyRepo
     ))
 
 
-def monthly_report(store: Store, month: str, team: str | None = None) -> MonthlyReport:
+def monthly_report(store: Store, month: str, team: str | None = None, today: date | None = None) -> MonthlyReport:
     """Emissions of `month` ("YYYY-MM") per team, by category and scope (kg CO2e).
 
     Raises NotFound when the month (or the team) has no data: an empty month is
-    reported as missing, never as zero.
+    reported as missing, never as zero. The running month (not over as of `today`,
+    default the date: carbon.periods.counted_through) is reported as partial, with a warning.
     """
     try:
-        parse_month(month)
+        year, m = parse_month(month)
     except ValueError as exc:
         raise InputError(f"--month: {exc}") from None  # a malformed month is input
     with store.engine.connect() as conn:
@@ -63,7 +65,13 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
         both = scope2_view.figures(conn, month, month, team)
     report = shape_month(month, rows, declared)
     by_s3 = scope3.sums(scope3_rows)
-    return dataclasses.replace(report, team=team, by_scope3_category=by_s3, scope2=tuple(both.values()))
+    today = today or date.today()
+    partial = counted_through(today, month) != month_label(year, m)
+    warnings = ((f"{month} is not over (today is {today.isoformat()}): its figures are partial, the data "
+                 f"received so far; figures counted as a whole month stop at {counted_through(today)}",)
+                if partial else ())
+    return dataclasses.replace(report, team=team, by_scope3_category=by_s3, scope2=tuple(both.values()),
+                               partial=partial, warnings=warnings)
 
 
 def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:

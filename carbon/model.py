@@ -154,6 +154,9 @@ class MonthlyReport:
     by_scope3_category: dict[str, float] = field(default_factory=dict)
     # Scope 2 both ways per team (carbon/scope2.py): location- and market-based, never added together
     scope2: tuple = ()  # (carbon.scope2.Scope2, ...)
+    # The month is not over yet (the running month): its figures are partial, said in `warnings`.
+    partial: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def total(self) -> float:

@@ -44,6 +44,8 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
       carbon report monthly --month 2026-10 --format json
     """
     rep = ctx.carbon.monthly_report(month, team)
+    for w in rep.warnings:  # the running month is partial: said on stderr whatever the format
+        click.echo(f"warning: {w}", err=True)
     if fmt == "csv":
         click.echo(monthly.to_csv(rep), nl=False)
         return
