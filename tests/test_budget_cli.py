@@ -229,12 +229,12 @@ def test_status_of_the_current_month_says_it_is_partial(store, write):
     stored.load_file(store, write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Platform]\nbudget = 120\n'))
     rep = stored.status_at(store, "2026-06", today=date(2026, 6, 15))
     # Changed on purpose: the running month is never counted as a whole month; its status is
-    # the status counted through May (test.power is 6 kg/kWh: May's 10 kWh = 60 kg, June's not counted).
+    # the status counted through May (test.power is 1 kg/kWh: May's 10 kWh = 10 kg, June's not counted).
     assert rep.warnings[0] == ("2026-06 is not over (today is 2026-06-15): counted through 2026-05, the last "
                                "month over; 2026-06's data so far is not counted")
-    assert (rep.month, rep.counted_through, rep.teams[0].actual_to_date) == ("2026-06", "2026-05", 60.0)
-    # On 1 July June is over: counted through June, 60 + 60 = 120 kg.
-    assert stored.status_at(store, "2026-06", today=date(2026, 7, 1)).teams[0].actual_to_date == 120.0
+    assert (rep.month, rep.counted_through, rep.teams[0].actual_to_date) == ("2026-06", "2026-05", 10.0)
+    # On 1 July June is over: counted through June, 10 + 10 = 20 kg.
+    assert stored.status_at(store, "2026-06", today=date(2026, 7, 1)).teams[0].actual_to_date == 20.0
     assert not any("not over" in w for w in stored.status_at(store, "2026-06", today=date(2026, 7, 1)).warnings)
     with pytest.raises(Exception, match="2026-06 has not started"):
         stored.status_at(store, "2026-06", today=date(2026, 5, 31))
