@@ -497,3 +497,18 @@ def test_a_bill_into_a_closed_month_is_refused_unless_restated(company, write, d
     r = result.outcome.restatement
     assert (r.by, r.reason, r.periods) == ("alice", "late bill", ("2026-03",))
     assert dict(r.by_team())["Unallocated"] == pytest.approx(EBS, rel=1e-4)
+
+
+@pytest.mark.parametrize("provider", ["aws", "gcp", "azure"])
+def test_a_missing_bill_is_no_such_file_exit_1(run, write, tmp_path, provider, db_dump):
+    """Before: "internal error: FileNotFoundError", exit 3."""
+    rules = write("r.toml", RULES)
+    assert run("teams", "add", "Platform").exit_code == 0
+    before = db_dump()
+    for name in ("cur-2026-03.csv", "cur-2026-03.csv.gz", "export.json"):
+        r = run("import", "cloud-billing", str(tmp_path / name), "--provider", provider, "--rules", rules)
+        assert r.exit_code == 1, r.output
+        assert f"{tmp_path / name}: no such file" in r.stderr and "internal error" not in r.stderr
+    r = run("import", "ccf-estimates", str(tmp_path / "ccf.csv"), "--rules", rules)
+    assert r.exit_code == 1 and "no such file" in r.stderr
+    assert db_dump() == before

@@ -117,6 +117,10 @@ def _header(path: Path, name: str) -> list[str]:
     try:
         with _open_text(path) as fh:
             first = fh.readline()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: a folder, not a file") from None
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
         raise InputError(f"{name}: line 1: not a UTF-8 CSV file{' (or not gzip)' if name.endswith('.gz') else ''}"
                          f": {exc}", [Problem(name, 1, None, None, "not UTF-8 CSV text")]) from None
