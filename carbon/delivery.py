@@ -189,12 +189,44 @@ def reissue_note(revision: int | None, reason: str, report: dict, previous: dict
     pairs += [(t, before.get(t), after.get(t)) for t in teams]
     changed = [f"{label} {_change(a, b)}" for label, a, b in pairs
                if (a is None) != (b is None) or a is not None and abs(a - b) > GRAM]
+    changed += _intensity_changes(previous, report, team)
     note.append("Changed since revision " + str(revision - 1) + ": " + "; ".join(changed) + "."
                 if changed else f"This month's emissions shown here are unchanged since revision {revision - 1}.")
     return note
 
 
 GRAM = 0.0005  # kg: report.json keeps figures to the gram
+
+
+def _intensities(report: dict, team: str | None) -> dict[tuple[str, str], tuple]:
+    """{(who, metric): (value, kg per unit)} of report.json's "intensity" lists (the company's at
+    the top, each team's on its row)."""
+    out = {}
+    if team is None:
+        out.update({("Company", i["metric"]): (i.get("value"), i.get("kg_per_unit"))
+                    for i in report.get("intensity") or ()})
+    for t in report.get("teams", []):
+        if team is None or t["team"] == team:
+            out.update({(t["team"], i["metric"]): (i.get("value"), i.get("kg_per_unit"))
+                        for i in t.get("intensity") or ()})
+    return out
+
+
+def _intensity_changes(previous: dict, report: dict, team: str | None) -> list[str]:
+    """"Company active_users 5,000 → 5,300 (kg CO2e per unit 0.2 → 0.188679)" for each metric
+    whose value or intensity differs between two revisions' report.json."""
+    before, after = _intensities(previous, team), _intensities(report, team)
+    out = []
+    for who, metric in sorted(set(before) | set(after)):
+        (bv, bk), (av, ak) = before.get((who, metric), (None, None)), after.get((who, metric), (None, None))
+        if (bv, bk) != (av, ak):
+            out.append(f"{who} {metric} {_figure(bv)} → {_figure(av)} "
+                       f"(kg CO2e per unit {_figure(bk)} → {_figure(ak)})")
+    return out
+
+
+def _figure(v) -> str:
+    return "no value" if v is None else f"{v:,.6g}"
 
 
 def _change(a_kg: float | None, b_kg: float | None) -> str:

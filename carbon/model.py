@@ -269,6 +269,19 @@ class TeamChange:
 
 
 @dataclass(frozen=True)
+class FigureChange:
+    """A figure other than a team's kg CO2e changed in a locked month: a metric's value or the
+    intensity it gives (`figure` "metric NAME" or "kg CO2e per NAME"; `team` "" for the company).
+    None: no figure on that side (the value did not exist, or could not be computed)."""
+
+    month: str
+    team: str
+    figure: str
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
 class Restatement:
     """A recorded write into closed periods."""
 
@@ -281,6 +294,7 @@ class Restatement:
     removed: tuple[int, ...]
     periods: tuple[str, ...]  # the locked months written into
     changes: tuple[TeamChange, ...] = ()
+    figures: tuple[FigureChange, ...] = ()  # metrics and intensities changed, before and after
 
     def by_team(self) -> list[tuple[str, float]]:
         """(team, kg difference summed over the locked months), by team name."""

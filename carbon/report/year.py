@@ -71,7 +71,9 @@ def _restatement(x) -> dict:
     return {"id": x.id, "at": x.at.isoformat() if x.at else None, "by": x.by, "reason": x.reason,
             "action": x.action, "periods": list(x.periods),
             "changes": [{"month": c.month, "team": c.team, "before_kg": _r(c.before_kg),
-                         "after_kg": _r(c.after_kg)} for c in x.changes]}
+                         "after_kg": _r(c.after_kg)} for c in x.changes],
+            "figures": [{"month": f.month, "team": f.team or None, "figure": f.figure, "before": f.before,
+                         "after": f.after} for f in x.figures]}
 
 
 def _source(s) -> dict:
