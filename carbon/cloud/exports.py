@@ -41,6 +41,7 @@ AWS_OPTIONAL = {
     "instance_type": ("product/instanceType", "product_instance_type"),
     "vcpu": ("product/vcpu", "product_vcpu"),
     "utilization": ("utilization", "utilization"),
+    "resource": ("lineItem/ResourceId", "line_item_resource_id"),  # part of a line's identity only
 }
 # CUR 2.0 also names the region column product_region in some exports
 AWS_ALIASES = {"product_region": "region"}
@@ -569,7 +570,8 @@ AZURE_COLUMNS = {
     "unit": "UnitOfMeasure", "region": "ResourceLocation", "subscription": "SubscriptionName",
     "cost": "CostInBillingCurrency",
 }
-AZURE_OPTIONAL = {"sub_category": "MeterSubCategory", "tags": "Tags", "utilization": "utilization"}
+AZURE_OPTIONAL = {"sub_category": "MeterSubCategory", "tags": "Tags", "utilization": "utilization",
+                  "resource": "ResourceId"}
 
 
 def azure_info(path: Path, name: str) -> ExportInfo:
