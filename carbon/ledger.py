@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from carbon import scope2_view, scope3
-from carbon.errors import InputError, NotFound
+from carbon.errors import CarbonError, InputError, NotFound
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.periods import counted_through, month_label, parse_month
 from carbon.store import Store
@@ -82,4 +82,20 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
     report = monthly_report(store, month, team)  # same checks and errors
     del report
     with store.engine.connect() as conn:
-        return store.month_sources(conn, month, team)
+        rows = store.month_sources(conn, month, team)
+    return [{**r, **in_factor_unit(r["quantity"], r["quantity_unit"], r["unit"])} for r in rows]
+
+
+def in_factor_unit(quantity: float, quantity_unit: str, factor_unit: str) -> dict:
+    """{"factor_quantity", "factor_quantity_unit"}: the quantity in the unit the factor is per
+    ("kg CO2e / kWh" -> kWh), so that factor_quantity × value is the figure (kg CO2e, for a factor
+    in kg); None where the factor's unit is not "<CO2e mass> / <unit>"."""
+    from carbon import units  # pint: only `report sources` needs it, not `report monthly`
+
+    per = factor_unit.split("/", 1)[1].strip() if "/" in factor_unit else ""
+    try:
+        factor = units.multiplier(quantity_unit, per) if per else None
+    except CarbonError:
+        factor = None
+    return {"factor_quantity": None if factor is None else quantity * factor,
+            "factor_quantity_unit": per if factor is not None else None}

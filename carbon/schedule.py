@@ -301,10 +301,11 @@ def _changed_since(store: Store, run_id: int) -> list[str]:
         for p in stored_packs.list_packs(conn):
             if p.status == stored_packs.PRODUCED:
                 latest[p.month] = p
-        now_fp = stored_packs.data_fingerprints(conn, list(latest))
+        moved = set(stored_packs.changed_months(
+            conn, {m: p.data_fingerprint for m, p in latest.items() if p.data_fingerprint}))
     changed = []
     for month, p in latest.items():
-        if p.data_fingerprint and now_fp.get(month, "") != p.data_fingerprint:
+        if month in moved:  # a figure changed (not merely an import swapped for an equal one)
             changed.append(month)
             log.warning("run %d: the data of %s changed since revision %d was produced; "
                         "re-issue it with: carbon schedule run-once --reissue %s", run_id, month, p.revision, month)

@@ -219,8 +219,9 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
             at = rcodes == i
             log.add(ln[at], col["region"], sub["region"][at],
                     f"unknown {prov.name.upper()} region {r!r}; expected a region such as "
-                    f"{EXAMPLE_REGION[prov.name]} (Cloud Carbon Footprint covers every public {prov.name.upper()} "
-                    f"region), or import an electricity.grid factor for {prov.name}:{r}")
+                    f"{EXAMPLE_REGION[prov.name]}: it is not among the {len(known_regions(prov.name))} "
+                    f"{prov.name.upper()} regions of the Cloud Carbon Footprint tables carbon ships, nor has an "
+                    f"imported electricity.grid factor; import one for {prov.name}:{r}")
     if log.count:
         return pd.DataFrame(), counts
     if keys is not None:  # times as parsed: a re-export writing them another way (Parquet) is the same line
@@ -272,6 +273,11 @@ def _reader_problems(frame: pd.DataFrame, lines: np.ndarray, col: dict[str, str]
             if message:
                 at = codes == i
                 log.add(lines[at], col[column], frame[column][at], message)
+
+
+def known_regions(provider: str) -> set[str]:
+    """The provider's regions in the shipped Cloud Carbon Footprint tables."""
+    return tables.known_regions().get(provider, set())
 
 
 def _time_text(series: pd.Series) -> pd.Series:
