@@ -173,10 +173,10 @@ class Carbon:
         return pack.build(self.store, month, out_dir, **options)
 
     # -- budgets -------------------------------------------------------------------------------
-    def load_budget(self, path: Path | str, replace: bool = False):
+    def load_budget(self, path: Path | str, replace: bool = False, restate=None):
         from carbon import budget_service
 
-        return budget_service.load_file(self.store, path, replace=replace)
+        return budget_service.load_file(self.store, path, replace=replace, restate=restate)
 
     def budget_plan(self, year: int):
         """The stored budget plan of `year` (NotFound when none is loaded) and the team names."""

@@ -17,24 +17,28 @@ from sqlalchemy.engine import Connection
 
 from carbon import budget_file, limits
 from carbon.budget_status import status_report
-from carbon.budgets import Actuals, StatusReport, company_warning
+from carbon.budgets import Actuals, BudgetPlan, StatusReport, company_warning, monthly_allocations
 from carbon.errors import InputError, NotFound, Problem
-from carbon.model import LoadOutcome
+from carbon.model import FigureChange, LoadOutcome
 from carbon.periods import counted_through, month_label, parse_month, running_month
 from carbon.store import budgets as stored_budgets
 from carbon.store import team_history as teams_store
 
 if TYPE_CHECKING:
+    from carbon.locks import Restate
     from carbon.store import Store
 
 
 def load_file(store: "Store", path: Path | str, replace: bool = False,
-              source: str | None = None) -> LoadOutcome:
+              source: str | None = None, restate: "Restate | None" = None) -> LoadOutcome:
     """Validate a budget file and store it as its year's plan, in one transaction.
 
     Refuses (InputError, nothing written) a bad file, or a year already loaded
     from other content unless `replace`. The identical content again is a no-op.
     `source` names the file in messages and in the database (default: the path).
+    A reload that changes a team's allocation of a closed month is refused
+    (PeriodLocked) unless `restate`: the restatement records each allocation
+    changed, before and after (kg CO2e).
     """
     path = Path(path)
     name = limits.clip(source or str(path), limits.SOURCE_NAME)
@@ -62,8 +66,48 @@ def load_file(store: "Store", path: Path | str, replace: bool = False,
                         f"year: budgets for {plan.year} were loaded from {earlier.plan.source!r} "
                         f"({when}); use --replace to swap them for this file")
             ])
+        restatement = None
+        if earlier is not None:
+            restatement = _guard_closed(conn, name, earlier.plan, plan, restate)
         stored_budgets.replace_plan(conn, plan, name, digest, team_ids)
-    return LoadOutcome(plan, replaced=earlier, warnings=tuple(warnings), teams_without_budget=without)
+    return LoadOutcome(plan, replaced=earlier, warnings=tuple(warnings), teams_without_budget=without,
+                       restatement=restatement)
+
+
+def _guard_closed(conn: Connection, name: str, before: BudgetPlan, after: BudgetPlan, restate: "Restate | None"):
+    """Refuse, or record as a restatement, the monthly allocations of closed months that a reload
+    changes (team budget × its profile's weight of the month, kg CO2e). None when none changes."""
+    from carbon import locks as lock_rules  # closed periods: only a reload needs them, not `budget status`
+    from carbon.store import locks as stored_locks
+
+    months = [month_label(after.year, m) for m in range(1, 13)]
+    hit = lock_rules.locked_months(stored_locks.list_locks(conn, active_only=True), months)
+    if not hit:
+        return None
+
+    def allocations(plan: BudgetPlan) -> dict[str, tuple[float, ...]]:
+        return {t.team: monthly_allocations(t.budget_kg, t.weights) for t in plan.teams}
+
+    old, new = allocations(before), allocations(after)
+    figures = []
+    for month in sorted(hit):
+        i = int(month[5:7]) - 1
+        for team in sorted(set(old) | set(new)):
+            b = old[team][i] if team in old else None
+            a = new[team][i] if team in new else None
+            if (b is None) != (a is None) or (b is not None and abs(a - b) > 1e-9):
+                figures.append(FigureChange(month, team, "budget allocation (kg CO2e)", b, a))
+    if not figures:
+        return None
+    changed = sorted({f.month for f in figures})
+    if restate is None:
+        shown = "; ".join(f"{f.month} {f.team} {lock_rules.figure(f.before)} → {lock_rules.figure(f.after)} kg"
+                          for f in figures[:5])
+        more = f" and {len(figures) - 5} more" if len(figures) > 5 else ""
+        raise lock_rules.refusal(f"loading budget file {name} (allocations: {shown}{more})",
+                                 {m: hit[m] for m in changed})
+    return stored_locks.record_restatement(conn, restate.by, restate.reason, [], [], changed, figures,
+                                           action="budget")
 
 
 def _year_line(text: str) -> int | None:

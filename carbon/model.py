@@ -383,6 +383,7 @@ class LoadOutcome:
     replaced: StoredPlan | None = None  # the earlier plan of the year, swapped out
     warnings: tuple[str, ...] = ()
     teams_without_budget: tuple[str, ...] = ()
+    restatement: "Restatement | None" = None  # recorded when the reload changed a closed month's allocation
 
 
 # ---- prices and donation sign-offs (rules: carbon.prices, carbon.donation) --------------------

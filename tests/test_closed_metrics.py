@@ -89,3 +89,28 @@ def test_removing_a_closed_months_metrics_import_is_refused_without_restate(run,
     r = run("imports", "remove", str(metrics_id))
     assert r.exit_code == 1 and "2026-10" in r.stderr and "closed" in r.stderr, r.output
     assert db_dump() == before
+
+
+def test_a_budget_reload_changing_a_closed_months_allocation_is_refused_and_recorded(run, write, db_dump, store):
+    # Web: 1,200 kg flat = 100 kg a month; reloaded at 2,400 kg = 200 kg a month.
+    _company(run, write)
+    assert run("budget", "load", write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 1200\n'
+                                       )).exit_code == 0
+    assert run("close", "--month", "2026-10", "--reason", "sent").exit_code == 0
+    bigger = write("b2.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 2400\n')
+    before = db_dump()
+    r = run("budget", "load", bigger, "--replace")
+    assert r.exit_code == 1 and "2026-10 Web 100 → 200 kg" in r.stderr and "closed" in r.stderr, r.output
+    assert db_dump() == before
+    r = run("budget", "load", bigger, "--replace", "--restate", "--reason", "board raised the budget")
+    assert r.exit_code == 0, r.output
+    assert "2026-10 Web budget allocation (kg CO2e): 100 → 200" in r.stdout
+    from carbon.store import locks as stored_locks
+
+    with store.engine.connect() as conn:
+        (rec,) = stored_locks.list_restatements(conn)
+    # Only the closed month is recorded (September's allocation changed too, but it is open).
+    assert (rec.action, rec.periods) == ("budget", ("2026-10",))
+    assert [(f.month, f.team, f.before, f.after) for f in rec.figures] == [("2026-10", "Web", 100.0, 200.0)]
+    # The same budgets again: nothing changes, nothing is refused.
+    assert run("budget", "load", bigger, "--replace").exit_code == 0

@@ -145,12 +145,13 @@ def all_batch_months(conn: Connection) -> dict[int, list[str]]:
 
 
 def record_restatement(conn: Connection, by: str, reason: str, added: Sequence[int], removed: Sequence[int],
-                       periods: Sequence[str], figures: Sequence[FigureChange] = ()) -> Restatement:
+                       periods: Sequence[str], figures: Sequence[FigureChange] = (),
+                       action: str | None = None) -> Restatement:
     """Record a write into the closed months `periods` (the `added` imports written, the `removed`
     ones not yet deleted), with the per-month and per-team difference, and the other `figures` it
     changes (metrics, intensities); the restatement."""
     changes = team_changes(conn, list(periods), added, removed)
-    kind = "remove" if not added else ("replace" if removed else "import")
+    kind = action or ("remove" if not added else ("replace" if removed else "import"))
     new_id = conn.execute(insert(restatements).values(
         at=datetime.now(timezone.utc), by=by, reason=reason, action=kind,
         batch_id=added[0] if added else None, removed=json.dumps(list(removed)), periods=json.dumps(sorted(periods)),
