@@ -167,7 +167,8 @@ def status_at(store: "Store", month: str, team: str | None = None, today: date |
         have = store.months_with_data(conn)
         if through not in have:
             span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
-            raise NotFound(f"no emissions recorded for {through} ({span}): a budget status would "
+            which = f", the last month over ({month} is not over)" if through != month else ""
+            raise NotFound(f"no emissions recorded for {through}{which} ({span}): a budget status would "
                            "count the missing month as zero")
         acts = actuals(store, conn, year, int(through[5:7]), team)
         active = teams_store.active_names(conn, month)  # a retired team is listed by its history only

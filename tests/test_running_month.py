@@ -158,3 +158,14 @@ def test_monthly_report_of_the_running_month_says_it_is_partial(kestrel):
 def test_no_month_of_the_year_over_yet(kestrel):
     with pytest.raises(NotFound, match="no month of 2026 is over yet"):
         budget_service.status_at(kestrel, "2026-01", today=date(2026, 1, 10))
+
+
+def test_the_running_month_with_the_last_month_over_missing_is_said(store, write):
+    importer.add_team(store, "Web")
+    importer.import_factors(store, write("f.csv", FACTORS))
+    # September and December only: November (the last month over on 4 December) is missing.
+    importer.import_activities(store, write("a.csv", "date,team,activity,quantity,unit\n"
+                                                     "2026-09,Web,test.power,100,kWh\n2026-12,Web,test.power,20,kWh\n"))
+    budget_service.load_file(store, write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 1200\n'))
+    with pytest.raises(NotFound, match=r"no emissions recorded for 2026-11, the last month over \(2026-12 is not over\)"):
+        budget_service.status_at(store, "2026-12", today=TODAY)

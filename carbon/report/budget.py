@@ -163,7 +163,7 @@ def company_budget(co, u: float) -> str:
     """The company row's budget: that of the months counted (the sum of the team budgets, each
     scaled to its months), with the annual company budget beside it when the file gives one."""
     covered = _fmt(None if co.budget_covered is None else co.budget_covered / u)
-    return covered if co.budget is None else f"{covered} (annual {_fmt(co.budget / u)})"
+    return covered if co.budget is None else f"{covered}\n[dim]annual {_fmt(co.budget / u)}[/dim]"
 
 
 def to_table(rep: StatusReport) -> Group:
