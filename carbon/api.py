@@ -113,11 +113,12 @@ class Carbon:
         with self.store.engine.connect() as conn:
             return scope2_view.figures(conn, first_month, last_month, team)
 
-    def year_report(self, year: int):
-        """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e)."""
+    def year_report(self, year: int, today: date | None = None):
+        """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e), counted
+        through the last month over as of `today` (default: the date)."""
         from carbon import year_report
 
-        return year_report.year_report(self.store, year)
+        return year_report.year_report(self.store, year, today)
 
     def disclosure(self, year: int, framework: str, *, base_year: int | None = None,
                    as_of: date | None = None):
@@ -169,10 +170,10 @@ class Carbon:
         return importer.factor_table(self.store)
 
     # -- reports -------------------------------------------------------------------------------
-    def monthly_report(self, month: str, team: str | None = None):
+    def monthly_report(self, month: str, team: str | None = None, today: date | None = None):
         from carbon import ledger
 
-        return ledger.monthly_report(self.store, month, team)
+        return ledger.monthly_report(self.store, month, team, today)
 
     def month_sources(self, month: str, team: str | None = None) -> list[dict]:
         from carbon import ledger
@@ -191,10 +192,10 @@ class Carbon:
         return verify.verify(self.store, folder)
 
     # -- budgets -------------------------------------------------------------------------------
-    def load_budget(self, path: Path | str, replace: bool = False):
+    def load_budget(self, path: Path | str, replace: bool = False, restate=None):
         from carbon import budget_service
 
-        return budget_service.load_file(self.store, path, replace=replace)
+        return budget_service.load_file(self.store, path, replace=replace, restate=restate)
 
     def budget_plan(self, year: int):
         """The stored budget plan of `year` (NotFound when none is loaded) and the team names."""

@@ -17,24 +17,28 @@ from sqlalchemy.engine import Connection
 
 from carbon import budget_file, limits
 from carbon.budget_status import status_report
-from carbon.budgets import Actuals, StatusReport, company_warning
+from carbon.budgets import Actuals, BudgetPlan, StatusReport, company_warning, monthly_allocations
 from carbon.errors import InputError, NotFound, Problem
-from carbon.model import LoadOutcome
-from carbon.periods import month_label, parse_month
+from carbon.model import FigureChange, LoadOutcome
+from carbon.periods import counted_through, month_label, parse_month, running_month
 from carbon.store import budgets as stored_budgets
 from carbon.store import team_history as teams_store
 
 if TYPE_CHECKING:
+    from carbon.locks import Restate
     from carbon.store import Store
 
 
 def load_file(store: "Store", path: Path | str, replace: bool = False,
-              source: str | None = None) -> LoadOutcome:
+              source: str | None = None, restate: "Restate | None" = None) -> LoadOutcome:
     """Validate a budget file and store it as its year's plan, in one transaction.
 
     Refuses (InputError, nothing written) a bad file, or a year already loaded
     from other content unless `replace`. The identical content again is a no-op.
     `source` names the file in messages and in the database (default: the path).
+    A reload that changes a team's allocation of a closed month is refused
+    (PeriodLocked) unless `restate`: the restatement records each allocation
+    changed, before and after (kg CO2e).
     """
     path = Path(path)
     name = limits.clip(source or str(path), limits.SOURCE_NAME)
@@ -62,8 +66,48 @@ def load_file(store: "Store", path: Path | str, replace: bool = False,
                         f"year: budgets for {plan.year} were loaded from {earlier.plan.source!r} "
                         f"({when}); use --replace to swap them for this file")
             ])
+        restatement = None
+        if earlier is not None:
+            restatement = _guard_closed(conn, name, earlier.plan, plan, restate)
         stored_budgets.replace_plan(conn, plan, name, digest, team_ids)
-    return LoadOutcome(plan, replaced=earlier, warnings=tuple(warnings), teams_without_budget=without)
+    return LoadOutcome(plan, replaced=earlier, warnings=tuple(warnings), teams_without_budget=without,
+                       restatement=restatement)
+
+
+def _guard_closed(conn: Connection, name: str, before: BudgetPlan, after: BudgetPlan, restate: "Restate | None"):
+    """Refuse, or record as a restatement, the monthly allocations of closed months that a reload
+    changes (team budget × its profile's weight of the month, kg CO2e). None when none changes."""
+    from carbon import locks as lock_rules  # closed periods: only a reload needs them, not `budget status`
+    from carbon.store import locks as stored_locks
+
+    months = [month_label(after.year, m) for m in range(1, 13)]
+    hit = lock_rules.locked_months(stored_locks.list_locks(conn, active_only=True), months)
+    if not hit:
+        return None
+
+    def allocations(plan: BudgetPlan) -> dict[str, tuple[float, ...]]:
+        return {t.team: monthly_allocations(t.budget_kg, t.weights) for t in plan.teams}
+
+    old, new = allocations(before), allocations(after)
+    figures = []
+    for month in sorted(hit):
+        i = int(month[5:7]) - 1
+        for team in sorted(set(old) | set(new)):
+            b = old[team][i] if team in old else None
+            a = new[team][i] if team in new else None
+            if (b is None) != (a is None) or (b is not None and abs(a - b) > 1e-9):
+                figures.append(FigureChange(month, team, "budget allocation (kg CO2e)", b, a))
+    if not figures:
+        return None
+    changed = sorted({f.month for f in figures})
+    if restate is None:
+        shown = "; ".join(f"{f.month} {f.team} {lock_rules.figure(f.before)} → {lock_rules.figure(f.after)} kg"
+                          for f in figures[:5])
+        more = f" and {len(figures) - 5} more" if len(figures) > 5 else ""
+        raise lock_rules.refusal(f"loading budget file {name} (allocations: {shown}{more})",
+                                 {m: hit[m] for m in changed})
+    return stored_locks.record_restatement(conn, restate.by, restate.reason, [], [], changed, figures,
+                                           action="budget")
 
 
 def _year_line(text: str) -> int | None:
@@ -93,10 +137,13 @@ def actuals(store: "Store", conn: Connection, year: int, month: int, team: str |
 def status_at(store: "Store", month: str, team: str | None = None, today: date | None = None) -> StatusReport:
     """Budget status of every team (or `team`) at `month` ("YYYY-MM"), as of `today`.
 
-    Raises NotFound when the month is malformed or has not started by `today`,
-    its year has no budgets, the team is unknown, or the ledger holds nothing at
-    all for the month (its actual would otherwise read as a silent zero). The
-    current month is reported with a warning: its figures are partial.
+    The running month is never counted as a whole month: the status of the month
+    of `today` is the status counted through the month before it
+    (carbon.periods.counted_through), said so in a warning and in `counted_through`.
+    Raises NotFound when the month is malformed or has not started by `today`, no
+    month of its year is over yet, its year has no budgets, the team is unknown,
+    or the ledger holds nothing at all for the month counted through (its actual
+    would otherwise read as a silent zero).
     """
     try:
         year, m = parse_month(month)
@@ -104,26 +151,32 @@ def status_at(store: "Store", month: str, team: str | None = None, today: date |
         raise InputError(f"--month: {exc}") from None  # a malformed month is input
     month = month_label(year, m)
     today = today or date.today()
-    this_month = month_label(today.year, today.month)
+    this_month = running_month(today)
     if month > this_month:
         raise NotFound(f"{month} has not started (today is {today.isoformat()}): a budget status "
                        "reports a month that is over, or the current one")
+    through = counted_through(today, month)
+    if through < month_label(year, 1):
+        raise NotFound(f"no month of {year} is over yet (today is {today.isoformat()}): {month} is the "
+                       "running month, and a month not over is never counted as a whole month")
     with store.engine.connect() as conn:
         stored = stored_budgets.require_plan(conn, year)
         names = list(store.team_ids(conn))
         if team is not None and team not in names:
             raise NotFound(teams_store.unknown_team(conn, team))  # renamed, or a did-you-mean
         have = store.months_with_data(conn)
-        if month not in have:
+        if through not in have:
             span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
-            raise NotFound(f"no emissions recorded for {month} ({span}): a budget status would "
+            which = f", the last month over ({month} is not over)" if through != month else ""
+            raise NotFound(f"no emissions recorded for {through}{which} ({span}): a budget status would "
                            "count the missing month as zero")
-        acts = actuals(store, conn, year, m, team)
+        acts = actuals(store, conn, year, int(through[5:7]), team)
         active = teams_store.active_names(conn, month)  # a retired team is listed by its history only
-    report = status_report(stored.plan, month, acts, active, only_team=team)
-    if month == this_month:
-        partial = f"{month} is not over (today is {today.isoformat()}): its figures are partial"
-        report = dataclasses.replace(report, warnings=(partial, *report.warnings))
+    report = status_report(stored.plan, through, acts, active, only_team=team)
+    if through != month:
+        partial = (f"{month} is not over (today is {today.isoformat()}): counted through {through}, "
+                   f"the last month over; {month}'s data so far is not counted")
+        report = dataclasses.replace(report, month=month, warnings=(partial, *report.warnings))
     return report
 
 

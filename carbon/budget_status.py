@@ -7,6 +7,7 @@ module applies them to the aggregated actuals; all masses are kg CO2e.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 
@@ -114,10 +115,12 @@ def status_report(plan: BudgetPlan, month: str, actuals: Actuals, declared_teams
         if gaps:
             warnings.append(f"{t.team}: no emissions recorded for {', '.join(gaps)} while other teams have "
                             "some: counted as zero in its actual to date (data not imported yet?)")
+    if company is not None:
+        company = dataclasses.replace(company, budget_covered=math.fsum(t.budget_covered for t in statuses))
     if company is not None and company.team_budgets_exceed:
         warnings.append(company_warning(plan))
     return StatusReport(year, month, plan.unit, plan.kg_per_unit, statuses, without, company,
-                        tuple(warnings), unbudgeted)
+                        tuple(warnings), unbudgeted, counted_through=month)
 
 
 def company_status(plan: BudgetPlan, year: int, month: int, actuals: Actuals) -> CompanyStatus:

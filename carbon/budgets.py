@@ -136,6 +136,9 @@ class CompanyStatus:
     actual_to_date: float  # every team, budgeted or not
     forecast: float | None = None
     counted_from: str | None = None
+    # The budget of the months counted: the sum of the team budgets each scaled to the months
+    # it is judged on (TeamStatus.budget_covered), the figure the forecasts are compared with.
+    budget_covered: float | None = None
 
     @property
     def team_budgets_exceed(self) -> bool:
@@ -156,6 +159,9 @@ class StatusReport:
     warnings: tuple[str, ...] = ()
     # Year-end forecast (kg, flat run rate) and first month with data of each team without a budget.
     unbudgeted: Mapping[str, tuple[float | None, str | None]] = field(default_factory=dict)
+    # The last month counted as a whole ("YYYY-MM", carbon.periods.counted_through): `month`
+    # itself when it is over, the month before it when `month` is the running month.
+    counted_through: str = ""
 
 
 @dataclass(frozen=True)

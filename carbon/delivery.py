@@ -20,9 +20,11 @@ revision it replaces. The full report.html is attached.
 
 from __future__ import annotations
 
+import calendar
 import json
 import logging
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -149,6 +151,18 @@ def _status(b: dict) -> str:
     return f"{text}: {b['reason']}" if b.get("reason") else text
 
 
+def _budget_text(b: dict, unit: str, label: bool = True) -> str:
+    """The budget the verdict is judged against: the annual budget, or for a team counted from a
+    later month the budget's share of its months with the annual figure beside it
+    ("Budget March–December: 213.20 t CO2e (annual 260.00 t CO2e)")."""
+    first, covered = _counted_from(b), b.get("budget_covered")
+    if first and covered is not None and covered != b.get("budget"):
+        months = f"{calendar.month_name[int(first[5:7])]}–December"
+        return (f"Budget {months}: " if label else f"{months}: ") + \
+            f"{_num(covered)} {unit} (annual {_num(b.get('budget'))} {unit})"
+    return ("Annual budget: " if label else "") + f"{_num(b.get('budget'))} {unit}"
+
+
 def _to_date(b: dict, unit: str) -> str:
     """ "actual / allocated to date unit": allocated to date is what the profile allowed up to
     this month, the figure the actual is judged against — not the annual budget."""
@@ -176,12 +190,44 @@ def reissue_note(revision: int | None, reason: str, report: dict, previous: dict
     pairs += [(t, before.get(t), after.get(t)) for t in teams]
     changed = [f"{label} {_change(a, b)}" for label, a, b in pairs
                if (a is None) != (b is None) or a is not None and abs(a - b) > GRAM]
+    changed += _intensity_changes(previous, report, team)
     note.append("Changed since revision " + str(revision - 1) + ": " + "; ".join(changed) + "."
                 if changed else f"This month's emissions shown here are unchanged since revision {revision - 1}.")
     return note
 
 
 GRAM = 0.0005  # kg: report.json keeps figures to the gram
+
+
+def _intensities(report: dict, team: str | None) -> dict[tuple[str, str], tuple]:
+    """{(who, metric): (value, kg per unit)} of report.json's "intensity" lists (the company's at
+    the top, each team's on its row)."""
+    out = {}
+    if team is None:
+        out.update({("Company", i["metric"]): (i.get("value"), i.get("kg_per_unit"))
+                    for i in report.get("intensity") or ()})
+    for t in report.get("teams", []):
+        if team is None or t["team"] == team:
+            out.update({(t["team"], i["metric"]): (i.get("value"), i.get("kg_per_unit"))
+                        for i in t.get("intensity") or ()})
+    return out
+
+
+def _intensity_changes(previous: dict, report: dict, team: str | None) -> list[str]:
+    """"Company active_users 5,000 → 5,300 (kg CO2e per unit 0.2 → 0.188679)" for each metric
+    whose value or intensity differs between two revisions' report.json."""
+    before, after = _intensities(previous, team), _intensities(report, team)
+    out = []
+    for who, metric in sorted(set(before) | set(after)):
+        (bv, bk), (av, ak) = before.get((who, metric), (None, None)), after.get((who, metric), (None, None))
+        if (bv, bk) != (av, ak):
+            out.append(f"{who} {metric} {_figure(bv)} → {_figure(av)} "
+                       f"(kg CO2e per unit {_figure(bk)} → {_figure(ak)})")
+    return out
+
+
+def _figure(v) -> str:
+    return "no value" if v is None else f"{v:,.6g}"
 
 
 def _change(a_kg: float | None, b_kg: float | None) -> str:
@@ -216,7 +262,7 @@ def summary_text(report: dict, team: str | None, note: list[str] | tuple[str, ..
                    else "  This month: no emissions recorded")
         if line.budget is not None:
             out.append(f"  Actual / allocated to date: {_to_date(line.budget, unit_b)}")
-            out.append(f"  Annual budget: {_num(line.budget.get('budget'))} {unit_b}")
+            out.append(f"  {_budget_text(line.budget, unit_b)}")
             out.append(f"  Forecast to year end: {_num(line.budget.get('forecast'))} {unit_b}")
             out.append(f"  Status: {_status(line.budget)}")
         elif has_budgets:
@@ -238,7 +284,7 @@ def summary_html(report: dict, team: str | None, note: list[str] | tuple[str, ..
     if team is not None and shown[0].month_t is None:
         lines.append(f"<p>No emissions recorded for {escape(team)} this month.</p>")
     table = ["<table border='1' cellpadding='4' cellspacing='0'><tr><th>Team</th><th>t CO2e this month</th>"
-             + ("<th>Actual / allocated to date</th><th>Annual budget</th><th>Forecast to year end</th>"
+             + ("<th>Actual / allocated to date</th><th>Budget</th><th>Forecast to year end</th>"
                 "<th>Status</th>" if has_budgets else "")
              + "</tr>"]
     for line in shown:
@@ -246,7 +292,7 @@ def summary_html(report: dict, team: str | None, note: list[str] | tuple[str, ..
         cells = f"<td>{escape(line.team)}</td><td align='right'>{_num(line.month_t)}</td>"
         if has_budgets:
             cells += (f"<td align='right'>{escape(_to_date(b, unit_b))}</td>"
-                      f"<td align='right'>{_num(b.get('budget'))} {escape(unit_b)}</td>"
+                      f"<td align='right'>{escape(_budget_text(b, unit_b, label=False))}</td>"
                       f"<td align='right'>{_num(b.get('forecast'))} {escape(unit_b)}</td>"
                       f"<td>{escape(_status(b))}</td>" if b else "<td>no budget</td><td></td><td></td><td></td>")
         table.append(f"<tr>{cells}</tr>")
@@ -284,6 +330,8 @@ def send(smtp: SmtpSettings, msg: EmailMessage) -> None:
             if smtp.user:
                 client.login(smtp.user, password)
             client.send_message(msg)
+    except (ConnectionRefusedError, socket.gaierror) as exc:  # the server, not this message
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", unreachable=True) from None
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
 
@@ -298,7 +346,9 @@ def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
     an audience in `only` that the configuration no longer has is recorded as
     "dropped". Returns one Delivery per message. Never raises for an SMTP
     failure: it is retried, then recorded and logged; the pack's files are left
-    as they are.
+    as they are. A server that cannot be reached at all (connection refused, unknown
+    host) fails the run fast, once: no retry, and the other messages are recorded as
+    failed with the same error without being tried (a later run sends what is owed).
     """
     if not config.delivers:
         return []
@@ -311,15 +361,21 @@ def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
         with store.transaction() as conn:
             stored_packs.record_delivery(conn, pack_id, audience, (), "dropped", 0, why)
         log.warning("delivery of %s to %s dropped: %s", built.month, audience, why)
+    unreachable = ""
     for audience, to, msg in todo:
-        error, attempt = "", 0
-        for attempt in range(1, smtp.attempts + 1):
+        error, attempt = unreachable, 0
+        for attempt in range(1, 0 if unreachable else smtp.attempts + 1):
             try:
                 sender(smtp, msg)
                 error = ""
                 break
             except DeliveryError as exc:
                 error = str(exc)
+                if exc.unreachable:
+                    unreachable = f"{error} (the SMTP server {smtp.host}:{smtp.port} cannot be reached)"
+                    error = unreachable
+                    log.error("delivery of %s: %s; no other message of this run is tried", built.month, error)
+                    break
                 log.warning("delivery of %s to %s: try %d of %d failed: %s", built.month, audience, attempt,
                             smtp.attempts, error)
                 if attempt < smtp.attempts:

@@ -43,6 +43,7 @@ from carbon import uncertainty
 from carbon.errors import CarbonError
 from carbon.money import allocate, decimal_of, format_amount, half_up, to_cents
 from carbon.model import COMPLETE, ClosedDonation  # noqa: F401  the sign-off record lives in model
+from carbon import periods
 from carbon.periods import month_label
 from carbon.prices import Choice, Price
 
@@ -255,7 +256,8 @@ def counted_through(year: int, as_of: date) -> int:
     """
     if year > as_of.year:
         raise DonationError(f"{year} is after the as-of date {as_of.isoformat()}: no donation for a future year")
-    return 12 if year_over(year, as_of) else as_of.month - 1
+    through = periods.counted_through(as_of, month_label(year, 12))  # the one rule (carbon/periods.py)
+    return 0 if through < month_label(year, 1) else int(through[5:7])
 
 
 def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int] = (),

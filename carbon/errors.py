@@ -82,4 +82,9 @@ class NotFound(LookupError, CarbonError):
 
 
 class DeliveryError(CarbonError):
-    """A message could not be handed to the SMTP server."""
+    """A message could not be handed to the SMTP server. `unreachable`: the server itself cannot
+    be reached (connection refused, unknown host): no other message of the run can go either."""
+
+    def __init__(self, message: str = "", unreachable: bool = False):
+        super().__init__(message)
+        self.unreachable = unreachable

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from datetime import date
 
 from carbon import scope2_view, scope3
-from carbon.errors import InputError, NotFound
+from carbon.errors import CarbonError, InputError, NotFound
 from carbon.model import MonthlyReport, TeamMonth
-from carbon.periods import parse_month
+from carbon.periods import counted_through, month_label, parse_month
 from carbon.store import Store
 from carbon.store import team_history as stored_teams
 
@@ -37,14 +38,15 @@ def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyRepo
     ))
 
 
-def monthly_report(store: Store, month: str, team: str | None = None) -> MonthlyReport:
+def monthly_report(store: Store, month: str, team: str | None = None, today: date | None = None) -> MonthlyReport:
     """Emissions of `month` ("YYYY-MM") per team, by category and scope (kg CO2e).
 
     Raises NotFound when the month (or the team) has no data: an empty month is
-    reported as missing, never as zero.
+    reported as missing, never as zero. The running month (not over as of `today`,
+    default the date: carbon.periods.counted_through) is reported as partial, with a warning.
     """
     try:
-        parse_month(month)
+        year, m = parse_month(month)
     except ValueError as exc:
         raise InputError(f"--month: {exc}") from None  # a malformed month is input
     with store.engine.connect() as conn:
@@ -63,7 +65,13 @@ def monthly_report(store: Store, month: str, team: str | None = None) -> Monthly
         both = scope2_view.figures(conn, month, month, team)
     report = shape_month(month, rows, declared)
     by_s3 = scope3.sums(scope3_rows)
-    return dataclasses.replace(report, team=team, by_scope3_category=by_s3, scope2=tuple(both.values()))
+    today = today or date.today()
+    partial = counted_through(today, month) != month_label(year, m)
+    warnings = ((f"{month} is not over (today is {today.isoformat()}): its figures are partial, the data "
+                 f"received so far; figures counted as a whole month stop at {counted_through(today)}",)
+                if partial else ())
+    return dataclasses.replace(report, team=team, by_scope3_category=by_s3, scope2=tuple(both.values()),
+                               partial=partial, warnings=warnings)
 
 
 def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:
@@ -74,4 +82,20 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
     report = monthly_report(store, month, team)  # same checks and errors
     del report
     with store.engine.connect() as conn:
-        return store.month_sources(conn, month, team)
+        rows = store.month_sources(conn, month, team)
+    return [{**r, **in_factor_unit(r["quantity"], r["quantity_unit"], r["unit"])} for r in rows]
+
+
+def in_factor_unit(quantity: float, quantity_unit: str, factor_unit: str) -> dict:
+    """{"factor_quantity", "factor_quantity_unit"}: the quantity in the unit the factor is per
+    ("kg CO2e / kWh" -> kWh), so that factor_quantity × value is the figure (kg CO2e, for a factor
+    in kg); None where the factor's unit is not "<CO2e mass> / <unit>"."""
+    from carbon import units  # pint: only `report sources` needs it, not `report monthly`
+
+    per = factor_unit.split("/", 1)[1].strip() if "/" in factor_unit else ""
+    try:
+        factor = units.multiplier(quantity_unit, per) if per else None
+    except CarbonError:
+        factor = None
+    return {"factor_quantity": None if factor is None else quantity * factor,
+            "factor_quantity_unit": per if factor is not None else None}

@@ -104,6 +104,11 @@ def _next(month: str) -> str:
     return f"{y + (m == 12):04d}-{m % 12 + 1:02d}"
 
 
+def figure(v: float | None) -> str:
+    """A restated figure as written: six significant digits, "none" for no figure."""
+    return "none" if v is None else f"{v:,.6g}"
+
+
 def refusal(action: str, hit: dict[str, PeriodLock]) -> PeriodLocked:
     """The refusal of a write into locked months, naming them and their locks."""
     locks = sorted({lk.id: lk for lk in hit.values()}.values(), key=lambda lk: lk.period)

@@ -154,6 +154,9 @@ class MonthlyReport:
     by_scope3_category: dict[str, float] = field(default_factory=dict)
     # Scope 2 both ways per team (carbon/scope2.py): location- and market-based, never added together
     scope2: tuple = ()  # (carbon.scope2.Scope2, ...)
+    # The month is not over yet (the running month): its figures are partial, said in `warnings`.
+    partial: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def total(self) -> float:
@@ -266,6 +269,19 @@ class TeamChange:
 
 
 @dataclass(frozen=True)
+class FigureChange:
+    """A figure other than a team's kg CO2e changed in a locked month: a metric's value or the
+    intensity it gives (`figure` "metric NAME" or "kg CO2e per NAME"; `team` "" for the company).
+    None: no figure on that side (the value did not exist, or could not be computed)."""
+
+    month: str
+    team: str
+    figure: str
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
 class Restatement:
     """A recorded write into closed periods."""
 
@@ -278,6 +294,7 @@ class Restatement:
     removed: tuple[int, ...]
     periods: tuple[str, ...]  # the locked months written into
     changes: tuple[TeamChange, ...] = ()
+    figures: tuple[FigureChange, ...] = ()  # metrics and intensities changed, before and after
 
     def by_team(self) -> list[tuple[str, float]]:
         """(team, kg difference summed over the locked months), by team name."""
@@ -366,6 +383,7 @@ class LoadOutcome:
     replaced: StoredPlan | None = None  # the earlier plan of the year, swapped out
     warnings: tuple[str, ...] = ()
     teams_without_budget: tuple[str, ...] = ()
+    restatement: "Restatement | None" = None  # recorded when the reload changed a closed month's allocation
 
 
 # ---- prices and donation sign-offs (rules: carbon.prices, carbon.donation) --------------------

@@ -74,7 +74,7 @@ def months_back(month: str, n: int) -> str:
     return month_label(k // 12, k % 12 + 1)
 
 
-def budget_status_for(store: Store, month: str) -> tuple[StatusReport, dict] | None:
+def budget_status_for(store: Store, month: str, today: date | None = None) -> tuple[StatusReport, dict] | None:
     """The budget status at `month` and its plan's provenance, or None when the year has no budgets.
 
     This is where the budgets feature plugs into the pack (carbon.budget_service.status_at).
@@ -86,10 +86,10 @@ def budget_status_for(store: Store, month: str) -> tuple[StatusReport, dict] | N
         return None
     plan = {"year": stored.plan.year, "source": stored.plan.source, "content_hash": stored.content_hash,
             "unit": stored.plan.unit}
-    return budget_service.status_at(store, month), plan
+    return budget_service.status_at(store, month, today=today), plan
 
 
-def donation_summary_for(store: Store, month: str) -> tuple[str | None, str]:
+def donation_summary_for(store: Store, month: str, today: date | None = None) -> tuple[str | None, str]:
     """(one-page HTML, one line) of the year's offset donation for a December pack.
 
     Other months: (None, ""). When the donation cannot be computed (e.g. no
@@ -101,7 +101,10 @@ def donation_summary_for(store: Store, month: str) -> tuple[str | None, str]:
     if m != 12:
         return None, ""
     try:
-        view = donation_service.donation_view(store, year, as_of=date(year + 1, 1, 1))
+        # As of the first day after the year, or today while December is not over: the same
+        # counted-through month as the budget status beside it (carbon.periods.counted_through).
+        as_of = min(date(year + 1, 1, 1), today or date.today())
+        view = donation_service.donation_view(store, year, as_of=as_of)
     except CarbonError as exc:
         return None, f"no donation summary for {year}: {exc}"
     # For a closed year the line and the page lead with the signed-off figure, not the recomputed one.
@@ -114,18 +117,21 @@ def _fingerprint(store: Store, month: str) -> str:
 
 
 def collect(store: Store, month: str, *, revision: int | None = None, reissue_reason: str = "",
-            generated_at: datetime | None = None, scenarios: tuple = ()) -> PackData:
+            generated_at: datetime | None = None, scenarios: tuple = (), today: date | None = None) -> PackData:
     """Gather a month's figures (aggregated in SQL). NotFound when the month has no data.
 
     `scenarios` (the config's [pack] scenarios, read) give the "levers" section: each run at
-    `month` (carbon.scenario_run.for_pack).
+    `month` (carbon.scenario_run.for_pack). The budget status, the levers and the donation
+    summary count through the same month (carbon.periods.counted_through as of `today`,
+    default the date): a pack of the running month never counts it as a whole month.
 
     The month's data fingerprint is taken before and after; if an import
     changed the month meanwhile, DataChanged is raised rather than a pack
     mixing two states of the ledger.
     """
     before = _fingerprint(store, month)
-    report = ledger.monthly_report(store, month)  # NotFound for a month without data
+    today = today or date.today()
+    report = ledger.monthly_report(store, month, today=today)  # NotFound for a month without data
     first = months_back(month, TREND_MONTHS)
     window = month_range(first, month)
     with store.engine.connect() as conn:
@@ -142,14 +148,14 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         prev = stored_packs.latest_produced(conn, previous_month(month))
     previous_manifest = ({"month": prev.month, "revision": prev.revision, "sha256": prev.manifest_sha256}
                          if prev is not None and prev.manifest_sha256 else None)
-    budget = budget_status_for(store, month)
+    budget = budget_status_for(store, month, today)
     view = intensity.for_month(store, report)
-    donation_html, donation_line = donation_summary_for(store, month)
+    donation_html, donation_line = donation_summary_for(store, month, today)
     levers = None
     if scenarios:
         from carbon import scenario_run
 
-        levers = scenario_run.for_pack(store, scenarios, month)
+        levers = scenario_run.for_pack(store, scenarios, month, today)
     after = _fingerprint(store, month)
     if after != before:
         raise DataChanged(f"the data of {month} changed while its pack was being built; run it again")
@@ -323,7 +329,7 @@ def pack_dirname(month: str, revision: int | None) -> str:
 
 
 def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None = None,
-          reissue_reason: str = "", scenarios: tuple = ()) -> BuiltPack:
+          reissue_reason: str = "", scenarios: tuple = (), today: date | None = None) -> BuiltPack:
     """Gather and write the pack of `month` under `out_dir` (see pack_dirname); `scenarios`
     (read scenario files) add the "levers" section.
 
@@ -343,5 +349,6 @@ def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None
             names, renamed = list(store.team_ids(conn)), team_history.renames(conn)
         for sc in scenarios:
             scenario_file.check_teams(sc, names, renamed)
-    data = collect(store, month, revision=revision, reissue_reason=reissue_reason, scenarios=tuple(scenarios))
+    data = collect(store, month, revision=revision, reissue_reason=reissue_reason, scenarios=tuple(scenarios),
+                   today=today)
     return write_pack(data, Path(out_dir) / pack_dirname(month, revision))

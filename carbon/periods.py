@@ -28,6 +28,27 @@ def month_label(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def counted_through(today: date, month: str | None = None) -> str:
+    """The last month counted as a whole as of `today` ("YYYY-MM"): the month before `today`'s.
+
+    The one rule for the running month: a month not over is never counted as a whole
+    month, whatever data is dated in it (a period spread pro rata puts data into months
+    not over). `month` (when given) caps it: a month over is counted through itself.
+    Every command that adds months up to "now" (budget status, scenario run, the pack's
+    levers, the year report, the donation) takes its last month from here.
+    """
+    last_over = month_label(today.year - 1, 12) if today.month == 1 else month_label(today.year, today.month - 1)
+    if month is None:
+        return last_over
+    y, m = parse_month(month)
+    return min(month_label(y, m), last_over)
+
+
+def running_month(today: date) -> str:
+    """The month of `today`, not over yet ("YYYY-MM")."""
+    return month_label(today.year, today.month)
+
+
 def month_range(first: str, last: str) -> list[str]:
     """Every month from `first` to `last` inclusive, as "YYYY-MM"."""
     y, m = parse_month(first)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from carbon import prices as price_tables
 from carbon import scenario as rules
 from carbon import price_service, scenario_file
-from carbon.errors import CarbonError, NotFound
+from carbon.errors import CarbonError, InputError, NotFound
 from carbon.importer import factor_table
-from carbon.periods import month_label
+from carbon.periods import counted_through, month_label, parse_month
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
 from carbon.store import levers as stored_levers
@@ -26,6 +27,7 @@ class Result:
     donation_delta_cents: int
     unit: str  # the budget file's unit, else t CO2e
     kg_per_unit: float
+    counted_through: str = ""  # the last month counted as a whole (carbon.periods.counted_through)
 
 
 def choose_price(store: Store, year: int, price: str | None = None, currency: str = "EUR",
@@ -59,21 +61,31 @@ def run_file(store: Store, path: Path | str, **options) -> Result:
     return run(store, scenario_file.read(path, names, renamed), **options)
 
 
-def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None, price: str | None = None,
-        currency: str = "EUR", basis: str | None = None, price_year: int | None = None) -> Result:
-    """Baseline vs scenario per team for `sc`'s year, with the months recorded up to `through`
-    ("YYYY-MM"; default: the year's last month with data). Raises InputError for a lever naming
-    an unknown team or activity, NotFound when the year has no data up to `through`."""
+def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None, today: date | None = None,
+        price: str | None = None, currency: str = "EUR", basis: str | None = None,
+        price_year: int | None = None) -> Result:
+    """Baseline vs scenario per team for `sc`'s year, counted through the last month over as of
+    `today` (default: the date; carbon.periods.counted_through, the rule of `budget status` and of
+    the donation), or through `through` ("YYYY-MM") when that is earlier: a pack's month. Raises
+    InputError for a lever naming an unknown team or activity, NotFound when the year has no data
+    up to the month counted through."""
+    first, last = month_label(sc.year, 1), month_label(sc.year, 12)
+    if through is not None:
+        try:
+            y, m = parse_month(through)
+        except ValueError as exc:
+            raise InputError(f"--month: {exc}") from None
+        if y != sc.year:
+            raise InputError(f"--month: {through} is not in the scenario's year {sc.year}")
+        last = month_label(y, m)
+    last = counted_through(today or date.today(), last)
     with store.engine.connect() as conn:
         names = list(store.team_ids(conn))
         scenario_file.check_teams(sc, names, team_history.renames(conn))
-        first, last = month_label(sc.year, 1), month_label(sc.year, 12)
-        if through is not None:
-            last = min(last, through)
         months = [m for m in store.months_with_data(conn) if first <= m <= last]
         if not months:
-            raise NotFound(f"no emissions recorded in {sc.year}{f' up to {last}' if through else ''}: "
-                           "nothing to compare a scenario with")
+            upto = f" counted through {last}" if last >= first else f": no month of {sc.year} is over yet"
+            raise NotFound(f"no emissions recorded in {sc.year}{upto}: nothing to compare a scenario with")
         recorded = stored_levers.ledger_rows(conn, first, months[-1])
         table = factor_table(store, conn)
         stored_plan = stored_budgets.get_plan(conn, sc.year)
@@ -82,7 +94,7 @@ def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None,
     choice = choose_price(store, sc.year, price, currency, basis, price_year)
     teams, company = rules.donation_deltas(outcome, choice.price.value)
     unit, per = (plan.unit, plan.kg_per_unit) if plan else ("t CO2e", 1000.0)
-    return Result(outcome, choice.price, choice.notes, teams, company, unit, per)
+    return Result(outcome, choice.price, choice.notes, teams, company, unit, per, counted_through=last)
 
 
 @dataclass(frozen=True)
@@ -96,9 +108,9 @@ class PackScenario:
     sha256: str = ""  # the scenario file's content, as read with the config
 
 
-def for_pack(store: Store, scenarios, month: str) -> tuple[PackScenario, ...]:
-    """The configured scenarios at the pack's `month`: each one of the month's year is run with
-    the months recorded up to `month`; another year's, or one that cannot be computed (e.g. no
+def for_pack(store: Store, scenarios, month: str, today: date | None = None) -> tuple[PackScenario, ...]:
+    """The configured scenarios at the pack's `month`: each one of the month's year is run
+    counted through `month` (the month before it while `month` is not over); another year's, or one that cannot be computed (e.g. no
     carbon price), is kept with the reason, never dropped in silence."""
     out = []
     for sc in scenarios:
@@ -107,7 +119,7 @@ def for_pack(store: Store, scenarios, month: str) -> tuple[PackScenario, ...]:
                                     f"year {month[:4]}: not computed", sc.sha256))
             continue
         try:
-            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month), sha256=sc.sha256))
+            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month, today=today), sha256=sc.sha256))
         except CarbonError as exc:
             detail = "; ".join(str(p) for p in getattr(exc, "problems", ()) or ())
             out.append(PackScenario(sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}", sc.sha256))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,7 @@ from carbon import config as config_file
 from carbon import pack
 from carbon.config import DEFAULT_CRON, DEFAULT_GRACE_DAYS, DEFAULT_TIMEZONE, Config
 from carbon.errors import CarbonError, InputError, NotFound
-from carbon.periods import month_label, month_range, parse_month
+from carbon.periods import counted_through, month_label, month_range, parse_month
 from carbon.store import Store
 from carbon.store import packs as stored_packs
 
@@ -79,10 +79,15 @@ class RunOutcome:
 # ---- pure rules -----------------------------------------------------------------------
 
 def target_month(now: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> str:
-    """The month before `now` as seen in `tz` (a naive `now` is read in `tz`)."""
+    """The month before `now` as seen in `tz` (a naive `now` is read in `tz`): the last month
+    over, carbon.periods.counted_through."""
+    return counted_through(local_date(now, tz))
+
+
+def local_date(now: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> date:
+    """The date of `now` as seen in `tz` (a naive `now` is read in `tz`)."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    local = now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
-    return month_label(local.year - 1, 12) if local.month == 1 else month_label(local.year, local.month - 1)
+    return (now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)).date()
 
 
 def months_due(first_target: str | None, target: str, produced: set[str]) -> list[str]:
@@ -215,7 +220,7 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
                 log.info("run %d: more months skipped (counted at the end of the run)", run_id)
             continue
         result = _produce(store, run_id, month, out_dir, reissue=reissue is not None, reason=reason,
-                          scenarios=scenarios)
+                          scenarios=scenarios, today=local_date(now, tz))
         kind, value = result
         if kind == "produced":
             built, pack_id = value
@@ -241,7 +246,7 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
 
 
 def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: bool, reason: str,
-             scenarios: tuple = ()):
+             scenarios: tuple = (), today: date | None = None):
     """Claim, build and record one pack: ("produced", (built, pack id)) | ("skipped"|"failed", why)."""
     try:
         with store.transaction() as conn:
@@ -255,7 +260,7 @@ def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: b
         return "skipped", why
     try:
         built = pack.build(store, month, out_dir, revision=revision, reissue_reason=why_reissue,
-                           scenarios=scenarios)
+                           scenarios=scenarios, today=today)
     except BaseException as exc:
         with store.transaction() as conn:
             stored_packs.release(conn, pack_id)
@@ -331,10 +336,11 @@ def _changed_since(store: Store, run_id: int) -> list[str]:
         for p in stored_packs.list_packs(conn):
             if p.status == stored_packs.PRODUCED:
                 latest[p.month] = p
-        now_fp = stored_packs.data_fingerprints(conn, list(latest))
+        moved = set(stored_packs.changed_months(
+            conn, {m: p.data_fingerprint for m, p in latest.items() if p.data_fingerprint}))
     changed = []
     for month, p in latest.items():
-        if p.data_fingerprint and now_fp.get(month, "") != p.data_fingerprint:
+        if month in moved:  # a figure changed (not merely an import swapped for an equal one)
             changed.append(month)
             log.warning("run %d: the data of %s changed since revision %d was produced; "
                         "re-issue it with: carbon schedule run-once --reissue %s", run_id, month, p.revision, month)

@@ -42,6 +42,7 @@ import pandas as pd
 from carbon.budget_file import decode
 from carbon.errors import InputError, Problem
 from carbon.ingest.problems import ProblemLog
+from carbon.regions import REGION_RE
 
 DURATIONS = {"hours": "hour", "minutes": "minute", "seconds": "second", "milliseconds": "millisecond"}
 COLUMN_KEYS = ("date", *DURATIONS, "resolution", "bitrate", "country", "device", "team")
@@ -210,7 +211,14 @@ def to_activities(m: Mapping, frame: pd.DataFrame, lines: np.ndarray,
         res = np.where(rate >= m.uhd_from, "uhd", np.where(rate >= m.hd_from, "hd", "sd")).astype(object)
     country = col("country")
     if m.countries:
+        # A name the mapping does not list (and not a code itself): the cause is the mapping, say so.
+        unmapped = np.array([v != "" and v not in m.countries and not REGION_RE.match(v) for v in country],
+                            dtype=bool)
+        known = ", ".join(sorted(m.countries))
+        log.add(lines[unmapped], c["country"], country[unmapped],
+                f"not in [countries] of {m.source} ({known}): add it there with its ISO 3166 code")
         country = np.array([m.countries.get(v, v) for v in country], dtype=object)
+        country[unmapped] = ""  # reported above, not again as a malformed region
     team = col("team")
     if "team" not in c:
         team = np.full(n, m.default_team, dtype=object)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -20,7 +21,7 @@ from carbon.errors import NotFound
 from carbon.locks import Restatement
 from carbon.metrics import Intensity
 from carbon.model import Factor
-from carbon.periods import month_label
+from carbon.periods import counted_through, month_label
 from carbon.scope2 import Scope2
 from carbon.scope2_view import figures as scope2_figures
 from carbon.series import SeriesSwitch, switches
@@ -67,6 +68,15 @@ class YearReport:
     by_scope3_category: Mapping[str, float] = field(default_factory=dict)
     # Scope 2 both ways per (team, month) with scope 2 (carbon/scope2.py): never added together.
     scope2: tuple[Scope2, ...] = ()
+    # The last month counted (carbon.periods.counted_through): December for a year over; for the
+    # year in progress the last month over, and the months after it with data are `not_counted`.
+    counted_through: str = ""
+    not_counted: tuple[str, ...] = ()
+
+    @property
+    def in_progress(self) -> bool:
+        """The year is not over: its figures are counted through `counted_through` only."""
+        return bool(self.counted_through) and self.counted_through != self.months[-1]
 
 
 def months_of(year: int) -> tuple[str, ...]:
@@ -140,16 +150,22 @@ def _restatements_of(conn, months: tuple[str, ...]) -> tuple[Restatement, ...]:
                  if inside & set(x.periods) or any(c.month in inside for c in x.changes))
 
 
-def year_report(store: Store, year: int) -> YearReport:
-    """The year report of calendar `year` (kg CO2e). Raises NotFound when the year has no data."""
+def year_report(store: Store, year: int, today: date | None = None) -> YearReport:
+    """The year report of calendar `year` (kg CO2e), counted through the last month over as of
+    `today` (default: the date; carbon.periods.counted_through): a year in progress leaves out
+    its running month and says so. Raises NotFound when the year has no data counted."""
     months = months_of(year)
-    first, last = months[0], months[-1]
+    first = months[0]
+    last = counted_through(today or date.today(), months[-1])
     with store.engine.connect() as conn:
-        rows = store.aggregate(conn, ["team", "category", "scope", "month"], first, last)
+        have = store.months_with_data(conn)
+        later = tuple(m for m in have if last < m <= months[-1])
+        rows = store.aggregate(conn, ["team", "category", "scope", "month"], first, last) if last >= first else []
         if not rows:
-            have = store.months_with_data(conn)
             span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
-            raise NotFound(f"no emissions recorded in {year} ({span})")
+            upto = f" counted through {last}" if last < months[-1] and last >= first else ""
+            over = f" (no month of {year} is over yet)" if last < first else ""
+            raise NotFound(f"no emissions recorded in {year}{upto}{over} ({span})")
         previous = store.aggregate(conn, ["month"], months_of(year - 1)[0], months_of(year - 1)[-1])
         s3rows = store.aggregate(conn, ["team", "category", "scope3_category", "month"], first, last, scopes=[3])
         sources = _sources(conn, first, last)
@@ -161,7 +177,8 @@ def year_report(store: Store, year: int) -> YearReport:
     return YearReport(**{**report.__dict__, "intensities": intensity.for_year(store, year),
                          "scope3_cells": s3cells, "by_scope3_category": by_s3,
                          "sources": sources, "restatements": restated, "scope2": both,
-                         "method_switches": spanning_switches(before, sources)})
+                         "method_switches": spanning_switches(before, sources),
+                         "counted_through": last, "not_counted": later})
 
 
 def spanning_switches(before: Iterable[Mapping], used: Iterable[Mapping]) -> tuple[SeriesSwitch, ...]:

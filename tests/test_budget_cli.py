@@ -112,7 +112,11 @@ def test_status_json_contract(loaded):
     # 1,200 + 3,600 + 6,000 (Sales 3,000 × 2) + 125 = 10,925 kg.
     assert data["company"] == {"budget": None, "team_budgets_total": 7200.0,
                                "team_budgets_exceed_company": False, "actual_to_date": 5450.0,
-                               "forecast": 10925.0, "counted_from": "2026-01"}
+                               "forecast": 10925.0, "counted_from": "2026-01",
+                               # The budget of the months counted: the team budgets each scaled to its
+                               # months, all from January: Platform 1,200 + Video 3,000 + Sales 2,500;
+                               # Finance has no data (no verdict, nothing counted): 6,700 kg.
+                               "budget_covered": 6700.0}
     assert data["warnings"] == ["Finance: no emissions recorded in 2026 up to 2026-06: no verdict (its "
                                 "figures are unknown, not zero)"]
     assert "unknown, not zero" in data["forecast_method"]
@@ -181,7 +185,9 @@ def test_months_without_data_are_warned(run, write):
     # Platform from March, flat: 10 kg × 10 months covered / 1 known = 100 kg.
     assert data["company"] == {"budget": 100.0, "team_budgets_total": 120.0,
                                "team_budgets_exceed_company": True, "actual_to_date": 10.0,
-                               "forecast": 100.0, "counted_from": "2026-03"}
+                               "forecast": 100.0, "counted_from": "2026-03",
+                               # Months counted: March..December of Platform's 120 flat = 120 × 10/12 = 100.
+                               "budget_covered": 100.0}
     assert "warning: no emissions recorded before 2026-03" in r.stderr
 
 
@@ -222,7 +228,13 @@ def test_status_of_the_current_month_says_it_is_partial(store, write):
                                                      "2026-06,Platform,test.power,10,kWh\n"))
     stored.load_file(store, write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Platform]\nbudget = 120\n'))
     rep = stored.status_at(store, "2026-06", today=date(2026, 6, 15))
-    assert rep.warnings[0] == "2026-06 is not over (today is 2026-06-15): its figures are partial"
+    # Changed on purpose: the running month is never counted as a whole month; its status is
+    # the status counted through May (test.power is 1 kg/kWh: May's 10 kWh = 10 kg, June's not counted).
+    assert rep.warnings[0] == ("2026-06 is not over (today is 2026-06-15): counted through 2026-05, the last "
+                               "month over; 2026-06's data so far is not counted")
+    assert (rep.month, rep.counted_through, rep.teams[0].actual_to_date) == ("2026-06", "2026-05", 10.0)
+    # On 1 July June is over: counted through June, 10 + 10 = 20 kg.
+    assert stored.status_at(store, "2026-06", today=date(2026, 7, 1)).teams[0].actual_to_date == 20.0
     assert not any("not over" in w for w in stored.status_at(store, "2026-06", today=date(2026, 7, 1)).warnings)
     with pytest.raises(Exception, match="2026-06 has not started"):
         stored.status_at(store, "2026-06", today=date(2026, 5, 31))

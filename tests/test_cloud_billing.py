@@ -274,7 +274,11 @@ def test_gzipped_and_cur2_bills_give_the_same_figures(company, write, tmp_path):
     rules = write("r.toml", RULES)
     importer.import_cloud_billing(company, gz, "aws", rules, source="a")
     one = by_team(company, "2026-03")
-    importer.import_cloud_billing(company, write("cur2.csv", cur2), "aws", rules, source="b")
+    # The same bill in the other column style holds the same usage lines: refused (counted twice),
+    # unless --allow-overlap, which is what comparing the figures needs here.
+    with pytest.raises(InputError, match="already in the ledger from import"):
+        importer.import_cloud_billing(company, write("cur2.csv", cur2), "aws", rules, source="b")
+    importer.import_cloud_billing(company, write("cur2.csv", cur2), "aws", rules, source="b", allow_overlap=True)
     two = by_team(company, "2026-03")
     for team in one:
         assert two[team] == pytest.approx(2 * one[team], rel=1e-9)
@@ -316,9 +320,16 @@ def test_negative_usage_is_refused(company, write, db_dump):
 
 
 def test_unknown_region_is_refused(company, write, db_dump):
-    refused(company, write, db_dump, BILL.replace("23,111122223333", "23,111122223333").replace(
+    from carbon.cloud import tables
+
+    err = refused(company, write, db_dump, BILL.replace("23,111122223333", "23,111122223333").replace(
         "GB-Mo,eu-west-3,23", "GB-Mo,eu-wets-3,23"),
         "bad.csv, line 4, column 'product/region': unknown AWS region 'eu-wets-3'")
+    # The message says what carbon's tables hold, not that they cover every region there is.
+    shown = "\n".join(str(p) for p in err.problems)
+    n = len(tables.known_regions()["aws"])
+    assert f"it is not among the {n} AWS regions of the Cloud Carbon Footprint tables carbon ships" in shown
+    assert "covers every public" not in shown
 
 
 def test_unknown_team_in_rules_is_refused_with_did_you_mean(company, write, db_dump):
@@ -373,15 +384,18 @@ def test_every_reader_gives_the_same_figures(company, write, tmp_path, monkeypat
     one = by_team(company, "2026-03")
     monkeypatch.setattr(exports, "_pyarrow", lambda what: None)
     quoted = "\ufeff" + BILL.replace(",video\n", ',"video"\n')
-    importer.import_cloud_billing(company, write("b.csv", quoted), "aws", rules, source="b")
+    importer.import_cloud_billing(company, write("b.csv", quoted), "aws", rules, source="b", allow_overlap=True)
     monkeypatch.undo()
     frame = pd.read_csv(write("c.csv", BILL), dtype=str, keep_default_na=False)
     frame["lineItem/UsageAmount"] = pd.to_numeric(frame["lineItem/UsageAmount"])  # typed, as Athena writes
     frame["lineItem/UsageStartDate"] = pd.to_datetime(frame["lineItem/UsageStartDate"], utc=True)
     pq.write_table(pa.Table.from_pandas(frame), tmp_path / "c.parquet")
-    importer.import_cloud_billing(company, tmp_path / "c.parquet", "aws", rules, source="c")
+    # The same bill as Parquet (typed timestamps): the same usage lines, refused without --allow-overlap.
+    with pytest.raises(InputError, match="already in the ledger from import"):
+        importer.import_cloud_billing(company, tmp_path / "c.parquet", "aws", rules, source="c")
+    importer.import_cloud_billing(company, tmp_path / "c.parquet", "aws", rules, source="c", allow_overlap=True)
     cur2 = _cur2(BILL).replace(",video\n", ',"{""user_team"": ""video""}"\n')
-    importer.import_cloud_billing(company, write("d.csv", cur2), "aws", rules, source="d")
+    importer.import_cloud_billing(company, write("d.csv", cur2), "aws", rules, source="d", allow_overlap=True)
     four = by_team(company, "2026-03")
     for team in one:
         assert four[team] == pytest.approx(4 * one[team], rel=1e-9)
@@ -497,3 +511,18 @@ def test_a_bill_into_a_closed_month_is_refused_unless_restated(company, write, d
     r = result.outcome.restatement
     assert (r.by, r.reason, r.periods) == ("alice", "late bill", ("2026-03",))
     assert dict(r.by_team())["Unallocated"] == pytest.approx(EBS, rel=1e-4)
+
+
+@pytest.mark.parametrize("provider", ["aws", "gcp", "azure"])
+def test_a_missing_bill_is_no_such_file_exit_1(run, write, tmp_path, provider, db_dump):
+    """Before: "internal error: FileNotFoundError", exit 3."""
+    rules = write("r.toml", RULES)
+    assert run("teams", "add", "Platform").exit_code == 0
+    before = db_dump()
+    for name in ("cur-2026-03.csv", "cur-2026-03.csv.gz", "export.json"):
+        r = run("import", "cloud-billing", str(tmp_path / name), "--provider", provider, "--rules", rules)
+        assert r.exit_code == 1, r.output
+        assert f"{tmp_path / name}: no such file" in r.stderr and "internal error" not in r.stderr
+    r = run("import", "ccf-estimates", str(tmp_path / "ccf.csv"), "--rules", rules)
+    assert r.exit_code == 1 and "no such file" in r.stderr
+    assert db_dump() == before

@@ -135,7 +135,11 @@ def test_a_temporary_failure_succeeds_on_a_later_try(ledger, tmp_path, smtp_serv
 def test_a_closed_port_is_a_recorded_failure(ledger, tmp_path):
     cfg = make_config(free_port(), attempts=2)  # nothing listens there
     res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=delivery.deliverer(cfg))
-    assert [(d.sent, d.attempts) for d in res.deliveries] == [(False, 2), (False, 2)]
+    # Changed on purpose: a refused connection is the server, not the message: the run fails
+    # fast, once (one try, no retry), and the other message is recorded failed without a try.
+    assert [(d.sent, d.attempts) for d in res.deliveries] == [(False, 1), (False, 0)]
+    assert all("ConnectionRefusedError" in d.error and "cannot be reached" in d.error for d in res.deliveries)
+    assert [d.status for d in deliveries(ledger)] == ["failed", "failed"]  # owed to a later run
     assert res.produced[0].path.is_dir()
 
 
@@ -502,3 +506,26 @@ def test_a_delivery_that_raises_is_reported_undelivered(ledger, tmp_path):
 
     res = schedule.run_once(ledger, NOW, tmp_path / "reports", deliver=broken)
     assert res.ok and res.undelivered == (("2024-06", "every recipient", "OSError: report.json unreadable"),)
+
+
+def test_the_manager_email_shows_the_budget_its_verdict_is_judged_against(store, write, tmp_path, smtp_server):
+    """A team starting in March is judged against the budget's share of March..December.
+
+    ADEME FR 2024 grid 0.0519 kg/kWh: Platform 1000 kWh a month March..June = 4 × 51.9 = 207.6 kg.
+    Budget 2.4 t flat: March..December = 2.4 × 10/12 = 2.00 t, the figure its verdict uses.
+    """
+    from carbon import budget_service as stored_budgets
+
+    importer.add_team(store, "Platform")
+    rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(3, 7))
+    importer.import_activities(store, write("h1.csv", HEADER + rows))
+    stored_budgets.load_file(store, write("b.toml", 'year = 2024\nunit = "t CO2e"\n[teams.Platform]\n'
+                                                    'budget = 2.4\nprofile = "flat"\n'))
+    inbox = Inbox()
+    res = schedule.run_once(store, NOW, tmp_path / "reports",
+                            deliver=delivery.deliverer(make_config(smtp_server(inbox))))
+    assert [d.sent for d in res.deliveries] == [True, True]
+    text, html = bodies(inbox)["alice@example.org"]
+    assert "Budget March–December: 2.00 t CO2e (annual 2.40 t CO2e)" in text
+    assert "Annual budget" not in text
+    assert "March–December: 2.00 t CO2e (annual 2.40 t CO2e)" in html

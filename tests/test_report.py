@@ -134,6 +134,12 @@ def test_sources_show_the_quantity_so_quantity_times_factor_can_be_checked(run, 
     assert "Sources of 2024-05, Sales (kg CO2e)" in table.stdout  # the team is named in the title
     assert "50.0 mi" in table.stdout and "20.0 km" in table.stdout and "13.2" in table.stdout
     assert "MWh" not in table.stdout
+    # The quantity in the factor's unit, so quantity × factor = the figure by hand:
+    # 50 mi = 80.4672 km (× 0.1645 = 13.2368544 kg); 2.4 MWh = 2,400 kWh (× 0.0519 = 124.56 kg).
+    fq = {(x["team"], x["quantity_unit"]): (x["factor_quantity"], x["factor_quantity_unit"]) for x in rows}
+    assert fq[("Sales", "mi")] == (pytest.approx(80.4672), "km") and fq[("Sales", "km")] == (20.0, "km")
+    assert fq[("Platform", "MWh")] == (pytest.approx(2400.0), "kWh")
+    assert "= 80.4672 km" in table.stdout and "0.1645 kg CO2e / km" in table.stdout
 
 
 def test_a_small_figure_never_reads_as_zero(run, write):

@@ -338,3 +338,29 @@ def test_reissue_needs_a_reason_on_the_command_line(ledger, tmp_path, run, monke
     assert dirs(out) == ["2024-06"]
     res = run("schedule", "run-once", "--reissue", "2024-06", "--reason", "late import", "--out", out)
     assert res.exit_code == 0 and dirs(out) == ["2024-06", "2024-06-r2"]
+
+
+def test_the_data_of_a_month_changed_is_said_only_when_a_figure_changed(ledger, tmp_path, write):
+    out = tmp_path / "reports"
+    schedule.run_once(ledger, at("2024-07-01T06:00"), out)
+    # The same six rows re-exported in another order (another file, another content hash) replace
+    # the import: every figure is the same, 51.9 kg a month.
+    rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(6, 0, -1))
+    importer.import_activities(ledger, write("h1-again.csv", HEADER + rows), source="h1.csv", replace=True)
+    assert schedule.run_once(ledger, at("2024-07-02T06:00"), out).changed == ()
+    # June's reading corrected, 1000 -> 1001 kWh (51.9519 kg): now a figure changed.
+    fixed = rows.replace("2024-06-15,Platform,electricity.grid,1000", "2024-06-15,Platform,electricity.grid,1001")
+    importer.import_activities(ledger, write("h1-fixed.csv", HEADER + fixed), source="h1.csv", replace=True)
+    assert schedule.run_once(ledger, at("2024-07-03T06:00"), out).changed == ("2024-06",)
+
+
+def test_a_pack_of_an_earlier_release_is_compared_with_its_own_fingerprint(ledger, tmp_path):
+    from carbon.store import packs as stored_packs
+
+    with ledger.engine.connect() as conn:
+        old = stored_packs.legacy_fingerprints(conn, ["2024-06"])["2024-06"]
+        assert len(old) == 64 and not old.startswith(stored_packs.FIGURES_PREFIX)
+        assert stored_packs.changed_months(conn, {"2024-06": old}) == []
+        assert stored_packs.changed_months(conn, {"2024-06": "0" * 64}) == ["2024-06"]
+        new = stored_packs.data_fingerprints(conn, ["2024-06"])["2024-06"]
+        assert len(new) == 64 and stored_packs.changed_months(conn, {"2024-06": new}) == []

@@ -27,13 +27,14 @@ def company(run, write):
     run("teams", "add", "Platform", "Video")
     r = run("import", "activities", write("a.csv", ACTIVITIES))
     assert r.exit_code == 0, r.output
-    assert run("close", "--month", "2025-03", "--by", "ops").exit_code == 0
-    r = run("import", "activities", write("late.csv", HEADER + "2025-03,Platform,electricity.grid,100,kWh,FR\n"),
-            "--restate", "--reason", "late meter reading", "--by", "alice")
-    assert r.exit_code == 0, r.output
+    # Metrics before the close: a metric value of a closed month is refused without --restate.
     assert run("metrics", "define", "paid_students", "--year", "sum", "--label", "paid students").exit_code == 0
     r = run("import", "metrics", write("m.csv", "month,metric,value\n"
                                        + "".join(f"2025-{m:02d},paid_students,10\n" for m in range(1, 13))))
+    assert r.exit_code == 0, r.output
+    assert run("close", "--month", "2025-03", "--by", "ops").exit_code == 0
+    r = run("import", "activities", write("late.csv", HEADER + "2025-03,Platform,electricity.grid,100,kWh,FR\n"),
+            "--restate", "--reason", "late meter reading", "--by", "alice")
     assert r.exit_code == 0, r.output
     return run
 

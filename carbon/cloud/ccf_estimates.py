@@ -23,13 +23,13 @@ import pandas as pd
 
 from carbon import importer as core
 from carbon import limits, scope3
-from carbon.cloud import allocation
+from carbon.cloud import allocation, overlap
 from carbon.cloud.importer import CloudOutcome, CloudSummary
 from carbon.errors import InputError, Problem
 from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
-from carbon.store import Store
+from carbon.store import Store, cloud_lines
 
 KIND = "ccf-estimates"
 REQUIRED = ("timestamp", "cloudProvider", "serviceName", "region", "kilowattHours", "co2e")
@@ -96,7 +96,7 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
 
 def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: str | None = None,
                          replace: bool = False, strict: bool = False,
-                         restate: "Restate | None" = None) -> CloudOutcome:
+                         restate: "Restate | None" = None, allow_overlap: bool = False) -> CloudOutcome:
     """Import CCF's estimates as one batch, teams by the allocation rules. InputError: nothing written;
     PeriodLocked when it touches a closed month and `restate` is None."""
     path = Path(path)
@@ -155,11 +155,17 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
     agg = est.groupby(["month", "year", "provider", "service", "region", "rule"], sort=True).agg(
         kwh=("kwh", "sum"), kg=("kg", "sum"), line=("line", "min"), n=("n", "sum")).reset_index()
     agg = agg[(agg["kwh"] > 0) | (agg["kg"] > 0)]
+    # An estimate's identity: provider × account × day × service × region (carbon.cloud.overlap).
+    keys = overlap.distinct([pd.DataFrame({
+        "month": est["month"], "line": lines,
+        "line_key": overlap.line_keys([provider, account, when.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                                       frame["serviceName"], frame["region"]])})])
     with store.transaction() as conn:
         earlier = store.find_batch(conn, KIND, content_hash)
         if earlier is not None:
             return CloudOutcome(ImportOutcome(earlier, already_imported=True), None)
         to_replace = core._check_source(store, conn, KIND, source, replace, sha, params)
+        warned = overlap.check(conn, name, keys, [b.id for b, _ in to_replace], allow_overlap)
         team_ids = store.team_ids(conn)
         flist: list[Factor] = []
         fix: dict[tuple, int] = {}
@@ -197,6 +203,7 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
         out = scope3.book(out.assign(factor_id=snap[ix]).drop(columns=["factor_ix"]), flist, ix)
         store.insert_ledger(conn, batch_id, out)
         store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
+        cloud_lines.insert_keys(conn, batch_id, keys)
         # Closed months (carbon close, donation close) are refused unless restated, as for every
         # import. Bill lines are aggregated before the ledger, so rows are not compared one by one.
         _, restatement = core.guard_batch(conn, name, batch_id, [b.id for b, _ in to_replace],
@@ -209,4 +216,4 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
                            unallocated_kg=rule_kg.get(allocation.UNALLOCATED, 0.0), unknown_lines=0,
                            unknown_region_lines=0, total_kg=float(out["co2e_kg"].sum()))
     return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
-                                      restatement=restatement), summary)
+                                      restatement=restatement, warnings=(warned,) if warned else ()), summary)

@@ -41,6 +41,7 @@ AWS_OPTIONAL = {
     "instance_type": ("product/instanceType", "product_instance_type"),
     "vcpu": ("product/vcpu", "product_vcpu"),
     "utilization": ("utilization", "utilization"),
+    "resource": ("lineItem/ResourceId", "line_item_resource_id"),  # part of a line's identity only
 }
 # CUR 2.0 also names the region column product_region in some exports
 AWS_ALIASES = {"product_region": "region"}
@@ -117,6 +118,10 @@ def _header(path: Path, name: str) -> list[str]:
     try:
         with _open_text(path) as fh:
             first = fh.readline()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: a folder, not a file") from None
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
         raise InputError(f"{name}: line 1: not a UTF-8 CSV file{' (or not gzip)' if name.endswith('.gz') else ''}"
                          f": {exc}", [Problem(name, 1, None, None, "not UTF-8 CSV text")]) from None
@@ -565,7 +570,8 @@ AZURE_COLUMNS = {
     "unit": "UnitOfMeasure", "region": "ResourceLocation", "subscription": "SubscriptionName",
     "cost": "CostInBillingCurrency",
 }
-AZURE_OPTIONAL = {"sub_category": "MeterSubCategory", "tags": "Tags", "utilization": "utilization"}
+AZURE_OPTIONAL = {"sub_category": "MeterSubCategory", "tags": "Tags", "utilization": "utilization",
+                  "resource": "ResourceId"}
 
 
 def azure_info(path: Path, name: str) -> ExportInfo:

@@ -19,12 +19,12 @@ import pandas as pd
 
 from carbon import importer as core
 from carbon import limits, scope3, units
-from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, tables
+from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, overlap, tables
 from carbon.errors import FactorNotFound, InputError
 from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
-from carbon.store import Store
+from carbon.store import Store, cloud_lines
 
 KIND = "cloud-billing"
 GROUP = ["month", "rule", "service", "region", "cls", "unit"]
@@ -159,8 +159,10 @@ def _numbers(series: pd.Series) -> np.ndarray:
 
 
 def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log: ProblemLog, classes: _Classes,
-           rules: allocation.Rules, rule_cache: dict, region_ok) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(aggregates of the counted lines, per-class line counts and cost of every line)."""
+           rules: allocation.Rules, rule_cache: dict, region_ok, keys: list | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(aggregates of the counted lines, per-class line counts and cost of every line); `keys`
+    collects each counted line's identity (month, line_key, line: carbon.cloud.overlap)."""
     col = info.columns
     n = len(frame)
     empty = pd.Series([""] * n)
@@ -217,10 +219,18 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
             at = rcodes == i
             log.add(ln[at], col["region"], sub["region"][at],
                     f"unknown {prov.name.upper()} region {r!r}; expected a region such as "
-                    f"{EXAMPLE_REGION[prov.name]} (Cloud Carbon Footprint covers every public {prov.name.upper()} "
-                    f"region), or import an electricity.grid factor for {prov.name}:{r}")
+                    f"{EXAMPLE_REGION[prov.name]}: it is not among the {len(known_regions(prov.name))} "
+                    f"{prov.name.upper()} regions of the Cloud Carbon Footprint tables carbon ships, nor has an "
+                    f"imported electricity.grid factor; import one for {prov.name}:{r}")
     if log.count:
         return pd.DataFrame(), counts
+    if keys is not None:  # times as parsed: a re-export writing them another way (Parquet) is the same line
+        parts = [_time_text(sub[c]) if c in ("start", "end") else sub[c]
+                 for c in (prov.account_key, "start", "end", "service", "usage_type", "region", "resource",
+                           "line_item_type") if c in sub]
+        uniq, inv = np.unique(month, return_inverse=True)
+        labels = np.array([f"{u // 100:04d}-{u % 100:02d}" for u in uniq], dtype=object)[inv]
+        keys.append(pd.DataFrame({"month": labels, "line_key": overlap.line_keys(parts), "line": ln}))
     runiq = np.where(runiq == "", "unknown", runiq)
 
     # allocation: the first matching rule, once per distinct (account, service, region, tags)
@@ -263,6 +273,21 @@ def _reader_problems(frame: pd.DataFrame, lines: np.ndarray, col: dict[str, str]
             if message:
                 at = codes == i
                 log.add(lines[at], col[column], frame[column][at], message)
+
+
+def known_regions(provider: str) -> set[str]:
+    """The provider's regions in the shipped Cloud Carbon Footprint tables."""
+    return tables.known_regions().get(provider, set())
+
+
+def _time_text(series: pd.Series) -> pd.Series:
+    """Each cell's timestamp as ISO text (parsed once per distinct value; the text itself where
+    it is not a timestamp)."""
+    codes, uniq = _factorize(series)
+    parsed = parse_times(uniq)
+    text = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
+    text = np.where(parsed.isna().to_numpy(), np.asarray(uniq, dtype=object), text)
+    return pd.Series(np.append(text, "")[codes])
 
 
 def parse_times(values: np.ndarray) -> pd.Series:
@@ -401,15 +426,16 @@ def grid_lookup(table, provider: str = "aws"):
 
 
 def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, region_ok, log: ProblemLog,
-                   provider: str = "aws") -> tuple[pd.DataFrame, _Classes, pd.DataFrame, int]:
-    """(aggregates, usage classes met, lines and cost per class, number of lines) of a bill's chunks."""
+                   provider: str = "aws", keys: list | None = None) -> tuple[pd.DataFrame, _Classes, pd.DataFrame, int]:
+    """(aggregates, usage classes met, lines and cost per class, number of lines) of a bill's chunks;
+    `keys` (a list) collects the usage lines' identities (carbon.cloud.overlap)."""
     classes = _Classes(PROVIDERS[provider])
     rule_cache: dict = {}
     parts, counts = [], []
     lines_total = 0
     for frame, lines in chunks:
         lines_total += len(frame)
-        agg, cnt = _chunk(frame, lines, info, log, classes, rules, rule_cache, region_ok)
+        agg, cnt = _chunk(frame, lines, info, log, classes, rules, rule_cache, region_ok, keys)
         counts.append(cnt)
         if not agg.empty and not log.count:
             parts.append(agg)
@@ -424,9 +450,12 @@ def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, re
 
 def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Path, *, source: str | None = None,
                          replace: bool = False, strict: bool = False,
-                         chunk_rows: int = exports.CHUNK_ROWS, restate: "Restate | None" = None) -> CloudOutcome:
-    """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem, and
-    PeriodLocked when it touches a closed month and `restate` is None (docs/integrity.md)."""
+                         chunk_rows: int = exports.CHUNK_ROWS, restate: "Restate | None" = None,
+                         allow_overlap: bool = False) -> CloudOutcome:
+    """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem or when
+    its usage lines are already in the ledger from another import (unless `allow_overlap`;
+    carbon.cloud.overlap), and PeriodLocked when it touches a closed month and `restate` is None
+    (docs/integrity.md)."""
     if provider not in PROVIDERS:
         raise InputError(f"--provider {provider}: not read yet; expected one of {', '.join(PROVIDERS)}")
     path = Path(path)
@@ -453,7 +482,8 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
 
         log = ProblemLog(info.name)
         chunks = PROVIDERS[provider].read(path, info, chunk_rows, rules.tag_names())
-        agg, classes, by_class, lines_total = aggregate_bill(chunks, info, rules, region_ok, log, provider)
+        found: list[pd.DataFrame] = []
+        agg, classes, by_class, lines_total = aggregate_bill(chunks, info, rules, region_ok, log, provider, found)
         if lines_total == 0:
             raise InputError(f"{info.name}: no data rows after the header; nothing was written")
         if log.count:
@@ -471,6 +501,8 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
                      f"similar later lines) and {why}")
             raise plog.error(f"{info.name}: {int(unmatched['lines'].sum()):,} lines match no allocation rule; "
                              "import refused, nothing was written")
+        keys = overlap.distinct(found)
+        warned = overlap.check(conn, info.name, keys, [b.id for b, _ in to_replace], allow_overlap)
         est = estimate_groups(agg, classes, grid_lookup(table, provider))
         rows, flist, rule_kg = _ledger(est, classes, rules, team_ids)
         batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
@@ -479,8 +511,10 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         out = scope3.book(rows.assign(factor_id=snap[ix]).drop(columns=["factor_ix"]), flist, ix)
         store.insert_ledger(conn, batch_id, out)
         store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
+        cloud_lines.insert_keys(conn, batch_id, keys)
         # Closed months (carbon close, donation close) are refused unless restated, as for every
-        # import. Bill lines are aggregated before the ledger, so rows are not compared one by one.
+        # import. Bill lines are aggregated before the ledger: they are compared by their
+        # identities above (carbon.cloud.overlap), not row by row.
         _, restatement = core.guard_batch(conn, name, batch_id, [b.id for b, _ in to_replace],
                                           core.Checks(restate=restate, compare_rows=False))
         for b, _ in to_replace:
@@ -498,4 +532,4 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         total_kg=total,
     )
     return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
-                                      restatement=restatement), summary)
+                                      restatement=restatement, warnings=(warned,) if warned else ()), summary)

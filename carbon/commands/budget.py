@@ -41,20 +41,28 @@ def budget() -> None:
 @budget.command("load")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--replace", is_flag=True, help="Swap the budgets already loaded for the file's year.")
+@click.option("--restate", is_flag=True,
+              help="Allow changing closed months' allocations (carbon close); recorded with --reason.")
+@click.option("--reason", metavar="TEXT", help="Why closed figures change (with --restate).")
+@click.option("--by", metavar="NAME", help="Who restates (default: the operating-system user).")
 @pass_ctx
 @handle_errors()
-def load_cmd(ctx, file: str, replace: bool) -> None:
+def load_cmd(ctx, file: str, replace: bool, restate: bool, reason: str | None, by: str | None) -> None:
     """Validate a budget file and load it as its year's budgets.
 
     A bad file is refused as a whole (every problem listed with its line);
     nothing is written. A year already loaded is refused unless --replace;
-    loading the identical file again changes nothing.
+    loading the identical file again changes nothing. A reload that changes a
+    team's allocation of a closed month is refused unless --restate --reason
+    TEXT, which records each allocation before and after.
 
     \b
     Example:
       carbon budget load budgets/2026.toml
     """
-    done = ctx.carbon.load_budget(file, replace=replace)
+    from carbon.commands.imports import print_restatement, restate_of
+
+    done = ctx.carbon.load_budget(file, replace=replace, restate=restate_of(restate, reason, by))
     plan = done.plan
     total = plan.team_total_kg / plan.kg_per_unit
     # Plain lines (never wrapped): scripts and logs read them.
@@ -68,6 +76,8 @@ def load_cmd(ctx, file: str, replace: bool) -> None:
         echo("no budget for: " + ", ".join(done.teams_without_budget))
     for w in done.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(w)}")
+    if done.restatement is not None:
+        print_restatement(done.restatement)
 
 
 @budget.command("show")

@@ -57,10 +57,13 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@click.option("--allow-overlap", is_flag=True,
+              help="Import even when usage lines are already in the ledger from another import (counted twice).")
 @restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, restate, reason, by) -> None:
+def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, allow_overlap, restate, reason,
+                  by) -> None:
     """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
     Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
     JSON) or Azure cost details (CSV).
@@ -69,8 +72,10 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     (compute, memory, storage SSD/HDD with replication, networking between
     regions, embodied emissions as their own scope-3 entries); unknown usage
     is estimated from its cost. Lines go to teams by the first matching rule
-    of RULES; lines no rule matches go to its 'unallocated' team. See
-    docs/cloud-billing.md.
+    of RULES; lines no rule matches go to its 'unallocated' team. A bill whose
+    usage lines (account × usage period × usage type × resource) are already
+    in the ledger from another import is refused, unless --replace of that
+    import or --allow-overlap. See docs/cloud-billing.md.
 
     \b
     Example:
@@ -80,7 +85,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     """
     check_rejects(rejects)
     result = ctx.carbon.import_cloud_billing(file, provider, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by))
+                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)
@@ -95,15 +100,20 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@click.option("--allow-overlap", is_flag=True,
+              help="Import even when usage lines are already in the ledger from another import (counted twice).")
 @restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, restate, reason, by) -> None:
+def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, allow_overlap, restate, reason,
+                  by) -> None:
     """Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).
 
     CSV columns: timestamp, cloudProvider, accountName, serviceName, region,
     kilowattHours, co2e (metric tons, as CCF gives it). Each estimate keeps
-    CCF's kWh and CO2e and goes to a team by the first matching rule.
+    CCF's kWh and CO2e and goes to a team by the first matching rule. A file
+    whose estimates are already in the ledger from another import is refused,
+    as a bill is (--replace, --allow-overlap).
 
     \b
     Example:
@@ -111,7 +121,7 @@ def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, restate, r
     """
     check_rejects(rejects)
     result = ctx.carbon.import_ccf_estimates(file, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by))
+                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)

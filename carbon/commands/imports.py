@@ -61,6 +61,9 @@ def print_restatement(r: lock_rules.Restatement) -> None:
               f"({escape(r.reason)})", soft_wrap=True)
     for team, kg in r.by_team():
         out.print(f"  {escape(team)}: {kg:+,.3f} kg CO2e")
+    for f in r.figures:
+        out.print(f"  {f.month} {escape(f.team or 'company')} {escape(f.figure)}: {lock_rules.figure(f.before)} → "
+                  f"{lock_rules.figure(f.after)}")
 
 
 def restate_of(restate: bool, reason: str | None, by: str | None) -> lock_rules.Restate | None:

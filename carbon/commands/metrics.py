@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.commands.imports import _summary, check_rejects
+from carbon.commands.imports import _summary, check_rejects, print_restatement, restate_of, restate_options
 from carbon.lazy import lazy
 
 intensity = lazy("carbon.intensity")
@@ -25,16 +25,20 @@ YEAR = click.Choice(["sum", "mean"])
               help="Declare the file's undeclared metrics, adding up over a year as a sum or a mean.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects) -> None:
+def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects, restate, reason, by) -> None:
     """Import business metrics (month, metric, value[, team]): the denominators of intensities.
 
     An empty team means the whole company. Values are numbers >= 0. A metric
     must be declared first ('carbon metrics define'), or with --year sum|mean
     on the import that first names it. Same rules as activity files: one
     import per file, identical content changes nothing, a changed file of the
-    same source needs --replace, a refused file writes nothing.
+    same source needs --replace, a refused file writes nothing. A value of a
+    closed month ('carbon close') that would change is refused unless
+    --restate --reason TEXT: the restatement records each value and the
+    intensity it gives, before and after.
 
     \b
     Example (metrics.csv):
@@ -47,7 +51,7 @@ def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects) -> None
     """
     check_rejects(rejects)
     outcome, declared = ctx.carbon.import_metrics(file, source=source, replace=replace,
-                                                      define_rule=define_rule)
+                                                  define_rule=define_rule, restate=restate_of(restate, reason, by))
     for d in declared:
         out.print(f"metric {escape(d.name)} declared (--year {d.year_rule})")
     b = outcome.batch
@@ -57,6 +61,8 @@ def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects) -> None
     if outcome.replaced:
         out.print(f"replaced import {', '.join(map(str, outcome.replaced))}")
     out.print(f"{escape(file)}: {b.row_count:,} metric values (import {b.id})")
+    if outcome.restatement is not None:
+        print_restatement(outcome.restatement)
 
 
 @click.group("metrics")

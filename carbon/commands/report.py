@@ -44,6 +44,8 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
       carbon report monthly --month 2026-10 --format json
     """
     rep = ctx.carbon.monthly_report(month, team)
+    for w in rep.warnings:  # the running month is partial: said on stderr whatever the format
+        click.echo(f"warning: {w}", err=True)
     if fmt == "csv":
         click.echo(monthly.to_csv(rep), nl=False)
         return
@@ -85,22 +87,32 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
     out.print(sources_table(title, rows, with_teams=team is None))
 
 
+def _quantity(r: dict) -> str:
+    """The quantity as imported, and in the factor's unit when that is another ("50.0 mi\n= 80.4672 km")."""
+    text = f"{fixed(r['quantity'], 3 if abs(r['quantity']) < 10 else 1)} {r['quantity_unit']}"
+    fq, fu = r.get("factor_quantity"), r.get("factor_quantity_unit")
+    if fq is not None and fu and fu != r["quantity_unit"]:
+        text += f"\n= {fq:,.10g} {fu}"
+    return text
+
+
 def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
     """Quantity × factor = kg, left to right, so each figure can be checked by hand. Each
     factor's second line gives its region, vintage and source (cut to fit: in full in the JSON);
     each team is a section of its own, so the table fits 80 columns."""
     table = Table(title=title, title_justify="left", min_width=len(title), box=box.SIMPLE_HEAD,
-                  caption="Factor: value and unit, then region, vintage and source. Import: see "
+                  caption="Quantity as imported (and in the factor's unit: × the factor = the figure). "
+                          "Factor: value and unit, then region, vintage and source. Import: see "
                           "'carbon imports list'; full sources: --format json or 'carbon factors show KEY'",
                   caption_justify="left")
-    cells = [(r["team"], r["activity"],
-              f"{fixed(r['quantity'], 3 if abs(r['quantity']) < 10 else 1)} {r['quantity_unit']}",
-              f"{r['value']:.4g} {r['unit']}", fixed(r["co2e_kg"], 1), str(r["import_id"]),
+    cells = [(r["team"], r["activity"], _quantity(r),
+              # every digit stored: quantity in the factor's unit × this value is the figure
+              f"{r['value']:.12g} {r['unit']}", fixed(r["co2e_kg"], 1), str(r["import_id"]),
               f"{r['region'] or 'any'} {r['year']} · {r['source']}") for r in rows]
     heads = ("Activity", "Quantity", "× Factor", "= kg", "Import")
     for i, head in enumerate(heads, start=1):
         # Figures are never cut: each column is as wide as its widest cell.
-        widest = max([len(head)] + [len(c[i]) for c in cells]
+        widest = max([len(head)] + [max(len(part) for part in c[i].split("\n")) for c in cells]
                      + ([len(c[0]) for c in cells] if with_teams and head == "Activity" else []))
         table.add_column(head, justify="left" if head in ("Activity", "× Factor") else "right",
                          no_wrap=True, overflow="ellipsis", min_width=widest,

@@ -24,9 +24,11 @@ def scenario_group() -> None:
 @click.option("--currency", default="EUR", show_default=True, help="Currency of --price.")
 @click.option("--basis", help="Price basis key (see 'carbon prices list').")
 @click.option("--price-year", type=int, help="Take the price of another year.")
+@click.option("--month", metavar="YYYY-MM", help="Count the year through this month, as the pack of that "
+                                               "month does (default: the last month over).")
 @pass_ctx
 @handle_errors()
-def run_cmd(ctx, file, fmt, price, currency, basis, price_year) -> None:
+def run_cmd(ctx, file, fmt, price, currency, basis, price_year, month) -> None:
     """Compare a year with and without levers, per team: year end, budget status, donation.
 
     Levers (TOML, see docs/levers.md): "shift" moves a share of one activity's
@@ -35,7 +37,8 @@ def run_cmd(ctx, file, fmt, price, currency, basis, price_year) -> None:
     months are recomputed from the ledger's entries with the levers applied;
     later months of the year apply them to the year-end forecast of 'carbon
     budget status' (with no lever, a team's baseline is that forecast). Nothing
-    in the ledger changes.
+    in the ledger changes. The year is counted through the last month over
+    (the running month is never counted as a whole month), or through --month.
 
     \b
     Example (levers.toml):
@@ -52,7 +55,7 @@ def run_cmd(ctx, file, fmt, price, currency, basis, price_year) -> None:
       carbon scenario run levers.toml --format json
     """
     result = ctx.carbon.run_scenario(file, price=price, currency=currency, basis=basis,
-                                   price_year=price_year)
+                                   price_year=price_year, through=month)
     if fmt == "json":
         click.echo(view.to_json(result))
     else:

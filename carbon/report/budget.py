@@ -82,9 +82,11 @@ def to_dict(rep: StatusReport) -> dict:
                    "team_budgets_exceed_company": rep.company.team_budgets_exceed,
                    "actual_to_date": c(rep.company.actual_to_date),
                    "forecast": c(rep.company.forecast),
-                   "counted_from": rep.company.counted_from}
+                   "counted_from": rep.company.counted_from,
+                   "budget_covered": c(rep.company.budget_covered)}
     return {
         "month": rep.month,
+        "counted_through": rep.counted_through or rep.month,
         "unit": rep.unit,
         "teams": [team_dict(t, rep.kg_per_unit) for t in rep.teams],
         "year": rep.year,
@@ -157,6 +159,13 @@ def sparkline(t: TeamStatus) -> Text:
     return out
 
 
+def company_budget(co, u: float) -> str:
+    """The company row's budget: that of the months counted (the sum of the team budgets, each
+    scaled to its months), with the annual company budget beside it when the file gives one."""
+    covered = _fmt(None if co.budget_covered is None else co.budget_covered / u)
+    return covered if co.budget is None else f"{covered}\n[dim]annual {_fmt(co.budget / u)}[/dim]"
+
+
 def to_table(rep: StatusReport) -> Group:
     """The manager's view: one row per team, then the biggest sources (and, for one team,
     the month-by-month table). Fits an 80-column terminal."""
@@ -164,7 +173,9 @@ def to_table(rep: StatusReport) -> Group:
     firsts = [t.counted_from for t in rep.teams if t.counted_from]
     first = rep.company.counted_from if rep.company is not None else min(firsts, default=None)
     span = "January" if not first or first.endswith("-01") else f"{first} (earlier months unknown)"
-    main = Table(title=f"Carbon budgets {rep.year}, {span} to {rep.month} ({escape(rep.unit)})",
+    through = rep.counted_through or rep.month
+    main = Table(title=f"Carbon budgets {rep.year}, {span} to {through} ({escape(rep.unit)})"
+                       + (f", counted through {through} ({rep.month} is not over)" if through != rep.month else ""),
                  title_justify="left", caption_justify="left",
                  caption="bar: █ actual to date · ┃ allocated to date · ░ rest of the budget; "
                          "% = share of the budget used (its share of the months from the team's "
@@ -207,11 +218,10 @@ def to_table(rep: StatusReport) -> Group:
         late = co.counted_from and not co.counted_from.endswith("-01")
         since = f"\n[dim]from {co.counted_from}[/dim]" if late else ""
         cfc = "—" if co.forecast is None else f"{_fmt(co.forecast / u)}\n[dim]sum of the teams[/dim]"
-        budget = _fmt(None if co.budget is None else co.budget / u)
-        main.add_row("Company", "", f"{_fmt(co.actual_to_date / u)} / — / {budget}{flag}{since}",
+        main.add_row("Company", "", f"{_fmt(co.actual_to_date / u)} / — / {company_budget(co, u)}{flag}{since}",
                      cfc, "", style="bold")
     parts: list = [main]
-    src = Table(title=f"Biggest sources, January to {rep.month}", title_justify="left")
+    src = Table(title=f"Biggest sources, January to {through}", title_justify="left")
     src.add_column("Team")
     src.add_column("Top activities (share of the team's actual to date)")
     for t in rep.teams:

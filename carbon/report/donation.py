@@ -107,6 +107,7 @@ def to_dict(view: DonationView) -> dict:
     return {
         **head,
         "status": d.status,
+        "counted_through": month_label(d.year, d.counted_through) if d.counted_through else None,
         "forecast": d.is_forecast,
         "as_of": d.as_of.isoformat(),
         "actual_t": _t(d.actual_g),

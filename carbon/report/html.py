@@ -178,7 +178,10 @@ def _budget_table(data: PackData, u: _Units) -> list[str]:
     from carbon.budgets import FORECAST_RULE, NO_DATA
 
     b = data.budget
+    through = b.counted_through or b.month
+    not_over = f" ({escape(b.month)} is not over: its data so far is not counted)" if through != b.month else ""
     out = [f"<section><h2>Budgets {b.year}: actual vs budget to date</h2>",
+           f'<p class="muted">Counted through {escape(through)}{not_over}.</p>',
            '<div class="scroll"><table><thead><tr><th>Team</th>'
            + "".join(f'<th class="num">{escape(h)} ({escape(u.name)})</th>'
                      for h in ("Budget", "Allocated to date", "Actual to date", "Forecast"))
@@ -205,7 +208,9 @@ def _budget_table(data: PackData, u: _Units) -> list[str]:
         co = b.company
         since = (f'<br><span class="muted">from {escape(co.counted_from)}</span>'
                  if co.counted_from and not co.counted_from.endswith("-01") else "")
-        out.append(f"<tr><th>Company</th><td class=\"num\">{escape(u.fmt(co.budget))}{since}</td>"
+        annual = (f'<br><span class="muted">annual {escape(u.fmt(co.budget))}</span>'
+                  if co.budget is not None else "")
+        out.append(f"<tr><th>Company</th><td class=\"num\">{escape(u.fmt(co.budget_covered))}{annual}{since}</td>"
                    f'<td class="num">—</td><td class="num">{escape(u.fmt(co.actual_to_date))}</td>'
                    f'<td class="num">{escape(u.fmt(co.forecast))}</td><td></td></tr>')
     out.append("</tbody></table></div>")

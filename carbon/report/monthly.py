@@ -41,6 +41,8 @@ def to_dict(report: MonthlyReport, intensity=None) -> dict:
         "teams_without_data": [t.team for t in report.teams if not t.entries],
         # Scope 3 by GHG Protocol category ("unclassified": a report category carbon does not map)
         "by_scope3_category": {k or "unclassified": _r(v) for k, v in report.by_scope3_category.items()},
+        "partial": report.partial,
+        "warnings": list(report.warnings),
     }
     _add_scope2(d, report)
     if intensity is not None:

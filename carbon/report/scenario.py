@@ -34,7 +34,9 @@ def method(r: Result) -> str:
           f"'carbon budget status --month {o.last_recorded}' (months before a team's first data unknown, "
           "not zero), split by the profile and by activity, with the levers applied"
           if o.forecast_months else "every month of the year is recorded")
-    return (f"recorded months (to {o.last_recorded}) recomputed from the ledger's entries with the levers "
+    cap = (f"counted through {r.counted_through} (a month not over is never counted as a whole month); "
+           if r.counted_through else "")
+    return (f"{cap}recorded months (to {o.last_recorded}) recomputed from the ledger's entries with the levers "
             f"applied (same factors, vintages and regions; a shifted quantity priced with the target's factor); "
             f"{fc}. Nothing in the ledger changes.")
 
@@ -56,6 +58,7 @@ def to_dict(r: Result) -> dict:
         "name": o.scenario.name,
         "unit": r.unit,
         "recorded_through": o.last_recorded,
+        "counted_through": r.counted_through or o.last_recorded,
         "forecast_months": list(o.forecast_months),
         "levers": [lv.describe() for lv in o.scenario.levers],
         "teams": teams,

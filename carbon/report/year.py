@@ -29,6 +29,9 @@ METHOD = (
                                "resolved for its key, region and year (the latest vintage not after the "
                                "activity's year).")),
     ("Months without data", "Shown as 'no data', never as 0: nothing was imported for that month."),
+    ("Year in progress", "A year not over is counted through its last month over (\"in progress, through "
+                         "YYYY-MM\"): the running month is never counted as a whole month, and is shown "
+                         "as 'not over'."),
     ("Scope 2", ("Both ways, never added together (docs/scope2.md). Location-based: the grid average of the "
                  "region (the ledger; every total of this report). Market-based: MWh covered by contractual "
                  "instruments (carbon import energy-attributes) x their factor, plus the uncovered MWh x the "
@@ -69,7 +72,9 @@ def _restatement(x) -> dict:
     return {"id": x.id, "at": x.at.isoformat() if x.at else None, "by": x.by, "reason": x.reason,
             "action": x.action, "periods": list(x.periods),
             "changes": [{"month": c.month, "team": c.team, "before_kg": _r(c.before_kg),
-                         "after_kg": _r(c.after_kg)} for c in x.changes]}
+                         "after_kg": _r(c.after_kg)} for c in x.changes],
+            "figures": [{"month": f.month, "team": f.team or None, "figure": f.figure, "before": f.before,
+                         "after": f.after} for f in x.figures]}
 
 
 def _source(s) -> dict:
@@ -96,12 +101,28 @@ def scope2_dict(rep: YearReport) -> dict:
                                for m in scope2.mixes_used(found)]}
 
 
+NOT_OVER = "not over"
+
+
+def progress(rep: YearReport) -> str:
+    """"in progress, through YYYY-MM" for a year not over, "" for a year over."""
+    return f"in progress, through {rep.counted_through}" if rep.in_progress else ""
+
+
+def _not_over(rep: YearReport, month: str) -> bool:
+    return rep.in_progress and month > rep.counted_through
+
+
 def to_dict(rep: YearReport) -> dict:
-    """The JSON contract (kg CO2e; null = no data)."""
+    """The JSON contract (kg CO2e; null = no data, or a month not over)."""
     return {
         "year": rep.year, "unit": "kg CO2e", "total": _r(rep.total),
+        "counted_through": rep.counted_through or None, "in_progress": rep.in_progress,
+        "progress": progress(rep) or None,
+        "months_not_over": [m for m in rep.months if _not_over(rep, m)],
+        "not_counted": list(rep.not_counted),
         "by_month": {m: _r(v) for m, v in rep.by_month.items()},
-        "months_without_data": [m for m, v in rep.by_month.items() if v is None],
+        "months_without_data": [m for m, v in rep.by_month.items() if v is None and not _not_over(rep, m)],
         "by_team": {k: _r(v) for k, v in rep.by_team.items()},
         "by_category": {k: _r(v) for k, v in rep.by_category.items()},
         "by_scope": {k: _r(v) for k, v in rep.by_scope.items()},
@@ -188,7 +209,8 @@ def to_tables(rep: YearReport) -> tuple[Table, Table]:
           if rep.by_scope3_category else []),
         *_scope2_caption(rep, fmt),
     ])
-    months = Table(title=f"Emissions {rep.year} by month ({unit})", title_justify="left", caption=caption,
+    title = f"Emissions {rep.year} by month ({unit})" + (f", {progress(rep)}" if rep.in_progress else "")
+    months = Table(title=title, title_justify="left", caption=caption,
                    caption_justify="left", min_width=72)  # the caption on few lines
     months.add_column("Month")
     for s in scopes:
@@ -196,13 +218,14 @@ def to_tables(rep: YearReport) -> tuple[Table, Table]:
     months.add_column("Total", justify="right", style="bold")
     for m, v in rep.by_month.items():
         if v is None:
-            months.add_row(m, *["" for _ in scopes], "[dim]no data[/dim]")
+            months.add_row(m, *["" for _ in scopes], f"[dim]{NOT_OVER if _not_over(rep, m) else 'no data'}[/dim]")
         else:
             months.add_row(m, *[fmt(per_month[(m, s)]) if (m, s) in per_month else "-" for s in scopes], fmt(v))
     months.add_section()
     months.add_row("Year", *[fmt(rep.by_scope[s]) for s in scopes], fmt(rep.total), style="bold")
     cats = list(rep.by_category)
-    teams = Table(title=f"Emissions {rep.year} by team ({unit})", title_justify="left")
+    teams = Table(title=f"Emissions {rep.year} by team ({unit})" + (f", {progress(rep)}" if rep.in_progress else ""),
+                  title_justify="left")
     teams.add_column("Team")
     for c in cats:
         teams.add_column(c.capitalize(), justify="right")
@@ -243,7 +266,8 @@ def to_xlsx(rep: YearReport) -> bytes:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     d = to_dict(rep)
-    summary = [("year", rep.year), ("total (kg CO2e)", d["total"])]
+    summary = [("year", rep.year), ("status", progress(rep) or "complete year"),
+               ("counted through", rep.counted_through), ("total (kg CO2e)", d["total"])]
     summary += [(f"scope {s} (kg CO2e)", v) for s, v in d["by_scope"].items()]
     for label, c in (("year on year", d["year_on_year"]), ("like for like", d["like_for_like"])):
         if c is None:
@@ -255,13 +279,15 @@ def to_xlsx(rep: YearReport) -> bytes:
                         (f"{label}: months compared", len(c["months"]))]
     _sheet(wb, "summary", ["item", "value"], summary)
     _sheet(wb, "by month", ["month", "total (kg CO2e)"],
-           [(m, NO_DATA if v is None else v) for m, v in d["by_month"].items()])
+           [(m, (NOT_OVER if _not_over(rep, m) else NO_DATA) if v is None else v)
+            for m, v in d["by_month"].items()])
     per: dict[tuple, dict[str, float]] = {}
     for t, c, s, m, kg in rep.cells:
         per.setdefault((t, c, s), {})[m] = _r(kg)
     _sheet(wb, "team x month", ["team", "category", "scope"] + [f"{m} (kg CO2e)" for m in rep.months]
            + ["total (kg CO2e)"],
-           [(t, c, s, *[NO_DATA if rep.by_month[m] is None else v.get(m) for m in rep.months],
+           [(t, c, s, *[(NOT_OVER if _not_over(rep, m) else NO_DATA) if rep.by_month[m] is None else v.get(m)
+                        for m in rep.months],
              _r(sum(v.values()))) for (t, c, s), v in per.items()])
     _sheet(wb, "rows", ["year", "month", "team", "category", "scope", "co2e (kg CO2e)", "scope-3 category"],
            [(rep.year, m, t, c, s, _r(kg), n) for t, c, s, m, kg, n in tidy_rows(rep)])

@@ -3,7 +3,8 @@
 - `period_locks`: one row per closing of a month ("YYYY-MM") or a year
   ("YYYY"); reopening fills its reopened_* columns, the row stays.
 - `restatements`, `restatement_teams`: each write into a closed period, with
-  who, when, why, and per locked month and team the kg CO2e before and after.
+  who, when, why, and per locked month and team the kg CO2e before and after;
+  `restatement_figures`: the other figures it changed (metric values, intensities).
 
 The rules (is a month closed, may it be closed, the refusal) are carbon.locks;
 closing, reopening and the guard of every write are carbon.period_service.
@@ -22,9 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbon import limits
-from carbon.model import PeriodLock, Restatement, TeamChange
+from carbon.model import FigureChange, PeriodLock, Restatement, TeamChange
 from carbon.store.energy_attributes import energy_attributes
+from carbon.store.metrics import metric_values
 from carbon.store.schema import ledger_monthly, metadata, teams
+
+FIGURE_NAME = 120  # "kg CO2e per " + a metric name
 
 period_locks = Table(
     "period_locks", metadata,
@@ -59,6 +63,19 @@ restatement_teams = Table(
     Column("before_kg", Float, nullable=False),
     Column("after_kg", Float, nullable=False),
     PrimaryKeyConstraint("restatement_id", "month", "team"),
+)
+
+# Figures other than a team's kg CO2e that a restatement changed (a metric's value and the
+# intensity it gives), before and after; NULL: no figure on that side.
+restatement_figures = Table(
+    "restatement_figures", metadata,
+    Column("restatement_id", Integer, ForeignKey("restatements.id", ondelete="CASCADE"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("team", String(limits.TEAM_NAME), nullable=False),  # "" for the company
+    Column("figure", String(FIGURE_NAME), nullable=False),
+    Column("before_value", Float),
+    Column("after_value", Float),
+    PrimaryKeyConstraint("restatement_id", "month", "team", "figure"),
 )
 
 
@@ -97,8 +114,8 @@ def reopen(conn: Connection, lock: PeriodLock, by: str, reason: str) -> PeriodLo
 
 
 def batch_months(conn: Connection, batch_ids: Sequence[int]) -> dict[int, list[str]]:
-    """{import id: the months it holds entries or energy-attribute instruments in, sorted} (from
-    the monthly rollup and the instruments: removing either changes a month's figures)."""
+    """{import id: the months it holds entries, energy-attribute instruments or metric values in,
+    sorted} (removing any of them changes a month's figures)."""
     if not batch_ids:
         return {}
     return _months_of(conn, list(batch_ids))
@@ -107,13 +124,15 @@ def batch_months(conn: Connection, batch_ids: Sequence[int]) -> dict[int, list[s
 def _months_of(conn: Connection, batch_ids: list[int] | None) -> dict[int, list[str]]:
     """{import id: its months} of the ledger rollup and the energy-attribute instruments, for
     `batch_ids` (None: every import)."""
-    r, e = ledger_monthly, energy_attributes
+    r, e, v = ledger_monthly, energy_attributes, metric_values
     ledger = select(r.c.batch_id, r.c.month)
     instruments = select(e.c.batch_id, e.c.month)
+    metrics = select(v.c.batch_id, v.c.month)  # a metric value changes its month's intensity
     if batch_ids is not None:
         ledger = ledger.where(r.c.batch_id.in_(batch_ids))
         instruments = instruments.where(e.c.batch_id.in_(batch_ids))
-    both = ledger.union(instruments).subquery()  # UNION: distinct
+        metrics = metrics.where(v.c.batch_id.in_(batch_ids))
+    both = ledger.union(instruments, metrics).subquery()  # UNION: distinct
     out: dict[int, list[str]] = {}
     for b, m in conn.execute(select(both.c.batch_id, both.c.month).order_by(both.c.batch_id, both.c.month)):
         out.setdefault(b, []).append(m)
@@ -126,11 +145,13 @@ def all_batch_months(conn: Connection) -> dict[int, list[str]]:
 
 
 def record_restatement(conn: Connection, by: str, reason: str, added: Sequence[int], removed: Sequence[int],
-                       periods: Sequence[str]) -> Restatement:
+                       periods: Sequence[str], figures: Sequence[FigureChange] = (),
+                       action: str | None = None) -> Restatement:
     """Record a write into the closed months `periods` (the `added` imports written, the `removed`
-    ones not yet deleted), with the per-month and per-team difference; the restatement."""
+    ones not yet deleted), with the per-month and per-team difference, and the other `figures` it
+    changes (metrics, intensities); the restatement."""
     changes = team_changes(conn, list(periods), added, removed)
-    kind = "remove" if not added else ("replace" if removed else "import")
+    kind = action or ("remove" if not added else ("replace" if removed else "import"))
     new_id = conn.execute(insert(restatements).values(
         at=datetime.now(timezone.utc), by=by, reason=reason, action=kind,
         batch_id=added[0] if added else None, removed=json.dumps(list(removed)), periods=json.dumps(sorted(periods)),
@@ -139,6 +160,10 @@ def record_restatement(conn: Connection, by: str, reason: str, added: Sequence[i
         conn.execute(insert(restatement_teams), [
             dict(restatement_id=new_id, month=c.month, team=c.team, before_kg=c.before_kg, after_kg=c.after_kg)
             for c in changes])
+    if figures:
+        conn.execute(insert(restatement_figures), [
+            dict(restatement_id=new_id, month=f.month, team=f.team, figure=f.figure, before_value=f.before,
+                 after_value=f.after) for f in figures])
     return _restatements(conn, new_id)[0]
 
 
@@ -167,9 +192,13 @@ def _restatements(conn: Connection, restatement_id: int | None = None) -> list[R
         changes = tuple(TeamChange(m, team, b, a) for m, team, b, a in conn.execute(
             select(t.c.month, t.c.team, t.c.before_kg, t.c.after_kg)
             .where(t.c.restatement_id == row["id"]).order_by(t.c.month, t.c.team)))
+        f = restatement_figures
+        figures = tuple(FigureChange(*r) for r in conn.execute(
+            select(f.c.month, f.c.team, f.c.figure, f.c.before_value, f.c.after_value)
+            .where(f.c.restatement_id == row["id"]).order_by(f.c.month, f.c.team, f.c.figure)))
         out.append(Restatement(row["id"], _utc(row["at"]), row["by"], row["reason"], row["action"],
                                row["batch_id"], tuple(json.loads(row["removed"])),
-                               tuple(json.loads(row["periods"])), changes))
+                               tuple(json.loads(row["periods"])), changes, figures))
     return out
 
 

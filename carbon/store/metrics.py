@@ -110,3 +110,22 @@ def summary(conn: Connection) -> list[tuple[MetricDef, int, str | None, str | No
          .group_by(metric_defs.c.name, metric_defs.c.year_rule, metric_defs.c.label)
          .order_by(metric_defs.c.name))
     return [(MetricDef(n, r, lbl), c, lo, hi) for n, r, lbl, c, lo, hi in conn.execute(q)]
+
+
+def batch_months(conn: Connection, batch_ids: set[int]) -> list[str]:
+    """The months the metric values of imports `batch_ids` are given for, sorted."""
+    if not batch_ids:
+        return []
+    q = select(metric_values.c.month).where(metric_values.c.batch_id.in_(sorted(batch_ids))).distinct()
+    return sorted(m for (m,) in conn.execute(q))
+
+
+def values_of_months(conn: Connection, months: list[str]) -> dict[tuple[str, str, str], float]:
+    """{(month, metric, team or ""): value} of the metric values of `months` (every import)."""
+    if not months:
+        return {}
+    q = (select(metric_values.c.month, metric_defs.c.name, teams.c.name, metric_values.c.value)
+         .select_from(metric_values.join(metric_defs, metric_values.c.metric_id == metric_defs.c.id)
+                      .outerjoin(teams, metric_values.c.team_id == teams.c.id))
+         .where(metric_values.c.month.in_(months)))
+    return {(m, metric, team or ""): float(v) for m, metric, team, v in conn.execute(q)}

@@ -288,8 +288,64 @@ def list_deliveries(conn: Connection) -> list[DeliveryRecord]:
 
 # ---- what a month's figures rest on ------------------------------------------------
 
+FIGURES_PREFIX = "v2:"  # a fingerprint of the figures (FIGURES_PREFIX + 61 hex digits: the column's 64)
+
+
 def data_fingerprints(conn: Connection, months: list[str]) -> dict[str, str]:
-    """{month: fingerprint of the ledger rows behind it} (months without data are absent).
+    """{month: fingerprint of the month's figures} (months without data are absent).
+
+    It hashes what the month shows, aggregated in SQL: kg CO2e and entries per team, category,
+    scope and activity, the energy-attribute instruments (market-based scope 2) and the metric
+    values (intensities). So it changes when a figure changes, and only then: re-importing the
+    same figures from another file, or replacing an import by an equal one, keeps it.
+    """
+    if not months:
+        return {}
+    from carbon.store.metrics import metric_defs, metric_values
+
+    r, e, v = ledger_monthly, energy_attributes, metric_values
+    parts: dict[str, list[str]] = {}
+    for month, team, cat, scope, act, kg, n in conn.execute(
+            select(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity, func.sum(r.c.co2e_kg),
+                   func.sum(r.c.entries))
+            .where(r.c.month.in_(months))
+            .group_by(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity)
+            .order_by(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity)):
+        parts.setdefault(month, []).append(f"{team}|{cat}|{scope}|{act}:{kg:.6f}:{n}")
+    for month, team, country, kind, factor, mwh in conn.execute(
+            select(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh, func.sum(e.c.mwh))
+            .where(e.c.month.in_(months))
+            .group_by(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh)
+            .order_by(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh)):
+        if month in parts:
+            parts[month].append(f"energy-attributes {team}|{country}|{kind}|{factor:.9g}:{mwh:.6f}")
+    for month, metric, team, value in conn.execute(
+            select(v.c.month, metric_defs.c.name, v.c.team_id, func.sum(v.c.value))
+            .select_from(v.join(metric_defs, v.c.metric_id == metric_defs.c.id))
+            .where(v.c.month.in_(months))
+            .group_by(v.c.month, metric_defs.c.name, v.c.team_id)
+            .order_by(v.c.month, metric_defs.c.name, v.c.team_id)):
+        if month in parts:
+            parts[month].append(f"metric {metric}|{team}:{value:.9g}")
+    return {m: FIGURES_PREFIX + hashlib.sha256("\n".join(p).encode()).hexdigest()[:64 - len(FIGURES_PREFIX)]
+            for m, p in parts.items()}
+
+
+def changed_months(conn: Connection, stored: dict[str, str]) -> list[str]:
+    """The months of `stored` ({month: fingerprint stored with its pack}) whose figures changed
+    since; a fingerprint of an earlier release is compared with the earlier rule."""
+    months = sorted(stored)
+    now = data_fingerprints(conn, months)
+    old = [m for m in months if not stored[m].startswith(FIGURES_PREFIX)]
+    before = legacy_fingerprints(conn, old) if old else {}
+    return [m for m in months if (now if m not in old else before).get(m, "") != stored[m]]
+
+
+def legacy_fingerprints(conn: Connection, months: list[str]) -> dict[str, str]:
+    """The fingerprints stored by packs produced before FIGURES_PREFIX (64 hex digits): compared
+    with these, so an upgrade does not report every produced month as changed.
+
+    {month: fingerprint of the ledger rows behind it} (months without data are absent).
 
     The fingerprint changes when an import adds, replaces or removes rows of the
     month: it hashes the contributing batches' content hashes and their kg,
