@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from carbon.errors import NotFound, StoreError
 from carbon.lazy import lazy
-from carbon.model import Batch, Factor, Team
+from carbon.model import GASES, Batch, Factor, Team
 from carbon.store import migrate
 from carbon.store.schema import (
     ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
@@ -378,10 +378,10 @@ def _factor_dict(f: Factor) -> dict:
                 category=f.category, scope=f.scope, source=f.source, uncertainty_pct=f.uncertainty_pct,
                 source_ref=f.source_ref, boundary=f.boundary, origin=f.origin,
                 part_generation=f.part_generation, part_upstream=f.part_upstream, part_td=f.part_td,
-                scope3_category=f.scope3_category)
+                scope3_category=f.scope3_category, **{g: getattr(f, g) for g in GASES})
 
 
-SPLIT_FIELDS = ("part_generation", "part_upstream", "part_td", "scope3_category")
+SPLIT_FIELDS = ("part_generation", "part_upstream", "part_td", "scope3_category", *GASES)
 
 
 def _scope3_nulls(frame):
