@@ -374,6 +374,38 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
                                 allow_repeated_employees)
 
 
+def import_flights(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+                   create_teams: bool = False, checks: Checks = DEFAULT_CHECKS,
+                   prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
+    """Import a booking tool's flights (date, team, origin, destination, class[, return,
+    passengers, rf]) as one batch of business-travel entries in passenger-km (docs/travel.md).
+
+    Each flight's route, great-circle distance, uplift, band and class are kept with its entry
+    (`report sources`); a class the band does not publish falls back, named in the warnings.
+    """
+    from carbon import airports
+    from carbon.ingest import flights
+    from carbon.store import flights as stored_flights
+
+    source = limits.source_name(source or Path(path).name)
+    info, frame, lines = csvfile.read_small(Path(path), flights.REQUIRED, flights.OPTIONAL, str(path))
+    params = _options(prefer_source=list(prefer_source))
+    content_hash = identity(info.sha256, params)
+    with store.transaction() as conn:
+        earlier, content_hash = _identity_for(store, conn, "flights", source, replace, content_hash)
+        if earlier is not None:
+            return ImportOutcome(earlier, already_imported=True)
+        to_replace = _check_source(store, conn, "flights", source, replace, info.sha256, params)
+        table = factor_table(store, conn, tuple(prefer_source))
+        log = ProblemLog(info.name, flights.ALIASES)
+        expanded, exp_lines, legs, notes = flights.expand(frame, lines, airports.load(), table, log)
+        n_rows = len(frame)
+        outcome = _write(store, conn, "flights", source, content_hash, params, [(expanded, exp_lines)], log,
+                         table, create_teams, "", to_replace, None, lambda _f: n_rows, checks)
+        stored_flights.insert_legs(conn, outcome.batch.id, legs, flights.UPLIFT)
+        return dataclasses.replace(outcome, warnings=tuple(sorted({*outcome.warnings, *notes})))
+
+
 def _check_employees(conn, name: str, outcome: ImportOutcome, employees: list[tuple[str, int]],
                      months: list[str], allow: bool) -> ImportOutcome:
     """Record a survey import's employees; refuse one who already commutes in another survey

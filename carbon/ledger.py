@@ -73,5 +73,23 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
     """
     report = monthly_report(store, month, team)  # same checks and errors
     del report
+    from carbon.store import flights as stored_flights
+
     with store.engine.connect() as conn:
-        return store.month_sources(conn, month, team)
+        rows = store.month_sources(conn, month, team)
+        legs = stored_flights.month_legs(conn, month, team)
+    # Flights imported by airport code: each row's flights, as booked (route, distance, uplift,
+    # band, class), so their passenger-km can be checked by hand.
+    per: dict[tuple, list[dict]] = {}
+    for g in legs:
+        per.setdefault((g["team"], g["import_id"], g["activity"]), []).append({
+            "line": g["line"], "route": f"{g['origin']}-{g['destination']}",
+            "distance_km": round(g["distance_km"], 3), "uplift_pct": round(g["uplift"] * 100, 6),
+            "band": g["band"], "class": g["cabin"], "class_used": g["cabin_used"],
+            "passengers": g["passengers"], "return": bool(g["round_trip"]), "rf": bool(g["rf"]),
+            "passenger_km": round(g["passenger_km"], 6), "co2e_kg": round(g["co2e_kg"], 6)})
+    for r in rows:
+        found = per.get((r["team"], r["import_id"], r["activity"]))
+        if found:
+            r["flights"] = found
+    return rows

@@ -220,6 +220,43 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     _summary(file, outcome)
 
 
+@import_group.command("flights")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
+@click.option("--create-teams", is_flag=True, help="Declare teams the file names that are not declared yet.")
+@click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
+@click.option("--prefer-source", "prefer_source", multiple=True, metavar="SOURCE",
+              help="In a factor series, use the rows whose source contains SOURCE; repeatable.")
+@click.option("--rejects", type=click.Path(dir_okay=False),
+              help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@click.option("--strict", is_flag=True,
+              help="Refuse rows already in another import (default: import them with a warning).")
+@restate_options
+@pass_ctx
+@handle_errors(rejects_param="rejects")
+def flights_cmd(ctx, file, replace, create_teams, source, prefer_source, rejects, strict, restate, reason,
+                by) -> None:
+    """Import flights by airport code, as a booking tool exports them.
+
+    Columns: date, team, origin, destination, class[, return, passengers, rf].
+    origin and destination are IATA airport codes; class is average, economy,
+    premium_economy, business or first; return yes/no (default no); passengers
+    (default 1); rf yes/no: with radiative forcing (default yes).
+    passenger-km = great-circle km x 1.08 x passengers x (2 if return), booked
+    under travel.flight.<band>.<class>[.rf] with DESNZ's bands (domestic UK;
+    short-haul / long-haul to or from the UK, split at 3,700 km; international).
+
+    \b
+    Example:
+      carbon import flights bookings-2026-03.csv
+    """
+    check_rejects(rejects)
+    checks = importer.Checks(strict, restate_of(restate, reason, by))
+    outcome = ctx.carbon.import_flights(file, source=source, replace=replace, create_teams=create_teams,
+                                        checks=checks, prefer_source=prefer_source)
+    _summary(file, outcome)
+
+
 @click.group("imports")
 def imports_group() -> None:
     """List or remove imports (each file imported is one import)."""

@@ -83,6 +83,40 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
         return
     title = f"Sources of {month}" + (f", {escape(team)}" if team else "") + " (kg CO2e)"
     out.print(sources_table(title, rows, with_teams=team is None))
+    flown = [(r["team"], f) for r in rows for f in r.get("flights", ())]
+    if flown:
+        out.print(flights_table(flown))
+
+
+def flights_table(flown: list[tuple[str, dict]]) -> Table:
+    """Each flight imported by airport code: route and band, great-circle km, class (booked -> used
+    when the band does not publish it), passengers and return, passenger-km and kg."""
+    uplifts = sorted({f["uplift_pct"] for _t, f in flown})
+    table = Table(title="Flights (by airport code)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption="pkm = great-circle km x (1 + uplift "
+                          + ", ".join(f"{u:g} %" for u in uplifts) + ") x passengers x 2 if return; "
+                          "band and class choose the factor above", caption_justify="left")
+    cells = [(t, str(f["line"]), f["route"], f["band"], fixed(f["distance_km"], 1), f["class"],
+              (f"->{f['class_used']} " if f["class"] != f["class_used"] else "") + ("RF" if f["rf"] else "no RF"),
+              f"{f['passengers']} pax", "return" if f["return"] else "one way", fixed(f["passenger_km"], 1),
+              fixed(f["co2e_kg"], 1)) for t, f in flown]
+    heads = {"Line": (1,), "Route, band": (2, 3), "km": (4,), "Class": (5, 6), "Trip": (7, 8), "pkm": (9,),
+             "kg": (10,)}
+    for head, ix in heads.items():
+        # Figures are never cut: each column is as wide as its widest cell.
+        widest = max([len(head)] + [len(c[i]) for c in cells for i in ix])
+        table.add_column(head, justify="left" if head in ("Route, band", "Class", "Trip") else "right",
+                         no_wrap=True, min_width=widest)
+    team = None
+    for c in cells:
+        if c[0] != team:
+            if team is not None:
+                table.add_section()
+            team = c[0]
+            table.add_row("", f"[bold]{escape(team)}[/bold]", "", "", "", "", "")
+        table.add_row(c[1], f"{c[2]}\n[dim]{c[3]}[/dim]", c[4], f"{c[5]}\n[dim]{c[6]}[/dim]",
+                      f"{c[7]}\n[dim]{c[8]}[/dim]", c[9], c[10])
+    return table
 
 
 def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:

@@ -31,9 +31,10 @@ np = lazy("numpy")
 
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
-FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "locks", "metrics", "packs", "prices",
-            "team_history")
+FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "flights", "locks", "metrics", "packs",
+            "prices", "team_history")
 _duplicates = lazy("carbon.store.duplicates")
+_flights = lazy("carbon.store.flights")
 
 
 def declared_metadata() -> MetaData:
@@ -208,6 +209,7 @@ class Store:
         conn.execute(delete(ledger).where(ledger.c.batch_id == batch_id))
         conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
         conn.execute(delete(_duplicates.survey_employees).where(_duplicates.survey_employees.c.batch_id == batch_id))
+        _flights.remove(conn, batch_id)
         conn.execute(delete(batches).where(batches.c.id == batch_id))
         return batch
 

@@ -1,9 +1,13 @@
-"""Gas parts of factor rows: the CO2, CH4, N2O, HFC and other-gas parts of a factor's value.
+"""Gas parts of factor rows, and flights imported by airport code.
 
+Gas parts: the CO2, CH4, N2O, HFC and other-gas parts of a factor's value.
 Factor snapshots (which every ledger entry points to) and user factors get `gas_co2`, `gas_ch4`,
 `gas_n2o`, `gas_hfcs` and `gas_other` (kg CO2e of the gas per activity unit, NULL: the row is not
 split by gas). Existing rows state none: they stay "not split". No figure changes.
 
+Flights: `flight_legs`, each flight row of a `carbon import flights` file as booked (route,
+great-circle distance, uplift, band, class booked and used, passengers, return, rf, passenger-km),
+keyed by its import and line. New table: no figure changes.
 Revision ID: 0015
 Revises: 0010
 Create Date: 2026-12-04
@@ -25,9 +29,28 @@ def upgrade() -> None:
     for table in FACTOR_TABLES:
         for col in GASES:
             op.add_column(table, sa.Column(col, sa.Float()))
+    op.create_table(
+        "flight_legs",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("origin", sa.String(3), nullable=False),
+        sa.Column("destination", sa.String(3), nullable=False),
+        sa.Column("distance_km", sa.Float(), nullable=False),
+        sa.Column("uplift", sa.Float(), nullable=False),
+        sa.Column("band", sa.String(16), nullable=False),
+        sa.Column("cabin", sa.String(16), nullable=False),
+        sa.Column("cabin_used", sa.String(16), nullable=False),
+        sa.Column("passengers", sa.SmallInteger(), nullable=False),
+        sa.Column("round_trip", sa.Boolean(), nullable=False),
+        sa.Column("rf", sa.Boolean(), nullable=False),
+        sa.Column("passenger_km", sa.Float(), nullable=False),
+    )
+    op.create_index("ix_flight_legs_batch", "flight_legs", ["batch_id", "line"])
 
 
 def downgrade() -> None:
+    op.drop_table("flight_legs")
     for table in FACTOR_TABLES:
         with op.batch_alter_table(table) as b:
             for col in reversed(GASES):
