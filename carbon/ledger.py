@@ -74,10 +74,17 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
     report = monthly_report(store, month, team)  # same checks and errors
     del report
     from carbon.store import flights as stored_flights
+    from carbon.store import pools as stored_pools
 
     with store.engine.connect() as conn:
         rows = store.month_sources(conn, month, team)
         legs = stored_flights.month_legs(conn, month, team)
+        shares = stored_pools.month_shares(conn, month, team)
+    # Entries split from a shared-cost pool: the pool, its key and the team's share of the month.
+    split: dict[tuple, list[dict]] = {}
+    for x in shares:
+        split.setdefault((x["team"], x["import_id"]), []).append(
+            {"pool": x["pool"], "key": x["key"], "share": round(x["share"], 9)})
     # Flights imported by airport code: each row's flights, as booked (route, distance, uplift,
     # band, class), so their passenger-km can be checked by hand.
     per: dict[tuple, list[dict]] = {}
@@ -92,4 +99,6 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
         found = per.get((r["team"], r["import_id"], r["activity"]))
         if found:
             r["flights"] = found
+        if (r["team"], r["import_id"]) in split:
+            r["allocations"] = split[(r["team"], r["import_id"])]
     return rows

@@ -57,10 +57,13 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
+              help="Rules may name a pool; its lines are split per team by the pool's key (docs/allocation.md).")
 @restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, restate, reason, by) -> None:
+def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, allocation, restate, reason,
+                  by) -> None:
     """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
     Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
     JSON) or Azure cost details (CSV).
@@ -80,7 +83,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     """
     check_rejects(rejects)
     result = ctx.carbon.import_cloud_billing(file, provider, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by))
+                                  restate=restate_of(restate, reason, by), allocation_path=allocation)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)

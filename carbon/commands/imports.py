@@ -136,10 +136,12 @@ def import_group() -> None:
 @common
 @click.option("--strict", is_flag=True,
               help="Refuse rows already in another import (default: import them with a warning).")
+@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
+              help="Split rows whose team is a pool ([pool.NAME] key = \"METRIC\" or shares = {...}) per team.")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def activities(ctx, file, replace, create_teams, source, default_region, prefer_source, rejects, restate,
-               reason, by, strict) -> None:
+               reason, by, strict, allocation) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note, page_weight]).
 
     Each file is one import. Importing identical content again changes nothing.
@@ -156,6 +158,10 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
     eGRID combustion-only until 2022, Ember lifecycle from 2023) is named in a
     warning; --prefer-source SOURCE chooses its rows instead of the latest
     vintage (docs/inventory.md).
+
+    --allocation ALLOC.toml splits each row whose team is a pool (a site's
+    meter, a shared bill) into one entry per team by the month's key (a team
+    metric such as headcount) or fixed shares (docs/allocation.md).
 
     \b
     Example:
@@ -181,7 +187,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
         outcome = ctx.carbon.import_activities(file, source=source, replace=replace,
                                              create_teams=create_teams, default_region=default_region,
                                              progress=advance, on_start=on_start, checks=checks,
-                                             prefer_source=prefer_source)
+                                             prefer_source=prefer_source, allocation=allocation)
     finally:
         if task is not None:
             progress.stop()

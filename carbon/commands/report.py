@@ -83,6 +83,9 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
         return
     title = f"Sources of {month}" + (f", {escape(team)}" if team else "") + " (kg CO2e)"
     out.print(sources_table(title, rows, with_teams=team is None))
+    pooled = sorted({(r["team"], a["pool"], a["key"], a["share"]) for r in rows for a in r.get("allocations", ())})
+    for t, pool, key, share in pooled:
+        out.print(f"{escape(t)}: {share:.2%} of pool {escape(pool)} by {escape(key)} (--allocation)")
     flown = [(r["team"], f) for r in rows for f in r.get("flights", ())]
     if flown:
         out.print(flights_table(flown))

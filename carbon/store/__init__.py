@@ -32,9 +32,10 @@ np = lazy("numpy")
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
 FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "flights", "locks", "metrics", "packs",
-            "prices", "team_history")
+            "pools", "prices", "team_history")
 _duplicates = lazy("carbon.store.duplicates")
 _flights = lazy("carbon.store.flights")
+_pools = lazy("carbon.store.pools")
 
 
 def declared_metadata() -> MetaData:
@@ -210,6 +211,7 @@ class Store:
         conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
         conn.execute(delete(_duplicates.survey_employees).where(_duplicates.survey_employees.c.batch_id == batch_id))
         _flights.remove(conn, batch_id)
+        _pools.remove(conn, batch_id)
         conn.execute(delete(batches).where(batches.c.id == batch_id))
         return batch
 

@@ -8,6 +8,9 @@ split by gas). Existing rows state none: they stay "not split". No figure change
 Flights: `flight_legs`, each flight row of a `carbon import flights` file as booked (route,
 great-circle distance, uplift, band, class booked and used, passengers, return, rf, passenger-km),
 keyed by its import and line. New table: no figure changes.
+
+Shared-cost pools: `pool_shares`, the share of a pool (`--allocation`) each team received per
+month and import, with the pool and its key. New table: no figure changes.
 Revision ID: 0015
 Revises: 0010
 Create Date: 2026-12-04
@@ -23,6 +26,7 @@ depends_on = None
 
 FACTOR_TABLES = ("factor_snapshots", "user_factors")
 GASES = ("gas_co2", "gas_ch4", "gas_n2o", "gas_hfcs", "gas_other")
+TEAM_NAME, METRIC_NAME = 100, 64  # carbon/limits.py at this revision
 
 
 def upgrade() -> None:
@@ -47,9 +51,21 @@ def upgrade() -> None:
         sa.Column("passenger_km", sa.Float(), nullable=False),
     )
     op.create_index("ix_flight_legs_batch", "flight_legs", ["batch_id", "line"])
+    op.create_table(
+        "pool_shares",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id"), nullable=False),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("pool", sa.String(TEAM_NAME), nullable=False),
+        sa.Column("key", sa.String(METRIC_NAME), nullable=False),
+        sa.Column("share", sa.Float(), nullable=False),
+    )
+    op.create_index("ix_pool_shares_batch", "pool_shares", ["batch_id", "month"])
 
 
 def downgrade() -> None:
+    op.drop_table("pool_shares")
     op.drop_table("flight_legs")
     for table in FACTOR_TABLES:
         with op.batch_alter_table(table) as b:
