@@ -377,7 +377,8 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
 def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
                   replace: bool = False, create_teams: bool = False,
                   default_region: str = "", allow_repeated_employees: bool = False,
-                  checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
+                  checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = (),
+                  config_path: Path | str | None = None) -> ImportOutcome:
     """Import a commuting survey for the months `first`..`last` ("YYYY-MM") as one batch.
 
     A survey of the same source whose months overlap an earlier import is
@@ -386,7 +387,14 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
     `first`..`last` (their commuting emissions would be lost). An employee id
     that already commutes in another survey import of overlapping months, under
     any source, is refused unless `allow_repeated_employees`.
+
+    Working days come from the row's country's public holidays and the `[commuting]` settings of
+    the config (`config_path`, else ./carbon.toml when present): closures, absence rate, hours of
+    a telework day (docs/commuting.md); the calendar used is kept for `report sources`.
     """
+    from carbon import config as config_file
+
+    settings = config_file.load(config_path).commuting
     try:
         months = month_range(first, last)
     except ValueError as exc:
@@ -398,6 +406,10 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         options["region"] = default_region
     if prefer_source:
         options["prefer_source"] = list(prefer_source)
+    if settings != config_file.CommutingSettings():  # only when set: earlier imports keep their identity
+        options["calendar"] = {"country": settings.country, "closures": [d.isoformat() for d in settings.closures],
+                               "absence_rate": settings.absence_rate,
+                               "homeworking_hours_per_day": settings.homeworking_hours_per_day}
     params = json.dumps(options)
     content_hash = identity(info.sha256, params)
 
@@ -416,11 +428,16 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
             _refuse_losing_months(source, losing, months)
         table = factor_table(store, conn, tuple(prefer_source))
         log = ProblemLog(info.name, survey.ALIASES)
-        expanded, exp_lines = survey.expand(frame, lines, months, table, log)
+        expanded, exp_lines, notes, calendars = survey.expand(frame, lines, months, table, log, settings,
+                                                              default_region)
         n_rows = len(frame)
         outcome = _write(store, conn, "commuting-survey", source, content_hash, params,
                          [(expanded, exp_lines)], log, table, create_teams, default_region, to_replace,
                          None, lambda _f: n_rows, dataclasses.replace(checks, compare_rows=False))
+        from carbon.store import workdays as stored_days
+        stored_days.insert_calendars(conn, outcome.batch.id, calendars, settings.absence_rate)
+        if notes:
+            outcome = dataclasses.replace(outcome, warnings=tuple(sorted({*outcome.warnings, *notes})))
         return _check_employees(conn, info.name, outcome, survey.employees(frame, lines), months,
                                 allow_repeated_employees)
 

@@ -75,11 +75,20 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
     del report
     from carbon.store import flights as stored_flights
     from carbon.store import pools as stored_pools
+    from carbon.store import workdays as stored_days
 
     with store.engine.connect() as conn:
         rows = store.month_sources(conn, month, team)
         legs = stored_flights.month_legs(conn, month, team)
         shares = stored_pools.month_shares(conn, month, team)
+        calendars = stored_days.month_calendars(conn, month)
+    days: dict[int, list[dict]] = {}
+    for c in calendars:
+        days.setdefault(c["import_id"], []).append({
+            "country": c["country"], "weekdays": c["weekdays"],
+            "public_holidays": [h for h in c["holidays"].split("; ") if h], "closure_days": c["closure_days"],
+            "working_days": c["working_days"], "absence_rate": c["absence_rate"],
+            "days_worked": round(c["working_days"] * (1 - c["absence_rate"]), 6)})
     # Entries split from a shared-cost pool: the pool, its key and the team's share of the month.
     split: dict[tuple, list[dict]] = {}
     for x in shares:
@@ -99,6 +108,8 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
         found = per.get((r["team"], r["import_id"], r["activity"]))
         if found:
             r["flights"] = found
+        if r["import_id"] in days:
+            r["working_days"] = days[r["import_id"]]
         if (r["team"], r["import_id"]) in split:
             r["allocations"] = split[(r["team"], r["import_id"])]
     return rows

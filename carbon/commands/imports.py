@@ -201,14 +201,21 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
 @common
 @click.option("--allow-repeated-employees", is_flag=True,
               help="Accept employee ids already in another survey of these months (another numbering).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file whose [commuting] gives closures, absence rate (default ./carbon.toml).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, prefer_source,
-                     rejects, restate, reason, by, allow_repeated_employees) -> None:
+                     rejects, restate, reason, by, allow_repeated_employees, config_path) -> None:
     """Import a commuting survey and spread it over months.
 
-    Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region, occupants].
-    Per month: km = 2 x one_way_km x weekdays in the month x days_on_site_per_week / 5.
+    Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region,
+    occupants, telework_days, start, end].
+    Per month: days worked = (weekdays - the country's public holidays - the
+    config's closure days, between start and end) x (1 - absence_rate);
+    km = 2 x one_way_km x days worked x days_on_site_per_week / 5; telework
+    days add homeworking hours where a factor exists (UK), else a note says
+    they are not counted (docs/commuting.md).
 
     One person commutes once: an employee id on two lines, or already in
     another survey import of overlapping months (any source), is refused.
@@ -222,7 +229,7 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     outcome = ctx.carbon.import_survey(file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region,
                                      allow_repeated_employees=allow_repeated_employees, checks=checks,
-                                     prefer_source=prefer_source)
+                                     prefer_source=prefer_source, config_path=config_path)
     _summary(file, outcome)
 
 

@@ -86,6 +86,12 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
     pooled = sorted({(r["team"], a["pool"], a["key"], a["share"]) for r in rows for a in r.get("allocations", ())})
     for t, pool, key, share in pooled:
         out.print(f"{escape(t)}: {share:.2%} of pool {escape(pool)} by {escape(key)} (--allocation)")
+    seen_days = sorted({(c["country"], c["weekdays"], len(c["public_holidays"]), c["closure_days"], c["working_days"],
+                         c["absence_rate"]) for r in rows for c in r.get("working_days", ())})
+    for country, weekdays, hols, closed, working, absence in seen_days:
+        out.print(f"commuting days in {month} ({country or 'no country: no public holiday removed'}): {weekdays} "
+                  f"weekdays - {hols} public holiday(s) - {closed} closure day(s) = {working} working days"
+                  f", x (1 - {absence:.0%} absence) = {fixed(working * (1 - absence), 2)} days worked", soft_wrap=True)
     flown = [(r["team"], f) for r in rows for f in r.get("flights", ())]
     if flown:
         out.print(flights_table(flown))

@@ -32,10 +32,11 @@ np = lazy("numpy")
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
 FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "flights", "locks", "metrics", "packs",
-            "pools", "prices", "team_history")
+            "pools", "prices", "team_history", "workdays")
 _duplicates = lazy("carbon.store.duplicates")
 _flights = lazy("carbon.store.flights")
 _pools = lazy("carbon.store.pools")
+_workdays = lazy("carbon.store.workdays")
 
 
 def declared_metadata() -> MetaData:
@@ -212,6 +213,7 @@ class Store:
         conn.execute(delete(_duplicates.survey_employees).where(_duplicates.survey_employees.c.batch_id == batch_id))
         _flights.remove(conn, batch_id)
         _pools.remove(conn, batch_id)
+        _workdays.remove(conn, batch_id)
         conn.execute(delete(batches).where(batches.c.id == batch_id))
         return batch
 

@@ -11,6 +11,9 @@ keyed by its import and line. New table: no figure changes.
 
 Shared-cost pools: `pool_shares`, the share of a pool (`--allocation`) each team received per
 month and import, with the pool and its key. New table: no figure changes.
+
+Commuting calendar: `commuting_days`, the working days a survey import used per month and
+country (weekdays, public holidays, closure days, absence rate). New table: no figure changes.
 Revision ID: 0015
 Revises: 0010
 Create Date: 2026-12-04
@@ -62,9 +65,23 @@ def upgrade() -> None:
         sa.Column("share", sa.Float(), nullable=False),
     )
     op.create_index("ix_pool_shares_batch", "pool_shares", ["batch_id", "month"])
+    op.create_table(
+        "commuting_days",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("country", sa.String(2), nullable=False),
+        sa.Column("weekdays", sa.Integer(), nullable=False),
+        sa.Column("holidays", sa.Text(), nullable=False),
+        sa.Column("closure_days", sa.Integer(), nullable=False),
+        sa.Column("working_days", sa.Integer(), nullable=False),
+        sa.Column("absence_rate", sa.Float(), nullable=False),
+    )
+    op.create_index("ix_commuting_days_batch", "commuting_days", ["batch_id", "month"])
 
 
 def downgrade() -> None:
+    op.drop_table("commuting_days")
     op.drop_table("pool_shares")
     op.drop_table("flight_legs")
     for table in FACTOR_TABLES:
