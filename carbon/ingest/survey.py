@@ -150,7 +150,7 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, months: list[str], table: Fac
     out = [pd.DataFrame(rows)]
     # Homeworking: where the factor table has a row for the country, else "not counted".
     notes: list[str] = []
-    home = np.flatnonzero(telework[src] > 0)
+    home = np.flatnonzero((telework[src] > 0) & (worked > 0))
     counted = np.array([_homeworking_factor(table, region[src[j]], int(month_of[j][:4])) for j in home], dtype=bool)
     if home.size:
         j = home[counted]
