@@ -102,7 +102,8 @@ def test_unknown_and_city_codes_are_refused_naming_the_airports(run, write):
                                        "2026-03-11,Sales,CDG,JKF,economy,\n"
                                        "2026-03-12,Sales,CDG,CDG,economy,\n"
                                        "2026-03-13,Sales,CDG,NCE,bussiness,\n"
-                                       "2026-03-14,Sales,CDG,NCE,economy,maybe\n"))
+                                       "2026-03-14,Sales,CDG,NCE,economy,maybe\n"
+                                       "2026-03-15,Slaes,CDG,NCX,economy,\n"))
     assert r.exit_code == 1
     text = " ".join(r.output.split())
     assert "bad.csv" in text and "line 2" in text and "origin" in text
@@ -111,6 +112,8 @@ def test_unknown_and_city_codes_are_refused_naming_the_airports(run, write):
     assert "line 4" in text and "expected another airport than the origin" in text
     assert "line 5" in text and "did you mean 'business'" in text
     assert "line 6" in text and "expected yes or no (empty: no)" in text
+    # A row with a bad code is still checked for its team: one listing names every problem.
+    assert "line 7" in text and "unknown IATA airport code 'NCX'" in text and "unknown team 'Slaes'" in text
     assert "nothing was written" in text
     assert "no imports yet" in run("imports", "list").output
 

@@ -172,6 +172,14 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, airports: Airports, table: Fa
         keys.append(f"travel.flight.{band}.{used}" + (".rf" if rf[i] else ""))
         quantities.append(repr(float(pkm)))
         keep.append(i)
+    if log.count:
+        # The file is refused: the rows refused here still go through the date and team checks
+        # (under a placeholder activity), so one listing names every problem.
+        kept = set(keep)
+        refused = [i for i in range(n) if i not in kept]
+        keys += ["travel.flight.international.average"] * len(refused)
+        quantities += ["0"] * len(refused)
+        keep += refused
     idx = np.array(keep, dtype=np.int64)
     out = pd.DataFrame({
         "date": f["date"].to_numpy(dtype=object)[idx] if n else np.array([], dtype=object),
