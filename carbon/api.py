@@ -80,6 +80,11 @@ class Carbon:
 
         return importer.import_survey(self.store, path, first, last, **options)
 
+    def import_flights(self, path: Path | str, **options: Any):
+        from carbon import importer
+
+        return importer.import_flights(self.store, path, **options)
+
     def import_factors(self, path: Path | str, **options: Any):
         from carbon import importer
 

@@ -51,7 +51,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,6 +96,20 @@ class SmtpSettings:
         return os.environ.get(self.password_env)
 
 
+DEFAULT_ABSENCE_RATE = 0.0  # no leave or absence deducted unless the company states its rate
+DEFAULT_HOMEWORKING_HOURS = 8.0  # hours of a telework day, for a per-hour homeworking factor
+
+
+@dataclass(frozen=True)
+class CommutingSettings:
+    """[commuting]: the calendar of a commuting survey (docs/commuting.md)."""
+
+    country: str = ""  # public holidays of this country for rows without a region ("" none)
+    closures: tuple[date, ...] = ()  # company closure days
+    absence_rate: float = DEFAULT_ABSENCE_RATE  # share of working days lost to leave and absence
+    homeworking_hours_per_day: float = DEFAULT_HOMEWORKING_HOURS
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of `carbon schedule` and of the pack's delivery."""
@@ -112,6 +126,7 @@ class Config:
     manager_lines: dict[str, int] = field(default_factory=dict, compare=False)
     scenario_paths: tuple[str, ...] = ()  # [pack] scenarios, as written
     scenarios: tuple["Scenario", ...] = ()  # those files, read and checked (load)
+    commuting: CommutingSettings = field(default_factory=CommutingSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -129,6 +144,7 @@ _KNOWN = {
              "timeout_s"},
     "recipients": {"finance", "managers"},
     "pack": {"scenarios"},
+    "commuting": {"country", "closures", "absence_rate", "homeworking_hours_per_day"},
 }
 
 
@@ -275,10 +291,45 @@ def parse(data: dict, name: str = "<config>") -> Config:
     if not all(isinstance(p, str) and p for p in scenario_paths):
         bad("pack.scenarios", scenario_paths, "expected a list of scenario file paths, e.g. [\"levers-2026.toml\"]")
         scenario_paths = []
+    commuting = _commuting(get, bad)
     if problems:
         raise InputError(f"{name}: the configuration was refused", problems)
     return Config(cron=cron, timezone=tz, grace_days=grace_days, out_dir=out_dir, smtp=smtp, managers=managers,
-                  finance=finance, source=name, scenario_paths=tuple(scenario_paths))
+                  finance=finance, source=name, scenario_paths=tuple(scenario_paths), commuting=commuting)
+
+
+def _commuting(get, bad) -> CommutingSettings:
+    """[commuting]: country, closures ("YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD"), absence_rate
+    (0 to < 1), homeworking_hours_per_day (> 0, <= 24)."""
+    country = get("commuting", "country", str, "").strip().upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        bad("commuting.country", country, "expected an ISO 3166-1 alpha-2 country code such as FR")
+        country = ""
+    days: set[date] = set()
+    for item in get("commuting", "closures", list, []):
+        text = item.strip() if isinstance(item, str) else ""
+        m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?", text)
+        try:
+            first = date.fromisoformat(m.group(1)) if m else None
+            last = date.fromisoformat(m.group(2)) if m and m.group(2) else first
+        except ValueError:
+            first = last = None
+        if first is None or last < first or (last - first).days > 366:
+            bad("commuting.closures", item, "expected closure days as \"YYYY-MM-DD\" or a range "
+                "\"YYYY-MM-DD..YYYY-MM-DD\" (first day first, at most a year)")
+            continue
+        days |= {first + timedelta(days=i) for i in range((last - first).days + 1)}
+    absence = get("commuting", "absence_rate", float, DEFAULT_ABSENCE_RATE)
+    if not 0 <= absence < 1:
+        bad("commuting.absence_rate", absence, "expected the share of working days lost to leave and "
+            "absence, from 0 to below 1 (e.g. 0.1 for 10 %)")
+        absence = DEFAULT_ABSENCE_RATE
+    hours = get("commuting", "homeworking_hours_per_day", float, DEFAULT_HOMEWORKING_HOURS)
+    if not 0 < hours <= 24:
+        bad("commuting.homeworking_hours_per_day", hours, "expected the hours of a working day, above 0 and "
+            "at most 24")
+        hours = DEFAULT_HOMEWORKING_HOURS
+    return CommutingSettings(country, tuple(sorted(days)), absence, hours)
 
 
 _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}

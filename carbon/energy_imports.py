@@ -8,6 +8,7 @@ in that month and country (double claiming), counting every other import's instr
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -76,24 +77,64 @@ def _refuse_replacing(name: str, replaced: tuple[int, ...], closed: dict) -> loc
         f"was written. To change it on purpose, {_how_to_change(closed[first], first)}")
 
 
+def _split_instruments(conn, found: list[Instrument], allocation) -> tuple[list[Instrument], set]:
+    """Instruments of a pool split per team by the month's key, as the pool's electricity is
+    (carbon/pools.py): MWh x the team's share; the shares used as (team, month, pool, key, share)."""
+    import dataclasses
+
+    from carbon import pools
+    from carbon.importer import _key_values
+
+    wanted: dict[str, set[str]] = {}
+    for i in found:
+        if i.team in allocation.pools:
+            wanted.setdefault(i.team, set()).add(i.month)
+    if not wanted:
+        return found, set()
+    by_pool = pools.shares(allocation, wanted, _key_values(conn, allocation))
+    out, used = [], set()
+    for i in found:
+        if i.team not in allocation.pools:
+            out.append(i)
+            continue
+        for team, share in by_pool[i.team][i.month].items():
+            if share > 0:
+                note = f"pool {i.team} by {allocation.pools[i.team].key}: {share:.6g}" + (f"; {i.note}" if i.note else "")
+                out.append(dataclasses.replace(i, team=team, mwh=i.mwh * share, note=note[:200]))
+                used.add((team, i.month, i.team, allocation.pools[i.team].key, share))
+    return out, used
+
+
 def import_energy_attributes(store: Store, path: Path | str, *, source: str | None = None,
-                             replace: bool = False, restate: lock_rules.Restate | None = None) -> ImportOutcome:
+                             replace: bool = False, restate: lock_rules.Restate | None = None,
+                             allocation: Path | str | None = None) -> ImportOutcome:
     """Import an energy-attribute CSV as one batch. Raises InputError (nothing written) on any problem.
 
     Instruments in closed months (carbon close, donation close), or a replacement taking some out
     of them, are refused unless `restate` is given: the import is then written and recorded as a
-    restatement of those months (who, when, why), like every other import."""
+    restatement of those months (who, when, why), like every other import. `allocation`: a pools
+    file (--allocation): instruments naming a pool are split per team by the pool's key, as its
+    electricity is."""
+    from carbon.importer import _read_allocation
+
     source = limits.source_name(source or Path(path).name)
     info, frame, lines = csvfile.read_small(Path(path), REQUIRED, OPTIONAL, str(path))
     if frame.empty:
         raise InputError(f"{info.name}: no data rows after the header; nothing was written")
+    pools_found, pools_param = _read_allocation(store, allocation)
+    content_hash = info.sha256 if pools_param is None else \
+        hashlib.sha256(f"{info.sha256}|allocation={pools_param}".encode()).hexdigest()
     with store.transaction() as conn:
-        earlier = store.find_batch(conn, KIND, info.sha256)
+        earlier = store.find_batch(conn, KIND, content_hash)
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
         to_replace = _check_source(store, conn, KIND, source, replace, info.sha256, "")
         team_ids = store.team_ids(conn)
-        found = parse_rows(info.name, frame, lines, set(team_ids))
+        pool_names = set(pools_found.pools) if pools_found is not None else set()
+        found = parse_rows(info.name, frame, lines, set(team_ids) | pool_names)
+        used: set = set()
+        if pools_found is not None:
+            found, used = _split_instruments(conn, found, pools_found)
         replaced = tuple(b.id for b, _ in to_replace)
         problems = ((_closed(info.name, conn, found) if restate is None else [])
                     or _over_claims(info.name, conn, found, replaced))
@@ -104,8 +145,11 @@ def import_energy_attributes(store: Store, path: Path | str, *, source: str | No
         closed = _closed_by_replacing(conn, info.name, replaced) if replaced else {}
         if closed and restate is None:
             raise _refuse_replacing(info.name, replaced, closed)
-        batch_id = store.insert_batch(conn, KIND, source, info.sha256)
+        batch_id = store.insert_batch(conn, KIND, source, content_hash)
         stored.insert_instruments(conn, batch_id, found, team_ids)
+        if used:
+            from carbon.store import pools as stored_pools
+            stored_pools.insert_shares(conn, batch_id, sorted(used), team_ids)
         restatement = None
         if restate is not None:
             restatement = period_service.guard_write(conn, f"import of {info.name}", added=[batch_id],

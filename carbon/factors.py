@@ -24,14 +24,14 @@ from pathlib import Path
 from carbon import limits, units
 from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.ingest.csvfile import read_small
-from carbon.model import Coefficient, Factor, Resolution
+from carbon.model import GASES, Coefficient, Factor, Resolution
 from carbon.regions import REGION_RE, RegionTree, load_regions
 from carbon.resources import shipped_dir
 from carbon.suggest import did_you_mean
 
 REQUIRED = ("activity", "region", "year", "value", "unit", "category", "scope", "source")
 PARTS = ("part_generation", "part_upstream", "part_td")
-OPTIONAL = ("uncertainty_pct", "source_ref", "boundary", *PARTS, "scope3_category")
+OPTIONAL = ("uncertainty_pct", "source_ref", "boundary", *PARTS, "scope3_category", *GASES)
 # The parts of a row sum to its value within this relative tolerance (published parts are rounded).
 PARTS_TOLERANCE = 0.005
 COEFFICIENT_COLUMNS = ("name", "value", "unit", "year", "source")
@@ -65,6 +65,19 @@ def _parts_problem(parts: dict[str, float], value: float, scope_text: str) -> st
     if not math.isclose(total, value, rel_tol=PARTS_TOLERANCE, abs_tol=1e-12):
         return (f"the parts sum to {total:g}, not to the value {value:g}; expected parts in the row's unit "
                 f"summing to the value (within {PARTS_TOLERANCE:.1%})")
+    return None
+
+
+def _gases_problem(gases: dict[str, float], value: float, lifecycle: bool) -> str | None:
+    """Why a row's gas parts are refused, or None (gases: the stated gas columns, all numbers)."""
+    if lifecycle:
+        return ("expected either the lifecycle parts (part_*) or the gas parts (gas_*), not both: a split "
+                "row is booked in two scopes, and its gases are not published per part")
+    total = sum(gases.values())
+    if not math.isclose(total, value, rel_tol=PARTS_TOLERANCE, abs_tol=1e-12):
+        return (f"the gas parts sum to {total:g}, not to the value {value:g}; expected parts in the row's unit "
+                f"(kg CO2e of each gas per unit) summing to the value (within {PARTS_TOLERANCE:.1%}); leave "
+                "every gas column empty when the source publishes no split")
     return None
 
 
@@ -124,6 +137,10 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         for c in parts:
             if parts[c] is None or parts[c] < 0:
                 problem(c, "expected a number >= 0 in the row's unit, or empty")
+        gases = {c: _number((row.get(c) or "").strip()) for c in GASES if (row.get(c) or "").strip()}
+        for c, part in gases.items():
+            if part is None or part < 0:
+                problem(c, "expected a number >= 0 (kg CO2e of the gas per unit, in the row's unit), or empty")
         s3_text = (row.get("scope3_category") or "").strip()
         s3 = _scope3_number(s3_text)
         if s3_text and s3 is None:
@@ -137,6 +154,12 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
             if why:
                 problems.append(Problem(name, line, "part_generation", row.get("part_generation", ""), why))
                 continue
+        if gases:
+            why = _gases_problem(gases, value, bool(parts))
+            if why:
+                first = next(iter(gases))
+                problems.append(Problem(name, line, first, row.get(first, ""), why))
+                continue
         ident = (activity, region, year)
         if ident in seen:
             problems.append(Problem(name, line, "activity", activity,
@@ -146,7 +169,8 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         out.append(Factor(activity, region, year, value, unit, category, int(scope_text), source,
                           uncertainty, (row.get("source_ref") or "").strip(),
                           (row.get("boundary") or "").strip(), limits.clip(f"{name}:{line}"),
-                          *((parts.get(c, 0.0) for c in PARTS) if parts else (None, None, None)), s3))
+                          *((parts.get(c, 0.0) for c in PARTS) if parts else (None, None, None)), s3,
+                          *((gases.get(c, 0.0) for c in GASES) if gases else (None,) * len(GASES))))
     if problems:
         raise InputError(f"{name}: factor table refused", problems)
     return out

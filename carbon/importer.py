@@ -69,6 +69,7 @@ def describe_options(params: str) -> str:
     given = json.loads(params) if params else {}
     typed = [f"--{k} {given[k]}" for k in ("from", "to", "region") if given.get(k)]
     typed += [f"--prefer-source {p}" for p in given.get("prefer_source", ())]
+    typed += [f"--allocation {given['allocation']}"] if given.get("allocation") else []
     return " ".join(typed) or "no --region"
 
 
@@ -221,8 +222,11 @@ def future_warning(this_month: str, ahead: dict[str, int]) -> str:
 def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
            chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
            to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of,
-           checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
+           checks: Checks = DEFAULT_CHECKS, allocation=None) -> ImportOutcome:
     team_ids = store.team_ids(conn)
+    pool_names = set(allocation.pools) if allocation is not None else set()
+    key_values = _key_values(conn, allocation)
+    allocated: set[tuple] = set()
     retired_from = stored_teams.retired(conn)
     renamed = stored_teams.former_names(conn)
     batch_id = store.insert_batch(conn, kind, source, content_hash, params)
@@ -236,7 +240,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     this_month = datetime.now(timezone.utc).strftime("%Y-%m")
     ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
     for frame, lines in chunks:
-        result = activities.validate_chunk(frame, lines, log, table, set(team_ids), create_teams,
+        result = activities.validate_chunk(frame, lines, log, table, set(team_ids) | pool_names, create_teams,
                                            default_region)
         retired.check(result.rows, retired_from, log)
         retired.check_former_names(result.rows, result.new_teams, renamed, log)
@@ -251,6 +255,8 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
             created.append(name)
         if result.rows.empty:
             continue
+        if pool_names:
+            result.rows = _split_pools(result.rows, allocation, key_values, allocated)
         snap = np.array(store.snapshot_ids(conn, result.factors), dtype=np.int64)
         fac = result.factors
         used |= {(f.activity, f.region) for f in fac}
@@ -275,6 +281,9 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     if rows == 0:
         raise InputError(f"{log.file}: no data rows after the header; nothing was written")
     store.insert_rollup(conn, batch_id, rollup)
+    if allocated:
+        from carbon.store import pools as stored_pools
+        stored_pools.insert_shares(conn, batch_id, sorted(allocated), team_ids)
     warnings |= {series.warning(s) for s in series.unchosen_switches(table.by_key, used, table.preferred)}
     if ahead:
         warnings.add(future_warning(this_month, ahead))
@@ -290,24 +299,65 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
                          repeated=repeated, restatement=restatement)
 
 
+def _key_values(conn, allocation) -> dict:
+    """The team metric values the pools' keys name (all months), or {} without key pools."""
+    if allocation is None or all(p.shares is not None for p in allocation.pools.values()):
+        return {}
+    from carbon.store import metrics as stored_metrics
+    keys = {p.key for p in allocation.pools.values() if p.shares is None}
+    return {k: v for k, v in stored_metrics.values(conn, "0000-01", "9999-12").items() if k[0] in keys}
+
+
+def _split_pools(rows: pd.DataFrame, allocation, key_values: dict, allocated: set) -> pd.DataFrame:
+    """Rows of a pool split per team by the month's key (carbon/pools.py); the shares used go into
+    `allocated` as (team, month, pool, key, share). Raises InputError for a month without key values."""
+    from carbon import pools
+
+    team = rows["team"].to_numpy(dtype=object)
+    month = rows["month"].to_numpy(dtype=object)
+    wanted = {p: set(month[team == p]) for p in allocation.pools if (team == p).any()}
+    if not wanted:
+        return rows
+    by_pool = pools.shares(allocation, wanted, key_values)
+    out, used = pools.split_frame(rows, by_pool)
+    allocated |= {(t, m, p, allocation.pools[p].key, s) for t, m, p, s in used}
+    return out.astype({c: object for c in ("team", "month", "activity", "unit")}).reset_index(drop=True)
+
+
+def _read_allocation(store: Store, allocation: Path | str | None):
+    """The --allocation file checked against the declared teams, and its options entry."""
+    if allocation is None:
+        return None, None
+    from carbon import pools
+
+    with store.engine.connect() as conn:
+        declared = set(store.team_ids(conn))
+    found = pools.read(Path(allocation), declared, str(allocation))
+    digest = hashlib.sha256(Path(allocation).read_bytes()).hexdigest()
+    return found, f"{Path(allocation).name} sha256:{digest[:16]}"
+
+
 def import_activities(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
                       create_teams: bool = False, default_region: str = "",
                       progress: Progress | None = None,
                       on_start: Callable[[int], None] | None = None,
-                      checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
+                      checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = (),
+                      allocation: Path | str | None = None) -> ImportOutcome:
     """Import an activity CSV as one batch. Raises InputError (nothing written) on any problem,
     PeriodLocked when it would change a closed month without `checks.restate`.
 
     `on_start` receives an estimate of the number of rows (for a progress bar). `prefer_source`:
     texts of factor sources to choose within a series instead of the latest vintage (--prefer-source).
+    `allocation`: a pools file (--allocation, carbon/pools.py): rows naming a pool are split per team.
     """
     source = limits.source_name(source or Path(path).name)
     info = csvfile.scan(Path(path), str(path))
     csvfile.check_header(info, activities.REQUIRED, activities.OPTIONAL)
+    pools_found, pools_param = _read_allocation(store, allocation)
     # --region fills empty region cells, so it changes the result: the same file with
     # another --region is another import (re-importing it is how a wrong region is corrected).
     # --prefer-source changes the factors chosen: another import too.
-    params = _options(region=default_region, prefer_source=list(prefer_source))
+    params = _options(region=default_region, prefer_source=list(prefer_source), allocation=pools_param)
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
         earlier, content_hash = _identity_for(store, conn, "activities", source, replace, content_hash)
@@ -320,13 +370,15 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
         log = ProblemLog(info.name)
         return _write(store, conn, "activities", source, content_hash, params,
                       csvfile.read_chunks(Path(path), info),
-                      log, table, create_teams, default_region, to_replace, progress, len, checks)
+                      log, table, create_teams, default_region, to_replace, progress, len, checks,
+                      pools_found)
 
 
 def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
                   replace: bool = False, create_teams: bool = False,
                   default_region: str = "", allow_repeated_employees: bool = False,
-                  checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
+                  checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = (),
+                  config_path: Path | str | None = None) -> ImportOutcome:
     """Import a commuting survey for the months `first`..`last` ("YYYY-MM") as one batch.
 
     A survey of the same source whose months overlap an earlier import is
@@ -335,7 +387,14 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
     `first`..`last` (their commuting emissions would be lost). An employee id
     that already commutes in another survey import of overlapping months, under
     any source, is refused unless `allow_repeated_employees`.
+
+    Working days come from the row's country's public holidays and the `[commuting]` settings of
+    the config (`config_path`, else ./carbon.toml when present): closures, absence rate, hours of
+    a telework day (docs/commuting.md); the calendar used is kept for `report sources`.
     """
+    from carbon import config as config_file
+
+    settings = config_file.load(config_path).commuting
     try:
         months = month_range(first, last)
     except ValueError as exc:
@@ -347,6 +406,10 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         options["region"] = default_region
     if prefer_source:
         options["prefer_source"] = list(prefer_source)
+    if settings != config_file.CommutingSettings():  # only when set: earlier imports keep their identity
+        options["calendar"] = {"country": settings.country, "closures": [d.isoformat() for d in settings.closures],
+                               "absence_rate": settings.absence_rate,
+                               "homeworking_hours_per_day": settings.homeworking_hours_per_day}
     params = json.dumps(options)
     content_hash = identity(info.sha256, params)
 
@@ -365,13 +428,50 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
             _refuse_losing_months(source, losing, months)
         table = factor_table(store, conn, tuple(prefer_source))
         log = ProblemLog(info.name, survey.ALIASES)
-        expanded, exp_lines = survey.expand(frame, lines, months, table, log)
+        expanded, exp_lines, notes, calendars = survey.expand(frame, lines, months, table, log, settings,
+                                                              default_region)
         n_rows = len(frame)
         outcome = _write(store, conn, "commuting-survey", source, content_hash, params,
                          [(expanded, exp_lines)], log, table, create_teams, default_region, to_replace,
                          None, lambda _f: n_rows, dataclasses.replace(checks, compare_rows=False))
+        from carbon.store import workdays as stored_days
+        stored_days.insert_calendars(conn, outcome.batch.id, calendars, settings.absence_rate)
+        if notes:
+            outcome = dataclasses.replace(outcome, warnings=tuple(sorted({*outcome.warnings, *notes})))
         return _check_employees(conn, info.name, outcome, survey.employees(frame, lines), months,
                                 allow_repeated_employees)
+
+
+def import_flights(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+                   create_teams: bool = False, checks: Checks = DEFAULT_CHECKS,
+                   prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
+    """Import a booking tool's flights (date, team, origin, destination, class[, return,
+    passengers, rf]) as one batch of business-travel entries in passenger-km (docs/travel.md).
+
+    Each flight's route, great-circle distance, uplift, band and class are kept with its entry
+    (`report sources`); a class the band does not publish falls back, named in the warnings.
+    """
+    from carbon import airports
+    from carbon.ingest import flights
+    from carbon.store import flights as stored_flights
+
+    source = limits.source_name(source or Path(path).name)
+    info, frame, lines = csvfile.read_small(Path(path), flights.REQUIRED, flights.OPTIONAL, str(path))
+    params = _options(prefer_source=list(prefer_source))
+    content_hash = identity(info.sha256, params)
+    with store.transaction() as conn:
+        earlier, content_hash = _identity_for(store, conn, "flights", source, replace, content_hash)
+        if earlier is not None:
+            return ImportOutcome(earlier, already_imported=True)
+        to_replace = _check_source(store, conn, "flights", source, replace, info.sha256, params)
+        table = factor_table(store, conn, tuple(prefer_source))
+        log = ProblemLog(info.name, flights.ALIASES)
+        expanded, exp_lines, legs, notes = flights.expand(frame, lines, airports.load(), table, log)
+        n_rows = len(frame)
+        outcome = _write(store, conn, "flights", source, content_hash, params, [(expanded, exp_lines)], log,
+                         table, create_teams, "", to_replace, None, lambda _f: n_rows, checks)
+        stored_flights.insert_legs(conn, outcome.batch.id, legs, flights.UPLIFT)
+        return dataclasses.replace(outcome, warnings=tuple(sorted({*outcome.warnings, *notes})))
 
 
 def _check_employees(conn, name: str, outcome: ImportOutcome, employees: list[tuple[str, int]],

@@ -81,8 +81,45 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
     """
     report = monthly_report(store, month, team)  # same checks and errors
     del report
+    from carbon.store import flights as stored_flights
+    from carbon.store import pools as stored_pools
+    from carbon.store import workdays as stored_days
+
     with store.engine.connect() as conn:
         rows = store.month_sources(conn, month, team)
+        legs = stored_flights.month_legs(conn, month, team)
+        shares = stored_pools.month_shares(conn, month, team)
+        calendars = stored_days.month_calendars(conn, month)
+    days: dict[int, list[dict]] = {}
+    for c in calendars:
+        days.setdefault(c["import_id"], []).append({
+            "country": c["country"], "weekdays": c["weekdays"],
+            "public_holidays": [h for h in c["holidays"].split("; ") if h], "closure_days": c["closure_days"],
+            "working_days": c["working_days"], "absence_rate": c["absence_rate"],
+            "days_worked": round(c["working_days"] * (1 - c["absence_rate"]), 6)})
+    # Entries split from a shared-cost pool: the pool, its key and the team's share of the month.
+    split: dict[tuple, list[dict]] = {}
+    for x in shares:
+        split.setdefault((x["team"], x["import_id"]), []).append(
+            {"pool": x["pool"], "key": x["key"], "share": round(x["share"], 9)})
+    # Flights imported by airport code: each row's flights, as booked (route, distance, uplift,
+    # band, class), so their passenger-km can be checked by hand.
+    per: dict[tuple, list[dict]] = {}
+    for g in legs:
+        per.setdefault((g["team"], g["import_id"], g["activity"]), []).append({
+            "line": g["line"], "route": f"{g['origin']}-{g['destination']}",
+            "distance_km": round(g["distance_km"], 3), "uplift_pct": round(g["uplift"] * 100, 6),
+            "band": g["band"], "class": g["cabin"], "class_used": g["cabin_used"],
+            "passengers": g["passengers"], "return": bool(g["round_trip"]), "rf": bool(g["rf"]),
+            "passenger_km": round(g["passenger_km"], 6), "co2e_kg": round(g["co2e_kg"], 6)})
+    for r in rows:
+        found = per.get((r["team"], r["import_id"], r["activity"]))
+        if found:
+            r["flights"] = found
+        if r["import_id"] in days:
+            r["working_days"] = days[r["import_id"]]
+        if (r["team"], r["import_id"]) in split:
+            r["allocations"] = split[(r["team"], r["import_id"])]
     return [{**r, **in_factor_unit(r["quantity"], r["quantity_unit"], r["unit"])} for r in rows]
 
 

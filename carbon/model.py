@@ -13,6 +13,10 @@ from decimal import Decimal
 
 from carbon import limits
 
+# The gas parts a factor row may state (columns `gas_co2`, ...): the GHG Protocol's reporting gases
+# carbon's tables carry; `gas_other` is a gas outside the Kyoto basket (an HFO such as R-1234yf).
+GASES = ("gas_co2", "gas_ch4", "gas_n2o", "gas_hfcs", "gas_other")
+
 
 @dataclass(frozen=True)
 class Factor:
@@ -39,6 +43,18 @@ class Factor:
     part_upstream: float | None = None
     part_td: float | None = None
     scope3_category: int | None = None  # stated by the row (1..15); None: derived (carbon/scope3.py)
+    # The parts of `value` per greenhouse gas, in the row's unit (kg CO2e of CO2 per unit, ...), as the
+    # source publishes them (factors/README.md "gas parts"); summing to `value`. All None: not split.
+    gas_co2: float | None = None
+    gas_ch4: float | None = None
+    gas_n2o: float | None = None
+    gas_hfcs: float | None = None
+    gas_other: float | None = None
+
+    @property
+    def gas_split(self) -> bool:
+        """True when the row states its parts per gas."""
+        return any(getattr(self, g) is not None for g in GASES)
 
     @property
     def ident(self) -> tuple[str, str, int]:

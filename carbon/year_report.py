@@ -14,13 +14,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from carbon import intensity, scope3
 from carbon.errors import NotFound
 from carbon.locks import Restatement
 from carbon.metrics import Intensity
-from carbon.model import Factor
+from carbon.model import GASES, Factor
 from carbon.periods import counted_through, month_label
 from carbon.scope2 import Scope2
 from carbon.scope2_view import figures as scope2_figures
@@ -77,6 +77,11 @@ class YearReport:
     def in_progress(self) -> bool:
         """The year is not over: its figures are counted through `counted_through` only."""
         return bool(self.counted_through) and self.counted_through != self.months[-1]
+    # Scopes 1 and 2 per gas, kg CO2e: {"1": {"co2": kg, "ch4": kg, "n2o": kg, "hfcs": kg, "other": kg,
+    # "not_split": kg}, "2": {...}} from the gas parts of the factor rows used; "not_split" holds
+    # the kg of rows whose source publishes no split (never apportioned by a guess). Scope 2 is
+    # location-based (the ledger's).
+    by_gas: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
 def months_of(year: int) -> tuple[str, ...]:
@@ -143,6 +148,24 @@ def _sources(conn, first: str, last: str) -> tuple[dict, ...]:
     return tuple(dict(row) for row in conn.execute(q).mappings())
 
 
+GAS_NAMES = tuple(g.removeprefix("gas_") for g in GASES)
+
+
+def _by_gas(conn, first: str, last: str) -> dict[str, dict[str, float]]:
+    """Scopes 1 and 2 per gas over the months (summed in SQL): each entry's kg times the share of its
+    factor row's value each gas part is; the kg of rows stating no parts under "not_split"."""
+    r, f = ledger_monthly, factor_snapshots
+    split = or_(*(f.c[g].isnot(None) for g in GASES)) & (f.c.value > 0)
+    cols = [func.sum(case((split, r.c.co2e_kg * func.coalesce(f.c[g], 0.0) / f.c.value), else_=0.0))
+            for g in GASES]
+    q = (select(r.c.scope, *cols, func.sum(case((split, 0.0), else_=r.c.co2e_kg)))
+         .select_from(r.join(f, r.c.factor_id == f.c.id))
+         .where(r.c.month >= first, r.c.month <= last, r.c.scope.in_([1, 2]))
+         .group_by(r.c.scope).order_by(r.c.scope))
+    return {str(row[0]): {**{n: float(v or 0.0) for n, v in zip(GAS_NAMES, row[1:-1])},
+                          "not_split": float(row[-1] or 0.0)} for row in conn.execute(q)}
+
+
 def _restatements_of(conn, months: tuple[str, ...]) -> tuple[Restatement, ...]:
     """Restatements that wrote into a month of the year (locked periods or team changes)."""
     inside = set(months)
@@ -172,11 +195,12 @@ def year_report(store: Store, year: int, today: date | None = None) -> YearRepor
         before = _sources(conn, months_of(year - 1)[0], months_of(year - 1)[-1])
         restated = _restatements_of(conn, months)
         both = tuple(scope2_figures(conn, first, last).values())
+        gases = _by_gas(conn, first, last)
     report = shape(year, rows, previous)
     s3cells, by_s3 = scope3_view(s3rows)
     return YearReport(**{**report.__dict__, "intensities": intensity.for_year(store, year),
                          "scope3_cells": s3cells, "by_scope3_category": by_s3,
-                         "sources": sources, "restatements": restated, "scope2": both,
+                         "sources": sources, "restatements": restated, "scope2": both, "by_gas": gases,
                          "method_switches": spanning_switches(before, sources),
                          "counted_through": last, "not_counted": later})
 

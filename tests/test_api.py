@@ -37,6 +37,7 @@ COMMAND_METHOD = {
     "import cloud-billing": "import_cloud_billing",
     "import commuting-survey": "import_survey",
     "import energy-attributes": "import_energy_attributes",
+    "import flights": "import_flights",
     "import metrics": "import_metrics",
     "import video": "import_video",
     "imports list": "imports",

@@ -194,8 +194,9 @@ def test_bad_hierarchy_file_is_refused_with_every_problem(write):
 
 def test_survey_fallback_counts_employees_not_months(company, write):
     # A user's own EU row for petrol cars (an illustrative 0.2 kg CO2e/km); the employee in Spain
-    # has no ES row -> EU. March 2025 has 21 weekdays, April 22: 2 x 10 km x 43 days x 5/5
-    # = 860 km x 0.2 = 172 kg, two ledger entries (one per month) from one survey line.
+    # has no ES row -> EU. March 2025 has 21 weekdays, April 22 less Good Friday (18 April, a
+    # national holiday in Spain): 2 x 10 km x 42 days x 5/5 = 840 km x 0.2 = 168 kg, two ledger
+    # entries (one per month) from one survey line.
     importer.import_factors(company, write("eu.csv", """
         activity,region,year,value,unit,category,scope,source
         commute.car.petrol,EU,2025,0.2,kg CO2e / km,commuting,3,my own estimate
@@ -207,4 +208,4 @@ def test_survey_fallback_counts_employees_not_months(company, write):
     assert out.fallbacks == (RegionFallback("commute.car.petrol", "ES", "EU", 1),)
     assert out.region_fallbacks == 2
     kg = sum(ledger.monthly_report(company, m).total for m in ("2025-03", "2025-04"))
-    assert kg == pytest.approx(2 * 10 * 43 * 0.2, rel=1e-9)
+    assert kg == pytest.approx(2 * 10 * 42 * 0.2, rel=1e-9)

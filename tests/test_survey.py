@@ -15,11 +15,14 @@ def teams(store):
 
 
 @pytest.mark.parametrize("month, weekdays", [
-    ("2026-02", 20), ("2024-02", 21), ("2024-04", 22), ("2024-01", 23),
+    # working days in France: weekdays less the public holidays falling on one
+    ("2026-02", 20), ("2024-02", 21),
+    ("2024-04", 22 - 1),  # Easter Monday, 1 April 2024
+    ("2024-01", 23 - 1),  # New Year's Day, Monday 1 January 2024
 ])
-def test_survey_rule_on_months_of_20_to_23_weekdays(teams, write, month, weekdays):
+def test_survey_rule_on_months_of_20_to_22_working_days(teams, write, month, weekdays):
     # Metro FR: ADEME 2025 is the only FR vintage (earlier months use it, with a warning).
-    # km = 2 x 10 km x weekdays x 3 days / 5; CO2e = km x 0.00444 kg/passenger-km.
+    # km = 2 x 10 km x working days x 3 days / 5; CO2e = km x 0.00444 kg/passenger-km.
     path = write("s.csv", SURVEY + "E1,Pedagogy,commute.metro,10,3,FR,\n")
     importer.import_survey(teams, path, month, month)
     expected = 2 * 10 * weekdays * 3 / 5 * 0.00444

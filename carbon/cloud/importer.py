@@ -448,14 +448,31 @@ def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, re
     return agg, classes, pd.concat(counts).groupby(level=0).sum(), lines_total
 
 
+def _split_pool_rows(conn, rows: pd.DataFrame, pool_ids: dict[str, int], team_ids: dict[str, int],
+                     pools_found) -> tuple[pd.DataFrame, set]:
+    """Ledger rows whose team is a pool of --allocation (a negative id in `pool_ids`) split per team
+    by the pool's key in their month, as an activity import splits them (carbon/pools.py)."""
+    pooled = rows["team_id"].to_numpy() < 0
+    if not pooled.any():
+        return rows, set()
+    name_of = {i: n for n, i in {**team_ids, **pool_ids}.items()}
+    named = rows.assign(team=[name_of[int(i)] for i in rows["team_id"]]).drop(columns=["team_id"])
+    allocated: set = set()
+    split = core._split_pools(named, pools_found, core._key_values(conn, pools_found), allocated)
+    split = split.assign(team_id=[team_ids[t] for t in split["team"]]).drop(columns=["team"])
+    return split[rows.columns].reset_index(drop=True), allocated
+
+
 def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Path, *, source: str | None = None,
                          replace: bool = False, strict: bool = False,
                          chunk_rows: int = exports.CHUNK_ROWS, restate: "Restate | None" = None,
-                         allow_overlap: bool = False) -> CloudOutcome:
+                         allow_overlap: bool = False,
+                         allocation_path: Path | str | None = None) -> CloudOutcome:
     """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem or when
     its usage lines are already in the ledger from another import (unless `allow_overlap`;
     carbon.cloud.overlap), and PeriodLocked when it touches a closed month and `restate` is None
-    (docs/integrity.md)."""
+    (docs/integrity.md). `allocation_path` (--allocation): rules may name a pool; its rows are
+    split per team by the pool's key (carbon/pools.py)."""
     if provider not in PROVIDERS:
         raise InputError(f"--provider {provider}: not read yet; expected one of {', '.join(PROVIDERS)}")
     path = Path(path)
@@ -464,8 +481,13 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
     info = PROVIDERS[provider].info(path, name)
     with store.engine.connect() as c:
         declared = set(store.team_ids(c))
-    rules = allocation.load(Path(rules_path), declared, str(rules_path))
-    params = json.dumps({"provider": provider, "rules": rules.sha256, "strict": strict})
+    pools_found, pools_param = core._read_allocation(store, allocation_path)
+    pool_ids = {p: -1 - i for i, p in enumerate(pools_found.pools)} if pools_found is not None else {}
+    rules = allocation.load(Path(rules_path), declared | set(pool_ids), str(rules_path))
+    given = {"provider": provider, "rules": rules.sha256, "strict": strict}
+    if pools_param:  # only when given: imports made before the option keep their identity
+        given["allocation"] = pools_param
+    params = json.dumps(given)
     content_hash = core.identity(info.sha256, params)
     with store.transaction() as conn:
         earlier = store.find_batch(conn, KIND, content_hash)
@@ -504,8 +526,12 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         keys = overlap.distinct(found)
         warned = overlap.check(conn, info.name, keys, [b.id for b, _ in to_replace], allow_overlap)
         est = estimate_groups(agg, classes, grid_lookup(table, provider))
-        rows, flist, rule_kg = _ledger(est, classes, rules, team_ids)
+        rows, flist, rule_kg = _ledger(est, classes, rules, {**team_ids, **pool_ids})
+        rows, allocated = _split_pool_rows(conn, rows, pool_ids, team_ids, pools_found)
         batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
+        if allocated:
+            from carbon.store import pools as stored_pools
+            stored_pools.insert_shares(conn, batch_id, sorted(allocated), team_ids)
         snap = np.array(store.snapshot_ids(conn, flist), dtype=np.int64)
         ix = rows["factor_ix"].to_numpy()
         out = scope3.book(rows.assign(factor_id=snap[ix]).drop(columns=["factor_ix"]), flist, ix)

@@ -59,11 +59,13 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
 @click.option("--allow-overlap", is_flag=True,
               help="Import even when usage lines are already in the ledger from another import (counted twice).")
+@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
+              help="Rules may name a pool; its lines are split per team by the pool's key (docs/allocation.md).")
 @restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, allow_overlap, restate, reason,
-                  by) -> None:
+def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, allow_overlap, allocation,
+                  restate, reason, by) -> None:
     """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
     Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
     JSON) or Azure cost details (CSV).
@@ -85,7 +87,8 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     """
     check_rejects(rejects)
     result = ctx.carbon.import_cloud_billing(file, provider, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap)
+                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap,
+                                  allocation_path=allocation)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)

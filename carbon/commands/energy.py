@@ -21,10 +21,12 @@ from carbon.commands.imports import (
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
+              help="Split instruments whose team is a pool per team, by the pool's key (docs/allocation.md).")
 @restate_options
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_energy_attributes_cmd(ctx, file, replace, source, rejects, restate, reason, by) -> None:
+def import_energy_attributes_cmd(ctx, file, replace, source, rejects, allocation, restate, reason, by) -> None:
     """Import contractual instruments for market-based scope 2 (docs/scope2.md).
 
     Columns: month, team, country, mwh, instrument, factor_kg_per_kwh[, note].
@@ -46,7 +48,7 @@ def import_energy_attributes_cmd(ctx, file, replace, source, rejects, restate, r
     """
     check_rejects(rejects)
     outcome = ctx.carbon.import_energy_attributes(file, source=source, replace=replace,
-                                                  restate=restate_of(restate, reason, by))
+                                                  restate=restate_of(restate, reason, by), allocation=allocation)
     if outcome.already_imported:
         _summary(file, outcome)
         return

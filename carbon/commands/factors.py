@@ -13,6 +13,9 @@ from rich.table import Table
 
 from carbon.commands.common import FORMAT, err, handle_errors, out, pass_ctx
 from carbon.errors import FactorNotFound
+from carbon.model import GASES
+
+GAS_NAMES = {"gas_co2": "CO2", "gas_ch4": "CH4", "gas_n2o": "N2O", "gas_hfcs": "HFCs", "gas_other": "other"}
 from carbon.spreadsheet import inert
 
 @click.group()
@@ -107,6 +110,9 @@ def show(ctx, key: str) -> None:
                       f"and T&D {f.part_td or 0:g} (scope 3 category 3.3)")
         if f.scope3_category:
             out.print(f"  scope 3      category 3.{f.scope3_category}")
+        gases = ", ".join(f"{GAS_NAMES[g]} {getattr(f, g):g}" for g in GASES
+                          if getattr(f, g)) if f.gas_split else "not split"
+        out.print(f"  gases        {gases}")
         out.print(f"  uncertainty  {'±%g %%' % f.uncertainty_pct if f.uncertainty_pct is not None else 'not stated'}")
         out.print(f"  from         {escape(f.origin)}")
 

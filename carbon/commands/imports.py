@@ -139,10 +139,12 @@ def import_group() -> None:
 @common
 @click.option("--strict", is_flag=True,
               help="Refuse rows already in another import (default: import them with a warning).")
+@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
+              help="Split rows whose team is a pool ([pool.NAME] key = \"METRIC\" or shares = {...}) per team.")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def activities(ctx, file, replace, create_teams, source, default_region, prefer_source, rejects, restate,
-               reason, by, strict) -> None:
+               reason, by, strict, allocation) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note, page_weight]).
 
     Each file is one import. Importing identical content again changes nothing.
@@ -159,6 +161,10 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
     eGRID combustion-only until 2022, Ember lifecycle from 2023) is named in a
     warning; --prefer-source SOURCE chooses its rows instead of the latest
     vintage (docs/inventory.md).
+
+    --allocation ALLOC.toml splits each row whose team is a pool (a site's
+    meter, a shared bill) into one entry per team by the month's key (a team
+    metric such as headcount) or fixed shares (docs/allocation.md).
 
     \b
     Example:
@@ -184,7 +190,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
         outcome = ctx.carbon.import_activities(file, source=source, replace=replace,
                                              create_teams=create_teams, default_region=default_region,
                                              progress=advance, on_start=on_start, checks=checks,
-                                             prefer_source=prefer_source)
+                                             prefer_source=prefer_source, allocation=allocation)
     finally:
         if task is not None:
             progress.stop()
@@ -198,14 +204,21 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
 @common
 @click.option("--allow-repeated-employees", is_flag=True,
               help="Accept employee ids already in another survey of these months (another numbering).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file whose [commuting] gives closures, absence rate (default ./carbon.toml).")
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, prefer_source,
-                     rejects, restate, reason, by, allow_repeated_employees) -> None:
+                     rejects, restate, reason, by, allow_repeated_employees, config_path) -> None:
     """Import a commuting survey and spread it over months.
 
-    Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region, occupants].
-    Per month: km = 2 x one_way_km x weekdays in the month x days_on_site_per_week / 5.
+    Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region,
+    occupants, telework_days, start, end].
+    Per month: days worked = (weekdays - the country's public holidays - the
+    config's closure days, between start and end) x (1 - absence_rate);
+    km = 2 x one_way_km x days worked x days_on_site_per_week / 5; telework
+    days add homeworking hours where a factor exists (UK), else a note says
+    they are not counted (docs/commuting.md).
 
     One person commutes once: an employee id on two lines, or already in
     another survey import of overlapping months (any source), is refused.
@@ -219,7 +232,44 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     outcome = ctx.carbon.import_survey(file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region,
                                      allow_repeated_employees=allow_repeated_employees, checks=checks,
-                                     prefer_source=prefer_source)
+                                     prefer_source=prefer_source, config_path=config_path)
+    _summary(file, outcome)
+
+
+@import_group.command("flights")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
+@click.option("--create-teams", is_flag=True, help="Declare teams the file names that are not declared yet.")
+@click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
+@click.option("--prefer-source", "prefer_source", multiple=True, metavar="SOURCE",
+              help="In a factor series, use the rows whose source contains SOURCE; repeatable.")
+@click.option("--rejects", type=click.Path(dir_okay=False),
+              help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@click.option("--strict", is_flag=True,
+              help="Refuse rows already in another import (default: import them with a warning).")
+@restate_options
+@pass_ctx
+@handle_errors(rejects_param="rejects")
+def flights_cmd(ctx, file, replace, create_teams, source, prefer_source, rejects, strict, restate, reason,
+                by) -> None:
+    """Import flights by airport code, as a booking tool exports them.
+
+    Columns: date, team, origin, destination, class[, return, passengers, rf].
+    origin and destination are IATA airport codes; class is average, economy,
+    premium_economy, business or first; return yes/no (default no); passengers
+    (default 1); rf yes/no: with radiative forcing (default yes).
+    passenger-km = great-circle km x 1.08 x passengers x (2 if return), booked
+    under travel.flight.<band>.<class>[.rf] with DESNZ's bands (domestic UK;
+    short-haul / long-haul to or from the UK, split at 3,700 km; international).
+
+    \b
+    Example:
+      carbon import flights bookings-2026-03.csv
+    """
+    check_rejects(rejects)
+    checks = importer.Checks(strict, restate_of(restate, reason, by))
+    outcome = ctx.carbon.import_flights(file, source=source, replace=replace, create_teams=create_teams,
+                                        checks=checks, prefer_source=prefer_source)
     _summary(file, outcome)
 
 

@@ -85,6 +85,49 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
         return
     title = f"Sources of {month}" + (f", {escape(team)}" if team else "") + " (kg CO2e)"
     out.print(sources_table(title, rows, with_teams=team is None))
+    pooled = sorted({(r["team"], a["pool"], a["key"], a["share"]) for r in rows for a in r.get("allocations", ())})
+    for t, pool, key, share in pooled:
+        out.print(f"{escape(t)}: {share:.2%} of pool {escape(pool)} by {escape(key)} (--allocation)")
+    seen_days = sorted({(c["country"], c["weekdays"], len(c["public_holidays"]), c["closure_days"], c["working_days"],
+                         c["absence_rate"]) for r in rows for c in r.get("working_days", ())})
+    for country, weekdays, hols, closed, working, absence in seen_days:
+        out.print(f"commuting days in {month} ({country or 'no country: no public holiday removed'}): {weekdays} "
+                  f"weekdays - {hols} public holiday(s) - {closed} closure day(s) = {working} working days"
+                  f", x (1 - {absence:.0%} absence) = {fixed(working * (1 - absence), 2)} days worked", soft_wrap=True)
+    flown = [(r["team"], f) for r in rows for f in r.get("flights", ())]
+    if flown:
+        out.print(flights_table(flown))
+
+
+def flights_table(flown: list[tuple[str, dict]]) -> Table:
+    """Each flight imported by airport code: route and band, great-circle km, class (booked -> used
+    when the band does not publish it), passengers and return, passenger-km and kg."""
+    uplifts = sorted({f["uplift_pct"] for _t, f in flown})
+    table = Table(title="Flights (by airport code)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption="pkm = great-circle km x (1 + uplift "
+                          + ", ".join(f"{u:g} %" for u in uplifts) + ") x passengers x 2 if return; "
+                          "band and class choose the factor above", caption_justify="left")
+    cells = [(t, str(f["line"]), f["route"], f["band"], fixed(f["distance_km"], 1), f["class"],
+              (f"->{f['class_used']} " if f["class"] != f["class_used"] else "") + ("RF" if f["rf"] else "no RF"),
+              f"{f['passengers']} pax", "return" if f["return"] else "one way", fixed(f["passenger_km"], 1),
+              fixed(f["co2e_kg"], 1)) for t, f in flown]
+    heads = {"Line": (1,), "Route, band": (2, 3), "km": (4,), "Class": (5, 6), "Trip": (7, 8), "pkm": (9,),
+             "kg": (10,)}
+    for head, ix in heads.items():
+        # Figures are never cut: each column is as wide as its widest cell.
+        widest = max([len(head)] + [len(c[i]) for c in cells for i in ix])
+        table.add_column(head, justify="left" if head in ("Route, band", "Class", "Trip") else "right",
+                         no_wrap=True, min_width=widest)
+    team = None
+    for c in cells:
+        if c[0] != team:
+            if team is not None:
+                table.add_section()
+            team = c[0]
+            table.add_row("", f"[bold]{escape(team)}[/bold]", "", "", "", "", "")
+        table.add_row(c[1], f"{c[2]}\n[dim]{c[3]}[/dim]", c[4], f"{c[5]}\n[dim]{c[6]}[/dim]",
+                      f"{c[7]}\n[dim]{c[8]}[/dim]", c[9], c[10])
+    return table
 
 
 def _quantity(r: dict) -> str:

@@ -1,7 +1,15 @@
 """Commuting survey -> monthly commuting activity (pure).
 
-Rule (per employee and month of the requested range):
-    distance = 2 × one_way_km × (Mon–Fri days in the month) × days_on_site_per_week / 5
+Rule (per employee and month of the requested range; docs/commuting.md):
+    working days = weekdays - public holidays of the row's country (the `holidays` package)
+                   - company closure days ([commuting] closures), counted between the employee's
+                   `start` and `end` when given (joiners and leavers)
+    days worked  = working days x (1 - [commuting] absence_rate)
+    distance     = 2 × one_way_km × days worked × days_on_site_per_week / 5
+    homeworking  = days worked × telework_days / 5 × [commuting] homeworking_hours_per_day hours,
+                   booked as `homeworking.hour` where the factor table has a row for the country
+                   (DESNZ: GB), else "not counted" in the import's notes
+days_on_site_per_week may be left empty when telework_days is given: 5 - telework_days.
 A commuter's km is a passenger-km. A factor per passenger-km applies as is; a
 car factor per vehicle-km applies to the vehicle, shared by `occupants`
 (default 1): vehicle-km = passenger-km / occupants.
@@ -9,16 +17,20 @@ car factor per vehicle-km applies to the vehicle, shared by `occupants`
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
-from carbon import limits, periods, units
+from carbon import limits, units, workdays
+from carbon.errors import FactorNotFound
 from carbon.factors import FactorTable
 from carbon.ingest.problems import ProblemLog
 
 MAX_ONE_WAY_KM = 1000  # a daily commute beyond this is a typing or unit error
 REQUIRED = ("employee", "team", "mode", "one_way_km", "days_on_site_per_week")
-OPTIONAL = ("region", "occupants")
+OPTIONAL = ("region", "occupants", "telework_days", "start", "end")
+HOMEWORKING = "homeworking.hour"
 # How validate_chunk's column names map back to the survey's.
 ALIASES = {"activity": "mode", "quantity": "one_way_km", "unit": "mode", "date": "employee"}
 
@@ -41,8 +53,20 @@ def employees(frame: pd.DataFrame, lines: np.ndarray) -> list[tuple[str, int]]:
     return [(str(e), int(ln)) for e, ln in zip(ids, lines) if e != ""]
 
 
+def _dates(f: pd.DataFrame, col: str, lines: np.ndarray, log: ProblemLog) -> list[date | None]:
+    out: list[date | None] = []
+    for text, line in zip(f[col] if col in f.columns else [""] * len(f), lines):
+        try:
+            out.append(date.fromisoformat(text) if text else None)
+        except ValueError:
+            log.add(np.array([line]), col, [text], "expected a day as YYYY-MM-DD, or empty")
+            out.append(None)
+    return out
+
+
 def expand(frame: pd.DataFrame, lines: np.ndarray, months: list[str], table: FactorTable,
-           log: ProblemLog) -> tuple[pd.DataFrame, np.ndarray]:
+           log: ProblemLog, settings=None, default_region: str = "",
+           ) -> tuple[pd.DataFrame, np.ndarray, list[str], list]:
     """Survey rows -> activity rows (date, team, activity, quantity, unit, region) per month.
 
     Returns the activity frame and the survey line of each row. Problems of the
@@ -69,8 +93,23 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, months: list[str], table: Fac
     empty_emp |= too_long | repeated
     one_way = _number(f, "one_way_km", lines, log, 0, MAX_ONE_WAY_KM, None,
                       f"expected a one-way distance in km, from 0 to {MAX_ONE_WAY_KM}")
-    days = _number(f, "days_on_site_per_week", lines, log, 0, 5, None,
-                   "expected days on site per week, from 0 to 5")
+    telework = _number(f, "telework_days", lines, log, 0, 5, 0.0,
+                       "expected days worked from home per week, from 0 to 5 (empty: 0)")
+    on_site_text = f["days_on_site_per_week"] if len(f) else pd.Series([], dtype=object)
+    given_telework = (f["telework_days"] != "").to_numpy(dtype=bool) if "telework_days" in f.columns \
+        else np.zeros(len(f), dtype=bool)
+    from_telework = (on_site_text == "").to_numpy(dtype=bool) & given_telework
+    days = _number(f, "days_on_site_per_week", lines[~from_telework], log, 0, 5, None,
+                   "expected days on site per week, from 0 to 5 (empty only when telework_days is given)") \
+        if not from_telework.any() else _on_site(f, lines, log, from_telework, telework)
+    over = np.isfinite(days) & np.isfinite(telework) & (days + telework > 5)
+    log.add(lines[over], "telework_days", f["telework_days"].to_numpy(dtype=object)[over] if over.any() else [],
+            "days on site + telework days exceed 5 per week")
+    days = np.where(over, np.nan, days)
+    starts, ends = _dates(f, "start", lines, log), _dates(f, "end", lines, log)
+    for i, (a, b) in enumerate(zip(starts, ends)):
+        if a and b and b < a:
+            log.add(lines[[i]], "end", [f["end"].iloc[i]], "end is before start (expected end >= start)")
     occupants = _number(f, "occupants", lines, log, 1, None, 1.0,
                         "expected the number of people in the car, >= 1 (empty means 1)")
     mode = f["mode"].to_numpy(dtype=object)
@@ -85,27 +124,71 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, months: list[str], table: Fac
                     f"{m!r} is a {rows[0].category} activity; expected a commuting mode such as commute.car.petrol")
             continue
         per_passenger[mask] = "[passenger]" in dict(units.activity_unit(rows[0].unit).dimensionality)
-    ok = ~empty_emp & np.isfinite(one_way) & np.isfinite(days) & np.isfinite(occupants)
+    ok = ~empty_emp & np.isfinite(one_way) & np.isfinite(days) & np.isfinite(occupants) & np.isfinite(telework)
 
-    weekdays = np.array([periods.weekdays_in_month(*periods.parse_month(m)) for m in months], dtype=float)
+    from carbon.config import CommutingSettings
+    settings = settings or CommutingSettings()
+    region = f["region"].to_numpy(dtype=object) if "region" in f.columns else np.full(len(f), "", dtype=object)
+    region = np.where(region == "", default_region, region)
+    country = np.array([r if r and workdays.known_country(r) else settings.country for r in region], dtype=object)
     idx = np.flatnonzero(ok)
     n_m = len(months)
     src = np.repeat(idx, n_m)
-    wd = np.tile(weekdays, len(idx))
-    person_km = 2.0 * one_way[src] * wd * days[src] / 5.0
+    month_of = np.tile(np.array(months, dtype=object), len(idx))
+    cal = {(c, m): workdays.month_days(m, c, settings.closures) for c in pd.unique(country[idx]) for m in months}
+    worked = np.array([_employed(cal[(country[i], m)], starts[i], ends[i]) for i, m in zip(src, month_of)],
+                      dtype=float) * (1.0 - settings.absence_rate)
+    person_km = 2.0 * one_way[src] * worked * days[src] / 5.0
     pp = per_passenger[src]
     quantity = np.where(pp, person_km, person_km / occupants[src])
-    region = f["region"].to_numpy(dtype=object) if "region" in f.columns else np.full(len(f), "", dtype=object)
-    out = pd.DataFrame({
-        "date": np.tile(np.array(months, dtype=object), len(idx)),
-        "team": f["team"].to_numpy(dtype=object)[src],
-        "activity": mode[src],
-        "quantity": quantity.astype(str) if len(quantity) else np.array([], dtype=object),
-        "unit": np.where(pp, "passenger_km", "km"),
-        "region": region[src],
-        "end": "",
-        "note": "",
-    })
-    # Exact floats survive the text round trip (repr of a float is exact).
-    out["quantity"] = [repr(float(q)) for q in quantity]
-    return out.astype(object), lines[src]
+    rows = {
+        "date": month_of, "team": f["team"].to_numpy(dtype=object)[src], "activity": mode[src],
+        "quantity": [repr(float(q)) for q in quantity],  # exact floats survive the text round trip
+        "unit": np.where(pp, "passenger_km", "km"), "region": region[src],
+    }
+    out_lines = [lines[src]]
+    out = [pd.DataFrame(rows)]
+    # Homeworking: where the factor table has a row for the country, else "not counted".
+    notes: list[str] = []
+    home = np.flatnonzero((telework[src] > 0) & (worked > 0))
+    counted = np.array([_homeworking_factor(table, region[src[j]], int(month_of[j][:4])) for j in home], dtype=bool)
+    if home.size:
+        j = home[counted]
+        hours = worked[j] * telework[src[j]] / 5.0 * settings.homeworking_hours_per_day
+        out.append(pd.DataFrame({"date": month_of[j], "team": rows["team"][j], "activity": HOMEWORKING,
+                                 "quantity": [repr(float(h)) for h in hours], "unit": "hour",
+                                 "region": region[src[j]]}))
+        out_lines.append(lines[src[j]])
+        for r in sorted(set(region[src[home[~counted]]])):
+            n = int((region[src[home[~counted]]] == r).sum())
+            notes.append(f"homeworking not counted for {n:,} employee-month(s) in {r or 'no region'}: no "
+                          f"sourced homeworking factor for that country (DESNZ publishes one for the UK, "
+                          f"{HOMEWORKING} GB); their telework days only reduce their commuting")
+    frame_out = pd.concat(out, ignore_index=True).assign(end="", note="")
+    return frame_out.astype(object), np.concatenate(out_lines), notes, [cal[k] for k in sorted(cal)]
+
+
+def _on_site(f, lines, log, from_telework, telework) -> np.ndarray:
+    """Days on site: as written, or 5 - telework_days where the cell is empty and telework is given."""
+    written = _number(f.loc[~from_telework], "days_on_site_per_week", lines[~from_telework], log, 0, 5, None,
+                      "expected days on site per week, from 0 to 5 (empty only when telework_days is given)")
+    out = np.full(len(f), np.nan)
+    out[~from_telework] = written
+    out[from_telework] = 5.0 - telework[from_telework]
+    return out
+
+
+def _employed(md, start, end) -> int:
+    """Working days of the month between the employee's start and end (both included)."""
+    if start is None and end is None:
+        return md.working
+    return sum(1 for d in md.days if (start is None or d >= start) and (end is None or d <= end))
+
+
+def _homeworking_factor(table: FactorTable, region: str, year: int) -> bool:
+    """True when the factor table has a homeworking row for the region itself or an ancestor."""
+    try:
+        table.resolve(HOMEWORKING, region, year)
+    except FactorNotFound:  # no sourced factor for that country
+        return False
+    return True

@@ -50,11 +50,19 @@ METHOD = (
                          "no split is booked whole as scope 2 (see the sources sheet's boundary).")),
     ("Gas coverage", ("Factors marked 'CO2 only' in the sources sheet (IEA, EEA) omit CH4 and N2O; they are "
                       "carried as CO2e.")),
+    ("Gas split", ("Scopes 1 and 2 per gas ('by gas' sheet) from the gas parts a factor row states, as its "
+                   "source publishes them (kg CO2e of CO2, CH4, N2O; a refrigerant's HFC or other gas). The kg of "
+                   "rows whose source publishes no split are shown as 'not split', never apportioned by a guess; "
+                   "scope 2 is location-based.")),
     ("Year-on-year", ("The whole year against the whole previous year, and like-for-like over the months "
                       "both years have data for (a year that started in September is not compared in full).")),
     ("Intensity", "kg CO2e per unit of each business metric's yearly value, over the months with a value."),
     ("Restatements", "Writes into closed months of the year, with who, when, why and the change per team."),
 )
+
+
+GAS_LABELS = {"co2": "CO2", "ch4": "CH4", "n2o": "N2O", "hfcs": "HFCs", "other": "other (non-Kyoto, e.g. HFOs)",
+              "not_split": "not split"}
 
 
 def _r(x: float | None) -> float | None:
@@ -139,6 +147,7 @@ def to_dict(rep: YearReport) -> dict:
         "scope3_rows": [{"team": t, "category": c, "scope3_category": n or None, "month": m, "co2e_kg": _r(kg)}
                         for t, c, n, m, kg in rep.scope3_cells],
         "scope2": scope2_dict(rep),
+        "by_gas": {sc: {g: _r(v) for g, v in parts.items()} for sc, parts in rep.by_gas.items()},
     }
 
 
@@ -306,6 +315,9 @@ def to_xlsx(rep: YearReport) -> bytes:
            [(x["id"], x["at"], x["by"], x["reason"], x["action"], c.get("month"), c.get("team"),
              c.get("before_kg"), c.get("after_kg")) for x in d["restatements"] for c in (x["changes"] or [{}])
             ] if d["restatements"] else [])
+    _sheet(wb, "by gas", ["scope", "gas", "co2e (kg CO2e)"],
+           [(f"scope {sc}", GAS_LABELS.get(g, g), v) for sc, parts in d["by_gas"].items()
+            for g, v in parts.items() if v or g == "not_split"])
     s2 = d["scope2"]
     # each figure with its boundary beside it: location- and market-based are often not on the same one
     _sheet(wb, "scope 2", ["month", "team", "location-based (kg CO2e)", "location-based boundary",

@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from carbon.errors import NotFound, StoreError
 from carbon.lazy import lazy
-from carbon.model import Batch, Factor, Team
+from carbon.model import GASES, Batch, Factor, Team
 from carbon.store import migrate
 from carbon.store.schema import (
     ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
@@ -31,9 +31,12 @@ np = lazy("numpy")
 
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
-FEATURES = ("budgets", "cloud_lines", "donations", "duplicates", "energy_attributes", "locks", "metrics", "packs",
-            "prices", "team_history")
+FEATURES = ("budgets", "cloud_lines", "donations", "duplicates", "energy_attributes", "flights", "locks",
+            "metrics", "packs", "pools", "prices", "team_history", "workdays")
 _duplicates = lazy("carbon.store.duplicates")
+_flights = lazy("carbon.store.flights")
+_pools = lazy("carbon.store.pools")
+_workdays = lazy("carbon.store.workdays")
 
 
 def declared_metadata() -> MetaData:
@@ -252,6 +255,9 @@ class Store:
         conn.execute(delete(ledger).where(ledger.c.batch_id == batch_id))
         conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
         conn.execute(delete(_duplicates.survey_employees).where(_duplicates.survey_employees.c.batch_id == batch_id))
+        _flights.remove(conn, batch_id)
+        _pools.remove(conn, batch_id)
+        _workdays.remove(conn, batch_id)
         conn.execute(delete(batches).where(batches.c.id == batch_id))
         return batch
 
@@ -422,10 +428,10 @@ def _factor_dict(f: Factor) -> dict:
                 category=f.category, scope=f.scope, source=f.source, uncertainty_pct=f.uncertainty_pct,
                 source_ref=f.source_ref, boundary=f.boundary, origin=f.origin,
                 part_generation=f.part_generation, part_upstream=f.part_upstream, part_td=f.part_td,
-                scope3_category=f.scope3_category)
+                scope3_category=f.scope3_category, **{g: getattr(f, g) for g in GASES})
 
 
-SPLIT_FIELDS = ("part_generation", "part_upstream", "part_td", "scope3_category")
+SPLIT_FIELDS = ("part_generation", "part_upstream", "part_td", "scope3_category", *GASES)
 
 
 def _scope3_nulls(frame):

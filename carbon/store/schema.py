@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 
 from carbon import limits
-from carbon.model import Batch
+from carbon.model import GASES, Batch
 
 metadata = MetaData()
 
@@ -73,6 +73,8 @@ factor_snapshots = Table(
     Column("part_upstream", Float),
     Column("part_td", Float),
     Column("scope3_category", SmallInteger),
+    # The parts per gas a row states (kg CO2e of each gas per unit; NULL: not split).
+    *(Column(g, Float) for g in GASES),
 )
 
 user_factors = Table(
@@ -96,6 +98,8 @@ user_factors = Table(
     Column("part_upstream", Float),
     Column("part_td", Float),
     Column("scope3_category", SmallInteger),
+    # The parts per gas a row states (kg CO2e of each gas per unit; NULL: not split).
+    *(Column(g, Float) for g in GASES),
 )
 
 # The ledger: one row per activity line and month. It is the big table (millions

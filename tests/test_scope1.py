@@ -1,0 +1,125 @@
+"""Scope 1: fuels, company vehicles and refrigerant leaks from the shipped DESNZ tables, fuel
+well-to-tank as scope 3 category 3.3, and scopes 1 and 2 per gas in the year report."""
+
+import json
+
+import pytest
+
+HEADER = "date,team,activity,quantity,unit,region\n"
+# A small French company's own records for 2025 (its first year): the office boiler's gas bill
+# in January, a diesel fill-up of the van in February, the air-conditioning technician's R-410A
+# top-up in March, and the office electricity in January.
+ACTIVITIES = HEADER + (
+    "2025-01,Ops,fuel.natural_gas.kwh_gross,12000,kWh,FR\n"
+    "2025-01,Ops,fuel.natural_gas.kwh_gross.wtt,12000,kWh,FR\n"
+    "2025-02,Ops,fuel.diesel.litre,500,litre,FR\n"
+    "2025-03,Ops,refrigerant.r410a,2.5,kg,FR\n"
+    "2025-01,Ops,electricity.grid,1000,kWh,FR\n"
+)
+# factors/desnz_2025_scope1_gb.csv (DESNZ 2025; region empty: any region):
+#   natural gas gross CV 0.18296 kg/kWh:   12,000 x 0.18296 = 2,195.52 kg, scope 1, not split
+#   its well-to-tank 0.03021 kg/kWh:       12,000 x 0.03021 =   362.52 kg, scope 3 category 3.3
+#   diesel (average biofuel blend) 2.57082 kg/litre: 500 x 2.57082 = 1,285.41 kg, scope 1, not split
+#   R-410A 1,924 kg CO2e/kg (AR5):          2.5 x 1,924     = 4,810 kg, scope 1, all HFCs
+# factors/ademe_2025_grid_fr.csv: FR grid 0.0461 kg/kWh: 1,000 x 0.0461 = 46.1 kg, scope 2, not split
+GAS_KG, WTT_KG, DIESEL_KG, LEAK_KG, GRID_KG = 2195.52, 362.52, 1285.41, 4810.0, 46.1
+SCOPE1 = GAS_KG + DIESEL_KG + LEAK_KG  # 8,290.93
+
+
+@pytest.fixture
+def company(run, write):
+    run("teams", "add", "Ops")
+    r = run("import", "activities", write("a.csv", ACTIVITIES))
+    assert r.exit_code == 0, r.output
+    return run
+
+
+def _year(run, year=2025):
+    r = run("report", "year", "--year", year, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_scope1_fuels_and_leak_with_wtt_in_category_3_3(company):
+    d = _year(company)
+    assert d["by_scope"]["1"] == pytest.approx(SCOPE1)
+    assert d["by_scope"]["2"] == pytest.approx(GRID_KG)
+    assert d["by_scope"]["3"] == pytest.approx(WTT_KG)
+    assert d["by_scope3_category"] == {"3.3": pytest.approx(WTT_KG)}
+    assert d["by_category"]["heating"] == pytest.approx(GAS_KG + WTT_KG)
+    assert d["by_category"]["vehicles"] == pytest.approx(DIESEL_KG)
+    assert d["by_category"]["refrigerants"] == pytest.approx(LEAK_KG)
+    used = {s["activity"]: s for s in d["sources"]}
+    assert used["refrigerant.r410a"]["source"] == "UK DESNZ/DEFRA GHG conversion factors 2025"
+    assert "3_201_2158_3_1" in used["refrigerant.r410a"]["source_ref"]
+    assert used["fuel.diesel.litre"]["year"] == 2025
+
+
+def test_year_report_gives_scopes_1_and_2_per_gas_and_not_split(company, tmp_path):
+    by_gas = _year(company)["by_gas"]
+    # Only the refrigerant row states its gas (the HFC itself); DESNZ's per-gas parts of the fuels
+    # are not in the copy shipped, so gas and diesel are "not split", never guessed.
+    assert by_gas["1"] == {"co2": 0.0, "ch4": 0.0, "n2o": 0.0, "hfcs": pytest.approx(LEAK_KG), "other": 0.0,
+                           "not_split": pytest.approx(GAS_KG + DIESEL_KG)}
+    assert by_gas["2"]["not_split"] == pytest.approx(GRID_KG)
+    assert sum(by_gas["1"].values()) == pytest.approx(SCOPE1)
+    assert "3" not in by_gas
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "inventory-2025.xlsx"
+    r = company("report", "year", "--year", 2025, "--format", "xlsx", "--out", path)
+    assert r.exit_code == 0, r.output
+    rows = list(openpyxl.load_workbook(path)["by gas"].iter_rows(values_only=True))
+    assert rows[0] == ("scope", "gas", "co2e (kg CO2e)")
+    assert ("scope 1", "HFCs", pytest.approx(LEAK_KG)) in rows[1:]
+    assert ("scope 1", "not split", pytest.approx(GAS_KG + DIESEL_KG)) in rows[1:]
+    assert ("scope 2", "not split", pytest.approx(GRID_KG)) in rows[1:]
+
+
+FACTOR_HEADER = "activity,region,year,value,unit,category,scope,source,gas_co2,gas_ch4,gas_n2o\n"
+
+
+def test_a_factor_row_with_published_gas_parts_splits_the_entry(run, write):
+    # A boiler factor whose source publishes the split: 0.25 = CO2 0.2 + CH4 0.03 + N2O 0.02 kg CO2e/kWh.
+    run("teams", "add", "Ops")
+    r = run("factors", "import", write("f.csv", FACTOR_HEADER
+                                       + "boiler.site,FR,2025,0.25,kg CO2e / kWh,heating,1,Boiler maker 2025,0.2,0.03,0.02\n"))
+    assert r.exit_code == 0, r.output
+    r = run("import", "activities", write("a.csv", HEADER + "2025-05,Ops,boiler.site,100,kWh,FR\n"))
+    assert r.exit_code == 0, r.output
+    # 100 kWh x 0.25 = 25 kg: CO2 100 x 0.2 = 20, CH4 100 x 0.03 = 3, N2O 100 x 0.02 = 2
+    assert _year(run)["by_gas"]["1"] == {"co2": pytest.approx(20.0), "ch4": pytest.approx(3.0),
+                                         "n2o": pytest.approx(2.0), "hfcs": 0.0, "other": 0.0, "not_split": 0.0}
+
+
+@pytest.mark.parametrize("row, column, expected", [
+    ("x.y,FR,2025,0.25,kg CO2e / kWh,heating,1,S,0.2,0.03,0.01\n", "gas_co2", "the gas parts sum to 0.24"),
+    ("x.y,FR,2025,0.25,kg CO2e / kWh,heating,1,S,0.2,-0.03,0.08\n", "gas_ch4", "expected a number >= 0"),
+])
+def test_gas_parts_that_do_not_add_up_are_refused(run, write, row, column, expected):
+    r = run("factors", "import", write("f.csv", FACTOR_HEADER + row))
+    assert r.exit_code == 1
+    assert "f.csv" in r.output and "line 2" in r.output and column in r.output and expected in r.output
+
+
+def test_gas_parts_and_lifecycle_parts_on_one_row_are_refused(run, write):
+    header = "activity,region,year,value,unit,category,scope,source,part_generation,gas_co2\n"
+    r = run("factors", "import", write("f.csv", header + "electricity.grid,FR,2025,0.05,kg CO2e / kWh,"
+                                       "infrastructure,2,S,0.05,0.05\n"))
+    assert r.exit_code == 1
+    assert "gas_co2" in r.output and "not both" in r.output
+
+
+def test_shipped_scope1_rows_cite_source_and_vintage():
+    from pathlib import Path
+
+    from carbon import factors
+    for name in ("desnz_2024_scope1_gb.csv", "desnz_2025_scope1_gb.csv"):
+        rows, _ = factors.read_factor_file(Path(__file__).parent.parent / "factors" / name)
+        year = int(name[6:10])
+        assert len(rows) == 35  # 10 fuel keys x (combustion + WTT), pellets 2 x 2, 5 vehicles, 6 refrigerants
+        for f in rows:
+            assert f.year == year and f.source == f"UK DESNZ/DEFRA GHG conversion factors {year}"
+            assert f"conversion-factors-{year}" in f.source_ref and " ID " in f.source_ref
+            assert (f.scope, f.scope3_category) == ((3, 3) if f.activity.endswith(".wtt") else (1, None))
+            # Only refrigerants state their gas (the refrigerant itself); fuels are "not split".
+            assert f.gas_split == f.activity.startswith("refrigerant.")
