@@ -46,6 +46,7 @@ class PackData:
     period_status: str = ""  # open or closed, and the restatements since (carbon.locks)
     intensity: IntensityView | None = None  # kg CO2e per unit of each business metric
     levers: tuple | None = None  # scenario_run.PackScenario per [pack] scenario; None: none configured
+    completeness: object | None = None  # carbon.completeness.Completeness of the month (docs/feeds.md)
 
 
 @dataclass(frozen=True)

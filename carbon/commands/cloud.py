@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, handle_errors, out, pass_ctx
 from carbon.commands.imports import (
     _summary,
     check_rejects,
@@ -58,9 +58,11 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, restate, reason, by) -> None:
+def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, restate, reason, by,
+                  feed=None) -> None:
     """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
     Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
     JSON) or Azure cost details (CSV).
@@ -80,7 +82,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     """
     check_rejects(rejects)
     result = ctx.carbon.import_cloud_billing(file, provider, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by))
+                                  restate=restate_of(restate, reason, by), feed=feed)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)
@@ -96,9 +98,10 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, restate, reason, by) -> None:
+def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, restate, reason, by, feed=None) -> None:
     """Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).
 
     CSV columns: timestamp, cloudProvider, accountName, serviceName, region,
@@ -111,7 +114,7 @@ def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, restate, r
     """
     check_rejects(rejects)
     result = ctx.carbon.import_ccf_estimates(file, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by))
+                                  restate=restate_of(restate, reason, by), feed=feed)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects
 
 
@@ -15,9 +15,10 @@ from carbon.commands.imports import _summary, check_rejects
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_energy_attributes_cmd(ctx, file, replace, source, rejects) -> None:
+def import_energy_attributes_cmd(ctx, file, replace, source, rejects, feed=None) -> None:
     """Import contractual instruments for market-based scope 2 (docs/scope2.md).
 
     Columns: month, team, country, mwh, instrument, factor_kg_per_kwh[, note].
@@ -37,7 +38,7 @@ def import_energy_attributes_cmd(ctx, file, replace, source, rejects) -> None:
       carbon import energy-attributes attributes.csv
     """
     check_rejects(rejects)
-    outcome = ctx.carbon.import_energy_attributes(file, source=source, replace=replace)
+    outcome = ctx.carbon.import_energy_attributes(file, source=source, replace=replace, feed=feed)
     if outcome.already_imported:
         _summary(file, outcome)
         return

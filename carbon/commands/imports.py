@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from carbon.commands import LazyGroup
-from carbon.commands.common import err, handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 from carbon.lazy import lazy
 from carbon.model import ImportOutcome
@@ -136,10 +136,11 @@ def import_group() -> None:
 @common
 @click.option("--strict", is_flag=True,
               help="Refuse rows already in another import (default: import them with a warning).")
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def activities(ctx, file, replace, create_teams, source, default_region, prefer_source, rejects, restate,
-               reason, by, strict) -> None:
+               reason, by, strict, feed=None) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note, page_weight]).
 
     Each file is one import. Importing identical content again changes nothing.
@@ -181,7 +182,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
         outcome = ctx.carbon.import_activities(file, source=source, replace=replace,
                                              create_teams=create_teams, default_region=default_region,
                                              progress=advance, on_start=on_start, checks=checks,
-                                             prefer_source=prefer_source)
+                                             prefer_source=prefer_source, feed=feed)
     finally:
         if task is not None:
             progress.stop()
@@ -195,10 +196,11 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
 @common
 @click.option("--allow-repeated-employees", is_flag=True,
               help="Accept employee ids already in another survey of these months (another numbering).")
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, prefer_source,
-                     rejects, restate, reason, by, allow_repeated_employees) -> None:
+                     rejects, restate, reason, by, allow_repeated_employees, feed=None) -> None:
     """Import a commuting survey and spread it over months.
 
     Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region, occupants].
@@ -216,7 +218,7 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     outcome = ctx.carbon.import_survey(file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region,
                                      allow_repeated_employees=allow_repeated_employees, checks=checks,
-                                     prefer_source=prefer_source)
+                                     prefer_source=prefer_source, feed=feed)
     _summary(file, outcome)
 
 

@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects
 from carbon.lazy import lazy
 
@@ -25,9 +25,10 @@ YEAR = click.Choice(["sum", "mean"])
               help="Declare the file's undeclared metrics, adding up over a year as a sum or a mean.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects) -> None:
+def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects, feed=None) -> None:
     """Import business metrics (month, metric, value[, team]): the denominators of intensities.
 
     An empty team means the whole company. Values are numbers >= 0. A metric
@@ -47,7 +48,7 @@ def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects) -> None
     """
     check_rejects(rejects)
     outcome, declared = ctx.carbon.import_metrics(file, source=source, replace=replace,
-                                                      define_rule=define_rule)
+                                                      define_rule=define_rule, feed=feed)
     for d in declared:
         out.print(f"metric {escape(d.name)} declared (--year {d.year_rule})")
     b = outcome.batch

@@ -70,7 +70,8 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
 
     The first run produces the previous month; each later run produces every
     month since the first one that has no pack yet, up to the previous month.
-    A month with no data is skipped (and due again next time). With e-mail
+    A month with no data, or incomplete (a data feed missing or partial:
+    'carbon feeds status'), is skipped and due again next time. With e-mail
     configured, messages that failed at an earlier run are sent again first.
     Team names of the config are checked against the declared teams first.
     For system cron, tests and catch-up.
@@ -80,8 +81,8 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
       0  done: every due month with data has its pack, every message was sent
       1  a pack could not be built, or the config/options were refused
       4  an e-mail could not be sent after its tries (owed to the next run)
-      5  a due month still has no data [schedule] grace_days (default 10)
-         days after its end
+      5  a due month still has no data, or is still incomplete (naming the
+         late feed), [schedule] grace_days (default 10) days after its end
 
     \b
     Examples:
@@ -111,10 +112,22 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
                   "(owed: the next run sends them again): "
                   + escape("; ".join(f"{m} to {a}: {w}" for m, a, w in result.undelivered)))
         codes.append(EXIT_DELIVERY_FAILED)
-    if result.overdue:
-        err.print(f"[bold red]error:[/bold red] still no emissions recorded for {', '.join(result.overdue)}, "
+    for month, why in result.skipped:
+        if month not in result.overdue:
+            out.print(f"waiting for {month}: {escape(why)}")
+    whys = dict(result.skipped)
+    empty = [m for m in result.overdue if whys.get(m, "").startswith("no emissions recorded")]
+    late = [m for m in result.overdue if m not in empty]
+    if empty:
+        err.print(f"[bold red]error:[/bold red] still no emissions recorded for {', '.join(empty)}, "
                   f"more than {cfg.grace_days} days after the month's end (schedule.grace_days): import "
                   "its data; the next run produces the pack")
+    if late:
+        err.print(f"[bold red]error:[/bold red] {', '.join(late)} still incomplete more than {cfg.grace_days} "
+                  "days after the month's end (schedule.grace_days): "
+                  + escape("; ".join(f"{m}: {whys[m].split(' for this month')[0]}" for m in late))
+                  + "; import the late feed's data; the next run produces the pack")
+    if result.overdue:
         codes.append(EXIT_OVERDUE)
     if codes:
         sys.exit(min(codes))

@@ -72,7 +72,7 @@ def team_dict(t: TeamStatus, kg_per_unit: float) -> dict:
     }
 
 
-def to_dict(rep: StatusReport) -> dict:
+def to_dict(rep: StatusReport, completeness=None) -> dict:
     """The JSON contract of `carbon budget status` (README "Status and alerts"), plus additive fields."""
     c = _conv(rep.kg_per_unit)
     company = None
@@ -83,7 +83,7 @@ def to_dict(rep: StatusReport) -> dict:
                    "actual_to_date": c(rep.company.actual_to_date),
                    "forecast": c(rep.company.forecast),
                    "counted_from": rep.company.counted_from}
-    return {
+    d = {
         "month": rep.month,
         "unit": rep.unit,
         "teams": [team_dict(t, rep.kg_per_unit) for t in rep.teams],
@@ -97,10 +97,13 @@ def to_dict(rep: StatusReport) -> dict:
         "band_method": BAND_METHOD,
         "forecast_method": FORECAST_RULE,
     }
+    if completeness is not None:  # carbon.completeness.Completeness (docs/feeds.md)
+        d["completeness"] = completeness.to_dict()
+    return d
 
 
-def to_json(rep: StatusReport) -> str:
-    return json.dumps(to_dict(rep), indent=2, ensure_ascii=False)
+def to_json(rep: StatusReport, completeness=None) -> str:
+    return json.dumps(to_dict(rep, completeness), indent=2, ensure_ascii=False)
 
 
 # ---- the manager's view -------------------------------------------------------------

@@ -31,7 +31,7 @@ np = lazy("numpy")
 
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
-FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "locks", "metrics", "packs", "prices",
+FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "feeds", "locks", "metrics", "packs", "prices",
             "team_history")
 _duplicates = lazy("carbon.store.duplicates")
 
