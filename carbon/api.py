@@ -197,6 +197,13 @@ class Carbon:
         return feed_service.add_feed(self.store, Feed(name, kind, provider, tuple(teams), tuple(categories),
                                                       source, cadence, first_month))
 
+    def declare_config_feeds(self, config) -> list[str]:
+        """Declare the config's [feeds.NAME] not declared yet (a declared name is kept as it is);
+        the names declared."""
+        from carbon import feed_service
+
+        return feed_service.sync_feeds(self.store, config.feeds)
+
     def feeds(self) -> list:
         """The declared feeds (carbon.model.Feed), by name."""
         from carbon import feed_service

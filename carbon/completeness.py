@@ -89,8 +89,8 @@ class Completeness:
         if self.status == INCOMPLETE:
             return f"{self.month} is incomplete{how}: {self.gaps()}"
         if self.status == UNKNOWN:
-            return (f"{self.month}: completeness unknown (no feeds declared and fewer than {HISTORY} earlier "
-                    "months to infer them from; see 'carbon feeds add')")
+            return (f"{self.month}: completeness unknown (no feeds declared, and under {HISTORY} earlier "
+                    "months of history to guess them from; see 'carbon feeds add')")
         return ""
 
 

@@ -264,3 +264,25 @@ def test_the_facade_returns_typed_records(store):
     assert co2.feeds_status().months == ()
     assert co2.completeness("2026-11").status == "unknown"
     assert co2.remove_feed("aws") == 0
+
+
+def test_feeds_declared_in_the_config(company, run, write, tmp_path, monkeypatch):
+    ok, _ = company
+    monkeypatch.chdir(tmp_path)
+    write("carbon.toml", """
+        [feeds.aws]
+        kind = "cloud-billing"
+        provider = "aws"
+
+        [feeds.office]
+        kind = "activities"
+        source = "office-*.csv"
+    """)
+    got = json.loads(ok("feeds", "status", "--month", "2026-11", "--format", "json").stdout)
+    assert [(f["feed"], f["months"]["2026-11"]["state"]) for f in got["feeds"]] == [("aws", "missing"),
+                                                                                   ("office", "received")]
+    assert "office" in ok("feeds", "list").stdout  # declared once: nothing declared again
+    bad = write("bad.toml", '[feeds.video]\nkind = "vidoe"\nteam = ["Office"]\n')
+    res = run("feeds", "list", "--config", bad)
+    assert res.exit_code == 1
+    assert "feeds.video.kind" in res.stderr and "feeds.video.team" in res.stderr

@@ -10,7 +10,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.lazy import lazy
 from carbon.model import FEED_CADENCES, FEED_KINDS
+
+config_file = lazy("carbon.config")
+CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
+                      help="Declare first the [feeds.NAME] of this config (default: ./carbon.toml when present).")
+
+
+def _from_config(ctx, config_path) -> None:
+    for name in ctx.carbon.declare_config_feeds(config_file.load(config_path)):
+        out.print(f"feed {escape(name)} declared (config [feeds.{escape(name)}])")
 
 STATE_MARK = {"received": "ok", "missing": "MISSING", "partial": "PARTIAL"}
 
@@ -72,17 +82,19 @@ def describe(feed) -> str:
 
 
 @feeds_group.command("list")
+@CONFIG
 @pass_ctx
 @handle_errors()
-def list_cmd(ctx) -> None:
-    """List the declared feeds."""
+def list_cmd(ctx, config_path) -> None:
+    """List the declared feeds (those of the config's [feeds.NAME] tables are declared first)."""
+    _from_config(ctx, config_path)
     found = ctx.carbon.feeds()
     if not found:
         out.print("no feeds declared: completeness is inferred from history ('carbon feeds add' declares one)")
         return
     table = Table(box=box.SIMPLE_HEAD)
     for col in ("Feed", "Kind", "Provider", "Source", "Teams", "Categories", "Cadence", "From"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("Kind", "Cadence"))
     for f in found:
         table.add_row(escape(f.name), f.kind, f.provider or "-", escape(f.source or "-"),
                       escape(", ".join(f.teams) or "any"), escape(", ".join(f.categories) or "any"), f.cadence,
@@ -105,21 +117,29 @@ def remove_cmd(ctx, name) -> None:
 @click.option("--month", help="Only this month, YYYY-MM.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table for people; json for scripts.")
+@CONFIG
 @pass_ctx
 @handle_errors()
-def status_cmd(ctx, month, fmt) -> None:
+def status_cmd(ctx, month, fmt, config_path) -> None:
     """Feeds × months: each feed received, missing or partial, and each month complete or not.
 
     A month with a missing or partial feed is incomplete: the reports name
     the feeds, 'budget check' gives no verdict (exit 3), the schedule waits
     for it and 'donation close' refuses it (docs/feeds.md). Without declared
     feeds they are inferred from history (a kind of import present in each
-    of the three previous months and absent now is "missing?").
+    of the three previous months and absent now is "missing?"). Feeds may
+    also be declared in the config, as [feeds.NAME] tables (kind, provider,
+    teams, categories, source, cadence, from): this command, 'feeds list'
+    and the schedule declare those not declared yet.
 
     \b
     Example:
       carbon feeds status --month 2026-11 --format json
     """
+    if fmt == "json":
+        ctx.carbon.declare_config_feeds(config_file.load(config_path))  # stdout stays JSON
+    else:
+        _from_config(ctx, config_path)
     matrix = ctx.carbon.feeds_status(month)
     if fmt == "json":
         click.echo(json.dumps(matrix.to_dict(), indent=2, ensure_ascii=False))

@@ -97,6 +97,8 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     cfg = _current_team_names(ctx.store, config_file.load(config_path))
     now = _parse_now(now_text, cfg)
     ctx.carbon.check_recipients(cfg)  # before anything is produced or sent
+    for name in ctx.carbon.declare_config_feeds(cfg):
+        out.print(f"feed {escape(name)} declared (config [feeds.{escape(name)}])")
     deliver = None if no_email else delivery.deliverer(cfg)
     result = ctx.carbon.run_schedule_once(now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason.strip(),
                                deliver=deliver, grace_days=cfg.grace_days, scenarios=cfg.scenarios)
@@ -176,6 +178,7 @@ def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
         checked = config_file.parse(merged, "command line")  # same checks as the file
         cfg = dataclasses.replace(cfg, cron=checked.cron, timezone=checked.timezone)
     cfg = _current_team_names(ctx.store, cfg)
+    ctx.carbon.declare_config_feeds(cfg)
     ctx.carbon.start_schedule(cfg, out_dir, deliver=delivery.deliverer(cfg))
 
 
