@@ -84,14 +84,11 @@ class Completeness:
                          for f in self.feeds if f.state != RECEIVED)
 
     def headline(self) -> str:
-        """One sentence for a report ("" when complete): which feeds are missing."""
+        """One sentence for a report ("" unless incomplete): which feeds are missing."""
         how = " (inferred from history: no feeds declared, see 'carbon feeds add')" if self.inferred else ""
         if self.status == INCOMPLETE:
             return f"{self.month} is incomplete{how}: {self.gaps()}"
-        if self.status == UNKNOWN:
-            return (f"{self.month}: completeness unknown (no feeds declared, and under {HISTORY} earlier "
-                    "months of history to guess them from; see 'carbon feeds add')")
-        return ""
+        return ""  # complete, or unknown (said by "status" in JSON and by 'carbon feeds status')
 
 
 @dataclass(frozen=True)
