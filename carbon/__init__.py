@@ -25,12 +25,14 @@ _EXPORTS = {
     # records
     "Factor": "carbon.model", "Team": "carbon.model", "Batch": "carbon.model",
     "ImportOutcome": "carbon.model", "Removal": "carbon.model", "TeamMonth": "carbon.model",
-    "MonthlyReport": "carbon.model",
+    "MonthlyReport": "carbon.model", "Feed": "carbon.model",
+    "Completeness": "carbon.completeness", "FeedState": "carbon.completeness", "FeedMatrix": "carbon.completeness",
     # errors
     "Problem": "carbon.errors", "CarbonError": "carbon.errors", "InputError": "carbon.errors",
     "UnitError": "carbon.errors", "FactorNotFound": "carbon.errors", "StoreError": "carbon.errors",
     "NotFound": "carbon.errors", "DeliveryError": "carbon.errors", "PeriodLocked": "carbon.locks",
     "DonationError": "carbon.donation", "PackExists": "carbon.pack", "DataChanged": "carbon.pack",
+    "Incomplete": "carbon.completeness",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -69,21 +69,36 @@ class Carbon:
         team_history.retire(self.store, name, from_month)
 
     # -- imports -------------------------------------------------------------------------------
+    def _fed(self, options: dict, run):
+        """Run an import; with options["feed"], the feed is checked first (an unknown one writes
+        nothing) and the import is attributed to it."""
+        feed = options.pop("feed", None)
+        if feed is None:
+            return run()
+        from carbon import feed_service
+
+        feed_service.require_feed(self.store, feed)
+        result = run()
+        done = result[0] if isinstance(result, tuple) else getattr(result, "outcome", result)
+        feed_service.attribute(self.store, done.batch.id, feed)
+        return result
+
     def import_activities(self, path: Path | str, **options: Any):
-        """Options: source, replace, create_teams, default_region, progress, on_start, checks, prefer_source."""
+        """Options: source, replace, create_teams, default_region, progress, on_start, checks, prefer_source,
+        feed (every import method takes `feed`: the declared feed the import is attributed to)."""
         from carbon import importer
 
-        return importer.import_activities(self.store, path, **options)
+        return self._fed(options, lambda: importer.import_activities(self.store, path, **options))
 
     def import_survey(self, path: Path | str, first: str, last: str, **options: Any):
         from carbon import importer
 
-        return importer.import_survey(self.store, path, first, last, **options)
+        return self._fed(options, lambda: importer.import_survey(self.store, path, first, last, **options))
 
     def import_flights(self, path: Path | str, **options: Any):
         from carbon import importer
 
-        return importer.import_flights(self.store, path, **options)
+        return self._fed(options, lambda: importer.import_flights(self.store, path, **options))
 
     def import_factors(self, path: Path | str, **options: Any):
         from carbon import importer
@@ -93,23 +108,23 @@ class Carbon:
     def import_cloud_billing(self, path: Path | str, provider: str, rules: Path | str, **options: Any):
         from carbon.cloud import importer as cloud
 
-        return cloud.import_cloud_billing(self.store, path, provider, rules, **options)
+        return self._fed(options, lambda: cloud.import_cloud_billing(self.store, path, provider, rules, **options))
 
     def import_ccf_estimates(self, path: Path | str, rules: Path | str, **options: Any):
         from carbon.cloud import ccf_estimates
 
-        return ccf_estimates.import_ccf_estimates(self.store, path, rules, **options)
+        return self._fed(options, lambda: ccf_estimates.import_ccf_estimates(self.store, path, rules, **options))
 
     def import_metrics(self, path: Path | str, **options: Any):
         from carbon import metric_imports
 
-        return metric_imports.import_metrics(self.store, path, **options)
+        return self._fed(options, lambda: metric_imports.import_metrics(self.store, path, **options))
 
     def import_energy_attributes(self, path: Path | str, **options: Any):
         """Contractual instruments for market-based scope 2. Options: source, replace."""
         from carbon import energy_imports
 
-        return energy_imports.import_energy_attributes(self.store, path, **options)
+        return self._fed(options, lambda: energy_imports.import_energy_attributes(self.store, path, **options))
 
     def scope2(self, first_month: str, last_month: str, team: str | None = None):
         """Scope 2 location- and market-based per (team, month): {(team, month): carbon.scope2.Scope2}."""
@@ -136,12 +151,12 @@ class Carbon:
         """Import a spend file as purchases (carbon.spend states the arithmetic); an ImportOutcome."""
         from carbon import spend_import
 
-        return spend_import.import_spend(self.store, path, **options)
+        return self._fed(options, lambda: spend_import.import_spend(self.store, path, **options))
 
     def import_video(self, path: Path | str, mapping: Path | str, **options: Any):
         from carbon import video_import
 
-        return video_import.import_video(self.store, path, mapping, **options)
+        return self._fed(options, lambda: video_import.import_video(self.store, path, mapping, **options))
 
     def remove_import(self, batch_id: int, **options: Any):
         from carbon import importer
@@ -196,6 +211,54 @@ class Carbon:
 
         return verify.verify(self.store, folder)
 
+    # -- feeds and completeness ----------------------------------------------------------------
+    def add_feed(self, name: str, kind: str, *, provider: str | None = None, teams: tuple[str, ...] = (),
+                 categories: tuple[str, ...] = (), source: str | None = None, cadence: str = "monthly",
+                 first_month: str | None = None):
+        """Declare a data feed a complete month needs (carbon.model.Feed; docs/feeds.md)."""
+        from carbon import feed_service
+        from carbon.model import Feed
+
+        return feed_service.add_feed(self.store, Feed(name, kind, provider, tuple(teams), tuple(categories),
+                                                      source, cadence, first_month))
+
+    def declare_config_feeds(self, config) -> list[str]:
+        """Declare the config's [feeds.NAME] not declared yet (a declared name is kept as it is);
+        the names declared."""
+        from carbon import feed_service
+
+        return feed_service.sync_feeds(self.store, config.feeds)
+
+    def feeds(self) -> list:
+        """The declared feeds (carbon.model.Feed), by name."""
+        from carbon import feed_service
+
+        return feed_service.list_feeds(self.store)
+
+    def remove_feed(self, name: str) -> int:
+        """Remove a declared feed; the number of imports that were attributed to it."""
+        from carbon import feed_service
+
+        return feed_service.remove_feed(self.store, name)
+
+    def feeds_status(self, month: str | None = None):
+        """Feeds × months (carbon.completeness.FeedMatrix); with `month`, that month only."""
+        from carbon import feed_service
+
+        return feed_service.matrix(self.store, month)
+
+    def completeness(self, month: str):
+        """Whether `month` is complete (carbon.completeness.Completeness): each feed's state."""
+        from carbon import feed_service
+
+        return feed_service.completeness(self.store, month)
+
+    def year_completeness(self, year: int, before: date | None = None) -> list:
+        """The incomplete months of `year` (with `before`: only those ended by that day)."""
+        from carbon import feed_service
+
+        return feed_service.year_incomplete(self.store, year, before)
+
     # -- budgets -------------------------------------------------------------------------------
     def load_budget(self, path: Path | str, replace: bool = False, restate=None):
         from carbon import budget_service
@@ -245,10 +308,27 @@ class Carbon:
 
         return donation_service.donation_view(self.store, year, as_of=as_of, **options)
 
-    def close_donation(self, year: int, *, as_of: date, **options: Any):
-        from carbon import donation_service
+    def close_donation(self, year: int, *, as_of: date, allow_incomplete: bool = False,
+                       incomplete_reason: str | None = None, by: str | None = None, **options: Any):
+        """Sign off a year's donation. A year with an incomplete month (a data feed missing or
+        partial) is refused (carbon.completeness.Incomplete) unless `allow_incomplete` with an
+        `incomplete_reason`, recorded with who (`by`, else the OS user) and what was missing."""
+        from carbon import donation_service, feed_service
+        from carbon.completeness import Incomplete
+        from carbon.locks import current_user
 
-        return donation_service.close_year(self.store, year, as_of=as_of, **options)
+        found = feed_service.year_incomplete(self.store, year, as_of)
+        if found and not allow_incomplete:
+            raise Incomplete(f"{year} has incomplete months: {feed_service.summary(found)}; import the missing "
+                             "data, or close anyway with --allow-incomplete --reason TEXT (recorded)", found)
+        if found and not (incomplete_reason or "").strip():
+            raise Incomplete("--allow-incomplete needs --reason TEXT: why the year is closed with "
+                             f"incomplete months ({feed_service.summary(found)})", found)
+        result = donation_service.close_year(self.store, year, as_of=as_of, **options)
+        if found:
+            feed_service.record_override(self.store, f"donation close {year}", found, incomplete_reason or "",
+                                         current_user(by))
+        return result
 
     def donation_history(self, as_of: date, year: int | None = None) -> list:
         from carbon import donation_service

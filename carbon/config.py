@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from carbon import limits
 from carbon.errors import InputError, Problem, toml_syntax_problem
+from carbon.model import FEED_CADENCES, FEED_KINDS, Feed
 from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ class Config:
     scenario_paths: tuple[str, ...] = ()  # [pack] scenarios, as written
     scenarios: tuple["Scenario", ...] = ()  # those files, read and checked (load)
     commuting: CommutingSettings = field(default_factory=CommutingSettings)
+    feeds: tuple[Feed, ...] = ()  # [feeds.NAME] tables: the data feeds a complete month needs (docs/feeds.md)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -145,7 +147,9 @@ _KNOWN = {
     "recipients": {"finance", "managers"},
     "pack": {"scenarios"},
     "commuting": {"country", "closures", "absence_rate", "homeworking_hours_per_day"},
+    "feeds": set(),  # [feeds.NAME] tables, each with the keys of FEED_KEYS
 }
+FEED_KEYS = {"kind", "provider", "teams", "categories", "source", "cadence", "from"}
 
 
 def find(path: str | Path | None) -> Path | None:
@@ -219,6 +223,8 @@ def parse(data: dict, name: str = "<config>") -> Config:
             bad(section, value, "expected a table")
         else:
             for key in value:
+                if section == "feeds":
+                    continue  # each a feed's table, read below
                 if key not in _KNOWN[section]:
                     bad(f"{section}.{key}", None,
                         f"unknown key; expected one of {', '.join(sorted(_KNOWN[section]))}")
@@ -292,10 +298,12 @@ def parse(data: dict, name: str = "<config>") -> Config:
         bad("pack.scenarios", scenario_paths, "expected a list of scenario file paths, e.g. [\"levers-2026.toml\"]")
         scenario_paths = []
     commuting = _commuting(get, bad)
+    feeds = _feeds(data.get("feeds") if isinstance(data.get("feeds"), dict) else {}, bad)
     if problems:
         raise InputError(f"{name}: the configuration was refused", problems)
     return Config(cron=cron, timezone=tz, grace_days=grace_days, out_dir=out_dir, smtp=smtp, managers=managers,
-                  finance=finance, source=name, scenario_paths=tuple(scenario_paths), commuting=commuting)
+                  finance=finance, source=name, scenario_paths=tuple(scenario_paths), commuting=commuting,
+                  feeds=feeds)
 
 
 def _commuting(get, bad) -> CommutingSettings:
@@ -330,6 +338,43 @@ def _commuting(get, bad) -> CommutingSettings:
             "at most 24")
         hours = DEFAULT_HOMEWORKING_HOURS
     return CommutingSettings(country, tuple(sorted(days)), absence, hours)
+
+
+def _feeds(raw: dict, bad) -> tuple[Feed, ...]:
+    """[feeds.NAME] tables: kind (required), provider, teams, categories, source, cadence, from."""
+    found = []
+    for name, spec in raw.items():
+        where = f"feeds.{name}"
+        if not isinstance(spec, dict):
+            bad(where, spec, "expected a table: kind = \"cloud-billing\", provider = \"aws\", …")
+            continue
+        for key in spec:
+            if key not in FEED_KEYS:
+                bad(f"{where}.{key}", None, f"unknown key; expected one of {', '.join(sorted(FEED_KEYS))}")
+        kind = spec.get("kind")
+        if kind not in FEED_KINDS:
+            bad(f"{where}.kind", kind, f"expected one of {', '.join(FEED_KINDS)}")
+            continue
+        lists = {}
+        for key in ("teams", "categories"):
+            value = spec.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                bad(f"{where}.{key}", value, "expected a list of names")
+                value = []
+            lists[key] = tuple(value)
+        texts = {}
+        for key in ("provider", "source", "from"):
+            value = spec.get(key)
+            if value is not None and not isinstance(value, str):
+                bad(f"{where}.{key}", value, "expected a string")
+                value = None
+            texts[key] = value
+        cadence = spec.get("cadence", "monthly")
+        if cadence not in FEED_CADENCES:
+            bad(f"{where}.cadence", cadence, f"expected one of {', '.join(FEED_CADENCES)}")
+        found.append(Feed(name, kind, texts["provider"], lists["teams"], lists["categories"], texts["source"],
+                          "monthly", texts["from"]))
+    return tuple(found)
 
 
 _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}

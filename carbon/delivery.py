@@ -248,11 +248,26 @@ def _change(a_kg: float | None, b_kg: float | None) -> str:
     return f"{a} → {b}"
 
 
+def incomplete_note(report: dict) -> str:
+    """The warning of a month with a missing or partial data feed ("" when complete), from
+    report.json's "completeness" (docs/feeds.md)."""
+    c = report.get("completeness") or {}
+    if c.get("status") != "incomplete":
+        return ""
+    parts = [f"{f['feed']} {f['state']}" + (f" ({f['detail']})" if f.get("detail") else "")
+             for f in c.get("feeds", []) if f.get("state") != "received"]
+    how = " (inferred from history)" if c.get("inferred") else ""
+    return (f"INCOMPLETE: {c.get('month', report.get('month'))} is missing data{how}: " + "; ".join(parts)
+            + ". Its figures will rise when the data arrives.")
+
+
 def summary_text(report: dict, team: str | None, note: list[str] | tuple[str, ...] = ()) -> str:
     """The plain-text body: the same figures as summary_html, for mail clients without HTML."""
     unit_b = (report.get("budget_status") or {}).get("unit", "")
     has_budgets = report.get("budget_status") is not None
     out = [f"Carbon report {report['month']}: {team if team is not None else 'company'}", ""]
+    if incomplete_note(report):
+        out += [incomplete_note(report), ""]
     if note:
         out += [*note, ""]
     out.append(f"Company total this month: {_num(report['total'] / 1000)} t CO2e")
@@ -278,7 +293,8 @@ def summary_html(report: dict, team: str | None, note: list[str] | tuple[str, ..
     has_budgets = report.get("budget_status") is not None
     unit_b = (report.get("budget_status") or {}).get("unit", "")
     head = f"<h2>Carbon report {escape(report['month'])}</h2>"
-    lines = [f"<p><b>{escape(n)}</b></p>" for n in note]
+    lines = [f"<p><b>{escape(n)}</b></p>" for n in ([incomplete_note(report)] if incomplete_note(report) else [])
+             + list(note)]
     lines.append(f"<p>Company total: <b>{_num(report['total'] / 1000)} t CO2e</b></p>")
     shown = _lines(report, team)
     if team is not None and shown[0].month_t is None:

@@ -31,7 +31,7 @@ import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from carbon import budget_service, donation_service, intensity, ledger, limits, period_service
+from carbon import budget_service, donation_service, feed_service, intensity, ledger, limits, period_service
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
 from carbon.errors import CarbonError, InputError
@@ -149,6 +149,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
     previous_manifest = ({"month": prev.month, "revision": prev.revision, "sha256": prev.manifest_sha256}
                          if prev is not None and prev.manifest_sha256 else None)
     budget = budget_status_for(store, month, today)
+    done = feed_service.completeness(store, month)
     view = intensity.for_month(store, report)
     donation_html, donation_line = donation_summary_for(store, month, today)
     levers = None
@@ -162,7 +163,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
     trend = tuple((m, by_month.get(m)) for m in window)
     team_trend = {t.team: tuple(team_month.get(t.team, {}).get(m) for m in window) for t in report.teams}
     top = {t: tuple(sorted(v, key=lambda x: (-x[1], x[0]))[:TOP_SOURCES]) for t, v in sources.items()}
-    notes = []
+    notes = [done.headline()] if done.headline() else []
     missing = [m for m, kg in trend[1:] if kg is None]
     if missing:
         notes.append("no emissions recorded for " + ", ".join(missing)
@@ -175,7 +176,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         revision=revision, reissue_reason=reissue_reason, backend=store.backend, notes=tuple(notes),
         donation_html=donation_html, donation_line=donation_line, intensity=view,
         closed=lock is not None, period_status=lock_rules.month_status_line(month, lock, restated),
-        levers=levers, previous_manifest=previous_manifest,
+        levers=levers, previous_manifest=previous_manifest, completeness=done,
     )
 
 
@@ -183,7 +184,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
 
 def report_dict(data: PackData) -> dict:
     """report.json: the monthly report contract, plus the budget status (or null)."""
-    d = monthly.to_dict(data.report, data.intensity)
+    d = monthly.to_dict(data.report, data.intensity, data.completeness)
     d["budget_status"] = budget_view.to_dict(data.budget) if data.budget is not None else None
     if data.levers is not None:  # only with [pack] scenarios in the config
         from carbon.report import scenario as scenario_view

@@ -50,6 +50,7 @@ class PackData:
     # The previous month's latest produced pack: {"month", "revision", "sha256"} of its manifest
     # (None: none recorded). Chaining the manifests makes a rewritten history detectable.
     previous_manifest: dict | None = None
+    completeness: object | None = None  # carbon.completeness.Completeness of the month (docs/feeds.md)
 
 
 @dataclass(frozen=True)

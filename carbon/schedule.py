@@ -8,7 +8,8 @@ Rules of a run at time `now` (read in the schedule's time zone):
   produced pack yet (a back-dated run, before the first run's target, produces
   nothing and does not move where catching up starts) — so a server down for three months makes the three
   missing packs at its next run, and a month skipped for lack of data is
-  due again at each run until its data arrives (never a pack of zeros); once
+  due again at each run until its data arrives (never a pack of zeros), and so is
+  a month with a data feed missing or partial (carbon/completeness.py); once
   `grace_days` have passed since the month's end and it still has no data, the
   run reports it as *overdue* (the command then exits non-zero, so cron notices);
 - each pack is claimed in the database before it is built (carbon.store.packs:
@@ -39,7 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from carbon import config as config_file
-from carbon import pack
+from carbon import feed_service, pack
 from carbon.config import DEFAULT_CRON, DEFAULT_GRACE_DAYS, DEFAULT_TIMEZONE, Config
 from carbon.errors import CarbonError, InputError, NotFound
 from carbon.periods import counted_through, month_label, month_range, parse_month
@@ -192,6 +193,7 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
     produced, skipped, failed, deliveries, overdue, undelivered = [], [], [], [], [], []
     with store.engine.connect() as conn:
         have = set(store.months_with_data(conn))
+        feeds = feed_service.matrix_of(conn, sorted(have), target)
         if reissue is not None:
             due = [reissue]
         else:
@@ -203,16 +205,20 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
     if not due:
         log.info("run %d: nothing to do: every month up to %s has its pack", run_id, target)
     for month in due:
-        if month not in have:
+        done = feeds.month(month)
+        if month not in have or done.incomplete:
+            # an incomplete month (a data feed missing or partial) waits like a month without data
+            what = ("no emissions recorded" if month not in have
+                    else f"incomplete ({done.gaps()})" + (" [inferred from history]" if done.inferred else ""))
             late = days_past_end(month, now, zone)
             if reissue is None and late > grace_days:
-                why = (f"no emissions recorded for this month {int(late)} days after its end, past the "
+                why = (f"{what} for this month {int(late)} days after its end, past the "
                        f"{grace_days}-day grace period; it is due again at the next run")
                 if len(skipped) < MESSAGE_MONTHS:
                     log.error("run %d: overdue %s: %s", run_id, month, why)
                 overdue.append(month)
             else:
-                why = "no emissions recorded yet for this month; it is due again at the next run"
+                why = f"{what} yet for this month; it is due again at the next run"
                 if len(skipped) < MESSAGE_MONTHS:
                     log.info("run %d: skipped %s: %s", run_id, month, why)
             skipped.append((month, why))

@@ -25,6 +25,7 @@ from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
 from carbon.store import Store, cloud_lines
+from carbon.store import feeds as stored_feeds
 
 KIND = "cloud-billing"
 GROUP = ["month", "rule", "service", "region", "cls", "unit"]
@@ -193,6 +194,7 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
         log.add(ln[bad], col["start"], sub["start"][bad], "expected a date and time such as 2026-03-01T00:00:00Z")
     month = (parsed.dt.year * 100 + parsed.dt.month).fillna(0).to_numpy(dtype=np.int64)[scodes]
     month_hours = np.nan_to_num(ccf_method.hours_in_month(parsed))[scodes]
+    first_day, last_day = _days_covered(parsed, sub["end"] if "end" in sub else None, scodes)
     amount = _numbers(sub["amount"])
     bad = np.isnan(amount)
     if bad.any():
@@ -256,10 +258,12 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
         "month": month, "rule": rule, "service": svc_codes, "region": rcodes, "cls": cls, "unit": unit_codes,
         "kwh": kwh, "embodied_t": embodied_t, "hours": ccf_method.embodied_hours(coef, amount),
         "cost": cost, "amount": amount, "lines": np.ones(len(sub), dtype=np.int64), "line": ln,
+        "first_day": first_day, "last_day": last_day,
     })
     agg = out.groupby(GROUP, sort=False).agg(
         kwh=("kwh", "sum"), embodied_t=("embodied_t", "sum"), hours=("hours", "sum"), cost=("cost", "sum"),
-        amount=("amount", "sum"), lines=("lines", "sum"), line=("line", "min")).reset_index()
+        amount=("amount", "sum"), lines=("lines", "sum"), line=("line", "min"),
+        first_day=("first_day", "min"), last_day=("last_day", "max")).reset_index()
     return agg.assign(service=svc_uniq[agg["service"].to_numpy()], region=runiq[agg["region"].to_numpy()],
                       unit=unit_uniq[agg["unit"].to_numpy()]), counts
 
@@ -288,6 +292,22 @@ def _time_text(series: pd.Series) -> pd.Series:
     text = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
     text = np.where(parsed.isna().to_numpy(), np.asarray(uniq, dtype=object), text)
     return pd.Series(np.append(text, "")[codes])
+
+
+def _days_covered(start: pd.Series, end: pd.Series | None, scodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per line, the first and last day of its month its usage covers (the completeness of a
+    month's bill: docs/feeds.md): from its start to the instant before its end (a line ending
+    in a later month covers its month to the end); without an end column, its start day."""
+    first = start.dt.day.fillna(1).to_numpy(dtype=np.int64)[scodes]
+    if end is None:
+        return first, first
+    ecodes, euniq = _factorize(end)
+    stop = parse_times(euniq)[ecodes].reset_index(drop=True) - pd.Timedelta(seconds=1)
+    begin = start[scodes].reset_index(drop=True)
+    same = (stop.dt.year == begin.dt.year) & (stop.dt.month == begin.dt.month)
+    month_end = (begin + pd.offsets.MonthEnd(0)).dt.day
+    last = np.where(stop.isna(), first, np.where(same, stop.dt.day.fillna(0), month_end.fillna(0)))
+    return first, np.maximum(last.astype(np.int64), first)
 
 
 def parse_times(values: np.ndarray) -> pd.Series:
@@ -444,7 +464,8 @@ def aggregate_bill(chunks, info: exports.ExportInfo, rules: allocation.Rules, re
     agg = (pd.concat(parts, ignore_index=True).groupby(GROUP, sort=False)
            .agg(kwh=("kwh", "sum"), embodied_t=("embodied_t", "sum"), hours=("hours", "sum"),
                 cost=("cost", "sum"), amount=("amount", "sum"), lines=("lines", "sum"),
-                line=("line", "min")).reset_index())
+                line=("line", "min"), first_day=("first_day", "min"), last_day=("last_day", "max"))
+           .reset_index())
     return agg, classes, pd.concat(counts).groupby(level=0).sum(), lines_total
 
 
@@ -538,6 +559,9 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         store.insert_ledger(conn, batch_id, out)
         store.insert_rollup(conn, batch_id, [store.rollup_part(out)])
         cloud_lines.insert_keys(conn, batch_id, keys)
+        covered = agg.groupby("month").agg(first=("first_day", "min"), last=("last_day", "max"))
+        stored_feeds.record_days(conn, batch_id, {f"{m // 100:04d}-{m % 100:02d}": (int(r.first), int(r.last))
+                                                  for m, r in covered.iterrows()})
         # Closed months (carbon close, donation close) are refused unless restated, as for every
         # import. Bill lines are aggregated before the ledger: they are compared by their
         # identities above (carbon.cloud.overlap), not row by row.

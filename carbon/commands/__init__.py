@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("carbon.commands.demo:demo", "Load a sample organisation and print its latest month."),
     "donation": ("carbon.commands.donation:donation",
                  "Annual offset donation: the year's emissions × a carbon price, per team."),
+    "feeds": ("carbon.commands.feeds:feeds_group",
+              "Data feeds a complete month needs: declare, list, remove, and each month's status."),
     "factors": ("carbon.commands.factors:factors", "Emission factors: the shipped, sourced tables plus your own."),
     "import": ("carbon.commands.imports:import_group", "Import activity data or a commuting survey."),
     "import ccf-estimates": ("carbon.commands.cloud:ccf_estimates",

@@ -174,28 +174,34 @@ def status_cmd(ctx, month: str, team: str | None, fmt: str) -> None:
 
     The forecast band comes from the factors' uncertainty. Teams without a
     budget are listed as such, with a flat forecast. Figures are in the
-    budget file's unit.
+    budget file's unit. A month with a missing or partial data feed is named
+    (JSON: "completeness"; docs/feeds.md).
 
     \b
     Example:
       carbon budget status --month 2026-10 --format json
     """
     rep = ctx.carbon.budget_status(month, team)
+    done = ctx.carbon.completeness(rep.month)
     if fmt == "json":
-        click.echo(view.to_json(rep))
+        click.echo(view.to_json(rep, done))
         for w in rep.warnings:
             err.print(f"[yellow]warning:[/yellow] {escape(w)}")
     else:
         out.print(view.to_table(rep))
+    if done.headline():
+        (err if fmt == "json" else out).print(f"[bold yellow]{escape(done.headline())}[/bold yellow]")
 
 
 @budget.command("check", cls=VerdictCommand)
 @click.option("--month", required=True, help="The month, YYYY-MM.")
 @click.option("--warn-at", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
               help="Warn when a team's actual to date is more than this share of its annual budget.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Give a verdict even when a data feed of the month is missing or partial.")
 @pass_ctx
 @handle_errors(error_exit=EXIT_NO_VERDICT)
-def check_cmd(ctx, month: str, warn_at: float) -> None:
+def check_cmd(ctx, month: str, warn_at: float, allow_incomplete: bool) -> None:
     """Alert for cron and CI: exit 0 all on track, 1 at risk or past --warn-at, 2 over,
     3 could not check.
 
@@ -206,13 +212,23 @@ def check_cmd(ctx, month: str, warn_at: float) -> None:
     with the reason on stderr, or a budgeted team without any data this
     year (a NONE line). A team over its budget still gives 2. Teams whose
     data starts later in the year are judged from their first month with
-    data (see 'carbon budget status --help').
+    data (see 'carbon budget status --help'). An incomplete month (a data
+    feed missing or partial: 'carbon feeds status') gives no verdict
+    either (exit 3, naming the feeds) unless --allow-incomplete.
 
     \b
     Example:
       carbon budget check --month 2026-10 --warn-at 0.9 || mail -s "carbon budgets" ...
     """
     rep, (code, found) = ctx.carbon.budget_check(month, warn_at)
+    done = ctx.carbon.completeness(rep.month)
+    if done.incomplete and not allow_incomplete:
+        click.echo(f"NONE {done.headline()}")
+        click.echo("no verdict: the month is incomplete; import the missing data, or judge it anyway with "
+                   "--allow-incomplete")
+        sys.exit(EXIT_NO_VERDICT)
+    if done.incomplete:
+        click.echo(f"note: {done.headline()} (--allow-incomplete)")
     for line in view.check_lines(rep, code, found):
         echo(line)
     for w in rep.warnings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, handle_errors, out, pass_ctx
 from carbon.commands.imports import (
     _summary,
     check_rejects,
@@ -62,10 +62,11 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
 @click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
               help="Rules may name a pool; its lines are split per team by the pool's key (docs/allocation.md).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, allow_overlap, allocation,
-                  restate, reason, by) -> None:
+                  restate, reason, by, feed=None) -> None:
     """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
     Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
     JSON) or Azure cost details (CSV).
@@ -88,7 +89,7 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
     check_rejects(rejects)
     result = ctx.carbon.import_cloud_billing(file, provider, rules, source=source, replace=replace, strict=strict,
                                   restate=restate_of(restate, reason, by), allow_overlap=allow_overlap,
-                                  allocation_path=allocation)
+                                  allocation_path=allocation, feed=feed)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)
@@ -106,10 +107,11 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
 @click.option("--allow-overlap", is_flag=True,
               help="Import even when usage lines are already in the ledger from another import (counted twice).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, allow_overlap, restate, reason,
-                  by) -> None:
+                  by, feed=None) -> None:
     """Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).
 
     CSV columns: timestamp, cloudProvider, accountName, serviceName, region,
@@ -124,7 +126,7 @@ def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, allow_over
     """
     check_rejects(rejects)
     result = ctx.carbon.import_ccf_estimates(file, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap)
+                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap, feed=feed)
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)

@@ -14,7 +14,7 @@ from datetime import date
 import click
 from rich.markup import escape
 
-from carbon.commands.common import FORMAT, echo, handle_errors, out, pass_ctx
+from carbon.commands.common import FORMAT, echo, handle_errors, incomplete_json, out, pass_ctx, print_incomplete
 from carbon.lazy import lazy
 
 view = lazy("carbon.report.donation")
@@ -90,7 +90,9 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
     the weights of its months with data (its budget profile where the year
     has budgets, the figure of 'carbon budget status'; flat otherwise; months
     before its first data are unknown, not counted). --actual-only refuses
-    it. A year with no data is an error.
+    it. A year with no data is an error. Incomplete months (a data feed
+    missing or partial: 'carbon feeds status') are named (JSON:
+    "incomplete_months").
 
     \b
     Examples:
@@ -112,12 +114,14 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
                                   basis=basis, price_year=price_year, scopes=scopes, categories=categories,
                                   actual_only=actual_only, allow_missing_months=allow_missing_months,
                                   scope2=scope2)
+    found = ctx.carbon.year_completeness(year, before=_as_of(as_of))
     if fmt == "json":
-        click.echo(view.to_json(result))
+        click.echo(incomplete_json(view.to_dict(result), found))
     elif fmt == "csv":
         click.echo(journal.to_csv(result), nl=False)
     else:
         out.print(view.to_table(result))
+    print_incomplete(found, fmt)
 
 
 @donation.command("close")
@@ -125,10 +129,14 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
 @_price_options
 @click.option("--note", default="", help="A reference for the decision (minutes, ticket).")
 @click.option("--supersede", is_flag=True, help="Record a new sign-off for a year already closed.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Close a year with incomplete months (a data feed missing or partial); needs --reason.")
+@click.option("--reason", metavar="TEXT", help="Why the year is closed incomplete (recorded).")
+@click.option("--by", metavar="NAME", help="Who closes it incomplete (default: the operating-system user).")
 @pass_ctx
 @handle_errors()
 def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories, scope2, allow_missing_months,
-              as_of, note, supersede) -> None:
+              as_of, note, supersede, allow_incomplete, reason, by) -> None:
     """Sign off a year's donation: record the amount, the price snapshot and the ledger hash.
 
     The price must be given (--price or --basis). A year not over (--as-of,
@@ -136,7 +144,9 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
     months have data. The closed figure never changes: later changes to the
     year's data are shown against it (`carbon donation --year Y`, `history`).
     The year is locked: a later import, replacement or removal touching it is
-    refused unless --restate --reason TEXT (docs/integrity.md).
+    refused unless --restate --reason TEXT (docs/integrity.md). A year with
+    an incomplete month (a data feed missing or partial: 'carbon feeds
+    status') is refused unless --allow-incomplete --reason TEXT (recorded).
 
     \b
     Example:
@@ -145,7 +155,8 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
     closed, d = ctx.carbon.close_donation(year, as_of=_as_of(as_of), price=price, currency=currency,
                                   basis=basis, price_year=price_year, scopes=scopes, categories=categories,
                                   allow_missing_months=allow_missing_months, note=note, supersede=supersede,
-                                  scope2=scope2 or "location")
+                                  scope2=scope2 or "location", allow_incomplete=allow_incomplete,
+                                  incomplete_reason=reason, by=by)
     from carbon.donation import summary_line
 
     echo(f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "

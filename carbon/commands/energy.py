@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, handle_errors, out, pass_ctx
 from carbon.commands.imports import (
     _summary,
     check_rejects,
@@ -24,9 +24,11 @@ from carbon.commands.imports import (
 @click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
               help="Split instruments whose team is a pool per team, by the pool's key (docs/allocation.md).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_energy_attributes_cmd(ctx, file, replace, source, rejects, allocation, restate, reason, by) -> None:
+def import_energy_attributes_cmd(ctx, file, replace, source, rejects, allocation, restate, reason, by,
+                                 feed=None) -> None:
     """Import contractual instruments for market-based scope 2 (docs/scope2.md).
 
     Columns: month, team, country, mwh, instrument, factor_kg_per_kwh[, note].
@@ -48,7 +50,8 @@ def import_energy_attributes_cmd(ctx, file, replace, source, rejects, allocation
     """
     check_rejects(rejects)
     outcome = ctx.carbon.import_energy_attributes(file, source=source, replace=replace,
-                                                  restate=restate_of(restate, reason, by), allocation=allocation)
+                                                  restate=restate_of(restate, reason, by), allocation=allocation,
+                                                  feed=feed)
     if outcome.already_imported:
         _summary(file, outcome)
         return

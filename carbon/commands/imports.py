@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from carbon.commands import LazyGroup
-from carbon.commands.common import err, handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, err, handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
 from carbon.lazy import lazy
 from carbon.model import ImportOutcome
@@ -141,10 +141,11 @@ def import_group() -> None:
               help="Refuse rows already in another import (default: import them with a warning).")
 @click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
               help="Split rows whose team is a pool ([pool.NAME] key = \"METRIC\" or shares = {...}) per team.")
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def activities(ctx, file, replace, create_teams, source, default_region, prefer_source, rejects, restate,
-               reason, by, strict, allocation) -> None:
+               reason, by, strict, allocation, feed=None) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note, page_weight]).
 
     Each file is one import. Importing identical content again changes nothing.
@@ -190,7 +191,7 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
         outcome = ctx.carbon.import_activities(file, source=source, replace=replace,
                                              create_teams=create_teams, default_region=default_region,
                                              progress=advance, on_start=on_start, checks=checks,
-                                             prefer_source=prefer_source, allocation=allocation)
+                                             prefer_source=prefer_source, allocation=allocation, feed=feed)
     finally:
         if task is not None:
             progress.stop()
@@ -206,10 +207,11 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
               help="Accept employee ids already in another survey of these months (another numbering).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file whose [commuting] gives closures, absence rate (default ./carbon.toml).")
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, prefer_source,
-                     rejects, restate, reason, by, allow_repeated_employees, config_path) -> None:
+                     rejects, restate, reason, by, allow_repeated_employees, config_path, feed=None) -> None:
     """Import a commuting survey and spread it over months.
 
     Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region,
@@ -232,7 +234,7 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     outcome = ctx.carbon.import_survey(file, first, last, source=source, replace=replace,
                                      create_teams=create_teams, default_region=default_region,
                                      allow_repeated_employees=allow_repeated_employees, checks=checks,
-                                     prefer_source=prefer_source, config_path=config_path)
+                                     prefer_source=prefer_source, config_path=config_path, feed=feed)
     _summary(file, outcome)
 
 
@@ -248,10 +250,11 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
 @click.option("--strict", is_flag=True,
               help="Refuse rows already in another import (default: import them with a warning).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def flights_cmd(ctx, file, replace, create_teams, source, prefer_source, rejects, strict, restate, reason,
-                by) -> None:
+                by, feed=None) -> None:
     """Import flights by airport code, as a booking tool exports them.
 
     Columns: date, team, origin, destination, class[, return, passengers, rf].
@@ -269,7 +272,7 @@ def flights_cmd(ctx, file, replace, create_teams, source, prefer_source, rejects
     check_rejects(rejects)
     checks = importer.Checks(strict, restate_of(restate, reason, by))
     outcome = ctx.carbon.import_flights(file, source=source, replace=replace, create_teams=create_teams,
-                                        checks=checks, prefer_source=prefer_source)
+                                        checks=checks, prefer_source=prefer_source, feed=feed)
     _summary(file, outcome)
 
 

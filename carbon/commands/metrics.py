@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import FEED, handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects, print_restatement, restate_of, restate_options
 from carbon.lazy import lazy
 
@@ -26,9 +26,10 @@ YEAR = click.Choice(["sum", "mean"])
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects, restate, reason, by) -> None:
+def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects, restate, reason, by, feed=None) -> None:
     """Import business metrics (month, metric, value[, team]): the denominators of intensities.
 
     An empty team means the whole company. Values are numbers >= 0. A metric
@@ -51,7 +52,8 @@ def import_metrics_cmd(ctx, file, replace, source, define_rule, rejects, restate
     """
     check_rejects(rejects)
     outcome, declared = ctx.carbon.import_metrics(file, source=source, replace=replace,
-                                                  define_rule=define_rule, restate=restate_of(restate, reason, by))
+                                                  define_rule=define_rule, restate=restate_of(restate, reason, by),
+                                                  feed=feed)
     for d in declared:
         out.print(f"metric {escape(d.name)} declared (--year {d.year_rule})")
     b = outcome.batch

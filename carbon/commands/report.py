@@ -35,9 +35,11 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
     """Emissions of a month per team, by category and GHG scope, and the company total.
 
     JSON and CSV are in kg CO2e; the table uses t or kg as fits. A month with
-    no data is an error, not a zero. With business metrics imported ('carbon
-    import metrics'), the table and the JSON ("intensity") add kg CO2e per
-    unit of each metric; a month without the metric shows "no data".
+    no data is an error, not a zero. A month with a missing or partial data
+    feed says which (JSON: "completeness"; 'carbon feeds status'). With
+    business metrics imported ('carbon import metrics'), the table and the
+    JSON ("intensity") add kg CO2e per unit of each metric; a month without
+    the metric shows "no data".
 
     \b
     Example:
@@ -50,13 +52,16 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
         click.echo(monthly.to_csv(rep), nl=False)
         return
     view = ctx.carbon.intensity_for_month(rep)
+    done = ctx.carbon.completeness(rep.month)
     if fmt == "json":
-        click.echo(monthly.to_json(rep, view))
+        click.echo(monthly.to_json(rep, view, done))
     else:
         out.print(monthly.to_table(rep))
         table = intensity_view.to_table(view, team)
         if table is not None:
             out.print(table)
+        if done.headline():
+            out.print(f"[bold yellow]{escape(done.headline())}[/bold yellow]")
 
 
 @report.command("sources")

@@ -78,7 +78,8 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
 
     The first run produces the previous month; each later run produces every
     month since the first one that has no pack yet, up to the previous month.
-    A month with no data is skipped (and due again next time). With e-mail
+    A month with no data, or incomplete (a data feed missing or partial:
+    'carbon feeds status'), is skipped and due again next time. With e-mail
     configured, messages that failed at an earlier run are sent again first.
     Team names of the config are checked against the declared teams first.
     For system cron, tests and catch-up.
@@ -88,8 +89,8 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
       0  done: every due month with data has its pack, every message was sent
       1  a pack could not be built, or the config/options were refused
       4  an e-mail could not be sent after its tries (owed to the next run)
-      5  a due month still has no data [schedule] grace_days (default 10)
-         days after its end
+      5  a due month still has no data, or is still incomplete (naming the
+         late feed), [schedule] grace_days (default 10) days after its end
 
     \b
     Examples:
@@ -104,6 +105,8 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     cfg = _current_team_names(ctx.store, config_file.load(config_path))
     now = _parse_now(now_text, cfg)
     ctx.carbon.check_recipients(cfg)  # before anything is produced or sent
+    for name in ctx.carbon.declare_config_feeds(cfg):
+        out.print(f"feed {escape(name)} declared (config [feeds.{escape(name)}])")
     deliver = None if no_email else delivery.deliverer(cfg)
     result = ctx.carbon.run_schedule_once(now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason.strip(),
                                deliver=deliver, grace_days=cfg.grace_days, scenarios=cfg.scenarios)
@@ -119,13 +122,27 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
                   "(owed: the next run sends them again): "
                   + escape("; ".join(schedule.bounded("", list(result.undelivered)))))
         codes.append(EXIT_DELIVERY_FAILED)
-    if result.overdue:
-        shown = ", ".join(result.overdue[:schedule.MESSAGE_MONTHS]) + (
-            f" and {len(result.overdue) - schedule.MESSAGE_MONTHS} more months up to {result.overdue[-1]}"
-            if len(result.overdue) > schedule.MESSAGE_MONTHS else "")
+    waiting = [(m, why) for m, why in result.skipped if m not in result.overdue]
+    for month, why in waiting[:schedule.MESSAGE_MONTHS]:
+        out.print(f"waiting for {month}: {escape(why)}")
+    if len(waiting) > schedule.MESSAGE_MONTHS:
+        out.print(f"waiting for {len(waiting) - schedule.MESSAGE_MONTHS} more months up to {waiting[-1][0]}")
+    whys = dict(result.skipped)
+    empty = [m for m in result.overdue if whys.get(m, "").startswith("no emissions recorded")]
+    late = [m for m in result.overdue if m not in empty]
+    if empty:
+        shown = ", ".join(empty[:schedule.MESSAGE_MONTHS]) + (
+            f" and {len(empty) - schedule.MESSAGE_MONTHS} more months up to {empty[-1]}"
+            if len(empty) > schedule.MESSAGE_MONTHS else "")
         err.print(f"[bold red]error:[/bold red] still no emissions recorded for {shown}, "
                   f"more than {cfg.grace_days} days after the month's end (schedule.grace_days): import "
                   "its data; the next run produces the pack")
+    if late:
+        err.print(f"[bold red]error:[/bold red] {', '.join(late)} still incomplete more than {cfg.grace_days} "
+                  "days after the month's end (schedule.grace_days): "
+                  + escape("; ".join(f"{m}: {whys[m].split(' for this month')[0]}" for m in late))
+                  + "; import the late feed's data; the next run produces the pack")
+    if result.overdue:
         codes.append(EXIT_OVERDUE)
     if codes:
         sys.exit(min(codes))
@@ -174,6 +191,7 @@ def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
         checked = config_file.parse(merged, "command line")  # same checks as the file
         cfg = dataclasses.replace(cfg, cron=checked.cron, timezone=checked.timezone)
     cfg = _current_team_names(ctx.store, cfg)
+    ctx.carbon.declare_config_feeds(cfg)
     ctx.carbon.start_schedule(cfg, out_dir, deliver=delivery.deliverer(cfg))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from carbon.commands.common import handle_errors, pass_ctx
+from carbon.commands.common import FEED, handle_errors, pass_ctx
 from carbon.commands.imports import _summary, check_rejects, importer, restate_of, restate_options
 
 FILE_OPT = dict(type=click.Path(dir_okay=False), default=None)
@@ -29,10 +29,11 @@ FILE_OPT = dict(type=click.Path(dir_okay=False), default=None)
 @click.option("--strict", is_flag=True,
               help="Refuse rows already in another import (default: import them with a warning).")
 @restate_options
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def import_spend_cmd(ctx, file, mapping, rates, price_index, suppliers, replace, create_teams, source,
-                     rejects, strict, restate, reason, by) -> None:
+                     rejects, strict, restate, reason, by, feed=None) -> None:
     """Import purchases by spend (month, team, category, amount, currency[, supplier, description]).
 
     \b
@@ -52,5 +53,5 @@ def import_spend_cmd(ctx, file, mapping, rates, price_index, suppliers, replace,
     outcome = ctx.carbon.import_spend(file, mapping=mapping, rates=rates, price_index=price_index,
                                       suppliers=suppliers, source=source, replace=replace,
                                       create_teams=create_teams,
-                                      checks=importer.Checks(strict, restate_of(restate, reason, by)))
+                                      checks=importer.Checks(strict, restate_of(restate, reason, by)), feed=feed)
     _summary(file, outcome)

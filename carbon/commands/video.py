@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from carbon.commands.common import handle_errors, pass_ctx
+from carbon.commands.common import FEED, handle_errors, pass_ctx
 from carbon.commands.imports import _summary, check_rejects, common, importer, restate_of
 
 
@@ -15,10 +15,11 @@ from carbon.commands.imports import _summary, check_rejects, common, importer, r
 @common
 @click.option("--strict", is_flag=True,
               help="Refuse rows already in another import (default: import them with a warning).")
+@FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
 def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_region, prefer_source,
-                     rejects, restate, reason, by, strict) -> None:
+                     rejects, restate, reason, by, strict, feed=None) -> None:
     """Import a video platform's viewing export as streaming.video.<resolution> entries.
 
     The mapping names the columns for the date, the time watched (hours,
@@ -35,5 +36,5 @@ def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_
     outcome = ctx.carbon.import_video(file, mapping, source=source, replace=replace,
                                       create_teams=create_teams, default_region=default_region,
                                       checks=importer.Checks(strict, restate_of(restate, reason, by)),
-                                      prefer_source=prefer_source)
+                                      prefer_source=prefer_source, feed=feed)
     _summary(file, outcome)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import click
 
-from carbon.commands.common import SafeConsole, handle_errors, out, pass_ctx
+from carbon.commands.common import SafeConsole, handle_errors, incomplete_json, out, pass_ctx, print_incomplete
 from carbon.errors import CarbonError
 
 
@@ -29,7 +30,9 @@ def year_cmd(ctx, year: int, fmt: str, out_file: Path | None) -> None:
     restatements written into the year's closed months. A month without data
     shows "no data" (null in JSON, no row in CSV), never 0. The CSV is tidy:
     one row per team × category × scope × month, no subtotals. The XLSX has
-    one sheet per view and a "method" sheet.
+    one sheet per view and a "method" sheet. Incomplete months (a data feed
+    missing or partial: 'carbon feeds status') are named (JSON:
+    "incomplete_months").
 
     \b
     Examples:
@@ -39,13 +42,15 @@ def year_cmd(ctx, year: int, fmt: str, out_file: Path | None) -> None:
     if fmt == "xlsx" and out_file is None:
         raise CarbonError("--format xlsx writes a workbook: give the file with --out FILE")
     rep = ctx.carbon.year_report(year)
+    found = ctx.carbon.year_completeness(year, before=date.today())
     try:
-        _write(rep, fmt, out_file)
+        _write(rep, fmt, out_file, found)
     except OSError as why:
         raise CarbonError(f"cannot write {out_file}: {why.strerror or why}") from None
+    print_incomplete(found, "table" if fmt == "table" and out_file is None else fmt)
 
 
-def _write(rep, fmt: str, out_file: Path | None) -> None:
+def _write(rep, fmt: str, out_file: Path | None, found: list = ()) -> None:
     from carbon.files import write_atomic
     from carbon.report import year as render
 
@@ -61,7 +66,7 @@ def _write(rep, fmt: str, out_file: Path | None) -> None:
         console.print(*render.to_tables(rep), sep="\n")
         write_atomic(out_file, console.export_text().encode("utf-8"))
         return
-    text = render.to_json(rep) + "\n" if fmt == "json" else render.to_csv(rep)
+    text = incomplete_json(render.to_dict(rep), list(found)) + "\n" if fmt == "json" else render.to_csv(rep)
     if out_file is None:
         click.echo(text, nl=False)
     else:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from carbon import budget_service, importer, metric_imports
+from carbon import budget_service, feed_service, importer, metric_imports
 from carbon.cloud.importer import import_cloud_billing
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
-from carbon.model import ImportOutcome, LoadOutcome
+from carbon.model import Feed, ImportOutcome, LoadOutcome
 from carbon.resources import demo_dir, shipped_dir
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
@@ -18,6 +18,13 @@ CLOUD_UNALLOCATED = "Unallocated"  # the team of the AWS bill's untagged lines (
 METRICS = (("active_users", "mean", "active users"), ("paid_students", "sum", "paid students"),
            ("streamed_hours", "sum", "hours streamed"))
 SCENARIO = "levers-2026.toml"  # a what-if file for `carbon scenario run`
+# The data feeds a complete month of the demo needs (carbon feeds status; docs/feeds.md).
+FEEDS = (
+    Feed("activities", "activities", source=SOURCE_PREFIX + "activities-*.csv"),
+    Feed("commuting", "survey", source=SOURCE_PREFIX + "commuting-survey.csv"),
+    Feed("aws", "cloud-billing", provider="aws", first_month="2026-10"),
+    Feed("metrics", "metrics", source=SOURCE_PREFIX + "metrics.csv"),
+)
 
 
 def load(store: Store) -> list[tuple[str, ImportOutcome]]:
@@ -53,6 +60,7 @@ def load(store: Store) -> list[tuple[str, ImportOutcome]]:
     name = "metrics.csv"
     done.append((name, metric_imports.import_metrics(store, d / name, source=SOURCE_PREFIX + name)[0]))
     load_budgets(store)
+    feed_service.sync_feeds(store, FEEDS)
     return done
 
 

@@ -72,7 +72,7 @@ def team_dict(t: TeamStatus, kg_per_unit: float) -> dict:
     }
 
 
-def to_dict(rep: StatusReport) -> dict:
+def to_dict(rep: StatusReport, completeness=None) -> dict:
     """The JSON contract of `carbon budget status` (README "Status and alerts"), plus additive fields."""
     c = _conv(rep.kg_per_unit)
     company = None
@@ -84,7 +84,7 @@ def to_dict(rep: StatusReport) -> dict:
                    "forecast": c(rep.company.forecast),
                    "counted_from": rep.company.counted_from,
                    "budget_covered": c(rep.company.budget_covered)}
-    return {
+    d = {
         "month": rep.month,
         "counted_through": rep.counted_through or rep.month,
         "unit": rep.unit,
@@ -99,10 +99,13 @@ def to_dict(rep: StatusReport) -> dict:
         "band_method": BAND_METHOD,
         "forecast_method": FORECAST_RULE,
     }
+    if completeness is not None:  # carbon.completeness.Completeness (docs/feeds.md)
+        d["completeness"] = completeness.to_dict()
+    return d
 
 
-def to_json(rep: StatusReport) -> str:
-    return json.dumps(to_dict(rep), indent=2, ensure_ascii=False)
+def to_json(rep: StatusReport, completeness=None) -> str:
+    return json.dumps(to_dict(rep, completeness), indent=2, ensure_ascii=False)
 
 
 # ---- the manager's view -------------------------------------------------------------

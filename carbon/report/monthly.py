@@ -21,11 +21,12 @@ def _r(x: float) -> float:
     return kept(x, 3)
 
 
-def to_dict(report: MonthlyReport, intensity=None) -> dict:
+def to_dict(report: MonthlyReport, intensity=None, completeness=None) -> dict:
     """The JSON contract (README "Monthly report"): kg CO2e throughout.
 
     `intensity` (carbon.intensity.IntensityView) adds "intensity" lists: at the top
     (the company's, or the one team's) and on each team with metrics of its own.
+    `completeness` (carbon.completeness.Completeness) adds "completeness" (docs/feeds.md).
     """
     d = {
         "month": report.month,
@@ -52,6 +53,8 @@ def to_dict(report: MonthlyReport, intensity=None) -> dict:
         for t in d["teams"]:
             if t["team"] in intensity.teams:
                 t["intensity"] = to_list(intensity.teams[t["team"]])
+    if completeness is not None:
+        d["completeness"] = completeness.to_dict()
     return d
 
 
@@ -105,8 +108,8 @@ def scope2_caption(report: MonthlyReport, fmt) -> str:
     return f"Scope 2: {scope2.both_ways(report.scope2, fmt(loc), shown)} (not added)\n"
 
 
-def to_json(report: MonthlyReport, intensity=None) -> str:
-    return json.dumps(to_dict(report, intensity), indent=2, ensure_ascii=False)
+def to_json(report: MonthlyReport, intensity=None, completeness=None) -> str:
+    return json.dumps(to_dict(report, intensity, completeness), indent=2, ensure_ascii=False)
 
 
 def to_csv(report: MonthlyReport) -> str:

@@ -31,8 +31,8 @@ np = lazy("numpy")
 
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
-FEATURES = ("budgets", "cloud_lines", "donations", "duplicates", "energy_attributes", "flights", "locks",
-            "metrics", "packs", "pools", "prices", "team_history", "workdays")
+FEATURES = ("budgets", "cloud_lines", "donations", "duplicates", "energy_attributes", "feeds", "flights",
+            "locks", "metrics", "packs", "pools", "prices", "team_history", "workdays")
 _duplicates = lazy("carbon.store.duplicates")
 _flights = lazy("carbon.store.flights")
 _pools = lazy("carbon.store.pools")
