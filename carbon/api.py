@@ -68,6 +68,41 @@ class Carbon:
 
         team_history.retire(self.store, name, from_month)
 
+    # -- access tokens (carbon serve) -----------------------------------------------------------
+    def add_token(self, name: str, team: str | None = None) -> str:
+        """A new access token (for `team` only, else every team): returned once, stored hashed."""
+        from carbon import token_service
+
+        return token_service.add(self.store, name, team)
+
+    def tokens(self) -> list:
+        from carbon import token_service
+
+        return token_service.listed(self.store)
+
+    def revoke_token(self, name: str) -> None:
+        from carbon import token_service
+
+        token_service.revoke(self.store, name)
+
+    def check_token(self, token: str):
+        """The token's record (name, team), or None for a token that does not exist."""
+        from carbon import token_service
+
+        return token_service.check(self.store, token)
+
+    def web_app(self, local: bool):
+        """The ASGI application of `carbon serve` over this database. `local`: bound to
+        127.0.0.1, where no token is needed while none exists; otherwise at least one token must
+        exist (InputError) and every request needs one."""
+        from carbon.serve.app import build_app
+
+        return build_app(self, local=local)
+
+    def data_version(self) -> int:
+        """A number that grows with every committed change to the database."""
+        return self.store.data_version()
+
     # -- imports -------------------------------------------------------------------------------
     def import_activities(self, path: Path | str, **options: Any):
         """Options: source, replace, create_teams, default_region, progress, on_start, checks, prefer_source."""

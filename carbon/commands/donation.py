@@ -21,6 +21,7 @@ view = lazy("carbon.report.donation")
 journal = lazy("carbon.report.journal")
 price_view = lazy("carbon.report.prices")
 price_rules = lazy("carbon.prices")
+answers = lazy("carbon.answers")
 
 
 def _as_of(value) -> date:
@@ -113,7 +114,7 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
                                   actual_only=actual_only, allow_missing_months=allow_missing_months,
                                   scope2=scope2)
     if fmt == "json":
-        click.echo(view.to_json(result))
+        click.echo(answers.donation_text(result), nl=False)
     elif fmt == "csv":
         click.echo(journal.to_csv(result), nl=False)
     else:

@@ -8,6 +8,9 @@ import click
 
 from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.errors import CarbonError
+from carbon.lazy import lazy
+
+answers = lazy("carbon.answers")
 
 
 @click.command("year")
@@ -59,7 +62,7 @@ def _write(rep, fmt: str, out_file: Path | None) -> None:
         with out_file.open("w", encoding="utf-8") as fh:
             Console(file=fh, width=120, highlight=False).print(*render.to_tables(rep), sep="\n")
         return
-    text = render.to_json(rep) + "\n" if fmt == "json" else render.to_csv(rep)
+    text = answers.year_text(rep) if fmt == "json" else render.to_csv(rep)
     if out_file is None:
         click.echo(text, nl=False)
     else:

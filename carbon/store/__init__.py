@@ -22,7 +22,8 @@ from carbon.lazy import lazy
 from carbon.model import Batch, Factor, Team
 from carbon.store import migrate
 from carbon.store.schema import (
-    ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
+    ROLLUP_KEYS, batches, data_changes, factor_snapshots, ledger, ledger_monthly, metadata, teams,  # noqa: F401
+    user_factors,  # noqa: F401
 )
 from carbon.store.schema import batch_of as _batch
 
@@ -32,7 +33,7 @@ np = lazy("numpy")
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
 FEATURES = ("budgets", "donations", "duplicates", "energy_attributes", "locks", "metrics", "packs", "prices",
-            "team_history")
+            "team_history", "tokens")
 _duplicates = lazy("carbon.store.duplicates")
 
 
@@ -125,7 +126,7 @@ class Store:
             with self.engine.connect() as conn:
                 if migrate.current(conn) == migrate.head():
                     return
-            with self.transaction() as conn:
+            with self.transaction(count=False) as conn:  # the counter may not exist yet
                 migrate.upgrade(conn)
         except OperationalError as exc:
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc.orig}") from None
@@ -135,14 +136,22 @@ class Store:
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc}") from None
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One atomic unit of work: all of it is written, or none. One writer at a time."""
+    def transaction(self, count: bool = True) -> Iterator[Connection]:
+        """One atomic unit of work: all of it is written, or none. One writer at a time.
+        Each one counts in `data_changes` (see `data_version`)."""
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(_PG_LOCK_SQL)
                 yield conn
+                if count:
+                    _count_change(conn)
+
+    def data_version(self) -> int:
+        """The change counter: it grows with every committed write (0 before the first)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(data_changes.c.version).where(data_changes.c.id == 1)).scalar() or 0
 
     # ---- teams -------------------------------------------------------------------
     def team_ids(self, conn: Connection) -> dict[str, int]:
@@ -367,6 +376,14 @@ class Store:
         if cols:
             q = q.group_by(*cols).order_by(*cols)
         return [tuple(r) for r in conn.execute(q)]
+
+
+def _count_change(conn: Connection) -> None:
+    """Count a write transaction about to commit."""
+    done = conn.execute(update(data_changes).where(data_changes.c.id == 1)
+                        .values(version=data_changes.c.version + 1, changed_at=_now()))
+    if done.rowcount == 0:
+        conn.execute(insert(data_changes).values(id=1, version=1, changed_at=_now()))
 
 
 def _now() -> datetime:

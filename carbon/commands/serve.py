@@ -1,0 +1,34 @@
+"""carbon serve"""
+
+from __future__ import annotations
+
+import click
+
+from carbon.commands.common import handle_errors, pass_ctx
+from carbon.errors import CarbonError
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; any other than 127.0.0.1 needs access tokens.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The TCP port.")
+@pass_ctx
+@handle_errors()
+def serve_cmd(ctx, host: str, port: int) -> None:
+    """The managers' read-only web pages and JSON API (needs the serve extra).
+
+    Bound to 127.0.0.1 without tokens, everything is served to whoever
+    connects (one person's laptop). On any other address it refuses to start
+    until a token exists ('carbon tokens add'); every request then needs one.
+
+    \b
+    Example:
+      carbon serve --port 8000
+    """
+    app = ctx.carbon.web_app(local=host == "127.0.0.1")
+    try:
+        import uvicorn
+    except ImportError:
+        raise CarbonError("carbon serve needs its extra: pip install 'carbon-ledger[serve]'") from None
+    click.echo(f"carbon serve: http://{host}:{port}/ (Ctrl-C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
