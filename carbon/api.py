@@ -91,13 +91,21 @@ class Carbon:
 
         return token_service.check(self.store, token)
 
-    def web_app(self, local: bool):
+    def web_app(self, local: bool, scenarios: tuple = ()):
         """The ASGI application of `carbon serve` over this database. `local`: bound to
         127.0.0.1, where no token is needed while none exists; otherwise at least one token must
-        exist (InputError) and every request needs one."""
+        exist (InputError) and every request needs one. `scenarios`: the config's scenario files,
+        read (`carbon.config.load(...).scenarios`), for the /scenarios page."""
         from carbon.serve.app import build_app
 
-        return build_app(self, local=local)
+        return build_app(self, local=local, scenarios=scenarios)
+
+    def scenarios_at(self, scenarios: tuple, month: str) -> tuple:
+        """Each read scenario run with the months recorded up to `month` (as the pack's levers
+        section); one that cannot be computed carries its reason."""
+        from carbon import scenario_run
+
+        return scenario_run.for_pack(self.store, scenarios, month)
 
     def data_version(self) -> int:
         """A number that grows with every committed change to the database."""

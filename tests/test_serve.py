@@ -275,3 +275,27 @@ def test_donation_without_a_price_for_the_year_is_the_cli_error(client, company)
     assert r.exit_code == 1 and got.status_code == 404
     assert "no carbon price for 2026" in got.json()["error"] and "no carbon price for 2026" in r.stderr
     assert client.get("/api/v1/donation?year=2026&allow_missing_months=maybe").status_code == 400
+
+
+def test_scenarios_page_runs_the_config_scenarios_through_the_latest_month(company, db_url, write, tmp_path):
+    from carbon import config
+
+    (tmp_path / "conf").mkdir()
+    write("conf/levers.toml", """
+        year = 2026
+        name = "Half the power of Platform"
+        [[lever]]
+        kind = "scale"
+        activity = "test.power"
+        by = 0.5
+        start = "2026-12"
+        teams = ["Platform"]
+        """)
+    cfg = config.load(write("conf/carbon.toml", '[pack]\nscenarios = ["levers.toml"]\n'))
+    carbon = Carbon.open(db_url)
+    page = TestClient(carbon.web_app(local=True, scenarios=cfg.scenarios)).get("/scenarios")
+    assert page.status_code == 200
+    assert "Half the power of Platform" in page.text and "through 2026-11" in page.text
+    bare = TestClient(carbon.web_app(local=True)).get("/scenarios").text
+    assert "No scenario files" in bare
+    carbon.close()

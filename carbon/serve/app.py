@@ -110,9 +110,10 @@ def _year(value: str | None) -> int:
 
 
 class Server:
-    def __init__(self, carbon: "Carbon", local: bool):
+    def __init__(self, carbon: "Carbon", local: bool, scenarios: tuple = ()):
         self.carbon = carbon
         self.local = local
+        self.scenarios = scenarios
         self.env = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True))
         self.env.filters["kg"] = lambda v: "no data" if v is None else f"{v:,.1f}"
         self.env.filters["teamurl"] = lambda t: "/teams/" + quote(t, safe="")
@@ -308,7 +309,15 @@ class Server:
 
     def page_scenarios(self, viewer: Viewer, request: Request) -> str:
         self._team_allowed(viewer, None)
-        return self.render("scenarios.html", viewer)
+        from carbon.report import scenario as scenario_view
+
+        months = self.carbon.months()
+        month = months[-1] if months else None
+        section = ""
+        if self.scenarios and month is not None:
+            section = "".join(scenario_view.html_section(self.carbon.scenarios_at(self.scenarios, month)))
+        return self.render("scenarios.html", viewer, month=month, section=section,
+                           configured=bool(self.scenarios))
 
     # ---- login ---------------------------------------------------------------------------------
     async def login(self, request: Request) -> Response:
@@ -325,12 +334,12 @@ class Server:
         return response
 
 
-def build_app(carbon: "Carbon", local: bool) -> Starlette:
+def build_app(carbon: "Carbon", local: bool, scenarios: tuple = ()) -> Starlette:
     """The application; off 127.0.0.1 it refuses to start while no token exists."""
     if not local and not carbon.tokens():
         raise InputError("carbon serve on an address other than 127.0.0.1 needs access tokens: "
                          "carbon tokens add NAME [--team T] (or bind to 127.0.0.1)")
-    server = Server(carbon, local)
+    server = Server(carbon, local, scenarios)
 
     def route(path: str, produce, kind: str) -> Route:
         async def endpoint(request: Request) -> Response:

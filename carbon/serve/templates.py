@@ -68,7 +68,12 @@ YEAR = """{% extends "base.html" %}{% block title %}carbon · {{ year }}{% endbl
 {% endblock %}"""
 
 SCENARIOS = """{% extends "base.html" %}{% block title %}carbon · scenarios{% endblock %}{% block main %}
-<h1>Scenarios</h1><p class="muted">Run the configuration's scenario files with <code>carbon scenario run</code>.</p>
+<h1>Scenarios</h1>
+{% if not configured %}<p class="note">No scenario files: name them in the config's <code>[pack] scenarios</code>
+and start <code>carbon serve --config FILE</code>.</p>
+{% elif month is none %}<p class="note">No data yet.</p>
+{% else %}<p class="muted">Each scenario run with the months recorded through {{ month }}; nothing is written.</p>
+{{ section|safe }}{% endif %}
 {% endblock %}"""
 
 ERROR = """{% extends "base.html" %}{% block main %}<h1>{{ status }}</h1><p>{{ message }}</p>
