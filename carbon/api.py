@@ -204,6 +204,19 @@ class Carbon:
 
         return ledger.monthly_report(self.store, month, team)
 
+    def month_series(self, first_month: str, last_month: str, team: str | None = None) -> dict[str, float]:
+        """kg CO2e per month with data from `first_month` to `last_month` (of `team`, else the
+        company): the monthly reports' totals, in one query."""
+        from carbon import ledger
+
+        return ledger.month_series(self.store, first_month, last_month, team)
+
+    def month_activities(self, month: str, team: str | None = None) -> list[tuple[str, float]]:
+        """(activity, kg CO2e) of a month, biggest first (of `team`, else the company)."""
+        from carbon import ledger
+
+        return ledger.month_activities(self.store, month, team)
+
     def month_sources(self, month: str, team: str | None = None) -> list[dict]:
         from carbon import ledger
 

@@ -225,7 +225,8 @@ def test_a_team_token_sees_its_team_and_the_company_total_and_nothing_of_the_oth
     for path in forbidden:
         assert (path, client.get(path).status_code) == (path, 403)
     allowed = ["/", "/?month=2026-09", "/?month=2026-10", "/?month=2026-11", "/teams/Platform",
-               "/teams/Platform?month=2026-09", "/teams/Platform?month=2026-10", "/api/v1/teams",
+               "/teams/Platform?month=2026-09", "/teams/Platform?month=2026-10",
+               "/teams/Platform?month=2026-10&entries=1", "/api/v1/teams",
                "/api/v1/report/monthly?month=2026-10&team=Platform",
                "/api/v1/budget/status?month=2026-10&team=Platform", "/openapi.json", "/login"]
     served = {}
@@ -247,7 +248,10 @@ def test_a_team_token_sees_its_team_and_the_company_total_and_nothing_of_the_oth
 
 
 def test_team_page_figures_and_drill_down(client):
-    page = client.get("/teams/Platform?month=2026-10").text
+    first = client.get("/teams/Platform?month=2026-10").text
+    assert 'id="team-total">110.0<' in first and "<td>test.power</td>" in first  # biggest source
+    assert "entries=1" in first and "a.csv" not in first  # the drill-down is a link away
+    page = client.get("/teams/Platform?month=2026-10&entries=1").text
     assert 'id="team-total">110.0<' in page
     # the entry behind it: 110 kWh × 1 kg CO2e / kWh = 110 kg, from the test table, import #2
     assert "110.000 kWh" in page and "1 kg CO2e / kWh" in page and "test table" in page and "a.csv" in page

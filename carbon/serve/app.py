@@ -224,9 +224,9 @@ class Server:
         months = self.carbon.months()
         month = _month(request.query_params.get("month"), months)
         rep = self.carbon.monthly_report(month)
-        trend = []
-        for m in months[-12:]:
-            trend.append((m, self.carbon.monthly_report(m).total / 1000))
+        shown = months[-12:]
+        series = self.carbon.month_series(shown[0], shown[-1]) if shown else {}
+        trend = [(m, series[m] / 1000 if m in series else None) for m in shown]
         teams = [t for t in rep.teams if viewer.may_see(t.team)]
         status = self._status(month)
         statuses = {} if status is None else {t.team: t.status for t in status.teams}
@@ -262,15 +262,14 @@ class Server:
             unit, per = full.unit, full.kg_per_unit
         except CarbonError:
             unit, per = "kg CO2e", 1.0
-        history = []
-        for m in months[-12:]:
-            try:
-                r = self.carbon.monthly_report(m, team)
-            except NotFound:  # a month without the team's data: unknown, never 0
-                history.append((m, None))
-                continue
-            history.append((m, r.teams[0].total if r.teams and r.teams[0].entries else None))
-        sources = sorted(self.carbon.month_sources(month, team), key=lambda s: -s["co2e_kg"])
+        shown = months[-12:]
+        series = self.carbon.month_series(shown[0], shown[-1], team) if shown else {}
+        history = [(m, series.get(m)) for m in shown]  # a month without the team's data: unknown, never 0
+        # The entries behind the figures read the ledger itself: on demand (?entries=1), as
+        # `carbon report sources`; the biggest sources come from the monthly rollup.
+        entries = request.query_params.get("entries") == "1" and row is not None
+        sources = sorted(self.carbon.month_sources(month, team), key=lambda s: -s["co2e_kg"]) if entries else None
+        top = self.carbon.month_activities(month, team)[:10] if row is not None else []
         bar = None
         if status is not None:
             bar = svg.budget_bar(status.actual_to_date / per, status.allocated_to_date / per, status.budget / per,
@@ -280,7 +279,7 @@ class Server:
                                  f"{team} per month", "t CO2e")
         return self.render("team.html", viewer, team=team, month=month, months=months, row=row, status=status,
                            unit=unit, per=per, bar=bar, chart=chart, history=history,
-                           top=sources[:10], sources=sources)
+                           top=top, sources=sources)
 
     def page_year(self, viewer: Viewer, request: Request) -> str | Response:
         self._team_allowed(viewer, None)

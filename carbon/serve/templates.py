@@ -51,14 +51,15 @@ TEAM = """{% extends "base.html" %}{% block title %}carbon · {{ team }}{% endbl
 </tbody></table></div>{% endif %}
 <h2>Biggest sources</h2>
 <div class="scroll"><table><thead><tr><th>Activity</th><th class="num">kg CO2e</th></tr></thead><tbody>
-{% for s in top %}<tr><td>{{ s.activity }}</td><td class="num">{{ s.co2e_kg|kg }}</td></tr>{% endfor %}</tbody></table></div>
+{% for activity, kg in top %}<tr><td>{{ activity }}</td><td class="num">{{ kg|kg }}</td></tr>{% endfor %}</tbody></table></div>
 <h2>Entries behind the figures</h2>
 <p class="muted">Quantity × factor = kg CO2e, as <code>carbon report sources</code>.</p>
+{% if sources is none %}{% if row %}<p><a href="{{ team|teamurl }}?month={{ month }}&amp;entries=1#sources">Show the entries behind {{ month }}</a></p>{% endif %}{% else %}
 <div class="scroll"><table id="sources"><thead><tr><th>Activity</th><th class="num">Quantity</th><th>× Factor</th><th class="num">= kg</th><th>Source</th><th>Import</th></tr></thead><tbody>
 {% for s in sources %}<tr><td>{{ s.activity }}</td><td class="num">{{ "%.3f"|format(s.quantity) }} {{ s.quantity_unit }}</td>
 <td>{{ "%.4g"|format(s.value) }} {{ s.unit }}</td><td class="num">{{ s.co2e_kg|kg }}</td>
 <td>{{ s.region or "any" }} {{ s.year }} · {{ s.source }}</td><td>#{{ s.import_id }} {{ s.import_source }}</td></tr>{% endfor %}
-</tbody></table></div>
+</tbody></table></div>{% endif %}
 {% endblock %}"""
 
 YEAR = """{% extends "base.html" %}{% block title %}carbon · {{ year }}{% endblock %}{% block main %}
