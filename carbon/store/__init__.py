@@ -105,6 +105,7 @@ class Store:
                 engine = create_engine(url, pool_pre_ping=True)
         except (ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+        event.listen(engine, "after_cursor_execute", _note_write)
         store = cls(engine)
         store._ensure_schema()
         return store
@@ -138,14 +139,15 @@ class Store:
     @contextmanager
     def transaction(self, count: bool = True) -> Iterator[Connection]:
         """One atomic unit of work: all of it is written, or none. One writer at a time.
-        Each one counts in `data_changes` (see `data_version`)."""
+        Each one that changed a row counts in `data_changes` (see `data_version`)."""
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(_PG_LOCK_SQL)
+                conn.info.pop(_WROTE, None)
                 yield conn
-                if count:
+                if count and conn.info.pop(_WROTE, False):
                     _count_change(conn)
 
     def data_version(self) -> int:
@@ -272,6 +274,7 @@ class Store:
             with cursor.copy(f"COPY ledger ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 for block in pgcopy.blocks(data):
                     copy.write(block)
+            conn.info[_WROTE] = True  # COPY bypasses the statement events
             return
         frame = frame[list(LEDGER_INSERT_COLUMNS)]
         # .tolist() yields plain Python values, which every driver binds.
@@ -378,8 +381,18 @@ class Store:
         return [tuple(r) for r in conn.execute(q)]
 
 
+_WROTE = "carbon_wrote"  # conn.info key: a statement of this transaction changed a row
+_DML = ("INSERT", "UPDATE", "DELETE")
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Mark the connection when a statement changed (or may have changed: rowcount -1) a row."""
+    if statement.lstrip()[:6].upper() in _DML and cursor.rowcount != 0:
+        conn.info[_WROTE] = True
+
+
 def _count_change(conn: Connection) -> None:
-    """Count a write transaction about to commit."""
+    """Count a write transaction about to commit (one that changed a row)."""
     done = conn.execute(update(data_changes).where(data_changes.c.id == 1)
                         .values(version=data_changes.c.version + 1, changed_at=_now()))
     if done.rowcount == 0:
