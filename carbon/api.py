@@ -68,6 +68,49 @@ class Carbon:
 
         team_history.retire(self.store, name, from_month)
 
+    # -- access tokens (carbon serve) -----------------------------------------------------------
+    def add_token(self, name: str, team: str | None = None) -> str:
+        """A new access token (for `team` only, else every team): returned once, stored hashed."""
+        from carbon import token_service
+
+        return token_service.add(self.store, name, team)
+
+    def tokens(self) -> list:
+        from carbon import token_service
+
+        return token_service.listed(self.store)
+
+    def revoke_token(self, name: str) -> None:
+        from carbon import token_service
+
+        token_service.revoke(self.store, name)
+
+    def check_token(self, token: str):
+        """The token's record (name, team), or None for a token that does not exist."""
+        from carbon import token_service
+
+        return token_service.check(self.store, token)
+
+    def web_app(self, local: bool, scenarios: tuple = ()):
+        """The ASGI application of `carbon serve` over this database. `local`: bound to
+        127.0.0.1, where no token is needed while none exists; otherwise at least one token must
+        exist (InputError) and every request needs one. `scenarios`: the config's scenario files,
+        read (`carbon.config.load(...).scenarios`), for the /scenarios page."""
+        from carbon.serve.app import build_app
+
+        return build_app(self, local=local, scenarios=scenarios)
+
+    def scenarios_at(self, scenarios: tuple, month: str) -> tuple:
+        """Each read scenario run with the months recorded up to `month` (as the pack's levers
+        section); one that cannot be computed carries its reason."""
+        from carbon import scenario_run
+
+        return scenario_run.for_pack(self.store, scenarios, month)
+
+    def data_version(self) -> int:
+        """A number that grows with every committed change to the database."""
+        return self.store.data_version()
+
     # -- imports -------------------------------------------------------------------------------
     def _fed(self, options: dict, run):
         """Run an import; with options["feed"], the feed is checked first (an unknown one writes
@@ -194,6 +237,19 @@ class Carbon:
         from carbon import ledger
 
         return ledger.monthly_report(self.store, month, team, today)
+
+    def month_series(self, first_month: str, last_month: str, team: str | None = None) -> dict[str, float]:
+        """kg CO2e per month with data from `first_month` to `last_month` (of `team`, else the
+        company): the monthly reports' totals, in one query."""
+        from carbon import ledger
+
+        return ledger.month_series(self.store, first_month, last_month, team)
+
+    def month_activities(self, month: str, team: str | None = None) -> list[tuple[str, float]]:
+        """(activity, kg CO2e) of a month, biggest first (of `team`, else the company)."""
+        from carbon import ledger
+
+        return ledger.month_activities(self.store, month, team)
 
     def month_sources(self, month: str, team: str | None = None) -> list[dict]:
         from carbon import ledger

@@ -136,3 +136,17 @@ def in_factor_unit(quantity: float, quantity_unit: str, factor_unit: str) -> dic
         factor = None
     return {"factor_quantity": None if factor is None else quantity * factor,
             "factor_quantity_unit": per if factor is not None else None}
+
+
+def month_series(store: Store, first_month: str, last_month: str, team: str | None = None) -> dict[str, float]:
+    """kg CO2e per month from `first_month` to `last_month` (of `team`, else the company), in one
+    query of the rollup; a month without entries is absent (unknown), never 0."""
+    with store.engine.connect() as conn:
+        return {m: kg for m, kg, n in store.aggregate(conn, ["month"], first_month, last_month, team=team) if n}
+
+
+def month_activities(store: Store, month: str, team: str | None = None) -> list[tuple[str, float]]:
+    """(activity, kg CO2e) of a month (of `team`, else the company), biggest first, from the rollup."""
+    with store.engine.connect() as conn:
+        rows = store.aggregate(conn, ["activity"], month, month, team=team)
+    return sorted(((a, kg) for a, kg, n in rows if n), key=lambda r: (-r[1], r[0]))

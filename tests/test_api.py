@@ -59,10 +59,14 @@ COMMAND_METHOD = {
     "schedule run-once": "run_schedule_once",
     "schedule start": "start_schedule",
     "schedule status": "schedule_status",
+    "serve": "web_app",
     "teams add": "add_team",
     "teams list": "teams",
     "teams rename": "rename_team",
     "teams retire": "retire_team",
+    "tokens add": "add_token",
+    "tokens list": "tokens",
+    "tokens revoke": "revoke_token",
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("pandas", "pint", "numpy", "alembic", "apscheduler")
+HEAVY = ("pandas", "pint", "numpy", "alembic", "apscheduler", "starlette", "jinja2", "uvicorn")
 
 PROBE = """
 import json, sys
@@ -54,7 +54,7 @@ def test_help_imports_no_heavy_library(tmp_path):
 
 
 def test_every_group_help_imports_no_heavy_library(tmp_path):
-    for group in ("import", "report", "budget", "donation", "schedule", "teams", "factors"):
+    for group in ("import", "report", "budget", "donation", "schedule", "teams", "factors", "tokens", "serve"):
         code, loaded = loaded_by([group, "--help"], tmp_path)
         assert (group, code, loaded) == (group, 0, [])
 

@@ -62,7 +62,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "What-if scenarios: levers applied to the ledger and the forecast, nothing written."),
     "schedule": ("carbon.commands.schedule:schedule_group",
                  "The monthly report pack, produced once per month (catching up missed months)."),
+    "serve": ("carbon.commands.serve:serve_cmd",
+              "The managers' read-only web pages and JSON API (needs the serve extra)."),
     "teams": ("carbon.commands.teams:teams", "Declare teams."),
+    "tokens": ("carbon.commands.tokens:tokens",
+               "Access tokens of 'carbon serve': one per person or service, for every team or one."),
     "verify": ("carbon.commands.verify:verify_cmd",
                "Replay a report pack against the database: \"reproduced\", or each difference."),
 }

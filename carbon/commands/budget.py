@@ -23,6 +23,7 @@ from carbon.lazy import lazy
 
 budgets = lazy("carbon.budgets")
 view = lazy("carbon.report.budget")
+answers = lazy("carbon.answers")
 
 TABLE_OR_JSON = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                              show_default=True, help="table for people; json for scripts.")
@@ -184,7 +185,7 @@ def status_cmd(ctx, month: str, team: str | None, fmt: str) -> None:
     rep = ctx.carbon.budget_status(month, team)
     done = ctx.carbon.completeness(rep.month)
     if fmt == "json":
-        click.echo(view.to_json(rep, done))
+        click.echo(answers.budget_status_text(rep, done), nl=False)
         for w in rep.warnings:
             err.print(f"[yellow]warning:[/yellow] {escape(w)}")
     else:

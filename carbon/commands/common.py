@@ -232,15 +232,6 @@ class VerdictCommand(click.Command):
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
                       show_default=True, help="table for people; json or csv for scripts and spreadsheets.")
 
-def incomplete_json(doc: dict, found: list) -> str:
-    """A JSON document with its year's incomplete months added ("incomplete_months": each
-    month's completeness, docs/feeds.md)."""
-    import json
-
-    doc["incomplete_months"] = [c.to_dict() for c in found]
-    return json.dumps(doc, indent=2, ensure_ascii=False)
-
-
 def print_incomplete(found: list, fmt: str) -> None:
     """Name the incomplete months (stdout after a table, stderr after JSON or CSV)."""
     for c in found:

@@ -14,13 +14,14 @@ from datetime import date
 import click
 from rich.markup import escape
 
-from carbon.commands.common import FORMAT, echo, handle_errors, incomplete_json, out, pass_ctx, print_incomplete
+from carbon.commands.common import FORMAT, echo, handle_errors, out, pass_ctx, print_incomplete
 from carbon.lazy import lazy
 
 view = lazy("carbon.report.donation")
 journal = lazy("carbon.report.journal")
 price_view = lazy("carbon.report.prices")
 price_rules = lazy("carbon.prices")
+answers = lazy("carbon.answers")
 
 
 def _as_of(value) -> date:
@@ -116,7 +117,7 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
                                   scope2=scope2)
     found = ctx.carbon.year_completeness(year, before=_as_of(as_of))
     if fmt == "json":
-        click.echo(incomplete_json(view.to_dict(result), found))
+        click.echo(answers.donation_text(result, found), nl=False)
     elif fmt == "csv":
         click.echo(journal.to_csv(result), nl=False)
     else:

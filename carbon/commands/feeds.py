@@ -142,7 +142,9 @@ def status_cmd(ctx, month, fmt, config_path) -> None:
         _from_config(ctx, config_path)
     matrix = ctx.carbon.feeds_status(month)
     if fmt == "json":
-        click.echo(json.dumps(matrix.to_dict(), indent=2, ensure_ascii=False))
+        from carbon.answers import feeds_text
+
+        click.echo(feeds_text(matrix), nl=False)
         return
     if not matrix.months:
         out.print("no data yet")

@@ -18,6 +18,7 @@ intensity = lazy("carbon.intensity")
 ledger = lazy("carbon.ledger")
 intensity_view = lazy("carbon.report.intensity")
 monthly = lazy("carbon.report.monthly")
+answers = lazy("carbon.answers")
 
 
 @click.group(cls=LazyGroup)  # its other commands: carbon/commands/__init__.py
@@ -54,7 +55,7 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
     view = ctx.carbon.intensity_for_month(rep)
     done = ctx.carbon.completeness(rep.month)
     if fmt == "json":
-        click.echo(monthly.to_json(rep, view, done))
+        click.echo(answers.monthly_text(rep, view, done), nl=False)
     else:
         out.print(monthly.to_table(rep))
         table = intensity_view.to_table(view, team)

@@ -9,6 +9,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.lazy import lazy
+
+answers = lazy("carbon.answers")
 
 @click.group()
 def teams() -> None:
@@ -30,11 +33,16 @@ def add(ctx, names: tuple[str, ...]) -> None:
         out.print(f"team {escape(name)!s} declared")
 
 @teams.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json for scripts.")
 @pass_ctx
 @handle_errors()
-def list_(ctx) -> None:
+def list_(ctx, fmt: str) -> None:
     """List the teams: status (active, or retired from a month), former names, declared."""
     found = ctx.carbon.teams()
+    if fmt == "json":
+        click.echo(answers.teams_text(found), nl=False)
+        return
     if not found:
         out.print("no teams declared yet: carbon teams add NAME")
         return

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import click
 
-from carbon.commands.common import SafeConsole, handle_errors, incomplete_json, out, pass_ctx, print_incomplete
+from carbon.commands.common import SafeConsole, handle_errors, out, pass_ctx, print_incomplete
 from carbon.errors import CarbonError
+from carbon.lazy import lazy
+
+answers = lazy("carbon.answers")
 
 
 @click.command("year")
@@ -66,7 +69,7 @@ def _write(rep, fmt: str, out_file: Path | None, found: list = ()) -> None:
         console.print(*render.to_tables(rep), sep="\n")
         write_atomic(out_file, console.export_text().encode("utf-8"))
         return
-    text = incomplete_json(render.to_dict(rep), list(found)) + "\n" if fmt == "json" else render.to_csv(rep)
+    text = answers.year_text(rep, found) if fmt == "json" else render.to_csv(rep)
     if out_file is None:
         click.echo(text, nl=False)
     else:

@@ -22,7 +22,8 @@ from carbon.lazy import lazy
 from carbon.model import GASES, Batch, Factor, Team
 from carbon.store import migrate
 from carbon.store.schema import (
-    ROLLUP_KEYS, batches, factor_snapshots, ledger, ledger_monthly, metadata, teams, user_factors,  # noqa: F401
+    ROLLUP_KEYS, batches, data_changes, factor_snapshots, ledger, ledger_monthly, metadata, teams,  # noqa: F401
+    user_factors,  # noqa: F401
 )
 from carbon.store.schema import batch_of as _batch
 
@@ -32,7 +33,7 @@ np = lazy("numpy")
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
 FEATURES = ("budgets", "cloud_lines", "donations", "duplicates", "energy_attributes", "feeds", "flights",
-            "locks", "metrics", "packs", "pools", "prices", "team_history", "workdays")
+            "locks", "metrics", "packs", "pools", "prices", "team_history", "tokens", "workdays")
 _duplicates = lazy("carbon.store.duplicates")
 _flights = lazy("carbon.store.flights")
 _pools = lazy("carbon.store.pools")
@@ -127,6 +128,7 @@ class Store:
                 engine = create_engine(url, pool_pre_ping=True)
         except (ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+        event.listen(engine, "after_cursor_execute", _note_write)
         store = cls(engine)
         store._ensure_schema(init)
         store._memory = is_memory_url(url)
@@ -152,7 +154,7 @@ class Store:
                     return
                 if rev is None and not init:
                     self._refuse_foreign(conn)
-            with self.transaction() as conn:
+            with self.transaction(count=False) as conn:  # the counter may not exist yet
                 migrate.upgrade(conn)
         except OperationalError as exc:
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc.orig}") from None
@@ -179,8 +181,9 @@ class Store:
                              "nothing was written. Point --db at a carbon database or an empty one" + hint)
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One atomic unit of work: all of it is written, or none. One writer at a time."""
+    def transaction(self, count: bool = True) -> Iterator[Connection]:
+        """One atomic unit of work: all of it is written, or none. One writer at a time.
+        Each one that changed a row counts in `data_changes` (see `data_version`)."""
         if self._memory and self.refuse_memory_writes:
             raise StoreError("the database is in memory (sqlite://): what this command writes would be lost "
                              "when it ends; nothing was written. Use a file (sqlite:///carbon.db) or PostgreSQL")
@@ -189,7 +192,15 @@ class Store:
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(_PG_LOCK_SQL)
+                conn.info.pop(_WROTE, None)
                 yield conn
+                if count and conn.info.pop(_WROTE, False):
+                    _count_change(conn)
+
+    def data_version(self) -> int:
+        """The change counter: it grows with every committed write (0 before the first)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(data_changes.c.version).where(data_changes.c.id == 1)).scalar() or 0
 
     # ---- teams -------------------------------------------------------------------
     def team_ids(self, conn: Connection) -> dict[str, int]:
@@ -313,6 +324,7 @@ class Store:
             with cursor.copy(f"COPY ledger ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 for block in pgcopy.blocks(data):
                     copy.write(block)
+            conn.info[_WROTE] = True  # COPY bypasses the statement events
             return
         frame = frame[list(LEDGER_INSERT_COLUMNS)]
         # .tolist() yields plain Python values, which every driver binds.
@@ -417,6 +429,24 @@ class Store:
         if cols:
             q = q.group_by(*cols).order_by(*cols)
         return [tuple(r) for r in conn.execute(q)]
+
+
+_WROTE = "carbon_wrote"  # conn.info key: a statement of this transaction changed a row
+_DML = ("INSERT", "UPDATE", "DELETE")
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Mark the connection when a statement changed (or may have changed: rowcount -1) a row."""
+    if statement.lstrip()[:6].upper() in _DML and cursor.rowcount != 0:
+        conn.info[_WROTE] = True
+
+
+def _count_change(conn: Connection) -> None:
+    """Count a write transaction about to commit (one that changed a row)."""
+    done = conn.execute(update(data_changes).where(data_changes.c.id == 1)
+                        .values(version=data_changes.c.version + 1, changed_at=_now()))
+    if done.rowcount == 0:
+        conn.execute(insert(data_changes).values(id=1, version=1, changed_at=_now()))
 
 
 def _now() -> datetime:

@@ -153,3 +153,13 @@ ledger_monthly = Table(
 )
 
 ROLLUP_KEYS = ("team_id", "month", "category", "scope", "activity", "factor_id", "scope3_category")
+
+
+# One row: a counter every write transaction increments (Store.transaction), so a reader can tell
+# in one query whether anything changed since it last looked (carbon serve's ETags).
+data_changes = Table(
+    "data_changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("changed_at", DateTime(timezone=True)),
+)
