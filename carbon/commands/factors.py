@@ -54,7 +54,8 @@ def list_(ctx, category, search, region, fmt) -> None:
         s = search.lower()
         rows = [f for f in rows if s in f.activity.lower() or s in f.region.lower() or s in f.source.lower()]
     if fmt == "json":
-        out.print_json(json.dumps([asdict(f) for f in rows]))
+        # plain JSON text: rich's highlighter takes seconds on the full table
+        click.echo(json.dumps([asdict(f) for f in rows], indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
         buf = io.StringIO()
