@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.errors import InputError, Problem
+from carbon.ingest import csvfile
 
 CHUNK_ROWS = 500_000
 
@@ -123,7 +124,23 @@ def _header(path: Path, name: str) -> list[str]:
     if not first.strip():
         raise InputError(f"{name}: the file is empty (expected a header line)",
                          [Problem(name, 1, None, None, "empty file")])
-    return [c.strip() for c in next(csv.reader([first]))]
+    header = [c.strip() for c in next(csv.reader([first]))]
+    seen: set[str] = set()
+    dups = [c for c in header if c in seen or seen.add(c)]
+    if dups:
+        raise InputError(f"{name}: line 1: the header names {dups[0]!r} twice; expected each column once",
+                         [Problem(name, 1, c, c, "duplicated column") for c in dict.fromkeys(dups)])
+    return header
+
+
+def _ragged(path: Path, info: ExportInfo) -> InputError | None:
+    """The refusal of the first row whose number of fields is not the header's (None: every row
+    is right). One rule for every bill, whichever reader reads it."""
+    header = _header(path, info.name)
+    opener = ((lambda: io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline=""))
+              if path.name.endswith(".gz") else None)
+    found = csvfile.ragged_record(path, len(header), opener)
+    return csvfile.too_many_fields(info.name, header, *found) if found else None
 
 
 def _guess_provider(header: list[str]) -> str | None:
@@ -261,7 +278,10 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
                 line += len(frame)
             return
         except pa.ArrowInvalid as exc:
-            raise InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
+            raise _ragged(path, info) or InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
+    # pandas drops the extra fields of a row silently when it reads only some columns
+    if (ragged := _ragged(path, info)) is not None:
+        raise ragged
     try:
         with pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=columns,
                          encoding="utf-8-sig", chunksize=chunk_rows, compression="infer") as reader:

@@ -21,6 +21,7 @@ from carbon import importer as core
 from carbon import limits, scope3, units
 from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, tables
 from carbon.errors import FactorNotFound, InputError
+from carbon.ingest import checks
 from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
@@ -188,21 +189,35 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     parsed = parse_times(suniq)
     bad = parsed.isna().to_numpy()[scodes]
     if bad.any():
-        log.add(ln[bad], col["start"], sub["start"][bad], "expected a date and time such as 2026-03-01T00:00:00Z")
+        log.add(ln[bad], col["start"], sub["start"][bad],
+                f"expected a date and time such as 2026-03-01T00:00:00Z, {checks.window_text()}")
+    if "end" in sub:  # not used by the estimate, but a word or a wrong date there is a wrong bill
+        ecodes, euniq = _factorize(sub["end"])
+        bad = (parse_times(euniq).isna().to_numpy() & (euniq != ""))[ecodes]
+        if bad.any():
+            log.add(ln[bad], col["end"], sub["end"][bad],
+                    f"expected a date and time such as 2026-03-02T00:00:00Z (or an empty cell), "
+                    f"{checks.window_text()}")
     month = (parsed.dt.year * 100 + parsed.dt.month).fillna(0).to_numpy(dtype=np.int64)[scodes]
     month_hours = np.nan_to_num(ccf_method.hours_in_month(parsed))[scodes]
     amount = _numbers(sub["amount"])
     bad = np.isnan(amount)
     if bad.any():
         log.add(ln[bad], col["amount"], sub["amount"][bad], "expected a number")
+    bad = ~np.isnan(amount) & checks.bad_amount(np.abs(amount), upper=checks.MAX_BILL_AMOUNT)
+    if bad.any():
+        log.add(ln[bad], col["amount"], sub["amount"][bad],
+                f"not a plausible usage amount; expected a finite number of at most {checks.MAX_BILL_AMOUNT:.0e} "
+                "(byte-seconds included)")
     bad = amount < 0
     if bad.any():
         log.add(ln[bad], col["amount"], sub["amount"][bad],
                 "negative usage on a usage line; expected a number ≥ 0 (credits and refunds have their own "
                 "line item types)")
-    bad = np.isnan(cost)
+    bad = checks.bad_finite(cost)
     if bad.any():
-        log.add(ln[bad], col["cost"], sub["cost"][bad], "expected a number")
+        log.add(ln[bad], col["cost"], sub["cost"][bad],
+                f"expected a number of at most {checks.MAX_COST:.0e} in size ('.' as decimal point)")
     util = np.full(len(sub), tables.DEFAULT_UTILISATION)
     if "utilization" in sub:
         given = sub["utilization"]
@@ -239,7 +254,14 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     cframe = classes.frame()
     coef = {f: cframe[f].to_numpy()[cls] for f in ccf_method.CLASS_FIELDS}
     pue = np.array([tables.pue(prov.name, r) for r in runiq], dtype=float)[rcodes]
-    kwh, embodied_t = ccf_method.energy(coef, amount, util, month_hours, pue)
+    with np.errstate(invalid="ignore", over="ignore"):
+        kwh, embodied_t = ccf_method.energy(coef, amount, util, month_hours, pue)
+    bad = checks.bad_amount(kwh) | checks.bad_amount(embodied_t * 1000 / checks.MAX_FACTOR_KG_PER_KWH)
+    if bad.any():
+        log.add(ln[bad], col["amount"], sub["amount"][bad],
+                f"implausibly large usage: over {checks.MAX_AMOUNT:.0e} kWh (or its embodied emissions) on "
+                "one line; check the amount and its unit")
+        return pd.DataFrame(), counts
     svc_codes, svc_uniq = _factorize(sub["service"])
     unit_codes, unit_uniq = _factorize(sub["unit"])
     out = pd.DataFrame({
@@ -266,14 +288,9 @@ def _reader_problems(frame: pd.DataFrame, lines: np.ndarray, col: dict[str, str]
 
 
 def parse_times(values: np.ndarray) -> pd.Series:
-    """Timestamps of distinct texts (NaT where not one): ISO 8601, BigQuery's '2026-03-01 00:00:00 UTC',
-    and Azure's US dates '03/01/2026'."""
-    text = pd.Series(values, dtype=object).astype(str).str.strip().str.replace(r"\s*UTC$", "", regex=True)
-    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-    us = parsed.isna() & text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}")
-    if us.any():
-        parsed[us] = pd.to_datetime(text[us], utc=True, errors="coerce", format="%m/%d/%Y")
-    return parsed
+    """Timestamps of distinct texts (NaT where not one, or outside the plausible window): ISO 8601,
+    BigQuery's '2026-03-01 00:00:00 UTC', and Azure's US dates '03/01/2026' (ingest/checks.py)."""
+    return checks.parse_times(values, us_dates=True)
 
 
 EXAMPLE_REGION = {"aws": "eu-west-3", "gcp": "europe-west1", "azure": "westeurope"}
