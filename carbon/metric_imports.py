@@ -13,7 +13,7 @@ from pathlib import Path
 from carbon import limits
 from carbon import metrics as rules
 from carbon.errors import InputError, Problem
-from carbon.importer import _check_source, identity
+from carbon.importer import _check_source, identity, later_months_warning
 from carbon.ingest import csvfile
 from carbon.model import ImportOutcome
 from carbon.store import Store
@@ -64,4 +64,5 @@ def import_metrics(store: Store, path: Path, *, source: str | None = None, repla
         for b, _ in to_replace:
             store.remove_batch(conn, b.id)
         batch = store.finish_batch(conn, batch_id, len(found))
-    return ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace)), tuple(new_defs)
+    warnings = later_months_warning([v.month for v in found], [v.line for v in found])
+    return ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace), warnings=warnings), tuple(new_defs)

@@ -453,7 +453,7 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
     with store.engine.connect() as c:
         declared = set(store.team_ids(c))
     rules = allocation.load(Path(rules_path), declared, str(rules_path))
-    params = json.dumps({"provider": provider, "rules": rules.sha256, "strict": strict})
+    params = json.dumps({"provider": provider, "rules": rules.sha256, "strict": strict}, allow_nan=False)
     content_hash = core.identity(info.sha256, params)
     with store.transaction() as conn:
         earlier = store.find_batch(conn, KIND, content_hash)
@@ -514,5 +514,5 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         unknown_region_lines=int(agg.loc[agg["region"] == "unknown", "lines"].sum()),
         total_kg=total,
     )
-    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
-                                      restatement=restatement), summary)
+    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace), restatement=restatement,
+                                      warnings=core.later_months_warning(out["month"], out["line"])), summary)

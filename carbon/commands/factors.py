@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import asdict
 
 import click
@@ -13,7 +12,9 @@ from rich.table import Table
 
 from carbon.commands.common import FORMAT, err, handle_errors, out, pass_ctx
 from carbon.errors import FactorNotFound
+from carbon.report import jsonout
 from carbon.spreadsheet import inert
+
 
 @click.group()
 def factors() -> None:
@@ -51,7 +52,7 @@ def list_(ctx, category, search, region, fmt) -> None:
         s = search.lower()
         rows = [f for f in rows if s in f.activity.lower() or s in f.region.lower() or s in f.source.lower()]
     if fmt == "json":
-        out.print_json(json.dumps([asdict(f) for f in rows]))
+        out.print_json(jsonout.dumps([asdict(f) for f in rows]))
         return
     if fmt == "csv":
         buf = io.StringIO()

@@ -70,21 +70,22 @@ def parse_times(values, us_dates: bool = False) -> pd.Series:
     `today` or `NaT` are never dates. Parsed once per distinct text."""
     text = pd.Series(np.asarray(values, dtype=object)).astype(str).str.strip()
     codes, uniq = pd.factorize(text, use_na_sentinel=False)
-    u = pd.Series(np.asarray(uniq, dtype=object))
-    iso = u.str.fullmatch(_ISO.pattern).to_numpy(dtype=bool)
-    parsed = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns, UTC]")
-    if iso.any():
-        clean = u[iso].str.replace(r" UTC$", "", regex=True)
-        parsed[iso] = pd.to_datetime(clean, utc=True, errors="coerce", format="ISO8601")
-    if us_dates:
-        us = ~iso & u.str.fullmatch(_US_DAY.pattern).to_numpy(dtype=bool)
-        if us.any():
-            parsed[us] = pd.to_datetime(u[us], utc=True, errors="coerce", format="%m/%d/%Y")
+    u = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
     first, last = window()
+    iso = u.str.fullmatch(_ISO.pattern).to_numpy(dtype=bool)
+    us = (~iso & u.str.fullmatch(_US_DAY.pattern).to_numpy(dtype=bool)) if us_dates else np.zeros(len(u), bool)
+    # the year first: pandas cannot hold a date after 2262 (and must not be asked to)
+    year = np.where(iso, u.str[:4], np.where(us, u.str[-4:], "0")).astype(np.int64)
+    plausible = (year >= first.year) & (year <= last.year)
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns, UTC]")
+    for mask, fmt in ((iso & plausible, "ISO8601"), (us & plausible, "%m/%d/%Y")):
+        if mask.any():
+            clean = u[mask].str.replace(r" UTC$", "", regex=True)
+            out.loc[mask] = pd.to_datetime(clean, utc=True, errors="coerce", format=fmt)
     lo = pd.Timestamp(first, tz="UTC")
     hi = pd.Timestamp(last, tz="UTC") + pd.Timedelta(days=1)
-    parsed[(parsed < lo) | (parsed >= hi)] = pd.NaT
-    return pd.Series(parsed.to_numpy()[codes], dtype="datetime64[ns, UTC]")
+    out.loc[((out < lo) | (out >= hi)).to_numpy()] = pd.NaT
+    return pd.Series(out.to_numpy()[codes], dtype="datetime64[ns, UTC]")
 
 
 def bad_month(months: np.ndarray) -> np.ndarray:

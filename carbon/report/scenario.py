@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from rich.console import Group
@@ -11,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from carbon.money import cents_float, format_amount
+from carbon.report import jsonout
 from carbon.scenario_run import Result
 
 LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data",
@@ -70,7 +70,7 @@ def to_dict(r: Result) -> dict:
 
 
 def to_json(r: Result) -> str:
-    return json.dumps(to_dict(r), indent=2, ensure_ascii=False)
+    return jsonout.dumps(to_dict(r), indent=2)
 
 
 def _budget(t, f, sep: str = " ") -> str:

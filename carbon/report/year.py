@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from rich.markup import escape
@@ -17,6 +16,7 @@ from rich.table import Table
 from carbon import intensity, scope3
 from carbon.errors import CarbonError
 from carbon.figures import fixed
+from carbon.report import jsonout
 from carbon.report.monthly import display_unit
 from carbon.spreadsheet import BOM, inert
 from carbon.year_report import Change, YearReport
@@ -118,7 +118,7 @@ def to_dict(rep: YearReport) -> dict:
 
 
 def to_json(rep: YearReport) -> str:
-    return json.dumps(to_dict(rep), indent=2, ensure_ascii=False)
+    return jsonout.dumps(to_dict(rep), indent=2)
 
 
 def to_csv(rep: YearReport) -> str:
