@@ -86,7 +86,7 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
         except (ValueError, RecursionError) as exc:
             raise InputError(f"{name}: not valid JSON ({exc})") from None
     else:
-        reader = csv.reader(io.StringIO(text, newline=None))  # any line end: LF, CRLF or CR
+        reader = csvfile.records(io.StringIO(text, newline=None))  # any line end: LF, CRLF or CR
         header = [h.strip() for h in next(reader, [])]
         seen: set[str] = set()
         dups = [c for c in header if c in seen or seen.add(c)]

@@ -246,6 +246,7 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
         except pa.ArrowException as exc:
             raise InputError(f"{info.name}: cannot read the Parquet file: {exc}") from None
         return
+    header = _header(path, info.name)  # names stripped of spaces, as the columns are known by
     if pa is not None and not info.has_quotes:
         # pyarrow's streaming CSV reader: several times faster than pandas', bounded memory
         try:
@@ -253,7 +254,8 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
             # become resident
             stream = pa.input_stream(str(path), compression="detect")
             reader = pa.csv.open_csv(
-                stream, read_options=pa.csv.ReadOptions(block_size=16 << 20, use_threads=True),
+                stream, read_options=pa.csv.ReadOptions(block_size=16 << 20, use_threads=True,
+                                                        column_names=header, skip_rows=1),
                 convert_options=pa.csv.ConvertOptions(include_columns=columns,
                                                       column_types={c: pa.string() for c in columns},
                                                       strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -284,6 +286,7 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
         raise ragged
     try:
         with pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=columns,
+                         header=0, names=header,
                          encoding="utf-8-sig", chunksize=chunk_rows, compression="infer") as reader:
             next_line = 2
             for chunk in reader:

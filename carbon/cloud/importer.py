@@ -52,8 +52,21 @@ class CloudOutcome:
     summary: CloudSummary | None
 
 
+MAX_VCPU = 10_000  # the largest instances have a few hundred vCPUs
+
+
+def _vcpu(text) -> float | None:
+    """The vCPU count of a `product/vcpu` cell; None when empty or not a plausible count (a bad
+    cell is refused with its line by `_chunk`)."""
+    try:
+        v = float(text) if text not in ("", None) else None
+    except ValueError:
+        return None
+    return v if v is not None and 0 < v <= MAX_VCPU else None
+
+
 def _classify_aws(service: str, usage_type: str, unit: str, vcpu: str, lit: str) -> classify.UsageClass:
-    v = float(vcpu) if vcpu not in ("", None) else None
+    v = _vcpu(vcpu)
     return classify.classify_aws(service, usage_type, unit, v, lit)
 
 
@@ -176,6 +189,12 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     # every line, counted or not, appears in the summary by class
     counts = pd.DataFrame({"kind": kinds, "cost": np.nan_to_num(cost), "n": 1}).groupby("kind").sum()
     _reader_problems(frame, lines, col, log)
+    if "vcpu" in frame:
+        vtext = frame["vcpu"].astype(str).str.strip()
+        bad = ((vtext != "") & pd.isna(vtext.map(_vcpu))).to_numpy()
+        if bad.any():
+            log.add(lines[bad], col["vcpu"], frame["vcpu"][bad],
+                    f"expected the instance's vCPU count, a number above 0 and at most {MAX_VCPU:,} (or an empty cell)")
 
     # skipped lines (no usage: tax, credit, ...) and traffic outside CCF's networking boundary
     # are only counted

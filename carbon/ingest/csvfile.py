@@ -98,6 +98,17 @@ def _first_line(block: bytes) -> bytes:
     return re.split(rb"\r\n|\r|\n", block, maxsplit=1)[0]
 
 
+def records(lines):
+    """`csv.reader(lines)` without the csv module's 128 KiB limit on a field: pandas and pyarrow
+    read a long cell, so the checks that run beside them must read it too."""
+    if csv.field_size_limit() < _MAX_FIELD:
+        csv.field_size_limit(_MAX_FIELD)
+    return csv.reader(lines)
+
+
+_MAX_FIELD = 2**31 - 1
+
+
 def ragged_record(path: Path, expected: int, opener=None) -> tuple[int, int] | None:
     """(line, fields) of the first record whose number of fields is not `expected`, or None.
 
@@ -107,7 +118,7 @@ def ragged_record(path: Path, expected: int, opener=None) -> tuple[int, int] | N
     """
     fh = opener() if opener is not None else open(path, encoding="utf-8-sig", newline="")
     with fh:
-        reader = csv.reader(fh)
+        reader = records(fh)
         start = 1
         for record in reader:
             if record and len(record) != expected and not (len(record) == 1 and not record[0].strip()):
