@@ -160,6 +160,12 @@ def test_a_quoted_bill_with_an_extra_field_is_refused_too(company, write, db_dum
     refused(company, db_dump, bill(company, write, "gcp", text), "bill.csv, line 3, column 'cost'")
 
 
+def test_a_nul_byte_in_a_bill_is_refused_with_its_line(company, write, db_dump):
+    # PostgreSQL cannot store a NUL: it reached the factor's source text and ended in an internal error.
+    text = AZURE.format(date="2025-09-01", extra="").replace("LRS Data", "LRS\x00Data")
+    refused(company, db_dump, bill(company, write, "azure", text.encode()), "bill.csv, line 2: NUL byte")
+
+
 def test_a_duplicated_bill_column_is_refused(company, write, db_dump):
     text = AZURE.format(date="2025-09-01", extra=",3").replace("CostInBillingCurrency", "Quantity,CostInBillingCurrency", 1)
     text = text.replace("\n", ",x\n", 1).replace(",x\n", "\n", 1)  # header only changed

@@ -69,16 +69,24 @@ def _scan(path: Path, name: str) -> tuple[str, bool]:
     """(SHA-256 of the file's bytes, whether its text holds a quote: then a field may span lines)."""
     digest = hashlib.sha256()
     quotes = False
+    gz = path.name.endswith(".gz")
+    text = not is_parquet(path)  # a Parquet file is binary: NUL bytes are its own
+    lines = 0
     try:
         with open(path, "rb") as fh:
             while block := fh.read(1 << 20):
                 digest.update(block)
                 quotes = quotes or b'"' in block
-        if path.name.endswith(".gz"):
+                if text and not gz:
+                    _refuse_nul(name, block, lines)
+                    lines += block.count(b"\n")
+        if gz:
             quotes = False
             with gzip.open(path, "rb") as fh:
                 while block := fh.read(1 << 20):
                     quotes = quotes or b'"' in block
+                    _refuse_nul(name, block, lines)
+                    lines += block.count(b"\n")
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except (gzip.BadGzipFile, EOFError) as exc:
@@ -86,6 +94,15 @@ def _scan(path: Path, name: str) -> tuple[str, bool]:
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror})") from None
     return digest.hexdigest(), quotes
+
+
+def _refuse_nul(name: str, block: bytes, lines_before: int) -> None:
+    """A NUL byte is never in a text export (and PostgreSQL cannot store one): refuse its line."""
+    at = block.find(b"\x00")
+    if at >= 0:
+        line = lines_before + block.count(b"\n", 0, at) + 1
+        raise InputError(f"{name}: line {line}: contains a NUL byte (0x00); expected plain UTF-8 text",
+                         [Problem(name, line, None, None, "NUL byte (0x00): expected plain text")])
 
 
 def is_parquet(path: Path) -> bool:
