@@ -25,6 +25,7 @@ from carbon.store import budgets as stored_budgets
 from carbon.store import team_history as teams_store
 
 if TYPE_CHECKING:
+    from carbon import budget_target
     from carbon.locks import Restate
     from carbon.store import Store
 

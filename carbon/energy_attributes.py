@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from carbon.errors import InputError, Problem
 from carbon.lazy import lazy
@@ -20,6 +19,7 @@ from carbon.suggest import did_you_mean
 
 np = lazy("numpy")
 pd = lazy("pandas")
+checks = lazy("carbon.ingest.checks")  # the shared bounds (numpy, pandas): on first use
 
 REQUIRED = ("month", "team", "country", "mwh", "instrument", "factor_kg_per_kwh")
 OPTIONAL = ("note",)
@@ -55,6 +55,8 @@ def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, teams: set[str
         m = MONTH_RE.match(month)
         if not m or not 1 <= int(m.group(2)) <= 12:
             problem("month", month, "expected a month as YYYY-MM")
+        elif checks.bad_month(np.array([month]))[0]:
+            problem("month", month, f"expected a month as YYYY-MM {checks.window_text()}")
         if not team:
             problem("team", team, "expected a team name (instruments are claimed per team)")
         elif team not in teams:
@@ -65,17 +67,19 @@ def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, teams: set[str
             problem("country", country, "expected the ISO 3166-1 alpha-2 code of the country whose "
                     "electricity the instrument covers, such as FR")
         mwh = _number(text["mwh"][i])
-        if not math.isfinite(mwh) or mwh <= 0:
-            problem("mwh", text["mwh"][i], "expected the MWh covered, a number > 0 ('.' as decimal point)")
+        if checks.bad_amount(np.array([mwh]), positive=True)[0]:
+            problem("mwh", text["mwh"][i], "expected the MWh covered, a number > 0 and at most "
+                    f"{checks.MAX_AMOUNT:.0e} ('.' as decimal point)")
         if kind not in INSTRUMENTS:
             close = did_you_mean(kind, INSTRUMENTS)
             problem("instrument", kind, "expected one of " + ", ".join(INSTRUMENTS)
                     + (f" (did you mean {close!r}?)" if close else ""))
         factor = _number(text["factor_kg_per_kwh"][i])
-        if not math.isfinite(factor) or factor < 0:
+        if checks.bad_amount(np.array([factor]), upper=checks.MAX_FACTOR_KG_PER_KWH)[0]:
             problem("factor_kg_per_kwh", text["factor_kg_per_kwh"][i],
                     "expected the instrument's emission factor in kg CO2e per kWh, a number >= 0 "
-                    "(0 for a guarantee of origin or REC of renewable electricity)")
+                    f"and at most {checks.MAX_FACTOR_KG_PER_KWH:g} (0 for a guarantee of origin or REC of "
+                    "renewable electricity; above 10 is a unit mistake: g or MWh for kg or kWh)")
         if len(note) > MAX_NOTE:
             problem("note", note[:40] + "…", f"expected at most {MAX_NOTE} characters")
         if len(problems) == before:

@@ -17,7 +17,7 @@ from carbon import limits, period_service, scope2_view
 from carbon import locks as lock_rules
 from carbon.energy_attributes import OPTIONAL, REQUIRED, Instrument, parse_rows
 from carbon.errors import InputError, Problem
-from carbon.importer import _check_source
+from carbon.importer import _check_source, later_months_warning
 from carbon.ingest import csvfile
 from carbon.model import ImportOutcome
 from carbon.store import Store
@@ -157,4 +157,5 @@ def import_energy_attributes(store: Store, path: Path | str, *, source: str | No
         for b in replaced:
             store.remove_batch(conn, b)
         batch = store.finish_batch(conn, batch_id, len(found))
-    return ImportOutcome(batch, replaced=replaced, restatement=restatement)
+    return ImportOutcome(batch, replaced=replaced, restatement=restatement,
+                         warnings=later_months_warning([f.month for f in found], [f.line for f in found]))

@@ -49,7 +49,7 @@ def _options(**given) -> str:
     """The JSON of the import options that change the result ("" when none is given, so imports
     made before an option existed keep their identity)."""
     given = {k: v for k, v in given.items() if v}
-    return json.dumps(given) if given else ""
+    return json.dumps(given, allow_nan=False) if given else ""
 
 
 def identity(content_sha256: str, params: str) -> str:
@@ -217,6 +217,16 @@ def future_warning(this_month: str, ahead: dict[str, int]) -> str:
     return (f"entries fall after the current month {this_month} ({where}; first at line {first_line}): "
             "activity data records what happened, so check the dates (a mistyped year leaves the "
             "emissions out of the year they belong to)")
+
+
+def later_months_warning(months, lines) -> tuple[str, ...]:
+    """The warning of `future_warning` for any import: `months` (YYYY-MM) and the `lines` giving
+    them; () when none falls after the current month."""
+    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    ahead: dict[str, int] = {}
+    _months_ahead(pd.DataFrame({"month": np.asarray(months, dtype=object),
+                                "line": np.asarray(lines, dtype=np.int64)}), this_month, ahead)
+    return (future_warning(this_month, ahead),) if ahead else ()
 
 
 def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
@@ -410,7 +420,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
         options["calendar"] = {"country": settings.country, "closures": [d.isoformat() for d in settings.closures],
                                "absence_rate": settings.absence_rate,
                                "homeworking_hours_per_day": settings.homeworking_hours_per_day}
-    params = json.dumps(options)
+    params = json.dumps(options, allow_nan=False)
     content_hash = identity(info.sha256, params)
 
     def overlaps(p: str) -> bool:

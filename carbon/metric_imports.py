@@ -14,7 +14,7 @@ from carbon import limits
 from carbon import metrics as rules
 from carbon import locks as lock_rules
 from carbon.errors import InputError, Problem
-from carbon.importer import _check_source, identity
+from carbon.importer import _check_source, later_months_warning
 from carbon.ingest import csvfile
 from carbon.locks import Restate
 from carbon.model import FigureChange, ImportOutcome
@@ -76,8 +76,9 @@ def import_metrics(store: Store, path: Path, *, source: str | None = None, repla
         after = stored.values_of_months(conn, closed)
         restatement = _guard_closed(store, conn, info.name, before, after, restate, batch_id, sorted(replaced))
         batch = store.finish_batch(conn, batch_id, len(found))
-    return (ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace), restatement=restatement),
-            tuple(new_defs))
+    warnings = later_months_warning([v.month for v in found], [v.line for v in found])
+    return (ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace), restatement=restatement,
+                          warnings=warnings), tuple(new_defs))
 
 
 def _guard_closed(store: Store, conn, name: str, before: dict, after: dict, restate: Restate | None,

@@ -29,6 +29,7 @@ from carbon.model import MetricDef, MetricValue  # noqa: F401  the records live 
 
 np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither
+checks = lazy("carbon.ingest.checks")  # the shared bounds (numpy, pandas): on first use
 
 REQUIRED = ("month", "metric", "value")
 OPTIONAL = ("team",)
@@ -94,6 +95,8 @@ def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, defined: Mappi
         m = MONTH_RE.match(month)
         if not m or not 1 <= int(m.group(2)) <= 12:
             problem("month", month, "expected a month as YYYY-MM")
+        elif checks.bad_month(np.array([month]))[0]:
+            problem("month", month, f"expected a month as YYYY-MM {checks.window_text()}")
         if metric not in defined and metric not in new_defs:
             if not NAME_RE.match(metric) or len(metric) > MAX_NAME:
                 problem("metric", metric, "expected a metric name: a lowercase word such as active_users")
@@ -114,8 +117,8 @@ def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, defined: Mappi
         if not math.isfinite(v):
             problem("value", str(raw), "expected a number (digits with '.' as decimal point, no thousands "
                     "separator)")
-        elif v < 0:
-            problem("value", str(raw), "expected a value >= 0")
+        elif v < 0 or v > checks.MAX_METRIC:
+            problem("value", str(raw), f"expected a value >= 0 and at most {checks.MAX_METRIC:.0e}")
         if len(problems) > before:
             continue
         key = (month, metric, team)

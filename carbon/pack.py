@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import os
 import shutil
 import uuid
@@ -41,7 +40,7 @@ from carbon.periods import month_label, month_range, parse_month
 from carbon.report import budget as budget_view
 from carbon.report import donation as donation_view
 from carbon.report import html as html_view
-from carbon.report import monthly
+from carbon.report import jsonout, monthly
 from carbon.spreadsheet import inert
 from carbon.store import Store
 from carbon.store import budgets as stored_budgets
@@ -287,12 +286,12 @@ def write_pack(data: PackData, dest: Path) -> BuiltPack:
         hashes = {
             "report.html": _write(tmp / "report.html", html_view.render(data).encode("utf-8")),
             "report.json": _write(tmp / "report.json",
-                                  (json.dumps(report_dict(data), indent=2, ensure_ascii=False) + "\n").encode()),
+                                  (jsonout.dumps(report_dict(data), indent=2) + "\n").encode()),
             "report.csv": _write(tmp / "report.csv", report_csv(data).encode("utf-8")),
         }
         if data.donation_html is not None:
             hashes[DONATION_FILE] = _write(tmp / DONATION_FILE, data.donation_html.encode("utf-8"))
-        manifest = (json.dumps(manifest_dict(data, hashes), indent=2, ensure_ascii=False) + "\n").encode()
+        manifest = (jsonout.dumps(manifest_dict(data, hashes), indent=2) + "\n").encode()
         _write(tmp / "manifest.json", manifest)
         _fsync_dir(tmp)
         try:
@@ -343,7 +342,6 @@ def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None
         raise InputError(f"--month: {exc}") from None  # a malformed month is input
     if scenarios:  # a lever naming an unknown team refuses the pack, before anything is written
         from carbon import scenario_file
-
         from carbon.store import team_history
 
         with store.engine.connect() as conn:

@@ -37,7 +37,7 @@ def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, so
         options["region"] = default_region
     if prefer_source:
         options["prefer_source"] = list(prefer_source)
-    params = json.dumps(options)
+    params = json.dumps(options, allow_nan=False)
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
         earlier = store.find_batch(conn, KIND, content_hash)

@@ -24,12 +24,13 @@ PG_URL = os.environ.get("CARBON_TEST_DB", "")
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say how many fuzz cases ran (tests/test_fuzz.py), visible in every run's summary."""
+    """Say how many fuzz cases ran (tests/test_fuzz.py, tests/test_fuzz_importers.py), in every run's summary."""
     import sys
 
-    fuzz = sys.modules.get("test_fuzz") or sys.modules.get("tests.test_fuzz")
-    if fuzz is not None and any(fuzz.RAN.values()):
-        terminalreporter.write_line(f"fuzz cases run: {fuzz.RAN}")
+    for module in ("test_fuzz", "test_fuzz_importers"):
+        fuzz = sys.modules.get(module) or sys.modules.get("tests." + module)
+        if fuzz is not None and any(fuzz.RAN.values()):
+            terminalreporter.write_line(f"fuzz cases run ({module}): {fuzz.RAN}")
 
 
 def pytest_report_header(config):

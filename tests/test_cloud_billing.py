@@ -12,7 +12,6 @@ back for the comparison. CCF's co2e is in metric tons.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

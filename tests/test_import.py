@@ -279,15 +279,23 @@ def test_a_batch_read_in_many_chunks_has_one_rollup_row_per_key(store, write, mo
 
 
 def test_entries_after_the_current_month_are_named_in_a_warning(run, write):
-    # 2062 for 2026: the row lands in 2062, and 2026's figures miss it. The import goes through (a
-    # plan or an advance bill may be dated ahead), but the summary says where and from which line.
+    # A row dated next month lands there, and this month's figures miss it. The import goes through
+    # (a plan or an advance bill may be dated ahead), but the summary says where and from which line.
+    from datetime import date
+
+    today = date.today()
+    nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 10)
     run("teams", "add", "Platform")
     r = run("import", "activities", write("typo.csv", "date,team,activity,quantity,unit,region\n"
                                                       "2025-03-10,Platform,electricity.grid,100,kWh,FR\n"
-                                                      "2062-03-10,Platform,electricity.grid,100,kWh,FR\n"))
+                                                      f"{nxt},Platform,electricity.grid,100,kWh,FR\n"))
     assert r.exit_code == 0, r.output
     text = " ".join(r.stderr.split())
-    assert "entries fall after the current month" in text and "(2062-03; first at line 3)" in text
+    assert "entries fall after the current month" in text and f"({nxt:%Y-%m}; first at line 3)" in text
+    # 2062 for 2026, more than a year ahead: refused with its line and column (docs/integrity.md)
+    r = run("import", "activities", write("typo2.csv", "date,team,activity,quantity,unit,region\n"
+                                                       "2062-03-10,Platform,electricity.grid,100,kWh,FR\n"))
+    assert r.exit_code == 1 and "line 2, column 'date'" in r.output and "between 1990-01-01 and" in r.output
     r = run("import", "activities", write("past.csv", "date,team,activity,quantity,unit,region\n"
                                                       "2025-04-10,Platform,electricity.grid,100,kWh,FR\n"))
     assert r.exit_code == 0 and "after the current month" not in r.stderr

@@ -12,7 +12,6 @@ carbon does not recompute anything: each entry keeps CCF's kWh and CO2e, and say
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -26,6 +25,7 @@ from carbon import limits, scope3
 from carbon.cloud import allocation, overlap
 from carbon.cloud.importer import CloudOutcome, CloudSummary
 from carbon.errors import InputError, Problem
+from carbon.ingest import checks, csvfile
 from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
@@ -48,6 +48,10 @@ def _rows_from_json(data, name: str) -> pd.DataFrame:
             raise InputError(f"{name}: entry {i + 1}: expected {{timestamp, serviceEstimates: [...]}}",
                              [Problem(name, i + 1, "serviceEstimates", None, "missing or not a list")])
         for est in day["serviceEstimates"]:
+            if not isinstance(est, dict) or not isinstance(est.get("tags") or {}, dict):
+                raise InputError(f"{name}: entry {i + 1}: expected each service estimate as an object of "
+                                 "{cloudProvider, serviceName, region, kilowattHours, co2e, tags: {...}}",
+                                 [Problem(name, i + 1, "serviceEstimates", None, "not an object")])
             row = {"timestamp": str(day.get("timestamp", "")), **{k: "" if v is None else str(v)
                                                                   for k, v in est.items() if k != "tags"}}
             for k, v in (est.get("tags") or {}).items():
@@ -55,6 +59,10 @@ def _rows_from_json(data, name: str) -> pd.DataFrame:
             row["_line"] = i + 1  # the day's position in the list
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _no_constant(word: str):
+    raise ValueError(f"{word} is not a number; expected finite numbers")
 
 
 def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
@@ -70,24 +78,37 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
         raise InputError(f"{name}: not UTF-8 text") from None
     if text.lstrip().startswith(("[", "{")):
         try:
-            frame = _rows_from_json(json.loads(text), name)
+            frame = _rows_from_json(json.loads(text, parse_constant=_no_constant), name)
         except json.JSONDecodeError as exc:
             raise InputError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})",
                              [Problem(name, exc.lineno, None, None, exc.msg)]) from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{name}: not valid JSON ({exc})") from None
     else:
-        reader = csv.DictReader(io.StringIO(text))
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader = csvfile.records(io.StringIO(text, newline=None))  # any line end: LF, CRLF or CR
+        header = [h.strip() for h in next(reader, [])]
+        seen: set[str] = set()
+        dups = [c for c in header if c in seen or seen.add(c)]
+        if dups:
+            raise InputError(f"{name}: line 1: the header names {dups[0]!r} twice; expected each column once",
+                             [Problem(name, 1, c, c, "duplicated column") for c in dict.fromkeys(dups)])
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise InputError(f"{name}: not a CCF estimates export (columns {', '.join(REQUIRED)})",
                              [Problem(name, 1, c, None, "required column is missing") for c in missing])
         rows = []
-        for row in reader:
-            rows.append({**{(k or "").strip(): (v or "") for k, v in row.items()}, "_line": reader.line_num})
+        start = reader.line_num + 1
+        for record in reader:
+            if record and not (len(record) == 1 and not record[0].strip()):  # a blank line is no estimate
+                if len(record) != len(header):
+                    raise csvfile.too_many_fields(name, header, start, len(record))
+                rows.append([*record, start])
+            start = reader.line_num + 1
         frame = pd.DataFrame(rows, columns=[*header, "_line"])
         frame = frame.rename(columns={c: "tag:" + c[4:].lower() for c in frame.columns if c.startswith("tag:")})
     if frame.empty:
         raise InputError(f"{name}: no estimate in the file; nothing was written")
+    frame = frame.fillna("")  # a JSON estimate without a field: an empty cell, refused where required
     for c in REQUIRED:
         if c not in frame:
             frame[c] = ""
@@ -106,21 +127,23 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
     with store.engine.connect() as c:
         declared = set(store.team_ids(c))
     rules = allocation.load(Path(rules_path), declared, str(rules_path))
-    params = json.dumps({"rules": rules.sha256, "strict": strict})
+    params = json.dumps({"rules": rules.sha256, "strict": strict}, allow_nan=False)
     content_hash = core.identity(sha, params)
     log = ProblemLog(name)
     lines = frame["_line"].to_numpy(dtype=np.int64)
-    when = pd.to_datetime(frame["timestamp"].str.strip(), utc=True, errors="coerce", format="ISO8601")
+    when = checks.parse_times(frame["timestamp"].to_numpy())
     bad = when.isna().to_numpy()
-    log.add(lines[bad], "timestamp", frame["timestamp"][bad], "expected a date such as 2026-03-01T00:00:00.000Z")
+    log.add(lines[bad], "timestamp", frame["timestamp"][bad],
+            f"expected a date such as 2026-03-01T00:00:00.000Z, {checks.window_text()}")
     provider = frame["cloudProvider"].str.strip().str.lower()
     bad = ~provider.isin(list(PROVIDERS)).to_numpy()
     log.add(lines[bad], "cloudProvider", frame["cloudProvider"][bad], "expected AWS, GCP or AZURE")
     numbers = {}
-    for col in ("kilowattHours", "co2e"):
+    # kWh at most 10^12, CO2e (in t) at most 10^9 (a Gt), as for every import (ingest/checks.py)
+    for col, upper in (("kilowattHours", checks.MAX_AMOUNT), ("co2e", checks.MAX_AMOUNT / 1000)):
         vals = pd.to_numeric(frame[col].str.strip(), errors="coerce").to_numpy(dtype=float)
-        bad = np.isnan(vals) | (vals < 0)
-        log.add(lines[bad], col, frame[col][bad], "expected a number ≥ 0")
+        bad = checks.bad_amount(vals, upper=upper)
+        log.add(lines[bad], col, frame[col][bad], f"expected a number ≥ 0 and at most {upper:.0e}")
         numbers[col] = vals
     bad = (numbers["kilowattHours"] == 0) & (numbers["co2e"] > 0)
     log.add(lines[bad], "kilowattHours", frame["kilowattHours"][bad],
@@ -215,5 +238,6 @@ def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: 
                            by_rule=tuple((rules.rules[i].describe(), kg) for i, kg in sorted(rule_kg.items()) if i >= 0),
                            unallocated_kg=rule_kg.get(allocation.UNALLOCATED, 0.0), unknown_lines=0,
                            unknown_region_lines=0, total_kg=float(out["co2e_kg"].sum()))
-    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
-                                      restatement=restatement, warnings=(warned,) if warned else ()), summary)
+    later = core.later_months_warning(out["month"], out["line"])
+    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace), restatement=restatement,
+                                      warnings=((warned,) if warned else ()) + tuple(later)), summary)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.errors import InputError, Problem
+from carbon.ingest import csvfile
 
 CHUNK_ROWS = 500_000
 
@@ -69,16 +70,24 @@ def _scan(path: Path, name: str) -> tuple[str, bool]:
     """(SHA-256 of the file's bytes, whether its text holds a quote: then a field may span lines)."""
     digest = hashlib.sha256()
     quotes = False
+    gz = path.name.endswith(".gz")
+    text = not is_parquet(path)  # a Parquet file is binary: NUL bytes are its own
+    lines = 0
     try:
         with open(path, "rb") as fh:
             while block := fh.read(1 << 20):
                 digest.update(block)
                 quotes = quotes or b'"' in block
-        if path.name.endswith(".gz"):
+                if text and not gz:
+                    _refuse_nul(name, block, lines)
+                    lines += block.count(b"\n")
+        if gz:
             quotes = False
             with gzip.open(path, "rb") as fh:
                 while block := fh.read(1 << 20):
                     quotes = quotes or b'"' in block
+                    _refuse_nul(name, block, lines)
+                    lines += block.count(b"\n")
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except (gzip.BadGzipFile, EOFError) as exc:
@@ -86,6 +95,15 @@ def _scan(path: Path, name: str) -> tuple[str, bool]:
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror})") from None
     return digest.hexdigest(), quotes
+
+
+def _refuse_nul(name: str, block: bytes, lines_before: int) -> None:
+    """A NUL byte is never in a text export (and PostgreSQL cannot store one): refuse its line."""
+    at = block.find(b"\x00")
+    if at >= 0:
+        line = lines_before + block.count(b"\n", 0, at) + 1
+        raise InputError(f"{name}: line {line}: contains a NUL byte (0x00); expected plain UTF-8 text",
+                         [Problem(name, line, None, None, "NUL byte (0x00): expected plain text")])
 
 
 def is_parquet(path: Path) -> bool:
@@ -128,7 +146,23 @@ def _header(path: Path, name: str) -> list[str]:
     if not first.strip():
         raise InputError(f"{name}: the file is empty (expected a header line)",
                          [Problem(name, 1, None, None, "empty file")])
-    return [c.strip() for c in next(csv.reader([first]))]
+    header = [c.strip() for c in next(csv.reader([first]))]
+    seen: set[str] = set()
+    dups = [c for c in header if c in seen or seen.add(c)]
+    if dups:
+        raise InputError(f"{name}: line 1: the header names {dups[0]!r} twice; expected each column once",
+                         [Problem(name, 1, c, c, "duplicated column") for c in dict.fromkeys(dups)])
+    return header
+
+
+def _ragged(path: Path, info: ExportInfo) -> InputError | None:
+    """The refusal of the first row whose number of fields is not the header's (None: every row
+    is right). One rule for every bill, whichever reader reads it."""
+    header = _header(path, info.name)
+    opener = ((lambda: io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline=""))
+              if path.name.endswith(".gz") else None)
+    found = csvfile.ragged_record(path, len(header), opener)
+    return csvfile.too_many_fields(info.name, header, *found) if found else None
 
 
 def _guess_provider(header: list[str]) -> str | None:
@@ -234,6 +268,7 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
         except pa.ArrowException as exc:
             raise InputError(f"{info.name}: cannot read the Parquet file: {exc}") from None
         return
+    header = _header(path, info.name)  # names stripped of spaces, as the columns are known by
     if pa is not None and not info.has_quotes:
         # pyarrow's streaming CSV reader: several times faster than pandas', bounded memory
         try:
@@ -241,7 +276,8 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
             # become resident
             stream = pa.input_stream(str(path), compression="detect")
             reader = pa.csv.open_csv(
-                stream, read_options=pa.csv.ReadOptions(block_size=16 << 20, use_threads=True),
+                stream, read_options=pa.csv.ReadOptions(block_size=16 << 20, use_threads=True,
+                                                        column_names=header, skip_rows=1),
                 convert_options=pa.csv.ConvertOptions(include_columns=columns,
                                                       column_types={c: pa.string() for c in columns},
                                                       strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -266,9 +302,13 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
                 line += len(frame)
             return
         except pa.ArrowInvalid as exc:
-            raise InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
+            raise _ragged(path, info) or InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
+    # pandas drops the extra fields of a row silently when it reads only some columns
+    if (ragged := _ragged(path, info)) is not None:
+        raise ragged
     try:
         with pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=columns,
+                         header=0, names=header,
                          encoding="utf-8-sig", chunksize=chunk_rows, compression="infer") as reader:
             next_line = 2
             for chunk in reader:

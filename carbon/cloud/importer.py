@@ -21,6 +21,7 @@ from carbon import importer as core
 from carbon import limits, scope3, units
 from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, overlap, tables
 from carbon.errors import FactorNotFound, InputError
+from carbon.ingest import checks
 from carbon.ingest.problems import ProblemLog
 from carbon.locks import Restate
 from carbon.model import Factor, ImportOutcome
@@ -52,8 +53,21 @@ class CloudOutcome:
     summary: CloudSummary | None
 
 
+MAX_VCPU = 10_000  # the largest instances have a few hundred vCPUs
+
+
+def _vcpu(text) -> float | None:
+    """The vCPU count of a `product/vcpu` cell; None when empty or not a plausible count (a bad
+    cell is refused with its line by `_chunk`)."""
+    try:
+        v = float(text) if text not in ("", None) else None
+    except ValueError:
+        return None
+    return v if v is not None and 0 < v <= MAX_VCPU else None
+
+
 def _classify_aws(service: str, usage_type: str, unit: str, vcpu: str, lit: str) -> classify.UsageClass:
-    v = float(vcpu) if vcpu not in ("", None) else None
+    v = _vcpu(vcpu)
     return classify.classify_aws(service, usage_type, unit, v, lit)
 
 
@@ -178,6 +192,12 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     # every line, counted or not, appears in the summary by class
     counts = pd.DataFrame({"kind": kinds, "cost": np.nan_to_num(cost), "n": 1}).groupby("kind").sum()
     _reader_problems(frame, lines, col, log)
+    if "vcpu" in frame:
+        vtext = frame["vcpu"].astype(str).str.strip()
+        bad = ((vtext != "") & pd.isna(vtext.map(_vcpu))).to_numpy()
+        if bad.any():
+            log.add(lines[bad], col["vcpu"], frame["vcpu"][bad],
+                    f"expected the instance's vCPU count, a number above 0 and at most {MAX_VCPU:,} (or an empty cell)")
 
     # skipped lines (no usage: tax, credit, ...) and traffic outside CCF's networking boundary
     # are only counted
@@ -191,7 +211,15 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     parsed = parse_times(suniq)
     bad = parsed.isna().to_numpy()[scodes]
     if bad.any():
-        log.add(ln[bad], col["start"], sub["start"][bad], "expected a date and time such as 2026-03-01T00:00:00Z")
+        log.add(ln[bad], col["start"], sub["start"][bad],
+                f"expected a date and time such as 2026-03-01T00:00:00Z, {checks.window_text()}")
+    if "end" in sub:  # not used by the estimate, but a word or a wrong date there is a wrong bill
+        ecodes, euniq = _factorize(sub["end"])
+        bad = (parse_times(euniq).isna().to_numpy() & (euniq != ""))[ecodes]
+        if bad.any():
+            log.add(ln[bad], col["end"], sub["end"][bad],
+                    f"expected a date and time such as 2026-03-02T00:00:00Z (or an empty cell), "
+                    f"{checks.window_text()}")
     month = (parsed.dt.year * 100 + parsed.dt.month).fillna(0).to_numpy(dtype=np.int64)[scodes]
     month_hours = np.nan_to_num(ccf_method.hours_in_month(parsed))[scodes]
     first_day, last_day = _days_covered(parsed, sub["end"] if "end" in sub else None, scodes)
@@ -199,14 +227,20 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     bad = np.isnan(amount)
     if bad.any():
         log.add(ln[bad], col["amount"], sub["amount"][bad], "expected a number")
+    bad = ~np.isnan(amount) & checks.bad_amount(np.abs(amount), upper=checks.MAX_BILL_AMOUNT)
+    if bad.any():
+        log.add(ln[bad], col["amount"], sub["amount"][bad],
+                f"not a plausible usage amount; expected a finite number of at most {checks.MAX_BILL_AMOUNT:.0e} "
+                "(byte-seconds included)")
     bad = amount < 0
     if bad.any():
         log.add(ln[bad], col["amount"], sub["amount"][bad],
                 "negative usage on a usage line; expected a number ≥ 0 (credits and refunds have their own "
                 "line item types)")
-    bad = np.isnan(cost)
+    bad = checks.bad_finite(cost)
     if bad.any():
-        log.add(ln[bad], col["cost"], sub["cost"][bad], "expected a number")
+        log.add(ln[bad], col["cost"], sub["cost"][bad],
+                f"expected a number of at most {checks.MAX_COST:.0e} in size ('.' as decimal point)")
     util = np.full(len(sub), tables.DEFAULT_UTILISATION)
     if "utilization" in sub:
         given = sub["utilization"]
@@ -251,7 +285,14 @@ def _chunk(frame: pd.DataFrame, lines: np.ndarray, info: exports.ExportInfo, log
     cframe = classes.frame()
     coef = {f: cframe[f].to_numpy()[cls] for f in ccf_method.CLASS_FIELDS}
     pue = np.array([tables.pue(prov.name, r) for r in runiq], dtype=float)[rcodes]
-    kwh, embodied_t = ccf_method.energy(coef, amount, util, month_hours, pue)
+    with np.errstate(invalid="ignore", over="ignore"):
+        kwh, embodied_t = ccf_method.energy(coef, amount, util, month_hours, pue)
+    bad = checks.bad_amount(kwh) | checks.bad_amount(embodied_t * 1000 / checks.MAX_FACTOR_KG_PER_KWH)
+    if bad.any():
+        log.add(ln[bad], col["amount"], sub["amount"][bad],
+                f"implausibly large usage: over {checks.MAX_AMOUNT:.0e} kWh (or its embodied emissions) on "
+                "one line; check the amount and its unit")
+        return pd.DataFrame(), counts
     svc_codes, svc_uniq = _factorize(sub["service"])
     unit_codes, unit_uniq = _factorize(sub["unit"])
     out = pd.DataFrame({
@@ -311,14 +352,9 @@ def _days_covered(start: pd.Series, end: pd.Series | None, scodes: np.ndarray) -
 
 
 def parse_times(values: np.ndarray) -> pd.Series:
-    """Timestamps of distinct texts (NaT where not one): ISO 8601, BigQuery's '2026-03-01 00:00:00 UTC',
-    and Azure's US dates '03/01/2026'."""
-    text = pd.Series(values, dtype=object).astype(str).str.strip().str.replace(r"\s*UTC$", "", regex=True)
-    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-    us = parsed.isna() & text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}")
-    if us.any():
-        parsed[us] = pd.to_datetime(text[us], utc=True, errors="coerce", format="%m/%d/%Y")
-    return parsed
+    """Timestamps of distinct texts (NaT where not one, or outside the plausible window): ISO 8601,
+    BigQuery's '2026-03-01 00:00:00 UTC', and Azure's US dates '03/01/2026' (ingest/checks.py)."""
+    return checks.parse_times(values, us_dates=True)
 
 
 EXAMPLE_REGION = {"aws": "eu-west-3", "gcp": "europe-west1", "azure": "westeurope"}
@@ -508,7 +544,7 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
     given = {"provider": provider, "rules": rules.sha256, "strict": strict}
     if pools_param:  # only when given: imports made before the option keep their identity
         given["allocation"] = pools_param
-    params = json.dumps(given)
+    params = json.dumps(given, allow_nan=False)
     content_hash = core.identity(info.sha256, params)
     with store.transaction() as conn:
         earlier = store.find_batch(conn, KIND, content_hash)
@@ -581,5 +617,6 @@ def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Pa
         unknown_region_lines=int(agg.loc[agg["region"] == "unknown", "lines"].sum()),
         total_kg=total,
     )
-    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
-                                      restatement=restatement, warnings=(warned,) if warned else ()), summary)
+    later = core.later_months_warning(out["month"], out["line"])
+    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace), restatement=restatement,
+                                      warnings=((warned,) if warned else ()) + tuple(later)), summary)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from carbon.commands.common import (
 )
 from carbon.errors import CarbonError
 from carbon.lazy import lazy
+from carbon.report import jsonout
 
 budgets = lazy("carbon.budgets")
 view = lazy("carbon.report.budget")
@@ -90,7 +90,7 @@ def show_cmd(ctx, year: int, fmt: str) -> None:
     """Show a year's budgets: per team the budget, its profile and allocation per quarter."""
     plan, names = ctx.carbon.budget_plan(year)
     if fmt == "json":
-        click.echo(json.dumps(view.plan_dict(plan), indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps(view.plan_dict(plan), indent=2))
     else:
         without = sorted(set(names) - {t.team for t in plan.plan.teams})
         out.print(view.plan_table(plan, without))

@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from carbon.commands.common import FORMAT, echo, handle_errors, out, pass_ctx, print_incomplete
 from carbon.lazy import lazy
+from carbon.report import jsonout
 
 view = lazy("carbon.report.donation")
 journal = lazy("carbon.report.journal")
@@ -177,9 +178,8 @@ def history_cmd(ctx, year, fmt, as_of) -> None:
     """Every sign-off, and whether the year's ledger changed since (restated difference)."""
     entries = ctx.carbon.donation_history(_as_of(as_of), year)
     if fmt == "json":
-        import json
 
-        click.echo(json.dumps(view.history_dict(entries), indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps(view.history_dict(entries), indent=2))
         return
     if not entries:
         out.print("no donation has been closed yet; see 'carbon donation close --help'")

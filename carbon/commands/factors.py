@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import asdict
 
 import click
@@ -16,7 +15,9 @@ from carbon.errors import FactorNotFound
 from carbon.model import GASES
 
 GAS_NAMES = {"gas_co2": "CO2", "gas_ch4": "CH4", "gas_n2o": "N2O", "gas_hfcs": "HFCs", "gas_other": "other"}
+from carbon.report import jsonout
 from carbon.spreadsheet import inert
+
 
 @click.group()
 def factors() -> None:
@@ -55,7 +56,7 @@ def list_(ctx, category, search, region, fmt) -> None:
         rows = [f for f in rows if s in f.activity.lower() or s in f.region.lower() or s in f.source.lower()]
     if fmt == "json":
         # plain JSON text: rich's highlighter takes seconds on the full table
-        click.echo(json.dumps([asdict(f) for f in rows], indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps([asdict(f) for f in rows], indent=2))
         return
     if fmt == "csv":
         buf = io.StringIO()

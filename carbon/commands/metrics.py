@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich.markup import escape
 from rich.table import Table
@@ -11,6 +9,7 @@ from rich.table import Table
 from carbon.commands.common import FEED, handle_errors, out, pass_ctx
 from carbon.commands.imports import _summary, check_rejects, print_restatement, restate_of, restate_options
 from carbon.lazy import lazy
+from carbon.report import jsonout
 
 intensity = lazy("carbon.intensity")
 
@@ -127,8 +126,8 @@ def intensity_cmd(ctx, year: int, team: str | None, fmt: str) -> None:
     """
     items = ctx.carbon.intensity(year, team)
     if fmt == "json":
-        click.echo(json.dumps({"year": year, "team": team, "unit": "kg CO2e",
-                               "intensity": intensity.to_list(items)}, indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps({"year": year, "team": team, "unit": "kg CO2e",
+                               "intensity": intensity.to_list(items)}, indent=2))
         return
     if not items:
         out.print(f"no metric has values for {year}" + (f" for team {escape(team)}" if team else ""))

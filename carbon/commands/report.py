@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich import box
 from rich.markup import escape
@@ -13,6 +11,7 @@ from carbon.commands import LazyGroup
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
 from carbon.figures import fixed
 from carbon.lazy import lazy
+from carbon.report import jsonout
 
 intensity = lazy("carbon.intensity")
 ledger = lazy("carbon.ledger")
@@ -87,7 +86,7 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
     """
     rows = ctx.carbon.month_sources(month, team)
     if fmt == "json":
-        click.echo(json.dumps({"month": month, "unit": "kg CO2e", "sources": rows}, indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps({"month": month, "unit": "kg CO2e", "sources": rows}, indent=2))
         return
     title = f"Sources of {month}" + (f", {escape(team)}" if team else "") + " (kg CO2e)"
     out.print(sources_table(title, rows, with_teams=team is None))

@@ -15,7 +15,7 @@ import pandas as pd
 from carbon import duplicates, limits, periods, swd, units
 from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import REGION_RE, FactorTable
-from carbon.ingest import page_weight
+from carbon.ingest import checks, page_weight
 from carbon.ingest.problems import ProblemLog, quoted
 from carbon.model import Factor, valid_team_name  # noqa: F401  (the check lives in model; importer reads it here)
 from carbon.suggest import did_you_mean
@@ -75,7 +75,10 @@ def _parse_dates(values: np.ndarray, lines: np.ndarray, column: str, log: Proble
     log.add(lines[bad_shape], column, values[bad_shape],
             "expected a date as YYYY-MM-DD or a month as YYYY-MM")
     log.add(lines[impossible], column, values[impossible], "impossible date (no such day in the calendar)")
-    return first[codes], last[codes], ~bad_shape & ~impossible
+    lo, hi = (np.datetime64(d, "D") for d in checks.window())
+    outside = (~np.isnat(first) & ((first < lo) | (first > hi)))[codes]
+    log.add(lines[outside], column, values[outside], f"expected a date {checks.window_text()}")
+    return first[codes], last[codes], ~bad_shape & ~impossible & ~outside
 
 
 def validate_chunk(

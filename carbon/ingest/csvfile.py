@@ -74,16 +74,16 @@ def scan(path: Path, display_name: str | None = None) -> CsvInfo:
                     [Problem(name, line, None, None, "not UTF-8 text")],
                 ) from None
             if not first_line:
-                first_line = block.split(b"\n", 1)[0]
+                first_line = _first_line(block)
             size += len(block)
-            lines += block.count(b"\n")
+            lines += block.count(b"\n") or block.count(b"\r")  # CR-only line ends: old Mac, some exports
             has_quotes = has_quotes or b'"' in block
             digest.update(block)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise InputError(f"{name}: ends in the middle of a UTF-8 character") from None
-    header_text = first_line.decode("utf-8-sig").strip("\r\n")
+    header_text = first_line.decode("utf-8-sig")
     if size == 0 or not header_text.strip():
         raise InputError(
             f"{name}: the file is empty (expected a header line, then one row per line)",
@@ -91,6 +91,51 @@ def scan(path: Path, display_name: str | None = None) -> CsvInfo:
         )
     columns = tuple(c.strip() for c in next(csv.reader([header_text])))
     return CsvInfo(name, digest.hexdigest(), size, has_quotes, max(lines, 1), columns)
+
+
+def _first_line(block: bytes) -> bytes:
+    """The first line of `block`, whichever line end the file uses (LF, CRLF or CR alone)."""
+    return re.split(rb"\r\n|\r|\n", block, maxsplit=1)[0]
+
+
+def records(lines):
+    """`csv.reader(lines)` without the csv module's 128 KiB limit on a field: pandas and pyarrow
+    read a long cell, so the checks that run beside them must read it too."""
+    if csv.field_size_limit() < _MAX_FIELD:
+        csv.field_size_limit(_MAX_FIELD)
+    return csv.reader(lines)
+
+
+_MAX_FIELD = 2**31 - 1
+
+
+def ragged_record(path: Path, expected: int, opener=None) -> tuple[int, int] | None:
+    """(line, fields) of the first record whose number of fields is not `expected`, or None.
+
+    Quote-aware (a quoted value may hold commas and line breaks), any line end, blank lines
+    skipped; `opener` opens the file as text (default: UTF-8 with or without a BOM). A reader
+    that selects columns (pandas' `usecols`) would otherwise drop an extra field silently.
+    """
+    fh = opener() if opener is not None else open(path, encoding="utf-8-sig", newline="")
+    with fh:
+        reader = records(fh)
+        start = 1
+        for record in reader:
+            if record and len(record) != expected and not (len(record) == 1 and not record[0].strip()):
+                return start, len(record)
+            start = reader.line_num + 1
+    return None
+
+
+def too_many_fields(name: str, columns: tuple[str, ...] | list[str], line: int, found: int) -> InputError:
+    """The refusal of a row whose number of fields is not the header's, naming line and column."""
+    expected = len(columns)
+    column = columns[-1] if found > expected else columns[found - 1] if 0 < found <= expected else None
+    what = (f"expected {expected} fields as in the header, found {found}"
+            + ("; the fields after the last column have no header" if found > expected else ""))
+    where = f"line {line}, column {column!r}" if column else f"line {line}"
+    return InputError(f"{name}: {where}: {what}; quote values that contain commas",
+                      [Problem(name, line, column, None, what)])
 
 
 def _refuse_nul(name: str, block: bytes, at: int, lines_before: int, header: bytes, offset: int) -> None:
@@ -176,7 +221,7 @@ def read_chunks(path: Path, info: CsvInfo,
                     # A quoted field may hold newlines: count them to keep lines right.
                     extra = np.zeros(n, dtype=np.int64)
                     for col in chunk.columns:
-                        extra += chunk[col].str.count("\n").to_numpy(dtype=np.int64)
+                        extra += chunk[col].str.count(r"\r\n|\r|\n").to_numpy(dtype=np.int64)
                     starts = next_line + np.arange(n, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
                     next_line = int(starts[-1] + extra[-1] + 1) if n else next_line
                 else:
@@ -274,10 +319,8 @@ def _scan_quotes(path: Path, record: int | None = None) -> _QuoteScan:
     record_no = field = 0
     in_quote = False
     record_line = open_line = open_field = None
-    with open(path, "rb") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:  # any line end
         for n, raw in enumerate(fh, 1):
-            if n == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
             if not in_quote:  # the line starts a new record
                 record_no += 1
                 field = 0
@@ -285,24 +328,24 @@ def _scan_quotes(path: Path, record: int | None = None) -> _QuoteScan:
                     record_line = n
                 if record is not None and record_no >= record:
                     break
-                if b'"' not in raw:
+                if '"' not in raw:
                     continue
             pos = 0
             while True:
                 if in_quote:
-                    j = raw.find(b'"', pos)
+                    j = raw.find('"', pos)
                     if j < 0:
                         break
-                    if raw[j + 1:j + 2] == b'"':  # an escaped quote
+                    if raw[j + 1:j + 2] == '"':  # an escaped quote
                         pos = j + 2
                         continue
                     in_quote, pos = False, j + 1
                 else:
-                    j = raw.find(b'"', pos)
-                    field += raw.count(b",", pos, j if j >= 0 else len(raw))
+                    j = raw.find('"', pos)
+                    field += raw.count(",", pos, j if j >= 0 else len(raw))
                     if j < 0:
                         break
-                    if j == 0 or raw[j - 1:j] == b",":
+                    if j == 0 or raw[j - 1:j] == ",":
                         in_quote, open_line, open_field = True, n, field
                     pos = j + 1
     return _QuoteScan(record_line, open_line if in_quote else None, open_field if in_quote else None)

@@ -6,7 +6,6 @@ converted once here.
 
 from __future__ import annotations
 
-import json
 import math
 
 from rich.console import Group
@@ -19,6 +18,7 @@ from carbon.budgets import (
 )
 from carbon.figures import fixed, kept
 from carbon.model import StoredPlan
+from carbon.report import jsonout
 
 COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "magenta"}
 LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data"}
@@ -105,7 +105,7 @@ def to_dict(rep: StatusReport, completeness=None) -> dict:
 
 
 def to_json(rep: StatusReport, completeness=None) -> str:
-    return json.dumps(to_dict(rep, completeness), indent=2, ensure_ascii=False)
+    return jsonout.dumps(to_dict(rep, completeness), indent=2)
 
 
 # ---- the manager's view -------------------------------------------------------------

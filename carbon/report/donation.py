@@ -9,7 +9,6 @@ gram they were rounded to).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 
@@ -23,6 +22,7 @@ from carbon.donation import ClosedDonation, DonationView, HistoryEntry, Restatem
 from carbon.figures import fixed, kept
 from carbon.money import cents_float, format_amount
 from carbon.periods import month_label
+from carbon.report import jsonout
 from carbon.report.prices import price_dict
 from carbon.report.style import CSP, CSS
 
@@ -131,7 +131,7 @@ def to_dict(view: DonationView) -> dict:
 
 
 def to_json(view: DonationView) -> str:
-    return json.dumps(to_dict(view), indent=2, ensure_ascii=False)
+    return jsonout.dumps(to_dict(view), indent=2)
 
 
 def to_table(view: DonationView) -> Group:

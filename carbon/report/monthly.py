@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from rich.markup import escape
 from rich.table import Table
@@ -12,6 +11,7 @@ from rich.table import Table
 from carbon.figures import fixed, kept
 from carbon.figures import share as share_of
 from carbon.model import MonthlyReport
+from carbon.report import jsonout
 from carbon.spreadsheet import BOM, inert
 
 
@@ -109,7 +109,7 @@ def scope2_caption(report: MonthlyReport, fmt) -> str:
 
 
 def to_json(report: MonthlyReport, intensity=None, completeness=None) -> str:
-    return json.dumps(to_dict(report, intensity, completeness), indent=2, ensure_ascii=False)
+    return jsonout.dumps(to_dict(report, intensity, completeness), indent=2)
 
 
 def to_csv(report: MonthlyReport) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from rich.markup import escape
 from rich.table import Table
 
 from carbon.prices import Price
+from carbon.report import jsonout
 from carbon.spreadsheet import BOM, inert
 
 # The price-table format (re-importable with `carbon prices import`).
@@ -29,7 +29,7 @@ def price_dict(p: Price) -> dict:
 
 
 def prices_json(prices: list[Price]) -> str:
-    return json.dumps([price_dict(p) for p in prices], indent=2, ensure_ascii=False)
+    return jsonout.dumps([price_dict(p) for p in prices], indent=2)
 
 
 def prices_csv(prices: list[Price]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from rich.console import Group
@@ -12,6 +11,7 @@ from rich.text import Text
 
 from carbon.figures import kept
 from carbon.money import cents_float, format_amount
+from carbon.report import jsonout
 from carbon.scenario_run import Result
 
 LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data",
@@ -74,7 +74,7 @@ def to_dict(r: Result) -> dict:
 
 
 def to_json(r: Result) -> str:
-    return json.dumps(to_dict(r), indent=2, ensure_ascii=False)
+    return jsonout.dumps(to_dict(r), indent=2)
 
 
 def _budget(t, f, sep: str = " ") -> str:

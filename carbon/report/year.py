@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from rich.markup import escape
 from rich.table import Table
@@ -16,6 +15,7 @@ from rich.table import Table
 from carbon import intensity, scope3
 from carbon.errors import CarbonError
 from carbon.figures import fixed, kept
+from carbon.report import jsonout
 from carbon.report.monthly import display_unit
 from carbon.spreadsheet import BOM, inert
 from carbon.year_report import Change, YearReport
@@ -152,7 +152,7 @@ def to_dict(rep: YearReport) -> dict:
 
 
 def to_json(rep: YearReport) -> str:
-    return json.dumps(to_dict(rep), indent=2, ensure_ascii=False)
+    return jsonout.dumps(to_dict(rep), indent=2)
 
 
 def to_csv(rep: YearReport) -> str:
@@ -213,7 +213,7 @@ def to_tables(rep: YearReport) -> tuple[Table, Table]:
         f"Like-for-like: {_pct(rep.like_for_like, fmt, short)}",
         f"Factors used: {len(rep.sources)}; restatements in the year: {len(rep.restatements)}",
         *[f"[yellow]Method change:[/yellow] {escape(s.describe())}" for s in rep.method_switches],
-        *([f"Scope 3 by category: " + "; ".join(f"{n or 'unclassified'} {fmt(v)}"
+        *(["Scope 3 by category: " + "; ".join(f"{n or 'unclassified'} {fmt(v)}"
                                                 for n, v in rep.by_scope3_category.items())]
           if rep.by_scope3_category else []),
         *_scope2_caption(rep, fmt),

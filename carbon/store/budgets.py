@@ -97,6 +97,6 @@ def replace_plan(conn: Connection, plan: BudgetPlan, source_name: str, content_h
     ).scalar_one()
     conn.execute(insert(budget_teams), [
         dict(plan_id=plan_id, team_id=team_ids[t.team], budget_kg=t.budget_kg, flat=t.flat,
-             weights=json.dumps(list(t.weights)), origin=t.origin)
+             weights=json.dumps(list(t.weights), allow_nan=False), origin=t.origin)
         for t in plan.teams
     ])
