@@ -118,7 +118,7 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
             if "budget" not in company:
                 bad(("company",), None, "[company] needs 'budget = ...'")
             else:
-                company_budget = _budget(company["budget"], ("company", "budget"), bad)
+                company_budget = _budget(company["budget"], ("company", "budget"), bad, kg_per_unit)
 
     known = sorted(known_teams)
     team_budgets: list[TeamBudget] = []
@@ -144,7 +144,7 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
                 bad(path, None, f"team {team!r} has no 'budget = ...'")
                 amount = None
             else:
-                amount = _budget(spec["budget"], path + ("budget",), bad)
+                amount = _budget(spec["budget"], path + ("budget",), bad, kg_per_unit)
             weights, flat = _profile(spec.get("profile", "flat"), path + ("profile",), bad)
             if amount is not None and weights is not None and kg_per_unit is not None:
                 team_budgets.append(TeamBudget(team, amount * kg_per_unit, weights, flat,
@@ -171,12 +171,21 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _budget(value, path: tuple[str, ...], bad) -> float | None:
+# A budget above a gigatonne of CO2e is a typo (a unit or an exponent), not a company's budget;
+# the database refuses what is not a finite figure.
+MAX_BUDGET_KG = 1e12
+
+
+def _budget(value, path: tuple[str, ...], bad, kg_per_unit: float | None = None) -> float | None:
     if not _is_number(value) or not math.isfinite(value):
         bad(path, value, f"budget must be a number, got {value!r}")
         return None
     if value < 0:
         bad(path, value, f"budget must be >= 0, got {value!r}")
+        return None
+    if kg_per_unit is not None and not value * kg_per_unit <= MAX_BUDGET_KG:
+        bad(path, value, f"budget {value!r} is above {MAX_BUDGET_KG / 1e9:g} Mt CO2e ({MAX_BUDGET_KG:g} kg): "
+                         "check the unit and the number")
         return None
     return float(value)
 

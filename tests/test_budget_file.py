@@ -238,3 +238,15 @@ def test_replace_swaps_the_year_and_identical_file_changes_nothing(run, write, d
 def test_missing_file(run):
     r = run("budget", "load", "nope.toml")
     assert r.exit_code == 1 and "cannot read budget file 'nope.toml'" in r.stderr
+
+
+def test_a_budget_that_would_not_be_a_finite_figure_is_refused_with_its_line():
+    # 1e308 t = 1e311 kg: past a float once in kg, and past a gigatonne long before.
+    with pytest.raises(InputError) as exc:
+        parse("""
+            year = 2026
+            unit = "t CO2e"
+            [teams.Platform]
+            budget = 1e308
+        """)
+    assert "above 1000 Mt CO2e" in str(exc.value.problems[0])

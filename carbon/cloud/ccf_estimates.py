@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,16 @@ def _no_constant(word: str):
     raise ValueError(f"{word} is not a number; expected finite numbers")
 
 
+def _refuse_nul(name: str, text: str) -> None:
+    """A NUL character (a raw byte, or JSON's \\u0000 escape) is never in an estimate, and
+    PostgreSQL cannot store one: refuse its line."""
+    found = re.search(r"\x00|\\u0000", text, re.IGNORECASE)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise InputError(f"{name}: line {line}: contains a NUL character; expected plain UTF-8 text",
+                         [Problem(name, line, None, None, "NUL character: expected plain text")])
+
+
 def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
     """(one row per estimate, text columns plus `_line`; SHA-256 of the file)."""
     try:
@@ -76,6 +87,7 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text") from None
+    _refuse_nul(name, text)
     if text.lstrip().startswith(("[", "{")):
         try:
             frame = _rows_from_json(json.loads(text, parse_constant=_no_constant), name)
