@@ -1,11 +1,10 @@
 """Queries of double counting across imports (rules: carbon.duplicates).
 
 - Repeated rows: the new import's ledger rows whose `row_key` is also on a row
-  of another import, looked for only among the imports holding entries in the
-  new import's months (found in the small monthly rollup): two indexed reads by
-  batch, in partitions, then a hash join in pandas. No per-row loop, no index
-  on the big table. (An SQL semi-join, `row_key IN (subquery)`, measured 10 to 20
-  times slower on SQLite: it builds and probes a b-tree of the keys.)
+  of another import in one of the new import's months. The other imports'
+  rows are found by probing the ledger's (month, row_key) index with the new
+  import's keys, in its own months (both as subqueries, never as lists of
+  parameters): the cost grows with the new file, not with the history.
 - `survey_employees`: the employee ids of each commuting-survey import, so a
   later survey can be checked against them.
 """
@@ -71,26 +70,25 @@ def repeated_rows(conn: Connection, batch_id: int, exclude: Sequence[int] = (), 
                   total: int | None = None, first: int = FIRST_LINES) -> RepeatedRows | None:
     """Rows of import `batch_id` that repeat a row of another import (not in `exclude`), or None.
 
-    A hash join over the relevant rows only: the row keys of the other imports
-    holding entries in the new import's months (found in the monthly rollup)
-    go into one hash table; the new import's (line, row_key) are probed against
-    it. Both are read through the ledger's batch index, in partitions.
-    `total`: the new import's data rows (counted in SQL when not given).
+    The other imports' (batch, row_key) are read through the ledger's (month, row_key) index:
+    only their rows in the new import's months whose key is one of the new import's keys. The
+    new import's (line, row_key) are read through the batch index and probed against them in
+    a hash table. `total`: the new import's data rows (counted in SQL when not given).
     """
-    r = ledger_monthly
-    # The new import's months as a subquery, not a list of parameters: a file whose date ranges
-    # spread over many years would pass PostgreSQL's 65,535-parameter limit.
+    r, o = ledger_monthly, ledger
+    # The new import's months and keys as subqueries, not lists of parameters: a file whose
+    # date ranges spread over many years would pass PostgreSQL's 65,535-parameter limit.
     months = select(r.c.month).where(r.c.batch_id == batch_id).distinct()
-    skip = {batch_id, *exclude}
-    others = sorted(b for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months)).distinct())
-                    if b not in skip)
+    skip = sorted({batch_id, *exclude})
+    others = [b for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months)).distinct())
+              if b not in skip]
     if not others:
         return None
-    o = ledger
+    keys = select(o.c.row_key).where(o.c.batch_id == batch_id, o.c.row_key.is_not(None)).distinct()
     theirs_batch, theirs_key = _columns(conn, select(o.c.batch_id, o.c.row_key).where(
-        o.c.batch_id.in_(others), o.c.month.in_(months), o.c.row_key.is_not(None)))
+        o.c.month.in_(months), o.c.row_key.in_(keys), o.c.batch_id.not_in(skip)))
     if not len(theirs_key):
-        return None  # the other imports predate row keys: they cannot be compared
+        return None  # no key of the new import is on another import's rows in its months
     table = pd.Index(pd.unique(theirs_key))
     line, key = _columns(conn, select(o.c.line, o.c.row_key).where(o.c.batch_id == batch_id,
                                                                   o.c.row_key.is_not(None)))

@@ -13,7 +13,10 @@ COLUMNS = ("team", "month", "activity", "category", "region", "vintage", "unit",
 
 def ledger_rows(conn: Connection, first_month: str, last_month: str) -> pd.DataFrame:
     """Ledger entries of `first_month`..`last_month` summed in SQL per team, month, activity,
-    factor snapshot and unit: COLUMNS, with the factor's region and vintage (kg CO2e)."""
+    factor snapshot and unit: COLUMNS, with the factor's region and vintage (kg CO2e).
+
+    The month range is read through the ledger's (month, row_key) index: the other years of
+    the history are not read."""
     lg, f = ledger, factor_snapshots
     q = (select(teams.c.name, lg.c.month, lg.c.activity, lg.c.category, f.c.region, f.c.year, lg.c.unit,
                 func.sum(lg.c.quantity), func.sum(lg.c.co2e_kg))

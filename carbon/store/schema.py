@@ -125,11 +125,13 @@ ledger = Table(
     # GHG Protocol scope-3 category (1..15; carbon/scope3.py) of a scope-3 entry; NULL for scope 1 and 2.
     Column("scope3_category", SmallInteger),
     # Identity of the source row (carbon.duplicates.row_keys), on each month it is spread over;
-    # NULL for rows imported before it was kept. Compared only within a few imports' rows
-    # (carbon.store.duplicates), so it needs no index.
+    # NULL for rows imported before it was kept. Probed by (month, row_key) with a new import's
+    # keys in its own months (carbon.store.duplicates), never compared with the whole history.
     Column("row_key", BigInteger),
-    # Reports read ledger_monthly; the ledger itself is reached by batch (trace, removal).
+    # Reports read ledger_monthly; the ledger itself is reached by batch (trace, removal) and by
+    # month (the repeated-row check; a what-if's months, carbon.store.levers).
     Index("ix_ledger_batch", "batch_id"),
+    Index("ix_ledger_month_row_key", "month", "row_key"),
 )
 
 # Monthly rollup of the ledger, written with it (one row per batch, team, month,
