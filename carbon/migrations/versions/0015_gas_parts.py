@@ -15,7 +15,7 @@ month and import, with the pool and its key. New table: no figure changes.
 Commuting calendar: `commuting_days`, the working days a survey import used per month and
 country (weekdays, public holidays, closure days, absence rate). New table: no figure changes.
 Revision ID: 0015
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-04
 """
 

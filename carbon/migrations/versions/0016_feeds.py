@@ -1,8 +1,8 @@
 """Data feeds: the feeds a complete month needs, the feed each import is attributed to, the days
 of each month a cloud bill covers, and the overrides of an incomplete month (docs/feeds.md).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-04
 """
 

@@ -1,7 +1,7 @@
 """carbon serve: access tokens (stored hashed) and the database's change counter (HTTP ETags).
 
-Revision ID: 0016
-Revises: 0010
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04
 """
 

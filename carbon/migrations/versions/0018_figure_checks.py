@@ -6,8 +6,8 @@ Imports validate every cell first (file, line, column); these constraints are th
 what validation might miss. Existing rows are kept: a database already holding such a figure is
 not upgraded, and the message names the table and the number of rows to remove or correct.
 
-Revision ID: 0013
-Revises: 0010
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04
 """
 
