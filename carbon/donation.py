@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from carbon import forecast as fc
 from carbon import uncertainty
-from carbon.errors import CarbonError
+from carbon.errors import DonationError  # the error lives in carbon.errors
 from carbon.money import allocate, decimal_of, format_amount, half_up, to_cents
 from carbon.model import COMPLETE, ClosedDonation  # noqa: F401  the sign-off record lives in model
 from carbon import periods
@@ -49,10 +49,6 @@ from carbon.prices import Choice, Price
 
 GRAMS_PER_TONNE = Decimal(1_000_000)
 FORECAST, PARTIAL = "actual_to_date_plus_forecast", "partial"
-
-
-class DonationError(CarbonError):
-    """A donation cannot be computed as asked (no data, year not over, ...)."""
 
 
 # ---- records ------------------------------------------------------------------------

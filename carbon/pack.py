@@ -33,7 +33,7 @@ from pathlib import Path
 from carbon import budget_service, donation_service, feed_service, intensity, ledger, limits, period_service
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
-from carbon.errors import CarbonError, InputError
+from carbon.errors import CarbonError, DataChanged, InputError, PackExists  # the errors live in carbon.errors
 from carbon.figures import kept
 from carbon.pack_data import BuiltPack, PackData, factor_sources  # noqa: F401  the records live there
 from carbon.periods import month_label, month_range, parse_month
@@ -51,14 +51,6 @@ DONATION_FILE = "donation.html"
 TREND_MONTHS = 12
 TOP_SOURCES = 5
 CSV_BOM = "\ufeff"  # lets Excel detect UTF-8 (accented team names stay readable)
-
-
-class PackExists(CarbonError):
-    """The destination directory of a pack already exists: nothing is overwritten."""
-
-
-class DataChanged(CarbonError):
-    """The month's data changed while its pack was being built (an import ran meanwhile)."""
 
 
 def previous_month(month: str) -> str:
