@@ -347,7 +347,7 @@ def _read_allocation(store: Store, allocation: Path | str | None):
     return found, f"{Path(allocation).name} sha256:{digest[:16]}"
 
 
-def import_activities(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+def import_activities(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
                       create_teams: bool = False, default_region: str = "",
                       progress: Progress | None = None,
                       on_start: Callable[[int], None] | None = None,
@@ -384,7 +384,7 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
                       pools_found)
 
 
-def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
+def import_survey(store: Store, path: Path | str, first: str, last: str, *, source: str | None = None,
                   replace: bool = False, create_teams: bool = False,
                   default_region: str = "", allow_repeated_employees: bool = False,
                   checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = (),
@@ -452,7 +452,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
                                 allow_repeated_employees)
 
 
-def import_flights(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+def import_flights(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
                    create_teams: bool = False, checks: Checks = DEFAULT_CHECKS,
                    prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
     """Import a booking tool's flights (date, team, origin, destination, class[, return,
@@ -510,7 +510,7 @@ def _check_employees(conn, name: str, outcome: ImportOutcome, employees: list[tu
     return dataclasses.replace(outcome, unchecked_surveys=unchecked)
 
 
-def import_factors(store: Store, path: Path, *, source: str | None = None) -> ImportOutcome:
+def import_factors(store: Store, path: Path | str, *, source: str | None = None) -> ImportOutcome:
     """Add or override factors from a user CSV (same format as factors/*.csv)."""
     source = limits.source_name(source or Path(path).name)
     found, content_hash = factor_tables.read_factor_file(Path(path), str(path))

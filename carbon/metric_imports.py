@@ -32,7 +32,7 @@ def define(store: Store, name: str, year_rule: str, label: str | None = None) ->
         return d, stored.define(conn, d)
 
 
-def import_metrics(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+def import_metrics(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
                    define_rule: str | None = None, restate: Restate | None = None
                    ) -> tuple[ImportOutcome, tuple[rules.MetricDef, ...]]:
     """Import a metrics CSV (month, metric, value[, team]) as one batch.

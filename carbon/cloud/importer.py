@@ -520,7 +520,7 @@ def _split_pool_rows(conn, rows: pd.DataFrame, pool_ids: dict[str, int], team_id
     return split[rows.columns].reset_index(drop=True), allocated
 
 
-def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Path, *, source: str | None = None,
+def import_cloud_billing(store: Store, path: Path | str, provider: str, rules_path: Path | str, *, source: str | None = None,
                          replace: bool = False, strict: bool = False,
                          chunk_rows: int = exports.CHUNK_ROWS, restate: "Restate | None" = None,
                          allow_overlap: bool = False,
