@@ -1,4 +1,4 @@
-"""The Python front door (issue 11): `from carbon import Carbon`, and every command goes through it."""
+"""The Python front door: `from carbon import Carbon`, and every command goes through it."""
 
 from __future__ import annotations
 
