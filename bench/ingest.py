@@ -97,9 +97,9 @@ def phase_import(csv_path: str, db_url: str) -> dict:
 
 
 def phase_report(db_url: str, work: str) -> dict:
+    from carbon import budget_service as stored_budgets
     from carbon import ledger
     from carbon.store import Store
-    from carbon import budget_service as stored_budgets
 
     store = Store.open(db_url)
     budget = Path(work) / "budget-2024.toml"

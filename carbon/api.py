@@ -70,11 +70,11 @@ T = TypeVar("T")
 class Carbon:
     """An open carbon database and the tasks run on it. Open with `Carbon.open(url)`."""
 
-    def __init__(self, store: "Store"):
+    def __init__(self, store: Store):
         self.store = store
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Carbon":
+    def open(cls, url: str | None = None) -> Carbon:
         """Open (and on first use create or migrate) the database at `url`; default: $CARBON_DB,
         else sqlite:///carbon.db in the current directory."""
         from carbon.store import Store
@@ -84,7 +84,7 @@ class Carbon:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Carbon":
+    def __enter__(self) -> Carbon:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -222,7 +222,7 @@ def future_warning(this_month: str, ahead: dict[str, int]) -> str:
 def later_months_warning(months, lines) -> tuple[str, ...]:
     """The warning of `future_warning` for any import: `months` (YYYY-MM) and the `lines` giving
     them; () when none falls after the current month."""
-    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}
     _months_ahead(pd.DataFrame({"month": np.asarray(months, dtype=object),
                                 "line": np.asarray(lines, dtype=np.int64)}), this_month, ahead)
@@ -247,7 +247,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     rows = 0
     rollup: list[pd.DataFrame] = []
     used: set[tuple[str, str]] = set()  # the factor series the rows resolved to
-    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
     for frame, lines in chunks:
         result = activities.validate_chunk(frame, lines, log, table, set(team_ids) | pool_names, create_teams,

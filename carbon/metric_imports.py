@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from carbon import limits
-from carbon import metrics as rules
 from carbon import locks as lock_rules
+from carbon import metrics as rules
 from carbon.errors import InputError, Problem
 from carbon.importer import _check_source, later_months_warning
 from carbon.ingest import csvfile
@@ -100,7 +100,10 @@ def _guard_closed(store: Store, conn, name: str, before: dict, after: dict, rest
         b, a = before.get((month, metric, team)), after.get((month, metric, team))
         figures.append(FigureChange(month, team, f"metric {metric}", b, a))
         co2e = kg.get((month, team))
-        per = (lambda v: None if v in (None, 0) or co2e is None else co2e / v)
+
+        def per(v: float | None, kg: float | None = co2e) -> float | None:
+            return None if v in (None, 0) or kg is None else kg / v
+
         figures.append(FigureChange(month, team, f"kg CO2e per {metric}", per(b), per(a)))
     if restate is None:
         shown = "; ".join(f"{m} {metric} ({team or 'company'}) {_value(before.get((m, metric, team)))} → "

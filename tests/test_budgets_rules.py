@@ -7,8 +7,20 @@ import pytest
 from carbon import budgets
 from carbon.budget_status import status_report, team_status
 from carbon.budgets import (
-    AT_RISK, FLAT, ON_TRACK, OVER, Actuals, BudgetPlan, TeamBudget, allocated_to_date, alerts,
-    forecast, judge, month_allocation, monthly_allocations, share_to_date,
+    AT_RISK,
+    FLAT,
+    ON_TRACK,
+    OVER,
+    Actuals,
+    BudgetPlan,
+    TeamBudget,
+    alerts,
+    allocated_to_date,
+    forecast,
+    judge,
+    month_allocation,
+    monthly_allocations,
+    share_to_date,
 )
 
 SEASONAL = (2, 2, 2, 2, 2, 2, 1, 1, 2, 2, 2, 2)  # sum 22; lower in July and August

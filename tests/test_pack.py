@@ -9,9 +9,9 @@ import json
 
 import pytest
 
+from carbon import budget_service as stored_budgets
 from carbon import importer, pack
 from carbon.errors import NotFound
-from carbon import budget_service as stored_budgets
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 SCRIPT = "<script>alert(1)</script>"

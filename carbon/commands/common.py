@@ -80,7 +80,7 @@ class Ctx:
         return self._store
 
     @property
-    def carbon(self) -> "Carbon":
+    def carbon(self) -> Carbon:
         """The facade over the store: every command runs its task through one of its methods."""
         from carbon.api import Carbon
 
