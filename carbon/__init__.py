@@ -30,9 +30,9 @@ _EXPORTS = {
     # errors
     "Problem": "carbon.errors", "CarbonError": "carbon.errors", "InputError": "carbon.errors",
     "UnitError": "carbon.errors", "FactorNotFound": "carbon.errors", "StoreError": "carbon.errors",
-    "NotFound": "carbon.errors", "DeliveryError": "carbon.errors", "PeriodLocked": "carbon.locks",
-    "DonationError": "carbon.donation", "PackExists": "carbon.pack", "DataChanged": "carbon.pack",
-    "Incomplete": "carbon.completeness",
+    "NotFound": "carbon.errors", "DeliveryError": "carbon.errors", "PeriodLocked": "carbon.errors",
+    "DonationError": "carbon.errors", "PackExists": "carbon.errors", "DataChanged": "carbon.errors",
+    "Incomplete": "carbon.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

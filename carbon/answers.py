@@ -27,7 +27,7 @@ def monthly_text(rep, intensity, done=None) -> str:
     return view.to_json(rep, intensity, done) + "\n"
 
 
-def monthly(carbon: "Carbon", month: str, team: str | None = None) -> str:
+def monthly(carbon: Carbon, month: str, team: str | None = None) -> str:
     """`carbon report monthly --month M [--team T] --format json` (with the month's completeness)."""
     rep = carbon.monthly_report(month, team)
     return monthly_text(rep, carbon.intensity_for_month(rep), carbon.completeness(rep.month))
@@ -39,7 +39,7 @@ def budget_status_text(rep, done=None) -> str:
     return view.to_json(rep, done) + "\n"
 
 
-def budget_status(carbon: "Carbon", month: str, team: str | None = None) -> str:
+def budget_status(carbon: Carbon, month: str, team: str | None = None) -> str:
     """`carbon budget status --month M [--team T] --format json` (its warnings, printed on
     stderr by the CLI, are in the JSON's "warnings")."""
     rep = carbon.budget_status(month, team)
@@ -52,7 +52,7 @@ def year_text(rep, found=()) -> str:
     return with_incomplete(view.to_dict(rep), found)
 
 
-def year(carbon: "Carbon", year_: int) -> str:
+def year(carbon: Carbon, year_: int) -> str:
     """`carbon report year --year Y --format json` (with the year's incomplete months so far)."""
     return year_text(carbon.year_report(year_), carbon.year_completeness(year_, before=date.today()))
 
@@ -63,7 +63,7 @@ def donation_text(result, found=()) -> str:
     return with_incomplete(view.to_dict(result), found)
 
 
-def donation(carbon: "Carbon", year_: int, as_of: date | None = None, **options) -> str:
+def donation(carbon: Carbon, year_: int, as_of: date | None = None, **options) -> str:
     """`carbon donation --year Y [--price P --currency C --basis B --price-year Y] --format json`
     (as of today unless `as_of`; with the year's incomplete months up to it)."""
     as_of = as_of or date.today()
@@ -76,7 +76,7 @@ def feeds_text(matrix) -> str:
     return json.dumps(matrix.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def feeds(carbon: "Carbon", month: str | None = None) -> str:
+def feeds(carbon: Carbon, month: str | None = None) -> str:
     """`carbon feeds status [--month M] --format json`."""
     return feeds_text(carbon.feeds_status(month))
 
@@ -92,6 +92,6 @@ def teams_text(found: list) -> str:
     return json.dumps(teams_dict(found), indent=2, ensure_ascii=False) + "\n"
 
 
-def teams(carbon: "Carbon") -> str:
+def teams(carbon: Carbon) -> str:
     """`carbon teams list --format json`."""
     return teams_text(carbon.teams())

@@ -16,22 +16,65 @@ called, so `import carbon` stays light (docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the records the methods return, named for a type checker only (start-up stays lazy)
+    from zoneinfo import ZoneInfo
+
+    from starlette.applications import Starlette
+
+    from carbon.budget_target import Proposal
+    from carbon.budgets import Alert, StatusReport
+    from carbon.cloud.importer import CloudOutcome
+    from carbon.completeness import Completeness, FeedMatrix
+    from carbon.config import Config
+    from carbon.disclosure import Disclosure
+    from carbon.donation import Donation, DonationView, HistoryEntry
+    from carbon.factors import FactorTable
+    from carbon.importer import Checks, Progress
+    from carbon.intensity import IntensityView
+    from carbon.locks import Restate
+    from carbon.metrics import Intensity
+    from carbon.model import (
+        Batch,
+        ClosedDonation,
+        Feed,
+        ImportOutcome,
+        LoadOutcome,
+        MetricDef,
+        MonthlyReport,
+        PeriodLock,
+        Price,
+        Removal,
+        Restatement,
+        StoredPlan,
+        Team,
+    )
+    from carbon.pack_data import BuiltPack
+    from carbon.prices import PriceImport
+    from carbon.scenario_run import PackScenario, Result
+    from carbon.schedule import Deliver, RunOutcome
+    from carbon.scope2 import Scope2
     from carbon.store import Store
+    from carbon.store.packs import DeliveryRecord, PackRecord
+    from carbon.store.tokens import TokenInfo
+    from carbon.verify import Verification
+    from carbon.year_report import YearReport
+
+T = TypeVar("T")
 
 
 class Carbon:
     """An open carbon database and the tasks run on it. Open with `Carbon.open(url)`."""
 
-    def __init__(self, store: "Store"):
+    def __init__(self, store: Store):
         self.store = store
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Carbon":
+    def open(cls, url: str | None = None) -> Carbon:
         """Open (and on first use create or migrate) the database at `url`; default: $CARBON_DB,
         else sqlite:///carbon.db in the current directory."""
         from carbon.store import Store
@@ -41,10 +84,10 @@ class Carbon:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Carbon":
+    def __enter__(self) -> Carbon:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- teams ---------------------------------------------------------------------------------
@@ -53,7 +96,7 @@ class Carbon:
 
         importer.add_team(self.store, name)
 
-    def teams(self) -> list:
+    def teams(self) -> list[Team]:
         from carbon.store import team_history
 
         return team_history.list_teams(self.store)
@@ -75,7 +118,7 @@ class Carbon:
 
         return token_service.add(self.store, name, team)
 
-    def tokens(self) -> list:
+    def tokens(self) -> list[TokenInfo]:
         from carbon import token_service
 
         return token_service.listed(self.store)
@@ -85,13 +128,13 @@ class Carbon:
 
         token_service.revoke(self.store, name)
 
-    def check_token(self, token: str):
+    def check_token(self, token: str) -> TokenInfo | None:
         """The token's record (name, team), or None for a token that does not exist."""
         from carbon import token_service
 
         return token_service.check(self.store, token)
 
-    def web_app(self, local: bool, scenarios: tuple = ()):
+    def web_app(self, local: bool, scenarios: tuple[object, ...] = ()) -> Starlette:
         """The ASGI application of `carbon serve` over this database. `local`: bound to
         127.0.0.1, where no token is needed while none exists; otherwise at least one token must
         exist (InputError) and every request needs one. `scenarios`: the config's scenario files,
@@ -100,7 +143,7 @@ class Carbon:
 
         return build_app(self, local=local, scenarios=scenarios)
 
-    def scenarios_at(self, scenarios: tuple, month: str) -> tuple:
+    def scenarios_at(self, scenarios: tuple[object, ...], month: str) -> tuple[PackScenario, ...]:
         """Each read scenario run with the months recorded up to `month` (as the pack's levers
         section); one that cannot be computed carries its reason."""
         from carbon import scenario_run
@@ -112,71 +155,110 @@ class Carbon:
         return self.store.data_version()
 
     # -- imports -------------------------------------------------------------------------------
-    def _fed(self, options: dict, run):
-        """Run an import; with options["feed"], the feed is checked first (an unknown one writes
-        nothing) and the import is attributed to it."""
-        feed = options.pop("feed", None)
+    def _fed(self, feed: str | None, run: Callable[[], T]) -> T:
+        """Run an import; with `feed`, the feed is checked first (an unknown one writes nothing)
+        and the import is attributed to it."""
         if feed is None:
             return run()
         from carbon import feed_service
 
         feed_service.require_feed(self.store, feed)
         result = run()
-        done = result[0] if isinstance(result, tuple) else getattr(result, "outcome", result)
-        feed_service.attribute(self.store, done.batch.id, feed)
+        done: Any = result[0] if isinstance(result, tuple) else getattr(result, "outcome", result)
+        feed_service.attribute(self.store, done.batch.id, feed)  # an ImportOutcome
         return result
 
-    def import_activities(self, path: Path | str, **options: Any):
-        """Options: source, replace, create_teams, default_region, progress, on_start, checks, prefer_source,
-        feed (every import method takes `feed`: the declared feed the import is attributed to)."""
+    # Every import that fills a data feed takes `feed`: the declared feed the import is
+    # attributed to. `checks=None` is the importer's default (`carbon.importer.Checks()`).
+    def import_activities(self, path: Path | str, *, source: str | None = None, replace: bool = False,
+                          create_teams: bool = False, default_region: str = "",
+                          progress: Progress | None = None, on_start: Callable[[int], None] | None = None,
+                          checks: Checks | None = None, prefer_source: tuple[str, ...] = (),
+                          allocation: Path | str | None = None, feed: str | None = None) -> ImportOutcome:
         from carbon import importer
 
-        return self._fed(options, lambda: importer.import_activities(self.store, path, **options))
+        extra = {} if checks is None else {"checks": checks}
+        return self._fed(feed, lambda: importer.import_activities(
+            self.store, path, source=source, replace=replace, create_teams=create_teams,
+            default_region=default_region, progress=progress, on_start=on_start, prefer_source=prefer_source,
+            allocation=allocation, **extra))
 
-    def import_survey(self, path: Path | str, first: str, last: str, **options: Any):
+    def import_survey(self, path: Path | str, first: str, last: str, *, source: str | None = None,
+                      replace: bool = False, create_teams: bool = False, default_region: str = "",
+                      allow_repeated_employees: bool = False, checks: Checks | None = None,
+                      prefer_source: tuple[str, ...] = (), config_path: Path | str | None = None,
+                      feed: str | None = None) -> ImportOutcome:
         from carbon import importer
 
-        return self._fed(options, lambda: importer.import_survey(self.store, path, first, last, **options))
+        extra = {} if checks is None else {"checks": checks}
+        return self._fed(feed, lambda: importer.import_survey(
+            self.store, path, first, last, source=source, replace=replace,
+            create_teams=create_teams, default_region=default_region,
+            allow_repeated_employees=allow_repeated_employees, prefer_source=prefer_source,
+            config_path=config_path, **extra))
 
-    def import_flights(self, path: Path | str, **options: Any):
+    def import_flights(self, path: Path | str, *, source: str | None = None, replace: bool = False,
+                       create_teams: bool = False, checks: Checks | None = None,
+                       prefer_source: tuple[str, ...] = (), feed: str | None = None) -> ImportOutcome:
         from carbon import importer
 
-        return self._fed(options, lambda: importer.import_flights(self.store, path, **options))
+        extra = {} if checks is None else {"checks": checks}
+        return self._fed(feed, lambda: importer.import_flights(
+            self.store, path, source=source, replace=replace, create_teams=create_teams,
+            prefer_source=prefer_source, **extra))
 
-    def import_factors(self, path: Path | str, **options: Any):
+    def import_factors(self, path: Path | str, *, source: str | None = None) -> ImportOutcome:
         from carbon import importer
 
-        return importer.import_factors(self.store, path, **options)
+        return importer.import_factors(self.store, path, source=source)
 
-    def import_cloud_billing(self, path: Path | str, provider: str, rules: Path | str, **options: Any):
+    def import_cloud_billing(self, path: Path | str, provider: str, rules: Path | str, *,
+                             source: str | None = None, replace: bool = False, strict: bool = False,
+                             chunk_rows: int = 500_000, restate: Restate | None = None,
+                             allow_overlap: bool = False, allocation_path: Path | str | None = None,
+                             feed: str | None = None) -> CloudOutcome:
         from carbon.cloud import importer as cloud
 
-        return self._fed(options, lambda: cloud.import_cloud_billing(self.store, path, provider, rules, **options))
+        return self._fed(feed, lambda: cloud.import_cloud_billing(
+            self.store, path, provider, rules, source=source, replace=replace,
+            strict=strict, chunk_rows=chunk_rows, restate=restate, allow_overlap=allow_overlap,
+            allocation_path=allocation_path))
 
-    def import_ccf_estimates(self, path: Path | str, rules: Path | str, **options: Any):
+    def import_ccf_estimates(self, path: Path | str, rules: Path | str, *, source: str | None = None,
+                             replace: bool = False, strict: bool = False, restate: Restate | None = None,
+                             allow_overlap: bool = False, feed: str | None = None) -> CloudOutcome:
         from carbon.cloud import ccf_estimates
 
-        return self._fed(options, lambda: ccf_estimates.import_ccf_estimates(self.store, path, rules, **options))
+        return self._fed(feed, lambda: ccf_estimates.import_ccf_estimates(
+            self.store, path, rules, source=source, replace=replace, strict=strict,
+            restate=restate, allow_overlap=allow_overlap))
 
-    def import_metrics(self, path: Path | str, **options: Any):
+    def import_metrics(self, path: Path | str, *, source: str | None = None, replace: bool = False,
+                       define_rule: str | None = None, restate: Restate | None = None,
+                       feed: str | None = None) -> tuple[ImportOutcome, tuple[MetricDef, ...]]:
         from carbon import metric_imports
 
-        return self._fed(options, lambda: metric_imports.import_metrics(self.store, path, **options))
+        return self._fed(feed, lambda: metric_imports.import_metrics(
+            self.store, path, source=source, replace=replace, define_rule=define_rule,
+            restate=restate))
 
-    def import_energy_attributes(self, path: Path | str, **options: Any):
-        """Contractual instruments for market-based scope 2. Options: source, replace."""
+    def import_energy_attributes(self, path: Path | str, *, source: str | None = None, replace: bool = False,
+                                 restate: Restate | None = None, allocation: Path | str | None = None,
+                                 feed: str | None = None) -> ImportOutcome:
+        """Contractual instruments for market-based scope 2."""
         from carbon import energy_imports
 
-        return self._fed(options, lambda: energy_imports.import_energy_attributes(self.store, path, **options))
+        return self._fed(feed, lambda: energy_imports.import_energy_attributes(
+            self.store, path, source=source, replace=replace, restate=restate, allocation=allocation))
 
-    def scope2(self, first_month: str, last_month: str, team: str | None = None):
+    def scope2(self, first_month: str, last_month: str, team: str | None = None) -> dict[tuple[str, str], Scope2]:
         """Scope 2 location- and market-based per (team, month): {(team, month): carbon.scope2.Scope2}."""
         from carbon import scope2_view
 
         with self.store.engine.connect() as conn:
             return scope2_view.figures(conn, first_month, last_month, team)
 
-    def year_report(self, year: int, today: date | None = None):
+    def year_report(self, year: int, today: date | None = None) -> YearReport:
         """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e), counted
         through the last month over as of `today` (default: the date)."""
         from carbon import year_report
@@ -184,27 +266,39 @@ class Carbon:
         return year_report.year_report(self.store, year, today)
 
     def disclosure(self, year: int, framework: str, *, base_year: int | None = None,
-                   as_of: date | None = None):
+                   as_of: date | None = None) -> Disclosure:
         """A year's disclosure (carbon.disclosure.Disclosure) in `framework`: esrs-e1, ghgp, beges."""
         from carbon import disclosure_service
 
         return disclosure_service.build(self.store, year, framework, as_of=as_of, base_year=base_year)
 
-    def import_spend(self, path: Path | str, **options: Any):
-        """Import a spend file as purchases (carbon.spend states the arithmetic); an ImportOutcome."""
+    def import_spend(self, path: Path | str, *, mapping: Path | str | None = None, rates: Path | str | None = None,
+                     price_index: Path | str | None = None, suppliers: Path | str | None = None,
+                     source: str | None = None, replace: bool = False, create_teams: bool = False,
+                     checks: Checks | None = None, feed: str | None = None) -> ImportOutcome:
+        """Import a spend file as purchases (carbon.spend states the arithmetic)."""
         from carbon import spend_import
 
-        return self._fed(options, lambda: spend_import.import_spend(self.store, path, **options))
+        extra = {} if checks is None else {"checks": checks}
+        return self._fed(feed, lambda: spend_import.import_spend(
+            self.store, path, mapping=mapping, rates=rates, price_index=price_index, suppliers=suppliers,
+            source=source, replace=replace, create_teams=create_teams, **extra))
 
-    def import_video(self, path: Path | str, mapping: Path | str, **options: Any):
+    def import_video(self, path: Path | str, mapping: Path | str, *, source: str | None = None,
+                     replace: bool = False, create_teams: bool = False, default_region: str = "",
+                     checks: Checks | None = None, prefer_source: tuple[str, ...] = (),
+                     feed: str | None = None) -> ImportOutcome:
         from carbon import video_import
 
-        return self._fed(options, lambda: video_import.import_video(self.store, path, mapping, **options))
+        extra = {} if checks is None else {"checks": checks}
+        return self._fed(feed, lambda: video_import.import_video(
+            self.store, path, mapping, source=source, replace=replace, create_teams=create_teams,
+            default_region=default_region, prefer_source=prefer_source, **extra))
 
-    def remove_import(self, batch_id: int, **options: Any):
+    def remove_import(self, batch_id: int, *, restate: Restate | None = None) -> Removal:
         from carbon import importer
 
-        return importer.remove(self.store, batch_id, **options)
+        return importer.remove(self.store, batch_id, restate=restate)
 
     def months(self) -> list[str]:
         """The months with ledger data, oldest first."""
@@ -212,7 +306,7 @@ class Carbon:
 
         return importer.months(self.store)
 
-    def imports(self):
+    def imports(self) -> tuple[list[Batch], dict[int, list[str]], list[PeriodLock]]:
         """Every import batch, the months each one covers, and the closed periods."""
         from carbon.store import locks
 
@@ -220,20 +314,20 @@ class Carbon:
         with self.store.engine.connect() as conn:
             return found, locks.all_batch_months(conn), locks.list_locks(conn, active_only=True)
 
-    def load_demo(self):
+    def load_demo(self) -> list[tuple[str, ImportOutcome]]:
         """Load the sample company (refuses a database that holds other data): (name, outcome)."""
         from carbon.demo import loader
 
         return loader.load(self.store)
 
     # -- factors -------------------------------------------------------------------------------
-    def factor_table(self):
+    def factor_table(self) -> FactorTable:
         from carbon import importer
 
         return importer.factor_table(self.store)
 
     # -- reports -------------------------------------------------------------------------------
-    def monthly_report(self, month: str, team: str | None = None, today: date | None = None):
+    def monthly_report(self, month: str, team: str | None = None, today: date | None = None) -> MonthlyReport:
         from carbon import ledger
 
         return ledger.monthly_report(self.store, month, team, today)
@@ -251,17 +345,20 @@ class Carbon:
 
         return ledger.month_activities(self.store, month, team)
 
-    def month_sources(self, month: str, team: str | None = None) -> list[dict]:
+    def month_sources(self, month: str, team: str | None = None) -> list[dict[str, object]]:
         from carbon import ledger
 
         return ledger.month_sources(self.store, month, team)
 
-    def build_pack(self, month: str, out_dir: Path | str, **options: Any):
+    def build_pack(self, month: str, out_dir: Path | str, *, revision: int | None = None,
+                   reissue_reason: str = "", scenarios: tuple[object, ...] = (),
+                   today: date | None = None) -> BuiltPack:
         from carbon import pack
 
-        return pack.build(self.store, month, out_dir, **options)
+        return pack.build(self.store, month, out_dir, revision=revision, reissue_reason=reissue_reason,
+                          scenarios=scenarios, today=today)
 
-    def verify_pack(self, folder: Path | str):
+    def verify_pack(self, folder: Path | str) -> Verification:
         """Replay the pack in `folder` against the database (a verify.Verification)."""
         from carbon import verify
 
@@ -270,7 +367,7 @@ class Carbon:
     # -- feeds and completeness ----------------------------------------------------------------
     def add_feed(self, name: str, kind: str, *, provider: str | None = None, teams: tuple[str, ...] = (),
                  categories: tuple[str, ...] = (), source: str | None = None, cadence: str = "monthly",
-                 first_month: str | None = None):
+                 first_month: str | None = None) -> Feed:
         """Declare a data feed a complete month needs (carbon.model.Feed; docs/feeds.md)."""
         from carbon import feed_service
         from carbon.model import Feed
@@ -278,14 +375,14 @@ class Carbon:
         return feed_service.add_feed(self.store, Feed(name, kind, provider, tuple(teams), tuple(categories),
                                                       source, cadence, first_month))
 
-    def declare_config_feeds(self, config) -> list[str]:
+    def declare_config_feeds(self, config: Config) -> list[str]:
         """Declare the config's [feeds.NAME] not declared yet (a declared name is kept as it is);
         the names declared."""
         from carbon import feed_service
 
         return feed_service.sync_feeds(self.store, config.feeds)
 
-    def feeds(self) -> list:
+    def feeds(self) -> list[Feed]:
         """The declared feeds (carbon.model.Feed), by name."""
         from carbon import feed_service
 
@@ -297,31 +394,31 @@ class Carbon:
 
         return feed_service.remove_feed(self.store, name)
 
-    def feeds_status(self, month: str | None = None):
+    def feeds_status(self, month: str | None = None) -> FeedMatrix:
         """Feeds × months (carbon.completeness.FeedMatrix); with `month`, that month only."""
         from carbon import feed_service
 
         return feed_service.matrix(self.store, month)
 
-    def completeness(self, month: str):
+    def completeness(self, month: str) -> Completeness:
         """Whether `month` is complete (carbon.completeness.Completeness): each feed's state."""
         from carbon import feed_service
 
         return feed_service.completeness(self.store, month)
 
-    def year_completeness(self, year: int, before: date | None = None) -> list:
+    def year_completeness(self, year: int, before: date | None = None) -> list[Completeness]:
         """The incomplete months of `year` (with `before`: only those ended by that day)."""
         from carbon import feed_service
 
         return feed_service.year_incomplete(self.store, year, before)
 
     # -- budgets -------------------------------------------------------------------------------
-    def load_budget(self, path: Path | str, replace: bool = False, restate=None):
+    def load_budget(self, path: Path | str, replace: bool = False, restate: Restate | None = None) -> LoadOutcome:
         from carbon import budget_service
 
         return budget_service.load_file(self.store, path, replace=replace, restate=restate)
 
-    def budget_plan(self, year: int):
+    def budget_plan(self, year: int) -> tuple[StoredPlan, list[str]]:
         """The stored budget plan of `year` (NotFound when none is loaded) and the team names."""
         from carbon.store import budgets
 
@@ -329,18 +426,18 @@ class Carbon:
             return budgets.require_plan(conn, year), list(self.store.team_ids(conn))
 
     def propose_budget(self, year: int, *, base_year: int, target: str, teams_by: str = "base",
-                       today: date | None = None):
+                       today: date | None = None) -> Proposal:
         """A budget year proposed from a reduction target (a budget_target.Proposal); writes nothing."""
         from carbon import budget_service
 
         return budget_service.propose(self.store, year, base_year, target, teams_by, today)
 
-    def budget_status(self, month: str, team: str | None = None, today: date | None = None):
+    def budget_status(self, month: str, team: str | None = None, today: date | None = None) -> StatusReport:
         from carbon import budget_service
 
         return budget_service.status_at(self.store, month, team, today)
 
-    def budget_check(self, month: str, warn_at: float):
+    def budget_check(self, month: str, warn_at: float) -> tuple[StatusReport, tuple[int, tuple[Alert, ...]]]:
         """The status at `month` and its alert verdict: (exit code, alerts)."""
         from carbon import budget_service
         from carbon import budgets as rules
@@ -349,28 +446,38 @@ class Carbon:
         return rep, rules.alerts(rep, warn_at)
 
     # -- prices and donations ------------------------------------------------------------------
-    def import_prices(self, path: Path | str, source: str | None = None):
+    def import_prices(self, path: Path | str, source: str | None = None) -> PriceImport:
         from carbon import price_service
 
         return price_service.import_file(self.store, path, source)
 
-    def prices(self) -> list:
+    def prices(self) -> list[Price]:
         from carbon import price_service
 
         return price_service.all_prices(self.store)
 
-    def donation(self, year: int, *, as_of: date, **options: Any):
+    def donation(self, year: int, *, as_of: date, price: str | None = None, currency: str | None = None,
+                 basis: str | None = None, price_year: int | None = None, scopes: Sequence[int] = (),
+                 categories: Sequence[str] = (), actual_only: bool = False, allow_missing_months: bool = False,
+                 scope2: str | None = None) -> DonationView:
         from carbon import donation_service
 
-        return donation_service.donation_view(self.store, year, as_of=as_of, **options)
+        return donation_service.donation_view(
+            self.store, year, as_of=as_of, price=price, currency=currency, basis=basis, price_year=price_year,
+            scopes=scopes, categories=categories, actual_only=actual_only,
+            allow_missing_months=allow_missing_months, scope2=scope2)
 
     def close_donation(self, year: int, *, as_of: date, allow_incomplete: bool = False,
-                       incomplete_reason: str | None = None, by: str | None = None, **options: Any):
+                       incomplete_reason: str | None = None, by: str | None = None, price: str | None = None,
+                       currency: str | None = None, basis: str | None = None, price_year: int | None = None,
+                       scopes: Sequence[int] = (), categories: Sequence[str] = (),
+                       allow_missing_months: bool = False, note: str = "", supersede: bool = False,
+                       scope2: str = "location") -> tuple[ClosedDonation, Donation]:
         """Sign off a year's donation. A year with an incomplete month (a data feed missing or
         partial) is refused (carbon.completeness.Incomplete) unless `allow_incomplete` with an
         `incomplete_reason`, recorded with who (`by`, else the OS user) and what was missing."""
         from carbon import donation_service, feed_service
-        from carbon.completeness import Incomplete
+        from carbon.errors import Incomplete
         from carbon.locks import current_user
 
         found = feed_service.year_incomplete(self.store, year, as_of)
@@ -380,75 +487,89 @@ class Carbon:
         if found and not (incomplete_reason or "").strip():
             raise Incomplete("--allow-incomplete needs --reason TEXT: why the year is closed with "
                              f"incomplete months ({feed_service.summary(found)})", found)
-        result = donation_service.close_year(self.store, year, as_of=as_of, **options)
+        result = donation_service.close_year(
+            self.store, year, as_of=as_of, price=price, currency=currency, basis=basis, price_year=price_year,
+            scopes=scopes, categories=categories, allow_missing_months=allow_missing_months, note=note,
+            supersede=supersede, scope2=scope2)
         if found:
             feed_service.record_override(self.store, f"donation close {year}", found, incomplete_reason or "",
                                          current_user(by))
         return result
 
-    def donation_history(self, as_of: date, year: int | None = None) -> list:
+    def donation_history(self, as_of: date, year: int | None = None) -> list[HistoryEntry]:
         from carbon import donation_service
 
         return donation_service.history(self.store, as_of, year)
 
     # -- periods -------------------------------------------------------------------------------
-    def close_month(self, month: str, **options: Any):
+    def close_month(self, month: str, *, by: str | None = None, reason: str = "",
+                    today: date | None = None) -> PeriodLock:
         from carbon import period_service
 
-        return period_service.close_month(self.store, month, **options)
+        return period_service.close_month(self.store, month, by=by, reason=reason, today=today)
 
-    def periods(self):
+    def periods(self) -> tuple[list[PeriodLock], list[Restatement]]:
         """Every closing of a period, and every restatement of a closed one."""
         from carbon.store import locks
 
         with self.store.engine.connect() as conn:
             return locks.list_locks(conn), locks.list_restatements(conn)
 
-    def reopen_month(self, month: str, *, reason: str, by: str | None = None):
+    def reopen_month(self, month: str, *, reason: str, by: str | None = None) -> PeriodLock:
         from carbon import period_service
 
         return period_service.reopen_month(self.store, month, reason=reason, by=by)
 
     # -- metrics, scenarios ----------------------------------------------------------------------
-    def define_metric(self, name: str, year_rule: str, label: str | None = None):
+    def define_metric(self, name: str, year_rule: str, label: str | None = None) -> tuple[MetricDef, str]:
         from carbon import metric_imports
 
         return metric_imports.define(self.store, name, year_rule, label)
 
-    def metrics(self) -> list:
+    def metrics(self) -> list[tuple[MetricDef, int, str | None, str | None]]:
         """The declared metrics: (definition, value count, first month, last month)."""
         from carbon.store import metrics
 
         with self.store.engine.connect() as conn:
             return metrics.summary(conn)
 
-    def intensity_for_month(self, report):
+    def intensity_for_month(self, report: MonthlyReport) -> IntensityView:
         from carbon import intensity
 
         return intensity.for_month(self.store, report)
 
-    def intensity(self, year: int, team: str | None = None):
+    def intensity(self, year: int, team: str | None = None) -> tuple[Intensity, ...]:
         from carbon import intensity
 
         return intensity.for_year(self.store, year, team)
 
-    def run_scenario(self, path: Path | str, **options: Any):
+    def run_scenario(self, path: Path | str, *, through: str | None = None, today: date | None = None,
+                     price: str | None = None, currency: str = "EUR", basis: str | None = None,
+                     price_year: int | None = None) -> Result:
+        """Baseline vs scenario per team (`carbon.scenario_run.run`'s options)."""
         from carbon import scenario_run
 
-        return scenario_run.run_file(self.store, path, **options)
+        return scenario_run.run_file(self.store, path, through=through, today=today, price=price,
+                                     currency=currency, basis=basis, price_year=price_year)
 
     # -- schedule ------------------------------------------------------------------------------
-    def check_recipients(self, config) -> None:
+    def check_recipients(self, config: Config) -> None:
         from carbon import schedule
 
         schedule.check_recipients(self.store, config)
 
-    def run_schedule_once(self, now: datetime, out_dir: Path | str, reissue: str | None = None, **options: Any):
+    def run_schedule_once(self, now: datetime, out_dir: Path | str, reissue: str | None = None, *,
+                          tz: ZoneInfo | str = "Europe/Paris", trigger: str = "run-once", reason: str = "",
+                          deliver: Deliver | None = None, grace_days: int = 10,
+                          scenarios: tuple[object, ...] = ()) -> RunOutcome:
         from carbon import schedule
 
-        return schedule.run_once(self.store, now, out_dir, reissue, **options)
+        return schedule.run_once(self.store, now, out_dir, reissue, tz=tz, trigger=trigger, reason=reason,
+                                 deliver=deliver, grace_days=grace_days, scenarios=scenarios)
 
-    def schedule_status(self):
+    def schedule_status(
+        self,
+    ) -> tuple[list[PackRecord], list[DeliveryRecord], list[dict[str, object]], list[PeriodLock]]:
         """The packs produced, their deliveries, the scheduler's runs, the closed periods."""
         from carbon.store import locks, packs
 
@@ -456,7 +577,8 @@ class Carbon:
             return (packs.list_packs(conn), packs.list_deliveries(conn), packs.list_runs(conn),
                     locks.list_locks(conn, active_only=True))
 
-    def start_schedule(self, config, out_dir: Path | str | None = None, **options: Any) -> None:
+    def start_schedule(self, config: Config, out_dir: Path | str | None = None, *,
+                       deliver: Deliver | None = None) -> None:
         from carbon import schedule
 
-        schedule.start(self.store, config, out_dir, **options)
+        schedule.start(self.store, config, out_dir, deliver=deliver)

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
-
 import tomllib
+from collections.abc import Collection
 
 from carbon import limits
 from carbon.budgets import FLAT, MONTHS, BudgetPlan, TeamBudget

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from carbon.store import Store
 
 
-def load_file(store: "Store", path: Path | str, replace: bool = False,
-              source: str | None = None, restate: "Restate | None" = None) -> LoadOutcome:
+def load_file(store: Store, path: Path | str, replace: bool = False,
+              source: str | None = None, restate: Restate | None = None) -> LoadOutcome:
     """Validate a budget file and store it as its year's plan, in one transaction.
 
     Refuses (InputError, nothing written) a bad file, or a year already loaded
@@ -75,10 +75,12 @@ def load_file(store: "Store", path: Path | str, replace: bool = False,
                        restatement=restatement)
 
 
-def _guard_closed(conn: Connection, name: str, before: BudgetPlan, after: BudgetPlan, restate: "Restate | None"):
+def _guard_closed(conn: Connection, name: str, before: BudgetPlan, after: BudgetPlan, restate: Restate | None):
     """Refuse, or record as a restatement, the monthly allocations of closed months that a reload
     changes (team budget × its profile's weight of the month, kg CO2e). None when none changes."""
-    from carbon import locks as lock_rules  # closed periods: only a reload needs them, not `budget status`
+    from carbon import (
+        locks as lock_rules,  # closed periods: only a reload needs them, not `budget status`
+    )
     from carbon.store import locks as stored_locks
 
     months = [month_label(after.year, m) for m in range(1, 13)]
@@ -118,7 +120,7 @@ def _year_line(text: str) -> int | None:
     return None
 
 
-def actuals(store: "Store", conn: Connection, year: int, month: int, team: str | None = None) -> Actuals:
+def actuals(store: Store, conn: Connection, year: int, month: int, team: str | None = None) -> Actuals:
     """The ledger of January..`month` of `year`, aggregated in SQL (kg CO2e)."""
     first, last = month_label(year, 1), month_label(year, month)
     by_month: dict[str, dict[str, float]] = defaultdict(dict)
@@ -135,7 +137,7 @@ def actuals(store: "Store", conn: Connection, year: int, month: int, team: str |
     return Actuals(last, dict(by_month), dict(by_activity), dict(by_factor), months)
 
 
-def status_at(store: "Store", month: str, team: str | None = None, today: date | None = None) -> StatusReport:
+def status_at(store: Store, month: str, team: str | None = None, today: date | None = None) -> StatusReport:
     """Budget status of every team (or `team`) at `month` ("YYYY-MM"), as of `today`.
 
     The running month is never counted as a whole month: the status of the month
@@ -181,8 +183,8 @@ def status_at(store: "Store", month: str, team: str | None = None, today: date |
     return report
 
 
-def propose(store: "Store", year: int, base_year: int, target: str, teams_by: str = "base",
-            today: date | None = None) -> "budget_target.Proposal":
+def propose(store: Store, year: int, base_year: int, target: str, teams_by: str = "base",
+            today: date | None = None) -> budget_target.Proposal:
     """A budget year proposed from a reduction target (carbon.budget_target states the rules).
 
     The base year must be over and every one of its months hold data (a forgotten month would
@@ -234,7 +236,7 @@ def propose(store: "Store", year: int, base_year: int, target: str, teams_by: st
                          profile_year=profile_year, declared=declared)
 
 
-def _forecast_basis(store: "Store", conn: Connection, year: int, today: date, forecast) -> dict[str, float]:
+def _forecast_basis(store: Store, conn: Connection, year: int, today: date, forecast) -> dict[str, float]:
     """Each team's year-end forecast of `year` (kg), through the last month that is over."""
     if year > today.year or (year == today.year and today.month == 1):
         raise NotFound(f"no month of {year} is over yet (today is {today.isoformat()}): "

@@ -14,8 +14,17 @@ from collections.abc import Iterable, Sequence
 from carbon import forecast as fc
 from carbon import uncertainty
 from carbon.budgets import (
-    NO_DATA, Actuals, BudgetPlan, CompanyStatus, StatusReport, TeamBudget, TeamStatus, company_warning,
-    judge, monthly_allocations, share_to_date,
+    NO_DATA,
+    Actuals,
+    BudgetPlan,
+    CompanyStatus,
+    StatusReport,
+    TeamBudget,
+    TeamStatus,
+    company_warning,
+    judge,
+    monthly_allocations,
+    share_to_date,
 )
 from carbon.periods import month_label
 

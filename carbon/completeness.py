@@ -26,21 +26,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from carbon.errors import CarbonError
+from carbon.errors import Incomplete  # noqa: F401  re-exported: the error lives in carbon.errors
 from carbon.model import FEED_BATCH_KINDS, Feed, FeedBatch, FeedCell
 from carbon.periods import month_label, month_range, parse_month
 
 RECEIVED, MISSING, PARTIAL = "received", "missing", "partial"
 COMPLETE, INCOMPLETE, UNKNOWN = "complete", "incomplete", "unknown"
 HISTORY = 3  # months a team, category or inferred feed must have had data in to be expected
-
-
-class Incomplete(CarbonError):
-    """A verdict asked of an incomplete month (donation close without --allow-incomplete)."""
-
-    def __init__(self, message: str, months: list["Completeness"] | None = None):
-        super().__init__(message)
-        self.months = months or []
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ class Config:
     # Line of each [recipients.managers] key in the file read (TOML parsers give no line numbers).
     manager_lines: dict[str, int] = field(default_factory=dict, compare=False)
     scenario_paths: tuple[str, ...] = ()  # [pack] scenarios, as written
-    scenarios: tuple["Scenario", ...] = ()  # those files, read and checked (load)
+    scenarios: tuple[Scenario, ...] = ()  # those files, read and checked (load)
     commuting: CommutingSettings = field(default_factory=CommutingSettings)
     feeds: tuple[Feed, ...] = ()  # [feeds.NAME] tables: the data feeds a complete month needs (docs/feeds.md)
 
@@ -185,7 +185,7 @@ def load(path: str | Path | None = None) -> Config:
                    scenarios=read_scenarios(cfg.scenario_paths, found.parent, name, text))
 
 
-def read_scenarios(paths: Iterable[str], base: Path, name: str, text: str = "") -> tuple["Scenario", ...]:
+def read_scenarios(paths: Iterable[str], base: Path, name: str, text: str = "") -> tuple[Scenario, ...]:
     """Read and check each scenario file of [pack] scenarios (relative to `base`, the config's
     folder). InputError: a missing file names the config's line and key; an invalid one its own
     problems (file, line, key or column). Team names are checked later (`check_teams`)."""

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 REVENUE_METRIC = "revenue"
 
 
-def build(store: "Store", year: int, framework: str, *, as_of: date | None = None,
+def build(store: Store, year: int, framework: str, *, as_of: date | None = None,
           base_year: int | None = None) -> rules.Disclosure:
     """The disclosure of `year` in `framework` (esrs-e1, ghgp, beges), reconciled."""
     if framework not in rules.FRAMEWORKS:
@@ -27,7 +27,7 @@ def build(store: "Store", year: int, framework: str, *, as_of: date | None = Non
     return rules.build(framework, gather(store, year, as_of=as_of or date.today(), base_year=base_year))
 
 
-def gather(store: "Store", year: int, *, as_of: date, base_year: int | None = None) -> rules.Inputs:
+def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None) -> rules.Inputs:
     """The figures a disclosure reads (t CO2e), from the year report and the donation."""
     from carbon import donation_service, scope2
     from carbon.donation import COMPLETE

@@ -21,7 +21,13 @@ from carbon import donation as rules
 from carbon import period_service
 from carbon import prices as price_tables
 from carbon.donation import (
-    ClosedDonation, Donation, DonationError, DonationView, HistoryEntry, Restatement, YearData,
+    ClosedDonation,
+    Donation,
+    DonationError,
+    DonationView,
+    HistoryEntry,
+    Restatement,
+    YearData,
 )
 from carbon.money import format_amount
 from carbon.price_service import all_prices
@@ -36,7 +42,7 @@ if TYPE_CHECKING:
 
 # ---- the year's figures (aggregated in SQL) ----------------------------------------------
 
-def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int] = (),
+def year_data(store: Store, conn: Connection, year: int, scopes: Sequence[int] = (),
               categories: Sequence[str] = (), through: int = 12, scope2: str = "location") -> YearData:
     """The ledger of `year` for the donation: months present (the whole year), kg per team and kg
     per factor of months 1..`through` (rules.counted_through: months not over yet are left out).
@@ -73,7 +79,7 @@ def year_data(store: "Store", conn: Connection, year: int, scopes: Sequence[int]
                     {t: tuple(ms) for t, ms in team_months.items()}, weights)
 
 
-def _market_scope2(store: "Store", conn: Connection, year: int, first: str, counted: str,
+def _market_scope2(store: Store, conn: Connection, year: int, first: str, counted: str,
                    scopes: Sequence[int], categories: Sequence[str]) -> tuple[dict, tuple]:
     """Team kg and factor rows with scope 2 market-based: the other scopes from the ledger, plus
     each team's market-based scope 2. Refuses (DonationError) a year where it cannot be computed."""
@@ -124,7 +130,7 @@ def ledger_hash(conn: Connection, year: int) -> str:
 
 # ---- the donation ------------------------------------------------------------------------
 
-def _choice(store: "Store", year: int, price: str | None, currency: str | None, basis: str | None,
+def _choice(store: Store, year: int, price: str | None, currency: str | None, basis: str | None,
             price_year: int | None, closed: ClosedDonation | None) -> Choice:
     if price is not None and (basis is not None or price_year is not None):
         raise DonationError("give either --price (a price by hand) or --basis/--price-year (a price "
@@ -144,7 +150,7 @@ def _choice(store: "Store", year: int, price: str | None, currency: str | None, 
     return choice
 
 
-def donation_view(store: "Store", year: int, *, as_of: date, price: str | None = None,
+def donation_view(store: Store, year: int, *, as_of: date, price: str | None = None,
                   currency: str | None = None, basis: str | None = None, price_year: int | None = None,
                   scopes: Sequence[int] = (), categories: Sequence[str] = (), actual_only: bool = False,
                   allow_missing_months: bool = False, scope2: str | None = None) -> DonationView:
@@ -182,7 +188,7 @@ def _with_basis(d: Donation, scope2: str) -> Donation:
     return dataclasses.replace(d, scope2=scope2, method=(*d.method, line))
 
 
-def _restatement(store: "Store", conn: Connection, closed: ClosedDonation, as_of: date) -> Restatement:
+def _restatement(store: Store, conn: Connection, closed: ClosedDonation, as_of: date) -> Restatement:
     digest = ledger_hash(conn, closed.year)
     # A market-based scope 2 that can no longer be computed is an error here, never a restatement to 0.
     data = year_data(store, conn, closed.year, closed.scopes, closed.categories, scope2=closed.scope2)
@@ -196,7 +202,7 @@ def _restatement(store: "Store", conn: Connection, closed: ClosedDonation, as_of
     return rules.restate(closed, now, digest)
 
 
-def close_year(store: "Store", year: int, *, as_of: date, price: str | None = None, currency: str | None = None,
+def close_year(store: Store, year: int, *, as_of: date, price: str | None = None, currency: str | None = None,
                basis: str | None = None, price_year: int | None = None, scopes: Sequence[int] = (),
                categories: Sequence[str] = (), allow_missing_months: bool = False, note: str = "",
                supersede: bool = False, scope2: str = "location") -> tuple[ClosedDonation, Donation]:
@@ -234,7 +240,7 @@ def close_year(store: "Store", year: int, *, as_of: date, price: str | None = No
     return closed, d
 
 
-def history(store: "Store", as_of: date, year: int | None = None) -> list[HistoryEntry]:
+def history(store: Store, as_of: date, year: int | None = None) -> list[HistoryEntry]:
     """Every sign-off, oldest first; the ones in force are checked against the ledger now."""
     with store.engine.connect() as conn:
         found = stored_donations.closes(conn, year)

@@ -1,9 +1,11 @@
-"""The few typed errors the library raises; the CLI turns each into one clear message.
+"""Every typed error the library raises, and the exit code the CLI gives each one.
 
-One hierarchy: every error a user can meet is a `CarbonError` (the rule modules add theirs:
-`PeriodLocked` in locks.py, `DonationError` in donation.py, `PackExists` and `DataChanged` in
-pack.py, `DeliveryError` here); like pint's, the errors also derive from the builtin they
-refine, so `except ValueError` catches refused input and `except LookupError` a missing thing.
+One hierarchy in one module: every error a user can meet is a `CarbonError` defined here (the
+feature modules that raise them re-export theirs: `carbon.locks.PeriodLocked`,
+`carbon.donation.DonationError`, `carbon.pack.PackExists` and `DataChanged`,
+`carbon.completeness.Incomplete` still import). Like pint's, the errors also derive from the
+builtin they refine, so `except ValueError` catches refused input and `except LookupError` a
+missing thing. `EXIT_CODES` is the one table the CLI's error handler reads (`exit_code`).
 
 Input problems are data (`Problem`): an import collects every one of them and
 then refuses the file as a whole (after beancount's "errors are data").
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,61 @@ class DeliveryError(CarbonError):
     def __init__(self, message: str = "", unreachable: bool = False):
         super().__init__(message)
         self.unreachable = unreachable
+
+
+class PeriodLocked(CarbonError):
+    """A write would change a closed period (refused; nothing was written)."""
+
+
+class DonationError(CarbonError):
+    """A donation cannot be computed as asked (no data, year not over, ...)."""
+
+
+class PackExists(CarbonError):
+    """The destination directory of a pack already exists: nothing is overwritten."""
+
+
+class DataChanged(CarbonError):
+    """The month's data changed while its pack was being built (an import ran meanwhile)."""
+
+
+class Incomplete(CarbonError):
+    """A verdict asked of an incomplete month (donation close without --allow-incomplete)."""
+
+    # `months`: the `carbon.completeness.Completeness` of each month concerned (not imported:
+    # errors is a leaf module that imports nothing of carbon).
+    def __init__(self, message: str, months: list[Any] | None = None):
+        super().__init__(message)
+        self.months = months or []
+
+
+# ---- exit codes ---------------------------------------------------------------------------
+
+EXIT_ERROR = 1  # refused input, missing data, a fault of the environment: the message says what to fix
+EXIT_INTERNAL = 3  # a bug: nothing was committed by the failing step
+
+# The exit code of each error class when a command does not give its errors another meaning
+# (`carbon budget check` answers 3, "no verdict", for every error: its 1 means "at risk").
+# Every class has its line, so a new error is a decision, not a default (a test checks it).
+EXIT_CODES: dict[type[CarbonError], int] = {
+    CarbonError: EXIT_ERROR,
+    InputError: EXIT_ERROR,
+    UnitError: EXIT_ERROR,
+    FactorNotFound: EXIT_ERROR,
+    StoreError: EXIT_ERROR,
+    NotFound: EXIT_ERROR,
+    DeliveryError: EXIT_ERROR,
+    PeriodLocked: EXIT_ERROR,
+    DonationError: EXIT_ERROR,
+    PackExists: EXIT_ERROR,
+    DataChanged: EXIT_ERROR,
+    Incomplete: EXIT_ERROR,
+}
+
+
+def exit_code(exc: CarbonError) -> int:
+    """The exit code of `exc`: its class's line in `EXIT_CODES`, else its nearest ancestor's."""
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]  # type: ignore[index]
+    return EXIT_ERROR

@@ -91,7 +91,7 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         bad = len(problems)
 
         def problem(col: str, msg: str) -> None:
-            problems.append(Problem(name, line, col, row.get(col, ""), msg))
+            problems.append(Problem(name, line, col, row.get(col, ""), msg))  # noqa: B023  called in this iteration only
 
         activity = row["activity"].strip()
         if not KEY_RE.match(activity):

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -222,7 +222,7 @@ def future_warning(this_month: str, ahead: dict[str, int]) -> str:
 def later_months_warning(months, lines) -> tuple[str, ...]:
     """The warning of `future_warning` for any import: `months` (YYYY-MM) and the `lines` giving
     them; () when none falls after the current month."""
-    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}
     _months_ahead(pd.DataFrame({"month": np.asarray(months, dtype=object),
                                 "line": np.asarray(lines, dtype=np.int64)}), this_month, ahead)
@@ -247,7 +247,7 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     rows = 0
     rollup: list[pd.DataFrame] = []
     used: set[tuple[str, str]] = set()  # the factor series the rows resolved to
-    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
     for frame, lines in chunks:
         result = activities.validate_chunk(frame, lines, log, table, set(team_ids) | pool_names, create_teams,
@@ -347,7 +347,7 @@ def _read_allocation(store: Store, allocation: Path | str | None):
     return found, f"{Path(allocation).name} sha256:{digest[:16]}"
 
 
-def import_activities(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+def import_activities(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
                       create_teams: bool = False, default_region: str = "",
                       progress: Progress | None = None,
                       on_start: Callable[[int], None] | None = None,
@@ -384,7 +384,7 @@ def import_activities(store: Store, path: Path, *, source: str | None = None, re
                       pools_found)
 
 
-def import_survey(store: Store, path: Path, first: str, last: str, *, source: str | None = None,
+def import_survey(store: Store, path: Path | str, first: str, last: str, *, source: str | None = None,
                   replace: bool = False, create_teams: bool = False,
                   default_region: str = "", allow_repeated_employees: bool = False,
                   checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = (),
@@ -452,7 +452,7 @@ def import_survey(store: Store, path: Path, first: str, last: str, *, source: st
                                 allow_repeated_employees)
 
 
-def import_flights(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+def import_flights(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
                    create_teams: bool = False, checks: Checks = DEFAULT_CHECKS,
                    prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
     """Import a booking tool's flights (date, team, origin, destination, class[, return,
@@ -510,7 +510,7 @@ def _check_employees(conn, name: str, outcome: ImportOutcome, employees: list[tu
     return dataclasses.replace(outcome, unchecked_surveys=unchecked)
 
 
-def import_factors(store: Store, path: Path, *, source: str | None = None) -> ImportOutcome:
+def import_factors(store: Store, path: Path | str, *, source: str | None = None) -> ImportOutcome:
     """Add or override factors from a user CSV (same format as factors/*.csv)."""
     source = limits.source_name(source or Path(path).name)
     found, content_hash = factor_tables.read_factor_file(Path(path), str(path))

@@ -22,15 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from carbon import limits
-from carbon.errors import CarbonError
+from carbon.errors import CarbonError, PeriodLocked  # PeriodLocked lives in carbon.errors
 from carbon.model import MONTH, YEAR, PeriodLock, Restatement, TeamChange  # noqa: F401  the records live in model
 from carbon.periods import MONTH_RE, parse_month
 
 ORIGIN_CLOSE, ORIGIN_DONATION = "close", "donation close"
-
-
-class PeriodLocked(CarbonError):
-    """A write would change a closed period (refused; nothing was written)."""
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from carbon import limits
-from carbon import metrics as rules
 from carbon import locks as lock_rules
+from carbon import metrics as rules
 from carbon.errors import InputError, Problem
 from carbon.importer import _check_source, later_months_warning
 from carbon.ingest import csvfile
@@ -32,7 +32,7 @@ def define(store: Store, name: str, year_rule: str, label: str | None = None) ->
         return d, stored.define(conn, d)
 
 
-def import_metrics(store: Store, path: Path, *, source: str | None = None, replace: bool = False,
+def import_metrics(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
                    define_rule: str | None = None, restate: Restate | None = None
                    ) -> tuple[ImportOutcome, tuple[rules.MetricDef, ...]]:
     """Import a metrics CSV (month, metric, value[, team]) as one batch.
@@ -100,7 +100,10 @@ def _guard_closed(store: Store, conn, name: str, before: dict, after: dict, rest
         b, a = before.get((month, metric, team)), after.get((month, metric, team))
         figures.append(FigureChange(month, team, f"metric {metric}", b, a))
         co2e = kg.get((month, team))
-        per = (lambda v: None if v in (None, 0) or co2e is None else co2e / v)
+
+        def per(v: float | None, kg: float | None = co2e) -> float | None:
+            return None if v in (None, 0) or kg is None else kg / v
+
         figures.append(FigureChange(month, team, f"kg CO2e per {metric}", per(b), per(a)))
     if restate is None:
         shown = "; ".join(f"{m} {metric} ({team or 'company'}) {_value(before.get((m, metric, team)))} → "

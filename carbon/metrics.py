@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from carbon import limits
 from carbon.errors import InputError, Problem
-from carbon.periods import MONTH_RE
-from carbon.suggest import did_you_mean
 from carbon.lazy import lazy
 from carbon.model import MetricDef, MetricValue  # noqa: F401  the records live in model
+from carbon.periods import MONTH_RE
+from carbon.suggest import did_you_mean
 
 np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither
@@ -90,7 +90,7 @@ def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, defined: Mappi
         month, metric, team, raw = text["month"][i], text["metric"][i], text["team"][i], frame["value"].iat[i]
 
         def problem(col: str, cell: str, msg: str) -> None:
-            problems.append(Problem(file, line, col, cell, msg))
+            problems.append(Problem(file, line, col, cell, msg))  # noqa: B023  called in this iteration only
 
         m = MONTH_RE.match(month)
         if not m or not 1 <= int(m.group(2)) <= 12:

@@ -132,8 +132,8 @@ class ImportOutcome:
     region_fallbacks: int = 0  # ledger entries whose factor came from another region
     created_teams: tuple[str, ...] = ()
     fallbacks: tuple[RegionFallback, ...] = ()  # each (key, region, region used), for the summary
-    repeated: "RepeatedRows | None" = None  # rows already in another import (a warning)
-    restatement: "Restatement | None" = None  # recorded when the import wrote into closed months
+    repeated: RepeatedRows | None = None  # rows already in another import (a warning)
+    restatement: Restatement | None = None  # recorded when the import wrote into closed months
     unchecked_surveys: tuple[str, ...] = ()  # earlier surveys whose employees were never recorded
 
 
@@ -142,7 +142,7 @@ class Removal:
     """An import removed, and the restatement recorded when it held entries of closed months."""
 
     batch: Batch
-    restatement: "Restatement | None" = None
+    restatement: Restatement | None = None
 
 
 @dataclass(frozen=True)
@@ -399,7 +399,7 @@ class LoadOutcome:
     replaced: StoredPlan | None = None  # the earlier plan of the year, swapped out
     warnings: tuple[str, ...] = ()
     teams_without_budget: tuple[str, ...] = ()
-    restatement: "Restatement | None" = None  # recorded when the reload changed a closed month's allocation
+    restatement: Restatement | None = None  # recorded when the reload changed a closed month's allocation
 
 
 # ---- prices and donation sign-offs (rules: carbon.prices, carbon.donation) --------------------

@@ -27,13 +27,26 @@ import io
 import os
 import shutil
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from carbon import budget_service, donation_service, feed_service, intensity, ledger, limits, period_service
+from carbon import (
+    budget_service,
+    donation_service,
+    feed_service,
+    intensity,
+    ledger,
+    limits,
+    period_service,
+)
 from carbon import locks as lock_rules
 from carbon.budgets import StatusReport
-from carbon.errors import CarbonError, InputError
+from carbon.errors import (  # the errors live in carbon.errors
+    CarbonError,
+    DataChanged,
+    InputError,
+    PackExists,
+)
 from carbon.figures import kept
 from carbon.pack_data import BuiltPack, PackData, factor_sources  # noqa: F401  the records live there
 from carbon.periods import month_label, month_range, parse_month
@@ -51,14 +64,6 @@ DONATION_FILE = "donation.html"
 TREND_MONTHS = 12
 TOP_SOURCES = 5
 CSV_BOM = "\ufeff"  # lets Excel detect UTF-8 (accented team names stay readable)
-
-
-class PackExists(CarbonError):
-    """The destination directory of a pack already exists: nothing is overwritten."""
-
-
-class DataChanged(CarbonError):
-    """The month's data changed while its pack was being built (an import ran meanwhile)."""
 
 
 def previous_month(month: str) -> str:
@@ -170,7 +175,7 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
     return PackData(
         month=month, report=report, trend=trend, team_trend=team_trend, top_sources=top,
         factors=tuple(factors), inputs=tuple(inputs), data_fingerprint=after,
-        generated_at=generated_at or datetime.now(timezone.utc),
+        generated_at=generated_at or datetime.now(UTC),
         budget=budget[0] if budget else None, budget_plan=budget[1] if budget else None,
         revision=revision, reissue_reason=reissue_reason, backend=store.backend, notes=tuple(notes),
         donation_html=donation_html, donation_line=donation_line, intensity=view,
@@ -213,7 +218,7 @@ def report_csv(data: PackData) -> str:
 def _iso(at: datetime | None) -> str | None:
     if at is None:
         return None
-    return at.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:

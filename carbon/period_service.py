@@ -47,7 +47,7 @@ def guard_write(conn: Connection, action: str, *, added: Sequence[int] = (), rem
     return stored_locks.record_restatement(conn, restate.by, restate.reason, added, removed, list(hit))
 
 
-def close_month(store: "Store", month: str, *, by: str | None = None, reason: str = "",
+def close_month(store: Store, month: str, *, by: str | None = None, reason: str = "",
                 today: date | None = None) -> PeriodLock:
     """Close `month` ("YYYY-MM"): later writes into it are refused unless restated.
 
@@ -64,7 +64,7 @@ def close_month(store: "Store", month: str, *, by: str | None = None, reason: st
         return stored_locks.add_lock(conn, month, rules.ORIGIN_CLOSE, who, reason.strip())
 
 
-def reopen_month(store: "Store", month: str, *, reason: str, by: str | None = None) -> PeriodLock:
+def reopen_month(store: Store, month: str, *, reason: str, by: str | None = None) -> PeriodLock:
     """Reopen a closed month, recording who, when and why (the lock's record stays)."""
     month = rules.check_month(month)
     if not reason.strip():

@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from carbon.store import Store
 
 
-def all_prices(store: "Store") -> list[Price]:
+def all_prices(store: Store) -> list[Price]:
     """Shipped prices overridden by the user's imported ones (same basis and year)."""
     with store.engine.connect() as conn:
         user = stored_prices.user_price_rows(conn)
     return price_tables.merge(price_tables.load_shipped(), user)
 
 
-def import_file(store: "Store", path: Path | str, source: str | None = None) -> PriceImport:
+def import_file(store: Store, path: Path | str, source: str | None = None) -> PriceImport:
     """Validate a price CSV and store its rows, in one transaction; identical content is a no-op."""
     name = limits.source_name(source or Path(path).name)
     rows, digest = price_tables.read_file(Path(path), name)

@@ -109,7 +109,7 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
         bad = len(problems)
 
         def problem(col: str, msg: str) -> None:
-            problems.append(Problem(name, line, col, row.get(col, ""), msg))
+            problems.append(Problem(name, line, col, row.get(col, ""), msg))  # noqa: B023  called in this iteration only
 
         year_text = row["year"].strip()
         year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None

@@ -172,14 +172,14 @@ def parse(text: str, name: str, known_teams: Collection[str] | None,
             problems += _team_problems(teams, known_teams, name, key_lines.get("teams", head), renamed)
 
         def pattern(key: str, required: bool) -> str:
-            v = lv.get(key, "")
+            v = lv.get(key, "")  # noqa: B023  called in this iteration only
             if not isinstance(v, str) or (v and not PATTERN_RE.match(v)) or (required and not v):
                 lbad(key, v, "expected an activity key such as commute.car.petrol (* matches any part)")
                 return ""
             return v
 
         def number(key: str, lo: float, hi: float | None) -> float:
-            v = lv.get(key)
+            v = lv.get(key)  # noqa: B023  called in this iteration only
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= lo \
                 and (hi is None or v <= hi)
             if not ok:

@@ -1,4 +1,4 @@
-"""Scope-3 category numbers and the lifecycle split of a factor (issue 14 point 3), pure.
+"""Scope-3 category numbers and the lifecycle split of a factor, pure.
 
 GHG Protocol Corporate Value Chain (Scope 3) Standard, table 5.3: fifteen categories. carbon
 books four of them from its report categories (docs/methodology.md "Scope 3 categories"):

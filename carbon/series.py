@@ -1,4 +1,4 @@
-"""Factor series whose method changes between vintages (issue 14 point 4, the flag).
+"""Factor series whose method changes between vintages (the flag).
 
 A series is one activity key in one region; its rows are vintages, and the resolver takes the
 latest vintage not after the activity's year. When two vintages of a series state a different

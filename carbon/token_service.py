@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from carbon.store.tokens import TokenInfo
 
 
-def add(store: "Store", name: str, team: str | None = None) -> str:
+def add(store: Store, name: str, team: str | None = None) -> str:
     """A new random token named `name` (for `team` only, else every team); returns the token,
     which is stored only as its hash."""
     if not (0 < len(name) <= tokens.TOKEN_NAME and name.isprintable() and name == name.strip()):
@@ -35,12 +35,12 @@ def add(store: "Store", name: str, team: str | None = None) -> str:
     return token
 
 
-def listed(store: "Store") -> list["TokenInfo"]:
+def listed(store: Store) -> list[TokenInfo]:
     with store.engine.connect() as conn:
         return tokens.listed(conn)
 
 
-def revoke(store: "Store", name: str) -> None:
+def revoke(store: Store, name: str) -> None:
     with store.transaction() as conn:
         known = tokens.names(conn)
         if name not in known:
@@ -48,13 +48,13 @@ def revoke(store: "Store", name: str) -> None:
         tokens.remove(conn, name)
 
 
-def check(store: "Store", token: str) -> "TokenInfo | None":
+def check(store: Store, token: str) -> TokenInfo | None:
     """The token's record, or None when no token has that value."""
     with store.engine.connect() as conn:
         return tokens.find(conn, token)
 
 
-def count(store: "Store") -> int:
+def count(store: Store) -> int:
     with store.engine.connect() as conn:
         return tokens.count(conn)
 

@@ -32,7 +32,7 @@ class Band:
     central: float
     high: float
 
-    def scaled(self, k: float) -> "Band":
+    def scaled(self, k: float) -> Band:
         return Band(self.low * k, self.central * k, self.high * k)
 
 

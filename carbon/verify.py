@@ -135,7 +135,7 @@ def _read_manifest(folder: Path) -> tuple[dict, bytes]:
                                                                  "expected the JSON a pack writes")]) from None
 
 
-def verify(store: "Store", folder: Path | str) -> Verification:
+def verify(store: Store, folder: Path | str) -> Verification:
     """Replay the pack in `folder` against the database (see the module's docstring)."""
     from carbon import pack
     from carbon.store import locks as stored_locks

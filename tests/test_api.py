@@ -1,4 +1,4 @@
-"""The Python front door (issue 11): `from carbon import Carbon`, and every command goes through it."""
+"""The Python front door: `from carbon import Carbon`, and every command goes through it."""
 
 from __future__ import annotations
 
@@ -122,3 +122,66 @@ def test_the_readme_python_example_runs(tmp_path, db_url, monkeypatch):
     report = scope["report"]
     assert report.month == "2024-05"
     assert round(report.total, 3) == 51.9  # 1000 kWh x 0.0519 kg CO2e/kWh
+
+
+# Each facade method that passes its options on, and the function it calls: the facade's
+# optional parameters must have the same names and defaults (the callee is the one truth).
+FORWARDS = {
+    "import_activities": ("carbon.importer", "import_activities"),
+    "import_survey": ("carbon.importer", "import_survey"),
+    "import_flights": ("carbon.importer", "import_flights"),
+    "import_factors": ("carbon.importer", "import_factors"),
+    "import_cloud_billing": ("carbon.cloud.importer", "import_cloud_billing"),
+    "import_ccf_estimates": ("carbon.cloud.ccf_estimates", "import_ccf_estimates"),
+    "import_metrics": ("carbon.metric_imports", "import_metrics"),
+    "import_energy_attributes": ("carbon.energy_imports", "import_energy_attributes"),
+    "import_spend": ("carbon.spend_import", "import_spend"),
+    "import_video": ("carbon.video_import", "import_video"),
+    "remove_import": ("carbon.importer", "remove"),
+    "build_pack": ("carbon.pack", "build"),
+    "donation": ("carbon.donation_service", "donation_view"),
+    "close_donation": ("carbon.donation_service", "close_year"),
+    "close_month": ("carbon.period_service", "close_month"),
+    "run_scenario": ("carbon.scenario_run", "run"),
+    "run_schedule_once": ("carbon.schedule", "run_once"),
+    "start_schedule": ("carbon.schedule", "start"),
+}
+
+
+def test_every_facade_method_names_its_parameters_and_its_return_type():
+    for name, method in inspect.getmembers(Carbon, inspect.isfunction):
+        if name.startswith("__"):
+            continue
+        sig = inspect.signature(method)
+        kinds = {p.kind for p in sig.parameters.values()}
+        assert inspect.Parameter.VAR_KEYWORD not in kinds, name
+        assert inspect.Parameter.VAR_POSITIONAL not in kinds, name
+        assert sig.return_annotation is not inspect.Signature.empty, name
+        for p in sig.parameters.values():
+            assert p.name == "self" or p.annotation is not inspect.Parameter.empty, (name, p.name)
+
+
+def test_the_facade_keeps_the_defaults_of_the_functions_it_calls():
+    import importlib
+
+    checked = 0
+    for name, (module, function) in FORWARDS.items():
+        callee = inspect.signature(getattr(importlib.import_module(module), function)).parameters
+        for p in inspect.signature(getattr(Carbon, name)).parameters.values():
+            if p.default is inspect.Parameter.empty or p.name in ("feed", "checks"):
+                continue  # feed: the facade's own; checks=None stands for the importer's default
+            if name == "close_donation" and p.name in ("allow_incomplete", "incomplete_reason", "by"):
+                continue  # the facade's own completeness guard
+            assert p.name in callee, (name, p.name)
+            assert p.default == callee[p.name].default, (name, p.name)
+            checked += 1
+    assert checked > 60  # the comparison ran (every forwarded option)
+
+
+def test_the_package_ships_its_type_marker():
+    import tomllib
+
+    assert (ROOT / "carbon" / "py.typed").is_file()
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "carbon" in conf["tool"]["hatch"]["build"]["targets"]["wheel"]["only-include"]
+    assert conf["tool"]["mypy"]["follow_imports"] == "silent"

@@ -101,7 +101,7 @@ def test_status_json_contract(loaded):
     assert v["forecast_band_includes_budget"] is False
     s = teams["Sales"]
     assert s["actual_to_date"] == 3000.0 and s["remaining"] == -500.0 and "exceeds" in s["reason"]
-    # Finance has no entry at all: unknown, not zero (changed on purpose, issue 10: it read
+    # Finance has no entry at all: unknown, not zero (changed on purpose: it read
     # "on track" on a zero actual before).
     f = teams["Finance"]
     assert (f["actual_to_date"], f["forecast"], f["status"]) == (0.0, None, "no_data")
@@ -176,7 +176,7 @@ def test_months_without_data_are_warned(run, write):
                                           '[teams.Platform]\nbudget = 120\n'))
     r = run("budget", "status", "--month", "2026-03", "--format", "json")
     data = json.loads(r.stdout)
-    # Changed on purpose (issue 10): January and February are unknown, not zero.
+    # Changed on purpose (unknown is not zero): January and February are unknown, not zero.
     assert data["warnings"] == ["no emissions recorded before 2026-03 (the first month with data): "
                                 "2026-01, 2026-02 are unknown, not zero; each team's figures cover the "
                                 "months from its first data to December, its budget scaled to them",
@@ -218,8 +218,8 @@ def test_a_month_not_started_is_refused(loaded):
 def test_status_of_the_current_month_says_it_is_partial(store, write):
     from datetime import date
 
-    from carbon import importer
     from carbon import budget_service as stored
+    from carbon import importer
 
     importer.add_team(store, "Platform")
     importer.import_factors(store, write("f.csv", FACTORS))
@@ -269,7 +269,7 @@ def test_check_exit_2_when_a_team_is_over(loaded):
 
 def test_check_exit_3_when_a_budgeted_team_has_no_data(loaded, write):
     # Sales 7,000: forecast 6,000, on track; Video at risk; Finance without any entry: no verdict.
-    # Changed on purpose (issue 10): Finance read "on track" on a zero actual, exit 1.
+    # Changed on purpose (unknown is not zero): Finance read "on track" on a zero actual, exit 1.
     loaded("budget", "load", "--replace", write("b2.toml", BUDGETS_KG.replace("2500", "7000")))
     r = loaded("budget", "check", "--month", "2026-06")
     assert r.exit_code == 3 and "NONE  Finance: no verdict" in r.stdout

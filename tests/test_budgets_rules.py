@@ -7,8 +7,20 @@ import pytest
 from carbon import budgets
 from carbon.budget_status import status_report, team_status
 from carbon.budgets import (
-    AT_RISK, FLAT, ON_TRACK, OVER, Actuals, BudgetPlan, TeamBudget, allocated_to_date, alerts,
-    forecast, judge, month_allocation, monthly_allocations, share_to_date,
+    AT_RISK,
+    FLAT,
+    ON_TRACK,
+    OVER,
+    Actuals,
+    BudgetPlan,
+    TeamBudget,
+    alerts,
+    allocated_to_date,
+    forecast,
+    judge,
+    month_allocation,
+    monthly_allocations,
+    share_to_date,
 )
 
 SEASONAL = (2, 2, 2, 2, 2, 2, 1, 1, 2, 2, 2, 2)  # sum 22; lower in July and August
@@ -157,8 +169,8 @@ def plan(*teams: TeamBudget, company: float | None = None) -> BudgetPlan:
 
 
 def test_report_lists_teams_without_budget_apart_and_budgeted_teams_without_data_without_verdict():
-    # Changed on purpose (issue 10): a budgeted team with no entry at all (Finance) used to read
-    # "on track" on a zero actual; its figures are unknown, so it has no verdict.
+    # Changed on purpose (unknown is not zero): a budgeted team with no entry at all (Finance)
+    # used to read "on track" on a zero actual; its figures are unknown, so it has no verdict.
     p = plan(TeamBudget("Finance", 500.0), TeamBudget("Platform", 1200.0))
     acts = Actuals("2026-06", {"Platform": months({m: 100.0 for m in range(1, 7)}),
                                "People": months({3: 50.0})},
@@ -187,7 +199,7 @@ def test_report_lists_teams_without_budget_apart_and_budgeted_teams_without_data
 
 def test_report_warns_about_months_without_any_data_and_company_budget():
     # Data only from March: January and February are unknown, not zero (changed on purpose,
-    # issue 10: they used to count as zero, with a warning). A (700 flat) counts from March:
+    # they used to count as zero, with a warning). A (700 flat) counts from March:
     # budget covered 700 × 10 / 12 = 583.33; allocated to date 700 × 1 / 12 = 58.33;
     # forecast 10 × 10 / 1 = 100 kg: on track. B has no data at all: no verdict.
     p = plan(TeamBudget("A", 700.0), TeamBudget("B", 400.0), company=1000.0)

@@ -12,10 +12,10 @@ back for the comparison. CCF's co2e is in metric tons.
 
 from __future__ import annotations
 
-
 import pytest
 
-from carbon import factors, importer as core, ledger
+from carbon import factors, ledger
+from carbon import importer as core
 from carbon.cloud import allocation, exports, importer
 from carbon.errors import InputError
 from carbon.ingest.problems import ProblemLog
@@ -375,8 +375,8 @@ def test_every_reader_gives_the_same_figures(company, write, tmp_path, monkeypat
     # pyarrow's CSV reader, pandas' (no pyarrow; also a file with a BOM and quoted cells), Parquet,
     # and a CUR 2.0 with its tags in one resource_tags map (JSON text): the same bill, the same kg.
     pa = pytest.importorskip("pyarrow")
-    import pyarrow.parquet as pq
     import pandas as pd
+    import pyarrow.parquet as pq
 
     rules = write("r.toml", RULES)
     importer.import_cloud_billing(company, write("a.csv", BILL), "aws", rules, source="a")
@@ -497,8 +497,8 @@ def test_a_bill_into_a_closed_month_is_refused_unless_restated(company, write, d
     # bill goes in and the change is recorded per team (the figures of the test above).
     from datetime import date
 
-    from carbon.locks import PeriodLocked, Restate
     from carbon import period_service as stored_locks
+    from carbon.locks import PeriodLocked, Restate
 
     stored_locks.close_month(company, "2026-03", by="ops", reason="sent to finance", today=date(2026, 11, 30))
     bill, rules = write("cur-2026-03.csv", BILL), write("rules.toml", RULES)

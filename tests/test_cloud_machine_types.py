@@ -18,7 +18,8 @@ import json
 
 import pytest
 
-from carbon import factors, importer as core, ledger
+from carbon import factors, ledger
+from carbon import importer as core
 from carbon.cloud import allocation, exports, importer
 from carbon.errors import InputError
 from carbon.ingest.problems import ProblemLog

@@ -1,6 +1,6 @@
 """The donation rules, pure: amounts to the cent, forecast, refusals, range, restatement."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -145,7 +145,7 @@ def test_method_states_emissions_price_and_amount():
 def test_restatement_per_team():
     # Closed: A 600 kg (48.00), B 400 kg (32.00) at 80 EUR/t. Now B is 500 kg:
     # 1.1 t × 80 = 88.00 EUR; A 6/11 = 48.00, B 5/11 = 40.00 -> B +8.00, A 0.
-    closed = ClosedDonation(1, 2024, datetime(2025, 1, 10, tzinfo=timezone.utc),
+    closed = ClosedDonation(1, 2024, datetime(2025, 1, 10, tzinfo=UTC),
                             manual_price("80", "EUR", 2024), 1_000_000, 8000,
                             (("A", 600_000, 4800), ("B", 400_000, 3200)), "hash-at-close")
     now = compute({"A": 600.0, "B": 500.0})
@@ -158,7 +158,7 @@ def test_restatement_per_team():
 
 
 def test_restatement_lists_a_team_that_appeared_or_vanished():
-    closed = ClosedDonation(1, 2024, datetime(2025, 1, 10, tzinfo=timezone.utc),
+    closed = ClosedDonation(1, 2024, datetime(2025, 1, 10, tzinfo=UTC),
                             manual_price("80", "EUR", 2024), 1_000_000, 8000, (("A", 1_000_000, 8000),), "h")
     r = donation.restate(closed, compute({"C": 1000.0}), "h2")
     assert [(t.team, t.closed_cents, t.current_cents) for t in r.teams] == [("A", 8000, 0), ("C", 0, 8000)]

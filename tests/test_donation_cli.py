@@ -231,8 +231,8 @@ def test_demo_donation_as_a_new_user(run):
 def test_one_page_summary_escapes_team_names(run, write, store):
     from datetime import date
 
-    from carbon.report import donation as view
     from carbon import donation_service as stored
+    from carbon.report import donation as view
 
     run("teams", "add", "<b>Ops</b>")
     run("import", "activities", write("a.csv", HEADER + "2024-01-01,2024-12-31,<b>Ops</b>,electricity.grid,100000,kWh,FR\n"))

@@ -4,16 +4,15 @@ pack's summary); the figure computed now is labelled "recomputed"; the history t
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from carbon import donation
 from carbon.commands.common import out
-from carbon.donation import ClosedDonation, YearData
+from carbon.donation import ClosedDonation, DonationView, YearData
 from carbon.prices import Choice, manual_price
 from carbon.report import donation as view
-from carbon.donation import DonationView
 
 HEADER = "date,end,team,activity,quantity,unit,region\n"
 AS_OF = ("--as-of", "2025-03-01")
@@ -138,7 +137,7 @@ def test_journal_csv_of_a_year_not_closed_leaves_the_recomputed_columns_empty(ru
 def test_summary_line_leads_with_the_signed_off_figure():
     # Closed: A 600 kg (48.00), B 400 kg (32.00) at 80 EUR/t. Now B is 500 kg:
     # 1.1 t × 80 = 88.00 EUR, +8.00 against the sign-off.
-    closed = ClosedDonation(1, 2024, datetime(2025, 1, 10, tzinfo=timezone.utc),
+    closed = ClosedDonation(1, 2024, datetime(2025, 1, 10, tzinfo=UTC),
                             manual_price("80", "EUR", 2024), 1_000_000, 8000,
                             (("A", 600_000, 4800), ("B", 400_000, 3200)), "hash-at-close")
     year = tuple(f"2024-{m:02d}" for m in range(1, 13))
@@ -167,8 +166,8 @@ def test_pack_summary_leads_with_the_signed_off_figure(closed_2024, write, store
 def test_pack_donation_page_has_the_pack_style_the_sign_off_note_and_no_cli_advice(closed_2024, write, store):
     import re
 
-    from carbon.report.style import CSS
     from carbon import donation_service as stored
+    from carbon.report.style import CSS
 
     restate(closed_2024, write)
     page = view.to_summary_html(stored.donation_view(store, 2024, as_of=date(2025, 1, 1)))

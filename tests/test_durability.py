@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -142,7 +142,7 @@ def test_concurrent_imports_and_report(seeded, tmp_path):
              carbon(seeded, "import", "activities", a),  # the same file twice at once
              carbon(seeded, "report", "monthly", "--month", "2024-03", "--format", "json")]
     results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
-    for rc, out, err in results:
+    for rc, _out, err in results:
         assert rc == 0, err
         assert "locked" not in err and "Traceback" not in err
     assert sum("already imported" in out for _, out, _ in results[:3]) == 1
@@ -168,9 +168,9 @@ def test_reads_are_not_blocked_by_an_import_in_progress(seeded):
     alone, _ = reads(timeout=300)
     try:
         with store.transaction() as conn:  # BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL
-            conn.execute(teams.insert().values(name="Uncommitted", created_at=datetime.now(timezone.utc)))
+            conn.execute(teams.insert().values(name="Uncommitted", created_at=datetime.now(UTC)))
             waited, results = reads(timeout=alone + 60)
-            for rc, out, err in results:
+            for rc, _out, err in results:
                 assert rc == 0, err
             assert "Uncommitted" not in results[2][1] and "Platform" in results[2][1]
             # The busy timeout is 30 s (PostgreSQL's lock would wait forever): reads that waited on

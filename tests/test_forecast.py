@@ -1,4 +1,4 @@
-"""One year-end forecast, and months before a team's first data unknown, not zero (issue 10).
+"""One year-end forecast, and months before a team's first data unknown, not zero.
 
 A small company whose data starts in September 2026: `budget status`, `budget check`,
 `donation` (running year), the pack and its e-mail must agree, and none may read January to

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon import importer, pack
 from carbon import budget_service as stored_budgets
+from carbon import importer, pack
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(

@@ -96,7 +96,8 @@ def test_region_fallback_counted(teams, write):
 def test_ledger_entry_keeps_its_factor(teams, write):
     from sqlalchemy import select
 
-    from carbon.store.schema import factor_snapshots, ledger as ledger_t
+    from carbon.store.schema import factor_snapshots
+    from carbon.store.schema import ledger as ledger_t
 
     path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
     importer.import_activities(teams, path)
@@ -180,7 +181,9 @@ def test_monthly_rollup_equals_the_ledger(run, store):
     """Reports read the rollup; it must hold exactly the ledger's sums."""
     from sqlalchemy import func, select
 
-    from carbon.store.schema import ledger as ledger_t, ledger_monthly, teams as teams_t
+    from carbon.store.schema import ledger as ledger_t
+    from carbon.store.schema import ledger_monthly
+    from carbon.store.schema import teams as teams_t
 
     run("demo")
     with store.engine.connect() as conn:
@@ -201,7 +204,9 @@ def test_monthly_rollup_equals_the_ledger(run, store):
 def test_no_orphan_ledger_rows_after_replace_and_remove(teams, write):
     from sqlalchemy import func, select
 
-    from carbon.store.schema import batches, factor_snapshots, ledger as ledger_t, teams as teams_t
+    from carbon.store.schema import batches, factor_snapshots
+    from carbon.store.schema import ledger as ledger_t
+    from carbon.store.schema import teams as teams_t
 
     path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
     importer.import_activities(teams, path)

@@ -1,4 +1,4 @@
-"""The layering of docs/architecture.md, read from the source with ast (issue 11)."""
+"""The layering of docs/architecture.md, read from the source with ast."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_only_the_command_line_imports_click():
         assert (name, "click" in top) == (name, False)
 
 
-# ---- every import, resolved to the module it loads (issue 11 points 2 and 4) ----------------------
+# ---- every import, resolved to the module it loads (lazy ones too) --------------------------
 
 def _is_type_checking(node: ast.AST) -> bool:
     test = getattr(node, "test", None)

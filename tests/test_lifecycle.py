@@ -1,5 +1,5 @@
 """Lifecycle split of a factor (generation scope 2, upstream + T&D scope 3 category 3) and the
-GHG Protocol scope-3 category kept on each entry (issue 14 point 3)."""
+GHG Protocol scope-3 category kept on each entry."""
 
 import json
 

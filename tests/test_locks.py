@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from carbon import importer, locks, pack
+from carbon import period_service as stored
 from carbon.errors import CarbonError
 from carbon.locks import PeriodLocked, Restate
 from carbon.store import Store, migrate
-from carbon import period_service as stored
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 SEPT = HEADER + "2025-09-05,Platform,electricity.grid,1000,kWh,FR\n2025-09-12,Video,electricity.grid,400,kWh,FR\n"

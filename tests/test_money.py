@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from carbon import donation, money
 
-
 # ---- half-up rounding --------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, expected", [

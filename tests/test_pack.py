@@ -9,9 +9,9 @@ import json
 
 import pytest
 
+from carbon import budget_service as stored_budgets
 from carbon import importer, pack
 from carbon.errors import NotFound
-from carbon import budget_service as stored_budgets
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 SCRIPT = "<script>alert(1)</script>"
@@ -121,7 +121,7 @@ def test_budget_status_is_included_when_the_year_has_budgets(hostile, tmp_path, 
     assert team["team"] == SCRIPT
     assert team["budget"] == pytest.approx(1200.0)
     # The team's data starts in May: January..April are unknown, not zero (changed on purpose,
-    # issue 10: it was allocated 1200 × 6/12 = 600 against two months of data).
+    # before, it was allocated 1200 × 6/12 = 600 against two months of data).
     # Allocated to date 1200 × 2/12 = 200 (May, June); budget covered 1200 × 8/12 = 800.
     assert team["allocated_to_date"] == pytest.approx(200.0)
     assert team["budget_covered"] == pytest.approx(800.0) and team["counted_from"] == "2024-05"

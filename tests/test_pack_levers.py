@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -168,12 +169,12 @@ def test_a_config_toml_syntax_error_names_file_line_and_column(company, write, t
 
 
 def test_a_lever_naming_a_renamed_teams_former_name_is_refused_by_both_checks(company, write, tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     write("conf/levers.toml", LEVERS)  # teams = ["Sales"] (line 9)
     cfg = _config(write, '["levers.toml"]')
     assert company("teams", "rename", "Sales", "Field").exit_code == 0
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")  # the rename just made
+    day = datetime.now(UTC).strftime("%Y-%m-%d")  # the rename just made
     expected = f"team 'Sales' was renamed 'Field' on {day}; use 'Field'"
     for args in (("schedule", "run-once", "--now", "2025-11-02T06:00", "--no-email"),
                  ("report", "pack", "--month", "2025-10")):

@@ -1,4 +1,4 @@
-"""One boundary per series (issue 14 point 4): the switch is flagged when factors are imported
+"""One boundary per series: the switch is flagged when factors are imported
 and when an import's rows resolve to a switching series; --prefer-source chooses the series."""
 
 import json

@@ -1,4 +1,4 @@
-"""Issue 14 point 5: the shipped factor rows say what they are (values unchanged)."""
+"""The shipped factor rows say what they are (values unchanged)."""
 
 from carbon import factors as F
 

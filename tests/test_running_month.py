@@ -9,7 +9,15 @@ from datetime import date
 
 import pytest
 
-from carbon import budget_service, donation_service, importer, ledger, pack, scenario_run, scenario_file
+from carbon import (
+    budget_service,
+    donation_service,
+    importer,
+    ledger,
+    pack,
+    scenario_file,
+    scenario_run,
+)
 from carbon import year_report as year_rules
 from carbon.errors import NotFound
 from carbon.periods import counted_through

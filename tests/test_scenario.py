@@ -183,7 +183,7 @@ def test_demo_scenario_runs_as_a_new_user_would(run):
     assert sales["delta"] < 0 and sales["baseline_status"] == "over" and data["company"]["donation_delta"] < 0
 
 
-# ---- the baseline is the one forecast (issue 13, issue 10 point 2) -------------------------------
+# ---- the baseline is the one forecast (the budget's and the donation's) -------------------------
 
 @pytest.fixture
 def late_company(run, write):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -57,7 +57,7 @@ def test_default_trigger_fires_on_day_1_at_six_paris_time_across_dst():
         f"{y}-{m:02d}-01 06:00" for y, m in [(2026, i) for i in range(1, 13)] + [(2027, 1)]]
     # CET (+1) until the last Sunday of March, CEST (+2) until the last Sunday of October:
     # 2026-03-29 and 2026-10-25. So 06:00 Paris is 05:00 UTC in winter, 04:00 UTC in summer.
-    utc_hours = [f.astimezone(timezone.utc).hour for f in fires]
+    utc_hours = [f.astimezone(UTC).hour for f in fires]
     assert utc_hours == [5, 5, 5, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5]
 
 
@@ -90,7 +90,7 @@ def test_target_month_is_the_previous_month_in_the_schedule_time_zone():
     assert schedule.target_month(at("2026-11-01T06:00")) == "2026-10"
     assert schedule.target_month(at("2027-01-01T00:30")) == "2026-12"
     # 00:30 on 1 November in Paris is still 31 October in UTC: the zone decides.
-    utc = datetime(2026, 10, 31, 23, 30, tzinfo=timezone.utc)
+    utc = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
     assert schedule.target_month(utc, "Europe/Paris") == "2026-10"
     assert schedule.target_month(utc, "UTC") == "2026-09"
 
@@ -208,7 +208,7 @@ def test_a_fresh_claim_blocks_and_a_stale_claim_is_taken_over(ledger, tmp_path):
     res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
     assert res.produced == () and "building it since" in res.skipped[0][1]
     # The claimer died: after STALE_CLAIM the claim is taken over.
-    old = datetime.now(timezone.utc) - stored_packs.STALE_CLAIM - timedelta(minutes=1)
+    old = datetime.now(UTC) - stored_packs.STALE_CLAIM - timedelta(minutes=1)
     with ledger.transaction() as conn:
         conn.execute(update(stored_packs.packs).where(stored_packs.packs.c.id == pack_id).values(claimed_at=old))
     res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
@@ -270,7 +270,7 @@ def test_days_past_end_and_the_grace_rule():
     assert schedule.is_overdue("2024-07", at("2024-08-11T06:00"), 10)  # 10.25 days
     assert schedule.is_overdue("2024-07", at("2024-08-01T06:00"), 0)
     # 23:00 UTC on 31 July is 01:00 on 1 August in Paris (CEST): July is over there, not in UTC.
-    utc = datetime(2024, 7, 31, 23, 0, tzinfo=timezone.utc)
+    utc = datetime(2024, 7, 31, 23, 0, tzinfo=UTC)
     assert schedule.days_past_end("2024-07", utc, "Europe/Paris") == pytest.approx(1 / 24)
     assert schedule.days_past_end("2024-07", utc, "UTC") == pytest.approx(-1 / 24)
 

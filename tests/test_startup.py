@@ -1,4 +1,4 @@
-"""Start-up rule (issue 11): a command imports only what it uses.
+"""Start-up rule: a command imports only what it uses.
 
 `carbon --help` imports neither pandas, pint, Alembic nor APScheduler; `report monthly` and
 `budget status` on a database at the current schema import no Alembic (the revision is read with

@@ -72,7 +72,7 @@ def test_web_transfer_in_the_ledger_any_unit(run, write):
     assert data["teams"][0]["by_category"] == {"web": pytest.approx(370.5 + 121.03 + 61.3074)}
 
 
-# ---- web.page_view: page views with a page weight (issue 13, point 4) ----------------------
+# ---- web.page_view: page views with a page weight ------------------------------------
 
 PAGE_HEADER = "date,team,activity,quantity,unit,region,page_weight\n"
 

@@ -127,9 +127,9 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
     return frame, sha
 
 
-def import_ccf_estimates(store: Store, path: Path, rules_path: Path, *, source: str | None = None,
+def import_ccf_estimates(store: Store, path: Path | str, rules_path: Path | str, *, source: str | None = None,
                          replace: bool = False, strict: bool = False,
-                         restate: "Restate | None" = None, allow_overlap: bool = False) -> CloudOutcome:
+                         restate: Restate | None = None, allow_overlap: bool = False) -> CloudOutcome:
     """Import CCF's estimates as one batch, teams by the allocation rules. InputError: nothing written;
     PeriodLocked when it touches a closed month and `restate` is None."""
     path = Path(path)

@@ -15,8 +15,17 @@ import re
 from functools import lru_cache
 
 from carbon.cloud import ccf_method, tables
-from carbon.cloud.classify import (COMPUTE, MEMORY, NETWORK, OUTSIDE, SKIP, STORAGE_HDD, STORAGE_SSD, UNKNOWN,
-                                   UsageClass)
+from carbon.cloud.classify import (
+    COMPUTE,
+    MEMORY,
+    NETWORK,
+    OUTSIDE,
+    SKIP,
+    STORAGE_HDD,
+    STORAGE_SSD,
+    UNKNOWN,
+    UsageClass,
+)
 
 UNKNOWN_SERVICES = ("Azure Bastion", "Load Balancer", "VPN Gateway", "Azure Front Door Service", "Azure Databricks",
                     "Azure Data Factory v2", "API Management", "Advanced Data Security", "Virtual Machines Licenses")

@@ -10,7 +10,16 @@ bytes (networking); each class holds the factor per such unit.
 from __future__ import annotations
 
 from carbon.cloud import ccf_method, tables
-from carbon.cloud.classify import COMPUTE, MEMORY, NETWORK, SKIP, STORAGE_HDD, STORAGE_SSD, UNKNOWN, UsageClass
+from carbon.cloud.classify import (
+    COMPUTE,
+    MEMORY,
+    NETWORK,
+    SKIP,
+    STORAGE_HDD,
+    STORAGE_SSD,
+    UNKNOWN,
+    UsageClass,
+)
 
 MEMORY_USAGE_TYPES = ("RAM", "Ram", "Memory")
 UNKNOWN_USAGE_UNITS = ("requests",)

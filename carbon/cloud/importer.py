@@ -19,7 +19,16 @@ import pandas as pd
 
 from carbon import importer as core
 from carbon import limits, scope3, units
-from carbon.cloud import allocation, ccf_method, classify, classify_azure, classify_gcp, exports, overlap, tables
+from carbon.cloud import (
+    allocation,
+    ccf_method,
+    classify,
+    classify_azure,
+    classify_gcp,
+    exports,
+    overlap,
+    tables,
+)
 from carbon.errors import FactorNotFound, InputError
 from carbon.ingest import checks
 from carbon.ingest.problems import ProblemLog
@@ -393,7 +402,8 @@ def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFra
         if g.kind == classify.UNKNOWN:
             ratio = None
             per = "cost"
-            for frame, key, what in ((by_service, (g.service, g.unit), f"{g.service} lines in {g.unit}"),
+            # `what` is read after the loop: the level the ratio was taken at (the loop breaks there)
+            for frame, key, what in ((by_service, (g.service, g.unit), f"{g.service} lines in {g.unit}"),  # noqa: B007
                                      (by_unit, g.unit, f"lines in {g.unit}"), (None, None, "lines of the bill")):
                 if frame is None:
                     kw, base = overall  # across units only cost is comparable
@@ -520,9 +530,9 @@ def _split_pool_rows(conn, rows: pd.DataFrame, pool_ids: dict[str, int], team_id
     return split[rows.columns].reset_index(drop=True), allocated
 
 
-def import_cloud_billing(store: Store, path: Path, provider: str, rules_path: Path, *, source: str | None = None,
+def import_cloud_billing(store: Store, path: Path | str, provider: str, rules_path: Path | str, *, source: str | None = None,
                          replace: bool = False, strict: bool = False,
-                         chunk_rows: int = exports.CHUNK_ROWS, restate: "Restate | None" = None,
+                         chunk_rows: int = exports.CHUNK_ROWS, restate: Restate | None = None,
                          allow_overlap: bool = False,
                          allocation_path: Path | str | None = None) -> CloudOutcome:
     """Import a cloud bill as one batch. Raises InputError (nothing written) on any problem or when

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.segment import Segment
 
 from carbon.commands import LazyGroup
-from carbon.errors import CarbonError, InputError
+from carbon.errors import EXIT_ERROR, EXIT_INTERNAL, CarbonError, InputError, exit_code
 from carbon.text import clean
 
 if TYPE_CHECKING:
@@ -57,8 +57,8 @@ class _Out(SafeConsole):
 out = _Out(highlight=False)
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
 
-EXIT_ERROR = 1  # refused input, missing data, a fault of the environment: the message says what to fix
-EXIT_INTERNAL = 3  # a bug: nothing was committed by the failing step
+# EXIT_ERROR (1: refused input, missing data, a fault of the environment) and EXIT_INTERNAL (3: a
+# bug) come from carbon.errors, beside the table of each error class's exit code.
 EXIT_NO_VERDICT = 3  # a check command could not decide (like a monitoring check's "unknown")
 
 
@@ -80,7 +80,7 @@ class Ctx:
         return self._store
 
     @property
-    def carbon(self) -> "Carbon":
+    def carbon(self) -> Carbon:
         """The facade over the store: every command runs its task through one of its methods."""
         from carbon.api import Carbon
 
@@ -151,9 +151,11 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
         err.print(f"  every problem is listed in {escape(str(rejects))}")
 
 
-def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR):
-    """Decorator: CarbonError -> message and exit `error_exit` (1 unless the command's exit codes
-    already give 1 a meaning); anything else -> short internal-error note and exit 3."""
+def handle_errors(rejects_param: str | None = None, error_exit: int | None = None):
+    """Decorator: CarbonError -> message and exit with the error class's code (`carbon.errors.
+    EXIT_CODES`), or `error_exit` for every error when the command's exit codes already give those
+    a meaning; a fault of the environment -> message and exit `error_exit` or 1; anything else ->
+    short internal-error note and exit 3."""
 
     def wrap(fn):
         @functools.wraps(fn)
@@ -163,10 +165,10 @@ def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR
             except InputError as exc:
                 rejects = kwargs.get(rejects_param) if rejects_param else None
                 report_input_error(exc, Path(rejects) if rejects else None)
-                sys.exit(error_exit)
+                sys.exit(exit_code(exc) if error_exit is None else error_exit)
             except CarbonError as exc:
                 err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
-                sys.exit(error_exit)
+                sys.exit(exit_code(exc) if error_exit is None else error_exit)
             except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
                 raise
             except Exception as exc:  # never a traceback for a user
@@ -176,7 +178,7 @@ def handle_errors(rejects_param: str | None = None, error_exit: int = EXIT_ERROR
                 fault = environment_fault(exc)
                 if fault is not None:
                     err.print(f"[bold red]error:[/bold red] {escape(fault)}")
-                    sys.exit(error_exit)
+                    sys.exit(EXIT_ERROR if error_exit is None else error_exit)
                 err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(text)}\n"
                           "Nothing was committed by the failing step. Run again with CARBON_DEBUG=1 "
                           "for the details, and report it.")

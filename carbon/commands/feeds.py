@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import click
 from rich import box
 from rich.markup import escape

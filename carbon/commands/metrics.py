@@ -7,7 +7,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import FEED, handle_errors, out, pass_ctx
-from carbon.commands.imports import _summary, check_rejects, print_restatement, restate_of, restate_options
+from carbon.commands.imports import (
+    _summary,
+    check_rejects,
+    print_restatement,
+    restate_of,
+    restate_options,
+)
 from carbon.lazy import lazy
 from carbon.report import jsonout
 

@@ -65,7 +65,10 @@ def _cur(rng: np.random.Generator):
 
 def _rows(rng: np.random.Generator):
     travel = np.random.default_rng(2026)
-    trips = lambda: float(travel.normal(1.0, 0.1))
+
+    def trips() -> float:
+        return float(travel.normal(1.0, 0.1))
+
     for y, m in MONTHS:
         s = SEASON[m - 1] * (1.0 + 0.08 * (y - 2025 + (m - 1) / 12))  # +8 % a year
         ym = f"{y}-{m:02d}"

@@ -14,7 +14,14 @@ from rich.table import Table
 from rich.text import Text
 
 from carbon.budgets import (
-    FORECAST_RULE, NO_DATA, OVER, Alert, BudgetPlan, StatusReport, TeamStatus, monthly_allocations,
+    FORECAST_RULE,
+    NO_DATA,
+    OVER,
+    Alert,
+    BudgetPlan,
+    StatusReport,
+    TeamStatus,
+    monthly_allocations,
 )
 from carbon.figures import fixed, kept
 from carbon.model import StoredPlan

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+
 from rich.markup import escape
 from rich.table import Table
 

@@ -18,7 +18,14 @@ from rich.table import Table
 from rich.text import Text
 
 from carbon import donation as rules
-from carbon.donation import ClosedDonation, DonationView, HistoryEntry, Restatement, TeamRestated, tonnes
+from carbon.donation import (
+    ClosedDonation,
+    DonationView,
+    HistoryEntry,
+    Restatement,
+    TeamRestated,
+    tonnes,
+)
 from carbon.figures import fixed, kept
 from carbon.money import cents_float, format_amount
 from carbon.periods import month_label

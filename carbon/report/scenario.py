@@ -138,8 +138,8 @@ def html_section(scenarios) -> list[str]:
             continue
         r = p.result
         o, c = r.outcome, _conv(r.kg_per_unit)
-        f = lambda kg: "—" if kg is None else f"{c(kg):,.1f}" if abs(c(kg)) >= 10 else f"{c(kg):,.2f}"  # noqa: E731
-        sign = lambda kg: ("+" if c(kg) > 0 else "") + f(kg)  # noqa: E731
+        f = lambda kg: "—" if kg is None else f"{c(kg):,.1f}" if abs(c(kg)) >= 10 else f"{c(kg):,.2f}"  # noqa: E731, B023
+        sign = lambda kg: ("+" if c(kg) > 0 else "") + f(kg)  # noqa: E731, B023  used in this iteration
         out.append('<div class="scroll"><table><thead><tr><th>Team</th>'
                    + "".join(f'<th class="num">{escape(h)} ({escape(r.unit)})</th>'
                              for h in ("Baseline", "Scenario", "Change", "Budget"))

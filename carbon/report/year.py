@@ -97,7 +97,10 @@ def scope2_dict(rep: YearReport) -> dict:
 
     found = {(s.team, s.month): s for s in rep.scope2}
     loc, market = scope2.total(rep.scope2)
-    pair = (lambda lm: {"location_kg": _r(lm[0]), "market_kg": _r(lm[1])})
+
+    def pair(lm: tuple[float, float]) -> dict[str, float]:
+        return {"location_kg": _r(lm[0]), "market_kg": _r(lm[1])}
+
     loc_b, market_b = scope2.boundaries(rep.scope2)
     return {"location_kg": _r(loc), "location_boundary": list(loc_b),
             "market_kg": _r(market), "market_boundary": list(market_b),

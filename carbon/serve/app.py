@@ -110,7 +110,7 @@ def _year(value: str | None) -> int:
 
 
 class Server:
-    def __init__(self, carbon: "Carbon", local: bool, scenarios: tuple = ()):
+    def __init__(self, carbon: Carbon, local: bool, scenarios: tuple = ()):
         self.carbon = carbon
         self.local = local
         self.scenarios = scenarios
@@ -340,7 +340,7 @@ class Server:
         return response
 
 
-def build_app(carbon: "Carbon", local: bool, scenarios: tuple = ()) -> Starlette:
+def build_app(carbon: Carbon, local: bool, scenarios: tuple = ()) -> Starlette:
     """The application; off 127.0.0.1 it refuses to start while no token exists."""
     if not local and not carbon.tokens():
         raise InputError("carbon serve on an address other than 127.0.0.1 needs access tokens: "

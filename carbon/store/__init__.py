@@ -11,7 +11,7 @@ import importlib
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -22,7 +22,14 @@ from carbon.lazy import lazy
 from carbon.model import GASES, Batch, Factor, Team
 from carbon.store import migrate
 from carbon.store.schema import (
-    ROLLUP_KEYS, batches, data_changes, factor_snapshots, ledger, ledger_monthly, metadata, teams,  # noqa: F401
+    ROLLUP_KEYS,  # noqa: F401
+    batches,
+    data_changes,
+    factor_snapshots,
+    ledger,
+    ledger_monthly,
+    metadata,
+    teams,
     user_factors,  # noqa: F401
 )
 from carbon.store.schema import batch_of as _batch
@@ -112,7 +119,7 @@ class Store:
         self._memory = False
 
     @classmethod
-    def open(cls, url: str | None = None, *, init: bool = False) -> "Store":
+    def open(cls, url: str | None = None, *, init: bool = False) -> Store:
         """Open (and on first use create) the database at `url`.
 
         A database that is not a carbon database is refused (StoreError) unless `init`: one
@@ -378,7 +385,7 @@ class Store:
         boundary, import_id, import_source, co2e_kg, entries — aggregated in SQL. The ledger is
         read only for the imports that wrote the month (found in the rollup, by the batch index).
         """
-        r, l, f, b = ledger_monthly, ledger, factor_snapshots, batches
+        r, l, f, b = ledger_monthly, ledger, factor_snapshots, batches  # noqa: E741  l: the ledger table
         in_month = select(r.c.batch_id).where(r.c.month == month).distinct()
         keys = (teams.c.name, l.c.activity, f.c.id, f.c.region, f.c.year, f.c.value, f.c.unit, f.c.source,
                 f.c.boundary, b.c.id, b.c.source_name, l.c.unit)
@@ -450,7 +457,7 @@ def _count_change(conn: Connection) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _factor_dict(f: Factor) -> dict:

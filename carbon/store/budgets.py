@@ -8,11 +8,22 @@ carbon.budget_service; the status is carbon.budget_status.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
-    Boolean, Column, DateTime, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text,
-    delete, insert, select,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
 )
 from sqlalchemy.engine import Connection
 
@@ -66,7 +77,7 @@ def get_plan(conn: Connection, year: int) -> StoredPlan | None:
                       row["company_budget_kg"], row["source_name"])
     at = row["loaded_at"]
     if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+        at = at.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC
     return StoredPlan(plan, row["content_hash"], at)
 
 
@@ -92,7 +103,7 @@ def replace_plan(conn: Connection, plan: BudgetPlan, source_name: str, content_h
         insert(budget_plans).values(
             year=plan.year, unit=plan.unit, kg_per_unit=plan.kg_per_unit,
             company_budget_kg=plan.company_budget_kg, source_name=source_name, content_hash=content_hash,
-            loaded_at=datetime.now(timezone.utc),
+            loaded_at=datetime.now(UTC),
         ).returning(budget_plans.c.id)
     ).scalar_one()
     conn.execute(insert(budget_teams), [

@@ -30,7 +30,7 @@ cloud_line_keys = Table(
 )
 
 
-def insert_keys(conn: Connection, batch_id: int, keys: "pd.DataFrame") -> None:
+def insert_keys(conn: Connection, batch_id: int, keys: pd.DataFrame) -> None:
     """Store the distinct (month, line_key, line) of import `batch_id`."""
     if keys.empty:
         return
@@ -39,7 +39,7 @@ def insert_keys(conn: Connection, batch_id: int, keys: "pd.DataFrame") -> None:
         for m, k, ln in keys[["month", "line_key", "line"]].itertuples(index=False)])
 
 
-def keys_of_months(conn: Connection, months: Sequence[str], except_batches: Sequence[int]) -> "pd.DataFrame":
+def keys_of_months(conn: Connection, months: Sequence[str], except_batches: Sequence[int]) -> pd.DataFrame:
     """(batch_id, source, kind, month, line_key, earlier_line) of the other imports' keys in `months`."""
     k, b = cloud_line_keys, batches
     q = (select(k.c.batch_id, b.c.source_name, b.c.kind, k.c.month, k.c.line_key, k.c.line)

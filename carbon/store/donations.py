@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text,
-    func, insert, select,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
 )
 from sqlalchemy.engine import Connection
 
@@ -72,7 +82,7 @@ donation_close_scope2 = Table(
 
 def _utc(at: datetime | None) -> datetime | None:
     if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+        at = at.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC
     return at
 
 
@@ -138,7 +148,7 @@ def insert_close(conn: Connection, d, digest: str, note: str) -> int:
     """Record a sign-off of the donation `d` (a carbon.donation.Donation, read only); its id."""
     p = d.price
     close_id = conn.execute(insert(donation_closes).values(
-        year=d.year, closed_at=datetime.now(timezone.utc), status=d.status, emissions_g=d.emissions_g,
+        year=d.year, closed_at=datetime.now(UTC), status=d.status, emissions_g=d.emissions_g,
         amount_cents=d.amount_cents, currency=p.currency, price_key=p.key, price_year=p.year,
         price_value=str(p.value), price_unit=p.per_tonne_unit, basis=p.basis, source=p.source,
         region=p.region, source_ref=p.source_ref, price_notes=p.notes, price_origin=p.origin,

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, case, func, insert, select
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    case,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.engine import Connection
 
 from carbon.model import Instrument

@@ -6,11 +6,24 @@ CASCADE on the batch); an attribution goes away with its feed."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
-    Column, DateTime, ForeignKey, Integer, PrimaryKeyConstraint, SmallInteger, String, Table, Text, delete,
-    func, insert, literal, select, union_all,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
 )
 from sqlalchemy.engine import Connection
 
@@ -85,7 +98,7 @@ def add(conn: Connection, feed: Feed) -> None:
         teams=json.dumps(list(feed.teams)) if feed.teams else "",
         categories=json.dumps(list(feed.categories)) if feed.categories else "",
         source_pattern=feed.source, cadence=feed.cadence, first_month=feed.first_month,
-        declared_at=datetime.now(timezone.utc)))
+        declared_at=datetime.now(UTC)))
 
 
 def remove(conn: Connection, name: str) -> int:
@@ -158,7 +171,7 @@ def covered_days(conn: Connection) -> dict[tuple[int, str], tuple[int, int]]:
 def record_override(conn: Connection, action: str, months: list[str], missing: str, reason: str, by: str) -> int:
     return conn.execute(insert(incomplete_overrides).values(
         action=action, months=",".join(months), missing=missing, reason=reason, by=by,
-        at=datetime.now(timezone.utc)).returning(incomplete_overrides.c.id)).scalar_one()
+        at=datetime.now(UTC)).returning(incomplete_overrides.c.id)).scalar_one()
 
 
 def list_overrides(conn: Connection) -> list[dict]:

@@ -14,11 +14,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
-    Column, DateTime, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, case,
-    func, insert, select, update,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    case,
+    func,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Connection
 
@@ -81,7 +93,7 @@ restatement_figures = Table(
 
 def _utc(at: datetime | None) -> datetime | None:
     if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+        at = at.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC
     return at
 
 
@@ -101,7 +113,7 @@ def list_locks(conn: Connection, *, active_only: bool = False) -> list[PeriodLoc
 def add_lock(conn: Connection, period: str, origin: str, by: str, reason: str) -> PeriodLock:
     """Close `period` ("YYYY-MM" or "YYYY"). The caller checks it is not closed already."""
     new_id = conn.execute(insert(period_locks).values(
-        period=period, origin=origin, locked_at=datetime.now(timezone.utc), locked_by=by, reason=reason,
+        period=period, origin=origin, locked_at=datetime.now(UTC), locked_by=by, reason=reason,
     ).returning(period_locks.c.id)).scalar_one()
     return _lock(conn.execute(select(period_locks).where(period_locks.c.id == new_id)).mappings().one())
 
@@ -109,7 +121,7 @@ def add_lock(conn: Connection, period: str, origin: str, by: str, reason: str) -
 def reopen(conn: Connection, lock: PeriodLock, by: str, reason: str) -> PeriodLock:
     """Record the reopening of `lock` (the row stays, with who, when and why)."""
     conn.execute(update(period_locks).where(period_locks.c.id == lock.id).values(
-        reopened_at=datetime.now(timezone.utc), reopened_by=by, reopen_reason=reason))
+        reopened_at=datetime.now(UTC), reopened_by=by, reopen_reason=reason))
     return _lock(conn.execute(select(period_locks).where(period_locks.c.id == lock.id)).mappings().one())
 
 
@@ -153,7 +165,7 @@ def record_restatement(conn: Connection, by: str, reason: str, added: Sequence[i
     changes = team_changes(conn, list(periods), added, removed)
     kind = action or ("remove" if not added else ("replace" if removed else "import"))
     new_id = conn.execute(insert(restatements).values(
-        at=datetime.now(timezone.utc), by=by, reason=reason, action=kind,
+        at=datetime.now(UTC), by=by, reason=reason, action=kind,
         batch_id=added[0] if added else None, removed=json.dumps(list(removed)), periods=json.dumps(sorted(periods)),
     ).returning(restatements.c.id)).scalar_one()
     if changes:

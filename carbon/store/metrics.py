@@ -6,10 +6,21 @@ any other); its values go away with it (ON DELETE CASCADE on the batch).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
-    Column, DateTime, Float, ForeignKey, Index, Integer, String, Table, func, insert, select, update,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Connection
 
@@ -53,7 +64,7 @@ def define(conn: Connection, d: MetricDef) -> str:
                        .where(metric_defs.c.name == d.name)).first()
     if row is None:
         conn.execute(insert(metric_defs).values(name=d.name, year_rule=d.year_rule, label=d.label,
-                                                defined_at=datetime.now(timezone.utc)))
+                                                defined_at=datetime.now(UTC)))
         return "defined"
     if tuple(row) == (d.year_rule, d.label):
         return "unchanged"

@@ -13,11 +13,24 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
-    Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint, and_, case,
-    delete, func, insert, select, update,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -105,12 +118,12 @@ class DeliveryRecord:
 
 def _utc(at: datetime | None) -> datetime | None:
     if at is not None and at.tzinfo is None:
-        return at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+        return at.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC
     return at
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ---- runs ------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, Text, insert, select
@@ -62,7 +62,7 @@ def insert_import(conn: Connection, source_name: str, content_hash: str, rows: S
     """Store a validated price table; its import id."""
     import_id = conn.execute(
         insert(price_imports).values(source_name=source_name, content_hash=content_hash,
-                                     imported_at=datetime.now(timezone.utc), row_count=len(rows))
+                                     imported_at=datetime.now(UTC), row_count=len(rows))
         .returning(price_imports.c.id)
     ).scalar_one()
     conn.execute(insert(user_prices), [

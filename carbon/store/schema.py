@@ -6,11 +6,22 @@ needs a revision there (tests/test_migrations.py checks they agree)."""
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, SmallInteger,
-    String, Table, Text, UniqueConstraint,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 from carbon import limits
@@ -48,7 +59,7 @@ def batch_of(row) -> Batch:
     """A `batches` row (a mapping) as its record."""
     at = row["imported_at"]
     if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+        at = at.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC
     return Batch(row["id"], row["kind"], row["source_name"], row["content_hash"], at,
                  row["row_count"], row["entry_count"], row["co2e_kg"])
 

@@ -15,11 +15,21 @@ refused.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    Column, DateTime, ForeignKey, Index, Integer, String, Table, func, insert, select, update,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Connection
 
@@ -87,7 +97,7 @@ def active_names(conn: Connection, month: str) -> list[str]:
     return [n for (n,) in conn.execute(q)]
 
 
-def list_teams(store: "Store") -> list[Team]:
+def list_teams(store: Store) -> list[Team]:
     """Every team with its status and former names, by name."""
     with store.engine.connect() as conn:
         olds: dict[int, list[str]] = {}
@@ -118,7 +128,7 @@ def name_taken(conn: Connection, name: str, team_id: int | None = None) -> str |
     return None
 
 
-def rename(store: "Store", old: str, new: str) -> None:
+def rename(store: Store, old: str, new: str) -> None:
     """Rename team `old` to `new`, in one transaction; its history, budgets and recipients follow.
 
     Raises NotFound (no team `old`) or InputError (`new` is not a valid name, is
@@ -134,11 +144,11 @@ def rename(store: "Store", old: str, new: str) -> None:
         taken = name_taken(conn, new, team_id)
         if taken:
             raise InputError(f"cannot rename {old!r} to {new!r}: {taken}")
-        conn.execute(insert(team_names).values(team_id=team_id, name=old, renamed_at=datetime.now(timezone.utc)))
+        conn.execute(insert(team_names).values(team_id=team_id, name=old, renamed_at=datetime.now(UTC)))
         conn.execute(update(teams).where(teams.c.id == team_id).values(name=new))
 
 
-def retire(store: "Store", name: str, from_month: str) -> None:
+def retire(store: Store, name: str, from_month: str) -> None:
     """Retire team `name` from `from_month` ("YYYY-MM", the first month without it).
 
     Its entries stay and are reported as before. Raises InputError when the
@@ -185,7 +195,7 @@ def _next(month: str) -> str:
     return f"{y + 1:04d}-01" if m == 12 else f"{y:04d}-{m + 1:02d}"
 
 
-def current_recipients(store: "Store", managers: dict[str, tuple[str, ...]]) -> tuple[dict[str, tuple[str, ...]],
+def current_recipients(store: Store, managers: dict[str, tuple[str, ...]]) -> tuple[dict[str, tuple[str, ...]],
                                                                                     list[str]]:
     """A config's `recipients.managers` keyed by current team names, and a note per former name
     used: a team renamed since the config was written still gets its manager's mail (with the

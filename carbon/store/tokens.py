@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, delete, insert, select
 from sqlalchemy.engine import Connection
@@ -44,7 +44,7 @@ def digest(token: str) -> str:
 
 def add(conn: Connection, name: str, token: str, team_id: int | None) -> None:
     conn.execute(insert(api_tokens).values(name=name, token_sha256=digest(token), team_id=team_id,
-                                           created_at=datetime.now(timezone.utc)))
+                                           created_at=datetime.now(UTC)))
 
 
 def names(conn: Connection) -> set[str]:
@@ -76,4 +76,4 @@ def count(conn: Connection) -> int:
 
 
 def _utc(at: datetime | None) -> datetime | None:
-    return at.replace(tzinfo=timezone.utc) if at is not None and at.tzinfo is None else at
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at

@@ -1,4 +1,4 @@
-"""Scope-3 categories on ledger entries and the lifecycle split of factor rows (issue 14 point 3).
+"""Scope-3 categories on ledger entries and the lifecycle split of factor rows.
 
 `ledger` and `ledger_monthly` get `scope3_category` (GHG Protocol category 1..15 of a scope-3
 entry, NULL for scope 1 and 2), filled for existing scope-3 rows by the rule of carbon/scope3.py
