@@ -18,7 +18,6 @@ Rules (docs/integrity.md):
 
 from __future__ import annotations
 
-
 from carbon import limits
 from carbon.lazy import lazy
 from carbon.model import EmployeeClash, RepeatedLine, RepeatedRows  # noqa: F401  the records live in model

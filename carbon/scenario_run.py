@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from carbon import price_service, scenario_file
 from carbon import prices as price_tables
 from carbon import scenario as rules
-from carbon import price_service, scenario_file
 from carbon.errors import CarbonError, InputError, NotFound
 from carbon.importer import factor_table
 from carbon.periods import counted_through, month_label, parse_month
-from carbon.store import Store
+from carbon.store import Store, team_history
 from carbon.store import budgets as stored_budgets
 from carbon.store import levers as stored_levers
-from carbon.store import team_history
 
 
 @dataclass(frozen=True)

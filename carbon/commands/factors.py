@@ -13,10 +13,10 @@ from rich.table import Table
 from carbon.commands.common import FORMAT, err, handle_errors, out, pass_ctx
 from carbon.errors import FactorNotFound
 from carbon.model import GASES
-
-GAS_NAMES = {"gas_co2": "CO2", "gas_ch4": "CH4", "gas_n2o": "N2O", "gas_hfcs": "HFCs", "gas_other": "other"}
 from carbon.report import jsonout
 from carbon.spreadsheet import inert
+
+GAS_NAMES = {"gas_co2": "CO2", "gas_ch4": "CH4", "gas_n2o": "N2O", "gas_hfcs": "HFCs", "gas_other": "other"}
 
 
 @click.group()
@@ -115,7 +115,8 @@ def show(ctx, key: str) -> None:
         gases = ", ".join(f"{GAS_NAMES[g]} {getattr(f, g):g}" for g in GASES
                           if getattr(f, g)) if f.gas_split else "not split"
         out.print(f"  gases        {gases}")
-        out.print(f"  uncertainty  {'±%g %%' % f.uncertainty_pct if f.uncertainty_pct is not None else 'not stated'}")
+        uncertainty = f"±{f.uncertainty_pct:g} %" if f.uncertainty_pct is not None else "not stated"
+        out.print(f"  uncertainty  {uncertainty}")
         out.print(f"  from         {escape(f.origin)}")
 
 @factors.command("import")

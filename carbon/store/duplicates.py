@@ -15,16 +15,25 @@ import json
 from collections.abc import Sequence
 
 from sqlalchemy import (
-    Column, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Table, func, insert, select,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    insert,
+    select,
 )
 from sqlalchemy.engine import Connection
 
 from carbon import limits
+from carbon.lazy import lazy
 from carbon.limits import FIRST_LINES
 from carbon.model import Batch, EmployeeClash, RepeatedLine, RepeatedRows
 from carbon.periods import month_range
 from carbon.store.schema import batch_of, batches, ledger, ledger_monthly, metadata, teams
-from carbon.lazy import lazy
 
 np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither
