@@ -62,7 +62,9 @@ def phase_generate(path: str, lines: str, gz: str) -> dict:
     return {}
 
 
-def generate(path: Path, lines: int, gz: bool = False, seed: int = 1, block: int = 1_000_000) -> None:
+def generate(
+    path: Path, lines: int, gz: bool = False, seed: int = 1, block: int = 1_000_000
+) -> None:
     """Write the CUR in blocks of `block` lines, each built and written as whole Arrow columns.
 
     Values that repeat (dates, usage types, accounts, tags) are drawn as indices into their few
@@ -74,28 +76,56 @@ def generate(path: Path, lines: int, gz: bool = False, seed: int = 1, block: int
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(seed)
-    hours = np.datetime64("2026-01-01T00:00:00") + np.arange(24 * 90).astype("timedelta64[h]")  # Jan..Mar
+    hours = np.datetime64("2026-01-01T00:00:00") + np.arange(24 * 90).astype(
+        "timedelta64[h]"
+    )  # Jan..Mar
     starts = pa.array(np.datetime_as_string(hours, unit="s"))
     ends = pa.array(np.datetime_as_string(hours + np.timedelta64(1, "h"), unit="s"))
     usage = [pa.array([x[i] for x in USAGE]) for i in range(5)]
     per_unit = np.array([x[5] for x in USAGE])
     price = np.array([x[6] for x in USAGE])
-    names = ["identity/LineItemId", "bill/PayerAccountId", "lineItem/UsageStartDate", "lineItem/UsageEndDate",
-             "lineItem/ProductCode", "lineItem/UsageType", "lineItem/UsageAmount", "pricing/unit",
-             "product/region", "lineItem/UnblendedCost", "lineItem/CurrencyCode", "lineItem/UsageAccountId",
-             "lineItem/LineItemType", "lineItem/ResourceId", "product/instanceType", "product/vcpu",
-             "resourceTags/user:Team"]
+    names = [
+        "identity/LineItemId",
+        "bill/PayerAccountId",
+        "lineItem/UsageStartDate",
+        "lineItem/UsageEndDate",
+        "lineItem/ProductCode",
+        "lineItem/UsageType",
+        "lineItem/UsageAmount",
+        "pricing/unit",
+        "product/region",
+        "lineItem/UnblendedCost",
+        "lineItem/CurrencyCode",
+        "lineItem/UsageAccountId",
+        "lineItem/LineItemType",
+        "lineItem/ResourceId",
+        "product/instanceType",
+        "product/vcpu",
+        "resourceTags/user:Team",
+    ]
 
     def pick(values: list[str], ix: np.ndarray) -> pa.Array:
         return pc.take(pa.array(values), pa.array(ix))
 
     sink = pa.CompressedOutputStream(str(path), "gzip") if gz else pa.OSFile(str(path), "wb")
-    schema = pa.schema([(n, pa.float64() if n in ("lineItem/UsageAmount", "lineItem/UnblendedCost")
-                         else pa.string()) for n in names])
+    schema = pa.schema(
+        [
+            (
+                n,
+                pa.float64()
+                if n in ("lineItem/UsageAmount", "lineItem/UnblendedCost")
+                else pa.string(),
+            )
+            for n in names
+        ]
+    )
     with sink:
         sink.write((",".join(names) + "\n").encode())  # Arrow would quote the header's names
-        writer = pacsv.CSVWriter(sink, schema, write_options=pacsv.WriteOptions(
-            include_header=False, quoting_style="none"))
+        writer = pacsv.CSVWriter(
+            sink,
+            schema,
+            write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"),
+        )
         for first in range(0, lines, block):
             m = min(block, lines - first)
             kind = pa.array(rng.integers(0, len(USAGE), m))
@@ -103,15 +133,27 @@ def generate(path: Path, lines: int, gz: bool = False, seed: int = 1, block: int
             k = kind.to_numpy()
             amount = np.round(per_unit[k] * rng.gamma(2.0, 0.5, m), 6)
             cost = np.round(amount * price[k], 8)
-            ids = pc.binary_join_element_wise("id", pc.cast(pa.array(np.arange(first, first + m)), pa.string()), "")
+            ids = pc.binary_join_element_wise(
+                "id", pc.cast(pa.array(np.arange(first, first + m)), pa.string()), ""
+            )
             const = np.zeros(m, dtype=np.int64)
             columns = [
-                ids, pick(["123456789012"], const), pc.take(starts, hour), pc.take(ends, hour),
-                pc.take(usage[0], kind), pc.take(usage[1], kind), pa.array(amount), pc.take(usage[2], kind),
-                pick(["eu-west-3"], const), pa.array(cost), pick(["USD"], const),
+                ids,
+                pick(["123456789012"], const),
+                pc.take(starts, hour),
+                pc.take(ends, hour),
+                pc.take(usage[0], kind),
+                pc.take(usage[1], kind),
+                pa.array(amount),
+                pc.take(usage[2], kind),
+                pick(["eu-west-3"], const),
+                pa.array(cost),
+                pick(["USD"], const),
                 pick(["111122223333", "444455556666"], (rng.random(m) < 0.5).astype(np.int64)),
-                pick(["Usage", "Tax"], (rng.random(m) < 0.01).astype(np.int64)), pick([""], const),
-                pc.take(usage[3], kind), pc.take(usage[4], kind),
+                pick(["Usage", "Tax"], (rng.random(m) < 0.01).astype(np.int64)),
+                pick([""], const),
+                pc.take(usage[3], kind),
+                pc.take(usage[4], kind),
                 pick(TEAMS, rng.integers(0, len(TEAMS), m)),
             ]
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
@@ -130,7 +172,9 @@ def phase_floor(path: str) -> dict:
         chunk["amount"] = pd.to_numeric(chunk["amount"])
         chunk["cost"] = pd.to_numeric(chunk["cost"])
         chunk["month"] = chunk["start"].str[:7]
-        parts.append(chunk.groupby(["month", "service", "usage_type", "region"])[["amount", "cost"]].sum())
+        parts.append(
+            chunk.groupby(["month", "service", "usage_type", "region"])[["amount", "cost"]].sum()
+        )
     pd.concat(parts).groupby(level=[0, 1, 2, 3]).sum()
     return {"seconds": time.perf_counter() - t, "rows": rows}
 
@@ -145,8 +189,12 @@ def phase_import(path: str, db_url: str, rules: str) -> dict:
         importer.add_team(store, team)
     t = time.perf_counter()
     out = import_cloud_billing(store, Path(path), "aws", Path(rules))
-    return {"seconds": time.perf_counter() - t, "rows": out.outcome.batch.row_count,
-            "entries": out.outcome.batch.entry_count, "kg": out.outcome.batch.co2e_kg}
+    return {
+        "seconds": time.perf_counter() - t,
+        "rows": out.outcome.batch.row_count,
+        "entries": out.outcome.batch.entry_count,
+        "kg": out.outcome.batch.co2e_kg,
+    }
 
 
 def peak_rss_mb() -> float:
@@ -158,15 +206,19 @@ def peak_rss_mb() -> float:
 
 
 def _run_phase(name: str, *args: str) -> dict:
-    code = (f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-            f"import cloud_billing as b; r = b.phase_{name}(*{list(args)!r}); "
-            "r['max_rss_mb'] = b.peak_rss_mb(); print(json.dumps(r))")
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"import cloud_billing as b; r = b.phase_{name}(*{list(args)!r}); "
+        "r['max_rss_mb'] = b.peak_rss_mb(); print(json.dumps(r))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--gzip", action="store_true", help="generate a .csv.gz CUR")
     args = ap.parse_args()
@@ -177,18 +229,26 @@ def main() -> None:
         rules.write_text(RULES, encoding="utf-8")
         t = time.perf_counter()
         _run_phase("generate", str(cur), str(args.lines), "1" if args.gzip else "0")
-        print(f"generated {args.lines:,} CUR lines ({cur.stat().st_size / 1e6:.0f} MB) in "
-              f"{time.perf_counter() - t:.1f} s")
+        print(
+            f"generated {args.lines:,} CUR lines ({cur.stat().st_size / 1e6:.0f} MB) in "
+            f"{time.perf_counter() - t:.1f} s"
+        )
         floor = _run_phase("floor", str(cur))
         imp = _run_phase("import", str(cur), f"sqlite:///{work / 'carbon.db'}", str(rules))
         f_rate, i_rate = floor["rows"] / floor["seconds"], imp["rows"] / imp["seconds"]
         print(f"{'phase':<44}{'lines/s':>12}{'seconds':>10}{'peak RSS MB':>13}")
-        print(f"{'floor (chunked read_csv + group-by)':<44}{f_rate:>12,.0f}{floor['seconds']:>10.1f}"
-              f"{floor['max_rss_mb']:>13,.0f}")
-        print(f"{'carbon import cloud-billing (SQLite)':<44}{i_rate:>12,.0f}{imp['seconds']:>10.1f}"
-              f"{imp['max_rss_mb']:>13,.0f}")
-        print(f"import / floor: {i_rate / f_rate:.2f}; {imp['entries']:,} ledger entries, "
-              f"{imp['kg'] / 1000:,.3f} t CO2e (target >= 100,000 lines/s)")
+        print(
+            f"{'floor (chunked read_csv + group-by)':<44}{f_rate:>12,.0f}{floor['seconds']:>10.1f}"
+            f"{floor['max_rss_mb']:>13,.0f}"
+        )
+        print(
+            f"{'carbon import cloud-billing (SQLite)':<44}{i_rate:>12,.0f}{imp['seconds']:>10.1f}"
+            f"{imp['max_rss_mb']:>13,.0f}"
+        )
+        print(
+            f"import / floor: {i_rate / f_rate:.2f}; {imp['entries']:,} ledger entries, "
+            f"{imp['kg'] / 1000:,.3f} t CO2e (target >= 100,000 lines/s)"
+        )
 
 
 if __name__ == "__main__":

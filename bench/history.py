@@ -37,11 +37,19 @@ IMPORT_ROWS = 1_000
 
 def carbon(db: str, *args: str) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--db", db, *args], cwd=ROOT,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "--db", db, *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     took = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"carbon {' '.join(args)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        raise SystemExit(
+            f"carbon {' '.join(args)} failed ({proc.returncode}): {proc.stderr[-2000:]}"
+        )
     return took
 
 
@@ -57,28 +65,40 @@ def months_back(last: str, n: int) -> list[str]:
 def build(path: Path, rows: int) -> tuple[str, str]:
     """The demo plus `rows` generated ledger rows over 10 years; (database URL, last month)."""
     db = f"sqlite:///{path}"
-    subprocess.run([sys.executable, str(ROOT / "cli.py"), "--db", db, "demo"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "--db", db, "demo"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     con = sqlite3.connect(path)
     last = con.execute("SELECT max(month) FROM ledger").fetchone()[0]
     months = months_back(last, 12 * YEARS)
-    templates = con.execute("SELECT DISTINCT team_id, activity, category, scope, unit, factor_id, scope3_category "
-                            "FROM ledger ORDER BY 1, 2, 6").fetchall()
+    templates = con.execute(
+        "SELECT DISTINCT team_id, activity, category, scope, unit, factor_id, scope3_category "
+        "FROM ledger ORDER BY 1, 2, 6"
+    ).fetchall()
     start = time.perf_counter()
     con.execute("CREATE TEMP TABLE bench_month (i INTEGER PRIMARY KEY, month TEXT)")
     con.executemany("INSERT INTO bench_month VALUES (?, ?)", list(enumerate(months)))
-    con.execute("CREATE TEMP TABLE bench_template (i INTEGER PRIMARY KEY, team_id, activity, category, scope, "
-                "unit, factor_id, scope3_category)")
-    con.executemany("INSERT INTO bench_template VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(i, *t) for i, t in enumerate(templates)])
+    con.execute(
+        "CREATE TEMP TABLE bench_template (i INTEGER PRIMARY KEY, team_id, activity, category, scope, "
+        "unit, factor_id, scope3_category)"
+    )
+    con.executemany(
+        "INSERT INTO bench_template VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(i, *t) for i, t in enumerate(templates)],
+    )
     per_year = -(-rows // YEARS)
     first_batch = con.execute("SELECT max(id) FROM batches").fetchone()[0] + 1
     for year in range(YEARS):
         n = min(per_year, rows - year * per_year)
         batch = first_batch + year
-        con.execute("INSERT INTO batches (id, kind, source_name, content_hash, params, imported_at, row_count, "
-                    "entry_count, co2e_kg) VALUES (?, 'activities', ?, ?, '', '2026-01-01 00:00:00', ?, ?, 0)",
-                    (batch, f"history-{year}.csv", f"bench-{year:064d}"[-64:], n, n))
+        con.execute(
+            "INSERT INTO batches (id, kind, source_name, content_hash, params, imported_at, row_count, "
+            "entry_count, co2e_kg) VALUES (?, 'activities', ?, ?, '', '2026-01-01 00:00:00', ?, ?, 0)",
+            (batch, f"history-{year}.csv", f"bench-{year:064d}"[-64:], n, n),
+        )
         con.execute(
             "WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i + 1 < ?) "
             "INSERT INTO ledger (batch_id, line, team_id, month, activity, category, scope, quantity, unit, "
@@ -88,21 +108,30 @@ def build(path: Path, rows: int) -> tuple[str, str]:
             "t.factor_id, t.scope3_category, random() "
             "FROM g JOIN bench_month m ON m.i = ? * 12 + (g.i % 12) "
             "JOIN bench_template t ON t.i = g.i % ?",
-            (n, batch, year, len(templates)))
+            (n, batch, year, len(templates)),
+        )
         con.execute(
             "INSERT INTO ledger_monthly (batch_id, team_id, month, category, scope, activity, factor_id, "
             "scope3_category, co2e_kg, entries) "
             "SELECT batch_id, team_id, month, category, scope, activity, factor_id, scope3_category, "
             "sum(co2e_kg), count(*) FROM ledger WHERE batch_id = ? "
-            "GROUP BY batch_id, team_id, month, category, scope, activity, factor_id, scope3_category", (batch,))
-        con.execute("UPDATE batches SET co2e_kg = (SELECT sum(co2e_kg) FROM ledger_monthly WHERE batch_id = ?) "
-                    "WHERE id = ?", (batch, batch))
+            "GROUP BY batch_id, team_id, month, category, scope, activity, factor_id, scope3_category",
+            (batch,),
+        )
+        con.execute(
+            "UPDATE batches SET co2e_kg = (SELECT sum(co2e_kg) FROM ledger_monthly WHERE batch_id = ?) "
+            "WHERE id = ?",
+            (batch, batch),
+        )
     con.commit()
     con.execute("ANALYZE")
     con.close()
     total = sqlite3.connect(path).execute("SELECT count(*) FROM ledger").fetchone()[0]
-    print(f"built {total:,} ledger rows ({rows:,} generated over {months[0]}..{months[-1]}) "
-          f"in {time.perf_counter() - start:.1f} s", flush=True)
+    print(
+        f"built {total:,} ledger rows ({rows:,} generated over {months[0]}..{months[-1]}) "
+        f"in {time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
     return db, last
 
 
@@ -110,16 +139,20 @@ def activity_file(folder: Path, last: str, run: int) -> Path:
     path = folder / f"new-{run}.csv"
     teams = ["Platform", "Video", "Finance", "Marketing"]
     lines = ["date,team,activity,quantity,unit,region"]
-    lines += [f"{last}-{1 + i % 28:02d},{teams[i % 4]},electricity.grid,{100 + i + run / 10},kWh,FR"
-              for i in range(IMPORT_ROWS)]
+    lines += [
+        f"{last}-{1 + i % 28:02d},{teams[i % 4]},electricity.grid,{100 + i + run / 10},kWh,FR"
+        for i in range(IMPORT_ROWS)
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def measure(folder: Path, db: str, last: str, runs: int) -> tuple[float, float]:
     scenario = folder / "levers.toml"
-    scenario.write_text(f'year = {last[:4]}\n[[lever]]\nkind = "scale"\nactivity = "electricity.grid"\n'
-                        f'by = 0.5\nstart = "{last[:4]}-01"\n')
+    scenario.write_text(
+        f'year = {last[:4]}\n[[lever]]\nkind = "scale"\nactivity = "electricity.grid"\n'
+        f'by = 0.5\nstart = "{last[:4]}-01"\n'
+    )
     imports, scenarios = [], []
     for run in range(runs):
         imports.append(carbon(db, "import", "activities", str(activity_file(folder, last, run))))
@@ -140,11 +173,16 @@ def main() -> None:
         for size in (args.small, args.large):
             db, last = build(folder / f"h{size}.db", size)
             figures[size] = measure(folder, db, last, args.runs)
-            print(f"{size:>11,} rows: import {IMPORT_ROWS:,} rows {figures[size][0]:.2f} s, "
-                  f"scenario run {figures[size][1]:.2f} s", flush=True)
+            print(
+                f"{size:>11,} rows: import {IMPORT_ROWS:,} rows {figures[size][0]:.2f} s, "
+                f"scenario run {figures[size][1]:.2f} s",
+                flush=True,
+            )
         small, large = figures[args.small], figures[args.large]
-        print(f"ratio {args.large:,} / {args.small:,}: import {large[0] / small[0]:.2f}, "
-              f"scenario run {large[1] / small[1]:.2f} (goal: at most 1.3)")
+        print(
+            f"ratio {args.large:,} / {args.small:,}: import {large[0] / small[0]:.2f}, "
+            f"scenario run {large[1] / small[1]:.2f} (goal: at most 1.3)"
+        )
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -53,8 +53,16 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
     regions = np.array([a[2] for a in ACTIVITIES], dtype=object)[kind]
     qty = np.round(np.array([a[3] for a in ACTIVITIES])[kind] * rng.gamma(2.0, 0.5, rows), 3)
     teams = np.array(TEAMS, dtype=object)[rng.integers(0, len(TEAMS), rows)]
-    pd.DataFrame({"date": dates, "team": teams, "activity": acts, "quantity": qty, "unit": units,
-                  "region": regions}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "date": dates,
+            "team": teams,
+            "activity": acts,
+            "quantity": qty,
+            "unit": units,
+            "region": regions,
+        }
+    ).to_csv(path, index=False)
 
 
 def phase_floor(csv_path: str, db_path: str) -> dict:
@@ -63,9 +71,13 @@ def phase_floor(csv_path: str, db_path: str) -> dict:
     t = time.perf_counter()
     df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     con = sqlite3.connect(db_path)
-    con.execute("CREATE TABLE raw (date TEXT, team TEXT, activity TEXT, quantity TEXT, unit TEXT, region TEXT)")
+    con.execute(
+        "CREATE TABLE raw (date TEXT, team TEXT, activity TEXT, quantity TEXT, unit TEXT, region TEXT)"
+    )
     with con:
-        con.executemany("INSERT INTO raw VALUES (?,?,?,?,?,?)", df.itertuples(index=False, name=None))
+        con.executemany(
+            "INSERT INTO raw VALUES (?,?,?,?,?,?)", df.itertuples(index=False, name=None)
+        )
     con.close()
     return {"seconds": time.perf_counter() - t, "rows": len(df)}
 
@@ -77,7 +89,9 @@ def phase_floor_pg(csv_path: str, pg_url: str) -> dict:
     t = time.perf_counter()
     df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     with psycopg.connect(dsn) as con, con.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE raw (date TEXT, team TEXT, activity TEXT, quantity TEXT, unit TEXT, region TEXT)")
+        cur.execute(
+            "CREATE TEMP TABLE raw (date TEXT, team TEXT, activity TEXT, quantity TEXT, unit TEXT, region TEXT)"
+        )
         with cur.copy("COPY raw FROM STDIN") as copy:
             for row in df.itertuples(index=False, name=None):
                 copy.write_row(row)
@@ -93,7 +107,11 @@ def phase_import(csv_path: str, db_url: str) -> dict:
         importer.add_team(store, team)
     t = time.perf_counter()
     out = importer.import_activities(store, Path(csv_path))
-    return {"seconds": time.perf_counter() - t, "rows": out.batch.row_count, "entries": out.batch.entry_count}
+    return {
+        "seconds": time.perf_counter() - t,
+        "rows": out.batch.row_count,
+        "entries": out.batch.entry_count,
+    }
 
 
 def phase_report(db_url: str, work: str) -> dict:
@@ -103,8 +121,11 @@ def phase_report(db_url: str, work: str) -> dict:
 
     store = Store.open(db_url)
     budget = Path(work) / "budget-2024.toml"
-    budget.write_text('year = 2024\nunit = "t CO2e"\n' + "".join(
-        f'[teams.{t}]\nbudget = 1000.0\n' for t in TEAMS), encoding="utf-8")
+    budget.write_text(
+        'year = 2024\nunit = "t CO2e"\n'
+        + "".join(f"[teams.{t}]\nbudget = 1000.0\n" for t in TEAMS),
+        encoding="utf-8",
+    )
     stored_budgets.load_file(store, budget, replace=True)
     ledger.monthly_report(store, "2024-06")  # warm the connection and caches once
     stored_budgets.status_at(store, "2024-06")
@@ -138,28 +159,46 @@ def _pg_schema(url: str, sql: str) -> None:
 
 
 def _run_phase(name: str, *args: str) -> dict:
-    code = (f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-            f"import ingest; r = ingest.phase_{name}(*{list(args)!r}); "
-            "r['max_rss_mb'] = ingest.peak_rss_mb(); print(json.dumps(r))")
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"import ingest; r = ingest.phase_{name}(*{list(args)!r}); "
+        "r['max_rss_mb'] = ingest.peak_rss_mb(); print(json.dumps(r))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    ap.add_argument("--pg", metavar="URL", help="also measure PostgreSQL (a schema of its own, dropped after)")
+    ap.add_argument(
+        "--pg", metavar="URL", help="also measure PostgreSQL (a schema of its own, dropped after)"
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="carbon-bench-"))
     csv_path = work / "activities.csv"
     t = time.perf_counter()
     _run_phase("generate", str(csv_path), str(args.rows))  # in a child: this process stays small
-    print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
-    backends = [("SQLite", "floor", str(work / "floor.db"), f"sqlite:///{work / 'carbon.db'}", None)]
+    print(
+        f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s"
+    )
+    backends = [
+        ("SQLite", "floor", str(work / "floor.db"), f"sqlite:///{work / 'carbon.db'}", None)
+    ]
     if args.pg:
         schema = f"bench_{os.getpid()}"
-        backends.append(("PostgreSQL", "floor_pg", args.pg, f"{args.pg}?options=-csearch_path%3D{schema}", schema))
+        backends.append(
+            (
+                "PostgreSQL",
+                "floor_pg",
+                args.pg,
+                f"{args.pg}?options=-csearch_path%3D{schema}",
+                schema,
+            )
+        )
     print(f"{'backend':<12}{'phase':<32}{'rows/s':>12}{'seconds':>10}{'peak RSS MB':>13}")
     for name, floor_phase, floor_target, db_url, schema in backends:
         if schema:
@@ -173,15 +212,21 @@ def main() -> None:
                 _pg_schema(args.pg, f"DROP SCHEMA {schema} CASCADE")
         f_rate = floor["rows"] / floor["seconds"]
         i_rate = imp["rows"] / imp["seconds"]
-        print(f"{name:<12}{'floor (read_csv + bulk path)':<32}{f_rate:>12,.0f}{floor['seconds']:>10.1f}"
-              f"{floor['max_rss_mb']:>13,.0f}")
-        print(f"{name:<12}{'carbon import activities':<32}{i_rate:>12,.0f}{imp['seconds']:>10.1f}"
-              f"{imp['max_rss_mb']:>13,.0f}")
+        print(
+            f"{name:<12}{'floor (read_csv + bulk path)':<32}{f_rate:>12,.0f}{floor['seconds']:>10.1f}"
+            f"{floor['max_rss_mb']:>13,.0f}"
+        )
+        print(
+            f"{name:<12}{'carbon import activities':<32}{i_rate:>12,.0f}{imp['seconds']:>10.1f}"
+            f"{imp['max_rss_mb']:>13,.0f}"
+        )
         # the share of the bare read_csv + bulk-write rate the import must keep, at 10 M rows
         target = 0.6 if schema else 0.7
-        print(f"{name:<12}import / floor: {i_rate / f_rate:.2f} (target >= {target}); over {imp['entries']:,} "
-              f"entries: monthly report {rep['seconds'] * 1000:.0f} ms, budget status "
-              f"{rep['status_seconds'] * 1000:.0f} ms (target < 1000 each)")
+        print(
+            f"{name:<12}import / floor: {i_rate / f_rate:.2f} (target >= {target}); over {imp['entries']:,} "
+            f"entries: monthly report {rep['seconds'] * 1000:.0f} ms, budget status "
+            f"{rep['status_seconds'] * 1000:.0f} ms (target < 1000 each)"
+        )
     if not args.keep:
         for p in work.iterdir():
             p.unlink()

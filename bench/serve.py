@@ -28,18 +28,29 @@ from carbon.api import Carbon  # noqa: E402
 
 MONTH = "2024-12"
 QUESTIONS = [
-    "/", f"/?month={MONTH}", f"/teams/{quote(TEAMS[0])}?month={MONTH}", "/year/2024", "/scenarios",
-    f"/api/v1/report/monthly?month={MONTH}", f"/api/v1/report/monthly?month={MONTH}&team={TEAMS[1]}",
-    f"/api/v1/budget/status?month={MONTH}", "/api/v1/report/year?year=2024",
-    "/api/v1/donation?year=2024&as_of=2025-02-01", "/api/v1/teams",
+    "/",
+    f"/?month={MONTH}",
+    f"/teams/{quote(TEAMS[0])}?month={MONTH}",
+    "/year/2024",
+    "/scenarios",
+    f"/api/v1/report/monthly?month={MONTH}",
+    f"/api/v1/report/monthly?month={MONTH}&team={TEAMS[1]}",
+    f"/api/v1/budget/status?month={MONTH}",
+    "/api/v1/report/year?year=2024",
+    "/api/v1/donation?year=2024&as_of=2025-02-01",
+    "/api/v1/teams",
 ]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--db", metavar="URL", help="an empty database to fill (default: a temporary SQLite file)")
+    ap.add_argument(
+        "--db", metavar="URL", help="an empty database to fill (default: a temporary SQLite file)"
+    )
     args = ap.parse_args()
     from starlette.testclient import TestClient
 
@@ -54,8 +65,11 @@ def main() -> None:
         carbon.import_activities(csv)
         print(f"imported {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
         budget = Path(work) / "budgets.toml"
-        budget.write_text('year = 2024\nunit = "t CO2e"\n' + "".join(f'[teams."{t}"]\nbudget = 50\n' for t in TEAMS),
-                          encoding="utf-8")
+        budget.write_text(
+            'year = 2024\nunit = "t CO2e"\n'
+            + "".join(f'[teams."{t}"]\nbudget = 50\n' for t in TEAMS),
+            encoding="utf-8",
+        )
         carbon.load_budget(budget)
         client = TestClient(carbon.web_app(local=True))
         print(f"{'question':<58} {'median ms':>10} {'max ms':>8} {'304 ms':>8}")
@@ -70,8 +84,10 @@ def main() -> None:
             again = client.get(path, headers={"If-None-Match": tag or ""})
             cached = (time.perf_counter() - t0) * 1000
             note = "" if status == 200 else f"  (status {status})"
-            print(f"{path:<58} {statistics.median(times):>10.1f} {max(times):>8.1f} "
-                  f"{cached if again.status_code == 304 else float('nan'):>8.1f}{note}")
+            print(
+                f"{path:<58} {statistics.median(times):>10.1f} {max(times):>8.1f} "
+                f"{cached if again.status_code == 304 else float('nan'):>8.1f}{note}"
+            )
         carbon.close()
 
 

@@ -48,7 +48,9 @@ def carbon_cmd() -> list[str]:
 def run_once(argv: list[str], cwd: Path, env: dict) -> tuple[float, float]:
     """One run of `argv`: wall time and CPU time (user + system of the child), in seconds."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -66,10 +68,18 @@ def bench_env(work: Path, bytecode_cache: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=7, help="runs per command (the median is printed)")
-    parser.add_argument("--no-bytecode-cache", dest="bytecode_cache", action="store_false",
-                        help="compile every module at every run if PYTHONDONTWRITEBYTECODE says so")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--runs", type=int, default=7, help="runs per command (the median is printed)"
+    )
+    parser.add_argument(
+        "--no-bytecode-cache",
+        dest="bytecode_cache",
+        action="store_false",
+        help="compile every module at every run if PYTHONDONTWRITEBYTECODE says so",
+    )
     args = parser.parse_args()
     carbon = carbon_cmd()
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,11 +88,23 @@ def main() -> None:
         subprocess.run(carbon + ["demo"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
         latest = latest_month(work / "carbon.db")
         rows = [
-            ("baseline: import click, rich.console", [sys.executable, "-c", "import click, rich.console"], None),
+            (
+                "baseline: import click, rich.console",
+                [sys.executable, "-c", "import click, rich.console"],
+                None,
+            ),
             ("baseline: import sqlalchemy", [sys.executable, "-c", "import sqlalchemy"], None),
             ("carbon --help", carbon + ["--help"], 0),
-            (f"carbon report monthly --month {latest}", carbon + ["report", "monthly", "--month", latest], 1),
-            (f"carbon budget status --month {latest}", carbon + ["budget", "status", "--month", latest], 1),
+            (
+                f"carbon report monthly --month {latest}",
+                carbon + ["report", "monthly", "--month", latest],
+                1,
+            ),
+            (
+                f"carbon budget status --month {latest}",
+                carbon + ["budget", "status", "--month", latest],
+                1,
+            ),
         ]
         for _label, argv, _base in rows:  # warm-up: the bytecode cache, the file system cache
             run_once(argv, work, env)
@@ -96,16 +118,20 @@ def main() -> None:
     wall = [statistics.median(w) for w in walls]
     cpu = [statistics.median(c) for c in cpus]
     goals = {0: 2.0, 1: 1.6}
-    print(f"median of {args.runs} interleaved runs, {sys.platform}, Python {sys.version.split()[0]}, "
-          f"bytecode {'cached' if args.bytecode_cache else 'as the environment says'}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"median of {args.runs} interleaved runs, {sys.platform}, Python {sys.version.split()[0]}, "
+        f"bytecode {'cached' if args.bytecode_cache else 'as the environment says'}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'command':<48} {'median s':>9} {'ratio':>7} {'cpu s':>7} {'ratio':>7} {'goal':>6}")
     for i, (label, _argv, base) in enumerate(rows):
         if base is None:
             print(f"{label:<48} {wall[i]:>9.3f} {'':>7} {cpu[i]:>7.3f}")
         else:
-            print(f"{label:<48} {wall[i]:>9.3f} {wall[i] / wall[base]:>6.2f}x {cpu[i]:>7.3f} "
-                  f"{cpu[i] / cpu[base]:>6.2f}x {goals[base]:>5.1f}x")
+            print(
+                f"{label:<48} {wall[i]:>9.3f} {wall[i] / wall[base]:>6.2f}x {cpu[i]:>7.3f} "
+                f"{cpu[i] / cpu[base]:>6.2f}x {goals[base]:>5.1f}x"
+            )
 
 
 def latest_month(db: Path) -> str:

@@ -35,8 +35,10 @@ class Airports:
 def load() -> Airports:
     folder = shipped_dir("factors") / "airports"
     with open(folder / "airports.csv", encoding="utf-8", newline="") as fh:
-        by_code = {r["iata"]: Airport(r["iata"], r["name"], r["country"], float(r["lat"]), float(r["lon"]))
-                   for r in csv.DictReader(fh)}
+        by_code = {
+            r["iata"]: Airport(r["iata"], r["name"], r["country"], float(r["lat"]), float(r["lon"]))
+            for r in csv.DictReader(fh)
+        }
     cities: dict[str, tuple[str, list[str]]] = {}
     with open(folder / "city_codes.csv", encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):

@@ -54,7 +54,9 @@ def year_text(rep, found=()) -> str:
 
 def year(carbon: Carbon, year_: int) -> str:
     """`carbon report year --year Y --format json` (with the year's incomplete months so far)."""
-    return year_text(carbon.year_report(year_), carbon.year_completeness(year_, before=date.today()))
+    return year_text(
+        carbon.year_report(year_), carbon.year_completeness(year_, before=date.today())
+    )
 
 
 def donation_text(result, found=()) -> str:
@@ -67,8 +69,10 @@ def donation(carbon: Carbon, year_: int, as_of: date | None = None, **options) -
     """`carbon donation --year Y [--price P --currency C --basis B --price-year Y] --format json`
     (as of today unless `as_of`; with the year's incomplete months up to it)."""
     as_of = as_of or date.today()
-    return donation_text(carbon.donation(year_, as_of=as_of, **options),
-                         carbon.year_completeness(year_, before=as_of))
+    return donation_text(
+        carbon.donation(year_, as_of=as_of, **options),
+        carbon.year_completeness(year_, before=as_of),
+    )
 
 
 def feeds_text(matrix) -> str:
@@ -82,10 +86,18 @@ def feeds(carbon: Carbon, month: str | None = None) -> str:
 
 
 def teams_dict(found: list) -> dict:
-    return {"teams": [{"team": t.name, "status": "retired" if t.retired_from else "active",
-                       "retired_from": t.retired_from, "former_names": list(t.former_names),
-                       "declared": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if t.created_at else None}
-                      for t in found]}
+    return {
+        "teams": [
+            {
+                "team": t.name,
+                "status": "retired" if t.retired_from else "active",
+                "retired_from": t.retired_from,
+                "former_names": list(t.former_names),
+                "declared": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if t.created_at else None,
+            }
+            for t in found
+        ]
+    }
 
 
 def teams_text(found: list) -> str:

@@ -21,7 +21,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:  # the records the methods return, named for a type checker only (start-up stays lazy)
+if (
+    TYPE_CHECKING
+):  # the records the methods return, named for a type checker only (start-up stays lazy)
     from zoneinfo import ZoneInfo
 
     from starlette.applications import Starlette
@@ -170,88 +172,224 @@ class Carbon:
 
     # Every import that fills a data feed takes `feed`: the declared feed the import is
     # attributed to. `checks=None` is the importer's default (`carbon.importer.Checks()`).
-    def import_activities(self, path: Path | str, *, source: str | None = None, replace: bool = False,
-                          create_teams: bool = False, default_region: str = "",
-                          progress: Progress | None = None, on_start: Callable[[int], None] | None = None,
-                          checks: Checks | None = None, prefer_source: tuple[str, ...] = (),
-                          allocation: Path | str | None = None, feed: str | None = None) -> ImportOutcome:
+    def import_activities(
+        self,
+        path: Path | str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        create_teams: bool = False,
+        default_region: str = "",
+        progress: Progress | None = None,
+        on_start: Callable[[int], None] | None = None,
+        checks: Checks | None = None,
+        prefer_source: tuple[str, ...] = (),
+        allocation: Path | str | None = None,
+        feed: str | None = None,
+    ) -> ImportOutcome:
         from carbon import importer
 
         extra = {} if checks is None else {"checks": checks}
-        return self._fed(feed, lambda: importer.import_activities(
-            self.store, path, source=source, replace=replace, create_teams=create_teams,
-            default_region=default_region, progress=progress, on_start=on_start, prefer_source=prefer_source,
-            allocation=allocation, **extra))
+        return self._fed(
+            feed,
+            lambda: importer.import_activities(
+                self.store,
+                path,
+                source=source,
+                replace=replace,
+                create_teams=create_teams,
+                default_region=default_region,
+                progress=progress,
+                on_start=on_start,
+                prefer_source=prefer_source,
+                allocation=allocation,
+                **extra,
+            ),
+        )
 
-    def import_survey(self, path: Path | str, first: str, last: str, *, source: str | None = None,
-                      replace: bool = False, create_teams: bool = False, default_region: str = "",
-                      allow_repeated_employees: bool = False, checks: Checks | None = None,
-                      prefer_source: tuple[str, ...] = (), config_path: Path | str | None = None,
-                      feed: str | None = None) -> ImportOutcome:
+    def import_survey(
+        self,
+        path: Path | str,
+        first: str,
+        last: str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        create_teams: bool = False,
+        default_region: str = "",
+        allow_repeated_employees: bool = False,
+        checks: Checks | None = None,
+        prefer_source: tuple[str, ...] = (),
+        config_path: Path | str | None = None,
+        feed: str | None = None,
+    ) -> ImportOutcome:
         from carbon import importer
 
         extra = {} if checks is None else {"checks": checks}
-        return self._fed(feed, lambda: importer.import_survey(
-            self.store, path, first, last, source=source, replace=replace,
-            create_teams=create_teams, default_region=default_region,
-            allow_repeated_employees=allow_repeated_employees, prefer_source=prefer_source,
-            config_path=config_path, **extra))
+        return self._fed(
+            feed,
+            lambda: importer.import_survey(
+                self.store,
+                path,
+                first,
+                last,
+                source=source,
+                replace=replace,
+                create_teams=create_teams,
+                default_region=default_region,
+                allow_repeated_employees=allow_repeated_employees,
+                prefer_source=prefer_source,
+                config_path=config_path,
+                **extra,
+            ),
+        )
 
-    def import_flights(self, path: Path | str, *, source: str | None = None, replace: bool = False,
-                       create_teams: bool = False, checks: Checks | None = None,
-                       prefer_source: tuple[str, ...] = (), feed: str | None = None) -> ImportOutcome:
+    def import_flights(
+        self,
+        path: Path | str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        create_teams: bool = False,
+        checks: Checks | None = None,
+        prefer_source: tuple[str, ...] = (),
+        feed: str | None = None,
+    ) -> ImportOutcome:
         from carbon import importer
 
         extra = {} if checks is None else {"checks": checks}
-        return self._fed(feed, lambda: importer.import_flights(
-            self.store, path, source=source, replace=replace, create_teams=create_teams,
-            prefer_source=prefer_source, **extra))
+        return self._fed(
+            feed,
+            lambda: importer.import_flights(
+                self.store,
+                path,
+                source=source,
+                replace=replace,
+                create_teams=create_teams,
+                prefer_source=prefer_source,
+                **extra,
+            ),
+        )
 
     def import_factors(self, path: Path | str, *, source: str | None = None) -> ImportOutcome:
         from carbon import importer
 
         return importer.import_factors(self.store, path, source=source)
 
-    def import_cloud_billing(self, path: Path | str, provider: str, rules: Path | str, *,
-                             source: str | None = None, replace: bool = False, strict: bool = False,
-                             chunk_rows: int = 500_000, restate: Restate | None = None,
-                             allow_overlap: bool = False, allocation_path: Path | str | None = None,
-                             feed: str | None = None) -> CloudOutcome:
+    def import_cloud_billing(
+        self,
+        path: Path | str,
+        provider: str,
+        rules: Path | str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        strict: bool = False,
+        chunk_rows: int = 500_000,
+        restate: Restate | None = None,
+        allow_overlap: bool = False,
+        allocation_path: Path | str | None = None,
+        feed: str | None = None,
+    ) -> CloudOutcome:
         from carbon.cloud import importer as cloud
 
-        return self._fed(feed, lambda: cloud.import_cloud_billing(
-            self.store, path, provider, rules, source=source, replace=replace,
-            strict=strict, chunk_rows=chunk_rows, restate=restate, allow_overlap=allow_overlap,
-            allocation_path=allocation_path))
+        return self._fed(
+            feed,
+            lambda: cloud.import_cloud_billing(
+                self.store,
+                path,
+                provider,
+                rules,
+                source=source,
+                replace=replace,
+                strict=strict,
+                chunk_rows=chunk_rows,
+                restate=restate,
+                allow_overlap=allow_overlap,
+                allocation_path=allocation_path,
+            ),
+        )
 
-    def import_ccf_estimates(self, path: Path | str, rules: Path | str, *, source: str | None = None,
-                             replace: bool = False, strict: bool = False, restate: Restate | None = None,
-                             allow_overlap: bool = False, feed: str | None = None) -> CloudOutcome:
+    def import_ccf_estimates(
+        self,
+        path: Path | str,
+        rules: Path | str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        strict: bool = False,
+        restate: Restate | None = None,
+        allow_overlap: bool = False,
+        feed: str | None = None,
+    ) -> CloudOutcome:
         from carbon.cloud import ccf_estimates
 
-        return self._fed(feed, lambda: ccf_estimates.import_ccf_estimates(
-            self.store, path, rules, source=source, replace=replace, strict=strict,
-            restate=restate, allow_overlap=allow_overlap))
+        return self._fed(
+            feed,
+            lambda: ccf_estimates.import_ccf_estimates(
+                self.store,
+                path,
+                rules,
+                source=source,
+                replace=replace,
+                strict=strict,
+                restate=restate,
+                allow_overlap=allow_overlap,
+            ),
+        )
 
-    def import_metrics(self, path: Path | str, *, source: str | None = None, replace: bool = False,
-                       define_rule: str | None = None, restate: Restate | None = None,
-                       feed: str | None = None) -> tuple[ImportOutcome, tuple[MetricDef, ...]]:
+    def import_metrics(
+        self,
+        path: Path | str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        define_rule: str | None = None,
+        restate: Restate | None = None,
+        feed: str | None = None,
+    ) -> tuple[ImportOutcome, tuple[MetricDef, ...]]:
         from carbon import metric_imports
 
-        return self._fed(feed, lambda: metric_imports.import_metrics(
-            self.store, path, source=source, replace=replace, define_rule=define_rule,
-            restate=restate))
+        return self._fed(
+            feed,
+            lambda: metric_imports.import_metrics(
+                self.store,
+                path,
+                source=source,
+                replace=replace,
+                define_rule=define_rule,
+                restate=restate,
+            ),
+        )
 
-    def import_energy_attributes(self, path: Path | str, *, source: str | None = None, replace: bool = False,
-                                 restate: Restate | None = None, allocation: Path | str | None = None,
-                                 feed: str | None = None) -> ImportOutcome:
+    def import_energy_attributes(
+        self,
+        path: Path | str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        restate: Restate | None = None,
+        allocation: Path | str | None = None,
+        feed: str | None = None,
+    ) -> ImportOutcome:
         """Contractual instruments for market-based scope 2."""
         from carbon import energy_imports
 
-        return self._fed(feed, lambda: energy_imports.import_energy_attributes(
-            self.store, path, source=source, replace=replace, restate=restate, allocation=allocation))
+        return self._fed(
+            feed,
+            lambda: energy_imports.import_energy_attributes(
+                self.store,
+                path,
+                source=source,
+                replace=replace,
+                restate=restate,
+                allocation=allocation,
+            ),
+        )
 
-    def scope2(self, first_month: str, last_month: str, team: str | None = None) -> dict[tuple[str, str], Scope2]:
+    def scope2(
+        self, first_month: str, last_month: str, team: str | None = None
+    ) -> dict[tuple[str, str], Scope2]:
         """Scope 2 location- and market-based per (team, month): {(team, month): carbon.scope2.Scope2}."""
         from carbon import scope2_view
 
@@ -265,35 +403,80 @@ class Carbon:
 
         return year_report.year_report(self.store, year, today)
 
-    def disclosure(self, year: int, framework: str, *, base_year: int | None = None,
-                   as_of: date | None = None) -> Disclosure:
+    def disclosure(
+        self, year: int, framework: str, *, base_year: int | None = None, as_of: date | None = None
+    ) -> Disclosure:
         """A year's disclosure (carbon.disclosure.Disclosure) in `framework`: esrs-e1, ghgp, beges."""
         from carbon import disclosure_service
 
-        return disclosure_service.build(self.store, year, framework, as_of=as_of, base_year=base_year)
+        return disclosure_service.build(
+            self.store, year, framework, as_of=as_of, base_year=base_year
+        )
 
-    def import_spend(self, path: Path | str, *, mapping: Path | str | None = None, rates: Path | str | None = None,
-                     price_index: Path | str | None = None, suppliers: Path | str | None = None,
-                     source: str | None = None, replace: bool = False, create_teams: bool = False,
-                     checks: Checks | None = None, feed: str | None = None) -> ImportOutcome:
+    def import_spend(
+        self,
+        path: Path | str,
+        *,
+        mapping: Path | str | None = None,
+        rates: Path | str | None = None,
+        price_index: Path | str | None = None,
+        suppliers: Path | str | None = None,
+        source: str | None = None,
+        replace: bool = False,
+        create_teams: bool = False,
+        checks: Checks | None = None,
+        feed: str | None = None,
+    ) -> ImportOutcome:
         """Import a spend file as purchases (carbon.spend states the arithmetic)."""
         from carbon import spend_import
 
         extra = {} if checks is None else {"checks": checks}
-        return self._fed(feed, lambda: spend_import.import_spend(
-            self.store, path, mapping=mapping, rates=rates, price_index=price_index, suppliers=suppliers,
-            source=source, replace=replace, create_teams=create_teams, **extra))
+        return self._fed(
+            feed,
+            lambda: spend_import.import_spend(
+                self.store,
+                path,
+                mapping=mapping,
+                rates=rates,
+                price_index=price_index,
+                suppliers=suppliers,
+                source=source,
+                replace=replace,
+                create_teams=create_teams,
+                **extra,
+            ),
+        )
 
-    def import_video(self, path: Path | str, mapping: Path | str, *, source: str | None = None,
-                     replace: bool = False, create_teams: bool = False, default_region: str = "",
-                     checks: Checks | None = None, prefer_source: tuple[str, ...] = (),
-                     feed: str | None = None) -> ImportOutcome:
+    def import_video(
+        self,
+        path: Path | str,
+        mapping: Path | str,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        create_teams: bool = False,
+        default_region: str = "",
+        checks: Checks | None = None,
+        prefer_source: tuple[str, ...] = (),
+        feed: str | None = None,
+    ) -> ImportOutcome:
         from carbon import video_import
 
         extra = {} if checks is None else {"checks": checks}
-        return self._fed(feed, lambda: video_import.import_video(
-            self.store, path, mapping, source=source, replace=replace, create_teams=create_teams,
-            default_region=default_region, prefer_source=prefer_source, **extra))
+        return self._fed(
+            feed,
+            lambda: video_import.import_video(
+                self.store,
+                path,
+                mapping,
+                source=source,
+                replace=replace,
+                create_teams=create_teams,
+                default_region=default_region,
+                prefer_source=prefer_source,
+                **extra,
+            ),
+        )
 
     def remove_import(self, batch_id: int, *, restate: Restate | None = None) -> Removal:
         from carbon import importer
@@ -327,12 +510,16 @@ class Carbon:
         return importer.factor_table(self.store)
 
     # -- reports -------------------------------------------------------------------------------
-    def monthly_report(self, month: str, team: str | None = None, today: date | None = None) -> MonthlyReport:
+    def monthly_report(
+        self, month: str, team: str | None = None, today: date | None = None
+    ) -> MonthlyReport:
         from carbon import ledger
 
         return ledger.monthly_report(self.store, month, team, today)
 
-    def month_series(self, first_month: str, last_month: str, team: str | None = None) -> dict[str, float]:
+    def month_series(
+        self, first_month: str, last_month: str, team: str | None = None
+    ) -> dict[str, float]:
         """kg CO2e per month with data from `first_month` to `last_month` (of `team`, else the
         company): the monthly reports' totals, in one query."""
         from carbon import ledger
@@ -350,13 +537,27 @@ class Carbon:
 
         return ledger.month_sources(self.store, month, team)
 
-    def build_pack(self, month: str, out_dir: Path | str, *, revision: int | None = None,
-                   reissue_reason: str = "", scenarios: tuple[object, ...] = (),
-                   today: date | None = None) -> BuiltPack:
+    def build_pack(
+        self,
+        month: str,
+        out_dir: Path | str,
+        *,
+        revision: int | None = None,
+        reissue_reason: str = "",
+        scenarios: tuple[object, ...] = (),
+        today: date | None = None,
+    ) -> BuiltPack:
         from carbon import pack
 
-        return pack.build(self.store, month, out_dir, revision=revision, reissue_reason=reissue_reason,
-                          scenarios=scenarios, today=today)
+        return pack.build(
+            self.store,
+            month,
+            out_dir,
+            revision=revision,
+            reissue_reason=reissue_reason,
+            scenarios=scenarios,
+            today=today,
+        )
 
     def verify_pack(self, folder: Path | str) -> Verification:
         """Replay the pack in `folder` against the database (a verify.Verification)."""
@@ -365,15 +566,28 @@ class Carbon:
         return verify.verify(self.store, folder)
 
     # -- feeds and completeness ----------------------------------------------------------------
-    def add_feed(self, name: str, kind: str, *, provider: str | None = None, teams: tuple[str, ...] = (),
-                 categories: tuple[str, ...] = (), source: str | None = None, cadence: str = "monthly",
-                 first_month: str | None = None) -> Feed:
+    def add_feed(
+        self,
+        name: str,
+        kind: str,
+        *,
+        provider: str | None = None,
+        teams: tuple[str, ...] = (),
+        categories: tuple[str, ...] = (),
+        source: str | None = None,
+        cadence: str = "monthly",
+        first_month: str | None = None,
+    ) -> Feed:
         """Declare a data feed a complete month needs (carbon.model.Feed; docs/feeds.md)."""
         from carbon import feed_service
         from carbon.model import Feed
 
-        return feed_service.add_feed(self.store, Feed(name, kind, provider, tuple(teams), tuple(categories),
-                                                      source, cadence, first_month))
+        return feed_service.add_feed(
+            self.store,
+            Feed(
+                name, kind, provider, tuple(teams), tuple(categories), source, cadence, first_month
+            ),
+        )
 
     def declare_config_feeds(self, config: Config) -> list[str]:
         """Declare the config's [feeds.NAME] not declared yet (a declared name is kept as it is);
@@ -413,7 +627,9 @@ class Carbon:
         return feed_service.year_incomplete(self.store, year, before)
 
     # -- budgets -------------------------------------------------------------------------------
-    def load_budget(self, path: Path | str, replace: bool = False, restate: Restate | None = None) -> LoadOutcome:
+    def load_budget(
+        self, path: Path | str, replace: bool = False, restate: Restate | None = None
+    ) -> LoadOutcome:
         from carbon import budget_service
 
         return budget_service.load_file(self.store, path, replace=replace, restate=restate)
@@ -425,19 +641,30 @@ class Carbon:
         with self.store.engine.connect() as conn:
             return budgets.require_plan(conn, year), list(self.store.team_ids(conn))
 
-    def propose_budget(self, year: int, *, base_year: int, target: str, teams_by: str = "base",
-                       today: date | None = None) -> Proposal:
+    def propose_budget(
+        self,
+        year: int,
+        *,
+        base_year: int,
+        target: str,
+        teams_by: str = "base",
+        today: date | None = None,
+    ) -> Proposal:
         """A budget year proposed from a reduction target (a budget_target.Proposal); writes nothing."""
         from carbon import budget_service
 
         return budget_service.propose(self.store, year, base_year, target, teams_by, today)
 
-    def budget_status(self, month: str, team: str | None = None, today: date | None = None) -> StatusReport:
+    def budget_status(
+        self, month: str, team: str | None = None, today: date | None = None
+    ) -> StatusReport:
         from carbon import budget_service
 
         return budget_service.status_at(self.store, month, team, today)
 
-    def budget_check(self, month: str, warn_at: float) -> tuple[StatusReport, tuple[int, tuple[Alert, ...]]]:
+    def budget_check(
+        self, month: str, warn_at: float
+    ) -> tuple[StatusReport, tuple[int, tuple[Alert, ...]]]:
         """The status at `month` and its alert verdict: (exit code, alerts)."""
         from carbon import budget_service
         from carbon import budgets as rules
@@ -456,23 +683,57 @@ class Carbon:
 
         return price_service.all_prices(self.store)
 
-    def donation(self, year: int, *, as_of: date, price: str | None = None, currency: str | None = None,
-                 basis: str | None = None, price_year: int | None = None, scopes: Sequence[int] = (),
-                 categories: Sequence[str] = (), actual_only: bool = False, allow_missing_months: bool = False,
-                 scope2: str | None = None) -> DonationView:
+    def donation(
+        self,
+        year: int,
+        *,
+        as_of: date,
+        price: str | None = None,
+        currency: str | None = None,
+        basis: str | None = None,
+        price_year: int | None = None,
+        scopes: Sequence[int] = (),
+        categories: Sequence[str] = (),
+        actual_only: bool = False,
+        allow_missing_months: bool = False,
+        scope2: str | None = None,
+    ) -> DonationView:
         from carbon import donation_service
 
         return donation_service.donation_view(
-            self.store, year, as_of=as_of, price=price, currency=currency, basis=basis, price_year=price_year,
-            scopes=scopes, categories=categories, actual_only=actual_only,
-            allow_missing_months=allow_missing_months, scope2=scope2)
+            self.store,
+            year,
+            as_of=as_of,
+            price=price,
+            currency=currency,
+            basis=basis,
+            price_year=price_year,
+            scopes=scopes,
+            categories=categories,
+            actual_only=actual_only,
+            allow_missing_months=allow_missing_months,
+            scope2=scope2,
+        )
 
-    def close_donation(self, year: int, *, as_of: date, allow_incomplete: bool = False,
-                       incomplete_reason: str | None = None, by: str | None = None, price: str | None = None,
-                       currency: str | None = None, basis: str | None = None, price_year: int | None = None,
-                       scopes: Sequence[int] = (), categories: Sequence[str] = (),
-                       allow_missing_months: bool = False, note: str = "", supersede: bool = False,
-                       scope2: str = "location") -> tuple[ClosedDonation, Donation]:
+    def close_donation(
+        self,
+        year: int,
+        *,
+        as_of: date,
+        allow_incomplete: bool = False,
+        incomplete_reason: str | None = None,
+        by: str | None = None,
+        price: str | None = None,
+        currency: str | None = None,
+        basis: str | None = None,
+        price_year: int | None = None,
+        scopes: Sequence[int] = (),
+        categories: Sequence[str] = (),
+        allow_missing_months: bool = False,
+        note: str = "",
+        supersede: bool = False,
+        scope2: str = "location",
+    ) -> tuple[ClosedDonation, Donation]:
         """Sign off a year's donation. A year with an incomplete month (a data feed missing or
         partial) is refused (carbon.completeness.Incomplete) unless `allow_incomplete` with an
         `incomplete_reason`, recorded with who (`by`, else the OS user) and what was missing."""
@@ -482,18 +743,40 @@ class Carbon:
 
         found = feed_service.year_incomplete(self.store, year, as_of)
         if found and not allow_incomplete:
-            raise Incomplete(f"{year} has incomplete months: {feed_service.summary(found)}; import the missing "
-                             "data, or close anyway with --allow-incomplete --reason TEXT (recorded)", found)
+            raise Incomplete(
+                f"{year} has incomplete months: {feed_service.summary(found)}; import the missing "
+                "data, or close anyway with --allow-incomplete --reason TEXT (recorded)",
+                found,
+            )
         if found and not (incomplete_reason or "").strip():
-            raise Incomplete("--allow-incomplete needs --reason TEXT: why the year is closed with "
-                             f"incomplete months ({feed_service.summary(found)})", found)
+            raise Incomplete(
+                "--allow-incomplete needs --reason TEXT: why the year is closed with "
+                f"incomplete months ({feed_service.summary(found)})",
+                found,
+            )
         result = donation_service.close_year(
-            self.store, year, as_of=as_of, price=price, currency=currency, basis=basis, price_year=price_year,
-            scopes=scopes, categories=categories, allow_missing_months=allow_missing_months, note=note,
-            supersede=supersede, scope2=scope2)
+            self.store,
+            year,
+            as_of=as_of,
+            price=price,
+            currency=currency,
+            basis=basis,
+            price_year=price_year,
+            scopes=scopes,
+            categories=categories,
+            allow_missing_months=allow_missing_months,
+            note=note,
+            supersede=supersede,
+            scope2=scope2,
+        )
         if found:
-            feed_service.record_override(self.store, f"donation close {year}", found, incomplete_reason or "",
-                                         current_user(by))
+            feed_service.record_override(
+                self.store,
+                f"donation close {year}",
+                found,
+                incomplete_reason or "",
+                current_user(by),
+            )
         return result
 
     def donation_history(self, as_of: date, year: int | None = None) -> list[HistoryEntry]:
@@ -502,8 +785,9 @@ class Carbon:
         return donation_service.history(self.store, as_of, year)
 
     # -- periods -------------------------------------------------------------------------------
-    def close_month(self, month: str, *, by: str | None = None, reason: str = "",
-                    today: date | None = None) -> PeriodLock:
+    def close_month(
+        self, month: str, *, by: str | None = None, reason: str = "", today: date | None = None
+    ) -> PeriodLock:
         from carbon import period_service
 
         return period_service.close_month(self.store, month, by=by, reason=reason, today=today)
@@ -521,7 +805,9 @@ class Carbon:
         return period_service.reopen_month(self.store, month, reason=reason, by=by)
 
     # -- metrics, scenarios ----------------------------------------------------------------------
-    def define_metric(self, name: str, year_rule: str, label: str | None = None) -> tuple[MetricDef, str]:
+    def define_metric(
+        self, name: str, year_rule: str, label: str | None = None
+    ) -> tuple[MetricDef, str]:
         from carbon import metric_imports
 
         return metric_imports.define(self.store, name, year_rule, label)
@@ -543,14 +829,30 @@ class Carbon:
 
         return intensity.for_year(self.store, year, team)
 
-    def run_scenario(self, path: Path | str, *, through: str | None = None, today: date | None = None,
-                     price: str | None = None, currency: str = "EUR", basis: str | None = None,
-                     price_year: int | None = None) -> Result:
+    def run_scenario(
+        self,
+        path: Path | str,
+        *,
+        through: str | None = None,
+        today: date | None = None,
+        price: str | None = None,
+        currency: str = "EUR",
+        basis: str | None = None,
+        price_year: int | None = None,
+    ) -> Result:
         """Baseline vs scenario per team (`carbon.scenario_run.run`'s options)."""
         from carbon import scenario_run
 
-        return scenario_run.run_file(self.store, path, through=through, today=today, price=price,
-                                     currency=currency, basis=basis, price_year=price_year)
+        return scenario_run.run_file(
+            self.store,
+            path,
+            through=through,
+            today=today,
+            price=price,
+            currency=currency,
+            basis=basis,
+            price_year=price_year,
+        )
 
     # -- schedule ------------------------------------------------------------------------------
     def check_recipients(self, config: Config) -> None:
@@ -558,14 +860,33 @@ class Carbon:
 
         schedule.check_recipients(self.store, config)
 
-    def run_schedule_once(self, now: datetime, out_dir: Path | str, reissue: str | None = None, *,
-                          tz: ZoneInfo | str = "Europe/Paris", trigger: str = "run-once", reason: str = "",
-                          deliver: Deliver | None = None, grace_days: int = 10,
-                          scenarios: tuple[object, ...] = ()) -> RunOutcome:
+    def run_schedule_once(
+        self,
+        now: datetime,
+        out_dir: Path | str,
+        reissue: str | None = None,
+        *,
+        tz: ZoneInfo | str = "Europe/Paris",
+        trigger: str = "run-once",
+        reason: str = "",
+        deliver: Deliver | None = None,
+        grace_days: int = 10,
+        scenarios: tuple[object, ...] = (),
+    ) -> RunOutcome:
         from carbon import schedule
 
-        return schedule.run_once(self.store, now, out_dir, reissue, tz=tz, trigger=trigger, reason=reason,
-                                 deliver=deliver, grace_days=grace_days, scenarios=scenarios)
+        return schedule.run_once(
+            self.store,
+            now,
+            out_dir,
+            reissue,
+            tz=tz,
+            trigger=trigger,
+            reason=reason,
+            deliver=deliver,
+            grace_days=grace_days,
+            scenarios=scenarios,
+        )
 
     def schedule_status(
         self,
@@ -574,11 +895,16 @@ class Carbon:
         from carbon.store import locks, packs
 
         with self.store.engine.connect() as conn:
-            return (packs.list_packs(conn), packs.list_deliveries(conn), packs.list_runs(conn),
-                    locks.list_locks(conn, active_only=True))
+            return (
+                packs.list_packs(conn),
+                packs.list_deliveries(conn),
+                packs.list_runs(conn),
+                locks.list_locks(conn, active_only=True),
+            )
 
-    def start_schedule(self, config: Config, out_dir: Path | str | None = None, *,
-                       deliver: Deliver | None = None) -> None:
+    def start_schedule(
+        self, config: Config, out_dir: Path | str | None = None, *, deliver: Deliver | None = None
+    ) -> None:
         from carbon import schedule
 
         schedule.start(self.store, config, out_dir, deliver=deliver)

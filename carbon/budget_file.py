@@ -42,9 +42,14 @@ def decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not a UTF-8 text file", [
-            Problem(name, None, None, None, f"byte {exc.start} is not UTF-8: save the file as UTF-8")
-        ]) from None
+        raise InputError(
+            f"{name}: not a UTF-8 text file",
+            [
+                Problem(
+                    name, None, None, None, f"byte {exc.start} is not UTF-8: save the file as UTF-8"
+                )
+            ],
+        ) from None
 
 
 def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
@@ -60,21 +65,33 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
         msg = str(exc)
         m = _POS_RE.search(msg)
         line, where = (int(m.group(1)), f" at column {m.group(2)}") if m else (None, "")
-        raise InputError(f"{name}: not valid TOML", [
-            Problem(name, line, None, None, f"TOML syntax error{where}: {_POS_RE.sub('', msg)}")
-        ]) from None
+        raise InputError(
+            f"{name}: not valid TOML",
+            [Problem(name, line, None, None, f"TOML syntax error{where}: {_POS_RE.sub('', msg)}")],
+        ) from None
     lines = _key_lines(text)
     problems: list[Problem] = []
 
     def bad(path: tuple[str, ...], value, message: str) -> None:
         # TOML has keys, not columns: the key path leads the message instead.
         where = f"{'.'.join(path)}: " if path else ""
-        problems.append(Problem(name, _line_of(lines, path), None,
-                                None if value is None else str(value), where + message))
+        problems.append(
+            Problem(
+                name,
+                _line_of(lines, path),
+                None,
+                None if value is None else str(value),
+                where + message,
+            )
+        )
 
     for key in doc:
         if key not in TOP_KEYS:
-            bad((key,), None, f"unknown key {key!r}{_hint(key, TOP_KEYS)}; expected {', '.join(TOP_KEYS)}")
+            bad(
+                (key,),
+                None,
+                f"unknown key {key!r}{_hint(key, TOP_KEYS)}; expected {', '.join(TOP_KEYS)}",
+            )
 
     year = doc.get("year")
     if year is None:
@@ -88,21 +105,27 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
     if unit is None:
         bad((), None, "missing 'unit = \"t CO2e\"' (the unit of every budget in the file)")
     elif not isinstance(unit, str):
-        bad(("unit",), unit, f"unit must be a text such as \"t CO2e\", got {unit!r}")
+        bad(("unit",), unit, f'unit must be a text such as "t CO2e", got {unit!r}')
     elif long := limits.too_long(unit, limits.BUDGET_UNIT):
-        bad(("unit",), unit[:80], f"unit {long}; expected a CO2e mass unit such as \"t CO2e\"")
+        bad(("unit",), unit[:80], f'unit {long}; expected a CO2e mass unit such as "t CO2e"')
     else:
         try:
             units.parse(unit)
         except UnitError:
-            bad(("unit",), unit, f"unknown unit {unit!r}; expected a CO2e mass unit such as "
-                                 "\"t CO2e\" or \"kg CO2e\"")
+            bad(
+                ("unit",),
+                unit,
+                f'unknown unit {unit!r}; expected a CO2e mass unit such as "t CO2e" or "kg CO2e"',
+            )
         else:
             if units.is_co2e_mass(unit):
                 kg_per_unit = units.multiplier(unit, "kg CO2e")
             else:
-                bad(("unit",), unit, f"unit {unit!r} is not a CO2e mass; expected e.g. \"t CO2e\" "
-                                     "or \"kg CO2e\"")
+                bad(
+                    ("unit",),
+                    unit,
+                    f'unit {unit!r} is not a CO2e mass; expected e.g. "t CO2e" or "kg CO2e"',
+                )
 
     company_budget = None
     company = doc.get("company")
@@ -112,8 +135,11 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
         else:
             for key in company:
                 if key not in COMPANY_KEYS:
-                    bad(("company", key), None, f"unknown key {key!r}{_hint(key, COMPANY_KEYS)}; "
-                                                "expected budget")
+                    bad(
+                        ("company", key),
+                        None,
+                        f"unknown key {key!r}{_hint(key, COMPANY_KEYS)}; expected budget",
+                    )
             if "budget" not in company:
                 bad(("company",), None, "[company] needs 'budget = ...'")
             else:
@@ -130,15 +156,22 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
         for team, spec in teams.items():
             path = ("teams", team)
             if team not in known:
-                bad(path, team, f"unknown team {team!r}{_team_hint(team, known)}; declare it with "
-                                "'carbon teams add' or fix the name")
+                bad(
+                    path,
+                    team,
+                    f"unknown team {team!r}{_team_hint(team, known)}; declare it with "
+                    "'carbon teams add' or fix the name",
+                )
             if not isinstance(spec, dict):
                 bad(path, None, f"team {team!r} must be a table: [teams.{team}] then budget = ...")
                 continue
             for key in spec:
                 if key not in TEAM_KEYS:
-                    bad(path + (key,), None,
-                        f"unknown key {key!r}{_hint(key, TEAM_KEYS)}; expected budget, profile")
+                    bad(
+                        path + (key,),
+                        None,
+                        f"unknown key {key!r}{_hint(key, TEAM_KEYS)}; expected budget, profile",
+                    )
             if "budget" not in spec:
                 bad(path, None, f"team {team!r} has no 'budget = ...'")
                 amount = None
@@ -146,16 +179,27 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
                 amount = _budget(spec["budget"], path + ("budget",), bad, kg_per_unit)
             weights, flat = _profile(spec.get("profile", "flat"), path + ("profile",), bad)
             if amount is not None and weights is not None and kg_per_unit is not None:
-                team_budgets.append(TeamBudget(team, amount * kg_per_unit, weights, flat,
-                                               limits.clip(f"{name}:{_line_of(lines, path) or '?'}")))
+                team_budgets.append(
+                    TeamBudget(
+                        team,
+                        amount * kg_per_unit,
+                        weights,
+                        flat,
+                        limits.clip(f"{name}:{_line_of(lines, path) or '?'}"),
+                    )
+                )
 
     if problems:
         n = len(problems)
-        raise InputError(f"{name}: budget file refused ({n} problem{'s' if n != 1 else ''}); "
-                         "nothing was loaded", problems)
+        raise InputError(
+            f"{name}: budget file refused ({n} problem{'s' if n != 1 else ''}); nothing was loaded",
+            problems,
+        )
     assert year is not None and kg_per_unit is not None and isinstance(unit, str)
     return BudgetPlan(
-        year=year, unit=unit, kg_per_unit=kg_per_unit,
+        year=year,
+        unit=unit,
+        kg_per_unit=kg_per_unit,
         teams=tuple(sorted(team_budgets, key=lambda t: t.team)),
         company_budget_kg=None if company_budget is None else company_budget * kg_per_unit,
         source=name,
@@ -183,8 +227,12 @@ def _budget(value, path: tuple[str, ...], bad, kg_per_unit: float | None = None)
         bad(path, value, f"budget must be >= 0, got {value!r}")
         return None
     if kg_per_unit is not None and not value * kg_per_unit <= MAX_BUDGET_KG:
-        bad(path, value, f"budget {value!r} is above {MAX_BUDGET_KG / 1e9:g} Mt CO2e ({MAX_BUDGET_KG:g} kg): "
-                         "check the unit and the number")
+        bad(
+            path,
+            value,
+            f"budget {value!r} is above {MAX_BUDGET_KG / 1e9:g} Mt CO2e ({MAX_BUDGET_KG:g} kg): "
+            "check the unit and the number",
+        )
         return None
     return float(value)
 
@@ -194,19 +242,31 @@ def _profile(value, path: tuple[str, ...], bad) -> tuple[tuple[float, ...] | Non
     if isinstance(value, str):
         if value == "flat":
             return FLAT, True
-        bad(path, value, f"profile must be \"flat\" or a list of {MONTHS} monthly weights, got {value!r}")
+        bad(
+            path,
+            value,
+            f'profile must be "flat" or a list of {MONTHS} monthly weights, got {value!r}',
+        )
         return None, False
     if not isinstance(value, list):
-        bad(path, value, f"profile must be \"flat\" or a list of {MONTHS} monthly weights")
+        bad(path, value, f'profile must be "flat" or a list of {MONTHS} monthly weights')
         return None, False
     if len(value) != MONTHS:
-        bad(path, None, f"profile has {len(value)} weight{'s' if len(value) != 1 else ''}; "
-                        f"expected {MONTHS} (January to December)")
+        bad(
+            path,
+            None,
+            f"profile has {len(value)} weight{'s' if len(value) != 1 else ''}; "
+            f"expected {MONTHS} (January to December)",
+        )
         return None, False
     wrong = [i for i, w in enumerate(value) if not _is_number(w) or not math.isfinite(w) or w < 0]
     if wrong:
         i = wrong[0]
-        bad(path, value[i], f"weight {i + 1} (month {i + 1}) must be a number >= 0, got {value[i]!r}")
+        bad(
+            path,
+            value[i],
+            f"weight {i + 1} (month {i + 1}) must be a number >= 0, got {value[i]!r}",
+        )
         return None, False
     if math.fsum(value) <= 0:
         bad(path, None, f"all {MONTHS} weights are zero: nothing would ever be allocated")

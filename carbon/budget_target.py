@@ -35,8 +35,10 @@ MONTHS = 12
 STEP_T = 0.1  # budgets are proposed to 0.1 t CO2e
 _RATE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*(?:/\s*(?:year|yr|y))?\s*$", re.IGNORECASE)
 _GOAL_RE = re.compile(r"^\s*-?\s*(\d+(?:\.\d+)?)\s*%\s*@\s*(\d{4})\s*$")
-TARGET_FORMS = "'4.2%/year' (a linear cut of 4.2 % of base-year emissions a year) or '50%@2030' " \
-               "(50 % below the base year in 2030, on a straight line)"
+TARGET_FORMS = (
+    "'4.2%/year' (a linear cut of 4.2 % of base-year emissions a year) or '50%@2030' "
+    "(50 % below the base year in 2030, on a straight line)"
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ class Target:
         per_year = f"{self.rate * 100:.4g} % of base-year emissions a year"
         if self.goal_year is None:
             return f"linear absolute contraction of {per_year}"
-        return (f"{self.goal_reduction * 100:.4g} % below the base year by {self.goal_year}, "
-                f"on a straight line: {per_year}")
+        return (
+            f"{self.goal_reduction * 100:.4g} % below the base year by {self.goal_year}, "
+            f"on a straight line: {per_year}"
+        )
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,10 @@ def parse_target(text: str, base_year: int) -> Target:
 
 
 def _bad(text: str, expected: str) -> InputError:
-    return InputError(f"--target {text!r}: expected {expected}",
-                      [Problem("--target", None, None, text, f"expected {expected}")])
+    return InputError(
+        f"--target {text!r}: expected {expected}",
+        [Problem("--target", None, None, text, f"expected {expected}")],
+    )
 
 
 def pathway(base_kg: float, target: Target, base_year: int, year: int) -> tuple[float, float]:
@@ -142,9 +148,19 @@ def profile(monthly_kg: Sequence[float]) -> tuple[float, ...] | None:
     return tuple(round(kg / 1000, 3) for kg in monthly_kg)
 
 
-def propose(*, year: int, base_year: int, target: Target, teams_by: str, basis_label: str,
-            base_kg: float, basis: Mapping[str, float], monthly: Mapping[str, Sequence[float]],
-            profile_year: int, declared: Sequence[str] = ()) -> Proposal:
+def propose(
+    *,
+    year: int,
+    base_year: int,
+    target: Target,
+    teams_by: str,
+    basis_label: str,
+    base_kg: float,
+    basis: Mapping[str, float],
+    monthly: Mapping[str, Sequence[float]],
+    profile_year: int,
+    declared: Sequence[str] = (),
+) -> Proposal:
     """The proposal: company budget on the pathway, split by `basis` (kg per team).
 
     `monthly` gives each team's 12 monthly kg of the profile year; `declared` the teams that
@@ -156,12 +172,29 @@ def propose(*, year: int, base_year: int, target: Target, teams_by: str, basis_l
     parts = split(steps, positive)
     whole = sum(positive.values())
     teams = tuple(
-        TeamProposal(team, positive[team], positive[team] / whole if whole else 0.0,
-                     round(parts[team] * STEP_T, 1), profile(monthly.get(team, ())))
-        for team in sorted(positive, key=lambda t: (-positive[t], t)))
-    return Proposal(year, base_year, target, teams_by, basis_label, base_kg, reduction, pathway_kg,
-                    round(steps * STEP_T, 1), teams, profile_year,
-                    tuple(sorted(t for t in declared if t not in positive)))
+        TeamProposal(
+            team,
+            positive[team],
+            positive[team] / whole if whole else 0.0,
+            round(parts[team] * STEP_T, 1),
+            profile(monthly.get(team, ())),
+        )
+        for team in sorted(positive, key=lambda t: (-positive[t], t))
+    )
+    return Proposal(
+        year,
+        base_year,
+        target,
+        teams_by,
+        basis_label,
+        base_kg,
+        reduction,
+        pathway_kg,
+        round(steps * STEP_T, 1),
+        teams,
+        profile_year,
+        tuple(sorted(t for t in declared if t not in positive)),
+    )
 
 
 def _toml_key(name: str) -> str:
@@ -185,12 +218,26 @@ def render_toml(p: Proposal) -> str:
         " 'flat' where it had none.",
     ]
     if p.left_out:
-        lines.append("# No budget proposed (no emissions in the basis): "
-                     + ", ".join(p.left_out) + ". Add one by hand if they should have one.")
-    lines += ["", f"year = {p.year}", 'unit = "t CO2e"', "", "[company]", f"budget = {p.company_t:.1f}"]
+        lines.append(
+            "# No budget proposed (no emissions in the basis): "
+            + ", ".join(p.left_out)
+            + ". Add one by hand if they should have one."
+        )
+    lines += [
+        "",
+        f"year = {p.year}",
+        'unit = "t CO2e"',
+        "",
+        "[company]",
+        f"budget = {p.company_t:.1f}",
+    ]
     for t in p.teams:
-        lines += ["", f"# share {t.share * 100:.2f} % of {t.basis_kg / 1000:,.3f} t",
-                  f"[teams.{_toml_key(t.team)}]", f"budget = {t.budget_t:.1f}"]
+        lines += [
+            "",
+            f"# share {t.share * 100:.2f} % of {t.basis_kg / 1000:,.3f} t",
+            f"[teams.{_toml_key(t.team)}]",
+            f"budget = {t.budget_t:.1f}",
+        ]
         if t.profile is None:
             lines.append('profile = "flat"')
         else:

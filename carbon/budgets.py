@@ -55,14 +55,17 @@ ON_TRACK, AT_RISK, OVER, NO_DATA = "on_track", "at_risk", "over", "no_data"
 CHECK_OK, CHECK_WARN, CHECK_OVER, CHECK_NO_VERDICT = 0, 1, 2, 3
 
 # Stated with every status (JSON `forecast_method`, the table's caption, the pack).
-FORECAST_RULE = ("months before a team's first month with data (and months without any entry in the "
-                 "ledger) are unknown, not zero: actual, allocated to date and forecast cover the months "
-                 "from the team's first data to December, the budget scaled to them by its profile; "
-                 "forecast = actual to date × weights of those months ÷ weights of the months known "
-                 "(the same year-end figure as the donation)")
+FORECAST_RULE = (
+    "months before a team's first month with data (and months without any entry in the "
+    "ledger) are unknown, not zero: actual, allocated to date and forecast cover the months "
+    "from the team's first data to December, the budget scaled to them by its profile; "
+    "forecast = actual to date × weights of those months ÷ weights of the months known "
+    "(the same year-end figure as the donation)"
+)
 
 
 # ---- records -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Actuals:
@@ -76,7 +79,9 @@ class Actuals:
     month: str
     by_team_month: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     by_team_activity: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-    by_team_factor: Mapping[str, Sequence[tuple[float, float | None, str]]] = field(default_factory=dict)
+    by_team_factor: Mapping[str, Sequence[tuple[float, float | None, str]]] = field(
+        default_factory=dict
+    )
     months_with_data: tuple[str, ...] = ()
 
 
@@ -175,6 +180,7 @@ class Alert:
 
 # ---- rules ---------------------------------------------------------------------------
 
+
 def check_weights(weights: Sequence[float]) -> tuple[float, ...]:
     """The 12 weights as floats; ValueError unless 12 finite, non-negative, not all zero."""
     if len(weights) != MONTHS:
@@ -226,9 +232,14 @@ def judge(budget: float, actual_to_date: float, fcast: float | None) -> tuple[st
         return OVER, "actual to date exceeds the annual budget"
     if fcast is None:
         if actual_to_date > 0:
-            return AT_RISK, ("nothing allocated yet but emissions recorded: ahead of the profile "
-                             "(no forecast can be extrapolated)")
-        return ON_TRACK, "nothing allocated and nothing emitted yet (no forecast can be extrapolated)"
+            return AT_RISK, (
+                "nothing allocated yet but emissions recorded: ahead of the profile "
+                "(no forecast can be extrapolated)"
+            )
+        return (
+            ON_TRACK,
+            "nothing allocated and nothing emitted yet (no forecast can be extrapolated)",
+        )
     if fcast > budget:
         return AT_RISK, "forecast to year end exceeds the annual budget"
     return ON_TRACK, "forecast to year end within the annual budget"
@@ -237,8 +248,10 @@ def judge(budget: float, actual_to_date: float, fcast: float | None) -> tuple[st
 def company_warning(plan: BudgetPlan) -> str:
     """The warning when team budgets add up to more than the company budget (in the plan's unit)."""
     u = plan.kg_per_unit
-    return (f"team budgets add up to {_fig(plan.team_total_kg / u)} {plan.unit}, more than the "
-            f"company budget of {_fig(plan.company_budget_kg / u)} {plan.unit}")
+    return (
+        f"team budgets add up to {_fig(plan.team_total_kg / u)} {plan.unit}, more than the "
+        f"company budget of {_fig(plan.company_budget_kg / u)} {plan.unit}"
+    )
 
 
 def _fig(v: float) -> str:
@@ -261,20 +274,24 @@ def alerts(report: StatusReport, warn_at: float = 0.8) -> tuple[int, tuple[Alert
     for t in report.teams:
         fig = f"actual {_fig(t.actual_to_date / u)} of budget {_fig(t.budget / u)} {unit}"
         if t.counted_from is not None and t.budget_covered != t.budget:
-            fig = (f"actual {_fig(t.actual_to_date / u)} of {_fig(t.budget_covered / u)} {unit}, the "
-                   f"budget's share of {t.counted_from} to December (annual {_fig(t.budget / u)}; "
-                   "earlier months unknown)")
+            fig = (
+                f"actual {_fig(t.actual_to_date / u)} of {_fig(t.budget_covered / u)} {unit}, the "
+                f"budget's share of {t.counted_from} to December (annual {_fig(t.budget / u)}; "
+                "earlier months unknown)"
+            )
         if t.status == NO_DATA:
             out.append(Alert(t.team, CHECK_NO_VERDICT, f"no verdict: {t.reason}"))
         elif t.status == OVER:
             out.append(Alert(t.team, CHECK_OVER, f"over: {fig}"))
         elif t.status == AT_RISK:
-            fc = (f", forecast {_fig(t.forecast / u)} {unit}" if t.forecast is not None
-                  else " (nothing allocated yet)")
+            fc = (
+                f", forecast {_fig(t.forecast / u)} {unit}"
+                if t.forecast is not None
+                else " (nothing allocated yet)"
+            )
             out.append(Alert(t.team, CHECK_WARN, f"at risk: {fig}{fc}"))
         elif t.actual_to_date > warn_at * t.budget_covered:
-            out.append(Alert(t.team, CHECK_WARN,
-                             f"past {warn_at * 100:g} % of its budget: {fig}"))
+            out.append(Alert(t.team, CHECK_WARN, f"past {warn_at * 100:g} % of its budget: {fig}"))
         else:
             out.append(Alert(t.team, CHECK_OK, f"on track: {fig}"))
     levels = {a.level for a in out}

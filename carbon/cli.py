@@ -13,12 +13,19 @@ from carbon.commands.common import Ctx, add_db_option
 
 
 @click.group(cls=LazyGroup, path="", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar="CARBON_DB", metavar="URL",
-              help="SQLAlchemy database URL (env CARBON_DB). Default: sqlite:///carbon.db, "
-                   "a file in the current directory. PostgreSQL: postgresql+psycopg://user@host/db")
-@click.option("--init", is_flag=True,
-              help="Create carbon's tables even in a database that is not empty or is PostgreSQL's "
-                   "postgres/template database (refused otherwise: not a carbon database).")
+@click.option(
+    "--db",
+    envvar="CARBON_DB",
+    metavar="URL",
+    help="SQLAlchemy database URL (env CARBON_DB). Default: sqlite:///carbon.db, "
+    "a file in the current directory. PostgreSQL: postgresql+psycopg://user@host/db",
+)
+@click.option(
+    "--init",
+    is_flag=True,
+    help="Create carbon's tables even in a database that is not empty or is PostgreSQL's "
+    "postgres/template database (refused otherwise: not a carbon database).",
+)
 @click.version_option(__version__, prog_name="carbon")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, init: bool) -> None:

@@ -66,18 +66,30 @@ class Completeness:
         return self.status == INCOMPLETE
 
     def to_dict(self) -> dict:
-        return {"month": self.month, "status": self.status, "inferred": self.inferred,
-                "feeds": [f.to_dict() for f in self.feeds], "missing": list(self.missing)}
+        return {
+            "month": self.month,
+            "status": self.status,
+            "inferred": self.inferred,
+            "feeds": [f.to_dict() for f in self.feeds],
+            "missing": list(self.missing),
+        }
 
     def gaps(self) -> str:
         """The missing and partial feeds in words: "video missing (…); aws partial (…)"."""
         mark = "?" if self.inferred else ""
-        return "; ".join(f"{f.feed} {f.state}{mark} ({f.detail})" if f.detail else f"{f.feed} {f.state}{mark}"
-                         for f in self.feeds if f.state != RECEIVED)
+        return "; ".join(
+            f"{f.feed} {f.state}{mark} ({f.detail})" if f.detail else f"{f.feed} {f.state}{mark}"
+            for f in self.feeds
+            if f.state != RECEIVED
+        )
 
     def headline(self) -> str:
         """One sentence for a report ("" unless incomplete): which feeds are missing."""
-        how = " (inferred from history: no feeds declared, see 'carbon feeds add')" if self.inferred else ""
+        how = (
+            " (inferred from history: no feeds declared, see 'carbon feeds add')"
+            if self.inferred
+            else ""
+        )
         if self.status == INCOMPLETE:
             return f"{self.month} is incomplete{how}: {self.gaps()}"
         return ""  # complete, or unknown (said by "status" in JSON and by 'carbon feeds status')
@@ -87,7 +99,9 @@ class Completeness:
 class FeedRow:
     feed: str
     kind: str
-    months: dict = field(default_factory=dict)  # month -> FeedState (months it is expected or has data)
+    months: dict = field(
+        default_factory=dict
+    )  # month -> FeedState (months it is expected or has data)
 
 
 @dataclass(frozen=True)
@@ -103,8 +117,9 @@ class FeedMatrix:
         states = tuple(r.months[month] for r in self.rows if month in r.months)
         if any(s.state != RECEIVED for s in states):
             status = INCOMPLETE
-        elif not states or (self.inferred and not _has_history(self.since or min(self.months, default=None),
-                                                                 month)):
+        elif not states or (
+            self.inferred and not _has_history(self.since or min(self.months, default=None), month)
+        ):
             status = UNKNOWN
         else:
             status = COMPLETE
@@ -115,11 +130,20 @@ class FeedMatrix:
         return [c for c in (self.month(m) for m in months) if c.incomplete]
 
     def to_dict(self) -> dict:
-        return {"months": list(self.months),
-                "feeds": [{"feed": r.feed, "kind": r.kind,
-                           "months": {m: {"state": s.state, "detail": s.detail} for m, s in r.months.items()}}
-                          for r in self.rows],
-                "inferred": self.inferred}
+        return {
+            "months": list(self.months),
+            "feeds": [
+                {
+                    "feed": r.feed,
+                    "kind": r.kind,
+                    "months": {
+                        m: {"state": s.state, "detail": s.detail} for m, s in r.months.items()
+                    },
+                }
+                for r in self.rows
+            ],
+            "inferred": self.inferred,
+        }
 
 
 def previous(month: str, n: int = 1) -> str:
@@ -150,16 +174,28 @@ def span(months: list[str]) -> tuple[str, ...]:
     return tuple(month_range(min(months), max(months))) if months else ()
 
 
-def matrix(feeds: list[Feed], batches: list[FeedBatch], cells: list[FeedCell],
-           days: dict[tuple[int, str], tuple[int, int]], months: tuple[str, ...]) -> FeedMatrix:
+def matrix(
+    feeds: list[Feed],
+    batches: list[FeedBatch],
+    cells: list[FeedCell],
+    days: dict[tuple[int, str], tuple[int, int]],
+    months: tuple[str, ...],
+) -> FeedMatrix:
     """Feeds × `months`: the declared feeds, else the ones inferred from history."""
     if feeds:
-        return FeedMatrix(months, tuple(_declared(f, batches, cells, days, months) for f in feeds), False)
+        return FeedMatrix(
+            months, tuple(_declared(f, batches, cells, days, months) for f in feeds), False
+        )
     return FeedMatrix(months, _inferred(batches, cells, days, months), True)
 
 
-def _declared(feed: Feed, batches: list[FeedBatch], cells: list[FeedCell],
-              days: dict[tuple[int, str], tuple[int, int]], months: tuple[str, ...]) -> FeedRow:
+def _declared(
+    feed: Feed,
+    batches: list[FeedBatch],
+    cells: list[FeedCell],
+    days: dict[tuple[int, str], tuple[int, int]],
+    months: tuple[str, ...],
+) -> FeedRow:
     by_id = {b.id: b for b in batches}
     mine = {b.id for b in batches if b.feed == feed.name}
     auto = {b.id for b in batches if b.feed is None and matches(feed, b)}
@@ -167,12 +203,16 @@ def _declared(feed: Feed, batches: list[FeedBatch], cells: list[FeedCell],
     held: dict[str, set[tuple[str, str]]] = defaultdict(set)
     ids: dict[str, set[int]] = defaultdict(set)
     for c in cells:
-        if c.batch_id in mine or (c.batch_id in auto and (not teams or c.team in teams)
-                                  and (not cats or c.category in cats)):
+        if c.batch_id in mine or (
+            c.batch_id in auto
+            and (not teams or c.team in teams)
+            and (not cats or c.category in cats)
+        ):
             held[c.month].add((c.team, c.category))
             ids[c.month].add(c.batch_id)
-    start = feed.first_month or min([*held, *([feed.declared_month] if feed.declared_month else [])],
-                                    default=None)
+    start = feed.first_month or min(
+        [*held, *([feed.declared_month] if feed.declared_month else [])], default=None
+    )
     row: dict[str, FeedState] = {}
     for m in months:
         if start is None or m < start:
@@ -183,8 +223,12 @@ def _declared(feed: Feed, batches: list[FeedBatch], cells: list[FeedCell],
     return FeedRow(feed.name, feed.kind, row)
 
 
-def _inferred(batches: list[FeedBatch], cells: list[FeedCell],
-              days: dict[tuple[int, str], tuple[int, int]], months: tuple[str, ...]) -> tuple[FeedRow, ...]:
+def _inferred(
+    batches: list[FeedBatch],
+    cells: list[FeedCell],
+    days: dict[tuple[int, str], tuple[int, int]],
+    months: tuple[str, ...],
+) -> tuple[FeedRow, ...]:
     kind_of = {bk: fk for fk, bks in FEED_BATCH_KINDS.items() for bk in bks}
     by_id = {b.id: b for b in batches}
     groups: dict[tuple[str, str], tuple[dict, dict]] = {}
@@ -215,13 +259,26 @@ def _received(by_id: dict[int, FeedBatch], ids: set[int]) -> str:
     return f"import{'s' if len(ids) != 1 else ''} {shown}"
 
 
-def _state(name: str, kind: str, m: str, held: dict, ids: dict, days: dict, by_id: dict,
-           teams: set[str], cats: set[str], inferred: bool) -> FeedState:
+def _state(
+    name: str,
+    kind: str,
+    m: str,
+    held: dict,
+    ids: dict,
+    days: dict,
+    by_id: dict,
+    teams: set[str],
+    cats: set[str],
+    inferred: bool,
+) -> FeedState:
     """The state of one feed in month `m` (it is expected in `m`)."""
     if m not in held:
         prior = [previous(m, k) for k in range(HISTORY, 0, -1)]
-        why = (f"nothing imported for {m}; present in each of {', '.join(prior)}" if inferred
-               else f"no import for {m}")
+        why = (
+            f"nothing imported for {m}; present in each of {', '.join(prior)}"
+            if inferred
+            else f"no import for {m}"
+        )
         return FeedState(name, kind, MISSING, why)
     now = held[m]
     gaps = []

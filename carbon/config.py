@@ -128,7 +128,9 @@ class Config:
     scenario_paths: tuple[str, ...] = ()  # [pack] scenarios, as written
     scenarios: tuple[Scenario, ...] = ()  # those files, read and checked (load)
     commuting: CommutingSettings = field(default_factory=CommutingSettings)
-    feeds: tuple[Feed, ...] = ()  # [feeds.NAME] tables: the data feeds a complete month needs (docs/feeds.md)
+    feeds: tuple[
+        Feed, ...
+    ] = ()  # [feeds.NAME] tables: the data feeds a complete month needs (docs/feeds.md)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,8 +144,17 @@ class Config:
 _KNOWN = {
     "schedule": {"cron", "timezone", "grace_days"},
     "output": {"dir"},
-    "smtp": {"host", "port", "security", "user", "password_env", "sender", "attempts", "retry_delay_s",
-             "timeout_s"},
+    "smtp": {
+        "host",
+        "port",
+        "security",
+        "user",
+        "password_env",
+        "sender",
+        "attempts",
+        "retry_delay_s",
+        "timeout_s",
+    },
     "recipients": {"finance", "managers"},
     "pack": {"scenarios"},
     "commuting": {"country", "closures", "absence_rate", "homeworking_hours_per_day"},
@@ -157,8 +168,10 @@ def find(path: str | Path | None) -> Path | None:
     if path is not None:
         p = Path(path)
         if not p.is_file():
-            raise InputError(f"config file {str(p)!r} not found",
-                             [Problem(str(p), None, None, None, "no such file")])
+            raise InputError(
+                f"config file {str(p)!r} not found",
+                [Problem(str(p), None, None, None, "no such file")],
+            )
         return p
     p = Path(DEFAULT_FILE)
     return p if p.is_file() else None
@@ -177,15 +190,22 @@ def load(path: str | Path | None = None) -> Config:
         text = found.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 text", [Problem(name, None, None, None, "expected UTF-8")]) from None
+        raise InputError(
+            f"{name}: not UTF-8 text", [Problem(name, None, None, None, "expected UTF-8")]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{name}: not valid TOML", [toml_syntax_problem(name, exc)]) from None
     cfg = parse(data, name)
-    return replace(cfg, manager_lines=_key_lines(text, cfg.managers),
-                   scenarios=read_scenarios(cfg.scenario_paths, found.parent, name, text))
+    return replace(
+        cfg,
+        manager_lines=_key_lines(text, cfg.managers),
+        scenarios=read_scenarios(cfg.scenario_paths, found.parent, name, text),
+    )
 
 
-def read_scenarios(paths: Iterable[str], base: Path, name: str, text: str = "") -> tuple[Scenario, ...]:
+def read_scenarios(
+    paths: Iterable[str], base: Path, name: str, text: str = ""
+) -> tuple[Scenario, ...]:
     """Read and check each scenario file of [pack] scenarios (relative to `base`, the config's
     folder). InputError: a missing file names the config's line and key; an invalid one its own
     problems (file, line, key or column). Team names are checked later (`check_teams`)."""
@@ -196,9 +216,16 @@ def read_scenarios(paths: Iterable[str], base: Path, name: str, text: str = "") 
         path = base / raw
         line = next((i for i, ln in enumerate(text.splitlines(), start=1) if raw in ln), None)
         if not path.is_file():
-            problems.append(Problem(name, line, "pack.scenarios", raw,
-                                    f"no such scenario file ({path}; paths are relative to the config file)",
-                                    key=True))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "pack.scenarios",
+                    raw,
+                    f"no such scenario file ({path}; paths are relative to the config file)",
+                    key=True,
+                )
+            )
             continue
         try:
             out.append(scenario_file.read(path, None))
@@ -214,7 +241,9 @@ def parse(data: dict, name: str = "<config>") -> Config:
     problems: list[Problem] = []
 
     def bad(key: str, value, message: str) -> None:
-        problems.append(Problem(name, None, key, None if value is None else str(value), message, key=True))
+        problems.append(
+            Problem(name, None, key, None if value is None else str(value), message, key=True)
+        )
 
     for section, value in data.items():
         if section not in _KNOWN:
@@ -226,8 +255,11 @@ def parse(data: dict, name: str = "<config>") -> Config:
                 if section == "feeds":
                     continue  # each a feed's table, read below
                 if key not in _KNOWN[section]:
-                    bad(f"{section}.{key}", None,
-                        f"unknown key; expected one of {', '.join(sorted(_KNOWN[section]))}")
+                    bad(
+                        f"{section}.{key}",
+                        None,
+                        f"unknown key; expected one of {', '.join(sorted(_KNOWN[section]))}",
+                    )
 
     def get(section: str, key: str, kind, default):
         sec = data.get(section)
@@ -276,17 +308,37 @@ def parse(data: dict, name: str = "<config>") -> Config:
         sender = get("smtp", "sender", str, "carbon@localhost")
         if not _EMAIL.match(sender):
             bad("smtp.sender", sender, "expected an e-mail address")
-        smtp = SmtpSettings(host=host, port=port, security=security, user=get("smtp", "user", str, None),
-                            password_env=get("smtp", "password_env", str, DEFAULT_PASSWORD_ENV),
-                            sender=sender, attempts=attempts, retry_delay_s=delay,
-                            timeout_s=get("smtp", "timeout_s", float, 30.0))
+        smtp = SmtpSettings(
+            host=host,
+            port=port,
+            security=security,
+            user=get("smtp", "user", str, None),
+            password_env=get("smtp", "password_env", str, DEFAULT_PASSWORD_ENV),
+            sender=sender,
+            attempts=attempts,
+            retry_delay_s=delay,
+            timeout_s=get("smtp", "timeout_s", float, 30.0),
+        )
 
-    finance = _addresses(data.get("recipients", {}).get("finance", []) if isinstance(
-        data.get("recipients"), dict) else [], "recipients.finance", bad)
+    finance = _addresses(
+        data.get("recipients", {}).get("finance", [])
+        if isinstance(data.get("recipients"), dict)
+        else [],
+        "recipients.finance",
+        bad,
+    )
     managers: dict[str, tuple[str, ...]] = {}
-    raw = data.get("recipients", {}).get("managers", {}) if isinstance(data.get("recipients"), dict) else {}
+    raw = (
+        data.get("recipients", {}).get("managers", {})
+        if isinstance(data.get("recipients"), dict)
+        else {}
+    )
     if not isinstance(raw, dict):
-        bad("recipients.managers", None, "expected a table: team name = address or list of addresses")
+        bad(
+            "recipients.managers",
+            None,
+            "expected a table: team name = address or list of addresses",
+        )
     else:
         for team, addrs in raw.items():
             if long := limits.too_long(team, limits.TEAM_NAME):
@@ -295,15 +347,29 @@ def parse(data: dict, name: str = "<config>") -> Config:
             managers[team] = _addresses(addrs, f"recipients.managers.{team}", bad)
     scenario_paths = get("pack", "scenarios", list, [])
     if not all(isinstance(p, str) and p for p in scenario_paths):
-        bad("pack.scenarios", scenario_paths, "expected a list of scenario file paths, e.g. [\"levers-2026.toml\"]")
+        bad(
+            "pack.scenarios",
+            scenario_paths,
+            'expected a list of scenario file paths, e.g. ["levers-2026.toml"]',
+        )
         scenario_paths = []
     commuting = _commuting(get, bad)
     feeds = _feeds(data.get("feeds") if isinstance(data.get("feeds"), dict) else {}, bad)
     if problems:
         raise InputError(f"{name}: the configuration was refused", problems)
-    return Config(cron=cron, timezone=tz, grace_days=grace_days, out_dir=out_dir, smtp=smtp, managers=managers,
-                  finance=finance, source=name, scenario_paths=tuple(scenario_paths), commuting=commuting,
-                  feeds=feeds)
+    return Config(
+        cron=cron,
+        timezone=tz,
+        grace_days=grace_days,
+        out_dir=out_dir,
+        smtp=smtp,
+        managers=managers,
+        finance=finance,
+        source=name,
+        scenario_paths=tuple(scenario_paths),
+        commuting=commuting,
+        feeds=feeds,
+    )
 
 
 def _commuting(get, bad) -> CommutingSettings:
@@ -323,19 +389,30 @@ def _commuting(get, bad) -> CommutingSettings:
         except ValueError:
             first = last = None
         if first is None or last < first or (last - first).days > 366:
-            bad("commuting.closures", item, "expected closure days as \"YYYY-MM-DD\" or a range "
-                "\"YYYY-MM-DD..YYYY-MM-DD\" (first day first, at most a year)")
+            bad(
+                "commuting.closures",
+                item,
+                'expected closure days as "YYYY-MM-DD" or a range '
+                '"YYYY-MM-DD..YYYY-MM-DD" (first day first, at most a year)',
+            )
             continue
         days |= {first + timedelta(days=i) for i in range((last - first).days + 1)}
     absence = get("commuting", "absence_rate", float, DEFAULT_ABSENCE_RATE)
     if not 0 <= absence < 1:
-        bad("commuting.absence_rate", absence, "expected the share of working days lost to leave and "
-            "absence, from 0 to below 1 (e.g. 0.1 for 10 %)")
+        bad(
+            "commuting.absence_rate",
+            absence,
+            "expected the share of working days lost to leave and "
+            "absence, from 0 to below 1 (e.g. 0.1 for 10 %)",
+        )
         absence = DEFAULT_ABSENCE_RATE
     hours = get("commuting", "homeworking_hours_per_day", float, DEFAULT_HOMEWORKING_HOURS)
     if not 0 < hours <= 24:
-        bad("commuting.homeworking_hours_per_day", hours, "expected the hours of a working day, above 0 and "
-            "at most 24")
+        bad(
+            "commuting.homeworking_hours_per_day",
+            hours,
+            "expected the hours of a working day, above 0 and at most 24",
+        )
         hours = DEFAULT_HOMEWORKING_HOURS
     return CommutingSettings(country, tuple(sorted(days)), absence, hours)
 
@@ -346,11 +423,15 @@ def _feeds(raw: dict, bad) -> tuple[Feed, ...]:
     for name, spec in raw.items():
         where = f"feeds.{name}"
         if not isinstance(spec, dict):
-            bad(where, spec, "expected a table: kind = \"cloud-billing\", provider = \"aws\", …")
+            bad(where, spec, 'expected a table: kind = "cloud-billing", provider = "aws", …')
             continue
         for key in spec:
             if key not in FEED_KEYS:
-                bad(f"{where}.{key}", None, f"unknown key; expected one of {', '.join(sorted(FEED_KEYS))}")
+                bad(
+                    f"{where}.{key}",
+                    None,
+                    f"unknown key; expected one of {', '.join(sorted(FEED_KEYS))}",
+                )
         kind = spec.get("kind")
         if kind not in FEED_KINDS:
             bad(f"{where}.kind", kind, f"expected one of {', '.join(FEED_KINDS)}")
@@ -372,8 +453,18 @@ def _feeds(raw: dict, bad) -> tuple[Feed, ...]:
         cadence = spec.get("cadence", "monthly")
         if cadence not in FEED_CADENCES:
             bad(f"{where}.cadence", cadence, f"expected one of {', '.join(FEED_CADENCES)}")
-        found.append(Feed(name, kind, texts["provider"], lists["teams"], lists["categories"], texts["source"],
-                          "monthly", texts["from"]))
+        found.append(
+            Feed(
+                name,
+                kind,
+                texts["provider"],
+                lists["teams"],
+                lists["categories"],
+                texts["source"],
+                "monthly",
+                texts["from"],
+            )
+        )
     return tuple(found)
 
 
@@ -396,7 +487,7 @@ def check_cron(cron: str, timezone: str) -> str | None:
     from apscheduler.triggers.cron import CronTrigger
 
     if len(cron.split()) != 5:
-        return "expected 5 crontab fields: minute hour day month weekday (e.g. \"0 6 1 * *\")"
+        return 'expected 5 crontab fields: minute hour day month weekday (e.g. "0 6 1 * *")'
     try:
         trigger = CronTrigger.from_crontab(cron, timezone=timezone)
     except ValueError as exc:
@@ -404,13 +495,16 @@ def check_cron(cron: str, timezone: str) -> str | None:
     # A well-formed line may still name no real day (31 February, 31 April): APScheduler then
     # finds no fire time up to its last year, and a scheduler would wait forever in silence.
     if trigger.get_next_fire_time(None, datetime.now(ZoneInfo(timezone))) is None:
-        return ("this line never fires (no date matches it, e.g. day 31 in a 30-day month or "
-                "29-31 in February); pick a day every chosen month has")
+        return (
+            "this line never fires (no date matches it, e.g. day 31 in a 30-day month or "
+            "29-31 in February); pick a day every chosen month has"
+        )
     return None
 
 
-def check_teams(config: Config, declared: Iterable[str],
-                renamed: Mapping[str, tuple[str, str]] | None = None) -> None:
+def check_teams(
+    config: Config, declared: Iterable[str], renamed: Mapping[str, tuple[str, str]] | None = None
+) -> None:
     """Refuse [recipients.managers] entries naming a team that is not in `declared` (pure).
 
     A typo would otherwise mail "no emissions recorded" for a team that does not exist,
@@ -436,17 +530,30 @@ def check_teams(config: Config, declared: Iterable[str],
             hint = f"; declared teams: {', '.join(names[:10])}" + (" …" if len(names) > 10 else "")
         else:
             hint = "; no team is declared yet (carbon teams add NAME)"
-        problems.append(Problem(name, config.manager_lines.get(team), f"recipients.managers.{team}", team,
-                                f"unknown team {team!r}{hint}", key=True))
+        problems.append(
+            Problem(
+                name,
+                config.manager_lines.get(team),
+                f"recipients.managers.{team}",
+                team,
+                f"unknown team {team!r}{hint}",
+                key=True,
+            )
+        )
     if problems:
-        raise InputError(f"{name}: recipients.managers names {len(problems)} team(s) that are not declared; "
-                         "nothing was produced or sent", problems)
+        raise InputError(
+            f"{name}: recipients.managers names {len(problems)} team(s) that are not declared; "
+            "nothing was produced or sent",
+            problems,
+        )
     renamed = renamed or {}
     current = [n for n in names if n not in renamed]
     for sc in config.scenarios:
         from carbon import scenario_file
 
-        scenario_file.check_teams(sc, current, renamed)  # a lever's team typo: refused before any pack
+        scenario_file.check_teams(
+            sc, current, renamed
+        )  # a lever's team typo: refused before any pack
 
 
 def _key_lines(text: str, keys) -> dict[str, int]:
@@ -456,11 +563,25 @@ def _key_lines(text: str, keys) -> dict[str, int]:
     else anywhere (an inline table).
     """
     lines = text.splitlines()
-    start = next((i for i, ln in enumerate(lines) if re.match(r"\s*\[\s*recipients\s*\.\s*managers\s*\]", ln)), 0)
+    start = next(
+        (
+            i
+            for i, ln in enumerate(lines)
+            if re.match(r"\s*\[\s*recipients\s*\.\s*managers\s*\]", ln)
+        ),
+        0,
+    )
     found = {}
     for key in keys:
-        pat = re.compile(r"(^|[\s{,])(" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key)
-                         + r"')\s*=")
+        pat = re.compile(
+            r"(^|[\s{,])("
+            + re.escape(key)
+            + r"|\""
+            + re.escape(key)
+            + r"\"|'"
+            + re.escape(key)
+            + r"')\s*="
+        )
         for i in [*range(start, len(lines)), *range(start)]:
             if pat.search(lines[i]):
                 found[key] = i + 1

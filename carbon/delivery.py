@@ -42,9 +42,13 @@ from carbon.text import clean
 from carbon.text import html_escape as escape
 
 log = logging.getLogger("carbon.delivery")
-MIME = {"report.html": ("text", "html"), "report.json": ("application", "json"),
-        "report.csv": ("text", "csv"), "manifest.json": ("application", "json"),
-        DONATION_FILE: ("text", "html")}
+MIME = {
+    "report.html": ("text", "html"),
+    "report.json": ("application", "json"),
+    "report.csv": ("text", "csv"),
+    "manifest.json": ("application", "json"),
+    DONATION_FILE: ("text", "html"),
+}
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,9 @@ class Delivery:
     error: str = ""
 
 
-def messages(config: Config, built: BuiltPack, previous: dict | None = None
-             ) -> list[tuple[str, tuple[str, ...], EmailMessage]]:
+def messages(
+    config: Config, built: BuiltPack, previous: dict | None = None
+) -> list[tuple[str, tuple[str, ...], EmailMessage]]:
     """The messages of a pack: (audience, recipients, message) — pure but for reading the pack's files.
 
     `previous`: the report.json of the revision this one replaces (None for a first
@@ -67,9 +72,14 @@ def messages(config: Config, built: BuiltPack, previous: dict | None = None
     """
     report = json.loads((built.path / "report.json").read_text(encoding="utf-8"))
     manifest_file = built.path / "manifest.json"
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.exists() else {}
-    attachments = [(name, (built.path / name).read_bytes()) for name in (*FILES, DONATION_FILE)
-                   if (built.path / name).exists()]
+    manifest = (
+        json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.exists() else {}
+    )
+    attachments = [
+        (name, (built.path / name).read_bytes())
+        for name in (*FILES, DONATION_FILE)
+        if (built.path / name).exists()
+    ]
     rev = f" (revision {built.revision})" if built.revision and built.revision > 1 else ""
     reason = manifest.get("reissue_reason") or ""
     out = []
@@ -77,20 +87,48 @@ def messages(config: Config, built: BuiltPack, previous: dict | None = None
         if addrs:
             subject = f"Carbon report {built.month}{rev}: {team}"
             note = reissue_note(built.revision, reason, report, previous, team)
-            out.append((f"manager:{team}", addrs,
-                        _message(config.smtp, addrs, subject, summary_text(report, team, note),
-                                 summary_html(report, team, note), attachments)))
+            out.append(
+                (
+                    f"manager:{team}",
+                    addrs,
+                    _message(
+                        config.smtp,
+                        addrs,
+                        subject,
+                        summary_text(report, team, note),
+                        summary_html(report, team, note),
+                        attachments,
+                    ),
+                )
+            )
     if config.finance:
         subject = f"Carbon report {built.month}{rev}: company"
         note = reissue_note(built.revision, reason, report, previous, None)
-        out.append(("finance", config.finance,
-                    _message(config.smtp, config.finance, subject, summary_text(report, None, note),
-                             summary_html(report, None, note), attachments)))
+        out.append(
+            (
+                "finance",
+                config.finance,
+                _message(
+                    config.smtp,
+                    config.finance,
+                    subject,
+                    summary_text(report, None, note),
+                    summary_html(report, None, note),
+                    attachments,
+                ),
+            )
+        )
     return out
 
 
-def _message(smtp: SmtpSettings, to: tuple[str, ...], subject: str, text_body: str, html_body: str,
-             attachments: list[tuple[str, bytes]]) -> EmailMessage:
+def _message(
+    smtp: SmtpSettings,
+    to: tuple[str, ...],
+    subject: str,
+    text_body: str,
+    html_body: str,
+    attachments: list[tuple[str, bytes]],
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = smtp.sender
     msg["To"] = ", ".join(to)
@@ -107,8 +145,10 @@ def _message(smtp: SmtpSettings, to: tuple[str, ...], subject: str, text_body: s
 
 # ---- the body: the same figures as text and as HTML ------------------------------------
 
-ATTACHED = ("The full report with charts is attached (report.html), with its data "
-            "(report.csv, report.json, manifest.json).")
+ATTACHED = (
+    "The full report with charts is attached (report.html), with its data "
+    "(report.csv, report.json, manifest.json)."
+)
 
 
 @dataclass(frozen=True)
@@ -126,8 +166,11 @@ def _lines(report: dict, team: str | None) -> list[_Line]:
     kg = {r["team"]: r["total"] for r in report["teams"]}
     budget = {t["team"]: t for t in (report.get("budget_status") or {}).get("teams", [])}
     names = [team] if team is not None else sorted(set(kg) | set(budget))
-    return [_Line(n, None if n not in kg else kg[n] / 1000, budget.get(n))
-            for n in names if team is not None or n in kg or n in budget]
+    return [
+        _Line(n, None if n not in kg else kg[n] / 1000, budget.get(n))
+        for n in names
+        if team is not None or n in kg or n in budget
+    ]
 
 
 def _num(v: float | None) -> str:
@@ -139,9 +182,11 @@ def _num(v: float | None) -> str:
     return f"{v:,.2f}"
 
 
-UNKNOWN_MONTHS = ("Months before a team's first month with data are unknown, not zero: its status is "
-                  "judged on the months from its first data, against the budget's share of those "
-                  "months; no data: no verdict.")
+UNKNOWN_MONTHS = (
+    "Months before a team's first month with data are unknown, not zero: its status is "
+    "judged on the months from its first data, against the budget's share of those "
+    "months; no data: no verdict."
+)
 
 
 def _status(b: dict) -> str:
@@ -158,8 +203,9 @@ def _budget_text(b: dict, unit: str, label: bool = True) -> str:
     first, covered = _counted_from(b), b.get("budget_covered")
     if first and covered is not None and covered != b.get("budget"):
         months = f"{calendar.month_name[int(first[5:7])]}–December"
-        return (f"Budget {months}: " if label else f"{months}: ") + \
-            f"{_num(covered)} {unit} (annual {_num(b.get('budget'))} {unit})"
+        return (
+            f"Budget {months}: " if label else f"{months}: "
+        ) + f"{_num(covered)} {unit} (annual {_num(b.get('budget'))} {unit})"
     return ("Annual budget: " if label else "") + f"{_num(b.get('budget'))} {unit}"
 
 
@@ -169,8 +215,9 @@ def _to_date(b: dict, unit: str) -> str:
     return f"{_num(b.get('actual_to_date'))} / {_num(b.get('allocated_to_date'))} {unit}"
 
 
-def reissue_note(revision: int | None, reason: str, report: dict, previous: dict | None,
-                 team: str | None) -> list[str]:
+def reissue_note(
+    revision: int | None, reason: str, report: dict, previous: dict | None, team: str | None
+) -> list[str]:
     """Sentences saying why a revision > 1 was issued and what changed (empty for revision 1).
 
     `previous` is the replaced revision's report.json; the team's (or the company's and each
@@ -179,20 +226,30 @@ def reissue_note(revision: int | None, reason: str, report: dict, previous: dict
     if not revision or revision < 2:
         return []
     why = reason or "no reason was recorded"
-    note = [(f"This is revision {revision} of the {report['month']} report; it replaces revision "
-             f"{revision - 1}. Re-issued because: {why}.")]
+    note = [
+        (
+            f"This is revision {revision} of the {report['month']} report; it replaces revision "
+            f"{revision - 1}. Re-issued because: {why}."
+        )
+    ]
     if previous is None:
         return note
     before = {r["team"]: r["total"] for r in previous.get("teams", [])}
     after = {r["team"]: r["total"] for r in report["teams"]}
-    pairs = ([("Company total", previous.get("total"), report["total"])] if team is None else [])
+    pairs = [("Company total", previous.get("total"), report["total"])] if team is None else []
     teams = [team] if team is not None else sorted(set(before) | set(after))
     pairs += [(t, before.get(t), after.get(t)) for t in teams]
-    changed = [f"{label} {_change(a, b)}" for label, a, b in pairs
-               if (a is None) != (b is None) or a is not None and abs(a - b) > GRAM]
+    changed = [
+        f"{label} {_change(a, b)}"
+        for label, a, b in pairs
+        if (a is None) != (b is None) or a is not None and abs(a - b) > GRAM
+    ]
     changed += _intensity_changes(previous, report, team)
-    note.append("Changed since revision " + str(revision - 1) + ": " + "; ".join(changed) + "."
-                if changed else f"This month's emissions shown here are unchanged since revision {revision - 1}.")
+    note.append(
+        "Changed since revision " + str(revision - 1) + ": " + "; ".join(changed) + "."
+        if changed
+        else f"This month's emissions shown here are unchanged since revision {revision - 1}."
+    )
     return note
 
 
@@ -204,25 +261,38 @@ def _intensities(report: dict, team: str | None) -> dict[tuple[str, str], tuple]
     the top, each team's on its row)."""
     out = {}
     if team is None:
-        out.update({("Company", i["metric"]): (i.get("value"), i.get("kg_per_unit"))
-                    for i in report.get("intensity") or ()})
+        out.update(
+            {
+                ("Company", i["metric"]): (i.get("value"), i.get("kg_per_unit"))
+                for i in report.get("intensity") or ()
+            }
+        )
     for t in report.get("teams", []):
         if team is None or t["team"] == team:
-            out.update({(t["team"], i["metric"]): (i.get("value"), i.get("kg_per_unit"))
-                        for i in t.get("intensity") or ()})
+            out.update(
+                {
+                    (t["team"], i["metric"]): (i.get("value"), i.get("kg_per_unit"))
+                    for i in t.get("intensity") or ()
+                }
+            )
     return out
 
 
 def _intensity_changes(previous: dict, report: dict, team: str | None) -> list[str]:
-    """"Company active_users 5,000 → 5,300 (kg CO2e per unit 0.2 → 0.188679)" for each metric
+    """ "Company active_users 5,000 → 5,300 (kg CO2e per unit 0.2 → 0.188679)" for each metric
     whose value or intensity differs between two revisions' report.json."""
     before, after = _intensities(previous, team), _intensities(report, team)
     out = []
     for who, metric in sorted(set(before) | set(after)):
-        (bv, bk), (av, ak) = before.get((who, metric), (None, None)), after.get((who, metric), (None, None))
+        (bv, bk), (av, ak) = (
+            before.get((who, metric), (None, None)),
+            after.get((who, metric), (None, None)),
+        )
         if (bv, bk) != (av, ak):
-            out.append(f"{who} {metric} {_figure(bv)} → {_figure(av)} "
-                       f"(kg CO2e per unit {_figure(bk)} → {_figure(ak)})")
+            out.append(
+                f"{who} {metric} {_figure(bv)} → {_figure(av)} "
+                f"(kg CO2e per unit {_figure(bk)} → {_figure(ak)})"
+            )
     return out
 
 
@@ -231,14 +301,15 @@ def _figure(v) -> str:
 
 
 def _change(a_kg: float | None, b_kg: float | None) -> str:
-    """"before → after" in t CO2e, with as many decimals (2 to 6) as it takes to show the change
+    """ "before → after" in t CO2e, with as many decimals (2 to 6) as it takes to show the change
     (and never a non-zero figure as 0.00); "no emissions" for a side without any."""
+
     def side(kg: float | None, d: int) -> str:
         if kg is None:
             return "no emissions"
         text = f"{kg / 1000:,.{d}f}"
         if kg != 0 and float(text.replace(",", "")) == 0:
-            text = "<" + f"{10 ** -d:.{d}f}"
+            text = "<" + f"{10**-d:.{d}f}"
         return f"{text} t CO2e"
 
     for d in range(2, 7):
@@ -254,11 +325,17 @@ def incomplete_note(report: dict) -> str:
     c = report.get("completeness") or {}
     if c.get("status") != "incomplete":
         return ""
-    parts = [f"{f['feed']} {f['state']}" + (f" ({f['detail']})" if f.get("detail") else "")
-             for f in c.get("feeds", []) if f.get("state") != "received"]
+    parts = [
+        f"{f['feed']} {f['state']}" + (f" ({f['detail']})" if f.get("detail") else "")
+        for f in c.get("feeds", [])
+        if f.get("state") != "received"
+    ]
     how = " (inferred from history)" if c.get("inferred") else ""
-    return (f"INCOMPLETE: {c.get('month', report.get('month'))} is missing data{how}: " + "; ".join(parts)
-            + ". Its figures will rise when the data arrives.")
+    return (
+        f"INCOMPLETE: {c.get('month', report.get('month'))} is missing data{how}: "
+        + "; ".join(parts)
+        + ". Its figures will rise when the data arrives."
+    )
 
 
 def summary_text(report: dict, team: str | None, note: list[str] | tuple[str, ...] = ()) -> str:
@@ -273,8 +350,11 @@ def summary_text(report: dict, team: str | None, note: list[str] | tuple[str, ..
     out.append(f"Company total this month: {_num(report['total'] / 1000)} t CO2e")
     for line in _lines(report, team):
         out += ["", line.team]
-        out.append(f"  This month: {_num(line.month_t)} t CO2e" if line.month_t is not None
-                   else "  This month: no emissions recorded")
+        out.append(
+            f"  This month: {_num(line.month_t)} t CO2e"
+            if line.month_t is not None
+            else "  This month: no emissions recorded"
+        )
         if line.budget is not None:
             out.append(f"  Actual / allocated to date: {_to_date(line.budget, unit_b)}")
             out.append(f"  {_budget_text(line.budget, unit_b)}")
@@ -293,24 +373,36 @@ def summary_html(report: dict, team: str | None, note: list[str] | tuple[str, ..
     has_budgets = report.get("budget_status") is not None
     unit_b = (report.get("budget_status") or {}).get("unit", "")
     head = f"<h2>Carbon report {escape(report['month'])}</h2>"
-    lines = [f"<p><b>{escape(n)}</b></p>" for n in ([incomplete_note(report)] if incomplete_note(report) else [])
-             + list(note)]
+    lines = [
+        f"<p><b>{escape(n)}</b></p>"
+        for n in ([incomplete_note(report)] if incomplete_note(report) else []) + list(note)
+    ]
     lines.append(f"<p>Company total: <b>{_num(report['total'] / 1000)} t CO2e</b></p>")
     shown = _lines(report, team)
     if team is not None and shown[0].month_t is None:
         lines.append(f"<p>No emissions recorded for {escape(team)} this month.</p>")
-    table = ["<table border='1' cellpadding='4' cellspacing='0'><tr><th>Team</th><th>t CO2e this month</th>"
-             + ("<th>Actual / allocated to date</th><th>Budget</th><th>Forecast to year end</th>"
-                "<th>Status</th>" if has_budgets else "")
-             + "</tr>"]
+    table = [
+        "<table border='1' cellpadding='4' cellspacing='0'><tr><th>Team</th><th>t CO2e this month</th>"
+        + (
+            "<th>Actual / allocated to date</th><th>Budget</th><th>Forecast to year end</th>"
+            "<th>Status</th>"
+            if has_budgets
+            else ""
+        )
+        + "</tr>"
+    ]
     for line in shown:
         b = line.budget
         cells = f"<td>{escape(line.team)}</td><td align='right'>{_num(line.month_t)}</td>"
         if has_budgets:
-            cells += (f"<td align='right'>{escape(_to_date(b, unit_b))}</td>"
-                      f"<td align='right'>{escape(_budget_text(b, unit_b, label=False))}</td>"
-                      f"<td align='right'>{_num(b.get('forecast'))} {escape(unit_b)}</td>"
-                      f"<td>{escape(_status(b))}</td>" if b else "<td>no budget</td><td></td><td></td><td></td>")
+            cells += (
+                f"<td align='right'>{escape(_to_date(b, unit_b))}</td>"
+                f"<td align='right'>{escape(_budget_text(b, unit_b, label=False))}</td>"
+                f"<td align='right'>{_num(b.get('forecast'))} {escape(unit_b)}</td>"
+                f"<td>{escape(_status(b))}</td>"
+                if b
+                else "<td>no budget</td><td></td><td></td><td></td>"
+            )
         table.append(f"<tr>{cells}</tr>")
     table.append("</table>")
     foot = f"<p>{escape(ATTACHED)}</p>"
@@ -332,12 +424,15 @@ def send(smtp: SmtpSettings, msg: EmailMessage) -> None:
     """Hand one message to the SMTP server (one try). Raises DeliveryError."""
     password = smtp.password()
     if smtp.user and password is None:
-        raise DeliveryError(f"smtp.user is set but the environment variable {smtp.password_env} "
-                            "holding the password is not")
+        raise DeliveryError(
+            f"smtp.user is set but the environment variable {smtp.password_env} "
+            "holding the password is not"
+        )
     try:
         if smtp.security == "ssl":
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s,
-                                      context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=smtp.timeout_s, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
         with client:
@@ -352,10 +447,16 @@ def send(smtp: SmtpSettings, msg: EmailMessage) -> None:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
 
 
-def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
-            only: frozenset[str] | None = None,
-            sender: Callable[[SmtpSettings, EmailMessage], None] = send,
-            sleep: Callable[[float], None] = time.sleep) -> list[Delivery]:
+def deliver(
+    store: Store,
+    pack_id: int,
+    built: BuiltPack,
+    config: Config,
+    *,
+    only: frozenset[str] | None = None,
+    sender: Callable[[SmtpSettings, EmailMessage], None] = send,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Delivery]:
     """E-mail the pack to every manager and the finance list; record each outcome.
 
     `only` restricts it to those audiences (a later run re-sending what failed);
@@ -370,8 +471,11 @@ def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
         return []
     smtp = config.smtp
     results = []
-    todo = [m for m in messages(config, built, previous_report(store, built))
-            if only is None or m[0] in only]
+    todo = [
+        m
+        for m in messages(config, built, previous_report(store, built))
+        if only is None or m[0] in only
+    ]
     for audience in sorted((only or frozenset()) - {a for a, _, _ in todo}):
         why = "no longer among the configured recipients"
         with store.transaction() as conn:
@@ -388,23 +492,42 @@ def deliver(store: Store, pack_id: int, built: BuiltPack, config: Config, *,
             except DeliveryError as exc:
                 error = str(exc)
                 if exc.unreachable:
-                    unreachable = f"{error} (the SMTP server {smtp.host}:{smtp.port} cannot be reached)"
+                    unreachable = (
+                        f"{error} (the SMTP server {smtp.host}:{smtp.port} cannot be reached)"
+                    )
                     error = unreachable
-                    log.error("delivery of %s: %s; no other message of this run is tried", built.month, error)
+                    log.error(
+                        "delivery of %s: %s; no other message of this run is tried",
+                        built.month,
+                        error,
+                    )
                     break
-                log.warning("delivery of %s to %s: try %d of %d failed: %s", built.month, audience, attempt,
-                            smtp.attempts, error)
+                log.warning(
+                    "delivery of %s to %s: try %d of %d failed: %s",
+                    built.month,
+                    audience,
+                    attempt,
+                    smtp.attempts,
+                    error,
+                )
                 if attempt < smtp.attempts:
                     sleep(smtp.retry_delay_s * 2 ** (attempt - 1))
         result = Delivery(audience, to, not error, attempt, error)
         with store.transaction() as conn:
-            stored_packs.record_delivery(conn, pack_id, audience, to, "sent" if result.sent else "failed",
-                                         attempt, error)
+            stored_packs.record_delivery(
+                conn, pack_id, audience, to, "sent" if result.sent else "failed", attempt, error
+            )
         if result.sent:
             log.info("delivered %s to %s (%s)", built.month, audience, ", ".join(to))
         else:
-            log.error("delivery of %s to %s failed after %d tries: %s; the pack is kept in %s",
-                      built.month, audience, attempt, error, built.path)
+            log.error(
+                "delivery of %s to %s failed after %d tries: %s; the pack is kept in %s",
+                built.month,
+                audience,
+                attempt,
+                error,
+                built.path,
+            )
         results.append(result)
     return results
 
@@ -414,16 +537,23 @@ def previous_report(store: Store, built: BuiltPack) -> dict | None:
     if not built.revision or built.revision < 2:
         return None
     with store.engine.connect() as conn:
-        older = [p for p in stored_packs.list_packs(conn, built.month)
-                 if p.status == stored_packs.PRODUCED and p.revision < built.revision and p.path]
+        older = [
+            p
+            for p in stored_packs.list_packs(conn, built.month)
+            if p.status == stored_packs.PRODUCED and p.revision < built.revision and p.path
+        ]
     if not older:
         return None
     path = Path(older[-1].path) / "report.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        log.warning("revision %d of %s is no longer readable in %s: its e-mail cannot say what changed",
-                    older[-1].revision, built.month, path.parent)
+        log.warning(
+            "revision %d of %s is no longer readable in %s: its e-mail cannot say what changed",
+            older[-1].revision,
+            built.month,
+            path.parent,
+        )
         return None
 
 
@@ -431,4 +561,6 @@ def deliverer(config: Config) -> Callable[..., list[Delivery]] | None:
     """The `deliver` callback of carbon.schedule.run_once for `config` (None: no e-mail configured)."""
     if not config.delivers:
         return None
-    return lambda store, pack_id, built, only=None: deliver(store, pack_id, built, config, only=only)
+    return lambda store, pack_id, built, only=None: deliver(
+        store, pack_id, built, config, only=only
+    )

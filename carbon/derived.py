@@ -52,7 +52,13 @@ from carbon.model import Coefficient, Factor
 PROVIDERS = ("aws", "gcp", "azure")
 RESOLUTIONS = ("sd", "hd", "uhd")
 # The parts of a streaming hour in the ADEME impactCO2 model (one coefficient each, per region).
-STREAMING_PARTS = ("device_manufacture", "device_use", "transmission", "datacentre_construction", "datacentre_use")
+STREAMING_PARTS = (
+    "device_manufacture",
+    "device_use",
+    "transmission",
+    "datacentre_construction",
+    "datacentre_use",
+)
 
 # (key suffix, coefficient name pattern, result unit)
 CLOUD_USAGES = (
@@ -71,7 +77,9 @@ def _q(c: Coefficient):
 def _checked(quantity, unit: str, what: str) -> float:
     target = units.parse(unit)
     if quantity.dimensionality != target.dimensionality:
-        raise UnitError(f"derived factor {what}: result is {units.describe(quantity.units)}, expected {unit}")
+        raise UnitError(
+            f"derived factor {what}: result is {units.describe(quantity.units)}, expected {unit}"
+        )
     return float(quantity.to(target).magnitude)
 
 
@@ -81,7 +89,9 @@ def _origins(coefs: Iterable[Coefficient]) -> str:
     for c in coefs:
         name, _, line = c.origin.rpartition(":")
         lines.setdefault(name, []).append(int(line))
-    return ", ".join(f"{n}:{min(v)}" + (f"-{max(v)}" if len(set(v)) > 1 else "") for n, v in lines.items())
+    return ", ".join(
+        f"{n}:{min(v)}" + (f"-{max(v)}" if len(set(v)) > 1 else "") for n, v in lines.items()
+    )
 
 
 def _fmt(c: Coefficient) -> str:
@@ -96,7 +106,9 @@ def _providers(region: str) -> tuple[str, ...]:
     return PROVIDERS if region else ()
 
 
-def _cloud_energy(provider: str, coef: dict[str, Coefficient]) -> list[tuple[str, str, object, str]]:
+def _cloud_energy(
+    provider: str, coef: dict[str, Coefficient]
+) -> list[tuple[str, str, object, str]]:
     """Per usage of `provider`: (key suffix, result unit, energy × PUE, how it was computed)."""
     util = coef["cloud.cpu_utilization.default"]
     pue = coef[f"cloud.{provider}.pue"]
@@ -106,8 +118,10 @@ def _cloud_energy(provider: str, coef: dict[str, Coefficient]) -> list[tuple[str
         if name is None:
             watts = _q(lo) + _q(util).to("dimensionless") * (_q(hi) - _q(lo))
             energy = watts  # W per vCPU == Wh per vCPU-hour
-            how = (f"average W/vCPU = {_fmt(lo)} + {util.value:g}% × ({hi.value:g} − {lo.value:g}) "
-                   f"[{lo.source}]")
+            how = (
+                f"average W/vCPU = {_fmt(lo)} + {util.value:g}% × ({hi.value:g} − {lo.value:g}) "
+                f"[{lo.source}]"
+            )
         else:
             energy = _q(coef[name])
             how = f"{_fmt(coef[name])} [{coef[name].source}]"
@@ -131,20 +145,31 @@ def derive_cloud(grid: Iterable[Factor], coef: dict[str, Coefficient]) -> list[F
                 usages[provider] = _cloud_energy(provider, coef)
             for suffix, unit, energy_pue, how in usages[provider]:
                 value = _checked(energy_pue * grid_q, unit, f"cloud.{provider}.{suffix}")
-                out.append(Factor(
-                    activity=f"cloud.{provider}.{suffix}", region=g.region, year=g.year, value=value,
-                    unit=unit, category="infrastructure", scope=3,
-                    source=(f"derived, Cloud Carbon Footprint method: {how} "
-                            f"× grid {g.value:g} {g.unit} ({g.source}, {g.year})"),
-                    uncertainty_pct=None, source_ref=f"grid: {g.origin}",
-                    boundary="operational electricity of the cloud service (CCF); excludes embodied emissions",
-                    origin="derived",
-                ))
+                out.append(
+                    Factor(
+                        activity=f"cloud.{provider}.{suffix}",
+                        region=g.region,
+                        year=g.year,
+                        value=value,
+                        unit=unit,
+                        category="infrastructure",
+                        scope=3,
+                        source=(
+                            f"derived, Cloud Carbon Footprint method: {how} "
+                            f"× grid {g.value:g} {g.unit} ({g.source}, {g.year})"
+                        ),
+                        uncertainty_pct=None,
+                        source_ref=f"grid: {g.origin}",
+                        boundary="operational electricity of the cloud service (CCF); excludes embodied emissions",
+                        origin="derived",
+                    )
+                )
     return out
 
 
-def derive_streaming(grid: Iterable[Factor], coef: dict[str, Coefficient],
-                     hourly: Iterable[Factor] = ()) -> list[Factor]:
+def derive_streaming(
+    grid: Iterable[Factor], coef: dict[str, Coefficient], hourly: Iterable[Factor] = ()
+) -> list[Factor]:
     """Streaming factors: the full-boundary model where shipped, each other region's per-hour
     factor scaled by resolution, and the network path per GB elsewhere.
 
@@ -153,15 +178,20 @@ def derive_streaming(grid: Iterable[Factor], coef: dict[str, Coefficient],
     """
     full = derive_streaming_full(coef)
     modelled = {f.region for f in full}
-    return (full + derive_streaming_scaled([h for h in hourly if h.region not in modelled], full)
-            + derive_data_transfer([g for g in grid if g.region not in modelled], coef))
+    return (
+        full
+        + derive_streaming_scaled([h for h in hourly if h.region not in modelled], full)
+        + derive_data_transfer([g for g in grid if g.region not in modelled], coef)
+    )
 
 
 def derive_streaming_scaled(hourly: Iterable[Factor], full: list[Factor]) -> list[Factor]:
     """streaming.video.{sd,hd,uhd} for each region's streaming.video.hour factor outside the
     modelled regions: the hour factor x (resolution / HD) of the first modelled region's model
     (a default streaming hour is an HD hour in ADEME's model), on that factor's own boundary."""
-    model = {f.activity.rsplit(".", 1)[1]: f for f in full if f.activity.startswith("streaming.video.")}
+    model = {
+        f.activity.rsplit(".", 1)[1]: f for f in full if f.activity.startswith("streaming.video.")
+    }
     if set(model) != set(RESOLUTIONS):
         return []
     hd = model["hd"]
@@ -169,16 +199,30 @@ def derive_streaming_scaled(hourly: Iterable[Factor], full: list[Factor]) -> lis
     for h in hourly:
         for res in RESOLUTIONS:
             ratio = model[res].value / hd.value
-            out.append(Factor(
-                activity=f"streaming.video.{res}", region=h.region, year=h.year, value=h.value * ratio,
-                unit=h.unit, category=h.category, scope=h.scope, uncertainty_pct=h.uncertainty_pct,
-                source=(f"derived: streaming.video.hour {h.value:g} {h.unit} ({h.source}, {h.year}) x "
+            out.append(
+                Factor(
+                    activity=f"streaming.video.{res}",
+                    region=h.region,
+                    year=h.year,
+                    value=h.value * ratio,
+                    unit=h.unit,
+                    category=h.category,
+                    scope=h.scope,
+                    uncertainty_pct=h.uncertainty_pct,
+                    source=(
+                        f"derived: streaming.video.hour {h.value:g} {h.unit} ({h.source}, {h.year}) x "
                         f"{res.upper()}/HD = {model[res].value:.4f}/{hd.value:.4f} = {ratio:.4f} "
-                        f"(ADEME impactCO2 model, {hd.region} {hd.year}: a default hour is an HD hour)"),
-                source_ref=f"hour: {h.origin}; ratio: {model[res].source_ref}",
-                boundary=(f"as streaming.video.hour of this region: {h.boundary}" if h.boundary
-                          else "as streaming.video.hour of this region"),
-                origin="derived"))
+                        f"(ADEME impactCO2 model, {hd.region} {hd.year}: a default hour is an HD hour)"
+                    ),
+                    source_ref=f"hour: {h.origin}; ratio: {model[res].source_ref}",
+                    boundary=(
+                        f"as streaming.video.hour of this region: {h.boundary}"
+                        if h.boundary
+                        else "as streaming.video.hour of this region"
+                    ),
+                    origin="derived",
+                )
+            )
     return out
 
 
@@ -210,31 +254,59 @@ def derive_streaming_full(coef: dict[str, Coefficient]) -> list[Factor]:
         fixed_g = _checked(fixed, "g CO2e / hour", "streaming devices")
         per_gb_g = _checked(per_gb, "g CO2e / GB", "streaming per GB")
         g = {k: _checked(_q(v), "g CO2e / hour", k) for k, v in c.items()}
-        how_fixed = (f"{fixed_g:.4f} g/h (device manufacture {g['device_manufacture']:.4f} + device use "
-                     f"{g['device_use']:.4f} + data-centre construction {g['datacentre_construction']:.4f})")
-        how_gb = (f"{per_gb_g:.5f} g/GB (transmission {g['transmission']:.4f} + data-centre use "
-                  f"{g['datacentre_use']:.4f} g for the {ref_volume.value:g} GB of an HD hour)")
-        common = {"region": region, "year": c["device_manufacture"].year, "category": "streaming",
-                  "scope": 3, "uncertainty_pct": None, "origin": "derived"}
+        how_fixed = (
+            f"{fixed_g:.4f} g/h (device manufacture {g['device_manufacture']:.4f} + device use "
+            f"{g['device_use']:.4f} + data-centre construction {g['datacentre_construction']:.4f})"
+        )
+        how_gb = (
+            f"{per_gb_g:.5f} g/GB (transmission {g['transmission']:.4f} + data-centre use "
+            f"{g['datacentre_use']:.4f} g for the {ref_volume.value:g} GB of an HD hour)"
+        )
+        common = {
+            "region": region,
+            "year": c["device_manufacture"].year,
+            "category": "streaming",
+            "scope": 3,
+            "uncertainty_pct": None,
+            "origin": "derived",
+        }
         src = c["device_manufacture"].source
-        out.append(Factor(
-            activity="streaming.data_transfer", unit="g CO2e / GB", value=per_gb_g,
-            source=f"derived, ADEME impactCO2 streaming model [{src}]: the per-GB part, {how_gb}",
-            boundary=("network incl. home box + data-centre use, lifecycle (ADEME/NegaOctet), per GB "
-                      "transferred; excludes the viewing device (counted per hour, not per GB)"),
-            source_ref=f"coefficients: {_origins([*c.values(), ref_volume])}", **common))
+        out.append(
+            Factor(
+                activity="streaming.data_transfer",
+                unit="g CO2e / GB",
+                value=per_gb_g,
+                source=f"derived, ADEME impactCO2 streaming model [{src}]: the per-GB part, {how_gb}",
+                boundary=(
+                    "network incl. home box + data-centre use, lifecycle (ADEME/NegaOctet), per GB "
+                    "transferred; excludes the viewing device (counted per hour, not per GB)"
+                ),
+                source_ref=f"coefficients: {_origins([*c.values(), ref_volume])}",
+                **common,
+            )
+        )
         for res in RESOLUTIONS:
             vol = coef[f"streaming.video.data_volume.{res}"]
             key = f"streaming.video.{res}"
             value = _checked(fixed + _q(vol) * per_gb, "g CO2e / hour", key)
-            out.append(Factor(
-                activity=key, unit="g CO2e / hour", value=value,
-                source=(f"derived, ADEME impactCO2 streaming model [{src}] at {_fmt(vol)} "
-                        f"[{vol.source}]: {how_fixed} + {vol.value:g} GB/h x {how_gb}"),
-                boundary=("lifecycle, as streaming.video.hour of this region (ADEME): viewing device "
-                          "manufacture (allocated by viewing time) and use, network incl. home box, "
-                          "data centre; default device mix, fixed network"),
-                source_ref=f"coefficients: {_origins([*c.values(), ref_volume, vol])}", **common))
+            out.append(
+                Factor(
+                    activity=key,
+                    unit="g CO2e / hour",
+                    value=value,
+                    source=(
+                        f"derived, ADEME impactCO2 streaming model [{src}] at {_fmt(vol)} "
+                        f"[{vol.source}]: {how_fixed} + {vol.value:g} GB/h x {how_gb}"
+                    ),
+                    boundary=(
+                        "lifecycle, as streaming.video.hour of this region (ADEME): viewing device "
+                        "manufacture (allocated by viewing time) and use, network incl. home box, "
+                        "data centre; default device mix, fixed network"
+                    ),
+                    source_ref=f"coefficients: {_origins([*c.values(), ref_volume, vol])}",
+                    **common,
+                )
+            )
     return out
 
 
@@ -248,16 +320,28 @@ def derive_data_transfer(grid: Iterable[Factor], coef: dict[str, Coefficient]) -
         if ":" in g.region:
             continue  # cloud regions are data-centre grids, not where viewers are
         grid_q = units.Q_(g.value, units.parse(g.unit))
-        out.append(Factor(
-            activity="streaming.data_transfer", unit="kg CO2e / GB",
-            value=_checked(_q(per_gb) * grid_q, "kg CO2e / GB", "streaming.data_transfer"),
-            source=(f"derived: network {_fmt(per_gb)} [{per_gb.source}] × grid {g.value:g} {g.unit} "
-                    f"({g.source}, {g.year})"),
-            region=g.region, year=g.year, category="streaming", scope=3,
-            uncertainty_pct=per_gb_uncertainty(coef), source_ref=f"grid: {g.origin}",
-            boundary=("network transmission only (core/metro/edge); excludes data centre, access network "
-                      "and viewing device"),
-            origin="derived"))
+        out.append(
+            Factor(
+                activity="streaming.data_transfer",
+                unit="kg CO2e / GB",
+                value=_checked(_q(per_gb) * grid_q, "kg CO2e / GB", "streaming.data_transfer"),
+                source=(
+                    f"derived: network {_fmt(per_gb)} [{per_gb.source}] × grid {g.value:g} {g.unit} "
+                    f"({g.source}, {g.year})"
+                ),
+                region=g.region,
+                year=g.year,
+                category="streaming",
+                scope=3,
+                uncertainty_pct=per_gb_uncertainty(coef),
+                source_ref=f"grid: {g.origin}",
+                boundary=(
+                    "network transmission only (core/metro/edge); excludes data centre, access network "
+                    "and viewing device"
+                ),
+                origin="derived",
+            )
+        )
     return out
 
 

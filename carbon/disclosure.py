@@ -21,13 +21,21 @@ TOLERANCE_T = 1e-6  # a gram: sums of the same floats in another order
 
 # GHG Protocol Corporate Value Chain (Scope 3) Standard, table 5.3.
 SCOPE3_NAMES = {
-    1: "Purchased goods and services", 2: "Capital goods",
+    1: "Purchased goods and services",
+    2: "Capital goods",
     3: "Fuel- and energy-related activities (not in scope 1 or 2)",
-    4: "Upstream transportation and distribution", 5: "Waste generated in operations",
-    6: "Business travel", 7: "Employee commuting", 8: "Upstream leased assets",
-    9: "Downstream transportation and distribution", 10: "Processing of sold products",
-    11: "Use of sold products", 12: "End-of-life treatment of sold products",
-    13: "Downstream leased assets", 14: "Franchises", 15: "Investments",
+    4: "Upstream transportation and distribution",
+    5: "Waste generated in operations",
+    6: "Business travel",
+    7: "Employee commuting",
+    8: "Upstream leased assets",
+    9: "Downstream transportation and distribution",
+    10: "Processing of sold products",
+    11: "Use of sold products",
+    12: "End-of-life treatment of sold products",
+    13: "Downstream leased assets",
+    14: "Franchises",
+    15: "Investments",
 }
 
 # BEGES (French regulatory GHG report, ADEME method version 5): the 23 posts in 6 categories.
@@ -58,12 +66,33 @@ BEGES_POSTS = {
 # GHG Protocol scope-3 category -> BEGES post. 3.1 is services here: carbon books cloud and
 # colocation there. 3.3 (upstream of energy and T&D losses) has no post of its own in BEGES v5;
 # carbon reports it under 6.1 and says so on the line, so the total still reconciles.
-BEGES_OF_SCOPE3 = {1: "4.5", 2: "4.2", 3: "6.1", 4: "3.1", 5: "4.3", 6: "3.5", 7: "3.3", 8: "4.4",
-                   9: "3.2", 10: "6.1", 11: "5.1", 12: "5.3", 13: "5.2", 14: "6.1", 15: "5.4"}
+BEGES_OF_SCOPE3 = {
+    1: "4.5",
+    2: "4.2",
+    3: "6.1",
+    4: "3.1",
+    5: "4.3",
+    6: "3.5",
+    7: "3.3",
+    8: "4.4",
+    9: "3.2",
+    10: "6.1",
+    11: "5.1",
+    12: "5.3",
+    13: "5.2",
+    14: "6.1",
+    15: "5.4",
+}
 # Scope 1 by report category (the factor tables' `category`): combustion in fixed sources,
 # mobile sources, fugitive (refrigerant) emissions.
-BEGES_OF_SCOPE1 = {"stationary_combustion": "1.1", "heating": "1.1", "mobile_combustion": "1.2",
-                   "fleet": "1.2", "refrigerants": "1.4", "fugitive": "1.4"}
+BEGES_OF_SCOPE1 = {
+    "stationary_combustion": "1.1",
+    "heating": "1.1",
+    "mobile_combustion": "1.2",
+    "fleet": "1.2",
+    "refrigerants": "1.4",
+    "fugitive": "1.4",
+}
 
 
 @dataclass(frozen=True)
@@ -170,13 +199,24 @@ def _scope3_lines(x: Inputs, code_of) -> list[Line]:
     for n, name in SCOPE3_NAMES.items():
         t = x.by_scope3_t.get(f"3.{n}")
         if t is None:
-            lines.append(_na(code_of(n), f"Scope 3 category {n}: {name}",
-                             "no entry of this category in the ledger"))
+            lines.append(
+                _na(
+                    code_of(n),
+                    f"Scope 3 category {n}: {name}",
+                    "no entry of this category in the ledger",
+                )
+            )
         else:
             lines.append(Line(code_of(n), f"Scope 3 category {n}: {name}", t))
     if "" in x.by_scope3_t:
-        lines.append(Line(code_of(0), "Scope 3 not classified in a category", x.by_scope3_t[""],
-                          note="entries whose factor states no scope-3 category"))
+        lines.append(
+            Line(
+                code_of(0),
+                "Scope 3 not classified in a category",
+                x.by_scope3_t[""],
+                note="entries whose factor states no scope-3 category",
+            )
+        )
     return lines
 
 
@@ -192,34 +232,82 @@ def esrs_e1(x: Inputs) -> list[Line]:
     location, market = _totals(x)
     lines = [
         _scope_line("E1-6 44(a)", "Gross Scope 1 GHG emissions", x, 1),
-        _na("E1-6 48(b)", "Percentage of Scope 1 GHG emissions from regulated emission trading schemes",
-            "the ledger does not record which emissions fall under an ETS", unit="%"),
+        _na(
+            "E1-6 48(b)",
+            "Percentage of Scope 1 GHG emissions from regulated emission trading schemes",
+            "the ledger does not record which emissions fall under an ETS",
+            unit="%",
+        ),
         _scope_line("E1-6 44(b)", "Gross location-based Scope 2 GHG emissions", x, 2),
-        (Line("E1-6 44(b)", "Gross market-based Scope 2 GHG emissions", x.scope2_market_t)
-         if x.scope2_market_t is not None else
-         _na("E1-6 44(b)", "Gross market-based Scope 2 GHG emissions", x.scope2_market_note)),
+        (
+            Line("E1-6 44(b)", "Gross market-based Scope 2 GHG emissions", x.scope2_market_t)
+            if x.scope2_market_t is not None
+            else _na("E1-6 44(b)", "Gross market-based Scope 2 GHG emissions", x.scope2_market_note)
+        ),
         _scope_line("E1-6 44(c)", "Gross Scope 3 GHG emissions", x, 3),
     ]
     lines += _scope3_lines(x, lambda n: f"E1-6 51 cat {n}" if n else "E1-6 51 unclassified")
     lines.append(Line("E1-6 44(d)", "Total GHG emissions (location-based)", location))
-    lines.append(Line("E1-6 44(d)", "Total GHG emissions (market-based)", market) if market is not None
-                 else _na("E1-6 44(d)", "Total GHG emissions (market-based)", x.scope2_market_note))
+    lines.append(
+        Line("E1-6 44(d)", "Total GHG emissions (market-based)", market)
+        if market is not None
+        else _na("E1-6 44(d)", "Total GHG emissions (market-based)", x.scope2_market_note)
+    )
     if x.revenue:
-        lines.append(Line("E1-6 53", "GHG intensity per net revenue (location-based)",
-                          location / x.revenue, "t CO2e per unit of revenue", x.revenue_note))
+        lines.append(
+            Line(
+                "E1-6 53",
+                "GHG intensity per net revenue (location-based)",
+                location / x.revenue,
+                "t CO2e per unit of revenue",
+                x.revenue_note,
+            )
+        )
         if market is not None:
-            lines.append(Line("E1-6 53", "GHG intensity per net revenue (market-based)",
-                              market / x.revenue, "t CO2e per unit of revenue", x.revenue_note))
+            lines.append(
+                Line(
+                    "E1-6 53",
+                    "GHG intensity per net revenue (market-based)",
+                    market / x.revenue,
+                    "t CO2e per unit of revenue",
+                    x.revenue_note,
+                )
+            )
     else:
-        lines.append(_na("E1-6 53", "GHG intensity per net revenue", x.revenue_note,
-                         "t CO2e per unit of revenue"))
-    lines.append(_na("E1-6 AR 43", "Biogenic CO2 emissions from biomass (outside scope 1)",
-                     "the ledger does not separate biogenic CO2"))
-    lines.append(Line("E1-5 37", "Electricity consumption", x.electricity_mwh, "MWh",
-                      "metered electricity of scope-2 entries") if x.electricity_mwh is not None
-                 else _na("E1-5 37", "Energy consumption", "no metered electricity in the ledger", "MWh"))
-    lines.append(_na("E1-5 37(a)", "Energy consumption by source (fossil, nuclear, renewable)",
-                     "the ledger does not record the energy mix", "MWh"))
+        lines.append(
+            _na(
+                "E1-6 53",
+                "GHG intensity per net revenue",
+                x.revenue_note,
+                "t CO2e per unit of revenue",
+            )
+        )
+    lines.append(
+        _na(
+            "E1-6 AR 43",
+            "Biogenic CO2 emissions from biomass (outside scope 1)",
+            "the ledger does not separate biogenic CO2",
+        )
+    )
+    lines.append(
+        Line(
+            "E1-5 37",
+            "Electricity consumption",
+            x.electricity_mwh,
+            "MWh",
+            "metered electricity of scope-2 entries",
+        )
+        if x.electricity_mwh is not None
+        else _na("E1-5 37", "Energy consumption", "no metered electricity in the ledger", "MWh")
+    )
+    lines.append(
+        _na(
+            "E1-5 37(a)",
+            "Energy consumption by source (fossil, nuclear, renewable)",
+            "the ledger does not record the energy mix",
+            "MWh",
+        )
+    )
     return lines
 
 
@@ -228,28 +316,58 @@ def ghgp(x: Inputs) -> list[Line]:
     location, market = _totals(x)
     lines = [
         _scope_line("Scope 1", "Direct emissions", x, 1),
-        Line("Scope 1 gases", "Scope 1 by gas (CO2, CH4, N2O, HFCs, PFCs, SF6, NF3)", None,
-             note="not split: the ledger's factors do not carry gas parts"),
-        _scope_line("Scope 2 (location)", "Indirect emissions from purchased energy, location-based", x, 2),
-        (Line("Scope 2 (market)", "Indirect emissions from purchased energy, market-based", x.scope2_market_t)
-         if x.scope2_market_t is not None else
-         _na("Scope 2 (market)", "Indirect emissions from purchased energy, market-based",
-             x.scope2_market_note)),
+        Line(
+            "Scope 1 gases",
+            "Scope 1 by gas (CO2, CH4, N2O, HFCs, PFCs, SF6, NF3)",
+            None,
+            note="not split: the ledger's factors do not carry gas parts",
+        ),
+        _scope_line(
+            "Scope 2 (location)", "Indirect emissions from purchased energy, location-based", x, 2
+        ),
+        (
+            Line(
+                "Scope 2 (market)",
+                "Indirect emissions from purchased energy, market-based",
+                x.scope2_market_t,
+            )
+            if x.scope2_market_t is not None
+            else _na(
+                "Scope 2 (market)",
+                "Indirect emissions from purchased energy, market-based",
+                x.scope2_market_note,
+            )
+        ),
         _scope_line("Scope 3", "Other indirect emissions", x, 3),
     ]
     lines += _scope3_lines(x, lambda n: f"Scope 3.{n}" if n else "Scope 3 unclassified")
     lines.append(Line("Total (location)", "Scopes 1 + 2 (location-based) + 3", location))
-    lines.append(Line("Total (market)", "Scopes 1 + 2 (market-based) + 3", market) if market is not None
-                 else _na("Total (market)", "Scopes 1 + 2 (market-based) + 3", x.scope2_market_note))
+    lines.append(
+        Line("Total (market)", "Scopes 1 + 2 (market-based) + 3", market)
+        if market is not None
+        else _na("Total (market)", "Scopes 1 + 2 (market-based) + 3", x.scope2_market_note)
+    )
     if x.base_year is None:
         lines.append(_na("Base year", "Base-year emissions", "no base year given (--base-year)"))
     elif x.base_year_t is None:
-        lines.append(_na("Base year", f"Base-year emissions ({x.base_year})",
-                         f"{x.base_year} is not complete in the ledger"))
+        lines.append(
+            _na(
+                "Base year",
+                f"Base-year emissions ({x.base_year})",
+                f"{x.base_year} is not complete in the ledger",
+            )
+        )
     else:
         lines.append(Line("Base year", f"Base-year emissions ({x.base_year})", x.base_year_t))
-    lines.append(Line("Recalculations", "Restatements written into the year's closed months",
-                      None, "", "; ".join(x.restatements) if x.restatements else "none recorded"))
+    lines.append(
+        Line(
+            "Recalculations",
+            "Restatements written into the year's closed months",
+            None,
+            "",
+            "; ".join(x.restatements) if x.restatements else "none recorded",
+        )
+    )
     return lines
 
 
@@ -270,13 +388,19 @@ def beges(x: Inputs) -> list[Line]:
     lines = []
     for post, name in BEGES_POSTS.items():
         if post in by_post:
-            note = ("upstream of energy and T&D losses (GHG Protocol 3.3) and other unclassified "
-                    "scope 3" if post == "6.1" else "")
+            note = (
+                "upstream of energy and T&D losses (GHG Protocol 3.3) and other unclassified "
+                "scope 3"
+                if post == "6.1"
+                else ""
+            )
             lines.append(Line(post, name, _sum(by_post[post]), note=note))
         else:
             lines.append(_na(post, name, "no entry of this post in the ledger"))
     for post in sorted(p for p in by_post if p not in BEGES_POSTS):
-        lines.append(Line(post, "Scope 1 of a category carbon does not classify", _sum(by_post[post])))
+        lines.append(
+            Line(post, "Scope 1 of a category carbon does not classify", _sum(by_post[post]))
+        )
     lines.append(Line("Total", "Total des émissions (scope 2 location-based)", _totals(x)[0]))
     return lines
 
@@ -284,28 +408,51 @@ def beges(x: Inputs) -> list[Line]:
 def _checks(framework: str, x: Inputs, lines: Sequence[Line]) -> list[Check]:
     """Every total and scope-3 category against the year report, the total against the donation."""
     location = _totals(x)[0]
-    checks = [Check("total of the scopes (location-based)", location, x.total_t,
-                    "the year report's total")]
+    checks = [
+        Check(
+            "total of the scopes (location-based)", location, x.total_t, "the year report's total"
+        )
+    ]
     for scope in (1, 2, 3):
         t = _scope_t(x, scope)
         if t is not None:
             rows = _sum(kg / 1000 for _t, _c, s, _n, kg in x.cells if s == scope)
             checks.append(Check(f"scope {scope}", t, rows, "the year report's rows of that scope"))
     for key, t in x.by_scope3_t.items():
-        rows = _sum(kg / 1000 for _t, _c, s, n, kg in x.cells if s == 3 and (f"3.{n}" if n else "") == key)
-        checks.append(Check(f"scope 3 {key or 'unclassified'}", t, rows,
-                            "the year report's scope-3 rows of that category"))
+        rows = _sum(
+            kg / 1000 for _t, _c, s, n, kg in x.cells if s == 3 and (f"3.{n}" if n else "") == key
+        )
+        checks.append(
+            Check(
+                f"scope 3 {key or 'unclassified'}",
+                t,
+                rows,
+                "the year report's scope-3 rows of that category",
+            )
+        )
     if framework == "beges":
         posts = _sum(ln.t_co2e for ln in lines if ln.t_co2e is not None and ln.code != "Total")
         checks.append(Check("sum of the BEGES posts", posts, x.total_t, "the year report's total"))
-    checks.append(Check("total against the donation", location if x.donation_t is not None else None,
-                        x.donation_t, "the donation's tonnes (same year, scope 2 location-based)",
-                        x.donation_note))
+    checks.append(
+        Check(
+            "total against the donation",
+            location if x.donation_t is not None else None,
+            x.donation_t,
+            "the donation's tonnes (same year, scope 2 location-based)",
+            x.donation_note,
+        )
+    )
     return checks
 
 
 def build(framework: str, x: Inputs) -> Disclosure:
     """The disclosure of `framework` (one of FRAMEWORKS) with its reconciliation."""
     lines = {"esrs-e1": esrs_e1, "ghgp": ghgp, "beges": beges}[framework](x)
-    return Disclosure(framework, x.year, x.months, x.months_without_data, tuple(lines),
-                      tuple(_checks(framework, x, lines)))
+    return Disclosure(
+        framework,
+        x.year,
+        x.months,
+        x.months_without_data,
+        tuple(lines),
+        tuple(_checks(framework, x, lines)),
+    )

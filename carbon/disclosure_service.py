@@ -19,12 +19,20 @@ if TYPE_CHECKING:
 REVENUE_METRIC = "revenue"
 
 
-def build(store: Store, year: int, framework: str, *, as_of: date | None = None,
-          base_year: int | None = None) -> rules.Disclosure:
+def build(
+    store: Store,
+    year: int,
+    framework: str,
+    *,
+    as_of: date | None = None,
+    base_year: int | None = None,
+) -> rules.Disclosure:
     """The disclosure of `year` in `framework` (esrs-e1, ghgp, beges), reconciled."""
     if framework not in rules.FRAMEWORKS:
         raise InputError(f"--format {framework!r}: expected one of {', '.join(rules.FRAMEWORKS)}")
-    return rules.build(framework, gather(store, year, as_of=as_of or date.today(), base_year=base_year))
+    return rules.build(
+        framework, gather(store, year, as_of=as_of or date.today(), base_year=base_year)
+    )
 
 
 def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None) -> rules.Inputs:
@@ -50,9 +58,13 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
         view = donation_service.donation_view(store, year, as_of=as_of, scope2="location")
         d = view.donation
         if d.status != COMPLETE:
-            donation_t, donation_note = None, (
-                f"the donation of {year} is a {d.status.lower()} figure (the year is not over or not "
-                "complete): nothing to reconcile yet")
+            donation_t, donation_note = (
+                None,
+                (
+                    f"the donation of {year} is a {d.status.lower()} figure (the year is not over or not "
+                    "complete): nothing to reconcile yet"
+                ),
+            )
         elif d.scopes or d.categories:
             donation_t, donation_note = None, "the donation counts only some scopes or categories"
         else:
@@ -80,8 +92,9 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
         electricity_mwh=mwh if mwh > 0 else None,
         revenue=revenue,
         revenue_note=revenue_note,
-        restatements=tuple(f"#{x.id} {x.at:%Y-%m-%d} {x.action} by {x.by}: {x.reason}"
-                           for x in rep.restatements),
+        restatements=tuple(
+            f"#{x.id} {x.at:%Y-%m-%d} {x.action} by {x.by}: {x.reason}" for x in rep.restatements
+        ),
         donation_t=donation_t,
         donation_note=donation_note,
         base_year=base_year,
@@ -96,8 +109,12 @@ def _revenue(rep) -> tuple[float | None, str]:
             if not i.value:
                 return None, f"the '{REVENUE_METRIC}' metric has no value for {rep.year}"
             if i.missing_months:
-                return None, (f"the '{REVENUE_METRIC}' metric misses {', '.join(i.missing_months)}: "
-                              "a partial revenue would overstate the intensity")
+                return None, (
+                    f"the '{REVENUE_METRIC}' metric misses {', '.join(i.missing_months)}: "
+                    "a partial revenue would overstate the intensity"
+                )
             return float(i.value), f"per unit of the '{REVENUE_METRIC}' metric ({i.label})"
-    return None, (f"no '{REVENUE_METRIC}' metric: declare it (carbon metrics define {REVENUE_METRIC} "
-                  "--year sum) and import the net revenue per month")
+    return None, (
+        f"no '{REVENUE_METRIC}' metric: declare it (carbon metrics define {REVENUE_METRIC} "
+        "--year sum) and import the net revenue per month"
+    )

@@ -52,6 +52,7 @@ FORECAST, PARTIAL = "actual_to_date_plus_forecast", "partial"
 
 # ---- records ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class YearData:
     """What the store gathered for a year (kg CO2e, aggregated in SQL).
@@ -87,7 +88,9 @@ class TeamShare:
     emissions_g: int  # counted: actual, or actual + forecast
     amount_cents: int
     counted_from: str = ""  # a forecast's first month with data of the team ("YYYY-MM")
-    forecast_method: str = ""  # a forecast's weights: carbon.forecast PROFILE, FLAT_RATE, FLAT_FALLBACK
+    forecast_method: str = (
+        ""  # a forecast's weights: carbon.forecast PROFILE, FLAT_RATE, FLAT_FALLBACK
+    )
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ class HistoryEntry:
 
 # ---- rules ----------------------------------------------------------------------------
 
+
 def grams(kg: float) -> int:
     """kg CO2e (a float from SQL) -> integer grams, rounded half-up as written."""
     return int(half_up(decimal_of(kg) * 1000))
@@ -222,8 +226,11 @@ def share(total_cents: int, team_g: Sequence[tuple[str, int]]) -> list[int]:
 
 def _describe_filters(scopes: Sequence[int], categories: Sequence[str]) -> str:
     parts = []
-    parts.append("GHG scope" + ("s " if len(scopes) > 1 else " ") + ", ".join(map(str, scopes))
-                 if scopes else "all GHG scopes")
+    parts.append(
+        "GHG scope" + ("s " if len(scopes) > 1 else " ") + ", ".join(map(str, scopes))
+        if scopes
+        else "all GHG scopes"
+    )
     parts.append("categories " + ", ".join(categories) if categories else "all categories")
     return " and ".join(parts)
 
@@ -250,14 +257,25 @@ def counted_through(year: int, as_of: date) -> int:
     Raises DonationError for a year after `as_of`.
     """
     if year > as_of.year:
-        raise DonationError(f"{year} is after the as-of date {as_of.isoformat()}: no donation for a future year")
-    through = periods.counted_through(as_of, month_label(year, 12))  # the one rule (carbon/periods.py)
+        raise DonationError(
+            f"{year} is after the as-of date {as_of.isoformat()}: no donation for a future year"
+        )
+    through = periods.counted_through(
+        as_of, month_label(year, 12)
+    )  # the one rule (carbon/periods.py)
     return 0 if through < month_label(year, 1) else int(through[5:7])
 
 
-def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int] = (),
-            categories: Sequence[str] = (), actual_only: bool = False,
-            allow_missing_months: bool = False) -> Donation:
+def compute(
+    data: YearData,
+    choice: Choice,
+    as_of: date,
+    *,
+    scopes: Sequence[int] = (),
+    categories: Sequence[str] = (),
+    actual_only: bool = False,
+    allow_missing_months: bool = False,
+) -> Donation:
     """The donation of `data.year` at `choice.price` (see the module docstring for the rules).
 
     Raises DonationError: year after `as_of`, no data, months missing, nothing
@@ -271,17 +289,23 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
         raise DonationError(
             f"{year} is not over (as of {as_of.isoformat()}): a donation now would be actual to date + "
             "forecast, and --actual-only refuses it. Run again after 31 December, or without "
-            "--actual-only for a flagged estimate")
+            "--actual-only for a flagged estimate"
+        )
     of_year = sorted(m for m in data.months if m.startswith(f"{year:04d}-"))
     present = [m for m in of_year if int(m[5:7]) <= through]
     later = tuple(m for m in of_year if int(m[5:7]) > through)
-    if any(through < int(m[5:7]) <= data.through for m in later) or \
-            any(data.through < int(m[5:7]) for m in present):
-        raise ValueError(f"the year's figures cover months 1..{data.through}; the donation as of "
-                         f"{as_of.isoformat()} counts months 1..{through}")
+    if any(through < int(m[5:7]) <= data.through for m in later) or any(
+        data.through < int(m[5:7]) for m in present
+    ):
+        raise ValueError(
+            f"the year's figures cover months 1..{data.through}; the donation as of "
+            f"{as_of.isoformat()} counts months 1..{through}"
+        )
     if current and through == 0:
-        raise DonationError(f"{year} has just begun (as of {as_of.isoformat()}): no month of it is over, so "
-                            "there is no actual to date to count or forecast from")
+        raise DonationError(
+            f"{year} has just begun (as of {as_of.isoformat()}): no month of it is over, so "
+            "there is no actual to date to count or forecast from"
+        )
     if not present:
         if later:
             span = f"data exists only for {_span(later)}, months not over yet"
@@ -290,8 +314,10 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
         else:
             span = "the ledger is empty"
         upto = f" up to {month_label(year, through)}" if current else ""
-        raise DonationError(f"no emissions recorded for {year}{upto} ({span}): a donation for a year "
-                            "without data would be a silent 0")
+        raise DonationError(
+            f"no emissions recorded for {year}{upto} ({span}): a donation for a year "
+            "without data would be a silent 0"
+        )
     last_month = int(present[-1][5:7])
     expected = [month_label(year, m) for m in range(1, (last_month if current else 12) + 1)]
     missing = tuple(m for m in expected if m not in present)
@@ -302,26 +328,34 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
             raise DonationError(
                 f"{year} has no emissions recorded for {listed}: unknown, not zero; a forecast would "
                 "cover only each team's months from its first data to December. Import the missing "
-                "data, or pass --allow-missing-months to forecast from the months present (flagged)")
+                "data, or pass --allow-missing-months to forecast from the months present (flagged)"
+            )
         if not allow_missing_months:
             raise DonationError(
                 f"{year} has no emissions recorded for {listed}: the donation would count "
                 f"{'that month' if len(missing) == 1 else 'those months'} as zero. Import the missing "
-                "data, or pass --allow-missing-months to compute from the months present (flagged)")
+                "data, or pass --allow-missing-months to compute from the months present (flagged)"
+            )
         if current:
-            warnings.append(f"INCOMPLETE YEAR: no data for {listed}: unknown, not zero. Each team's "
-                            "year-end figure covers the months from its first month with data to "
-                            "December: months before it are not counted; a month without any data "
-                            "after it is estimated at the team's run rate")
+            warnings.append(
+                f"INCOMPLETE YEAR: no data for {listed}: unknown, not zero. Each team's "
+                "year-end figure covers the months from its first month with data to "
+                "December: months before it are not counted; a month without any data "
+                "after it is estimated at the team's run rate"
+            )
         else:
-            warnings.append(f"PARTIAL YEAR: no data for {listed}; the amount covers only the "
-                            f"{len(present)} months with data")
+            warnings.append(
+                f"PARTIAL YEAR: no data for {listed}; the amount covers only the "
+                f"{len(present)} months with data"
+            )
     status = FORECAST if current else (PARTIAL if missing else COMPLETE)
 
     team_actual = sorted((t, grams(kg)) for t, kg in data.team_kg.items())
     if not team_actual or sum(g for _t, g in team_actual) == 0:
-        raise DonationError(f"no emissions for {year} under {_describe_filters(scopes, categories)}: "
-                            "nothing to price (check --scope / --category)")
+        raise DonationError(
+            f"no emissions for {year} under {_describe_filters(scopes, categories)}: "
+            "nothing to price (check --scope / --category)"
+        )
     how: dict[str, tuple[str, str]] = {}
     if status == FORECAST:
         team_counted = []
@@ -340,8 +374,10 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
     total_g = sum(g for _t, g in team_counted)
     total_cents = amount_cents(total_g, price.value)
     cents = share(total_cents, team_counted)
-    teams = tuple(TeamShare(t, ga, gc, c, *how.get(t, ("", "")))
-                  for (t, ga), (_t, gc), c in zip(team_actual, team_counted, cents))
+    teams = tuple(
+        TeamShare(t, ga, gc, c, *how.get(t, ("", "")))
+        for (t, ga), (_t, gc), c in zip(team_actual, team_counted, cents)
+    )
 
     band = uncertainty.band(data.factor_rows)
     if band.central > 0:
@@ -355,57 +391,140 @@ def compute(data: YearData, choice: Choice, as_of: date, *, scopes: Sequence[int
     range_cents = (amount_cents(low_g, price.value), total_cents, amount_cents(high_g, price.value))
     declared_without = tuple(sorted(set(data.declared_teams) - set(data.team_kg)))
 
-    method = _method(year, as_of, status, present, last_month, team_actual, total_g, price, total_cents,
-                     range_cents, scopes, categories, through, later, teams)
-    return Donation(year, as_of, status, tuple(present), last_month, price, teams, total_cents, range_cents,
-                    range_g, tuple(scopes), tuple(categories), method, tuple(warnings), missing,
-                    declared_without, through, later)
+    method = _method(
+        year,
+        as_of,
+        status,
+        present,
+        last_month,
+        team_actual,
+        total_g,
+        price,
+        total_cents,
+        range_cents,
+        scopes,
+        categories,
+        through,
+        later,
+        teams,
+    )
+    return Donation(
+        year,
+        as_of,
+        status,
+        tuple(present),
+        last_month,
+        price,
+        teams,
+        total_cents,
+        range_cents,
+        range_g,
+        tuple(scopes),
+        tuple(categories),
+        method,
+        tuple(warnings),
+        missing,
+        declared_without,
+        through,
+        later,
+    )
 
 
 def _span(months: Sequence[str]) -> str:
     return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
 
 
-def _method(year, as_of, status, present, last_month, team_actual, total_g, price: Price, total_cents,
-            range_cents, scopes, categories, through, later, teams=()) -> tuple[str, ...]:
+def _method(
+    year,
+    as_of,
+    status,
+    present,
+    last_month,
+    team_actual,
+    total_g,
+    price: Price,
+    total_cents,
+    range_cents,
+    scopes,
+    categories,
+    through,
+    later,
+    teams=(),
+) -> tuple[str, ...]:
     cur = price.currency
     actual_g = sum(g for _t, g in team_actual)
-    lines = [f"Emissions: {_describe_filters(scopes, categories)} of the ledger for {year}, "
-             f"{present[0]} to {present[-1]} ({len(present)} month{'s' if len(present) != 1 else ''} "
-             f"with data): {_t(actual_g)} recorded (each team's sum rounded half-up to the gram)."]
+    lines = [
+        f"Emissions: {_describe_filters(scopes, categories)} of the ledger for {year}, "
+        f"{present[0]} to {present[-1]} ({len(present)} month{'s' if len(present) != 1 else ''} "
+        f"with data): {_t(actual_g)} recorded (each team's sum rounded half-up to the gram)."
+    ]
     if status == FORECAST:
         lines.append(
             f"FORECAST: {year} is not over (as of {as_of.isoformat()}). Actual to date counts the months "
             f"up to {month_label(year, through)}, the last month completed"
-            + (f"; the data dated {_span(later)} (months not over yet, e.g. a period spread pro rata into "
-               "them) is not counted as actual" if later else "")
+            + (
+                f"; the data dated {_span(later)} (months not over yet, e.g. a period spread pro rata into "
+                "them) is not counted as actual"
+                if later
+                else ""
+            )
             + f". Counted = actual to date + forecast, per team: actual of its months known (from its "
             f"first month with data to {present[-1]}) × weights of its first month with data to December "
             "÷ weights of the months known — the weights of the team's budget profile where the year's "
             "budget file gives one (the forecast of 'carbon budget status'), equal weights otherwise (a "
             f"flat run rate); months before a team's first data are unknown, not counted = {_t(total_g)}. "
-            "The amount will change when the year is complete.")
+            "The amount will change when the year is complete."
+        )
         profiled = [t.team for t in teams if t.forecast_method == fc.PROFILE]
         flat = [t.team for t in teams if t.forecast_method != fc.PROFILE]
         fallback = [t.team for t in teams if t.forecast_method == fc.FLAT_FALLBACK]
-        late = [f"{t.team} from {t.counted_from}" for t in teams if t.counted_from > month_label(year, 1)]
-        parts = ([f"the budget profile of {', '.join(profiled)}"] if profiled else []) + \
-                ([f"flat for {', '.join(flat)}" + (f" ({', '.join(fallback)}: the profile gives the months "
-                                                   "known no weight)" if fallback else "")] if flat else [])
-        lines.append("Forecast weights: " + "; ".join(parts) + "."
-                     + (f" Counted from a later month (earlier months unknown): {'; '.join(late)}."
-                        if late else ""))
+        late = [
+            f"{t.team} from {t.counted_from}"
+            for t in teams
+            if t.counted_from > month_label(year, 1)
+        ]
+        parts = ([f"the budget profile of {', '.join(profiled)}"] if profiled else []) + (
+            [
+                f"flat for {', '.join(flat)}"
+                + (
+                    f" ({', '.join(fallback)}: the profile gives the months known no weight)"
+                    if fallback
+                    else ""
+                )
+            ]
+            if flat
+            else []
+        )
+        lines.append(
+            "Forecast weights: "
+            + "; ".join(parts)
+            + "."
+            + (
+                f" Counted from a later month (earlier months unknown): {'; '.join(late)}."
+                if late
+                else ""
+            )
+        )
     source = price.source + (f" ({price.source_ref})" if price.source_ref else "")
-    lines.append(f"Price: {_price_text(price)}, {price.year}; basis: {price.basis}; source: {source}"
-                 + (f"; notes: {price.notes}" if price.notes else "") + ".")
+    lines.append(
+        f"Price: {_price_text(price)}, {price.year}; basis: {price.basis}; source: {source}"
+        + (f"; notes: {price.notes}" if price.notes else "")
+        + "."
+    )
     exact = tonnes(total_g) * price.value
-    lines.append(f"Amount = {tonnes(total_g)} t × {price.value} {cur}/t = {exact} {cur}, rounded half-up "
-                 f"to the cent: {format_amount(total_cents, cur)}.")
-    lines.append("Per team: the amount in proportion to each team's emissions, largest remainder on "
-                 "cents; the team amounts sum exactly to the total.")
-    lines.append(f"Range from the emission factors' uncertainty (± % per factor, combined in quadrature; "
-                 f"category defaults where a factor states none), same price: low "
-                 f"{format_amount(range_cents[0], cur)}, high {format_amount(range_cents[2], cur)}.")
+    lines.append(
+        f"Amount = {tonnes(total_g)} t × {price.value} {cur}/t = {exact} {cur}, rounded half-up "
+        f"to the cent: {format_amount(total_cents, cur)}."
+    )
+    lines.append(
+        "Per team: the amount in proportion to each team's emissions, largest remainder on "
+        "cents; the team amounts sum exactly to the total."
+    )
+    lines.append(
+        f"Range from the emission factors' uncertainty (± % per factor, combined in quadrature; "
+        f"category defaults where a factor states none), same price: low "
+        f"{format_amount(range_cents[0], cur)}, high {format_amount(range_cents[2], cur)}."
+    )
     return tuple(lines)
 
 
@@ -423,24 +542,49 @@ def compare(closed: ClosedDonation, current: Donation) -> tuple[TeamRestated, ..
 
 def restate(closed: ClosedDonation, current: Donation, current_hash: str) -> Restatement:
     """The current figures (computed at the closed method and price) against the closed ones, per team."""
-    return Restatement(closed, current_hash != closed.ledger_hash, current_hash, compare(closed, current))
+    return Restatement(
+        closed, current_hash != closed.ledger_hash, current_hash, compare(closed, current)
+    )
 
 
 def same_method(d: Donation, closed: ClosedDonation) -> bool:
     """Whether `d` was computed at the closed price (value, currency, basis key and year) and filters."""
     p, c = d.price, closed.price
-    return ((p.key, p.year, p.value, p.currency) == (c.key, c.year, c.value, c.currency)
-            and sorted(d.scopes) == sorted(closed.scopes) and sorted(d.categories) == sorted(closed.categories)
-            and d.scope2 == closed.scope2)
+    return (
+        (p.key, p.year, p.value, p.currency) == (c.key, c.year, c.value, c.currency)
+        and sorted(d.scopes) == sorted(closed.scopes)
+        and sorted(d.categories) == sorted(closed.categories)
+        and d.scope2 == closed.scope2
+    )
 
 
 def summary_line(d: Donation) -> str:
     """One line for logs and the report pack: "2025: 69,189.45 EUR for 936.765 t CO2e at 73.86 EUR / t CO2e"."""
     flag = " (FORECAST: actual to date + forecast)" if d.is_forecast else ""
-    return (f"{d.year}: {format_amount(d.amount_cents, d.price.currency)} for {_t(d.emissions_g)} at "
-            f"{_price_text(d.price)} ({d.price.key} {d.price.year}){flag}")
+    return (
+        f"{d.year}: {format_amount(d.amount_cents, d.price.currency)} for {_t(d.emissions_g)} at "
+        f"{_price_text(d.price)} ({d.price.key} {d.price.year}){flag}"
+    )
 
 
-__all__ = ["ClosedDonation", "Donation", "DonationError", "Restatement", "TeamRestated", "TeamShare",
-           "YearData", "amount_cents", "compare", "compute", "counted_through",
-           "forecast_g", "grams", "restate", "same_method", "share", "summary_line", "tonnes", "year_over"]
+__all__ = [
+    "ClosedDonation",
+    "Donation",
+    "DonationError",
+    "Restatement",
+    "TeamRestated",
+    "TeamShare",
+    "YearData",
+    "amount_cents",
+    "compare",
+    "compute",
+    "counted_through",
+    "forecast_g",
+    "grams",
+    "restate",
+    "same_method",
+    "share",
+    "summary_line",
+    "tonnes",
+    "year_over",
+]

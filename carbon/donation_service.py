@@ -42,8 +42,16 @@ if TYPE_CHECKING:
 
 # ---- the year's figures (aggregated in SQL) ----------------------------------------------
 
-def year_data(store: Store, conn: Connection, year: int, scopes: Sequence[int] = (),
-              categories: Sequence[str] = (), through: int = 12, scope2: str = "location") -> YearData:
+
+def year_data(
+    store: Store,
+    conn: Connection,
+    year: int,
+    scopes: Sequence[int] = (),
+    categories: Sequence[str] = (),
+    through: int = 12,
+    scope2: str = "location",
+) -> YearData:
     """The ledger of `year` for the donation: months present (the whole year), kg per team and kg
     per factor of months 1..`through` (rules.counted_through: months not over yet are left out).
     `scope2` "market": scope 2 counted market-based (carbon/scope2_view.py) instead of the ledger's
@@ -55,15 +63,29 @@ def year_data(store: Store, conn: Connection, year: int, scopes: Sequence[int] =
         for c in categories:
             if months and c not in known:
                 close = [x for x in [did_you_mean(c, known)] if x]
-                raise DonationError(f"no category {c!r} in the ledger for {year}"
-                                    + (f" (did you mean {close[0]!r}?)" if close else "")
-                                    + f"; categories of {year}: {', '.join(known)}")
+                raise DonationError(
+                    f"no category {c!r} in the ledger for {year}"
+                    + (f" (did you mean {close[0]!r}?)" if close else "")
+                    + f"; categories of {year}: {', '.join(known)}"
+                )
     counted = f"{year:04d}-{max(through, 0):02d}"  # "YYYY-00": nothing is counted
-    team_kg = {t: kg for t, kg, _n in store.aggregate(conn, ["team"], first, counted, scopes=scopes,
-                                                       categories=categories)}
-    factor_rows = tuple((kg, u, cat) for _f, u, cat, kg, _n in store.aggregate(
-        conn, ["factor_id", "uncertainty_pct", "category"], first, counted, scopes=scopes,
-        categories=categories))
+    team_kg = {
+        t: kg
+        for t, kg, _n in store.aggregate(
+            conn, ["team"], first, counted, scopes=scopes, categories=categories
+        )
+    }
+    factor_rows = tuple(
+        (kg, u, cat)
+        for _f, u, cat, kg, _n in store.aggregate(
+            conn,
+            ["factor_id", "uncertainty_pct", "category"],
+            first,
+            counted,
+            scopes=scopes,
+            categories=categories,
+        )
+    )
     if scope2 == "market" and (not scopes or 2 in scopes):
         team_kg, factor_rows = _market_scope2(store, conn, year, first, counted, scopes, categories)
     everything = store.months_with_data(conn)
@@ -75,39 +97,68 @@ def year_data(store: Store, conn: Connection, year: int, scopes: Sequence[int] =
     # The forecast weighs months by the team's budget profile where the year has budgets.
     plan = stored_budgets.get_plan(conn, year)
     weights = {t.team: t.weights for t in plan.plan.teams} if plan is not None else {}
-    return YearData(year, months, team_kg, factor_rows, tuple(store.team_ids(conn)), span, through,
-                    {t: tuple(ms) for t, ms in team_months.items()}, weights)
+    return YearData(
+        year,
+        months,
+        team_kg,
+        factor_rows,
+        tuple(store.team_ids(conn)),
+        span,
+        through,
+        {t: tuple(ms) for t, ms in team_months.items()},
+        weights,
+    )
 
 
-def _market_scope2(store: Store, conn: Connection, year: int, first: str, counted: str,
-                   scopes: Sequence[int], categories: Sequence[str]) -> tuple[dict, tuple]:
+def _market_scope2(
+    store: Store,
+    conn: Connection,
+    year: int,
+    first: str,
+    counted: str,
+    scopes: Sequence[int],
+    categories: Sequence[str],
+) -> tuple[dict, tuple]:
     """Team kg and factor rows with scope 2 market-based: the other scopes from the ledger, plus
     each team's market-based scope 2. Refuses (DonationError) a year where it cannot be computed."""
     from carbon import scope2 as s2
     from carbon import scope2_view
 
     if categories:
-        raise DonationError("--scope2 market counts scope 2 per team and month, not per category: "
-                            "give no --category with it")
+        raise DonationError(
+            "--scope2 market counts scope 2 per team and month, not per category: "
+            "give no --category with it"
+        )
     found = scope2_view.figures(conn, first, counted) if counted >= first else {}
     missing = s2.notes_of(found)
     if missing:
-        raise DonationError(f"no market-based scope 2 for {year} ({len(missing)} reason"
-                            f"{'s' if len(missing) != 1 else ''}): " + "; ".join(missing[:5])
-                            + ("; …" if len(missing) > 5 else "")
-                            + "; see docs/scope2.md, or count scope 2 location-based (the default)")
+        raise DonationError(
+            f"no market-based scope 2 for {year} ({len(missing)} reason"
+            f"{'s' if len(missing) != 1 else ''}): "
+            + "; ".join(missing[:5])
+            + ("; …" if len(missing) > 5 else "")
+            + "; see docs/scope2.md, or count scope 2 location-based (the default)"
+        )
     others = [s for s in (scopes or (1, 2, 3)) if s != 2]
     team_kg: dict[str, float] = {}
     factor_rows: list[tuple[float, float | None, str]] = []
     if others:
-        team_kg = {t: kg for t, kg, _n in store.aggregate(conn, ["team"], first, counted, scopes=others)}
-        factor_rows = [(kg, u, cat) for _f, u, cat, kg, _n in store.aggregate(
-            conn, ["factor_id", "uncertainty_pct", "category"], first, counted, scopes=others)]
+        team_kg = {
+            t: kg for t, kg, _n in store.aggregate(conn, ["team"], first, counted, scopes=others)
+        }
+        factor_rows = [
+            (kg, u, cat)
+            for _f, u, cat, kg, _n in store.aggregate(
+                conn, ["factor_id", "uncertainty_pct", "category"], first, counted, scopes=others
+            )
+        ]
     for t, (_loc, market) in s2.by_team(found).items():
         team_kg[t] = team_kg.get(t, 0.0) + market
     # Market-based figures have no factor uncertainty of their own: the scope-2 categories' defaults,
     # shared in proportion to their location-based kg.
-    loc2 = [(cat, kg) for cat, kg, _n in store.aggregate(conn, ["category"], first, counted, scopes=[2])]
+    loc2 = [
+        (cat, kg) for cat, kg, _n in store.aggregate(conn, ["category"], first, counted, scopes=[2])
+    ]
     whole = sum(kg for _c, kg in loc2)
     market_total = s2.total(found.values())[1] or 0.0
     factor_rows += [(market_total * kg / whole, None, cat) for cat, kg in loc2 if whole > 0]
@@ -123,37 +174,69 @@ def ledger_hash(conn: Connection, year: int) -> str:
     """
     digest = hashlib.sha256()
     for team, month, cat, scope, activity, fp, kg, n in stored_donations.ledger_content(conn, year):
-        digest.update("\x1f".join([team, month, cat, str(scope), activity, fp, str(rules.grams(kg)),
-                                   str(n)]).encode("utf-8") + b"\n")
+        digest.update(
+            "\x1f".join(
+                [team, month, cat, str(scope), activity, fp, str(rules.grams(kg)), str(n)]
+            ).encode("utf-8")
+            + b"\n"
+        )
     return digest.hexdigest()
 
 
 # ---- the donation ------------------------------------------------------------------------
 
-def _choice(store: Store, year: int, price: str | None, currency: str | None, basis: str | None,
-            price_year: int | None, closed: ClosedDonation | None) -> Choice:
+
+def _choice(
+    store: Store,
+    year: int,
+    price: str | None,
+    currency: str | None,
+    basis: str | None,
+    price_year: int | None,
+    closed: ClosedDonation | None,
+) -> Choice:
     if price is not None and (basis is not None or price_year is not None):
-        raise DonationError("give either --price (a price by hand) or --basis/--price-year (a price "
-                            "from the tables), not both")
+        raise DonationError(
+            "give either --price (a price by hand) or --basis/--price-year (a price "
+            "from the tables), not both"
+        )
     if price is not None:
         return Choice(price_tables.manual_price(price, currency or "EUR", year))
     if basis is None and price_year is None and closed is not None:
-        choice = Choice(closed.price, (f"price of the sign-off of {closed.closed_at:%Y-%m-%d} "
-                                       f"(closed {year}); choose another with --price or --basis",))
+        choice = Choice(
+            closed.price,
+            (
+                f"price of the sign-off of {closed.closed_at:%Y-%m-%d} "
+                f"(closed {year}); choose another with --price or --basis",
+            ),
+        )
     else:
         choice = price_tables.choose(all_prices(store), year, basis, price_year)
     if currency is not None and currency.strip().upper() != choice.price.currency:
-        raise DonationError(f"the price of {choice.price.key} {choice.price.year} is in {choice.price.currency}, "
-                            f"not {currency.upper()}: carbon does not convert currencies (exchange rates "
-                            f"are data); give the price in {currency.upper()} with --price P --currency "
-                            f"{currency.upper()}")
+        raise DonationError(
+            f"the price of {choice.price.key} {choice.price.year} is in {choice.price.currency}, "
+            f"not {currency.upper()}: carbon does not convert currencies (exchange rates "
+            f"are data); give the price in {currency.upper()} with --price P --currency "
+            f"{currency.upper()}"
+        )
     return choice
 
 
-def donation_view(store: Store, year: int, *, as_of: date, price: str | None = None,
-                  currency: str | None = None, basis: str | None = None, price_year: int | None = None,
-                  scopes: Sequence[int] = (), categories: Sequence[str] = (), actual_only: bool = False,
-                  allow_missing_months: bool = False, scope2: str | None = None) -> DonationView:
+def donation_view(
+    store: Store,
+    year: int,
+    *,
+    as_of: date,
+    price: str | None = None,
+    currency: str | None = None,
+    basis: str | None = None,
+    price_year: int | None = None,
+    scopes: Sequence[int] = (),
+    categories: Sequence[str] = (),
+    actual_only: bool = False,
+    allow_missing_months: bool = False,
+    scope2: str | None = None,
+) -> DonationView:
     """The donation of `year` (see carbon.donation) and, for a closed year, the restatement.
 
     Without --price/--basis, a closed year is recomputed at its sign-off's
@@ -163,15 +246,40 @@ def donation_view(store: Store, year: int, *, as_of: date, price: str | None = N
     with store.engine.connect() as conn:
         closed = stored_donations.latest_close(conn, year)
         choice = _choice(store, year, price, currency, basis, price_year, closed)
-        if closed is not None and not scopes and not categories and (closed.scopes or closed.categories):
+        if (
+            closed is not None
+            and not scopes
+            and not categories
+            and (closed.scopes or closed.categories)
+        ):
             scopes, categories = closed.scopes, closed.categories
-            choice = Choice(choice.price, choice.notes + ("scopes and categories of the sign-off; choose "
-                                                          "others with --scope / --category",))
-        if scope2 is None:  # a closed year at its sign-off's basis; else location-based (the default)
+            choice = Choice(
+                choice.price,
+                choice.notes
+                + (
+                    "scopes and categories of the sign-off; choose "
+                    "others with --scope / --category",
+                ),
+            )
+        if (
+            scope2 is None
+        ):  # a closed year at its sign-off's basis; else location-based (the default)
             scope2 = closed.scope2 if closed is not None else "location"
-        data = year_data(store, conn, year, scopes, categories, rules.counted_through(year, as_of), scope2)
-        d = _with_basis(rules.compute(data, choice, as_of, scopes=scopes, categories=categories,
-                                      actual_only=actual_only, allow_missing_months=allow_missing_months), scope2)
+        data = year_data(
+            store, conn, year, scopes, categories, rules.counted_through(year, as_of), scope2
+        )
+        d = _with_basis(
+            rules.compute(
+                data,
+                choice,
+                as_of,
+                scopes=scopes,
+                categories=categories,
+                actual_only=actual_only,
+                allow_missing_months=allow_missing_months,
+            ),
+            scope2,
+        )
         if closed is None:
             return DonationView(d)
         return DonationView(d, closed, _restatement(store, conn, closed, as_of))
@@ -183,29 +291,55 @@ def _with_basis(d: Donation, scope2: str) -> Donation:
 
     if scope2 not in s2.BASES:
         raise DonationError(f"--scope2 {scope2!r}: expected one of {', '.join(s2.BASES)}")
-    line = ("Scope 2: market-based (contractual instruments, then the residual mix; docs/scope2.md)"
-            if scope2 == s2.MARKET else "Scope 2: location-based (grid average of each region; the default)")
+    line = (
+        "Scope 2: market-based (contractual instruments, then the residual mix; docs/scope2.md)"
+        if scope2 == s2.MARKET
+        else "Scope 2: location-based (grid average of each region; the default)"
+    )
     return dataclasses.replace(d, scope2=scope2, method=(*d.method, line))
 
 
-def _restatement(store: Store, conn: Connection, closed: ClosedDonation, as_of: date) -> Restatement:
+def _restatement(
+    store: Store, conn: Connection, closed: ClosedDonation, as_of: date
+) -> Restatement:
     digest = ledger_hash(conn, closed.year)
     # A market-based scope 2 that can no longer be computed is an error here, never a restatement to 0.
-    data = year_data(store, conn, closed.year, closed.scopes, closed.categories, scope2=closed.scope2)
+    data = year_data(
+        store, conn, closed.year, closed.scopes, closed.categories, scope2=closed.scope2
+    )
     try:
-        now = rules.compute(data, Choice(closed.price), max(as_of, date(closed.year + 1, 1, 1)),
-                            scopes=closed.scopes, categories=closed.categories, allow_missing_months=True)
+        now = rules.compute(
+            data,
+            Choice(closed.price),
+            max(as_of, date(closed.year + 1, 1, 1)),
+            scopes=closed.scopes,
+            categories=closed.categories,
+            allow_missing_months=True,
+        )
     except DonationError:
         # Everything the sign-off counted is gone: restate every team to zero.
-        now = rules.Donation(closed.year, as_of, rules.COMPLETE, (), 12, closed.price, (), 0, (0, 0, 0),
-                             (0, 0, 0))
+        now = rules.Donation(
+            closed.year, as_of, rules.COMPLETE, (), 12, closed.price, (), 0, (0, 0, 0), (0, 0, 0)
+        )
     return rules.restate(closed, now, digest)
 
 
-def close_year(store: Store, year: int, *, as_of: date, price: str | None = None, currency: str | None = None,
-               basis: str | None = None, price_year: int | None = None, scopes: Sequence[int] = (),
-               categories: Sequence[str] = (), allow_missing_months: bool = False, note: str = "",
-               supersede: bool = False, scope2: str = "location") -> tuple[ClosedDonation, Donation]:
+def close_year(
+    store: Store,
+    year: int,
+    *,
+    as_of: date,
+    price: str | None = None,
+    currency: str | None = None,
+    basis: str | None = None,
+    price_year: int | None = None,
+    scopes: Sequence[int] = (),
+    categories: Sequence[str] = (),
+    allow_missing_months: bool = False,
+    note: str = "",
+    supersede: bool = False,
+    scope2: str = "location",
+) -> tuple[ClosedDonation, Donation]:
     """Sign off the donation of `year`: compute it and record it in one transaction.
 
     Refuses (DonationError, nothing written) a year not over (`as_of` not
@@ -215,12 +349,16 @@ def close_year(store: Store, year: int, *, as_of: date, price: str | None = None
     """
     if not rules.year_over(year, as_of):
         state = "has not begun" if year > as_of.year else "is not over"
-        raise DonationError(f"{year} {state} (as of {as_of.isoformat()}): a sign-off records a complete "
-                            f"year's actual figures; close it from {year + 1}-01-01, once its data is in "
-                            f"('carbon donation --year {year}' shows the estimate to date)")
+        raise DonationError(
+            f"{year} {state} (as of {as_of.isoformat()}): a sign-off records a complete "
+            f"year's actual figures; close it from {year + 1}-01-01, once its data is in "
+            f"('carbon donation --year {year}' shows the estimate to date)"
+        )
     if price is None and basis is None:
-        raise DonationError("a sign-off records a decided price: give --price P [--currency EUR] or "
-                            "--basis NAME (see 'carbon prices list')")
+        raise DonationError(
+            "a sign-off records a decided price: give --price P [--currency EUR] or "
+            "--basis NAME (see 'carbon prices list')"
+        )
     choice = _choice(store, year, price, currency, basis, price_year, None)
     with store.transaction() as conn:
         earlier = stored_donations.latest_close(conn, year)
@@ -228,14 +366,26 @@ def close_year(store: Store, year: int, *, as_of: date, price: str | None = None
             raise DonationError(
                 f"{year} was closed on {earlier.closed_at:%Y-%m-%d %H:%M} UTC at "
                 f"{format_amount(earlier.amount_cents, earlier.price.currency)}; the closed figure "
-                "stands. Use --supersede to record a new sign-off (the earlier one stays in the history)")
+                "stands. Use --supersede to record a new sign-off (the earlier one stays in the history)"
+            )
         data = year_data(store, conn, year, scopes, categories, scope2=scope2)
-        d = _with_basis(rules.compute(data, choice, as_of, scopes=scopes, categories=categories,
-                                      allow_missing_months=allow_missing_months), scope2)
+        d = _with_basis(
+            rules.compute(
+                data,
+                choice,
+                as_of,
+                scopes=scopes,
+                categories=categories,
+                allow_missing_months=allow_missing_months,
+            ),
+            scope2,
+        )
         digest = ledger_hash(conn, year)
         close_id = stored_donations.insert_close(conn, d, digest, note)
         # A signed-off year is closed: later writes into it are refused unless restated.
-        period_service.lock_year(conn, year, f"donation of {year} signed off" + (f" ({note})" if note else ""))
+        period_service.lock_year(
+            conn, year, f"donation of {year} signed off" + (f" ({note})" if note else "")
+        )
         closed = [c for c in stored_donations.closes(conn, year) if c.id == close_id][0]
     return closed, d
 
@@ -245,6 +395,11 @@ def history(store: Store, as_of: date, year: int | None = None) -> list[HistoryE
     with store.engine.connect() as conn:
         found = stored_donations.closes(conn, year)
         latest = {c.year: c.id for c in found}
-        return [HistoryEntry(c, latest[c.year] != c.id,
-                             _restatement(store, conn, c, as_of) if latest[c.year] == c.id else None)
-                for c in found]
+        return [
+            HistoryEntry(
+                c,
+                latest[c.year] != c.id,
+                _restatement(store, conn, c, as_of) if latest[c.year] == c.id else None,
+            )
+            for c in found
+        ]

@@ -49,8 +49,14 @@ def _combine(key: np.ndarray, part: np.ndarray) -> np.ndarray:
         return _mix(key * np.uint64(31) + _mix(part))
 
 
-def row_keys(start: np.ndarray, end: np.ndarray, activity: np.ndarray, quantity: np.ndarray,
-             unit: np.ndarray, region: np.ndarray) -> np.ndarray:
+def row_keys(
+    start: np.ndarray,
+    end: np.ndarray,
+    activity: np.ndarray,
+    quantity: np.ndarray,
+    unit: np.ndarray,
+    region: np.ndarray,
+) -> np.ndarray:
     """64-bit identity of each activity row, less its team (int64; see `with_team`).
 
     `start`/`end`: datetime64[D] (first and last day covered); the text
@@ -60,9 +66,14 @@ def row_keys(start: np.ndarray, end: np.ndarray, activity: np.ndarray, quantity:
     splitmix64 — about 0.1 s per million rows.
     """
     qty = (np.asarray(quantity, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 == 0.0
-    parts = [start.astype("datetime64[D]").astype(np.int64).view(np.uint64),
-             end.astype("datetime64[D]").astype(np.int64).view(np.uint64),
-             _text_hash(activity), qty, _text_hash(unit), _text_hash(region)]
+    parts = [
+        start.astype("datetime64[D]").astype(np.int64).view(np.uint64),
+        end.astype("datetime64[D]").astype(np.int64).view(np.uint64),
+        _text_hash(activity),
+        qty,
+        _text_hash(unit),
+        _text_hash(region),
+    ]
     key = np.full(len(qty), np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
     for part in parts:
         key = _combine(key, part)
@@ -71,7 +82,7 @@ def row_keys(start: np.ndarray, end: np.ndarray, activity: np.ndarray, quantity:
 
 def with_team(keys: np.ndarray, team_ids: np.ndarray) -> np.ndarray:
     """Row keys (`row_keys`) completed with the team, by its id: a renamed team keeps its rows' identity."""
-    return _combine(np.asarray(keys, dtype=np.int64).view(np.uint64),
-                    np.asarray(team_ids, dtype=np.int64).view(np.uint64)).view(np.int64)
-
-
+    return _combine(
+        np.asarray(keys, dtype=np.int64).view(np.uint64),
+        np.asarray(team_ids, dtype=np.int64).view(np.uint64),
+    ).view(np.int64)

@@ -35,13 +35,19 @@ def _number(raw: str) -> float:
         return math.nan
 
 
-def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, teams: set[str]) -> list[Instrument]:
+def parse_rows(
+    file: str, frame: pd.DataFrame, lines: np.ndarray, teams: set[str]
+) -> list[Instrument]:
     """Validate the rows of an energy-attribute file. Raises InputError listing every problem
     (file, line, column, what was expected); nothing is returned on any problem."""
     problems: list[Problem] = []
     n = len(frame)
-    text = {c: frame[c].astype(str).str.strip().to_numpy(dtype=object) if c in frame.columns
-            else np.full(n, "", dtype=object) for c in (*REQUIRED, *OPTIONAL)}
+    text = {
+        c: frame[c].astype(str).str.strip().to_numpy(dtype=object)
+        if c in frame.columns
+        else np.full(n, "", dtype=object)
+        for c in (*REQUIRED, *OPTIONAL)
+    }
     out: list[Instrument] = []
     for i in range(n):
         line = int(lines[i])
@@ -61,30 +67,55 @@ def parse_rows(file: str, frame: pd.DataFrame, lines: np.ndarray, teams: set[str
             problem("team", team, "expected a team name (instruments are claimed per team)")
         elif team not in teams:
             close = did_you_mean(team, teams)
-            problem("team", team, "unknown team" + (f" (did you mean {close!r}?)" if close else "")
-                    + "; declare it with 'carbon teams add'")
+            problem(
+                "team",
+                team,
+                "unknown team"
+                + (f" (did you mean {close!r}?)" if close else "")
+                + "; declare it with 'carbon teams add'",
+            )
         if not COUNTRY_RE.match(country):
-            problem("country", country, "expected the ISO 3166-1 alpha-2 code of the country whose "
-                    "electricity the instrument covers, such as FR")
+            problem(
+                "country",
+                country,
+                "expected the ISO 3166-1 alpha-2 code of the country whose "
+                "electricity the instrument covers, such as FR",
+            )
         mwh = _number(text["mwh"][i])
         if checks.bad_amount(np.array([mwh]), positive=True)[0]:
-            problem("mwh", text["mwh"][i], "expected the MWh covered, a number > 0 and at most "
-                    f"{checks.MAX_AMOUNT:.0e} ('.' as decimal point)")
+            problem(
+                "mwh",
+                text["mwh"][i],
+                "expected the MWh covered, a number > 0 and at most "
+                f"{checks.MAX_AMOUNT:.0e} ('.' as decimal point)",
+            )
         if kind not in INSTRUMENTS:
             close = did_you_mean(kind, INSTRUMENTS)
-            problem("instrument", kind, "expected one of " + ", ".join(INSTRUMENTS)
-                    + (f" (did you mean {close!r}?)" if close else ""))
+            problem(
+                "instrument",
+                kind,
+                "expected one of "
+                + ", ".join(INSTRUMENTS)
+                + (f" (did you mean {close!r}?)" if close else ""),
+            )
         factor = _number(text["factor_kg_per_kwh"][i])
         if checks.bad_amount(np.array([factor]), upper=checks.MAX_FACTOR_KG_PER_KWH)[0]:
-            problem("factor_kg_per_kwh", text["factor_kg_per_kwh"][i],
-                    "expected the instrument's emission factor in kg CO2e per kWh, a number >= 0 "
-                    f"and at most {checks.MAX_FACTOR_KG_PER_KWH:g} (0 for a guarantee of origin or REC of "
-                    "renewable electricity; above 10 is a unit mistake: g or MWh for kg or kWh)")
+            problem(
+                "factor_kg_per_kwh",
+                text["factor_kg_per_kwh"][i],
+                "expected the instrument's emission factor in kg CO2e per kWh, a number >= 0 "
+                f"and at most {checks.MAX_FACTOR_KG_PER_KWH:g} (0 for a guarantee of origin or REC of "
+                "renewable electricity; above 10 is a unit mistake: g or MWh for kg or kWh)",
+            )
         if len(note) > MAX_NOTE:
             problem("note", note[:40] + "…", f"expected at most {MAX_NOTE} characters")
         if len(problems) == before:
             out.append(Instrument(month, team, country, mwh, kind, factor, line, note))
     if problems:
-        raise InputError(f"{file}: import refused, nothing was written ({len(problems)} problem"
-                         f"{'s' if len(problems) != 1 else ''})", problems[:50], total=len(problems))
+        raise InputError(
+            f"{file}: import refused, nothing was written ({len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''})",
+            problems[:50],
+            total=len(problems),
+        )
     return out

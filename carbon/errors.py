@@ -61,7 +61,9 @@ class CarbonError(Exception):
 class InputError(ValueError, CarbonError):
     """An input (a file, a month, an option's value) was refused. `problems` lists every bad place found."""
 
-    def __init__(self, message: str, problems: list[Problem] | None = None, total: int | None = None):
+    def __init__(
+        self, message: str, problems: list[Problem] | None = None, total: int | None = None
+    ):
         super().__init__(message)
         self.problems = list(problems or [])
         # How many problems were found in all (the list may be capped).
@@ -121,7 +123,9 @@ class Incomplete(CarbonError):
 
 # ---- exit codes ---------------------------------------------------------------------------
 
-EXIT_ERROR = 1  # refused input, missing data, a fault of the environment: the message says what to fix
+EXIT_ERROR = (
+    1  # refused input, missing data, a fault of the environment: the message says what to fix
+)
 EXIT_INTERNAL = 3  # a bug: nothing was committed by the failing step
 
 # The exit code of each error class when a command does not give its errors another meaning

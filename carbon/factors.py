@@ -57,27 +57,35 @@ def _scope3_number(text: str) -> int | None:
 def _parts_problem(parts: dict[str, float], value: float, scope_text: str) -> str | None:
     """Why a row's parts are refused, or None (parts: the stated part columns, all numbers)."""
     if scope_text != "2":
-        return ("parts split a lifecycle scope-2 factor (generation scope 2, upstream and T&D scope 3 "
-                "category 3); expected empty part columns on a scope-" + scope_text + " row")
+        return (
+            "parts split a lifecycle scope-2 factor (generation scope 2, upstream and T&D scope 3 "
+            "category 3); expected empty part columns on a scope-" + scope_text + " row"
+        )
     if "part_generation" not in parts:
         return "expected part_generation when a part is given (the share booked as scope 2)"
     total = sum(parts.values())
     if not math.isclose(total, value, rel_tol=PARTS_TOLERANCE, abs_tol=1e-12):
-        return (f"the parts sum to {total:g}, not to the value {value:g}; expected parts in the row's unit "
-                f"summing to the value (within {PARTS_TOLERANCE:.1%})")
+        return (
+            f"the parts sum to {total:g}, not to the value {value:g}; expected parts in the row's unit "
+            f"summing to the value (within {PARTS_TOLERANCE:.1%})"
+        )
     return None
 
 
 def _gases_problem(gases: dict[str, float], value: float, lifecycle: bool) -> str | None:
     """Why a row's gas parts are refused, or None (gases: the stated gas columns, all numbers)."""
     if lifecycle:
-        return ("expected either the lifecycle parts (part_*) or the gas parts (gas_*), not both: a split "
-                "row is booked in two scopes, and its gases are not published per part")
+        return (
+            "expected either the lifecycle parts (part_*) or the gas parts (gas_*), not both: a split "
+            "row is booked in two scopes, and its gases are not published per part"
+        )
     total = sum(gases.values())
     if not math.isclose(total, value, rel_tol=PARTS_TOLERANCE, abs_tol=1e-12):
-        return (f"the gas parts sum to {total:g}, not to the value {value:g}; expected parts in the row's unit "
-                f"(kg CO2e of each gas per unit) summing to the value (within {PARTS_TOLERANCE:.1%}); leave "
-                "every gas column empty when the source publishes no split")
+        return (
+            f"the gas parts sum to {total:g}, not to the value {value:g}; expected parts in the row's unit "
+            f"(kg CO2e of each gas per unit) summing to the value (within {PARTS_TOLERANCE:.1%}); leave "
+            "every gas column empty when the source publishes no split"
+        )
     return None
 
 
@@ -100,10 +108,16 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
             problem("activity", f"{long}; expected a short dotted key such as commute.car.petrol")
         region = row["region"].strip()
         if region and not REGION_RE.match(region):
-            problem("region", "expected empty (any region), an ISO code such as FR, or a cloud "
-                    "region such as aws:eu-west-3")
+            problem(
+                "region",
+                "expected empty (any region), an ISO code such as FR, or a cloud "
+                "region such as aws:eu-west-3",
+            )
         elif long := limits.too_long(region, limits.REGION):
-            problem("region", f"{long}; expected an ISO code such as FR, or a cloud region such as aws:eu-west-3")
+            problem(
+                "region",
+                f"{long}; expected an ISO code such as FR, or a cloud region such as aws:eu-west-3",
+            )
         year_text = row["year"].strip()
         year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
         if year is None:
@@ -118,41 +132,61 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
             problem("unit", f"{exc}; expected a CO2e mass per activity unit, e.g. 'kg CO2e / km'")
         category = row["category"].strip()
         if not re.fullmatch(r"[a-z][a-z0-9_]*", category):
-            problem("category", "expected a lowercase word such as infrastructure, streaming, commuting")
+            problem(
+                "category", "expected a lowercase word such as infrastructure, streaming, commuting"
+            )
         elif long := limits.too_long(category, limits.CATEGORY):
-            problem("category", f"{long}; expected a word such as infrastructure, streaming, commuting")
+            problem(
+                "category", f"{long}; expected a word such as infrastructure, streaming, commuting"
+            )
         scope_text = row["scope"].strip()
         if scope_text not in ("1", "2", "3"):
             problem("scope", "expected the GHG Protocol scope: 1, 2 or 3")
         source = row["source"].strip()
         if not source:
-            problem("source", "expected the document the value comes from (a factor needs a source)")
+            problem(
+                "source", "expected the document the value comes from (a factor needs a source)"
+            )
         unc_text = (row.get("uncertainty_pct") or "").strip()
         uncertainty = None
         if unc_text:
             uncertainty = _number(unc_text)
             if uncertainty is None or uncertainty < 0:
                 problem("uncertainty_pct", "expected a number >= 0 (± percent) or empty")
-        parts = {c: _number((row.get(c) or "").strip()) for c in PARTS if (row.get(c) or "").strip()}
+        parts = {
+            c: _number((row.get(c) or "").strip()) for c in PARTS if (row.get(c) or "").strip()
+        }
         for c in parts:
             if parts[c] is None or parts[c] < 0:
                 problem(c, "expected a number >= 0 in the row's unit, or empty")
-        gases = {c: _number((row.get(c) or "").strip()) for c in GASES if (row.get(c) or "").strip()}
+        gases = {
+            c: _number((row.get(c) or "").strip()) for c in GASES if (row.get(c) or "").strip()
+        }
         for c, part in gases.items():
             if part is None or part < 0:
-                problem(c, "expected a number >= 0 (kg CO2e of the gas per unit, in the row's unit), or empty")
+                problem(
+                    c,
+                    "expected a number >= 0 (kg CO2e of the gas per unit, in the row's unit), or empty",
+                )
         s3_text = (row.get("scope3_category") or "").strip()
         s3 = _scope3_number(s3_text)
         if s3_text and s3 is None:
-            problem("scope3_category", "expected a GHG Protocol scope-3 category, 3.1 to 3.15, or empty")
+            problem(
+                "scope3_category", "expected a GHG Protocol scope-3 category, 3.1 to 3.15, or empty"
+            )
         elif s3 is not None and scope_text != "3":
-            problem("scope3_category", "a scope-3 category needs scope 3; expected empty for scope 1 and 2")
+            problem(
+                "scope3_category",
+                "a scope-3 category needs scope 3; expected empty for scope 1 and 2",
+            )
         if len(problems) > bad:
             continue
         if parts:
             why = _parts_problem(parts, value, scope_text)
             if why:
-                problems.append(Problem(name, line, "part_generation", row.get("part_generation", ""), why))
+                problems.append(
+                    Problem(name, line, "part_generation", row.get("part_generation", ""), why)
+                )
                 continue
         if gases:
             why = _gases_problem(gases, value, bool(parts))
@@ -162,15 +196,36 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
                 continue
         ident = (activity, region, year)
         if ident in seen:
-            problems.append(Problem(name, line, "activity", activity,
-                                    f"duplicate of line {seen[ident]} (same activity, region and year)"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "activity",
+                    activity,
+                    f"duplicate of line {seen[ident]} (same activity, region and year)",
+                )
+            )
             continue
         seen[ident] = line
-        out.append(Factor(activity, region, year, value, unit, category, int(scope_text), source,
-                          uncertainty, (row.get("source_ref") or "").strip(),
-                          (row.get("boundary") or "").strip(), limits.clip(f"{name}:{line}"),
-                          *((parts.get(c, 0.0) for c in PARTS) if parts else (None, None, None)), s3,
-                          *((gases.get(c, 0.0) for c in GASES) if gases else (None,) * len(GASES))))
+        out.append(
+            Factor(
+                activity,
+                region,
+                year,
+                value,
+                unit,
+                category,
+                int(scope_text),
+                source,
+                uncertainty,
+                (row.get("source_ref") or "").strip(),
+                (row.get("boundary") or "").strip(),
+                limits.clip(f"{name}:{line}"),
+                *((parts.get(c, 0.0) for c in PARTS) if parts else (None, None, None)),
+                s3,
+                *((gases.get(c, 0.0) for c in GASES) if gases else (None,) * len(GASES)),
+            )
+        )
     if problems:
         raise InputError(f"{name}: factor table refused", problems)
     return out
@@ -197,11 +252,21 @@ def read_coefficient_file(path: Path) -> list[Coefficient]:
             problems.append(Problem(info.name, int(line), "unit", row["unit"], str(exc)))
             continue
         if value is None:
-            problems.append(Problem(info.name, int(line), "value", row["value"], "expected a number"))
+            problems.append(
+                Problem(info.name, int(line), "value", row["value"], "expected a number")
+            )
             continue
-        out.append(Coefficient(row["name"].strip(), value, row["unit"].strip(), int(row["year"]),
-                               row["source"].strip(), (row.get("source_ref") or "").strip(),
-                               f"{path.name}:{int(line)}"))
+        out.append(
+            Coefficient(
+                row["name"].strip(),
+                value,
+                row["unit"].strip(),
+                int(row["year"]),
+                row["source"].strip(),
+                (row.get("source_ref") or "").strip(),
+                f"{path.name}:{int(line)}",
+            )
+        )
     if problems:
         raise InputError(f"{info.name}: coefficient table refused", problems)
     return out
@@ -217,8 +282,11 @@ def shipped_factor_files() -> list[Path]:
 
     (factors/ also holds coefficients, prices and defaults; alternatives/ is opt-in.)
     """
-    return sorted(p for p in shipped_dir("factors").glob("*.csv")
-                  if _header(p).startswith("activity,region,year,"))
+    return sorted(
+        p
+        for p in shipped_dir("factors").glob("*.csv")
+        if _header(p).startswith("activity,region,year,")
+    )
 
 
 @lru_cache(maxsize=1)
@@ -238,7 +306,9 @@ def _load_shipped() -> list[Factor]:
     for path in shipped_factor_files():
         for f in read_factor_file(path, path.name)[0]:
             if f.ident in where:
-                raise InputError(f"shipped factor tables conflict: {f.ident} in {where[f.ident]} and {f.origin}")
+                raise InputError(
+                    f"shipped factor tables conflict: {f.ident} in {where[f.ident]} and {f.origin}"
+                )
             where[f.ident] = f.origin
             factors.append(f)
     return factors
@@ -271,8 +341,10 @@ class FactorTable:
         known = {f.source for rows in self.by_key.values() for f in rows}
         unknown = [w for w in wanted if not any(w.lower() in k.lower() for k in known)]
         if unknown:
-            raise InputError(f"--prefer-source {unknown[0]!r} matches no factor source; expected a text of a "
-                             "source as 'carbon factors list' shows it, e.g. eGRID, Ember, ADEME, DESNZ")
+            raise InputError(
+                f"--prefer-source {unknown[0]!r} matches no factor source; expected a text of a "
+                "source as 'carbon factors list' shows it, e.g. eGRID, Ember, ADEME, DESNZ"
+            )
         return FactorTable(self.by_key, self.regions, wanted)
 
     def preferred(self, rows: Iterable[Factor]) -> list[Factor]:
@@ -339,7 +411,9 @@ def merge(*layers: Iterable[Factor]) -> list[Factor]:
     return list(merged.values())
 
 
-def build_table(factors: Iterable[Factor], coefficients: dict[str, Coefficient] | None = None) -> FactorTable:
+def build_table(
+    factors: Iterable[Factor], coefficients: dict[str, Coefficient] | None = None
+) -> FactorTable:
     """Index factors by key, adding the factors derived from them (see derived.py)."""
     from carbon.derived import derive_all
 
@@ -348,4 +422,6 @@ def build_table(factors: Iterable[Factor], coefficients: dict[str, Coefficient] 
     index: dict[str, list[Factor]] = defaultdict(list)
     for f in merge(derived, base):  # a user row may override a derived one
         index[f.activity].append(f)
-    return FactorTable({k: tuple(sorted(v, key=lambda f: (f.region, f.year))) for k, v in index.items()})
+    return FactorTable(
+        {k: tuple(sorted(v, key=lambda f: (f.region, f.year))) for k, v in index.items()}
+    )

@@ -28,24 +28,43 @@ def _month(text: str, what: str) -> str:
 def check_feed(feed: Feed, team_names: set[str]) -> Feed:
     """A feed's declaration checked (InputError naming what is wrong), its month normalised."""
     if not NAME_RE.match(feed.name):
-        raise InputError(f"feed name {feed.name!r}: expected 1 to 64 letters, digits, '_', '.' or '-', "
-                         "starting with a letter or digit")
+        raise InputError(
+            f"feed name {feed.name!r}: expected 1 to 64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
     if feed.kind not in FEED_KINDS:
         hint = did_you_mean(feed.kind, FEED_KINDS)
-        raise InputError(f"--kind {feed.kind!r}: expected one of {', '.join(FEED_KINDS)}"
-                         + (f" (did you mean {hint!r}?)" if hint else ""))
+        raise InputError(
+            f"--kind {feed.kind!r}: expected one of {', '.join(FEED_KINDS)}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+        )
     if feed.cadence not in FEED_CADENCES:
         raise InputError(f"--cadence {feed.cadence!r}: expected one of {', '.join(FEED_CADENCES)}")
-    if feed.provider is not None and feed.kind == "cloud-billing" and feed.provider not in PROVIDERS:
+    if (
+        feed.provider is not None
+        and feed.kind == "cloud-billing"
+        and feed.provider not in PROVIDERS
+    ):
         raise InputError(f"--provider {feed.provider!r}: expected one of {', '.join(PROVIDERS)}")
     unknown = [t for t in feed.teams if t not in team_names]
     if unknown:
         hint = did_you_mean(unknown[0], team_names)
-        raise InputError(f"--teams: team {unknown[0]!r} is not declared"
-                         + (f" (did you mean {hint!r}?)" if hint else "; see 'carbon teams list'"))
+        raise InputError(
+            f"--teams: team {unknown[0]!r} is not declared"
+            + (f" (did you mean {hint!r}?)" if hint else "; see 'carbon teams list'")
+        )
     first = _month(feed.first_month, "--from") if feed.first_month else None
-    return Feed(feed.name, feed.kind, feed.provider, feed.teams, feed.categories, feed.source, feed.cadence,
-                first, feed.declared_month)
+    return Feed(
+        feed.name,
+        feed.kind,
+        feed.provider,
+        feed.teams,
+        feed.categories,
+        feed.source,
+        feed.cadence,
+        first,
+        feed.declared_month,
+    )
 
 
 def add_feed(store: Store, feed: Feed) -> Feed:
@@ -53,7 +72,9 @@ def add_feed(store: Store, feed: Feed) -> Feed:
     with store.transaction() as conn:
         feed = check_feed(feed, set(store.team_ids(conn)))
         if stored.find(conn, feed.name) is not None:
-            raise InputError(f"feed {feed.name!r} is already declared; 'carbon feeds remove {feed.name}' first")
+            raise InputError(
+                f"feed {feed.name!r} is already declared; 'carbon feeds remove {feed.name}' first"
+            )
         stored.add(conn, feed)
         return stored.find(conn, feed.name)
 
@@ -87,9 +108,11 @@ def require_feed(store: Store, name: str) -> None:
         if stored.find(conn, name) is None:
             names = [f.name for f in stored.list_feeds(conn)]
             hint = did_you_mean(name, names)
-            raise NotFound(f"--feed {name}: no such feed"
-                           + (f" (did you mean {hint!r}?)" if hint else "")
-                           + "; declare it with 'carbon feeds add NAME --kind KIND'")
+            raise NotFound(
+                f"--feed {name}: no such feed"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + "; declare it with 'carbon feeds add NAME --kind KIND'"
+            )
 
 
 def attribute(store: Store, batch_id: int, name: str) -> None:
@@ -101,8 +124,13 @@ def matrix_of(conn, months_with_data: list[str], upto: str | None = None) -> rul
     """Feeds × every month from the first with data to the last (or `upto`, when later)."""
     feeds = stored.list_feeds(conn)
     known = list(months_with_data) + ([upto] if upto else [])
-    return rules.matrix(feeds, stored.feed_batches(conn), stored.feed_cells(conn), stored.covered_days(conn),
-                        rules.span(known))
+    return rules.matrix(
+        feeds,
+        stored.feed_batches(conn),
+        stored.feed_cells(conn),
+        stored.covered_days(conn),
+        rules.span(known),
+    )
 
 
 def matrix(store: Store, month: str | None = None) -> rules.FeedMatrix:
@@ -113,9 +141,16 @@ def matrix(store: Store, month: str | None = None) -> rules.FeedMatrix:
         full = matrix_of(conn, store.months_with_data(conn), month)
     if month is None:
         return full
-    return rules.FeedMatrix((month,), tuple(rules.FeedRow(r.feed, r.kind, {month: r.months[month]})
-                                            for r in full.rows if month in r.months), full.inferred,
-                            full.months[0] if full.months else None)
+    return rules.FeedMatrix(
+        (month,),
+        tuple(
+            rules.FeedRow(r.feed, r.kind, {month: r.months[month]})
+            for r in full.rows
+            if month in r.months
+        ),
+        full.inferred,
+        full.months[0] if full.months else None,
+    )
 
 
 def completeness(store: Store, month: str) -> rules.Completeness:
@@ -123,7 +158,9 @@ def completeness(store: Store, month: str) -> rules.Completeness:
     return matrix(store, month).month(_month(month, "--month"))
 
 
-def year_incomplete(store: Store, year: int, before: date | None = None) -> list[rules.Completeness]:
+def year_incomplete(
+    store: Store, year: int, before: date | None = None
+) -> list[rules.Completeness]:
     """The incomplete months of `year` (with `before`: only the months ended by that day)."""
     full = matrix(store)
     months = [m for m in full.months if m.startswith(f"{year:04d}-")]
@@ -137,11 +174,15 @@ def summary(found: list[rules.Completeness]) -> str:
     return "; ".join(f"{c.month} ({c.gaps()})" for c in found)
 
 
-def record_override(store: Store, action: str, found: list[rules.Completeness], reason: str, by: str) -> int:
+def record_override(
+    store: Store, action: str, found: list[rules.Completeness], reason: str, by: str
+) -> int:
     if not reason.strip():
         raise InputError("--allow-incomplete needs --reason TEXT (recorded)")
     with store.transaction() as conn:
-        return stored.record_override(conn, action, [c.month for c in found], summary(found), reason.strip(), by)
+        return stored.record_override(
+            conn, action, [c.month for c in found], summary(found), reason.strip(), by
+        )
 
 
 def overrides(store: Store) -> list[dict]:

@@ -36,7 +36,7 @@ def fixed(value: float, decimals: int = 1) -> str:
     text = f"{value:,.{decimals}f}"
     if value == 0 or any(ch not in "-0.," for ch in text):
         return text
-    smallest = f"{10 ** -decimals:.{decimals}f}" if decimals > 0 else "1"
+    smallest = f"{10**-decimals:.{decimals}f}" if decimals > 0 else "1"
     return f"<{smallest}" if value > 0 else f">-{smallest}"
 
 

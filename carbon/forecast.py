@@ -140,7 +140,9 @@ def ratio_any(weights: Sequence[float] | None, win: Window) -> tuple[float, floa
     return r[0], r[1], (FLAT_RATE if weights is None else FLAT_FALLBACK)
 
 
-def year_end_any(actual: float, weights: Sequence[float] | None, win: Window) -> tuple[float, str] | None:
+def year_end_any(
+    actual: float, weights: Sequence[float] | None, win: Window
+) -> tuple[float, str] | None:
     """(year-end forecast, method) by `ratio_any`: the figure the company total and the donation use."""
     r = ratio_any(weights, win)
     if r is None:
@@ -150,7 +152,7 @@ def year_end_any(actual: float, weights: Sequence[float] | None, win: Window) ->
 
 
 def month_names(year: int, months: Sequence[int]) -> str:
-    """"2026-01 to 2026-08" for a run, "2026-01, 2026-03" otherwise ("" for none)."""
+    """ "2026-01 to 2026-08" for a run, "2026-01, 2026-03" otherwise ("" for none)."""
     if not months:
         return ""
     labels = [f"{year:04d}-{m:02d}" for m in months]

@@ -33,7 +33,9 @@ from carbon.store import team_history as stored_teams
 Progress = Callable[[int], None]  # called with the number of rows just processed
 
 
-def factor_table(store: Store, conn=None, prefer: tuple[str, ...] = ()) -> factor_tables.FactorTable:
+def factor_table(
+    store: Store, conn=None, prefer: tuple[str, ...] = ()
+) -> factor_tables.FactorTable:
     """Shipped factors overridden by the user's imported ones, plus derived factors; choosing by
     `prefer` (--prefer-source) within a series."""
     if conn is None:
@@ -91,8 +93,14 @@ class Checks:
 DEFAULT_CHECKS = Checks()
 
 
-def guard_batch(conn, name: str, batch_id: int, replaced: list[int], checks: Checks = DEFAULT_CHECKS,
-                rows: int | None = None) -> tuple[RepeatedRows | None, Restatement | None]:
+def guard_batch(
+    conn,
+    name: str,
+    batch_id: int,
+    replaced: list[int],
+    checks: Checks = DEFAULT_CHECKS,
+    rows: int | None = None,
+) -> tuple[RepeatedRows | None, Restatement | None]:
     """The integrity checks of a batch just written, before the imports it replaces are removed.
 
     Every importer goes through it (via `_write`; a new importer writing its own
@@ -102,21 +110,30 @@ def guard_batch(conn, name: str, batch_id: int, replaced: list[int], checks: Che
     Raises PeriodLocked / InputError, so the transaction rolls back. `rows`: the
     batch's data rows, when the caller knows them (else counted in SQL).
     """
-    action = f"importing {name}" + (f" in place of import {', '.join(map(str, replaced))}" if replaced else "")
-    restatement = period_service.guard_write(conn, action, added=[batch_id], removed=replaced,
-                                           restate=checks.restate)
-    repeated = (stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced, total=rows)
-                if checks.compare_rows else None)
+    action = f"importing {name}" + (
+        f" in place of import {', '.join(map(str, replaced))}" if replaced else ""
+    )
+    restatement = period_service.guard_write(
+        conn, action, added=[batch_id], removed=replaced, restate=checks.restate
+    )
+    repeated = (
+        stored_duplicates.repeated_rows(conn, batch_id, exclude=replaced, total=rows)
+        if checks.compare_rows
+        else None
+    )
     if repeated is not None and checks.strict:
-        raise InputError(f"{repeated.headline(name)}. --strict refuses it; nothing was written. Remove the "
-                         "rows, or the other import ('carbon imports remove ID'), or import without --strict",
-                         [Problem(name, r.line, None, None, "repeats " + r.describe()) for r in repeated.first],
-                         repeated.count)
+        raise InputError(
+            f"{repeated.headline(name)}. --strict refuses it; nothing was written. Remove the "
+            "rows, or the other import ('carbon imports remove ID'), or import without --strict",
+            [Problem(name, r.line, None, None, "repeats " + r.describe()) for r in repeated.first],
+            repeated.count,
+        )
     return repeated, restatement
 
 
-def _identity_for(store: Store, conn, kind: str, source: str, replace: bool,
-                  content_hash: str) -> tuple[Batch | None, str]:
+def _identity_for(
+    store: Store, conn, kind: str, source: str, replace: bool, content_hash: str
+) -> tuple[Batch | None, str]:
     """(the identical import already stored, or None; the identity to store a new import under).
 
     Identical content is imported once: importing it again, under any source,
@@ -126,16 +143,27 @@ def _identity_for(store: Store, conn, kind: str, source: str, replace: bool,
     import's identity then includes its source (identities are unique per kind).
     """
     earlier = store.find_batch(conn, kind, content_hash)
-    if earlier is None or not replace or earlier.source_name == source \
-            or not store.batches_of_source(conn, kind, source):
+    if (
+        earlier is None
+        or not replace
+        or earlier.source_name == source
+        or not store.batches_of_source(conn, kind, source)
+    ):
         return earlier, content_hash
     own = hashlib.sha256(f"{content_hash}|source={source}".encode()).hexdigest()
     return store.find_batch(conn, kind, own), own
 
 
-def _check_source(store: Store, conn, kind: str, source: str, replace: bool, content_sha256: str,
-                  params: str, overlaps: Callable[[str], bool] = lambda params: True,
-                  ) -> list[tuple[Batch, str]]:
+def _check_source(
+    store: Store,
+    conn,
+    kind: str,
+    source: str,
+    replace: bool,
+    content_sha256: str,
+    params: str,
+    overlaps: Callable[[str], bool] = lambda params: True,
+) -> list[tuple[Batch, str]]:
     """Earlier batches (with their params) of the same source: to be replaced, or a refusal."""
     earlier = [(b, p) for b, p in store.batches_of_source(conn, kind, source) if overlaps(p)]
     if earlier and not replace:
@@ -162,8 +190,9 @@ def _span(months: list[str]) -> str:
     return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
 
 
-def months_lost(earlier: list[tuple[Batch, str]],
-                months: list[str]) -> list[tuple[Batch, str, str, list[str]]]:
+def months_lost(
+    earlier: list[tuple[Batch, str]], months: list[str]
+) -> list[tuple[Batch, str, str, list[str]]]:
     """Earlier survey imports (batch, params) that cover months outside `months`.
 
     Returns (batch, its first month, its last month, the months outside): replacing
@@ -174,20 +203,26 @@ def months_lost(earlier: list[tuple[Batch, str]],
         given = json.loads(p or "{}")
         if not (given.get("from") and given.get("to")):
             continue
-        outside = [m for m in month_range(given["from"], given["to"]) if m < months[0] or m > months[-1]]
+        outside = [
+            m for m in month_range(given["from"], given["to"]) if m < months[0] or m > months[-1]
+        ]
         if outside:
             out.append((b, given["from"], given["to"], outside))
     return out
 
 
-def _refuse_losing_months(source: str, losing: list[tuple[Batch, str, str, list[str]]],
-                          months: list[str]) -> None:
+def _refuse_losing_months(
+    source: str, losing: list[tuple[Batch, str, str, list[str]]], months: list[str]
+) -> None:
     def lost_spans(lost: list[str]) -> str:
         before, after = [m for m in lost if m < months[0]], [m for m in lost if m > months[-1]]
         return " and ".join(_span(part) for part in (before, after) if part)
 
-    what = "; ".join(f"import {b.id} covers {_span([a, z])}, so {lost_spans(lost)} would lose their "
-                     "commuting emissions" for b, a, z, lost in losing)
+    what = "; ".join(
+        f"import {b.id} covers {_span([a, z])}, so {lost_spans(lost)} would lose their "
+        "commuting emissions"
+        for b, a, z, lost in losing
+    )
     first = min([months[0], *(a for _, a, _, _ in losing)])
     last = max([months[-1], *(z for _, _, z, _ in losing)])
     ids = ", ".join(str(b.id) for b, *_ in losing)
@@ -213,10 +248,14 @@ def future_warning(this_month: str, ahead: dict[str, int]) -> str:
     likely a mistyped year (its emissions then miss the year they belong to)."""
     months = sorted(ahead)
     first_line = min(ahead.values())
-    where = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}, {len(months):,} months"
-    return (f"entries fall after the current month {this_month} ({where}; first at line {first_line}): "
-            "activity data records what happened, so check the dates (a mistyped year leaves the "
-            "emissions out of the year they belong to)")
+    where = (
+        months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}, {len(months):,} months"
+    )
+    return (
+        f"entries fall after the current month {this_month} ({where}; first at line {first_line}): "
+        "activity data records what happened, so check the dates (a mistyped year leaves the "
+        "emissions out of the year they belong to)"
+    )
 
 
 def later_months_warning(months, lines) -> tuple[str, ...]:
@@ -224,15 +263,34 @@ def later_months_warning(months, lines) -> tuple[str, ...]:
     them; () when none falls after the current month."""
     this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}
-    _months_ahead(pd.DataFrame({"month": np.asarray(months, dtype=object),
-                                "line": np.asarray(lines, dtype=np.int64)}), this_month, ahead)
+    _months_ahead(
+        pd.DataFrame(
+            {"month": np.asarray(months, dtype=object), "line": np.asarray(lines, dtype=np.int64)}
+        ),
+        this_month,
+        ahead,
+    )
     return (future_warning(this_month, ahead),) if ahead else ()
 
 
-def _write(store: Store, conn, kind: str, source: str, content_hash: str, params: str,
-           chunks, log: ProblemLog, table, create_teams: bool, default_region: str,
-           to_replace: list[tuple[Batch, str]], progress: Progress | None, row_count_of,
-           checks: Checks = DEFAULT_CHECKS, allocation=None) -> ImportOutcome:
+def _write(
+    store: Store,
+    conn,
+    kind: str,
+    source: str,
+    content_hash: str,
+    params: str,
+    chunks,
+    log: ProblemLog,
+    table,
+    create_teams: bool,
+    default_region: str,
+    to_replace: list[tuple[Batch, str]],
+    progress: Progress | None,
+    row_count_of,
+    checks: Checks = DEFAULT_CHECKS,
+    allocation=None,
+) -> ImportOutcome:
     team_ids = store.team_ids(conn)
     pool_names = set(allocation.pools) if allocation is not None else set()
     key_values = _key_values(conn, allocation)
@@ -250,8 +308,9 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
     for frame, lines in chunks:
-        result = activities.validate_chunk(frame, lines, log, table, set(team_ids) | pool_names, create_teams,
-                                           default_region)
+        result = activities.validate_chunk(
+            frame, lines, log, table, set(team_ids) | pool_names, create_teams, default_region
+        )
         retired.check(result.rows, retired_from, log)
         retired.check_former_names(result.rows, result.new_teams, renamed, log)
         rows += row_count_of(frame)
@@ -276,7 +335,10 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
         codes, names = pd.factorize(result.rows["team"].to_numpy(), use_na_sentinel=False)
         team_id = np.array([team_ids[t] for t in names], dtype=np.int64)[codes]
         out = result.rows.drop(columns=["factor_ix", "team"]).assign(
-            team_id=team_id, category=pd.Series(cat[ix], dtype=object), scope=scope[ix], factor_id=snap[ix],
+            team_id=team_id,
+            category=pd.Series(cat[ix], dtype=object),
+            scope=scope[ix],
+            factor_id=snap[ix],
             row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
         )
         out = scope3.book(out, fac, ix)
@@ -293,20 +355,31 @@ def _write(store: Store, conn, kind: str, source: str, content_hash: str, params
     store.insert_rollup(conn, batch_id, rollup)
     if allocated:
         from carbon.store import pools as stored_pools
+
         stored_pools.insert_shares(conn, batch_id, sorted(allocated), team_ids)
-    warnings |= {series.warning(s) for s in series.unchosen_switches(table.by_key, used, table.preferred)}
+    warnings |= {
+        series.warning(s) for s in series.unchosen_switches(table.by_key, used, table.preferred)
+    }
     if ahead:
         warnings.add(future_warning(this_month, ahead))
-    repeated, restatement = guard_batch(conn, log.file, batch_id, [b.id for b, _ in to_replace], checks, rows)
+    repeated, restatement = guard_batch(
+        conn, log.file, batch_id, [b.id for b, _ in to_replace], checks, rows
+    )
     for b, _ in to_replace:
         store.remove_batch(conn, b.id)
     batch = store.finish_batch(conn, batch_id, rows)
-    return ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace),
-                         warnings=tuple(sorted(warnings)),
-                         region_fallbacks=fallbacks, created_teams=tuple(created),
-                         fallbacks=tuple(RegionFallback(a, r, u, n)
-                                         for (a, r, u), n in sorted(fallback_rows.items())),
-                         repeated=repeated, restatement=restatement)
+    return ImportOutcome(
+        batch,
+        replaced=tuple(b.id for b, _ in to_replace),
+        warnings=tuple(sorted(warnings)),
+        region_fallbacks=fallbacks,
+        created_teams=tuple(created),
+        fallbacks=tuple(
+            RegionFallback(a, r, u, n) for (a, r, u), n in sorted(fallback_rows.items())
+        ),
+        repeated=repeated,
+        restatement=restatement,
+    )
 
 
 def _key_values(conn, allocation) -> dict:
@@ -314,8 +387,11 @@ def _key_values(conn, allocation) -> dict:
     if allocation is None or all(p.shares is not None for p in allocation.pools.values()):
         return {}
     from carbon.store import metrics as stored_metrics
+
     keys = {p.key for p in allocation.pools.values() if p.shares is None}
-    return {k: v for k, v in stored_metrics.values(conn, "0000-01", "9999-12").items() if k[0] in keys}
+    return {
+        k: v for k, v in stored_metrics.values(conn, "0000-01", "9999-12").items() if k[0] in keys
+    }
 
 
 def _split_pools(rows: pd.DataFrame, allocation, key_values: dict, allocated: set) -> pd.DataFrame:
@@ -331,7 +407,9 @@ def _split_pools(rows: pd.DataFrame, allocation, key_values: dict, allocated: se
     by_pool = pools.shares(allocation, wanted, key_values)
     out, used = pools.split_frame(rows, by_pool)
     allocated |= {(t, m, p, allocation.pools[p].key, s) for t, m, p, s in used}
-    return out.astype({c: object for c in ("team", "month", "activity", "unit")}).reset_index(drop=True)
+    return out.astype({c: object for c in ("team", "month", "activity", "unit")}).reset_index(
+        drop=True
+    )
 
 
 def _read_allocation(store: Store, allocation: Path | str | None):
@@ -347,12 +425,20 @@ def _read_allocation(store: Store, allocation: Path | str | None):
     return found, f"{Path(allocation).name} sha256:{digest[:16]}"
 
 
-def import_activities(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
-                      create_teams: bool = False, default_region: str = "",
-                      progress: Progress | None = None,
-                      on_start: Callable[[int], None] | None = None,
-                      checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = (),
-                      allocation: Path | str | None = None) -> ImportOutcome:
+def import_activities(
+    store: Store,
+    path: Path | str,
+    *,
+    source: str | None = None,
+    replace: bool = False,
+    create_teams: bool = False,
+    default_region: str = "",
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+    checks: Checks = DEFAULT_CHECKS,
+    prefer_source: tuple[str, ...] = (),
+    allocation: Path | str | None = None,
+) -> ImportOutcome:
     """Import an activity CSV as one batch. Raises InputError (nothing written) on any problem,
     PeriodLocked when it would change a closed month without `checks.restate`.
 
@@ -367,10 +453,14 @@ def import_activities(store: Store, path: Path | str, *, source: str | None = No
     # --region fills empty region cells, so it changes the result: the same file with
     # another --region is another import (re-importing it is how a wrong region is corrected).
     # --prefer-source changes the factors chosen: another import too.
-    params = _options(region=default_region, prefer_source=list(prefer_source), allocation=pools_param)
+    params = _options(
+        region=default_region, prefer_source=list(prefer_source), allocation=pools_param
+    )
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
-        earlier, content_hash = _identity_for(store, conn, "activities", source, replace, content_hash)
+        earlier, content_hash = _identity_for(
+            store, conn, "activities", source, replace, content_hash
+        )
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
         to_replace = _check_source(store, conn, "activities", source, replace, info.sha256, params)
@@ -378,17 +468,41 @@ def import_activities(store: Store, path: Path | str, *, source: str | None = No
         if on_start:
             on_start(info.lines)
         log = ProblemLog(info.name)
-        return _write(store, conn, "activities", source, content_hash, params,
-                      csvfile.read_chunks(Path(path), info),
-                      log, table, create_teams, default_region, to_replace, progress, len, checks,
-                      pools_found)
+        return _write(
+            store,
+            conn,
+            "activities",
+            source,
+            content_hash,
+            params,
+            csvfile.read_chunks(Path(path), info),
+            log,
+            table,
+            create_teams,
+            default_region,
+            to_replace,
+            progress,
+            len,
+            checks,
+            pools_found,
+        )
 
 
-def import_survey(store: Store, path: Path | str, first: str, last: str, *, source: str | None = None,
-                  replace: bool = False, create_teams: bool = False,
-                  default_region: str = "", allow_repeated_employees: bool = False,
-                  checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = (),
-                  config_path: Path | str | None = None) -> ImportOutcome:
+def import_survey(
+    store: Store,
+    path: Path | str,
+    first: str,
+    last: str,
+    *,
+    source: str | None = None,
+    replace: bool = False,
+    create_teams: bool = False,
+    default_region: str = "",
+    allow_repeated_employees: bool = False,
+    checks: Checks = DEFAULT_CHECKS,
+    prefer_source: tuple[str, ...] = (),
+    config_path: Path | str | None = None,
+) -> ImportOutcome:
     """Import a commuting survey for the months `first`..`last` ("YYYY-MM") as one batch.
 
     A survey of the same source whose months overlap an earlier import is
@@ -416,10 +530,15 @@ def import_survey(store: Store, path: Path | str, first: str, last: str, *, sour
         options["region"] = default_region
     if prefer_source:
         options["prefer_source"] = list(prefer_source)
-    if settings != config_file.CommutingSettings():  # only when set: earlier imports keep their identity
-        options["calendar"] = {"country": settings.country, "closures": [d.isoformat() for d in settings.closures],
-                               "absence_rate": settings.absence_rate,
-                               "homeworking_hours_per_day": settings.homeworking_hours_per_day}
+    if (
+        settings != config_file.CommutingSettings()
+    ):  # only when set: earlier imports keep their identity
+        options["calendar"] = {
+            "country": settings.country,
+            "closures": [d.isoformat() for d in settings.closures],
+            "absence_rate": settings.absence_rate,
+            "homeworking_hours_per_day": settings.homeworking_hours_per_day,
+        }
     params = json.dumps(options, allow_nan=False)
     content_hash = identity(info.sha256, params)
 
@@ -428,33 +547,67 @@ def import_survey(store: Store, path: Path | str, first: str, last: str, *, sour
         return not (other.get("to", "") < months[0] or other.get("from", "9999") > months[-1])
 
     with store.transaction() as conn:
-        earlier, content_hash = _identity_for(store, conn, "commuting-survey", source, replace, content_hash)
+        earlier, content_hash = _identity_for(
+            store, conn, "commuting-survey", source, replace, content_hash
+        )
         if earlier is not None:
             return ImportOutcome(earlier, already_imported=True)
-        to_replace = _check_source(store, conn, "commuting-survey", source, replace, info.sha256, params,
-                                    overlaps)
+        to_replace = _check_source(
+            store, conn, "commuting-survey", source, replace, info.sha256, params, overlaps
+        )
         losing = months_lost(to_replace, months)
         if losing:
             _refuse_losing_months(source, losing, months)
         table = factor_table(store, conn, tuple(prefer_source))
         log = ProblemLog(info.name, survey.ALIASES)
-        expanded, exp_lines, notes, calendars = survey.expand(frame, lines, months, table, log, settings,
-                                                              default_region)
+        expanded, exp_lines, notes, calendars = survey.expand(
+            frame, lines, months, table, log, settings, default_region
+        )
         n_rows = len(frame)
-        outcome = _write(store, conn, "commuting-survey", source, content_hash, params,
-                         [(expanded, exp_lines)], log, table, create_teams, default_region, to_replace,
-                         None, lambda _f: n_rows, dataclasses.replace(checks, compare_rows=False))
+        outcome = _write(
+            store,
+            conn,
+            "commuting-survey",
+            source,
+            content_hash,
+            params,
+            [(expanded, exp_lines)],
+            log,
+            table,
+            create_teams,
+            default_region,
+            to_replace,
+            None,
+            lambda _f: n_rows,
+            dataclasses.replace(checks, compare_rows=False),
+        )
         from carbon.store import workdays as stored_days
+
         stored_days.insert_calendars(conn, outcome.batch.id, calendars, settings.absence_rate)
         if notes:
-            outcome = dataclasses.replace(outcome, warnings=tuple(sorted({*outcome.warnings, *notes})))
-        return _check_employees(conn, info.name, outcome, survey.employees(frame, lines), months,
-                                allow_repeated_employees)
+            outcome = dataclasses.replace(
+                outcome, warnings=tuple(sorted({*outcome.warnings, *notes}))
+            )
+        return _check_employees(
+            conn,
+            info.name,
+            outcome,
+            survey.employees(frame, lines),
+            months,
+            allow_repeated_employees,
+        )
 
 
-def import_flights(store: Store, path: Path | str, *, source: str | None = None, replace: bool = False,
-                   create_teams: bool = False, checks: Checks = DEFAULT_CHECKS,
-                   prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
+def import_flights(
+    store: Store,
+    path: Path | str,
+    *,
+    source: str | None = None,
+    replace: bool = False,
+    create_teams: bool = False,
+    checks: Checks = DEFAULT_CHECKS,
+    prefer_source: tuple[str, ...] = (),
+) -> ImportOutcome:
     """Import a booking tool's flights (date, team, origin, destination, class[, return,
     passengers, rf]) as one batch of business-travel entries in passenger-km (docs/travel.md).
 
@@ -466,7 +619,9 @@ def import_flights(store: Store, path: Path | str, *, source: str | None = None,
     from carbon.store import flights as stored_flights
 
     source = limits.source_name(source or Path(path).name)
-    info, frame, lines = csvfile.read_small(Path(path), flights.REQUIRED, flights.OPTIONAL, str(path))
+    info, frame, lines = csvfile.read_small(
+        Path(path), flights.REQUIRED, flights.OPTIONAL, str(path)
+    )
     params = _options(prefer_source=list(prefer_source))
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
@@ -478,14 +633,35 @@ def import_flights(store: Store, path: Path | str, *, source: str | None = None,
         log = ProblemLog(info.name, flights.ALIASES)
         expanded, exp_lines, legs, notes = flights.expand(frame, lines, airports.load(), table, log)
         n_rows = len(frame)
-        outcome = _write(store, conn, "flights", source, content_hash, params, [(expanded, exp_lines)], log,
-                         table, create_teams, "", to_replace, None, lambda _f: n_rows, checks)
+        outcome = _write(
+            store,
+            conn,
+            "flights",
+            source,
+            content_hash,
+            params,
+            [(expanded, exp_lines)],
+            log,
+            table,
+            create_teams,
+            "",
+            to_replace,
+            None,
+            lambda _f: n_rows,
+            checks,
+        )
         stored_flights.insert_legs(conn, outcome.batch.id, legs, flights.UPLIFT)
         return dataclasses.replace(outcome, warnings=tuple(sorted({*outcome.warnings, *notes})))
 
 
-def _check_employees(conn, name: str, outcome: ImportOutcome, employees: list[tuple[str, int]],
-                     months: list[str], allow: bool) -> ImportOutcome:
+def _check_employees(
+    conn,
+    name: str,
+    outcome: ImportOutcome,
+    employees: list[tuple[str, int]],
+    months: list[str],
+    allow: bool,
+) -> ImportOutcome:
     """Record a survey import's employees; refuse one who already commutes in another survey
     import of overlapping months (unless `allow`). Earlier surveys whose employees were never
     recorded cannot be checked: they are named in the outcome."""
@@ -502,11 +678,14 @@ def _check_employees(conn, name: str, outcome: ImportOutcome, employees: list[tu
             "--replace), remove it ('carbon imports remove ID'), or, if these ids name other people "
             "(another numbering), pass --allow-repeated-employees",
             [Problem(name, c.line, "employee", c.employee, c.describe()) for c in clashes[:50]],
-            len(clashes))
+            len(clashes),
+        )
     unchecked = tuple(
         f"import {b.id} ({b.source_name}) also covers {_span(overlap)} but was imported before carbon "
         "recorded survey employees: it cannot be checked for the same people; if it surveys them too, "
-        "remove it or replace it" for b, overlap in stored_duplicates.surveys_without_employees(conn, batch_id, months))
+        "remove it or replace it"
+        for b, overlap in stored_duplicates.surveys_without_employees(conn, batch_id, months)
+    )
     return dataclasses.replace(outcome, unchecked_surveys=unchecked)
 
 
@@ -524,8 +703,10 @@ def import_factors(store: Store, path: Path | str, *, source: str | None = None)
         table = factor_table(store, conn)
         batch = store.finish_batch(conn, batch_id, len(found))
     touched = {(f.activity, f.region) for f in found}
-    return ImportOutcome(batch, warnings=tuple(series.warning(s) for s in
-                                               series.unchosen_switches(table.by_key, touched)))
+    return ImportOutcome(
+        batch,
+        warnings=tuple(series.warning(s) for s in series.unchosen_switches(table.by_key, touched)),
+    )
 
 
 def remove(store: Store, batch_id: int, *, restate: Restate | None = None) -> Removal:
@@ -536,8 +717,9 @@ def remove(store: Store, batch_id: int, *, restate: Restate | None = None) -> Re
     """
     with store.transaction() as conn:
         store.get_batch(conn, batch_id)  # NotFound first
-        restatement = period_service.guard_write(conn, f"removing import {batch_id}", removed=[batch_id],
-                                               restate=restate)
+        restatement = period_service.guard_write(
+            conn, f"removing import {batch_id}", removed=[batch_id], restate=restate
+        )
         return Removal(store.remove_batch(conn, batch_id), restatement)
 
 
@@ -545,8 +727,10 @@ def add_team(store: Store, name: str) -> None:
     """Declare a team. Raises InputError for an empty, too long or duplicate name."""
     clean = name.strip()
     if not activities.valid_team_name(name):
-        raise InputError(f"team name {name!r}: expected 1 to {activities.MAX_TEAM_NAME} printable "
-                         "characters without leading or trailing spaces")
+        raise InputError(
+            f"team name {name!r}: expected 1 to {activities.MAX_TEAM_NAME} printable "
+            "characters without leading or trailing spaces"
+        )
     with store.transaction() as conn:
         if clean in store.team_ids(conn):
             raise InputError(f"team {clean!r} is already declared")

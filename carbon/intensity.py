@@ -45,8 +45,13 @@ def _back(month: str, n: int) -> str:
     return month_label(k // 12, k % 12 + 1)
 
 
-def shape(month: str, defs: Mapping[str, MetricDef], values: Mapping[tuple[str, str], Mapping[str, float]],
-          kg: Mapping[tuple[str, str], float], only_team: str | None = None) -> IntensityView:
+def shape(
+    month: str,
+    defs: Mapping[str, MetricDef],
+    values: Mapping[tuple[str, str], Mapping[str, float]],
+    kg: Mapping[tuple[str, str], float],
+    only_team: str | None = None,
+) -> IntensityView:
     """The intensities of `month` (pure).
 
     `values`: {(metric, team or ""): {month: value}} (all the months a metric has
@@ -60,13 +65,23 @@ def shape(month: str, defs: Mapping[str, MetricDef], values: Mapping[tuple[str, 
         d = defs[metric]
         vals = values[(metric, who)]
         trend[(metric, who)] = tuple(
-            (m, rules.month_intensity(d, kg[(who, m)], vals.get(m)).kg_per_unit if (who, m) in kg else None)
-            for m in window)
+            (
+                m,
+                rules.month_intensity(d, kg[(who, m)], vals.get(m)).kg_per_unit
+                if (who, m) in kg
+                else None,
+            )
+            for m in window
+        )
         return (rules.month_intensity(d, kg.get((who, month), 0.0), vals.get(month)),)
 
     top_who = COMPANY if only_team is None else only_team
-    top = tuple(i for (metric, who) in sorted(values) if who == top_who and metric in defs
-                for i in series(metric, who))
+    top = tuple(
+        i
+        for (metric, who) in sorted(values)
+        if who == top_who and metric in defs
+        for i in series(metric, who)
+    )
     teams: dict[str, tuple[Intensity, ...]] = {}
     if only_team is None:
         for metric, who in sorted(values):
@@ -97,23 +112,32 @@ def for_year(store: Store, year: int, team: str | None = None) -> tuple[Intensit
         names = store.team_ids(conn)
         if team is not None and team not in names:
             close = did_you_mean(team, names)
-            raise NotFound(f"unknown team {team!r}" + (f" (did you mean {close!r}?)" if close else ""))
+            raise NotFound(
+                f"unknown team {team!r}" + (f" (did you mean {close!r}?)" if close else "")
+            )
         defs = stored.definitions(conn)
         values = stored.values(conn, first, last)
         kg: dict[str, float] = {}
         for m, total, _n in store.aggregate(conn, ["month"], first, last, team=team):
             kg[m] = total
     who = team or COMPANY
-    return tuple(rules.year_intensity(defs[metric], kg, vals)
-                 for (metric, w), vals in sorted(values.items()) if w == who and metric in defs)
+    return tuple(
+        rules.year_intensity(defs[metric], kg, vals)
+        for (metric, w), vals in sorted(values.items())
+        if w == who and metric in defs
+    )
 
 
 def to_list(items: tuple[Intensity, ...]) -> list[dict]:
     """The JSON form: [{"metric", "label", "value", "kg_per_unit"[, "note"]}], kg CO2e per unit."""
     out = []
     for i in items:
-        d = {"metric": i.metric, "label": i.label, "value": i.value,
-             "kg_per_unit": kept(i.kg_per_unit, 6)}
+        d = {
+            "metric": i.metric,
+            "label": i.label,
+            "value": i.value,
+            "kg_per_unit": kept(i.kg_per_unit, 6),
+        }
         if i.kg_per_unit is None:
             d["note"] = i.note
         if i.months or i.missing_months:

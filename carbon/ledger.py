@@ -31,14 +31,25 @@ def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyRepo
         scopes[team][str(scope)] += kg
         entries[team] += n
     names = sorted(set(total) | set(teams or []))
-    return MonthlyReport(month, tuple(
-        TeamMonth(t, total.get(t, 0.0), dict(sorted(cats[t].items())), dict(sorted(scopes[t].items())),
-                  entries.get(t, 0), dict(sorted(cells[t].items())))
-        for t in names
-    ))
+    return MonthlyReport(
+        month,
+        tuple(
+            TeamMonth(
+                t,
+                total.get(t, 0.0),
+                dict(sorted(cats[t].items())),
+                dict(sorted(scopes[t].items())),
+                entries.get(t, 0),
+                dict(sorted(cells[t].items())),
+            )
+            for t in names
+        ),
+    )
 
 
-def monthly_report(store: Store, month: str, team: str | None = None, today: date | None = None) -> MonthlyReport:
+def monthly_report(
+    store: Store, month: str, team: str | None = None, today: date | None = None
+) -> MonthlyReport:
     """Emissions of `month` ("YYYY-MM") per team, by category and scope (kg CO2e).
 
     Raises NotFound when the month (or the team) has no data: an empty month is
@@ -56,22 +67,37 @@ def monthly_report(store: Store, month: str, team: str | None = None, today: dat
         rows = store.month_totals(conn, month, team)
         if not rows:
             months = store.months_with_data(conn)
-            span = f"data exists for {months[0]} to {months[-1]}" if months else "the ledger is empty"
+            span = (
+                f"data exists for {months[0]} to {months[-1]}" if months else "the ledger is empty"
+            )
             who = f" for team {team!r}" if team else ""
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")
         # A team retired at or before the month is not "without data": it no longer exists.
         declared = [team] if team else stored_teams.active_names(conn, month)
-        scope3_rows = store.aggregate(conn, ["scope3_category"], month, month, team=team, scopes=[3])
+        scope3_rows = store.aggregate(
+            conn, ["scope3_category"], month, month, team=team, scopes=[3]
+        )
         both = scope2_view.figures(conn, month, month, team)
     report = shape_month(month, rows, declared)
     by_s3 = scope3.sums(scope3_rows)
     today = today or date.today()
     partial = counted_through(today, month) != month_label(year, m)
-    warnings = ((f"{month} is not over (today is {today.isoformat()}): its figures are partial, the data "
-                 f"received so far; figures counted as a whole month stop at {counted_through(today)}",)
-                if partial else ())
-    return dataclasses.replace(report, team=team, by_scope3_category=by_s3, scope2=tuple(both.values()),
-                               partial=partial, warnings=warnings)
+    warnings = (
+        (
+            f"{month} is not over (today is {today.isoformat()}): its figures are partial, the data "
+            f"received so far; figures counted as a whole month stop at {counted_through(today)}",
+        )
+        if partial
+        else ()
+    )
+    return dataclasses.replace(
+        report,
+        team=team,
+        by_scope3_category=by_s3,
+        scope2=tuple(both.values()),
+        partial=partial,
+        warnings=warnings,
+    )
 
 
 def month_sources(store: Store, month: str, team: str | None = None) -> list[dict]:
@@ -92,26 +118,43 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
         calendars = stored_days.month_calendars(conn, month)
     days: dict[int, list[dict]] = {}
     for c in calendars:
-        days.setdefault(c["import_id"], []).append({
-            "country": c["country"], "weekdays": c["weekdays"],
-            "public_holidays": [h for h in c["holidays"].split("; ") if h], "closure_days": c["closure_days"],
-            "working_days": c["working_days"], "absence_rate": c["absence_rate"],
-            "days_worked": round(c["working_days"] * (1 - c["absence_rate"]), 6)})
+        days.setdefault(c["import_id"], []).append(
+            {
+                "country": c["country"],
+                "weekdays": c["weekdays"],
+                "public_holidays": [h for h in c["holidays"].split("; ") if h],
+                "closure_days": c["closure_days"],
+                "working_days": c["working_days"],
+                "absence_rate": c["absence_rate"],
+                "days_worked": round(c["working_days"] * (1 - c["absence_rate"]), 6),
+            }
+        )
     # Entries split from a shared-cost pool: the pool, its key and the team's share of the month.
     split: dict[tuple, list[dict]] = {}
     for x in shares:
         split.setdefault((x["team"], x["import_id"]), []).append(
-            {"pool": x["pool"], "key": x["key"], "share": round(x["share"], 9)})
+            {"pool": x["pool"], "key": x["key"], "share": round(x["share"], 9)}
+        )
     # Flights imported by airport code: each row's flights, as booked (route, distance, uplift,
     # band, class), so their passenger-km can be checked by hand.
     per: dict[tuple, list[dict]] = {}
     for g in legs:
-        per.setdefault((g["team"], g["import_id"], g["activity"]), []).append({
-            "line": g["line"], "route": f"{g['origin']}-{g['destination']}",
-            "distance_km": round(g["distance_km"], 3), "uplift_pct": round(g["uplift"] * 100, 6),
-            "band": g["band"], "class": g["cabin"], "class_used": g["cabin_used"],
-            "passengers": g["passengers"], "return": bool(g["round_trip"]), "rf": bool(g["rf"]),
-            "passenger_km": round(g["passenger_km"], 6), "co2e_kg": round(g["co2e_kg"], 6)})
+        per.setdefault((g["team"], g["import_id"], g["activity"]), []).append(
+            {
+                "line": g["line"],
+                "route": f"{g['origin']}-{g['destination']}",
+                "distance_km": round(g["distance_km"], 3),
+                "uplift_pct": round(g["uplift"] * 100, 6),
+                "band": g["band"],
+                "class": g["cabin"],
+                "class_used": g["cabin_used"],
+                "passengers": g["passengers"],
+                "return": bool(g["round_trip"]),
+                "rf": bool(g["rf"]),
+                "passenger_km": round(g["passenger_km"], 6),
+                "co2e_kg": round(g["co2e_kg"], 6),
+            }
+        )
     for r in rows:
         found = per.get((r["team"], r["import_id"], r["activity"]))
         if found:
@@ -134,15 +177,23 @@ def in_factor_unit(quantity: float, quantity_unit: str, factor_unit: str) -> dic
         factor = units.multiplier(quantity_unit, per) if per else None
     except CarbonError:
         factor = None
-    return {"factor_quantity": None if factor is None else quantity * factor,
-            "factor_quantity_unit": per if factor is not None else None}
+    return {
+        "factor_quantity": None if factor is None else quantity * factor,
+        "factor_quantity_unit": per if factor is not None else None,
+    }
 
 
-def month_series(store: Store, first_month: str, last_month: str, team: str | None = None) -> dict[str, float]:
+def month_series(
+    store: Store, first_month: str, last_month: str, team: str | None = None
+) -> dict[str, float]:
     """kg CO2e per month from `first_month` to `last_month` (of `team`, else the company), in one
     query of the rollup; a month without entries is absent (unknown), never 0."""
     with store.engine.connect() as conn:
-        return {m: kg for m, kg, n in store.aggregate(conn, ["month"], first_month, last_month, team=team) if n}
+        return {
+            m: kg
+            for m, kg, n in store.aggregate(conn, ["month"], first_month, last_month, team=team)
+            if n
+        }
 
 
 def month_activities(store: Store, month: str, team: str | None = None) -> list[tuple[str, float]]:

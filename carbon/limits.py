@@ -48,4 +48,4 @@ def clip(locator: str, limit: int = ORIGIN) -> str:
     so the file name and the line number are kept."""
     if len(locator) <= limit:
         return locator
-    return "…" + locator[-(limit - 1):]
+    return "…" + locator[-(limit - 1) :]

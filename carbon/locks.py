@@ -38,8 +38,10 @@ class Restate:
 
     def __post_init__(self) -> None:
         if not self.reason.strip():
-            raise CarbonError("--restate needs --reason TEXT: why the closed figures change "
-                              "(it is recorded with who and when)")
+            raise CarbonError(
+                "--restate needs --reason TEXT: why the closed figures change "
+                "(it is recorded with who and when)"
+            )
 
 
 def current_user(by: str | None = None) -> str:
@@ -69,8 +71,10 @@ def check_closable(month: str, today: date) -> None:
     """A month can be closed once it is over (from the 1st of the next month)."""
     year, m = parse_month(month)
     if (year, m) >= (today.year, today.month):
-        raise CarbonError(f"{month} is not over (today is {today.isoformat()}): a month is closed once its "
-                          "figures are in, from the 1st of the next month")
+        raise CarbonError(
+            f"{month} is not over (today is {today.isoformat()}): a month is closed once its "
+            "figures are in, from the 1st of the next month"
+        )
 
 
 def locked_months(locks: Iterable[PeriodLock], months: Iterable[str]) -> dict[str, PeriodLock]:
@@ -109,11 +113,16 @@ def refusal(action: str, hit: dict[str, PeriodLock]) -> PeriodLocked:
     """The refusal of a write into locked months, naming them and their locks."""
     locks = sorted({lk.id: lk for lk in hit.values()}.values(), key=lambda lk: lk.period)
     return PeriodLocked(
-        f"{action} would change {span(list(hit))}, closed: " + "; ".join(lk.describe() for lk in locks)
+        f"{action} would change {span(list(hit))}, closed: "
+        + "; ".join(lk.describe() for lk in locks)
         + ". Nothing was written. To change closed figures on purpose, run it again with "
         "--restate --reason TEXT (recorded with who, when, why and the per-team difference)"
-        + ("" if all(lk.kind == YEAR for lk in locks) else
-           ", or reopen the month first ('carbon close --reopen --month YYYY-MM --reason TEXT')"))
+        + (
+            ""
+            if all(lk.kind == YEAR for lk in locks)
+            else ", or reopen the month first ('carbon close --reopen --month YYYY-MM --reason TEXT')"
+        )
+    )
 
 
 def month_status_line(month: str, lock: PeriodLock | None, restated: Sequence[Restatement]) -> str:
@@ -121,11 +130,17 @@ def month_status_line(month: str, lock: PeriodLock | None, restated: Sequence[Re
     if lock is None:
         line = f"{month} is open: its figures may still change until the month is closed."
     else:
-        line = (f"{month} is closed ({lock.origin}, {lock.locked_at:%Y-%m-%d} by {lock.locked_by}"
-                + (f": {lock.reason}" if lock.reason else "") + "); its figures change only by a recorded "
-                "restatement.")
+        line = (
+            f"{month} is closed ({lock.origin}, {lock.locked_at:%Y-%m-%d} by {lock.locked_by}"
+            + (f": {lock.reason}" if lock.reason else "")
+            + "); its figures change only by a recorded "
+            "restatement."
+        )
     for r in restated:
-        diff = ", ".join(f"{team} {kg:+,.3f} kg" for team, kg in r.by_team()) or "no team figure changed"
+        diff = (
+            ", ".join(f"{team} {kg:+,.3f} kg" for team, kg in r.by_team())
+            or "no team figure changed"
+        )
         line += f" Restated {r.at:%Y-%m-%d} by {r.by} ({r.reason}): {diff}."
     return line
 

@@ -42,7 +42,9 @@ class Factor:
     part_generation: float | None = None
     part_upstream: float | None = None
     part_td: float | None = None
-    scope3_category: int | None = None  # stated by the row (1..15); None: derived (carbon/scope3.py)
+    scope3_category: int | None = (
+        None  # stated by the row (1..15); None: derived (carbon/scope3.py)
+    )
     # The parts of `value` per greenhouse gas, in the row's unit (kg CO2e of CO2 per unit, ...), as the
     # source publishes them (factors/README.md "gas parts"); summing to `value`. All None: not split.
     gas_co2: float | None = None
@@ -79,7 +81,9 @@ class Resolution:
     """The factor chosen for one (activity, region, year), and why."""
 
     factor: Factor
-    region_fallback: bool  # the activity's region had no row; an ancestor's or the any-region row was used
+    region_fallback: (
+        bool  # the activity's region had no row; an ancestor's or the any-region row was used
+    )
     vintage_warning: str | None  # set when every vintage is later than the activity
     region_used: str = ""  # the region whose rows were used ("" = any region); see docs/regions.md
 
@@ -181,6 +185,7 @@ class MonthlyReport:
 
 # ---- repeated rows and employees (rules: carbon.duplicates) --------------------------------------
 
+
 @dataclass(frozen=True)
 class RepeatedLine:
     """A line of the new file whose row is already in another import."""
@@ -195,8 +200,11 @@ class RepeatedLine:
     imports: tuple[tuple[int, str], ...]  # (import id, source name) holding the same row
 
     def describe(self) -> str:
-        months = self.first_month if self.first_month == self.last_month else \
-            f"{self.first_month}..{self.last_month}"
+        months = (
+            self.first_month
+            if self.first_month == self.last_month
+            else f"{self.first_month}..{self.last_month}"
+        )
         where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
         return f"{months} {self.team} {self.activity} {self.quantity:g} {self.unit}, as in {where}"
 
@@ -212,9 +220,11 @@ class RepeatedRows:
 
     def headline(self, name: str) -> str:
         where = ", ".join(f"import {i} ({s})" for i, s in self.imports)
-        return (f"{name}: {self.count:,} of {self.total:,} rows repeat rows already in the ledger "
-                f"(same date, team, activity, quantity, unit and region) from {where}; if they are "
-                "the same activity, it is counted twice")
+        return (
+            f"{name}: {self.count:,} of {self.total:,} rows repeat rows already in the ledger "
+            f"(same date, team, activity, quantity, unit and region) from {where}; if they are "
+            "the same activity, it is counted twice"
+        )
 
 
 @dataclass(frozen=True)
@@ -229,8 +239,10 @@ class EmployeeClash:
 
     def describe(self) -> str:
         span = self.months[0] if len(self.months) == 1 else f"{self.months[0]}..{self.months[-1]}"
-        return (f"employee {self.employee!r} already commutes in import {self.batch_id} ({self.source}) "
-                f"for {span}: one person commutes once")
+        return (
+            f"employee {self.employee!r} already commutes in import {self.batch_id} ({self.source}) "
+            f"for {span}: one person commutes once"
+        )
 
 
 # ---- closed periods and restatements (rules: carbon.locks) ----------------------------------------
@@ -265,7 +277,7 @@ class PeriodLock:
         return month == self.period or (self.kind == YEAR and month[:4] == self.period)
 
     def describe(self) -> str:
-        """"2025 (donation close, 2026-01-05 by alice: minutes 12)"."""
+        """ "2025 (donation close, 2026-01-05 by alice: minutes 12)"."""
         why = f": {self.reason}" if self.reason else ""
         return f"{self.period} ({self.origin}, {self.locked_at:%Y-%m-%d} by {self.locked_by}{why})"
 
@@ -322,6 +334,7 @@ class Restatement:
 
 # ---- business metrics (rules: carbon.metrics) ------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MetricDef:
     """A declared metric: its name, how it adds up over a year, a label ("active users")."""
@@ -329,6 +342,7 @@ class MetricDef:
     name: str
     year_rule: str  # "sum" | "mean"
     label: str
+
 
 @dataclass(frozen=True)
 class MetricValue:
@@ -399,7 +413,9 @@ class LoadOutcome:
     replaced: StoredPlan | None = None  # the earlier plan of the year, swapped out
     warnings: tuple[str, ...] = ()
     teams_without_budget: tuple[str, ...] = ()
-    restatement: Restatement | None = None  # recorded when the reload changed a closed month's allocation
+    restatement: Restatement | None = (
+        None  # recorded when the reload changed a closed month's allocation
+    )
 
 
 # ---- prices and donation sign-offs (rules: carbon.prices, carbon.donation) --------------------
@@ -517,7 +533,9 @@ class Feed:
     provider: str | None = None
     teams: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
-    source: str | None = None  # an fnmatch pattern on the import's source name (--source, else file name)
+    source: str | None = (
+        None  # an fnmatch pattern on the import's source name (--source, else file name)
+    )
     cadence: str = "monthly"
     first_month: str | None = None
     declared_month: str | None = None  # the month it was declared (YYYY-MM)

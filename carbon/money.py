@@ -62,7 +62,7 @@ def cents_float(cents: int) -> float:
 
 
 def format_amount(cents: int, currency: str = "") -> str:
-    """"84,016.00 EUR" (thousands separated by commas, two decimals)."""
+    """ "84,016.00 EUR" (thousands separated by commas, two decimals)."""
     text = f"{from_cents(cents):,.2f}"
     return f"{text} {currency}".rstrip()
 
@@ -86,7 +86,9 @@ def allocate(total_cents: int, weights: Sequence[int | Decimal | Fraction]) -> l
     quotas = [Fraction(total) * Fraction(w) / wsum for w in weights]
     floors = [q.numerator // q.denominator for q in quotas]
     left = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - floors[i]), -Fraction(weights[i]), i))
+    order = sorted(
+        range(len(weights)), key=lambda i: (-(quotas[i] - floors[i]), -Fraction(weights[i]), i)
+    )
     for i in order[:left]:
         floors[i] += 1
     return [sign * f for f in floors]

@@ -78,7 +78,9 @@ def months_back(month: str, n: int) -> str:
     return month_label(k // 12, k % 12 + 1)
 
 
-def budget_status_for(store: Store, month: str, today: date | None = None) -> tuple[StatusReport, dict] | None:
+def budget_status_for(
+    store: Store, month: str, today: date | None = None
+) -> tuple[StatusReport, dict] | None:
     """The budget status at `month` and its plan's provenance, or None when the year has no budgets.
 
     This is where the budgets feature plugs into the pack (carbon.budget_service.status_at).
@@ -88,12 +90,18 @@ def budget_status_for(store: Store, month: str, today: date | None = None) -> tu
         stored = stored_budgets.get_plan(conn, year)
     if stored is None:
         return None
-    plan = {"year": stored.plan.year, "source": stored.plan.source, "content_hash": stored.content_hash,
-            "unit": stored.plan.unit}
+    plan = {
+        "year": stored.plan.year,
+        "source": stored.plan.source,
+        "content_hash": stored.content_hash,
+        "unit": stored.plan.unit,
+    }
     return budget_service.status_at(store, month, today=today), plan
 
 
-def donation_summary_for(store: Store, month: str, today: date | None = None) -> tuple[str | None, str]:
+def donation_summary_for(
+    store: Store, month: str, today: date | None = None
+) -> tuple[str | None, str]:
     """(one-page HTML, one line) of the year's offset donation for a December pack.
 
     Other months: (None, ""). When the donation cannot be computed (e.g. no
@@ -120,8 +128,16 @@ def _fingerprint(store: Store, month: str) -> str:
         return stored_packs.data_fingerprints(conn, [month]).get(month, "")
 
 
-def collect(store: Store, month: str, *, revision: int | None = None, reissue_reason: str = "",
-            generated_at: datetime | None = None, scenarios: tuple = (), today: date | None = None) -> PackData:
+def collect(
+    store: Store,
+    month: str,
+    *,
+    revision: int | None = None,
+    reissue_reason: str = "",
+    generated_at: datetime | None = None,
+    scenarios: tuple = (),
+    today: date | None = None,
+) -> PackData:
     """Gather a month's figures (aggregated in SQL). NotFound when the month has no data.
 
     `scenarios` (the config's [pack] scenarios, read) give the "levers" section: each run at
@@ -150,8 +166,11 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         inputs = stored_packs.batches_used(conn, months_back(month, TREND_MONTHS - 1), month, month)
         lock, restated = period_service.month_status(conn, month)
         prev = stored_packs.latest_produced(conn, previous_month(month))
-    previous_manifest = ({"month": prev.month, "revision": prev.revision, "sha256": prev.manifest_sha256}
-                         if prev is not None and prev.manifest_sha256 else None)
+    previous_manifest = (
+        {"month": prev.month, "revision": prev.revision, "sha256": prev.manifest_sha256}
+        if prev is not None and prev.manifest_sha256
+        else None
+    )
     budget = budget_status_for(store, month, today)
     done = feed_service.completeness(store, month)
     view = intensity.for_month(store, report)
@@ -163,28 +182,53 @@ def collect(store: Store, month: str, *, revision: int | None = None, reissue_re
         levers = scenario_run.for_pack(store, scenarios, month, today)
     after = _fingerprint(store, month)
     if after != before:
-        raise DataChanged(f"the data of {month} changed while its pack was being built; run it again")
+        raise DataChanged(
+            f"the data of {month} changed while its pack was being built; run it again"
+        )
     trend = tuple((m, by_month.get(m)) for m in window)
-    team_trend = {t.team: tuple(team_month.get(t.team, {}).get(m) for m in window) for t in report.teams}
-    top = {t: tuple(sorted(v, key=lambda x: (-x[1], x[0]))[:TOP_SOURCES]) for t, v in sources.items()}
+    team_trend = {
+        t.team: tuple(team_month.get(t.team, {}).get(m) for m in window) for t in report.teams
+    }
+    top = {
+        t: tuple(sorted(v, key=lambda x: (-x[1], x[0]))[:TOP_SOURCES]) for t, v in sources.items()
+    }
     notes = [done.headline()] if done.headline() else []
     missing = [m for m, kg in trend[1:] if kg is None]
     if missing:
-        notes.append("no emissions recorded for " + ", ".join(missing)
-                     + ": shown as “no data” in the trend, not as zero")
+        notes.append(
+            "no emissions recorded for "
+            + ", ".join(missing)
+            + ": shown as “no data” in the trend, not as zero"
+        )
     return PackData(
-        month=month, report=report, trend=trend, team_trend=team_trend, top_sources=top,
-        factors=tuple(factors), inputs=tuple(inputs), data_fingerprint=after,
+        month=month,
+        report=report,
+        trend=trend,
+        team_trend=team_trend,
+        top_sources=top,
+        factors=tuple(factors),
+        inputs=tuple(inputs),
+        data_fingerprint=after,
         generated_at=generated_at or datetime.now(UTC),
-        budget=budget[0] if budget else None, budget_plan=budget[1] if budget else None,
-        revision=revision, reissue_reason=reissue_reason, backend=store.backend, notes=tuple(notes),
-        donation_html=donation_html, donation_line=donation_line, intensity=view,
-        closed=lock is not None, period_status=lock_rules.month_status_line(month, lock, restated),
-        levers=levers, previous_manifest=previous_manifest, completeness=done,
+        budget=budget[0] if budget else None,
+        budget_plan=budget[1] if budget else None,
+        revision=revision,
+        reissue_reason=reissue_reason,
+        backend=store.backend,
+        notes=tuple(notes),
+        donation_html=donation_html,
+        donation_line=donation_line,
+        intensity=view,
+        closed=lock is not None,
+        period_status=lock_rules.month_status_line(month, lock, restated),
+        levers=levers,
+        previous_manifest=previous_manifest,
+        completeness=done,
     )
 
 
 # ---- the files -----------------------------------------------------------------------
+
 
 def report_dict(data: PackData) -> dict:
     """report.json: the monthly report contract, plus the budget status (or null)."""
@@ -193,9 +237,15 @@ def report_dict(data: PackData) -> dict:
     if data.levers is not None:  # only with [pack] scenarios in the config
         from carbon.report import scenario as scenario_view
 
-        d["levers"] = [{"file": p.source, "name": p.name, "problem": p.problem or None,
-                        "scenario": scenario_view.to_dict(p.result) if p.result is not None else None}
-                       for p in data.levers]
+        d["levers"] = [
+            {
+                "file": p.source,
+                "name": p.name,
+                "problem": p.problem or None,
+                "scenario": scenario_view.to_dict(p.result) if p.result is not None else None,
+            }
+            for p in data.levers
+        ]
     return d
 
 
@@ -235,27 +285,58 @@ def manifest_dict(data: PackData, file_hashes: dict[str, dict]) -> dict:
         "data_fingerprint": data.data_fingerprint,
         "previous_manifest": data.previous_manifest,
         "inputs": [
-            {"batch": b["id"], "kind": b["kind"], "source": b["source_name"],
-             "content_sha256": b["content_hash"], "imported_at": _iso(b["imported_at"]),
-             "co2e_kg_in_month": kept(b["co2e_kg_in_month"], 3),
-             "co2e_kg_in_window": kept(b["co2e_kg_in_window"], 3)}
+            {
+                "batch": b["id"],
+                "kind": b["kind"],
+                "source": b["source_name"],
+                "content_sha256": b["content_hash"],
+                "imported_at": _iso(b["imported_at"]),
+                "co2e_kg_in_month": kept(b["co2e_kg_in_month"], 3),
+                "co2e_kg_in_window": kept(b["co2e_kg_in_window"], 3),
+            }
             for b in data.inputs
         ],
         "factors": [
-            {"activity": f["activity"], "region": f["region"], "vintage": f["year"], "value": f["value"],
-             "unit": f["unit"], "category": f["category"], "scope": f["scope"], "source": f["source"],
-             "source_ref": f["source_ref"], "boundary": f["boundary"], "uncertainty_pct": f["uncertainty_pct"],
-             "origin": f["origin"], "co2e_kg_in_month": kept(f["co2e_kg"], 3)}
+            {
+                "activity": f["activity"],
+                "region": f["region"],
+                "vintage": f["year"],
+                "value": f["value"],
+                "unit": f["unit"],
+                "category": f["category"],
+                "scope": f["scope"],
+                "source": f["source"],
+                "source_ref": f["source_ref"],
+                "boundary": f["boundary"],
+                "uncertainty_pct": f["uncertainty_pct"],
+                "origin": f["origin"],
+                "co2e_kg_in_month": kept(f["co2e_kg"], 3),
+            }
             for f in data.factors
         ],
         "factor_sources": factor_sources(data.factors),
         "budgets": data.budget_plan,
-        "donation": ({"included": data.donation_html is not None, "summary": data.donation_line}
-                     if data.donation_line else None),
-        **({"levers": [{"file": p.source, "content_sha256": p.sha256 or None, "name": p.name,
+        "donation": (
+            {"included": data.donation_html is not None, "summary": data.donation_line}
+            if data.donation_line
+            else None
+        ),
+        **(
+            {
+                "levers": [
+                    {
+                        "file": p.source,
+                        "content_sha256": p.sha256 or None,
+                        "name": p.name,
                         "included": p.result is not None,
-                        "problem": p.problem or None} for p in data.levers]}
-           if data.levers is not None else {}),
+                        "problem": p.problem or None,
+                    }
+                    for p in data.levers
+                ]
+            }
+            if data.levers is not None
+            else {}
+        ),
         "files": file_hashes,
     }
 
@@ -278,20 +359,25 @@ def write_pack(data: PackData, dest: Path) -> BuiltPack:
     if long := limits.too_long(str(dest), limits.PACK_PATH):
         raise CarbonError(f"pack folder {str(dest)[:60]!r}…: path {long}; choose a shorter --out")
     if dest.exists():
-        raise PackExists(f"{dest} already exists; a pack is never overwritten (move it away, or "
-                         "choose another --out)")
+        raise PackExists(
+            f"{dest} already exists; a pack is never overwritten (move it away, or "
+            "choose another --out)"
+        )
     tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
     except OSError as exc:
-        raise CarbonError(f"cannot write the pack into {dest.parent}: {exc.strerror or exc}; "
-                          "nothing was written (choose another --out)") from None
+        raise CarbonError(
+            f"cannot write the pack into {dest.parent}: {exc.strerror or exc}; "
+            "nothing was written (choose another --out)"
+        ) from None
     try:
         hashes = {
             "report.html": _write(tmp / "report.html", html_view.render(data).encode("utf-8")),
-            "report.json": _write(tmp / "report.json",
-                                  (jsonout.dumps(report_dict(data), indent=2) + "\n").encode()),
+            "report.json": _write(
+                tmp / "report.json", (jsonout.dumps(report_dict(data), indent=2) + "\n").encode()
+            ),
             "report.csv": _write(tmp / "report.csv", report_csv(data).encode("utf-8")),
         }
         if data.donation_html is not None:
@@ -305,14 +391,17 @@ def write_pack(data: PackData, dest: Path) -> BuiltPack:
             os.rename(tmp, dest)
         except OSError:
             if dest.exists():
-                raise PackExists(f"{dest} appeared while the pack was built; nothing was overwritten") from None
+                raise PackExists(
+                    f"{dest} appeared while the pack was built; nothing was overwritten"
+                ) from None
             raise
         _fsync_dir(dest.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuiltPack(data.month, dest, data.revision, hashlib.sha256(manifest).hexdigest(),
-                     data.data_fingerprint)
+    return BuiltPack(
+        data.month, dest, data.revision, hashlib.sha256(manifest).hexdigest(), data.data_fingerprint
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -333,8 +422,16 @@ def pack_dirname(month: str, revision: int | None) -> str:
     return month if not revision or revision == 1 else f"{month}-r{revision}"
 
 
-def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None = None,
-          reissue_reason: str = "", scenarios: tuple = (), today: date | None = None) -> BuiltPack:
+def build(
+    store: Store,
+    month: str,
+    out_dir: Path | str,
+    *,
+    revision: int | None = None,
+    reissue_reason: str = "",
+    scenarios: tuple = (),
+    today: date | None = None,
+) -> BuiltPack:
     """Gather and write the pack of `month` under `out_dir` (see pack_dirname); `scenarios`
     (read scenario files) add the "levers" section.
 
@@ -353,6 +450,12 @@ def build(store: Store, month: str, out_dir: Path | str, *, revision: int | None
             names, renamed = list(store.team_ids(conn)), team_history.renames(conn)
         for sc in scenarios:
             scenario_file.check_teams(sc, names, renamed)
-    data = collect(store, month, revision=revision, reissue_reason=reissue_reason, scenarios=tuple(scenarios),
-                   today=today)
+    data = collect(
+        store,
+        month,
+        revision=revision,
+        reissue_reason=reissue_reason,
+        scenarios=tuple(scenarios),
+        today=today,
+    )
     return write_pack(data, Path(out_dir) / pack_dirname(month, revision))

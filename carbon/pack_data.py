@@ -46,11 +46,15 @@ class PackData:
     closed: bool = False  # the month is closed (carbon close, donation close)
     period_status: str = ""  # open or closed, and the restatements since (carbon.locks)
     intensity: IntensityView | None = None  # kg CO2e per unit of each business metric
-    levers: tuple | None = None  # scenario_run.PackScenario per [pack] scenario; None: none configured
+    levers: tuple | None = (
+        None  # scenario_run.PackScenario per [pack] scenario; None: none configured
+    )
     # The previous month's latest produced pack: {"month", "revision", "sha256"} of its manifest
     # (None: none recorded). Chaining the manifests makes a rewritten history detectable.
     previous_manifest: dict | None = None
-    completeness: object | None = None  # carbon.completeness.Completeness of the month (docs/feeds.md)
+    completeness: object | None = (
+        None  # carbon.completeness.Completeness of the month (docs/feeds.md)
+    )
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,28 @@ def factor_sources(factors) -> list[dict]:
     """Distinct sources of the factors used, with their vintages and kg CO2e share (pure)."""
     by_source: dict[str, dict] = {}
     for f in factors:
-        s = by_source.setdefault(f["source"], {"source": f["source"], "vintages": set(), "factors": 0,
-                                               "co2e_kg": 0.0, "boundaries": set()})
+        s = by_source.setdefault(
+            f["source"],
+            {
+                "source": f["source"],
+                "vintages": set(),
+                "factors": 0,
+                "co2e_kg": 0.0,
+                "boundaries": set(),
+            },
+        )
         s["vintages"].add(f["year"])
         s["factors"] += 1
         s["co2e_kg"] += f["co2e_kg"]
         if f["boundary"]:
             s["boundaries"].add(f["boundary"])
-    return [{"source": s["source"], "vintages": sorted(s["vintages"]), "factors": s["factors"],
-             "co2e_kg": kept(s["co2e_kg"], 3), "boundaries": sorted(s["boundaries"])}
-            for s in sorted(by_source.values(), key=lambda s: -s["co2e_kg"])]
+    return [
+        {
+            "source": s["source"],
+            "vintages": sorted(s["vintages"]),
+            "factors": s["factors"],
+            "co2e_kg": kept(s["co2e_kg"], 3),
+            "boundaries": sorted(s["boundaries"]),
+        }
+        for s in sorted(by_source.values(), key=lambda s: -s["co2e_kg"])
+    ]

@@ -26,8 +26,14 @@ if TYPE_CHECKING:
     from carbon.store import Store
 
 
-def guard_write(conn: Connection, action: str, *, added: Sequence[int] = (), removed: Sequence[int] = (),
-                restate: Restate | None = None) -> Restatement | None:
+def guard_write(
+    conn: Connection,
+    action: str,
+    *,
+    added: Sequence[int] = (),
+    removed: Sequence[int] = (),
+    restate: Restate | None = None,
+) -> Restatement | None:
     """Refuse, or record as a restatement, a write touching closed months.
 
     Call inside the write's transaction, once the `added` imports' entries are
@@ -44,11 +50,14 @@ def guard_write(conn: Connection, action: str, *, added: Sequence[int] = (), rem
         return None
     if restate is None:
         raise rules.refusal(action, hit)
-    return stored_locks.record_restatement(conn, restate.by, restate.reason, added, removed, list(hit))
+    return stored_locks.record_restatement(
+        conn, restate.by, restate.reason, added, removed, list(hit)
+    )
 
 
-def close_month(store: Store, month: str, *, by: str | None = None, reason: str = "",
-                today: date | None = None) -> PeriodLock:
+def close_month(
+    store: Store, month: str, *, by: str | None = None, reason: str = "", today: date | None = None
+) -> PeriodLock:
     """Close `month` ("YYYY-MM"): later writes into it are refused unless restated.
 
     Refuses (CarbonError, nothing written) a month not over yet and a month
@@ -68,7 +77,9 @@ def reopen_month(store: Store, month: str, *, reason: str, by: str | None = None
     """Reopen a closed month, recording who, when and why (the lock's record stays)."""
     month = rules.check_month(month)
     if not reason.strip():
-        raise CarbonError("reopening a closed month needs --reason TEXT (recorded with who and when)")
+        raise CarbonError(
+            "reopening a closed month needs --reason TEXT (recorded with who and when)"
+        )
     who = rules.current_user(by)
     with store.transaction() as conn:
         active = stored_locks.list_locks(conn, active_only=True)
@@ -76,8 +87,10 @@ def reopen_month(store: Store, month: str, *, reason: str, by: str | None = None
         if not own:
             year = [lk for lk in active if lk.period == month[:4]]
             if year:
-                raise CarbonError(f"{month} is closed with its year: {year[0].describe()}. The donation sign-off "
-                                  "stands; change the month's data with --restate --reason TEXT (recorded)")
+                raise CarbonError(
+                    f"{month} is closed with its year: {year[0].describe()}. The donation sign-off "
+                    "stands; change the month's data with --restate --reason TEXT (recorded)"
+                )
             raise CarbonError(f"{month} is not closed; see 'carbon close --list'")
         return stored_locks.reopen(conn, own[0], who, reason.strip())
 

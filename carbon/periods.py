@@ -17,7 +17,7 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    """"YYYY-MM" -> (year, month); raises ValueError with a readable message."""
+    """ "YYYY-MM" -> (year, month); raises ValueError with a readable message."""
     m = MONTH_RE.match(text.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
@@ -37,7 +37,11 @@ def counted_through(today: date, month: str | None = None) -> str:
     Every command that adds months up to "now" (budget status, scenario run, the pack's
     levers, the year report, the donation) takes its last month from here.
     """
-    last_over = month_label(today.year - 1, 12) if today.month == 1 else month_label(today.year, today.month - 1)
+    last_over = (
+        month_label(today.year - 1, 12)
+        if today.month == 1
+        else month_label(today.year, today.month - 1)
+    )
     if month is None:
         return last_over
     y, m = parse_month(month)

@@ -32,6 +32,8 @@ def import_file(store: Store, path: Path | str, source: str | None = None) -> Pr
     with store.transaction() as conn:
         found = stored_prices.find_import(conn, digest)
         if found is not None:
-            return PriceImport(found["id"], found["source_name"], found["row_count"], already_imported=True)
+            return PriceImport(
+                found["id"], found["source_name"], found["row_count"], already_imported=True
+            )
         import_id = stored_prices.insert_import(conn, name, digest, rows)
     return PriceImport(import_id, name, len(rows), keys=tuple(price_tables.bases(rows)))

@@ -67,14 +67,18 @@ def currency_of(unit: str) -> tuple[str, Decimal]:
     dims = dict(parsed.dimensionality)
     currency = [CURRENCIES[d] for d, p in dims.items() if d in CURRENCIES and p == 1]
     if len(currency) != 1 or dims.get("[co2e]") != -1 or len(dims) != 2:
-        raise UnitError(f"price unit {unit!r} is not a currency per CO2e mass; expected e.g. 'EUR / t CO2e' "
-                        f"(currencies: {', '.join(CURRENCIES.values())})")
+        raise UnitError(
+            f"price unit {unit!r} is not a currency per CO2e mass; expected e.g. 'EUR / t CO2e' "
+            f"(currencies: {', '.join(CURRENCIES.values())})"
+        )
     cur = currency[0]
     return cur, decimal_of(units.multiplier(unit, f"{cur} / {PER_TONNE}"))
 
 
 MAX_PRICE = Decimal(1_000_000)
-MIN_PRICE = Decimal("1e-6")  # per t CO2e: below this, a typing or unit error (and too many digits to keep)
+MIN_PRICE = Decimal(
+    "1e-6"
+)  # per t CO2e: below this, a typing or unit error (and too many digits to keep)
 
 
 def tidy(d: Decimal) -> Decimal:
@@ -93,10 +97,20 @@ def manual_price(value: str | float | Decimal, currency: str, year: int) -> Pric
     except InvalidOperation:
         raise NotFound(f"--price: expected a number per tonne CO2e, got {value!r}") from None
     if not v.is_finite() or v < MIN_PRICE or v > MAX_PRICE:
-        raise NotFound(f"--price: expected a number per tonne CO2e from {MIN_PRICE} to {MAX_PRICE:,}, "
-                       f"got {value!r}")
-    return Price("manual", year, tidy(v), cur, "price given on the command line (--price)",
-                 "command line", f"{cur} / {PER_TONNE}", origin="command line")
+        raise NotFound(
+            f"--price: expected a number per tonne CO2e from {MIN_PRICE} to {MAX_PRICE:,}, "
+            f"got {value!r}"
+        )
+    return Price(
+        "manual",
+        year,
+        tidy(v),
+        cur,
+        "price given on the command line (--price)",
+        "command line",
+        f"{cur} / {PER_TONNE}",
+        origin="command line",
+    )
 
 
 def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> list[Price]:
@@ -142,28 +156,55 @@ def parse_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int]) -> l
         key_cell = (row.get("key") or "").strip()
         key = key_cell or basis  # a file without keys names each price by its basis
         if key_cell and not KEY_RE.match(key):
-            problem("key", "expected a short name of letters, digits, '.', '_' or '-', e.g. eu_ets.auction.eu")
+            problem(
+                "key",
+                "expected a short name of letters, digits, '.', '_' or '-', e.g. eu_ets.auction.eu",
+            )
         elif long := limits.too_long(key, limits.PRICE_KEY):
-            problem("key" if key_cell else "basis",
-                    f"{long} for the price's name; give a short key such as eu_ets.auction.eu"
-                    + ("" if key_cell else " in a 'key' column"))
+            problem(
+                "key" if key_cell else "basis",
+                f"{long} for the price's name; give a short key such as eu_ets.auction.eu"
+                + ("" if key_cell else " in a 'key' column"),
+            )
         region = (row.get("region") or "").strip()
         if long := limits.too_long(region, limits.REGION):
             problem("region", f"{long}; expected a code such as EU or DE")
         if value is not None and currency and not MIN_PRICE <= value * mult <= MAX_PRICE:
-            problem("price", f"expected a price per tonne CO2e from {MIN_PRICE} to {MAX_PRICE:,} "
-                    f"(this one is {value * mult:,} {currency} per t CO2e)")
+            problem(
+                "price",
+                f"expected a price per tonne CO2e from {MIN_PRICE} to {MAX_PRICE:,} "
+                f"(this one is {value * mult:,} {currency} per t CO2e)",
+            )
         if len(problems) > bad:
             continue
         ident = (key, year)
         if ident in seen:
-            problems.append(Problem(name, line, "year", year_text,
-                                    f"duplicate of line {seen[ident]} (same basis and year)"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "year",
+                    year_text,
+                    f"duplicate of line {seen[ident]} (same basis and year)",
+                )
+            )
             continue
         seen[ident] = line
-        out.append(Price(key, year, tidy(value * mult), currency, basis, source, unit,
-                         region, (row.get("source_ref") or "").strip(),
-                         (row.get("notes") or "").strip(), limits.clip(f"{name}:{line}")))
+        out.append(
+            Price(
+                key,
+                year,
+                tidy(value * mult),
+                currency,
+                basis,
+                source,
+                unit,
+                region,
+                (row.get("source_ref") or "").strip(),
+                (row.get("notes") or "").strip(),
+                limits.clip(f"{name}:{line}"),
+            )
+        )
     if problems:
         raise InputError(f"{name}: price table refused", problems)
     return out
@@ -215,8 +256,9 @@ class Choice:
     notes: tuple[str, ...] = ()
 
 
-def choose(prices: list[Price], year: int, basis: str | None = None,
-           price_year: int | None = None) -> Choice:
+def choose(
+    prices: list[Price], year: int, basis: str | None = None, price_year: int | None = None
+) -> Choice:
     """The price for emissions of `year`: of `basis` (key or basis text), or the default.
 
     `price_year` takes the price of another year, on purpose (said in a note).
@@ -226,14 +268,18 @@ def choose(prices: list[Price], year: int, basis: str | None = None,
     if basis is not None:
         rows = [p for p in prices if _matches(p, basis)]
         if not rows:
-            raise NotFound(f"no carbon price basis {basis!r}; known bases: {', '.join(bases(prices))} "
-                           "(see 'carbon prices list')")
+            raise NotFound(
+                f"no carbon price basis {basis!r}; known bases: {', '.join(bases(prices))} "
+                "(see 'carbon prices list')"
+            )
         found = [p for p in rows if p.year == want]
         if not found:
             have = ", ".join(str(y) for y in years_of(prices, basis))
-            raise NotFound(f"no carbon price for {want} on basis {rows[0].key!r}; it has prices for: {have}. "
-                           f"Give a price with --price P, choose one of those years with --price-year, "
-                           "or import one with 'carbon prices import FILE'")
+            raise NotFound(
+                f"no carbon price for {want} on basis {rows[0].key!r}; it has prices for: {have}. "
+                f"Give a price with --price P, choose one of those years with --price-year, "
+                "or import one with 'carbon prices import FILE'"
+            )
         return Choice(found[0], _year_note(found[0], year))
     notes = []
     for default in DEFAULT_BASES:
@@ -241,28 +287,40 @@ def choose(prices: list[Price], year: int, basis: str | None = None,
         if found:
             if default != DEFAULT_BASES[0]:
                 have = ", ".join(str(y) for y in years_of(prices, DEFAULT_BASES[0])) or "none"
-                notes.append(f"no {DEFAULT_BASES[0]} price for {want} (it has {have}); "
-                             f"used the next default basis, {default}")
+                notes.append(
+                    f"no {DEFAULT_BASES[0]} price for {want} (it has {have}); "
+                    f"used the next default basis, {default}"
+                )
             return Choice(found[0], tuple(notes) + _year_note(found[0], year))
-    listing = "; ".join(f"{b}: {', '.join(str(y) for y in years_of(prices, b)) or 'none'}"
-                        for b in DEFAULT_BASES)
+    listing = "; ".join(
+        f"{b}: {', '.join(str(y) for y in years_of(prices, b)) or 'none'}" for b in DEFAULT_BASES
+    )
     # Only a default basis is ever taken without --basis. An imported price under another key
     # (a file in the original price-table format has no `key` column: its basis text is its key) is used
     # only when named, so "import one" alone would send the user back to this same error.
     others = sorted({p.key for p in prices if p.year == want and p.key not in DEFAULT_BASES})
-    named = (f" Other bases have a {want} price, used only when named: "
-             + ", ".join(f"--basis {shlex.quote(k)}" for k in others) + "." if others else "")
-    raise NotFound(f"no carbon price for {want} on the default bases ({listing}).{named} Give a price with "
-                   "--price P [--currency EUR], or name a basis with --basis KEY [--price-year YYYY] (the keys "
-                   "are in 'carbon prices list'). A price imported with 'carbon prices import FILE' is used "
-                   f"without --basis only if its `key` column is {' or '.join(DEFAULT_BASES)}; any other "
-                   "(a row without a `key` column is keyed by its basis text) needs --basis KEY")
+    named = (
+        f" Other bases have a {want} price, used only when named: "
+        + ", ".join(f"--basis {shlex.quote(k)}" for k in others)
+        + "."
+        if others
+        else ""
+    )
+    raise NotFound(
+        f"no carbon price for {want} on the default bases ({listing}).{named} Give a price with "
+        "--price P [--currency EUR], or name a basis with --basis KEY [--price-year YYYY] (the keys "
+        "are in 'carbon prices list'). A price imported with 'carbon prices import FILE' is used "
+        f"without --basis only if its `key` column is {' or '.join(DEFAULT_BASES)}; any other "
+        "(a row without a `key` column is keyed by its basis text) needs --basis KEY"
+    )
 
 
 def _year_note(p: Price, year: int) -> tuple[str, ...]:
     if p.year == year:
         return ()
-    return (f"the price is the {p.year} value of {p.key}, applied to {year} emissions (--price-year)",)
+    return (
+        f"the price is the {p.year} value of {p.key}, applied to {year} emissions (--price-year)",
+    )
 
 
 def bases(prices: Iterable[Price]) -> list[str]:

@@ -47,7 +47,7 @@ class RegionTree:
         return tuple(chain)
 
     def label(self, region: str) -> str:
-        """"ES (Spain)"; the world for ""; the bare code for an unlisted region."""
+        """ "ES (Spain)"; the world for ""; the bare code for an unlisted region."""
         if not region:
             return "the any-region row (world)"
         name = self.names.get(region)
@@ -60,8 +60,10 @@ class RegionTree:
         Union, EU-27) for 2 rows"
         """
         n = fallback.rows
-        return (f"{fallback.activity}: region {self.label(fallback.region)} has no factor of its own; "
-                f"used {self.label(fallback.region_used)} for {n:,} row{'s' if n != 1 else ''}")
+        return (
+            f"{fallback.activity}: region {self.label(fallback.region)} has no factor of its own; "
+            f"used {self.label(fallback.region_used)} for {n:,} row{'s' if n != 1 else ''}"
+        )
 
 
 def parse_regions(name: str, rows: list[dict[str, str]], lines) -> RegionTree:
@@ -78,32 +80,64 @@ def parse_regions(name: str, rows: list[dict[str, str]], lines) -> RegionTree:
         line = int(line)
         region, parent = row["region"].strip(), row["parent"].strip()
         if not REGION_RE.match(region):
-            problems.append(Problem(name, line, "region", region,
-                                    "expected an ISO code such as ES, EU, or a cloud region such as aws:eu-south-2"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "region",
+                    region,
+                    "expected an ISO code such as ES, EU, or a cloud region such as aws:eu-south-2",
+                )
+            )
             continue
         if parent and (":" in parent or not REGION_RE.match(parent)):
-            problems.append(Problem(name, line, "parent", parent,
-                                    "expected empty (the world), a country code such as ES, or EU"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "parent",
+                    parent,
+                    "expected empty (the world), a country code such as ES, or EU",
+                )
+            )
             continue
         if region in where:
-            problems.append(Problem(name, line, "region", region, f"duplicate of line {where[region]}"))
+            problems.append(
+                Problem(name, line, "region", region, f"duplicate of line {where[region]}")
+            )
             continue
         if not row["source"].strip():
-            problems.append(Problem(name, line, "source", "", "expected where the membership comes from"))
+            problems.append(
+                Problem(name, line, "source", "", "expected where the membership comes from")
+            )
             continue
         where[region] = line
         parents[region] = parent
         names[region] = row["name"].strip()
     for region, parent in parents.items():
         if parent and parent not in parents:
-            problems.append(Problem(name, where[region], "parent", parent,
-                                    "this parent is not listed as a region of the file"))
+            problems.append(
+                Problem(
+                    name,
+                    where[region],
+                    "parent",
+                    parent,
+                    "this parent is not listed as a region of the file",
+                )
+            )
             continue
         seen, node = [region], parent
         while node:
             if node in seen or len(seen) > MAX_DEPTH:
-                problems.append(Problem(name, where[region], "parent", parent,
-                                        "the chain of parents loops: " + " -> ".join(seen + [node])))
+                problems.append(
+                    Problem(
+                        name,
+                        where[region],
+                        "parent",
+                        parent,
+                        "the chain of parents loops: " + " -> ".join(seen + [node]),
+                    )
+                )
                 break
             seen.append(node)
             node = parents.get(node, "")

@@ -44,13 +44,22 @@ def parse(name: str, rows: list[dict]) -> dict[tuple[str, int], ResidualMix | No
             country, year, text = row["country"].strip(), int(row["year"]), row["value"].strip()
             value = float(text) if text else None
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise InputError(f"{name}: line {i}: expected country, year and a number value (or none)") from None
-        if row["unit"].strip() != UNIT or (value is not None and (not math.isfinite(value) or value < 0)):
+            raise InputError(
+                f"{name}: line {i}: expected country, year and a number value (or none)"
+            ) from None
+        if row["unit"].strip() != UNIT or (
+            value is not None and (not math.isfinite(value) or value < 0)
+        ):
             raise InputError(f"{name}: line {i}: expected a value >= 0 in {UNIT}, or none")
         if (country, year) in out:
             raise InputError(f"{name}: line {i}: {country} {year} is given twice")
-        out[(country, year)] = None if value is None else ResidualMix(
-            country, year, value / 1000.0, row["source"], row["source_ref"], row["boundary"])
+        out[(country, year)] = (
+            None
+            if value is None
+            else ResidualMix(
+                country, year, value / 1000.0, row["source"], row["source_ref"], row["boundary"]
+            )
+        )
     return out
 
 
@@ -65,7 +74,9 @@ def shipped() -> ResidualMixes:
                 raise InputError(f"{path.name}: expected the columns {', '.join(COLUMNS)}")
             for key, mix in parse(path.name, list(reader)).items():
                 if key in found:
-                    raise InputError(f"{path.name}: {key[0]} {key[1]} is also in another residual-mix table")
+                    raise InputError(
+                        f"{path.name}: {key[0]} {key[1]} is also in another residual-mix table"
+                    )
                 found[key] = mix
     return ResidualMixes(found)
 

@@ -39,7 +39,17 @@ from carbon.factors import FactorTable
 from carbon.periods import month_label
 from carbon.scenario_file import Lever, Scenario
 
-ROW_COLUMNS = ("team", "month", "activity", "category", "region", "vintage", "unit", "quantity", "co2e_kg")
+ROW_COLUMNS = (
+    "team",
+    "month",
+    "activity",
+    "category",
+    "region",
+    "vintage",
+    "unit",
+    "quantity",
+    "co2e_kg",
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,9 @@ def _matches(keys: np.ndarray, pattern: str) -> np.ndarray:
 def check_levers(scenario: Scenario, table: FactorTable) -> None:
     """Refuse levers naming no known activity, or a shift between units that cannot convert."""
     problems = []
-    views = swd.page_view_keys(table.by_key)  # priced per page weight at import: scaled, never a shift target
+    views = swd.page_view_keys(
+        table.by_key
+    )  # priced per page weight at import: scaled, never a shift target
     keys = np.array(table.keys() + views, dtype=object)
 
     def dims(key: str) -> set:
@@ -100,31 +112,51 @@ def check_levers(scenario: Scenario, table: FactorTable) -> None:
         return {units.activity_unit(f.unit).dimensionality for f in table.by_key[key]}
 
     for lv in scenario.levers:
+
         def bad(msg: str, key: str, lv=lv) -> None:
-            problems.append(Problem(scenario.source, lv.line_of(key), f"lever.{key}", None, msg, key=True))
+            problems.append(
+                Problem(scenario.source, lv.line_of(key), f"lever.{key}", None, msg, key=True)
+            )
+
         if lv.source:
             matched = keys[_matches(keys, lv.source)]
             if not len(matched):
                 hint = table.suggest(lv.source)
-                bad(f"{lv.source!r} matches no activity{f' (did you mean {hint!r}?)' if hint else ''}; "
-                    "see 'carbon factors list'", "from" if lv.kind == "shift" else "activity")
+                bad(
+                    f"{lv.source!r} matches no activity{f' (did you mean {hint!r}?)' if hint else ''}; "
+                    "see 'carbon factors list'",
+                    "from" if lv.kind == "shift" else "activity",
+                )
                 continue
         if lv.kind != "shift":
             continue
         if lv.target in views:
-            bad(f"cannot shift to {lv.target}: its factor depends on each row's page weight, which a "
-                "shifted entry does not have (scale it instead)", "to")
+            bad(
+                f"cannot shift to {lv.target}: its factor depends on each row's page weight, which a "
+                "shifted entry does not have (scale it instead)",
+                "to",
+            )
             continue
         if lv.target not in table.by_key:
             hint = table.suggest(lv.target)
-            bad(f"unknown activity {lv.target!r}{f' (did you mean {hint!r}?)' if hint else ''}", "to")
+            bad(
+                f"unknown activity {lv.target!r}{f' (did you mean {hint!r}?)' if hint else ''}",
+                "to",
+            )
             continue
         dst = dims(lv.target)
         for k in matched:
             if not dims(k) & dst:
-                s = "view" if k in views else units.describe(units.activity_unit(table.by_key[k][0].unit))
+                s = (
+                    "view"
+                    if k in views
+                    else units.describe(units.activity_unit(table.by_key[k][0].unit))
+                )
                 d = units.describe(units.activity_unit(table.by_key[lv.target][0].unit))
-                bad(f"cannot shift {k} (per {s}) to {lv.target} (per {d}): the units do not convert", "to")
+                bad(
+                    f"cannot shift {k} (per {s}) to {lv.target} (per {d}): the units do not convert",
+                    "to",
+                )
     if problems:
         raise InputError(f"{scenario.source}: scenario refused", problems)
 
@@ -148,7 +180,7 @@ def apply_levers(rows: pd.DataFrame, scenario: Scenario, table: FactorTable) -> 
             out.loc[mask, ["quantity", "co2e_kg"]] *= lv.factor
             continue
         moved = out.loc[mask].copy()
-        out.loc[mask, ["quantity", "co2e_kg"]] *= (1.0 - lv.share)
+        out.loc[mask, ["quantity", "co2e_kg"]] *= 1.0 - lv.share
         if moved.empty:
             continue
         moved["quantity"] *= lv.share
@@ -163,14 +195,27 @@ def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) ->
     value = np.full(len(moved), np.nan)
     category = np.empty(len(moved), dtype=object)
     funit = np.empty(len(moved), dtype=object)
-    for (region, year), idx in pd.DataFrame({"r": moved["region"].to_numpy(), "y": years}) \
-            .groupby(["r", "y"], sort=False).indices.items():
+    for (region, year), idx in (
+        pd.DataFrame({"r": moved["region"].to_numpy(), "y": years})
+        .groupby(["r", "y"], sort=False)
+        .indices.items()
+    ):
         try:
             f = table.resolve(lv.target, region, int(year)).factor
         except FactorNotFound as exc:
-            raise InputError(f"{source}: scenario refused", [Problem(
-                source, lv.line_of("to"), "lever.to", lv.target, f"{exc} (the shifted entries are in region "
-                f"{region or 'any'}, {year})", key=True)]) from None
+            raise InputError(
+                f"{source}: scenario refused",
+                [
+                    Problem(
+                        source,
+                        lv.line_of("to"),
+                        "lever.to",
+                        lv.target,
+                        f"{exc} (the shifted entries are in region {region or 'any'}, {year})",
+                        key=True,
+                    )
+                ],
+            ) from None
         value[idx], category[idx], funit[idx] = f.value, f.category, f.unit
     mult = np.full(len(moved), np.nan)
     pairs = pd.DataFrame({"u": moved["unit"].to_numpy(), "f": funit})
@@ -178,11 +223,22 @@ def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) ->
         try:
             mult[idx] = units.co2e_kg_per(u, fu)
         except UnitError as exc:
-            raise InputError(f"{source}: scenario refused", [Problem(
-                source, lv.line_of("to"), "lever.to", lv.target, f"cannot shift entries in {u} to {lv.target}: {exc}",
-                key=True)]) from None
-    return moved.assign(activity=lv.target, category=category,
-                        co2e_kg=moved["quantity"].to_numpy() * value * mult)
+            raise InputError(
+                f"{source}: scenario refused",
+                [
+                    Problem(
+                        source,
+                        lv.line_of("to"),
+                        "lever.to",
+                        lv.target,
+                        f"cannot shift entries in {u} to {lv.target}: {exc}",
+                        key=True,
+                    )
+                ],
+            ) from None
+    return moved.assign(
+        activity=lv.target, category=category, co2e_kg=moved["quantity"].to_numpy() * value * mult
+    )
 
 
 @dataclass(frozen=True)
@@ -195,8 +251,9 @@ class Baseline:
     notes: tuple[str, ...]
 
 
-def baseline(rows: pd.DataFrame, year: int, through: int,
-             weights: Mapping[str, Sequence[float]]) -> Baseline:
+def baseline(
+    rows: pd.DataFrame, year: int, through: int, weights: Mapping[str, Sequence[float]]
+) -> Baseline:
     """The year's baseline at month `through` (1-12): the recorded entries, and entries for
     the months the forecast estimates, built on the one year-end forecast (carbon.forecast).
 
@@ -213,7 +270,7 @@ def baseline(rows: pd.DataFrame, year: int, through: int,
     windows: dict[str, fc.Window] = {}
     parts = []
     keys = ["team", "activity", "category", "region", "vintage", "unit"]
-    for team, mine in (rows.groupby("team", sort=True) if len(rows) else ()):
+    for team, mine in rows.groupby("team", sort=True) if len(rows) else ():
         win = fc.window({int(m[5:7]) for m in mine["month"].unique()}, ledger_months, through)
         windows[team] = win
         actual = math.fsum(mine["co2e_kg"])
@@ -223,8 +280,10 @@ def baseline(rows: pd.DataFrame, year: int, through: int,
         covered, known, method = got
         w = tuple(weights[team]) if method == fc.PROFILE else fc.FLAT
         if method == fc.FLAT_FALLBACK:
-            notes.append(f"{team}: its budget profile allocates nothing to the months known: "
-                         "forecast at the flat run rate")
+            notes.append(
+                f"{team}: its budget profile allocates nothing to the months known: "
+                "forecast at the flat run rate"
+            )
         estimated = [m for m in win.covered if m not in win.known]
         rest_w = fc.weight(w, estimated)
         if covered == known or rest_w <= 0 or actual == 0:
@@ -233,15 +292,29 @@ def baseline(rows: pd.DataFrame, year: int, through: int,
         to_date = mine.groupby(keys, sort=True, as_index=False)[["quantity", "co2e_kg"]].sum()
         for m in estimated:
             k = remaining * w[m - 1] / rest_w / actual
-            parts.append(to_date.assign(month=month_label(year, m), quantity=to_date["quantity"] * k,
-                                        co2e_kg=to_date["co2e_kg"] * k))
-    future = pd.concat(parts, ignore_index=True)[list(ROW_COLUMNS)] if parts \
+            parts.append(
+                to_date.assign(
+                    month=month_label(year, m),
+                    quantity=to_date["quantity"] * k,
+                    co2e_kg=to_date["co2e_kg"] * k,
+                )
+            )
+    future = (
+        pd.concat(parts, ignore_index=True)[list(ROW_COLUMNS)]
+        if parts
         else pd.DataFrame(columns=list(ROW_COLUMNS))
+    )
     return Baseline(rows, future, windows, tuple(notes))
 
 
-def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: FactorTable,
-        plan: budgets.BudgetPlan | None, teams: Sequence[str]) -> Outcome:
+def run(
+    scenario: Scenario,
+    recorded: pd.DataFrame,
+    last_month: int,
+    table: FactorTable,
+    plan: budgets.BudgetPlan | None,
+    teams: Sequence[str],
+) -> Outcome:
     """Baseline and scenario per team for the scenario's year (kg CO2e).
 
     `recorded`: the year's ledger entries (ROW_COLUMNS) up to `last_month` (1-12);
@@ -254,8 +327,10 @@ def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: Fact
     weights = {t.team: t.weights for t in plan.teams} if plan else {}
     base_parts = baseline(recorded, year, last_month, weights)
     notes = list(base_parts.notes)
-    base = pd.concat([recorded.assign(kind="actual"), base_parts.forecast.assign(kind="forecast")],
-                     ignore_index=True)
+    base = pd.concat(
+        [recorded.assign(kind="actual"), base_parts.forecast.assign(kind="forecast")],
+        ignore_index=True,
+    )
     scen = apply_levers(base, scenario, table)
 
     def sums(frame: pd.DataFrame, kind: str | None = None) -> dict[str, float]:
@@ -276,21 +351,42 @@ def run(scenario: Scenario, recorded: pd.DataFrame, last_month: int, table: Fact
             if win is None or win.first is None:
                 if tb.budget_kg * fc.share(tb.weights, range(1, last_month + 1)) > 0:
                     st = {"b": budgets.NO_DATA, "s": budgets.NO_DATA}
-                    notes.append(f"{team}: no emissions recorded in {year} up to {month_label(year, last_month)}: "
-                                 "no verdict (its figures are unknown, not zero)")
+                    notes.append(
+                        f"{team}: no emissions recorded in {year} up to {month_label(year, last_month)}: "
+                        "no verdict (its figures are unknown, not zero)"
+                    )
                     win = None
                 else:
                     win = fc.Window(1, last_month, tuple(range(1, last_month + 1)))
             if win is not None:
                 covered = tb.budget_kg * fc.share(tb.weights, win.covered)
-                for label, act, total in (("b", b_act.get(team, 0.0), b_all.get(team, 0.0)),
-                                          ("s", s_act.get(team, 0.0), s_all.get(team, 0.0))):
+                for label, act, total in (
+                    ("b", b_act.get(team, 0.0), b_all.get(team, 0.0)),
+                    ("s", s_act.get(team, 0.0), s_all.get(team, 0.0)),
+                ):
                     st[label] = budgets.judge(covered, act, total)[0]
-        out.append(TeamOutcome(team, b_act.get(team, 0.0), s_act.get(team, 0.0), b_all.get(team, 0.0),
-                               s_all.get(team, 0.0), budget, st["b"], st["s"], covered))
+        out.append(
+            TeamOutcome(
+                team,
+                b_act.get(team, 0.0),
+                s_act.get(team, 0.0),
+                b_all.get(team, 0.0),
+                s_all.get(team, 0.0),
+                budget,
+                st["b"],
+                st["s"],
+                covered,
+            )
+        )
     forecast_months = tuple(month_label(year, m) for m in range(last_month + 1, 13))
-    return Outcome(scenario, month_label(year, last_month), forecast_months, tuple(out),
-                   plan.company_budget_kg if plan else None, tuple(notes))
+    return Outcome(
+        scenario,
+        month_label(year, last_month),
+        forecast_months,
+        tuple(out),
+        plan.company_budget_kg if plan else None,
+        tuple(notes),
+    )
 
 
 def donation_deltas(outcome: Outcome, price_per_t) -> tuple[dict[str, int], int]:
@@ -299,8 +395,11 @@ def donation_deltas(outcome: Outcome, price_per_t) -> tuple[dict[str, int], int]
     `carbon donation` does; the company's is the sum of the teams' grams."""
     from carbon.donation import amount_cents, grams
 
-    teams = {t.team: amount_cents(grams(t.scenario), price_per_t) - amount_cents(grams(t.baseline), price_per_t)
-             for t in outcome.teams}
+    teams = {
+        t.team: amount_cents(grams(t.scenario), price_per_t)
+        - amount_cents(grams(t.baseline), price_per_t)
+        for t in outcome.teams
+    }
     base_g = sum(grams(t.baseline) for t in outcome.teams)
     scen_g = sum(grams(t.scenario) for t in outcome.teams)
     return teams, amount_cents(scen_g, price_per_t) - amount_cents(base_g, price_per_t)

@@ -37,8 +37,10 @@ from carbon.suggest import did_you_mean
 
 TOP_KEYS = ("year", "name", "lever")
 KINDS = ("shift", "scale")
-LEVER_KEYS = {"shift": ("kind", "from", "to", "share", "start", "teams", "regions"),
-              "scale": ("kind", "activity", "category", "by", "start", "teams", "regions")}
+LEVER_KEYS = {
+    "shift": ("kind", "from", "to", "share", "start", "teams", "regions"),
+    "scale": ("kind", "activity", "category", "by", "start", "teams", "regions"),
+}
 PATTERN_RE = re.compile(r"^[a-z0-9_*]+(\.[a-z0-9_*]+)*$")
 
 
@@ -69,7 +71,9 @@ class Lever:
         if self.regions:
             who += f" in {', '.join(self.regions)}"
         if self.kind == "shift":
-            return f"shift {self.share:.0%} of {self.source} to {self.target} from {self.start}{who}"
+            return (
+                f"shift {self.share:.0%} of {self.source} to {self.target} from {self.start}{who}"
+            )
         what = self.source or f"category {self.category}"
         return f"scale {what} by {self.factor:g} from {self.start}{who}"
 
@@ -99,8 +103,12 @@ def _lever_lines(text: str) -> list[tuple[int, dict[str, int]]]:
     return out
 
 
-def parse(text: str, name: str, known_teams: Collection[str] | None,
-          renamed: Mapping[str, tuple[str, str]] | None = None) -> Scenario:
+def parse(
+    text: str,
+    name: str,
+    known_teams: Collection[str] | None,
+    renamed: Mapping[str, tuple[str, str]] | None = None,
+) -> Scenario:
     """Validate a scenario file's text. Raises InputError listing every problem (line and key).
 
     `known_teams` None: the levers' team names are not checked here (a config file is read
@@ -117,13 +125,20 @@ def parse(text: str, name: str, known_teams: Collection[str] | None,
     problems: list[Problem] = []
 
     def bad(line, key, value, message) -> None:
-        problems.append(Problem(name, line, key, None if value is None else str(value), message, key=True))
+        problems.append(
+            Problem(name, line, key, None if value is None else str(value), message, key=True)
+        )
 
     for key in doc:
         if key not in TOP_KEYS:
             hint = did_you_mean(key, TOP_KEYS)
-            bad(top_lines.get(key), key, None, f"unknown key{f' (did you mean {hint!r}?)' if hint else ''}; "
-                f"expected {', '.join(TOP_KEYS)}")
+            bad(
+                top_lines.get(key),
+                key,
+                None,
+                f"unknown key{f' (did you mean {hint!r}?)' if hint else ''}; "
+                f"expected {', '.join(TOP_KEYS)}",
+            )
     year = doc.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2200:
         bad(top_lines.get("year"), "year", year, "expected the scenario's year, e.g. year = 2026")
@@ -146,45 +161,67 @@ def parse(text: str, name: str, known_teams: Collection[str] | None,
 
         kind = lv.get("kind")
         if kind not in KINDS:
-            lbad("kind", kind, "expected kind = \"shift\" or \"scale\"")
+            lbad("kind", kind, 'expected kind = "shift" or "scale"')
             continue
         for k in lv:
             if k not in LEVER_KEYS[kind]:
                 hint = did_you_mean(k, LEVER_KEYS[kind])
-                lbad(k, None, f"unknown key for a {kind} lever{f' (did you mean {hint!r}?)' if hint else ''}; "
-                     f"expected {', '.join(LEVER_KEYS[kind])}")
+                lbad(
+                    k,
+                    None,
+                    f"unknown key for a {kind} lever{f' (did you mean {hint!r}?)' if hint else ''}; "
+                    f"expected {', '.join(LEVER_KEYS[kind])}",
+                )
         start = lv.get("start")
         try:
             y, _m = parse_month(start if isinstance(start, str) else "")
             if year is not None and y != year:
                 lbad("start", start, f"expected a month of the scenario's year {year}")
         except ValueError:
-            lbad("start", start, "expected the first month affected, as \"YYYY-MM\"")
+            lbad("start", start, 'expected the first month affected, as "YYYY-MM"')
         teams = lv.get("teams", [])
         if not isinstance(teams, list) or not all(isinstance(t, str) for t in teams):
-            lbad("teams", teams, "expected a list of team names, e.g. teams = [\"Sales\"]")
+            lbad("teams", teams, 'expected a list of team names, e.g. teams = ["Sales"]')
             teams = []
         regions = lv.get("regions", [])
-        if not isinstance(regions, list) or not all(isinstance(r, str) and REGION_RE.match(r) for r in regions):
-            lbad("regions", regions, "expected a list of regions, e.g. regions = [\"FR\"]")
+        if not isinstance(regions, list) or not all(
+            isinstance(r, str) and REGION_RE.match(r) for r in regions
+        ):
+            lbad("regions", regions, 'expected a list of regions, e.g. regions = ["FR"]')
             regions = []
         if known_teams is not None:
-            problems += _team_problems(teams, known_teams, name, key_lines.get("teams", head), renamed)
+            problems += _team_problems(
+                teams, known_teams, name, key_lines.get("teams", head), renamed
+            )
 
         def pattern(key: str, required: bool) -> str:
             v = lv.get(key, "")  # noqa: B023  called in this iteration only
             if not isinstance(v, str) or (v and not PATTERN_RE.match(v)) or (required and not v):
-                lbad(key, v, "expected an activity key such as commute.car.petrol (* matches any part)")
+                lbad(
+                    key,
+                    v,
+                    "expected an activity key such as commute.car.petrol (* matches any part)",
+                )
                 return ""
             return v
 
         def number(key: str, lo: float, hi: float | None) -> float:
             v = lv.get(key)  # noqa: B023  called in this iteration only
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= lo \
+            ok = (
+                isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and math.isfinite(v)
+                and v >= lo
                 and (hi is None or v <= hi)
+            )
             if not ok:
-                lbad(key, v, f"expected a number from {lo:g} to {hi:g}" if hi is not None
-                     else f"expected a number >= {lo:g}")
+                lbad(
+                    key,
+                    v,
+                    f"expected a number from {lo:g} to {hi:g}"
+                    if hi is not None
+                    else f"expected a number >= {lo:g}",
+                )
                 return 0.0
             return float(v)
 
@@ -193,20 +230,36 @@ def parse(text: str, name: str, known_teams: Collection[str] | None,
             if dst and "*" in dst:
                 lbad("to", dst, "expected one activity key (no *)")
             share = number("share", 0.0, 1.0)
-            lever = Lever("shift", start if isinstance(start, str) else "", source=src, target=dst, share=share,
-                          teams=tuple(teams), regions=tuple(regions), line=head,
-                          key_lines=tuple(key_lines.items()))
+            lever = Lever(
+                "shift",
+                start if isinstance(start, str) else "",
+                source=src,
+                target=dst,
+                share=share,
+                teams=tuple(teams),
+                regions=tuple(regions),
+                line=head,
+                key_lines=tuple(key_lines.items()),
+            )
         else:
             src, cat = pattern("activity", False), lv.get("category", "")
             if not isinstance(cat, str) or (cat and not re.fullmatch(r"[a-z][a-z0-9_]*", cat)):
                 lbad("category", cat, "expected a category such as streaming")
                 cat = ""
             if bool(src) == bool(cat):
-                lbad("activity", None, "expected either activity = \"KEY\" or category = \"NAME\"")
+                lbad("activity", None, 'expected either activity = "KEY" or category = "NAME"')
             by = number("by", 0.0, None)
-            lever = Lever("scale", start if isinstance(start, str) else "", source=src, category=cat, factor=by,
-                          teams=tuple(teams), regions=tuple(regions), line=head,
-                          key_lines=tuple(key_lines.items()))
+            lever = Lever(
+                "scale",
+                start if isinstance(start, str) else "",
+                source=src,
+                category=cat,
+                factor=by,
+                teams=tuple(teams),
+                regions=tuple(regions),
+                line=head,
+                key_lines=tuple(key_lines.items()),
+            )
         if len(problems) == before:
             levers.append(lever)
     if problems:
@@ -214,8 +267,13 @@ def parse(text: str, name: str, known_teams: Collection[str] | None,
     return Scenario(int(year), title or name, tuple(levers), name)
 
 
-def _team_problems(teams, known_teams: Collection[str], name: str, line: int | None,
-                   renamed: Mapping[str, tuple[str, str]] | None = None) -> list[Problem]:
+def _team_problems(
+    teams,
+    known_teams: Collection[str],
+    name: str,
+    line: int | None,
+    renamed: Mapping[str, tuple[str, str]] | None = None,
+) -> list[Problem]:
     renamed = renamed or {}
     out = []
     for t in teams:
@@ -231,21 +289,32 @@ def _team_problems(teams, known_teams: Collection[str], name: str, line: int | N
     return out
 
 
-def check_teams(scenario: Scenario, known_teams: Collection[str],
-                renamed: Mapping[str, tuple[str, str]] | None = None) -> None:
+def check_teams(
+    scenario: Scenario,
+    known_teams: Collection[str],
+    renamed: Mapping[str, tuple[str, str]] | None = None,
+) -> None:
     """Refuse a scenario whose levers name a team not in `known_teams` (InputError, line and key).
 
     `renamed` ({former name: (current name, day of the rename)}, carbon.store.team_history.renames):
     a lever naming a team's former name is refused with its new name (a lever's figures are the
     team's under its current name; the file must say which)."""
-    problems = [p for lv in scenario.levers
-                for p in _team_problems(lv.teams, known_teams, scenario.source, lv.line_of("teams"), renamed)]
+    problems = [
+        p
+        for lv in scenario.levers
+        for p in _team_problems(
+            lv.teams, known_teams, scenario.source, lv.line_of("teams"), renamed
+        )
+    ]
     if problems:
         raise InputError(f"{scenario.source}: scenario refused", problems)
 
 
-def read(path: Path | str, known_teams: Collection[str] | None,
-         renamed: Mapping[str, tuple[str, str]] | None = None) -> Scenario:
+def read(
+    path: Path | str,
+    known_teams: Collection[str] | None,
+    renamed: Mapping[str, tuple[str, str]] | None = None,
+) -> Scenario:
     """Read and validate a scenario file (`renamed`: see `check_teams`)."""
     p = Path(path)
     try:

@@ -29,8 +29,14 @@ class Result:
     counted_through: str = ""  # the last month counted as a whole (carbon.periods.counted_through)
 
 
-def choose_price(store: Store, year: int, price: str | None = None, currency: str = "EUR",
-                 basis: str | None = None, price_year: int | None = None) -> price_tables.Choice:
+def choose_price(
+    store: Store,
+    year: int,
+    price: str | None = None,
+    currency: str = "EUR",
+    basis: str | None = None,
+    price_year: int | None = None,
+) -> price_tables.Choice:
     """The year's carbon price as `carbon donation` takes it; without one for the year (the
     current year has no published average yet), the latest earlier year of the default bases, said so."""
     if price is not None:
@@ -41,14 +47,21 @@ def choose_price(store: Store, year: int, price: str | None = None, currency: st
     except NotFound:
         if basis is not None or price_year is not None:
             raise
-    latest = [(max(ys), -i, key) for i, key in enumerate(price_tables.DEFAULT_BASES)
-              if (ys := [y for y in price_tables.years_of(every, key) if y < year])]
+    latest = [
+        (max(ys), -i, key)
+        for i, key in enumerate(price_tables.DEFAULT_BASES)
+        if (ys := [y for y in price_tables.years_of(every, key) if y < year])
+    ]
     if latest:
         y, _, key = max(latest)  # the most recent year; the first default basis on a tie
         choice = price_tables.choose(every, year, key, y)
-        return price_tables.Choice(choice.price, (
-            f"no {year} price on the default bases: used the latest, {key} {y} "
-            "(choose with --price, --basis, --price-year)",))
+        return price_tables.Choice(
+            choice.price,
+            (
+                f"no {year} price on the default bases: used the latest, {key} {y} "
+                "(choose with --price, --basis, --price-year)",
+            ),
+        )
     return price_tables.choose(every, year)  # raises the donation's own error
 
 
@@ -60,9 +73,17 @@ def run_file(store: Store, path: Path | str, **options) -> Result:
     return run(store, scenario_file.read(path, names, renamed), **options)
 
 
-def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None, today: date | None = None,
-        price: str | None = None, currency: str = "EUR", basis: str | None = None,
-        price_year: int | None = None) -> Result:
+def run(
+    store: Store,
+    sc: scenario_file.Scenario,
+    *,
+    through: str | None = None,
+    today: date | None = None,
+    price: str | None = None,
+    currency: str = "EUR",
+    basis: str | None = None,
+    price_year: int | None = None,
+) -> Result:
     """Baseline vs scenario per team for `sc`'s year, counted through the last month over as of
     `today` (default: the date; carbon.periods.counted_through, the rule of `budget status` and of
     the donation), or through `through` ("YYYY-MM") when that is earlier: a pack's month. Raises
@@ -83,8 +104,14 @@ def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None,
         scenario_file.check_teams(sc, names, team_history.renames(conn))
         months = [m for m in store.months_with_data(conn) if first <= m <= last]
         if not months:
-            upto = f" counted through {last}" if last >= first else f": no month of {sc.year} is over yet"
-            raise NotFound(f"no emissions recorded in {sc.year}{upto}: nothing to compare a scenario with")
+            upto = (
+                f" counted through {last}"
+                if last >= first
+                else f": no month of {sc.year} is over yet"
+            )
+            raise NotFound(
+                f"no emissions recorded in {sc.year}{upto}: nothing to compare a scenario with"
+            )
         recorded = stored_levers.ledger_rows(conn, first, months[-1])
         table = factor_table(store, conn)
         stored_plan = stored_budgets.get_plan(conn, sc.year)
@@ -93,7 +120,9 @@ def run(store: Store, sc: scenario_file.Scenario, *, through: str | None = None,
     choice = choose_price(store, sc.year, price, currency, basis, price_year)
     teams, company = rules.donation_deltas(outcome, choice.price.value)
     unit, per = (plan.unit, plan.kg_per_unit) if plan else ("t CO2e", 1000.0)
-    return Result(outcome, choice.price, choice.notes, teams, company, unit, per, counted_through=last)
+    return Result(
+        outcome, choice.price, choice.notes, teams, company, unit, per, counted_through=last
+    )
 
 
 @dataclass(frozen=True)
@@ -107,19 +136,36 @@ class PackScenario:
     sha256: str = ""  # the scenario file's content, as read with the config
 
 
-def for_pack(store: Store, scenarios, month: str, today: date | None = None) -> tuple[PackScenario, ...]:
+def for_pack(
+    store: Store, scenarios, month: str, today: date | None = None
+) -> tuple[PackScenario, ...]:
     """The configured scenarios at the pack's `month`: each one of the month's year is run
     counted through `month` (the month before it while `month` is not over); another year's, or one that cannot be computed (e.g. no
     carbon price), is kept with the reason, never dropped in silence."""
     out = []
     for sc in scenarios:
         if sc.year != int(month[:4]):
-            out.append(PackScenario(sc.source, sc.name, None, f"a scenario of {sc.year}, not of this pack's "
-                                    f"year {month[:4]}: not computed", sc.sha256))
+            out.append(
+                PackScenario(
+                    sc.source,
+                    sc.name,
+                    None,
+                    f"a scenario of {sc.year}, not of this pack's year {month[:4]}: not computed",
+                    sc.sha256,
+                )
+            )
             continue
         try:
-            out.append(PackScenario(sc.source, sc.name, run(store, sc, through=month, today=today), sha256=sc.sha256))
+            out.append(
+                PackScenario(
+                    sc.source, sc.name, run(store, sc, through=month, today=today), sha256=sc.sha256
+                )
+            )
         except CarbonError as exc:
             detail = "; ".join(str(p) for p in getattr(exc, "problems", ()) or ())
-            out.append(PackScenario(sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}", sc.sha256))
+            out.append(
+                PackScenario(
+                    sc.source, sc.name, None, f"{exc}{f': {detail}' if detail else ''}", sc.sha256
+                )
+            )
     return tuple(out)

@@ -79,6 +79,7 @@ class RunOutcome:
 
 # ---- pure rules -----------------------------------------------------------------------
 
+
 def target_month(now: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> str:
     """The month before `now` as seen in `tz` (a naive `now` is read in `tz`): the last month
     over, carbon.periods.counted_through."""
@@ -111,7 +112,9 @@ def days_past_end(month: str, now: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZO
     return (local - end) / timedelta(days=1)
 
 
-def is_overdue(month: str, now: datetime, grace_days: int, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> bool:
+def is_overdue(
+    month: str, now: datetime, grace_days: int, tz: ZoneInfo | str = DEFAULT_TIMEZONE
+) -> bool:
     """True when more than `grace_days` days have passed since the end of `month` at `now`."""
     return days_past_end(month, now, tz) > grace_days
 
@@ -123,19 +126,25 @@ def check_now(now: datetime, clock: datetime | None = None) -> None:
     clock = clock or datetime.now(UTC)
     aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     if now.year < EARLIEST_RUN_YEAR:
-        raise InputError(f"--now {now.isoformat(timespec='minutes')}: before {EARLIEST_RUN_YEAR}; "
-                         "expected a time near the clock, such as the first of a month")
+        raise InputError(
+            f"--now {now.isoformat(timespec='minutes')}: before {EARLIEST_RUN_YEAR}; "
+            "expected a time near the clock, such as the first of a month"
+        )
     if aware > clock + LATEST_RUN_AHEAD:
-        raise InputError(f"--now {now.isoformat(timespec='minutes')}: more than a year after the clock "
-                         f"({clock:%Y-%m-%d}); expected a time near it, such as the first of a month")
+        raise InputError(
+            f"--now {now.isoformat(timespec='minutes')}: more than a year after the clock "
+            f"({clock:%Y-%m-%d}); expected a time near it, such as the first of a month"
+        )
 
 
 def bounded(kind: str, items: list[tuple[str, str]] | list[tuple[str, str, str]]) -> list[str]:
     """A run's message parts for `items` (month first): the first `MESSAGE_MONTHS` with their
     reason, then a count with the months' range: "skipped 120 more months (2016-01 to 2025-12)"."""
     lead = f"{kind} " if kind else ""
-    parts = [f"{lead}{m}: {rest[0]}" if len(rest) == 1 else f"{lead}{m} to {rest[0]}: {rest[1]}"
-             for m, *rest in items[:MESSAGE_MONTHS]]
+    parts = [
+        f"{lead}{m}: {rest[0]}" if len(rest) == 1 else f"{lead}{m} to {rest[0]}: {rest[1]}"
+        for m, *rest in items[:MESSAGE_MONTHS]
+    ]
     if len(items) > MESSAGE_MONTHS:
         more = items[MESSAGE_MONTHS:]
         parts.append(f"{lead}{len(more)} more (months {more[0][0]} to {more[-1][0]})")
@@ -158,10 +167,19 @@ def make_trigger(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
 Deliver = Callable[..., list]  # (store, pack id, built pack, only=audiences or None) -> deliveries
 
 
-def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | None = None, *,
-             tz: ZoneInfo | str = DEFAULT_TIMEZONE, trigger: str = "run-once", reason: str = "",
-             deliver: Deliver | None = None, grace_days: int = DEFAULT_GRACE_DAYS,
-             scenarios: tuple = ()) -> RunOutcome:
+def run_once(
+    store: Store,
+    now: datetime,
+    out_dir: Path | str,
+    reissue: str | None = None,
+    *,
+    tz: ZoneInfo | str = DEFAULT_TIMEZONE,
+    trigger: str = "run-once",
+    reason: str = "",
+    deliver: Deliver | None = None,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    scenarios: tuple = (),
+) -> RunOutcome:
     """One pass of the month close at `now`; packs go to `out_dir`/YYYY-MM[-rN].
 
     `reissue` ("YYYY-MM") makes only a new revision of that month, which must
@@ -184,12 +202,19 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
             raise InputError(f"--reissue: {exc}") from None
     with store.transaction() as conn:
         if reissue is not None and stored_packs.latest_produced(conn, reissue) is None:
-            raise NotFound(f"{reissue} has no pack yet, so there is nothing to re-issue "
-                           "(a run produces it when it is due)")
-        run_id = stored_packs.start_run(conn, "reissue" if reissue else trigger, now,
-                                        None if reissue else target)
-    log.info("run %d at %s: %s", run_id, now.isoformat(timespec="minutes"),
-             f"re-issue of {reissue}" if reissue else f"months due up to {target}")
+            raise NotFound(
+                f"{reissue} has no pack yet, so there is nothing to re-issue "
+                "(a run produces it when it is due)"
+            )
+        run_id = stored_packs.start_run(
+            conn, "reissue" if reissue else trigger, now, None if reissue else target
+        )
+    log.info(
+        "run %d at %s: %s",
+        run_id,
+        now.isoformat(timespec="minutes"),
+        f"re-issue of {reissue}" if reissue else f"months due up to {target}",
+    )
     produced, skipped, failed, deliveries, overdue, undelivered = [], [], [], [], [], []
     with store.engine.connect() as conn:
         have = set(store.months_with_data(conn))
@@ -197,7 +222,9 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
         if reissue is not None:
             due = [reissue]
         else:
-            due = months_due(stored_packs.first_target(conn), target, stored_packs.produced_months(conn))
+            due = months_due(
+                stored_packs.first_target(conn), target, stored_packs.produced_months(conn)
+            )
     if deliver is not None:
         sent, missed = _resend_owed(store, run_id, deliver)
         deliveries.extend(sent)
@@ -208,12 +235,18 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
         done = feeds.month(month)
         if month not in have or done.incomplete:
             # an incomplete month (a data feed missing or partial) waits like a month without data
-            what = ("no emissions recorded" if month not in have
-                    else f"incomplete ({done.gaps()})" + (" [inferred from history]" if done.inferred else ""))
+            what = (
+                "no emissions recorded"
+                if month not in have
+                else f"incomplete ({done.gaps()})"
+                + (" [inferred from history]" if done.inferred else "")
+            )
             late = days_past_end(month, now, zone)
             if reissue is None and late > grace_days:
-                why = (f"{what} for this month {int(late)} days after its end, past the "
-                       f"{grace_days}-day grace period; it is due again at the next run")
+                why = (
+                    f"{what} for this month {int(late)} days after its end, past the "
+                    f"{grace_days}-day grace period; it is due again at the next run"
+                )
                 if len(skipped) < MESSAGE_MONTHS:
                     log.error("run %d: overdue %s: %s", run_id, month, why)
                 overdue.append(month)
@@ -225,8 +258,16 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
             if len(skipped) == MESSAGE_MONTHS + 1:
                 log.info("run %d: more months skipped (counted at the end of the run)", run_id)
             continue
-        result = _produce(store, run_id, month, out_dir, reissue=reissue is not None, reason=reason,
-                          scenarios=scenarios, today=local_date(now, tz))
+        result = _produce(
+            store,
+            run_id,
+            month,
+            out_dir,
+            reissue=reissue is not None,
+            reason=reason,
+            scenarios=scenarios,
+            today=local_date(now, tz),
+        )
         kind, value = result
         if kind == "produced":
             built, pack_id = value
@@ -241,18 +282,51 @@ def run_once(store: Store, now: datetime, out_dir: Path | str, reissue: str | No
             failed.append((month, value))
     changed = _changed_since(store, run_id)
     with store.transaction() as conn:
-        message = "; ".join(bounded("skipped", skipped) + bounded("failed", failed)
-                            + bounded("not delivered", undelivered))
-        stored_packs.finish_run(conn, run_id, "failed" if failed else "done",
-                                [f"{b.month} r{b.revision}" for b in produced], message)
-    log.info("run %d: done: %d produced, %d skipped (%d overdue), %d failed, %d message(s) not delivered",
-             run_id, len(produced), len(skipped), len(overdue), len(failed), len(undelivered))
-    return RunOutcome(run_id, None if reissue else target, tuple(produced), tuple(skipped), tuple(failed),
-                      tuple(changed), tuple(deliveries), tuple(overdue), tuple(undelivered))
+        message = "; ".join(
+            bounded("skipped", skipped)
+            + bounded("failed", failed)
+            + bounded("not delivered", undelivered)
+        )
+        stored_packs.finish_run(
+            conn,
+            run_id,
+            "failed" if failed else "done",
+            [f"{b.month} r{b.revision}" for b in produced],
+            message,
+        )
+    log.info(
+        "run %d: done: %d produced, %d skipped (%d overdue), %d failed, %d message(s) not delivered",
+        run_id,
+        len(produced),
+        len(skipped),
+        len(overdue),
+        len(failed),
+        len(undelivered),
+    )
+    return RunOutcome(
+        run_id,
+        None if reissue else target,
+        tuple(produced),
+        tuple(skipped),
+        tuple(failed),
+        tuple(changed),
+        tuple(deliveries),
+        tuple(overdue),
+        tuple(undelivered),
+    )
 
 
-def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: bool, reason: str,
-             scenarios: tuple = (), today: date | None = None):
+def _produce(
+    store: Store,
+    run_id: int,
+    month: str,
+    out_dir: Path,
+    *,
+    reissue: bool,
+    reason: str,
+    scenarios: tuple = (),
+    today: date | None = None,
+):
     """Claim, build and record one pack: ("produced", (built, pack id)) | ("skipped"|"failed", why)."""
     try:
         with store.transaction() as conn:
@@ -265,19 +339,29 @@ def _produce(store: Store, run_id: int, month: str, out_dir: Path, *, reissue: b
         log.info("run %d: skipped %s: %s", run_id, month, why)
         return "skipped", why
     try:
-        built = pack.build(store, month, out_dir, revision=revision, reissue_reason=why_reissue,
-                           scenarios=scenarios, today=today)
+        built = pack.build(
+            store,
+            month,
+            out_dir,
+            revision=revision,
+            reissue_reason=why_reissue,
+            scenarios=scenarios,
+            today=today,
+        )
     except BaseException as exc:
         with store.transaction() as conn:
             stored_packs.release(conn, pack_id)
         if not isinstance(exc, Exception):
             raise
         why = str(exc) if isinstance(exc, CarbonError) else f"{type(exc).__name__}: {exc}"
-        log.error("run %d: failed %s: %s (the month is due again at the next run)", run_id, month, why)
+        log.error(
+            "run %d: failed %s: %s (the month is due again at the next run)", run_id, month, why
+        )
         return "failed", why
     with store.transaction() as conn:
-        stored_packs.complete(conn, pack_id, str(built.path.resolve()), built.data_fingerprint,
-                              built.manifest_sha256)  # absolute: a later run may start elsewhere
+        stored_packs.complete(
+            conn, pack_id, str(built.path.resolve()), built.data_fingerprint, built.manifest_sha256
+        )  # absolute: a later run may start elsewhere
     log.info("run %d: produced %s revision %d in %s", run_id, month, revision, built.path)
     return "produced", (built, pack_id)
 
@@ -297,16 +381,31 @@ def _resend_owed(store: Store, run_id: int, deliver: Deliver) -> tuple[list, lis
         path = Path(first.path)
         if not (path / "report.json").is_file():
             why = f"its pack is no longer in {path}"
-            log.error("run %d: cannot send %s revision %d again: %s", run_id, first.month, first.revision, why)
+            log.error(
+                "run %d: cannot send %s revision %d again: %s",
+                run_id,
+                first.month,
+                first.revision,
+                why,
+            )
             missed.extend((first.month, o.audience, why) for o in rows)
             continue
         with store.transaction() as conn:
-            taken = frozenset(o.audience for o in rows if stored_packs.take_owed(conn, o.delivery_id))
+            taken = frozenset(
+                o.audience for o in rows if stored_packs.take_owed(conn, o.delivery_id)
+            )
         if not taken:
             continue  # another run took them first
-        log.info("run %d: sending %s revision %d again to %s (failed at an earlier run)",
-                 run_id, first.month, first.revision, ", ".join(sorted(taken)))
-        built = pack.BuiltPack(first.month, path, first.revision, first.manifest_sha256, first.data_fingerprint)
+        log.info(
+            "run %d: sending %s revision %d again to %s (failed at an earlier run)",
+            run_id,
+            first.month,
+            first.revision,
+            ", ".join(sorted(taken)),
+        )
+        built = pack.BuiltPack(
+            first.month, path, first.revision, first.manifest_sha256, first.data_fingerprint
+        )
         try:
             results = list(deliver(store, pack_id, built, only=taken))
         except Exception as exc:  # e.g. an unreadable pack file: still owed, next run tries again
@@ -323,14 +422,17 @@ def _resend_owed(store: Store, run_id: int, deliver: Deliver) -> tuple[list, lis
     return sent, missed
 
 
-def _deliver_safely(deliver: Deliver, store: Store, pack_id: int,
-                    built: pack.BuiltPack) -> tuple[list, list]:
+def _deliver_safely(
+    deliver: Deliver, store: Store, pack_id: int, built: pack.BuiltPack
+) -> tuple[list, list]:
     """(deliveries, undelivered (month, audience, why)) of a pack just produced."""
     try:
         results = list(deliver(store, pack_id, built))
     except Exception as exc:  # a delivery problem never undoes a produced pack
         why = f"{type(exc).__name__}: {exc}"
-        log.error("delivery of %s failed: %s (the pack is kept in %s)", built.month, why, built.path)
+        log.error(
+            "delivery of %s failed: %s (the pack is kept in %s)", built.month, why, built.path
+        )
         return [], [(built.month, "every recipient", why)]
     return results, [(built.month, d.audience, d.error) for d in results if not d.sent]
 
@@ -342,14 +444,23 @@ def _changed_since(store: Store, run_id: int) -> list[str]:
         for p in stored_packs.list_packs(conn):
             if p.status == stored_packs.PRODUCED:
                 latest[p.month] = p
-        moved = set(stored_packs.changed_months(
-            conn, {m: p.data_fingerprint for m, p in latest.items() if p.data_fingerprint}))
+        moved = set(
+            stored_packs.changed_months(
+                conn, {m: p.data_fingerprint for m, p in latest.items() if p.data_fingerprint}
+            )
+        )
     changed = []
     for month, p in latest.items():
         if month in moved:  # a figure changed (not merely an import swapped for an equal one)
             changed.append(month)
-            log.warning("run %d: the data of %s changed since revision %d was produced; "
-                        "re-issue it with: carbon schedule run-once --reissue %s", run_id, month, p.revision, month)
+            log.warning(
+                "run %d: the data of %s changed since revision %d was produced; "
+                "re-issue it with: carbon schedule run-once --reissue %s",
+                run_id,
+                month,
+                p.revision,
+                month,
+            )
     return changed
 
 
@@ -370,8 +481,10 @@ def check_recipients(store: Store, config: Config) -> None:
 
 # ---- the long-running scheduler --------------------------------------------------------
 
-def start(store: Store, config: Config, out_dir: Path | str | None = None,
-          deliver: Deliver | None = None) -> None:
+
+def start(
+    store: Store, config: Config, out_dir: Path | str | None = None, deliver: Deliver | None = None
+) -> None:
     """Run the blocking scheduler: one catch-up pass now, then at each cron time (until stopped).
 
     Raises InputError before any pass when the config names an undeclared team (each
@@ -394,15 +507,25 @@ def start(store: Store, config: Config, out_dir: Path | str | None = None,
             log.error("scheduled run refused: %s: %s", exc, "; ".join(str(p) for p in exc.problems))
             return
         try:
-            run_once(store, datetime.now(zone), out, tz=zone, trigger="schedule", deliver=deliver,
-                     grace_days=config.grace_days, scenarios=config.scenarios)
+            run_once(
+                store,
+                datetime.now(zone),
+                out,
+                tz=zone,
+                trigger="schedule",
+                deliver=deliver,
+                grace_days=config.grace_days,
+                scenarios=config.scenarios,
+            )
         except Exception:  # the scheduler must outlive one bad pass; the log says what happened
             log.exception("scheduled run failed")
 
     sched = BlockingScheduler(timezone=zone)
     # coalesce: after a long sleep/suspend, one catch-up pass, not one per missed fire time.
     sched.add_job(job, trig, id=JOB_ID, max_instances=1, coalesce=True, misfire_grace_time=None)
-    log.info("schedule: cron %r in %s; packs in %s; catching up now", config.cron, config.timezone, out)
+    log.info(
+        "schedule: cron %r in %s; packs in %s; catching up now", config.cron, config.timezone, out
+    )
     job()
     nxt = trig.get_next_fire_time(None, datetime.now(zone))
     log.info("schedule: next run at %s", nxt.isoformat(timespec="minutes") if nxt else "never")

@@ -86,32 +86,41 @@ class Scope2:
     residual_mixes: tuple[ResidualMix, ...] = ()
     over_claimed: tuple[tuple[str, float, float], ...] = ()  # (country, MWh covered, MWh metered)
     location_boundaries: tuple[str, ...] = ()  # boundary classes of the location-based factors used
-    market_boundaries: tuple[str, ...] = ()  # of the residual mixes used (and CONTRACTED for instruments)
+    market_boundaries: tuple[
+        str, ...
+    ] = ()  # of the residual mixes used (and CONTRACTED for instruments)
 
 
 def _is_country(region: str) -> bool:
     return bool(COUNTRY_RE.match(region)) and region != "EU"
 
 
-def compute(rows: Iterable[tuple], instruments: Iterable[Instrument], mixes: ResidualMixes
-            ) -> dict[tuple[str, str], Scope2]:
+def compute(
+    rows: Iterable[tuple], instruments: Iterable[Instrument], mixes: ResidualMixes
+) -> dict[tuple[str, str], Scope2]:
     """{(team, month): Scope2} from scope-2 rollup rows (team, month, activity, category, factor
     region, factor value, factor unit, kg[, factor boundary, True when the factor states its parts])
     and the instruments of the same months."""
     location: dict[tuple[str, str], float] = defaultdict(float)
-    metered: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))  # kWh
+    metered: dict[tuple[str, str], dict[str, float]] = defaultdict(
+        lambda: defaultdict(float)
+    )  # kWh
     others: dict[tuple[str, str], set[str]] = defaultdict(set)
     loc_bounds: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in rows:
         team, month, activity, _cat, region, value, unit, kg = row[:8]
         key = (team, month)
         location[key] += kg
-        loc_bounds[key].add(boundary_label(row[8] if len(row) > 8 else None, len(row) > 9 and bool(row[9])))
+        loc_bounds[key].add(
+            boundary_label(row[8] if len(row) > 8 else None, len(row) > 9 and bool(row[9]))
+        )
         if activity == ELECTRICITY:
             metered[key][region] += kg / kg_per_kwh(value, unit)
         else:
             others[key].add(activity)
-    claimed: dict[tuple[str, str], dict[str, list[Instrument]]] = defaultdict(lambda: defaultdict(list))
+    claimed: dict[tuple[str, str], dict[str, list[Instrument]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for i in instruments:
         claimed[(i.team, i.month)][i.country].append(i)
     out = {}
@@ -121,8 +130,10 @@ def compute(rows: Iterable[tuple], instruments: Iterable[Instrument], mixes: Res
         used: dict[tuple[str, int], ResidualMix] = {}
         over: list[tuple[str, float, float]] = []
         for activity in sorted(others[key]):
-            notes.append(f"{activity} is scope 2 but not grid electricity: carbon has no market-based "
-                         "method for it")
+            notes.append(
+                f"{activity} is scope 2 but not grid electricity: carbon has no market-based "
+                "method for it"
+            )
         kwh = metered[key]
         covered_total = 0.0
         market = 0.0
@@ -134,32 +145,48 @@ def compute(rows: Iterable[tuple], instruments: Iterable[Instrument], mixes: Res
             market += sum(i.kg for i in own)
             if cover > have_mwh * (1 + TOLERANCE) + TOLERANCE:
                 where = country or "an unknown country"
-                notes.append(f"instruments cover {cover:g} MWh in {where}, more than the {have_mwh:g} MWh of "
-                             "grid electricity metered (double claiming)")
+                notes.append(
+                    f"instruments cover {cover:g} MWh in {where}, more than the {have_mwh:g} MWh of "
+                    "grid electricity metered (double claiming)"
+                )
                 over.append((country, cover, have_mwh))
                 continue
             rest = have_mwh - cover
             if rest <= have_mwh * TOLERANCE:
                 continue  # fully covered
             if not _is_country(country):
-                notes.append(f"{rest:g} MWh of electricity was booked with the factor of "
-                             f"{'region ' + country if country else 'the world'}, not of a country (the "
-                             "activity's region has no country factor, docs/regions.md): its residual mix "
-                             "is unknown")
+                notes.append(
+                    f"{rest:g} MWh of electricity was booked with the factor of "
+                    f"{'region ' + country if country else 'the world'}, not of a country (the "
+                    "activity's region has no country factor, docs/regions.md): its residual mix "
+                    "is unknown"
+                )
                 continue
             mix = mixes.find(country, int(month[:4]))
             if mix is None:
-                notes.append(f"no residual mix for {country} in {month[:4]} or before (docs/scope2.md): "
-                             f"{rest:g} MWh uncovered")
+                notes.append(
+                    f"no residual mix for {country} in {month[:4]} or before (docs/scope2.md): "
+                    f"{rest:g} MWh uncovered"
+                )
                 continue
             used[(mix.country, mix.year)] = mix
             market += rest * 1000.0 * mix.kg_per_kwh
         market_bounds = {boundary_label(m.boundary) for m in used.values()}
         if covered_total > 0:
             market_bounds.add(CONTRACTED)
-        out[key] = Scope2(team, month, location[key], None if notes else market,
-                          sum(kwh.values()) / 1000.0, covered_total, tuple(notes), tuple(used.values()),
-                          tuple(over), tuple(sorted(loc_bounds[key])), tuple(sorted(market_bounds)))
+        out[key] = Scope2(
+            team,
+            month,
+            location[key],
+            None if notes else market,
+            sum(kwh.values()) / 1000.0,
+            covered_total,
+            tuple(notes),
+            tuple(used.values()),
+            tuple(over),
+            tuple(sorted(loc_bounds[key])),
+            tuple(sorted(market_bounds)),
+        )
     return out
 
 
@@ -175,17 +202,21 @@ def total(items: Iterable[Scope2]) -> tuple[float, float | None]:
 def boundaries(items: Iterable[Scope2]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(location-based, market-based) boundary classes over `items`, each sorted."""
     items = list(items)
-    return (tuple(sorted({b for s in items for b in s.location_boundaries})),
-            tuple(sorted({b for s in items for b in s.market_boundaries})))
+    return (
+        tuple(sorted({b for s in items for b in s.location_boundaries})),
+        tuple(sorted({b for s in items for b in s.market_boundaries})),
+    )
 
 
 def both_ways(items: Iterable[Scope2], location: str, market: str) -> str:
-    """"location-based X (boundary: …) · market-based Y (boundary: …)" (X, Y already
+    """ "location-based X (boundary: …) · market-based Y (boundary: …)" (X, Y already
     formatted): each figure with the boundary it is on, so a gap that is only a boundary
     difference reads as one."""
     loc_b, market_b = boundaries(items)
-    return (f"location-based {location} (boundary: {'; '.join(loc_b) or UNSTATED}) · market-based {market}"
-            + (f" (boundary: {'; '.join(market_b)})" if market_b else ""))
+    return (
+        f"location-based {location} (boundary: {'; '.join(loc_b) or UNSTATED}) · market-based {market}"
+        + (f" (boundary: {'; '.join(market_b)})" if market_b else "")
+    )
 
 
 def by_team(found: Mapping[tuple[str, str], Scope2]) -> dict[str, tuple[float, float | None]]:

@@ -11,11 +11,17 @@ from carbon.residual_mix import shipped
 from carbon.store import energy_attributes as stored
 
 
-def figures(conn: Connection, first_month: str, last_month: str, team: str | None = None,
-            extra: list[Instrument] | None = None, except_batches: tuple[int, ...] = ()
-            ) -> dict[tuple[str, str], rules.Scope2]:
+def figures(
+    conn: Connection,
+    first_month: str,
+    last_month: str,
+    team: str | None = None,
+    extra: list[Instrument] | None = None,
+    except_batches: tuple[int, ...] = (),
+) -> dict[tuple[str, str], rules.Scope2]:
     """Scope 2 both ways per (team, month) of months `first_month`..`last_month` (carbon.scope2);
     `extra` instruments are counted as if stored, those of `except_batches` as if removed."""
     found = stored.instruments(conn, first_month, last_month, team, except_batches)
-    return rules.compute(stored.scope2_rows(conn, first_month, last_month, team), found + (extra or []),
-                         shipped())
+    return rules.compute(
+        stored.scope2_rows(conn, first_month, last_month, team), found + (extra or []), shipped()
+    )

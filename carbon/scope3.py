@@ -51,7 +51,7 @@ def of_factor(f: Factor) -> int:
 
 
 def label(number: int | None) -> str:
-    """"3.1" for category 1; "" for none."""
+    """ "3.1" for category 1; "" for none."""
     return f"3.{number}" if number else ""
 
 

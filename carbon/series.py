@@ -28,14 +28,19 @@ class SeriesSwitch:
 
     def describe(self) -> str:
         """One line: key (region): what differs, and the years."""
-        what = " and ".join(w for w, on in (("boundary", self.boundary_differs),
-                                            ("gas coverage", self.gases_differ)) if on)
-        years = "; ".join(f"{y}: {gas}, {b or 'boundary not stated'}" for y, gas, b in self.vintages)
+        what = " and ".join(
+            w
+            for w, on in (("boundary", self.boundary_differs), ("gas coverage", self.gases_differ))
+            if on
+        )
+        years = "; ".join(
+            f"{y}: {gas}, {b or 'boundary not stated'}" for y, gas, b in self.vintages
+        )
         return f"{self.activity} ({self.region or 'any region'}): {what} changes between vintages — {years}"
 
 
 def gas_coverage(f: Factor) -> str:
-    """"CO2 only" when the row says so (boundary or source), else "CO2e"."""
+    """ "CO2 only" when the row says so (boundary or source), else "CO2e"."""
     text = f"{f.boundary} {f.source}".lower()
     return "CO2 only" if "co2 only" in text else "CO2e"
 
@@ -58,12 +63,21 @@ def switches(factors: Iterable[Factor]) -> list[SeriesSwitch]:
         bounds = {_norm(f.boundary) for f in rows}
         gases = {gas_coverage(f) for f in rows}
         if len(bounds) > 1 or len(gases) > 1:
-            out.append(SeriesSwitch(activity, region, tuple((f.year, gas_coverage(f), f.boundary) for f in rows),
-                                    len(bounds) > 1, len(gases) > 1))
+            out.append(
+                SeriesSwitch(
+                    activity,
+                    region,
+                    tuple((f.year, gas_coverage(f), f.boundary) for f in rows),
+                    len(bounds) > 1,
+                    len(gases) > 1,
+                )
+            )
     return out
 
 
-def unchosen_switches(by_key, series: Iterable[tuple[str, str]], preferred=None) -> list[SeriesSwitch]:
+def unchosen_switches(
+    by_key, series: Iterable[tuple[str, str]], preferred=None
+) -> list[SeriesSwitch]:
     """The switches among `series` ((activity, region) pairs) of a factor table's rows (`by_key`:
     key -> rows), leaving out a series the user chose (`preferred(rows)` keeps fewer rows than the
     series has, i.e. a --prefer-source matched it)."""
@@ -78,6 +92,8 @@ def unchosen_switches(by_key, series: Iterable[tuple[str, str]], preferred=None)
 
 def warning(s: SeriesSwitch) -> str:
     """The import warning for a switch the latest-vintage rule crosses silently."""
-    return (f"{s.describe()}. The latest-vintage rule switches method inside this series: a change across "
-            "these years can be a method change, not an emissions change; --prefer-source SOURCE keeps one "
-            "source's rows (docs/inventory.md)")
+    return (
+        f"{s.describe()}. The latest-vintage rule switches method inside this series: a change across "
+        "these years can be a method change, not an emissions change; --prefer-source SOURCE keeps one "
+        "source's rows (docs/inventory.md)"
+    )

@@ -48,9 +48,13 @@ OPTIONAL = ("supplier", "description")
 DOLLAR_YEAR = 2021  # the EPA v1.2 factors are per 2021 USD (doi:10.23719/1528686)
 FACTOR_VINTAGE = 2019  # the year of the GHG data behind them
 EPA_SOURCE = "US EPA Supply Chain GHG Emission Factors v1.2 (USEEIO), with margins"
-EPA_REF = ("doi:10.23719/1528686, SupplyChainGHGEmissionFactors_v1.2_NAICS_CO2e_USD2021.csv, "
-           "factors/spend/epa_supply_chain_v1.2_naics.csv")
-EPA_BOUNDARY = "cradle to point of sale (purchaser price), 2019 GHG data, 2021 USD, IPCC AR4 GWP-100"
+EPA_REF = (
+    "doi:10.23719/1528686, SupplyChainGHGEmissionFactors_v1.2_NAICS_CO2e_USD2021.csv, "
+    "factors/spend/epa_supply_chain_v1.2_naics.csv"
+)
+EPA_BOUNDARY = (
+    "cradle to point of sale (purchaser price), 2019 GHG data, 2021 USD, IPCC AR4 GWP-100"
+)
 SCOPE3_RE = re.compile(r"^3\.(\d{1,2})$")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 DAY_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -94,8 +98,9 @@ def _rows(text: str, name: str, required: tuple[str, ...]) -> list[tuple[int, di
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        raise InputError(f"{name}: line 1: missing column(s) {', '.join(missing)}; expected "
-                         f"{','.join(required)}")
+        raise InputError(
+            f"{name}: line 1: missing column(s) {', '.join(missing)}; expected {','.join(required)}"
+        )
     return [(n, row) for n, row in enumerate(reader, start=2)]
 
 
@@ -116,7 +121,9 @@ def _number(value: str | None) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def read_mapping(text: str, name: str, naics: Mapping[str, tuple[str, float]]) -> dict[str, Category]:
+def read_mapping(
+    text: str, name: str, naics: Mapping[str, tuple[str, float]]
+) -> dict[str, Category]:
     """category,naics,scope3_category,label rows; InputError listing every bad cell."""
     out: dict[str, Category] = {}
     problems: list[Problem] = []
@@ -127,13 +134,29 @@ def read_mapping(text: str, name: str, naics: Mapping[str, tuple[str, float]]) -
         if not cat:
             problems.append(Problem(name, line, "category", cat, "expected a category name"))
         if code not in naics:
-            problems.append(Problem(name, line, "naics", code, "expected a 2017 NAICS code of "
-                                    "factors/spend/epa_supply_chain_v1.2_naics.csv"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "naics",
+                    code,
+                    "expected a 2017 NAICS code of factors/spend/epa_supply_chain_v1.2_naics.csv",
+                )
+            )
         if not s3 or not 1 <= int(s3.group(1)) <= 15:
-            problems.append(Problem(name, line, "scope3_category", row.get("scope3_category"),
-                                    "expected a scope-3 category, 3.1 to 3.15"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "scope3_category",
+                    row.get("scope3_category"),
+                    "expected a scope-3 category, 3.1 to 3.15",
+                )
+            )
         if cat and code in naics and s3 and 1 <= int(s3.group(1)) <= 15:
-            out[cat] = Category(cat, code, int(s3.group(1)), (row.get("label") or "").strip() or naics[code][0])
+            out[cat] = Category(
+                cat, code, int(s3.group(1)), (row.get("label") or "").strip() or naics[code][0]
+            )
     if problems:
         raise InputError(f"{name}: spend mapping refused", problems)
     return out
@@ -144,13 +167,21 @@ def read_rates(text: str, name: str) -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
     problems = []
     for line, row in _rows(text, name, ("month", "currency", "per_eur")):
-        month, cur, rate = (row.get("month") or "").strip(), (row.get("currency") or "").strip(), _number(row.get("per_eur"))
+        month, cur, rate = (
+            (row.get("month") or "").strip(),
+            (row.get("currency") or "").strip(),
+            _number(row.get("per_eur")),
+        )
         if not MONTH_RE.match(month):
             problems.append(Problem(name, line, "month", month, "expected YYYY-MM"))
         elif not CURRENCY_RE.match(cur):
-            problems.append(Problem(name, line, "currency", cur, "expected an ISO 4217 code such as USD"))
+            problems.append(
+                Problem(name, line, "currency", cur, "expected an ISO 4217 code such as USD")
+            )
         elif rate is None or rate <= 0:
-            problems.append(Problem(name, line, "per_eur", row.get("per_eur"), "expected a number > 0"))
+            problems.append(
+                Problem(name, line, "per_eur", row.get("per_eur"), "expected a number > 0")
+            )
         else:
             out[(month, cur)] = rate
     if problems:
@@ -188,17 +219,31 @@ def read_suppliers(text: str, name: str) -> dict[str, Supplier]:
         if not sup:
             problems.append(Problem(name, line, "supplier", sup, "expected the supplier's name"))
         elif value is None or value < 0:
-            problems.append(Problem(name, line, "value", row.get("value"), "expected a number >= 0"))
+            problems.append(
+                Problem(name, line, "value", row.get("value"), "expected a number >= 0")
+            )
         elif not unit:
-            problems.append(Problem(name, line, "unit", row.get("unit"), "expected '<g|kg|t> CO2e / <currency>', "
-                                    "e.g. kg CO2e / EUR"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "unit",
+                    row.get("unit"),
+                    "expected '<g|kg|t> CO2e / <currency>', e.g. kg CO2e / EUR",
+                )
+            )
         elif not re.match(r"^\d{4}$", year):
-            problems.append(Problem(name, line, "year", year, "expected the year the figure is for, YYYY"))
+            problems.append(
+                Problem(name, line, "year", year, "expected the year the figure is for, YYYY")
+            )
         elif not (row.get("source") or "").strip():
-            problems.append(Problem(name, line, "source", "", "expected where the figure comes from"))
+            problems.append(
+                Problem(name, line, "source", "", "expected where the figure comes from")
+            )
         else:
-            out[sup.lower()] = Supplier(sup, value * scale[unit.group(1)], unit.group(2), int(year),
-                                        row["source"].strip())
+            out[sup.lower()] = Supplier(
+                sup, value * scale[unit.group(1)], unit.group(2), int(year), row["source"].strip()
+            )
     if problems:
         raise InputError(f"{name}: supplier factors refused", problems)
     return out
@@ -207,12 +252,20 @@ def read_suppliers(text: str, name: str) -> dict[str, Supplier]:
 @lru_cache(maxsize=1)
 def _shipped_naics() -> dict[str, tuple[str, float]]:
     path = shipped_dir("factors") / "spend" / "epa_supply_chain_v1.2_naics.csv"
-    return {row["naics"]: (row["title"], float(row["kg_co2e_per_usd"]))
-            for _n, row in _rows(_text(path, path.name), path.name, ("naics", "title", "kg_co2e_per_usd"))}
+    return {
+        row["naics"]: (row["title"], float(row["kg_co2e_per_usd"]))
+        for _n, row in _rows(
+            _text(path, path.name), path.name, ("naics", "title", "kg_co2e_per_usd")
+        )
+    }
 
 
-def load_tables(mapping: Path | None = None, rates: Path | None = None, price_index: Path | None = None,
-                suppliers: Path | None = None) -> tuple[Tables, dict[str, str]]:
+def load_tables(
+    mapping: Path | None = None,
+    rates: Path | None = None,
+    price_index: Path | None = None,
+    suppliers: Path | None = None,
+) -> tuple[Tables, dict[str, str]]:
     """The shipped tables with the user's files on top; and the texts read (for the identity)."""
     spend_dir = shipped_dir("factors") / "spend"
     naics = _shipped_naics()
@@ -225,15 +278,25 @@ def load_tables(mapping: Path | None = None, rates: Path | None = None, price_in
         return texts[key]
 
     cat_text = user(mapping, "mapping")
-    categories = read_mapping(cat_text if cat_text is not None else _text(spend_dir / "categories.csv", "categories.csv"),
-                              str(mapping) if mapping else "factors/spend/categories.csv", naics)
-    fx = read_rates(_text(spend_dir / "ecb_fx_monthly.csv", "ecb_fx_monthly.csv"), "factors/spend/ecb_fx_monthly.csv")
+    categories = read_mapping(
+        cat_text if cat_text is not None else _text(spend_dir / "categories.csv", "categories.csv"),
+        str(mapping) if mapping else "factors/spend/categories.csv",
+        naics,
+    )
+    fx = read_rates(
+        _text(spend_dir / "ecb_fx_monthly.csv", "ecb_fx_monthly.csv"),
+        "factors/spend/ecb_fx_monthly.csv",
+    )
     if (t := user(rates, "rates")) is not None:
         fx.update(read_rates(t, str(rates)))
-    cpi = read_index(_text(spend_dir / "bls_cpi_u.csv", "bls_cpi_u.csv"), "factors/spend/bls_cpi_u.csv")
+    cpi = read_index(
+        _text(spend_dir / "bls_cpi_u.csv", "bls_cpi_u.csv"), "factors/spend/bls_cpi_u.csv"
+    )
     if (t := user(price_index, "price_index")) is not None:
         cpi.update(read_index(t, str(price_index)))
-    sups = read_suppliers(t, str(suppliers)) if (t := user(suppliers, "suppliers")) is not None else {}
+    sups = (
+        read_suppliers(t, str(suppliers)) if (t := user(suppliers, "suppliers")) is not None else {}
+    )
     return Tables(categories, naics, fx, cpi, sups), texts
 
 
@@ -263,7 +326,9 @@ def _per(target: str, cur: str, month: str, fx: Mapping[tuple[str, str], float])
     return b / a
 
 
-def to_activities(frame: pd.DataFrame, lines: np.ndarray, log: ProblemLog, t: Tables) -> tuple[pd.DataFrame, np.ndarray]:
+def to_activities(
+    frame: pd.DataFrame, lines: np.ndarray, log: ProblemLog, t: Tables
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The spend rows as activity rows (date, team, activity, quantity, unit, note) and which
     rows converted; every bad cell goes to `log` with its line and column. Conversions are
     computed once per distinct (month, currency)."""
@@ -271,7 +336,11 @@ def to_activities(frame: pd.DataFrame, lines: np.ndarray, log: ProblemLog, t: Ta
     ok = np.ones(n, dtype=bool)
 
     def col(c: str) -> np.ndarray:
-        return frame[c].astype(str).str.strip().to_numpy(dtype=object) if c in frame else np.full(n, "", object)
+        return (
+            frame[c].astype(str).str.strip().to_numpy(dtype=object)
+            if c in frame
+            else np.full(n, "", object)
+        )
 
     raw_month, cat, cur, supplier = col("month"), col("category"), col("currency"), col("supplier")
     month = np.array([m[:7] if DAY_RE.match(m) else m for m in raw_month], dtype=object)
@@ -281,51 +350,95 @@ def to_activities(frame: pd.DataFrame, lines: np.ndarray, log: ProblemLog, t: Ta
     raw_amount = col("amount")
     amount = pd.to_numeric(pd.Series(raw_amount), errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(amount)
-    log.add(lines[bad], "amount", raw_amount[bad], "expected a number ('.' as decimal point, no thousands "
-            "separator)")
+    log.add(
+        lines[bad],
+        "amount",
+        raw_amount[bad],
+        "expected a number ('.' as decimal point, no thousands separator)",
+    )
     neg = np.isfinite(amount) & (amount < 0)
-    log.add(lines[neg], "amount", raw_amount[neg], "expected an amount >= 0 (a credit note: net it against "
-            "the purchase it refunds)")
+    log.add(
+        lines[neg],
+        "amount",
+        raw_amount[neg],
+        "expected an amount >= 0 (a credit note: net it against the purchase it refunds)",
+    )
     ok &= ~bad & ~neg
     bad = np.array([not CURRENCY_RE.match(c) for c in cur], dtype=bool)
-    log.add(lines[bad], "currency", cur[bad], "expected an ISO 4217 code in capitals, such as EUR or USD")
+    log.add(
+        lines[bad],
+        "currency",
+        cur[bad],
+        "expected an ISO 4217 code in capitals, such as EUR or USD",
+    )
     ok &= ~bad
     has_sup = np.array([s.lower() in t.suppliers for s in supplier], dtype=bool)
     unknown = ~has_sup & np.array([c not in t.categories for c in cat], dtype=bool)
     known = sorted(t.categories)
-    log.add(lines[unknown], "category", cat[unknown],
-            "expected a category of the spend mapping (" + ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
-            + "); add it with --mapping")
+    log.add(
+        lines[unknown],
+        "category",
+        cat[unknown],
+        "expected a category of the spend mapping ("
+        + ", ".join(known[:12])
+        + (", …" if len(known) > 12 else "")
+        + "); add it with --mapping",
+    )
     ok &= ~unknown
-    target = np.array([t.suppliers[s.lower()].currency if h else "USD" for s, h in zip(supplier, has_sup)],
-                      dtype=object)
+    target = np.array(
+        [t.suppliers[s.lower()].currency if h else "USD" for s, h in zip(supplier, has_sup)],
+        dtype=object,
+    )
     rate = np.full(n, np.nan)
     deflate = np.ones(n)
-    for (m, c, tg, sup_row) in set(zip(month[ok], cur[ok], target[ok], has_sup[ok])):
+    for m, c, tg, sup_row in set(zip(month[ok], cur[ok], target[ok], has_sup[ok])):
         sel = ok & (month == m) & (cur == c) & (target == tg) & (has_sup == sup_row)
         r = _per(tg, c, m, t.fx) if sup_row else _usd_per(c, m, t.fx)
         if r is None:
-            log.add(lines[sel], "currency", cur[sel], f"no exchange rate for {c} in {m}: give the month's rate "
-                    "with --rates FILE (month,currency,per_eur)")
+            log.add(
+                lines[sel],
+                "currency",
+                cur[sel],
+                f"no exchange rate for {c} in {m}: give the month's rate "
+                "with --rates FILE (month,currency,per_eur)",
+            )
             ok &= ~sel
             continue
         rate[sel] = r
         if not sup_row:
             base, now = t.cpi.get(str(DOLLAR_YEAR)), t.cpi.get(m)
             if base is None or now is None:
-                log.add(lines[sel], "month", month[sel], f"no US price index (CPI-U) for {m}: give it with "
-                        "--price-index FILE (period,index)")
+                log.add(
+                    lines[sel],
+                    "month",
+                    month[sel],
+                    f"no US price index (CPI-U) for {m}: give it with "
+                    "--price-index FILE (period,index)",
+                )
                 ok &= ~sel
                 continue
             deflate[sel] = base / now
     quantity = amount * rate * deflate
-    activity = np.array([f"spend.supplier.{slug(s)}" if h else f"spend.{c}"
-                         for s, h, c in zip(supplier, has_sup, cat)], dtype=object)
+    activity = np.array(
+        [
+            f"spend.supplier.{slug(s)}" if h else f"spend.{c}"
+            for s, h, c in zip(supplier, has_sup, cat)
+        ],
+        dtype=object,
+    )
     unit = np.where(has_sup, target, "USD").astype(object)
     note = np.array([f"{a} {c}" for a, c in zip(raw_amount, cur)], dtype=object)
-    out = pd.DataFrame({"date": month, "team": col("team"), "activity": activity,
-                        "quantity": [repr(float(q)) if np.isfinite(q) else "" for q in quantity],
-                        "unit": unit, "region": "", "note": note})
+    out = pd.DataFrame(
+        {
+            "date": month,
+            "team": col("team"),
+            "activity": activity,
+            "quantity": [repr(float(q)) if np.isfinite(q) else "" for q in quantity],
+            "unit": unit,
+            "region": "",
+            "note": note,
+        }
+    )
     return out, ok
 
 
@@ -334,15 +447,37 @@ def factors(t: Tables) -> list[Factor]:
     out = []
     for c in t.categories.values():
         title, value = t.naics[c.naics]
-        out.append(Factor(
-            activity=f"spend.{c.name}", region="", year=FACTOR_VINTAGE, value=value, unit="kg CO2e / USD",
-            category="purchases", scope=3, source=f"{EPA_SOURCE}: NAICS {c.naics} {title}",
-            source_ref=EPA_REF, boundary=EPA_BOUNDARY + f"; spend category '{c.name}': {c.label}",
-            origin="factors/spend/categories.csv", scope3_category=c.scope3))
+        out.append(
+            Factor(
+                activity=f"spend.{c.name}",
+                region="",
+                year=FACTOR_VINTAGE,
+                value=value,
+                unit="kg CO2e / USD",
+                category="purchases",
+                scope=3,
+                source=f"{EPA_SOURCE}: NAICS {c.naics} {title}",
+                source_ref=EPA_REF,
+                boundary=EPA_BOUNDARY + f"; spend category '{c.name}': {c.label}",
+                origin="factors/spend/categories.csv",
+                scope3_category=c.scope3,
+            )
+        )
     for s in t.suppliers.values():
-        out.append(Factor(
-            activity=f"spend.supplier.{slug(s.name)}", region="", year=s.year,
-            value=s.kg_per_unit, unit=f"kg CO2e / {s.currency}", category="purchases", scope=3,
-            source=f"{s.name} (supplier-specific): {s.source}", source_ref=s.source,
-            boundary=f"the supplier's own figure for {s.year}", origin="--supplier-factors", scope3_category=1))
+        out.append(
+            Factor(
+                activity=f"spend.supplier.{slug(s.name)}",
+                region="",
+                year=s.year,
+                value=s.kg_per_unit,
+                unit=f"kg CO2e / {s.currency}",
+                category="purchases",
+                scope=3,
+                source=f"{s.name} (supplier-specific): {s.source}",
+                source_ref=s.source,
+                boundary=f"the supplier's own figure for {s.year}",
+                origin="--supplier-factors",
+                scope3_category=1,
+            )
+        )
     return out

@@ -19,19 +19,32 @@ from carbon.store import Store
 KIND = "spend"
 
 
-def import_spend(store: Store, path: Path | str, *, mapping: Path | str | None = None,
-                 rates: Path | str | None = None, price_index: Path | str | None = None,
-                 suppliers: Path | str | None = None, source: str | None = None, replace: bool = False,
-                 create_teams: bool = False, checks: Checks = DEFAULT_CHECKS) -> ImportOutcome:
+def import_spend(
+    store: Store,
+    path: Path | str,
+    *,
+    mapping: Path | str | None = None,
+    rates: Path | str | None = None,
+    price_index: Path | str | None = None,
+    suppliers: Path | str | None = None,
+    source: str | None = None,
+    replace: bool = False,
+    create_teams: bool = False,
+    checks: Checks = DEFAULT_CHECKS,
+) -> ImportOutcome:
     """Import a spend CSV (month, team, category, amount, currency[, supplier, description]) as one
     batch of `spend.*` entries (carbon/spend.py states the arithmetic). The mapping, rates, price
     index and supplier files given are part of the import's identity. Raises InputError (nothing
     written) on any problem; closed months and repeated rows are checked as for an activity file."""
-    tables, texts = spend.load_tables(*(Path(p) if p else None for p in (mapping, rates, price_index, suppliers)))
+    tables, texts = spend.load_tables(
+        *(Path(p) if p else None for p in (mapping, rates, price_index, suppliers))
+    )
     source = limits.source_name(source or Path(path).name)
     info = csvfile.scan(Path(path), str(path))
     csvfile.check_header(info, spend.REQUIRED, spend.OPTIONAL)
-    params = json.dumps({k: hashlib.sha256(v.encode("utf-8")).hexdigest() for k, v in sorted(texts.items())})
+    params = json.dumps(
+        {k: hashlib.sha256(v.encode("utf-8")).hexdigest() for k, v in sorted(texts.items())}
+    )
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
         earlier = store.find_batch(conn, KIND, content_hash)
@@ -48,5 +61,20 @@ def import_spend(store: Store, path: Path | str, *, mapping: Path | str | None =
                 rows, ok = spend.to_activities(frame, lines, log, tables)
                 yield rows.loc[ok].reset_index(drop=True), lines[ok]
 
-        return _write(store, conn, KIND, source, content_hash, params, chunks(), log, table, create_teams,
-                      "", to_replace, None, len, checks)
+        return _write(
+            store,
+            conn,
+            KIND,
+            source,
+            content_hash,
+            params,
+            chunks(),
+            log,
+            table,
+            create_teams,
+            "",
+            to_replace,
+            None,
+            len,
+            checks,
+        )

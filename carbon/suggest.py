@@ -18,5 +18,7 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str 
     word = str(word)
     if len(word) > MAX_NAME:
         return None
-    close = difflib.get_close_matches(word, [c for c in choices if len(c) <= MAX_NAME], n=1, cutoff=cutoff)
+    close = difflib.get_close_matches(
+        word, [c for c in choices if len(c) <= MAX_NAME], n=1, cutoff=cutoff
+    )
     return close[0] if close else None

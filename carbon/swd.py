@@ -39,7 +39,10 @@ GIGABYTE = 1_000_000_000  # CO2.js src/constants/file-size.js
 SEGMENTS = ("data_centre", "network", "device")
 PREFIX = "web.swd4"
 # page-view key -> the per-GB key whose region and vintage it takes
-PAGE_VIEW = {"web.page_view": "web.transfer", "web.page_view.green_hosting": "web.transfer.green_hosting"}
+PAGE_VIEW = {
+    "web.page_view": "web.transfer",
+    "web.page_view.green_hosting": "web.transfer.green_hosting",
+}
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,15 @@ def global_grid(coef: Mapping[str, Coefficient]) -> float:
     return float(units.Q_(c.value, units.parse(c.unit)).to("g_CO2e / kWh").magnitude)
 
 
-def operational(bytes_: float, coef: Mapping[str, Coefficient],
-                grid: Mapping[str, float] | None = None) -> Segments:
+def operational(
+    bytes_: float, coef: Mapping[str, Coefficient], grid: Mapping[str, float] | None = None
+) -> Segments:
     """Operational g CO2e per segment; `grid` ({segment: g CO2e/kWh}) overrides the global intensity."""
     gb = bytes_ / GIGABYTE
     g = global_grid(coef)
-    return Segments(*(gb * _kwh_per_gb(coef, "operational", s) * (grid or {}).get(s, g) for s in SEGMENTS))
+    return Segments(
+        *(gb * _kwh_per_gb(coef, "operational", s) * (grid or {}).get(s, g) for s in SEGMENTS)
+    )
 
 
 def embodied(bytes_: float, coef: Mapping[str, Coefficient]) -> Segments:
@@ -81,19 +87,37 @@ def embodied(bytes_: float, coef: Mapping[str, Coefficient]) -> Segments:
     return Segments(*(gb * _kwh_per_gb(coef, "embodied", s) * g for s in SEGMENTS))
 
 
-def per_byte(bytes_: float, coef: Mapping[str, Coefficient], *, green_hosting_factor: float = 0.0,
-             grid: Mapping[str, float] | None = None) -> float:
+def per_byte(
+    bytes_: float,
+    coef: Mapping[str, Coefficient],
+    *,
+    green_hosting_factor: float = 0.0,
+    grid: Mapping[str, float] | None = None,
+) -> float:
     """g CO2e for transferring `bytes_` (CO2.js `perByte`): 0 below one byte."""
     if bytes_ < 1:
         return 0.0
     op, em = operational(bytes_, coef, grid), embodied(bytes_, coef)
-    return (op.data_centre * (1 - green_hosting_factor) + em.data_centre
-            + op.network + em.network + op.device + em.device)
+    return (
+        op.data_centre * (1 - green_hosting_factor)
+        + em.data_centre
+        + op.network
+        + em.network
+        + op.device
+        + em.device
+    )
 
 
-def per_visit(bytes_: float, coef: Mapping[str, Coefficient], *, green_hosting_factor: float = 0.0,
-              first_visit_share: float = 1.0, return_visit_share: float = 0.0, data_reload_ratio: float = 0.0,
-              grid: Mapping[str, float] | None = None) -> float:
+def per_visit(
+    bytes_: float,
+    coef: Mapping[str, Coefficient],
+    *,
+    green_hosting_factor: float = 0.0,
+    first_visit_share: float = 1.0,
+    return_visit_share: float = 0.0,
+    data_reload_ratio: float = 0.0,
+    grid: Mapping[str, float] | None = None,
+) -> float:
     """g CO2e per visit of a page of `bytes_` (CO2.js `perVisit`); with the defaults, per_byte."""
     first = per_byte(bytes_, coef, green_hosting_factor=green_hosting_factor, grid=grid)
     return first * first_visit_share + first * data_reload_ratio * return_visit_share
@@ -107,27 +131,46 @@ def derive_web(grid: Iterable[Factor], coef: Mapping[str, Coefficient]) -> list[
     src = coef[f"{PREFIX}.grid.global"]
     g = global_grid(coef)
     out = []
-    rows: list[tuple[str, int, float | None, str, str]] = [("", src.year, None, f"global grid {g:g} g CO2e/kWh",
-                                                           f"coefficients: {src.origin}")]
+    rows: list[tuple[str, int, float | None, str, str]] = [
+        ("", src.year, None, f"global grid {g:g} g CO2e/kWh", f"coefficients: {src.origin}")
+    ]
     for f in grid:
         if not f.region or ":" in f.region:
             continue  # any-region rows: the model's own global intensity is used; cloud regions: not viewers
         gq = float(units.Q_(f.value, units.parse(f.unit)).to("g_CO2e / kWh").magnitude)
-        rows.append((f.region, f.year, gq, f"operational at grid {f.value:g} {f.unit} ({f.source}, {f.year}), "
-                     f"embodied at the global {g:g} g CO2e/kWh", f"grid: {f.origin}"))
+        rows.append(
+            (
+                f.region,
+                f.year,
+                gq,
+                f"operational at grid {f.value:g} {f.unit} ({f.source}, {f.year}), "
+                f"embodied at the global {g:g} g CO2e/kWh",
+                f"grid: {f.origin}",
+            )
+        )
     for region, year, gq, how, ref in rows:
         seg_grid = {s: gq for s in SEGMENTS} if gq is not None else None
         for key, green in (("web.transfer", 0.0), ("web.transfer.green_hosting", 1.0)):
             value = per_byte(GIGABYTE, coef, green_hosting_factor=green, grid=seg_grid)
             hosting = "green hosting (data centre operational 0)" if green else "grey hosting"
-            out.append(Factor(
-                activity=key, region=region, year=year, value=value, unit="g CO2e / GB", category="web", scope=3,
-                source=f"derived, {src.source}: 0.3 kWh/GB (data centre, network, device; operational and "
-                       f"embodied), {hosting}, {how}",
-                uncertainty_pct=None, source_ref=ref,
-                boundary="data centre, network and user device, operational and embodied (SWD v4); "
-                         "no return-visitor caching",
-                origin="derived"))
+            out.append(
+                Factor(
+                    activity=key,
+                    region=region,
+                    year=year,
+                    value=value,
+                    unit="g CO2e / GB",
+                    category="web",
+                    scope=3,
+                    source=f"derived, {src.source}: 0.3 kWh/GB (data centre, network, device; operational and "
+                    f"embodied), {hosting}, {how}",
+                    uncertainty_pct=None,
+                    source_ref=ref,
+                    boundary="data centre, network and user device, operational and embodied (SWD v4); "
+                    "no return-visitor caching",
+                    origin="derived",
+                )
+            )
     return out
 
 
@@ -148,9 +191,18 @@ def per_view(transfer: Factor, key: str, page_bytes: float) -> Factor:
     per_page = units.Q_(transfer.value, units.parse(transfer.unit)) * units.Q_(page_bytes, "byte")
     grams = float(per_page.to("g_CO2e").magnitude)
     return Factor(
-        activity=key, region=transfer.region, year=transfer.year, value=grams, unit="g CO2e / view",
-        category=transfer.category, scope=transfer.scope,
+        activity=key,
+        region=transfer.region,
+        year=transfer.year,
+        value=grams,
+        unit="g CO2e / view",
+        category=transfer.category,
+        scope=transfer.scope,
         source=f"derived: page weight {page_bytes:,.10g} bytes per view x {PAGE_VIEW[key]} "
-               f"{transfer.value:g} {transfer.unit} [{transfer.source}]",
-        uncertainty_pct=transfer.uncertainty_pct, source_ref=transfer.source_ref,
-        boundary=transfer.boundary, origin="derived", scope3_category=transfer.scope3_category)
+        f"{transfer.value:g} {transfer.unit} [{transfer.source}]",
+        uncertainty_pct=transfer.uncertainty_pct,
+        source_ref=transfer.source_ref,
+        boundary=transfer.boundary,
+        origin="derived",
+        scope3_category=transfer.scope3_category,
+    )

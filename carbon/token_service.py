@@ -18,13 +18,17 @@ def add(store: Store, name: str, team: str | None = None) -> str:
     """A new random token named `name` (for `team` only, else every team); returns the token,
     which is stored only as its hash."""
     if not (0 < len(name) <= tokens.TOKEN_NAME and name.isprintable() and name == name.strip()):
-        raise InputError(f"token name {name!r}: expected 1 to {tokens.TOKEN_NAME} printable characters "
-                         "without surrounding spaces")
+        raise InputError(
+            f"token name {name!r}: expected 1 to {tokens.TOKEN_NAME} printable characters "
+            "without surrounding spaces"
+        )
     token = secrets.token_urlsafe(32)
     with store.transaction() as conn:
         if name in tokens.names(conn):
-            raise InputError(f"a token named {name!r} already exists: revoke it first "
-                             f"('carbon tokens revoke {name}') or choose another name")
+            raise InputError(
+                f"a token named {name!r} already exists: revoke it first "
+                f"('carbon tokens revoke {name}') or choose another name"
+            )
         team_id = None
         if team is not None:
             ids = store.team_ids(conn)

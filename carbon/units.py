@@ -70,7 +70,9 @@ MAX_UNIT_CHARS = limits.UNIT  # pint's string preprocessing is slow on huge inpu
 def parse(unit: str) -> pint.Unit:
     """Parse a unit string ("" means a bare number) into a registry unit."""
     if len(unit) > MAX_UNIT_CHARS:
-        raise UnitError(f"unit of {len(unit):,} characters: expected a unit such as 'kWh' or 'kg CO2e / km'")
+        raise UnitError(
+            f"unit of {len(unit):,} characters: expected a unit such as 'kWh' or 'kg CO2e / km'"
+        )
     text = normalise(unit)
     if text == "":
         return ureg.dimensionless
@@ -78,8 +80,11 @@ def parse(unit: str) -> pint.Unit:
         parsed = ureg.parse_units(text)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
         close = same_letters(unit)
-        hint = f" (did you mean {' or '.join(repr(c) for c in close)}? unit names are case-sensitive)" \
-            if close else ""
+        hint = (
+            f" (did you mean {' or '.join(repr(c) for c in close)}? unit names are case-sensitive)"
+            if close
+            else ""
+        )
         raise UnitError(f"unknown unit {unit!r}{hint}") from exc
     except Exception as exc:  # pint's parser raises assorted errors on garbage
         raise UnitError(f"cannot read unit {unit!r}") from exc
@@ -126,7 +131,7 @@ def same_letters(unit: str) -> list[str]:
             if not alts:
                 return []
             changed = True
-        options = [o + unit[pos:m.start()] + a for o in options for a in alts][:4]
+        options = [o + unit[pos : m.start()] + a for o in options for a in alts][:4]
         pos = m.end()
     return [o + unit[pos:] for o in options] if changed else []
 
@@ -156,9 +161,7 @@ def multiplier(from_unit: str, to_unit: str) -> float:
     try:
         return float(Q_(1.0, src).to(dst).magnitude)
     except pint.errors.DimensionalityError as exc:
-        raise UnitError(
-            f"cannot convert {describe(src)} to {describe(dst)}"
-        ) from exc
+        raise UnitError(f"cannot convert {describe(src)} to {describe(dst)}") from exc
 
 
 def is_co2e_mass(unit: str) -> bool:

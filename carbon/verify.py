@@ -89,9 +89,11 @@ def diff_figures(pack: Mapping, now: Mapping) -> list[tuple[str, float | None, f
     return out
 
 
-def diff_rows(pack: Iterable[Mapping], now: Iterable[Mapping], key: tuple[str, ...],
-              compare: tuple[str, ...]) -> list[tuple[str, str, str]]:
+def diff_rows(
+    pack: Iterable[Mapping], now: Iterable[Mapping], key: tuple[str, ...], compare: tuple[str, ...]
+) -> list[tuple[str, str, str]]:
     """Rows added, removed or changed between two lists of records: (row key, pack, now)."""
+
     def k(r: Mapping) -> str:
         return " ".join(str(r.get(c)) for c in key)
 
@@ -105,8 +107,13 @@ def diff_rows(pack: Iterable[Mapping], now: Iterable[Mapping], key: tuple[str, .
         else:
             changed = [c for c in compare if not _same(a[name].get(c), b[name].get(c))]
             if changed:
-                out.append((name, ", ".join(f"{c}={a[name].get(c)}" for c in changed),
-                            ", ".join(f"{c}={b[name].get(c)}" for c in changed)))
+                out.append(
+                    (
+                        name,
+                        ", ".join(f"{c}={a[name].get(c)}" for c in changed),
+                        ", ".join(f"{c}={b[name].get(c)}" for c in changed),
+                    )
+                )
     return out
 
 
@@ -125,14 +132,25 @@ def _read_manifest(folder: Path) -> tuple[dict, bytes]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise NotFound(f"{folder}: no manifest.json to verify ({exc.strerror or exc}): is this a "
-                       "report pack folder?") from None
+        raise NotFound(
+            f"{folder}: no manifest.json to verify ({exc.strerror or exc}): is this a "
+            "report pack folder?"
+        ) from None
     try:
         return json.loads(data.decode("utf-8")), data
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a pack manifest", [Problem(str(path), getattr(exc, "lineno", None),
-                                                                 getattr(exc, "colno", None), None,
-                                                                 "expected the JSON a pack writes")]) from None
+        raise InputError(
+            f"{path}: not a pack manifest",
+            [
+                Problem(
+                    str(path),
+                    getattr(exc, "lineno", None),
+                    getattr(exc, "colno", None),
+                    None,
+                    "expected the JSON a pack writes",
+                )
+            ],
+        ) from None
 
 
 def verify(store: Store, folder: Path | str) -> Verification:
@@ -158,38 +176,69 @@ def verify(store: Store, folder: Path | str) -> Verification:
         if got != meta.get("sha256"):
             diffs.append(Difference("file", name, f"sha256 {meta.get('sha256')}", f"sha256 {got}"))
     with store.engine.connect() as conn:
-        recorded = [p for p in stored_packs.list_packs(conn, month)
-                    if revision is None or p.revision == revision]
+        recorded = [
+            p
+            for p in stored_packs.list_packs(conn, month)
+            if revision is None or p.revision == revision
+        ]
         record = recorded[-1] if recorded else None
         if record is not None and record.manifest_sha256 and record.manifest_sha256 != _sha(raw):
-            diffs.append(Difference("file", "manifest.json", f"sha256 {_sha(raw)} (in the folder)",
-                                    f"sha256 {record.manifest_sha256} (recorded when produced)"))
+            diffs.append(
+                Difference(
+                    "file",
+                    "manifest.json",
+                    f"sha256 {_sha(raw)} (in the folder)",
+                    f"sha256 {record.manifest_sha256} (recorded when produced)",
+                )
+            )
         elif record is None:
-            notes.append(f"no produced pack of {month} is recorded in this database: the manifest's "
-                         "own hash is not checked")
+            notes.append(
+                f"no produced pack of {month} is recorded in this database: the manifest's "
+                "own hash is not checked"
+            )
         # 2. chain
         chained = manifest.get("previous_manifest")
         if chained:
-            prev = _previous_manifest(folder, chained, stored_packs.list_packs(conn, chained["month"]))
+            prev = _previous_manifest(
+                folder, chained, stored_packs.list_packs(conn, chained["month"])
+            )
             if prev is None:
-                notes.append(f"the pack of {chained['month']} it chains to was not found: chain not checked")
+                notes.append(
+                    f"the pack of {chained['month']} it chains to was not found: chain not checked"
+                )
             elif prev != chained.get("sha256"):
-                diffs.append(Difference("chain", f"manifest of {chained['month']}",
-                                        f"sha256 {chained.get('sha256')} (chained)", f"sha256 {prev}"))
-        restated = [x for x in stored_locks.list_restatements(conn)
-                    if month in x.periods or any(c.month == month for c in x.changes)]
+                diffs.append(
+                    Difference(
+                        "chain",
+                        f"manifest of {chained['month']}",
+                        f"sha256 {chained.get('sha256')} (chained)",
+                        f"sha256 {prev}",
+                    )
+                )
+        restated = [
+            x
+            for x in stored_locks.list_restatements(conn)
+            if month in x.periods or any(c.month == month for c in x.changes)
+        ]
     generated = _when(manifest.get("generated_at"))
     since = [x for x in restated if generated is None or x.at.replace(tzinfo=None) > generated]
     # 3-5. inputs, factors, figures, recomputed now
     data = pack.collect(store, month, revision=revision)
     now_manifest = pack.manifest_dict(data, {})
     kind = "restated" if since else "input"
-    for name, a, b in diff_rows(manifest.get("inputs", []), now_manifest["inputs"], ("batch",),
-                                ("content_sha256", "co2e_kg_in_month")):
+    for name, a, b in diff_rows(
+        manifest.get("inputs", []),
+        now_manifest["inputs"],
+        ("batch",),
+        ("content_sha256", "co2e_kg_in_month"),
+    ):
         diffs.append(Difference(kind, f"import {name}", a, b))
-    for name, a, b in diff_rows(manifest.get("factors", []), now_manifest["factors"],
-                                ("activity", "region", "vintage", "source"),
-                                ("value", "unit", "scope", "co2e_kg_in_month")):
+    for name, a, b in diff_rows(
+        manifest.get("factors", []),
+        now_manifest["factors"],
+        ("activity", "region", "vintage", "source"),
+        ("value", "unit", "scope", "co2e_kg_in_month"),
+    ):
         diffs.append(Difference("factor" if not since else "restated", f"factor {name}", a, b))
     try:
         report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
@@ -200,9 +249,17 @@ def verify(store: Store, folder: Path | str) -> Verification:
         for path, a, b in diff_figures(report, pack.report_dict(data)):
             diffs.append(Difference("restated" if since else "figure", path, _num(a), _num(b)))
     for x in since:
-        notes.append(f"restated after the pack: #{x.id} {x.at:%Y-%m-%d %H:%M} by {x.by} ({x.action}): {x.reason}")
-    checked = ("file hashes", "manifest hash recorded", "chain to the previous month", "imports",
-               "factor rows", "every figure of report.json")
+        notes.append(
+            f"restated after the pack: #{x.id} {x.at:%Y-%m-%d %H:%M} by {x.by} ({x.action}): {x.reason}"
+        )
+    checked = (
+        "file hashes",
+        "manifest hash recorded",
+        "chain to the previous month",
+        "imports",
+        "factor rows",
+        "every figure of report.json",
+    )
     return Verification(month, revision, str(folder), checked, tuple(diffs), tuple(notes))
 
 
@@ -221,8 +278,13 @@ def _when(text: str | None) -> datetime | None:
 
 def _previous_manifest(folder: Path, chained: Mapping, recorded) -> str | None:
     """The SHA-256 of the previous month's manifest: beside this pack, or where it was recorded."""
-    candidates = [folder.parent / chained["month"], folder.parent / f"{chained['month']}-r{chained.get('revision')}"]
-    candidates += [Path(p.path) for p in recorded if p.revision == chained.get("revision") and p.path]
+    candidates = [
+        folder.parent / chained["month"],
+        folder.parent / f"{chained['month']}-r{chained.get('revision')}",
+    ]
+    candidates += [
+        Path(p.path) for p in recorded if p.revision == chained.get("revision") and p.path
+    ]
     for c in candidates:
         try:
             return _sha((c / "manifest.json").read_bytes())

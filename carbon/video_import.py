@@ -21,9 +21,18 @@ from carbon.store import Store
 KIND = "video"
 
 
-def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, source: str | None = None,
-                 replace: bool = False, create_teams: bool = False, default_region: str = "",
-                 checks: Checks = DEFAULT_CHECKS, prefer_source: tuple[str, ...] = ()) -> ImportOutcome:
+def import_video(
+    store: Store,
+    path: Path | str,
+    mapping_path: Path | str,
+    *,
+    source: str | None = None,
+    replace: bool = False,
+    create_teams: bool = False,
+    default_region: str = "",
+    checks: Checks = DEFAULT_CHECKS,
+    prefer_source: tuple[str, ...] = (),
+) -> ImportOutcome:
     """Import a video-analytics CSV with its mapping as one batch of `streaming.video.<resolution>`
     entries. The mapping's content is part of the import's identity (another mapping gives another
     result). Raises InputError (nothing written) on any problem; closed months and repeated rows
@@ -52,5 +61,20 @@ def import_video(store: Store, path: Path | str, mapping_path: Path | str, *, so
                 rows, ok = video_mapping.to_activities(mapping, frame, lines, log)
                 yield rows.loc[ok].reset_index(drop=True), lines[ok]
 
-        return _write(store, conn, KIND, source, content_hash, params, chunks(), log, table, create_teams,
-                      default_region, to_replace, None, len, checks)
+        return _write(
+            store,
+            conn,
+            KIND,
+            source,
+            content_hash,
+            params,
+            chunks(),
+            log,
+            table,
+            create_teams,
+            default_region,
+            to_replace,
+            None,
+            len,
+            checks,
+        )

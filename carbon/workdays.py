@@ -50,7 +50,11 @@ def known_country(country: str) -> bool:
 def month_days(month: str, country: str, closures: Iterable[date] = ()) -> MonthDays:
     """The working days of `month` ("YYYY-MM") in `country` with the company's `closures`."""
     y, m = int(month[:4]), int(month[5:7])
-    weekdays = [date(y, m, d) for d in range(1, calendar.monthrange(y, m)[1] + 1) if date(y, m, d).weekday() < 5]
+    weekdays = [
+        date(y, m, d)
+        for d in range(1, calendar.monthrange(y, m)[1] + 1)
+        if date(y, m, d).weekday() < 5
+    ]
     public = _public(country, y)
     hol = tuple((d, public[d]) for d in weekdays if d in public)
     closed = set(closures)

@@ -54,7 +54,9 @@ class YearReport:
     by_scope: Mapping[str, float]
     total: float
     previous_months: tuple[str, ...]  # months of year-1 with data
-    year_on_year: Change | None  # the whole year against the whole of year-1 (None: no data in year-1)
+    year_on_year: (
+        Change | None
+    )  # the whole year against the whole of year-1 (None: no data in year-1)
     like_for_like: Change | None  # only the months both years have data for
     intensities: tuple[Intensity, ...] = ()
     sources: tuple[Mapping, ...] = ()
@@ -77,6 +79,7 @@ class YearReport:
     def in_progress(self) -> bool:
         """The year is not over: its figures are counted through `counted_through` only."""
         return bool(self.counted_through) and self.counted_through != self.months[-1]
+
     # Scopes 1 and 2 per gas, kg CO2e: {"1": {"co2": kg, "ch4": kg, "n2o": kg, "hfcs": kg, "other": kg,
     # "not_split": kg}, "2": {...}} from the gas parts of the factor rows used; "not_split" holds
     # the kg of rows whose source publishes no split (never apportioned by a guess). Scope 2 is
@@ -119,11 +122,24 @@ def shape(year: int, rows: Iterable[tuple], previous_rows: Iterable[tuple]) -> Y
         # started in September is not compared in full against four months.
         both = [m for m in months if m in month_kg and month_label(year - 1, int(m[5:])) in prev]
         if both:
-            like = _change(both, sum(month_kg[m] for m in both),
-                           sum(prev[month_label(year - 1, int(m[5:]))] for m in both))
+            like = _change(
+                both,
+                sum(month_kg[m] for m in both),
+                sum(prev[month_label(year - 1, int(m[5:]))] for m in both),
+            )
     return YearReport(
-        year, months, cells, {m: month_kg.get(m) for m in months}, dict(sorted(team.items())),
-        dict(sorted(cat.items())), dict(sorted(scope.items())), total, tuple(sorted(prev)), yoy, like)
+        year,
+        months,
+        cells,
+        {m: month_kg.get(m) for m in months},
+        dict(sorted(team.items())),
+        dict(sorted(cat.items())),
+        dict(sorted(scope.items())),
+        total,
+        tuple(sorted(prev)),
+        yoy,
+        like,
+    )
 
 
 def scope3_view(rows: Iterable[tuple]) -> tuple[tuple, dict[str, float]]:
@@ -139,12 +155,25 @@ def scope3_view(rows: Iterable[tuple]) -> tuple[tuple, dict[str, float]]:
 def _sources(conn, first: str, last: str) -> tuple[dict, ...]:
     """The factors used in the months, with the kg CO2e each produced (summed in SQL)."""
     r, f = ledger_monthly, factor_snapshots
-    cols = (f.c.activity, f.c.region, f.c.year, f.c.value, f.c.unit, f.c.scope, f.c.source, f.c.source_ref,
-            f.c.boundary, f.c.origin)
-    q = (select(*cols, func.sum(r.c.co2e_kg).label("co2e_kg"))
-         .select_from(r.join(f, r.c.factor_id == f.c.id))
-         .where(r.c.month >= first, r.c.month <= last)
-         .group_by(f.c.id, *cols).order_by(f.c.activity, f.c.region, f.c.year))
+    cols = (
+        f.c.activity,
+        f.c.region,
+        f.c.year,
+        f.c.value,
+        f.c.unit,
+        f.c.scope,
+        f.c.source,
+        f.c.source_ref,
+        f.c.boundary,
+        f.c.origin,
+    )
+    q = (
+        select(*cols, func.sum(r.c.co2e_kg).label("co2e_kg"))
+        .select_from(r.join(f, r.c.factor_id == f.c.id))
+        .where(r.c.month >= first, r.c.month <= last)
+        .group_by(f.c.id, *cols)
+        .order_by(f.c.activity, f.c.region, f.c.year)
+    )
     return tuple(dict(row) for row in conn.execute(q).mappings())
 
 
@@ -156,21 +185,34 @@ def _by_gas(conn, first: str, last: str) -> dict[str, dict[str, float]]:
     factor row's value each gas part is; the kg of rows stating no parts under "not_split"."""
     r, f = ledger_monthly, factor_snapshots
     split = or_(*(f.c[g].isnot(None) for g in GASES)) & (f.c.value > 0)
-    cols = [func.sum(case((split, r.c.co2e_kg * func.coalesce(f.c[g], 0.0) / f.c.value), else_=0.0))
-            for g in GASES]
-    q = (select(r.c.scope, *cols, func.sum(case((split, 0.0), else_=r.c.co2e_kg)))
-         .select_from(r.join(f, r.c.factor_id == f.c.id))
-         .where(r.c.month >= first, r.c.month <= last, r.c.scope.in_([1, 2]))
-         .group_by(r.c.scope).order_by(r.c.scope))
-    return {str(row[0]): {**{n: float(v or 0.0) for n, v in zip(GAS_NAMES, row[1:-1])},
-                          "not_split": float(row[-1] or 0.0)} for row in conn.execute(q)}
+    cols = [
+        func.sum(case((split, r.c.co2e_kg * func.coalesce(f.c[g], 0.0) / f.c.value), else_=0.0))
+        for g in GASES
+    ]
+    q = (
+        select(r.c.scope, *cols, func.sum(case((split, 0.0), else_=r.c.co2e_kg)))
+        .select_from(r.join(f, r.c.factor_id == f.c.id))
+        .where(r.c.month >= first, r.c.month <= last, r.c.scope.in_([1, 2]))
+        .group_by(r.c.scope)
+        .order_by(r.c.scope)
+    )
+    return {
+        str(row[0]): {
+            **{n: float(v or 0.0) for n, v in zip(GAS_NAMES, row[1:-1])},
+            "not_split": float(row[-1] or 0.0),
+        }
+        for row in conn.execute(q)
+    }
 
 
 def _restatements_of(conn, months: tuple[str, ...]) -> tuple[Restatement, ...]:
     """Restatements that wrote into a month of the year (locked periods or team changes)."""
     inside = set(months)
-    return tuple(x for x in stored_locks.list_restatements(conn)
-                 if inside & set(x.periods) or any(c.month in inside for c in x.changes))
+    return tuple(
+        x
+        for x in stored_locks.list_restatements(conn)
+        if inside & set(x.periods) or any(c.month in inside for c in x.changes)
+    )
 
 
 def year_report(store: Store, year: int, today: date | None = None) -> YearReport:
@@ -183,14 +225,20 @@ def year_report(store: Store, year: int, today: date | None = None) -> YearRepor
     with store.engine.connect() as conn:
         have = store.months_with_data(conn)
         later = tuple(m for m in have if last < m <= months[-1])
-        rows = store.aggregate(conn, ["team", "category", "scope", "month"], first, last) if last >= first else []
+        rows = (
+            store.aggregate(conn, ["team", "category", "scope", "month"], first, last)
+            if last >= first
+            else []
+        )
         if not rows:
             span = f"data exists for {have[0]} to {have[-1]}" if have else "the ledger is empty"
             upto = f" counted through {last}" if last < months[-1] and last >= first else ""
             over = f" (no month of {year} is over yet)" if last < first else ""
             raise NotFound(f"no emissions recorded in {year}{upto}{over} ({span})")
         previous = store.aggregate(conn, ["month"], months_of(year - 1)[0], months_of(year - 1)[-1])
-        s3rows = store.aggregate(conn, ["team", "category", "scope3_category", "month"], first, last, scopes=[3])
+        s3rows = store.aggregate(
+            conn, ["team", "category", "scope3_category", "month"], first, last, scopes=[3]
+        )
         sources = _sources(conn, first, last)
         before = _sources(conn, months_of(year - 1)[0], months_of(year - 1)[-1])
         restated = _restatements_of(conn, months)
@@ -198,16 +246,39 @@ def year_report(store: Store, year: int, today: date | None = None) -> YearRepor
         gases = _by_gas(conn, first, last)
     report = shape(year, rows, previous)
     s3cells, by_s3 = scope3_view(s3rows)
-    return YearReport(**{**report.__dict__, "intensities": intensity.for_year(store, year),
-                         "scope3_cells": s3cells, "by_scope3_category": by_s3,
-                         "sources": sources, "restatements": restated, "scope2": both, "by_gas": gases,
-                         "method_switches": spanning_switches(before, sources),
-                         "counted_through": last, "not_counted": later})
+    return YearReport(
+        **{
+            **report.__dict__,
+            "intensities": intensity.for_year(store, year),
+            "scope3_cells": s3cells,
+            "by_scope3_category": by_s3,
+            "sources": sources,
+            "restatements": restated,
+            "scope2": both,
+            "by_gas": gases,
+            "method_switches": spanning_switches(before, sources),
+            "counted_through": last,
+            "not_counted": later,
+        }
+    )
 
 
-def spanning_switches(before: Iterable[Mapping], used: Iterable[Mapping]) -> tuple[SeriesSwitch, ...]:
+def spanning_switches(
+    before: Iterable[Mapping], used: Iterable[Mapping]
+) -> tuple[SeriesSwitch, ...]:
     """The switches among the factor rows used in two periods (rows as `_sources` gives them), pure."""
-    rows = {(s["activity"], s["region"], s["year"]): Factor(
-        s["activity"], s["region"], s["year"], s["value"], s["unit"], "", s["scope"], s["source"],
-        boundary=s["boundary"]) for s in (*before, *used)}
+    rows = {
+        (s["activity"], s["region"], s["year"]): Factor(
+            s["activity"],
+            s["region"],
+            s["year"],
+            s["value"],
+            s["unit"],
+            "",
+            s["scope"],
+            s["source"],
+            boundary=s["boundary"],
+        )
+        for s in (*before, *used)
+    }
     return tuple(switches(rows.values()))

@@ -28,16 +28,32 @@ CPI_SOURCE = "BLS CPI-U CUUR0000SA0"
 
 
 def epa(path: Path) -> None:
-    with open(path, encoding="utf-8-sig", newline="") as fh, \
-            open(OUT / "epa_supply_chain_v1.2_naics.csv", "w", encoding="utf-8", newline="") as out:
+    with (
+        open(path, encoding="utf-8-sig", newline="") as fh,
+        open(OUT / "epa_supply_chain_v1.2_naics.csv", "w", encoding="utf-8", newline="") as out,
+    ):
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(["naics", "title", "kg_co2e_per_usd_without_margins", "margins", "kg_co2e_per_usd",
-                    "useeio_code"])
+        w.writerow(
+            [
+                "naics",
+                "title",
+                "kg_co2e_per_usd_without_margins",
+                "margins",
+                "kg_co2e_per_usd",
+                "useeio_code",
+            ]
+        )
         for row in csv.DictReader(fh):
-            w.writerow([row["NAICS Code 2017"], row["NAICS Title 2017"],
-                        row["Supply Chain Emission Factors without Margins"],
-                        row["Margins of Supply Chain Emission Factors"],
-                        row["Supply Chain Emission Factors with Margins"], row["Reference USEEIO Code"]])
+            w.writerow(
+                [
+                    row["NAICS Code 2017"],
+                    row["NAICS Title 2017"],
+                    row["Supply Chain Emission Factors without Margins"],
+                    row["Margins of Supply Chain Emission Factors"],
+                    row["Supply Chain Emission Factors with Margins"],
+                    row["Reference USEEIO Code"],
+                ]
+            )
 
 
 def ecb(path: Path, first_year: int) -> None:
@@ -59,8 +75,11 @@ def ecb(path: Path, first_year: int) -> None:
 
 def cpi(db: Path, first_year: int) -> None:
     con = sqlite3.connect(db)
-    rows = con.execute("SELECT year, period, value FROM indexes WHERE series = 'CUUR0000SA0' AND year >= ? "
-                       "ORDER BY year, period", (first_year,)).fetchall()
+    rows = con.execute(
+        "SELECT year, period, value FROM indexes WHERE series = 'CUUR0000SA0' AND year >= ? "
+        "ORDER BY year, period",
+        (first_year,),
+    ).fetchall()
     with open(OUT / "bls_cpi_u.csv", "w", encoding="utf-8", newline="") as out:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["period", "index", "source"])
@@ -70,7 +89,9 @@ def cpi(db: Path, first_year: int) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--epa", type=Path, required=True)
     p.add_argument("--ecb", type=Path, required=True)
     p.add_argument("--cpi", type=Path, required=True)

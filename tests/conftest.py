@@ -82,8 +82,9 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None):
-        return self.runner.invoke(cli.main, ["--db", self.url, *map(str, args)], input=input,
-                                  catch_exceptions=False)
+        return self.runner.invoke(
+            cli.main, ["--db", self.url, *map(str, args)], input=input, catch_exceptions=False
+        )
 
 
 @pytest.fixture

@@ -89,7 +89,8 @@ def test_every_command_calls_its_facade_method():
         assert hasattr(Carbon, method), name
         # the callback calls it, or (close) a helper of its module does
         assert f"ctx.carbon.{method}(" in source or (
-            name == "close" and f"ctx.carbon.{method}(" in module), name
+            name == "close" and f"ctx.carbon.{method}(" in module
+        ), name
         # the task runs in the library: the callback calls no store or rule function on ctx.store
         assert not re.search(r"\w+\.\w+\(ctx\.store\b", source), name
 
@@ -116,7 +117,8 @@ def test_the_readme_python_example_runs(tmp_path, db_url, monkeypatch):
     monkeypatch.setenv("CARBON_DB", db_url)
     (tmp_path / "activities.csv").write_text(
         "date,team,activity,quantity,unit,region\n2024-05,Platform,electricity.grid,1000,kWh,FR\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     scope: dict = {}
     exec(compile(readme_python_example(), "README.md", "exec"), scope)
     report = scope["report"]
@@ -170,7 +172,11 @@ def test_the_facade_keeps_the_defaults_of_the_functions_it_calls():
         for p in inspect.signature(getattr(Carbon, name)).parameters.values():
             if p.default is inspect.Parameter.empty or p.name in ("feed", "checks"):
                 continue  # feed: the facade's own; checks=None stands for the importer's default
-            if name == "close_donation" and p.name in ("allow_incomplete", "incomplete_reason", "by"):
+            if name == "close_donation" and p.name in (
+                "allow_incomplete",
+                "incomplete_reason",
+                "by",
+            ):
                 continue  # the facade's own completeness guard
             assert p.name in callee, (name, p.name)
             assert p.default == callee[p.name].default, (name, p.name)

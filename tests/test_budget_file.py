@@ -94,8 +94,10 @@ def test_eleven_weights():
         budget = 5
         profile = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
     """)
-    assert found == ["b.toml, line 5: teams.Video.profile: profile has 11 weights; "
-                     "expected 12 (January to December)"]
+    assert found == [
+        "b.toml, line 5: teams.Video.profile: profile has 11 weights; "
+        "expected 12 (January to December)"
+    ]
 
 
 def test_all_zero_weights_and_negative_weight():
@@ -116,11 +118,14 @@ def test_all_zero_weights_and_negative_weight():
     ]
 
 
-@pytest.mark.parametrize("unit, expected", [
-    ("tonnes CO2", "unknown unit 'tonnes CO2'; expected a CO2e mass unit"),
-    ("kg", "unit 'kg' is not a CO2e mass"),
-    ("EUR / t CO2e", "unit 'EUR / t CO2e' is not a CO2e mass"),
-])
+@pytest.mark.parametrize(
+    "unit, expected",
+    [
+        ("tonnes CO2", "unknown unit 'tonnes CO2'; expected a CO2e mass unit"),
+        ("kg", "unit 'kg' is not a CO2e mass"),
+        ("EUR / t CO2e", "unit 'EUR / t CO2e' is not a CO2e mass"),
+    ],
+)
 def test_unknown_or_wrong_unit(unit, expected):
     found = problems(f"""
         year = 2026
@@ -154,7 +159,7 @@ def test_every_problem_is_listed_at_once():
         "b.toml, line 3: teams.Video.budjet: unknown key 'budjet' (did you mean 'budget'?); "
         "expected budget, profile",
         "b.toml, line 2: teams.Video: team 'Video' has no 'budget = ...'",
-        "b.toml, line 4: teams.Video.profile: profile must be \"flat\" or a list of 12 monthly "
+        'b.toml, line 4: teams.Video.profile: profile must be "flat" or a list of 12 monthly '
         "weights, got 'seasonal'",
     ]
 
@@ -176,7 +181,7 @@ def test_other_bad_values():
 
 def test_not_utf8():
     with pytest.raises(InputError, match="not a UTF-8 text file"):
-        budget_file.decode(b"year = 2026\nunit = \"t CO2e\" # \xff\n", "b.toml")
+        budget_file.decode(b'year = 2026\nunit = "t CO2e" # \xff\n', "b.toml")
 
 
 # ---- through the command: a clear error and nothing written --------------------------
@@ -189,20 +194,36 @@ budget = 10
 """
 
 BAD_FILES = {
-    "unknown team": ('year = 2026\nunit = "t CO2e"\n[teams.Platfrom]\nbudget = 10\n',
-                     "line 3: teams.Platfrom: unknown team 'Platfrom' (did you mean 'Platform'?)"),
-    "negative budget": ('year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = -1\n',
-                        "line 4: teams.Platform.budget: budget must be >= 0, got -1"),
-    "11 weights": ('year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 1\n'
-                   'profile = [1,1,1,1,1,1,1,1,1,1,1]\n', "line 5: teams.Platform.profile: profile has 11 weights"),
-    "all-zero weights": ('year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 1\n'
-                         'profile = [0,0,0,0,0,0,0,0,0,0,0,0]\n', "all 12 weights are zero"),
-    "unknown unit": ('year = 2026\nunit = "tons"\n[teams.Platform]\nbudget = 1\n',
-                     "line 2: unit: unit 'tons' is not a CO2e mass"),
-    "unit longer than the database keeps": ('year = 2026\nunit = "t CO2e' + " " * 60 + '"\n[teams.Platform]\nbudget = 1\n',
-                                            "line 2: unit: unit too long: 66 characters, at most 50"),
-    "year already loaded": ('year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 11\n',
-                            "line 1: year: budgets for 2026 were loaded from"),
+    "unknown team": (
+        'year = 2026\nunit = "t CO2e"\n[teams.Platfrom]\nbudget = 10\n',
+        "line 3: teams.Platfrom: unknown team 'Platfrom' (did you mean 'Platform'?)",
+    ),
+    "negative budget": (
+        'year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = -1\n',
+        "line 4: teams.Platform.budget: budget must be >= 0, got -1",
+    ),
+    "11 weights": (
+        'year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 1\n'
+        "profile = [1,1,1,1,1,1,1,1,1,1,1]\n",
+        "line 5: teams.Platform.profile: profile has 11 weights",
+    ),
+    "all-zero weights": (
+        'year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 1\n'
+        "profile = [0,0,0,0,0,0,0,0,0,0,0,0]\n",
+        "all 12 weights are zero",
+    ),
+    "unknown unit": (
+        'year = 2026\nunit = "tons"\n[teams.Platform]\nbudget = 1\n',
+        "line 2: unit: unit 'tons' is not a CO2e mass",
+    ),
+    "unit longer than the database keeps": (
+        'year = 2026\nunit = "t CO2e' + " " * 60 + '"\n[teams.Platform]\nbudget = 1\n',
+        "line 2: unit: unit too long: 66 characters, at most 50",
+    ),
+    "year already loaded": (
+        'year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 11\n',
+        "line 1: year: budgets for 2026 were loaded from",
+    ),
 }
 
 

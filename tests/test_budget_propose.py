@@ -27,7 +27,8 @@ BASE_2025 = "date,team,activity,quantity,unit\n" + "".join(
     f"2025-{m:02d},Platform,test.power,1000,kWh\n"
     f"2025-{m:02d},Video,test.power,2500,kWh\n"
     f"2025-{m:02d},Sales,test.power,{250 if m <= 6 else 750},kWh\n"
-    for m in range(1, 13))
+    for m in range(1, 13)
+)
 
 # 2026 to November (the running year on 2026-12-04), for the forecast split:
 #   Platform 1,000 a month Jan-Nov: 11,000 x 12/11          -> forecast 12,000 kg
@@ -37,7 +38,8 @@ RUNNING_2026 = "date,team,activity,quantity,unit\n" + "".join(
     f"2026-{m:02d},Platform,test.power,1000,kWh\n"
     f"2026-{m:02d},Sales,test.power,500,kWh\n"
     + (f"2026-{m:02d},Video,test.power,3000,kWh\n" if m >= 9 else "")
-    for m in range(1, 12))
+    for m in range(1, 12)
+)
 
 
 @pytest.fixture
@@ -55,8 +57,18 @@ def test_a_yearly_rate_from_the_base_year_split_by_base_year_shares(company, wri
     # company = 48 t x (1 - 0.084) = 43.968 t, rounded down to 43.9 t = 439 tenths.
     # shares 12/48, 30/48, 6/48 of 439: 109.75, 274.375, 54.875 -> floors 109, 274, 54 (437);
     # the 2 tenths left go to the largest remainders: Sales (.875), Platform (.75).
-    res = company("budget", "propose", "--year", "2027", "--base-year", "2025",
-                  "--target", "4.2%/year", "--out", tmp_path / "2027.toml")
+    res = company(
+        "budget",
+        "propose",
+        "--year",
+        "2027",
+        "--base-year",
+        "2025",
+        "--target",
+        "4.2%/year",
+        "--out",
+        tmp_path / "2027.toml",
+    )
     assert res.exit_code == 0, res.output
     doc = tomllib.loads((tmp_path / "2027.toml").read_text(encoding="utf-8"))
     assert doc["year"] == 2027 and doc["unit"] == "t CO2e"
@@ -78,11 +90,17 @@ def test_a_yearly_rate_from_the_base_year_split_by_base_year_shares(company, wri
 def test_a_target_year_is_a_straight_line_from_the_base_year(company):
     # 50 % by 2030 from 2025: 10 % a year; 2027: 20 % -> 48 x 0.8 = 38.4 t, split exactly
     # 12/48, 30/48, 6/48: 9.6, 24.0, 4.8 t.
-    res = company("budget", "propose", "--year", "2027", "--base-year", "2025", "--target", "50%@2030")
+    res = company(
+        "budget", "propose", "--year", "2027", "--base-year", "2025", "--target", "50%@2030"
+    )
     assert res.exit_code == 0, res.output
     doc = tomllib.loads(res.stdout)
     assert doc["company"]["budget"] == 38.4
-    assert {t: v["budget"] for t, v in doc["teams"].items()} == {"Platform": 9.6, "Video": 24.0, "Sales": 4.8}
+    assert {t: v["budget"] for t, v in doc["teams"].items()} == {
+        "Platform": 9.6,
+        "Video": 24.0,
+        "Sales": 4.8,
+    }
 
 
 def test_teams_split_by_their_forecast_of_the_year_before(company, write, db_url):
@@ -91,18 +109,24 @@ def test_teams_split_by_their_forecast_of_the_year_before(company, write, db_url
     # 175.6, 175.6, 87.8 -> 175, 175, 87 (437); 2 left: Sales (.8), then Platform (tie on .6,
     # equal basis, first by name).
     with Carbon.open(db_url) as c:
-        p = c.propose_budget(2027, base_year=2025, target="4.2%/year", teams_by="forecast",
-                             today=date(2026, 12, 4))
+        p = c.propose_budget(
+            2027, base_year=2025, target="4.2%/year", teams_by="forecast", today=date(2026, 12, 4)
+        )
     assert p.company_t == 43.9
     assert {t.team: t.budget_t for t in p.teams} == {"Platform": 17.6, "Video": 17.5, "Sales": 8.8}
-    assert {t.team: round(t.basis_kg, 6) for t in p.teams} == {"Platform": 12000, "Video": 12000, "Sales": 6000}
+    assert {t.team: round(t.basis_kg, 6) for t in p.teams} == {
+        "Platform": 12000,
+        "Video": 12000,
+        "Sales": 6000,
+    }
 
 
 def test_a_base_year_with_a_missing_month_is_refused(run, write):
     run("teams", "add", "Platform")
     run("factors", "import", write("f.csv", FACTORS))
     partial = "date,team,activity,quantity,unit\n" + "".join(
-        f"2025-{m:02d},Platform,test.power,1000,kWh\n" for m in range(1, 13) if m != 8)
+        f"2025-{m:02d},Platform,test.power,1000,kWh\n" for m in range(1, 13) if m != 8
+    )
     run("import", "activities", write("a.csv", partial))
     res = run("budget", "propose", "--year", "2027", "--base-year", "2025", "--target", "4.2%")
     assert res.exit_code == 1
@@ -120,7 +144,18 @@ def test_a_target_it_cannot_read_is_refused_with_the_forms_it_takes(target):
 def test_an_existing_file_is_not_overwritten_without_force(company, tmp_path):
     out = tmp_path / "b.toml"
     out.write_text("keep me", encoding="utf-8")
-    args = ("budget", "propose", "--year", "2027", "--base-year", "2025", "--target", "4.2%/year", "--out", out)
+    args = (
+        "budget",
+        "propose",
+        "--year",
+        "2027",
+        "--base-year",
+        "2025",
+        "--target",
+        "4.2%/year",
+        "--out",
+        out,
+    )
     assert company(*args).exit_code == 1
     assert out.read_text(encoding="utf-8") == "keep me"
     assert company(*args, "--force").exit_code == 0

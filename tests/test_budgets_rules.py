@@ -37,6 +37,7 @@ H1 = tuple(f"2026-{m:02d}" for m in range(1, 7))
 
 # ---- allocation -------------------------------------------------------------------
 
+
 def test_flat_allocation():
     # 120 over 12 equal months: 10 a month.
     assert allocated_to_date(120.0, FLAT, 1) == pytest.approx(10.0, abs=1e-9)
@@ -77,6 +78,7 @@ def test_weights_are_checked():
 
 
 # ---- forecast and status ------------------------------------------------------------
+
 
 def test_forecast_rule_from_design():
     # A worked example: budget 120, allocated 60 by June, actual 55.2 -> forecast
@@ -119,8 +121,13 @@ def test_nothing_allocated_yet():
 
 def test_nothing_allocated_yet_in_a_team_status():
     tb = TeamBudget("Video", 900.0, STARTS_IN_APRIL, flat=False)
-    acts = Actuals("2026-02", {"Video": months({1: 5.0, 2: 7.0})}, {"Video": {"x": 12.0}},
-                   {"Video": [(12.0, 10.0, "infrastructure")]}, ("2026-01", "2026-02"))
+    acts = Actuals(
+        "2026-02",
+        {"Video": months({1: 5.0, 2: 7.0})},
+        {"Video": {"x": 12.0}},
+        {"Video": [(12.0, 10.0, "infrastructure")]},
+        ("2026-01", "2026-02"),
+    )
     s = team_status(tb, 2026, 2, acts)
     assert s.allocated_to_date == 0.0 and s.actual_to_date == 12.0
     assert s.forecast is None and s.forecast_low is None and s.forecast_high is None
@@ -139,13 +146,19 @@ def test_budget_of_zero():
 
 # ---- forecast band --------------------------------------------------------------------
 
+
 def test_band_width_from_known_uncertainty():
     # Two factors: 600 kg at ±5 % (30 kg) and 400 kg at ±10 % (40 kg), independent:
     # half-width sqrt(30² + 40²) = 50 kg around 1,000 kg. At June on a flat profile the
     # share is 1/2: forecast 2,000 kg, band 1,900 - 2,100 kg.
     tb = TeamBudget("Platform", 2500.0)
-    acts = Actuals("2026-06", {"Platform": months({1: 1000.0})}, {},
-                   {"Platform": [(600.0, 5.0, "infrastructure"), (400.0, 10.0, "commuting")]}, H1)
+    acts = Actuals(
+        "2026-06",
+        {"Platform": months({1: 1000.0})},
+        {},
+        {"Platform": [(600.0, 5.0, "infrastructure"), (400.0, 10.0, "commuting")]},
+        H1,
+    )
     s = team_status(tb, 2026, 6, acts)
     assert s.forecast == pytest.approx(2000.0, abs=1e-9)
     assert s.forecast_low == pytest.approx(1900.0, abs=1e-9)
@@ -156,13 +169,16 @@ def test_band_width_from_known_uncertainty():
 def test_band_uses_category_default_when_factor_states_none():
     # factors/default_uncertainty.csv: streaming 50 %. 100 kg -> ±50 kg; share 1/2 -> 200 ± 100.
     tb = TeamBudget("Video", 250.0)
-    acts = Actuals("2026-06", {"Video": months({1: 100.0})}, {}, {"Video": [(100.0, None, "streaming")]}, H1)
+    acts = Actuals(
+        "2026-06", {"Video": months({1: 100.0})}, {}, {"Video": [(100.0, None, "streaming")]}, H1
+    )
     s = team_status(tb, 2026, 6, acts)
     assert (s.forecast_low, s.forecast, s.forecast_high) == pytest.approx((100.0, 200.0, 300.0))
     assert s.band_includes_budget is True  # 250 lies inside: on track, but marginal
 
 
 # ---- the report -------------------------------------------------------------------
+
 
 def plan(*teams: TeamBudget, company: float | None = None) -> BudgetPlan:
     return BudgetPlan(2026, "kg CO2e", 1.0, tuple(teams), company, "test.toml")
@@ -172,13 +188,21 @@ def test_report_lists_teams_without_budget_apart_and_budgeted_teams_without_data
     # Changed on purpose (unknown is not zero): a budgeted team with no entry at all (Finance)
     # used to read "on track" on a zero actual; its figures are unknown, so it has no verdict.
     p = plan(TeamBudget("Finance", 500.0), TeamBudget("Platform", 1200.0))
-    acts = Actuals("2026-06", {"Platform": months({m: 100.0 for m in range(1, 7)}),
-                               "People": months({3: 50.0})},
-                   {"Platform": {"power": 600.0}}, {}, H1)
+    acts = Actuals(
+        "2026-06",
+        {"Platform": months({m: 100.0 for m in range(1, 7)}), "People": months({3: 50.0})},
+        {"Platform": {"power": 600.0}},
+        {},
+        H1,
+    )
     rep = status_report(p, "2026-06", acts, ["Finance", "Platform", "People", "Sales"])
     assert [t.team for t in rep.teams] == ["Finance", "Platform"]
     finance = rep.teams[0]
-    assert finance.status == budgets.NO_DATA and finance.forecast is None and finance.counted_from is None
+    assert (
+        finance.status == budgets.NO_DATA
+        and finance.forecast is None
+        and finance.counted_from is None
+    )
     assert "unknown, not zero" in finance.reason
     assert alerts(rep)[0] == budgets.CHECK_NO_VERDICT
     # No budget is not a budget of 0: listed apart, with its actual.
@@ -190,8 +214,10 @@ def test_report_lists_teams_without_budget_apart_and_budgeted_teams_without_data
     assert platform.top_sources == (("power", 600.0, 1.0),)
     assert platform.monthly[0] == ("2026-01", 100.0, 100.0) and len(platform.monthly) == 6
     # People counts from March while Platform has data from January: said, as is Finance.
-    assert rep.warnings == ("Finance: no emissions recorded in 2026 up to 2026-06: no verdict (its figures "
-                            "are unknown, not zero)",)
+    assert rep.warnings == (
+        "Finance: no emissions recorded in 2026 up to 2026-06: no verdict (its figures "
+        "are unknown, not zero)",
+    )
     # Company: Platform 600 ÷ 6 × 12 = 1,200 (flat profile) + People 125 = 1,325 kg.
     assert rep.company.forecast == pytest.approx(1325.0) and rep.company.counted_from == "2026-01"
     assert rep.company.budget is None and rep.company.actual_to_date == 650.0
@@ -205,16 +231,24 @@ def test_report_warns_about_months_without_any_data_and_company_budget():
     p = plan(TeamBudget("A", 700.0), TeamBudget("B", 400.0), company=1000.0)
     acts = Actuals("2026-03", {"A": months({3: 10.0})}, {}, {}, ("2026-03",))
     rep = status_report(p, "2026-03", acts, ["A", "B"])
-    assert rep.warnings[0].startswith("no emissions recorded before 2026-03 (the first month with data): "
-                                      "2026-01, 2026-02 are unknown, not zero")
+    assert rep.warnings[0].startswith(
+        "no emissions recorded before 2026-03 (the first month with data): "
+        "2026-01, 2026-02 are unknown, not zero"
+    )
     assert rep.warnings[1].startswith("B: no emissions recorded in 2026 up to 2026-03: no verdict")
     assert rep.company.team_budgets_exceed and "1,100.0 kg CO2e" in rep.warnings[2]
     assert rep.company.actual_to_date == 10.0 and rep.company.forecast == pytest.approx(100.0)
     a = rep.teams[0]
-    assert (a.budget_covered, a.allocated_to_date, a.forecast) == pytest.approx((7000 / 12, 700 / 12, 100.0))
+    assert (a.budget_covered, a.allocated_to_date, a.forecast) == pytest.approx(
+        (7000 / 12, 700 / 12, 100.0)
+    )
     assert a.status == ON_TRACK and a.counted_from == "2026-03"
     assert a.unknown_months == ("2026-01", "2026-02")
-    assert a.monthly == (("2026-01", None, None), ("2026-02", None, None), ("2026-03", 10.0, pytest.approx(700 / 12)))
+    assert a.monthly == (
+        ("2026-01", None, None),
+        ("2026-02", None, None),
+        ("2026-03", 10.0, pytest.approx(700 / 12)),
+    )
 
 
 def test_report_refuses_a_month_of_another_year():
@@ -224,10 +258,13 @@ def test_report_refuses_a_month_of_another_year():
 
 # ---- alerts -------------------------------------------------------------------------
 
+
 def report_with(*statuses: tuple[str, float, float]):
     """(team, budget, actual to date at June, flat profile; data from January) -> report."""
     p = plan(*(TeamBudget(n, b) for n, b, _ in statuses))
-    acts = Actuals("2026-06", {n: months({1: 0.0, 6: a}) for n, _, a in statuses}, months_with_data=H1)
+    acts = Actuals(
+        "2026-06", {n: months({1: 0.0, 6: a}) for n, _, a in statuses}, months_with_data=H1
+    )
     return status_report(p, "2026-06", acts, [n for n, _, _ in statuses])
 
 

@@ -20,18 +20,33 @@ def test_one_row_is_laid_out_as_postgresql_documents_it():
     # PostgreSQL docs, COPY "Binary Format": 11-byte signature, int32 flags 0, int32 header
     # extension 0; each tuple: int16 field count, then per field int32 length (-1: NULL) and
     # the value in network byte order; trailer int16 -1.
-    frame = pd.DataFrame({"n": np.array([1]), "t": pd.Series(["é"], dtype=object),
-                          "x": np.array([1.5]), "k": pd.Series([None], dtype=object),
-                          "s": np.array([-2])})
-    got = pgcopy.encode(frame, ["n", "t", "x", "k", "s"], ["int4", "text", "float8", "int8", "int2"])
-    expected = (SIGNATURE
-                + b"\x00\x05"                                        # 5 fields
-                + b"\x00\x00\x00\x04" + b"\x00\x00\x00\x01"          # int4 1
-                + b"\x00\x00\x00\x02" + b"\xc3\xa9"                  # "é" is 2 UTF-8 bytes C3 A9
-                + b"\x00\x00\x00\x08" + b"\x3f\xf8" + b"\x00" * 6    # 1.5 = 0x3FF8000000000000
-                + b"\xff\xff\xff\xff"                                # NULL
-                + b"\x00\x00\x00\x02" + b"\xff\xfe"                  # int2 -2
-                + b"\xff\xff")
+    frame = pd.DataFrame(
+        {
+            "n": np.array([1]),
+            "t": pd.Series(["é"], dtype=object),
+            "x": np.array([1.5]),
+            "k": pd.Series([None], dtype=object),
+            "s": np.array([-2]),
+        }
+    )
+    got = pgcopy.encode(
+        frame, ["n", "t", "x", "k", "s"], ["int4", "text", "float8", "int8", "int2"]
+    )
+    expected = (
+        SIGNATURE
+        + b"\x00\x05"  # 5 fields
+        + b"\x00\x00\x00\x04"
+        + b"\x00\x00\x00\x01"  # int4 1
+        + b"\x00\x00\x00\x02"
+        + b"\xc3\xa9"  # "é" is 2 UTF-8 bytes C3 A9
+        + b"\x00\x00\x00\x08"
+        + b"\x3f\xf8"
+        + b"\x00" * 6  # 1.5 = 0x3FF8000000000000
+        + b"\xff\xff\xff\xff"  # NULL
+        + b"\x00\x00\x00\x02"
+        + b"\xff\xfe"  # int2 -2
+        + b"\xff\xff"
+    )
     assert got.tobytes() == expected
 
 
@@ -50,7 +65,7 @@ def _decode(data: bytes, wires: list[str]) -> list[tuple]:
             if size < 0:
                 row.append(None)
                 continue
-            raw = data[pos:pos + size]
+            raw = data[pos : pos + size]
             pos += size
             row.append(raw.decode("utf-8") if wire == "text" else struct.unpack(fmt[wire], raw)[0])
         rows.append(tuple(row))
@@ -69,10 +84,14 @@ SPECIAL = [  # (line, text, quantity, row_key): values a text COPY would have to
 
 
 def test_special_values_survive_a_round_trip_through_the_format():
-    frame = pd.DataFrame({"line": np.array([r[0] for r in SPECIAL]),
-                          "text": pd.Series([r[1] for r in SPECIAL], dtype=object),
-                          "q": np.array([r[2] for r in SPECIAL]),
-                          "key": pd.Series([r[3] for r in SPECIAL], dtype=object)})
+    frame = pd.DataFrame(
+        {
+            "line": np.array([r[0] for r in SPECIAL]),
+            "text": pd.Series([r[1] for r in SPECIAL], dtype=object),
+            "q": np.array([r[2] for r in SPECIAL]),
+            "key": pd.Series([r[3] for r in SPECIAL], dtype=object),
+        }
+    )
     wires = ["int4", "text", "float8", "int8"]
     got = _decode(pgcopy.encode(frame, list(frame.columns), wires).tobytes(), wires)
     assert got == SPECIAL
@@ -100,7 +119,20 @@ def test_wire_types_follow_the_table():
     from carbon.store import LEDGER_INSERT_COLUMNS
 
     assert pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS) == [
-        "int4", "int4", "int4", "text", "text", "text", "int2", "float8", "text", "float8", "int4", "int8", "int2"]
+        "int4",
+        "int4",
+        "int4",
+        "text",
+        "text",
+        "text",
+        "int2",
+        "float8",
+        "text",
+        "float8",
+        "int4",
+        "int8",
+        "int2",
+    ]
 
 
 def test_insert_ledger_stores_exactly_the_values_given(store):
@@ -108,27 +140,38 @@ def test_insert_ledger_stores_exactly_the_values_given(store):
     the one given, NULL row_key included."""
     with store.transaction() as conn:
         batch = store.insert_batch(conn, "activities", "special.csv", "h" * 64, "")
-        rows = pd.DataFrame({
-            "line": np.array([r[0] for r in SPECIAL]),
-            "team_id": np.arange(1, len(SPECIAL) + 1),
-            "month": pd.Series(["2024-01"] * len(SPECIAL), dtype=object),
-            "activity": pd.Series([r[1] for r in SPECIAL], dtype=object),
-            "category": pd.Series(["catégorie"] * len(SPECIAL), dtype=object),
-            "scope": np.array([3] * len(SPECIAL)),
-            "quantity": np.array([r[2] for r in SPECIAL]),
-            "unit": pd.Series(["kWh"] * len(SPECIAL), dtype=object),
-            "co2e_kg": np.array([r[2] for r in SPECIAL]) / 2,
-            "factor_id": np.array([7] * len(SPECIAL)),
-            "row_key": pd.Series([r[3] for r in SPECIAL], dtype=object),
-            # 0 = no scope-3 category (stored NULL), else the category number
-            "scope3_category": np.array([7 if i % 2 else 0 for i in range(len(SPECIAL))]),
-        })
+        rows = pd.DataFrame(
+            {
+                "line": np.array([r[0] for r in SPECIAL]),
+                "team_id": np.arange(1, len(SPECIAL) + 1),
+                "month": pd.Series(["2024-01"] * len(SPECIAL), dtype=object),
+                "activity": pd.Series([r[1] for r in SPECIAL], dtype=object),
+                "category": pd.Series(["catégorie"] * len(SPECIAL), dtype=object),
+                "scope": np.array([3] * len(SPECIAL)),
+                "quantity": np.array([r[2] for r in SPECIAL]),
+                "unit": pd.Series(["kWh"] * len(SPECIAL), dtype=object),
+                "co2e_kg": np.array([r[2] for r in SPECIAL]) / 2,
+                "factor_id": np.array([7] * len(SPECIAL)),
+                "row_key": pd.Series([r[3] for r in SPECIAL], dtype=object),
+                # 0 = no scope-3 category (stored NULL), else the category number
+                "scope3_category": np.array([7 if i % 2 else 0 for i in range(len(SPECIAL))]),
+            }
+        )
         store.insert_ledger(conn, batch, rows)
     with store.engine.connect() as conn:
-        got = conn.execute(select(ledger.c.line, ledger.c.activity, ledger.c.quantity, ledger.c.row_key,
-                                  ledger.c.co2e_kg, ledger.c.category, ledger.c.scope, ledger.c.team_id,
-                                  ledger.c.scope3_category)
-                           .order_by(ledger.c.id)).all()
+        got = conn.execute(
+            select(
+                ledger.c.line,
+                ledger.c.activity,
+                ledger.c.quantity,
+                ledger.c.row_key,
+                ledger.c.co2e_kg,
+                ledger.c.category,
+                ledger.c.scope,
+                ledger.c.team_id,
+                ledger.c.scope3_category,
+            ).order_by(ledger.c.id)
+        ).all()
     assert [tuple(r[:4]) for r in got] == SPECIAL
     assert [r.co2e_kg for r in got] == [r[2] / 2 for r in SPECIAL]
     assert {(r.category, r.scope) for r in got} == {("catégorie", 3)}
@@ -142,13 +185,21 @@ def test_imported_rows_keep_unicode_teams_and_large_quantities(store, write):
     # + 234,567.8993375 (x 0.0019) = 6,407,407.3555875 kg, under the 1 Gt refusal.
     for name in ("Équipe données ✓", "数据团队"):
         importer.add_team(store, name)
-    path = write("u.csv", "date,team,activity,quantity,unit,region\n"
-                          "2024-05-10,Équipe données ✓,electricity.grid,123456789.125,kWh,FR\n"
-                          "2024-05-11,数据团队,electricity.grid,0.001,kWh,\n")
+    path = write(
+        "u.csv",
+        "date,team,activity,quantity,unit,region\n"
+        "2024-05-10,Équipe données ✓,electricity.grid,123456789.125,kWh,FR\n"
+        "2024-05-11,数据团队,electricity.grid,0.001,kWh,\n",
+    )
     importer.import_activities(store, path)
     with store.engine.connect() as conn:
-        got = conn.execute(select(teams.c.name, ledger.c.quantity, ledger.c.co2e_kg, ledger.c.line)
-                           .join(teams, teams.c.id == ledger.c.team_id).order_by(ledger.c.line)).all()
-    assert [(r.name, r.quantity, r.line) for r in got] == [("Équipe données ✓", 123456789.125, 2),
-                                                          ("数据团队", 0.001, 3)]
+        got = conn.execute(
+            select(teams.c.name, ledger.c.quantity, ledger.c.co2e_kg, ledger.c.line)
+            .join(teams, teams.c.id == ledger.c.team_id)
+            .order_by(ledger.c.line)
+        ).all()
+    assert [(r.name, r.quantity, r.line) for r in got] == [
+        ("Équipe données ✓", 123456789.125, 2),
+        ("数据团队", 0.001, 3),
+    ]
     assert got[0].co2e_kg == pytest.approx(6_407_407.3555875, rel=1e-12)

@@ -30,26 +30,48 @@ def _company(run, write):
     return int(r.stdout.split("(import ")[1].split(")")[0])
 
 
-def test_a_closed_months_metric_is_refused_without_restate_and_recorded_with_it(run, write, db_dump, store,
-                                                                                 tmp_path):
+def test_a_closed_months_metric_is_refused_without_restate_and_recorded_with_it(
+    run, write, db_dump, store, tmp_path
+):
     _company(run, write)
     first = pack.collect(store, "2026-10")
     r1 = pack.report_dict(first)
     assert r1["intensity"][0]["kg_per_unit"] == 0.2  # 1,000 / 5,000
     assert run("close", "--month", "2026-10", "--reason", "sent to finance").exit_code == 0
     before = db_dump()
-    r = run("import", "metrics", write("fixed.csv", CORRECTED), "--source", "analytics", "--replace")
+    r = run(
+        "import", "metrics", write("fixed.csv", CORRECTED), "--source", "analytics", "--replace"
+    )
     assert r.exit_code == 1, r.output
     assert "2026-10 active_users (company) 5,000 → 5,300" in r.stderr and "closed" in r.stderr
     assert "--restate --reason" in r.stderr
     assert db_dump() == before  # nothing written
     # --reason alone is not a restatement.
-    r = run("import", "metrics", write("fixed.csv", CORRECTED), "--source", "analytics", "--replace",
-            "--reason", "x")
+    r = run(
+        "import",
+        "metrics",
+        write("fixed.csv", CORRECTED),
+        "--source",
+        "analytics",
+        "--replace",
+        "--reason",
+        "x",
+    )
     assert r.exit_code != 0 and db_dump() == before
 
-    r = run("import", "metrics", write("fixed.csv", CORRECTED), "--source", "analytics", "--replace",
-            "--restate", "--reason", "analytics export corrected", "--by", "ana")
+    r = run(
+        "import",
+        "metrics",
+        write("fixed.csv", CORRECTED),
+        "--source",
+        "analytics",
+        "--replace",
+        "--restate",
+        "--reason",
+        "analytics export corrected",
+        "--by",
+        "ana",
+    )
     assert r.exit_code == 0, r.output
     assert "restatement 1 recorded" in r.stdout
     assert "2026-10 company metric active_users: 5,000 → 5,300" in r.stdout
@@ -59,25 +81,39 @@ def test_a_closed_months_metric_is_refused_without_restate_and_recorded_with_it(
 
     with store.engine.connect() as conn:
         (rec,) = stored_locks.list_restatements(conn)
-    assert (rec.by, rec.reason, rec.periods, rec.changes) == ("ana", "analytics export corrected", ("2026-10",), ())
+    assert (rec.by, rec.reason, rec.periods, rec.changes) == (
+        "ana",
+        "analytics export corrected",
+        ("2026-10",),
+        (),
+    )
     assert [(f.month, f.team, f.figure, f.before, round(f.after, 6)) for f in rec.figures] == [
         ("2026-10", "", "kg CO2e per active_users", 0.2, 0.188679),
-        ("2026-10", "", "metric active_users", 5000.0, 5300.0)]
+        ("2026-10", "", "metric active_users", 5000.0, 5300.0),
+    ]
     listing = run("close", "--list")
     assert listing.exit_code == 0
 
     # Revision 2 of October's pack says what changed since revision 1: the intensity.
     second = pack.report_dict(pack.collect(store, "2026-10"))
     note = delivery.reissue_note(2, "analytics corrected", second, json.loads(json.dumps(r1)), None)
-    assert any("Company active_users 5,000 → 5,300 (kg CO2e per unit 0.2 → 0.188679)" in n for n in note), note
+    assert any(
+        "Company active_users 5,000 → 5,300 (kg CO2e per unit 0.2 → 0.188679)" in n for n in note
+    ), note
 
 
 def test_an_identical_value_of_a_closed_month_is_no_change(run, write):
     _company(run, write)
     assert run("close", "--month", "2026-10", "--reason", "sent").exit_code == 0
     # September changes (open), October's value is the same: no refusal, no restatement.
-    r = run("import", "metrics", write("sep.csv", METRICS.replace("4500", "4600")), "--source", "analytics",
-            "--replace")
+    r = run(
+        "import",
+        "metrics",
+        write("sep.csv", METRICS.replace("4500", "4600")),
+        "--source",
+        "analytics",
+        "--replace",
+    )
     assert r.exit_code == 0, r.output
     assert "restatement" not in r.stdout
 
@@ -91,18 +127,30 @@ def test_removing_a_closed_months_metrics_import_is_refused_without_restate(run,
     assert db_dump() == before
 
 
-def test_a_budget_reload_changing_a_closed_months_allocation_is_refused_and_recorded(run, write, db_dump, store):
+def test_a_budget_reload_changing_a_closed_months_allocation_is_refused_and_recorded(
+    run, write, db_dump, store
+):
     # Web: 1,200 kg flat = 100 kg a month; reloaded at 2,400 kg = 200 kg a month.
     _company(run, write)
-    assert run("budget", "load", write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 1200\n'
-                                       )).exit_code == 0
+    assert (
+        run(
+            "budget",
+            "load",
+            write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 1200\n'),
+        ).exit_code
+        == 0
+    )
     assert run("close", "--month", "2026-10", "--reason", "sent").exit_code == 0
     bigger = write("b2.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 2400\n')
     before = db_dump()
     r = run("budget", "load", bigger, "--replace")
-    assert r.exit_code == 1 and "2026-10 Web 100 → 200 kg" in r.stderr and "closed" in r.stderr, r.output
+    assert r.exit_code == 1 and "2026-10 Web 100 → 200 kg" in r.stderr and "closed" in r.stderr, (
+        r.output
+    )
     assert db_dump() == before
-    r = run("budget", "load", bigger, "--replace", "--restate", "--reason", "board raised the budget")
+    r = run(
+        "budget", "load", bigger, "--replace", "--restate", "--reason", "board raised the budget"
+    )
     assert r.exit_code == 0, r.output
     assert "2026-10 Web budget allocation (kg CO2e): 100 → 200" in r.stdout
     from carbon.store import locks as stored_locks
@@ -111,6 +159,8 @@ def test_a_budget_reload_changing_a_closed_months_allocation_is_refused_and_reco
         (rec,) = stored_locks.list_restatements(conn)
     # Only the closed month is recorded (September's allocation changed too, but it is open).
     assert (rec.action, rec.periods) == ("budget", ("2026-10",))
-    assert [(f.month, f.team, f.before, f.after) for f in rec.figures] == [("2026-10", "Web", 100.0, 200.0)]
+    assert [(f.month, f.team, f.before, f.after) for f in rec.figures] == [
+        ("2026-10", "Web", 100.0, 200.0)
+    ]
     # The same budgets again: nothing changes, nothing is refused.
     assert run("budget", "load", bigger, "--replace").exit_code == 0

@@ -20,15 +20,19 @@ from carbon.cloud import allocation, exports, importer
 from carbon.errors import InputError
 from carbon.ingest.problems import ProblemLog
 
-HEAD = ("lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
-        "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
-        "lineItem/LineItemType,product/vcpu\n")
+HEAD = (
+    "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
+    "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
+    "lineItem/LineItemType,product/vcpu\n"
+)
 
 
 def cur(rows) -> str:
     """A legacy CUR from CCF fixture rows (day, region, service, usage type, unit, vCPUs, amount, cost)."""
-    return HEAD + "".join(f"{d}T00:00:00Z,{d}T23:00:00Z,{svc},{ut},{amt},{unit},{reg},{cost},1,Usage,{vcpu}\n"
-                          for d, reg, svc, ut, unit, vcpu, amt, cost in rows)
+    return HEAD + "".join(
+        f"{d}T00:00:00Z,{d}T23:00:00Z,{svc},{ut},{amt},{unit},{reg},{cost},1,Usage,{vcpu}\n"
+        for d, reg, svc, ut, unit, vcpu, amt, cost in rows
+    )
 
 
 def estimate(write, rows):
@@ -38,16 +42,31 @@ def estimate(write, rows):
     info = exports.aws_info(path, "cur.csv")
     rules = allocation.load(rules_path, {"U"})
     log = ProblemLog("cur.csv")
-    agg, classes, _counts, _n = importer.aggregate_bill(exports.read_aws(path, info), info, rules,
-                                                        lambda r: True, log)
+    agg, classes, _counts, _n = importer.aggregate_bill(
+        exports.read_aws(path, info), info, rules, lambda r: True, log
+    )
     assert log.count == 0
-    est = importer.estimate_groups(agg, classes, importer.grid_lookup(factors.build_table(factors.load_shipped())))
-    kg_per_kwh = [g[1] for g in (importer.grid_lookup(factors.build_table(factors.load_shipped()))(r, int(y))
-                                 for r, y in zip(est["region"], est["year"]))]
-    est = est.assign(kwh_ccf=est["kwh"] + est["embodied_kg"] / kg_per_kwh,
-                     t=(est["co2e_kg"] + est["embodied_kg"]) / 1000)
-    return {k: (v["kwh_ccf"], v["t"]) for k, v in est.groupby(["service", "region"])[["kwh_ccf", "t"]].sum()
-            .to_dict("index").items()}
+    est = importer.estimate_groups(
+        agg, classes, importer.grid_lookup(factors.build_table(factors.load_shipped()))
+    )
+    kg_per_kwh = [
+        g[1]
+        for g in (
+            importer.grid_lookup(factors.build_table(factors.load_shipped()))(r, int(y))
+            for r, y in zip(est["region"], est["year"])
+        )
+    ]
+    est = est.assign(
+        kwh_ccf=est["kwh"] + est["embodied_kg"] / kg_per_kwh,
+        t=(est["co2e_kg"] + est["embodied_kg"]) / 1000,
+    )
+    return {
+        k: (v["kwh_ccf"], v["t"])
+        for k, v in est.groupby(["service", "region"])[["kwh_ccf", "t"]]
+        .sum()
+        .to_dict("index")
+        .items()
+    }
 
 
 def check(got, expected):
@@ -62,25 +81,88 @@ def test_networking_mirrors_ccf(write):
     # 1,574 GB between regions × 0.001 kWh/GB × PUE 1.135 = 1.78649 kWh; × SERC 0.000379069 t/kWh.
     # CloudWatch DataScanned is unknown usage: 1.78649 kWh / 22 (cost) × 10 = 0.81204 kWh.
     # CloudFront egress is outside CCF's networking boundary: no entry.
-    got = estimate(write, [
-        ("2021-01-01", "us-east-1", "AmazonEC2", "USW2-USE1-AWS-Out-Bytes", "GB", "", 1574, 22),
-        ("2021-01-01", "us-east-1", "AmazonCloudWatch", "APN2-DataScanned-Bytes", "GB", "", 200, 10),
-        ("2021-01-01", "us-east-1", "AmazonCloudFront", "US-DataTransfer-Out-Bytes", "GB", "", 2000, 10)])
-    check(got, {("AmazonEC2", "us-east-1"): (1.7864900000000001, 0.0006772029778100001),
-                ("AmazonCloudWatch", "us-east-1"): (0.8120409090909092, 0.00030781953536818184)})
+    got = estimate(
+        write,
+        [
+            ("2021-01-01", "us-east-1", "AmazonEC2", "USW2-USE1-AWS-Out-Bytes", "GB", "", 1574, 22),
+            (
+                "2021-01-01",
+                "us-east-1",
+                "AmazonCloudWatch",
+                "APN2-DataScanned-Bytes",
+                "GB",
+                "",
+                200,
+                10,
+            ),
+            (
+                "2021-01-01",
+                "us-east-1",
+                "AmazonCloudFront",
+                "US-DataTransfer-Out-Bytes",
+                "GB",
+                "",
+                2000,
+                10,
+            ),
+        ],
+    )
+    check(
+        got,
+        {
+            ("AmazonEC2", "us-east-1"): (1.7864900000000001, 0.0006772029778100001),
+            ("AmazonCloudWatch", "us-east-1"): (0.8120409090909092, 0.00030781953536818184),
+        },
+    )
 
 
 def test_memory_mirrors_ccf(write):
     # CCF 'estimation for Memory' (athenaMockGetQueryResultsMemory): compute by processor
     # (t3 Cascade Lake, m5 Skylake, c5d Cascade Lake, m5zn Cascade Lake) plus memory above the
     # per-chip threshold (m5zn: 2 chips of 192 GB, 98.12 GB per Cascade Lake chip) and embodied.
-    got = estimate(write, [
-        ("2021-01-01", "us-east-1", "AmazonEC2", "USW2-SpotUsage:t3.micro", "Hours", 2, 17, 25),
-        ("2021-01-01", "us-east-1", "AmazonEC2", "USE2-SpotUsage:m5.xlarge", "Hours", 2, 15, 10),
-        ("2021-01-01", "us-east-1", "AmazonEC2", "USW2-SpotUsage:c5d.4xlarge", "Hours", 2, 13, 5),
-        ("2021-01-01", "us-west-1", "AmazonEC2", "USW2-SpotUsage:m5zn.2xlarge", "Hours", 8, 12, 7)])
-    check(got, {("AmazonEC2", "us-east-1"): (0.6467023123425776, 0.00024514479883738853),
-                ("AmazonEC2", "us-west-1"): (0.28091908460355086, 0.00009050285872947217)})
+    got = estimate(
+        write,
+        [
+            ("2021-01-01", "us-east-1", "AmazonEC2", "USW2-SpotUsage:t3.micro", "Hours", 2, 17, 25),
+            (
+                "2021-01-01",
+                "us-east-1",
+                "AmazonEC2",
+                "USE2-SpotUsage:m5.xlarge",
+                "Hours",
+                2,
+                15,
+                10,
+            ),
+            (
+                "2021-01-01",
+                "us-east-1",
+                "AmazonEC2",
+                "USW2-SpotUsage:c5d.4xlarge",
+                "Hours",
+                2,
+                13,
+                5,
+            ),
+            (
+                "2021-01-01",
+                "us-west-1",
+                "AmazonEC2",
+                "USW2-SpotUsage:m5zn.2xlarge",
+                "Hours",
+                8,
+                12,
+                7,
+            ),
+        ],
+    )
+    check(
+        got,
+        {
+            ("AmazonEC2", "us-east-1"): (0.6467023123425776, 0.00024514479883738853),
+            ("AmazonEC2", "us-west-1"): (0.28091908460355086, 0.00009050285872947217),
+        },
+    )
 
 
 def test_storage_and_compute_replication_mirror_ccf(write):
@@ -90,33 +172,123 @@ def test_storage_and_compute_replication_mirror_ccf(write):
     # EBS snapshot HDD (0.65 Wh, replication 3); Aurora storage (SSD, 6); Aurora backup (HDD, 3);
     # RDS Multi-AZ gp2 (SSD, 2); Multi-AZ db.r5.12xlarge compute + memory + embodied × replication 2.
     # (CCF's EFS row, a ByteHrs usage type, is left out: CCF reads its GB-months as bytes; see docs.)
-    got = estimate(write, [
-        ("2021-01-01", "ap-south-1", "AmazonEC2", "APS3-EBS:VolumeUsage.gp2", "GB-Mo", "", 23.9310345, 10),
-        ("2021-01-01", "us-east-1", "AmazonEC2", "APS3-EBS:SnapshotUsage", "GB-Mo", "", 23.9310345, 10),
-        ("2021-01-01", "ap-south-1", "AmazonRDS", "APS3-Aurora:StorageUsage", "GB-Mo", "", 0.0044965104, 10),
-        ("2021-01-01", "eu-west-1", "AmazonRDS", "APS3-Aurora:BackupUsage", "GB-Mo", "", 0.0044965104, 10),
-        ("2021-01-01", "eu-central-1", "AmazonRDS", "EUC1-RDS:Multi-AZ-GP2-Storage", "GB-Mo", "", 25, 7),
-        ("2021-01-01", "us-east-1", "AmazonRDS", "Multi-AZUsage:db.r5.12xl", "Hrs", 48, 8783.99999999999, 20)])
-    check(got, {("AmazonEC2", "ap-south-1"): (0.048499974655632, 0.00003434768205111858),
-                ("AmazonEC2", "us-east-1"): (0.039406229407701006, 0.000014937679975347812),
-                ("AmazonRDS", "ap-south-1"): (0.000027338639343667196, 1.9361224383185108e-8),
-                ("AmazonRDS", "eu-west-1"): (0.000007404214822243199, 2.0628142494769554e-9),
-                ("AmazonRDS", "eu-central-1"): (0.0506664, 0.000015757250400000002),
-                ("AmazonRDS", "us-east-1"): (4943.5097095398905, 1.8739312820855767)})
+    got = estimate(
+        write,
+        [
+            (
+                "2021-01-01",
+                "ap-south-1",
+                "AmazonEC2",
+                "APS3-EBS:VolumeUsage.gp2",
+                "GB-Mo",
+                "",
+                23.9310345,
+                10,
+            ),
+            (
+                "2021-01-01",
+                "us-east-1",
+                "AmazonEC2",
+                "APS3-EBS:SnapshotUsage",
+                "GB-Mo",
+                "",
+                23.9310345,
+                10,
+            ),
+            (
+                "2021-01-01",
+                "ap-south-1",
+                "AmazonRDS",
+                "APS3-Aurora:StorageUsage",
+                "GB-Mo",
+                "",
+                0.0044965104,
+                10,
+            ),
+            (
+                "2021-01-01",
+                "eu-west-1",
+                "AmazonRDS",
+                "APS3-Aurora:BackupUsage",
+                "GB-Mo",
+                "",
+                0.0044965104,
+                10,
+            ),
+            (
+                "2021-01-01",
+                "eu-central-1",
+                "AmazonRDS",
+                "EUC1-RDS:Multi-AZ-GP2-Storage",
+                "GB-Mo",
+                "",
+                25,
+                7,
+            ),
+            (
+                "2021-01-01",
+                "us-east-1",
+                "AmazonRDS",
+                "Multi-AZUsage:db.r5.12xl",
+                "Hrs",
+                48,
+                8783.99999999999,
+                20,
+            ),
+        ],
+    )
+    check(
+        got,
+        {
+            ("AmazonEC2", "ap-south-1"): (0.048499974655632, 0.00003434768205111858),
+            ("AmazonEC2", "us-east-1"): (0.039406229407701006, 0.000014937679975347812),
+            ("AmazonRDS", "ap-south-1"): (0.000027338639343667196, 1.9361224383185108e-8),
+            ("AmazonRDS", "eu-west-1"): (0.000007404214822243199, 2.0628142494769554e-9),
+            ("AmazonRDS", "eu-central-1"): (0.0506664, 0.000015757250400000002),
+            ("AmazonRDS", "us-east-1"): (4943.5097095398905, 1.8739312820855767),
+        },
+    )
 
 
 def test_embodied_emissions_mirror_ccf(write):
     # CCF 'Gets Estimates for EC2 and ElasticMapReduce with Embodied Emissions'
     # (athenaMockGetQueryResultsWithEC2ElasticMapWithEmbodiedEmissions).
-    got = estimate(write, [
-        ("2020-10-30", "us-east-2", "AmazonEC2", "USE2-BoxUsage:t2.micro", "Hrs", 1, 2, 5),
-        ("2020-10-28", "us-west-1", "ElasticMapReduce", "APN1-BoxUsage:m5.xlarge", "Hrs", 4, 6, 10),
-        ("2020-10-29", "ca-central-1", "AmazonEC2", "USW2-SpotUsage:m5zn.2xlarge", "Hours", 8, 12, 20),
-        ("2020-10-31", "us-west-1", "AmazonEC2", "APE1-BoxUsage:t3.2xlarge", "Hrs", 8, 88, 25)])
-    check(got, {("AmazonEC2", "us-east-2"): (0.026714859604492512, 0.000010969335072481462),
-                ("ElasticMapReduce", "us-west-1"): (0.10945715186127536, 0.0000352634822436915),
-                ("AmazonEC2", "ca-central-1"): (0.33106708843226795, 0.00003972805061187215),
-                ("AmazonEC2", "us-west-1"): (3.0426203211844607, 0.000980231861015034)})
+    got = estimate(
+        write,
+        [
+            ("2020-10-30", "us-east-2", "AmazonEC2", "USE2-BoxUsage:t2.micro", "Hrs", 1, 2, 5),
+            (
+                "2020-10-28",
+                "us-west-1",
+                "ElasticMapReduce",
+                "APN1-BoxUsage:m5.xlarge",
+                "Hrs",
+                4,
+                6,
+                10,
+            ),
+            (
+                "2020-10-29",
+                "ca-central-1",
+                "AmazonEC2",
+                "USW2-SpotUsage:m5zn.2xlarge",
+                "Hours",
+                8,
+                12,
+                20,
+            ),
+            ("2020-10-31", "us-west-1", "AmazonEC2", "APE1-BoxUsage:t3.2xlarge", "Hrs", 8, 88, 25),
+        ],
+    )
+    check(
+        got,
+        {
+            ("AmazonEC2", "us-east-2"): (0.026714859604492512, 0.000010969335072481462),
+            ("ElasticMapReduce", "us-west-1"): (0.10945715186127536, 0.0000352634822436915),
+            ("AmazonEC2", "ca-central-1"): (0.33106708843226795, 0.00003972805061187215),
+            ("AmazonEC2", "us-west-1"): (3.0426203211844607, 0.000980231861015034),
+        },
+    )
 
 
 def test_unknown_usage_from_cost_mirrors_ccf(write):
@@ -126,34 +298,112 @@ def test_unknown_usage_from_cost_mirrors_ccf(write):
     # NatGateway-Bytes those of EC2's 'GB' lines: 1.78649 / 786 × 27,051.45 = 61.485 kWh.
     # Support ('Dollar') is skipped. (CCF's CloudWatch 'Metrics' line, which CCF leaves at 0 kWh, is
     # in test_unknown_unit_without_classified_peer_is_never_zero.)
-    got = estimate(write, [
-        ("2021-01-01", "us-west-1", "AmazonEC2", "APE1-BoxUsage:t3.2xlarge", "Hrs", 8, 88, 552),
-        ("2021-01-01", "us-east-1", "AmazonEC2", "NatGateway-Hours", "Hrs", "", 233705, 10516.725),
-        ("2021-01-03", "us-east-1", "AmazonEC2", "USW2-USE1-AWS-Out-Bytes", "GB", "", 1574, 786),
-        ("2021-01-03", "us-east-2", "AmazonEC2", "NatGateway-Bytes", "GB", "", 601143.3831, 27051.45224),
-        ("2021-01-04", "us-east-2", "AWSDeveloperSupport", "Dollar", "Dollar", "", 1019479.081, 30584.37244)])
-    check(got, {("AmazonEC2", "us-west-1"): (3.0426203211844607, 0.000980231861015034),
-                ("AmazonEC2", "us-east-1"): (57.968118111066396 + 1.7864900000000001,
-                                             0.02197391656424383 + 0.0006772029778100001),
-                ("AmazonEC2", "us-east-2"): (61.48492228020051, 0.02524620096762857)})
+    got = estimate(
+        write,
+        [
+            ("2021-01-01", "us-west-1", "AmazonEC2", "APE1-BoxUsage:t3.2xlarge", "Hrs", 8, 88, 552),
+            (
+                "2021-01-01",
+                "us-east-1",
+                "AmazonEC2",
+                "NatGateway-Hours",
+                "Hrs",
+                "",
+                233705,
+                10516.725,
+            ),
+            (
+                "2021-01-03",
+                "us-east-1",
+                "AmazonEC2",
+                "USW2-USE1-AWS-Out-Bytes",
+                "GB",
+                "",
+                1574,
+                786,
+            ),
+            (
+                "2021-01-03",
+                "us-east-2",
+                "AmazonEC2",
+                "NatGateway-Bytes",
+                "GB",
+                "",
+                601143.3831,
+                27051.45224,
+            ),
+            (
+                "2021-01-04",
+                "us-east-2",
+                "AWSDeveloperSupport",
+                "Dollar",
+                "Dollar",
+                "",
+                1019479.081,
+                30584.37244,
+            ),
+        ],
+    )
+    check(
+        got,
+        {
+            ("AmazonEC2", "us-west-1"): (3.0426203211844607, 0.000980231861015034),
+            ("AmazonEC2", "us-east-1"): (
+                57.968118111066396 + 1.7864900000000001,
+                0.02197391656424383 + 0.0006772029778100001,
+            ),
+            ("AmazonEC2", "us-east-2"): (61.48492228020051, 0.02524620096762857),
+        },
+    )
 
 
 def test_gpu_instances_mirror_ccf(write):
     # CCF 'returns estimates for GPU instances' (athenaMockGetQueryResultsWithGPUInstances):
     # p3dn.24xlarge 8 × V100 (35–306 W), p4d.24xlarge 8 × A100 (46–407 W) at 50 %, plus CPUs.
-    got = estimate(write, [
-        ("2022-01-01", "us-east-1", "AmazonEC2", "USE1-BoxUsage:p3dn.24xlarge", "Hrs", 96, 24, 10),
-        ("2022-01-01", "us-east-2", "AmazonEC2", "USE2-BoxUsage:p4d.24xlarge", "Hrs", 96, 48, 10)])
-    check(got, {("AmazonEC2", "us-east-1"): (50.97439130876038, 0.01932281153902049),
-                ("AmazonEC2", "us-east-2"): (133.44240742861564, 0.054792520029449)})
+    got = estimate(
+        write,
+        [
+            (
+                "2022-01-01",
+                "us-east-1",
+                "AmazonEC2",
+                "USE1-BoxUsage:p3dn.24xlarge",
+                "Hrs",
+                96,
+                24,
+                10,
+            ),
+            (
+                "2022-01-01",
+                "us-east-2",
+                "AmazonEC2",
+                "USE2-BoxUsage:p4d.24xlarge",
+                "Hrs",
+                96,
+                48,
+                10,
+            ),
+        ],
+    )
+    check(
+        got,
+        {
+            ("AmazonEC2", "us-east-1"): (50.97439130876038, 0.01932281153902049),
+            ("AmazonEC2", "us-east-2"): (133.44240742861564, 0.054792520029449),
+        },
+    )
 
 
 def test_unknown_unit_without_classified_peer_is_never_zero(write):
     # CCF gives a CloudWatch 'Metrics' line 0 kWh when no classified line has that unit; carbon
     # takes the kWh per cost of the whole bill: (1.78649 kWh) / 22 × 11 = 0.893245 kWh.
-    got = estimate(write, [
-        ("2021-01-01", "us-east-1", "AmazonEC2", "USW2-USE1-AWS-Out-Bytes", "GB", "", 1574, 22),
-        ("2021-01-01", "us-east-1", "AmazonCloudWatch", "CW:GMD-Metrics", "Metrics", "", 2, 11)])
+    got = estimate(
+        write,
+        [
+            ("2021-01-01", "us-east-1", "AmazonEC2", "USW2-USE1-AWS-Out-Bytes", "GB", "", 1574, 22),
+            ("2021-01-01", "us-east-1", "AmazonCloudWatch", "CW:GMD-Metrics", "Metrics", "", 2, 11),
+        ],
+    )
     assert got[("AmazonCloudWatch", "us-east-1")][0] == pytest.approx(1.78649 / 22 * 11)
 
 
@@ -161,8 +411,21 @@ def test_storage_uses_the_real_hours_of_the_month(write):
     # S3 Standard, 1,000 GB-months in February 2026 (28 days = 672 h, not 730.5 h):
     # 1,000 × 672 / 1000 TB-h × 0.65 Wh × replication 6 (CCF REPLICATION_FACTORS.S3) × PUE 1.135
     # / 1000 = 2.974608 kWh; × eu-west-3 0.0000511 t/kWh = 0.151993 kg.
-    got = estimate(write, [("2026-02-01", "eu-west-3", "AmazonS3", "EUW3-TimedStorage-ByteHrs", "GB-Mo", "",
-                            1000, 23)])
+    got = estimate(
+        write,
+        [
+            (
+                "2026-02-01",
+                "eu-west-3",
+                "AmazonS3",
+                "EUW3-TimedStorage-ByteHrs",
+                "GB-Mo",
+                "",
+                1000,
+                23,
+            )
+        ],
+    )
     kwh, t = got[("AmazonS3", "eu-west-3")]
     assert kwh == pytest.approx(2.974608, rel=1e-9)
     assert t * 1000 == pytest.approx(2.974608 * 0.0511, rel=1e-9)
@@ -170,20 +433,22 @@ def test_storage_uses_the_real_hours_of_the_month(write):
 
 # ---- a small company's bill, through the store ---------------------------------------------------
 
-BILL = ("lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
-        "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
-        "lineItem/LineItemType,product/instanceType,product/vcpu,resourceTags/user:Team\n"
-        # line 2: Video's VM, 100 h of m5.xlarge in Paris
-        "2026-03-01T00:00:00Z,2026-03-05T04:00:00Z,AmazonEC2,EUW3-BoxUsage:m5.xlarge,100,Hrs,eu-west-3,19.2,"
-        "111122223333,Usage,m5.xlarge,4,video\n"
-        # line 3: untagged EBS gp3 volume of another account: no rule -> Unallocated
-        "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,EUW3-EBS:VolumeUsage.gp3,500,GB-Mo,eu-west-3,40,"
-        "999988887777,Usage,,,\n"
-        # line 4: shared S3 bucket, split Platform 60 / Video 40
-        "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonS3,EUW3-TimedStorage-ByteHrs,1000,GB-Mo,eu-west-3,23,"
-        "111122223333,Usage,,,\n"
-        # line 5: tax, no usage
-        "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,,,,16.4,111122223333,Tax,,,\n")
+BILL = (
+    "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
+    "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
+    "lineItem/LineItemType,product/instanceType,product/vcpu,resourceTags/user:Team\n"
+    # line 2: Video's VM, 100 h of m5.xlarge in Paris
+    "2026-03-01T00:00:00Z,2026-03-05T04:00:00Z,AmazonEC2,EUW3-BoxUsage:m5.xlarge,100,Hrs,eu-west-3,19.2,"
+    "111122223333,Usage,m5.xlarge,4,video\n"
+    # line 3: untagged EBS gp3 volume of another account: no rule -> Unallocated
+    "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,EUW3-EBS:VolumeUsage.gp3,500,GB-Mo,eu-west-3,40,"
+    "999988887777,Usage,,,\n"
+    # line 4: shared S3 bucket, split Platform 60 / Video 40
+    "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonS3,EUW3-TimedStorage-ByteHrs,1000,GB-Mo,eu-west-3,23,"
+    "111122223333,Usage,,,\n"
+    # line 5: tax, no usage
+    "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,,,,16.4,111122223333,Tax,,,\n"
+)
 RULES = """\
 unallocated = "Unallocated"
 
@@ -229,7 +494,8 @@ def test_tagged_bill_is_allocated_and_untagged_lands_in_unallocated(company, wri
     assert got["Unallocated"] == pytest.approx(EBS, rel=1e-4)
     assert result.summary.unallocated_kg == pytest.approx(EBS, rel=1e-4)
     assert dict(result.summary.by_rule)[
-        "rule 2 (account=1111* service=AmazonS3) -> Platform 60%, Video 40%"] == pytest.approx(S3, rel=1e-4)
+        "rule 2 (account=1111* service=AmazonS3) -> Platform 60%, Video 40%"
+    ] == pytest.approx(S3, rel=1e-4)
     classes = {k: n for k, n, _ in result.summary.by_class}
     assert classes == {"compute": 1, "storage_ssd": 1, "storage_hdd": 1, "skip": 1}
     assert result.outcome.batch.row_count == 4
@@ -260,8 +526,9 @@ def test_reimport_is_idempotent_and_a_changed_bill_needs_replace(company, write)
     with pytest.raises(InputError, match="--replace"):
         importer.import_cloud_billing(company, changed, "aws", rules)
     importer.import_cloud_billing(company, changed, "aws", rules, replace=True)
-    assert by_team(company, "2026-03")["Video"] == pytest.approx(2 * (VIDEO_COMPUTE + EMBODIED) + 0.4 * S3,
-                                                                 rel=1e-4)
+    assert by_team(company, "2026-03")["Video"] == pytest.approx(
+        2 * (VIDEO_COMPUTE + EMBODIED) + 0.4 * S3, rel=1e-4
+    )
 
 
 def test_gzipped_and_cur2_bills_give_the_same_figures(company, write, tmp_path):
@@ -277,7 +544,9 @@ def test_gzipped_and_cur2_bills_give_the_same_figures(company, write, tmp_path):
     # unless --allow-overlap, which is what comparing the figures needs here.
     with pytest.raises(InputError, match="already in the ledger from import"):
         importer.import_cloud_billing(company, write("cur2.csv", cur2), "aws", rules, source="b")
-    importer.import_cloud_billing(company, write("cur2.csv", cur2), "aws", rules, source="b", allow_overlap=True)
+    importer.import_cloud_billing(
+        company, write("cur2.csv", cur2), "aws", rules, source="b", allow_overlap=True
+    )
     two = by_team(company, "2026-03")
     for team in one:
         assert two[team] == pytest.approx(2 * one[team], rel=1e-9)
@@ -285,10 +554,13 @@ def test_gzipped_and_cur2_bills_give_the_same_figures(company, write, tmp_path):
 
 # ---- refusals: file, line, column; nothing written -----------------------------------------------
 
+
 def refused(company, write, db_dump, text, match, rules=RULES, **kw):
     before = db_dump()
     with pytest.raises(InputError) as exc:
-        importer.import_cloud_billing(company, write("bad.csv", text), "aws", write("r.toml", rules), **kw)
+        importer.import_cloud_billing(
+            company, write("bad.csv", text), "aws", write("r.toml", rules), **kw
+        )
     assert db_dump() == before
     shown = str(exc.value) + "\n" + "\n".join(str(p) for p in exc.value.problems)
     assert match in shown, shown
@@ -296,44 +568,76 @@ def refused(company, write, db_dump, text, match, rules=RULES, **kw):
 
 
 def test_missing_column_is_refused(company, write, db_dump):
-    err = refused(company, write, db_dump, BILL.replace("pricing/unit", "pricing/units"),
-                  "bad.csv, line 1, column 'pricing/unit': required column is missing")
+    err = refused(
+        company,
+        write,
+        db_dump,
+        BILL.replace("pricing/unit", "pricing/units"),
+        "bad.csv, line 1, column 'pricing/unit': required column is missing",
+    )
     assert err.problems[0].line == 1
 
 
 def test_wrong_provider_is_refused_with_a_hint(company, write, db_dump):
-    gcp = ("usage_start_time,usage_end_time,service.description,sku.description,usage.amount,usage.unit,"
-           "location.region,project.id,cost,labels\n2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,Compute Engine,"
-           "N1 Predefined Instance Core,24,hour,europe-west1,p,1.2,[]\n")
+    gcp = (
+        "usage_start_time,usage_end_time,service.description,sku.description,usage.amount,usage.unit,"
+        "location.region,project.id,cost,labels\n2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,Compute Engine,"
+        "N1 Predefined Instance Core,24,hour,europe-west1,p,1.2,[]\n"
+    )
     refused(company, write, db_dump, gcp, "this looks like a GCP export: use --provider gcp")
 
 
 def test_unparseable_date_is_refused(company, write, db_dump):
-    refused(company, write, db_dump, BILL.replace("2026-03-01T00:00:00Z,2026-03-05", "2026-13-01T00:00:00Z,2026-03-05"),
-            "bad.csv, line 2, column 'lineItem/UsageStartDate': expected a date and time")
+    refused(
+        company,
+        write,
+        db_dump,
+        BILL.replace("2026-03-01T00:00:00Z,2026-03-05", "2026-13-01T00:00:00Z,2026-03-05"),
+        "bad.csv, line 2, column 'lineItem/UsageStartDate': expected a date and time",
+    )
 
 
 def test_negative_usage_is_refused(company, write, db_dump):
-    refused(company, write, db_dump, BILL.replace(",500,GB-Mo,", ",-500,GB-Mo,"),
-            "bad.csv, line 3, column 'lineItem/UsageAmount': negative usage")
+    refused(
+        company,
+        write,
+        db_dump,
+        BILL.replace(",500,GB-Mo,", ",-500,GB-Mo,"),
+        "bad.csv, line 3, column 'lineItem/UsageAmount': negative usage",
+    )
 
 
 def test_unknown_region_is_refused(company, write, db_dump):
     from carbon.cloud import tables
 
-    err = refused(company, write, db_dump, BILL.replace("23,111122223333", "23,111122223333").replace(
-        "GB-Mo,eu-west-3,23", "GB-Mo,eu-wets-3,23"),
-        "bad.csv, line 4, column 'product/region': unknown AWS region 'eu-wets-3'")
+    err = refused(
+        company,
+        write,
+        db_dump,
+        BILL.replace("23,111122223333", "23,111122223333").replace(
+            "GB-Mo,eu-west-3,23", "GB-Mo,eu-wets-3,23"
+        ),
+        "bad.csv, line 4, column 'product/region': unknown AWS region 'eu-wets-3'",
+    )
     # The message says what carbon's tables hold, not that they cover every region there is.
     shown = "\n".join(str(p) for p in err.problems)
     n = len(tables.known_regions()["aws"])
-    assert f"it is not among the {n} AWS regions of the Cloud Carbon Footprint tables carbon ships" in shown
+    assert (
+        f"it is not among the {n} AWS regions of the Cloud Carbon Footprint tables carbon ships"
+        in shown
+    )
     assert "covers every public" not in shown
 
 
 def test_unknown_team_in_rules_is_refused_with_did_you_mean(company, write, db_dump):
-    refused(company, write, db_dump, BILL, "team 'Vidoe' is not declared (did you mean 'Video'?)",
-            rules=RULES.replace('team = "Video"', 'team = "Vidoe"'))
+    refused(
+        company,
+        write,
+        db_dump,
+        BILL,
+        "team 'Vidoe' is not declared (did you mean 'Video'?)",
+        rules=RULES.replace('team = "Video"', 'team = "Vidoe"'),
+    )
 
 
 def test_strict_refuses_lines_no_rule_matches(company, write, db_dump):
@@ -342,8 +646,14 @@ def test_strict_refuses_lines_no_rule_matches(company, write, db_dump):
 
 
 def test_rules_without_unallocated_refuse_unmatched_lines(company, write, db_dump):
-    refused(company, write, db_dump, BILL, "the rules name no 'unallocated' team",
-            rules=RULES.replace('unallocated = "Unallocated"\n', ""))
+    refused(
+        company,
+        write,
+        db_dump,
+        BILL,
+        "the rules name no 'unallocated' team",
+        rules=RULES.replace('unallocated = "Unallocated"\n', ""),
+    )
 
 
 def test_line_without_region_uses_ccf_unknown_region_average(company, write):
@@ -351,22 +661,45 @@ def test_line_without_region_uses_ccf_unknown_region_average(company, write):
     # 1 vCPU-hour of a Skylake m5.large (2 vCPU): 2 × 2.455 Wh × 1.135 + memory, checked by ratio.
     bill = BILL.replace("GB-Mo,eu-west-3,40", "GB-Mo,,40")
     importer.import_cloud_billing(company, write("c.csv", bill), "aws", write("r.toml", RULES))
-    assert by_team(company, "2026-03")["Unallocated"] == pytest.approx(EBS / 0.0511 * 0.39278188, rel=1e-4)
+    assert by_team(company, "2026-03")["Unallocated"] == pytest.approx(
+        EBS / 0.0511 * 0.39278188, rel=1e-4
+    )
 
 
 # ---- the command -------------------------------------------------------------------------------------
 
+
 def test_cli_prints_shares_by_rule_and_unallocated(run, write, tmp_path):
     for t in ("Platform", "Video", "Unallocated"):
         run("teams", "add", t)
-    res = run("import", "cloud-billing", write("cur.csv", BILL), "--provider", "aws", "--rules",
-              write("rules.toml", RULES))
+    res = run(
+        "import",
+        "cloud-billing",
+        write("cur.csv", BILL),
+        "--provider",
+        "aws",
+        "--rules",
+        write("rules.toml", RULES),
+    )
     assert res.exit_code == 0, res.output
     assert "unallocated (no rule matched)" in res.stdout
-    assert "rule 2 (account=1111* service=AmazonS3) -> Platform 60%, Video 40%" in " ".join(res.stdout.split())
+    assert "rule 2 (account=1111* service=AmazonS3) -> Platform 60%, Video 40%" in " ".join(
+        res.stdout.split()
+    )
     rejects = tmp_path / "rejects.csv"
-    bad = run("import", "cloud-billing", write("bad.csv", BILL.replace(",500,GB-Mo,", ",-5,GB-Mo,")),
-              "--provider", "aws", "--rules", write("rules.toml", RULES), "--source", "x", "--rejects", rejects)
+    bad = run(
+        "import",
+        "cloud-billing",
+        write("bad.csv", BILL.replace(",500,GB-Mo,", ",-5,GB-Mo,")),
+        "--provider",
+        "aws",
+        "--rules",
+        write("rules.toml", RULES),
+        "--source",
+        "x",
+        "--rejects",
+        rejects,
+    )
     assert bad.exit_code == 1
     assert "bad.csv,3,lineItem/UsageAmount,'-5,negative usage" in rejects.read_text()
 
@@ -383,18 +716,26 @@ def test_every_reader_gives_the_same_figures(company, write, tmp_path, monkeypat
     one = by_team(company, "2026-03")
     monkeypatch.setattr(exports, "_pyarrow", lambda what: None)
     quoted = "\ufeff" + BILL.replace(",video\n", ',"video"\n')
-    importer.import_cloud_billing(company, write("b.csv", quoted), "aws", rules, source="b", allow_overlap=True)
+    importer.import_cloud_billing(
+        company, write("b.csv", quoted), "aws", rules, source="b", allow_overlap=True
+    )
     monkeypatch.undo()
     frame = pd.read_csv(write("c.csv", BILL), dtype=str, keep_default_na=False)
-    frame["lineItem/UsageAmount"] = pd.to_numeric(frame["lineItem/UsageAmount"])  # typed, as Athena writes
+    frame["lineItem/UsageAmount"] = pd.to_numeric(
+        frame["lineItem/UsageAmount"]
+    )  # typed, as Athena writes
     frame["lineItem/UsageStartDate"] = pd.to_datetime(frame["lineItem/UsageStartDate"], utc=True)
     pq.write_table(pa.Table.from_pandas(frame), tmp_path / "c.parquet")
     # The same bill as Parquet (typed timestamps): the same usage lines, refused without --allow-overlap.
     with pytest.raises(InputError, match="already in the ledger from import"):
         importer.import_cloud_billing(company, tmp_path / "c.parquet", "aws", rules, source="c")
-    importer.import_cloud_billing(company, tmp_path / "c.parquet", "aws", rules, source="c", allow_overlap=True)
+    importer.import_cloud_billing(
+        company, tmp_path / "c.parquet", "aws", rules, source="c", allow_overlap=True
+    )
     cur2 = _cur2(BILL).replace(",video\n", ',"{""user_team"": ""video""}"\n')
-    importer.import_cloud_billing(company, write("d.csv", cur2), "aws", rules, source="d", allow_overlap=True)
+    importer.import_cloud_billing(
+        company, write("d.csv", cur2), "aws", rules, source="d", allow_overlap=True
+    )
     four = by_team(company, "2026-03")
     for team in one:
         assert four[team] == pytest.approx(4 * one[team], rel=1e-9)
@@ -403,45 +744,74 @@ def test_every_reader_gives_the_same_figures(company, write, tmp_path, monkeypat
 def _cur2(bill: str, tags: str = "resource_tags") -> str:
     """The legacy CUR `bill` under CUR 2.0's column names; its Team tag column renamed `tags`
     (CUR 2.0's one `resource_tags` map, or a flattened `resource_tags_user_team`)."""
-    return (bill.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
-            .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
-            .replace("lineItem/ProductCode", "line_item_product_code")
-            .replace("lineItem/UsageType", "line_item_usage_type")
-            .replace("lineItem/UsageAmount", "line_item_usage_amount").replace("pricing/unit", "pricing_unit")
-            .replace("product/region", "product_region_code")
-            .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
-            .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
-            .replace("lineItem/LineItemType", "line_item_line_item_type")
-            .replace("product/instanceType", "product_instance_type").replace("product/vcpu", "product_vcpu")
-            .replace("resourceTags/user:Team", tags))
+    return (
+        bill.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
+        .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
+        .replace("lineItem/ProductCode", "line_item_product_code")
+        .replace("lineItem/UsageType", "line_item_usage_type")
+        .replace("lineItem/UsageAmount", "line_item_usage_amount")
+        .replace("pricing/unit", "pricing_unit")
+        .replace("product/region", "product_region_code")
+        .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
+        .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
+        .replace("lineItem/LineItemType", "line_item_line_item_type")
+        .replace("product/instanceType", "product_instance_type")
+        .replace("product/vcpu", "product_vcpu")
+        .replace("resourceTags/user:Team", tags)
+    )
 
 
-@pytest.mark.parametrize("cell", ['"{""user_team"": ""video"""', '"[""video""]"', "video",
-                                  '"{""user_team"": 5}"', '"{""user_team"": ""a"", ""USER_TEAM"": ""b""}"'])
-def test_a_malformed_cur2_resource_tags_cell_is_refused_not_read_as_no_tags(company, write, db_dump, cell):
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '"{""user_team"": ""video"""',
+        '"[""video""]"',
+        "video",
+        '"{""user_team"": 5}"',
+        '"{""user_team"": ""a"", ""USER_TEAM"": ""b""}"',
+    ],
+)
+def test_a_malformed_cur2_resource_tags_cell_is_refused_not_read_as_no_tags(
+    company, write, db_dump, cell
+):
     # Read as "no tags", the line would land in Unallocated with no word why.
     bad = _cur2(BILL).replace(",video\n", f",{cell}\n", 1)
     refused(company, write, db_dump, bad, "bad.csv, line 2, column 'resource_tags': ")
 
 
 def test_an_empty_cur2_resource_tags_cell_is_no_tags(company, write):
-    importer.import_cloud_billing(company, write("ok.csv", _cur2(BILL).replace(",video\n", ",\n")), "aws",
-                                  write("r.toml", RULES))
+    importer.import_cloud_billing(
+        company,
+        write("ok.csv", _cur2(BILL).replace(",video\n", ",\n")),
+        "aws",
+        write("r.toml", RULES),
+    )
     assert "Unallocated" in by_team(company, "2026-03")
 
 
 def test_parquet_without_pyarrow_is_refused_clearly(company, write, tmp_path, monkeypatch):
     (tmp_path / "x.parquet").write_bytes(b"PAR1")
     monkeypatch.setattr(exports, "_pyarrow", lambda what: None)
-    with pytest.raises(InputError, match=r"reading Parquet needs pyarrow: pip install 'carbon-ledger\[parquet\]'"):
-        importer.import_cloud_billing(company, tmp_path / "x.parquet", "aws", write("r.toml", RULES))
+    with pytest.raises(
+        InputError, match=r"reading Parquet needs pyarrow: pip install 'carbon-ledger\[parquet\]'"
+    ):
+        importer.import_cloud_billing(
+            company, tmp_path / "x.parquet", "aws", write("r.toml", RULES)
+        )
 
 
 def test_line_numbers_count_quoted_line_breaks(company, write, db_dump):
     # line 2 holds a quoted line break, so the negative usage row starts on file line 4
-    bill = BILL.replace("111122223333,Usage,m5.xlarge,4,video", '"1111\n22223333",Usage,m5.xlarge,4,video')
-    refused(company, write, db_dump, bill.replace(",500,GB-Mo,", ",-500,GB-Mo,"),
-            "bad.csv, line 4, column 'lineItem/UsageAmount': negative usage")
+    bill = BILL.replace(
+        "111122223333,Usage,m5.xlarge,4,video", '"1111\n22223333",Usage,m5.xlarge,4,video'
+    )
+    refused(
+        company,
+        write,
+        db_dump,
+        bill.replace(",500,GB-Mo,", ",-500,GB-Mo,"),
+        "bad.csv, line 4, column 'lineItem/UsageAmount': negative usage",
+    )
 
 
 # ---- carbon import ccf-estimates --------------------------------------------------------------------
@@ -477,9 +847,11 @@ def test_ccf_estimates_keep_ccfs_figures_and_follow_the_rules(company, write):
 def test_ccf_estimates_csv_and_bad_rows(company, write, db_dump):
     from carbon.cloud.ccf_estimates import import_ccf_estimates
 
-    text = ("timestamp,cloudProvider,accountId,accountName,serviceName,region,kilowattHours,co2e\n"
-            "2026-03-01,AWS,111122223333,prod,AmazonS3,eu-west-3,10,0.000511\n"
-            "2026-03-02,OVH,111122223333,prod,AmazonS3,eu-west-3,-1,0.000511\n")
+    text = (
+        "timestamp,cloudProvider,accountId,accountName,serviceName,region,kilowattHours,co2e\n"
+        "2026-03-01,AWS,111122223333,prod,AmazonS3,eu-west-3,10,0.000511\n"
+        "2026-03-02,OVH,111122223333,prod,AmazonS3,eu-west-3,-1,0.000511\n"
+    )
     before = db_dump()
     with pytest.raises(InputError) as exc:
         import_ccf_estimates(company, write("ccf.csv", text), write("r.toml", RULES))
@@ -487,8 +859,11 @@ def test_ccf_estimates_csv_and_bad_rows(company, write, db_dump):
     assert "ccf.csv, line 3, column 'cloudProvider': expected AWS, GCP or AZURE" in "\n".join(shown)
     assert "ccf.csv, line 3, column 'kilowattHours': expected a number ≥ 0" in "\n".join(shown)
     assert db_dump() == before
-    import_ccf_estimates(company, write("ccf.csv", text.splitlines(True)[0] + text.splitlines(True)[1]),
-                         write("r.toml", RULES))
+    import_ccf_estimates(
+        company,
+        write("ccf.csv", text.splitlines(True)[0] + text.splitlines(True)[1]),
+        write("r.toml", RULES),
+    )
     assert by_team(company, "2026-03")["Platform"] == pytest.approx(0.6 * 0.511)
 
 
@@ -500,13 +875,17 @@ def test_a_bill_into_a_closed_month_is_refused_unless_restated(company, write, d
     from carbon import period_service as stored_locks
     from carbon.locks import PeriodLocked, Restate
 
-    stored_locks.close_month(company, "2026-03", by="ops", reason="sent to finance", today=date(2026, 11, 30))
+    stored_locks.close_month(
+        company, "2026-03", by="ops", reason="sent to finance", today=date(2026, 11, 30)
+    )
     bill, rules = write("cur-2026-03.csv", BILL), write("rules.toml", RULES)
     before = db_dump()
     with pytest.raises(PeriodLocked, match="2026-03"):
         importer.import_cloud_billing(company, bill, "aws", rules)
     assert db_dump() == before
-    result = importer.import_cloud_billing(company, bill, "aws", rules, restate=Restate("late bill", "alice"))
+    result = importer.import_cloud_billing(
+        company, bill, "aws", rules, restate=Restate("late bill", "alice")
+    )
     r = result.outcome.restatement
     assert (r.by, r.reason, r.periods) == ("alice", "late bill", ("2026-03",))
     assert dict(r.by_team())["Unallocated"] == pytest.approx(EBS, rel=1e-4)
@@ -519,7 +898,15 @@ def test_a_missing_bill_is_no_such_file_exit_1(run, write, tmp_path, provider, d
     assert run("teams", "add", "Platform").exit_code == 0
     before = db_dump()
     for name in ("cur-2026-03.csv", "cur-2026-03.csv.gz", "export.json"):
-        r = run("import", "cloud-billing", str(tmp_path / name), "--provider", provider, "--rules", rules)
+        r = run(
+            "import",
+            "cloud-billing",
+            str(tmp_path / name),
+            "--provider",
+            provider,
+            "--rules",
+            rules,
+        )
         assert r.exit_code == 1, r.output
         assert f"{tmp_path / name}: no such file" in r.stderr and "internal error" not in r.stderr
     r = run("import", "ccf-estimates", str(tmp_path / "ccf.csv"), "--rules", rules)

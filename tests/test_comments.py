@@ -24,8 +24,11 @@ def python_files() -> list[Path]:
 
 def comments_and_docstrings(source: str) -> list[tuple[int, str]]:
     """(line, text) of every comment and every module, class and function docstring."""
-    found = [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-             if tok.type == tokenize.COMMENT]
+    found = [
+        (tok.start[0], tok.string)
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    ]
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             doc = ast.get_docstring(node, clean=False)
@@ -53,7 +56,9 @@ def test_no_comment_or_docstring_cites_a_file_outside_the_repository():
 
 def test_the_scan_sees_comments_and_docstrings():
     # A scan that reads nothing passes everything: show it finds both kinds.
-    source = '"""Module (issue 7)."""\n\ndef f():\n    """see ../shared/x"""\n    return 1  # issue 12\n'
+    source = (
+        '"""Module (issue 7)."""\n\ndef f():\n    """see ../shared/x"""\n    return 1  # issue 12\n'
+    )
     texts = [text for _line, text in comments_and_docstrings(source)]
     assert sum(bool(CITES_ISSUE.search(t)) for t in texts) == 2
     assert sum(bool(OUTSIDE.search(t)) for t in texts) == 1

@@ -8,7 +8,9 @@ import pytest
 
 from carbon import workdays
 
-SURVEY = "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants,telework_days,start,end\n"
+SURVEY = (
+    "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants,telework_days,start,end\n"
+)
 CONFIG = '[commuting]\nclosures = ["2026-08-10..2026-08-14"]\nabsence_rate = 0.1\n'
 
 
@@ -17,7 +19,10 @@ def test_france_may_2026_and_august_with_a_closure_week():
     # May 2026: Friday 1st .. Sunday 31st: 21 weekdays; public holidays on a weekday: 1 May (Fri),
     # 8 May (Fri), 14 May (Ascension, Thu), 25 May (Whit Monday): 21 - 4 = 17 working days.
     assert (may.weekdays, [d for d, _ in may.holidays], may.working) == (
-        21, [date(2026, 5, 1), date(2026, 5, 8), date(2026, 5, 14), date(2026, 5, 25)], 17)
+        21,
+        [date(2026, 5, 1), date(2026, 5, 8), date(2026, 5, 14), date(2026, 5, 25)],
+        17,
+    )
     closed = [date(2026, 8, 10) + timedelta(days=i) for i in range(5)]
     aug = workdays.month_days("2026-08", "FR", closed)
     # August 2026: 21 weekdays; 15 August is a Saturday (no weekday holiday); closure Monday 10 to
@@ -39,10 +44,22 @@ def _sources(run, month):
 
 def test_commuting_follows_holidays_closures_absence_and_joiners(company, write):
     cfg = write("carbon.toml", CONFIG)
-    r = company("import", "commuting-survey", write("s.csv", SURVEY
-                + "E1,Platform,commute.metro,10,5,FR,,,,\n"
-                + "E4,Platform,commute.metro,10,5,FR,,,2026-05-18,\n"),
-                "--from", "2026-05", "--to", "2026-08", "--config", cfg)
+    r = company(
+        "import",
+        "commuting-survey",
+        write(
+            "s.csv",
+            SURVEY
+            + "E1,Platform,commute.metro,10,5,FR,,,,\n"
+            + "E4,Platform,commute.metro,10,5,FR,,,2026-05-18,\n",
+        ),
+        "--from",
+        "2026-05",
+        "--to",
+        "2026-08",
+        "--config",
+        cfg,
+    )
     assert r.exit_code == 0, r.output
     may = _sources(company, "2026-05")
     metro = next(s for s in may if s["activity"] == "commute.metro")
@@ -51,23 +68,50 @@ def test_commuting_follows_holidays_closures_absence_and_joiners(company, write)
     # 2 x 10 x 8.1 = 162 passenger-km. Together 468 pkm x 0.00444 (ADEME metro) = 2.07792 kg.
     assert metro["quantity"] == pytest.approx(306 + 162)
     assert metro["co2e_kg"] == pytest.approx(468 * 0.00444)
-    assert metro["working_days"] == [{"country": "FR", "weekdays": 21, "public_holidays": [
-        "2026-05-01 Labor Day", "2026-05-08 Victory Day", "2026-05-14 Ascension Day", "2026-05-25 Pentecost Monday"],
-        "closure_days": 0, "working_days": 17, "absence_rate": 0.1, "days_worked": pytest.approx(15.3)}]
+    assert metro["working_days"] == [
+        {
+            "country": "FR",
+            "weekdays": 21,
+            "public_holidays": [
+                "2026-05-01 Labor Day",
+                "2026-05-08 Victory Day",
+                "2026-05-14 Ascension Day",
+                "2026-05-25 Pentecost Monday",
+            ],
+            "closure_days": 0,
+            "working_days": 17,
+            "absence_rate": 0.1,
+            "days_worked": pytest.approx(15.3),
+        }
+    ]
     aug = next(s for s in _sources(company, "2026-08") if s["activity"] == "commute.metro")
     # August: 16 working days x 0.9 = 14.4 days, for both: 2 x 2 x 10 x 14.4 = 576 passenger-km.
     assert aug["quantity"] == pytest.approx(576)
-    assert aug["working_days"][0]["closure_days"] == 5 and aug["working_days"][0]["working_days"] == 16
+    assert (
+        aug["working_days"][0]["closure_days"] == 5 and aug["working_days"][0]["working_days"] == 16
+    )
     text = " ".join(company("report", "sources", "--month", "2026-08").output.split())
     assert "21 weekdays - 0 public holiday(s) - 5 closure day(s) = 16 working days" in text
 
 
 def test_telework_reduces_commuting_and_adds_homeworking_where_a_factor_exists(company, write):
     cfg = write("carbon.toml", CONFIG)
-    r = company("import", "commuting-survey", write("s.csv", SURVEY
-                + "E2,Platform,commute.metro,10,,FR,,2,,\n"            # Paris: 2 days at home, on site 5 - 2 = 3
-                + "E3,Platform,commute.train.national,20,,GB,,2,,\n"),  # London: the same
-                "--from", "2026-05", "--to", "2026-05", "--config", cfg)
+    r = company(
+        "import",
+        "commuting-survey",
+        write(
+            "s.csv",
+            SURVEY
+            + "E2,Platform,commute.metro,10,,FR,,2,,\n"  # Paris: 2 days at home, on site 5 - 2 = 3
+            + "E3,Platform,commute.train.national,20,,GB,,2,,\n",
+        ),  # London: the same
+        "--from",
+        "2026-05",
+        "--to",
+        "2026-05",
+        "--config",
+        cfg,
+    )
     assert r.exit_code == 0, r.output
     # France has no sourced homeworking factor: not counted, and the import says so.
     assert "homeworking not counted for 1 employee-month(s) in FR" in " ".join(r.output.split())
@@ -81,19 +125,44 @@ def test_telework_reduces_commuting_and_adds_homeworking_where_a_factor_exists(c
     assert got["commute.train.national"]["co2e_kg"] == pytest.approx(14.552784)
     assert got["homeworking.hour"]["quantity"] == pytest.approx(54.72)
     assert got["homeworking.hour"]["co2e_kg"] == pytest.approx(18.2644416)
-    assert {c["country"]: c["working_days"] for c in got["homeworking.hour"]["working_days"]} == {"FR": 17, "GB": 19}
+    assert {c["country"]: c["working_days"] for c in got["homeworking.hour"]["working_days"]} == {
+        "FR": 17,
+        "GB": 19,
+    }
 
 
 def test_calendar_settings_and_survey_columns_are_checked(company, write):
-    bad = write("carbon.toml", '[commuting]\nclosures = ["2026-08-14..2026-08-10"]\nabsence_rate = 1.5\n')
-    r = company("import", "commuting-survey", write("s.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR,,,,\n"),
-                "--from", "2026-05", "--to", "2026-05", "--config", bad)
+    bad = write(
+        "carbon.toml", '[commuting]\nclosures = ["2026-08-14..2026-08-10"]\nabsence_rate = 1.5\n'
+    )
+    r = company(
+        "import",
+        "commuting-survey",
+        write("s.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR,,,,\n"),
+        "--from",
+        "2026-05",
+        "--to",
+        "2026-05",
+        "--config",
+        bad,
+    )
     assert r.exit_code == 1
     text = " ".join(r.output.split())
     assert "commuting.closures" in text and "commuting.absence_rate" in text
-    r = company("import", "commuting-survey", write("s.csv", SURVEY + "E1,Platform,commute.metro,10,4,FR,,2,,\n"
-                                                    + "E2,Platform,commute.metro,10,5,FR,,,2026-13-01,\n"),
-                "--from", "2026-05", "--to", "2026-05")
+    r = company(
+        "import",
+        "commuting-survey",
+        write(
+            "s.csv",
+            SURVEY
+            + "E1,Platform,commute.metro,10,4,FR,,2,,\n"
+            + "E2,Platform,commute.metro,10,5,FR,,,2026-13-01,\n",
+        ),
+        "--from",
+        "2026-05",
+        "--to",
+        "2026-05",
+    )
     assert r.exit_code == 1
     text = " ".join(r.output.split())
     assert "line 2" in text and "days on site + telework days exceed 5 per week" in text

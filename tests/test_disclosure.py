@@ -27,7 +27,8 @@ ACTIVITIES = "date,team,activity,quantity,unit\n" + "".join(
     f"2025-{m:02d},Platform,test.power,1000,kWh\n"
     f"2025-{m:02d},Sales,test.flight,1000,km\n"
     f"2025-{m:02d},People,test.commute,2000,km\n"
-    for m in range(1, 13))
+    for m in range(1, 13)
+)
 # Net revenue 1,000,000 a month: 12,000,000 a year; intensity 15 t / 12e6 = 1.25e-6 t per unit.
 REVENUE = "month,metric,value\n" + "".join(f"2025-{m:02d},revenue,1000000\n" for m in range(1, 13))
 
@@ -49,7 +50,9 @@ def _lines(res) -> dict:
 def test_esrs_e1_gross_scopes_totals_and_intensity(company, write):
     assert company("metrics", "define", "revenue", "--year", "sum", "--label", "EUR").exit_code == 0
     assert company("import", "metrics", write("r.csv", REVENUE)).exit_code == 0
-    res = company("report", "disclosure", "--year", "2025", "--format", "esrs-e1", "--format-out", "json")
+    res = company(
+        "report", "disclosure", "--year", "2025", "--format", "esrs-e1", "--format-out", "json"
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     by = {ln["label"]: ln for ln in doc["lines"]}
@@ -63,7 +66,10 @@ def test_esrs_e1_gross_scopes_totals_and_intensity(company, write):
     # What the ledger cannot give is named, never 0.
     assert by["Scope 3 category 2: Capital goods"]["value"] is None
     assert "not available" in by["Scope 3 category 2: Capital goods"]["note"]
-    assert by["Percentage of Scope 1 GHG emissions from regulated emission trading schemes"]["value"] is None
+    assert (
+        by["Percentage of Scope 1 GHG emissions from regulated emission trading schemes"]["value"]
+        is None
+    )
     assert doc["reconciliation"]["reconciled"] is True
 
 
@@ -72,7 +78,9 @@ def test_ghgp_and_beges_reconcile_with_the_year_report_and_the_donation(company)
     assert year["total"] == pytest.approx(15000.0)
     donation = json.loads(company("donation", "--year", "2025", "--format", "json").stdout)
     for framework in ("ghgp", "beges", "esrs-e1"):
-        res = company("report", "disclosure", "--year", "2025", "--format", framework, "--format-out", "json")
+        res = company(
+            "report", "disclosure", "--year", "2025", "--format", framework, "--format-out", "json"
+        )
         assert res.exit_code == 0, res.output
         doc = json.loads(res.stdout)
         checks = {c["what"]: c for c in doc["reconciliation"]["checks"]}
@@ -84,7 +92,11 @@ def test_ghgp_and_beges_reconcile_with_the_year_report_and_the_donation(company)
         assert against["expected_t"] == pytest.approx(donation["emissions_t"])
         for key, kg in year["by_scope3_category"].items():
             assert checks[f"scope 3 {key}"]["disclosed_t"] == pytest.approx(kg / 1000)
-    posts = _lines(company("report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "json"))
+    posts = _lines(
+        company(
+            "report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "json"
+        )
+    )
     values = {code: ln["value"] for (code, _label), ln in posts.items()}
     assert values["1.1"] == pytest.approx(1.2)
     assert values["2.1"] == pytest.approx(12.0)
@@ -95,8 +107,18 @@ def test_ghgp_and_beges_reconcile_with_the_year_report_and_the_donation(company)
 
 
 def test_ghgp_states_base_year_and_gases_not_split(company):
-    res = company("report", "disclosure", "--year", "2025", "--format", "ghgp", "--base-year", "2025",
-                  "--format-out", "json")
+    res = company(
+        "report",
+        "disclosure",
+        "--year",
+        "2025",
+        "--format",
+        "ghgp",
+        "--base-year",
+        "2025",
+        "--format-out",
+        "json",
+    )
     lines = {code: ln for (code, _l), ln in _lines(res).items()}
     assert lines["Base year"]["value"] == pytest.approx(15.0)
     assert lines["Scope 1 gases"]["value"] is None and "not split" in lines["Scope 1 gases"]["note"]
@@ -116,12 +138,24 @@ def test_beges_posts_of_ledger_rows():
 
 
 def test_csv_and_xlsx_carry_the_reconciliation(company, tmp_path):
-    res = company("report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "csv")
+    res = company(
+        "report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "csv"
+    )
     assert res.exit_code == 0
     assert "reconciliation,reconciled,total of the scopes (location-based)" in res.stdout
     out = tmp_path / "beges.xlsx"
-    res = company("report", "disclosure", "--year", "2025", "--format", "beges", "--format-out", "xlsx",
-                  "--out", out)
+    res = company(
+        "report",
+        "disclosure",
+        "--year",
+        "2025",
+        "--format",
+        "beges",
+        "--format-out",
+        "xlsx",
+        "--out",
+        out,
+    )
     assert res.exit_code == 0, res.output
     import openpyxl
 
@@ -136,10 +170,20 @@ def test_a_year_without_data_is_refused(company):
 
 def test_a_year_in_progress_is_not_compared_with_the_donation_forecast(run, write):
     run("teams", "add", "Platform")
-    run("factors", "import", write("f.csv", "activity,region,year,value,unit,category,scope,source\n"
-                                            "test.power,,2026,1,kg CO2e / kWh,infrastructure,2,test table\n"))
-    run("import", "activities", write("a.csv", "date,team,activity,quantity,unit\n"
-                                               "2026-01,Platform,test.power,1000,kWh\n"))
+    run(
+        "factors",
+        "import",
+        write(
+            "f.csv",
+            "activity,region,year,value,unit,category,scope,source\n"
+            "test.power,,2026,1,kg CO2e / kWh,infrastructure,2,test table\n",
+        ),
+    )
+    run(
+        "import",
+        "activities",
+        write("a.csv", "date,team,activity,quantity,unit\n2026-01,Platform,test.power,1000,kWh\n"),
+    )
     res = run("report", "disclosure", "--year", "2026", "--format", "ghgp", "--format-out", "json")
     assert res.exit_code == 0, res.output
     checks = {c["what"]: c for c in json.loads(res.stdout)["reconciliation"]["checks"]}

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_command_reference_matches_the_cli():
     current = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     assert current == helpdoc.render(), (
-        "docs/commands.md is stale: run  python -m carbon.commands.helpdoc > docs/commands.md")
+        "docs/commands.md is stale: run  python -m carbon.commands.helpdoc > docs/commands.md"
+    )
 
 
 def test_readme_commands_exist():

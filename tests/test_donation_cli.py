@@ -19,9 +19,15 @@ def year_2024(run, write):
     Company:  10.69 t CO2e
     """
     run("teams", "add", "Platform", "Video")
-    r = run("import", "activities", write("a.csv", HEADER +
-            "2024-01-01,2024-12-31,Platform,electricity.grid,100000,kWh,FR\n"
-            "2024-01-01,2024-12-31,Video,streaming.video.hour,100000,hour,EU\n"))
+    r = run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER + "2024-01-01,2024-12-31,Platform,electricity.grid,100000,kWh,FR\n"
+            "2024-01-01,2024-12-31,Video,streaming.video.hour,100000,hour,EU\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     return run
 
@@ -48,24 +54,42 @@ def test_json_contract_with_default_price(year_2024):
     assert amounts(data) == {"Platform": 337.35, "Video": 357.50}
     assert sum(t["amount_cents"] for t in data["teams"]) == data["amount_cents"]
     assert data["status"] == "complete" and data["forecast"] is False
-    assert data["months"] == {"first": "2024-01", "last": "2024-12", "count": 12, "missing": [],
-                              "counted_through": "2024-12", "not_counted": []}
+    assert data["months"] == {
+        "first": "2024-01",
+        "last": "2024-12",
+        "count": 12,
+        "missing": [],
+        "counted_through": "2024-12",
+        "not_counted": [],
+    }
     assert data["range"]["low"] < data["range"]["central"] == 694.85 < data["range"]["high"]
     assert any("no eu_ets.auction.eu price for 2024" in w for w in data["warnings"])
     assert data["closed"] is None and data["restatement"] is None
     # Not closed: the amount is the computed one.
-    assert (data["headline"], data["closed_amount"], data["recomputed_amount"], data["restated"]) == (
-        "computed", None, None, False)
+    assert (
+        data["headline"],
+        data["closed_amount"],
+        data["recomputed_amount"],
+        data["restated"],
+    ) == ("computed", None, None, False)
 
 
 def test_price_override_and_non_eur_currency(year_2024):
     # 10.69 t × 80 EUR/t = 855.20 EUR: Platform 5.19 × 80 = 415.20, Video 440.00.
     data = donation_json(year_2024, "--year", "2024", "--price", "80")
-    assert (data["amount"], data["currency"], amounts(data)) == (855.20, "EUR", {"Platform": 415.20, "Video": 440.0})
+    assert (data["amount"], data["currency"], amounts(data)) == (
+        855.20,
+        "EUR",
+        {"Platform": 415.20, "Video": 440.0},
+    )
     assert data["price"]["basis"] == "price given on the command line (--price)"
     # 10.69 t × 100 USD/t = 1,069.00 USD.
     data = donation_json(year_2024, "--year", "2024", "--price", "100", "--currency", "usd")
-    assert (data["amount"], data["currency"], data["price"]["unit"]) == (1069.0, "USD", "USD / t CO2e")
+    assert (data["amount"], data["currency"], data["price"]["unit"]) == (
+        1069.0,
+        "USD",
+        "USD / t CO2e",
+    )
 
 
 def test_removal_price_in_usd_from_the_table(year_2024):
@@ -73,13 +97,30 @@ def test_removal_price_in_usd_from_the_table(year_2024):
     r = year_2024("donation", "--year", "2024", "--basis", "cdr.dac.frontier_offtake_2023", *AS_OF)
     assert r.exit_code == 1 and "it has prices for: 2023" in r.stderr
     # 10.69 t × 643.6 USD/t = 6,880.084 -> 6,880.08 USD.
-    data = donation_json(year_2024, "--year", "2024", "--basis", "cdr.dac.frontier_offtake_2023",
-                         "--price-year", "2023")
+    data = donation_json(
+        year_2024,
+        "--year",
+        "2024",
+        "--basis",
+        "cdr.dac.frontier_offtake_2023",
+        "--price-year",
+        "2023",
+    )
     assert (data["amount"], data["currency"]) == (6880.08, "USD")
     assert "DERIVED" in data["price"]["basis"]
     # Asking for EUR with a USD price is refused: no silent conversion.
-    r = year_2024("donation", "--year", "2024", "--basis", "cdr.dac.frontier_offtake_2023", "--price-year",
-                  "2023", "--currency", "EUR", *AS_OF)
+    r = year_2024(
+        "donation",
+        "--year",
+        "2024",
+        "--basis",
+        "cdr.dac.frontier_offtake_2023",
+        "--price-year",
+        "2023",
+        "--currency",
+        "EUR",
+        *AS_OF,
+    )
     assert r.exit_code == 1 and "does not convert currencies" in r.stderr
 
 
@@ -93,7 +134,12 @@ def test_scope_and_category_filters(year_2024):
     assert (data["amount"], amounts(data)) == (440.0, {"Video": 440.0})
     assert data["method"][0].startswith("Emissions: all GHG scopes and categories streaming")
     # Scopes 2 and 3 together: everything, 855.20.
-    assert donation_json(year_2024, "--year", "2024", "--price", "80", "--scope", "2", "--scope", "3")["amount"] == 855.20
+    assert (
+        donation_json(year_2024, "--year", "2024", "--price", "80", "--scope", "2", "--scope", "3")[
+            "amount"
+        ]
+        == 855.20
+    )
     r = year_2024("donation", "--year", "2024", "--price", "80", "--scope", "1", *AS_OF)
     assert r.exit_code == 1 and "no emissions for 2024 under GHG scope 1" in r.stderr
     r = year_2024("donation", "--year", "2024", "--price", "80", "--category", "comuting", *AS_OF)
@@ -108,36 +154,55 @@ def test_missing_price_names_the_available_years(year_2024):
 
 def test_year_without_data_is_an_error(year_2024):
     r = year_2024("donation", "--year", "2023", "--price", "80", *AS_OF)
-    assert r.exit_code == 1 and "no emissions recorded for 2023 (data exists for 2024-01 to 2024-12)" in r.stderr
+    assert (
+        r.exit_code == 1
+        and "no emissions recorded for 2023 (data exists for 2024-01 to 2024-12)" in r.stderr
+    )
 
 
 def test_current_year_forecast_or_refusal(run, write):
     run("teams", "add", "Platform")
     # 2026-01-01..2026-10-31 (304 days), 3,040 kWh FR: the grid factor's latest vintage
     # not after 2026 applies; the counted total is the actual × 12 / 10.
-    run("import", "activities", write("a.csv", HEADER + "2026-01-01,2026-10-31,Platform,electricity.grid,3040,kWh,FR\n"))
-    r = run("donation", "--year", "2026", "--price", "100", "--as-of", "2026-11-29", "--format", "json")
+    run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + "2026-01-01,2026-10-31,Platform,electricity.grid,3040,kWh,FR\n"),
+    )
+    r = run(
+        "donation", "--year", "2026", "--price", "100", "--as-of", "2026-11-29", "--format", "json"
+    )
     data = json.loads(r.stdout)
     assert data["forecast"] is True and data["status"] == "actual_to_date_plus_forecast"
     assert data["emissions_t"] == pytest.approx(data["actual_t"] * 12 / 10, abs=1e-6)
     assert any(m.startswith("FORECAST") for m in data["method"])
     table = run("donation", "--year", "2026", "--price", "100", "--as-of", "2026-11-29")
     assert "FORECAST" in table.stdout
-    r = run("donation", "--year", "2026", "--price", "100", "--as-of", "2026-11-29", "--actual-only")
+    r = run(
+        "donation", "--year", "2026", "--price", "100", "--as-of", "2026-11-29", "--actual-only"
+    )
     assert r.exit_code == 1 and "not over" in r.stderr
 
 
 def test_journal_csv_is_excel_safe_and_sums(run, write):
     run("teams", "add", "=SUM(A1)", "Video")
-    run("import", "activities", write("a.csv", HEADER +
-        "2024-01-01,2024-12-31,=SUM(A1),electricity.grid,100000,kWh,FR\n"
-        "2024-01-01,2024-12-31,Video,streaming.video.hour,100000,hour,EU\n"))
+    run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER + "2024-01-01,2024-12-31,=SUM(A1),electricity.grid,100000,kWh,FR\n"
+            "2024-01-01,2024-12-31,Video,streaming.video.hour,100000,hour,EU\n",
+        ),
+    )
     r = run("donation", "--year", "2024", "--price", "80", *AS_OF, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert rows[0]["team"] == "'=SUM(A1)"  # shown as text by a spreadsheet, never run
     assert [(x["team"], x["emissions_t"], x["amount"], x["currency"]) for x in rows] == [
-        ("'=SUM(A1)", "5.190000", "415.20", "EUR"), ("Video", "5.500000", "440.00", "EUR"),
-        ("TOTAL", "10.690000", "855.20", "EUR")]
+        ("'=SUM(A1)", "5.190000", "415.20", "EUR"),
+        ("Video", "5.500000", "440.00", "EUR"),
+        ("TOTAL", "10.690000", "855.20", "EUR"),
+    ]
     assert rows[0]["price"] == "80" and rows[0]["price_unit"] == "EUR / t CO2e"
 
 
@@ -149,7 +214,9 @@ def test_table_shows_amount_method_and_teams(year_2024):
 
 
 def test_close_then_changed_data_is_restated_per_team(year_2024, write, db_dump):
-    r = year_2024("donation", "close", "--year", "2024", "--price", "80", "--note", "board 2025-01", *AS_OF)
+    r = year_2024(
+        "donation", "close", "--year", "2024", "--price", "80", "--note", "board 2025-01", *AS_OF
+    )
     assert r.exit_code == 0, r.output
     assert "closed 2024: 855.20 EUR" in r.stdout
     # Closing again is refused and writes nothing.
@@ -160,7 +227,9 @@ def test_close_then_changed_data_is_restated_per_team(year_2024, write, db_dump)
     # Unchanged ledger: priced at the closed price by default, nothing restated.
     data = donation_json(year_2024, "--year", "2024")
     assert data["price"]["value"] == 80.0 and data["amount"] == 855.20
-    assert data["restatement"]["ledger_changed"] is False and data["restatement"]["difference"] == 0.0
+    assert (
+        data["restatement"]["ledger_changed"] is False and data["restatement"]["difference"] == 0.0
+    )
     # Video streams 1,000 more hours in June 2024: + 55 kg = +0.055 t; × 80 = +4.40 EUR.
     # 2024 is locked by its sign-off: the import is refused, then accepted as a recorded restatement.
     late = write("b.csv", HEADER + "2024-06-10,,Video,streaming.video.hour,1000,hour,EU\n")
@@ -168,13 +237,17 @@ def test_close_then_changed_data_is_restated_per_team(year_2024, write, db_dump)
     r = year_2024("import", "activities", late)
     assert r.exit_code == 1 and "would change 2024-06, closed: 2024 (donation close" in r.stderr
     assert db_dump() == before
-    r = year_2024("import", "activities", late, "--restate", "--reason", "late streaming log", "--by", "cfo")
+    r = year_2024(
+        "import", "activities", late, "--restate", "--reason", "late streaming log", "--by", "cfo"
+    )
     assert r.exit_code == 0 and "Video: +55.000 kg CO2e" in r.stdout, r.output
     data = donation_json(year_2024, "--year", "2024")
     assert data["closed"]["amount"] == 855.20  # the closed figure never changes
     assert data["amount"] == data["closed_amount"] == 855.20  # ... and stays the headline
     assert data["recomputed_amount"] == 859.60  # 10.745 t × 80
-    restated = {t["team"]: (t["difference_t"], t["difference"]) for t in data["restatement"]["teams"]}
+    restated = {
+        t["team"]: (t["difference_t"], t["difference"]) for t in data["restatement"]["teams"]
+    }
     assert data["restatement"]["ledger_changed"] is True
     assert restated == {"Platform": (0.0, 0.0), "Video": (0.055, 4.40)}
     assert data["restatement"]["difference"] == 4.40
@@ -182,14 +255,20 @@ def test_close_then_changed_data_is_restated_per_team(year_2024, write, db_dump)
     assert "RESTATED" in r.stdout and "+4.40" in r.stdout
     hist = json.loads(year_2024("donation", "history", "--format", "json", *AS_OF).stdout)
     [entry] = hist["closes"]
-    assert entry["note"] == "board 2025-01" and entry["amount"] == 855.20 and len(entry["ledger_hash"]) == 64
+    assert (
+        entry["note"] == "board 2025-01"
+        and entry["amount"] == 855.20
+        and len(entry["ledger_hash"]) == 64
+    )
     assert entry["restatement"]["difference"] == 4.40 and entry["superseded"] is False
     assert "changed: +4.40" in year_2024("donation", "history", *AS_OF).stdout
 
 
 def test_supersede_keeps_the_history(year_2024):
     year_2024("donation", "close", "--year", "2024", "--price", "80", *AS_OF)
-    r = year_2024("donation", "close", "--year", "2024", "--basis", "eu_ets.auction.de", "--supersede", *AS_OF)
+    r = year_2024(
+        "donation", "close", "--year", "2024", "--basis", "eu_ets.auction.de", "--supersede", *AS_OF
+    )
     assert r.exit_code == 0 and "694.85 EUR" in r.stdout
     hist = json.loads(year_2024("donation", "history", "--format", "json", *AS_OF).stdout)["closes"]
     assert [(c["amount"], c["superseded"]) for c in hist] == [(855.20, True), (694.85, False)]
@@ -198,7 +277,11 @@ def test_supersede_keeps_the_history(year_2024):
 
 def test_close_refuses_an_open_year_or_no_price(run, write, db_dump):
     run("teams", "add", "Platform")
-    run("import", "activities", write("a.csv", HEADER + "2026-01-01,2026-10-31,Platform,electricity.grid,3040,kWh,FR\n"))
+    run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + "2026-01-01,2026-10-31,Platform,electricity.grid,3040,kWh,FR\n"),
+    )
     before = db_dump()
     r = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2026-11-29")
     assert r.exit_code == 1 and "not over" in r.stderr
@@ -211,7 +294,9 @@ def test_usage_errors(year_2024):
     assert year_2024("donation").exit_code == 2
     r = year_2024("donation", "--year", "2024", "history")
     assert r.exit_code == 2 and "after the subcommand" in r.stderr
-    r = year_2024("donation", "--year", "2024", "--price", "80", "--basis", "eu_ets.auction.de", *AS_OF)
+    r = year_2024(
+        "donation", "--year", "2024", "--price", "80", "--basis", "eu_ets.auction.de", *AS_OF
+    )
     assert r.exit_code == 1 and "not both" in r.stderr
     assert year_2024("donation", "history").stdout.startswith("no donation has been closed")
 
@@ -225,7 +310,10 @@ def test_demo_donation_as_a_new_user(run):
     data = json.loads(run("donation", "--year", "2025", "--format", "json").stdout)
     # About 940 t at 73.86 EUR/t: an amount of the order of the company's 85,000 EUR.
     assert 900 < data["emissions_t"] < 1000 and 60_000 < data["amount"] < 80_000
-    assert len(data["teams"]) == 8 and sum(t["amount_cents"] for t in data["teams"]) == data["amount_cents"]
+    assert (
+        len(data["teams"]) == 8
+        and sum(t["amount_cents"] for t in data["teams"]) == data["amount_cents"]
+    )
 
 
 def test_one_page_summary_escapes_team_names(run, write, store):
@@ -235,10 +323,22 @@ def test_one_page_summary_escapes_team_names(run, write, store):
     from carbon.report import donation as view
 
     run("teams", "add", "<b>Ops</b>")
-    run("import", "activities", write("a.csv", HEADER + "2024-01-01,2024-12-31,<b>Ops</b>,electricity.grid,100000,kWh,FR\n"))
-    page = view.to_summary_html(stored.donation_view(store, 2024, as_of=date(2025, 3, 1), price="80"))
+    run(
+        "import",
+        "activities",
+        write(
+            "a.csv", HEADER + "2024-01-01,2024-12-31,<b>Ops</b>,electricity.grid,100000,kWh,FR\n"
+        ),
+    )
+    page = view.to_summary_html(
+        stored.donation_view(store, 2024, as_of=date(2025, 3, 1), price="80")
+    )
     # 5.19 t × 80 = 415.20 EUR
-    assert "Offset donation 2024: 415.20 EUR" in page and "&lt;b&gt;Ops&lt;/b&gt;" in page and "<b>Ops" not in page
+    assert (
+        "Offset donation 2024: 415.20 EUR" in page
+        and "&lt;b&gt;Ops&lt;/b&gt;" in page
+        and "<b>Ops" not in page
+    )
 
 
 @pytest.fixture
@@ -249,7 +349,11 @@ def yearly_2026(run, write):
     0.0461 kg/kWh: 1,682.65 kg for the year.
     """
     run("teams", "add", "Platform")
-    r = run("import", "activities", write("a.csv", HEADER + "2026-01-01,2026-12-31,Platform,electricity.grid,36500,kWh,FR\n"))
+    r = run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + "2026-01-01,2026-12-31,Platform,electricity.grid,36500,kWh,FR\n"),
+    )
     assert r.exit_code == 0 and "1.683 t CO2e" in r.stdout, r.output
     return run
 
@@ -261,11 +365,18 @@ def test_december_data_does_not_close_an_unfinished_year(yearly_2026, db_dump):
     # Actual to date = Jan..Oct, the months completed: 304 days × 100 kWh × 0.0461 = 1,401.44 kg;
     # forecast 1,401.44 ÷ 10 × 12 = 1,681.728 kg; × 80 EUR/t = 134.53824 -> 134.54 EUR.
     # (Counting Nov and Dec, pro-rated into months not over yet, would give 1,682.65 kg -> 134.61.)
-    r = run("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-29", "--format", "json")
+    r = run(
+        "donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-29", "--format", "json"
+    )
     data = json.loads(r.stdout)
     assert data["status"] == "actual_to_date_plus_forecast" and data["forecast"] is True
-    assert data["actual_t"] == 1.40144 and data["emissions_t"] == 1.681728 and data["amount"] == 134.54
-    assert data["months"]["counted_through"] == "2026-10" and data["months"]["not_counted"] == ["2026-11", "2026-12"]
+    assert (
+        data["actual_t"] == 1.40144 and data["emissions_t"] == 1.681728 and data["amount"] == 134.54
+    )
+    assert data["months"]["counted_through"] == "2026-10" and data["months"]["not_counted"] == [
+        "2026-11",
+        "2026-12",
+    ]
     assert any("not counted as actual" in m for m in data["method"])
     # A sign-off of the unfinished year is refused, and nothing is written.
     before = db_dump()
@@ -288,12 +399,25 @@ def test_a_future_year_is_an_error(yearly_2026):
 
 def test_journal_csv_has_a_bom_for_excel(run, write):
     run("teams", "add", "Équipe Sécurité")
-    run("import", "activities", write("a.csv", HEADER + "2024-01-01,2024-12-31,Équipe Sécurité,electricity.grid,100000,kWh,FR\n"))
+    run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER + "2024-01-01,2024-12-31,Équipe Sécurité,electricity.grid,100000,kWh,FR\n",
+        ),
+    )
     r = run("donation", "--year", "2024", "--price", "80", *AS_OF, "--format", "csv")
-    assert r.stdout_bytes.startswith(b"\xef\xbb\xbfyear,team,")  # UTF-8 BOM, as report.csv of the pack
+    assert r.stdout_bytes.startswith(
+        b"\xef\xbb\xbfyear,team,"
+    )  # UTF-8 BOM, as report.csv of the pack
     rows = list(csv.DictReader(io.StringIO(r.stdout_bytes.decode("utf-8-sig"))))
     # 5.19 t × 80 = 415.20 EUR
-    assert (rows[0]["year"], rows[0]["team"], rows[0]["amount"]) == ("2024", "Équipe Sécurité", "415.20")
+    assert (rows[0]["year"], rows[0]["team"], rows[0]["amount"]) == (
+        "2024",
+        "Équipe Sécurité",
+        "415.20",
+    )
 
 
 def test_a_tiny_team_never_reads_as_zero_in_the_donation_table(run, write):
@@ -301,8 +425,14 @@ def test_a_tiny_team_never_reads_as_zero_in_the_donation_table(run, write):
     # Platform 12 × 1,000 kWh FR × 0.0519 kg/kWh (ADEME 2024) = 622.8 kg; Ops 5 kWh × 0.0519 = 0.2595 kg
     # -> 260 g = 0.00026 t, 0.04 % of the company: not "0.000" t or "0.0%".
     rows = "".join(f"2024-{m:02d},,Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 13))
-    assert run("import", "activities", write("a.csv", HEADER + rows + "2024-06,,Ops,electricity.grid,5,kWh,FR\n"
-                                             )).exit_code == 0
+    assert (
+        run(
+            "import",
+            "activities",
+            write("a.csv", HEADER + rows + "2024-06,,Ops,electricity.grid,5,kWh,FR\n"),
+        ).exit_code
+        == 0
+    )
     r = run("donation", "--year", "2024", "--price", "80", *AS_OF)
     ops = next(line for line in r.stdout.splitlines() if "Ops" in line)
     assert "<0.001" in ops and "<0.1%" in ops and "0.000 " not in ops and "0.0%" not in ops, ops

@@ -14,10 +14,11 @@ from carbon.store.duplicates import survey_employees
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 SURVEY = "employee,team,mode,one_way_km,days_on_site_per_week,region\n"
-SEPT = (HEADER +
-        "2025-09-05,Platform,electricity.grid,1000,kWh,FR\n"
-        "2025-09-12,Platform,electricity.grid,500,kWh,FR\n"
-        "2025-09-19,Video,electricity.grid,200,kWh,FR\n")
+SEPT = (
+    HEADER + "2025-09-05,Platform,electricity.grid,1000,kWh,FR\n"
+    "2025-09-12,Platform,electricity.grid,500,kWh,FR\n"
+    "2025-09-19,Video,electricity.grid,200,kWh,FR\n"
+)
 
 
 @pytest.fixture
@@ -35,18 +36,21 @@ def test_rows_already_in_another_import_are_flagged_with_count_and_first_lines(c
     importer.import_activities(company, write("sept.csv", SEPT), source="finance-export")
     # The same September meter readings, sent again inside the ops team's file, plus one new row.
     # "1000.0" is the same quantity as "1000"; 2025-09-13 is another day (not a repeat).
-    ops = write("ops.csv", HEADER +
-                "2025-09-05,Platform,electricity.grid,1000.0,kWh,FR\n"
-                "2025-09-13,Platform,electricity.grid,500,kWh,FR\n"
-                "2025-09-19,Video,electricity.grid,200,kWh,FR\n"
-                "2025-10-03,Video,electricity.grid,300,kWh,FR\n")
+    ops = write(
+        "ops.csv",
+        HEADER + "2025-09-05,Platform,electricity.grid,1000.0,kWh,FR\n"
+        "2025-09-13,Platform,electricity.grid,500,kWh,FR\n"
+        "2025-09-19,Video,electricity.grid,200,kWh,FR\n"
+        "2025-10-03,Video,electricity.grid,300,kWh,FR\n",
+    )
     out = importer.import_activities(company, ops)
     rep = out.repeated
     assert (rep.count, rep.total) == (2, 4)
     assert [r.line for r in rep.first] == [2, 4]
     assert rep.imports == ((1, "finance-export"),)
-    assert rep.first[0].describe() == ("2025-09 Platform electricity.grid 1000 kWh, as in import 1 "
-                                       "(finance-export)")
+    assert rep.first[0].describe() == (
+        "2025-09 Platform electricity.grid 1000 kWh, as in import 1 (finance-export)"
+    )
     # Imported all the same (a warning): September counts 1000 kWh twice.
     # (1000 + 500 + 200) + (1000 + 500 + 200) kWh x 0.0461 = 156.74 kg.
     assert kg(company, "2025-09") == pytest.approx(3400 * 0.0461)
@@ -65,50 +69,76 @@ def test_strict_refuses_repeated_rows_and_writes_nothing(company, write, db_dump
 
 
 def test_a_yearly_row_repeated_is_one_repeated_line_not_twelve(company, write):
-    year = HEADER.replace("region", "region,end") + "2025-01-01,Platform,electricity.grid,12000,kWh,FR,2025-12-31\n"
+    year = (
+        HEADER.replace("region", "region,end")
+        + "2025-01-01,Platform,electricity.grid,12000,kWh,FR,2025-12-31\n"
+    )
     importer.import_activities(company, write("a.csv", year), source="a")
-    out = importer.import_activities(company, write("b.csv", year + "2025-03-01,Video,electricity.grid,1,kWh,FR,\n"),
-                                     source="b")
+    out = importer.import_activities(
+        company, write("b.csv", year + "2025-03-01,Video,electricity.grid,1,kWh,FR,\n"), source="b"
+    )
     assert out.repeated.count == 1 and out.repeated.first[0].quantity == pytest.approx(12000)
-    assert out.repeated.first[0].first_month == "2025-01" and out.repeated.first[0].last_month == "2025-12"
+    assert (
+        out.repeated.first[0].first_month == "2025-01"
+        and out.repeated.first[0].last_month == "2025-12"
+    )
 
 
 def test_replace_by_source_even_when_the_content_equals_another_import(company, write):
     # Source "october" was imported with the wrong file; the right one happens to be byte-identical
     # to the file imported as "september-resend". Before: "already imported", October kept wrong.
     importer.import_activities(company, write("sept.csv", SEPT), source="september-resend")
-    wrong = importer.import_activities(company, write("oct.csv", HEADER + "2025-10-01,Video,electricity.grid,9999,kWh,FR\n"),
-                                       source="october")
-    out = importer.import_activities(company, write("fixed.csv", SEPT), source="october", replace=True)
+    wrong = importer.import_activities(
+        company,
+        write("oct.csv", HEADER + "2025-10-01,Video,electricity.grid,9999,kWh,FR\n"),
+        source="october",
+    )
+    out = importer.import_activities(
+        company, write("fixed.csv", SEPT), source="october", replace=True
+    )
     assert not out.already_imported and out.replaced == (wrong.batch.id,)
     assert "2025-10" not in importer.months(company)  # the wrong October is gone
     # Now September is in twice, and the user is told so: 3 of 3 rows repeat import 1.
     assert out.repeated.count == 3 and out.repeated.imports == ((1, "september-resend"),)
     assert kg(company, "2025-09") == pytest.approx(2 * 1700 * 0.0461)
     # The same command again changes nothing.
-    assert importer.import_activities(company, write("fixed.csv", SEPT), source="october", replace=True).already_imported
+    assert importer.import_activities(
+        company, write("fixed.csv", SEPT), source="october", replace=True
+    ).already_imported
     # Without --replace, identical content is still imported once.
-    assert importer.import_activities(company, write("x.csv", SEPT), source="another").already_imported
+    assert importer.import_activities(
+        company, write("x.csv", SEPT), source="another"
+    ).already_imported
 
 
 def test_replacing_its_own_import_is_not_a_repeat(company, write):
     importer.import_activities(company, write("sept.csv", SEPT))
-    out = importer.import_activities(company, write("sept.csv", SEPT + "2025-09-26,Video,electricity.grid,100,kWh,FR\n"),
-                                     replace=True)
+    out = importer.import_activities(
+        company,
+        write("sept.csv", SEPT + "2025-09-26,Video,electricity.grid,100,kWh,FR\n"),
+        replace=True,
+    )
     assert out.repeated is None and out.replaced == (1,)
 
 
 def test_survey_employee_already_commuting_in_another_survey_is_refused(company, write, db_dump):
     # Survey of the Lyon office (Sep..Dec 2025), then an HR survey of everyone (Nov 2025..Feb 2026)
     # under another source name: E2 would commute twice in November and December.
-    lyon = write("lyon.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\nE2,Video,commute.metro,8,3,FR\n")
+    lyon = write(
+        "lyon.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\nE2,Video,commute.metro,8,3,FR\n"
+    )
     importer.import_survey(company, lyon, "2025-09", "2025-12")
     before = db_dump()
-    hr = write("hr.csv", SURVEY + "E3,Platform,commute.metro,5,5,FR\nE2,Video,commute.metro,8,3,FR\n")
+    hr = write(
+        "hr.csv", SURVEY + "E3,Platform,commute.metro,5,5,FR\nE2,Video,commute.metro,8,3,FR\n"
+    )
     with pytest.raises(InputError) as exc:
         importer.import_survey(company, hr, "2025-11", "2026-02")
     msg = str(exc.value)
-    assert "1 employee(s) already commute in import 1 (lyon.csv)" in msg and "a person commutes once" in msg
+    assert (
+        "1 employee(s) already commute in import 1 (lyon.csv)" in msg
+        and "a person commutes once" in msg
+    )
     [p] = exc.value.problems
     assert (p.line, p.column, p.value) == (3, "employee", "E2")
     assert "for 2025-11..2025-12" in p.message
@@ -117,7 +147,9 @@ def test_survey_employee_already_commuting_in_another_survey_is_refused(company,
     importer.import_survey(company, hr, "2026-01", "2026-02")
     # Ids of another numbering, on purpose.
     other = write("site2.csv", SURVEY + "E1,Video,commute.metro,2,5,FR\n")
-    out = importer.import_survey(company, other, "2025-09", "2025-09", allow_repeated_employees=True)
+    out = importer.import_survey(
+        company, other, "2025-09", "2025-09", allow_repeated_employees=True
+    )
     # Sept 2025 has 22 weekdays: 2 x 2 km x 22 x 5/5 = 88 passenger-km x 0.00444 = 0.39072 kg.
     assert out.batch.co2e_kg == pytest.approx(88 * 0.00444)
 
@@ -131,8 +163,11 @@ def test_survey_replace_of_its_own_source_is_not_a_clash(company, write):
 
 
 def test_the_same_employee_on_two_lines_is_refused(company, write):
-    path = write("s.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\nE2,Video,commute.metro,3,5,FR\n"
-                 "E1,Video,commute.metro,10,5,FR\n")
+    path = write(
+        "s.csv",
+        SURVEY + "E1,Platform,commute.metro,10,5,FR\nE2,Video,commute.metro,3,5,FR\n"
+        "E1,Video,commute.metro,10,5,FR\n",
+    )
     with pytest.raises(InputError) as exc:
         importer.import_survey(company, path, "2025-09", "2025-09")
     assert [(p.line, p.value) for p in exc.value.problems] == [(2, "E1"), (4, "E1")]
@@ -140,14 +175,24 @@ def test_the_same_employee_on_two_lines_is_refused(company, write):
 
 
 def test_a_survey_imported_before_employees_were_kept_is_named(company, write, store):
-    importer.import_survey(company, write("old.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
-                           "2025-09", "2025-12")
+    importer.import_survey(
+        company,
+        write("old.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
+        "2025-09",
+        "2025-12",
+    )
     with store.transaction() as conn:  # as a database upgraded from revision 0005 holds it
         conn.execute(delete(survey_employees))
-    out = importer.import_survey(company, write("new.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
-                                 "2025-12", "2026-01")
+    out = importer.import_survey(
+        company,
+        write("new.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
+        "2025-12",
+        "2026-01",
+    )
     [w] = out.unchecked_surveys
-    assert w.startswith("import 1 (old.csv) also covers 2025-12 but was imported before carbon recorded")
+    assert w.startswith(
+        "import 1 (old.csv) also covers 2025-12 but was imported before carbon recorded"
+    )
 
 
 def test_cli_prints_the_warning_and_strict_exits_1(run, write, db_dump):
@@ -164,7 +209,9 @@ def test_cli_prints_the_warning_and_strict_exits_1(run, write, db_dump):
     r = run("import", "activities", changed)
     assert r.exit_code == 0
     assert "changed.csv: 3 of 4 rows repeat" in r.stderr and "warning:" in r.stderr
-    assert "line 2: 2025-09 Platform electricity.grid 1000 kWh, as in import 1 (sept.csv)" in r.stderr
+    assert (
+        "line 2: 2025-09 Platform electricity.grid 1000 kWh, as in import 1 (sept.csv)" in r.stderr
+    )
 
 
 def test_a_message_naming_a_long_path_stays_on_one_line(run, write):
@@ -172,7 +219,9 @@ def test_a_message_naming_a_long_path_stays_on_one_line(run, write):
     # broken by a newline defeats grep and copy-paste. Tables may still fit the width.
     run("teams", "add", "Platform", "Video")
     run("import", "activities", write("sept.csv", SEPT))
-    again = write("a-file-name-long-enough-to-pass-the-width-of-an-eighty-column-terminal.csv", SEPT)
+    again = write(
+        "a-file-name-long-enough-to-pass-the-width-of-an-eighty-column-terminal.csv", SEPT
+    )
     r = run("import", "activities", again)
     assert r.exit_code == 0
     [line] = [ln for ln in r.stdout.splitlines() if "identical content" in ln]
@@ -182,10 +231,18 @@ def test_a_message_naming_a_long_path_stays_on_one_line(run, write):
 def test_two_people_with_the_same_commute_in_two_surveys_are_not_repeated_rows(company, write):
     # E1 (Lyon) and E7 (Paris) both ride the metro 10 km, 5 days a week, in team Platform: equal
     # activity rows, different people. Surveys are checked by employee, not by row.
-    importer.import_survey(company, write("lyon.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
-                           "2025-09", "2025-12")
-    out = importer.import_survey(company, write("paris.csv", SURVEY + "E7,Platform,commute.metro,10,5,FR\n"),
-                                 "2025-09", "2025-12")
+    importer.import_survey(
+        company,
+        write("lyon.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
+        "2025-09",
+        "2025-12",
+    )
+    out = importer.import_survey(
+        company,
+        write("paris.csv", SURVEY + "E7,Platform,commute.metro,10,5,FR\n"),
+        "2025-09",
+        "2025-12",
+    )
     assert out.repeated is None
     # Sept..Dec 2025: 22 + 23 + 20 + 23 = 88 weekdays, less France's public holidays on a weekday
     # (11 November, 25 December): 86 working days; 2 x 10 km x 86 = 1,720 passenger-km each.
@@ -199,7 +256,14 @@ def test_a_row_spread_over_many_years_is_checked_for_repeats(company, write):
     row = "2022-01-01,Platform,electricity.grid,1000,kWh,FR,2026-11-30\n"
     spread = write("long.csv", "date,team,activity,quantity,unit,region,end\n" + row)
     first = importer.import_activities(company, spread)
-    again = importer.import_activities(company, write("again.csv", "date,team,activity,quantity,unit,region,end\n"
-                                                       + row + "2025-02-01,Video,electricity.grid,1,kWh,FR,\n"))
+    again = importer.import_activities(
+        company,
+        write(
+            "again.csv",
+            "date,team,activity,quantity,unit,region,end\n"
+            + row
+            + "2025-02-01,Video,electricity.grid,1,kWh,FR,\n",
+        ),
+    )
     assert first.batch.co2e_kg > 0
     assert again.repeated is not None and again.repeated.count == 1

@@ -28,14 +28,18 @@ TEAMS = ("Platform", "Video")
 
 def big_file(path: Path, rows: int, seed: int) -> Path:
     rng = np.random.default_rng(seed)
-    pd.DataFrame({
-        "date": (np.datetime64("2024-01-01") + rng.integers(0, 365, rows).astype("timedelta64[D]")).astype(str),
-        "team": np.array(TEAMS, dtype=object)[rng.integers(0, 2, rows)],
-        "activity": "electricity.grid",
-        "quantity": rng.integers(1, 1000, rows),
-        "unit": "kWh",
-        "region": "FR",
-    }).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "date": (
+                np.datetime64("2024-01-01") + rng.integers(0, 365, rows).astype("timedelta64[D]")
+            ).astype(str),
+            "team": np.array(TEAMS, dtype=object)[rng.integers(0, 2, rows)],
+            "activity": "electricity.grid",
+            "quantity": rng.integers(1, 1000, rows),
+            "unit": "kWh",
+            "region": "FR",
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -47,17 +51,28 @@ def state(url: str) -> tuple:
         with store.engine.connect() as conn:
             n_batches = conn.execute(select(func.count()).select_from(batches)).scalar_one()
             n_teams = conn.execute(select(func.count()).select_from(teams)).scalar_one()
-            n, kg = conn.execute(select(func.count(), func.coalesce(func.sum(ledger.c.co2e_kg), 0.0))).one()
-            r_n, r_kg = conn.execute(select(func.coalesce(func.sum(ledger_monthly.c.entries), 0),
-                                            func.coalesce(func.sum(ledger_monthly.c.co2e_kg), 0.0))).one()
+            n, kg = conn.execute(
+                select(func.count(), func.coalesce(func.sum(ledger.c.co2e_kg), 0.0))
+            ).one()
+            r_n, r_kg = conn.execute(
+                select(
+                    func.coalesce(func.sum(ledger_monthly.c.entries), 0),
+                    func.coalesce(func.sum(ledger_monthly.c.co2e_kg), 0.0),
+                )
+            ).one()
         return n_batches, n_teams, n, round(kg, 6), int(r_n), round(r_kg, 6)
     finally:
         store.close()
 
 
 def carbon(url: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "--db", url, *map(str, args)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", "--db", url, *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 # The carbon command with a smaller chunk size (so a 150k-row file is written in 8 chunks, in
@@ -78,9 +93,24 @@ cli.main()
 
 
 def chunked_import(url: str, path: Path, source: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHUNKED, "--db", url, "import", "activities", str(path),
-                             "--source", source],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            CHUNKED,
+            "--db",
+            url,
+            "import",
+            "activities",
+            str(path),
+            "--source",
+            source,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -103,7 +133,9 @@ def test_sigkill_during_import_leaves_before_or_after_state(seeded, tmp_path):
     # Half the kills land inside the write transaction, right after chunk k of 8 was written
     # (k < 8: the commit has not happened, so only the before-state is right); the other half
     # at a random time, which may fall before, during or after the transaction.
-    plan = [("chunk", k) for k in rng.sample(range(1, 8), 5)] + [("time", rng.uniform(0.3, 6.0)) for _ in range(5)]
+    plan = [("chunk", k) for k in rng.sample(range(1, 8), 5)] + [
+        ("time", rng.uniform(0.3, 6.0)) for _ in range(5)
+    ]
     mid_transaction = 0
     for i, (how, when) in enumerate(plan):
         proc = chunked_import(seeded, path, f"big-{i}")
@@ -121,7 +153,9 @@ def test_sigkill_during_import_leaves_before_or_after_state(seeded, tmp_path):
         proc.wait()
         now = state(seeded)
         if how == "chunk":
-            assert now == before, f"killed after chunk {when} of 8, before the commit: {before} -> {now}"
+            assert now == before, (
+                f"killed after chunk {when} of 8, before the commit: {before} -> {now}"
+            )
         if now == before:
             outcomes["before"] += 1
         else:  # exactly one more import, with every row of the file, in the ledger and the rollup
@@ -138,9 +172,12 @@ def test_concurrent_imports_and_report(seeded, tmp_path):
     a = big_file(tmp_path / "a.csv", 30_000, seed=2)
     b = big_file(tmp_path / "b.csv", 30_000, seed=3)
     before = state(seeded)
-    procs = [carbon(seeded, "import", "activities", a), carbon(seeded, "import", "activities", b),
-             carbon(seeded, "import", "activities", a),  # the same file twice at once
-             carbon(seeded, "report", "monthly", "--month", "2024-03", "--format", "json")]
+    procs = [
+        carbon(seeded, "import", "activities", a),
+        carbon(seeded, "import", "activities", b),
+        carbon(seeded, "import", "activities", a),  # the same file twice at once
+        carbon(seeded, "report", "monthly", "--month", "2024-03", "--format", "json"),
+    ]
     results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
     for rc, _out, err in results:
         assert rc == 0, err
@@ -158,8 +195,11 @@ def test_reads_are_not_blocked_by_an_import_in_progress(seeded):
 
     def reads(timeout: float):
         started = time.monotonic()
-        procs = [carbon(seeded, "report", "monthly", "--month", "2024-03", "--format", "json"),
-                 carbon(seeded, "imports", "list"), carbon(seeded, "teams", "list")]
+        procs = [
+            carbon(seeded, "report", "monthly", "--month", "2024-03", "--format", "json"),
+            carbon(seeded, "imports", "list"),
+            carbon(seeded, "teams", "list"),
+        ]
         results = [(p.wait(timeout=timeout), p.stdout.read(), p.stderr.read()) for p in procs]
         return time.monotonic() - started, results
 
@@ -167,7 +207,9 @@ def test_reads_are_not_blocked_by_an_import_in_progress(seeded):
     # can take many seconds, so the reads under a writer are compared with it, not with a clock.
     alone, _ = reads(timeout=300)
     try:
-        with store.transaction() as conn:  # BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL
+        with (
+            store.transaction() as conn
+        ):  # BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL
             conn.execute(teams.insert().values(name="Uncommitted", created_at=datetime.now(UTC)))
             waited, results = reads(timeout=alone + 60)
             for rc, _out, err in results:
@@ -198,6 +240,7 @@ def test_postgresql_write_lock_is_per_schema(db_url):
         conn.execute(text(f"CREATE SCHEMA {other_schema}"))
     mine, other = Store.open(db_url), Store.open(f"{base}?options=-csearch_path%3D{other_schema}")
     try:
+
         def writer(store: Store) -> threading.Event:
             done = threading.Event()
 
@@ -205,6 +248,7 @@ def test_postgresql_write_lock_is_per_schema(db_url):
                 with store.transaction() as conn:
                     conn.execute(text("SELECT 1"))
                 done.set()
+
             threading.Thread(target=work, daemon=True).start()
             return done
 

@@ -27,14 +27,32 @@ def web(run, write):
     0.0519 kg/kWh = 103.8 kg), Ops 0.001 kWh in September (0.0000519 kg); 10^12 bytes served a
     month."""
     run("teams", "add", "Platform", "Ops")
-    r = run("import", "activities", write("a.csv", HEADER +
-            "2024-09,Platform,electricity.grid,2000,kWh,FR\n"
+    r = run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER + "2024-09,Platform,electricity.grid,2000,kWh,FR\n"
             "2024-10,Platform,electricity.grid,2000,kWh,FR\n"
-            "2024-09,Ops,electricity.grid,0.001,kWh,FR\n"))
+            "2024-09,Ops,electricity.grid,0.001,kWh,FR\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
-    assert run("metrics", "define", "bytes_served", "--year", "sum", "--label", "bytes served").exit_code == 0
-    r = run("import", "metrics", write("m.csv", "month,metric,value\n2024-09,bytes_served,1000000000000\n"
-                                                "2024-10,bytes_served,1000000000000\n"))
+    assert (
+        run(
+            "metrics", "define", "bytes_served", "--year", "sum", "--label", "bytes served"
+        ).exit_code
+        == 0
+    )
+    r = run(
+        "import",
+        "metrics",
+        write(
+            "m.csv",
+            "month,metric,value\n2024-09,bytes_served,1000000000000\n"
+            "2024-10,bytes_served,1000000000000\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     return run
 
@@ -43,7 +61,9 @@ def test_a_small_intensity_is_never_written_as_zero(web, tmp_path):
     # October: 103.8 kg / 10^12 bytes = 1.038e-10 kg per byte -> 1.04e-10 (3 significant digits)
     month = json.loads(web("report", "monthly", "--month", "2024-10", "--format", "json").stdout)
     assert month["intensity"][0]["kg_per_unit"] == 1.04e-10
-    assert "1.04e-10" in web("report", "monthly", "--month", "2024-10").stdout  # the table: same value
+    assert (
+        "1.04e-10" in web("report", "monthly", "--month", "2024-10").stdout
+    )  # the table: same value
     # September: Ops 0.001 kWh x 0.0519 = 0.0000519 kg, not 0.0 (to the gram it would be)
     sept = json.loads(web("report", "monthly", "--month", "2024-09", "--format", "json").stdout)
     ops = next(t for t in sept["teams"] if t["team"] == "Ops")
@@ -67,6 +87,7 @@ def test_a_small_intensity_is_never_written_as_zero(web, tmp_path):
 
 # ---- faults of the environment: a clear message, exit 1, nothing half-written -----------------------
 
+
 def _carbon(db_url: str, *args, cwd=None):
     """The real program in a process of its own (what an operator sees: no traceback printed by
     the interpreter after the command ended)."""
@@ -77,8 +98,14 @@ def _carbon(db_url: str, *args, cwd=None):
 
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != "CARBON_DEBUG"}
-    return subprocess.run([sys.executable, str(root / "cli.py"), "--db", db_url, *map(str, args)],
-                          capture_output=True, text=True, env=env, cwd=cwd or root, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(root / "cli.py"), "--db", db_url, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or root,
+        timeout=120,
+    )
 
 
 def test_workbook_on_a_full_disk_is_a_clean_error(web, db_url):
@@ -86,10 +113,16 @@ def test_workbook_on_a_full_disk_is_a_clean_error(web, db_url):
 
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
-    r = _carbon(db_url, "report", "year", "--year", "2024", "--format", "xlsx", "--out", "/dev/full")
+    r = _carbon(
+        db_url, "report", "year", "--year", "2024", "--format", "xlsx", "--out", "/dev/full"
+    )
     assert r.returncode == 1, r.stderr
     assert "No space left on device" in r.stderr
-    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr and "internal" not in r.stderr
+    assert (
+        "Traceback" not in r.stderr
+        and "Exception ignored" not in r.stderr
+        and "internal" not in r.stderr
+    )
 
 
 def test_pack_into_a_folder_that_cannot_be_made_is_a_clean_error(web, tmp_path):
@@ -98,8 +131,19 @@ def test_pack_into_a_folder_that_cannot_be_made_is_a_clean_error(web, tmp_path):
     r = web("report", "pack", "--month", "2024-10", "--out", blocker / "october")
     assert r.exit_code == 1, r.output
     assert "cannot write the pack into" in r.stderr and "nothing was written" in r.stderr
-    r = web("report", "year", "--year", "2024", "--format", "json", "--out", tmp_path / "missing" / "y.json")
-    assert r.exit_code == 1 and "No such file or directory" in r.stderr and "internal" not in r.stderr
+    r = web(
+        "report",
+        "year",
+        "--year",
+        "2024",
+        "--format",
+        "json",
+        "--out",
+        tmp_path / "missing" / "y.json",
+    )
+    assert (
+        r.exit_code == 1 and "No such file or directory" in r.stderr and "internal" not in r.stderr
+    )
 
 
 def test_an_output_is_whole_or_not_written(tmp_path, monkeypatch):
@@ -110,7 +154,10 @@ def test_an_output_is_whole_or_not_written(tmp_path, monkeypatch):
 
     target = tmp_path / "inventory.json"
     write_atomic(target, b'{"old": 1}')
-    assert target.read_bytes() == b'{"old": 1}' and (target.stat().st_mode & 0o777) == 0o666 & ~_umask()
+    assert (
+        target.read_bytes() == b'{"old": 1}'
+        and (target.stat().st_mode & 0o777) == 0o666 & ~_umask()
+    )
 
     def full_disk(*_a):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -164,9 +211,15 @@ def test_database_lost_in_the_middle_of_an_import(web, write, db_dump, cut_conne
     before = db_dump()
     # the ledger rows are written, then the import's totals: the connection goes there
     cut_connection_at("UPDATE BATCHES")
-    r = web("import", "activities", write("nov.csv", HEADER + "2024-11,Platform,electricity.grid,2000,kWh,FR\n"))
+    r = web(
+        "import",
+        "activities",
+        write("nov.csv", HEADER + "2024-11,Platform,electricity.grid,2000,kWh,FR\n"),
+    )
     assert r.exit_code == 1, r.output
-    assert "database connection failed or was lost" in r.stderr and "nothing was committed" in r.stderr
+    assert (
+        "database connection failed or was lost" in r.stderr and "nothing was committed" in r.stderr
+    )
     assert "internal error" not in r.output
     assert db_dump() == before
 
@@ -183,20 +236,32 @@ def _no_escape_codes(text: str) -> None:
 
 def test_user_text_is_shown_without_control_or_bidi_characters(run, write, tmp_path):
     run("teams", "add", "Platform")
-    r = run("import", "activities", write("a.csv", HEADER + "2024-09,Platform,electricity.grid,2000,kWh,FR\n"),
-            "--source", f"s{ESC}rc{RLO}vsc.exe")
+    r = run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + "2024-09,Platform,electricity.grid,2000,kWh,FR\n"),
+        "--source",
+        f"s{ESC}rc{RLO}vsc.exe",
+    )
     assert r.exit_code == 0, r.output
     _no_escape_codes(r.output)  # the import summary names the source
     listed = run("imports", "list")
     _no_escape_codes(listed.output)
     assert "s[2Jrcv" in listed.stdout  # the rest of the text is kept, in order (the cell wraps)
-    r = run("close", "--month", "2024-09", "--reason", f"sent{ESC} to finance{RLO}", "--by", f"ann{ESC}")
+    r = run(
+        "close", "--month", "2024-09", "--reason", f"sent{ESC} to finance{RLO}", "--by", f"ann{ESC}"
+    )
     assert r.exit_code == 0, r.output
     _no_escape_codes(r.output)
     closed = run("close", "--list")
     _no_escape_codes(closed.output)
     assert "sent[2J" in closed.stdout and "ann[2J" in closed.stdout
-    r = run("scenario", "run", write("s.toml", """\
+    r = run(
+        "scenario",
+        "run",
+        write(
+            "s.toml",
+            """\
         year = 2024
         name = "green\\u202e \\u001b[2Jplan"
         [[lever]]
@@ -204,7 +269,11 @@ def test_user_text_is_shown_without_control_or_bidi_characters(run, write, tmp_p
         category = "electricity"
         by = 0.5
         start = "2024-09"
-        """), "--price", "80")
+        """,
+        ),
+        "--price",
+        "80",
+    )
     assert r.exit_code == 0, r.output
     _no_escape_codes(r.output)
     assert "green [2Jplan" in r.stdout
@@ -221,8 +290,14 @@ def test_mail_subject_and_body_are_cleaned():
     class Smtp:
         sender = "carbon@example.org"
 
-    msg = _message(Smtp(), ("ann@example.org",), f"pack {ESC}2024-09{RLO}", f"body {ESC}x{RLO}y\n",
-                   f"<p>{clean('html')}</p>", [])
+    msg = _message(
+        Smtp(),
+        ("ann@example.org",),
+        f"pack {ESC}2024-09{RLO}",
+        f"body {ESC}x{RLO}y\n",
+        f"<p>{clean('html')}</p>",
+        [],
+    )
     assert msg["Subject"] == "pack [2J2024-09"
     text = msg.get_body(("plain",)).get_content()
     _no_escape_codes(text)
@@ -231,28 +306,54 @@ def test_mail_subject_and_body_are_cleaned():
 
 # ---- the schedule: a sane --now, a real time zone, bounded messages ---------------------------------
 
+
 def test_schedule_refuses_a_run_dated_far_from_the_clock(run, write, db_dump, tmp_path):
     run("teams", "add", "Platform")
-    run("import", "activities", write("a.csv", HEADER + "2024-05,Platform,electricity.grid,2000,kWh,FR\n"))
+    run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + "2024-05,Platform,electricity.grid,2000,kWh,FR\n"),
+    )
     before = db_dump()
-    r = run("schedule", "run-once", "--now", "9999-12-31T23:59", "--out", tmp_path / "packs", "--no-email")
+    r = run(
+        "schedule",
+        "run-once",
+        "--now",
+        "9999-12-31T23:59",
+        "--out",
+        tmp_path / "packs",
+        "--no-email",
+    )
     assert r.exit_code == 1 and "more than a year after the clock" in r.stderr, r.output
-    r = run("schedule", "run-once", "--now", "0001-01-01", "--out", tmp_path / "packs", "--no-email")
+    r = run(
+        "schedule", "run-once", "--now", "0001-01-01", "--out", tmp_path / "packs", "--no-email"
+    )
     assert r.exit_code == 1 and "before 1990" in r.stderr, r.output
     assert db_dump() == before  # no run recorded
     assert not (tmp_path / "packs").exists()
     r = run("schedule", "start", "--timezone", "", "--out", tmp_path / "packs")
-    assert r.exit_code == 1 and "schedule.timezone" in r.stderr, r.output  # never read as Europe/Paris
+    assert r.exit_code == 1 and "schedule.timezone" in r.stderr, (
+        r.output
+    )  # never read as Europe/Paris
 
 
 def test_a_long_catch_up_keeps_its_message_short(run, write, tmp_path):
     from carbon import schedule
 
     run("teams", "add", "Platform")
-    run("import", "activities", write("a.csv", HEADER + "2024-05,Platform,electricity.grid,2000,kWh,FR\n"))
+    run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + "2024-05,Platform,electricity.grid,2000,kWh,FR\n"),
+    )
     out = tmp_path / "packs"
     # first run: target 1990-01, no data: skipped, not yet overdue (due again at every later run)
-    assert run("schedule", "run-once", "--now", "1990-02-01T06:00", "--out", out, "--no-email").exit_code == 0
+    assert (
+        run(
+            "schedule", "run-once", "--now", "1990-02-01T06:00", "--out", out, "--no-email"
+        ).exit_code
+        == 0
+    )
     r = run("schedule", "run-once", "--now", "2024-06-01T06:00", "--out", out, "--no-email")
     # due: 1990-01 .. 2024-05 = 34 x 12 + 5 = 413 months; 2024-05 produced, 412 skipped (all overdue):
     # the first 12 (1990-01 .. 1990-12) named, then "400 more (months 1991-01 to 2024-04)"
@@ -276,18 +377,43 @@ def test_energy_attributes_restated_in_a_donation_closed_year(run, write, db_dum
     # residual mix 17.11 g/kWh -> 17.11 kg a month uncovered
     rows = "".join(f"2025-{m:02d},Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 13))
     assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
-    r = run("donation", "close", "--year", 2025, "--price", "100", "--as-of", "2026-02-01", "--scope2", "market")
+    r = run(
+        "donation",
+        "close",
+        "--year",
+        2025,
+        "--price",
+        "100",
+        "--as-of",
+        "2026-02-01",
+        "--scope2",
+        "market",
+    )
     assert r.exit_code == 0, r.output
     late = write("late.csv", ATTR + "2025-02,Platform,FR,1,rec,0\n")
     before = db_dump()
     r = run("import", "energy-attributes", late)
     text = " ".join(r.output.split())
     assert r.exit_code == 1 and "2025-02 is closed" in text and "--restate --reason TEXT" in text
-    assert "--reopen" not in text  # a donation sign-off is not reopened: never advise what is refused
+    assert (
+        "--reopen" not in text
+    )  # a donation sign-off is not reopened: never advise what is refused
     assert db_dump() == before
-    r = run("import", "energy-attributes", late, "--restate", "--reason", "REC bought late", "--by", "finance")
+    r = run(
+        "import",
+        "energy-attributes",
+        late,
+        "--restate",
+        "--reason",
+        "REC bought late",
+        "--by",
+        "finance",
+    )
     assert r.exit_code == 0, r.output
-    assert "restatement 1 recorded: closed 2025-02 changed by finance (REC bought late)" in " ".join(r.stdout.split())
+    assert (
+        "restatement 1 recorded: closed 2025-02 changed by finance (REC bought late)"
+        in " ".join(r.stdout.split())
+    )
     # February now fully covered by the REC: market-based 1 MWh x 0 = 0 kg (was 17.11 kg)
     feb = json.loads(run("report", "monthly", "--month", "2025-02", "--format", "json").stdout)
     assert feb["scope2"]["teams"][0]["market_kg"] == 0
@@ -296,6 +422,7 @@ def test_energy_attributes_restated_in_a_donation_closed_year(run, write, db_dum
 
 
 # ---- a database that is not a carbon database is not taken over ---------------------------------------
+
 
 def _tables(url: str) -> list[str]:
     from sqlalchemy import create_engine, inspect
@@ -319,7 +446,9 @@ def test_a_database_of_another_application_is_refused_without_init(db_url, run):
     assert r.exit_code == 1, r.output
     assert "holds tables of another application (customers)" in r.stderr and "--init" in r.stderr
     assert _tables(db_url) == ["customers"]  # nothing created beside them
-    r = run("--init", "teams", "add", "Platform")  # said on purpose: carbon's tables beside the others
+    r = run(
+        "--init", "teams", "add", "Platform"
+    )  # said on purpose: carbon's tables beside the others
     assert r.exit_code == 0, r.output
     assert {"customers", "teams", "alembic_version"} <= set(_tables(db_url))
     assert run("teams", "list").exit_code == 0  # a carbon database from now on: no --init needed
@@ -335,7 +464,9 @@ def test_postgres_maintenance_database_is_refused():
     if not PG_URL:
         pytest.skip("PostgreSQL only (set CARBON_TEST_DB)")
     # a search path that names no schema: had the refusal failed, nothing could be created anyway
-    url = make_url(PG_URL).set(database="postgres", query={"options": "-csearch_path=carbon_no_such_schema"})
+    url = make_url(PG_URL).set(
+        database="postgres", query={"options": "-csearch_path=carbon_no_such_schema"}
+    )
     with pytest.raises(StoreError, match="one of PostgreSQL's own databases"):
         Store.open(url.render_as_string(hide_password=False))
     with pytest.raises(StoreError, match="one of PostgreSQL's own databases"):
@@ -349,7 +480,11 @@ def test_an_in_memory_database_is_refused_for_writes(write):
         run = Cli(url)
         r = run("teams", "add", "Platform")
         assert r.exit_code == 1 and "the database is in memory" in r.stderr, r.output
-        r = run("import", "activities", write("a.csv", HEADER + "2024-09,Platform,electricity.grid,1,kWh,FR\n"),
-                "--create-teams")
+        r = run(
+            "import",
+            "activities",
+            write("a.csv", HEADER + "2024-09,Platform,electricity.grid,1,kWh,FR\n"),
+            "--create-teams",
+        )
         assert r.exit_code == 1 and "would be lost" in r.stderr, r.output
         assert run("teams", "list").exit_code == 0  # reading is harmless

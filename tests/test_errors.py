@@ -22,8 +22,14 @@ def _error_classes_defined_in_the_tree() -> dict[str, str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
-                bases = [b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else ""
-                         for b in node.bases]
+                bases = [
+                    b.id
+                    if isinstance(b, ast.Name)
+                    else b.attr
+                    if isinstance(b, ast.Attribute)
+                    else ""
+                    for b in node.bases
+                ]
                 classes.append((node.name, bases, str(path.relative_to(ROOT))))
     found: dict[str, str] = {}
     known = {"CarbonError"}
@@ -41,7 +47,14 @@ def _error_classes_defined_in_the_tree() -> dict[str, str]:
 def test_every_carbon_error_in_the_tree_is_defined_in_carbon_errors():
     found = _error_classes_defined_in_the_tree()
     # The scan must see the errors that used to live elsewhere, else it proves nothing.
-    assert {"InputError", "PeriodLocked", "DonationError", "PackExists", "DataChanged", "Incomplete"} <= set(found)
+    assert {
+        "InputError",
+        "PeriodLocked",
+        "DonationError",
+        "PackExists",
+        "DataChanged",
+        "Incomplete",
+    } <= set(found)
     elsewhere = {name: where for name, where in found.items() if where != "carbon/errors.py"}
     assert elsewhere == {}
 
@@ -62,13 +75,21 @@ def test_every_error_is_importable_from_carbon_errors_and_carbon_and_has_an_exit
         assert name in carbon.__all__, name
         assert cls in errors.EXIT_CODES, name
     # and no subclass exists that the scan missed (defined at run time, say)
-    assert {c.__name__ for c in _subclasses(errors.CarbonError) if c.__module__.startswith("carbon")} <= names
+    assert {
+        c.__name__ for c in _subclasses(errors.CarbonError) if c.__module__.startswith("carbon")
+    } <= names
 
 
-@pytest.mark.parametrize("module, name", [
-    ("carbon.locks", "PeriodLocked"), ("carbon.donation", "DonationError"),
-    ("carbon.pack", "PackExists"), ("carbon.pack", "DataChanged"), ("carbon.completeness", "Incomplete"),
-])
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("carbon.locks", "PeriodLocked"),
+        ("carbon.donation", "DonationError"),
+        ("carbon.pack", "PackExists"),
+        ("carbon.pack", "DataChanged"),
+        ("carbon.completeness", "Incomplete"),
+    ],
+)
 def test_old_import_paths_still_work(module, name):
     assert getattr(importlib.import_module(module), name) is getattr(errors, name)
 

@@ -61,18 +61,25 @@ def test_unknown_key_suggests():
 def test_merge_user_overrides_same_key_region_year():
     shipped = [fac(value=1.0)]
     user = [fac(value=2.0)]
-    assert F.build_table(F.merge(shipped, user), coefficients={}).resolve(
-        "electricity.grid", "", 2020).factor.value == 2.0
+    assert (
+        F.build_table(F.merge(shipped, user), coefficients={})
+        .resolve("electricity.grid", "", 2020)
+        .factor.value
+        == 2.0
+    )
 
 
 def test_factor_file_problems_are_all_listed(write):
-    path = write("f.csv", """
+    path = write(
+        "f.csv",
+        """
         activity,region,year,value,unit,category,scope,source
         commute.car.petrol,FR,2025,0.17,kg CO2e / km,commuting,3,ADEME
         Commute Car,FR,2025,0.17,kg CO2e / km,commuting,3,ADEME
         commute.bus,FR,25,-1,kg / km,commuting,4,
         commute.car.petrol,FR,2025,0.2,kg CO2e / km,commuting,3,ADEME
-    """)
+    """,
+    )
     with pytest.raises(InputError) as exc:
         F.read_factor_file(path, "f.csv")
     where = {(p.line, p.column) for p in exc.value.problems}
@@ -104,13 +111,17 @@ def test_derived_streaming_resolution_factor_matches_hand_computation():
     # SD 0.7 GB: 35.8763465 + 0.7 x 9.38013547 = 42.442441 g; HD 3 GB: 64.0167529 g (the sum of the
     # published components: ADEME's per-hour total, rounded to 64); UHD 7 GB: 101.537295 g.
     t = F.build_table(F.load_shipped())
-    sd, hd, uhd = (t.resolve(f"streaming.video.{r}", "FR", 2025).factor for r in ("sd", "hd", "uhd"))
+    sd, hd, uhd = (
+        t.resolve(f"streaming.video.{r}", "FR", 2025).factor for r in ("sd", "hd", "uhd")
+    )
     assert sd.value == pytest.approx(42.442441329, rel=1e-9) and sd.unit == "g CO2e / hour"
     assert hd.value == pytest.approx(64.01675291, rel=1e-9)
     assert uhd.value == pytest.approx(101.53729479, rel=1e-9)
     per_hour = t.resolve("streaming.video.hour", "FR", 2025).factor
     assert hd.value == pytest.approx(per_hour.value, rel=5e-4)  # same boundary, same figure
-    assert "lifecycle" in hd.boundary and "lifecycle" in per_hour.boundary and "device" in hd.boundary
+    assert (
+        "lifecycle" in hd.boundary and "lifecycle" in per_hour.boundary and "device" in hd.boundary
+    )
     gb = t.resolve("streaming.data_transfer", "FR", 2025).factor
     assert (gb.value, gb.unit) == (pytest.approx(9.38013547, rel=1e-9), "g CO2e / GB")
     # Resolution is a real lever: SD -> HD adds 2.3 GB x 9.38 g = 21.57 g per hour.
@@ -121,7 +132,9 @@ def test_streaming_transmission_matches_the_published_network_factor():
     # publicodes-acv-numerique src/transmission.publicodes: 'facteur reseau fixe FR' 9.26934695867389 g/GB;
     # impactCO2's HD hour (3 GB) shows 27.80804 g of transmission: 3 x 9.26934696 = 27.80804.
     coef = F.load_coefficients()
-    assert coef["streaming.fr.transmission"].value * 1000 / 3 == pytest.approx(9.26934695867389, rel=1e-6)
+    assert coef["streaming.fr.transmission"].value * 1000 / 3 == pytest.approx(
+        9.26934695867389, rel=1e-6
+    )
 
 
 def test_no_network_only_resolution_factor_is_shipped():
@@ -146,8 +159,10 @@ def test_no_network_only_resolution_factor_is_shipped():
 def test_a_grid_row_never_adds_a_network_only_factor_where_the_full_model_applies():
     # A user's FR 2026 grid row would give a 2026 network-only FR row, which the resolution rule
     # would prefer (latest vintage) over the 2024 full-boundary one: it must not be derived.
-    user = [Factor("electricity.grid", "FR", 2026, 0.3, "kg CO2e / kWh", "infrastructure", 2, "me"),
-            Factor("electricity.grid", "DE", 2026, 0.3, "kg CO2e / kWh", "infrastructure", 2, "me")]
+    user = [
+        Factor("electricity.grid", "FR", 2026, 0.3, "kg CO2e / kWh", "infrastructure", 2, "me"),
+        Factor("electricity.grid", "DE", 2026, 0.3, "kg CO2e / kWh", "infrastructure", 2, "me"),
+    ]
     derived = derive_all(user, F.load_coefficients())
     by_region = {f.region: f for f in derived if f.activity == "streaming.data_transfer"}
     assert (by_region["FR"].year, by_region["FR"].unit) == (2024, "g CO2e / GB")
@@ -157,11 +172,25 @@ def test_a_grid_row_never_adds_a_network_only_factor_where_the_full_model_applie
 
 def test_user_grid_factor_feeds_derived_cloud_factors():
     base = F.load_shipped()
-    user = [Factor("electricity.grid", "aws:eu-central-1", 2024, 0.3, "kg CO2e / kWh", "infrastructure", 2, "me")]
+    user = [
+        Factor(
+            "electricity.grid",
+            "aws:eu-central-1",
+            2024,
+            0.3,
+            "kg CO2e / kWh",
+            "infrastructure",
+            2,
+            "me",
+        )
+    ]
     derived = {f.activity: f for f in derive_all(user, F.load_coefficients())}
     assert derived["cloud.aws.network_gb"].value == pytest.approx(0.001 * 1.135 * 0.3, rel=1e-9)
     t = F.build_table(F.merge(base, user))
-    assert t.resolve("cloud.aws.network_gb", "aws:eu-central-1", 2024).factor.region == "aws:eu-central-1"
+    assert (
+        t.resolve("cloud.aws.network_gb", "aws:eu-central-1", 2024).factor.region
+        == "aws:eu-central-1"
+    )
 
 
 def test_shipped_tables_load_and_every_row_is_sourced():
@@ -180,29 +209,40 @@ def test_shipped_coverage():
     for year in (2023, 2024):
         assert t.resolve("commute.car.petrol", "GB", year).factor.year == year
     assert t.resolve("commute.metro", "FR", 2025).factor.unit == "kg CO2e / passenger_km"
-    assert t.resolve("streaming.video.hour", "EU", 2021).factor.value == 55     # Carbon Trust 2021
-    assert t.resolve("streaming.video.hour", "", 2021).factor.value == 36       # IEA
-    for key in ("cloud.aws.vcpu_hour", "cloud.aws.memory_gb_hour", "cloud.aws.storage_ssd_gb_month",
-                "cloud.aws.storage_hdd_gb_month", "cloud.aws.network_gb"):
+    assert t.resolve("streaming.video.hour", "EU", 2021).factor.value == 55  # Carbon Trust 2021
+    assert t.resolve("streaming.video.hour", "", 2021).factor.value == 36  # IEA
+    for key in (
+        "cloud.aws.vcpu_hour",
+        "cloud.aws.memory_gb_hour",
+        "cloud.aws.storage_ssd_gb_month",
+        "cloud.aws.storage_hdd_gb_month",
+        "cloud.aws.network_gb",
+    ):
         assert t.resolve(key, "aws:eu-west-3", 2025).factor.value > 0
 
 
 def test_hand_checked_published_values():
     """A few shipped values against their publications (see source_ref in each table)."""
     t = F.build_table(F.load_shipped())
-    assert t.resolve("commute.car.petrol", "GB", 2024).factor.value == 0.1645    # DESNZ 2024
-    assert t.resolve("commute.car.petrol", "FR", 2025).factor.value == 0.16971   # ADEME 2025
-    assert t.resolve("electricity.grid", "FR", 2024).factor.value == 0.0519      # ADEME 2024
-    us = t.resolve("electricity.grid", "US", 2022).factor                          # eGRID2022
+    assert t.resolve("commute.car.petrol", "GB", 2024).factor.value == 0.1645  # DESNZ 2024
+    assert t.resolve("commute.car.petrol", "FR", 2025).factor.value == 0.16971  # ADEME 2025
+    assert t.resolve("electricity.grid", "FR", 2024).factor.value == 0.0519  # ADEME 2024
+    us = t.resolve("electricity.grid", "US", 2022).factor  # eGRID2022
     assert (us.value, us.unit) == (827.5, "lb CO2e / MWh")
 
 
 def test_no_flagged_reference_rows_shipped_as_plain_factors():
     # Values the reference marks DERIVED/OUTDATED/DISCREDITED/UPPER BOUND must not be default factors.
-    flagged = {("commute.carpool.2", "0.07113"), ("streaming.video.hour.shift_2019", "3200"),
-               ("streaming.video.hour.netflix", "100"), ("electricity.grid", "105")}
+    flagged = {
+        ("commute.carpool.2", "0.07113"),
+        ("streaming.video.hour.shift_2019", "3200"),
+        ("streaming.video.hour.netflix", "100"),
+        ("electricity.grid", "105"),
+    }
     for path in sorted(shipped_dir("factors").glob("*.csv")):
-        if path.name.endswith(("_coefficients.csv", "uncertainty.csv", "prices.csv", "regions.csv")):
+        if path.name.endswith(
+            ("_coefficients.csv", "uncertainty.csv", "prices.csv", "regions.csv")
+        ):
             continue
         with open(path, encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
@@ -210,6 +250,7 @@ def test_no_flagged_reference_rows_shipped_as_plain_factors():
 
 
 # ---- carbon factors list / show ------------------------------------------------------------
+
 
 def test_factors_list_filters_and_shows_provenance(run):
     import csv as csv_mod
@@ -232,6 +273,11 @@ def test_factors_list_filters_and_shows_provenance(run):
 
 def test_factors_show_a_key_and_a_typo(run):
     r = run("factors", "show", "electricity.grid")
-    assert r.exit_code == 0 and "region FR" in r.stdout and "boundary" in r.stdout and "source" in r.stdout
+    assert (
+        r.exit_code == 0
+        and "region FR" in r.stdout
+        and "boundary" in r.stdout
+        and "source" in r.stdout
+    )
     r = run("factors", "show", "electricity.grdi")
     assert r.exit_code == 1 and "did you mean 'electricity.grid'" in r.stderr

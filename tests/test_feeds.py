@@ -22,18 +22,27 @@ from carbon.model import Feed, FeedBatch, FeedCell
 OFFICE_KG = 1000 * 0.0461
 BILL_KG = 1.675688 * 0.0511 + 1610.3768 * 100 / (35040 * 96)
 
-HEAD = ("lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
-        "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
-        "lineItem/LineItemType,product/instanceType,product/vcpu\n")
+HEAD = (
+    "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
+    "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
+    "lineItem/LineItemType,product/instanceType,product/vcpu\n"
+)
 
 
 def bill(month: str, end: str) -> str:
     """One month's CUR: 100 h of m5.xlarge from the 1st to `end` (exclusive)."""
-    return HEAD + (f"{month}-01T00:00:00Z,{end}T00:00:00Z,AmazonEC2,EUW3-BoxUsage:m5.xlarge,100,Hrs,eu-west-3,"
-                   "19.2,111122223333,Usage,m5.xlarge,4\n")
+    return HEAD + (
+        f"{month}-01T00:00:00Z,{end}T00:00:00Z,AmazonEC2,EUW3-BoxUsage:m5.xlarge,100,Hrs,eu-west-3,"
+        "19.2,111122223333,Usage,m5.xlarge,4\n"
+    )
 
 
-NEXT = {"2026-08": "2026-09-01", "2026-09": "2026-10-01", "2026-10": "2026-11-01", "2026-11": "2026-12-01"}
+NEXT = {
+    "2026-08": "2026-09-01",
+    "2026-09": "2026-10-01",
+    "2026-10": "2026-11-01",
+    "2026-11": "2026-12-01",
+}
 BUDGET = """
 year = 2026
 unit = "kg CO2e"
@@ -48,6 +57,7 @@ budget = 10
 def company(run, write):
     """Office electricity and AWS bills August to November, the bill of November forgotten; a
     commuting survey spread over the whole year."""
+
     def ok(*args):
         res = run(*args)
         assert res.exit_code == 0, res.output + res.stderr
@@ -57,14 +67,39 @@ def company(run, write):
     ok("teams", "add", "Video")
     rules_file = write("rules.toml", 'unallocated = "Video"\n')
     for m in ("2026-08", "2026-09", "2026-10", "2026-11"):
-        ok("import", "activities", write(f"office-{m}.csv", f"date,team,activity,quantity,unit,region\n"
-                                                               f"{m}-15,Office,electricity.grid,1000,kWh,FR\n"))
+        ok(
+            "import",
+            "activities",
+            write(
+                f"office-{m}.csv",
+                f"date,team,activity,quantity,unit,region\n"
+                f"{m}-15,Office,electricity.grid,1000,kWh,FR\n",
+            ),
+        )
         if m != "2026-11":
-            ok("import", "cloud-billing", write(f"cur-{m}.csv", bill(m, NEXT[m])), "--provider", "aws",
-               "--rules", rules_file)
-    ok("import", "commuting-survey", write("survey.csv", "employee,team,mode,one_way_km,days_on_site_per_week\n"
-                                                         "E1,Office,commute.metro,10,3\n"),
-       "--from", "2026-01", "--to", "2026-12", "--region", "FR")
+            ok(
+                "import",
+                "cloud-billing",
+                write(f"cur-{m}.csv", bill(m, NEXT[m])),
+                "--provider",
+                "aws",
+                "--rules",
+                rules_file,
+            )
+    ok(
+        "import",
+        "commuting-survey",
+        write(
+            "survey.csv",
+            "employee,team,mode,one_way_km,days_on_site_per_week\nE1,Office,commute.metro,10,3\n",
+        ),
+        "--from",
+        "2026-01",
+        "--to",
+        "2026-12",
+        "--region",
+        "FR",
+    )
     ok("budget", "load", write("budget.toml", BUDGET))
     return ok, rules_file
 
@@ -75,7 +110,9 @@ def declare(ok):
     ok("feeds", "add", "commuting", "--kind", "survey")
 
 
-def test_a_forgotten_bill_makes_november_incomplete_in_every_output(company, run, write, tmp_path, store):
+def test_a_forgotten_bill_makes_november_incomplete_in_every_output(
+    company, run, write, tmp_path, store
+):
     ok, rules_file = company
     declare(ok)
     # feeds status: the matrix; the survey makes only its own feed received in November
@@ -97,12 +134,17 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(company, run
     assert rep["completeness"]["missing"] == ["aws"]
     assert rep["completeness"]["month"] == "2026-11" and rep["completeness"]["inferred"] is False
     assert {f["feed"]: f["state"] for f in rep["completeness"]["feeds"]} == {
-        "aws": "missing", "commuting": "received", "office": "received"}
+        "aws": "missing",
+        "commuting": "received",
+        "office": "received",
+    }
     assert rep["teams_without_data"] == ["Video"]  # what the forgotten bill would have held
     office = next(t for t in rep["teams"] if t["team"] == "Office")
     assert office["by_category"]["infrastructure"] == pytest.approx(OFFICE_KG, abs=1e-3)  # 46.1 kg
     october = json.loads(ok("report", "monthly", "--month", "2026-10", "--format", "json").stdout)
-    assert october["completeness"]["status"] == "complete" and october["completeness"]["missing"] == []
+    assert (
+        october["completeness"]["status"] == "complete" and october["completeness"]["missing"] == []
+    )
     video = next(t for t in october["teams"] if t["team"] == "Video")
     assert video["total"] == pytest.approx(BILL_KG, abs=1e-3)  # 0.133501 kg
     assert "2026-11 is incomplete" in ok("report", "monthly", "--month", "2026-11").stdout
@@ -114,7 +156,9 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(company, run
     res = run("budget", "check", "--month", "2026-11")
     assert res.exit_code == 3
     assert "no verdict: the month is incomplete" in res.stdout and "aws missing" in res.stdout
-    assert run("budget", "check", "--month", "2026-10").exit_code == 0  # October is complete: a verdict
+    assert (
+        run("budget", "check", "--month", "2026-10").exit_code == 0
+    )  # October is complete: a verdict
     res = run("budget", "check", "--month", "2026-11", "--allow-incomplete")
     assert res.exit_code == 0 and "note: 2026-11 is incomplete" in res.stdout
 
@@ -123,7 +167,9 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(company, run
     folder = next((tmp_path / "packs").iterdir())
     report_json = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert report_json["completeness"]["missing"] == ["aws"]
-    assert "2026-11 is incomplete: aws missing" in (folder / "report.html").read_text(encoding="utf-8")
+    assert "2026-11 is incomplete: aws missing" in (folder / "report.html").read_text(
+        encoding="utf-8"
+    )
     text = delivery.summary_text(report_json, "Video")
     assert "INCOMPLETE: 2026-11 is missing data: aws missing (no import for 2026-11)" in text
     assert "INCOMPLETE" in delivery.summary_html(report_json, None)
@@ -131,30 +177,72 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(company, run
     # the year report and the donation name the month
     year = json.loads(ok("report", "year", "--year", "2026", "--format", "json").stdout)
     assert "2026-11" in [c["month"] for c in year["incomplete_months"]]
-    assert next(c for c in year["incomplete_months"] if c["month"] == "2026-11")["missing"] == ["aws"]
-    don = json.loads(ok("donation", "--year", "2026", "--price", "80", "--as-of", "2026-12-04",
-                        "--format", "json").stdout)
+    assert next(c for c in year["incomplete_months"] if c["month"] == "2026-11")["missing"] == [
+        "aws"
+    ]
+    don = json.loads(
+        ok(
+            "donation",
+            "--year",
+            "2026",
+            "--price",
+            "80",
+            "--as-of",
+            "2026-12-04",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert [c["month"] for c in don["incomplete_months"]] == ["2026-11"]  # December is not over
-    assert "2026-11 is incomplete" in ok("donation", "--year", "2026", "--price", "80",
-                                         "--as-of", "2026-12-04").stdout
+    assert (
+        "2026-11 is incomplete"
+        in ok("donation", "--year", "2026", "--price", "80", "--as-of", "2026-12-04").stdout
+    )
 
     # donation close: refused, then closed with a recorded reason
     res = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2027-01-05")
     assert res.exit_code == 1 and "2026-11 (aws missing" in res.stderr
     assert "--allow-incomplete --reason TEXT" in res.stderr
-    res = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2027-01-05", "--allow-incomplete")
+    res = run(
+        "donation",
+        "close",
+        "--year",
+        "2026",
+        "--price",
+        "80",
+        "--as-of",
+        "2027-01-05",
+        "--allow-incomplete",
+    )
     assert res.exit_code == 1 and "needs --reason" in res.stderr
-    res = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2027-01-05",
-              "--allow-incomplete", "--reason", "November bill lost", "--by", "finance")
+    res = run(
+        "donation",
+        "close",
+        "--year",
+        "2026",
+        "--price",
+        "80",
+        "--as-of",
+        "2027-01-05",
+        "--allow-incomplete",
+        "--reason",
+        "November bill lost",
+        "--by",
+        "finance",
+    )
     assert res.exit_code == 0, res.stderr
     [override] = feed_service.overrides(store)
-    assert (override["action"], override["reason"], override["by"]) == ("donation close 2026", "November bill lost",
-                                                                          "finance")
+    assert (override["action"], override["reason"], override["by"]) == (
+        "donation close 2026",
+        "November bill lost",
+        "finance",
+    )
     assert override["months"].split(",")[0] == "2026-11" and "aws missing" in override["missing"]
 
 
-def test_the_schedule_waits_for_an_incomplete_month_then_says_which_feed_is_late(company, run, write, tmp_path,
-                                                                                 monkeypatch):
+def test_the_schedule_waits_for_an_incomplete_month_then_says_which_feed_is_late(
+    company, run, write, tmp_path, monkeypatch
+):
     ok, rules_file = company
     declare(ok)
     monkeypatch.chdir(tmp_path)  # no ./carbon.toml: grace_days is 10
@@ -170,8 +258,15 @@ def test_the_schedule_waits_for_an_incomplete_month_then_says_which_feed_is_late
     assert "2026-11 still incomplete more than 10 days after the month's end" in res.stderr
     assert "aws missing" in res.stderr
     # the bill arrives: November is complete and produced
-    ok("import", "cloud-billing", write("cur-2026-11.csv", bill("2026-11", "2026-12-01")), "--provider", "aws",
-       "--rules", rules_file)
+    ok(
+        "import",
+        "cloud-billing",
+        write("cur-2026-11.csv", bill("2026-11", "2026-12-01")),
+        "--provider",
+        "aws",
+        "--rules",
+        rules_file,
+    )
     res = run("schedule", "run-once", "--now", "2026-12-13T06:00", "--out", out)
     assert res.exit_code == 0, res.stderr
     assert "produced 2026-11 revision 1" in res.stdout
@@ -180,17 +275,38 @@ def test_the_schedule_waits_for_an_incomplete_month_then_says_which_feed_is_late
 def test_a_bill_covering_days_1_to_20_is_partial(company, run, write):
     ok, rules_file = company
     declare(ok)
-    ok("import", "cloud-billing", write("cur-2026-11.csv", bill("2026-11", "2026-11-21")), "--provider", "aws",
-       "--rules", rules_file)
+    ok(
+        "import",
+        "cloud-billing",
+        write("cur-2026-11.csv", bill("2026-11", "2026-11-21")),
+        "--provider",
+        "aws",
+        "--rules",
+        rules_file,
+    )
     rep = json.loads(ok("report", "monthly", "--month", "2026-11", "--format", "json").stdout)
     aws = next(f for f in rep["completeness"]["feeds"] if f["feed"] == "aws")
-    assert aws == {"feed": "aws", "kind": "cloud-billing", "state": "partial",
-                   "detail": "bill covers days 1–20 of 30"}
-    assert rep["completeness"]["status"] == "incomplete" and rep["completeness"]["missing"] == ["aws"]
+    assert aws == {
+        "feed": "aws",
+        "kind": "cloud-billing",
+        "state": "partial",
+        "detail": "bill covers days 1–20 of 30",
+    }
+    assert rep["completeness"]["status"] == "incomplete" and rep["completeness"]["missing"] == [
+        "aws"
+    ]
     assert run("budget", "check", "--month", "2026-11").exit_code == 3
     # the whole month's bill replaces it: complete
-    ok("import", "cloud-billing", write("cur-2026-11.csv", bill("2026-11", "2026-12-01")), "--provider", "aws",
-       "--rules", rules_file, "--replace")
+    ok(
+        "import",
+        "cloud-billing",
+        write("cur-2026-11.csv", bill("2026-11", "2026-12-01")),
+        "--provider",
+        "aws",
+        "--rules",
+        rules_file,
+        "--replace",
+    )
     rep = json.loads(ok("report", "monthly", "--month", "2026-11", "--format", "json").stdout)
     assert rep["completeness"]["status"] == "complete"
 
@@ -202,11 +318,16 @@ def test_without_declared_feeds_they_are_inferred_from_history(company, run):
     assert c["inferred"] is True and c["status"] == "incomplete"
     assert c["missing"] == ["cloud-billing:aws"]
     aws = next(f for f in c["feeds"] if f["feed"] == "cloud-billing:aws")
-    assert aws["detail"] == "nothing imported for 2026-11; present in each of 2026-08, 2026-09, 2026-10"
+    assert (
+        aws["detail"]
+        == "nothing imported for 2026-11; present in each of 2026-08, 2026-09, 2026-10"
+    )
     res = run("budget", "check", "--month", "2026-11")
     assert res.exit_code == 3 and "inferred from history" in res.stdout
     # October: the bill has only two months of history before it, so nothing is expected of it yet
-    october = json.loads(ok("report", "monthly", "--month", "2026-10", "--format", "json").stdout)["completeness"]
+    october = json.loads(ok("report", "monthly", "--month", "2026-10", "--format", "json").stdout)[
+        "completeness"
+    ]
     assert october["missing"] == [] and october["status"] == "complete"
     assert "inferred from history" in ok("feeds", "status").stdout
 
@@ -215,22 +336,48 @@ def test_feed_attribution_by_flag_and_refusals(company, run, write, db_dump):
     ok, _ = company
     ok("feeds", "add", "travel", "--kind", "activities", "--categories", "travel")
     before = db_dump()
-    res = run("import", "activities", write("t.csv", "date,team,activity,quantity,unit,region\n"
-                                                     "2026-11-03,Office,electricity.grid,5,kWh,FR\n"),
-              "--feed", "travl")
-    assert res.exit_code == 1 and "--feed travl: no such feed (did you mean 'travel'?)" in res.stderr
+    res = run(
+        "import",
+        "activities",
+        write(
+            "t.csv",
+            "date,team,activity,quantity,unit,region\n"
+            "2026-11-03,Office,electricity.grid,5,kWh,FR\n",
+        ),
+        "--feed",
+        "travl",
+    )
+    assert (
+        res.exit_code == 1 and "--feed travl: no such feed (did you mean 'travel'?)" in res.stderr
+    )
     assert db_dump() == before  # nothing imported
     res = run("feeds", "add", "travel", "--kind", "activities")
     assert res.exit_code == 1 and "already declared" in res.stderr
     res = run("feeds", "add", "x", "--kind", "activities", "--teams", "Ofice")
-    assert res.exit_code == 1 and "team 'Ofice' is not declared (did you mean 'Office'?)" in res.stderr
+    assert (
+        res.exit_code == 1 and "team 'Ofice' is not declared (did you mean 'Office'?)" in res.stderr
+    )
     # --feed attributes the import to the feed; the category the feed names is still expected
-    ok("import", "activities", write("t.csv", "date,team,activity,quantity,unit,region\n"
-                                              "2026-11-03,Office,electricity.grid,5,kWh,FR\n"), "--feed", "travel")
+    ok(
+        "import",
+        "activities",
+        write(
+            "t.csv",
+            "date,team,activity,quantity,unit,region\n"
+            "2026-11-03,Office,electricity.grid,5,kWh,FR\n",
+        ),
+        "--feed",
+        "travel",
+    )
     got = json.loads(ok("feeds", "status", "--month", "2026-11", "--format", "json").stdout)
     assert got["months"] == ["2026-11"]
-    assert got["feeds"] == [{"feed": "travel", "kind": "activities",
-                             "months": {"2026-11": {"state": "partial", "detail": "nothing for category travel"}}}]
+    assert got["feeds"] == [
+        {
+            "feed": "travel",
+            "kind": "activities",
+            "months": {"2026-11": {"state": "partial", "detail": "nothing for category travel"}},
+        }
+    ]
     assert "removed (1 import no longer attributed to it)" in ok("feeds", "remove", "travel").stdout
     assert "no feeds declared" in ok("feeds", "list").stdout
 
@@ -243,14 +390,20 @@ def test_rules_a_team_or_category_present_three_months_and_absent_now_is_partial
         cells.append(FeedCell(i, m, "Office", "infrastructure"))
         if m != "2026-11":
             cells.append(FeedCell(i, m, "Sales", "travel"))
-    got = rules.matrix([feed], batches, cells, {}, rules.span(["2026-08", "2026-11"])).month("2026-11")
+    got = rules.matrix([feed], batches, cells, {}, rules.span(["2026-08", "2026-11"])).month(
+        "2026-11"
+    )
     assert got.status == "incomplete"
     assert got.feeds[0].state == "partial"
-    assert got.feeds[0].detail == ("team Sales absent (present in each of the 3 previous months); "
-                                   "category travel absent (present in each of the 3 previous months)")
+    assert got.feeds[0].detail == (
+        "team Sales absent (present in each of the 3 previous months); "
+        "category travel absent (present in each of the 3 previous months)"
+    )
     # a feed naming its teams expects each of them every month
     named = Feed("activities", "activities", teams=("Office", "Finance"))
-    got = rules.matrix([named], batches, cells, {}, rules.span(["2026-08", "2026-11"])).month("2026-08")
+    got = rules.matrix([named], batches, cells, {}, rules.span(["2026-08", "2026-11"])).month(
+        "2026-08"
+    )
     assert got.feeds[0].detail == "nothing for team Finance"
 
 
@@ -259,7 +412,9 @@ def test_the_facade_returns_typed_records(store):
 
     co2 = Carbon(store)
     feed = co2.add_feed("aws", "cloud-billing", provider="aws")
-    assert feed == Feed("aws", "cloud-billing", "aws", (), (), None, "monthly", None, feed.declared_month)
+    assert feed == Feed(
+        "aws", "cloud-billing", "aws", (), (), None, "monthly", None, feed.declared_month
+    )
     assert co2.feeds() == [feed]
     assert co2.feeds_status().months == ()
     assert co2.completeness("2026-11").status == "unknown"
@@ -269,7 +424,9 @@ def test_the_facade_returns_typed_records(store):
 def test_feeds_declared_in_the_config(company, run, write, tmp_path, monkeypatch):
     ok, _ = company
     monkeypatch.chdir(tmp_path)
-    write("carbon.toml", """
+    write(
+        "carbon.toml",
+        """
         [feeds.aws]
         kind = "cloud-billing"
         provider = "aws"
@@ -277,10 +434,13 @@ def test_feeds_declared_in_the_config(company, run, write, tmp_path, monkeypatch
         [feeds.office]
         kind = "activities"
         source = "office-*.csv"
-    """)
+    """,
+    )
     got = json.loads(ok("feeds", "status", "--month", "2026-11", "--format", "json").stdout)
-    assert [(f["feed"], f["months"]["2026-11"]["state"]) for f in got["feeds"]] == [("aws", "missing"),
-                                                                                   ("office", "received")]
+    assert [(f["feed"], f["months"]["2026-11"]["state"]) for f in got["feeds"]] == [
+        ("aws", "missing"),
+        ("office", "received"),
+    ]
     assert "office" in ok("feeds", "list").stdout  # declared once: nothing declared again
     bad = write("bad.toml", '[feeds.video]\nkind = "vidoe"\nteam = ["Office"]\n')
     res = run("feeds", "list", "--config", bad)

@@ -8,35 +8,51 @@ import pytest
 
 HEADER = "date,team,origin,destination,class,return,passengers,rf\n"
 # A small company's March 2026 bookings.
-FLIGHTS = HEADER + (
-    "2026-03-10,Sales,TLS,ORY,economy,,,no\n"        # line 2: within France
-    "2026-03-12,Sales,LHR,BCN,business,yes,,no\n"    # line 3: a European route, return
-    "2026-03-20,Platform,CDG,JFK,economy,,2,\n"       # line 4: transatlantic, 2 passengers, rf default (yes)
-    "2026-03-25,Platform,lhr,edi,business,,,no\n"     # line 5: UK domestic, business
+FLIGHTS = (
+    HEADER
+    + (
+        "2026-03-10,Sales,TLS,ORY,economy,,,no\n"  # line 2: within France
+        "2026-03-12,Sales,LHR,BCN,business,yes,,no\n"  # line 3: a European route, return
+        "2026-03-20,Platform,CDG,JFK,economy,,2,\n"  # line 4: transatlantic, 2 passengers, rf default (yes)
+        "2026-03-25,Platform,lhr,edi,business,,,no\n"  # line 5: UK domestic, business
+    )
 )
 
 
 def great_circle(lat1, lon1, lat2, lon2, r=6371.0):
     """Haversine, written out again here (not carbon's code)."""
     p1, p2, dp, dl = map(math.radians, (lat1, lat2, lat2 - lat1, lon2 - lon1))
-    return 2 * r * math.asin(math.sqrt(math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2))
+    return (
+        2
+        * r
+        * math.asin(
+            math.sqrt(math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2)
+        )
+    )
 
 
 # Coordinates of factors/airports/airports.csv: TLS 43.6291 1.36382, ORY 48.7253 2.35944,
 # LHR 51.4706 -0.46194, BCN 41.2971 2.07846, CDG 49.0128 2.55, JFK 40.639928 -73.778692, EDI 55.95 -3.3725.
-TLS_ORY = great_circle(43.6291, 1.36382, 48.7253, 2.35944)      # 571.8 km
-LHR_BCN = great_circle(51.4706, -0.46194, 41.2971, 2.07846)     # 1,147.7 km
-CDG_JFK = great_circle(49.0128, 2.55, 40.639928, -73.778692)    # 5,833.6 km
-LHR_EDI = great_circle(51.4706, -0.46194, 55.95, -3.3725)       # 533.5 km
+TLS_ORY = great_circle(43.6291, 1.36382, 48.7253, 2.35944)  # 571.8 km
+LHR_BCN = great_circle(51.4706, -0.46194, 41.2971, 2.07846)  # 1,147.7 km
+CDG_JFK = great_circle(49.0128, 2.55, 40.639928, -73.778692)  # 5,833.6 km
+LHR_EDI = great_circle(51.4706, -0.46194, 55.95, -3.3725)  # 533.5 km
 # passenger-km = km x 1.08 x passengers x (2 if return); DESNZ 2024 factors (factors/desnz_2024_travel_gb.csv):
 PKM = {
-    2: TLS_ORY * 1.08,          # 617.6 pkm; neither airport in the UK: international, economy, no RF: 0.07948
-    3: LHR_BCN * 1.08 * 2,      # 2,479.1 pkm; to/from the UK, 1,148 km < 3,700: short-haul business: 0.16191
-    4: CDG_JFK * 1.08 * 2,      # 12,600.6 pkm; international economy with RF: 0.13465
-    5: LHR_EDI * 1.08,          # 576.2 pkm; UK domestic: DESNZ publishes average only: 0.16098
+    2: TLS_ORY
+    * 1.08,  # 617.6 pkm; neither airport in the UK: international, economy, no RF: 0.07948
+    3: LHR_BCN
+    * 1.08
+    * 2,  # 2,479.1 pkm; to/from the UK, 1,148 km < 3,700: short-haul business: 0.16191
+    4: CDG_JFK * 1.08 * 2,  # 12,600.6 pkm; international economy with RF: 0.13465
+    5: LHR_EDI * 1.08,  # 576.2 pkm; UK domestic: DESNZ publishes average only: 0.16098
 }
-KEY = {2: "travel.flight.international.economy", 3: "travel.flight.short_haul.business",
-       4: "travel.flight.international.economy.rf", 5: "travel.flight.domestic.average"}
+KEY = {
+    2: "travel.flight.international.economy",
+    3: "travel.flight.short_haul.business",
+    4: "travel.flight.international.economy.rf",
+    5: "travel.flight.domestic.average",
+}
 FACTOR = {2: 0.07948, 3: 0.16191, 4: 0.13465, 5: 0.16098}
 KG = {line: PKM[line] * FACTOR[line] for line in PKM}  # 49.08, 401.39, 1,696.67, 92.76 kg
 
@@ -53,8 +69,10 @@ def test_distances_bands_and_kg_against_hand_computations(booked):
     run, r = booked
     assert TLS_ORY == pytest.approx(571.8, abs=0.1) and CDG_JFK == pytest.approx(5833.6, abs=0.1)
     # The domestic business flight falls back to DESNZ's only domestic class, and the import says so.
-    assert "domestic flights: DESNZ publishes no 'business' factor for this band; 1 row(s) used 'average'" \
+    assert (
+        "domestic flights: DESNZ publishes no 'business' factor for this band; 1 row(s) used 'average'"
         in " ".join(r.output.split())
+    )
     r = run("report", "sources", "--month", "2026-03", "--format", "json")
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)["sources"]
@@ -66,13 +84,26 @@ def test_distances_bands_and_kg_against_hand_computations(booked):
         assert f["co2e_kg"] == pytest.approx(KG[line], abs=1e-5)
         assert f["uplift_pct"] == 8
     tls = flights[2][1]
-    assert (tls["route"], tls["band"], tls["class"], tls["return"], tls["passengers"], tls["rf"]) == \
-        ("TLS-ORY", "international", "economy", False, 1, False)
+    assert (
+        tls["route"],
+        tls["band"],
+        tls["class"],
+        tls["return"],
+        tls["passengers"],
+        tls["rf"],
+    ) == ("TLS-ORY", "international", "economy", False, 1, False)
     assert flights[2][1]["distance_km"] == pytest.approx(TLS_ORY, abs=0.001)
     assert (flights[3][1]["band"], flights[3][1]["return"]) == ("short_haul", True)
-    assert (flights[4][1]["band"], flights[4][1]["passengers"], flights[4][1]["rf"]) == ("international", 2, True)
-    assert (flights[5][1]["route"], flights[5][1]["class"], flights[5][1]["class_used"]) == ("LHR-EDI", "business",
-                                                                                           "average")
+    assert (flights[4][1]["band"], flights[4][1]["passengers"], flights[4][1]["rf"]) == (
+        "international",
+        2,
+        True,
+    )
+    assert (flights[5][1]["route"], flights[5][1]["class"], flights[5][1]["class_used"]) == (
+        "LHR-EDI",
+        "business",
+        "average",
+    )
     d = json.loads(run("report", "monthly", "--month", "2026-03", "--format", "json").stdout)
     assert d["total"] == pytest.approx(sum(KG.values()))  # 2,239.9 kg
     table = run("report", "sources", "--month", "2026-03").output
@@ -81,13 +112,24 @@ def test_distances_bands_and_kg_against_hand_computations(booked):
 
 def test_long_haul_from_the_uk_is_split_at_3700_km(run, write):
     from carbon.ingest.flights import band_of
-    assert band_of("GB", "US", 3699.9) == "short_haul" and band_of("US", "GB", 3700.0) == "long_haul"
+
+    assert (
+        band_of("GB", "US", 3699.9) == "short_haul" and band_of("US", "GB", 3700.0) == "long_haul"
+    )
     assert band_of("GB", "GB", 500) == "domestic" and band_of("FR", "US", 9000) == "international"
     run("teams", "add", "Sales")
-    r = run("import", "flights", write("f.csv", "date,team,origin,destination,class\n"
-                                       "2026-04-02,Sales,LHR,JFK,premium_economy\n"))
+    r = run(
+        "import",
+        "flights",
+        write(
+            "f.csv",
+            "date,team,origin,destination,class\n2026-04-02,Sales,LHR,JFK,premium_economy\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
-    s = json.loads(run("report", "sources", "--month", "2026-04", "--format", "json").stdout)["sources"]
+    s = json.loads(run("report", "sources", "--month", "2026-04", "--format", "json").stdout)[
+        "sources"
+    ]
     # LHR 51.4706 -0.46194 -> JFK 40.639928 -73.778692: long-haul, premium economy published, RF by default
     km = great_circle(51.4706, -0.46194, 40.639928, -73.778692)  # 5,539.7 km
     assert km > 3700
@@ -97,23 +139,40 @@ def test_long_haul_from_the_uk_is_split_at_3700_km(run, write):
 
 def test_unknown_and_city_codes_are_refused_naming_the_airports(run, write):
     run("teams", "add", "Sales")
-    r = run("import", "flights", write("bad.csv", "date,team,origin,destination,class,return\n"
-                                       "2026-03-10,Sales,PAR,JFK,economy,\n"
-                                       "2026-03-11,Sales,CDG,JKF,economy,\n"
-                                       "2026-03-12,Sales,CDG,CDG,economy,\n"
-                                       "2026-03-13,Sales,CDG,NCE,bussiness,\n"
-                                       "2026-03-14,Sales,CDG,NCE,economy,maybe\n"
-                                       "2026-03-15,Slaes,CDG,NCX,economy,\n"))
+    r = run(
+        "import",
+        "flights",
+        write(
+            "bad.csv",
+            "date,team,origin,destination,class,return\n"
+            "2026-03-10,Sales,PAR,JFK,economy,\n"
+            "2026-03-11,Sales,CDG,JKF,economy,\n"
+            "2026-03-12,Sales,CDG,CDG,economy,\n"
+            "2026-03-13,Sales,CDG,NCE,bussiness,\n"
+            "2026-03-14,Sales,CDG,NCE,economy,maybe\n"
+            "2026-03-15,Slaes,CDG,NCX,economy,\n",
+        ),
+    )
     assert r.exit_code == 1
     text = " ".join(r.output.split())
     assert "bad.csv" in text and "line 2" in text and "origin" in text
-    assert "PAR is the city code of Paris, not an airport; expected one of its airports: CDG" in text and "ORY" in text
-    assert "line 3" in text and "unknown IATA airport code 'JKF' (did you mean JFK (John F Kennedy" in text
+    assert (
+        "PAR is the city code of Paris, not an airport; expected one of its airports: CDG" in text
+        and "ORY" in text
+    )
+    assert (
+        "line 3" in text
+        and "unknown IATA airport code 'JKF' (did you mean JFK (John F Kennedy" in text
+    )
     assert "line 4" in text and "expected another airport than the origin" in text
     assert "line 5" in text and "did you mean 'business'" in text
     assert "line 6" in text and "expected yes or no (empty: no)" in text
     # A row with a bad code is still checked for its team: one listing names every problem.
-    assert "line 7" in text and "unknown IATA airport code 'NCX'" in text and "unknown team 'Slaes'" in text
+    assert (
+        "line 7" in text
+        and "unknown IATA airport code 'NCX'" in text
+        and "unknown team 'Slaes'" in text
+    )
     assert "nothing was written" in text
     assert "no imports yet" in run("imports", "list").output
 
@@ -124,9 +183,13 @@ def test_repeated_import_follows_the_rules_of_every_import(booked, write):
     assert r.exit_code == 0 and "already imported" in r.output
     r = run("import", "flights", write("bookings.csv", FLIGHTS.replace(",2,\n", ",1,\n")))
     assert r.exit_code == 1 and "--replace" in r.output
-    r = run("import", "flights", write("bookings.csv", FLIGHTS.replace(",2,\n", ",1,\n")), "--replace")
+    r = run(
+        "import", "flights", write("bookings.csv", FLIGHTS.replace(",2,\n", ",1,\n")), "--replace"
+    )
     assert r.exit_code == 0, r.output
-    s = json.loads(run("report", "sources", "--month", "2026-03", "--format", "json").stdout)["sources"]
+    s = json.loads(run("report", "sources", "--month", "2026-03", "--format", "json").stdout)[
+        "sources"
+    ]
     one = [f for x in s for f in x.get("flights", ()) if f["route"] == "CDG-JFK"]
     assert [f["passengers"] for f in one] == [1]  # the replaced import's flights are gone
     assert one[0]["passenger_km"] == pytest.approx(CDG_JFK * 1.08)  # one passenger, one way

@@ -106,8 +106,12 @@ def test_budget_status_counts_from_the_first_month_with_data(new_company):
     # Platform (6 t, flat) from September: budget covered 6 × 4/12 = 2.0 t; allocated to date
     # 6 × 2/12 = 1.0 t; forecast 0.922 × 4/2 = 1.844 t <= 2.0: on track.
     p = teams["Platform"]
-    assert p["counted_from"] == "2026-09" and p["unknown_months"] == [f"2026-{m:02d}" for m in range(1, 9)]
-    assert (p["budget"], p["budget_covered"], p["allocated_to_date"]) == pytest.approx((6.0, 2.0, 1.0))
+    assert p["counted_from"] == "2026-09" and p["unknown_months"] == [
+        f"2026-{m:02d}" for m in range(1, 9)
+    ]
+    assert (p["budget"], p["budget_covered"], p["allocated_to_date"]) == pytest.approx(
+        (6.0, 2.0, 1.0)
+    )
     assert (p["actual_to_date"], p["forecast"]) == pytest.approx((0.922, 1.844))
     assert p["status"] == "on_track"
     # Video (8 t, profile sum 8 + 12 = 20; Sep..Dec weigh 2+2+4+4 = 12, Sep+Oct 4): budget
@@ -120,18 +124,32 @@ def test_budget_status_counts_from_the_first_month_with_data(new_company):
     assert v["status"] == "at_risk" and "counted from 2026-09" in v["reason"]
     assert v["monthly"][0] == {"month": "2026-01", "actual": None, "allocated": None}
     # Sales (no budget) from October, flat: 0.2305 × 3 (Oct..Dec) / 1 = 0.6915 t.
-    assert data["teams_without_budget"] == [{"team": "Sales", "actual_to_date": pytest.approx(0.2305),
-                                             "forecast": pytest.approx(0.6915), "counted_from": "2026-10"}]
+    assert data["teams_without_budget"] == [
+        {
+            "team": "Sales",
+            "actual_to_date": pytest.approx(0.2305),
+            "forecast": pytest.approx(0.6915),
+            "counted_from": "2026-10",
+        }
+    ]
     # Company: 1.844 + 8.298 + 0.6915 = 10.8335 t, counted from September; actual
     # 0.922 + 2.766 + 0.2305 = 3.9185 t.
     co = data["company"]
     assert co["forecast"] == pytest.approx(10.8335) and co["counted_from"] == "2026-09"
     assert co["actual_to_date"] == pytest.approx(3.9185) and co["budget"] == 20.0
-    assert data["warnings"][0].startswith("no emissions recorded before 2026-09 (the first month with data): "
-                                          "2026-01 to 2026-08 are unknown, not zero")
+    assert data["warnings"][0].startswith(
+        "no emissions recorded before 2026-09 (the first month with data): "
+        "2026-01 to 2026-08 are unknown, not zero"
+    )
     # The table says the rule and the month each team is counted from.
     table = new_company("budget", "status", "--month", "2026-10").stdout
-    for text in ("from 2026-09 (of 6.00)", "unknown months:", "are unknown, not zero", "10.8", "sum of the"):
+    for text in (
+        "from 2026-09 (of 6.00)",
+        "unknown months:",
+        "are unknown, not zero",
+        "10.8",
+        "sum of the",
+    ):
         assert text in table, text
 
 
@@ -139,8 +157,10 @@ def test_budget_check_is_not_on_track_on_eight_zero_months(new_company):
     r = new_company("budget", "check", "--month", "2026-10")
     # Video at risk (see above): exit 1, where January..August as zero gave exit 0.
     assert r.exit_code == 1, r.output
-    assert ("WARN  Video: at risk: actual 2.77 of 4.80 t CO2e, the budget's share of 2026-09 to December "
-            "(annual 8.00; earlier months unknown), forecast 8.30 t CO2e") in r.stdout
+    assert (
+        "WARN  Video: at risk: actual 2.77 of 4.80 t CO2e, the budget's share of 2026-09 to December "
+        "(annual 8.00; earlier months unknown), forecast 8.30 t CO2e"
+    ) in r.stdout
     assert "ok    Platform: on track: actual 0.92 of 2.00 t CO2e" in r.stdout
 
 
@@ -150,8 +170,18 @@ def test_donation_gives_the_same_year_end_figure(new_company):
     r = new_company("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-15")
     assert r.exit_code == 1 and "2026-01" in r.stderr and "--allow-missing-months" in r.stderr
     assert "unknown, not zero" in r.stderr
-    r = new_company("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-15",
-                    "--allow-missing-months", "--format", "json")
+    r = new_company(
+        "donation",
+        "--year",
+        "2026",
+        "--price",
+        "80",
+        "--as-of",
+        "2026-11-15",
+        "--allow-missing-months",
+        "--format",
+        "json",
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     teams = {t["team"]: t for t in data["teams"]}
@@ -159,16 +189,28 @@ def test_donation_gives_the_same_year_end_figure(new_company):
     #   Platform 922,000 × 4/2 = 1,844,000; Video 2,766,000 × 12/4 = 8,298,000 (its profile);
     #   Sales 230,500 × 3/1 = 691,500 (flat). Total 10,833,500 g = 10.8335 t × 80 EUR/t = 866.68 EUR.
     # (Before: 3,918,500 g ÷ 10 × 12 = 4.7022 t -> 376.18 EUR: two months divided by ten.)
-    assert {n: t["emissions_t"] for n, t in teams.items()} == {"Platform": 1.844, "Sales": 0.6915,
-                                                               "Video": 8.298}
+    assert {n: t["emissions_t"] for n, t in teams.items()} == {
+        "Platform": 1.844,
+        "Sales": 0.6915,
+        "Video": 8.298,
+    }
     assert data["emissions_t"] == 10.8335 and data["amount"] == 866.68
-    assert teams["Video"]["forecast_method"] == "profile" and teams["Sales"]["forecast_method"] == "flat"
-    assert teams["Sales"]["counted_from"] == "2026-10" and teams["Video"]["counted_from"] == "2026-09"
+    assert (
+        teams["Video"]["forecast_method"] == "profile"
+        and teams["Sales"]["forecast_method"] == "flat"
+    )
+    assert (
+        teams["Sales"]["counted_from"] == "2026-10" and teams["Video"]["counted_from"] == "2026-09"
+    )
     assert any("INCOMPLETE YEAR" in w and "unknown, not zero" in w for w in data["warnings"])
-    assert any(m.startswith("Forecast weights: the budget profile of Platform, Video; flat for Sales")
-               for m in data["method"])
+    assert any(
+        m.startswith("Forecast weights: the budget profile of Platform, Video; flat for Sales")
+        for m in data["method"]
+    )
     # The same company figure as budget status's company forecast (10.8335 t above).
-    status = json.loads(new_company("budget", "status", "--month", "2026-10", "--format", "json").stdout)
+    status = json.loads(
+        new_company("budget", "status", "--month", "2026-10", "--format", "json").stdout
+    )
     assert status["company"]["forecast"] == pytest.approx(data["emissions_t"], abs=1e-6)
     for t in status["teams"]:
         assert t["forecast"] == pytest.approx(teams[t["team"]]["emissions_t"], abs=1e-6)
@@ -197,8 +239,18 @@ def test_a_donation_without_budgets_is_flat_from_each_team_start(run, write):
     # profile's 12/4); Sales 230,500 × 3/1 = 691,500 -> 8,067,500 g = 8.0675 t.
     run("teams", "add", "Platform", "Video", "Sales")
     run("import", "activities", write("sep-oct.csv", SEPTEMBER_START))
-    r = run("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-15",
-            "--allow-missing-months", "--format", "json")
+    r = run(
+        "donation",
+        "--year",
+        "2026",
+        "--price",
+        "80",
+        "--as-of",
+        "2026-11-15",
+        "--allow-missing-months",
+        "--format",
+        "json",
+    )
     data = json.loads(r.stdout)
     assert data["emissions_t"] == 8.0675
     assert all(t["forecast_method"] == "flat" for t in data["teams"])

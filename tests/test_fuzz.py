@@ -46,22 +46,69 @@ BUDGET = (
     "profile = [1, 1, 1, 1, 1, 1, 0.5, 0.5, 1, 1, 1, 1]\n"
 )
 PRICES = (
-    "year,price,unit,basis,source\n"
-    "2024,80.5,EUR / t CO2e,internal price,board decision 2024-01\n"
+    "year,price,unit,basis,source\n2024,80.5,EUR / t CO2e,internal price,board decision 2024-01\n"
 )
-CELLS = st.sampled_from([
-    "", " ", "nan", "NaN", "inf", "-inf", "1e400", "1e308", "-1", "0", "1,5", "１２", "=1+1",
-    "=HYPERLINK(\"http://x\")", "+cmd", "@SUM(A1)", "\"", "\"\"", "x" * 1_000_000, "\x00", "2024-13",
-    "2024-02-30", "9999-12-31", "0001-01-01", "kg", "GB", "hour", "aws:nowhere-1", "FR", "Platform ",
-    "é", "\ufeff", "\t", "\r", "\n", "𝟘",
-])
+CELLS = st.sampled_from(
+    [
+        "",
+        " ",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e400",
+        "1e308",
+        "-1",
+        "0",
+        "1,5",
+        "１２",
+        "=1+1",
+        '=HYPERLINK("http://x")',
+        "+cmd",
+        "@SUM(A1)",
+        '"',
+        '""',
+        "x" * 1_000_000,
+        "\x00",
+        "2024-13",
+        "2024-02-30",
+        "9999-12-31",
+        "0001-01-01",
+        "kg",
+        "GB",
+        "hour",
+        "aws:nowhere-1",
+        "FR",
+        "Platform ",
+        "é",
+        "\ufeff",
+        "\t",
+        "\r",
+        "\n",
+        "𝟘",
+    ]
+)
 
 
 def mutate(text: str, data) -> bytes:
-    kind = data.draw(st.sampled_from([
-        "truncate", "delimiter", "bom", "latin1", "cell", "cell", "cell", "dup_header", "drop_line",
-        "extra_field", "blank_lines", "crlf",
-    ]))
+    kind = data.draw(
+        st.sampled_from(
+            [
+                "truncate",
+                "delimiter",
+                "bom",
+                "latin1",
+                "cell",
+                "cell",
+                "cell",
+                "dup_header",
+                "drop_line",
+                "extra_field",
+                "blank_lines",
+                "crlf",
+            ]
+        )
+    )
     lines = text.splitlines(keepends=True)
     if kind == "truncate":
         return text.encode()[: data.draw(st.integers(0, len(text.encode())))]
@@ -77,7 +124,7 @@ def mutate(text: str, data) -> bytes:
         return (",".join(header) + "\n" + "".join(lines[1:])).encode()
     if kind == "drop_line":
         i = data.draw(st.integers(0, len(lines) - 1))
-        return "".join(lines[:i] + lines[i + 1:]).encode()
+        return "".join(lines[:i] + lines[i + 1 :]).encode()
     if kind == "extra_field":
         i = data.draw(st.integers(1, len(lines) - 1))
         lines[i] = lines[i].rstrip("\n") + ",extra\n"
@@ -98,9 +145,11 @@ def mutate(text: str, data) -> bytes:
 
 def counts(store):
     with store.engine.connect() as conn:
-        return (conn.execute(select(func.count()).select_from(batches)).scalar_one(),
-                conn.execute(select(func.count()).select_from(ledger)).scalar_one(),
-                conn.execute(select(func.coalesce(func.sum(ledger_monthly.c.entries), 0))).scalar_one())
+        return (
+            conn.execute(select(func.count()).select_from(batches)).scalar_one(),
+            conn.execute(select(func.count()).select_from(ledger)).scalar_one(),
+            conn.execute(select(func.coalesce(func.sum(ledger_monthly.c.entries), 0))).scalar_one(),
+        )
 
 
 RAN = {"activities": 0, "survey": 0, "factors": 0, "budgets": 0, "prices": 0, "ok": 0, "refused": 0}
@@ -132,35 +181,56 @@ def _check(store, db_dump, call):
     return out
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_fuzz_activity_files(teams, db_dump, tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "a.csv"
     path.write_bytes(mutate(VALID, data))
     RAN["activities"] += 1
-    _check(teams, db_dump, lambda: importer.import_activities(teams, path, source=f"fuzz-{RAN['activities']}"))
+    _check(
+        teams,
+        db_dump,
+        lambda: importer.import_activities(teams, path, source=f"fuzz-{RAN['activities']}"),
+    )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_fuzz_survey_files(teams, db_dump, tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "s.csv"
     path.write_bytes(mutate(SURVEY, data))
     RAN["survey"] += 1
-    _check(teams, db_dump, lambda: importer.import_survey(teams, path, "2024-01", "2024-02",
-                                                          source=f"fuzz-{RAN['survey']}"))
+    _check(
+        teams,
+        db_dump,
+        lambda: importer.import_survey(
+            teams, path, "2024-01", "2024-02", source=f"fuzz-{RAN['survey']}"
+        ),
+    )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_fuzz_factor_files(teams, db_dump, tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "f.csv"
     path.write_bytes(mutate(FACTORS, data))
     RAN["factors"] += 1
-    _check(teams, db_dump, lambda: importer.import_factors(teams, path, source=f"fuzz-{RAN['factors']}"))
+    _check(
+        teams,
+        db_dump,
+        lambda: importer.import_factors(teams, path, source=f"fuzz-{RAN['factors']}"),
+    )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
     from carbon import budget_service as stored_budgets
@@ -171,7 +241,9 @@ def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
     _check(teams, db_dump, lambda: stored_budgets.load_file(teams, path, replace=True))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_fuzz_price_files(teams, db_dump, tmp_path_factory, data):
     from carbon.price_service import import_file
@@ -193,11 +265,32 @@ def mutate_toml(text: str, data) -> bytes:
         return mutate(text, data)
     key, _ = lines[i].split("=", 1)
     if kind == "key":
-        lines[i] = data.draw(st.sampled_from(["bugdet", "year", "unit", "teams", "=", "[x]"])) + " = 1\n"
+        lines[i] = (
+            data.draw(st.sampled_from(["bugdet", "year", "unit", "teams", "=", "[x]"])) + " = 1\n"
+        )
     else:
-        value = data.draw(st.sampled_from([
-            "-1", "nan", "inf", "1e400", '"t"', '"kg CO2e"', '"bananas"', "[1, 2]", "[" + "1, " * 11 + "1]",
-            "[" + "0, " * 11 + "0]", '"flat"', "2024", "true", '"' + "x" * 1_000_000 + '"', "", "{}"]))
+        value = data.draw(
+            st.sampled_from(
+                [
+                    "-1",
+                    "nan",
+                    "inf",
+                    "1e400",
+                    '"t"',
+                    '"kg CO2e"',
+                    '"bananas"',
+                    "[1, 2]",
+                    "[" + "1, " * 11 + "1]",
+                    "[" + "0, " * 11 + "0]",
+                    '"flat"',
+                    "2024",
+                    "true",
+                    '"' + "x" * 1_000_000 + '"',
+                    "",
+                    "{}",
+                ]
+            )
+        )
         lines[i] = f"{key}= {value}\n"
     return "".join(lines).encode()
 

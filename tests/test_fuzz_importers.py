@@ -40,90 +40,209 @@ CLOUD_SCALE = 2 / 3
 
 
 def fuzz_settings(scale: float = 1.0):
-    return settings(max_examples=max(1, int(CASES * scale)), deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large])
+    return settings(
+        max_examples=max(1, int(CASES * scale)),
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+    )
 
 
-RAN: dict[str, int] = {"ok": 0, "refused": 0}  # cases per importer, and outcomes (conftest.py prints them)
+RAN: dict[str, int] = {
+    "ok": 0,
+    "refused": 0,
+}  # cases per importer, and outcomes (conftest.py prints them)
 
 # ---- valid files of a small company: each importer's starting point ---------------------------
 
 RULES = 'unallocated = "Platform"\n\n[[rule]]\ntag = {team = "video"}\nteam = "Video"\n'
-AWS = ("lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
-       "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
-       "lineItem/LineItemType,product/instanceType,product/vcpu,resourceTags/user:team\n"
-       "2026-03-01T00:00:00Z,2026-03-05T04:00:00Z,AmazonEC2,EUW3-BoxUsage:m5.xlarge,100,Hrs,eu-west-3,19.2,"
-       "111122223333,Usage,m5.xlarge,4,video\n"
-       "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonS3,EUW3-TimedStorage-ByteHrs,1000,GB-Mo,eu-west-3,23,"
-       "111122223333,Usage,,,\n"
-       "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,,,,16.4,111122223333,Tax,,,\n")
-AWS_CUR2 = (AWS.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
-            .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
-            .replace("lineItem/ProductCode", "line_item_product_code")
-            .replace("lineItem/UsageType", "line_item_usage_type")
-            .replace("lineItem/UsageAmount", "line_item_usage_amount").replace("pricing/unit", "pricing_unit")
-            .replace("product/region", "product_region_code")
-            .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
-            .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
-            .replace("lineItem/LineItemType", "line_item_line_item_type")
-            .replace("product/instanceType", "product_instance_type").replace("product/vcpu", "product_vcpu")
-            .replace("resourceTags/user:team", "resource_tags_user_team"))
-GCP = ("usage_start_time,usage_end_time,service.description,sku.description,usage.amount,usage.unit,"
-       "location.region,project.id,cost,labels\n"
-       "2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 Predefined Instance Core running in "
-       'EMEA,360000,seconds,europe-west1,video-prod,10,"[{""key"":""team"",""value"":""video""}]"\n'
-       "2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 Predefined Instance Core running in "
-       "EMEA,360000,seconds,europe-west1,platform-ci,10,[]\n")
-AZURE = ("Date,MeterCategory,MeterSubCategory,MeterName,Quantity,UnitOfMeasure,ResourceLocation,"
-         "SubscriptionName,Tags,CostInBillingCurrency\n"
-         '03/01/2026,Virtual Machines,,D2 v3,24,1 Hour,westeurope,sub1,"""team"": ""video""",4.2\n'
-         "2026-03-02,Storage,,LRS Data Stored,100,1 GB/Month,westeurope,sub1,,2\n")
-CCF_CSV = ("timestamp,cloudProvider,accountId,accountName,serviceName,region,kilowattHours,co2e\n"
-           "2026-03-01,AWS,111122223333,prod,AmazonS3,eu-west-3,10,0.000511\n"
-           "2026-03-02T00:00:00.000Z,GCP,p1,prod,Compute Engine,europe-west1,2,0.0002\n")
-CCF_JSON = ('[{"timestamp": "2026-03-01T00:00:00.000Z", "serviceEstimates": [\n'
-            ' {"cloudProvider": "AWS", "accountId": "111122223333", "accountName": "prod", "serviceName": "AmazonEC2",\n'
-            '  "region": "eu-west-3", "kilowattHours": 120.5, "co2e": 0.0061575, "cost": 300,\n'
-            '  "tags": {"team": "video"}}]},\n'
-            ' {"timestamp": "2026-03-02T00:00:00.000Z", "serviceEstimates": [\n'
-            ' {"cloudProvider": "AWS", "accountId": "9", "accountName": "lab", "serviceName": "AmazonS3",\n'
-            '  "region": "us-east-1", "kilowattHours": 2, "co2e": 0.000758138, "cost": 5, "tags": {}}]}]\n')
-VIDEO = ("view_id,view_start,video_title,custom_team,country_code,viewer_device_category,avg_bitrate_kbps,"
-         "watch_time_seconds\n"
-         "v1,2026-03-03T14:22:10Z,Intro to Python,Video,FR,desktop,4500,3600\n"
-         "v2,2026-03-03T18:05:00Z,Intro to Python,Video,GB,phone,1200,1800\n")
-MAPPING = ('[columns]\ndate = "view_start"\nseconds = "watch_time_seconds"\nbitrate = "avg_bitrate_kbps"\n'
-           'country = "country_code"\ndevice = "viewer_device_category"\nteam = "custom_team"\n\n'
-           '[date]\nformat = "%Y-%m-%dT%H:%M:%SZ"\n\n[bitrate]\nhd_from = 2500\nuhd_from = 8000\n')
+AWS = (
+    "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
+    "lineItem/UsageAmount,pricing/unit,product/region,lineItem/UnblendedCost,lineItem/UsageAccountId,"
+    "lineItem/LineItemType,product/instanceType,product/vcpu,resourceTags/user:team\n"
+    "2026-03-01T00:00:00Z,2026-03-05T04:00:00Z,AmazonEC2,EUW3-BoxUsage:m5.xlarge,100,Hrs,eu-west-3,19.2,"
+    "111122223333,Usage,m5.xlarge,4,video\n"
+    "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonS3,EUW3-TimedStorage-ByteHrs,1000,GB-Mo,eu-west-3,23,"
+    "111122223333,Usage,,,\n"
+    "2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,,,,16.4,111122223333,Tax,,,\n"
+)
+AWS_CUR2 = (
+    AWS.replace("lineItem/UsageStartDate", "line_item_usage_start_date")
+    .replace("lineItem/UsageEndDate", "line_item_usage_end_date")
+    .replace("lineItem/ProductCode", "line_item_product_code")
+    .replace("lineItem/UsageType", "line_item_usage_type")
+    .replace("lineItem/UsageAmount", "line_item_usage_amount")
+    .replace("pricing/unit", "pricing_unit")
+    .replace("product/region", "product_region_code")
+    .replace("lineItem/UnblendedCost", "line_item_unblended_cost")
+    .replace("lineItem/UsageAccountId", "line_item_usage_account_id")
+    .replace("lineItem/LineItemType", "line_item_line_item_type")
+    .replace("product/instanceType", "product_instance_type")
+    .replace("product/vcpu", "product_vcpu")
+    .replace("resourceTags/user:team", "resource_tags_user_team")
+)
+GCP = (
+    "usage_start_time,usage_end_time,service.description,sku.description,usage.amount,usage.unit,"
+    "location.region,project.id,cost,labels\n"
+    "2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 Predefined Instance Core running in "
+    'EMEA,360000,seconds,europe-west1,video-prod,10,"[{""key"":""team"",""value"":""video""}]"\n'
+    "2026-03-01 00:00:00 UTC,2026-03-02 00:00:00 UTC,Compute Engine,N1 Predefined Instance Core running in "
+    "EMEA,360000,seconds,europe-west1,platform-ci,10,[]\n"
+)
+AZURE = (
+    "Date,MeterCategory,MeterSubCategory,MeterName,Quantity,UnitOfMeasure,ResourceLocation,"
+    "SubscriptionName,Tags,CostInBillingCurrency\n"
+    '03/01/2026,Virtual Machines,,D2 v3,24,1 Hour,westeurope,sub1,"""team"": ""video""",4.2\n'
+    "2026-03-02,Storage,,LRS Data Stored,100,1 GB/Month,westeurope,sub1,,2\n"
+)
+CCF_CSV = (
+    "timestamp,cloudProvider,accountId,accountName,serviceName,region,kilowattHours,co2e\n"
+    "2026-03-01,AWS,111122223333,prod,AmazonS3,eu-west-3,10,0.000511\n"
+    "2026-03-02T00:00:00.000Z,GCP,p1,prod,Compute Engine,europe-west1,2,0.0002\n"
+)
+CCF_JSON = (
+    '[{"timestamp": "2026-03-01T00:00:00.000Z", "serviceEstimates": [\n'
+    ' {"cloudProvider": "AWS", "accountId": "111122223333", "accountName": "prod", "serviceName": "AmazonEC2",\n'
+    '  "region": "eu-west-3", "kilowattHours": 120.5, "co2e": 0.0061575, "cost": 300,\n'
+    '  "tags": {"team": "video"}}]},\n'
+    ' {"timestamp": "2026-03-02T00:00:00.000Z", "serviceEstimates": [\n'
+    ' {"cloudProvider": "AWS", "accountId": "9", "accountName": "lab", "serviceName": "AmazonS3",\n'
+    '  "region": "us-east-1", "kilowattHours": 2, "co2e": 0.000758138, "cost": 5, "tags": {}}]}]\n'
+)
+VIDEO = (
+    "view_id,view_start,video_title,custom_team,country_code,viewer_device_category,avg_bitrate_kbps,"
+    "watch_time_seconds\n"
+    "v1,2026-03-03T14:22:10Z,Intro to Python,Video,FR,desktop,4500,3600\n"
+    "v2,2026-03-03T18:05:00Z,Intro to Python,Video,GB,phone,1200,1800\n"
+)
+MAPPING = (
+    '[columns]\ndate = "view_start"\nseconds = "watch_time_seconds"\nbitrate = "avg_bitrate_kbps"\n'
+    'country = "country_code"\ndevice = "viewer_device_category"\nteam = "custom_team"\n\n'
+    '[date]\nformat = "%Y-%m-%dT%H:%M:%SZ"\n\n[bitrate]\nhd_from = 2500\nuhd_from = 8000\n'
+)
 METRICS = "month,metric,value,team\n2026-03,active_users,1000,\n2026-04,active_users,1200,Video\n"
-ENERGY = ("month,team,country,mwh,instrument,factor_kg_per_kwh,note\n"
-          "2026-03,Platform,FR,12.5,guarantee_of_origin,0,hydro\n"
-          "2026-04,Video,DE,3,ppa,0.02,wind farm\n")
-SCENARIO = ('year = 2026\n[[lever]]\nkind = "shift"\nfrom = "commute.car.*"\nto = "commute.bike"\nshare = 0.5\n'
-            'start = "2026-04"\nteams = ["Platform"]\n')
-CONFIG = ('[schedule]\ncron = "0 6 1 * *"\ntimezone = "Europe/Paris"\ngrace_days = 10\n[output]\ndir = "out"\n'
-          '[recipients]\nfinance = ["finance@example.org"]\n[recipients.managers]\nPlatform = "a@example.org"\n')
-BUDGET = ('year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 120.0\nprofile = "flat"\n'
-          '[teams.Video]\nbudget = 300\nprofile = [1, 1, 1, 1, 1, 1, 0.5, 0.5, 1, 1, 1, 1]\n')
+ENERGY = (
+    "month,team,country,mwh,instrument,factor_kg_per_kwh,note\n"
+    "2026-03,Platform,FR,12.5,guarantee_of_origin,0,hydro\n"
+    "2026-04,Video,DE,3,ppa,0.02,wind farm\n"
+)
+SCENARIO = (
+    'year = 2026\n[[lever]]\nkind = "shift"\nfrom = "commute.car.*"\nto = "commute.bike"\nshare = 0.5\n'
+    'start = "2026-04"\nteams = ["Platform"]\n'
+)
+CONFIG = (
+    '[schedule]\ncron = "0 6 1 * *"\ntimezone = "Europe/Paris"\ngrace_days = 10\n[output]\ndir = "out"\n'
+    '[recipients]\nfinance = ["finance@example.org"]\n[recipients.managers]\nPlatform = "a@example.org"\n'
+)
+BUDGET = (
+    'year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 120.0\nprofile = "flat"\n'
+    "[teams.Video]\nbudget = 300\nprofile = [1, 1, 1, 1, 1, 1, 0.5, 0.5, 1, 1, 1, 1]\n"
+)
 
 # ---- damage -------------------------------------------------------------------------------------
 
 CELLS = [
-    "", " ", "nan", "NaN", "inf", "-inf", "Infinity", "1e309", "1e308", "1e-400", "-1", "0", "1,5", "1 000",
-    "123456789012345678901234567890", "１２", "=1+1", '"', "x" * 100_000, "\x00", "2026-13", "2026-02-30",
-    "9999-12-31", "1677-09-21", "2500-01-01", "0001-01-01", "1899-12-31T00:00:00Z", "now", "today", "NaT",
-    "garbage", "03/01/2026", "2026-03-01T00:00:00Z", "2026-03", '{"team": "video"}', "[]", "[{}]", "kg", "Hrs",
-    "eu-west-3", "FR", "Platform ", "é", "\ufeff", "\t", "\r", "\n", "\x1b[2J",
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e309",
+    "1e308",
+    "1e-400",
+    "-1",
+    "0",
+    "1,5",
+    "1 000",
+    "123456789012345678901234567890",
+    "１２",
+    "=1+1",
+    '"',
+    "x" * 100_000,
+    "\x00",
+    "2026-13",
+    "2026-02-30",
+    "9999-12-31",
+    "1677-09-21",
+    "2500-01-01",
+    "0001-01-01",
+    "1899-12-31T00:00:00Z",
+    "now",
+    "today",
+    "NaT",
+    "garbage",
+    "03/01/2026",
+    "2026-03-01T00:00:00Z",
+    "2026-03",
+    '{"team": "video"}',
+    "[]",
+    "[{}]",
+    "kg",
+    "Hrs",
+    "eu-west-3",
+    "FR",
+    "Platform ",
+    "é",
+    "\ufeff",
+    "\t",
+    "\r",
+    "\n",
+    "\x1b[2J",
 ]
-TOML_VALUES = ["-1", "nan", "inf", "1e400", '"t"', '"bananas"', "[1, 2]", '""', "2026", "99999", "true",
-               '"' + "x" * 100_000 + '"', "{}", '"now"', '"9999-12"', '"2026-13"', "0", "1e308"]
+TOML_VALUES = [
+    "-1",
+    "nan",
+    "inf",
+    "1e400",
+    '"t"',
+    '"bananas"',
+    "[1, 2]",
+    '""',
+    "2026",
+    "99999",
+    "true",
+    '"' + "x" * 100_000 + '"',
+    "{}",
+    '"now"',
+    '"9999-12"',
+    '"2026-13"',
+    "0",
+    "1e308",
+]
 
 
 def mutate_csv(text: str, data) -> bytes:
-    kind = data.draw(st.sampled_from([
-        "truncate", "delimiter", "bom", "latin1", "cell", "cell", "cell", "cell", "dup_header", "rename_header",
-        "drop_column", "drop_line", "extra_field", "blank_lines", "crlf", "cr", "cr_cell", "nul", "long_line"]))
+    kind = data.draw(
+        st.sampled_from(
+            [
+                "truncate",
+                "delimiter",
+                "bom",
+                "latin1",
+                "cell",
+                "cell",
+                "cell",
+                "cell",
+                "dup_header",
+                "rename_header",
+                "drop_column",
+                "drop_line",
+                "extra_field",
+                "blank_lines",
+                "crlf",
+                "cr",
+                "cr_cell",
+                "nul",
+                "long_line",
+            ]
+        )
+    )
     lines = text.splitlines(keepends=True)
     if kind == "truncate":
         return text.encode()[: data.draw(st.integers(0, len(text.encode())))]
@@ -144,13 +263,15 @@ def mutate_csv(text: str, data) -> bytes:
         if kind == "dup_header":
             header.append(header[j])
         elif kind == "rename_header":
-            header[j] = data.draw(st.sampled_from([header[j].upper(), header[j] + " ", "x", header[j][:-1] or "y"]))
+            header[j] = data.draw(
+                st.sampled_from([header[j].upper(), header[j] + " ", "x", header[j][:-1] or "y"])
+            )
         else:
             del header[j]
         return (",".join(header) + "\n" + "".join(lines[1:])).encode()
     if kind == "drop_line":
         i = data.draw(st.integers(0, len(lines) - 1))
-        return "".join(lines[:i] + lines[i + 1:]).encode()
+        return "".join(lines[:i] + lines[i + 1 :]).encode()
     if kind == "extra_field":
         i = data.draw(st.integers(1, len(lines) - 1))
         lines[i] = lines[i].rstrip("\n") + ",extra\n"
@@ -167,13 +288,15 @@ def mutate_csv(text: str, data) -> bytes:
     j = data.draw(st.integers(0, len(cells) - 1))
     value = data.draw(st.sampled_from(CELLS))
     cells[j] = '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n\r') else value
-    out = "".join(lines[:i]) + ",".join(cells) + "\n" + "".join(lines[i + 1:])
+    out = "".join(lines[:i]) + ",".join(cells) + "\n" + "".join(lines[i + 1 :])
     return (out.replace("\n", "\r") if kind == "cr_cell" else out).encode()
 
 
 def mutate_text(text: str, data) -> bytes:
     """JSON or TOML: damage a value (a number, a string, a key) or the structure."""
-    kind = data.draw(st.sampled_from(["truncate", "value", "value", "value", "bom", "cr", "nul", "line"]))
+    kind = data.draw(
+        st.sampled_from(["truncate", "value", "value", "value", "bom", "cr", "nul", "line"])
+    )
     if kind == "truncate":
         return text.encode()[: data.draw(st.integers(0, len(text.encode())))]
     if kind == "bom":
@@ -186,15 +309,32 @@ def mutate_text(text: str, data) -> bytes:
     if kind == "line":
         lines = text.splitlines(keepends=True)
         i = data.draw(st.integers(0, len(lines) - 1))
-        return "".join(lines[:i] + lines[i + 1:]).encode()
+        return "".join(lines[:i] + lines[i + 1 :]).encode()
     tokens = list(re.finditer(r'"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|\[|\]|\{|\}', text))
     t = data.draw(st.sampled_from(tokens))
-    new = data.draw(st.sampled_from(TOML_VALUES + ["null", "NaN", "Infinity", "-Infinity", "1e309", '"now"',
-                                                   '"9999-12-31T00:00:00Z"', '"garbage"', '"NaT"', "[]", "{}"]))
-    return (text[:t.start()] + new + text[t.end():]).encode()
+    new = data.draw(
+        st.sampled_from(
+            TOML_VALUES
+            + [
+                "null",
+                "NaN",
+                "Infinity",
+                "-Infinity",
+                "1e309",
+                '"now"',
+                '"9999-12-31T00:00:00Z"',
+                '"garbage"',
+                '"NaT"',
+                "[]",
+                "{}",
+            ]
+        )
+    )
+    return (text[: t.start()] + new + text[t.end() :]).encode()
 
 
 # ---- checks ---------------------------------------------------------------------------------------
+
 
 def _dump(store):
     """Every table's rows (the database as comparable data)."""
@@ -268,8 +408,11 @@ def _rules(tmp_path_factory):
     return p
 
 
-@pytest.mark.parametrize("provider,valid", [("aws", AWS), ("aws", AWS_CUR2), ("gcp", GCP), ("azure", AZURE)],
-                         ids=["aws-legacy", "aws-cur2", "gcp", "azure"])
+@pytest.mark.parametrize(
+    "provider,valid",
+    [("aws", AWS), ("aws", AWS_CUR2), ("gcp", GCP), ("azure", AZURE)],
+    ids=["aws-legacy", "aws-cur2", "gcp", "azure"],
+)
 @fuzz_settings(CLOUD_SCALE)
 @given(data=st.data())
 def test_fuzz_cloud_bills(company, tmp_path_factory, provider, valid, data):
@@ -354,8 +497,19 @@ def test_fuzz_ran_every_importer():
     """Runs after the fuzz tests above (file order): each importer ran its cases."""
     if RAN["ok"] + RAN["refused"] == 0:
         pytest.skip("run with the fuzz tests of this file (it counts their cases)")
-    for name in ("ccf-csv", "ccf-json", "video", "metrics", "energy-attributes", "scenario", "config", "budget"):
+    for name in (
+        "ccf-csv",
+        "ccf-json",
+        "video",
+        "metrics",
+        "energy-attributes",
+        "scenario",
+        "config",
+        "budget",
+    ):
         assert RAN.get(name, 0) >= CASES, name
     assert RAN.get("aws", 0) >= 2 * int(CASES * CLOUD_SCALE)  # legacy and CUR 2.0 columns
-    assert RAN.get("gcp", 0) >= int(CASES * CLOUD_SCALE) and RAN.get("azure", 0) >= int(CASES * CLOUD_SCALE)
+    assert RAN.get("gcp", 0) >= int(CASES * CLOUD_SCALE) and RAN.get("azure", 0) >= int(
+        CASES * CLOUD_SCALE
+    )
     assert RAN["ok"] > 0 and RAN["refused"] > 0

@@ -23,11 +23,15 @@ def test_hand_computed_example_from_published_factors(teams, write):
     # ADEME Base Empreinte FR 2024 electricity 0.0519 kg CO2e/kWh: 1,000 kWh -> 51.9 kg
     # DESNZ 2024 petrol car 0.1645 kg CO2e/km: 100 mi = 160.9344 km -> 26.4737088 kg
     # Carbon Trust 2021 (EU 2020) 55 g CO2e/h: 90 min -> 82.5 g = 0.0825 kg
-    path = write("a.csv", HEADER + """\
+    path = write(
+        "a.csv",
+        HEADER
+        + """\
 2024-05-10,Platform,electricity.grid,1000,kWh,FR,
 2024-05,Sales,commute.car.petrol,100,mi,GB,
 2024-05-20,Video,streaming.video.hour,90,minute,EU,
-""")
+""",
+    )
     importer.import_activities(teams, path)
     rep = ledger.monthly_report(teams, "2024-05")
     by_team = {t.team: t for t in rep.teams}
@@ -40,18 +44,26 @@ def test_hand_computed_example_from_published_factors(teams, write):
 
 
 def test_same_activity_in_other_units_gives_same_co2e(teams, write):
-    base = write("base.csv", HEADER + """\
+    base = write(
+        "base.csv",
+        HEADER
+        + """\
 2024-03,Sales,commute.car.diesel,160.9344,km,FR,
 2024-03,Video,streaming.video.hour,2,hour,FR,
 2024-03,Platform,electricity.grid,2500,kWh,DE,
 2024-03,Platform,cloud.aws.network_gb,3000,GB,aws:eu-west-3,
-""")
-    other = write("other.csv", HEADER + """\
+""",
+    )
+    other = write(
+        "other.csv",
+        HEADER
+        + """\
 2024-04,Sales,commute.car.diesel,100,mi,FR,
 2024-04,Video,streaming.video.hour,120,minute,FR,
 2024-04,Platform,electricity.grid,2.5,MWh,DE,
 2024-04,Platform,cloud.aws.network_gb,3,TB,aws:eu-west-3,
-""")
+""",
+    )
     importer.import_activities(teams, base)
     importer.import_activities(teams, other)
     a = ledger.monthly_report(teams, "2024-03")
@@ -83,7 +95,9 @@ def test_vintage_warning_reported(teams, write):
     path = write("a.csv", HEADER + "2019-05,Sales,commute.car.petrol,100,km,GB,\n")
     out = importer.import_activities(teams, path)
     assert any("no factor vintage for 2019" in w for w in out.warnings)
-    assert month_kg(teams, "2019-05") == pytest.approx(100 * 0.16391, rel=1e-9)  # DESNZ 2023, earliest
+    assert month_kg(teams, "2019-05") == pytest.approx(
+        100 * 0.16391, rel=1e-9
+    )  # DESNZ 2023, earliest
 
 
 def test_region_fallback_counted(teams, write):
@@ -102,9 +116,22 @@ def test_ledger_entry_keeps_its_factor(teams, write):
     path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
     importer.import_activities(teams, path)
     with teams.engine.connect() as conn:
-        row = conn.execute(select(factor_snapshots).join(ledger_t, ledger_t.c.factor_id == factor_snapshots.c.id)).mappings().one()
-    assert (row["activity"], row["region"], row["year"], row["value"], row["unit"]) == \
-        ("electricity.grid", "FR", 2024, 0.0519, "kg CO2e / kWh")
+        row = (
+            conn.execute(
+                select(factor_snapshots).join(
+                    ledger_t, ledger_t.c.factor_id == factor_snapshots.c.id
+                )
+            )
+            .mappings()
+            .one()
+        )
+    assert (row["activity"], row["region"], row["year"], row["value"], row["unit"]) == (
+        "electricity.grid",
+        "FR",
+        2024,
+        0.0519,
+        "kg CO2e / kWh",
+    )
     assert "ADEME" in row["source"]
 
 
@@ -151,15 +178,20 @@ def test_create_teams(store, write):
 def test_user_factor_overrides_for_new_imports_only(teams, write):
     path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR,\n")
     importer.import_activities(teams, path)
-    user = write("mine.csv", """
+    user = write(
+        "mine.csv",
+        """
         activity,region,year,value,unit,category,scope,source
         electricity.grid,FR,2024,0.1,kg CO2e / kWh,infrastructure,2,our supplier's certificate
-    """)
+    """,
+    )
     importer.import_factors(teams, user)
     # The past entry keeps its factor (no silent restatement) ...
     assert month_kg(teams, "2024-05") == pytest.approx(51.9, rel=1e-9)
     # ... a new import uses the override.
-    importer.import_activities(teams, write("b.csv", HEADER + "2024-06,Platform,electricity.grid,1000,kWh,FR,\n"))
+    importer.import_activities(
+        teams, write("b.csv", HEADER + "2024-06,Platform,electricity.grid,1000,kWh,FR,\n")
+    )
     assert month_kg(teams, "2024-06") == pytest.approx(100.0, rel=1e-9)
 
 
@@ -174,7 +206,10 @@ def test_implausibly_large_quantity_refused(teams, write):
     path = write("a.csv", HEADER + "2024-05,Platform,electricity.grid,1e300,kWh,FR,\n")
     with pytest.raises(InputError) as exc:
         importer.import_activities(teams, path)
-    assert exc.value.problems[0].column == "quantity" and "implausibly large" in exc.value.problems[0].message
+    assert (
+        exc.value.problems[0].column == "quantity"
+        and "implausibly large" in exc.value.problems[0].message
+    )
 
 
 def test_monthly_rollup_equals_the_ledger(run, store):
@@ -188,14 +223,30 @@ def test_monthly_rollup_equals_the_ledger(run, store):
     run("demo")
     with store.engine.connect() as conn:
         raw = conn.execute(
-            select(teams_t.c.name, ledger_t.c.month, ledger_t.c.activity, func.sum(ledger_t.c.co2e_kg), func.count())
+            select(
+                teams_t.c.name,
+                ledger_t.c.month,
+                ledger_t.c.activity,
+                func.sum(ledger_t.c.co2e_kg),
+                func.count(),
+            )
             .join(teams_t, teams_t.c.id == ledger_t.c.team_id)
-            .group_by(teams_t.c.name, ledger_t.c.month, ledger_t.c.activity)).all()
-        rolled = {(t, m, a): (kg, n) for t, m, a, kg, n in conn.execute(
-            select(teams_t.c.name, ledger_monthly.c.month, ledger_monthly.c.activity,
-                   func.sum(ledger_monthly.c.co2e_kg), func.sum(ledger_monthly.c.entries))
-            .join(teams_t, teams_t.c.id == ledger_monthly.c.team_id)
-            .group_by(teams_t.c.name, ledger_monthly.c.month, ledger_monthly.c.activity))}
+            .group_by(teams_t.c.name, ledger_t.c.month, ledger_t.c.activity)
+        ).all()
+        rolled = {
+            (t, m, a): (kg, n)
+            for t, m, a, kg, n in conn.execute(
+                select(
+                    teams_t.c.name,
+                    ledger_monthly.c.month,
+                    ledger_monthly.c.activity,
+                    func.sum(ledger_monthly.c.co2e_kg),
+                    func.sum(ledger_monthly.c.entries),
+                )
+                .join(teams_t, teams_t.c.id == ledger_monthly.c.team_id)
+                .group_by(teams_t.c.name, ledger_monthly.c.month, ledger_monthly.c.activity)
+            )
+        }
     assert len(raw) == len(rolled) > 100
     for t, m, a, kg, n in raw:
         assert rolled[(t, m, a)][0] == pytest.approx(kg, rel=1e-12) and rolled[(t, m, a)][1] == n
@@ -212,12 +263,17 @@ def test_no_orphan_ledger_rows_after_replace_and_remove(teams, write):
     importer.import_activities(teams, path)
     path.write_text(HEADER + "2024-05,Sales,electricity.grid,5,kWh,FR,\n", encoding="utf-8")
     out = importer.import_activities(teams, path, replace=True)
-    other = importer.import_activities(teams, write("b.csv", HEADER + "2024-06,Video,electricity.grid,5,kWh,FR,\n"))
+    other = importer.import_activities(
+        teams, write("b.csv", HEADER + "2024-06,Video,electricity.grid,5,kWh,FR,\n")
+    )
     importer.remove(teams, other.batch.id)
     with teams.engine.connect() as conn:
+
         def orphans(col, table):
-            return conn.execute(select(func.count()).select_from(ledger_t)
-                                .where(~col.in_(select(table.c.id)))).scalar_one()
+            return conn.execute(
+                select(func.count()).select_from(ledger_t).where(~col.in_(select(table.c.id)))
+            ).scalar_one()
+
         assert orphans(ledger_t.c.batch_id, batches) == 0
         assert orphans(ledger_t.c.team_id, teams_t) == 0
         assert orphans(ledger_t.c.factor_id, factor_snapshots) == 0
@@ -229,13 +285,17 @@ def test_did_you_mean_skips_huge_values():
     from carbon.suggest import did_you_mean
 
     assert did_you_mean("Platfrom", ["Platform", "Video"]) == "Platform"
-    assert did_you_mean("P" * 1_000_000, ["Platform"]) is None  # difflib is quadratic: never on huge cells
+    assert (
+        did_you_mean("P" * 1_000_000, ["Platform"]) is None
+    )  # difflib is quadratic: never on huge cells
 
 
 def test_same_file_with_another_region_is_another_import(teams, write, db_dump):
     # 1,000 kWh in May 2024, no region in the file: --region fills it.
     # DESNZ GB 2024 0.20705 kg/kWh -> 207.05 kg; ADEME FR 2024 0.0519 kg/kWh -> 51.9 kg.
-    path = write("a.csv", "date,team,activity,quantity,unit\n2024-05,Platform,electricity.grid,1000,kWh\n")
+    path = write(
+        "a.csv", "date,team,activity,quantity,unit\n2024-05,Platform,electricity.grid,1000,kWh\n"
+    )
     gb = importer.import_activities(teams, path, default_region="GB")
     assert month_kg(teams, "2024-05") == pytest.approx(207.05, rel=1e-9)
     before = db_dump()
@@ -245,7 +305,9 @@ def test_same_file_with_another_region_is_another_import(teams, write, db_dump):
     with pytest.raises(InputError) as exc:
         importer.import_activities(teams, path, default_region="FR")
     msg = str(exc.value)
-    assert "already imported with other options" in msg and f"import {gb.batch.id}: --region GB" in msg
+    assert (
+        "already imported with other options" in msg and f"import {gb.batch.id}: --region GB" in msg
+    )
     assert "now: --region FR" in msg and "--replace" in msg
     assert db_dump() == before
     # ... and with --replace the wrong region is corrected.
@@ -273,11 +335,18 @@ def test_a_batch_read_in_many_chunks_has_one_rollup_row_per_key(store, write, mo
 
     monkeypatch.setattr(csvfile, "CHUNK_ROWS", 7)  # 50 rows: 8 chunks
     importer.add_team(store, "Platform")
-    rows = "".join(f"2024-05-{1 + i % 28:02d},Platform,electricity.grid,{i + 1},kWh,FR\n" for i in range(50))
-    out = importer.import_activities(store, write("many.csv", "date,team,activity,quantity,unit,region\n" + rows))
+    rows = "".join(
+        f"2024-05-{1 + i % 28:02d},Platform,electricity.grid,{i + 1},kWh,FR\n" for i in range(50)
+    )
+    out = importer.import_activities(
+        store, write("many.csv", "date,team,activity,quantity,unit,region\n" + rows)
+    )
     with store.engine.connect() as conn:
-        got = conn.execute(select(ledger_monthly.c.month, ledger_monthly.c.entries, ledger_monthly.c.co2e_kg)
-                           .where(ledger_monthly.c.batch_id == out.batch.id)).all()
+        got = conn.execute(
+            select(
+                ledger_monthly.c.month, ledger_monthly.c.entries, ledger_monthly.c.co2e_kg
+            ).where(ledger_monthly.c.batch_id == out.batch.id)
+        ).all()
     # ADEME FR 2024 grid, 0.0519 kg CO2e / kWh, over 1 + 2 + … + 50 = 1,275 kWh
     assert [(m, n) for m, n, _ in got] == [("2024-05", 50)]
     assert got[0][2] == pytest.approx(1275 * 0.0519, rel=1e-12)
@@ -291,16 +360,43 @@ def test_entries_after_the_current_month_are_named_in_a_warning(run, write):
     today = date.today()
     nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 10)
     run("teams", "add", "Platform")
-    r = run("import", "activities", write("typo.csv", "date,team,activity,quantity,unit,region\n"
-                                                      "2025-03-10,Platform,electricity.grid,100,kWh,FR\n"
-                                                      f"{nxt},Platform,electricity.grid,100,kWh,FR\n"))
+    r = run(
+        "import",
+        "activities",
+        write(
+            "typo.csv",
+            "date,team,activity,quantity,unit,region\n"
+            "2025-03-10,Platform,electricity.grid,100,kWh,FR\n"
+            f"{nxt},Platform,electricity.grid,100,kWh,FR\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     text = " ".join(r.stderr.split())
-    assert "entries fall after the current month" in text and f"({nxt:%Y-%m}; first at line 3)" in text
+    assert (
+        "entries fall after the current month" in text and f"({nxt:%Y-%m}; first at line 3)" in text
+    )
     # 2062 for 2026, more than a year ahead: refused with its line and column (docs/integrity.md)
-    r = run("import", "activities", write("typo2.csv", "date,team,activity,quantity,unit,region\n"
-                                                       "2062-03-10,Platform,electricity.grid,100,kWh,FR\n"))
-    assert r.exit_code == 1 and "line 2, column 'date'" in r.output and "between 1990-01-01 and" in r.output
-    r = run("import", "activities", write("past.csv", "date,team,activity,quantity,unit,region\n"
-                                                      "2025-04-10,Platform,electricity.grid,100,kWh,FR\n"))
+    r = run(
+        "import",
+        "activities",
+        write(
+            "typo2.csv",
+            "date,team,activity,quantity,unit,region\n"
+            "2062-03-10,Platform,electricity.grid,100,kWh,FR\n",
+        ),
+    )
+    assert (
+        r.exit_code == 1
+        and "line 2, column 'date'" in r.output
+        and "between 1990-01-01 and" in r.output
+    )
+    r = run(
+        "import",
+        "activities",
+        write(
+            "past.csv",
+            "date,team,activity,quantity,unit,region\n"
+            "2025-04-10,Platform,electricity.grid,100,kWh,FR\n",
+        ),
+    )
     assert r.exit_code == 0 and "after the current month" not in r.stderr

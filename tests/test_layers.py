@@ -22,16 +22,23 @@ def imports_of(path: Path) -> set[str]:
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
-        elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy"
-              and node.args and isinstance(node.args[0], ast.Constant)):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "lazy"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             found.add(node.args[0].value)
     return {m for m in found if m == "carbon" or m.startswith("carbon.")}
 
 
 def test_the_store_never_imports_renderers_commands_or_the_facade():
     for path in sorted((PACKAGE / "store").glob("*.py")):
-        bad = {m for m in imports_of(path)
-               if m.startswith(("carbon.report", "carbon.commands", "carbon.cli", "carbon.api"))}
+        bad = {
+            m
+            for m in imports_of(path)
+            if m.startswith(("carbon.report", "carbon.commands", "carbon.cli", "carbon.api"))
+        }
         assert (module_name(path), bad) == (module_name(path), set())
 
 
@@ -48,17 +55,29 @@ def test_only_the_command_line_imports_click():
         if name.startswith(("carbon.commands", "carbon.cli", "carbon.__main__")):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        top = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        top |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        top = {
+            a.name.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import)
+            for a in n.names
+        }
+        top |= {
+            n.module.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module
+        }
         assert (name, "click" in top) == (name, False)
 
 
 # ---- every import, resolved to the module it loads (lazy ones too) --------------------------
 
+
 def _is_type_checking(node: ast.AST) -> bool:
     test = getattr(node, "test", None)
-    return isinstance(node, ast.If) and (getattr(test, "id", None) == "TYPE_CHECKING"
-                                         or getattr(test, "attr", None) == "TYPE_CHECKING")
+    return isinstance(node, ast.If) and (
+        getattr(test, "id", None) == "TYPE_CHECKING"
+        or getattr(test, "attr", None) == "TYPE_CHECKING"
+    )
 
 
 def _module_exists(name: str) -> bool:
@@ -87,12 +106,16 @@ def imported_modules(path: Path, type_checking: bool = True) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
             for a in node.names:
                 sub = f"{base}.{a.name}"
                 found.add(sub if base.split(".")[0] == "carbon" and _module_exists(sub) else base)
-        elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy"
-              and node.args and isinstance(node.args[0], ast.Constant)):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "lazy"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             found.add(node.args[0].value)
         for child in ast.iter_child_nodes(node):
             visit(child)
@@ -105,7 +128,14 @@ def imported_modules(path: Path, type_checking: bool = True) -> set[str]:
 # leaf helpers that import nothing of carbon but each other (checked below): `limits` (column
 # lengths), `lazy` (pandas and numpy on first use, for the bulk writes of imports), `suggest`
 # (did-you-mean), and `periods` for its month arithmetic only (MONTH_ARITHMETIC).
-LEAVES = ("carbon.errors", "carbon.model", "carbon.limits", "carbon.periods", "carbon.lazy", "carbon.suggest")
+LEAVES = (
+    "carbon.errors",
+    "carbon.model",
+    "carbon.limits",
+    "carbon.periods",
+    "carbon.lazy",
+    "carbon.suggest",
+)
 STORE_MAY_IMPORT_OTHER = ("sqlalchemy", "alembic", "pandas", "numpy")
 MONTH_ARITHMETIC = {"MONTH_RE", "parse_month", "month_label", "month_range"}
 
@@ -128,12 +158,23 @@ def test_the_store_imports_only_sql_records_errors_and_other_store_modules():
 
 def test_the_store_takes_only_month_arithmetic_from_periods():
     for path in sorted((PACKAGE / "store").glob("*.py")):
-        names = {a.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                 if isinstance(n, ast.ImportFrom) and n.module == "carbon.periods" for a in n.names}
+        names = {
+            a.name
+            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(n, ast.ImportFrom) and n.module == "carbon.periods"
+            for a in n.names
+        }
         assert (module_name(path), names - MONTH_ARITHMETIC) == (module_name(path), set())
-        whole = {a.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) for a in getattr(n, "names", ())
-                 if isinstance(n, ast.Import) or (isinstance(n, ast.ImportFrom) and n.module == "carbon")}
-        assert (module_name(path), whole & {"carbon.periods", "periods"}) == (module_name(path), set())
+        whole = {
+            a.name
+            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            for a in getattr(n, "names", ())
+            if isinstance(n, ast.Import) or (isinstance(n, ast.ImportFrom) and n.module == "carbon")
+        }
+        assert (module_name(path), whole & {"carbon.periods", "periods"}) == (
+            module_name(path),
+            set(),
+        )
 
 
 def test_the_leaves_import_nothing_of_carbon_but_each_other():
@@ -154,8 +195,11 @@ def import_graph() -> dict[str, set[str]]:
     graph = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         name = module_name(path)
-        graph[name] = {m for m in imported_modules(path, type_checking=False)
-                       if m.split(".")[0] == "carbon" and m != name}
+        graph[name] = {
+            m
+            for m in imported_modules(path, type_checking=False)
+            if m.split(".")[0] == "carbon" and m != name
+        }
     return graph
 
 
@@ -169,7 +213,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state and (found := dfs(nxt)):
                 return found
         path.pop()

@@ -17,24 +17,40 @@ FIRST = "0001"
 
 def _fill_first_schema(conn) -> None:
     """Rows as carbon at revision 0001 wrote them (plain SQL: no current code involved)."""
-    conn.execute(text("INSERT INTO teams (id, name, created_at) VALUES "
-                      "(1, 'Platform', '2026-01-01 00:00:00'), (2, 'Video', '2026-01-01 00:00:00')"))
-    conn.execute(text("INSERT INTO batches (id, kind, source_name, content_hash, params, imported_at, "
-                      "row_count, entry_count, co2e_kg) VALUES "
-                      "(1, 'activities', 'a.csv', 'h1', '', '2026-01-02 00:00:00', 3, 4, 0)"))
-    conn.execute(text("INSERT INTO factor_snapshots (id, fingerprint, activity, region, year, value, unit, "
-                      "category, scope, source, uncertainty_pct, source_ref, boundary, origin) VALUES "
-                      "(1, 'f1', 'electricity.grid', 'FR', 2024, 0.0519, 'kg CO2e / kWh', 'infrastructure', 2, "
-                      "'ADEME', NULL, 'ref', 'lifecycle', 'ademe_2024_grid_fr.csv:2'), "
-                      "(2, 'f2', 'streaming.video.hour', 'EU', 2020, 55, 'g CO2e / hour', 'streaming', 3, "
-                      "'Carbon Trust', NULL, 'ref', 'use phase', 'carbon_trust_2021_streaming.csv:2')"))
+    conn.execute(
+        text(
+            "INSERT INTO teams (id, name, created_at) VALUES "
+            "(1, 'Platform', '2026-01-01 00:00:00'), (2, 'Video', '2026-01-01 00:00:00')"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO batches (id, kind, source_name, content_hash, params, imported_at, "
+            "row_count, entry_count, co2e_kg) VALUES "
+            "(1, 'activities', 'a.csv', 'h1', '', '2026-01-02 00:00:00', 3, 4, 0)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO factor_snapshots (id, fingerprint, activity, region, year, value, unit, "
+            "category, scope, source, uncertainty_pct, source_ref, boundary, origin) VALUES "
+            "(1, 'f1', 'electricity.grid', 'FR', 2024, 0.0519, 'kg CO2e / kWh', 'infrastructure', 2, "
+            "'ADEME', NULL, 'ref', 'lifecycle', 'ademe_2024_grid_fr.csv:2'), "
+            "(2, 'f2', 'streaming.video.hour', 'EU', 2020, 55, 'g CO2e / hour', 'streaming', 3, "
+            "'Carbon Trust', NULL, 'ref', 'use phase', 'carbon_trust_2021_streaming.csv:2')"
+        )
+    )
     # 1,000 kWh FR (51.9 kg) in May and June for Platform; 2 x 1,000 h EU streaming (55 kg each) in May.
-    conn.execute(text("INSERT INTO ledger (batch_id, line, team_id, month, activity, category, scope, quantity, "
-                      "unit, co2e_kg, factor_id) VALUES "
-                      "(1, 2, 1, '2024-05', 'electricity.grid', 'infrastructure', 2, 1000, 'kWh', 51.9, 1), "
-                      "(1, 3, 1, '2024-06', 'electricity.grid', 'infrastructure', 2, 1000, 'kWh', 51.9, 1), "
-                      "(1, 4, 2, '2024-05', 'streaming.video.hour', 'streaming', 3, 1000, 'hour', 55.0, 2), "
-                      "(1, 4, 2, '2024-05', 'streaming.video.hour', 'streaming', 3, 1000, 'hour', 55.0, 2)"))
+    conn.execute(
+        text(
+            "INSERT INTO ledger (batch_id, line, team_id, month, activity, category, scope, quantity, "
+            "unit, co2e_kg, factor_id) VALUES "
+            "(1, 2, 1, '2024-05', 'electricity.grid', 'infrastructure', 2, 1000, 'kWh', 51.9, 1), "
+            "(1, 3, 1, '2024-06', 'electricity.grid', 'infrastructure', 2, 1000, 'kWh', 51.9, 1), "
+            "(1, 4, 2, '2024-05', 'streaming.video.hour', 'streaming', 3, 1000, 'hour', 55.0, 2), "
+            "(1, 4, 2, '2024-05', 'streaming.video.hour', 'streaming', 3, 1000, 'hour', 55.0, 2)"
+        )
+    )
 
 
 def test_upgrade_from_first_schema_keeps_every_figure(db_url):
@@ -43,9 +59,13 @@ def test_upgrade_from_first_schema_keeps_every_figure(db_url):
         migrate.upgrade(conn, FIRST)
         assert migrate.current(conn) == FIRST
         _fill_first_schema(conn)
-        before = conn.execute(text("SELECT t.name, l.month, l.category, l.scope, SUM(l.co2e_kg), COUNT(*) "
-                                   "FROM ledger l JOIN teams t ON t.id = l.team_id "
-                                   "GROUP BY t.name, l.month, l.category, l.scope ORDER BY 1, 2")).all()
+        before = conn.execute(
+            text(
+                "SELECT t.name, l.month, l.category, l.scope, SUM(l.co2e_kg), COUNT(*) "
+                "FROM ledger l JOIN teams t ON t.id = l.team_id "
+                "GROUP BY t.name, l.month, l.category, l.scope ORDER BY 1, 2"
+            )
+        ).all()
     engine.dispose()
     store = Store.open(db_url)  # upgrades to head
     with store.engine.connect() as conn:
@@ -58,7 +78,7 @@ def test_upgrade_from_first_schema_keeps_every_figure(db_url):
     assert sorted(after) == sorted((t, m, c, pytest.approx(kg)) for t, m, c, _s, kg, _n in before)
     assert ledger.monthly_report(store, "2024-05").total == pytest.approx(51.9 + 110.0)
     with store.engine.connect() as conn:
-        (kg, n), = store.aggregate(conn, [], "2024-01", "2024-12")
+        ((kg, n),) = store.aggregate(conn, [], "2024-01", "2024-12")
     assert (kg, n) == (pytest.approx(51.9 * 2 + 110.0), 4)
     store.close()
 
@@ -76,7 +96,10 @@ def test_database_from_a_newer_carbon_is_refused(db_url):
     engine = create_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-        assert conn.execute(select(func.count()).select_from(text("alembic_version"))).scalar_one() == 1
+        assert (
+            conn.execute(select(func.count()).select_from(text("alembic_version"))).scalar_one()
+            == 1
+        )
     engine.dispose()
     with pytest.raises(StoreError, match="newer than this carbon"):
         Store.open(db_url)

@@ -11,24 +11,31 @@ from carbon import donation, money
 
 # ---- half-up rounding --------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("0.5", "1"),     # half-way: up (banker's rounding would give 0)
-    ("2.5", "3"),     # banker's: 2
-    ("1.4999", "1"),
-    ("-2.5", "-3"),   # half away from zero
-    ("-0.4", "0"),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("0.5", "1"),  # half-way: up (banker's rounding would give 0)
+        ("2.5", "3"),  # banker's: 2
+        ("1.4999", "1"),
+        ("-2.5", "-3"),  # half away from zero
+        ("-0.4", "0"),
+    ],
+)
 def test_half_up_to_units(value, expected):
     assert money.half_up(Decimal(value)) == Decimal(expected)
 
 
-@pytest.mark.parametrize("amount, cents", [
-    ("0.005", 1),      # exactly half a cent: up
-    ("0.00499", 0),    # just below: down
-    ("1.005", 101),    # float round(1.005, 2) gives 1.0 (1.005 is 1.00499… in binary)
-    ("2.675", 268),    # float round(2.675, 2) gives 2.67
-    ("84016", 8401600),
-])
+@pytest.mark.parametrize(
+    "amount, cents",
+    [
+        ("0.005", 1),  # exactly half a cent: up
+        ("0.00499", 0),  # just below: down
+        ("1.005", 101),  # float round(1.005, 2) gives 1.0 (1.005 is 1.00499… in binary)
+        ("2.675", 268),  # float round(2.675, 2) gives 2.67
+        ("84016", 8401600),
+    ],
+)
 def test_to_cents_half_up_boundary(amount, cents):
     assert money.to_cents(Decimal(amount)) == cents
 
@@ -49,6 +56,7 @@ def test_cents_round_trip_and_format():
 
 
 # ---- largest remainder ----------------------------------------------------------------------
+
 
 def test_allocate_hand_examples():
     # 10 cents over 3 equal weights: quotas 3.33 each; naive rounding gives 3+3+3 = 9.
@@ -77,8 +85,9 @@ def test_allocate_negative_total_and_bad_weights():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    team_g=st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=40)
-    .filter(lambda gs: sum(gs) > 0),
+    team_g=st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=40).filter(
+        lambda gs: sum(gs) > 0
+    ),
     price_cents=st.integers(min_value=1, max_value=500_000),  # 0.01 .. 5,000.00 per t
 )
 def test_team_shares_sum_exactly_to_the_total(team_g, price_cents):
@@ -96,15 +105,18 @@ def test_team_shares_sum_exactly_to_the_total(team_g, price_cents):
 
 
 @settings(max_examples=100, deadline=None)
-@given(kg=st.lists(st.floats(min_value=0.001, max_value=1e7, allow_nan=False), min_size=1, max_size=12))
+@given(
+    kg=st.lists(st.floats(min_value=0.001, max_value=1e7, allow_nan=False), min_size=1, max_size=12)
+)
 def test_donation_team_amounts_sum_to_total_through_compute(kg):
     """The same property through the full rule (floats from SQL, gram rounding)."""
     from datetime import date
 
     from carbon.prices import Choice, manual_price
 
-    data = donation.YearData(2024, tuple(f"2024-{m:02d}" for m in range(1, 13)),
-                             {f"T{i}": v for i, v in enumerate(kg)})
+    data = donation.YearData(
+        2024, tuple(f"2024-{m:02d}" for m in range(1, 13)), {f"T{i}": v for i, v in enumerate(kg)}
+    )
     d = donation.compute(data, Choice(manual_price("79.75", "EUR", 2024)), date(2025, 6, 1))
     assert sum(t.amount_cents for t in d.teams) == d.amount_cents
     assert d.amount_cents == money.to_cents(Decimal(d.emissions_g) / 10**6 * Decimal("79.75"))

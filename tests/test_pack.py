@@ -19,12 +19,15 @@ FORMULA = '=HYPERLINK("http://x")'
 
 # ADEME Base Empreinte FR 2024 electricity: 0.0519 kg CO2e / kWh (factors/ademe_2024_grid_fr.csv).
 # Carbon Trust 2021 (EU 2020) streaming: 55 g CO2e / hour (tests/test_import.py uses the same).
-ACTIVITIES = HEADER + f"""\
+ACTIVITIES = (
+    HEADER
+    + f"""\
 2024-06-10,"{SCRIPT}",electricity.grid,1000,kWh,FR
 2024-06-10,"{FORMULA.replace('"', '""')}",electricity.grid,2000,kWh,FR
 2024-06-12,"{FORMULA.replace('"', '""')}",streaming.video.hour,100,hour,EU
 2024-05-10,"{SCRIPT}",electricity.grid,500,kWh,FR
 """
+)
 # June: SCRIPT 1000 × 0.0519 = 51.9 kg; FORMULA 2000 × 0.0519 = 103.8 kg infrastructure
 #       + 100 h × 0.055 = 5.5 kg streaming -> 109.3 kg; company 161.2 kg.
 # May:  SCRIPT 500 × 0.0519 = 25.95 kg.
@@ -74,8 +77,10 @@ def test_report_json_is_the_monthly_contract_without_budgets(hostile, tmp_path):
     assert rep["month"] == "2024-06" and rep["unit"] == "kg CO2e"
     assert rep["total"] == pytest.approx(161.2)
     teams = {t["team"]: t for t in rep["teams"]}
-    assert teams[FORMULA]["by_category"] == {"infrastructure": pytest.approx(103.8),
-                                             "streaming": pytest.approx(5.5)}
+    assert teams[FORMULA]["by_category"] == {
+        "infrastructure": pytest.approx(103.8),
+        "streaming": pytest.approx(5.5),
+    }
     assert rep["budget_status"] is None  # no budgets for 2024: said, not invented
 
 
@@ -90,7 +95,9 @@ def test_manifest_lists_inputs_factors_and_file_hashes(hostile, tmp_path):
     assert batch["source"] == "acts.csv" and batch["kind"] == "activities"
     assert batch["content_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert batch["co2e_kg_in_month"] == pytest.approx(161.2)
-    assert batch["co2e_kg_in_window"] == pytest.approx(161.2 + 25.95)  # May is in the 12-month window
+    assert batch["co2e_kg_in_window"] == pytest.approx(
+        161.2 + 25.95
+    )  # May is in the 12-month window
     by_key = {(f["activity"], f["region"]): f for f in m["factors"]}
     assert set(by_key) == {("electricity.grid", "FR"), ("streaming.video.hour", "EU")}
     grid = by_key[("electricity.grid", "FR")]
@@ -101,19 +108,25 @@ def test_manifest_lists_inputs_factors_and_file_hashes(hostile, tmp_path):
     for name in ("report.html", "report.json", "report.csv"):
         data = (built.path / name).read_bytes()
         assert m["files"][name] == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    assert built.manifest_sha256 == hashlib.sha256((built.path / "manifest.json").read_bytes()).hexdigest()
+    assert (
+        built.manifest_sha256
+        == hashlib.sha256((built.path / "manifest.json").read_bytes()).hexdigest()
+    )
 
 
 def test_budget_status_is_included_when_the_year_has_budgets(hostile, tmp_path, write):
     store, _ = hostile
-    toml = write("b.toml", f"""\
+    toml = write(
+        "b.toml",
+        f"""\
         year = 2024
         unit = "kg CO2e"
 
         [teams.'{SCRIPT}']
         budget = 1200.0
         profile = "flat"
-        """)
+        """,
+    )
     stored_budgets.load_file(store, toml)
     built = pack.build(store, "2024-06", tmp_path / "out")
     rep = json.loads((built.path / "report.json").read_text(encoding="utf-8"))
@@ -173,7 +186,9 @@ def test_report_pack_command(hostile, tmp_path, run):
     res = run("report", "pack", "--month", "2024-06", "--out", tmp_path / "cli")
     assert res.exit_code == 0, res.stderr
     assert sorted(p.name for p in (tmp_path / "cli" / "2024-06").iterdir()) == sorted(pack.FILES)
-    assert f"({', '.join(sorted(pack.FILES))})" in " ".join(res.stdout.split())  # says what it wrote
+    assert f"({', '.join(sorted(pack.FILES))})" in " ".join(
+        res.stdout.split()
+    )  # says what it wrote
 
 
 def test_trend_marks_months_without_data(hostile, tmp_path):
@@ -198,24 +213,34 @@ def test_december_pack_carries_the_donation_summary_or_says_why_not(store, write
     assert not (built.path / pack.DONATION_FILE).exists()
     assert "Offset donation 2024" in (built.path / "report.html").read_text(encoding="utf-8")
     # The whole year: 12 × 1000 kWh × 0.0519 = 622.8 kg = 0.623 t CO2e; donation.html is written.
-    rows = "".join(f'2024-{mo:02d}-10,"{SCRIPT}",electricity.grid,1000,kWh,FR\n' for mo in range(1, 12))
+    rows = "".join(
+        f'2024-{mo:02d}-10,"{SCRIPT}",electricity.grid,1000,kWh,FR\n' for mo in range(1, 12)
+    )
     importer.import_activities(store, write("rest.csv", HEADER + rows))
     built = pack.build(store, "2024-12", tmp_path / "b")
     m = json.loads((built.path / "manifest.json").read_text(encoding="utf-8"))
     assert m["donation"]["included"] is True and "0.623" in m["donation"]["summary"]
     page = (built.path / pack.DONATION_FILE).read_text(encoding="utf-8")
     assert "&lt;script&gt;" in page and "<script" not in page.lower()
-    assert m["files"][pack.DONATION_FILE]["sha256"] == hashlib.sha256(page.encode("utf-8")).hexdigest()
+    assert (
+        m["files"][pack.DONATION_FILE]["sha256"] == hashlib.sha256(page.encode("utf-8")).hexdigest()
+    )
     # Other months carry no donation section.
     other = pack.build(store, "2024-11", tmp_path / "c")
-    assert json.loads((other.path / "manifest.json").read_text(encoding="utf-8"))["donation"] is None
+    assert (
+        json.loads((other.path / "manifest.json").read_text(encoding="utf-8"))["donation"] is None
+    )
 
 
 def test_html_inputs_list_only_the_imports_of_the_month(store, write, tmp_path):
     importer.add_team(store, "Platform")
     # may.csv: 500 kWh FR in May only (25.95 kg); june.csv: 1,000 kWh FR in June (51.9 kg).
-    importer.import_activities(store, write("may.csv", HEADER + "2024-05-10,Platform,electricity.grid,500,kWh,FR\n"))
-    importer.import_activities(store, write("june.csv", HEADER + "2024-06-10,Platform,electricity.grid,1000,kWh,FR\n"))
+    importer.import_activities(
+        store, write("may.csv", HEADER + "2024-05-10,Platform,electricity.grid,500,kWh,FR\n")
+    )
+    importer.import_activities(
+        store, write("june.csv", HEADER + "2024-06-10,Platform,electricity.grid,1000,kWh,FR\n")
+    )
     built = pack.build(store, "2024-06", tmp_path / "p")
     page = (built.path / "report.html").read_text(encoding="utf-8")
     inputs = page.split("<h3>Inputs of June 2024</h3>", 1)[1].split("</table>", 1)[0]
@@ -223,4 +248,7 @@ def test_html_inputs_list_only_the_imports_of_the_month(store, write, tmp_path):
     assert "1 other import feeds only the trend" in page
     m = json.loads((built.path / "manifest.json").read_text(encoding="utf-8"))
     # The manifest still lists both: the 12-month trend is built from them.
-    assert [(b["source"], b["co2e_kg_in_month"]) for b in m["inputs"]] == [("may.csv", 0.0), ("june.csv", 51.9)]
+    assert [(b["source"], b["co2e_kg_in_month"]) for b in m["inputs"]] == [
+        ("may.csv", 0.0),
+        ("june.csv", 51.9),
+    ]

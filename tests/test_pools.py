@@ -14,15 +14,20 @@ METRICS = "month,metric,value,team\n" + (
     "2026-02,headcount,10,Platform\n2026-02,headcount,10,Video\n"
     "2026-01,headcount,25,\n"  # a company-level value: not a team's, not in the key
 )
-BY_HEADCOUNT = "[pool.Office]\nkey = \"headcount\"\n"
+BY_HEADCOUNT = '[pool.Office]\nkey = "headcount"\n'
 # The site's meter: January 10,000 kWh and February 8,000 kWh in France (ademe_2025_grid_fr.csv: 0.0461 kg/kWh).
-METER = HEADER + "2026-01,Office,electricity.grid,10000,kWh,FR\n2026-02,Office,electricity.grid,8000,kWh,FR\n"
+METER = (
+    HEADER
+    + "2026-01,Office,electricity.grid,10000,kWh,FR\n2026-02,Office,electricity.grid,8000,kWh,FR\n"
+)
 
 
 @pytest.fixture
 def company(run, write):
     run("teams", "add", "Platform", "Video", "Sales")
-    assert run("metrics", "define", "headcount", "--year", "mean", "--label", "people").exit_code == 0
+    assert (
+        run("metrics", "define", "headcount", "--year", "mean", "--label", "people").exit_code == 0
+    )
     r = run("import", "metrics", write("m.csv", METRICS))
     assert r.exit_code == 0, r.output
     return run
@@ -43,13 +48,24 @@ def test_site_electricity_and_its_guarantees_split_by_headcount(company, write):
     jan = _month(company, "2026-01")
     # 10,000 kWh x 0.0461 = 461 kg: Platform 0.5 -> 5,000 kWh, 230.5 kg; Video 0.3 -> 3,000 kWh,
     # 138.3 kg; Sales 0.2 -> 2,000 kWh, 92.2 kg (the company-level 25 is not a team's headcount)
-    assert jan["by_team"] == {"Platform": pytest.approx(230.5), "Sales": pytest.approx(92.2),
-                              "Video": pytest.approx(138.3)}
+    assert jan["by_team"] == {
+        "Platform": pytest.approx(230.5),
+        "Sales": pytest.approx(92.2),
+        "Video": pytest.approx(138.3),
+    }
     # February: 8,000 kWh x 0.0461 = 368.8 kg, Platform and Video 0.5 each: 184.4 kg; Sales none
-    assert _month(company, "2026-02")["by_team"] == {"Platform": pytest.approx(184.4), "Video": pytest.approx(184.4)}
+    assert _month(company, "2026-02")["by_team"] == {
+        "Platform": pytest.approx(184.4),
+        "Video": pytest.approx(184.4),
+    }
     # The site's guarantees of origin (6 MWh) follow the same split: 3, 1.8 and 1.2 MWh.
-    r = company("import", "energy-attributes", write("go.csv", ATTR + "2026-01,Office,FR,6,guarantee_of_origin,0\n"),
-                "--allocation", alloc)
+    r = company(
+        "import",
+        "energy-attributes",
+        write("go.csv", ATTR + "2026-01,Office,FR,6,guarantee_of_origin,0\n"),
+        "--allocation",
+        alloc,
+    )
     assert r.exit_code == 0, r.output
     teams = {t["team"]: t for t in _month(company, "2026-01")["scope2"]["teams"]}
     # market = uncovered kWh x AIB 2025 FR residual mix 17.11 g/kWh (+ covered x 0):
@@ -60,16 +76,26 @@ def test_site_electricity_and_its_guarantees_split_by_headcount(company, write):
     assert teams["Sales"]["market_kg"] == pytest.approx(13.688)
     assert teams["Platform"]["location_kg"] == pytest.approx(230.5)
     # Provenance: each split entry names the pool and the key.
-    src = json.loads(company("report", "sources", "--month", "2026-01", "--format", "json").stdout)["sources"]
+    src = json.loads(company("report", "sources", "--month", "2026-01", "--format", "json").stdout)[
+        "sources"
+    ]
     video = next(s for s in src if s["team"] == "Video")
     assert video["quantity"] == pytest.approx(3000.0)
     assert video["allocations"] == [{"pool": "Office", "key": "headcount", "share": 0.3}]
-    assert "30.00% of pool Office by headcount" in company("report", "sources", "--month", "2026-01").output
+    assert (
+        "30.00% of pool Office by headcount"
+        in company("report", "sources", "--month", "2026-01").output
+    )
 
 
 def test_a_month_without_key_values_is_refused_naming_it(company, write):
-    r = company("import", "activities", write("meter.csv", METER + "2026-03,Office,electricity.grid,9000,kWh,FR\n"),
-                "--allocation", write("alloc.toml", BY_HEADCOUNT))
+    r = company(
+        "import",
+        "activities",
+        write("meter.csv", METER + "2026-03,Office,electricity.grid,9000,kWh,FR\n"),
+        "--allocation",
+        write("alloc.toml", BY_HEADCOUNT),
+    )
     assert r.exit_code == 1
     text = " ".join(r.output.split())
     assert "no team values of 'headcount' for 2026-03" in text and "nothing" in text
@@ -78,11 +104,17 @@ def test_a_month_without_key_values_is_refused_naming_it(company, write):
 
 
 def test_fixed_shares_must_add_up_to_one(company, write):
-    bad = write("alloc.toml", "[pool.Office]\nshares = { Platform = 0.5, Video = 0.3, Sales = 0.1 }\n")
+    bad = write(
+        "alloc.toml", "[pool.Office]\nshares = { Platform = 0.5, Video = 0.3, Sales = 0.1 }\n"
+    )
     r = company("import", "activities", write("meter.csv", METER), "--allocation", bad)
     assert r.exit_code == 1
-    assert "line 1" in r.output and "the shares add up to 0.9; expected 1" in " ".join(r.output.split())
-    good = write("alloc.toml", "[pool.Office]\nshares = { Platform = 0.5, Video = 0.25, Sales = 0.25 }\n")
+    assert "line 1" in r.output and "the shares add up to 0.9; expected 1" in " ".join(
+        r.output.split()
+    )
+    good = write(
+        "alloc.toml", "[pool.Office]\nshares = { Platform = 0.5, Video = 0.25, Sales = 0.25 }\n"
+    )
     r = company("import", "activities", write("meter.csv", METER), "--allocation", good)
     assert r.exit_code == 0, r.output
     # March-free file, fixed shares apply to every month: January 461 kg x 0.25 = 115.25 kg for Sales
@@ -91,11 +123,21 @@ def test_fixed_shares_must_add_up_to_one(company, write):
 
 
 def test_a_pool_named_like_a_team_or_an_unknown_team_is_refused(company, write):
-    r = company("import", "activities", write("meter.csv", METER), "--allocation",
-                write("alloc.toml", "[pool.Video]\nkey = \"headcount\"\n[pool.Office]\nshares = { Platfrom = 1 }\n"))
+    r = company(
+        "import",
+        "activities",
+        write("meter.csv", METER),
+        "--allocation",
+        write(
+            "alloc.toml",
+            '[pool.Video]\nkey = "headcount"\n[pool.Office]\nshares = { Platfrom = 1 }\n',
+        ),
+    )
     assert r.exit_code == 1
     text = " ".join(r.output.split())
-    assert "'Video' is a declared team" in text and "unknown team (did you mean 'Platform'?)" in text
+    assert (
+        "'Video' is a declared team" in text and "unknown team (did you mean 'Platform'?)" in text
+    )
 
 
 def test_a_cloud_bill_line_of_a_pool_is_split_too(store, write):
@@ -104,12 +146,17 @@ def test_a_cloud_bill_line_of_a_pool_is_split_too(store, write):
     from carbon import importer as core
     from carbon import ledger
     from carbon.cloud import importer
+
     for t in ("Platform", "Video"):
         core.add_team(store, t)
     # The untagged EBS volume (line 3) is the shared platform's: pool Office, 75 % Platform, 25 % Video.
-    rules = write("rules.toml", RULES.replace('unallocated = "Unallocated"', 'unallocated = "Office"'))
+    rules = write(
+        "rules.toml", RULES.replace('unallocated = "Unallocated"', 'unallocated = "Office"')
+    )
     alloc = write("alloc.toml", "[pool.Office]\nshares = { Platform = 0.75, Video = 0.25 }\n")
-    importer.import_cloud_billing(store, write("cur.csv", BILL), "aws", rules, allocation_path=alloc)
+    importer.import_cloud_billing(
+        store, write("cur.csv", BILL), "aws", rules, allocation_path=alloc
+    )
     got = {t.team: t.total for t in ledger.monthly_report(store, "2026-03").teams}
     assert got["Platform"] == pytest.approx(0.6 * S3 + 0.75 * EBS, rel=1e-4)
     assert got["Video"] == pytest.approx(VIDEO_COMPUTE + EMBODIED + 0.4 * S3 + 0.25 * EBS, rel=1e-4)

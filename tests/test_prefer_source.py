@@ -69,17 +69,33 @@ def test_the_preference_is_part_of_the_import_identity(team, write):
 
 
 def test_a_factor_import_that_changes_gas_coverage_inside_a_series_is_flagged(team, write):
-    table = ("activity,region,year,value,unit,category,scope,source,uncertainty_pct,source_ref,boundary\n"
-             "electricity.grid,FR,2026,0.05,kg CO2e / kWh,infrastructure,2,Test agency,,,"
-             "\"CO2 only (test)\"\n")
+    table = (
+        "activity,region,year,value,unit,category,scope,source,uncertainty_pct,source_ref,boundary\n"
+        "electricity.grid,FR,2026,0.05,kg CO2e / kWh,infrastructure,2,Test agency,,,"
+        '"CO2 only (test)"\n'
+    )
     r = team("factors", "import", write("f.csv", table))
     assert r.exit_code == 0, r.output
-    assert "electricity.grid (FR)" in r.stderr and "gas coverage" in r.stderr and "2026: CO2 only" in r.stderr
+    assert (
+        "electricity.grid (FR)" in r.stderr
+        and "gas coverage" in r.stderr
+        and "2026: CO2 only" in r.stderr
+    )
 
 
 def test_the_commuting_survey_takes_the_preference_too(team, write):
-    survey = ("employee,team,mode,one_way_km,days_on_site_per_week,region\n"
-              "e1,Platform,train,10,5,FR\n")
-    r = team("import", "commuting-survey", write("s.csv", survey), "--from", "2025-03", "--to", "2025-03",
-             "--prefer-source", "nomatch-xyz")
+    survey = (
+        "employee,team,mode,one_way_km,days_on_site_per_week,region\ne1,Platform,train,10,5,FR\n"
+    )
+    r = team(
+        "import",
+        "commuting-survey",
+        write("s.csv", survey),
+        "--from",
+        "2025-03",
+        "--to",
+        "2025-03",
+        "--prefer-source",
+        "nomatch-xyz",
+    )
     assert r.exit_code == 1 and "matches no factor source" in r.output

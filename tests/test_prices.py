@@ -18,12 +18,17 @@ def shipped(key):
 
 # ---- the shipped table ------------------------------------------------------------------
 
+
 def test_shipped_eu_wide_auction_averages_are_marked_computed():
     eu = shipped("eu_ets.auction.eu")
     # Values of the reference table (EEX auctions, volume-weighted, computed).
     assert {y: p.value for y, p in eu.items()} == {
-        2018: Decimal("15.32"), 2019: Decimal("24.64"), 2020: Decimal("24.52"),
-        2021: Decimal("52.92"), 2022: Decimal("79.75")}
+        2018: Decimal("15.32"),
+        2019: Decimal("24.64"),
+        2020: Decimal("24.52"),
+        2021: Decimal("52.92"),
+        2022: Decimal("79.75"),
+    }
     for p in eu.values():
         assert p.currency == "EUR" and p.region == "EU"
         assert "COMPUTED from EEX auction results, not an official published average" in p.basis
@@ -53,13 +58,21 @@ def test_shipped_removal_prices_state_their_nature():
 
 # ---- choosing a price -------------------------------------------------------------------
 
+
 def test_default_basis_eu_wide_then_german():
     table = prices.load_shipped()
     c2022 = prices.choose(table, 2022)
-    assert (c2022.price.key, c2022.price.value, c2022.notes) == ("eu_ets.auction.eu", Decimal("79.75"), ())
+    assert (c2022.price.key, c2022.price.value, c2022.notes) == (
+        "eu_ets.auction.eu",
+        Decimal("79.75"),
+        (),
+    )
     c2025 = prices.choose(table, 2025)
     assert (c2025.price.key, c2025.price.value) == ("eu_ets.auction.de", Decimal("73.86"))
-    assert "no eu_ets.auction.eu price for 2025 (it has 2018, 2019, 2020, 2021, 2022)" in c2025.notes[0]
+    assert (
+        "no eu_ets.auction.eu price for 2025 (it has 2018, 2019, 2020, 2021, 2022)"
+        in c2025.notes[0]
+    )
 
 
 def test_missing_price_names_the_available_years():
@@ -78,38 +91,57 @@ def test_unknown_basis_lists_the_bases_and_price_year_is_explicit():
     with pytest.raises(NotFound, match="known bases: .*eu_ets.auction.eu"):
         prices.choose(table, 2022, basis="eua")
     c = prices.choose(table, 2025, basis="eu_ets.auction.eu", price_year=2022)
-    assert c.price.value == Decimal("79.75") and "2022 value of eu_ets.auction.eu, applied to 2025" in c.notes[0]
+    assert (
+        c.price.value == Decimal("79.75")
+        and "2022 value of eu_ets.auction.eu, applied to 2025" in c.notes[0]
+    )
 
 
 # ---- validating a table -------------------------------------------------------------------
 
+
 def test_units_are_converted_to_per_tonne(write):
     # 0.08 EUR / kg CO2e = 80 EUR / t CO2e; 75 GBP / t CO2e stays.
-    rows, _ = prices.read_file(write("p.csv", """\
+    rows, _ = prices.read_file(
+        write(
+            "p.csv",
+            """\
         key,year,price,unit,basis,source
         internal,2024,0.08,EUR / kg CO2e,internal price,board minutes
         uk,2024,75,GBP / tCO2e,UK price,test
-    """))
+    """,
+        )
+    )
     assert [(p.key, p.value, p.currency, p.per_tonne_unit) for p in rows] == [
-        ("internal", Decimal("80"), "EUR", "EUR / t CO2e"), ("uk", Decimal("75"), "GBP", "GBP / t CO2e")]
+        ("internal", Decimal("80"), "EUR", "EUR / t CO2e"),
+        ("uk", Decimal("75"), "GBP", "GBP / t CO2e"),
+    ]
 
 
 def test_design_format_without_key_uses_the_basis_text(write):
-    rows, _ = prices.read_file(write("p.csv", "year,price,unit,basis,source\n2024,90,EUR / t CO2e,Board price,minutes\n"))
+    rows, _ = prices.read_file(
+        write("p.csv", "year,price,unit,basis,source\n2024,90,EUR / t CO2e,Board price,minutes\n")
+    )
     assert rows[0].key == "Board price"
     assert prices.choose(rows, 2024, basis="board price").price.value == Decimal("90")
 
 
 def test_bad_rows_are_all_listed_with_line_and_column(write):
     with pytest.raises(InputError) as exc:
-        prices.read_file(write("bad.csv", """\
+        prices.read_file(
+            write(
+                "bad.csv",
+                """\
             year,price,unit,basis,source
             2024,80,EUR / t,EU ETS,src
             24,-3,EUR / t CO2e,EU ETS,src
             2024,80,EUR / t CO2e,,
             2023,80,EUR / t CO2e,EU ETS,src
             2023,81,EUR / t CO2e,EU ETS,src
-        """), "bad.csv")
+        """,
+            ),
+            "bad.csv",
+        )
     got = {(p.line, p.column) for p in exc.value.problems}
     assert got == {(2, "unit"), (3, "year"), (3, "price"), (4, "basis"), (4, "source"), (6, "year")}
     assert "not a currency per CO2e mass" in str(exc.value.problems[0])
@@ -155,7 +187,9 @@ def test_import_overrides_shipped_row_and_is_idempotent(store, write):
 def test_bad_import_writes_nothing(store, write, db_dump):
     before = db_dump()
     with pytest.raises(InputError):
-        stored.import_file(store, write("bad.csv", "year,price,unit,basis,source\n2024,x,EUR / t CO2e,b,s\n"))
+        stored.import_file(
+            store, write("bad.csv", "year,price,unit,basis,source\n2024,x,EUR / t CO2e,b,s\n")
+        )
     assert db_dump() == before
 
 
@@ -163,7 +197,9 @@ def test_cli_prices_import_and_list(run, write):
     r = run("prices", "import", write("user.csv", USER))
     assert r.exit_code == 0 and "2 prices imported" in r.stdout
     r = run("prices", "list", "--basis", "board.internal", "--format", "json")
-    assert [(p["year"], p["value"], p["unit"]) for p in json.loads(r.stdout)] == [(2025, 95.0, "EUR / t CO2e")]
+    assert [(p["year"], p["value"], p["unit"]) for p in json.loads(r.stdout)] == [
+        (2025, 95.0, "EUR / t CO2e")
+    ]
     r = run("prices", "list", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == 23  # 22 shipped, one overridden, one added
@@ -172,8 +208,15 @@ def test_cli_prices_import_and_list(run, write):
 
 
 def test_cli_price_csv_is_excel_safe_and_reimportable(run, write, tmp_path):
-    run("prices", "import", write("evil.csv", "key,year,price,unit,basis,source\n"
-                                  "x,2024,10,EUR / t CO2e,=HYPERLINK(\"http://x\"),@src\n"))
+    run(
+        "prices",
+        "import",
+        write(
+            "evil.csv",
+            "key,year,price,unit,basis,source\n"
+            'x,2024,10,EUR / t CO2e,=HYPERLINK("http://x"),@src\n',
+        ),
+    )
     r = run("prices", "list", "--basis", "x", "--format", "csv")
     row = next(csv.DictReader(io.StringIO(r.stdout)))
     assert row["basis"].startswith("'=") and row["source"] == "'@src"
@@ -189,28 +232,63 @@ def test_cli_bad_price_file_message(run, write):
 
 # ---- a user's price is used by default only under a default basis key ---------------------------
 
+
 def test_missing_default_price_tells_the_truth_about_imported_prices(write):
     # A price file without a `key` column (the README allows it): the basis text becomes the key,
     # which is not a default basis, so importing such a file never makes `carbon donation --year 2026` work alone.
-    rows, _ = prices.read_file(write("p.csv", "year,price,unit,basis,source\n2026,90,EUR / t CO2e,Board price,minutes\n"))
+    rows, _ = prices.read_file(
+        write("p.csv", "year,price,unit,basis,source\n2026,90,EUR / t CO2e,Board price,minutes\n")
+    )
     with pytest.raises(NotFound) as exc:
         prices.choose(prices.merge(prices.load_shipped(), rows), 2026)
     msg = str(exc.value)
     assert "Other bases have a 2026 price, used only when named: --basis 'Board price'." in msg
-    assert "used without --basis only if its `key` column is eu_ets.auction.eu or eu_ets.auction.de" in msg
+    assert (
+        "used without --basis only if its `key` column is eu_ets.auction.eu or eu_ets.auction.de"
+        in msg
+    )
     assert "or import one with 'carbon prices import FILE'" not in msg
     # Named, it is used.
-    assert prices.choose(prices.merge(prices.load_shipped(), rows), 2026, basis="Board price").price.value == 90
+    assert (
+        prices.choose(
+            prices.merge(prices.load_shipped(), rows), 2026, basis="Board price"
+        ).price.value
+        == 90
+    )
 
 
 def test_cli_import_without_key_says_how_to_use_it(run, write):
     run("teams", "add", "Platform")
-    run("import", "activities", write("a.csv", "date,end,team,activity,quantity,unit,region\n"
-                                                "2025-01-01,2025-12-31,Platform,electricity.grid,100000,kWh,FR\n"))
-    r = run("prices", "import", write("p.csv", "year,price,unit,basis,source\n2025,90,EUR / t CO2e,Board price,minutes\n"))
-    assert r.exit_code == 0 and "not a default basis, so used only with --basis KEY: 'Board price'" in r.stdout
+    run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            "date,end,team,activity,quantity,unit,region\n"
+            "2025-01-01,2025-12-31,Platform,electricity.grid,100000,kWh,FR\n",
+        ),
+    )
+    r = run(
+        "prices",
+        "import",
+        write("p.csv", "year,price,unit,basis,source\n2025,90,EUR / t CO2e,Board price,minutes\n"),
+    )
+    assert (
+        r.exit_code == 0
+        and "not a default basis, so used only with --basis KEY: 'Board price'" in r.stdout
+    )
     # 100,000 kWh FR 2025 × 0.0461 kg/kWh = 4.61 t; × 90 EUR/t = 414.90 EUR.
-    r = run("donation", "--year", "2025", "--basis", "Board price", "--as-of", "2026-02-01", "--format", "json")
+    r = run(
+        "donation",
+        "--year",
+        "2025",
+        "--basis",
+        "Board price",
+        "--as-of",
+        "2026-02-01",
+        "--format",
+        "json",
+    )
     assert json.loads(r.stdout)["amount"] == 414.90
 
 
@@ -231,6 +309,10 @@ def test_cli_price_list_keeps_keys_whole_at_80_columns(run):
     finally:
         out._width = saved
     assert max(len(line) for line in text.splitlines()) <= 80
-    keys = {line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│ ") and "│" in line[2:]}
+    keys = {
+        line.split("│")[1].strip()
+        for line in text.splitlines()
+        if line.startswith("│ ") and "│" in line[2:]
+    }
     # Every key as `--basis` takes it, e.g. the longest, cdr.frontier.prepurchase_2022.high.
     assert {p.key for p in prices.load_shipped()} <= keys

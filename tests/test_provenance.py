@@ -12,9 +12,13 @@ def _row(activity, region, year):
 
 
 def test_eea_and_iea_grid_rows_say_co2_only():
-    for ident in [("electricity.grid", "IE", 2022), ("electricity.grid", "EU", 2018),
-                  ("electricity.grid", "", 2019), ("electricity.grid", "aws:eu-west-1", 2022),
-                  ("electricity.grid", "aws:eu-west-3", 2022)]:
+    for ident in [
+        ("electricity.grid", "IE", 2022),
+        ("electricity.grid", "EU", 2018),
+        ("electricity.grid", "", 2019),
+        ("electricity.grid", "aws:eu-west-1", 2022),
+        ("electricity.grid", "aws:eu-west-3", 2022),
+    ]:
         assert _row(*ident).boundary.startswith("CO2 only"), ident
     # the year is CCF's update year, said where the row is cited
     assert "NOT the EEA data year" in _row("electricity.grid", "IE", 2022).source_ref
@@ -31,5 +35,7 @@ def test_electric_cars_and_the_french_average_car_are_labelled_for_what_they_are
     assert _row("travel.car.phev", "GB", 2024).boundary.startswith("NOT tank-to-wheel")
     assert _row("commute.car.electric", "GB", 2023).boundary.startswith("NOT tank-to-wheel")
     assert _row("commute.car.petrol", "GB", 2023).boundary.startswith("tank-to-wheel")  # unchanged
-    assert _row("commute.car.average", "FR", 2025).boundary.startswith("a COMPACT DIESEL car, not a fleet")
+    assert _row("commute.car.average", "FR", 2025).boundary.startswith(
+        "a COMPACT DIESEL car, not a fleet"
+    )
     assert "SRVC" in _row("electricity.grid", "aws:us-east-1", 2020).source_ref

@@ -9,13 +9,16 @@ from carbon.model import Factor, RegionFallback
 from carbon.regions import RegionTree, load_regions, read_regions
 
 # The 27 member states since 2020-02-01 (european-union.europa.eu, "EU countries").
-EU_MEMBERS = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
-                       .split())
+EU_MEMBERS = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+)
 HEADER = "date,team,activity,quantity,unit,region,end\n"
 
 # A small company's own March 2025 file: offices in Spain, Italy, Poland and Switzerland,
 # resellers in Japan and Kenya, AWS in Frankfurt, and course videos watched in Spain.
-COMPANY = HEADER + """\
+COMPANY = (
+    HEADER
+    + """\
 2025-03,Ops,electricity.grid,1000,kWh,ES,
 2025-03,Ops,electricity.grid,1000,kWh,IT,
 2025-03,Ops,electricity.grid,1000,kWh,PL,
@@ -26,6 +29,7 @@ COMPANY = HEADER + """\
 2025-03-03,Video,streaming.video.hour,60,hour,ES,
 2025-03-17,Video,streaming.video.hour,40,hour,ES,
 """
+)
 # Hand computation from the shipped tables (g CO2e/kWh, Ember 2023 via CodeCarbon b05965e
 # global_energy_mix.json, the latest vintage not after 2025):
 #   ES 174.05, IT 330.718, PL 661.926, CH 34.843 (each 1,000 kWh -> kg = the g figure)
@@ -70,28 +74,42 @@ def test_import_summary_names_each_fallback(run, write):
     res = run("import", "activities", write("march.csv", COMPANY))
     assert res.exit_code == 0, res.output
     lines = [line.strip() for line in res.stdout.splitlines()]
-    assert ("streaming.video.hour: region ES (Spain) has no factor of its own; "
-            "used EU (European Union, EU-27) for 2 rows") in lines
-    assert ("cloud.aws.vcpu_hour: region aws:eu-south-2 (AWS Europe (Spain)) has no factor of "
-            "its own; used ES (Spain) for 1 row") in lines
-    assert ("electricity.grid: region JP (Japan) has no factor of its own; "
-            "used the any-region row (world) for 1 row") in lines
-    assert ("electricity.grid: region KE has no factor of its own; "
-            "used the any-region row (world) for 1 row") in lines
+    assert (
+        "streaming.video.hour: region ES (Spain) has no factor of its own; "
+        "used EU (European Union, EU-27) for 2 rows"
+    ) in lines
+    assert (
+        "cloud.aws.vcpu_hour: region aws:eu-south-2 (AWS Europe (Spain)) has no factor of "
+        "its own; used ES (Spain) for 1 row"
+    ) in lines
+    assert (
+        "electricity.grid: region JP (Japan) has no factor of its own; "
+        "used the any-region row (world) for 1 row"
+    ) in lines
+    assert (
+        "electricity.grid: region KE has no factor of its own; "
+        "used the any-region row (world) for 1 row"
+    ) in lines
     assert not any("electricity.grid: region ES" in line or "region CH" in line for line in lines)
 
 
 def fac(region, value, year=2020, activity="electricity.grid"):
-    return Factor(activity, region, year, value, "kg CO2e / kWh", "infrastructure", 2, "test source")
+    return Factor(
+        activity, region, year, value, "kg CO2e / kWh", "infrastructure", 2, "test source"
+    )
 
 
-TREE = RegionTree(parents={"EU": "", "ES": "EU", "FR": "EU", "CH": "", "aws:eu-south-2": "ES"},
-                  names={"ES": "Spain", "EU": "European Union"})
+TREE = RegionTree(
+    parents={"EU": "", "ES": "EU", "FR": "EU", "CH": "", "aws:eu-south-2": "ES"},
+    names={"ES": "Spain", "EU": "European Union"},
+)
 
 
 def test_resolver_walks_region_then_ancestors_then_world():
-    t = F.FactorTable(F.build_table([fac("", 0.475), fac("EU", 0.281), fac("ES", 0.174)],
-                                    coefficients={}).by_key, TREE)
+    t = F.FactorTable(
+        F.build_table([fac("", 0.475), fac("EU", 0.281), fac("ES", 0.174)], coefficients={}).by_key,
+        TREE,
+    )
     own = t.resolve("electricity.grid", "ES", 2024)
     assert (own.factor.value, own.region_fallback, own.region_used) == (0.174, False, "ES")
     cloud = t.resolve("electricity.grid", "aws:eu-south-2", 2024)  # cloud region -> its country
@@ -106,16 +124,21 @@ def test_resolver_walks_region_then_ancestors_then_world():
 
 def test_nearest_level_with_rows_wins_whatever_the_vintage():
     # ES has only a 2023 row: a 2021 activity uses it (earliest, with a warning), not EU's 2018.
-    t = F.FactorTable(F.build_table([fac("EU", 0.281, 2018), fac("ES", 0.174, 2023)],
-                                    coefficients={}).by_key, TREE)
+    t = F.FactorTable(
+        F.build_table([fac("EU", 0.281, 2018), fac("ES", 0.174, 2023)], coefficients={}).by_key,
+        TREE,
+    )
     r = t.resolve("electricity.grid", "ES", 2021)
     assert r.factor.value == 0.174 and "no factor vintage for 2021" in r.vintage_warning
 
 
 def test_no_row_on_the_whole_chain_is_an_error_naming_it():
     t = F.FactorTable(F.build_table([fac("CH", 0.03)], coefficients={}).by_key, TREE)
-    with pytest.raises(FactorNotFound, match=r"region 'aws:eu-south-2' \(nor in ES, EU\); "
-                                             r"factors exist for: CH"):
+    with pytest.raises(
+        FactorNotFound,
+        match=r"region 'aws:eu-south-2' \(nor in ES, EU\); "
+        r"factors exist for: CH",
+    ):
         t.resolve("electricity.grid", "aws:eu-south-2", 2024)
 
 
@@ -133,13 +156,17 @@ def test_shipped_countries_have_their_own_grid_row():
 def test_countries_with_a_national_table_keep_their_series():
     # The Ember country table leaves out FR, GB, DE, US and IE: their figures are unchanged.
     t = F.build_table(F.load_shipped())
-    assert t.resolve("electricity.grid", "FR", 2024).factor.value == 0.0519      # ADEME 2024
-    assert t.resolve("electricity.grid", "GB", 2024).factor.value == 0.20705     # DESNZ 2024
-    assert t.resolve("electricity.grid", "DE", 2024).factor.value == 380.95      # Ember 2023 (as before)
-    assert t.resolve("electricity.grid", "US", 2022).factor.value == 827.5       # EPA eGRID2022
-    assert t.resolve("electricity.grid", "US", 2024).factor.value == 369.473     # Ember 2023 (as before)
-    assert t.resolve("electricity.grid", "IE", 2024).factor.value == 0.0002786   # EEA 2022
-    assert t.resolve("electricity.grid", "EU", 2024).factor.value == 281         # EEA 2018
+    assert t.resolve("electricity.grid", "FR", 2024).factor.value == 0.0519  # ADEME 2024
+    assert t.resolve("electricity.grid", "GB", 2024).factor.value == 0.20705  # DESNZ 2024
+    assert (
+        t.resolve("electricity.grid", "DE", 2024).factor.value == 380.95
+    )  # Ember 2023 (as before)
+    assert t.resolve("electricity.grid", "US", 2022).factor.value == 827.5  # EPA eGRID2022
+    assert (
+        t.resolve("electricity.grid", "US", 2024).factor.value == 369.473
+    )  # Ember 2023 (as before)
+    assert t.resolve("electricity.grid", "IE", 2024).factor.value == 0.0002786  # EEA 2022
+    assert t.resolve("electricity.grid", "EU", 2024).factor.value == 281  # EEA 2018
 
 
 def test_cloud_regions_with_a_grid_row_keep_their_numbers():
@@ -174,7 +201,9 @@ def test_shipped_hierarchy_places_every_member_and_cloud_region():
 
 
 def test_bad_hierarchy_file_is_refused_with_every_problem(write):
-    path = write("regions.csv", """
+    path = write(
+        "regions.csv",
+        """
         region,parent,name,source
         ES,EU,Spain,x
         EU,ES,European Union,x
@@ -182,7 +211,8 @@ def test_bad_hierarchy_file_is_refused_with_every_problem(write):
         es,EU,Spain,x
         PT,aws:eu-south-2,Portugal,x
         ES,EU,Spain again,x
-    """)
+    """,
+    )
     with pytest.raises(InputError) as exc:
         read_regions(path)
     found = {(p.line, p.column): p.message for p in exc.value.problems}
@@ -197,14 +227,28 @@ def test_survey_fallback_counts_employees_not_months(company, write):
     # has no ES row -> EU. March 2025 has 21 weekdays, April 22 less Good Friday (18 April, a
     # national holiday in Spain): 2 x 10 km x 42 days x 5/5 = 840 km x 0.2 = 168 kg, two ledger
     # entries (one per month) from one survey line.
-    importer.import_factors(company, write("eu.csv", """
+    importer.import_factors(
+        company,
+        write(
+            "eu.csv",
+            """
         activity,region,year,value,unit,category,scope,source
         commute.car.petrol,EU,2025,0.2,kg CO2e / km,commuting,3,my own estimate
-    """))
-    out = importer.import_survey(company, write("survey.csv", """
+    """,
+        ),
+    )
+    out = importer.import_survey(
+        company,
+        write(
+            "survey.csv",
+            """
         employee,team,mode,one_way_km,days_on_site_per_week,region
         E1,Ops,commute.car.petrol,10,5,ES
-    """), "2025-03", "2025-04")
+    """,
+        ),
+        "2025-03",
+        "2025-04",
+    )
     assert out.fallbacks == (RegionFallback("commute.car.petrol", "ES", "EU", 1),)
     assert out.region_fallbacks == 2
     kg = sum(ledger.monthly_report(company, m).total for m in ("2025-03", "2025-04"))

@@ -15,10 +15,16 @@ def loaded(run, write):
     # Platform: 1,000 kWh FR 2024 (0.0519) = 51.9 kg, scope 2, infrastructure
     #           + 100 km petrol car GB 2024 (0.1645) = 16.45 kg, scope 3, commuting
     # Video:    1,000 h streaming EU (Carbon Trust 55 g) = 55 kg, scope 3, streaming
-    r = run("import", "activities", write("a.csv", HEADER +
-            "2024-05,Platform,electricity.grid,1000,kWh,FR\n"
+    r = run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER + "2024-05,Platform,electricity.grid,1000,kWh,FR\n"
             "2024-05,Platform,commute.car.petrol,100,km,GB\n"
-            "2024-05,Video,streaming.video.hour,1000,hour,EU\n"))
+            "2024-05,Video,streaming.video.hour,1000,hour,EU\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     return run
 
@@ -30,9 +36,13 @@ def test_json_contract(loaded):
     assert data["month"] == "2024-05" and data["unit"] == "kg CO2e"
     assert data["total"] == pytest.approx(51.9 + 16.45 + 55.0)
     platform = next(t for t in data["teams"] if t["team"] == "Platform")
-    assert platform == {"team": "Platform", "total": pytest.approx(68.35),
-                        "by_category": {"commuting": pytest.approx(16.45), "infrastructure": pytest.approx(51.9)},
-                        "by_scope": {"2": pytest.approx(51.9), "3": pytest.approx(16.45)}, "entries": 2}
+    assert platform == {
+        "team": "Platform",
+        "total": pytest.approx(68.35),
+        "by_category": {"commuting": pytest.approx(16.45), "infrastructure": pytest.approx(51.9)},
+        "by_scope": {"2": pytest.approx(51.9), "3": pytest.approx(16.45)},
+        "entries": 2,
+    }
     assert data["teams_without_data"] == ["People"]
 
 
@@ -42,7 +52,8 @@ def test_team_filter_and_csv(loaded):
     rows = list(csv.DictReader(io.StringIO(r.stdout.removeprefix("\ufeff"))))
     # Tidy: only Video's one cell, no "total" rows (changed on purpose: a SUM counted them too).
     assert [(x["team"], x["category"], x["scope"], x["co2e_kg"]) for x in rows] == [
-        ("Video", "streaming", "3", "55.0")]
+        ("Video", "streaming", "3", "55.0")
+    ]
 
 
 def test_csv_is_tidy_so_a_spreadsheet_sum_is_the_company_total(loaded):
@@ -52,13 +63,27 @@ def test_csv_is_tidy_so_a_spreadsheet_sum_is_the_company_total(loaded):
     # Platform infrastructure scope 2: 1,000 kWh × 0.0519 (ADEME FR 2024) = 51.9 kg
     # Platform commuting scope 3: 100 km × 0.1645 (DESNZ 2024 petrol car) = 16.45 kg
     # Video streaming scope 3: 1,000 h × 0.055 (Carbon Trust) = 55 kg
-    assert [(x["month"], x["team"], x["category"], x["scope"], float(x["co2e_kg"])) for x in rows] == [
-        ("2024-05", "Platform", "commuting", "3", 16.45), ("2024-05", "Platform", "infrastructure", "2", 51.9),
-        ("2024-05", "Video", "streaming", "3", 55.0)]
-    total = json.loads(loaded("report", "monthly", "--month", "2024-05", "--format", "json").stdout)["total"]
+    assert [
+        (x["month"], x["team"], x["category"], x["scope"], float(x["co2e_kg"])) for x in rows
+    ] == [
+        ("2024-05", "Platform", "commuting", "3", 16.45),
+        ("2024-05", "Platform", "infrastructure", "2", 51.9),
+        ("2024-05", "Video", "streaming", "3", 55.0),
+    ]
+    total = json.loads(
+        loaded("report", "monthly", "--month", "2024-05", "--format", "json").stdout
+    )["total"]
     # SUM(co2e_kg) = 16.45 + 51.9 + 55 = 123.35 = the company total (the old layout summed to 370.05)
-    assert sum(float(x["co2e_kg"]) for x in rows) == pytest.approx(total, abs=1e-9) == pytest.approx(123.35)
-    assert not [x for x in rows if "total" in (x["team"], x["category"]) or not x["scope"] or not x["category"]]
+    assert (
+        sum(float(x["co2e_kg"]) for x in rows)
+        == pytest.approx(total, abs=1e-9)
+        == pytest.approx(123.35)
+    )
+    assert not [
+        x
+        for x in rows
+        if "total" in (x["team"], x["category"]) or not x["scope"] or not x["category"]
+    ]
 
 
 def test_table_shows_teams_and_unit(loaded):
@@ -92,10 +117,17 @@ def test_unknown_team_and_bad_month(loaded):
 
 
 def test_hostile_team_name_is_inert(run, write):
-    name = "=HYPERLINK(\"http://x\")[bold]"
+    name = '=HYPERLINK("http://x")[bold]'
     run("teams", "add", name)
-    run("import", "activities", write("a.csv", 'date,team,activity,quantity,unit,region\n'
-                                      f'2024-05,"{name.replace(chr(34), chr(34) * 2)}",electricity.grid,1,kWh,FR\n'))
+    run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            "date,team,activity,quantity,unit,region\n"
+            f'2024-05,"{name.replace(chr(34), chr(34) * 2)}",electricity.grid,1,kWh,FR\n',
+        ),
+    )
     r = run("report", "monthly", "--month", "2024-05", "--format", "csv")
     assert "'=HYPERLINK" in r.stdout
     r = run("report", "monthly", "--month", "2024-05")
@@ -107,8 +139,13 @@ def test_sources_trace_each_figure_to_factor_and_import(loaded):
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)["sources"]
     grid = next(x for x in rows if x["activity"] == "electricity.grid")
-    assert (grid["team"], grid["region"], grid["year"], grid["value"], grid["unit"]) == \
-        ("Platform", "FR", 2024, 0.0519, "kg CO2e / kWh")
+    assert (grid["team"], grid["region"], grid["year"], grid["value"], grid["unit"]) == (
+        "Platform",
+        "FR",
+        2024,
+        0.0519,
+        "kg CO2e / kWh",
+    )
     assert grid["co2e_kg"] == pytest.approx(51.9) and grid["import_source"] == "a.csv"
     assert sum(x["co2e_kg"] for x in rows) == pytest.approx(51.9 + 16.45 + 55.0)
     assert loaded("report", "sources", "--month", "2024-06").exit_code == 1
@@ -117,13 +154,24 @@ def test_sources_trace_each_figure_to_factor_and_import(loaded):
 def test_sources_show_the_quantity_so_quantity_times_factor_can_be_checked(run, write):
     run("teams", "add", "Platform", "Sales")
     # Sales drove 50 mi + 20 km (two units of one activity), Platform used 2.4 MWh in May 2024.
-    r = run("import", "activities", write("a.csv", HEADER +
-            "2024-05,Platform,electricity.grid,2.4,MWh,FR\n"
+    r = run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER + "2024-05,Platform,electricity.grid,2.4,MWh,FR\n"
             "2024-05,Sales,commute.car.petrol,50,mi,GB\n"
-            "2024-05,Sales,commute.car.petrol,20,km,GB\n"))
+            "2024-05,Sales,commute.car.petrol,20,km,GB\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
-    rows = json.loads(run("report", "sources", "--month", "2024-05", "--format", "json").stdout)["sources"]
-    got = {(x["team"], x["quantity_unit"]): (x["quantity"], x["value"], x["unit"], x["co2e_kg"]) for x in rows}
+    rows = json.loads(run("report", "sources", "--month", "2024-05", "--format", "json").stdout)[
+        "sources"
+    ]
+    got = {
+        (x["team"], x["quantity_unit"]): (x["quantity"], x["value"], x["unit"], x["co2e_kg"])
+        for x in rows
+    }
     # 2.4 MWh × 0.0519 kg/kWh (ADEME FR 2024) = 2,400 × 0.0519 = 124.56 kg
     assert got[("Platform", "MWh")] == (2.4, 0.0519, "kg CO2e / kWh", pytest.approx(124.56))
     # 50 mi = 80.4672 km × 0.1645 kg/km (DESNZ 2024 petrol car) = 13.2368544 kg; 20 km × 0.1645 = 3.29 kg
@@ -136,8 +184,14 @@ def test_sources_show_the_quantity_so_quantity_times_factor_can_be_checked(run, 
     assert "MWh" not in table.stdout
     # The quantity in the factor's unit, so quantity × factor = the figure by hand:
     # 50 mi = 80.4672 km (× 0.1645 = 13.2368544 kg); 2.4 MWh = 2,400 kWh (× 0.0519 = 124.56 kg).
-    fq = {(x["team"], x["quantity_unit"]): (x["factor_quantity"], x["factor_quantity_unit"]) for x in rows}
-    assert fq[("Sales", "mi")] == (pytest.approx(80.4672), "km") and fq[("Sales", "km")] == (20.0, "km")
+    fq = {
+        (x["team"], x["quantity_unit"]): (x["factor_quantity"], x["factor_quantity_unit"])
+        for x in rows
+    }
+    assert fq[("Sales", "mi")] == (pytest.approx(80.4672), "km") and fq[("Sales", "km")] == (
+        20.0,
+        "km",
+    )
     assert fq[("Platform", "MWh")] == (pytest.approx(2400.0), "kWh")
     assert "= 80.4672 km" in table.stdout and "0.1645 kg CO2e / km" in table.stdout
 
@@ -145,8 +199,15 @@ def test_sources_show_the_quantity_so_quantity_times_factor_can_be_checked(run, 
 def test_a_small_figure_never_reads_as_zero(run, write):
     run("teams", "add", "Platform", "Ops")
     # Platform: 1,000 kWh × 0.0519 = 51.9 kg; Ops: 0.5 kWh × 0.0519 = 0.02595 kg, 0.05 % of 51.92595
-    r = run("import", "activities", write("a.csv", HEADER +
-            "2024-05,Platform,electricity.grid,1000,kWh,FR\n2024-05,Ops,electricity.grid,0.5,kWh,FR\n"))
+    r = run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER
+            + "2024-05,Platform,electricity.grid,1000,kWh,FR\n2024-05,Ops,electricity.grid,0.5,kWh,FR\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     table = run("report", "monthly", "--month", "2024-05").stdout
     ops = next(line for line in table.splitlines() if "Ops" in line)

@@ -39,20 +39,25 @@ test.power,,2026,1,kg CO2e / kWh,infrastructure,2,test table,10
 #   Video                                200  300  400 |  50
 ACTIVITIES = "date,team,activity,quantity,unit\n" + "".join(
     f"2026-{m},Web,test.power,{w},kWh\n2026-{m},Video,test.power,{v},kWh\n"
-    for m, w, v in (("09", 100, 200), ("10", 100, 300), ("11", 100, 400), ("12", 20, 50)))
+    for m, w, v in (("09", 100, 200), ("10", 100, 300), ("11", 100, 400), ("12", 20, 50))
+)
 
 # Flat budgets; each team is counted from September: the budget's share of Sep..Dec is 4/12.
 #   Web   1,200 -> 400 for Sep..Dec;  Video 3,000 -> 1,000 for Sep..Dec.
-BUDGETS = 'year = 2026\nunit = "kg CO2e"\n[company]\nbudget = 5000\n[teams.Web]\nbudget = 1200\n' \
-          '[teams.Video]\nbudget = 3000\n'
+BUDGETS = (
+    'year = 2026\nunit = "kg CO2e"\n[company]\nbudget = 5000\n[teams.Web]\nbudget = 1200\n'
+    "[teams.Video]\nbudget = 3000\n"
+)
 
 # Counted through November (the last month over on 4 December):
 #   Web   actual 300 over 3 known months -> year end 300 x 4/3 = 400  (= 400: on track)
 #   Video actual 900                     -> year end 900 x 4/3 = 1,200 (> 1,000: at risk)
 #   Company forecast 400 + 1,200 = 1,600 kg; budget of the months counted 400 + 1,000 = 1,400 kg.
 # Counting December's 4 days as a month would give Video 950 over 4 months = 950: "on track".
-LEVERS = 'year = 2026\nname = "half the video power"\n[[lever]]\nkind = "scale"\nactivity = "test.power"\n' \
-         'by = 0.5\nstart = "2026-01"\nteams = ["Video"]\n'
+LEVERS = (
+    'year = 2026\nname = "half the video power"\n[[lever]]\nkind = "scale"\nactivity = "test.power"\n'
+    'by = 0.5\nstart = "2026-01"\nteams = ["Video"]\n'
+)
 
 
 @pytest.fixture
@@ -79,9 +84,16 @@ def test_budget_status_of_the_running_month_is_that_of_the_last_month_over(kestr
     for rep in (dec, nov):
         teams = {t.team: t for t in rep.teams}
         assert rep.counted_through == "2026-11"
-        assert (teams["Web"].actual_to_date, teams["Web"].forecast, teams["Web"].status) == (300, 400, "on_track")
+        assert (teams["Web"].actual_to_date, teams["Web"].forecast, teams["Web"].status) == (
+            300,
+            400,
+            "on_track",
+        )
         assert (teams["Video"].actual_to_date, teams["Video"].forecast, teams["Video"].status) == (
-            900, pytest.approx(1200), "at_risk")
+            900,
+            pytest.approx(1200),
+            "at_risk",
+        )
         assert rep.company.forecast == pytest.approx(1600)
         # The company's budget of the months counted, not the 5,000 of the year: 400 + 1,000.
         assert rep.company.budget_covered == pytest.approx(1400) and rep.company.budget == 5000
@@ -108,7 +120,9 @@ def test_scenario_run_and_the_pack_levers_count_the_same_months(kestrel, write, 
         assert (video["baseline"], video["scenario"]) == (pytest.approx(1200), pytest.approx(600))
         assert "counted through 2026-11" in d["method"]
     # --month of a month over counts through that month: October, Video 500 x 4/2 = 1,000.
-    octo = scenario_view.to_dict(scenario_run.run(kestrel, sc, through="2026-10", today=TODAY, price="100"))
+    octo = scenario_view.to_dict(
+        scenario_run.run(kestrel, sc, through="2026-10", today=TODAY, price="100")
+    )
     assert octo["counted_through"] == "2026-10"
     assert next(t for t in octo["teams"] if t["team"] == "Video")["baseline"] == pytest.approx(1000)
 
@@ -124,8 +138,9 @@ def test_scenario_run_and_the_pack_levers_count_the_same_months(kestrel, write, 
     html = (built.path / "report.html").read_text(encoding="utf-8")
     assert "Counted through 2026-11 (2026-12 is not over" in html
     # Donation as of 4 December at 100 EUR/t: 1.6 t (the same 1,600 kg) -> 160.00 EUR.
-    view = donation_service.donation_view(kestrel, 2026, as_of=TODAY, price="100",
-                                           allow_missing_months=True)  # Kestrel started in September
+    view = donation_service.donation_view(
+        kestrel, 2026, as_of=TODAY, price="100", allow_missing_months=True
+    )  # Kestrel started in September
     dd = donation_view.to_dict(view)
     assert dd["counted_through"] == "2026-11" and dd["emissions_t"] == 1.6 and dd["amount"] == 160.0
 
@@ -135,8 +150,11 @@ def test_year_report_of_a_year_in_progress_is_marked(kestrel, tmp_path):
     # Sep..Nov: Web 300 + Video 900 = 1,200 kg; December's 70 kg are not counted (not over).
     assert rep.total == pytest.approx(1200) and rep.in_progress and rep.counted_through == "2026-11"
     d = year_view.to_dict(rep)
-    assert (d["in_progress"], d["counted_through"], d["progress"]) == (True, "2026-11",
-                                                                      "in progress, through 2026-11")
+    assert (d["in_progress"], d["counted_through"], d["progress"]) == (
+        True,
+        "2026-11",
+        "in progress, through 2026-11",
+    )
     assert d["months_not_over"] == ["2026-12"] and d["not_counted"] == ["2026-12"]
     assert "2026-12" not in d["months_without_data"] and "2026-08" in d["months_without_data"]
     months, _teams = year_view.to_tables(rep)
@@ -147,7 +165,9 @@ def test_year_report_of_a_year_in_progress_is_marked(kestrel, tmp_path):
 
     wb = openpyxl.load_workbook(path)
     summary = {r[0]: r[1] for r in wb["summary"].iter_rows(values_only=True)}
-    assert summary["status"] == "in progress, through 2026-11" and summary["total (kg CO2e)"] == 1200
+    assert (
+        summary["status"] == "in progress, through 2026-11" and summary["total (kg CO2e)"] == 1200
+    )
     by_month = {r[0]: r[1] for r in wb["by month"].iter_rows(values_only=True)}
     assert by_month["2026-12"] == "not over" and by_month["2026-08"] == "no data"
     # Once the year is over: all of it, 1,270 kg, not in progress.
@@ -172,8 +192,19 @@ def test_the_running_month_with_the_last_month_over_missing_is_said(store, write
     importer.add_team(store, "Web")
     importer.import_factors(store, write("f.csv", FACTORS))
     # September and December only: November (the last month over on 4 December) is missing.
-    importer.import_activities(store, write("a.csv", "date,team,activity,quantity,unit\n"
-                                                     "2026-09,Web,test.power,100,kWh\n2026-12,Web,test.power,20,kWh\n"))
-    budget_service.load_file(store, write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 1200\n'))
-    with pytest.raises(NotFound, match=r"no emissions recorded for 2026-11, the last month over \(2026-12 is not over\)"):
+    importer.import_activities(
+        store,
+        write(
+            "a.csv",
+            "date,team,activity,quantity,unit\n"
+            "2026-09,Web,test.power,100,kWh\n2026-12,Web,test.power,20,kWh\n",
+        ),
+    )
+    budget_service.load_file(
+        store, write("b.toml", 'year = 2026\nunit = "kg CO2e"\n[teams.Web]\nbudget = 1200\n')
+    )
+    with pytest.raises(
+        NotFound,
+        match=r"no emissions recorded for 2026-11, the last month over \(2026-12 is not over\)",
+    ):
         budget_service.status_at(store, "2026-12", today=TODAY)

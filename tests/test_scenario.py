@@ -12,12 +12,18 @@ MONTHS = [f"2025-{m:02d}" for m in range(1, 7)]
 def company(run, write):
     """Jan..Jun 2025 recorded; July..December are forecast (flat profile)."""
     run("teams", "add", "Sales", "Video")
-    rows = "".join(f"{m},Sales,commute.car.petrol,1000,km,FR\n{m},Video,streaming.video.hour,1000,hour,EU\n"
-                   for m in MONTHS)
+    rows = "".join(
+        f"{m},Sales,commute.car.petrol,1000,km,FR\n{m},Video,streaming.video.hour,1000,hour,EU\n"
+        for m in MONTHS
+    )
     # Sales: 1,000 km petrol car FR 2025 (ADEME 0.16971 kg/km) = 169.71 kg a month
     # Video: 1,000 h streaming EU (Carbon Trust 55 g/h) = 55 kg a month
     assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
-    r = run("budget", "load", write("b.toml", 'year = 2025\nunit = "kg CO2e"\n[teams.Sales]\nbudget = 1500\n'))
+    r = run(
+        "budget",
+        "load",
+        write("b.toml", 'year = 2025\nunit = "kg CO2e"\n[teams.Sales]\nbudget = 1500\n'),
+    )
     assert r.exit_code == 0, r.output
     return run
 
@@ -30,7 +36,11 @@ def _json(run, path, *extra):
 
 def test_shift_over_recorded_and_forecast_months_status_and_donation(company, write, db_dump):
     before = db_dump()
-    data = _json(company, write("s.toml", """\
+    data = _json(
+        company,
+        write(
+            "s.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "shift"
@@ -39,7 +49,9 @@ def test_shift_over_recorded_and_forecast_months_status_and_donation(company, wr
         share = 0.5
         start = "2025-04"
         teams = ["Sales"]
-        """))
+        """,
+        ),
+    )
     assert data["unit"] == "kg CO2e"  # the budget file's unit
     sales = next(t for t in data["teams"] if t["team"] == "Sales")
     # Baseline: Jan..Jun 6 x 169.71 = 1,018.26 kg; flat forecast: 1,018.26 / (6/12) = 2,036.52 kg
@@ -52,7 +64,11 @@ def test_shift_over_recorded_and_forecast_months_status_and_donation(company, wr
     assert sales["scenario"] == pytest.approx(763.95 + 509.64)
     assert sales["delta"] == pytest.approx(1273.59 - 2036.52)
     # Budget 1,500: baseline at risk (forecast 2,036.52 > 1,500), scenario on track (1,273.59)
-    assert (sales["budget"], sales["baseline_status"], sales["status"]) == (1500, "at_risk", "on_track")
+    assert (sales["budget"], sales["baseline_status"], sales["status"]) == (
+        1500,
+        "at_risk",
+        "on_track",
+    )
     # Donation at 80 EUR/t: 2.03652 t -> 162.92 EUR; 1.27359 t -> 101.89 EUR; change -61.03 EUR
     assert sales["donation_delta"] == pytest.approx(-61.03)
     video = next(t for t in data["teams"] if t["team"] == "Video")
@@ -64,14 +80,20 @@ def test_shift_over_recorded_and_forecast_months_status_and_donation(company, wr
 
 
 def test_scale_over_forecast_months_only(company, write):
-    data = _json(company, write("s.toml", """\
+    data = _json(
+        company,
+        write(
+            "s.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "scale"
         category = "streaming"
         by = 0.5
         start = "2025-09"
-        """))
+        """,
+        ),
+    )
     video = next(t for t in data["teams"] if t["team"] == "Video")
     # Baseline 12 x 55 = 660 kg; Sep..Dec (forecast, 55 kg each) halved: 660 - 4 x 27.5 = 550
     assert video["baseline"] == pytest.approx(660.0)
@@ -80,14 +102,20 @@ def test_scale_over_forecast_months_only(company, write):
 
 
 def test_scale_over_recorded_months(company, write):
-    data = _json(company, write("s.toml", """\
+    data = _json(
+        company,
+        write(
+            "s.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "scale"
         activity = "streaming.video.hour"
         by = 0.7
         start = "2025-05"
-        """))
+        """,
+        ),
+    )
     video = next(t for t in data["teams"] if t["team"] == "Video")
     # Jan..Apr 4 x 55 = 220; May, Jun 2 x 38.5 = 77 -> 297 recorded; Jul..Dec 6 x 38.5 = 231 -> 528
     assert video["scenario_actual_to_date"] == pytest.approx(297.0)
@@ -96,7 +124,12 @@ def test_scale_over_recorded_months(company, write):
 
 def test_shift_between_units_that_cannot_convert_is_refused(company, write, db_dump):
     before = db_dump()
-    r = company("scenario", "run", write("s.toml", """\
+    r = company(
+        "scenario",
+        "run",
+        write(
+            "s.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "shift"
@@ -104,15 +137,24 @@ def test_shift_between_units_that_cannot_convert_is_refused(company, write, db_d
         to = "commute.bike"
         share = 0.5
         start = "2025-01"
-        """))
+        """,
+        ),
+    )
     assert r.exit_code == 1
-    assert "s.toml, line 5, key 'lever.to': cannot shift streaming.video.hour (per h) to commute.bike " \
-           "(per km): the units do not convert" in r.stderr
+    assert (
+        "s.toml, line 5, key 'lever.to': cannot shift streaming.video.hour (per h) to commute.bike "
+        "(per km): the units do not convert" in r.stderr
+    )
     assert db_dump() == before
 
 
 def test_bad_scenario_file_lists_every_problem(company, write):
-    r = company("scenario", "run", write("s.toml", """\
+    r = company(
+        "scenario",
+        "run",
+        write(
+            "s.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "shift"
@@ -121,7 +163,9 @@ def test_bad_scenario_file_lists_every_problem(company, write):
         share = 1.5
         start = "2026-01"
         teams = ["Sale"]
-        """))
+        """,
+        ),
+    )
     assert r.exit_code == 1
     assert "line 7, key 'lever.start': expected a month of the scenario's year 2025" in r.stderr
     assert "line 8, key 'lever.teams': unknown team 'Sale' (did you mean 'Sales'?)" in r.stderr
@@ -129,7 +173,12 @@ def test_bad_scenario_file_lists_every_problem(company, write):
 
 
 def test_table_shows_the_new_status_and_the_donation_change(company, write):
-    r = company("scenario", "run", write("s.toml", """\
+    r = company(
+        "scenario",
+        "run",
+        write(
+            "s.toml",
+            """\
         year = 2025
         name = "Sales by bike"
         [[lever]]
@@ -138,7 +187,11 @@ def test_table_shows_the_new_status_and_the_donation_change(company, write):
         to = "commute.bike"
         share = 0.5
         start = "2025-04"
-        """), "--price", "80")
+        """,
+        ),
+        "--price",
+        "80",
+    )
     assert r.exit_code == 0, r.output
     text = " ".join(r.stdout.split())
     assert "Scenario Sales by bike, 2025" in text
@@ -150,8 +203,15 @@ def test_table_shows_the_new_status_and_the_donation_change(company, write):
 def test_target_without_a_factor_in_the_region_is_refused_unless_filtered(run, write):
     run("teams", "add", "Sales")
     # 100 km petrol FR 2025 (ADEME 0.16971) = 16.971 kg; 100 km petrol GB (DESNZ 2024 0.1645) = 16.45 kg
-    run("import", "activities", write("a.csv", HEADER + "2025-12,Sales,commute.car.petrol,100,km,FR\n"
-                                                         "2025-12,Sales,commute.car.petrol,100,km,GB\n"))
+    run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            HEADER + "2025-12,Sales,commute.car.petrol,100,km,FR\n"
+            "2025-12,Sales,commute.car.petrol,100,km,GB\n",
+        ),
+    )
     lever = """\
         year = 2025
         [[lever]]
@@ -180,10 +240,15 @@ def test_demo_scenario_runs_as_a_new_user_would(run):
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     sales = next(t for t in data["teams"] if t["team"] == "Sales")
-    assert sales["delta"] < 0 and sales["baseline_status"] == "over" and data["company"]["donation_delta"] < 0
+    assert (
+        sales["delta"] < 0
+        and sales["baseline_status"] == "over"
+        and data["company"]["donation_delta"] < 0
+    )
 
 
 # ---- the baseline is the one forecast (the budget's and the donation's) -------------------------
+
 
 @pytest.fixture
 def late_company(run, write):
@@ -191,10 +256,17 @@ def late_company(run, write):
     with a profile) from August, Ops (no budget) from September; October is the last month."""
     run("teams", "add", "Sales", "Video", "Ops")
     rows = "".join(f"2025-{m:02d}-15,Sales,commute.car.petrol,1000,km,FR\n" for m in (7, 8, 9, 10))
-    rows += "".join(f"2025-{m:02d}-15,Video,streaming.video.hour,1000,hour,EU\n" for m in (8, 9, 10))
+    rows += "".join(
+        f"2025-{m:02d}-15,Video,streaming.video.hour,1000,hour,EU\n" for m in (8, 9, 10)
+    )
     rows += "".join(f"2025-{m:02d}-15,Ops,streaming.video.hour,100,hour,EU\n" for m in (9, 10))
     assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
-    r = run("budget", "load", write("b.toml", """\
+    r = run(
+        "budget",
+        "load",
+        write(
+            "b.toml",
+            """\
         year = 2025
         unit = "kg CO2e"
         [teams.Sales]
@@ -202,7 +274,9 @@ def late_company(run, write):
         [teams.Video]
         budget = 700
         profile = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2]
-        """))
+        """,
+        ),
+    )
     assert r.exit_code == 0, r.output
     return run
 
@@ -211,14 +285,20 @@ def test_baseline_is_the_budget_status_forecast_for_every_team_and_the_company(l
     status = late_company("budget", "status", "--month", "2025-10", "--format", "json")
     assert status.exit_code == 0, status.output
     st = json.loads(status.stdout)
-    data = _json(late_company, write("none.toml", """\
+    data = _json(
+        late_company,
+        write(
+            "none.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "scale"
         activity = "commute.bike"
         by = 0.5
         start = "2025-01"
-        """))  # a lever that touches nothing: scenario = baseline
+        """,
+        ),
+    )  # a lever that touches nothing: scenario = baseline
     got = {t["team"]: t for t in data["teams"]}
     expected = {t["team"]: t["forecast"] for t in st["teams"]}
     expected.update({t["team"]: t["forecast"] for t in st["teams_without_budget"]})
@@ -241,7 +321,11 @@ def test_baseline_is_the_budget_status_forecast_for_every_team_and_the_company(l
 
 
 def test_levers_on_a_company_starting_mid_year(late_company, write):
-    data = _json(late_company, write("s.toml", """\
+    data = _json(
+        late_company,
+        write(
+            "s.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "shift"
@@ -256,7 +340,9 @@ def test_levers_on_a_company_starting_mid_year(late_company, write):
         by = 0.5
         start = "2025-10"
         teams = ["Video"]
-        """))
+        """,
+        ),
+    )
     got = {t["team"]: t for t in data["teams"]}
     # Sales: Jul, Aug 169.71 each; Sep, Oct 500 km car (84.855) + 500 km bike (ADEME FR 0.00017 kg/km,
     # 0.085) = 84.94 each. Forecast Nov, Dec: (1,018.26 - 678.84) / 2 = 169.71 each, i.e. 1,000 km,
@@ -284,12 +370,17 @@ def test_a_mid_year_team_shows_the_budget_its_status_is_judged_against(late_comp
     # The status of a team whose data starts after January is judged against the budget's share of
     # the months from its first data (as budget status does); the table and JSON show that share
     # next to the annual budget, so "over" never sits beside a larger annual figure unexplained.
-    path = write("none.toml", 'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\nby = 0.5\n'
-                              'start = "2025-01"\n')
+    path = write(
+        "none.toml",
+        'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\nby = 0.5\n'
+        'start = "2025-01"\n',
+    )
     data = _json(late_company, path)
     got = {t["team"]: t for t in data["teams"]}
     # Sales: flat 1,500 kg, Jul..Dec = 1,500 x 6/12 = 750; Video: 700 x (1+1+1+2+2)/14 = 350 (Aug..Dec).
-    assert got["Sales"]["budget"] == pytest.approx(1500) and got["Sales"]["budget_covered"] == pytest.approx(750)
+    assert got["Sales"]["budget"] == pytest.approx(1500) and got["Sales"][
+        "budget_covered"
+    ] == pytest.approx(750)
     assert got["Video"]["budget_covered"] == pytest.approx(350)
     assert got["Ops"]["budget"] is None and got["Ops"]["budget_covered"] is None
     r = late_company("scenario", "run", path)
@@ -301,10 +392,28 @@ def test_a_mid_year_team_shows_the_budget_its_status_is_judged_against(late_comp
 
 def test_a_lever_naming_a_former_team_name_says_it_was_renamed(company, write):
     assert company("teams", "rename", "Sales", "Field").exit_code == 0
-    r = company("scenario", "run", write("s.toml", 'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\n'
-                                                   'by = 0.5\nstart = "2025-01"\nteams = ["Sales"]\n'))
+    r = company(
+        "scenario",
+        "run",
+        write(
+            "s.toml",
+            'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\n'
+            'by = 0.5\nstart = "2025-01"\nteams = ["Sales"]\n',
+        ),
+    )
     text = " ".join(r.output.split())
-    assert r.exit_code == 1 and "team 'Sales' was renamed 'Field'" in text and "use 'Field'" in text, r.output
-    r = company("scenario", "run", write("t.toml", 'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\n'
-                                                   'by = 0.5\nstart = "2025-01"\nteams = ["Feild"]\n'))
-    assert r.exit_code == 1 and "unknown team 'Feild' (did you mean 'Field'?)" in " ".join(r.output.split())
+    assert (
+        r.exit_code == 1 and "team 'Sales' was renamed 'Field'" in text and "use 'Field'" in text
+    ), r.output
+    r = company(
+        "scenario",
+        "run",
+        write(
+            "t.toml",
+            'year = 2025\n[[lever]]\nkind = "scale"\nactivity = "commute.bike"\n'
+            'by = 0.5\nstart = "2025-01"\nteams = ["Feild"]\n',
+        ),
+    )
+    assert r.exit_code == 1 and "unknown team 'Feild' (did you mean 'Field'?)" in " ".join(
+        r.output.split()
+    )

@@ -46,6 +46,7 @@ def dirs(out):
 
 # ---- the cron trigger ------------------------------------------------------------------
 
+
 def test_default_trigger_fires_on_day_1_at_six_paris_time_across_dst():
     trig = schedule.make_trigger()  # "0 6 1 * *", Europe/Paris
     fires, t = [], at("2026-01-01T00:00")
@@ -54,7 +55,8 @@ def test_default_trigger_fires_on_day_1_at_six_paris_time_across_dst():
         fires.append(t)
         t = t + timedelta(minutes=1)
     assert [f.strftime("%Y-%m-%d %H:%M") for f in fires] == [
-        f"{y}-{m:02d}-01 06:00" for y, m in [(2026, i) for i in range(1, 13)] + [(2027, 1)]]
+        f"{y}-{m:02d}-01 06:00" for y, m in [(2026, i) for i in range(1, 13)] + [(2027, 1)]
+    ]
     # CET (+1) until the last Sunday of March, CEST (+2) until the last Sunday of October:
     # 2026-03-29 and 2026-10-25. So 06:00 Paris is 05:00 UTC in winter, 04:00 UTC in summer.
     utc_hours = [f.astimezone(UTC).hour for f in fires]
@@ -70,10 +72,19 @@ def test_next_fire_time_right_after_the_dst_changes_and_month_ends():
     nxt = trig.get_next_fire_time(None, at("2026-10-25T02:30"))
     assert nxt.isoformat() == "2026-11-01T06:00:00+01:00"
     # From the last minutes of February (28 days in 2026) and of a 31-day month.
-    assert trig.get_next_fire_time(None, at("2026-02-28T23:59")).isoformat() == "2026-03-01T06:00:00+01:00"
-    assert trig.get_next_fire_time(None, at("2026-12-31T23:59")).isoformat() == "2027-01-01T06:00:00+01:00"
+    assert (
+        trig.get_next_fire_time(None, at("2026-02-28T23:59")).isoformat()
+        == "2026-03-01T06:00:00+01:00"
+    )
+    assert (
+        trig.get_next_fire_time(None, at("2026-12-31T23:59")).isoformat()
+        == "2027-01-01T06:00:00+01:00"
+    )
     # Exactly at a fire time, that time is the next one (not skipped to the month after).
-    assert trig.get_next_fire_time(None, at("2026-05-01T06:00")).isoformat() == "2026-05-01T06:00:00+02:00"
+    assert (
+        trig.get_next_fire_time(None, at("2026-05-01T06:00")).isoformat()
+        == "2026-05-01T06:00:00+02:00"
+    )
 
 
 def test_a_daily_cron_at_0230_on_the_spring_change_day():
@@ -97,13 +108,23 @@ def test_target_month_is_the_previous_month_in_the_schedule_time_zone():
 
 def test_months_due_rule():
     assert schedule.months_due(None, "2024-06", set()) == ["2024-06"]  # first run: the target only
-    assert schedule.months_due("2024-03", "2024-06", {"2024-03"}) == ["2024-04", "2024-05", "2024-06"]
-    assert schedule.months_due("2024-03", "2024-06", {"2024-03", "2024-05"}) == ["2024-04", "2024-06"]
+    assert schedule.months_due("2024-03", "2024-06", {"2024-03"}) == [
+        "2024-04",
+        "2024-05",
+        "2024-06",
+    ]
+    assert schedule.months_due("2024-03", "2024-06", {"2024-03", "2024-05"}) == [
+        "2024-04",
+        "2024-06",
+    ]
     assert schedule.months_due("2024-03", "2024-03", {"2024-03"}) == []
-    assert schedule.months_due("2024-06", "2024-03", set()) == []  # back-dated: before the first target
+    assert (
+        schedule.months_due("2024-06", "2024-03", set()) == []
+    )  # back-dated: before the first target
 
 
 # ---- runs ------------------------------------------------------------------------------
+
 
 def test_run_once_twice_for_the_same_now_makes_one_pack(ledger, tmp_path):
     out = tmp_path / "reports"
@@ -118,7 +139,9 @@ def test_run_once_twice_for_the_same_now_makes_one_pack(ledger, tmp_path):
 def test_first_run_produces_only_the_previous_month(ledger, tmp_path):
     out = tmp_path / "reports"
     res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
-    assert [b.month for b in res.produced] == ["2024-06"]  # not January..May, although they have data
+    assert [b.month for b in res.produced] == [
+        "2024-06"
+    ]  # not January..May, although they have data
     assert dirs(out) == ["2024-06"]
     rep = json.loads((out / "2024-06" / "report.json").read_text(encoding="utf-8"))
     assert rep["total"] == pytest.approx(51.9)
@@ -131,7 +154,9 @@ def test_after_a_three_month_gap_exactly_the_missing_packs(ledger, tmp_path):
     res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
     assert [b.month for b in res.produced] == ["2024-04", "2024-05", "2024-06"]
     assert dirs(out) == ["2024-03", "2024-04", "2024-05", "2024-06"]
-    assert packs_of(ledger) == [(m, 1, "produced") for m in ("2024-03", "2024-04", "2024-05", "2024-06")]
+    assert packs_of(ledger) == [
+        (m, 1, "produced") for m in ("2024-03", "2024-04", "2024-05", "2024-06")
+    ]
     again = schedule.run_once(ledger, at("2024-07-02T06:00"), out)
     assert again.produced == ()
 
@@ -139,7 +164,9 @@ def test_after_a_three_month_gap_exactly_the_missing_packs(ledger, tmp_path):
 def test_a_back_dated_run_does_not_move_where_catching_up_starts(ledger, tmp_path):
     out = tmp_path / "reports"
     schedule.run_once(ledger, at("2024-05-01T06:00"), out)  # the first run: April
-    res = schedule.run_once(ledger, at("2024-02-01T06:00"), out)  # back-dated: January is before April
+    res = schedule.run_once(
+        ledger, at("2024-02-01T06:00"), out
+    )  # back-dated: January is before April
     assert res.produced == () and res.skipped == ()
     res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
     assert [b.month for b in res.produced] == ["2024-05", "2024-06"]  # not January..March
@@ -151,7 +178,9 @@ def test_a_month_without_data_is_skipped_and_due_again(ledger, tmp_path, write):
     res = schedule.run_once(ledger, at("2024-08-01T06:00"), out)  # July has no data
     assert res.produced == () and [m for m, _ in res.skipped] == ["2024-07"]
     assert "no emissions recorded" in res.skipped[0][1]
-    importer.import_activities(ledger, write("jul.csv", HEADER + "2024-07-03,Platform,electricity.grid,2000,kWh,FR\n"))
+    importer.import_activities(
+        ledger, write("jul.csv", HEADER + "2024-07-03,Platform,electricity.grid,2000,kWh,FR\n")
+    )
     res = schedule.run_once(ledger, at("2024-08-02T06:00"), out)
     assert [b.month for b in res.produced] == ["2024-07"]
     rep = json.loads((out / "2024-07" / "report.json").read_text(encoding="utf-8"))
@@ -163,10 +192,14 @@ def test_reissue_writes_a_new_revision_and_keeps_the_old(ledger, tmp_path, write
     schedule.run_once(ledger, at("2024-07-01T06:00"), out)
     old = {p.name: p.read_bytes() for p in (out / "2024-06").iterdir()}
     # A late import for June: 500 kWh more -> 25.95 kg.
-    importer.import_activities(ledger, write("late.csv", HEADER + "2024-06-20,Platform,electricity.grid,500,kWh,FR\n"))
+    importer.import_activities(
+        ledger, write("late.csv", HEADER + "2024-06-20,Platform,electricity.grid,500,kWh,FR\n")
+    )
     noticed = schedule.run_once(ledger, at("2024-07-02T06:00"), out)
     assert noticed.produced == () and noticed.changed == ("2024-06",)  # said, never silently redone
-    res = schedule.run_once(ledger, at("2024-07-02T06:00"), out, reissue="2024-06", reason="late import")
+    res = schedule.run_once(
+        ledger, at("2024-07-02T06:00"), out, reissue="2024-06", reason="late import"
+    )
     assert [(b.month, b.revision) for b in res.produced] == [("2024-06", 2)]
     assert dirs(out) == ["2024-06", "2024-06-r2"]
     assert {p.name: p.read_bytes() for p in (out / "2024-06").iterdir()} == old
@@ -210,7 +243,11 @@ def test_a_fresh_claim_blocks_and_a_stale_claim_is_taken_over(ledger, tmp_path):
     # The claimer died: after STALE_CLAIM the claim is taken over.
     old = datetime.now(UTC) - stored_packs.STALE_CLAIM - timedelta(minutes=1)
     with ledger.transaction() as conn:
-        conn.execute(update(stored_packs.packs).where(stored_packs.packs.c.id == pack_id).values(claimed_at=old))
+        conn.execute(
+            update(stored_packs.packs)
+            .where(stored_packs.packs.c.id == pack_id)
+            .values(claimed_at=old)
+        )
     res = schedule.run_once(ledger, at("2024-07-01T06:00"), out)
     assert [b.month for b in res.produced] == ["2024-06"]
     assert packs_of(ledger) == [("2024-06", 1, "produced")]
@@ -220,7 +257,9 @@ def _concurrent_worker(url: str, out: str, barrier, queue) -> None:
     store = Store.open(url)
     barrier.wait()  # both processes start their run at the same moment
     res = schedule.run_once(store, at("2024-07-01T06:00"), out)
-    queue.put(([b.month for b in res.produced], [m for m, _ in res.skipped], [m for m, _ in res.failed]))
+    queue.put(
+        ([b.month for b in res.produced], [m for m, _ in res.skipped], [m for m, _ in res.failed])
+    )
     store.close()
 
 
@@ -229,7 +268,10 @@ def test_concurrent_run_once_in_two_processes_makes_one_pack(ledger, db_url, tmp
     schedule.run_once(ledger, at("2024-04-01T06:00"), out)  # March; then April..June are due
     ctx = multiprocessing.get_context("spawn")
     barrier, queue = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_concurrent_worker, args=(db_url, str(out), barrier, queue)) for _ in range(2)]
+    procs = [
+        ctx.Process(target=_concurrent_worker, args=(db_url, str(out), barrier, queue))
+        for _ in range(2)
+    ]
     for p in procs:
         p.start()
     results = [queue.get(timeout=120) for _ in procs]
@@ -239,7 +281,9 @@ def test_concurrent_run_once_in_two_processes_makes_one_pack(ledger, db_url, tmp
     produced = sorted(m for r in results for m in r[0])
     assert produced == ["2024-04", "2024-05", "2024-06"]  # each month by exactly one process
     assert all(r[2] == [] for r in results)
-    assert packs_of(ledger) == [(m, 1, "produced") for m in ("2024-03", "2024-04", "2024-05", "2024-06")]
+    assert packs_of(ledger) == [
+        (m, 1, "produced") for m in ("2024-03", "2024-04", "2024-05", "2024-06")
+    ]
     assert dirs(out) == ["2024-03", "2024-04", "2024-05", "2024-06"]
 
 
@@ -261,12 +305,15 @@ def test_schedule_run_once_command_logs_and_is_idempotent(ledger, tmp_path, run,
 
 # ---- a month still without data after the grace period; exit codes ---------------------
 
+
 def test_days_past_end_and_the_grace_rule():
     # July ends at midnight starting 1 August, Paris time.
     assert schedule.days_past_end("2024-07", at("2024-08-11T00:00")) == 10.0
     assert schedule.days_past_end("2024-07", at("2024-07-31T12:00")) == -0.5  # not over yet
     assert schedule.days_past_end("2024-12", at("2025-01-03T00:00")) == 2.0
-    assert not schedule.is_overdue("2024-07", at("2024-08-11T00:00"), 10)  # exactly 10 days: still in grace
+    assert not schedule.is_overdue(
+        "2024-07", at("2024-08-11T00:00"), 10
+    )  # exactly 10 days: still in grace
     assert schedule.is_overdue("2024-07", at("2024-08-11T06:00"), 10)  # 10.25 days
     assert schedule.is_overdue("2024-07", at("2024-08-01T06:00"), 0)
     # 23:00 UTC on 31 July is 01:00 on 1 August in Paris (CEST): July is over there, not in UTC.
@@ -275,11 +322,14 @@ def test_days_past_end_and_the_grace_rule():
     assert schedule.days_past_end("2024-07", utc, "UTC") == pytest.approx(-1 / 24)
 
 
-def test_run_once_exits_5_when_a_due_month_is_still_skipped_after_the_grace(ledger, tmp_path, run, write,
-                                                                            monkeypatch):
+def test_run_once_exits_5_when_a_due_month_is_still_skipped_after_the_grace(
+    ledger, tmp_path, run, write, monkeypatch
+):
     monkeypatch.chdir(tmp_path)  # no ./carbon.toml: grace_days is 10
     out = tmp_path / "reports"
-    assert run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", out).exit_code == 0  # June
+    assert (
+        run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", out).exit_code == 0
+    )  # June
     # July has no data. On 5 August (5 days after its end) it is merely skipped: exit 0.
     res = run("schedule", "run-once", "--now", "2024-08-05T06:00", "--out", out)
     assert res.exit_code == 0, res.stderr
@@ -288,25 +338,40 @@ def test_run_once_exits_5_when_a_due_month_is_still_skipped_after_the_grace(ledg
     res = run("schedule", "run-once", "--now", "2024-08-12T06:00", "--out", out)
     assert res.exit_code == 5
     assert "overdue 2024-07" in res.stderr
-    assert "still no emissions recorded for 2024-07, more than 10 days after the month's end" in res.stderr
+    assert (
+        "still no emissions recorded for 2024-07, more than 10 days after the month's end"
+        in res.stderr
+    )
     # A longer grace in the config: 11.25 days is within 15.
     cfg = write("carbon.toml", "[schedule]\ngrace_days = 15\n")
-    assert run("schedule", "run-once", "--now", "2024-08-12T06:00", "--out", out, "--config", cfg).exit_code == 0
+    assert (
+        run(
+            "schedule", "run-once", "--now", "2024-08-12T06:00", "--out", out, "--config", cfg
+        ).exit_code
+        == 0
+    )
     # The data arrives: July is produced, exit 0. 2000 kWh × 0.0519 = 103.8 kg.
-    importer.import_activities(ledger, write("jul.csv", HEADER + "2024-07-03,Platform,electricity.grid,2000,kWh,FR\n"))
+    importer.import_activities(
+        ledger, write("jul.csv", HEADER + "2024-07-03,Platform,electricity.grid,2000,kWh,FR\n")
+    )
     res = run("schedule", "run-once", "--now", "2024-08-20T06:00", "--out", out)
     assert res.exit_code == 0 and "produced 2024-07 revision 1" in res.stdout
-    assert json.loads((out / "2024-07" / "report.json").read_text(encoding="utf-8"))["total"] == pytest.approx(103.8)
+    assert json.loads((out / "2024-07" / "report.json").read_text(encoding="utf-8"))[
+        "total"
+    ] == pytest.approx(103.8)
     with pytest.raises(InputError) as exc:
         config_file.parse({"schedule": {"grace_days": -1}})
     assert [(p.column, p.message) for p in exc.value.problems] == [
-        ("schedule.grace_days", "expected a number of days >= 0")]
+        ("schedule.grace_days", "expected a number of days >= 0")
+    ]
 
 
 def test_a_pack_not_built_outranks_an_overdue_month(ledger, tmp_path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "reports"
-    assert run("schedule", "run-once", "--now", "2024-06-01T06:00", "--out", out).exit_code == 0  # May
+    assert (
+        run("schedule", "run-once", "--now", "2024-06-01T06:00", "--out", out).exit_code == 0
+    )  # May
     (out / "2024-06").mkdir()  # June cannot be written (never overwritten); July has no data
     res = run("schedule", "run-once", "--now", "2024-08-20T06:00", "--out", out)
     assert res.exit_code == 1  # 1 (a pack not built) and 5 (July overdue): the lowest wins
@@ -315,16 +380,31 @@ def test_a_pack_not_built_outranks_an_overdue_month(ledger, tmp_path, run, monke
 
 def test_a_cron_line_that_never_fires_is_refused(ledger, tmp_path, run, write, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for line in ("0 6 31 2 *", "0 6 30 2 *", "0 6 31 4,6 *"):  # no 31 February, 30 February, 31 April/June
+    for line in (
+        "0 6 31 2 *",
+        "0 6 30 2 *",
+        "0 6 31 4,6 *",
+    ):  # no 31 February, 30 February, 31 April/June
         with pytest.raises(InputError) as exc:
             config_file.parse({"schedule": {"cron": line}})
         [p] = exc.value.problems
         assert p.column == "schedule.cron" and "never fires" in p.message
-    config_file.parse({"schedule": {"cron": "0 6 29 2 *"}})  # 29 February: every leap year, accepted
+    config_file.parse(
+        {"schedule": {"cron": "0 6 29 2 *"}}
+    )  # 29 February: every leap year, accepted
     res = run("schedule", "start", "--cron", "0 6 31 2 *", "--out", tmp_path / "reports")
     assert res.exit_code == 1 and "never fires" in res.stderr and "Traceback" not in res.stderr
     cfg = write("carbon.toml", '[schedule]\ncron = "0 6 31 2 *"\n')  # run-once reads the same file
-    res = run("schedule", "run-once", "--now", "2024-07-01T06:00", "--out", tmp_path / "reports", "--config", cfg)
+    res = run(
+        "schedule",
+        "run-once",
+        "--now",
+        "2024-07-01T06:00",
+        "--out",
+        tmp_path / "reports",
+        "--config",
+        cfg,
+    )
     assert res.exit_code == 1 and "never fires" in res.stderr
     assert not (tmp_path / "reports").exists()
 
@@ -336,7 +416,9 @@ def test_reissue_needs_a_reason_on_the_command_line(ledger, tmp_path, run, monke
     res = run("schedule", "run-once", "--reissue", "2024-06", "--out", out)
     assert res.exit_code == 2 and "--reissue needs --reason" in res.stderr
     assert dirs(out) == ["2024-06"]
-    res = run("schedule", "run-once", "--reissue", "2024-06", "--reason", "late import", "--out", out)
+    res = run(
+        "schedule", "run-once", "--reissue", "2024-06", "--reason", "late import", "--out", out
+    )
     assert res.exit_code == 0 and dirs(out) == ["2024-06", "2024-06-r2"]
 
 
@@ -345,12 +427,20 @@ def test_the_data_of_a_month_changed_is_said_only_when_a_figure_changed(ledger, 
     schedule.run_once(ledger, at("2024-07-01T06:00"), out)
     # The same six rows re-exported in another order (another file, another content hash) replace
     # the import: every figure is the same, 51.9 kg a month.
-    rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(6, 0, -1))
-    importer.import_activities(ledger, write("h1-again.csv", HEADER + rows), source="h1.csv", replace=True)
+    rows = "".join(
+        f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(6, 0, -1)
+    )
+    importer.import_activities(
+        ledger, write("h1-again.csv", HEADER + rows), source="h1.csv", replace=True
+    )
     assert schedule.run_once(ledger, at("2024-07-02T06:00"), out).changed == ()
     # June's reading corrected, 1000 -> 1001 kWh (51.9519 kg): now a figure changed.
-    fixed = rows.replace("2024-06-15,Platform,electricity.grid,1000", "2024-06-15,Platform,electricity.grid,1001")
-    importer.import_activities(ledger, write("h1-fixed.csv", HEADER + fixed), source="h1.csv", replace=True)
+    fixed = rows.replace(
+        "2024-06-15,Platform,electricity.grid,1000", "2024-06-15,Platform,electricity.grid,1001"
+    )
+    importer.import_activities(
+        ledger, write("h1-fixed.csv", HEADER + fixed), source="h1.csv", replace=True
+    )
     assert schedule.run_once(ledger, at("2024-07-03T06:00"), out).changed == ("2024-06",)
 
 

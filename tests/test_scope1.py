@@ -59,8 +59,14 @@ def test_year_report_gives_scopes_1_and_2_per_gas_and_not_split(company, tmp_pat
     by_gas = _year(company)["by_gas"]
     # Only the refrigerant row states its gas (the HFC itself); DESNZ's per-gas parts of the fuels
     # are not in the copy shipped, so gas and diesel are "not split", never guessed.
-    assert by_gas["1"] == {"co2": 0.0, "ch4": 0.0, "n2o": 0.0, "hfcs": pytest.approx(LEAK_KG), "other": 0.0,
-                           "not_split": pytest.approx(GAS_KG + DIESEL_KG)}
+    assert by_gas["1"] == {
+        "co2": 0.0,
+        "ch4": 0.0,
+        "n2o": 0.0,
+        "hfcs": pytest.approx(LEAK_KG),
+        "other": 0.0,
+        "not_split": pytest.approx(GAS_KG + DIESEL_KG),
+    }
     assert by_gas["2"]["not_split"] == pytest.approx(GRID_KG)
     assert sum(by_gas["1"].values()) == pytest.approx(SCOPE1)
     assert "3" not in by_gas
@@ -81,30 +87,62 @@ FACTOR_HEADER = "activity,region,year,value,unit,category,scope,source,gas_co2,g
 def test_a_factor_row_with_published_gas_parts_splits_the_entry(run, write):
     # A boiler factor whose source publishes the split: 0.25 = CO2 0.2 + CH4 0.03 + N2O 0.02 kg CO2e/kWh.
     run("teams", "add", "Ops")
-    r = run("factors", "import", write("f.csv", FACTOR_HEADER
-                                       + "boiler.site,FR,2025,0.25,kg CO2e / kWh,heating,1,Boiler maker 2025,0.2,0.03,0.02\n"))
+    r = run(
+        "factors",
+        "import",
+        write(
+            "f.csv",
+            FACTOR_HEADER
+            + "boiler.site,FR,2025,0.25,kg CO2e / kWh,heating,1,Boiler maker 2025,0.2,0.03,0.02\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     r = run("import", "activities", write("a.csv", HEADER + "2025-05,Ops,boiler.site,100,kWh,FR\n"))
     assert r.exit_code == 0, r.output
     # 100 kWh x 0.25 = 25 kg: CO2 100 x 0.2 = 20, CH4 100 x 0.03 = 3, N2O 100 x 0.02 = 2
-    assert _year(run)["by_gas"]["1"] == {"co2": pytest.approx(20.0), "ch4": pytest.approx(3.0),
-                                         "n2o": pytest.approx(2.0), "hfcs": 0.0, "other": 0.0, "not_split": 0.0}
+    assert _year(run)["by_gas"]["1"] == {
+        "co2": pytest.approx(20.0),
+        "ch4": pytest.approx(3.0),
+        "n2o": pytest.approx(2.0),
+        "hfcs": 0.0,
+        "other": 0.0,
+        "not_split": 0.0,
+    }
 
 
-@pytest.mark.parametrize("row, column, expected", [
-    ("x.y,FR,2025,0.25,kg CO2e / kWh,heating,1,S,0.2,0.03,0.01\n", "gas_co2", "the gas parts sum to 0.24"),
-    ("x.y,FR,2025,0.25,kg CO2e / kWh,heating,1,S,0.2,-0.03,0.08\n", "gas_ch4", "expected a number >= 0"),
-])
+@pytest.mark.parametrize(
+    "row, column, expected",
+    [
+        (
+            "x.y,FR,2025,0.25,kg CO2e / kWh,heating,1,S,0.2,0.03,0.01\n",
+            "gas_co2",
+            "the gas parts sum to 0.24",
+        ),
+        (
+            "x.y,FR,2025,0.25,kg CO2e / kWh,heating,1,S,0.2,-0.03,0.08\n",
+            "gas_ch4",
+            "expected a number >= 0",
+        ),
+    ],
+)
 def test_gas_parts_that_do_not_add_up_are_refused(run, write, row, column, expected):
     r = run("factors", "import", write("f.csv", FACTOR_HEADER + row))
     assert r.exit_code == 1
-    assert "f.csv" in r.output and "line 2" in r.output and column in r.output and expected in r.output
+    assert (
+        "f.csv" in r.output and "line 2" in r.output and column in r.output and expected in r.output
+    )
 
 
 def test_gas_parts_and_lifecycle_parts_on_one_row_are_refused(run, write):
     header = "activity,region,year,value,unit,category,scope,source,part_generation,gas_co2\n"
-    r = run("factors", "import", write("f.csv", header + "electricity.grid,FR,2025,0.05,kg CO2e / kWh,"
-                                       "infrastructure,2,S,0.05,0.05\n"))
+    r = run(
+        "factors",
+        "import",
+        write(
+            "f.csv",
+            header + "electricity.grid,FR,2025,0.05,kg CO2e / kWh,infrastructure,2,S,0.05,0.05\n",
+        ),
+    )
     assert r.exit_code == 1
     assert "gas_co2" in r.output and "not both" in r.output
 
@@ -113,13 +151,18 @@ def test_shipped_scope1_rows_cite_source_and_vintage():
     from pathlib import Path
 
     from carbon import factors
+
     for name in ("desnz_2024_scope1_gb.csv", "desnz_2025_scope1_gb.csv"):
         rows, _ = factors.read_factor_file(Path(__file__).parent.parent / "factors" / name)
         year = int(name[6:10])
-        assert len(rows) == 35  # 10 fuel keys x (combustion + WTT), pellets 2 x 2, 5 vehicles, 6 refrigerants
+        assert (
+            len(rows) == 35
+        )  # 10 fuel keys x (combustion + WTT), pellets 2 x 2, 5 vehicles, 6 refrigerants
         for f in rows:
             assert f.year == year and f.source == f"UK DESNZ/DEFRA GHG conversion factors {year}"
             assert f"conversion-factors-{year}" in f.source_ref and " ID " in f.source_ref
-            assert (f.scope, f.scope3_category) == ((3, 3) if f.activity.endswith(".wtt") else (1, None))
+            assert (f.scope, f.scope3_category) == (
+                (3, 3) if f.activity.endswith(".wtt") else (1, None)
+            )
             # Only refrigerants state their gas (the refrigerant itself); fuels are "not split".
             assert f.gas_split == f.activity.startswith("refrigerant.")

@@ -34,8 +34,8 @@ ACTIVITIES = (
     "date,team,activity,quantity,unit\n"
     "2026-09,Platform,test.power,100,kWh\n2026-10,Platform,test.power,110,kWh\n"
     "2026-11,Platform,test.power,120,kWh\n"
-    f"2026-09,\"{HOSTILE.replace(chr(34), chr(34) * 2)}\",test.travel,2929,km\n"
-    f"2026-10,\"{HOSTILE.replace(chr(34), chr(34) * 2)}\",test.travel,2929,km\n"
+    f'2026-09,"{HOSTILE.replace(chr(34), chr(34) * 2)}",test.travel,2929,km\n'
+    f'2026-10,"{HOSTILE.replace(chr(34), chr(34) * 2)}",test.travel,2929,km\n'
     "2026-09,Sales,test.power,3737,kWh\n2026-10,Sales,test.power,3737,kWh\n"
 )
 
@@ -55,9 +55,11 @@ budget = 30000
 def company(run, write):
     r = run("teams", "add", "Platform", "Sales", HOSTILE)
     assert r.exit_code == 0, r.output
-    for args in (("factors", "import", write("f.csv", FACTORS)),
-                 ("import", "activities", write("a.csv", ACTIVITIES)),
-                 ("budget", "load", write("b.toml", BUDGETS))):
+    for args in (
+        ("factors", "import", write("f.csv", FACTORS)),
+        ("import", "activities", write("a.csv", ACTIVITIES)),
+        ("budget", "load", write("b.toml", BUDGETS)),
+    ):
         r = run(*args)
         assert r.exit_code == 0, r.output
     return run
@@ -78,21 +80,59 @@ def cli_json(run, *args) -> str:
 
 def test_each_endpoint_is_the_cli_json_byte_for_byte(client, company):
     cases = [
-        ("/api/v1/report/monthly?month=2026-10", ("report", "monthly", "--month", "2026-10", "--format", "json")),
-        (f"/api/v1/report/monthly?month=2026-10&team={quote(HOSTILE, safe='')}",
-         ("report", "monthly", "--month", "2026-10", "--team", HOSTILE, "--format", "json")),
-        ("/api/v1/budget/status?month=2026-10", ("budget", "status", "--month", "2026-10", "--format", "json")),
-        ("/api/v1/budget/status?month=2026-10&team=Platform",
-         ("budget", "status", "--month", "2026-10", "--team", "Platform", "--format", "json")),
+        (
+            "/api/v1/report/monthly?month=2026-10",
+            ("report", "monthly", "--month", "2026-10", "--format", "json"),
+        ),
+        (
+            f"/api/v1/report/monthly?month=2026-10&team={quote(HOSTILE, safe='')}",
+            ("report", "monthly", "--month", "2026-10", "--team", HOSTILE, "--format", "json"),
+        ),
+        (
+            "/api/v1/budget/status?month=2026-10",
+            ("budget", "status", "--month", "2026-10", "--format", "json"),
+        ),
+        (
+            "/api/v1/budget/status?month=2026-10&team=Platform",
+            ("budget", "status", "--month", "2026-10", "--team", "Platform", "--format", "json"),
+        ),
         ("/api/v1/report/year?year=2026", ("report", "year", "--year", "2026", "--format", "json")),
-        ("/api/v1/donation?year=2026&price=80&allow_missing_months=true",
-         ("donation", "--year", "2026", "--price", "80", "--allow-missing-months", "--format", "json")),
-        ("/api/v1/donation?year=2026&price=80&currency=USD&as_of=2026-11-15&allow_missing_months=1",
-         ("donation", "--year", "2026", "--price", "80", "--currency", "USD", "--as-of", "2026-11-15",
-          "--allow-missing-months", "--format", "json")),
+        (
+            "/api/v1/donation?year=2026&price=80&allow_missing_months=true",
+            (
+                "donation",
+                "--year",
+                "2026",
+                "--price",
+                "80",
+                "--allow-missing-months",
+                "--format",
+                "json",
+            ),
+        ),
+        (
+            "/api/v1/donation?year=2026&price=80&currency=USD&as_of=2026-11-15&allow_missing_months=1",
+            (
+                "donation",
+                "--year",
+                "2026",
+                "--price",
+                "80",
+                "--currency",
+                "USD",
+                "--as-of",
+                "2026-11-15",
+                "--allow-missing-months",
+                "--format",
+                "json",
+            ),
+        ),
         ("/api/v1/teams", ("teams", "list", "--format", "json")),
         ("/api/v1/feeds", ("feeds", "status", "--format", "json")),
-        ("/api/v1/feeds?month=2026-10", ("feeds", "status", "--month", "2026-10", "--format", "json")),
+        (
+            "/api/v1/feeds?month=2026-10",
+            ("feeds", "status", "--month", "2026-10", "--format", "json"),
+        ),
     ]
     for path, args in cases:
         got = client.get(path)
@@ -107,14 +147,22 @@ def test_each_endpoint_is_the_cli_json_byte_for_byte(client, company):
 
 
 def test_bad_parameters_are_400_and_missing_data_404_as_json(client):
-    for path in ("/api/v1/report/monthly?month=2026-13", "/api/v1/report/monthly?month=oct",
-                 "/api/v1/report/monthly", "/api/v1/report/year?year=26", "/api/v1/donation?year=x"):
+    for path in (
+        "/api/v1/report/monthly?month=2026-13",
+        "/api/v1/report/monthly?month=oct",
+        "/api/v1/report/monthly",
+        "/api/v1/report/year?year=26",
+        "/api/v1/donation?year=x",
+    ):
         got = client.get(path)
         assert (path, got.status_code) == (path, 400)
         body = got.json()
         assert set(body) == {"error", "problems"} and body["error"], path
-    for path in ("/api/v1/report/monthly?month=2025-01", "/api/v1/report/monthly?month=2026-10&team=Nobody",
-                 "/api/v1/nothing"):
+    for path in (
+        "/api/v1/report/monthly?month=2025-01",
+        "/api/v1/report/monthly?month=2026-10&team=Nobody",
+        "/api/v1/nothing",
+    ):
         got = client.get(path)
         assert (path, got.status_code) == (path, 404)
         assert set(got.json()) == {"error", "problems"}
@@ -138,8 +186,11 @@ def test_etag_answers_304_until_the_data_changes(client, company, write):
     assert again.status_code == 304 and again.content == b""
     page = client.get("/", headers={"If-None-Match": tag})
     assert page.status_code == 200  # another resource, another tag
-    r = company("import", "activities", write("more.csv", "date,team,activity,quantity,unit\n"
-                                                          "2026-10,Platform,test.power,5,kWh\n"))
+    r = company(
+        "import",
+        "activities",
+        write("more.csv", "date,team,activity,quantity,unit\n2026-10,Platform,test.power,5,kWh\n"),
+    )
     assert r.exit_code == 0, r.output
     changed = client.get("/api/v1/report/monthly?month=2026-10", headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
@@ -149,7 +200,9 @@ def test_etag_answers_304_until_the_data_changes(client, company, write):
 def test_security_headers(client):
     got = client.get("/")
     csp = got.headers["content-security-policy"]
-    assert "frame-ancestors 'none'" in csp and "script-src" not in csp and "default-src 'none'" in csp
+    assert (
+        "frame-ancestors 'none'" in csp and "script-src" not in csp and "default-src 'none'" in csp
+    )
     assert got.headers["x-content-type-options"] == "nosniff"
     assert "<script" not in got.text.replace("&lt;script", "")
 
@@ -161,7 +214,9 @@ def test_hostile_team_names_round_trip_and_are_escaped(client):
     assert "2,929.0" in page.text  # the team's October figure
     home = client.get("/?month=2026-10").text
     assert "<script>" not in home
-    assert 'href="/teams/' + quote(HOSTILE, safe="") + '?month=2026-10"' in home.replace("&amp;", "&")
+    assert 'href="/teams/' + quote(HOSTILE, safe="") + '?month=2026-10"' in home.replace(
+        "&amp;", "&"
+    )
     api = client.get("/api/v1/report/monthly?month=2026-10&team=" + quote(HOSTILE, safe=""))
     assert api.json()["teams"][0]["team"] == HOSTILE
 
@@ -178,9 +233,13 @@ def test_tokens_are_printed_once_stored_hashed_listed_and_revoked(company, db_ur
     assert company("tokens", "add", "bob", "--team", "Nobody").exit_code == 1
     carbon = Carbon.open(db_url)
     client = TestClient(carbon.web_app(local=True))
-    assert client.get("/api/v1/teams", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.get("/api/v1/teams", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
     assert company("tokens", "revoke", "alice").exit_code == 0
-    assert client.get("/api/v1/teams", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        client.get("/api/v1/teams", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
     assert company("tokens", "revoke", "alice").exit_code == 1
     carbon.close()
 
@@ -216,27 +275,67 @@ def test_login_form_sets_an_httponly_strict_cookie(company, db_url):
     carbon.close()
 
 
-def test_a_team_token_sees_its_team_and_the_company_total_and_nothing_of_the_others(company, db_url):
+def test_a_team_token_sees_its_team_and_the_company_total_and_nothing_of_the_others(
+    company, db_url
+):
     token = company("tokens", "add", "alice", "--team", "Platform").stdout.splitlines()[0]
     carbon = Carbon.open(db_url)
     client = TestClient(carbon.web_app(local=False), headers={"Authorization": f"Bearer {token}"})
-    forbidden = ["/teams/Sales", "/teams/" + quote(HOSTILE, safe=""), "/year/2026", "/year/2026?format=xlsx",
-                 "/scenarios", "/api/v1/report/monthly?month=2026-10", "/api/v1/report/monthly?month=2026-10&team=Sales",
-                 "/api/v1/budget/status?month=2026-10", "/api/v1/budget/status?month=2026-10&team=Sales",
-                 "/api/v1/report/year?year=2026", "/api/v1/donation?year=2026", "/feeds", "/api/v1/feeds"]
+    forbidden = [
+        "/teams/Sales",
+        "/teams/" + quote(HOSTILE, safe=""),
+        "/year/2026",
+        "/year/2026?format=xlsx",
+        "/scenarios",
+        "/api/v1/report/monthly?month=2026-10",
+        "/api/v1/report/monthly?month=2026-10&team=Sales",
+        "/api/v1/budget/status?month=2026-10",
+        "/api/v1/budget/status?month=2026-10&team=Sales",
+        "/api/v1/report/year?year=2026",
+        "/api/v1/donation?year=2026",
+        "/feeds",
+        "/api/v1/feeds",
+    ]
     for path in forbidden:
         assert (path, client.get(path).status_code) == (path, 403)
-    allowed = ["/", "/?month=2026-09", "/?month=2026-10", "/?month=2026-11", "/teams/Platform",
-               "/teams/Platform?month=2026-09", "/teams/Platform?month=2026-10",
-               "/teams/Platform?month=2026-10&entries=1", "/api/v1/teams",
-               "/api/v1/report/monthly?month=2026-10&team=Platform",
-               "/api/v1/budget/status?month=2026-10&team=Platform", "/openapi.json", "/login"]
+    allowed = [
+        "/",
+        "/?month=2026-09",
+        "/?month=2026-10",
+        "/?month=2026-11",
+        "/teams/Platform",
+        "/teams/Platform?month=2026-09",
+        "/teams/Platform?month=2026-10",
+        "/teams/Platform?month=2026-10&entries=1",
+        "/api/v1/teams",
+        "/api/v1/report/monthly?month=2026-10&team=Platform",
+        "/api/v1/budget/status?month=2026-10&team=Platform",
+        "/openapi.json",
+        "/login",
+    ]
     served = {}
     for path in allowed + forbidden:
         got = client.get(path)
         assert got.status_code in (200, 403), (path, got.status_code)
         served[path] = got.text
-    others = ["Sales", "<script", "alert(", "&lt;script", "Ops", "a%2Fb", "a%252Fb", "צוות", "3737", "3,737", "2929", "2,929", "7474", "7,474", "5858", "5,858"]
+    others = [
+        "Sales",
+        "<script",
+        "alert(",
+        "&lt;script",
+        "Ops",
+        "a%2Fb",
+        "a%252Fb",
+        "צוות",
+        "3737",
+        "3,737",
+        "2929",
+        "2,929",
+        "7474",
+        "7,474",
+        "5858",
+        "5,858",
+    ]
     for path, text in served.items():
         for word in others:
             assert (path, word, word in text) == (path, word, False)
@@ -244,8 +343,14 @@ def test_a_team_token_sees_its_team_and_the_company_total_and_nothing_of_the_oth
     home = served["/?month=2026-10"]
     assert 'id="company-total">6,776.0<' in home and "110.0" in home
     assert json.loads(served["/api/v1/teams"])["teams"] == [
-        {"team": "Platform", "status": "active", "retired_from": None, "former_names": [],
-         "declared": json.loads(served["/api/v1/teams"])["teams"][0]["declared"]}]
+        {
+            "team": "Platform",
+            "status": "active",
+            "retired_from": None,
+            "former_names": [],
+            "declared": json.loads(served["/api/v1/teams"])["teams"][0]["declared"],
+        }
+    ]
     carbon.close()
 
 
@@ -256,7 +361,12 @@ def test_team_page_figures_and_drill_down(client):
     page = client.get("/teams/Platform?month=2026-10&entries=1").text
     assert 'id="team-total">110.0<' in page
     # the entry behind it: 110 kWh × 1 kg CO2e / kWh = 110 kg, from the test table, import #2
-    assert "110.000 kWh" in page and "1 kg CO2e / kWh" in page and "test table" in page and "a.csv" in page
+    assert (
+        "110.000 kWh" in page
+        and "1 kg CO2e / kWh" in page
+        and "test table" in page
+        and "a.csv" in page
+    )
     # burn-down: actual 100 + 110 = 210 kg, counted from September
     assert "210.00 kg CO2e" in page
 
@@ -271,23 +381,34 @@ def test_year_page_and_workbook(client):
 
 def test_openapi_describes_the_endpoints(client):
     spec = client.get("/openapi.json").json()
-    assert {"/api/v1/report/monthly", "/api/v1/budget/status", "/api/v1/report/year", "/api/v1/donation",
-            "/api/v1/teams"} <= set(spec["paths"])
+    assert {
+        "/api/v1/report/monthly",
+        "/api/v1/budget/status",
+        "/api/v1/report/year",
+        "/api/v1/donation",
+        "/api/v1/teams",
+    } <= set(spec["paths"])
 
 
 def test_donation_without_a_price_for_the_year_is_the_cli_error(client, company):
     got = client.get("/api/v1/donation?year=2026&allow_missing_months=true")
     r = company("donation", "--year", "2026", "--allow-missing-months", "--format", "json")
     assert r.exit_code == 1 and got.status_code == 404
-    assert "no carbon price for 2026" in got.json()["error"] and "no carbon price for 2026" in r.stderr
+    assert (
+        "no carbon price for 2026" in got.json()["error"] and "no carbon price for 2026" in r.stderr
+    )
     assert client.get("/api/v1/donation?year=2026&allow_missing_months=maybe").status_code == 400
 
 
-def test_scenarios_page_runs_the_config_scenarios_through_the_latest_month(company, db_url, write, tmp_path):
+def test_scenarios_page_runs_the_config_scenarios_through_the_latest_month(
+    company, db_url, write, tmp_path
+):
     from carbon import config
 
     (tmp_path / "conf").mkdir()
-    write("conf/levers.toml", """
+    write(
+        "conf/levers.toml",
+        """
         year = 2026
         name = "Half the power of Platform"
         [[lever]]
@@ -296,7 +417,8 @@ def test_scenarios_page_runs_the_config_scenarios_through_the_latest_month(compa
         by = 0.5
         start = "2026-12"
         teams = ["Platform"]
-        """)
+        """,
+    )
     cfg = config.load(write("conf/carbon.toml", '[pack]\nscenarios = ["levers.toml"]\n'))
     carbon = Carbon.open(db_url)
     page = TestClient(carbon.web_app(local=True, scenarios=cfg.scenarios)).get("/scenarios")

@@ -35,29 +35,40 @@ def company(run):
 def test_spend_in_usd_eur_and_gbp_by_hand(company, write):
     res = company("import", "spend", write("s.csv", SPEND))
     assert res.exit_code == 0, res.output
-    software = 1000 * DEFLATE * 0.097                                   # 79.597 kg
-    advertising = 1000 * USD_PER_EUR * DEFLATE * 0.129                  # 122.346 kg
+    software = 1000 * DEFLATE * 0.097  # 79.597 kg
+    advertising = 1000 * USD_PER_EUR * DEFLATE * 0.129  # 122.346 kg
     advertising_gbp = 500 * USD_PER_EUR / GBP_PER_EUR * DEFLATE * 0.129  # 70.616 kg
-    computers = 2000 * USD_PER_EUR * DEFLATE * 0.112                    # 212.452 kg
+    computers = 2000 * USD_PER_EUR * DEFLATE * 0.112  # 212.452 kg
     rep = json.loads(company("report", "monthly", "--month", "2026-03", "--format", "json").stdout)
     teams = {t["team"]: t for t in rep["teams"]}
     assert teams["Platform"]["total"] == pytest.approx(software + computers, abs=1e-3)
     assert teams["Sales"]["total"] == pytest.approx(advertising + advertising_gbp, abs=1e-3)
     year = json.loads(company("report", "year", "--year", "2026", "--format", "json").stdout)
-    assert year["by_scope3_category"]["3.1"] == pytest.approx(software + advertising + advertising_gbp, abs=1e-3)
+    assert year["by_scope3_category"]["3.1"] == pytest.approx(
+        software + advertising + advertising_gbp, abs=1e-3
+    )
     assert year["by_scope3_category"]["3.2"] == pytest.approx(computers, abs=1e-3)
     # Each entry traces to its NAICS factor and the dollar year.
-    sources = json.loads(company("report", "sources", "--month", "2026-03", "--team", "Platform",
-                                 "--format", "json").stdout)
+    sources = json.loads(
+        company(
+            "report", "sources", "--month", "2026-03", "--team", "Platform", "--format", "json"
+        ).stdout
+    )
     text = json.dumps(sources)
     assert "NAICS 511210" in text and "2021 USD" in text
 
 
 def test_a_supplier_factor_overrides_the_average(company, write):
-    sup = write("sup.csv", "supplier,value,unit,year,source\n"
-                           "Acme Cloud,0.05,kg CO2e / EUR,2026,Acme 2026 sustainability report p. 12\n")
-    spend = write("s.csv", "month,team,category,amount,currency,supplier\n"
-                           "2026-03,Platform,hosting,1000,USD,Acme Cloud\n")
+    sup = write(
+        "sup.csv",
+        "supplier,value,unit,year,source\n"
+        "Acme Cloud,0.05,kg CO2e / EUR,2026,Acme 2026 sustainability report p. 12\n",
+    )
+    spend = write(
+        "s.csv",
+        "month,team,category,amount,currency,supplier\n"
+        "2026-03,Platform,hosting,1000,USD,Acme Cloud\n",
+    )
     res = company("import", "spend", spend, "--supplier-factors", sup)
     assert res.exit_code == 0, res.output
     # 1,000 USD = 1000 / 1.15583 EUR at March's rates, x 0.05 kg per EUR; no deflation.
@@ -67,7 +78,9 @@ def test_a_supplier_factor_overrides_the_average(company, write):
 
 def test_bad_rows_are_refused_with_their_line_and_nothing_is_written(company, write, db_dump):
     before = db_dump()
-    bad = write("bad.csv", """\
+    bad = write(
+        "bad.csv",
+        """\
 month,team,category,amount,currency
 2026-03,Platform,software,1000,XYZ
 2026-03,Platform,gardening,10,EUR
@@ -75,14 +88,17 @@ month,team,category,amount,currency
 2025-10,Platform,software,10,USD
 2026-03,Platform,software,-5,EUR
 2026-03,Platform,software,"1,000",EUR
-""")
+""",
+    )
     res = company("import", "spend", bad)
     assert res.exit_code == 1
     out = res.output
     assert "line 2" in out and "no exchange rate for XYZ in 2026-03" in out
     assert "line 3, column 'category'" in out
     assert "line 4" in out and "2027-01" in out
-    assert "line 5" in out and "no US price index (CPI-U) for 2025-10" in out  # BLS did not publish it
+    assert (
+        "line 5" in out and "no US price index (CPI-U) for 2025-10" in out
+    )  # BLS did not publish it
     assert "line 6" in out and "credit note" in out
     assert "line 7" in out
     assert db_dump() == before
@@ -91,7 +107,9 @@ month,team,category,amount,currency
 def test_newer_rates_and_prices_can_be_given(company, write):
     rates = write("r.csv", "month,currency,per_eur\n2027-01,USD,1.2\n")
     cpi = write("c.csv", "period,index\n2027-01,340\n")
-    spend = write("s.csv", "month,team,category,amount,currency\n2027-01,Platform,software,1000,EUR\n")
+    spend = write(
+        "s.csv", "month,team,category,amount,currency\n2027-01,Platform,software,1000,EUR\n"
+    )
     res = company("import", "spend", spend, "--rates", rates, "--price-index", cpi)
     assert res.exit_code == 0, res.output
     rep = json.loads(company("report", "monthly", "--month", "2027-01", "--format", "json").stdout)

@@ -35,8 +35,9 @@ def probe(argv: list[str], cwd: Path, env: dict | None = None) -> dict:
     """Run `carbon argv` in a new interpreter: its exit code, the heavy modules and the carbon
     modules it imported."""
     code = PROBE.format(root=str(ROOT), argv=argv, heavy=HEAVY)
-    res = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env=env,
-                         check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
     last = res.stdout.strip().splitlines()[-1]
     return json.loads(last)
 
@@ -54,7 +55,17 @@ def test_help_imports_no_heavy_library(tmp_path):
 
 
 def test_every_group_help_imports_no_heavy_library(tmp_path):
-    for group in ("import", "report", "budget", "donation", "schedule", "teams", "factors", "tokens", "serve"):
+    for group in (
+        "import",
+        "report",
+        "budget",
+        "donation",
+        "schedule",
+        "teams",
+        "factors",
+        "tokens",
+        "serve",
+    ):
         code, loaded = loaded_by([group, "--help"], tmp_path)
         assert (group, code, loaded) == (group, 0, [])
 
@@ -68,14 +79,21 @@ def small_db(db_url, write):
 
     store = Store.open(db_url)
     importer.add_team(store, "Ops")
-    importer.import_activities(store, write("a.csv", "date,team,activity,quantity,unit,region\n"
-                                                     "2024-05,Ops,electricity.grid,1000,kWh,FR\n"))
+    importer.import_activities(
+        store,
+        write(
+            "a.csv",
+            "date,team,activity,quantity,unit,region\n2024-05,Ops,electricity.grid,1000,kWh,FR\n",
+        ),
+    )
     store.close()
     return db_url
 
 
 def test_report_monthly_imports_no_alembic_pandas_or_pint(small_db, tmp_path):
-    code, loaded = loaded_by(["--db", small_db, "report", "monthly", "--month", "2024-05"], tmp_path)
+    code, loaded = loaded_by(
+        ["--db", small_db, "report", "monthly", "--month", "2024-05"], tmp_path
+    )
     assert code == 0
     assert loaded == []
 
@@ -93,7 +111,9 @@ def test_a_new_database_still_migrates(tmp_path):
     code, loaded = loaded_by(["--db", url, "teams", "list"], tmp_path)
     assert code == 0
     assert "alembic" in loaded
-    code, loaded = loaded_by(["--db", url, "teams", "list"], tmp_path)  # now at the head: no Alembic
+    code, loaded = loaded_by(
+        ["--db", url, "teams", "list"], tmp_path
+    )  # now at the head: no Alembic
     assert (code, "alembic" in loaded) == (0, False)
 
 
@@ -116,11 +136,18 @@ def test_help_imports_no_command_module(tmp_path):
 def test_a_group_help_imports_only_the_group_module(tmp_path):
     # `carbon import --help` lists cloud-billing, metrics and video without importing
     # carbon/commands/cloud.py, metrics.py or video.py.
-    for group, module in (("import", "imports"), ("report", "report"), ("budget", "budget"),
-                          ("donation", "donation")):
+    for group, module in (
+        ("import", "imports"),
+        ("report", "report"),
+        ("budget", "budget"),
+        ("donation", "donation"),
+    ):
         verdict = probe([group, "--help"], tmp_path)
         assert (group, verdict["code"], command_modules(verdict)) == (
-            group, 0, {COMMON, f"carbon.commands.{module}"})
+            group,
+            0,
+            {COMMON, f"carbon.commands.{module}"},
+        )
 
 
 def test_report_monthly_imports_only_its_command_and_the_store_it_reads(small_db, tmp_path):
@@ -131,8 +158,16 @@ def test_report_monthly_imports_only_its_command_and_the_store_it_reads(small_db
     assert command_modules(verdict) == {COMMON, "carbon.commands.report"}
     # opening the database and the report need no budget, price, pack, lock or duplicate tables,
     # nor the rules and parsers those modules import
-    unused = {"carbon.store.budgets", "carbon.store.prices", "carbon.store.packs", "carbon.store.locks",
-              "carbon.store.duplicates", "carbon.budget_file", "carbon.donation", "carbon.pack"}
+    unused = {
+        "carbon.store.budgets",
+        "carbon.store.prices",
+        "carbon.store.packs",
+        "carbon.store.locks",
+        "carbon.store.duplicates",
+        "carbon.budget_file",
+        "carbon.donation",
+        "carbon.pack",
+    }
     assert unused & set(verdict["carbon"]) == set()
     assert verdict["loaded"] == []
 
@@ -141,7 +176,12 @@ def test_budget_status_imports_only_its_command_and_the_store_it_reads(small_db,
     verdict = probe(["--db", small_db, "budget", "status", "--month", "2024-05"], tmp_path)
     assert verdict["code"] in (0, 1)  # no budget loaded: refused after reading the database
     assert command_modules(verdict) == {COMMON, "carbon.commands.budget"}
-    unused = {"carbon.store.prices", "carbon.store.packs", "carbon.store.duplicates", "carbon.donation"}
+    unused = {
+        "carbon.store.prices",
+        "carbon.store.packs",
+        "carbon.store.duplicates",
+        "carbon.donation",
+    }
     assert unused & set(verdict["carbon"]) == set()
 
 
@@ -149,12 +189,32 @@ def test_a_lazily_imported_command_takes_db_after_its_name(small_db, tmp_path):
     """`--db` is added to each command when its module is imported (carbon report monthly is
     loaded with `report`, carbon import video from its own module)."""
     launcher = [sys.executable, str(ROOT / "cli.py")]
-    res = subprocess.run([*launcher, "report", "monthly", "--month", "2024-05", "--format", "json",
-                          "--db", small_db], cwd=tmp_path, capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [
+            *launcher,
+            "report",
+            "monthly",
+            "--month",
+            "2024-05",
+            "--format",
+            "json",
+            "--db",
+            small_db,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["month"] == "2024-05"
-    res = subprocess.run([*launcher, "import", "video", "--help"], cwd=tmp_path, capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        [*launcher, "import", "video", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0 and "--db URL" in res.stdout
 
 
@@ -170,7 +230,11 @@ def test_the_command_map_points_at_each_command_with_its_own_help():
         assert (path, cmd.name) == (path, path.split()[-1])
         listed = click.Command(cmd.name, help=short)
         for limit in range(10, 200):
-            assert (path, limit, listed.get_short_help_str(limit)) == (path, limit, cmd.get_short_help_str(limit))
+            assert (path, limit, listed.get_short_help_str(limit)) == (
+                path,
+                limit,
+                cmd.get_short_help_str(limit),
+            )
 
 
 def test_every_store_module_declaring_tables_is_a_feature():
@@ -180,10 +244,15 @@ def test_every_store_module_declaring_tables_is_a_feature():
     from carbon.store import FEATURES, declared_metadata
 
     store = ROOT / "carbon" / "store"
-    declaring = {p.stem for p in store.glob("*.py")
-                 if p.stem != "schema" and "Table(" in p.read_text(encoding="utf-8")}
+    declaring = {
+        p.stem
+        for p in store.glob("*.py")
+        if p.stem != "schema" and "Table(" in p.read_text(encoding="utf-8")
+    }
     assert set(FEATURES) == declaring
-    assert {"budget_plans", "packs", "period_locks", "metric_values"} <= set(declared_metadata().tables)
+    assert {"budget_plans", "packs", "period_locks", "metric_values"} <= set(
+        declared_metadata().tables
+    )
 
 
 def test_the_head_revision_read_without_alembic_is_alembic_own():
@@ -191,4 +260,7 @@ def test_the_head_revision_read_without_alembic_is_alembic_own():
 
     from carbon.store import migrate
 
-    assert migrate.head.__wrapped__() == ScriptDirectory.from_config(migrate._config()).get_current_head()
+    assert (
+        migrate.head.__wrapped__()
+        == ScriptDirectory.from_config(migrate._config()).get_current_head()
+    )

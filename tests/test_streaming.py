@@ -14,10 +14,16 @@ def test_hd_hours_weigh_what_hours_at_the_per_hour_factor_weigh(run, write):
     #   Mentoring, 1,000 h in HD: 35.8763465 + 3 x 9.38013547 g/h      = 64.0168 kg
     #             + 1,000 h in SD: 35.8763465 + 0.7 x 9.38013547 g/h   = 42.4424 kg
     #   (before: HD was 3 GB x 0.008 kWh x 46 g/kWh = 1.1 g/h, 58 x less than an hour at 64 g)
-    r = run("import", "activities", write("s.csv", HEADER +
-            "2025-05,Video,streaming.video.hour,1000,hour,FR\n"
+    r = run(
+        "import",
+        "activities",
+        write(
+            "s.csv",
+            HEADER + "2025-05,Video,streaming.video.hour,1000,hour,FR\n"
             "2025-05,Mentoring,streaming.video.hd,1000,hour,FR\n"
-            "2025-05,Mentoring,streaming.video.sd,60000,minute,FR\n"))
+            "2025-05,Mentoring,streaming.video.sd,60000,minute,FR\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(run("report", "monthly", "--month", "2025-05", "--format", "json").stdout)
     by_team = {t["team"]: t["by_category"]["streaming"] for t in data["teams"]}
@@ -34,9 +40,16 @@ def test_resolution_outside_the_modelled_region_scales_that_regions_hour(run, wr
     #   any region (IEA 2020, 36 g/h), e.g. US (no row of its own): UHD 1,000 h
     #   = 36 x (35.8763465 + 7 x 9.38013547) / 64.01675291 = 57.1045 kg
     run("teams", "add", "Video")
-    r = run("import", "activities", write("s.csv", HEADER + "2025-05,Video,streaming.video.hd,1000,hour,EU\n"
-                                          "2025-05,Video,streaming.video.sd,1000,hour,DE\n"
-                                          "2025-05,Video,streaming.video.uhd,1000,hour,US\n"))
+    r = run(
+        "import",
+        "activities",
+        write(
+            "s.csv",
+            HEADER + "2025-05,Video,streaming.video.hd,1000,hour,EU\n"
+            "2025-05,Video,streaming.video.sd,1000,hour,DE\n"
+            "2025-05,Video,streaming.video.uhd,1000,hour,US\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(run("report", "monthly", "--month", "2025-05", "--format", "json").stdout)
     uhd = 36 * (35.8763465 + 7 * 9.38013547) / 64.01675291

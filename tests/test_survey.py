@@ -14,12 +14,16 @@ def teams(store):
     return store
 
 
-@pytest.mark.parametrize("month, weekdays", [
-    # working days in France: weekdays less the public holidays falling on one
-    ("2026-02", 20), ("2024-02", 21),
-    ("2024-04", 22 - 1),  # Easter Monday, 1 April 2024
-    ("2024-01", 23 - 1),  # New Year's Day, Monday 1 January 2024
-])
+@pytest.mark.parametrize(
+    "month, weekdays",
+    [
+        # working days in France: weekdays less the public holidays falling on one
+        ("2026-02", 20),
+        ("2024-02", 21),
+        ("2024-04", 22 - 1),  # Easter Monday, 1 April 2024
+        ("2024-01", 23 - 1),  # New Year's Day, Monday 1 January 2024
+    ],
+)
 def test_survey_rule_on_months_of_20_to_22_working_days(teams, write, month, weekdays):
     # Metro FR: ADEME 2025 is the only FR vintage (earlier months use it, with a warning).
     # km = 2 x 10 km x working days x 3 days / 5; CO2e = km x 0.00444 kg/passenger-km.
@@ -33,10 +37,12 @@ def test_car_sharing_divides_a_vehicle_km_factor(teams, write):
     # Feb 2026 (20 weekdays), 4 days a week, 15 km one way: 2 x 15 x 20 x 4/5 = 480 passenger-km.
     # Petrol car FR 2025 0.16971 kg per vehicle-km; 2 occupants -> 240 vehicle-km -> 40.7304 kg.
     # Solo driver: 480 vehicle-km -> 81.4608 kg. Bus (per passenger-km, 0.12242): occupants ignored.
-    path = write("s.csv", SURVEY +
-                 "E1,Pedagogy,commute.car.petrol,15,4,FR,2\n"
-                 "E2,Pedagogy,commute.car.petrol,15,4,FR,\n"
-                 "E3,Pedagogy,commute.bus.diesel,15,4,FR,\n")
+    path = write(
+        "s.csv",
+        SURVEY + "E1,Pedagogy,commute.car.petrol,15,4,FR,2\n"
+        "E2,Pedagogy,commute.car.petrol,15,4,FR,\n"
+        "E3,Pedagogy,commute.bus.diesel,15,4,FR,\n",
+    )
     importer.import_survey(teams, path, "2026-02", "2026-02")
     total = ledger.monthly_report(teams, "2026-02").total
     assert total == pytest.approx(240 * 0.16971 + 480 * 0.16971 + 480 * 0.12242, rel=1e-9)
@@ -56,23 +62,28 @@ def test_survey_over_a_range_and_reimport(teams, write, db_dump):
     importer.import_survey(teams, path, "2024-05", "2024-06")
 
 
-@pytest.mark.parametrize("row, column, message", [
-    ("E1,Pedagogy,commute.metro,10,6,FR,", "days_on_site_per_week", "from 0 to 5"),
-    ("E1,Pedagogy,commute.metro,-2,3,FR,", "one_way_km", "expected a one-way distance"),
-    ("E1,Pedagogy,commute.metro,5000,3,FR,", "one_way_km", "from 0 to 1000"),
-    ("E1,Pedagogy,commute.car.petrol,10,3,FR,0", "occupants", ">= 1"),
-    ("E1,Pedagogy,commute.metor,10,3,FR,", "mode", "did you mean 'commute.metro'"),
-    ("E1,Pedagogy,electricity.grid,10,3,FR,", "mode", "expected a commuting mode"),
-    ("E1,Pedagoggy,commute.metro,10,3,FR,", "team", "did you mean 'Pedagogy'"),
-    ("E1,Pedagogy,commute.metro,10,3,XX,", "region", "factors exist for"),
-])
+@pytest.mark.parametrize(
+    "row, column, message",
+    [
+        ("E1,Pedagogy,commute.metro,10,6,FR,", "days_on_site_per_week", "from 0 to 5"),
+        ("E1,Pedagogy,commute.metro,-2,3,FR,", "one_way_km", "expected a one-way distance"),
+        ("E1,Pedagogy,commute.metro,5000,3,FR,", "one_way_km", "from 0 to 1000"),
+        ("E1,Pedagogy,commute.car.petrol,10,3,FR,0", "occupants", ">= 1"),
+        ("E1,Pedagogy,commute.metor,10,3,FR,", "mode", "did you mean 'commute.metro'"),
+        ("E1,Pedagogy,electricity.grid,10,3,FR,", "mode", "expected a commuting mode"),
+        ("E1,Pedagoggy,commute.metro,10,3,FR,", "team", "did you mean 'Pedagogy'"),
+        ("E1,Pedagogy,commute.metro,10,3,XX,", "region", "factors exist for"),
+    ],
+)
 def test_bad_survey_rows(teams, write, db_dump, row, column, message):
     path = write("s.csv", SURVEY + "E0,Pedagogy,commute.metro,10,3,FR,\n" + row + "\n")
     before = db_dump()
     with pytest.raises(InputError) as exc:
         importer.import_survey(teams, path, "2024-01", "2024-02")
     problems = exc.value.problems
-    assert any(p.line == 3 and p.column == column and message in p.message for p in problems), problems
+    assert any(p.line == 3 and p.column == column and message in p.message for p in problems), (
+        problems
+    )
     assert db_dump() == before
 
 
@@ -104,7 +115,9 @@ def test_replace_refuses_to_lose_months_of_the_earlier_import(teams, write, db_d
     swapped = importer.import_survey(teams, path, "2026-01", "2026-12", replace=True)
     assert swapped.replaced == (year.batch.id,)
     # 2 × 12 km × 22 weekdays (March 2026) × 5/5 × 0.00444 kg/passenger-km
-    assert ledger.monthly_report(teams, "2026-03").total == pytest.approx(2 * 12 * 22 * 0.00444, rel=1e-9)
+    assert ledger.monthly_report(teams, "2026-03").total == pytest.approx(
+        2 * 12 * 22 * 0.00444, rel=1e-9
+    )
 
 
 def test_replace_names_both_ends_lost(teams, write):
@@ -115,8 +128,10 @@ def test_replace_names_both_ends_lost(teams, write):
 
 
 def test_same_survey_with_other_months_or_region_is_another_import(teams, write, db_dump):
-    path = write("s.csv", "employee,team,mode,one_way_km,days_on_site_per_week\n"
-                 "E1,Pedagogy,commute.metro,10,5\n")
+    path = write(
+        "s.csv",
+        "employee,team,mode,one_way_km,days_on_site_per_week\nE1,Pedagogy,commute.metro,10,5\n",
+    )
     gb = importer.import_survey(teams, path, "2026-01", "2026-02", default_region="GB")
     before = db_dump()
     with pytest.raises(InputError) as exc:
@@ -124,20 +139,26 @@ def test_same_survey_with_other_months_or_region_is_another_import(teams, write,
     assert "already imported with other options" in str(exc.value)
     assert "--from 2026-01 --to 2026-02 --region GB" in str(exc.value)
     assert db_dump() == before
-    fr = importer.import_survey(teams, path, "2026-01", "2026-02", default_region="FR", replace=True)
+    fr = importer.import_survey(
+        teams, path, "2026-01", "2026-02", default_region="FR", replace=True
+    )
     assert fr.replaced == (gb.batch.id,)
     # February 2026: 2 × 10 km × 20 weekdays × 0.00444 kg/passenger-km (ADEME FR)
-    assert ledger.monthly_report(teams, "2026-02").total == pytest.approx(2 * 10 * 20 * 0.00444, rel=1e-9)
+    assert ledger.monthly_report(teams, "2026-02").total == pytest.approx(
+        2 * 10 * 20 * 0.00444, rel=1e-9
+    )
 
 
 def test_each_bad_cell_is_listed_and_counted_once(teams, write):
     # Three months: each survey row becomes three activity rows, but a bad cell is one problem.
-    path = write("s.csv", SURVEY +
-                 "E0,Pedagogy,commute.metro,10,3,FR,\n"
-                 "E1,Pedagoggy,commute.metro,10,3,FR,\n"
-                 "E2,Pedagogy,commute.metor,10,3,FR,\n"
-                 "E3,Pedagogy,commute.metro,10,3,XX,\n"
-                 "E4,Pedagogy,commute.metro,-1,3,FR,\n")
+    path = write(
+        "s.csv",
+        SURVEY + "E0,Pedagogy,commute.metro,10,3,FR,\n"
+        "E1,Pedagoggy,commute.metro,10,3,FR,\n"
+        "E2,Pedagogy,commute.metor,10,3,FR,\n"
+        "E3,Pedagogy,commute.metro,10,3,XX,\n"
+        "E4,Pedagogy,commute.metro,-1,3,FR,\n",
+    )
     with pytest.raises(InputError) as exc:
         importer.import_survey(teams, path, "2024-01", "2024-03")
     places = [(p.line, p.column) for p in exc.value.problems]

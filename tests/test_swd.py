@@ -42,7 +42,9 @@ def test_embodied_emissions_1gb():
 def test_per_byte():
     assert swd.per_byte(GIGABYTE, COEF) == close(148.2)  # PERBYTE_EMISSIONS_GB
     assert swd.per_byte(GIGABYTE, COEF, green_hosting_factor=1.0) == close(121.03)  # ..._GREEN
-    assert swd.per_byte(GIGABYTE, COEF, green_hosting_factor=0.5) == close(134.615)  # ..._GREEN_PARTIAL
+    assert swd.per_byte(GIGABYTE, COEF, green_hosting_factor=0.5) == close(
+        134.615
+    )  # ..._GREEN_PARTIAL
     assert swd.per_byte(0, COEF) == 0
 
 
@@ -57,13 +59,20 @@ def test_per_visit():
 
 def test_web_transfer_in_the_ledger_any_unit(run, write):
     run("teams", "add", "Marketing")
-    r = run("import", "activities", write("a.csv", """\
+    r = run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            """\
         date,team,activity,quantity,unit,region
         2025-03,Marketing,web.transfer,2,TB,
         2025-03,Marketing,web.transfer,500000000000,byte,
         2025-03,Marketing,web.transfer.green_hosting,1000,GB,
         2025-03,Marketing,web.transfer,1000,GB,FR
-        """))
+        """,
+        ),
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(run("report", "monthly", "--month", "2025-03", "--format", "json").stdout)
     # any region: 2,000 GB + 500 GB at 148.2 g/GB = 370.5 kg; green hosting 1,000 GB x 121.03 g = 121.03 kg
@@ -91,34 +100,44 @@ def month_kg(run, month="2025-03"):
 
 def test_page_view_of_1gb_equals_co2js_per_visit(run, write):
     run("teams", "add", "Marketing")
-    imported(run, write, "a.csv",
-             "2025-03,Marketing,web.page_view,1000,view,,1 GB")
+    imported(run, write, "a.csv", "2025-03,Marketing,web.page_view,1000,view,,1 GB")
     # CO2.js perVisit, first visits only (PERVISIT_EMISSIONS_GB_FIRSTVIEW): 148.2 g per 1 GB view;
     # 1,000 views = 148.2 kg
     assert month_kg(run) == pytest.approx(148.2, abs=0.0005)
-    imported(run, write, "b.csv",
-             "2025-04,Marketing,web.page_view.green_hosting,1000,views,,1000 MB")
+    imported(
+        run, write, "b.csv", "2025-04,Marketing,web.page_view.green_hosting,1000,views,,1000 MB"
+    )
     # green hosting, first visits only: perVisit = perByte green (PERBYTE_EMISSIONS_GB_GREEN) 121.03 g
     assert month_kg(run, "2025-04") == pytest.approx(121.03, abs=0.0005)
 
 
 def test_page_view_hand_computed_and_per_visit(run, write):
     run("teams", "add", "Marketing")
-    imported(run, write, "a.csv",
-             "2025-03,Marketing,web.page_view,250000,view,,2.3 MB",
-             "2025-03,Marketing,web.page_view,10000,view,FR,1.5 MiB")
+    imported(
+        run,
+        write,
+        "a.csv",
+        "2025-03,Marketing,web.page_view,250000,view,,2.3 MB",
+        "2025-03,Marketing,web.page_view,10000,view,FR,1.5 MiB",
+    )
     # any region: 2.3 MB = 0.0023 GB x 148.2 g/GB = 0.34086 g per view; 250,000 views = 85.215 kg
     # FR 2025 (46.1 g/kWh, as above): 1.5 MiB = 1,572,864 bytes = 0.001572864 GB
     #   x 61.3074 g/GB = 0.0964276 g per view; 10,000 views = 0.964276 kg
-    assert month_kg(run) == pytest.approx(85.215 + 0.964276, abs=0.0005)  # the report rounds to grams
+    assert month_kg(run) == pytest.approx(
+        85.215 + 0.964276, abs=0.0005
+    )  # the report rounds to grams
     # the same per-view figure as swd.per_visit for those bytes (first visits only)
     assert 250_000 * swd.per_visit(2_300_000, COEF) / 1000 == pytest.approx(85.215, rel=1e-9)
     # each entry points to its derived per-view factor, which names the weight and the per-GB factor
-    sources = json.loads(run("report", "sources", "--month", "2025-03", "--format", "json").stdout)["sources"]
+    sources = json.loads(run("report", "sources", "--month", "2025-03", "--format", "json").stdout)[
+        "sources"
+    ]
     any_region = next(x for x in sources if x["region"] == "")
     assert (any_region["activity"], any_region["unit"]) == ("web.page_view", "g CO2e / view")
     assert any_region["value"] == pytest.approx(0.34086, rel=1e-9)
-    assert any_region["source"].startswith("derived: page weight 2,300,000 bytes per view x web.transfer 148.2 ")
+    assert any_region["source"].startswith(
+        "derived: page weight 2,300,000 bytes per view x web.transfer 148.2 "
+    )
 
 
 def test_page_view_entry_points_to_its_derived_factor():
@@ -135,7 +154,12 @@ def test_page_view_entry_points_to_its_derived_factor():
 
 def test_page_weight_refusals_write_nothing(run, write):
     run("teams", "add", "Marketing")
-    r = run("import", "activities", write("bad.csv", """\
+    r = run(
+        "import",
+        "activities",
+        write(
+            "bad.csv",
+            """\
         date,team,activity,quantity,unit,region,page_weight
         2025-03,Marketing,web.page_view,1,view,,
         2025-03,Marketing,web.page_view,1,view,,-2 MB
@@ -144,7 +168,9 @@ def test_page_weight_refusals_write_nothing(run, write):
         2025-03,Marketing,web.transfer,1,GB,,2 MB
         2025-03,Marketing,web.page_view,1,GB,,2 MB
         2025-03,Marketing,web.page_view,1,view,,0 kB
-        """))
+        """,
+        ),
+    )
     assert r.exit_code == 1
     out = r.output
     assert "line 2, column 'page_weight': a web.page_view row needs the page weight" in out
@@ -160,13 +186,15 @@ def test_page_weight_refusals_write_nothing(run, write):
 
 def test_page_weight_is_part_of_the_row_identity(run, write):
     run("teams", "add", "Marketing")
-    imported(run, write, "a.csv",
-             "2025-03,Marketing,web.page_view,1000,view,,2 MB")
-    out = imported(run, write, "b.csv",
-                   "2025-03,Marketing,web.page_view,1000,view,,3 MB")
+    imported(run, write, "a.csv", "2025-03,Marketing,web.page_view,1000,view,,2 MB")
+    out = imported(run, write, "b.csv", "2025-03,Marketing,web.page_view,1000,view,,3 MB")
     assert "repeat" not in out.lower()
-    out = imported(run, write, "c.csv",  # the same weight (in bytes) again: flagged, counted with a warning
-                   "2025-03,Marketing,web.page_view,1000,view,,3000 kB")
+    out = imported(
+        run,
+        write,
+        "c.csv",  # the same weight (in bytes) again: flagged, counted with a warning
+        "2025-03,Marketing,web.page_view,1000,view,,3000 kB",
+    )
     assert "repeat" in out.lower()
     run("imports", "remove", "3")
     # 1,000 x (0.002 + 0.003) GB x 148.2 g/GB = 0.741 kg
@@ -175,15 +203,31 @@ def test_page_weight_is_part_of_the_row_identity(run, write):
 
 def test_scenario_scales_page_views_and_refuses_a_shift_into_them(run, write):
     run("teams", "add", "Marketing")
-    imported(run, write, "a.csv", *(f"2025-{m:02d},Marketing,web.page_view,100000,view,,2 MB" for m in range(1, 7)))
-    r = run("scenario", "run", write("s.toml", """\
+    imported(
+        run,
+        write,
+        "a.csv",
+        *(f"2025-{m:02d},Marketing,web.page_view,100000,view,,2 MB" for m in range(1, 7)),
+    )
+    r = run(
+        "scenario",
+        "run",
+        write(
+            "s.toml",
+            """\
         year = 2025
         [[lever]]
         kind = "scale"
         activity = "web.page_view"
         by = 0.5
         start = "2025-04"
-        """), "--format", "json", "--price", "80")
+        """,
+        ),
+        "--format",
+        "json",
+        "--price",
+        "80",
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["unit"] == "t CO2e"  # no budget file: tonnes
@@ -193,13 +237,23 @@ def test_scenario_scales_page_views_and_refuses_a_shift_into_them(run, write):
     assert team["baseline_actual_to_date"] == pytest.approx(6 * 29.64 / 1000)
     assert team["scenario_actual_to_date"] == pytest.approx(133.38 / 1000)
     refusals = (
-        ("web.transfer", "web.page_view", "line 5, key 'lever.to': cannot shift to web.page_view: its factor "
-                                          "depends on each row's page weight"),
-        ("web.page_view", "web.transfer", "cannot shift web.page_view (per view) to web.transfer (per GB): "
-                                          "the units do not convert"),
+        (
+            "web.transfer",
+            "web.page_view",
+            "line 5, key 'lever.to': cannot shift to web.page_view: its factor "
+            "depends on each row's page weight",
+        ),
+        (
+            "web.page_view",
+            "web.transfer",
+            "cannot shift web.page_view (per view) to web.transfer (per GB): "
+            "the units do not convert",
+        ),
     )
     for source, target, message in refusals:
-        lever = f'year = 2025\n[[lever]]\nkind = "shift"\nfrom = "{source}"\nto = "{target}"\n' \
-                'share = 0.5\nstart = "2025-01"\n'
+        lever = (
+            f'year = 2025\n[[lever]]\nkind = "shift"\nfrom = "{source}"\nto = "{target}"\n'
+            'share = 0.5\nstart = "2025-01"\n'
+        )
         r = run("scenario", "run", write("t.toml", lever), "--price", "80")
         assert r.exit_code == 1 and message in r.stderr, r.output

@@ -14,15 +14,25 @@ HEADER = "date,team,activity,quantity,unit,region,end\n"
 
 
 def months_of(team: str, first: int, last: int, year: int = 2024) -> str:
-    return "".join(f"{year}-{m:02d},{team},electricity.grid,1000,kWh,FR,\n" for m in range(first, last + 1))
+    return "".join(
+        f"{year}-{m:02d},{team},electricity.grid,1000,kWh,FR,\n" for m in range(first, last + 1)
+    )
 
 
 @pytest.fixture
 def company(run, write):
     assert run("teams", "add", "Platform", "Video").exit_code == 0
-    r = run("import", "activities", write("a.csv", HEADER + months_of("Platform", 1, 12) + months_of("Video", 1, 12)))
+    r = run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + months_of("Platform", 1, 12) + months_of("Video", 1, 12)),
+    )
     assert r.exit_code == 0, r.output
-    r = run("budget", "load", write("b.toml", 'year = 2024\nunit = "kg CO2e"\n[teams.Platform]\nbudget = 1200\n'))
+    r = run(
+        "budget",
+        "load",
+        write("b.toml", 'year = 2024\nunit = "kg CO2e"\n[teams.Platform]\nbudget = 1200\n'),
+    )
     assert r.exit_code == 0, r.output
     return run
 
@@ -39,11 +49,17 @@ def test_rename_moves_history_and_budgets_with_the_team(company):
     rep = monthly(company, "2024-03")
     # Every past month is the renamed team's: 1,000 kWh × 0.0519 = 51.9 kg, under its new name.
     assert {t["team"]: t["total"] for t in rep["teams"]} == {"Infrastructure": 51.9, "Video": 51.9}
-    status = json.loads(company("budget", "status", "--month", "2024-03", "--format", "json").stdout)
+    status = json.loads(
+        company("budget", "status", "--month", "2024-03", "--format", "json").stdout
+    )
     [infra] = status["teams"]
     # Budget 1,200 kg, flat: allocated to March 1,200 × 3/12 = 300; actual 3 × 51.9 = 155.7 kg.
-    assert (infra["team"], infra["budget"], infra["allocated_to_date"], infra["actual_to_date"]) == \
-        ("Infrastructure", 1200.0, 300.0, pytest.approx(155.7))
+    assert (
+        infra["team"],
+        infra["budget"],
+        infra["allocated_to_date"],
+        infra["actual_to_date"],
+    ) == ("Infrastructure", 1200.0, 300.0, pytest.approx(155.7))
     r = company("report", "monthly", "--month", "2024-03", "--team", "Platform")
     assert r.exit_code == 1 and "team 'Platform' was renamed 'Infrastructure'" in r.stderr
     listed = company("teams", "list").stdout
@@ -53,7 +69,10 @@ def test_rename_moves_history_and_budgets_with_the_team(company):
 def test_rename_to_an_existing_or_former_name_is_refused_and_changes_nothing(company, db_url):
     before = dump(db_url)
     r = company("teams", "rename", "Platform", "Video")
-    assert r.exit_code == 1 and "cannot rename 'Platform' to 'Video': team 'Video' already exists" in r.stderr
+    assert (
+        r.exit_code == 1
+        and "cannot rename 'Platform' to 'Video': team 'Video' already exists" in r.stderr
+    )
     r = company("teams", "rename", "Platfrom", "Infra")
     assert r.exit_code == 1 and "unknown team 'Platfrom' (did you mean 'Platform'?)" in r.stderr
     assert dump(db_url) == before
@@ -74,34 +93,65 @@ def test_a_signed_off_year_is_not_restated_by_a_rename(company):
     # split 4,982.4 cents each by largest remainder: the spare cent to the first team (Platform).
     assert r.exit_code == 0 and "99.65 EUR" in r.stdout, r.output
     assert company("teams", "rename", "Platform", "Infrastructure").exit_code == 0
-    data = json.loads(company("donation", "--year", "2024", "--as-of", "2025-03-01", "--format", "json").stdout)
+    data = json.loads(
+        company("donation", "--year", "2024", "--as-of", "2025-03-01", "--format", "json").stdout
+    )
     assert data["restated"] is False and data["amount"] == 99.65
-    assert {t["team"]: t["amount"] for t in data["teams"]} == {"Infrastructure": 49.83, "Video": 49.82}
+    assert {t["team"]: t["amount"] for t in data["teams"]} == {
+        "Infrastructure": 49.83,
+        "Video": 49.82,
+    }
 
 
 def test_recipients_written_with_a_former_name_reach_the_renamed_team(company, store):
     assert company("teams", "rename", "Platform", "Infrastructure").exit_code == 0
     managers, notes = team_history.current_recipients(
-        store, {"Platform": ("alice@example.org",), "Infrastructure": ("bob@example.org",), "Video": ("v@x.org",)})
-    assert managers == {"Infrastructure": ("alice@example.org", "bob@example.org"), "Video": ("v@x.org",)}
-    assert notes == [("recipients.managers: team 'Platform' is now called 'Infrastructure'; its manager "
-                      "gets 'Infrastructure''s figures (update the config file)")]
+        store,
+        {
+            "Platform": ("alice@example.org",),
+            "Infrastructure": ("bob@example.org",),
+            "Video": ("v@x.org",),
+        },
+    )
+    assert managers == {
+        "Infrastructure": ("alice@example.org", "bob@example.org"),
+        "Video": ("v@x.org",),
+    }
+    assert notes == [
+        (
+            "recipients.managers: team 'Platform' is now called 'Infrastructure'; its manager "
+            "gets 'Infrastructure''s figures (update the config file)"
+        )
+    ]
 
 
 @pytest.fixture
 def two_teams(run, write):
     assert run("teams", "add", "Platform", "Sales").exit_code == 0
-    r = run("import", "activities", write("a.csv", HEADER + months_of("Platform", 1, 2) + months_of("Sales", 1, 2)))
+    r = run(
+        "import",
+        "activities",
+        write("a.csv", HEADER + months_of("Platform", 1, 2) + months_of("Sales", 1, 2)),
+    )
     assert r.exit_code == 0, r.output
     return run
 
 
 def test_retire_keeps_history_and_stops_no_data(two_teams, write):
     r = two_teams("teams", "retire", "Sales", "--from", "2024-02")
-    assert r.exit_code == 1 and "has emissions recorded for 2024-02" in r.stderr and "from 2024-03" in r.stderr
+    assert (
+        r.exit_code == 1
+        and "has emissions recorded for 2024-02" in r.stderr
+        and "from 2024-03" in r.stderr
+    )
     assert two_teams("teams", "retire", "Sales", "--from", "2024-03").exit_code == 0
     assert "retired from 2024-03" in two_teams("teams", "list").stdout
-    assert two_teams("import", "activities", write("m.csv", HEADER + months_of("Platform", 3, 3))).exit_code == 0
+    assert (
+        two_teams(
+            "import", "activities", write("m.csv", HEADER + months_of("Platform", 3, 3))
+        ).exit_code
+        == 0
+    )
     march = monthly(two_teams, "2024-03")
     # Platform 51.9 kg; Sales no longer exists in March: not "without data".
     assert march["teams_without_data"] == [] and [t["team"] for t in march["teams"]] == ["Platform"]
@@ -112,11 +162,17 @@ def test_retire_keeps_history_and_stops_no_data(two_teams, write):
 def test_activity_after_retirement_is_refused_with_its_line(two_teams, write, db_url):
     assert two_teams("teams", "retire", "Sales", "--from", "2024-03").exit_code == 0
     before = dump(db_url)
-    late = HEADER + months_of("Platform", 3, 3) + "2024-02-15,Sales,electricity.grid,100,kWh,FR,2024-03-15\n"
+    late = (
+        HEADER
+        + months_of("Platform", 3, 3)
+        + "2024-02-15,Sales,electricity.grid,100,kWh,FR,2024-03-15\n"
+    )
     r = two_teams("import", "activities", write("late.csv", late))
     assert r.exit_code == 1
-    assert ("late.csv, line 3, column 'team': team 'Sales' is retired from 2024-03: activity in 2024-03 is "
-            "refused") in r.stderr
+    assert (
+        "late.csv, line 3, column 'team': team 'Sales' is retired from 2024-03: activity in 2024-03 is "
+        "refused"
+    ) in r.stderr
     assert dump(db_url) == before
     r = two_teams("teams", "retire", "Salse", "--from", "2024-03")
     assert r.exit_code == 1 and "unknown team 'Salse' (did you mean 'Sales'?)" in r.stderr
@@ -125,7 +181,15 @@ def test_activity_after_retirement_is_refused_with_its_line(two_teams, write, db
 def test_create_teams_does_not_revive_a_former_name(company, write, db_url):
     assert company("teams", "rename", "Platform", "Infrastructure").exit_code == 0
     before = dump(db_url)
-    r = company("import", "activities", write("n.csv", HEADER + months_of("Platform", 1, 1, 2025)), "--create-teams")
+    r = company(
+        "import",
+        "activities",
+        write("n.csv", HEADER + months_of("Platform", 1, 1, 2025)),
+        "--create-teams",
+    )
     assert r.exit_code == 1
-    assert "line 2, column 'team': team 'Platform' was renamed 'Infrastructure': use the new name" in r.stderr
+    assert (
+        "line 2, column 'team': team 'Platform' was renamed 'Infrastructure': use the new name"
+        in r.stderr
+    )
     assert dump(db_url) == before

@@ -22,11 +22,17 @@ def sales(run, write):
     #   taxi:                                                 40 pkm x 0.14861 =   5.9444 kg
     #   total                                                                   = 433.00984 kg
     #   (JSON rounds to the gram: 433.010)
-    r = run("import", "activities", write("travel.csv", HEADER +
-            "2026-09-08,Sales,travel.flight.short_haul.economy.rf,2120,passenger_km,FR\n"
+    r = run(
+        "import",
+        "activities",
+        write(
+            "travel.csv",
+            HEADER + "2026-09-08,Sales,travel.flight.short_haul.economy.rf,2120,passenger_km,FR\n"
             "2026-09-08,Sales,travel.hotel.night,2,room_night,GB\n"
             "2026-09-15,Sales,travel.rail.national,524,pkm,GB\n"
-            "2026-09-15,Sales,travel.taxi,40,passenger_km,GB\n"))
+            "2026-09-15,Sales,travel.taxi,40,passenger_km,GB\n",
+        ),
+    )
     assert r.exit_code == 0, r.output
     return run
 
@@ -59,16 +65,35 @@ def test_radiative_forcing_is_a_choice_of_key_not_a_hidden_multiplier():
 def test_hotel_nights_by_country_and_an_unlisted_country_is_an_error(run, write):
     t = F.build_table(F.load_shipped())
     # DESNZ 2024 'Hotel stay', kg CO2e per room per night: France 6.7, Germany 13.2, US 16.1.
-    assert [t.resolve("travel.hotel.night", c, 2026).factor.value for c in ("FR", "DE", "US")] == [6.7, 13.2, 16.1]
+    assert [t.resolve("travel.hotel.night", c, 2026).factor.value for c in ("FR", "DE", "US")] == [
+        6.7,
+        13.2,
+        16.1,
+    ]
     run("teams", "add", "Sales")
-    r = run("import", "activities", write("h.csv", HEADER + "2026-09,Sales,travel.hotel.night,3,room_night,NZ\n"))
+    r = run(
+        "import",
+        "activities",
+        write("h.csv", HEADER + "2026-09,Sales,travel.hotel.night,3,room_night,NZ\n"),
+    )
     assert r.exit_code == 1 and "travel.hotel.night" in r.stderr and "'NZ'" in r.stderr
-    r = run("import", "activities", write("h.csv", HEADER + "2026-09,Sales,travel.hotel.night,3,km,FR\n"))
+    r = run(
+        "import",
+        "activities",
+        write("h.csv", HEADER + "2026-09,Sales,travel.hotel.night,3,km,FR\n"),
+    )
     assert r.exit_code == 1 and "line 2" in r.stderr  # a distance is not a room-night
 
 
 def test_a_commuting_survey_refuses_a_travel_key(run, write):
     run("teams", "add", "Sales")
-    r = run("import", "commuting-survey", write("s.csv", SURVEY + "E1,Sales,travel.car.petrol,15,4,GB,\n"),
-            "--from", "2026-09", "--to", "2026-09")
+    r = run(
+        "import",
+        "commuting-survey",
+        write("s.csv", SURVEY + "E1,Sales,travel.car.petrol,15,4,GB,\n"),
+        "--from",
+        "2026-09",
+        "--to",
+        "2026-09",
+    )
     assert r.exit_code == 1 and "travel" in r.stderr and "commuting mode" in r.stderr

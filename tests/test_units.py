@@ -22,25 +22,31 @@ def test_bare_co2e_is_refused():
         units.parse("CO2e / km")
 
 
-@pytest.mark.parametrize("activity_unit, factor_unit, expected", [
-    ("mi", "kg CO2e / km", 1.609344),             # 1 mile = 1.609344 km exactly
-    ("MWh", "kg CO2e / kWh", 1000.0),
-    ("minute", "g CO2e / hour", 1 / 60 / 1000),   # g -> kg
-    ("TB", "g CO2e / GB", 1.0),                   # 1000 GB x 1 g = 1 kg
-    ("GiB", "g CO2e / GB", 2**30 / 1e9 / 1000),   # GiB is binary, GB decimal
-    ("TB_month", "kg CO2e / GB_month", 1000.0),
-    ("passenger_km", "kg CO2e / passenger_km", 1.0),
-])
+@pytest.mark.parametrize(
+    "activity_unit, factor_unit, expected",
+    [
+        ("mi", "kg CO2e / km", 1.609344),  # 1 mile = 1.609344 km exactly
+        ("MWh", "kg CO2e / kWh", 1000.0),
+        ("minute", "g CO2e / hour", 1 / 60 / 1000),  # g -> kg
+        ("TB", "g CO2e / GB", 1.0),  # 1000 GB x 1 g = 1 kg
+        ("GiB", "g CO2e / GB", 2**30 / 1e9 / 1000),  # GiB is binary, GB decimal
+        ("TB_month", "kg CO2e / GB_month", 1000.0),
+        ("passenger_km", "kg CO2e / passenger_km", 1.0),
+    ],
+)
 def test_conversion_multipliers(activity_unit, factor_unit, expected):
     assert units.co2e_kg_per(activity_unit, factor_unit) == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("activity_unit, factor_unit, message", [
-    ("kg", "kg CO2e / km", "kg cannot be converted to km"),
-    ("", "g CO2e / GB", "a bare number (no unit) cannot be converted to GB"),
-    ("hour", "kg CO2e / vCPU_hour", "cannot be converted"),
-    ("km", "kg CO2e / passenger_km", "write the unit as passenger_km"),
-])
+@pytest.mark.parametrize(
+    "activity_unit, factor_unit, message",
+    [
+        ("kg", "kg CO2e / km", "kg cannot be converted to km"),
+        ("", "g CO2e / GB", "a bare number (no unit) cannot be converted to GB"),
+        ("hour", "kg CO2e / vCPU_hour", "cannot be converted"),
+        ("km", "kg CO2e / passenger_km", "write the unit as passenger_km"),
+    ],
+)
 def test_incompatible_units_are_refused(activity_unit, factor_unit, message):
     with pytest.raises(UnitError, match=re.escape(message)):
         units.co2e_kg_per(activity_unit, factor_unit)

@@ -27,7 +27,12 @@ def packs(run, write, tmp_path, monkeypatch):
     assert run("factors", "import", write("f.csv", FACTORS)).exit_code == 0
     assert run("import", "activities", write("a.csv", ACTIVITIES)).exit_code == 0
     out = tmp_path / "reports"
-    assert run("schedule", "run-once", "--now", "2026-10-05T06:00", "--out", out, "--no-email").exit_code == 0
+    assert (
+        run(
+            "schedule", "run-once", "--now", "2026-10-05T06:00", "--out", out, "--no-email"
+        ).exit_code
+        == 0
+    )
     res = run("schedule", "run-once", "--now", "2026-11-05T06:00", "--out", out, "--no-email")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == ["2026-09", "2026-10"]
@@ -63,7 +68,9 @@ def test_a_changed_factor_row_is_reported(run, packs, db_url):
 
 def test_a_restated_month_shows_as_a_restatement(run, packs, write):
     assert run("close", "--month", "2026-10", "--by", "ops").exit_code == 0
-    late = write("late.csv", "date,team,activity,quantity,unit\n2026-10-20,Platform,test.power,200,kWh\n")
+    late = write(
+        "late.csv", "date,team,activity,quantity,unit\n2026-10-20,Platform,test.power,200,kWh\n"
+    )
     res = run("import", "activities", late, "--restate", "--reason", "late meter reading")
     assert res.exit_code == 0, res.output
     code, doc = _verify(run, packs / "2026-10")
@@ -80,11 +87,15 @@ def test_a_rewritten_file_and_a_rewritten_history_are_detected(run, packs):
     csv = packs / "2026-10" / "report.csv"
     csv.write_bytes(csv.read_bytes().replace(b"500.0", b"400.0"))
     code, doc = _verify(run, packs / "2026-10")
-    assert code == 2 and any(d["kind"] == "file" and d["what"] == "report.csv" for d in doc["differences"])
+    assert code == 2 and any(
+        d["kind"] == "file" and d["what"] == "report.csv" for d in doc["differences"]
+    )
     # September's manifest rewritten: October's chain and September's recorded hash both say so.
     manifest = packs / "2026-09" / "manifest.json"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"month": "2026-09"', '"month":"2026-09"'),
-                        encoding="utf-8")
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace('"month": "2026-09"', '"month":"2026-09"'),
+        encoding="utf-8",
+    )
     code, doc = _verify(run, packs / "2026-10")
     assert any(d["kind"] == "chain" for d in doc["differences"])
     code, doc = _verify(run, packs / "2026-09")

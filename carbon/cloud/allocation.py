@@ -42,7 +42,8 @@ class Rule:
 
     def matches(self, values: dict[str, str]) -> bool:
         return all(fnmatch.fnmatchcase(values.get(k, ""), g) for k, g in self.conditions) and all(
-            fnmatch.fnmatchcase(values.get("tag:" + k, ""), g) for k, g in self.tags)
+            fnmatch.fnmatchcase(values.get("tag:" + k, ""), g) for k, g in self.tags
+        )
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,10 @@ def load(path: Path, declared_teams: set[str], display: str | None = None) -> Ru
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{name}: not valid TOML: {exc}", [Problem(name, getattr(exc, "lineno", None), None, None,
-                                                                    str(exc))]) from None
+        raise InputError(
+            f"{name}: not valid TOML: {exc}",
+            [Problem(name, getattr(exc, "lineno", None), None, None, str(exc))],
+        ) from None
     problems: list[Problem] = []
 
     def bad(line: int | None, key: str, msg: str) -> None:
@@ -114,8 +117,13 @@ def load(path: Path, declared_teams: set[str], display: str | None = None) -> Ru
         for k in r:
             if k not in RULE_KEYS:
                 hint = did_you_mean(k, RULE_KEYS)
-                bad(line, k, f"unknown key in rule {i + 1}" + (f" (did you mean {hint!r}?)" if hint else "")
-                    + f"; expected one of {', '.join(RULE_KEYS)}")
+                bad(
+                    line,
+                    k,
+                    f"unknown key in rule {i + 1}"
+                    + (f" (did you mean {hint!r}?)" if hint else "")
+                    + f"; expected one of {', '.join(RULE_KEYS)}",
+                )
         conds = []
         for k in MATCH_KEYS:
             if k in r:
@@ -125,12 +133,18 @@ def load(path: Path, declared_teams: set[str], display: str | None = None) -> Ru
                     conds.append((k, r[k]))
         tags = []
         if "tag" in r:
-            if not isinstance(r["tag"], dict) or not all(isinstance(v, str) for v in r["tag"].values()):
+            if not isinstance(r["tag"], dict) or not all(
+                isinstance(v, str) for v in r["tag"].values()
+            ):
                 bad(line, "tag", f'rule {i + 1}: expected a table such as tag = {{Team = "video"}}')
             else:
                 tags = [(k.lower(), v) for k, v in r["tag"].items()]
         if ("team" in r) == ("split" in r):
-            bad(line, "team", f"rule {i + 1}: expected either team = \"NAME\" or split = {{A = 0.6, B = 0.4}}")
+            bad(
+                line,
+                "team",
+                f'rule {i + 1}: expected either team = "NAME" or split = {{A = 0.6, B = 0.4}}',
+            )
             continue
         if "team" in r:
             if not isinstance(r["team"], str):
@@ -139,9 +153,19 @@ def load(path: Path, declared_teams: set[str], display: str | None = None) -> Ru
             parts = [(r["team"], 1.0)]
         else:
             split = r["split"]
-            if not isinstance(split, dict) or not split or not all(
-                    isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0 for w in split.values()):
-                bad(line, "split", f"rule {i + 1}: expected positive weights, such as {{Platform = 0.6, Video = 0.4}}")
+            if (
+                not isinstance(split, dict)
+                or not split
+                or not all(
+                    isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0
+                    for w in split.values()
+                )
+            ):
+                bad(
+                    line,
+                    "split",
+                    f"rule {i + 1}: expected positive weights, such as {{Platform = 0.6, Video = 0.4}}",
+                )
                 continue
             total = float(sum(split.values()))
             parts = [(t, w / total) for t, w in split.items()]
@@ -150,8 +174,13 @@ def load(path: Path, declared_teams: set[str], display: str | None = None) -> Ru
     for team in sorted(result.teams()):
         if team not in declared_teams:
             hint = did_you_mean(team, declared_teams)
-            bad(_line_of(text, team), team, f"team {team!r} is not declared"
-                + (f" (did you mean {hint!r}?)" if hint else "") + "; declare it with 'carbon teams add'")
+            bad(
+                _line_of(text, team),
+                team,
+                f"team {team!r} is not declared"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + "; declare it with 'carbon teams add'",
+            )
     if problems:
         raise InputError(f"{name}: allocation rules refused", problems)
     return result

@@ -41,20 +41,28 @@ def _rows_from_json(data, name: str) -> pd.DataFrame:
     if isinstance(data, dict):
         data = data.get("data", data.get("footprint"))
     if not isinstance(data, list):
-        raise InputError(f"{name}: expected CCF's footprint result, a JSON list of "
-                         "{timestamp, serviceEstimates: [...]}")
+        raise InputError(
+            f"{name}: expected CCF's footprint result, a JSON list of "
+            "{timestamp, serviceEstimates: [...]}"
+        )
     rows = []
     for i, day in enumerate(data):
         if not isinstance(day, dict) or not isinstance(day.get("serviceEstimates"), list):
-            raise InputError(f"{name}: entry {i + 1}: expected {{timestamp, serviceEstimates: [...]}}",
-                             [Problem(name, i + 1, "serviceEstimates", None, "missing or not a list")])
+            raise InputError(
+                f"{name}: entry {i + 1}: expected {{timestamp, serviceEstimates: [...]}}",
+                [Problem(name, i + 1, "serviceEstimates", None, "missing or not a list")],
+            )
         for est in day["serviceEstimates"]:
             if not isinstance(est, dict) or not isinstance(est.get("tags") or {}, dict):
-                raise InputError(f"{name}: entry {i + 1}: expected each service estimate as an object of "
-                                 "{cloudProvider, serviceName, region, kilowattHours, co2e, tags: {...}}",
-                                 [Problem(name, i + 1, "serviceEstimates", None, "not an object")])
-            row = {"timestamp": str(day.get("timestamp", "")), **{k: "" if v is None else str(v)
-                                                                  for k, v in est.items() if k != "tags"}}
+                raise InputError(
+                    f"{name}: entry {i + 1}: expected each service estimate as an object of "
+                    "{cloudProvider, serviceName, region, kilowattHours, co2e, tags: {...}}",
+                    [Problem(name, i + 1, "serviceEstimates", None, "not an object")],
+                )
+            row = {
+                "timestamp": str(day.get("timestamp", "")),
+                **{k: "" if v is None else str(v) for k, v in est.items() if k != "tags"},
+            }
             for k, v in (est.get("tags") or {}).items():
                 row["tag:" + str(k).lower()] = "" if v is None else str(v)
             row["_line"] = i + 1  # the day's position in the list
@@ -72,8 +80,10 @@ def _refuse_nul(name: str, text: str) -> None:
     found = re.search(r"\x00|\\u0000", text, re.IGNORECASE)
     if found:
         line = text.count("\n", 0, found.start()) + 1
-        raise InputError(f"{name}: line {line}: contains a NUL character; expected plain UTF-8 text",
-                         [Problem(name, line, None, None, "NUL character: expected plain text")])
+        raise InputError(
+            f"{name}: line {line}: contains a NUL character; expected plain UTF-8 text",
+            [Problem(name, line, None, None, "NUL character: expected plain text")],
+        )
 
 
 def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
@@ -92,8 +102,10 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
         try:
             frame = _rows_from_json(json.loads(text, parse_constant=_no_constant), name)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})",
-                             [Problem(name, exc.lineno, None, None, exc.msg)]) from None
+            raise InputError(
+                f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})",
+                [Problem(name, exc.lineno, None, None, exc.msg)],
+            ) from None
         except (ValueError, RecursionError) as exc:
             raise InputError(f"{name}: not valid JSON ({exc})") from None
     else:
@@ -102,34 +114,52 @@ def read(path: Path, name: str) -> tuple[pd.DataFrame, str]:
         seen: set[str] = set()
         dups = [c for c in header if c in seen or seen.add(c)]
         if dups:
-            raise InputError(f"{name}: line 1: the header names {dups[0]!r} twice; expected each column once",
-                             [Problem(name, 1, c, c, "duplicated column") for c in dict.fromkeys(dups)])
+            raise InputError(
+                f"{name}: line 1: the header names {dups[0]!r} twice; expected each column once",
+                [Problem(name, 1, c, c, "duplicated column") for c in dict.fromkeys(dups)],
+            )
         missing = [c for c in REQUIRED if c not in header]
         if missing:
-            raise InputError(f"{name}: not a CCF estimates export (columns {', '.join(REQUIRED)})",
-                             [Problem(name, 1, c, None, "required column is missing") for c in missing])
+            raise InputError(
+                f"{name}: not a CCF estimates export (columns {', '.join(REQUIRED)})",
+                [Problem(name, 1, c, None, "required column is missing") for c in missing],
+            )
         rows = []
         start = reader.line_num + 1
         for record in reader:
-            if record and not (len(record) == 1 and not record[0].strip()):  # a blank line is no estimate
+            if record and not (
+                len(record) == 1 and not record[0].strip()
+            ):  # a blank line is no estimate
                 if len(record) != len(header):
                     raise csvfile.too_many_fields(name, header, start, len(record))
                 rows.append([*record, start])
             start = reader.line_num + 1
         frame = pd.DataFrame(rows, columns=[*header, "_line"])
-        frame = frame.rename(columns={c: "tag:" + c[4:].lower() for c in frame.columns if c.startswith("tag:")})
+        frame = frame.rename(
+            columns={c: "tag:" + c[4:].lower() for c in frame.columns if c.startswith("tag:")}
+        )
     if frame.empty:
         raise InputError(f"{name}: no estimate in the file; nothing was written")
-    frame = frame.fillna("")  # a JSON estimate without a field: an empty cell, refused where required
+    frame = frame.fillna(
+        ""
+    )  # a JSON estimate without a field: an empty cell, refused where required
     for c in REQUIRED:
         if c not in frame:
             frame[c] = ""
     return frame, sha
 
 
-def import_ccf_estimates(store: Store, path: Path | str, rules_path: Path | str, *, source: str | None = None,
-                         replace: bool = False, strict: bool = False,
-                         restate: Restate | None = None, allow_overlap: bool = False) -> CloudOutcome:
+def import_ccf_estimates(
+    store: Store,
+    path: Path | str,
+    rules_path: Path | str,
+    *,
+    source: str | None = None,
+    replace: bool = False,
+    strict: bool = False,
+    restate: Restate | None = None,
+    allow_overlap: bool = False,
+) -> CloudOutcome:
     """Import CCF's estimates as one batch, teams by the allocation rules. InputError: nothing written;
     PeriodLocked when it touches a closed month and `restate` is None."""
     path = Path(path)
@@ -145,8 +175,12 @@ def import_ccf_estimates(store: Store, path: Path | str, rules_path: Path | str,
     lines = frame["_line"].to_numpy(dtype=np.int64)
     when = checks.parse_times(frame["timestamp"].to_numpy())
     bad = when.isna().to_numpy()
-    log.add(lines[bad], "timestamp", frame["timestamp"][bad],
-            f"expected a date such as 2026-03-01T00:00:00.000Z, {checks.window_text()}")
+    log.add(
+        lines[bad],
+        "timestamp",
+        frame["timestamp"][bad],
+        f"expected a date such as 2026-03-01T00:00:00.000Z, {checks.window_text()}",
+    )
     provider = frame["cloudProvider"].str.strip().str.lower()
     bad = ~provider.isin(list(PROVIDERS)).to_numpy()
     log.add(lines[bad], "cloudProvider", frame["cloudProvider"][bad], "expected AWS, GCP or AZURE")
@@ -158,11 +192,20 @@ def import_ccf_estimates(store: Store, path: Path | str, rules_path: Path | str,
         log.add(lines[bad], col, frame[col][bad], f"expected a number ≥ 0 and at most {upper:.0e}")
         numbers[col] = vals
     bad = (numbers["kilowattHours"] == 0) & (numbers["co2e"] > 0)
-    log.add(lines[bad], "kilowattHours", frame["kilowattHours"][bad],
-            "0 kWh with CO2e above 0: expected the kWh CCF estimated")
+    log.add(
+        lines[bad],
+        "kilowattHours",
+        frame["kilowattHours"][bad],
+        "0 kWh with CO2e above 0: expected the kWh CCF estimated",
+    )
     region_text = frame["region"].str.strip()
     bad = (region_text.str.len() > limits.REGION - 10).to_numpy()
-    log.add(lines[bad], "region", region_text[bad], f"expected a cloud region of at most {limits.REGION - 10} characters")
+    log.add(
+        lines[bad],
+        "region",
+        region_text[bad],
+        f"expected a cloud region of at most {limits.REGION - 10} characters",
+    )
     if log.count:
         raise log.error(f"{name}: import refused, nothing was written")
     # rules match `account` on the account ID (as in a bill), else on CCF's account name
@@ -173,28 +216,67 @@ def import_ccf_estimates(store: Store, path: Path | str, rules_path: Path | str,
     cache: dict = {}
     tag_cols = [c for c in frame.columns if c.startswith("tag:")]
     for i in range(len(frame)):
-        values = (("account", str(account.iloc[i])), ("service", str(frame["serviceName"].iloc[i])),
-                  ("region", str(frame["region"].iloc[i])), *((t, str(frame[t].iloc[i])) for t in tag_cols))
+        values = (
+            ("account", str(account.iloc[i])),
+            ("service", str(frame["serviceName"].iloc[i])),
+            ("region", str(frame["region"].iloc[i])),
+            *((t, str(frame[t].iloc[i])) for t in tag_cols),
+        )
         if values not in cache:
             cache[values] = rules.match(dict(values))
         rule[i] = cache[values]
     if (rule == allocation.UNALLOCATED).any() and (strict or not rules.unallocated):
         why = "--strict" if strict else "the rules name no 'unallocated' team"
         plog = ProblemLog(name)
-        plog.add(lines[rule == allocation.UNALLOCATED], None, None, f"no allocation rule matches this estimate and {why}")
-        raise plog.error(f"{name}: estimates match no allocation rule; import refused, nothing was written")
-    est = pd.DataFrame({"month": when.dt.strftime("%Y-%m").to_numpy(), "year": when.dt.year.to_numpy(),
-                        "provider": provider.to_numpy(), "service": frame["serviceName"].str.strip().to_numpy(),
-                        "region": frame["region"].str.strip().to_numpy(), "rule": rule,
-                        "kwh": numbers["kilowattHours"], "kg": numbers["co2e"] * 1000, "line": lines, "n": 1})
-    agg = est.groupby(["month", "year", "provider", "service", "region", "rule"], sort=True).agg(
-        kwh=("kwh", "sum"), kg=("kg", "sum"), line=("line", "min"), n=("n", "sum")).reset_index()
+        plog.add(
+            lines[rule == allocation.UNALLOCATED],
+            None,
+            None,
+            f"no allocation rule matches this estimate and {why}",
+        )
+        raise plog.error(
+            f"{name}: estimates match no allocation rule; import refused, nothing was written"
+        )
+    est = pd.DataFrame(
+        {
+            "month": when.dt.strftime("%Y-%m").to_numpy(),
+            "year": when.dt.year.to_numpy(),
+            "provider": provider.to_numpy(),
+            "service": frame["serviceName"].str.strip().to_numpy(),
+            "region": frame["region"].str.strip().to_numpy(),
+            "rule": rule,
+            "kwh": numbers["kilowattHours"],
+            "kg": numbers["co2e"] * 1000,
+            "line": lines,
+            "n": 1,
+        }
+    )
+    agg = (
+        est.groupby(["month", "year", "provider", "service", "region", "rule"], sort=True)
+        .agg(kwh=("kwh", "sum"), kg=("kg", "sum"), line=("line", "min"), n=("n", "sum"))
+        .reset_index()
+    )
     agg = agg[(agg["kwh"] > 0) | (agg["kg"] > 0)]
     # An estimate's identity: provider × account × day × service × region (carbon.cloud.overlap).
-    keys = overlap.distinct([pd.DataFrame({
-        "month": est["month"], "line": lines,
-        "line_key": overlap.line_keys([provider, account, when.dt.strftime("%Y-%m-%dT%H:%M:%S"),
-                                       frame["serviceName"], frame["region"]])})])
+    keys = overlap.distinct(
+        [
+            pd.DataFrame(
+                {
+                    "month": est["month"],
+                    "line": lines,
+                    "line_key": overlap.line_keys(
+                        [
+                            provider,
+                            account,
+                            when.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                            frame["serviceName"],
+                            frame["region"],
+                        ]
+                    ),
+                }
+            )
+        ]
+    )
     with store.transaction() as conn:
         earlier = store.find_batch(conn, KIND, content_hash)
         if earlier is not None:
@@ -209,29 +291,69 @@ def import_ccf_estimates(store: Store, path: Path | str, rules_path: Path | str,
         for g in agg.itertuples(index=False):
             region = f"{g.provider}:{g.region.lower()}" if g.region else f"{g.provider}:unknown"
             value = g.kg / g.kwh
-            f = Factor(activity=f"cloud.{g.provider}.ccf_estimate", region=region, year=int(g.year), value=value,
-                       unit="kg CO2e / kWh", category="infrastructure", scope=3,
-                       source=(f"Cloud Carbon Footprint's own estimate for {g.service} in {g.region or 'no region'}"
-                               f" (imported from its export, not recomputed): {g.kwh:.6g} kWh and {g.kg / 1000:.6g} "
-                               f"t CO2e over {g.n} estimate(s) of {g.month}"),
-                       source_ref=f"import of {source}", boundary="as computed by Cloud Carbon Footprint "
-                       "(operational and, where CCF adds it, embodied emissions)", origin=KIND)
+            f = Factor(
+                activity=f"cloud.{g.provider}.ccf_estimate",
+                region=region,
+                year=int(g.year),
+                value=value,
+                unit="kg CO2e / kWh",
+                category="infrastructure",
+                scope=3,
+                source=(
+                    f"Cloud Carbon Footprint's own estimate for {g.service} in {g.region or 'no region'}"
+                    f" (imported from its export, not recomputed): {g.kwh:.6g} kWh and {g.kg / 1000:.6g} "
+                    f"t CO2e over {g.n} estimate(s) of {g.month}"
+                ),
+                source_ref=f"import of {source}",
+                boundary="as computed by Cloud Carbon Footprint "
+                "(operational and, where CCF adds it, embodied emissions)",
+                origin=KIND,
+            )
             key = (f.activity, f.region, f.year, f.source, f.value)
             if key not in fix:
                 fix[key] = len(flist)
                 flist.append(f)
-            parts = [(rules.unallocated, 1.0)] if g.rule == allocation.UNALLOCATED else list(rules.rules[g.rule].parts)
+            parts = (
+                [(rules.unallocated, 1.0)]
+                if g.rule == allocation.UNALLOCATED
+                else list(rules.rules[g.rule].parts)
+            )
             done_q = done_kg = 0.0
             for i, (team, w) in enumerate(parts):
                 last = i == len(parts) - 1
                 q = g.kwh - done_q if last else g.kwh * w
                 k = g.kg - done_kg if last else g.kg * w
                 done_q, done_kg = done_q + q, done_kg + k
-                rows.append((int(g.line), team_ids[team], g.month, f.activity, "infrastructure", 3, q, "kWh", k,
-                             fix[key]))
+                rows.append(
+                    (
+                        int(g.line),
+                        team_ids[team],
+                        g.month,
+                        f.activity,
+                        "infrastructure",
+                        3,
+                        q,
+                        "kWh",
+                        k,
+                        fix[key],
+                    )
+                )
             rule_kg[int(g.rule)] = rule_kg.get(int(g.rule), 0.0) + g.kg
-        out = pd.DataFrame(rows, columns=["line", "team_id", "month", "activity", "category", "scope", "quantity",
-                                          "unit", "co2e_kg", "factor_ix"])
+        out = pd.DataFrame(
+            rows,
+            columns=[
+                "line",
+                "team_id",
+                "month",
+                "activity",
+                "category",
+                "scope",
+                "quantity",
+                "unit",
+                "co2e_kg",
+                "factor_ix",
+            ],
+        )
         batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
         snap = np.array(store.snapshot_ids(conn, flist), dtype=np.int64)
         ix = out["factor_ix"].to_numpy()
@@ -241,15 +363,34 @@ def import_ccf_estimates(store: Store, path: Path | str, rules_path: Path | str,
         cloud_lines.insert_keys(conn, batch_id, keys)
         # Closed months (carbon close, donation close) are refused unless restated, as for every
         # import. Bill lines are aggregated before the ledger, so rows are not compared one by one.
-        _, restatement = core.guard_batch(conn, name, batch_id, [b.id for b, _ in to_replace],
-                                          core.Checks(restate=restate, compare_rows=False))
+        _, restatement = core.guard_batch(
+            conn,
+            name,
+            batch_id,
+            [b.id for b, _ in to_replace],
+            core.Checks(restate=restate, compare_rows=False),
+        )
         for b, _ in to_replace:
             store.remove_batch(conn, b.id)
         batch = store.finish_batch(conn, batch_id, len(frame))
-    summary = CloudSummary(lines=len(frame), by_class=(("ccf_estimate", len(frame), 0.0),),
-                           by_rule=tuple((rules.rules[i].describe(), kg) for i, kg in sorted(rule_kg.items()) if i >= 0),
-                           unallocated_kg=rule_kg.get(allocation.UNALLOCATED, 0.0), unknown_lines=0,
-                           unknown_region_lines=0, total_kg=float(out["co2e_kg"].sum()))
+    summary = CloudSummary(
+        lines=len(frame),
+        by_class=(("ccf_estimate", len(frame), 0.0),),
+        by_rule=tuple(
+            (rules.rules[i].describe(), kg) for i, kg in sorted(rule_kg.items()) if i >= 0
+        ),
+        unallocated_kg=rule_kg.get(allocation.UNALLOCATED, 0.0),
+        unknown_lines=0,
+        unknown_region_lines=0,
+        total_kg=float(out["co2e_kg"].sum()),
+    )
     later = core.later_months_warning(out["month"], out["line"])
-    return CloudOutcome(ImportOutcome(batch, replaced=tuple(b.id for b, _ in to_replace), restatement=restatement,
-                                      warnings=((warned,) if warned else ()) + tuple(later)), summary)
+    return CloudOutcome(
+        ImportOutcome(
+            batch,
+            replaced=tuple(b.id for b, _ in to_replace),
+            restatement=restatement,
+            warnings=((warned,) if warned else ()) + tuple(later),
+        ),
+        summary,
+    )

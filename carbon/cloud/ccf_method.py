@@ -21,9 +21,22 @@ from carbon.cloud import tables
 if TYPE_CHECKING:
     from carbon.cloud.classify import UsageClass
 
-CLASS_FIELDS = ("vcpu_hours", "min_w", "max_w", "gpu_hours", "gpu_min_w", "gpu_max_w", "memory_gb_hours",
-                "tb_hours", "per_month", "storage_wh_per_tb_hour", "network_gb", "replication", "embodied_t",
-                "embodied_hours")
+CLASS_FIELDS = (
+    "vcpu_hours",
+    "min_w",
+    "max_w",
+    "gpu_hours",
+    "gpu_min_w",
+    "gpu_max_w",
+    "memory_gb_hours",
+    "tb_hours",
+    "per_month",
+    "storage_wh_per_tb_hour",
+    "network_gb",
+    "replication",
+    "embodied_t",
+    "embodied_hours",
+)
 
 
 def class_frame(classes: list[UsageClass]) -> pd.DataFrame:
@@ -36,8 +49,9 @@ def hours_in_month(start: pd.Series) -> np.ndarray:
     return start.dt.days_in_month.to_numpy(dtype=float) * 24.0
 
 
-def energy(coef, amount: np.ndarray, utilisation: np.ndarray, month_hours: np.ndarray,
-           pue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def energy(
+    coef, amount: np.ndarray, utilisation: np.ndarray, month_hours: np.ndarray, pue: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(kWh, embodied t CO2e) of each line; `coef` holds each line's class coefficients.
 
     `coef` maps each of CLASS_FIELDS to one value per line (a DataFrame or a dict of arrays);
@@ -50,8 +64,9 @@ def energy(coef, amount: np.ndarray, utilisation: np.ndarray, month_hours: np.nd
     rep = coef["replication"]
     compute = amount * (coef["vcpu_hours"] * cpu_w + coef["gpu_hours"] * gpu_w) / 1000
     memory = amount * coef["memory_gb_hours"] * tables.MEMORY_KWH_PER_GB_HOUR
-    tb_hours = amount * coef["tb_hours"] * np.where(coef["per_month"].astype(bool),
-                                                                month_hours, 1.0)
+    tb_hours = (
+        amount * coef["tb_hours"] * np.where(coef["per_month"].astype(bool), month_hours, 1.0)
+    )
     storage = tb_hours * coef["storage_wh_per_tb_hour"] / 1000
     network = amount * coef["network_gb"] * tables.NETWORK_KWH_PER_GB
     kwh = (compute + memory + storage) * pue * rep + network * pue
@@ -70,7 +85,9 @@ def physical_chips(largest_vcpu: float) -> int:
     return math.ceil(largest_vcpu / 96)
 
 
-def memory_above_chips(largest_memory_gb: float, chips: int, per_chip_gb: float, size_memory_gb: float) -> float:
+def memory_above_chips(
+    largest_memory_gb: float, chips: int, per_chip_gb: float, size_memory_gb: float
+) -> float:
     """GB of memory per hour counted on top of compute (CCF calculateGigabyteHours, per hour).
 
     The largest size of a family stands for the whole server: its memory per chip above what the

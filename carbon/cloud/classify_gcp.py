@@ -24,39 +24,116 @@ from carbon.cloud.classify import (
 MEMORY_USAGE_TYPES = ("RAM", "Ram", "Memory")
 UNKNOWN_USAGE_UNITS = ("requests",)
 UNKNOWN_USAGE_TYPES = (
-    "Dedicated Memcache", "BigQuery BI Engine", "AutoML Tables Deployment", "Local Disk Time Dataprep",
-    "Shuffle Time", "Snapshots message backlog", "Subscriptions message backlog",
-    "Subscriptions retained acknowledged messages", "Cloud SQL: Backups", "Publisher Throughput Capacity",
-    "Subscriber Throughput Capacity", "Server node", "Backend Instances", "Frontend Instances", "Server Node",
-    "Analysis Slots Attribution", "Build time", "Dataprep Unit", "IP address", "usage - hour", "D2", "D4",
-    "Policy Charge", "Endpoint Charge", "NAT Gateway", "Action Time", "Billing Adjustment",
-    "Filestore Capacity Premium", "Filestore Capacity Standard", "Pod mCPU Requests", "Pod Memory Requests",
-    "Pod Ephemeral Storage Requests")
-UNSUPPORTED_USAGE_TYPES = ("Fee", "fee", "Billing", "Reattribution", "Cache Fill", "External IP Charge", "Static Ip",
-                           "Vpn Tunnel", "Service Charge")
+    "Dedicated Memcache",
+    "BigQuery BI Engine",
+    "AutoML Tables Deployment",
+    "Local Disk Time Dataprep",
+    "Shuffle Time",
+    "Snapshots message backlog",
+    "Subscriptions message backlog",
+    "Subscriptions retained acknowledged messages",
+    "Cloud SQL: Backups",
+    "Publisher Throughput Capacity",
+    "Subscriber Throughput Capacity",
+    "Server node",
+    "Backend Instances",
+    "Frontend Instances",
+    "Server Node",
+    "Analysis Slots Attribution",
+    "Build time",
+    "Dataprep Unit",
+    "IP address",
+    "usage - hour",
+    "D2",
+    "D4",
+    "Policy Charge",
+    "Endpoint Charge",
+    "NAT Gateway",
+    "Action Time",
+    "Billing Adjustment",
+    "Filestore Capacity Premium",
+    "Filestore Capacity Standard",
+    "Pod mCPU Requests",
+    "Pod Memory Requests",
+    "Pod Ephemeral Storage Requests",
+)
+UNSUPPORTED_USAGE_TYPES = (
+    "Fee",
+    "fee",
+    "Billing",
+    "Reattribution",
+    "Cache Fill",
+    "External IP Charge",
+    "Static Ip",
+    "Vpn Tunnel",
+    "Service Charge",
+)
 UNKNOWN_SERVICE_TYPES = (
-    "Cloud DNS", "Cloud Key Management Service", "Cloud Machine Learning Engine", "Cloud Spanner",
-    "Cloud Speech API", "SendGrid", "Support", "Secret Manager", "Cloud Build", "Cloud Run", "Cloud Data Fusion",
-    "Cloud Dialogflow API", "Cloud Natural Language", "BigQuery Data Transfer Service", "BigQuery Reservation API",
-    "Cloud AutoML", "Cloud Test Lab", "Cloud TPU", "Cloud Video Intelligence API", "Cloud Vision API",
-    "Container Builder", "Firebase Test Lab", "Security Command Center", "Stackdriver")
+    "Cloud DNS",
+    "Cloud Key Management Service",
+    "Cloud Machine Learning Engine",
+    "Cloud Spanner",
+    "Cloud Speech API",
+    "SendGrid",
+    "Support",
+    "Secret Manager",
+    "Cloud Build",
+    "Cloud Run",
+    "Cloud Data Fusion",
+    "Cloud Dialogflow API",
+    "Cloud Natural Language",
+    "BigQuery Data Transfer Service",
+    "BigQuery Reservation API",
+    "Cloud AutoML",
+    "Cloud Test Lab",
+    "Cloud TPU",
+    "Cloud Video Intelligence API",
+    "Cloud Vision API",
+    "Container Builder",
+    "Firebase Test Lab",
+    "Security Command Center",
+    "Stackdriver",
+)
 SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN = ("Secret Manager", "Cloud Key Management Service")
-COMPUTE_STRING_FORMATS = ("Core", "CORE", "VCPU", "vCPU", "CPU", "CPUs", "Kubernetes Clusters", "GPU", "DCU")
+COMPUTE_STRING_FORMATS = (
+    "Core",
+    "CORE",
+    "VCPU",
+    "vCPU",
+    "CPU",
+    "CPUs",
+    "Kubernetes Clusters",
+    "GPU",
+    "DCU",
+)
 NETWORKING_STRING_FORMATS = ("Egress", "egress", "data delivery", "network traffic", "Download")
-GPU_MACHINE_TYPES = ("Nvidia T4", "Nvidia Tesla K80", "Nvidia Tesla V100", "Nvidia Tesla A100", "Nvidia Tesla P4",
-                     "Nvidia Tesla P100")  # MachineTypes.ts GPU_MACHINE_TYPES
+GPU_MACHINE_TYPES = (
+    "Nvidia T4",
+    "Nvidia Tesla K80",
+    "Nvidia Tesla V100",
+    "Nvidia Tesla A100",
+    "Nvidia Tesla P4",
+    "Nvidia Tesla P100",
+)  # MachineTypes.ts GPU_MACHINE_TYPES
 # GCPRegions.ts: multi- and dual-regions (snapshots and images stored there)
 GCP_MULTI_REGIONS = ("us", "europe", "asia")
 GCP_DUAL_REGIONS = ("nam4", "eur4", "asia1")
 REPLICATION = {  # GCP_CLOUD_CONSTANTS.REPLICATION_FACTORS
-    "CLOUD_STORAGE_SINGLE_REGION": 2, "CLOUD_STORAGE_DUAL_REGION": 2, "CLOUD_STORAGE_MULTI_REGION": 2,
-    "COMPUTE_ENGINE_REGIONAL_DISKS": 2, "CLOUD_FILESTORE": 2, "CLOUD_SQL_HIGH_AVAILABILITY": 2,
-    "CLOUD_MEMORY_STORE_REDIS": 2, "CLOUD_SPANNER_SINGLE_REGION": 2, "CLOUD_SPANNER_MULTI_REGION": 2,
-    "KUBERNETES_ENGINE": 3, "DEFAULT": 1,
+    "CLOUD_STORAGE_SINGLE_REGION": 2,
+    "CLOUD_STORAGE_DUAL_REGION": 2,
+    "CLOUD_STORAGE_MULTI_REGION": 2,
+    "COMPUTE_ENGINE_REGIONAL_DISKS": 2,
+    "CLOUD_FILESTORE": 2,
+    "CLOUD_SQL_HIGH_AVAILABILITY": 2,
+    "CLOUD_MEMORY_STORE_REDIS": 2,
+    "CLOUD_SPANNER_SINGLE_REGION": 2,
+    "CLOUD_SPANNER_MULTI_REGION": 2,
+    "KUBERNETES_ENGINE": 3,
+    "DEFAULT": 1,
 }
 SECONDS_PER_HOUR = 3600.0
-GIB = 1024.0 ** 3  # CCF convertBytesToGigabytes / convertByteSecondsToGigabyteHours
-TIB = 1024.0 ** 4  # CCF convertByteSecondsToTerabyteHours
+GIB = 1024.0**3  # CCF convertBytesToGigabytes / convertByteSecondsToGigabyteHours
+TIB = 1024.0**4  # CCF convertByteSecondsToTerabyteHours
 
 
 def _any(values: tuple[str, ...], text: str) -> bool:
@@ -65,8 +142,10 @@ def _any(values: tuple[str, ...], text: str) -> bool:
 
 def gcp_replication(service: str, sku: str, region: str) -> tuple[float, str]:
     """CCF GCP_REPLICATION_FACTORS_FOR_SERVICES: (factor, name of the constant)."""
+
     def rf(name: str) -> tuple[float, str]:
         return REPLICATION[name], name
+
     if service == "Cloud Storage":
         if "Dual-region" in sku:
             return rf("CLOUD_STORAGE_DUAL_REGION")
@@ -121,19 +200,25 @@ def _embodied(machine_type: str, what: str) -> tuple[float, str]:
         return 0.0, ""
     # CCF: usageTimePeriod = seconds / instance vCPUs / 3600: per vCPU-hour
     per_hour = ccf_method.embodied_per_hour(mt.embodied_t, mt.vcpu, mt.largest_vcpu)
-    return per_hour, (f"embodied: {mt.embodied_t:g} t CO2e per server × {what} / ({tables.SERVER_LIFESPAN_HOURS} h "
-                      f"× {mt.largest_vcpu:g} vCPUs of the largest machine type of {machine_type}'s family)")
+    return per_hour, (
+        f"embodied: {mt.embodied_t:g} t CO2e per server × {what} / ({tables.SERVER_LIFESPAN_HOURS} h "
+        f"× {mt.largest_vcpu:g} vCPUs of the largest machine type of {machine_type}'s family)"
+    )
 
 
-def _compute(service: str, sku: str, machine_type: str, pue: float, rep_note: str, replication: float) -> UsageClass:
+def _compute(
+    service: str, sku: str, machine_type: str, pue: float, rep_note: str, replication: float
+) -> UsageClass:
     """A compute line (seconds): vCPU-hours, or GPU-hours of a GPU SKU; with a machine type, its
     processors and its embodied emissions (CCF getComputeFootprintEstimate, getEmbodiedEmissions)."""
     gpu = "GPU" in sku
     if gpu:
         gpus = tuple(g for g in GPU_MACHINE_TYPES if sku.startswith(g)) or GPU_MACHINE_TYPES
         lo, hi, _ = tables.watts("gcp", gpus)
-        parts = [f"GPU compute ({service} {sku}): GPU-hours (seconds / 3600) × (min + utilisation × (max − min)), "
-                 f"{'/'.join(gpus)} {lo:g}–{hi:g} W per GPU"]
+        parts = [
+            f"GPU compute ({service} {sku}): GPU-hours (seconds / 3600) × (min + utilisation × (max − min)), "
+            f"{'/'.join(gpus)} {lo:g}–{hi:g} W per GPU"
+        ]
     else:
         processors = machine_processors(machine_type) if machine_type else ("Unknown",)
         lo, hi, known = tables.watts("gcp", processors)
@@ -143,34 +228,65 @@ def _compute(service: str, sku: str, machine_type: str, pue: float, rep_note: st
             how = f"machine type {machine_type}, processor unknown to CCF: CCF's GCP median {lo:g}–{hi:g} W per vCPU"
         else:
             how = f"machine type not in the export: CCF's GCP median {lo:g}–{hi:g} W per vCPU"
-        parts = [f"compute ({service} {sku}): vCPU-hours (seconds / 3600) × (min + utilisation × (max − min)), {how}"]
+        parts = [
+            f"compute ({service} {sku}): vCPU-hours (seconds / 3600) × (min + utilisation × (max − min)), {how}"
+        ]
     # CCF counts a GPU line's hours as vCPU-hours of the machine's server share too
-    emb, emb_how = _embodied(machine_type, "GPU-hours (CCF counts them as vCPU-hours)" if gpu else "vCPU-hours")
+    emb, emb_how = _embodied(
+        machine_type, "GPU-hours (CCF counts them as vCPU-hours)" if gpu else "vCPU-hours"
+    )
     if emb_how:
         parts.append(emb_how)
     parts.append(f"PUE {pue:g}{rep_note}")
-    per = dict(gpu_hours=1 / SECONDS_PER_HOUR, gpu_min_w=lo, gpu_max_w=hi) if gpu else dict(
-        vcpu_hours=1 / SECONDS_PER_HOUR, min_w=lo, max_w=hi)
-    return UsageClass(COMPUTE, "; ".join(parts), replication=replication, embodied_t=emb,
-                      embodied_hours=1 / SECONDS_PER_HOUR, **per)
+    per = (
+        dict(gpu_hours=1 / SECONDS_PER_HOUR, gpu_min_w=lo, gpu_max_w=hi)
+        if gpu
+        else dict(vcpu_hours=1 / SECONDS_PER_HOUR, min_w=lo, max_w=hi)
+    )
+    return UsageClass(
+        COMPUTE,
+        "; ".join(parts),
+        replication=replication,
+        embodied_t=emb,
+        embodied_hours=1 / SECONDS_PER_HOUR,
+        **per,
+    )
 
 
-def classify_gcp(service: str, sku: str, unit: str, region: str, machine_type: str = "") -> UsageClass:
+def classify_gcp(
+    service: str, sku: str, unit: str, region: str, machine_type: str = ""
+) -> UsageClass:
     """The usage class of one kind of GCP billing-export line (CCF getFootprintEstimateFromUsageRow);
     `machine_type` is the line's compute.googleapis.com/machine_spec ("" when the export has none)."""
     if _any(UNSUPPORTED_USAGE_TYPES, sku):
         return UsageClass(SKIP, f"{sku}: fee or charge without usage (CCF UNSUPPORTED_USAGE_TYPES)")
     if _any(SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN, service):
         unit = "Unknown"
-    if (_any(UNKNOWN_USAGE_TYPES, sku) or _any(UNKNOWN_SERVICE_TYPES, service) or unit in UNKNOWN_USAGE_UNITS
-            or not sku):
-        return UsageClass(UNKNOWN, f"{service} {sku} ({unit}): no CCF coefficient (CCF UNKNOWN_USAGE_TYPES / "
-                                   "UNKNOWN_SERVICE_TYPES / UNKNOWN_USAGE_UNITS)")
-    if _any(("Kubernetes Clusters", "Cloud Composer Compute CPUs", "Cloud Composer vCPU",
-             "Cloud Composer SQL vCPU"), sku):
+    if (
+        _any(UNKNOWN_USAGE_TYPES, sku)
+        or _any(UNKNOWN_SERVICE_TYPES, service)
+        or unit in UNKNOWN_USAGE_UNITS
+        or not sku
+    ):
+        return UsageClass(
+            UNKNOWN,
+            f"{service} {sku} ({unit}): no CCF coefficient (CCF UNKNOWN_USAGE_TYPES / "
+            "UNKNOWN_SERVICE_TYPES / UNKNOWN_USAGE_UNITS)",
+        )
+    if _any(
+        (
+            "Kubernetes Clusters",
+            "Cloud Composer Compute CPUs",
+            "Cloud Composer vCPU",
+            "Cloud Composer SQL vCPU",
+        ),
+        sku,
+    ):
         # CCF counts these as a configured number of vCPUs per cluster/environment of an e2-medium
         # machine; carbon has no such setting and estimates them as unknown usage (docs/cloud-billing.md)
-        return UsageClass(UNKNOWN, f"{sku}: per-cluster or per-environment charge (vCPUs not in the export)")
+        return UsageClass(
+            UNKNOWN, f"{sku}: per-cluster or per-environment charge (vCPUs not in the export)"
+        )
     pue = tables.pue("gcp", region)
     replication, rep_name = gcp_replication(service, sku, region)
     rep_note = f", replication {replication:g} ({rep_name})" if replication != 1 else ""
@@ -180,18 +296,34 @@ def classify_gcp(service: str, sku: str, unit: str, region: str, machine_type: s
         return _compute(service, sku, machine_type, pue, rep_note, replication)
     if unit == "byte-seconds":
         if _any(MEMORY_USAGE_TYPES, sku) and not _any(COMPUTE_STRING_FORMATS, sku):
-            return UsageClass(MEMORY, f"memory ({service} {sku}): GB-hours (byte-seconds / 3600 / 1024³) × "
-                                      f"{tables.MEMORY_KWH_PER_GB_HOUR:g} kWh/GB-h; PUE {pue:g}",
-                              memory_gb_hours=1 / SECONDS_PER_HOUR / GIB)
+            return UsageClass(
+                MEMORY,
+                f"memory ({service} {sku}): GB-hours (byte-seconds / 3600 / 1024³) × "
+                f"{tables.MEMORY_KWH_PER_GB_HOUR:g} kWh/GB-h; PUE {pue:g}",
+                memory_gb_hours=1 / SECONDS_PER_HOUR / GIB,
+            )
         ssd = "SSD" in sku
         coef = tables.PROVIDER["gcp"]["ssd" if ssd else "hdd"]
-        return UsageClass(STORAGE_SSD if ssd else STORAGE_HDD,
-                          f"{'SSD' if ssd else 'HDD'} storage ({service} {sku}): TB-hours (byte-seconds / 3600 / "
-                          f"1024⁴) × {coef:g} Wh per TB-hour × replication {replication:g} ({rep_name}) × PUE {pue:g}",
-                          tb_hours=1 / SECONDS_PER_HOUR / TIB, storage_wh_per_tb_hour=coef, replication=replication)
+        return UsageClass(
+            STORAGE_SSD if ssd else STORAGE_HDD,
+            f"{'SSD' if ssd else 'HDD'} storage ({service} {sku}): TB-hours (byte-seconds / 3600 / "
+            f"1024⁴) × {coef:g} Wh per TB-hour × replication {replication:g} ({rep_name}) × PUE {pue:g}",
+            tb_hours=1 / SECONDS_PER_HOUR / TIB,
+            storage_wh_per_tb_hour=coef,
+            replication=replication,
+        )
     if unit == "bytes":
         if _any(NETWORKING_STRING_FORMATS, sku):
-            return UsageClass(NETWORK, f"networking ({service} {sku}): GB (bytes / 1024³) × "
-                                       f"{tables.NETWORK_KWH_PER_GB:g} kWh/GB × PUE {pue:g}", network_gb=1 / GIB)
-        return UsageClass(UNKNOWN, f"{sku}: bytes CCF does not count as networking (not in NETWORKING_STRING_FORMATS)")
-    return UsageClass(UNKNOWN, f"unit {unit!r}: not a unit CCF estimates for GCP (seconds, byte-seconds, bytes)")
+            return UsageClass(
+                NETWORK,
+                f"networking ({service} {sku}): GB (bytes / 1024³) × "
+                f"{tables.NETWORK_KWH_PER_GB:g} kWh/GB × PUE {pue:g}",
+                network_gb=1 / GIB,
+            )
+        return UsageClass(
+            UNKNOWN,
+            f"{sku}: bytes CCF does not count as networking (not in NETWORKING_STRING_FORMATS)",
+        )
+    return UsageClass(
+        UNKNOWN, f"unit {unit!r}: not a unit CCF estimates for GCP (seconds, byte-seconds, bytes)"
+    )

@@ -46,9 +46,11 @@ AWS_OPTIONAL = {
 }
 # CUR 2.0 also names the region column product_region in some exports
 AWS_ALIASES = {"product_region": "region"}
-OTHER_PROVIDER_MARKERS = {"gcp": ("usage_start_time", "sku.description", "service.description"),
-                          "azure": ("MeterCategory", "ResourceLocation", "CostInBillingCurrency"),
-                          "aws": ("lineItem/UsageStartDate", "line_item_usage_start_date")}
+OTHER_PROVIDER_MARKERS = {
+    "gcp": ("usage_start_time", "sku.description", "service.description"),
+    "azure": ("MeterCategory", "ResourceLocation", "CostInBillingCurrency"),
+    "aws": ("lineItem/UsageStartDate", "line_item_usage_start_date"),
+}
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,10 @@ def _refuse_nul(name: str, block: bytes, lines_before: int) -> None:
     at = block.find(b"\x00")
     if at >= 0:
         line = lines_before + block.count(b"\n", 0, at) + 1
-        raise InputError(f"{name}: line {line}: contains a NUL byte (0x00); expected plain UTF-8 text",
-                         [Problem(name, line, None, None, "NUL byte (0x00): expected plain text")])
+        raise InputError(
+            f"{name}: line {line}: contains a NUL byte (0x00); expected plain UTF-8 text",
+            [Problem(name, line, None, None, "NUL byte (0x00): expected plain text")],
+        )
 
 
 def is_parquet(path: Path) -> bool:
@@ -125,8 +129,10 @@ def _header(path: Path, name: str) -> list[str]:
     if is_parquet(path):
         pa = _pyarrow("parquet")
         if pa is None:
-            raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'carbon-ledger[parquet]' "
-                             "(or export the report as CSV)")
+            raise InputError(
+                f"{name}: reading Parquet needs pyarrow: pip install 'carbon-ledger[parquet]' "
+                "(or export the report as CSV)"
+            )
         try:
             return list(pa.parquet.read_schema(path).names)
         except FileNotFoundError:
@@ -141,17 +147,24 @@ def _header(path: Path, name: str) -> list[str]:
     except IsADirectoryError:
         raise InputError(f"{name}: a folder, not a file") from None
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
-        raise InputError(f"{name}: line 1: not a UTF-8 CSV file{' (or not gzip)' if name.endswith('.gz') else ''}"
-                         f": {exc}", [Problem(name, 1, None, None, "not UTF-8 CSV text")]) from None
+        raise InputError(
+            f"{name}: line 1: not a UTF-8 CSV file{' (or not gzip)' if name.endswith('.gz') else ''}"
+            f": {exc}",
+            [Problem(name, 1, None, None, "not UTF-8 CSV text")],
+        ) from None
     if not first.strip():
-        raise InputError(f"{name}: the file is empty (expected a header line)",
-                         [Problem(name, 1, None, None, "empty file")])
+        raise InputError(
+            f"{name}: the file is empty (expected a header line)",
+            [Problem(name, 1, None, None, "empty file")],
+        )
     header = [c.strip() for c in next(csv.reader([first]))]
     seen: set[str] = set()
     dups = [c for c in header if c in seen or seen.add(c)]
     if dups:
-        raise InputError(f"{name}: line 1: the header names {dups[0]!r} twice; expected each column once",
-                         [Problem(name, 1, c, c, "duplicated column") for c in dict.fromkeys(dups)])
+        raise InputError(
+            f"{name}: line 1: the header names {dups[0]!r} twice; expected each column once",
+            [Problem(name, 1, c, c, "duplicated column") for c in dict.fromkeys(dups)],
+        )
     return header
 
 
@@ -159,8 +172,11 @@ def _ragged(path: Path, info: ExportInfo) -> InputError | None:
     """The refusal of the first row whose number of fields is not the header's (None: every row
     is right). One rule for every bill, whichever reader reads it."""
     header = _header(path, info.name)
-    opener = ((lambda: io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline=""))
-              if path.name.endswith(".gz") else None)
+    opener = (
+        (lambda: io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline=""))
+        if path.name.endswith(".gz")
+        else None
+    )
     found = csvfile.ragged_record(path, len(header), opener)
     return csvfile.too_many_fields(info.name, header, *found) if found else None
 
@@ -190,26 +206,32 @@ def aws_info(path: Path, name: str) -> ExportInfo:
             problems.append(Problem(name, 1, col, None, "required column is missing"))
     if problems:
         other = _guess_provider(header)
-        hint = (f"; this looks like a {other.upper()} export: use --provider {other}"
-                if other and other != "aws" else "; expected an AWS Cost and Usage Report (legacy CSV or CUR 2.0)")
+        hint = (
+            f"; this looks like a {other.upper()} export: use --provider {other}"
+            if other and other != "aws"
+            else "; expected an AWS Cost and Usage Report (legacy CSV or CUR 2.0)"
+        )
         raise InputError(f"{name}: not an AWS Cost and Usage Report{hint}", problems)
     for norm, names in AWS_OPTIONAL.items():
         if names[pick] in present:
             columns[norm] = names[pick]
     tags = {}
-    if "resource_tags" in present:  # CUR 2.0: one map column (JSON text in CSV) of "user_<tag>" keys
+    if (
+        "resource_tags" in present
+    ):  # CUR 2.0: one map column (JSON text in CSV) of "user_<tag>" keys
         columns["resource_tags"] = "resource_tags"
     for col in header:
         if col.startswith("resourceTags/user:"):
             tags["tag:" + col.split(":", 1)[1].lower()] = col
         elif col.startswith("resource_tags_user_"):
-            tags["tag:" + col[len("resource_tags_user_"):].lower()] = col
+            tags["tag:" + col[len("resource_tags_user_") :].lower()] = col
     sha, quotes = _scan(path, name) if not is_parquet(path) else (_scan(path, name)[0], False)
     return ExportInfo(name, sha, columns, tags, quotes)
 
 
-def read_aws(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
-             ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def read_aws(
+    path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Yield (normalised chunk, file line of each row); only the columns used are parsed.
 
     `tag_names` ("tag:team", ...): the tags to read (default: every tag column). A CUR 2.0
@@ -245,8 +267,13 @@ def _expand_tag_map(chunk: pd.DataFrame, tag_names: set[str]) -> pd.DataFrame:
     return out
 
 
-def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: int, numeric: set[str] = frozenset()
-                ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def _raw_chunks(
+    path: Path,
+    info: ExportInfo,
+    columns: list[str],
+    chunk_rows: int,
+    numeric: set[str] = frozenset(),
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Chunks of text columns as in the file, with line numbers: Parquet, pyarrow CSV, or pandas CSV."""
     pa = _pyarrow("csv")
     if is_parquet(path):
@@ -261,7 +288,9 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
                     else:
                         if pa.types.is_timestamp(arr.type):
                             arr = pa.compute.strftime(arr, format="%Y-%m-%dT%H:%M:%SZ")
-                        cols[name] = arr.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False)
+                        cols[name] = (
+                            arr.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False)
+                        )
                 frame = pd.DataFrame(cols)
                 yield frame, np.arange(row, row + len(frame), dtype=np.int64)
                 row += len(frame)
@@ -276,55 +305,86 @@ def _raw_chunks(path: Path, info: ExportInfo, columns: list[str], chunk_rows: in
             # become resident
             stream = pa.input_stream(str(path), compression="detect")
             reader = pa.csv.open_csv(
-                stream, read_options=pa.csv.ReadOptions(block_size=16 << 20, use_threads=True,
-                                                        column_names=header, skip_rows=1),
-                convert_options=pa.csv.ConvertOptions(include_columns=columns,
-                                                      column_types={c: pa.string() for c in columns},
-                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
+                stream,
+                read_options=pa.csv.ReadOptions(
+                    block_size=16 << 20, use_threads=True, column_names=header, skip_rows=1
+                ),
+                convert_options=pa.csv.ConvertOptions(
+                    include_columns=columns,
+                    column_types={c: pa.string() for c in columns},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
             line = 2
             for batch in reader:
                 # dictionary-encoded in Arrow: a bill repeats few distinct values per column, so each
                 # column becomes a pandas Categorical without one Python string per line
                 cols = {}
                 for n, a in zip(batch.schema.names, batch.columns):
-                    if n in numeric:  # amounts are mostly distinct: parse them in Arrow when all are numbers
+                    if (
+                        n in numeric
+                    ):  # amounts are mostly distinct: parse them in Arrow when all are numbers
                         try:
-                            cols[n] = pa.compute.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+                            cols[n] = pa.compute.cast(a, pa.float64()).to_numpy(
+                                zero_copy_only=False
+                            )
                             continue
                         except pa.ArrowInvalid:
                             pass  # a bad cell: keep the text, so the refusal can show it
                     enc = pa.compute.dictionary_encode(a)
-                    cols[n] = pd.Categorical.from_codes(enc.indices.to_numpy(zero_copy_only=False),
-                                                        categories=pd.Index(enc.dictionary.to_pylist(),
-                                                                            dtype=object), validate=False)
+                    cols[n] = pd.Categorical.from_codes(
+                        enc.indices.to_numpy(zero_copy_only=False),
+                        categories=pd.Index(enc.dictionary.to_pylist(), dtype=object),
+                        validate=False,
+                    )
                 frame = pd.DataFrame(cols)
                 yield frame, np.arange(line, line + len(frame), dtype=np.int64)
                 line += len(frame)
             return
         except pa.ArrowInvalid as exc:
-            raise _ragged(path, info) or InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
+            raise _ragged(path, info) or InputError(
+                f"{info.name}: not a well-formed CSV file: {exc}"
+            ) from None
     # pandas drops the extra fields of a row silently when it reads only some columns
     if (ragged := _ragged(path, info)) is not None:
         raise ragged
     try:
-        with pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=columns,
-                         header=0, names=header,
-                         encoding="utf-8-sig", chunksize=chunk_rows, compression="infer") as reader:
+        with pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            usecols=columns,
+            header=0,
+            names=header,
+            encoding="utf-8-sig",
+            chunksize=chunk_rows,
+            compression="infer",
+        ) as reader:
             next_line = 2
             for chunk in reader:
                 n = len(chunk)
-                if info.has_quotes:  # a quoted line break (in any column read) moves the lines after it
+                if (
+                    info.has_quotes
+                ):  # a quoted line break (in any column read) moves the lines after it
                     extra = np.zeros(n, dtype=np.int64)
                     for c in chunk.columns:
                         extra += chunk[c].str.count("\n").to_numpy(dtype=np.int64)
-                    starts = next_line + np.arange(n, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
+                    starts = (
+                        next_line
+                        + np.arange(n, dtype=np.int64)
+                        + np.concatenate(([0], np.cumsum(extra)[:-1]))
+                    )
                     next_line = int(starts[-1] + extra[-1] + 1) if n else next_line
                 else:
                     starts = next_line + np.arange(n, dtype=np.int64)
                     next_line += n
                 yield chunk.reset_index(drop=True), starts
     except UnicodeDecodeError as exc:
-        raise InputError(f"{info.name}: not UTF-8 text ({exc.reason}); save the export as UTF-8") from None
+        raise InputError(
+            f"{info.name}: not UTF-8 text ({exc.reason}); save the export as UTF-8"
+        ) from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{info.name}: not a well-formed CSV file: {exc}") from None
     except (gzip.BadGzipFile, EOFError, OSError) as exc:
@@ -339,12 +399,20 @@ def json_of(pairs) -> str:
 
 # GCP standard billing export (BigQuery table exported as CSV or newline-delimited JSON)
 GCP_COLUMNS = {
-    "start": "usage_start_time", "end": "usage_end_time", "service": "service.description",
-    "usage_type": "sku.description", "amount": "usage.amount", "unit": "usage.unit",
-    "region": "location.region", "project": "project.id", "cost": "cost",
+    "start": "usage_start_time",
+    "end": "usage_end_time",
+    "service": "service.description",
+    "usage_type": "sku.description",
+    "amount": "usage.amount",
+    "unit": "usage.unit",
+    "region": "location.region",
+    "project": "project.id",
+    "cost": "cost",
 }
 GCP_OPTIONAL = {"labels": "labels", "utilization": "utilization", "system_labels": "system_labels"}
-MACHINE_SPEC = "compute.googleapis.com/machine_spec"  # the system label CCF reads the machine type from
+MACHINE_SPEC = (
+    "compute.googleapis.com/machine_spec"  # the system label CCF reads the machine type from
+)
 # a machine type as GCP names one: n1-standard-4, e2-micro, n2-custom-4-16384, a2-highgpu-1g
 MACHINE_TYPE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
 
@@ -365,18 +433,24 @@ def _ndjson_header(path: Path, name: str) -> list[str]:
                     try:
                         rec = json.loads(text)
                     except ValueError as exc:
-                        raise InputError(f"{name}: line {n}: not a JSON object ({exc.msg})",
-                                         [Problem(name, n, None, None, "expected one JSON object per line")]) from None
+                        raise InputError(
+                            f"{name}: line {n}: not a JSON object ({exc.msg})",
+                            [Problem(name, n, None, None, "expected one JSON object per line")],
+                        ) from None
                     if not isinstance(rec, dict):
-                        raise InputError(f"{name}: line {n}: not a JSON object",
-                                         [Problem(name, n, None, None, "expected one JSON object per line")])
+                        raise InputError(
+                            f"{name}: line {n}: not a JSON object",
+                            [Problem(name, n, None, None, "expected one JSON object per line")],
+                        )
                     return list(_flatten(rec))
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
         raise InputError(f"{name}: not UTF-8 JSON text: {exc}") from None
-    raise InputError(f"{name}: the file is empty (expected one JSON object per line)",
-                     [Problem(name, 1, None, None, "empty file")])
+    raise InputError(
+        f"{name}: the file is empty (expected one JSON object per line)",
+        [Problem(name, 1, None, None, "empty file")],
+    )
 
 
 def _flatten(rec: dict, prefix: str = "", keep: frozenset[str] = frozenset()) -> dict[str, object]:
@@ -391,13 +465,22 @@ def _flatten(rec: dict, prefix: str = "", keep: frozenset[str] = frozenset()) ->
     return out
 
 
-def _missing(name: str, header: list[str], columns: dict[str, str], provider: str, what: str) -> None:
-    problems = [Problem(name, 1, col, None, "required column is missing")
-                for col in columns.values() if col not in header]
+def _missing(
+    name: str, header: list[str], columns: dict[str, str], provider: str, what: str
+) -> None:
+    problems = [
+        Problem(name, 1, col, None, "required column is missing")
+        for col in columns.values()
+        if col not in header
+    ]
     if problems:
         other = _guess_provider(header)
-        hint = (f"; this looks like a{'n' if other in ('aws', 'azure') else ''} {other.upper()} export: use "
-                f"--provider {other}" if other and other != provider else f"; expected {what}")
+        hint = (
+            f"; this looks like a{'n' if other in ('aws', 'azure') else ''} {other.upper()} export: use "
+            f"--provider {other}"
+            if other and other != provider
+            else f"; expected {what}"
+        )
         raise InputError(f"{name}: not {what}{hint}", problems)
 
 
@@ -406,8 +489,10 @@ def gcp_info(path: Path, name: str) -> ExportInfo:
     query cannot name a column with a dot, so `service_description` etc. stand for `service.description`."""
     header = _ndjson_header(path, name) if is_ndjson(path) else _header(path, name)
     present = set(header)
-    wanted = {k: (v.replace(".", "_") if v not in present and v.replace(".", "_") in present else v)
-              for k, v in GCP_COLUMNS.items()}
+    wanted = {
+        k: (v.replace(".", "_") if v not in present and v.replace(".", "_") in present else v)
+        for k, v in GCP_COLUMNS.items()
+    }
     _missing(name, header, wanted, "gcp", "a GCP standard billing export (CSV or newline JSON)")
     columns = dict(wanted)
     # newline JSON leaves out a null field: the first record does not tell which optional ones the
@@ -417,13 +502,17 @@ def gcp_info(path: Path, name: str) -> ExportInfo:
     return ExportInfo(name, sha, columns, {}, quotes or is_ndjson(path))
 
 
-def read_gcp(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
-             ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def read_gcp(
+    path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Yield (normalised chunk, file line of each row); `labels` ([{key, value}], JSON) become
     one `tag:<key>` column per tag the rules name."""
     rename = {v: k for k, v in info.columns.items()}
-    chunks = (_ndjson_chunks(path, info, chunk_rows) if is_ndjson(path)
-              else _raw_chunks(path, info, list(info.columns.values()), chunk_rows))
+    chunks = (
+        _ndjson_chunks(path, info, chunk_rows)
+        if is_ndjson(path)
+        else _raw_chunks(path, info, list(info.columns.values()), chunk_rows)
+    )
     for chunk, lines in chunks:
         chunk = chunk.rename(columns=rename)
         if "system_labels" in chunk:
@@ -436,8 +525,10 @@ def machine_spec(text: str) -> tuple[str, str]:
     compute.googleapis.com/machine_spec, when there, is a machine type. Empty: ("", "")."""
     import json
 
-    expected = ('expected a JSON array of {"key", "value"} objects, such as [{"key": '
-                f'"{MACHINE_SPEC}", "value": "n1-standard-4"}}]')
+    expected = (
+        'expected a JSON array of {"key", "value"} objects, such as [{"key": '
+        f'"{MACHINE_SPEC}", "value": "n1-standard-4"}}]'
+    )
     if not text.strip():
         return "", ""
     try:
@@ -450,8 +541,10 @@ def machine_spec(text: str) -> tuple[str, str]:
     if spec is None:
         return "", ""
     if not isinstance(spec, str) or not MACHINE_TYPE.fullmatch(spec):
-        return "", (f"{MACHINE_SPEC} {spec!r} is not a machine type; expected lower-case words joined by "
-                    "hyphens, such as n1-standard-4 or e2-micro")
+        return "", (
+            f"{MACHINE_SPEC} {spec!r} is not a machine type; expected lower-case words joined by "
+            "hyphens, such as n1-standard-4 or e2-micro"
+        )
     return spec, ""
 
 
@@ -466,7 +559,9 @@ def _machine_types(chunk: pd.DataFrame) -> pd.DataFrame:
     return chunk
 
 
-def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def _ndjson_chunks(
+    path: Path, info: ExportInfo, chunk_rows: int
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     import json
 
     wanted = list(info.columns.values())
@@ -491,8 +586,10 @@ def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tu
                     if not isinstance(rec, dict):
                         raise ValueError("not an object")
                 except ValueError:
-                    raise InputError(f"{info.name}: line {n}: not a JSON object; import refused, nothing was written",
-                                     [Problem(info.name, n, None, None, "expected one JSON object per line")]) from None
+                    raise InputError(
+                        f"{info.name}: line {n}: not a JSON object; import refused, nothing was written",
+                        [Problem(info.name, n, None, None, "expected one JSON object per line")],
+                    ) from None
                 flat = _flatten(rec, keep=keep)
                 rows.append([text(flat.get(c)) for c in wanted])
                 lines.append(n)
@@ -505,10 +602,14 @@ def _ndjson_chunks(path: Path, info: ExportInfo, chunk_rows: int) -> Iterator[tu
         yield pd.DataFrame(rows, columns=wanted), np.array(lines, dtype=np.int64)
 
 
-LABELS_EXPECTED = ('expected a JSON array of {"key", "value"} objects with text values, such as '
-                   '[{"key": "team", "value": "video"}] (an empty cell or [] for no labels)')
-TAGS_EXPECTED = ('expected a JSON object of tag names and text values, such as {"team": "video"}, or Azure\'s '
-                 '"team": "video" without the braces (an empty cell for no tags)')
+LABELS_EXPECTED = (
+    'expected a JSON array of {"key", "value"} objects with text values, such as '
+    '[{"key": "team", "value": "video"}] (an empty cell or [] for no labels)'
+)
+TAGS_EXPECTED = (
+    'expected a JSON object of tag names and text values, such as {"team": "video"}, or Azure\'s '
+    '"team": "video" without the braces (an empty cell for no tags)'
+)
 
 
 def _tag_dict(pairs, expected: str, noun: str) -> tuple[dict[str, str], str]:
@@ -520,7 +621,10 @@ def _tag_dict(pairs, expected: str, noun: str) -> tuple[dict[str, str], str]:
             return {}, expected
         key, value = key.lower(), value or ""
         if tags.get(key, value) != value:
-            return {}, f"{noun} {key!r} is given twice, as {tags[key]!r} and {value!r}; expected each name once"
+            return (
+                {},
+                f"{noun} {key!r} is given twice, as {tags[key]!r} and {value!r}; expected each name once",
+            )
         tags[key] = value
     return tags, ""
 
@@ -552,7 +656,9 @@ def azure_tags(text: str) -> tuple[dict[str, str], str]:
     if not t.startswith("{"):
         t = "{" + t + "}"
     try:
-        pairs = json.loads(t, object_pairs_hook=lambda kv: kv)  # every pair, a repeated name included
+        pairs = json.loads(
+            t, object_pairs_hook=lambda kv: kv
+        )  # every pair, a repeated name included
     except ValueError:
         return {}, TAGS_EXPECTED
     if not isinstance(pairs, list):
@@ -560,8 +666,10 @@ def azure_tags(text: str) -> tuple[dict[str, str], str]:
     return _tag_dict(pairs, TAGS_EXPECTED, "tag")
 
 
-AWS_TAGS_EXPECTED = ('expected a JSON object of tag names and text values, such as {"user_team": "video"} '
-                     '(an empty cell for no tags)')
+AWS_TAGS_EXPECTED = (
+    'expected a JSON object of tag names and text values, such as {"user_team": "video"} '
+    "(an empty cell for no tags)"
+)
 
 
 def aws_resource_tags(text) -> tuple[dict[str, str], str]:
@@ -600,18 +708,29 @@ def _expand_tags(chunk: pd.DataFrame, column: str, tag_names: set[str], parse) -
     if any(problems):
         out["problem:" + column] = np.array(problems, dtype=object)[codes]
     for tag in tag_names:
-        out[tag] = np.array([t.get(tag.split(":", 1)[1], "") for t, _ in parsed], dtype=object)[codes]
+        out[tag] = np.array([t.get(tag.split(":", 1)[1], "") for t, _ in parsed], dtype=object)[
+            codes
+        ]
     return out
 
 
 # Azure cost details export (Cost Management "cost and usage details", CSV)
 AZURE_COLUMNS = {
-    "start": "Date", "service": "MeterCategory", "usage_type": "MeterName", "amount": "Quantity",
-    "unit": "UnitOfMeasure", "region": "ResourceLocation", "subscription": "SubscriptionName",
+    "start": "Date",
+    "service": "MeterCategory",
+    "usage_type": "MeterName",
+    "amount": "Quantity",
+    "unit": "UnitOfMeasure",
+    "region": "ResourceLocation",
+    "subscription": "SubscriptionName",
     "cost": "CostInBillingCurrency",
 }
-AZURE_OPTIONAL = {"sub_category": "MeterSubCategory", "tags": "Tags", "utilization": "utilization",
-                  "resource": "ResourceId"}
+AZURE_OPTIONAL = {
+    "sub_category": "MeterSubCategory",
+    "tags": "Tags",
+    "utilization": "utilization",
+    "resource": "ResourceId",
+}
 
 
 def azure_info(path: Path, name: str) -> ExportInfo:
@@ -624,10 +743,14 @@ def azure_info(path: Path, name: str) -> ExportInfo:
     return ExportInfo(name, sha, columns, {}, quotes)
 
 
-def read_azure(path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
-               ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def read_azure(
+    path: Path, info: ExportInfo, chunk_rows: int = CHUNK_ROWS, tag_names: set[str] | None = None
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Yield (normalised chunk, file line of each row); `Tags` (a JSON object, with or without its
     braces, as Azure writes it) become one `tag:<name>` column per tag the rules name."""
     rename = {v: k for k, v in info.columns.items()}
     for chunk, lines in _raw_chunks(path, info, list(info.columns.values()), chunk_rows):
-        yield _expand_tags(chunk.rename(columns=rename), "tags", tag_names or set(), azure_tags), lines
+        yield (
+            _expand_tags(chunk.rename(columns=rename), "tags", tag_names or set(), azure_tags),
+            lines,
+        )

@@ -30,7 +30,11 @@ def line_keys(parts: Sequence[pd.Series]) -> np.ndarray:
     text = parts[0].astype(str).str.strip()
     for p in parts[1:]:
         text = text + SEP + p.astype(str).str.strip()
-    return pd.util.hash_pandas_object(text.reset_index(drop=True), index=False).to_numpy().view(np.int64)
+    return (
+        pd.util.hash_pandas_object(text.reset_index(drop=True), index=False)
+        .to_numpy()
+        .view(np.int64)
+    )
 
 
 def distinct(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -54,17 +58,32 @@ def check(conn, name: str, keys: pd.DataFrame, replaced: Sequence[int], allow: b
         return ""
     n = len(hit)
     imports = hit.groupby(["batch_id", "source", "kind"], sort=True).size()
-    which = "; ".join(f"import {b} ({s!r}, {k}): {c:,} line{'s' if c != 1 else ''}"
-                      for (b, s, k), c in imports.items())
-    text = (f"{n:,} usage line{'s' if n != 1 else ''} of {name} (account × usage period × usage type × "
-            f"resource) {'are' if n != 1 else 'is'} already in the ledger from {which}")
+    which = "; ".join(
+        f"import {b} ({s!r}, {k}): {c:,} line{'s' if c != 1 else ''}"
+        for (b, s, k), c in imports.items()
+    )
+    text = (
+        f"{n:,} usage line{'s' if n != 1 else ''} of {name} (account × usage period × usage type × "
+        f"resource) {'are' if n != 1 else 'is'} already in the ledger from {which}"
+    )
     if allow:
         return text + "; imported anyway (--allow-overlap): those lines are counted twice"
-    problems = [Problem(name, int(r.line), None, None,
-                        f"{r.month}: the same usage line as line {int(r.earlier_line)} of import {int(r.batch_id)} "
-                        f"({r.source})") for r in hit.head(FIRST_LINES).itertuples(index=False)]
+    problems = [
+        Problem(
+            name,
+            int(r.line),
+            None,
+            None,
+            f"{r.month}: the same usage line as line {int(r.earlier_line)} of import {int(r.batch_id)} "
+            f"({r.source})",
+        )
+        for r in hit.head(FIRST_LINES).itertuples(index=False)
+    ]
     first = int(imports.index[0][0])
-    raise InputError(f"{text}: a re-exported or overlapping bill would be counted twice; nothing was written. "
-                     f"Replace the earlier import with --replace --source {imports.index[0][1]!r} "
-                     f"('carbon imports remove {first}' to take it out), or pass --allow-overlap",
-                     problems, total=n)
+    raise InputError(
+        f"{text}: a re-exported or overlapping bill would be counted twice; nothing was written. "
+        f"Replace the earlier import with --replace --source {imports.index[0][1]!r} "
+        f"('carbon imports remove {first}' to take it out), or pass --allow-overlap",
+        problems,
+        total=n,
+    )

@@ -27,8 +27,14 @@ NETWORK_KWH_PER_GB = 0.001  # NETWORKING_COEFFICIENT
 DEFAULT_UTILISATION = 50.0  # AVG_CPU_UTILIZATION_2020 (percent)
 SERVER_LIFESPAN_HOURS = 35040  # SERVER_EXPECTED_LIFESPAN: 4 years
 GCP_PUE_BY_REGION = {  # GCP_CLOUD_CONSTANTS.PUE_TRAILING_TWELVE_MONTH
-    "us-east4": 1.08, "us-central1": 1.11, "us-central2": 1.11, "europe-west1": 1.09,
-    "europe-west4": 1.07, "europe-north1": 1.09, "asia-east1": 1.12, "asia-southeast1": 1.13,
+    "us-east4": 1.08,
+    "us-central1": 1.11,
+    "us-central2": 1.11,
+    "europe-west1": 1.09,
+    "europe-west4": 1.07,
+    "europe-north1": 1.09,
+    "asia-east1": 1.12,
+    "asia-southeast1": 1.13,
 }
 
 
@@ -47,7 +53,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 @lru_cache(maxsize=1)
 def processor_coefficients() -> dict[tuple[str, str, str], float]:
     """(provider, processor, "min_watts" | "max_watts" | "memory_gb_per_chip") -> value."""
-    return {(r["provider"], r["processor"], r["quantity"]): float(r["value"]) for r in _rows("ccf_processors.csv")}
+    return {
+        (r["provider"], r["processor"], r["quantity"]): float(r["value"])
+        for r in _rows("ccf_processors.csv")
+    }
 
 
 def _average_or_median(processors: list[str], values: list[float]) -> float:
@@ -63,8 +72,12 @@ def _average_or_median(processors: list[str], values: list[float]) -> float:
 def watts(provider: str, processors: tuple[str, ...]) -> tuple[float, float, bool]:
     """(min W, max W per vCPU, True when the processors were known) for a processor group."""
     coef = processor_coefficients()
-    lo = [coef[(provider, p, "min_watts")] for p in processors if (provider, p, "min_watts") in coef]
-    hi = [coef[(provider, p, "max_watts")] for p in processors if (provider, p, "max_watts") in coef]
+    lo = [
+        coef[(provider, p, "min_watts")] for p in processors if (provider, p, "min_watts") in coef
+    ]
+    hi = [
+        coef[(provider, p, "max_watts")] for p in processors if (provider, p, "max_watts") in coef
+    ]
     lo_v, hi_v = _average_or_median(list(processors), lo), _average_or_median(list(processors), hi)
     if not lo_v or not hi_v:
         return PROVIDER[provider]["min_watts"], PROVIDER[provider]["max_watts"], False
@@ -73,8 +86,11 @@ def watts(provider: str, processors: tuple[str, ...]) -> tuple[float, float, boo
 
 def memory_per_chip(provider: str, processors: tuple[str, ...]) -> float:
     coef = processor_coefficients()
-    vals = [coef[(provider, p, "memory_gb_per_chip")] for p in processors
-            if (provider, p, "memory_gb_per_chip") in coef]
+    vals = [
+        coef[(provider, p, "memory_gb_per_chip")]
+        for p in processors
+        if (provider, p, "memory_gb_per_chip") in coef
+    ]
     return sum(vals) / len(vals) if vals else PROVIDER[provider]["memory_avg"]
 
 
@@ -92,7 +108,8 @@ def aws_instance_families() -> dict[str, dict[str, dict[str, InstanceSize]]]:
     for r in _rows("ccf_aws_instance_types.csv"):
         emb = float(r["embodied_t"]) if r["embodied_t"] else None
         out.setdefault(r["table"], {}).setdefault(r["family"], {})[r["size"]] = InstanceSize(
-            float(r["vcpu"]), float(r["memory_gb"]), emb)
+            float(r["vcpu"]), float(r["memory_gb"]), emb
+        )
     return out
 
 
@@ -140,11 +157,18 @@ def gcp_machine_types() -> dict[str, MachineType]:
     tables_: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
     for r in _rows("ccf_gcp_machine_types.csv"):
         tables_.setdefault(r["table"], {}).setdefault(r["family"], {})[r["machine_type"]] = (
-            float(r["vcpu"]), float(r["embodied_t"]))
+            float(r["vcpu"]),
+            float(r["embodied_t"]),
+        )
     out: dict[str, MachineType] = {}
-    for table in ("N1_SHARED_CORE_MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING",
-                  "MACHINE_FAMILY_SHARED_CORE_TO_MACHINE_TYPE_MAPPING", "MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING"):
-        for family in tables_.get(table, {}).values():  # later tables win, as CCF looks them up first
+    for table in (
+        "N1_SHARED_CORE_MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING",
+        "MACHINE_FAMILY_SHARED_CORE_TO_MACHINE_TYPE_MAPPING",
+        "MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING",
+    ):
+        for family in tables_.get(
+            table, {}
+        ).values():  # later tables win, as CCF looks them up first
             largest = list(family.values())[-1][0]
             out.update({name: MachineType(v, e, largest) for name, (v, e) in family.items()})
     return out
@@ -154,4 +178,7 @@ def gcp_machine_types() -> dict[str, MachineType]:
 def gcp_family_processors() -> dict[str, tuple[str, ...]]:
     """Machine family ('n2d', or a shared-core type 'e2-micro') -> processors (CCF
     INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING of MachineTypes.ts)."""
-    return {r["family"]: tuple(r["processors"].split("|")) for r in _rows("ccf_gcp_machine_processors.csv")}
+    return {
+        r["family"]: tuple(r["processors"].split("|"))
+        for r in _rows("ccf_gcp_machine_processors.csv")
+    }

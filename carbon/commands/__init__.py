@@ -17,58 +17,105 @@ import click
 # command path: ("module:attribute", one-line help, as the command's docstring starts).
 # A command defined on its group (`@report.command("monthly")`) is not listed: it loads with the group.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "budget": ("carbon.commands.budget:budget",
-               "Team carbon budgets: load a year's budgets, follow actual vs budget, alert."),
-    "close": ("carbon.commands.close:close",
-              "Close a month: later imports, replacements or removals touching it are refused."),
+    "budget": (
+        "carbon.commands.budget:budget",
+        "Team carbon budgets: load a year's budgets, follow actual vs budget, alert.",
+    ),
+    "close": (
+        "carbon.commands.close:close",
+        "Close a month: later imports, replacements or removals touching it are refused.",
+    ),
     "demo": ("carbon.commands.demo:demo", "Load a sample organisation and print its latest month."),
-    "donation": ("carbon.commands.donation:donation",
-                 "Annual offset donation: the year's emissions × a carbon price, per team."),
-    "feeds": ("carbon.commands.feeds:feeds_group",
-              "Data feeds a complete month needs: declare, list, remove, and each month's status."),
-    "factors": ("carbon.commands.factors:factors", "Emission factors: the shipped, sourced tables plus your own."),
-    "import": ("carbon.commands.imports:import_group", "Import activity data or a commuting survey."),
-    "import ccf-estimates": ("carbon.commands.cloud:ccf_estimates",
-                             "Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV)."),
-    "import cloud-billing": ("carbon.commands.cloud:cloud_billing",
-                             "Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or "
-                             "Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline "
-                             "JSON) or Azure cost details (CSV)."),
-    "import energy-attributes": ("carbon.commands.energy:import_energy_attributes_cmd",
-                                 "Import contractual instruments for market-based scope 2 (docs/scope2.md)."),
-    "import metrics": ("carbon.commands.metrics:import_metrics_cmd",
-                       "Import business metrics (month, metric, value[, team]): the denominators of "
-                       "intensities."),
-    "import spend": ("carbon.commands.spend:import_spend_cmd",
-                     "Import purchases by spend (month, team, category, amount, currency[, supplier, "
-                     "description])."),
-    "import video": ("carbon.commands.video:import_video_cmd",
-                     "Import a video platform's viewing export as streaming.video.<resolution> entries."),
-    "imports": ("carbon.commands.imports:imports_group",
-                "List or remove imports (each file imported is one import)."),
-    "metrics": ("carbon.commands.metrics:metrics_group",
-                "Declare and list business metrics (active users, paid students, hours streamed)."),
-    "prices": ("carbon.commands.donation:prices",
-               "Carbon price tables: the shipped EU ETS and carbon-removal prices, plus your own."),
+    "donation": (
+        "carbon.commands.donation:donation",
+        "Annual offset donation: the year's emissions × a carbon price, per team.",
+    ),
+    "feeds": (
+        "carbon.commands.feeds:feeds_group",
+        "Data feeds a complete month needs: declare, list, remove, and each month's status.",
+    ),
+    "factors": (
+        "carbon.commands.factors:factors",
+        "Emission factors: the shipped, sourced tables plus your own.",
+    ),
+    "import": (
+        "carbon.commands.imports:import_group",
+        "Import activity data or a commuting survey.",
+    ),
+    "import ccf-estimates": (
+        "carbon.commands.cloud:ccf_estimates",
+        "Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).",
+    ),
+    "import cloud-billing": (
+        "carbon.commands.cloud:cloud_billing",
+        "Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or "
+        "Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline "
+        "JSON) or Azure cost details (CSV).",
+    ),
+    "import energy-attributes": (
+        "carbon.commands.energy:import_energy_attributes_cmd",
+        "Import contractual instruments for market-based scope 2 (docs/scope2.md).",
+    ),
+    "import metrics": (
+        "carbon.commands.metrics:import_metrics_cmd",
+        "Import business metrics (month, metric, value[, team]): the denominators of intensities.",
+    ),
+    "import spend": (
+        "carbon.commands.spend:import_spend_cmd",
+        "Import purchases by spend (month, team, category, amount, currency[, supplier, "
+        "description]).",
+    ),
+    "import video": (
+        "carbon.commands.video:import_video_cmd",
+        "Import a video platform's viewing export as streaming.video.<resolution> entries.",
+    ),
+    "imports": (
+        "carbon.commands.imports:imports_group",
+        "List or remove imports (each file imported is one import).",
+    ),
+    "metrics": (
+        "carbon.commands.metrics:metrics_group",
+        "Declare and list business metrics (active users, paid students, hours streamed).",
+    ),
+    "prices": (
+        "carbon.commands.donation:prices",
+        "Carbon price tables: the shipped EU ETS and carbon-removal prices, plus your own.",
+    ),
     "report": ("carbon.commands.report:report", "Reports from the ledger."),
-    "report disclosure": ("carbon.commands.disclosure:disclosure_cmd",
-                          "A year's disclosure (ESRS E1, GHG Protocol or BEGES), reconciled with the ledger."),
-    "report pack": ("carbon.commands.pack:pack_cmd",
-                    "Build a month's report pack now: report.html (charts), report.json, report.csv, "
-                    "manifest.json (and donation.html for December)."),
-    "report year": ("carbon.commands.year:year_cmd",
-                    "The annual inventory of a year: per team, category, GHG scope and month (kg CO2e)."),
-    "scenario": ("carbon.commands.scenario:scenario_group",
-                 "What-if scenarios: levers applied to the ledger and the forecast, nothing written."),
-    "schedule": ("carbon.commands.schedule:schedule_group",
-                 "The monthly report pack, produced once per month (catching up missed months)."),
-    "serve": ("carbon.commands.serve:serve_cmd",
-              "The managers' read-only web pages and JSON API (needs the serve extra)."),
+    "report disclosure": (
+        "carbon.commands.disclosure:disclosure_cmd",
+        "A year's disclosure (ESRS E1, GHG Protocol or BEGES), reconciled with the ledger.",
+    ),
+    "report pack": (
+        "carbon.commands.pack:pack_cmd",
+        "Build a month's report pack now: report.html (charts), report.json, report.csv, "
+        "manifest.json (and donation.html for December).",
+    ),
+    "report year": (
+        "carbon.commands.year:year_cmd",
+        "The annual inventory of a year: per team, category, GHG scope and month (kg CO2e).",
+    ),
+    "scenario": (
+        "carbon.commands.scenario:scenario_group",
+        "What-if scenarios: levers applied to the ledger and the forecast, nothing written.",
+    ),
+    "schedule": (
+        "carbon.commands.schedule:schedule_group",
+        "The monthly report pack, produced once per month (catching up missed months).",
+    ),
+    "serve": (
+        "carbon.commands.serve:serve_cmd",
+        "The managers' read-only web pages and JSON API (needs the serve extra).",
+    ),
     "teams": ("carbon.commands.teams:teams", "Declare teams."),
-    "tokens": ("carbon.commands.tokens:tokens",
-               "Access tokens of 'carbon serve': one per person or service, for every team or one."),
-    "verify": ("carbon.commands.verify:verify_cmd",
-               "Replay a report pack against the database: \"reproduced\", or each difference."),
+    "tokens": (
+        "carbon.commands.tokens:tokens",
+        "Access tokens of 'carbon serve': one per person or service, for every team or one.",
+    ),
+    "verify": (
+        "carbon.commands.verify:verify_cmd",
+        'Replay a report pack against the database: "reproduced", or each difference.',
+    ),
 }
 
 
@@ -104,7 +151,9 @@ class LazyCommands(MutableMapping):
             try:
                 cmd = load(target)
             except KeyError as exc:  # a bug in the module, not an unknown command
-                raise RuntimeError(f"importing the command {name!r} ({target}) failed: {exc!r}") from exc
+                raise RuntimeError(
+                    f"importing the command {name!r} ({target}) failed: {exc!r}"
+                ) from exc
             self[name] = cmd
         return self._loaded[name]
 
@@ -141,8 +190,11 @@ class LazyGroup(click.Group):
         self.path = self.name if path is None else path
         self.on_load: list[Callable[[click.Command], None]] = []
         prefix = f"{self.path} " if self.path else ""
-        targets = {key[len(prefix):]: target for key, (target, _help) in COMMANDS.items()
-                   if key.startswith(prefix) and " " not in key[len(prefix):]}
+        targets = {
+            key[len(prefix) :]: target
+            for key, (target, _help) in COMMANDS.items()
+            if key.startswith(prefix) and " " not in key[len(prefix) :]
+        }
         self.commands = LazyCommands(targets, self._loaded)
         self._short_help = {name: COMMANDS[prefix + name][1] for name in targets}
 
@@ -163,4 +215,6 @@ class LazyGroup(click.Group):
         if commands:
             limit = formatter.width - 6 - max(len(name) for name, _ in commands)
             with formatter.section("Commands"):
-                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in commands])
+                formatter.write_dl(
+                    [(name, cmd.get_short_help_str(limit)) for name, cmd in commands]
+                )

@@ -25,8 +25,14 @@ budgets = lazy("carbon.budgets")
 view = lazy("carbon.report.budget")
 answers = lazy("carbon.answers")
 
-TABLE_OR_JSON = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                             show_default=True, help="table for people; json for scripts.")
+TABLE_OR_JSON = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for scripts.",
+)
 
 
 @click.group()
@@ -41,14 +47,21 @@ def budget() -> None:
 
 @budget.command("load")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--replace", is_flag=True, help="Swap the budgets already loaded for the file's year.")
-@click.option("--restate", is_flag=True,
-              help="Allow changing closed months' allocations (carbon close); recorded with --reason.")
+@click.option(
+    "--replace", is_flag=True, help="Swap the budgets already loaded for the file's year."
+)
+@click.option(
+    "--restate",
+    is_flag=True,
+    help="Allow changing closed months' allocations (carbon close); recorded with --reason.",
+)
 @click.option("--reason", metavar="TEXT", help="Why closed figures change (with --restate).")
 @click.option("--by", metavar="NAME", help="Who restates (default: the operating-system user).")
 @pass_ctx
 @handle_errors()
-def load_cmd(ctx, file: str, replace: bool, restate: bool, reason: str | None, by: str | None) -> None:
+def load_cmd(
+    ctx, file: str, replace: bool, restate: bool, reason: str | None, by: str | None
+) -> None:
     """Validate a budget file and load it as its year's budgets.
 
     A bad file is refused as a whole (every problem listed with its line);
@@ -71,8 +84,9 @@ def load_cmd(ctx, file: str, replace: bool, restate: bool, reason: str | None, b
         echo(f"{file}: already loaded for {plan.year}; nothing changed")
     else:
         verb = "replaced the earlier budgets of" if done.replaced else "loaded budgets for"
-        echo(f"{file}: {verb} {plan.year}: {len(plan.teams)} teams, "
-                   f"{total:,.6g} {plan.unit} in all")
+        echo(
+            f"{file}: {verb} {plan.year}: {len(plan.teams)} teams, {total:,.6g} {plan.unit} in all"
+        )
     if done.teams_without_budget:
         echo("no budget for: " + ", ".join(done.teams_without_budget))
     for w in done.warnings:
@@ -98,21 +112,40 @@ def show_cmd(ctx, year: int, fmt: str) -> None:
 
 @budget.command("propose")
 @click.option("--year", type=int, required=True, help="The budget year to propose.")
-@click.option("--base-year", type=int, required=True,
-              help="The year the target is measured from (over, with data in all twelve months).")
-@click.option("--target", required=True, metavar="TARGET",
-              help="'4.2%/year' (a linear cut of 4.2 % of base-year emissions a year) or "
-                   "'50%@2030' (50 % below the base year in 2030, on a straight line).")
-@click.option("--teams-by", type=click.Choice(["base", "forecast"]), default="base", show_default=True,
-              help="Split the company budget by the teams' base-year emissions, or by their "
-                   "year-end forecast of the year before --year.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write the budget file here (default: print it).")
+@click.option(
+    "--base-year",
+    type=int,
+    required=True,
+    help="The year the target is measured from (over, with data in all twelve months).",
+)
+@click.option(
+    "--target",
+    required=True,
+    metavar="TARGET",
+    help="'4.2%/year' (a linear cut of 4.2 % of base-year emissions a year) or "
+    "'50%@2030' (50 % below the base year in 2030, on a straight line).",
+)
+@click.option(
+    "--teams-by",
+    type=click.Choice(["base", "forecast"]),
+    default="base",
+    show_default=True,
+    help="Split the company budget by the teams' base-year emissions, or by their "
+    "year-end forecast of the year before --year.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the budget file here (default: print it).",
+)
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @pass_ctx
 @handle_errors()
-def propose_cmd(ctx, year: int, base_year: int, target: str, teams_by: str, out_file: Path | None,
-                force: bool) -> None:
+def propose_cmd(
+    ctx, year: int, base_year: int, target: str, teams_by: str, out_file: Path | None, force: bool
+) -> None:
     """Propose a year's budgets from a reduction target, as a budget file.
 
     \b
@@ -131,8 +164,9 @@ def propose_cmd(ctx, year: int, base_year: int, target: str, teams_by: str, out_
     """
     from carbon.budget_target import render_toml
 
-    text = render_toml(ctx.carbon.propose_budget(year, base_year=base_year, target=target,
-                                                 teams_by=teams_by))
+    text = render_toml(
+        ctx.carbon.propose_budget(year, base_year=base_year, target=target, teams_by=teams_by)
+    )
     if out_file is None:
         click.echo(text, nl=False)
         return
@@ -144,8 +178,10 @@ def propose_cmd(ctx, year: int, base_year: int, target: str, teams_by: str, out_
         write_atomic(out_file, text.encode("utf-8"))
     except OSError as why:
         raise CarbonError(f"cannot write {out_file}: {why.strerror or why}") from None
-    click.echo(f"wrote {out_file}: budgets {year} from {target!r} (base year {base_year}); "
-               f"load it with: carbon budget load {out_file}")
+    click.echo(
+        f"wrote {out_file}: budgets {year} from {target!r} (base year {base_year}); "
+        f"load it with: carbon budget load {out_file}"
+    )
 
 
 @budget.command("status")
@@ -191,15 +227,25 @@ def status_cmd(ctx, month: str, team: str | None, fmt: str) -> None:
     else:
         out.print(view.to_table(rep))
     if done.headline():
-        (err if fmt == "json" else out).print(f"[bold yellow]{escape(done.headline())}[/bold yellow]")
+        (err if fmt == "json" else out).print(
+            f"[bold yellow]{escape(done.headline())}[/bold yellow]"
+        )
 
 
 @budget.command("check", cls=VerdictCommand)
 @click.option("--month", required=True, help="The month, YYYY-MM.")
-@click.option("--warn-at", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
-              help="Warn when a team's actual to date is more than this share of its annual budget.")
-@click.option("--allow-incomplete", is_flag=True,
-              help="Give a verdict even when a data feed of the month is missing or partial.")
+@click.option(
+    "--warn-at",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.8,
+    show_default=True,
+    help="Warn when a team's actual to date is more than this share of its annual budget.",
+)
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Give a verdict even when a data feed of the month is missing or partial.",
+)
 @pass_ctx
 @handle_errors(error_exit=EXIT_NO_VERDICT)
 def check_cmd(ctx, month: str, warn_at: float, allow_incomplete: bool) -> None:
@@ -225,8 +271,10 @@ def check_cmd(ctx, month: str, warn_at: float, allow_incomplete: bool) -> None:
     done = ctx.carbon.completeness(rep.month)
     if done.incomplete and not allow_incomplete:
         click.echo(f"NONE {done.headline()}")
-        click.echo("no verdict: the month is incomplete; import the missing data, or judge it anyway with "
-                   "--allow-incomplete")
+        click.echo(
+            "no verdict: the month is incomplete; import the missing data, or judge it anyway with "
+            "--allow-incomplete"
+        )
         sys.exit(EXIT_NO_VERDICT)
     if done.incomplete:
         click.echo(f"note: {done.headline()} (--allow-incomplete)")

@@ -15,8 +15,12 @@ rules = lazy("carbon.locks")
 @click.option("--month", metavar="YYYY-MM", help="The month to close (or to reopen with --reopen).")
 @click.option("--reopen", is_flag=True, help="Reopen the closed --month (needs --reason).")
 @click.option("--reason", default="", metavar="TEXT", help="Why (recorded; required to reopen).")
-@click.option("--by", metavar="NAME", help="Who closes or reopens (default: the operating-system user).")
-@click.option("--list", "list_", is_flag=True, help="List closed periods, reopenings and restatements.")
+@click.option(
+    "--by", metavar="NAME", help="Who closes or reopens (default: the operating-system user)."
+)
+@click.option(
+    "--list", "list_", is_flag=True, help="List closed periods, reopenings and restatements."
+)
 @pass_ctx
 @handle_errors()
 def close(ctx, month, reopen, reason, by, list_) -> None:
@@ -41,13 +45,17 @@ def close(ctx, month, reopen, reason, by, list_) -> None:
         return
     if reopen:
         lock = ctx.carbon.reopen_month(month, reason=reason, by=by)
-        out.print(f"{lock.period} reopened by {escape(lock.reopened_by or '')}: {escape(lock.reopen_reason or '')} "
-                  f"(closed on {lock.locked_at:%Y-%m-%d} by {escape(lock.locked_by)})")
+        out.print(
+            f"{lock.period} reopened by {escape(lock.reopened_by or '')}: {escape(lock.reopen_reason or '')} "
+            f"(closed on {lock.locked_at:%Y-%m-%d} by {escape(lock.locked_by)})"
+        )
         return
     lock = ctx.carbon.close_month(month, by=by, reason=reason)
-    out.print(f"{lock.period} closed by {escape(lock.locked_by)}"
-              + (f": {escape(lock.reason)}" if lock.reason else "")
-              + "; a later write into it needs --restate --reason TEXT")
+    out.print(
+        f"{lock.period} closed by {escape(lock.locked_by)}"
+        + (f": {escape(lock.reason)}" if lock.reason else "")
+        + "; a later write into it needs --restate --reason TEXT"
+    )
 
 
 def _print_list(ctx) -> None:
@@ -56,14 +64,36 @@ def _print_list(ctx) -> None:
     if not locks:
         out.print("no period is closed; see 'carbon close --help'")
     for lk in locks:
-        state = "closed" if lk.active else (f"reopened {lk.reopened_at:%Y-%m-%d %H:%M} UTC by {lk.reopened_by}: "
-                                            f"{lk.reopen_reason}; was closed")
-        out.print(escape(f"{lk.period}  {state} {lk.locked_at:%Y-%m-%d %H:%M} UTC by {lk.locked_by} ({lk.origin})"
-                         + (f": {lk.reason}" if lk.reason else "")), soft_wrap=True)
+        state = (
+            "closed"
+            if lk.active
+            else (
+                f"reopened {lk.reopened_at:%Y-%m-%d %H:%M} UTC by {lk.reopened_by}: "
+                f"{lk.reopen_reason}; was closed"
+            )
+        )
+        out.print(
+            escape(
+                f"{lk.period}  {state} {lk.locked_at:%Y-%m-%d %H:%M} UTC by {lk.locked_by} ({lk.origin})"
+                + (f": {lk.reason}" if lk.reason else "")
+            ),
+            soft_wrap=True,
+        )
     for r in restated:
-        diff = ", ".join(f"{team} {kg:+,.3f} kg" for team, kg in r.by_team()) or "no team figure changed"
+        diff = (
+            ", ".join(f"{team} {kg:+,.3f} kg" for team, kg in r.by_team())
+            or "no team figure changed"
+        )
         removed = ", ".join(map(str, r.removed))
-        what = {"import": f"import {r.batch_id}", "replace": f"import {r.batch_id} replacing {removed}",
-                "remove": f"removal of {removed}"}.get(r.action, r.action)
-        out.print(escape(f"restatement {r.id}, {r.at:%Y-%m-%d %H:%M} UTC by {r.by} ({r.reason}): {what} "
-                         f"changed closed {rules.span(r.periods)}: {diff}"), soft_wrap=True)
+        what = {
+            "import": f"import {r.batch_id}",
+            "replace": f"import {r.batch_id} replacing {removed}",
+            "remove": f"removal of {removed}",
+        }.get(r.action, r.action)
+        out.print(
+            escape(
+                f"restatement {r.id}, {r.at:%Y-%m-%d %H:%M} UTC by {r.by} ({r.reason}): {what} "
+                f"changed closed {rules.span(r.periods)}: {diff}"
+            ),
+            soft_wrap=True,
+        )

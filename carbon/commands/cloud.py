@@ -16,12 +16,17 @@ from carbon.lazy import lazy
 
 cloud_importer = lazy("carbon.cloud.importer")
 
-CLASS_NAMES = {"compute": "compute (vCPU, GPU, memory)", "storage_ssd": "storage SSD",
-               "storage_hdd": "storage HDD", "network": "networking between regions", "memory": "memory",
-               "unknown": "unknown usage (estimated from cost or usage)",
-               "skip": "no usage (tax, credit, refund, fee, double-counted)",
-               "outside": "data transfer outside CCF's networking boundary",
-               "ccf_estimate": "estimates computed by Cloud Carbon Footprint"}
+CLASS_NAMES = {
+    "compute": "compute (vCPU, GPU, memory)",
+    "storage_ssd": "storage SSD",
+    "storage_hdd": "storage HDD",
+    "network": "networking between regions",
+    "memory": "memory",
+    "unknown": "unknown usage (estimated from cost or usage)",
+    "skip": "no usage (tax, credit, refund, fee, double-counted)",
+    "outside": "data transfer outside CCF's networking boundary",
+    "ccf_estimate": "estimates computed by Cloud Carbon Footprint",
+}
 
 
 def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
@@ -29,44 +34,89 @@ def print_cloud_summary(s: cloud_importer.CloudSummary) -> None:
     for kind, n, cost in s.by_class:
         out.print(f"  {n:>10,} lines  {cost:>14,.2f} cost  {CLASS_NAMES.get(kind, kind)}")
     if s.unknown_lines:
-        out.print(f"  note: {s.unknown_lines:,} usage lines of unknown kind were estimated from the classified "
-                  "lines of the same service (kWh per currency unit for AWS, per unit of usage for GCP "
-                  "and Azure; "
-                  "each entry says which)")
+        out.print(
+            f"  note: {s.unknown_lines:,} usage lines of unknown kind were estimated from the classified "
+            "lines of the same service (kWh per currency unit for AWS, per unit of usage for GCP "
+            "and Azure; "
+            "each entry says which)"
+        )
     if s.unknown_region_lines:
-        out.print(f"  note: {s.unknown_region_lines:,} lines without a region used CCF's unknown-region "
-                  "average grid factor")
+        out.print(
+            f"  note: {s.unknown_region_lines:,} lines without a region used CCF's unknown-region "
+            "average grid factor"
+        )
     total = s.total_kg or 1.0
     for what, kg in s.by_rule:
         out.print(f"  {kg / total:>6.1%}  {kg:>12,.1f} kg CO2e  {escape(what)}")
     if s.unallocated_kg:
-        out.print(f"  {s.unallocated_kg / total:>6.1%}  {s.unallocated_kg:>12,.1f} kg CO2e  unallocated "
-                  "(no rule matched)")
+        out.print(
+            f"  {s.unallocated_kg / total:>6.1%}  {s.unallocated_kg:>12,.1f} kg CO2e  unallocated "
+            "(no rule matched)"
+        )
 
 
 @click.command("cloud-billing")  # carbon import cloud-billing
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--provider", required=True, type=click.Choice(["aws", "gcp", "azure"]),
-              help="Whose export FILE is.")
-@click.option("--rules", "rules", required=True, type=click.Path(dir_okay=False),
-              help="Allocation rules (TOML): which team each bill line belongs to (account, "
-                   "project, subscription, service, region, tags).")
-@click.option("--strict", is_flag=True, help="Refuse the bill when a line matches no rule (instead of "
-                                             "giving it to the rules' 'unallocated' team).")
-@click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
+@click.option(
+    "--provider",
+    required=True,
+    type=click.Choice(["aws", "gcp", "azure"]),
+    help="Whose export FILE is.",
+)
+@click.option(
+    "--rules",
+    "rules",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Allocation rules (TOML): which team each bill line belongs to (account, "
+    "project, subscription, service, region, tags).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the bill when a line matches no rule (instead of "
+    "giving it to the rules' 'unallocated' team).",
+)
+@click.option(
+    "--replace", is_flag=True, help="Swap the earlier import of the same source, atomically."
+)
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
-@click.option("--rejects", type=click.Path(dir_okay=False),
-              help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
-@click.option("--allow-overlap", is_flag=True,
-              help="Import even when usage lines are already in the ledger from another import (counted twice).")
-@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
-              help="Rules may name a pool; its lines are split per team by the pool's key (docs/allocation.md).")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="On refusal, write every problem to this CSV (file, line, column, value, problem).",
+)
+@click.option(
+    "--allow-overlap",
+    is_flag=True,
+    help="Import even when usage lines are already in the ledger from another import (counted twice).",
+)
+@click.option(
+    "--allocation",
+    type=click.Path(dir_okay=False),
+    metavar="ALLOC.toml",
+    help="Rules may name a pool; its lines are split per team by the pool's key (docs/allocation.md).",
+)
 @restate_options
 @FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, allow_overlap, allocation,
-                  restate, reason, by, feed=None) -> None:
+def cloud_billing(
+    ctx,
+    file,
+    provider,
+    rules,
+    strict,
+    replace,
+    source,
+    rejects,
+    allow_overlap,
+    allocation,
+    restate,
+    reason,
+    by,
+    feed=None,
+) -> None:
     """Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or
     Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline
     JSON) or Azure cost details (CSV).
@@ -87,9 +137,18 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
       carbon import cloud-billing azure-2026-03.csv --provider azure --rules cloud-rules.toml
     """
     check_rejects(rejects)
-    result = ctx.carbon.import_cloud_billing(file, provider, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap,
-                                  allocation_path=allocation, feed=feed)
+    result = ctx.carbon.import_cloud_billing(
+        file,
+        provider,
+        rules,
+        source=source,
+        replace=replace,
+        strict=strict,
+        restate=restate_of(restate, reason, by),
+        allow_overlap=allow_overlap,
+        allocation_path=allocation,
+        feed=feed,
+    )
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)
@@ -97,21 +156,46 @@ def cloud_billing(ctx, file, provider, rules, strict, replace, source, rejects, 
 
 @click.command("ccf-estimates")  # carbon import ccf-estimates
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--rules", "rules", required=True, type=click.Path(dir_okay=False),
-              help="Allocation rules (TOML), as for cloud-billing: account, service, region, tags.")
+@click.option(
+    "--rules",
+    "rules",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Allocation rules (TOML), as for cloud-billing: account, service, region, tags.",
+)
 @click.option("--strict", is_flag=True, help="Refuse the file when an estimate matches no rule.")
-@click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
+@click.option(
+    "--replace", is_flag=True, help="Swap the earlier import of the same source, atomically."
+)
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
-@click.option("--rejects", type=click.Path(dir_okay=False),
-              help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
-@click.option("--allow-overlap", is_flag=True,
-              help="Import even when usage lines are already in the ledger from another import (counted twice).")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="On refusal, write every problem to this CSV (file, line, column, value, problem).",
+)
+@click.option(
+    "--allow-overlap",
+    is_flag=True,
+    help="Import even when usage lines are already in the ledger from another import (counted twice).",
+)
 @restate_options
 @FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, allow_overlap, restate, reason,
-                  by, feed=None) -> None:
+def ccf_estimates(
+    ctx,
+    file,
+    rules,
+    strict,
+    replace,
+    source,
+    rejects,
+    allow_overlap,
+    restate,
+    reason,
+    by,
+    feed=None,
+) -> None:
     """Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).
 
     CSV columns: timestamp, cloudProvider, accountName, serviceName, region,
@@ -125,8 +209,16 @@ def ccf_estimates(ctx, file, rules, strict, replace, source, rejects, allow_over
       carbon import ccf-estimates ccf-footprint-2026-03.json --rules cloud-rules.toml
     """
     check_rejects(rejects)
-    result = ctx.carbon.import_ccf_estimates(file, rules, source=source, replace=replace, strict=strict,
-                                  restate=restate_of(restate, reason, by), allow_overlap=allow_overlap, feed=feed)
+    result = ctx.carbon.import_ccf_estimates(
+        file,
+        rules,
+        source=source,
+        replace=replace,
+        strict=strict,
+        restate=restate_of(restate, reason, by),
+        allow_overlap=allow_overlap,
+        feed=feed,
+    )
     _summary(file, result.outcome)
     if result.summary is not None:
         print_cloud_summary(result.summary)

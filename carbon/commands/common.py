@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from carbon.store import Store
 
 
-
 class SafeConsole(Console):
     """A console that shows text from users safely: every string it renders, in a message, a
     table cell or a Text, loses its control and bidirectional-override characters
@@ -112,8 +111,15 @@ def add_db_option(cmd: click.Command) -> None:
         subcommands = list(cmd.commands.values())
     else:
         if not any(p.name == "db" for p in cmd.params):
-            cmd.params.append(click.Option(["--db"], metavar="URL", expose_value=False, callback=_set_db,
-                                           help="Database URL, as `carbon --db URL` (env CARBON_DB)."))
+            cmd.params.append(
+                click.Option(
+                    ["--db"],
+                    metavar="URL",
+                    expose_value=False,
+                    callback=_set_db,
+                    help="Database URL, as `carbon --db URL` (env CARBON_DB).",
+                )
+            )
         return
     for sub in subcommands:
         add_db_option(sub)
@@ -126,8 +132,10 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
         err.print(f"  {escape(str(p))}")
     beyond = exc.total - len(exc.problems)
     if beyond > 0:
-        err.print(f"  … and {beyond} more problem{'s' if beyond != 1 else ''}"
-                  + ("" if rejects else " (write them all with --rejects FILE)"))
+        err.print(
+            f"  … and {beyond} more problem{'s' if beyond != 1 else ''}"
+            + ("" if rejects else " (write them all with --rejects FILE)")
+        )
     frame = getattr(exc, "rejects", None)
     if rejects is not None:
         from carbon.files import write_atomic
@@ -143,10 +151,14 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
                 from carbon.ingest.csvfile import problems_to_csv
 
                 write_atomic(rejects, problems_to_csv(exc.problems).encode("utf-8"))
-        except OSError as why:  # the folder went away, a full disk, no permission: say so, no traceback
+        except (
+            OSError
+        ) as why:  # the folder went away, a full disk, no permission: say so, no traceback
             reason = why.strerror or str(why)
-            err.print(f"[bold red]error:[/bold red] cannot write the rejects file {escape(str(rejects))} "
-                      f"({escape(reason)}); the problems are only listed above")
+            err.print(
+                f"[bold red]error:[/bold red] cannot write the rejects file {escape(str(rejects))} "
+                f"({escape(reason)}); the problems are only listed above"
+            )
             return
         err.print(f"  every problem is listed in {escape(str(rejects))}")
 
@@ -179,9 +191,11 @@ def handle_errors(rejects_param: str | None = None, error_exit: int | None = Non
                 if fault is not None:
                     err.print(f"[bold red]error:[/bold red] {escape(fault)}")
                     sys.exit(EXIT_ERROR if error_exit is None else error_exit)
-                err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(text)}\n"
-                          "Nothing was committed by the failing step. Run again with CARBON_DEBUG=1 "
-                          "for the details, and report it.")
+                err.print(
+                    f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(text)}\n"
+                    "Nothing was committed by the failing step. Run again with CARBON_DEBUG=1 "
+                    "for the details, and report it."
+                )
                 sys.exit(EXIT_INTERNAL)
 
         return inner
@@ -191,7 +205,12 @@ def handle_errors(rejects_param: str | None = None, error_exit: int | None = Non
 
 # Exceptions of the database drivers that mean "the database, not carbon": the server went away,
 # the connection was cut, the disk is full. Matched by name so no driver is imported for it.
-_DATABASE_FAULTS = {"OperationalError", "InterfaceError", "DisconnectionError", "PendingRollbackError"}
+_DATABASE_FAULTS = {
+    "OperationalError",
+    "InterfaceError",
+    "DisconnectionError",
+    "PendingRollbackError",
+}
 
 
 def environment_fault(exc: BaseException) -> str | None:
@@ -205,16 +224,24 @@ def environment_fault(exc: BaseException) -> str | None:
         return "the database is busy (another carbon command is writing); nothing was changed; try again"
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
-        return (f"cannot write or read{where}: {exc.strerror or exc} (a fault of the environment: "
-                "free space, permissions, the folder); the failing step wrote nothing")
+        return (
+            f"cannot write or read{where}: {exc.strerror or exc} (a fault of the environment: "
+            "free space, permissions, the folder); the failing step wrote nothing"
+        )
     names = {c.__name__ for c in type(exc).__mro__}
-    if names & _DATABASE_FAULTS and type(exc).__module__.split(".")[0] in {"sqlalchemy", "psycopg", "sqlite3"}:
+    if names & _DATABASE_FAULTS and type(exc).__module__.split(".")[0] in {
+        "sqlalchemy",
+        "psycopg",
+        "sqlite3",
+    }:
         cause = getattr(exc, "orig", None) or exc
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         if "full" in first.lower():
             return f"the database's disk is full ({first}); nothing was committed; free space and run again"
-        return (f"the database connection failed or was lost ({first}); nothing was committed by "
-                "the failing step; check the database server and run again")
+        return (
+            f"the database connection failed or was lost ({first}); nothing was committed by "
+            "the failing step; check the database server and run again"
+        )
     return None
 
 
@@ -231,8 +258,15 @@ class VerdictCommand(click.Command):
             raise
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-                      show_default=True, help="table for people; json or csv for scripts and spreadsheets.")
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people; json or csv for scripts and spreadsheets.",
+)
+
 
 def print_incomplete(found: list, fmt: str) -> None:
     """Name the incomplete months (stdout after a table, stderr after JSON or CSV)."""
@@ -240,5 +274,8 @@ def print_incomplete(found: list, fmt: str) -> None:
         (out if fmt == "table" else err).print(f"[bold yellow]{escape(c.headline())}[/bold yellow]")
 
 
-FEED = click.option("--feed", metavar="NAME",
-                    help="The declared feed this import belongs to (carbon feeds add; docs/feeds.md).")
+FEED = click.option(
+    "--feed",
+    metavar="NAME",
+    help="The declared feed this import belongs to (carbon feeds add; docs/feeds.md).",
+)

@@ -30,12 +30,17 @@ def demo(ctx) -> None:
     for name, outcome in ctx.carbon.load_demo():
         b = outcome.batch
         state = "already loaded" if outcome.already_imported else "loaded"
-        what = (f"{b.row_count:,} metric values" if b.kind == "metrics"
-                else f"{b.entry_count:,} entries, {b.co2e_kg / 1000:,.1f} t CO2e")
+        what = (
+            f"{b.row_count:,} metric values"
+            if b.kind == "metrics"
+            else f"{b.entry_count:,} entries, {b.co2e_kg / 1000:,.1f} t CO2e"
+        )
         out.print(f"{escape(name)}: {state} (import {b.id}, {what})")
     latest = ctx.carbon.months()[-1]
     out.print()
     out.print(monthly.to_table(ctx.carbon.monthly_report(latest)))
-    out.print(f"\nNext: carbon budget status --month {latest} · "
-              f"carbon report sources --month {latest} --team Video · carbon imports list")
+    out.print(
+        f"\nNext: carbon budget status --month {latest} · "
+        f"carbon report sources --month {latest} --team Video · carbon imports list"
+    )
     out.print(f"What if: carbon scenario run {escape(str(demo_dir() / loader.SCENARIO))}")

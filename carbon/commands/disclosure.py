@@ -13,19 +13,43 @@ from carbon.errors import CarbonError
 
 
 @click.command("disclosure")
-@click.option("--year", "year", required=True, type=click.IntRange(1900, 2999), help="The calendar year, YYYY.")
-@click.option("--format", "framework", type=click.Choice(["esrs-e1", "ghgp", "beges"]), required=True,
-              help="esrs-e1: ESRS E1-5/E1-6 datapoints; ghgp: the GHG Protocol table; beges: the BEGES posts.")
-@click.option("--format-out", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
-              show_default=True, help="table for people; json or csv for scripts; xlsx for a workbook "
-              "(needs --out).")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write to FILE instead of the terminal (required with --format-out xlsx).")
-@click.option("--base-year", type=click.IntRange(1900, 2999), help="The base year to state (GHG Protocol).")
+@click.option(
+    "--year",
+    "year",
+    required=True,
+    type=click.IntRange(1900, 2999),
+    help="The calendar year, YYYY.",
+)
+@click.option(
+    "--format",
+    "framework",
+    type=click.Choice(["esrs-e1", "ghgp", "beges"]),
+    required=True,
+    help="esrs-e1: ESRS E1-5/E1-6 datapoints; ghgp: the GHG Protocol table; beges: the BEGES posts.",
+)
+@click.option(
+    "--format-out",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="table for people; json or csv for scripts; xlsx for a workbook (needs --out).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write to FILE instead of the terminal (required with --format-out xlsx).",
+)
+@click.option(
+    "--base-year", type=click.IntRange(1900, 2999), help="The base year to state (GHG Protocol)."
+)
 @pass_ctx
 @handle_errors()
-def disclosure_cmd(ctx, year: int, framework: str, fmt: str, out_file: Path | None,
-                   base_year: int | None) -> None:
+def disclosure_cmd(
+    ctx, year: int, framework: str, fmt: str, out_file: Path | None, base_year: int | None
+) -> None:
     """A year's disclosure (ESRS E1, GHG Protocol or BEGES), reconciled with the ledger.
 
     Every line is read off the same ledger as `carbon report year`; a line

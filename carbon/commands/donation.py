@@ -29,29 +29,66 @@ def _as_of(value) -> date:
     return value.date() if value is not None else date.today()
 
 
-AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-                     metavar="YYYY-MM-DD", help="The date deciding whether the year is over (default: today).")
+AS_OF = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The date deciding whether the year is over (default: today).",
+)
 
 
 def _price_options(fn):
     options = [
-        click.option("--price", metavar="P", help="Price per t CO2e, by hand (overrides the tables)."),
-        click.option("--currency", type=click.Choice(["EUR", "USD", "GBP"], case_sensitive=False),
-                     metavar="[EUR|USD|GBP]",
-                     help="Currency of --price (default EUR). Currencies are never converted."),
-        click.option("--basis", metavar="NAME",
-                     help="Price basis from the tables, e.g. eu_ets.auction.eu (see 'carbon prices list')."),
-        click.option("--price-year", type=int, metavar="YYYY",
-                     help="Use the basis's price of another year, on purpose (stated in the method)."),
-        click.option("--scope", "scopes", type=click.IntRange(1, 3), multiple=True, metavar="N",
-                     help="Only this GHG scope (repeatable). Default: all scopes."),
-        click.option("--category", "categories", multiple=True, metavar="C",
-                     help="Only this category (repeatable), e.g. infrastructure. Default: all."),
-        click.option("--scope2", "scope2", type=click.Choice(["location", "market"]), default=None,
-                     help="Scope 2 counted location-based (default) or market-based (docs/scope2.md); "
-                          "a closed year: its sign-off's."),
-        click.option("--allow-missing-months", is_flag=True,
-                     help="Compute a past year with months missing from the months present (flagged)."),
+        click.option(
+            "--price", metavar="P", help="Price per t CO2e, by hand (overrides the tables)."
+        ),
+        click.option(
+            "--currency",
+            type=click.Choice(["EUR", "USD", "GBP"], case_sensitive=False),
+            metavar="[EUR|USD|GBP]",
+            help="Currency of --price (default EUR). Currencies are never converted.",
+        ),
+        click.option(
+            "--basis",
+            metavar="NAME",
+            help="Price basis from the tables, e.g. eu_ets.auction.eu (see 'carbon prices list').",
+        ),
+        click.option(
+            "--price-year",
+            type=int,
+            metavar="YYYY",
+            help="Use the basis's price of another year, on purpose (stated in the method).",
+        ),
+        click.option(
+            "--scope",
+            "scopes",
+            type=click.IntRange(1, 3),
+            multiple=True,
+            metavar="N",
+            help="Only this GHG scope (repeatable). Default: all scopes.",
+        ),
+        click.option(
+            "--category",
+            "categories",
+            multiple=True,
+            metavar="C",
+            help="Only this category (repeatable), e.g. infrastructure. Default: all.",
+        ),
+        click.option(
+            "--scope2",
+            "scope2",
+            type=click.Choice(["location", "market"]),
+            default=None,
+            help="Scope 2 counted location-based (default) or market-based (docs/scope2.md); "
+            "a closed year: its sign-off's.",
+        ),
+        click.option(
+            "--allow-missing-months",
+            is_flag=True,
+            help="Compute a past year with months missing from the months present (flagged).",
+        ),
         AS_OF,
     ]
     for option in reversed(options):
@@ -62,13 +99,29 @@ def _price_options(fn):
 @click.group(invoke_without_command=True)
 @click.option("--year", type=int, metavar="YYYY", help="The year of emissions to offset.")
 @_price_options
-@click.option("--actual-only", is_flag=True,
-              help="Refuse a year that is not over instead of adding a forecast.")
+@click.option(
+    "--actual-only",
+    is_flag=True,
+    help="Refuse a year that is not over instead of adding a forecast.",
+)
 @FORMAT
 @pass_ctx
 @handle_errors()
-def donation(ctx, year, price, currency, basis, price_year, scopes, categories, scope2, allow_missing_months,
-             as_of, actual_only, fmt) -> None:
+def donation(
+    ctx,
+    year,
+    price,
+    currency,
+    basis,
+    price_year,
+    scopes,
+    categories,
+    scope2,
+    allow_missing_months,
+    as_of,
+    actual_only,
+    fmt,
+) -> None:
     """Annual offset donation: the year's emissions × a carbon price, per team.
 
     Prints the amount (in cents, rounded half-up), the method (which
@@ -107,15 +160,32 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
     sub = click.get_current_context().invoked_subcommand
     given = [year, price, currency, basis, price_year, as_of, scope2]
     if sub is not None:
-        if any(v is not None for v in given) or scopes or categories or allow_missing_months or actual_only:
-            raise click.UsageError(f"give the options after the subcommand: carbon donation {sub} --year …")
+        if (
+            any(v is not None for v in given)
+            or scopes
+            or categories
+            or allow_missing_months
+            or actual_only
+        ):
+            raise click.UsageError(
+                f"give the options after the subcommand: carbon donation {sub} --year …"
+            )
         return
     if year is None:
         raise click.UsageError("Missing option '--year' (or a subcommand: close, history).")
-    result = ctx.carbon.donation(year, as_of=_as_of(as_of), price=price, currency=currency,
-                                  basis=basis, price_year=price_year, scopes=scopes, categories=categories,
-                                  actual_only=actual_only, allow_missing_months=allow_missing_months,
-                                  scope2=scope2)
+    result = ctx.carbon.donation(
+        year,
+        as_of=_as_of(as_of),
+        price=price,
+        currency=currency,
+        basis=basis,
+        price_year=price_year,
+        scopes=scopes,
+        categories=categories,
+        actual_only=actual_only,
+        allow_missing_months=allow_missing_months,
+        scope2=scope2,
+    )
     found = ctx.carbon.year_completeness(year, before=_as_of(as_of))
     if fmt == "json":
         click.echo(answers.donation_text(result, found), nl=False)
@@ -131,14 +201,35 @@ def donation(ctx, year, price, currency, basis, price_year, scopes, categories, 
 @_price_options
 @click.option("--note", default="", help="A reference for the decision (minutes, ticket).")
 @click.option("--supersede", is_flag=True, help="Record a new sign-off for a year already closed.")
-@click.option("--allow-incomplete", is_flag=True,
-              help="Close a year with incomplete months (a data feed missing or partial); needs --reason.")
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Close a year with incomplete months (a data feed missing or partial); needs --reason.",
+)
 @click.option("--reason", metavar="TEXT", help="Why the year is closed incomplete (recorded).")
-@click.option("--by", metavar="NAME", help="Who closes it incomplete (default: the operating-system user).")
+@click.option(
+    "--by", metavar="NAME", help="Who closes it incomplete (default: the operating-system user)."
+)
 @pass_ctx
 @handle_errors()
-def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories, scope2, allow_missing_months,
-              as_of, note, supersede, allow_incomplete, reason, by) -> None:
+def close_cmd(
+    ctx,
+    year,
+    price,
+    currency,
+    basis,
+    price_year,
+    scopes,
+    categories,
+    scope2,
+    allow_missing_months,
+    as_of,
+    note,
+    supersede,
+    allow_incomplete,
+    reason,
+    by,
+) -> None:
     """Sign off a year's donation: record the amount, the price snapshot and the ledger hash.
 
     The price must be given (--price or --basis). A year not over (--as-of,
@@ -154,23 +245,45 @@ def close_cmd(ctx, year, price, currency, basis, price_year, scopes, categories,
     Example:
       carbon donation close --year 2025 --price 73.86 --note "board 2026-01-15"
     """
-    closed, d = ctx.carbon.close_donation(year, as_of=_as_of(as_of), price=price, currency=currency,
-                                  basis=basis, price_year=price_year, scopes=scopes, categories=categories,
-                                  allow_missing_months=allow_missing_months, note=note, supersede=supersede,
-                                  scope2=scope2 or "location", allow_incomplete=allow_incomplete,
-                                  incomplete_reason=reason, by=by)
+    closed, d = ctx.carbon.close_donation(
+        year,
+        as_of=_as_of(as_of),
+        price=price,
+        currency=currency,
+        basis=basis,
+        price_year=price_year,
+        scopes=scopes,
+        categories=categories,
+        allow_missing_months=allow_missing_months,
+        note=note,
+        supersede=supersede,
+        scope2=scope2 or "location",
+        allow_incomplete=allow_incomplete,
+        incomplete_reason=reason,
+        by=by,
+    )
     from carbon.donation import summary_line
 
-    echo(f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "
-               f"ledger {closed.ledger_hash[:12]})")
-    click.echo(f"{year} is locked: a later import, replacement or removal touching it is refused unless "
-               "--restate --reason TEXT (see 'carbon close --list')")
+    echo(
+        f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "
+        f"ledger {closed.ledger_hash[:12]})"
+    )
+    click.echo(
+        f"{year} is locked: a later import, replacement or removal touching it is refused unless "
+        "--restate --reason TEXT (see 'carbon close --list')"
+    )
 
 
 @donation.command("history")
 @click.option("--year", type=int, metavar="YYYY", help="Only this year.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for scripts.",
+)
 @AS_OF
 @pass_ctx
 @handle_errors()
@@ -178,7 +291,6 @@ def history_cmd(ctx, year, fmt, as_of) -> None:
     """Every sign-off, and whether the year's ledger changed since (restated difference)."""
     entries = ctx.carbon.donation_history(_as_of(as_of), year)
     if fmt == "json":
-
         click.echo(jsonout.dumps(view.history_dict(entries), indent=2))
         return
     if not entries:
@@ -225,14 +337,18 @@ def prices_import(ctx, file: str, source) -> None:
     """
     done = ctx.carbon.import_prices(file, source)
     if done.already_imported:
-        echo(f"{file}: identical content already imported (price import {done.id}); nothing changed")
+        echo(
+            f"{file}: identical content already imported (price import {done.id}); nothing changed"
+        )
     else:
         echo(f"{file}: {done.rows} prices imported (price import {done.id})")
         others = [k for k in done.keys if k not in price_rules.DEFAULT_BASES]
         if others:
             # Only a default basis is taken without --basis: say how to use the others.
-            echo("not a default basis, so used only with --basis KEY: "
-                       + ", ".join(shlex.quote(k) for k in others))
+            echo(
+                "not a default basis, so used only with --basis KEY: "
+                + ", ".join(shlex.quote(k) for k in others)
+            )
 
 
 @prices.command("list")

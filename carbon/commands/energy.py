@@ -17,18 +17,28 @@ from carbon.commands.imports import (
 
 @click.command("energy-attributes")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
+@click.option(
+    "--replace", is_flag=True, help="Swap the earlier import of the same source, atomically."
+)
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
-@click.option("--rejects", type=click.Path(dir_okay=False),
-              help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
-@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
-              help="Split instruments whose team is a pool per team, by the pool's key (docs/allocation.md).")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="On refusal, write every problem to this CSV (file, line, column, value, problem).",
+)
+@click.option(
+    "--allocation",
+    type=click.Path(dir_okay=False),
+    metavar="ALLOC.toml",
+    help="Split instruments whose team is a pool per team, by the pool's key (docs/allocation.md).",
+)
 @restate_options
 @FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_energy_attributes_cmd(ctx, file, replace, source, rejects, allocation, restate, reason, by,
-                                 feed=None) -> None:
+def import_energy_attributes_cmd(
+    ctx, file, replace, source, rejects, allocation, restate, reason, by, feed=None
+) -> None:
     """Import contractual instruments for market-based scope 2 (docs/scope2.md).
 
     Columns: month, team, country, mwh, instrument, factor_kg_per_kwh[, note].
@@ -49,14 +59,21 @@ def import_energy_attributes_cmd(ctx, file, replace, source, rejects, allocation
       carbon import energy-attributes attributes.csv
     """
     check_rejects(rejects)
-    outcome = ctx.carbon.import_energy_attributes(file, source=source, replace=replace,
-                                                  restate=restate_of(restate, reason, by), allocation=allocation,
-                                                  feed=feed)
+    outcome = ctx.carbon.import_energy_attributes(
+        file,
+        source=source,
+        replace=replace,
+        restate=restate_of(restate, reason, by),
+        allocation=allocation,
+        feed=feed,
+    )
     if outcome.already_imported:
         _summary(file, outcome)
         return
     if outcome.replaced:
         out.print(f"replaced import {', '.join(map(str, outcome.replaced))}")
-    out.print(f"{escape(file)}: {outcome.batch.row_count:,} instruments (import {outcome.batch.id})")
+    out.print(
+        f"{escape(file)}: {outcome.batch.row_count:,} instruments (import {outcome.batch.id})"
+    )
     if outcome.restatement is not None:
         print_restatement(outcome.restatement)

@@ -16,7 +16,13 @@ from carbon.model import GASES
 from carbon.report import jsonout
 from carbon.spreadsheet import inert
 
-GAS_NAMES = {"gas_co2": "CO2", "gas_ch4": "CH4", "gas_n2o": "N2O", "gas_hfcs": "HFCs", "gas_other": "other"}
+GAS_NAMES = {
+    "gas_co2": "CO2",
+    "gas_ch4": "CH4",
+    "gas_n2o": "N2O",
+    "gas_hfcs": "HFCs",
+    "gas_other": "other",
+}
 
 
 @click.group()
@@ -28,10 +34,15 @@ def factors() -> None:
     parameters; their source column shows the derivation.
     """
 
+
 @factors.command("list")
-@click.option("--category", help="Only this category (infrastructure, streaming, commuting, travel, ...).")
+@click.option(
+    "--category", help="Only this category (infrastructure, streaming, commuting, travel, ...)."
+)
 @click.option("--search", help="Only factors whose key, region or source contains this text.")
-@click.option("--region", help="Only this region (FR, GB, aws:eu-west-3, ...; '' for any-region rows).")
+@click.option(
+    "--region", help="Only this region (FR, GB, aws:eu-west-3, ...; '' for any-region rows)."
+)
 @FORMAT
 @pass_ctx
 @handle_errors()
@@ -53,7 +64,11 @@ def list_(ctx, category, search, region, fmt) -> None:
         rows = [f for f in rows if f.region == region]
     if search:
         s = search.lower()
-        rows = [f for f in rows if s in f.activity.lower() or s in f.region.lower() or s in f.source.lower()]
+        rows = [
+            f
+            for f in rows
+            if s in f.activity.lower() or s in f.region.lower() or s in f.source.lower()
+        ]
     if fmt == "json":
         # plain JSON text: rich's highlighter takes seconds on the full table
         click.echo(jsonout.dumps([asdict(f) for f in rows], indent=2))
@@ -61,32 +76,78 @@ def list_(ctx, category, search, region, fmt) -> None:
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["activity", "region", "year", "value", "unit", "category", "scope", "source",
-                    "uncertainty_pct", "source_ref", "boundary", "origin"])
+        w.writerow(
+            [
+                "activity",
+                "region",
+                "year",
+                "value",
+                "unit",
+                "category",
+                "scope",
+                "source",
+                "uncertainty_pct",
+                "source_ref",
+                "boundary",
+                "origin",
+            ]
+        )
         for f in rows:
-            w.writerow([f.activity, f.region, f.year, repr(f.value), f.unit, f.category, f.scope,
-                        inert(f.source), "" if f.uncertainty_pct is None else f.uncertainty_pct,
-                        inert(f.source_ref), inert(f.boundary), f.origin])
+            w.writerow(
+                [
+                    f.activity,
+                    f.region,
+                    f.year,
+                    repr(f.value),
+                    f.unit,
+                    f.category,
+                    f.scope,
+                    inert(f.source),
+                    "" if f.uncertainty_pct is None else f.uncertainty_pct,
+                    inert(f.source_ref),
+                    inert(f.boundary),
+                    f.origin,
+                ]
+            )
         click.echo(buf.getvalue(), nl=False)
         return
     table = Table(title=f"{len(rows)} factors")
-    for col in ("Activity", "Region", "Year", "Value", "Unit", "Scope", "Source / [dim]boundary[/dim]"):
+    for col in (
+        "Activity",
+        "Region",
+        "Year",
+        "Value",
+        "Unit",
+        "Scope",
+        "Source / [dim]boundary[/dim]",
+    ):
         table.add_column(col, overflow="fold")  # a narrow terminal folds a cell, never cuts a key
     for f in rows:
         source = escape(_short(f.source, 70))
         if f.boundary:
             source += f"\n[dim]{escape(_short(f.boundary, 70))}[/dim]"
-        table.add_row(f.activity, f.region or "any", str(f.year), f"{f.value:.6g}", escape(f.unit), str(f.scope),
-                      source)
+        table.add_row(
+            f.activity,
+            f.region or "any",
+            str(f.year),
+            f"{f.value:.6g}",
+            escape(f.unit),
+            str(f.scope),
+            source,
+        )
     out.print(table)
     from carbon.series import switches  # the boundary-switch flag (docs/inventory.md)
 
     for s in switches(rows):
-        out.print(f"[yellow]warning:[/yellow] {escape(s.describe())}: a change across these years can be a "
-                  "method change, not an emissions change")
+        out.print(
+            f"[yellow]warning:[/yellow] {escape(s.describe())}: a change across these years can be a "
+            "method change, not an emissions change"
+        )
+
 
 def _short(text: str, n: int) -> str:
-    return text if len(text) < n else text[:n - 3] + "…"
+    return text if len(text) < n else text[: n - 3] + "…"
+
 
 @factors.command("show")
 @click.argument("key")
@@ -98,9 +159,13 @@ def show(ctx, key: str) -> None:
     rows = table.by_key.get(key)
     if not rows:
         hint = table.suggest(key)
-        raise FactorNotFound(f"no factor with key {key!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+        raise FactorNotFound(
+            f"no factor with key {key!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+        )
     for f in rows:
-        out.print(f"[bold]{escape(f.activity)}[/bold]  region {escape(f.region or 'any')}  vintage {f.year}")
+        out.print(
+            f"[bold]{escape(f.activity)}[/bold]  region {escape(f.region or 'any')}  vintage {f.year}"
+        )
         out.print(f"  value        {f.value:.10g} {escape(f.unit)}")
         out.print(f"  category     {f.category}, GHG scope {f.scope}")
         out.print(f"  source       {escape(f.source)}")
@@ -108,16 +173,22 @@ def show(ctx, key: str) -> None:
             out.print(f"  source ref   {escape(f.source_ref)}")
         out.print(f"  boundary     {escape(f.boundary or 'not stated')}")
         if f.part_generation is not None:
-            out.print(f"  parts        generation {f.part_generation:g} (scope 2), upstream {f.part_upstream or 0:g} "
-                      f"and T&D {f.part_td or 0:g} (scope 3 category 3.3)")
+            out.print(
+                f"  parts        generation {f.part_generation:g} (scope 2), upstream {f.part_upstream or 0:g} "
+                f"and T&D {f.part_td or 0:g} (scope 3 category 3.3)"
+            )
         if f.scope3_category:
             out.print(f"  scope 3      category 3.{f.scope3_category}")
-        gases = ", ".join(f"{GAS_NAMES[g]} {getattr(f, g):g}" for g in GASES
-                          if getattr(f, g)) if f.gas_split else "not split"
+        gases = (
+            ", ".join(f"{GAS_NAMES[g]} {getattr(f, g):g}" for g in GASES if getattr(f, g))
+            if f.gas_split
+            else "not split"
+        )
         out.print(f"  gases        {gases}")
         uncertainty = f"±{f.uncertainty_pct:g} %" if f.uncertainty_pct is not None else "not stated"
         out.print(f"  uncertainty  {uncertainty}")
         out.print(f"  from         {escape(f.origin)}")
+
 
 @factors.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -135,8 +206,12 @@ def import_(ctx, file: str, source) -> None:
     """
     outcome = ctx.carbon.import_factors(file, source=source)
     if outcome.already_imported:
-        out.print(f"{escape(file)}: identical content already imported (import {outcome.batch.id}); nothing changed")
+        out.print(
+            f"{escape(file)}: identical content already imported (import {outcome.batch.id}); nothing changed"
+        )
     else:
-        out.print(f"{escape(file)}: {outcome.batch.row_count} factors imported (import {outcome.batch.id})")
+        out.print(
+            f"{escape(file)}: {outcome.batch.row_count} factors imported (import {outcome.batch.id})"
+        )
         for w in outcome.warnings:
             err.print(f"  [yellow]warning:[/yellow] {escape(w)}")

@@ -12,13 +12,19 @@ from carbon.lazy import lazy
 from carbon.model import FEED_CADENCES, FEED_KINDS
 
 config_file = lazy("carbon.config")
-CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
-                      help="Declare first the [feeds.NAME] of this config (default: ./carbon.toml when present).")
+CONFIG = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Declare first the [feeds.NAME] of this config (default: ./carbon.toml when present).",
+)
 
 
 def _from_config(ctx, config_path) -> None:
     for name in ctx.carbon.declare_config_feeds(config_file.load(config_path)):
         out.print(f"feed {escape(name)} declared (config [feeds.{escape(name)}])")
+
 
 STATE_MARK = {"received": "ok", "missing": "MISSING", "partial": "PARTIAL"}
 
@@ -34,16 +40,37 @@ def feeds_group() -> None:
 
 @feeds_group.command("add")
 @click.argument("name")
-@click.option("--kind", required=True, type=click.Choice(FEED_KINDS), help="What the feed's imports are.")
+@click.option(
+    "--kind", required=True, type=click.Choice(FEED_KINDS), help="What the feed's imports are."
+)
 @click.option("--provider", help="Cloud provider (aws, gcp, azure) of a cloud-billing feed.")
-@click.option("--teams", metavar="A,B", help="Teams it covers, each expected every month (default: any).")
-@click.option("--categories", metavar="A,B", help="Categories it covers, each expected every month (default: any).")
-@click.option("--source", "source", metavar="PATTERN",
-              help="Imports whose source name (--source, else the file name) matches, e.g. 'video-*.csv'.")
-@click.option("--cadence", type=click.Choice(FEED_CADENCES), default="monthly", show_default=True,
-              help="How often it comes.")
-@click.option("--from", "first_month", metavar="YYYY-MM",
-              help="First month expected (default: its first month with data).")
+@click.option(
+    "--teams", metavar="A,B", help="Teams it covers, each expected every month (default: any)."
+)
+@click.option(
+    "--categories",
+    metavar="A,B",
+    help="Categories it covers, each expected every month (default: any).",
+)
+@click.option(
+    "--source",
+    "source",
+    metavar="PATTERN",
+    help="Imports whose source name (--source, else the file name) matches, e.g. 'video-*.csv'.",
+)
+@click.option(
+    "--cadence",
+    type=click.Choice(FEED_CADENCES),
+    default="monthly",
+    show_default=True,
+    help="How often it comes.",
+)
+@click.option(
+    "--from",
+    "first_month",
+    metavar="YYYY-MM",
+    help="First month expected (default: its first month with data).",
+)
 @pass_ctx
 @handle_errors()
 def add_cmd(ctx, name, kind, provider, teams, categories, source, cadence, first_month) -> None:
@@ -59,8 +86,16 @@ def add_cmd(ctx, name, kind, provider, teams, categories, source, cadence, first
       carbon feeds add video --kind video --source 'video-*.csv'
       carbon feeds add aws --kind cloud-billing --provider aws
     """
-    feed = ctx.carbon.add_feed(name, kind, provider=provider, teams=_names(teams), categories=_names(categories),
-                               source=source, cadence=cadence, first_month=first_month)
+    feed = ctx.carbon.add_feed(
+        name,
+        kind,
+        provider=provider,
+        teams=_names(teams),
+        categories=_names(categories),
+        source=source,
+        cadence=cadence,
+        first_month=first_month,
+    )
     out.print(f"feed {escape(feed.name)} declared ({escape(describe(feed))})")
 
 
@@ -88,15 +123,24 @@ def list_cmd(ctx, config_path) -> None:
     _from_config(ctx, config_path)
     found = ctx.carbon.feeds()
     if not found:
-        out.print("no feeds declared: completeness is inferred from history ('carbon feeds add' declares one)")
+        out.print(
+            "no feeds declared: completeness is inferred from history ('carbon feeds add' declares one)"
+        )
         return
     table = Table(box=box.SIMPLE_HEAD)
     for col in ("Feed", "Kind", "Provider", "Source", "Teams", "Categories", "Cadence", "From"):
         table.add_column(col, overflow="fold", no_wrap=col in ("Kind", "Cadence"))
     for f in found:
-        table.add_row(escape(f.name), f.kind, f.provider or "-", escape(f.source or "-"),
-                      escape(", ".join(f.teams) or "any"), escape(", ".join(f.categories) or "any"), f.cadence,
-                      f.first_month or "first data")
+        table.add_row(
+            escape(f.name),
+            f.kind,
+            f.provider or "-",
+            escape(f.source or "-"),
+            escape(", ".join(f.teams) or "any"),
+            escape(", ".join(f.categories) or "any"),
+            f.cadence,
+            f.first_month or "first data",
+        )
     out.print(table)
 
 
@@ -107,14 +151,22 @@ def list_cmd(ctx, config_path) -> None:
 def remove_cmd(ctx, name) -> None:
     """Remove a declared feed (its imports stay; they are no longer attributed to it)."""
     n = ctx.carbon.remove_feed(name)
-    out.print(f"feed {escape(name)} removed" + (f" ({n} import{'s' if n != 1 else ''} no longer attributed to it)"
-                                                 if n else ""))
+    out.print(
+        f"feed {escape(name)} removed"
+        + (f" ({n} import{'s' if n != 1 else ''} no longer attributed to it)" if n else "")
+    )
 
 
 @feeds_group.command("status")
 @click.option("--month", help="Only this month, YYYY-MM.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for scripts.",
+)
 @CONFIG
 @pass_ctx
 @handle_errors()
@@ -147,17 +199,28 @@ def status_cmd(ctx, month, fmt, config_path) -> None:
     if not matrix.months:
         out.print("no data yet")
         return
-    table = Table(box=box.SIMPLE_HEAD, title="Feeds" + (" (inferred from history: none declared)"
-                                                        if matrix.inferred else ""), title_justify="left")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title="Feeds" + (" (inferred from history: none declared)" if matrix.inferred else ""),
+        title_justify="left",
+    )
     table.add_column("Month", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     for r in matrix.rows:
         table.add_column(escape(r.feed), no_wrap=True)
     for m in matrix.months:
         c = matrix.month(m)
-        table.add_row(m, c.status, *[STATE_MARK[r.months[m].state] + ("?" if matrix.inferred and
-                                                                      r.months[m].state == "missing" else "")
-                                     if m in r.months else "-" for r in matrix.rows])
+        table.add_row(
+            m,
+            c.status,
+            *[
+                STATE_MARK[r.months[m].state]
+                + ("?" if matrix.inferred and r.months[m].state == "missing" else "")
+                if m in r.months
+                else "-"
+                for r in matrix.rows
+            ],
+        )
     out.print(table)
     for m in matrix.months:
         c = matrix.month(m)

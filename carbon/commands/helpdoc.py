@@ -24,13 +24,19 @@ def _walk(group: click.Group, path: tuple[str, ...] = ()):
 def render() -> str:
     from carbon import cli
 
-    parts = ["# Command reference\n",
-             "Generated from `carbon … --help` by `python -m carbon.commands.helpdoc`; "
-             "a test keeps it in sync.\n"]
+    parts = [
+        "# Command reference\n",
+        "Generated from `carbon … --help` by `python -m carbon.commands.helpdoc`; "
+        "a test keeps it in sync.\n",
+    ]
     runner = CliRunner()
     for path, _cmd in _walk(cli.main):
-        text = runner.invoke(cli.main, [*path, "--help"], prog_name="carbon", terminal_width=100).output
-        parts.append(f"## carbon {' '.join(path)}".rstrip() + "\n\n```text\n" + text.rstrip() + "\n```\n")
+        text = runner.invoke(
+            cli.main, [*path, "--help"], prog_name="carbon", terminal_width=100
+        ).output
+        parts.append(
+            f"## carbon {' '.join(path)}".rstrip() + "\n\n```text\n" + text.rstrip() + "\n```\n"
+        )
     return "\n".join(parts)
 
 

@@ -26,25 +26,34 @@ PROGRESS_FROM_LINES = 50_000  # smaller files finish before a bar is worth drawi
 def _summary(name: str, o: ImportOutcome) -> None:
     b = o.batch
     if o.already_imported:
-        out.print(f"{escape(name)}: identical content was already imported as import {b.id} "
-                  f"({b.imported_at:%Y-%m-%d %H:%M} UTC); nothing changed")
+        out.print(
+            f"{escape(name)}: identical content was already imported as import {b.id} "
+            f"({b.imported_at:%Y-%m-%d %H:%M} UTC); nothing changed"
+        )
         return
     for t in o.created_teams:
         out.print(f"team {escape(t)} declared (--create-teams)")
     if o.replaced:
         out.print(f"replaced import {', '.join(map(str, o.replaced))}")
-    out.print(f"{escape(name)}: {b.row_count:,} rows -> {b.entry_count:,} ledger entries, "
-              f"{b.co2e_kg / 1000:,.3f} t CO2e (import {b.id})")
+    out.print(
+        f"{escape(name)}: {b.row_count:,} rows -> {b.entry_count:,} ledger entries, "
+        f"{b.co2e_kg / 1000:,.3f} t CO2e (import {b.id})"
+    )
     if o.region_fallbacks:
-        out.print(f"  note: {o.region_fallbacks:,} entries used the factor of another region "
-                  "(see docs/regions.md):", soft_wrap=True)
+        out.print(
+            f"  note: {o.region_fallbacks:,} entries used the factor of another region "
+            "(see docs/regions.md):",
+            soft_wrap=True,
+        )
         tree = regions.load_regions()
         for fb in o.fallbacks:
             out.print(f"    {escape(tree.describe(fb))}", soft_wrap=True)
     for w in o.warnings:
         err.print(f"  [yellow]warning:[/yellow] {escape(w)}")
     if o.repeated is not None:
-        err.print(f"  [yellow]warning:[/yellow] {escape(o.repeated.headline(name))}; --strict refuses such a file")
+        err.print(
+            f"  [yellow]warning:[/yellow] {escape(o.repeated.headline(name))}; --strict refuses such a file"
+        )
         for r in o.repeated.first:
             err.print(f"    line {r.line}: {escape(r.describe())}")
         if o.repeated.count > len(o.repeated.first):
@@ -57,13 +66,18 @@ def _summary(name: str, o: ImportOutcome) -> None:
 
 def print_restatement(r: lock_rules.Restatement) -> None:
     """The restatement just recorded: closed months, who, why, per-team difference."""
-    out.print(f"restatement {r.id} recorded: closed {lock_rules.span(r.periods)} changed by {escape(r.by)} "
-              f"({escape(r.reason)})", soft_wrap=True)
+    out.print(
+        f"restatement {r.id} recorded: closed {lock_rules.span(r.periods)} changed by {escape(r.by)} "
+        f"({escape(r.reason)})",
+        soft_wrap=True,
+    )
     for team, kg in r.by_team():
         out.print(f"  {escape(team)}: {kg:+,.3f} kg CO2e")
     for f in r.figures:
-        out.print(f"  {f.month} {escape(f.team or 'company')} {escape(f.figure)}: {lock_rules.figure(f.before)} → "
-                  f"{lock_rules.figure(f.after)}")
+        out.print(
+            f"  {f.month} {escape(f.team or 'company')} {escape(f.figure)}: {lock_rules.figure(f.before)} → "
+            f"{lock_rules.figure(f.after)}"
+        )
 
 
 def restate_of(restate: bool, reason: str | None, by: str | None) -> lock_rules.Restate | None:
@@ -76,8 +90,11 @@ def restate_of(restate: bool, reason: str | None, by: str | None) -> lock_rules.
 
 
 RESTATE = [
-    click.option("--restate", is_flag=True,
-                 help="Allow changing closed months (carbon close, donation close); recorded with --reason."),
+    click.option(
+        "--restate",
+        is_flag=True,
+        help="Allow changing closed months (carbon close, donation close); recorded with --reason.",
+    ),
     click.option("--reason", metavar="TEXT", help="Why closed figures change (with --restate)."),
     click.option("--by", metavar="NAME", help="Who restates (default: the operating-system user)."),
 ]
@@ -90,16 +107,34 @@ def restate_options(fn):
 
 
 COMMON = [
-    click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically."),
-    click.option("--create-teams", is_flag=True, help="Declare teams the file names that are not declared yet."),
+    click.option(
+        "--replace", is_flag=True, help="Swap the earlier import of the same source, atomically."
+    ),
+    click.option(
+        "--create-teams",
+        is_flag=True,
+        help="Declare teams the file names that are not declared yet.",
+    ),
     click.option("--source", help="Source name (default: the file name); --replace swaps by it."),
-    click.option("--region", "default_region", default="",
-                 help="Region for rows whose region is empty (e.g. FR)."),
-    click.option("--prefer-source", "prefer_source", multiple=True, metavar="SOURCE",
-                 help="In a factor series (key, region), use the rows whose source contains SOURCE (e.g. "
-                      "eGRID) instead of the latest vintage; repeatable, first match wins."),
-    click.option("--rejects", type=click.Path(dir_okay=False),
-                 help="On refusal, write every problem to this CSV (file, line, column, value, problem)."),
+    click.option(
+        "--region",
+        "default_region",
+        default="",
+        help="Region for rows whose region is empty (e.g. FR).",
+    ),
+    click.option(
+        "--prefer-source",
+        "prefer_source",
+        multiple=True,
+        metavar="SOURCE",
+        help="In a factor series (key, region), use the rows whose source contains SOURCE (e.g. "
+        "eGRID) instead of the latest vintage; repeatable, first match wins.",
+    ),
+    click.option(
+        "--rejects",
+        type=click.Path(dir_okay=False),
+        help="On refusal, write every problem to this CSV (file, line, column, value, problem).",
+    ),
     *RESTATE,
 ]
 
@@ -115,12 +150,16 @@ def check_rejects(rejects: str | None) -> None:
     folder = path.parent
     if not folder.is_dir():
         why = f"the folder {folder} does not exist"
-    elif not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    elif not os.access(folder, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
         why = "the file cannot be written there"
     else:
         return
-    raise CarbonError(f"--rejects {rejects}: {why}; create the folder or choose another path. "
-                      "Nothing was imported")
+    raise CarbonError(
+        f"--rejects {rejects}: {why}; create the folder or choose another path. "
+        "Nothing was imported"
+    )
 
 
 def common(fn):
@@ -137,15 +176,36 @@ def import_group() -> None:
 @import_group.command("activities")
 @click.argument("file", type=click.Path(dir_okay=False))
 @common
-@click.option("--strict", is_flag=True,
-              help="Refuse rows already in another import (default: import them with a warning).")
-@click.option("--allocation", type=click.Path(dir_okay=False), metavar="ALLOC.toml",
-              help="Split rows whose team is a pool ([pool.NAME] key = \"METRIC\" or shares = {...}) per team.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse rows already in another import (default: import them with a warning).",
+)
+@click.option(
+    "--allocation",
+    type=click.Path(dir_okay=False),
+    metavar="ALLOC.toml",
+    help='Split rows whose team is a pool ([pool.NAME] key = "METRIC" or shares = {...}) per team.',
+)
 @FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def activities(ctx, file, replace, create_teams, source, default_region, prefer_source, rejects, restate,
-               reason, by, strict, allocation, feed=None) -> None:
+def activities(
+    ctx,
+    file,
+    replace,
+    create_teams,
+    source,
+    default_region,
+    prefer_source,
+    rejects,
+    restate,
+    reason,
+    by,
+    strict,
+    allocation,
+    feed=None,
+) -> None:
     """Import an activity CSV (date, team, activity, quantity, unit[, end, region, note, page_weight]).
 
     Each file is one import. Importing identical content again changes nothing.
@@ -173,8 +233,14 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
     """
     check_rejects(rejects)
     checks = importer.Checks(strict, restate_of(restate, reason, by))
-    progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, transient=True)
+    progress = Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
     task = None
 
     def on_start(lines: int) -> None:
@@ -188,10 +254,19 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
             progress.advance(task, n)
 
     try:
-        outcome = ctx.carbon.import_activities(file, source=source, replace=replace,
-                                             create_teams=create_teams, default_region=default_region,
-                                             progress=advance, on_start=on_start, checks=checks,
-                                             prefer_source=prefer_source, allocation=allocation, feed=feed)
+        outcome = ctx.carbon.import_activities(
+            file,
+            source=source,
+            replace=replace,
+            create_teams=create_teams,
+            default_region=default_region,
+            progress=advance,
+            on_start=on_start,
+            checks=checks,
+            prefer_source=prefer_source,
+            allocation=allocation,
+            feed=feed,
+        )
     finally:
         if task is not None:
             progress.stop()
@@ -203,15 +278,38 @@ def activities(ctx, file, replace, create_teams, source, default_region, prefer_
 @click.option("--from", "first", required=True, help="First month covered, YYYY-MM.")
 @click.option("--to", "last", required=True, help="Last month covered, YYYY-MM.")
 @common
-@click.option("--allow-repeated-employees", is_flag=True,
-              help="Accept employee ids already in another survey of these months (another numbering).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Config file whose [commuting] gives closures, absence rate (default ./carbon.toml).")
+@click.option(
+    "--allow-repeated-employees",
+    is_flag=True,
+    help="Accept employee ids already in another survey of these months (another numbering).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file whose [commuting] gives closures, absence rate (default ./carbon.toml).",
+)
 @FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def commuting_survey(ctx, file, first, last, replace, create_teams, source, default_region, prefer_source,
-                     rejects, restate, reason, by, allow_repeated_employees, config_path, feed=None) -> None:
+def commuting_survey(
+    ctx,
+    file,
+    first,
+    last,
+    replace,
+    create_teams,
+    source,
+    default_region,
+    prefer_source,
+    rejects,
+    restate,
+    reason,
+    by,
+    allow_repeated_employees,
+    config_path,
+    feed=None,
+) -> None:
     """Import a commuting survey and spread it over months.
 
     Columns: employee, team, mode, one_way_km, days_on_site_per_week[, region,
@@ -231,30 +329,67 @@ def commuting_survey(ctx, file, first, last, replace, create_teams, source, defa
     """
     check_rejects(rejects)
     checks = importer.Checks(restate=restate_of(restate, reason, by))
-    outcome = ctx.carbon.import_survey(file, first, last, source=source, replace=replace,
-                                     create_teams=create_teams, default_region=default_region,
-                                     allow_repeated_employees=allow_repeated_employees, checks=checks,
-                                     prefer_source=prefer_source, config_path=config_path, feed=feed)
+    outcome = ctx.carbon.import_survey(
+        file,
+        first,
+        last,
+        source=source,
+        replace=replace,
+        create_teams=create_teams,
+        default_region=default_region,
+        allow_repeated_employees=allow_repeated_employees,
+        checks=checks,
+        prefer_source=prefer_source,
+        config_path=config_path,
+        feed=feed,
+    )
     _summary(file, outcome)
 
 
 @import_group.command("flights")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--replace", is_flag=True, help="Swap the earlier import of the same source, atomically.")
-@click.option("--create-teams", is_flag=True, help="Declare teams the file names that are not declared yet.")
+@click.option(
+    "--replace", is_flag=True, help="Swap the earlier import of the same source, atomically."
+)
+@click.option(
+    "--create-teams", is_flag=True, help="Declare teams the file names that are not declared yet."
+)
 @click.option("--source", help="Source name (default: the file name); --replace swaps by it.")
-@click.option("--prefer-source", "prefer_source", multiple=True, metavar="SOURCE",
-              help="In a factor series, use the rows whose source contains SOURCE; repeatable.")
-@click.option("--rejects", type=click.Path(dir_okay=False),
-              help="On refusal, write every problem to this CSV (file, line, column, value, problem).")
-@click.option("--strict", is_flag=True,
-              help="Refuse rows already in another import (default: import them with a warning).")
+@click.option(
+    "--prefer-source",
+    "prefer_source",
+    multiple=True,
+    metavar="SOURCE",
+    help="In a factor series, use the rows whose source contains SOURCE; repeatable.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="On refusal, write every problem to this CSV (file, line, column, value, problem).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse rows already in another import (default: import them with a warning).",
+)
 @restate_options
 @FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def flights_cmd(ctx, file, replace, create_teams, source, prefer_source, rejects, strict, restate, reason,
-                by, feed=None) -> None:
+def flights_cmd(
+    ctx,
+    file,
+    replace,
+    create_teams,
+    source,
+    prefer_source,
+    rejects,
+    strict,
+    restate,
+    reason,
+    by,
+    feed=None,
+) -> None:
     """Import flights by airport code, as a booking tool exports them.
 
     Columns: date, team, origin, destination, class[, return, passengers, rf].
@@ -271,8 +406,15 @@ def flights_cmd(ctx, file, replace, create_teams, source, prefer_source, rejects
     """
     check_rejects(rejects)
     checks = importer.Checks(strict, restate_of(restate, reason, by))
-    outcome = ctx.carbon.import_flights(file, source=source, replace=replace, create_teams=create_teams,
-                                        checks=checks, prefer_source=prefer_source, feed=feed)
+    outcome = ctx.carbon.import_flights(
+        file,
+        source=source,
+        replace=replace,
+        create_teams=create_teams,
+        checks=checks,
+        prefer_source=prefer_source,
+        feed=feed,
+    )
     _summary(file, outcome)
 
 
@@ -293,19 +435,40 @@ def list_(ctx) -> None:
     else:
         table = Table()
         # The ID (what `imports remove` takes) is never cut; the rest folds at 80 columns, never "…".
-        for col in ("ID", "Kind", "Source", "Imported (UTC)", "Rows", "Entries", "t CO2e", "Months",
-                    "SHA-256"):
-            table.add_column(col, no_wrap=col == "ID", overflow="fold",
-                             justify="right" if col in ("Rows", "Entries", "t CO2e") else "left")
+        for col in (
+            "ID",
+            "Kind",
+            "Source",
+            "Imported (UTC)",
+            "Rows",
+            "Entries",
+            "t CO2e",
+            "Months",
+            "SHA-256",
+        ):
+            table.add_column(
+                col,
+                no_wrap=col == "ID",
+                overflow="fold",
+                justify="right" if col in ("Rows", "Entries", "t CO2e") else "left",
+            )
         for b in found:
             mine = months.get(b.id, [])
             span = "-" if not mine else (mine[0] if len(mine) == 1 else f"{mine[0]}..{mine[-1]}")
             closed = list(lock_rules.locked_months(locks, mine))
             if closed:
                 span += " closed" if closed == mine else f" (closed: {lock_rules.span(closed)})"
-            table.add_row(str(b.id), b.kind, escape(b.source_name), f"{b.imported_at:%Y-%m-%d %H:%M}",
-                          f"{b.row_count:,}", f"{b.entry_count:,}", f"{b.co2e_kg / 1000:,.3f}", span,
-                          b.content_hash[:12])
+            table.add_row(
+                str(b.id),
+                b.kind,
+                escape(b.source_name),
+                f"{b.imported_at:%Y-%m-%d %H:%M}",
+                f"{b.row_count:,}",
+                f"{b.entry_count:,}",
+                f"{b.co2e_kg / 1000:,.3f}",
+                span,
+                b.content_hash[:12],
+            )
         out.print(table)
     if locks:
         out.print("closed: " + escape("; ".join(lk.describe() for lk in locks)), soft_wrap=True)
@@ -324,7 +487,9 @@ def remove(ctx, batch_id: int, restate, reason, by) -> None:
     """
     done = ctx.carbon.remove_import(batch_id, restate=restate_of(restate, reason, by))
     b = done.batch
-    out.print(f"import {b.id} ({escape(b.source_name)}) removed: {b.entry_count:,} entries, "
-              f"{b.co2e_kg / 1000:,.3f} t CO2e")
+    out.print(
+        f"import {b.id} ({escape(b.source_name)}) removed: {b.entry_count:,} entries, "
+        f"{b.co2e_kg / 1000:,.3f} t CO2e"
+    )
     if done.restatement is not None:
         print_restatement(done.restatement)

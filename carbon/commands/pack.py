@@ -14,13 +14,23 @@ config_file = lazy("carbon.config")
 
 @click.command("pack")
 @click.option("--month", required=True, help="The month, YYYY-MM.")
-@click.option("--out", "out_dir", default="reports/on-demand", show_default=True,
-              type=click.Path(file_okay=False),
-              help="Directory under which the pack's YYYY-MM directory is written (apart from the "
-                   "scheduled packs in reports/, so the two never collide).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
-              help="TOML config file (default: ./carbon.toml when present): its [pack] scenarios "
-                   "add the \"levers\" section.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports/on-demand",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory under which the pack's YYYY-MM directory is written (apart from the "
+    "scheduled packs in reports/, so the two never collide).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="TOML config file (default: ./carbon.toml when present): its [pack] scenarios "
+    'add the "levers" section.',
+)
 @pass_ctx
 @handle_errors()
 def pack_cmd(ctx, month: str, out_dir: str, config_path: str | None) -> None:

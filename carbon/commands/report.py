@@ -67,8 +67,14 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
 @report.command("sources")
 @click.option("--month", required=True, help="The month, YYYY-MM.")
 @click.option("--team", help="Only this team.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for scripts.",
+)
 @pass_ctx
 @handle_errors()
 def sources_cmd(ctx, month: str, team, fmt: str) -> None:
@@ -90,15 +96,38 @@ def sources_cmd(ctx, month: str, team, fmt: str) -> None:
         return
     title = f"Sources of {month}" + (f", {escape(team)}" if team else "") + " (kg CO2e)"
     out.print(sources_table(title, rows, with_teams=team is None))
-    pooled = sorted({(r["team"], a["pool"], a["key"], a["share"]) for r in rows for a in r.get("allocations", ())})
+    pooled = sorted(
+        {
+            (r["team"], a["pool"], a["key"], a["share"])
+            for r in rows
+            for a in r.get("allocations", ())
+        }
+    )
     for t, pool, key, share in pooled:
-        out.print(f"{escape(t)}: {share:.2%} of pool {escape(pool)} by {escape(key)} (--allocation)")
-    seen_days = sorted({(c["country"], c["weekdays"], len(c["public_holidays"]), c["closure_days"], c["working_days"],
-                         c["absence_rate"]) for r in rows for c in r.get("working_days", ())})
+        out.print(
+            f"{escape(t)}: {share:.2%} of pool {escape(pool)} by {escape(key)} (--allocation)"
+        )
+    seen_days = sorted(
+        {
+            (
+                c["country"],
+                c["weekdays"],
+                len(c["public_holidays"]),
+                c["closure_days"],
+                c["working_days"],
+                c["absence_rate"],
+            )
+            for r in rows
+            for c in r.get("working_days", ())
+        }
+    )
     for country, weekdays, hols, closed, working, absence in seen_days:
-        out.print(f"commuting days in {month} ({country or 'no country: no public holiday removed'}): {weekdays} "
-                  f"weekdays - {hols} public holiday(s) - {closed} closure day(s) = {working} working days"
-                  f", x (1 - {absence:.0%} absence) = {fixed(working * (1 - absence), 2)} days worked", soft_wrap=True)
+        out.print(
+            f"commuting days in {month} ({country or 'no country: no public holiday removed'}): {weekdays} "
+            f"weekdays - {hols} public holiday(s) - {closed} closure day(s) = {working} working days"
+            f", x (1 - {absence:.0%} absence) = {fixed(working * (1 - absence), 2)} days worked",
+            soft_wrap=True,
+        )
     flown = [(r["team"], f) for r in rows for f in r.get("flights", ())]
     if flown:
         out.print(flights_table(flown))
@@ -108,21 +137,52 @@ def flights_table(flown: list[tuple[str, dict]]) -> Table:
     """Each flight imported by airport code: route and band, great-circle km, class (booked -> used
     when the band does not publish it), passengers and return, passenger-km and kg."""
     uplifts = sorted({f["uplift_pct"] for _t, f in flown})
-    table = Table(title="Flights (by airport code)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  caption="pkm = great-circle km x (1 + uplift "
-                          + ", ".join(f"{u:g} %" for u in uplifts) + ") x passengers x 2 if return; "
-                          "band and class choose the factor above", caption_justify="left")
-    cells = [(t, str(f["line"]), f["route"], f["band"], fixed(f["distance_km"], 1), f["class"],
-              (f"->{f['class_used']} " if f["class"] != f["class_used"] else "") + ("RF" if f["rf"] else "no RF"),
-              f"{f['passengers']} pax", "return" if f["return"] else "one way", fixed(f["passenger_km"], 1),
-              fixed(f["co2e_kg"], 1)) for t, f in flown]
-    heads = {"Line": (1,), "Route, band": (2, 3), "km": (4,), "Class": (5, 6), "Trip": (7, 8), "pkm": (9,),
-             "kg": (10,)}
+    table = Table(
+        title="Flights (by airport code)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        caption="pkm = great-circle km x (1 + uplift "
+        + ", ".join(f"{u:g} %" for u in uplifts)
+        + ") x passengers x 2 if return; "
+        "band and class choose the factor above",
+        caption_justify="left",
+    )
+    cells = [
+        (
+            t,
+            str(f["line"]),
+            f["route"],
+            f["band"],
+            fixed(f["distance_km"], 1),
+            f["class"],
+            (f"->{f['class_used']} " if f["class"] != f["class_used"] else "")
+            + ("RF" if f["rf"] else "no RF"),
+            f"{f['passengers']} pax",
+            "return" if f["return"] else "one way",
+            fixed(f["passenger_km"], 1),
+            fixed(f["co2e_kg"], 1),
+        )
+        for t, f in flown
+    ]
+    heads = {
+        "Line": (1,),
+        "Route, band": (2, 3),
+        "km": (4,),
+        "Class": (5, 6),
+        "Trip": (7, 8),
+        "pkm": (9,),
+        "kg": (10,),
+    }
     for head, ix in heads.items():
         # Figures are never cut: each column is as wide as its widest cell.
         widest = max([len(head)] + [len(c[i]) for c in cells for i in ix])
-        table.add_column(head, justify="left" if head in ("Route, band", "Class", "Trip") else "right",
-                         no_wrap=True, min_width=widest)
+        table.add_column(
+            head,
+            justify="left" if head in ("Route, band", "Class", "Trip") else "right",
+            no_wrap=True,
+            min_width=widest,
+        )
     team = None
     for c in cells:
         if c[0] != team:
@@ -130,8 +190,15 @@ def flights_table(flown: list[tuple[str, dict]]) -> Table:
                 table.add_section()
             team = c[0]
             table.add_row("", f"[bold]{escape(team)}[/bold]", "", "", "", "", "")
-        table.add_row(c[1], f"{c[2]}\n[dim]{c[3]}[/dim]", c[4], f"{c[5]}\n[dim]{c[6]}[/dim]",
-                      f"{c[7]}\n[dim]{c[8]}[/dim]", c[9], c[10])
+        table.add_row(
+            c[1],
+            f"{c[2]}\n[dim]{c[3]}[/dim]",
+            c[4],
+            f"{c[5]}\n[dim]{c[6]}[/dim]",
+            f"{c[7]}\n[dim]{c[8]}[/dim]",
+            c[9],
+            c[10],
+        )
     return table
 
 
@@ -148,24 +215,46 @@ def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
     """Quantity × factor = kg, left to right, so each figure can be checked by hand. Each
     factor's second line gives its region, vintage and source (cut to fit: in full in the JSON);
     each team is a section of its own, so the table fits 80 columns."""
-    table = Table(title=title, title_justify="left", min_width=len(title), box=box.SIMPLE_HEAD,
-                  caption="Quantity as imported (and in the factor's unit: × the factor = the figure). "
-                          "Factor: value and unit, then region, vintage and source. Import: see "
-                          "'carbon imports list'; full sources: --format json or 'carbon factors show KEY'",
-                  caption_justify="left")
-    cells = [(r["team"], r["activity"], _quantity(r),
-              # every digit stored: quantity in the factor's unit × this value is the figure
-              f"{r['value']:.12g} {r['unit']}", fixed(r["co2e_kg"], 1), str(r["import_id"]),
-              f"{r['region'] or 'any'} {r['year']} · {r['source']}") for r in rows]
+    table = Table(
+        title=title,
+        title_justify="left",
+        min_width=len(title),
+        box=box.SIMPLE_HEAD,
+        caption="Quantity as imported (and in the factor's unit: × the factor = the figure). "
+        "Factor: value and unit, then region, vintage and source. Import: see "
+        "'carbon imports list'; full sources: --format json or 'carbon factors show KEY'",
+        caption_justify="left",
+    )
+    cells = [
+        (
+            r["team"],
+            r["activity"],
+            _quantity(r),
+            # every digit stored: quantity in the factor's unit × this value is the figure
+            f"{r['value']:.12g} {r['unit']}",
+            fixed(r["co2e_kg"], 1),
+            str(r["import_id"]),
+            f"{r['region'] or 'any'} {r['year']} · {r['source']}",
+        )
+        for r in rows
+    ]
     heads = ("Activity", "Quantity", "× Factor", "= kg", "Import")
     for i, head in enumerate(heads, start=1):
         # Figures are never cut: each column is as wide as its widest cell.
-        widest = max([len(head)] + [max(len(part) for part in c[i].split("\n")) for c in cells]
-                     + ([len(c[0]) for c in cells] if with_teams and head == "Activity" else []))
-        table.add_column(head, justify="left" if head in ("Activity", "× Factor") else "right",
-                         no_wrap=True, overflow="ellipsis", min_width=widest,
-                         # the factor's second line (region, vintage, source) is cut to the first's width
-                         max_width=max(widest, 24) if head == "× Factor" else None)
+        widest = max(
+            [len(head)]
+            + [max(len(part) for part in c[i].split("\n")) for c in cells]
+            + ([len(c[0]) for c in cells] if with_teams and head == "Activity" else [])
+        )
+        table.add_column(
+            head,
+            justify="left" if head in ("Activity", "× Factor") else "right",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=widest,
+            # the factor's second line (region, vintage, source) is cut to the first's width
+            max_width=max(widest, 24) if head == "× Factor" else None,
+        )
     team = None
     for c in cells:
         if with_teams and c[0] != team:
@@ -173,6 +262,11 @@ def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
                 table.add_section()
             team = c[0]
             table.add_row(f"[bold]{escape(team)}[/bold]", "", "", "", "")
-        table.add_row(escape(c[1]), escape(c[2]), f"{escape(c[3])}\n[dim]{escape(c[6])}[/dim]",
-                      escape(c[4]), escape(c[5]))
+        table.add_row(
+            escape(c[1]),
+            escape(c[2]),
+            f"{escape(c[3])}\n[dim]{escape(c[6])}[/dim]",
+            escape(c[4]),
+            escape(c[5]),
+        )
     return table

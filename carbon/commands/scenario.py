@@ -17,15 +17,28 @@ def scenario_group() -> None:
 
 @scenario_group.command("run")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json for scripts.")
-@click.option("--price", help="Carbon price per t CO2e for the donation change (default: the year's, "
-                              "as 'carbon donation' takes it).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for scripts.",
+)
+@click.option(
+    "--price",
+    help="Carbon price per t CO2e for the donation change (default: the year's, "
+    "as 'carbon donation' takes it).",
+)
 @click.option("--currency", default="EUR", show_default=True, help="Currency of --price.")
 @click.option("--basis", help="Price basis key (see 'carbon prices list').")
 @click.option("--price-year", type=int, help="Take the price of another year.")
-@click.option("--month", metavar="YYYY-MM", help="Count the year through this month, as the pack of that "
-                                               "month does (default: the last month over).")
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    help="Count the year through this month, as the pack of that "
+    "month does (default: the last month over).",
+)
 @pass_ctx
 @handle_errors()
 def run_cmd(ctx, file, fmt, price, currency, basis, price_year, month) -> None:
@@ -54,8 +67,9 @@ def run_cmd(ctx, file, fmt, price, currency, basis, price_year, month) -> None:
     \b
       carbon scenario run levers.toml --format json
     """
-    result = ctx.carbon.run_scenario(file, price=price, currency=currency, basis=basis,
-                                   price_year=price_year, through=month)
+    result = ctx.carbon.run_scenario(
+        file, price=price, currency=currency, basis=basis, price_year=price_year, through=month
+    )
     if fmt == "json":
         click.echo(view.to_json(result))
     else:

@@ -50,10 +50,20 @@ def setup_logging() -> None:
     root.propagate = False
 
 
-CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
-                      help="TOML config file (default: ./carbon.toml when present).")
-OUT = click.option("--out", "out_dir", type=click.Path(file_okay=False), metavar="DIR",
-                   help="Directory of the packs (default: [output] dir of the config, else ./reports).")
+CONFIG = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="TOML config file (default: ./carbon.toml when present).",
+)
+OUT = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Directory of the packs (default: [output] dir of the config, else ./reports).",
+)
 
 
 @click.group("schedule")
@@ -62,12 +72,24 @@ def schedule_group() -> None:
 
 
 @schedule_group.command("run-once")
-@click.option("--now", "now_text", metavar="ISO-DATETIME",
-              help="Act as if it were this time (default: now); a time without zone is read "
-                   "in the schedule's time zone.")
-@click.option("--reissue", metavar="YYYY-MM", help="Write a new revision of this month's pack (the old one is kept).")
-@click.option("--reason", default="", help="Why the month is re-issued (required with --reissue; recorded "
-                                           "with the revision and said in its e-mails).")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO-DATETIME",
+    help="Act as if it were this time (default: now); a time without zone is read "
+    "in the schedule's time zone.",
+)
+@click.option(
+    "--reissue",
+    metavar="YYYY-MM",
+    help="Write a new revision of this month's pack (the old one is kept).",
+)
+@click.option(
+    "--reason",
+    default="",
+    help="Why the month is re-issued (required with --reissue; recorded "
+    "with the revision and said in its e-mails).",
+)
 @click.option("--no-email", is_flag=True, help="Do not e-mail the packs produced.")
 @OUT
 @CONFIG
@@ -99,8 +121,10 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
       carbon schedule run-once --reissue 2026-10 --reason "late travel import"
     """
     if reissue and not reason.strip():
-        raise click.UsageError("--reissue needs --reason TEXT: the new revision and its e-mails say why "
-                               "the month was re-issued")
+        raise click.UsageError(
+            "--reissue needs --reason TEXT: the new revision and its e-mails say why "
+            "the month was re-issued"
+        )
     setup_logging()
     cfg = _current_team_names(ctx.store, config_file.load(config_path))
     now = _parse_now(now_text, cfg)
@@ -108,40 +132,60 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     for name in ctx.carbon.declare_config_feeds(cfg):
         out.print(f"feed {escape(name)} declared (config [feeds.{escape(name)}])")
     deliver = None if no_email else delivery.deliverer(cfg)
-    result = ctx.carbon.run_schedule_once(now, out_dir or cfg.out_dir, reissue, tz=cfg.tz, reason=reason.strip(),
-                               deliver=deliver, grace_days=cfg.grace_days, scenarios=cfg.scenarios)
+    result = ctx.carbon.run_schedule_once(
+        now,
+        out_dir or cfg.out_dir,
+        reissue,
+        tz=cfg.tz,
+        reason=reason.strip(),
+        deliver=deliver,
+        grace_days=cfg.grace_days,
+        scenarios=cfg.scenarios,
+    )
     for built in result.produced:
         out.print(f"produced {built.month} revision {built.revision}: {escape(str(built.path))}")
     codes = []
     if result.failed:
-        err.print(f"[bold red]error:[/bold red] {len(result.failed)} pack(s) could not be built: "
-                  + escape("; ".join(schedule.bounded("", list(result.failed)))))
+        err.print(
+            f"[bold red]error:[/bold red] {len(result.failed)} pack(s) could not be built: "
+            + escape("; ".join(schedule.bounded("", list(result.failed))))
+        )
         codes.append(EXIT_PACK_FAILED)
     if result.undelivered:
-        err.print(f"[bold red]error:[/bold red] {len(result.undelivered)} e-mail(s) could not be sent "
-                  "(owed: the next run sends them again): "
-                  + escape("; ".join(schedule.bounded("", list(result.undelivered)))))
+        err.print(
+            f"[bold red]error:[/bold red] {len(result.undelivered)} e-mail(s) could not be sent "
+            "(owed: the next run sends them again): "
+            + escape("; ".join(schedule.bounded("", list(result.undelivered))))
+        )
         codes.append(EXIT_DELIVERY_FAILED)
     waiting = [(m, why) for m, why in result.skipped if m not in result.overdue]
-    for month, why in waiting[:schedule.MESSAGE_MONTHS]:
+    for month, why in waiting[: schedule.MESSAGE_MONTHS]:
         out.print(f"waiting for {month}: {escape(why)}")
     if len(waiting) > schedule.MESSAGE_MONTHS:
-        out.print(f"waiting for {len(waiting) - schedule.MESSAGE_MONTHS} more months up to {waiting[-1][0]}")
+        out.print(
+            f"waiting for {len(waiting) - schedule.MESSAGE_MONTHS} more months up to {waiting[-1][0]}"
+        )
     whys = dict(result.skipped)
     empty = [m for m in result.overdue if whys.get(m, "").startswith("no emissions recorded")]
     late = [m for m in result.overdue if m not in empty]
     if empty:
-        shown = ", ".join(empty[:schedule.MESSAGE_MONTHS]) + (
+        shown = ", ".join(empty[: schedule.MESSAGE_MONTHS]) + (
             f" and {len(empty) - schedule.MESSAGE_MONTHS} more months up to {empty[-1]}"
-            if len(empty) > schedule.MESSAGE_MONTHS else "")
-        err.print(f"[bold red]error:[/bold red] still no emissions recorded for {shown}, "
-                  f"more than {cfg.grace_days} days after the month's end (schedule.grace_days): import "
-                  "its data; the next run produces the pack")
+            if len(empty) > schedule.MESSAGE_MONTHS
+            else ""
+        )
+        err.print(
+            f"[bold red]error:[/bold red] still no emissions recorded for {shown}, "
+            f"more than {cfg.grace_days} days after the month's end (schedule.grace_days): import "
+            "its data; the next run produces the pack"
+        )
     if late:
-        err.print(f"[bold red]error:[/bold red] {', '.join(late)} still incomplete more than {cfg.grace_days} "
-                  "days after the month's end (schedule.grace_days): "
-                  + escape("; ".join(f"{m}: {whys[m].split(' for this month')[0]}" for m in late))
-                  + "; import the late feed's data; the next run produces the pack")
+        err.print(
+            f"[bold red]error:[/bold red] {', '.join(late)} still incomplete more than {cfg.grace_days} "
+            "days after the month's end (schedule.grace_days): "
+            + escape("; ".join(f"{m}: {whys[m].split(' for this month')[0]}" for m in late))
+            + "; import the late feed's data; the next run produces the pack"
+        )
     if result.overdue:
         codes.append(EXIT_OVERDUE)
     if codes:
@@ -154,13 +198,17 @@ def _parse_now(text: str | None, cfg: config_file.Config) -> datetime:
     try:
         now = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"expected an ISO date-time such as 2026-11-01T06:00, got {text!r}",
-                                 param_hint="--now") from None
+        raise click.BadParameter(
+            f"expected an ISO date-time such as 2026-11-01T06:00, got {text!r}", param_hint="--now"
+        ) from None
     return now if now.tzinfo is not None else now.replace(tzinfo=cfg.tz)
 
 
 @schedule_group.command("start")
-@click.option("--cron", help='Crontab line "minute hour day month weekday" (default: config, else "0 6 1 * *").')
+@click.option(
+    "--cron",
+    help='Crontab line "minute hour day month weekday" (default: config, else "0 6 1 * *").',
+)
 @click.option("--timezone", "tz_name", help="IANA time zone (default: config, else Europe/Paris).")
 @OUT
 @CONFIG
@@ -186,8 +234,12 @@ def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
     if cron:
         changes["cron"] = cron
     if changes:
-        merged = {"schedule": {"cron": changes.get("cron", cfg.cron),
-                               "timezone": changes.get("timezone", cfg.timezone)}}
+        merged = {
+            "schedule": {
+                "cron": changes.get("cron", cfg.cron),
+                "timezone": changes.get("timezone", cfg.timezone),
+            }
+        }
         checked = config_file.parse(merged, "command line")  # same checks as the file
         cfg = dataclasses.replace(cfg, cron=checked.cron, timezone=checked.timezone)
     cfg = _current_team_names(ctx.store, cfg)
@@ -219,13 +271,27 @@ def status_cmd(ctx) -> None:
     for p in packs:
         mine = [d for d in deliveries if d.pack_id == p.id]
         mail = ", ".join(f"{d.audience} {d.status}" for d in mine) or "-"
-        table.add_row(p.month + (" closed" if p.month in closed else ""), str(p.revision), p.status,
-                      f"{p.produced_at:%Y-%m-%d %H:%M}" if p.produced_at else "-", escape(p.path or "-"),
-                      escape(mail))
+        table.add_row(
+            p.month + (" closed" if p.month in closed else ""),
+            str(p.revision),
+            p.status,
+            f"{p.produced_at:%Y-%m-%d %H:%M}" if p.produced_at else "-",
+            escape(p.path or "-"),
+            escape(mail),
+        )
     out.print(table)
-    out.print("closed periods: " + (escape("; ".join(lk.describe() for lk in locks)) if locks else
-                                    "none ('carbon close --month YYYY-MM' closes a month)"), soft_wrap=True)
+    out.print(
+        "closed periods: "
+        + (
+            escape("; ".join(lk.describe() for lk in locks))
+            if locks
+            else "none ('carbon close --month YYYY-MM' closes a month)"
+        ),
+        soft_wrap=True,
+    )
     for r in runs:
-        out.print(f"run {r['id']} ({r['trigger']}, target {r['target_month'] or '-'}): {r['status']}; "
-                  f"produced {escape(r['produced'] or 'nothing')}"
-                  + (f"; {escape(r['message'])}" if r["message"] else ""))
+        out.print(
+            f"run {r['id']} ({r['trigger']}, target {r['target_month'] or '-'}): {r['status']}; "
+            f"produced {escape(r['produced'] or 'nothing')}"
+            + (f"; {escape(r['message'])}" if r["message"] else "")
+        )

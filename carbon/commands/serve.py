@@ -12,12 +12,23 @@ config_file = lazy("carbon.config")
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="The address to listen on; any other than 127.0.0.1 needs access tokens.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The TCP port.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
-              help="TOML config file whose [pack] scenarios the /scenarios page runs "
-                   "(default: ./carbon.toml when present).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on; any other than 127.0.0.1 needs access tokens.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The TCP port."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="TOML config file whose [pack] scenarios the /scenarios page runs "
+    "(default: ./carbon.toml when present).",
+)
 @pass_ctx
 @handle_errors()
 def serve_cmd(ctx, host: str, port: int, config_path: str | None) -> None:
@@ -31,10 +42,14 @@ def serve_cmd(ctx, host: str, port: int, config_path: str | None) -> None:
     Example:
       carbon serve --port 8000
     """
-    app = ctx.carbon.web_app(local=host == "127.0.0.1", scenarios=config_file.load(config_path).scenarios)
+    app = ctx.carbon.web_app(
+        local=host == "127.0.0.1", scenarios=config_file.load(config_path).scenarios
+    )
     try:
         import uvicorn
     except ImportError:
-        raise CarbonError("carbon serve needs its extra: pip install 'carbon-ledger[serve]'") from None
+        raise CarbonError(
+            "carbon serve needs its extra: pip install 'carbon-ledger[serve]'"
+        ) from None
     click.echo(f"carbon serve: http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

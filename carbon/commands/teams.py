@@ -13,9 +13,11 @@ from carbon.lazy import lazy
 
 answers = lazy("carbon.answers")
 
+
 @click.group()
 def teams() -> None:
     """Declare teams. Activity for an undeclared team is refused, so typos are caught."""
+
 
 @teams.command("add")
 @click.argument("names", nargs=-1, required=True)
@@ -32,9 +34,16 @@ def add(ctx, names: tuple[str, ...]) -> None:
         ctx.carbon.add_team(name)
         out.print(f"team {escape(name)!s} declared")
 
+
 @teams.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for scripts.",
+)
 @pass_ctx
 @handle_errors()
 def list_(ctx, fmt: str) -> None:
@@ -49,9 +58,14 @@ def list_(ctx, fmt: str) -> None:
     table = Table("Team", "Status", "Former names", "Declared (UTC)")
     for t in found:
         status = f"retired from {t.retired_from}" if t.retired_from else "active"
-        table.add_row(escape(t.name), status, escape(", ".join(t.former_names)),
-                      f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "")
+        table.add_row(
+            escape(t.name),
+            status,
+            escape(", ".join(t.former_names)),
+            f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "",
+        )
     out.print(table)
+
 
 @teams.command("rename")
 @click.argument("old")
@@ -71,12 +85,19 @@ def rename(ctx, old: str, new: str) -> None:
       carbon teams rename Platform Infrastructure
     """
     ctx.carbon.rename_team(old, new)
-    out.print(f"team {escape(old)} renamed {escape(new)}; its history, budgets and recipients follow it")
+    out.print(
+        f"team {escape(old)} renamed {escape(new)}; its history, budgets and recipients follow it"
+    )
+
 
 @teams.command("retire")
 @click.argument("name")
-@click.option("--from", "from_month", metavar="YYYY-MM",
-              help="The first month without the team (default: the current month).")
+@click.option(
+    "--from",
+    "from_month",
+    metavar="YYYY-MM",
+    help="The first month without the team (default: the current month).",
+)
 @pass_ctx
 @handle_errors()
 def retire(ctx, name: str, from_month: str | None) -> None:
@@ -92,5 +113,7 @@ def retire(ctx, name: str, from_month: str | None) -> None:
     """
     month = from_month or f"{date.today():%Y-%m}"
     ctx.carbon.retire_team(name, month)
-    out.print(f"team {escape(name)} retired from {month}: its history stays; activity from {month} "
-              "on is refused")
+    out.print(
+        f"team {escape(name)} retired from {month}: its history stays; activity from {month} "
+        "on is refused"
+    )

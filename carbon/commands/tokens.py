@@ -28,8 +28,11 @@ def add_cmd(ctx, name: str, team: str | None) -> None:
     """
     token = ctx.carbon.add_token(name, team)
     click.echo(token)
-    out.print(f"token {escape(name)} for {escape(team) if team else 'every team'}: printed once above, "
-              "keep it; 'carbon tokens revoke' ends it", style="dim")
+    out.print(
+        f"token {escape(name)} for {escape(team) if team else 'every team'}: printed once above, "
+        "keep it; 'carbon tokens revoke' ends it",
+        style="dim",
+    )
 
 
 @tokens.command("list")
@@ -43,8 +46,11 @@ def list_cmd(ctx) -> None:
         return
     table = Table("Token", "Team", "Made (UTC)")
     for t in found:
-        table.add_row(escape(t.name), escape(t.team) if t.team else "every team",
-                      f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "")
+        table.add_row(
+            escape(t.name),
+            escape(t.team) if t.team else "every team",
+            f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "",
+        )
     out.print(table)
 
 

@@ -17,8 +17,14 @@ EXIT_DIFFERENCES = 2
 
 @click.command("verify")
 @click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for scripts.",
+)
 @pass_ctx
 @handle_errors()
 def verify_cmd(ctx, folder: str, fmt: str) -> None:
@@ -40,16 +46,33 @@ def verify_cmd(ctx, folder: str, fmt: str) -> None:
     """
     v = ctx.carbon.verify_pack(folder)
     if fmt == "json":
-        click.echo(json.dumps({"month": v.month, "revision": v.revision, "path": v.path,
-                               "reproduced": v.reproduced, "checked": list(v.checked),
-                               "differences": [asdict(d) for d in v.differences], "notes": list(v.notes)},
-                              indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "month": v.month,
+                    "revision": v.revision,
+                    "path": v.path,
+                    "reproduced": v.reproduced,
+                    "checked": list(v.checked),
+                    "differences": [asdict(d) for d in v.differences],
+                    "notes": list(v.notes),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         if v.reproduced:
-            out.print(f"{escape(v.path)}: reproduced ({v.month}"
-                      + (f" r{v.revision}" if v.revision else "") + "): " + ", ".join(v.checked))
+            out.print(
+                f"{escape(v.path)}: reproduced ({v.month}"
+                + (f" r{v.revision}" if v.revision else "")
+                + "): "
+                + ", ".join(v.checked)
+            )
         else:
-            t = Table(title=f"{escape(v.path)}: {len(v.differences)} difference(s)", title_justify="left")
+            t = Table(
+                title=f"{escape(v.path)}: {len(v.differences)} difference(s)", title_justify="left"
+            )
             for col in ("kind", "what", "in the pack", "now"):
                 t.add_column(col, overflow="fold")
             for d in v.differences:

@@ -10,16 +10,38 @@ from carbon.commands.imports import _summary, check_rejects, common, importer, r
 
 @click.command("video")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--mapping", "mapping", required=True, type=click.Path(dir_okay=False),
-              help="TOML file naming the export's columns (see examples/video-mappings/).")
+@click.option(
+    "--mapping",
+    "mapping",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="TOML file naming the export's columns (see examples/video-mappings/).",
+)
 @common
-@click.option("--strict", is_flag=True,
-              help="Refuse rows already in another import (default: import them with a warning).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse rows already in another import (default: import them with a warning).",
+)
 @FEED
 @pass_ctx
 @handle_errors(rejects_param="rejects")
-def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_region, prefer_source,
-                     rejects, restate, reason, by, strict, feed=None) -> None:
+def import_video_cmd(
+    ctx,
+    file,
+    mapping,
+    replace,
+    create_teams,
+    source,
+    default_region,
+    prefer_source,
+    rejects,
+    restate,
+    reason,
+    by,
+    strict,
+    feed=None,
+) -> None:
     """Import a video platform's viewing export as streaming.video.<resolution> entries.
 
     The mapping names the columns for the date, the time watched (hours,
@@ -33,8 +55,15 @@ def import_video_cmd(ctx, file, mapping, replace, create_teams, source, default_
       carbon import video vimeo-2026-10.csv --mapping examples/video-mappings/vimeo.toml
     """
     check_rejects(rejects)
-    outcome = ctx.carbon.import_video(file, mapping, source=source, replace=replace,
-                                      create_teams=create_teams, default_region=default_region,
-                                      checks=importer.Checks(strict, restate_of(restate, reason, by)),
-                                      prefer_source=prefer_source, feed=feed)
+    outcome = ctx.carbon.import_video(
+        file,
+        mapping,
+        source=source,
+        replace=replace,
+        create_teams=create_teams,
+        default_region=default_region,
+        checks=importer.Checks(strict, restate_of(restate, reason, by)),
+        prefer_source=prefer_source,
+        feed=feed,
+    )
     _summary(file, outcome)

@@ -16,12 +16,29 @@ answers = lazy("carbon.answers")
 
 
 @click.command("year")
-@click.option("--year", "year", required=True, type=click.IntRange(1900, 2999), help="The calendar year, YYYY.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
-              show_default=True, help="table for people; json or csv for scripts; xlsx for a workbook "
-              "(needs --out and the xlsx extra: pip install 'carbon-ledger[xlsx]').")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write to FILE instead of the terminal (required with --format xlsx).")
+@click.option(
+    "--year",
+    "year",
+    required=True,
+    type=click.IntRange(1900, 2999),
+    help="The calendar year, YYYY.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="table for people; json or csv for scripts; xlsx for a workbook "
+    "(needs --out and the xlsx extra: pip install 'carbon-ledger[xlsx]').",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write to FILE instead of the terminal (required with --format xlsx).",
+)
 @pass_ctx
 @handle_errors()
 def year_cmd(ctx, year: int, fmt: str, out_file: Path | None) -> None:

@@ -15,8 +15,11 @@ SOURCE_PREFIX = "demo:"
 SURVEY_RANGE = ("2025-01", "2026-10")
 BUDGETS = ("demo-2026.toml", 2026)  # in the shipped budgets/ directory: file, its year
 CLOUD_UNALLOCATED = "Unallocated"  # the team of the AWS bill's untagged lines (cloud-rules.toml)
-METRICS = (("active_users", "mean", "active users"), ("paid_students", "sum", "paid students"),
-           ("streamed_hours", "sum", "hours streamed"))
+METRICS = (
+    ("active_users", "mean", "active users"),
+    ("paid_students", "sum", "paid students"),
+    ("streamed_hours", "sum", "hours streamed"),
+)
 SCENARIO = "levers-2026.toml"  # a what-if file for `carbon scenario run`
 # The data feeds a complete month of the demo needs (carbon feeds status; docs/feeds.md).
 FEEDS = (
@@ -46,19 +49,27 @@ def load(store: Store) -> list[tuple[str, ImportOutcome]]:
     d = demo_dir()
     done = []
     for name in ("activities-2025.csv", "activities-2026.csv"):
-        done.append((name, importer.import_activities(store, d / name, source=SOURCE_PREFIX + name)))
+        done.append(
+            (name, importer.import_activities(store, d / name, source=SOURCE_PREFIX + name))
+        )
     name = "commuting-survey.csv"
-    done.append((name, importer.import_survey(store, d / name, *SURVEY_RANGE, source=SOURCE_PREFIX + name)))
+    done.append(
+        (name, importer.import_survey(store, d / name, *SURVEY_RANGE, source=SOURCE_PREFIX + name))
+    )
     # N. Virginia's cloud usage of October 2026 comes from the AWS bill, allocated by tag
     name = "cur-2026-10.csv"
     if CLOUD_UNALLOCATED not in declared:
         importer.add_team(store, CLOUD_UNALLOCATED)
-    billed = import_cloud_billing(store, d / name, "aws", d / "cloud-rules.toml", source=SOURCE_PREFIX + name)
+    billed = import_cloud_billing(
+        store, d / name, "aws", d / "cloud-rules.toml", source=SOURCE_PREFIX + name
+    )
     done.append((name, billed.outcome))
     for metric, rule, label in METRICS:
         metric_imports.define(store, metric, rule, label)
     name = "metrics.csv"
-    done.append((name, metric_imports.import_metrics(store, d / name, source=SOURCE_PREFIX + name)[0]))
+    done.append(
+        (name, metric_imports.import_metrics(store, d / name, source=SOURCE_PREFIX + name)[0])
+    )
     load_budgets(store)
     feed_service.sync_feeds(store, FEEDS)
     return done
@@ -72,5 +83,6 @@ def load_budgets(store: Store) -> LoadOutcome | None:
         earlier = stored_budgets.get_plan(conn, year)
     if earlier is not None and not earlier.plan.source.startswith(SOURCE_PREFIX):
         return None
-    return budget_service.load_file(store, shipped_dir("budgets") / name, replace=True,
-                                    source=f"{SOURCE_PREFIX}budgets/{name}")
+    return budget_service.load_file(
+        store, shipped_dir("budgets") / name, replace=True, source=f"{SOURCE_PREFIX}budgets/{name}"
+    )

@@ -49,8 +49,9 @@ def _strip(col: pd.Series) -> np.ndarray:
     return stripped[codes] if len(codes) else np.array([], dtype=object)
 
 
-def _parse_dates(values: np.ndarray, lines: np.ndarray, column: str, log: ProblemLog,
-                 required: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parse_dates(
+    values: np.ndarray, lines: np.ndarray, column: str, log: ProblemLog, required: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(first day, last day, ok) as datetime64[D]; "YYYY-MM" covers the whole month.
 
     Parsed once per distinct value (a file has few distinct dates), then spread back.
@@ -67,14 +68,24 @@ def _parse_dates(values: np.ndarray, lines: np.ndarray, column: str, log: Proble
     first[is_month] = month[is_month].to_numpy(dtype="datetime64[D]")
     last = first.copy()
     mm = is_month & ~np.isnat(first)
-    last[mm] = ((first[mm].astype("datetime64[M]") + np.timedelta64(1, "M")).astype("datetime64[D]")
-                - np.timedelta64(1, "D"))
+    last[mm] = (first[mm].astype("datetime64[M]") + np.timedelta64(1, "M")).astype(
+        "datetime64[D]"
+    ) - np.timedelta64(1, "D")
     allowed_empty = empty if not required else np.zeros(len(text), dtype=bool)
     bad_shape = (~(is_day | is_month) & ~allowed_empty)[codes]
     impossible = ((is_day | is_month) & np.isnat(first))[codes]
-    log.add(lines[bad_shape], column, values[bad_shape],
-            "expected a date as YYYY-MM-DD or a month as YYYY-MM")
-    log.add(lines[impossible], column, values[impossible], "impossible date (no such day in the calendar)")
+    log.add(
+        lines[bad_shape],
+        column,
+        values[bad_shape],
+        "expected a date as YYYY-MM-DD or a month as YYYY-MM",
+    )
+    log.add(
+        lines[impossible],
+        column,
+        values[impossible],
+        "impossible date (no such day in the calendar)",
+    )
     lo, hi = (np.datetime64(d, "D") for d in checks.window())
     outside = (~np.isnat(first) & ((first < lo) | (first > hi)))[codes]
     log.add(lines[outside], column, values[outside], f"expected a date {checks.window_text()}")
@@ -93,8 +104,11 @@ def validate_chunk(
     """Validate and compute one chunk. Problems go to `log`; rows come back only if none."""
     problems_before = log.count
     n = len(frame)
-    col = {c: (_strip(frame[c]) if c in frame.columns else np.full(n, "", dtype=object))
-           for c in REQUIRED + OPTIONAL if c != "quantity"}
+    col = {
+        c: (_strip(frame[c]) if c in frame.columns else np.full(n, "", dtype=object))
+        for c in REQUIRED + OPTIONAL
+        if c != "quantity"
+    }
     ok = np.ones(n, dtype=bool)
 
     start, month_end, ok_date = _parse_dates(col["date"], lines, "date", log, required=True)
@@ -102,16 +116,24 @@ def validate_chunk(
     _, end_last, ok_end = _parse_dates(col["end"], lines, "end", log, required=False)
     end = np.where(has_end, end_last, month_end)
     before = has_end & ok_date & ok_end & (end < start)
-    log.add(lines[before], "end", col["end"][before],
-            "end is before date (expected end >= date; both days are included)")
+    log.add(
+        lines[before],
+        "end",
+        col["end"][before],
+        "end is before date (expected end >= date; both days are included)",
+    )
     ok &= ok_date & ok_end & ~before
 
     # to_numeric ignores surrounding spaces; the raw text is kept for messages.
     qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float)
     qtext = frame["quantity"].to_numpy(dtype=object)
     nonnum = ~np.isfinite(qty)
-    log.add(lines[nonnum], "quantity", qtext[nonnum],
-            "expected a number (digits with '.' as decimal point, no thousands separator)")
+    log.add(
+        lines[nonnum],
+        "quantity",
+        qtext[nonnum],
+        "expected a number (digits with '.' as decimal point, no thousands separator)",
+    )
     negative = ~nonnum & (qty < 0)
     log.add(lines[negative], "quantity", qtext[negative], "expected a quantity >= 0")
     ok &= ~nonnum & ~negative
@@ -125,15 +147,22 @@ def validate_chunk(
             bad_names = [t for t in names if not valid_team_name(t)]
             result.new_teams = {t for t in names if t not in bad_names}
             mask = np.isin(team, bad_names)
-            log.add(lines[mask], "team", team[mask],
-                    f"expected a team name of 1 to {MAX_TEAM_NAME} printable characters")
+            log.add(
+                lines[mask],
+                "team",
+                team[mask],
+                f"expected a team name of 1 to {MAX_TEAM_NAME} printable characters",
+            )
             ok &= ~mask
         else:
             hints = {}
             for t in names:
                 close = [c for c in [did_you_mean(str(t), known_teams)] if c]
-                hints[t] = f"unknown team {quoted(t)}" + (f" (did you mean {close[0]!r}?)" if close else "") + \
-                    "; declare it with 'carbon teams add' or import with --create-teams"
+                hints[t] = (
+                    f"unknown team {quoted(t)}"
+                    + (f" (did you mean {close[0]!r}?)" if close else "")
+                    + "; declare it with 'carbon teams add' or import with --create-teams"
+                )
             msgs = [hints[t] for t in team[unknown_team]]
             log.add(lines[unknown_team], "team", team[unknown_team], msgs)
             ok &= ~unknown_team
@@ -145,9 +174,17 @@ def validate_chunk(
         hints = {}
         for a in pd.unique(activity[unknown_act]):
             s = table.suggest(str(a))
-            hints[a] = f"unknown activity key {quoted(a)}" + (f" (did you mean {s!r}?)" if s else "") + \
-                "; see 'carbon factors list'"
-        log.add(lines[unknown_act], "activity", activity[unknown_act], [hints[a] for a in activity[unknown_act]])
+            hints[a] = (
+                f"unknown activity key {quoted(a)}"
+                + (f" (did you mean {s!r}?)" if s else "")
+                + "; see 'carbon factors list'"
+            )
+        log.add(
+            lines[unknown_act],
+            "activity",
+            activity[unknown_act],
+            [hints[a] for a in activity[unknown_act]],
+        )
         ok &= ~unknown_act
     weight, ok_weight = page_weight.parse(col[page_weight.COLUMN], activity, lines, log)
     ok &= ok_weight
@@ -156,9 +193,18 @@ def validate_chunk(
     if default_region:
         region = np.where(region == "", default_region, region)
     codes, uniq = pd.factorize(region, use_na_sentinel=False)
-    bad_region = ~pd.Series(uniq, dtype=object).astype(str).str.fullmatch(REGION_RE.pattern + "|").to_numpy(dtype=bool)[codes]
-    log.add(lines[bad_region], "region", region[bad_region],
-            "expected an ISO 3166 code such as FR, EU, a cloud region such as aws:eu-west-3, or empty")
+    bad_region = (
+        ~pd.Series(uniq, dtype=object)
+        .astype(str)
+        .str.fullmatch(REGION_RE.pattern + "|")
+        .to_numpy(dtype=bool)[codes]
+    )
+    log.add(
+        lines[bad_region],
+        "region",
+        region[bad_region],
+        "expected an ISO 3166 code such as FR, EU, a cloud region such as aws:eu-west-3, or empty",
+    )
     ok &= ~bad_region
 
     # Spread the valid rows over months, then resolve one factor per distinct key.
@@ -167,8 +213,15 @@ def validate_chunk(
     src = idx[row]
     years = month.astype("datetime64[Y]").astype(np.int64) + 1970
     # A page view's factor also depends on its page weight (bytes; 0 on other rows).
-    spread_df = object_frame({"src": src, "activity": activity[src], "region": region[src], "year": years,
-                              "weight": weight[src]})
+    spread_df = object_frame(
+        {
+            "src": src,
+            "activity": activity[src],
+            "region": region[src],
+            "year": years,
+            "weight": weight[src],
+        }
+    )
     on = ["activity", "region", "year", "weight"]
     keys = spread_df[on].drop_duplicates()
     factor_ix = {}
@@ -177,10 +230,20 @@ def validate_chunk(
         try:
             res = table.resolve(swd.PAGE_VIEW.get(a, a), r, int(y))
         except FactorNotFound as exc:
-            rows_bad = np.unique(src[(spread_df["activity"] == a).to_numpy() & (spread_df["region"] == r).to_numpy()
-                                     & (spread_df["year"] == y).to_numpy() & (spread_df["weight"] == w).to_numpy()])
-            log.add(lines[rows_bad], "region" if r else "activity", region[rows_bad] if r else activity[rows_bad],
-                    str(exc))
+            rows_bad = np.unique(
+                src[
+                    (spread_df["activity"] == a).to_numpy()
+                    & (spread_df["region"] == r).to_numpy()
+                    & (spread_df["year"] == y).to_numpy()
+                    & (spread_df["weight"] == w).to_numpy()
+                ]
+            )
+            log.add(
+                lines[rows_bad],
+                "region" if r else "activity",
+                region[rows_bad] if r else activity[rows_bad],
+                str(exc),
+            )
             continue
         if res.vintage_warning:
             result.warnings.add(res.vintage_warning)
@@ -189,17 +252,26 @@ def validate_chunk(
             fell_back[(a, r, int(y))] = res.region_used
         result.factors.append(swd.per_view(res.factor, a, w) if a in swd.PAGE_VIEW else res.factor)
     # Unit checks run even after other problems, so the listing is complete.
-    fi = np.array([factor_ix.get((a, r, int(y), w), (-1, False))[0]
-                   for a, r, y, w in keys.itertuples(index=False)], dtype=np.int64)
+    fi = np.array(
+        [
+            factor_ix.get((a, r, int(y), w), (-1, False))[0]
+            for a, r, y, w in keys.itertuples(index=False)
+        ],
+        dtype=np.int64,
+    )
     keys = keys.assign(factor_ix=fi)
     spread_df = spread_df.merge(keys, on=on, how="left", sort=False)
     has_factor = spread_df["factor_ix"].to_numpy() >= 0
 
     unit = col["unit"]
     factor_units = np.array([fa.unit for fa in result.factors] + [""], dtype=object)
-    pair = object_frame({"unit": unit[src], "funit": factor_units[spread_df["factor_ix"].to_numpy()]})
+    pair = object_frame(
+        {"unit": unit[src], "funit": factor_units[spread_df["factor_ix"].to_numpy()]}
+    )
     mult = np.full(len(pair), np.nan)
-    for (u, fu), positions in pair[has_factor].groupby(["unit", "funit"], sort=False).indices.items():
+    for (u, fu), positions in (
+        pair[has_factor].groupby(["unit", "funit"], sort=False).indices.items()
+    ):
         pos = np.flatnonzero(has_factor)[positions]
         try:
             mult[pos] = units.co2e_kg_per(u, fu)
@@ -213,8 +285,12 @@ def validate_chunk(
     # No organisation emits a gigatonne in one row: such a figure is a unit or typing error,
     # and sums of huge floats would overflow to infinity.
     huge = np.unique(src[np.isfinite(mult) & ~(np.abs(co2e) < MAX_ROW_KG)])
-    log.add(lines[huge], "quantity", qtext[huge],
-            f"implausibly large: over {MAX_ROW_KG / 1e3:,.0f} t CO2e in one row (check the unit)")
+    log.add(
+        lines[huge],
+        "quantity",
+        qtext[huge],
+        f"implausibly large: over {MAX_ROW_KG / 1e3:,.0f} t CO2e in one row (check the unit)",
+    )
 
     if log.count > problems_before:
         return result
@@ -229,19 +305,25 @@ def validate_chunk(
     views = weight[idx] > 0
     if views.any():
         ident_unit = ident_unit.copy()
-        ident_unit[views] = [f"{u} @ {w!r} bytes" for u, w in zip(ident_unit[views], weight[idx][views])]
-    key = duplicates.row_keys(start[idx], end[idx], activity[idx], qty[idx], ident_unit, region[idx])
-    result.rows = object_frame({
-        "line": lines[src],
-        "team": team[src],
-        "month": _month_text(month),
-        "activity": activity[src],
-        "quantity": q,
-        "unit": unit[src],
-        "co2e_kg": q * values[fix] * mult,
-        "factor_ix": fix,
-        "row_key": key[row],
-    })
+        ident_unit[views] = [
+            f"{u} @ {w!r} bytes" for u, w in zip(ident_unit[views], weight[idx][views])
+        ]
+    key = duplicates.row_keys(
+        start[idx], end[idx], activity[idx], qty[idx], ident_unit, region[idx]
+    )
+    result.rows = object_frame(
+        {
+            "line": lines[src],
+            "team": team[src],
+            "month": _month_text(month),
+            "activity": activity[src],
+            "quantity": q,
+            "unit": unit[src],
+            "co2e_kg": q * values[fix] * mult,
+            "factor_ix": fix,
+            "row_key": key[row],
+        }
+    )
     fallbacks = {i for i, fb in factor_ix.values() if fb}
     result.region_fallbacks = int(np.isin(fix, list(fallbacks)).sum()) if fallbacks else 0
     if fell_back:
@@ -255,8 +337,12 @@ def object_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     pandas would otherwise convert each to its Arrow text dtype, which the
     database drivers then convert back, value by value.
     """
-    return pd.DataFrame({c: pd.Series(v, dtype=object, copy=False) if v.dtype == object else v
-                         for c, v in columns.items()})
+    return pd.DataFrame(
+        {
+            c: pd.Series(v, dtype=object, copy=False) if v.dtype == object else v
+            for c, v in columns.items()
+        }
+    )
 
 
 def _month_text(month: np.ndarray) -> np.ndarray:
@@ -265,17 +351,26 @@ def _month_text(month: np.ndarray) -> np.ndarray:
     return uniq.astype(str).astype(object)[codes]
 
 
-def _fallback_rows(spread: pd.DataFrame, lines: np.ndarray,
-                   fell_back: dict[tuple[str, str, int], str]) -> dict[tuple[str, str, str], int]:
+def _fallback_rows(
+    spread: pd.DataFrame, lines: np.ndarray, fell_back: dict[tuple[str, str, int], str]
+) -> dict[tuple[str, str, str], int]:
     """Distinct file lines per (key, region, region used) among the spread rows that fell back.
 
     A row spread over two years resolves twice, and a survey line becomes one row per
     month: each still counts once.
     """
-    used = pd.DataFrame([(a, r, y, u) for (a, r, y), u in fell_back.items()],
-                        columns=["activity", "region", "year", "region_used"])
-    hit = spread[["activity", "region", "year"]].assign(line=lines[spread["src"].to_numpy()]).merge(
-        used, on=["activity", "region", "year"], sort=False)
-    counts = hit.drop_duplicates(["activity", "region", "region_used", "line"]).groupby(
-        ["activity", "region", "region_used"], sort=True).size()
+    used = pd.DataFrame(
+        [(a, r, y, u) for (a, r, y), u in fell_back.items()],
+        columns=["activity", "region", "year", "region_used"],
+    )
+    hit = (
+        spread[["activity", "region", "year"]]
+        .assign(line=lines[spread["src"].to_numpy()])
+        .merge(used, on=["activity", "region", "year"], sort=False)
+    )
+    counts = (
+        hit.drop_duplicates(["activity", "region", "region_used", "line"])
+        .groupby(["activity", "region", "region_used"], sort=True)
+        .size()
+    )
     return {k: int(v) for k, v in counts.items()}

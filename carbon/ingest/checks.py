@@ -32,7 +32,9 @@ AMOUNT_EXPECTED = f"expected a number ≥ 0 and at most {MAX_AMOUNT:.0e} ('.' as
 
 # ISO 8601 as the providers write it: a day, optionally a time (T or space), seconds and fraction,
 # and a zone (Z, +hh:mm, or BigQuery's " UTC"). Anything else is not a date.
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2}| UTC)?")
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2}| UTC)?"
+)
 _US_DAY = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 
 
@@ -73,7 +75,11 @@ def parse_times(values, us_dates: bool = False) -> pd.Series:
     u = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
     first, last = window()
     iso = u.str.fullmatch(_ISO.pattern).to_numpy(dtype=bool)
-    us = (~iso & u.str.fullmatch(_US_DAY.pattern).to_numpy(dtype=bool)) if us_dates else np.zeros(len(u), bool)
+    us = (
+        (~iso & u.str.fullmatch(_US_DAY.pattern).to_numpy(dtype=bool))
+        if us_dates
+        else np.zeros(len(u), bool)
+    )
     # the year first: pandas cannot hold a date after 2262 (and must not be asked to)
     year = np.where(iso, u.str[:4], np.where(us, u.str[-4:], "0")).astype(np.int64)
     plausible = (year >= first.year) & (year <= last.year)

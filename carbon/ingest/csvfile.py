@@ -76,7 +76,9 @@ def scan(path: Path, display_name: str | None = None) -> CsvInfo:
             if not first_line:
                 first_line = _first_line(block)
             size += len(block)
-            lines += block.count(b"\n") or block.count(b"\r")  # CR-only line ends: old Mac, some exports
+            lines += block.count(b"\n") or block.count(
+                b"\r"
+            )  # CR-only line ends: old Mac, some exports
             has_quotes = has_quotes or b'"' in block
             digest.update(block)
         try:
@@ -121,24 +123,37 @@ def ragged_record(path: Path, expected: int, opener=None) -> tuple[int, int] | N
         reader = records(fh)
         start = 1
         for record in reader:
-            if record and len(record) != expected and not (len(record) == 1 and not record[0].strip()):
+            if (
+                record
+                and len(record) != expected
+                and not (len(record) == 1 and not record[0].strip())
+            ):
                 return start, len(record)
             start = reader.line_num + 1
     return None
 
 
-def too_many_fields(name: str, columns: tuple[str, ...] | list[str], line: int, found: int) -> InputError:
+def too_many_fields(
+    name: str, columns: tuple[str, ...] | list[str], line: int, found: int
+) -> InputError:
     """The refusal of a row whose number of fields is not the header's, naming line and column."""
     expected = len(columns)
-    column = columns[-1] if found > expected else columns[found - 1] if 0 < found <= expected else None
-    what = (f"expected {expected} fields as in the header, found {found}"
-            + ("; the fields after the last column have no header" if found > expected else ""))
+    column = (
+        columns[-1] if found > expected else columns[found - 1] if 0 < found <= expected else None
+    )
+    what = f"expected {expected} fields as in the header, found {found}" + (
+        "; the fields after the last column have no header" if found > expected else ""
+    )
     where = f"line {line}, column {column!r}" if column else f"line {line}"
-    return InputError(f"{name}: {where}: {what}; quote values that contain commas",
-                      [Problem(name, line, column, None, what)])
+    return InputError(
+        f"{name}: {where}: {what}; quote values that contain commas",
+        [Problem(name, line, column, None, what)],
+    )
 
 
-def _refuse_nul(name: str, block: bytes, at: int, lines_before: int, header: bytes, offset: int) -> None:
+def _refuse_nul(
+    name: str, block: bytes, at: int, lines_before: int, header: bytes, offset: int
+) -> None:
     """Raise InputError naming the line (and column, when the line starts in `block`) of a NUL byte."""
     line = lines_before + block.count(b"\n", 0, at) + 1
     start = block.rfind(b"\n", 0, at) + 1
@@ -156,9 +171,7 @@ def _refuse_nul(name: str, block: bytes, at: int, lines_before: int, header: byt
     )
 
 
-def check_header(
-    info: CsvInfo, required: tuple[str, ...], optional: tuple[str, ...]
-) -> None:
+def check_header(info: CsvInfo, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
     """Refuse a header with a wrong delimiter, missing, duplicated or unknown columns."""
     problems: list[Problem] = []
     cols = info.columns
@@ -180,8 +193,13 @@ def check_header(
             close = [c for c in [did_you_mean(col, known)] if c]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(
-                Problem(info.name, 1, col, col,
-                        f"unknown column{hint}; expected columns: {', '.join(known)}")
+                Problem(
+                    info.name,
+                    1,
+                    col,
+                    col,
+                    f"unknown column{hint}; expected columns: {', '.join(known)}",
+                )
             )
     for col in required:
         if col not in seen:
@@ -190,8 +208,9 @@ def check_header(
         raise InputError(f"{info.name}: the header is not as expected", problems)
 
 
-def read_chunks(path: Path, info: CsvInfo,
-                chunk_rows: int | None = None) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def read_chunks(
+    path: Path, info: CsvInfo, chunk_rows: int | None = None
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Yield (rows as text, their line numbers) chunk by chunk.
 
     Fully blank lines are dropped (their line numbers are kept right for the
@@ -222,14 +241,18 @@ def read_chunks(path: Path, info: CsvInfo,
                     extra = np.zeros(n, dtype=np.int64)
                     for col in chunk.columns:
                         extra += chunk[col].str.count(r"\r\n|\r|\n").to_numpy(dtype=np.int64)
-                    starts = next_line + np.arange(n, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
+                    starts = (
+                        next_line
+                        + np.arange(n, dtype=np.int64)
+                        + np.concatenate(([0], np.cumsum(extra)[:-1]))
+                    )
                     next_line = int(starts[-1] + extra[-1] + 1) if n else next_line
                 else:
                     starts = next_line + np.arange(n, dtype=np.int64)
                     next_line += n
                 blank = np.ones(n, dtype=bool)
                 for col in chunk.columns:
-                    blank &= (chunk[col].to_numpy() == "")
+                    blank &= chunk[col].to_numpy() == ""
                 if blank.any():
                     keep = ~blank
                     chunk = chunk.loc[keep].reset_index(drop=True)
@@ -282,18 +305,27 @@ def _parser_error(path: Path, info: CsvInfo, msg: str) -> InputError:
         scan = _scan_quotes(path)
         if scan.open_line is not None:
             field = scan.open_field
-            column = info.columns[field] if field is not None and field < len(info.columns) else None
+            column = (
+                info.columns[field] if field is not None and field < len(info.columns) else None
+            )
             where = f"line {scan.open_line}" + (f", column {column!r}" if column else "")
             what = "a quoted value opens here and is never closed (the quote runs to the end of the file)"
             return InputError(
                 f"{info.name}: {where}: {what}; close the quote, or remove the stray '\"'",
                 [Problem(info.name, scan.open_line, column, None, what)],
             )
-        after = _scan_quotes(path, record=int(m.group(1)) + 1).record_line  # pandas' rows count from 0
-        what = (f"a quote opened somewhere after line {after} is never closed" if after
-                else "a quote is never closed")
-        return InputError(f"{info.name}: {what}; close the quote, or remove the stray '\"'",
-                          [Problem(info.name, after, None, None, what)])
+        after = _scan_quotes(
+            path, record=int(m.group(1)) + 1
+        ).record_line  # pandas' rows count from 0
+        what = (
+            f"a quote opened somewhere after line {after} is never closed"
+            if after
+            else "a quote is never closed"
+        )
+        return InputError(
+            f"{info.name}: {what}; close the quote, or remove the stray '\"'",
+            [Problem(info.name, after, None, None, what)],
+        )
     expected = len(info.columns)
     return InputError(
         f"{info.name}: cannot split the rows into fields ({msg.strip()}); expected {expected} "
@@ -336,7 +368,7 @@ def _scan_quotes(path: Path, record: int | None = None) -> _QuoteScan:
                     j = raw.find('"', pos)
                     if j < 0:
                         break
-                    if raw[j + 1:j + 2] == '"':  # an escaped quote
+                    if raw[j + 1 : j + 2] == '"':  # an escaped quote
                         pos = j + 2
                         continue
                     in_quote, pos = False, j + 1
@@ -345,14 +377,20 @@ def _scan_quotes(path: Path, record: int | None = None) -> _QuoteScan:
                     field += raw.count(",", pos, j if j >= 0 else len(raw))
                     if j < 0:
                         break
-                    if j == 0 or raw[j - 1:j] == ",":
+                    if j == 0 or raw[j - 1 : j] == ",":
                         in_quote, open_line, open_field = True, n, field
                     pos = j + 1
-    return _QuoteScan(record_line, open_line if in_quote else None, open_field if in_quote else None)
+    return _QuoteScan(
+        record_line, open_line if in_quote else None, open_field if in_quote else None
+    )
 
 
-def read_small(path: Path, required: tuple[str, ...], optional: tuple[str, ...],
-               display_name: str | None = None) -> tuple[CsvInfo, pd.DataFrame, np.ndarray]:
+def read_small(
+    path: Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    display_name: str | None = None,
+) -> tuple[CsvInfo, pd.DataFrame, np.ndarray]:
     """Read a small file (factor table, survey) in one go: info, rows, line numbers."""
     info = scan(path, display_name)
     check_header(info, required, optional)
@@ -371,6 +409,13 @@ def problems_to_csv(problems: list[Problem]) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["file", "line", "column", "value", "problem"])
     for p in problems:
-        w.writerow([inert(p.file), p.line if p.line is not None else "", inert(p.column or ""),
-                    inert(p.value or ""), inert(p.message)])
+        w.writerow(
+            [
+                inert(p.file),
+                p.line if p.line is not None else "",
+                inert(p.column or ""),
+                inert(p.value or ""),
+                inert(p.message),
+            ]
+        )
     return out.getvalue()

@@ -35,8 +35,13 @@ UK = "GB"
 DEFAULT_RF = True  # with radiative forcing unless the row says rf=no (docs/travel.md)
 MAX_PASSENGERS = 1000
 # The nearest published cabin when a band lacks the class asked for, in order.
-FALLBACK = {"premium_economy": ("economy", "average"), "first": ("business", "average"),
-            "business": ("average",), "economy": ("average",), "average": ()}
+FALLBACK = {
+    "premium_economy": ("economy", "average"),
+    "first": ("business", "average"),
+    "business": ("average",),
+    "economy": ("average",),
+    "average": (),
+}
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,19 @@ def band_of(origin_country: str, destination_country: str, distance_km: float) -
     return "international"
 
 
-def _yes_no(f: pd.DataFrame, col: str, default: bool, lines: np.ndarray, log: ProblemLog) -> np.ndarray:
+def _yes_no(
+    f: pd.DataFrame, col: str, default: bool, lines: np.ndarray, log: ProblemLog
+) -> np.ndarray:
     if col not in f.columns:
         return np.full(len(f), default, dtype=bool)
     text = f[col].str.lower().to_numpy(dtype=object)
     bad = ~np.isin(text, ["yes", "no", ""])
-    log.add(lines[bad], col, f[col].to_numpy(dtype=object)[bad],
-            f"expected yes or no (empty: {'yes' if default else 'no'})")
+    log.add(
+        lines[bad],
+        col,
+        f[col].to_numpy(dtype=object)[bad],
+        f"expected yes or no (empty: {'yes' if default else 'no'})",
+    )
     return np.where(text == "", default, text == "yes")
 
 
@@ -85,8 +96,11 @@ def _airport_problem(code: str, airports: Airports) -> str:
         return "expected the IATA code of an airport, e.g. CDG"
     hints = near_codes(code, airports)
     listed = " or ".join(f"{c} ({airports.by_code[c].name})" for c in hints)
-    return (f"unknown IATA airport code {code!r}" + (f" (did you mean {listed}?)" if hints else "")
-            + "; expected a 3-letter IATA airport code")
+    return (
+        f"unknown IATA airport code {code!r}"
+        + (f" (did you mean {listed}?)" if hints else "")
+        + "; expected a 3-letter IATA airport code"
+    )
 
 
 def near_codes(code: str, airports: Airports, most: int = 5) -> list[str]:
@@ -95,12 +109,17 @@ def near_codes(code: str, airports: Airports, most: int = 5) -> list[str]:
     if len(code) != 3 or not code.isalpha():
         hint = did_you_mean(code, airports.by_code)
         return [hint] if hint else []
-    swapped = [code[:i] + code[i + 1] + code[i] + code[i + 2:] for i in range(2)]
+    swapped = [code[:i] + code[i + 1] + code[i] + code[i + 2 :] for i in range(2)]
     found = [c for c in swapped if c in airports.by_code and c != code]
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     for i in (2, 1, 0):  # the last letter wrong first: codes share their first letters more often
-        found += [c for x in letters
-                  if (c := code[:i] + x + code[i + 1:]) != code and c in airports.by_code and c not in found]
+        found += [
+            c
+            for x in letters
+            if (c := code[:i] + x + code[i + 1 :]) != code
+            and c in airports.by_code
+            and c not in found
+        ]
     return found[:most]
 
 
@@ -111,8 +130,9 @@ def _cabin(table: FactorTable, band: str, cabin: str, rf: bool) -> str | None:
     return None
 
 
-def expand(frame: pd.DataFrame, lines: np.ndarray, airports: Airports, table: FactorTable,
-           log: ProblemLog) -> tuple[pd.DataFrame, np.ndarray, list[Leg], list[str]]:
+def expand(
+    frame: pd.DataFrame, lines: np.ndarray, airports: Airports, table: FactorTable, log: ProblemLog
+) -> tuple[pd.DataFrame, np.ndarray, list[Leg], list[str]]:
     """Flight rows -> activity rows (date, team, activity, quantity, unit, region), one per flight.
 
     Returns the activity frame, the flight file's line of each row, each row's Leg and the notes
@@ -128,28 +148,49 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, airports: Airports, table: Fa
         known = np.array([c in airports.by_code for c in codes], dtype=bool)
         for code in pd.unique(codes[~known]):
             at = codes == code
-            log.add(lines[at], col, f[col].to_numpy(dtype=object)[at], _airport_problem(code, airports))
+            log.add(
+                lines[at], col, f[col].to_numpy(dtype=object)[at], _airport_problem(code, airports)
+            )
         ok &= known
         ends[col] = codes
     same = ok & (ends["origin"] == ends["destination"])
-    log.add(lines[same], "destination", f["destination"].to_numpy(dtype=object)[same],
-            "expected another airport than the origin")
+    log.add(
+        lines[same],
+        "destination",
+        f["destination"].to_numpy(dtype=object)[same],
+        "expected another airport than the origin",
+    )
     ok &= ~same
     cabin = f["class"].str.lower().to_numpy(dtype=object) if n else np.array([], dtype=object)
     bad = ~np.isin(cabin, CLASSES)
     for c in pd.unique(cabin[bad]):
         hint = did_you_mean(c, CLASSES)
         at = bad & (cabin == c)
-        log.add(lines[at], "class", f["class"].to_numpy(dtype=object)[at],
-                "expected one of " + ", ".join(CLASSES) + (f" (did you mean {hint!r}?)" if hint else ""))
+        log.add(
+            lines[at],
+            "class",
+            f["class"].to_numpy(dtype=object)[at],
+            "expected one of "
+            + ", ".join(CLASSES)
+            + (f" (did you mean {hint!r}?)" if hint else ""),
+        )
     ok &= ~bad
     round_trip = _yes_no(f, "return", False, lines, log)
     rf = _yes_no(f, "rf", DEFAULT_RF, lines, log)
     text = f["passengers"] if "passengers" in f.columns else pd.Series([""] * n, dtype=object)
     passengers = pd.to_numeric(text.replace("", "1"), errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(passengers) | (passengers < 1) | (passengers > MAX_PASSENGERS) | (passengers % 1 != 0)
-    log.add(lines[bad], "passengers", text.to_numpy(dtype=object)[bad],
-            f"expected a whole number of passengers, 1 to {MAX_PASSENGERS} (empty: 1)")
+    bad = (
+        ~np.isfinite(passengers)
+        | (passengers < 1)
+        | (passengers > MAX_PASSENGERS)
+        | (passengers % 1 != 0)
+    )
+    log.add(
+        lines[bad],
+        "passengers",
+        text.to_numpy(dtype=object)[bad],
+        f"expected a whole number of passengers, 1 to {MAX_PASSENGERS} (empty: 1)",
+    )
     ok &= ~bad
 
     legs: list[Leg] = []
@@ -161,14 +202,31 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, airports: Airports, table: Fa
         band = band_of(a.country, b.country, km)
         used = _cabin(table, band, cabin[i], bool(rf[i]))
         if used is None:
-            log.add(lines[[i]], "class", [f["class"].iloc[i]],
-                    f"no factor travel.flight.{band}.{cabin[i]}{'.rf' if rf[i] else ''} nor a fallback class")
+            log.add(
+                lines[[i]],
+                "class",
+                [f["class"].iloc[i]],
+                f"no factor travel.flight.{band}.{cabin[i]}{'.rf' if rf[i] else ''} nor a fallback class",
+            )
             continue
         if used != cabin[i]:
             fallbacks[(band, cabin[i], used)] = fallbacks.get((band, cabin[i], used), 0) + 1
         pkm = km * (1 + UPLIFT) * passengers[i] * (2 if round_trip[i] else 1)
-        legs.append(Leg(int(lines[i]), a.iata, b.iata, km, band, str(cabin[i]), used, int(passengers[i]),
-                        bool(round_trip[i]), bool(rf[i]), pkm))
+        legs.append(
+            Leg(
+                int(lines[i]),
+                a.iata,
+                b.iata,
+                km,
+                band,
+                str(cabin[i]),
+                used,
+                int(passengers[i]),
+                bool(round_trip[i]),
+                bool(rf[i]),
+                pkm,
+            )
+        )
         keys.append(f"travel.flight.{band}.{used}" + (".rf" if rf[i] else ""))
         quantities.append(repr(float(pkm)))
         keep.append(i)
@@ -181,17 +239,21 @@ def expand(frame: pd.DataFrame, lines: np.ndarray, airports: Airports, table: Fa
         quantities += ["0"] * len(refused)
         keep += refused
     idx = np.array(keep, dtype=np.int64)
-    out = pd.DataFrame({
-        "date": f["date"].to_numpy(dtype=object)[idx] if n else np.array([], dtype=object),
-        "team": f["team"].to_numpy(dtype=object)[idx] if n else np.array([], dtype=object),
-        "activity": np.array(keys, dtype=object),
-        "quantity": np.array(quantities, dtype=object),
-        "unit": "passenger_km",
-        "region": "",
-        "end": "",
-        "note": "",
-    })
-    notes = [f"{band.replace('_', '-')} flights: DESNZ publishes no '{asked}' factor for this band; "
-             f"{n_rows:,} row(s) used '{used}' (the nearest published class)"
-             for (band, asked, used), n_rows in sorted(fallbacks.items())]
+    out = pd.DataFrame(
+        {
+            "date": f["date"].to_numpy(dtype=object)[idx] if n else np.array([], dtype=object),
+            "team": f["team"].to_numpy(dtype=object)[idx] if n else np.array([], dtype=object),
+            "activity": np.array(keys, dtype=object),
+            "quantity": np.array(quantities, dtype=object),
+            "unit": "passenger_km",
+            "region": "",
+            "end": "",
+            "note": "",
+        }
+    )
+    notes = [
+        f"{band.replace('_', '-')} flights: DESNZ publishes no '{asked}' factor for this band; "
+        f"{n_rows:,} row(s) used '{used}' (the nearest published class)"
+        for (band, asked, used), n_rows in sorted(fallbacks.items())
+    ]
     return out.astype(object), lines[idx] if n else lines, legs, notes

@@ -39,17 +39,29 @@ def _bytes(text: str) -> tuple[float, str | None]:
     return size, None
 
 
-def parse(values: np.ndarray, activity: np.ndarray, lines: np.ndarray,
-          log: ProblemLog) -> tuple[np.ndarray, np.ndarray]:
+def parse(
+    values: np.ndarray, activity: np.ndarray, lines: np.ndarray, log: ProblemLog
+) -> tuple[np.ndarray, np.ndarray]:
     """(bytes per view, 0.0 on other rows; ok) for stripped `values`; problems go to `log`."""
     is_view = np.isin(activity, list(swd.PAGE_VIEW))
     given = values != ""
     missing = is_view & ~given
-    log.add(lines[missing], COLUMN, values[missing],
-            "a web.page_view row needs the page weight of one view: " + EXPECTED)
+    log.add(
+        lines[missing],
+        COLUMN,
+        values[missing],
+        "a web.page_view row needs the page weight of one view: " + EXPECTED,
+    )
     stray = ~is_view & given
-    log.add(lines[stray], COLUMN, values[stray],
-            [f"page_weight is only for web.page_view rows (leave it empty for {a})" for a in activity[stray]])
+    log.add(
+        lines[stray],
+        COLUMN,
+        values[stray],
+        [
+            f"page_weight is only for web.page_view rows (leave it empty for {a})"
+            for a in activity[stray]
+        ],
+    )
     size = np.zeros(len(values))
     bad = np.zeros(len(values), dtype=bool)
     check = is_view & given

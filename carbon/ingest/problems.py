@@ -16,7 +16,11 @@ MAX_VALUE_CHARS = 200
 def _short(value) -> str:
     """A cell as shown in a message: at most MAX_VALUE_CHARS characters."""
     text = str(value)
-    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + f"… ({len(text):,} characters)"
+    return (
+        text
+        if len(text) <= MAX_VALUE_CHARS
+        else text[:MAX_VALUE_CHARS] + f"… ({len(text):,} characters)"
+    )
 
 
 def quoted(value) -> str:
@@ -39,12 +43,16 @@ class ProblemLog:
         n = len(lines)
         if n == 0:
             return
-        self._parts.append(pd.DataFrame({
-            "line": np.asarray(lines, dtype=np.int64),
-            "column": [self.aliases.get(column or "", column or "")] * n,
-            "value": [_short(v) for v in values] if values is not None else [""] * n,
-            "message": message if not isinstance(message, str) else [message] * n,
-        }))
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "line": np.asarray(lines, dtype=np.int64),
+                    "column": [self.aliases.get(column or "", column or "")] * n,
+                    "value": [_short(v) for v in values] if values is not None else [""] * n,
+                    "message": message if not isinstance(message, str) else [message] * n,
+                }
+            )
+        )
         self.count += n
 
     def frame(self) -> pd.DataFrame:
@@ -64,7 +72,13 @@ class ProblemLog:
         frame = self.frame()
         headline = f"{headline} ({len(frame)} problem{'s' if len(frame) != 1 else ''})"
         problems = [
-            Problem(self.file, int(r.line) if r.line > 0 else None, r.column or None, str(r.value), r.message)
+            Problem(
+                self.file,
+                int(r.line) if r.line > 0 else None,
+                r.column or None,
+                str(r.value),
+                r.message,
+            )
             for r in frame.head(shown).itertuples(index=False)
         ]
         err = InputError(headline, problems, total=len(frame))

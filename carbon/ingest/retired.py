@@ -20,23 +20,43 @@ def check(rows: pd.DataFrame, retired: dict[str, str], log: ProblemLog) -> None:
     if not retired or rows.empty:
         return
     since = rows["team"].map(retired)
-    bad = since.notna().to_numpy() & (rows["month"].to_numpy(dtype=object) >= since.fillna("").to_numpy(dtype=object))
+    bad = since.notna().to_numpy() & (
+        rows["month"].to_numpy(dtype=object) >= since.fillna("").to_numpy(dtype=object)
+    )
     if not bad.any():
         return
-    hit = rows.loc[bad, ["line", "team", "month"]].groupby(["line", "team"], sort=True)["month"].min().reset_index()
-    messages = [f"team {quoted(t)} is retired from {retired[t]}: activity in {m} is refused (a retired "
-                "team keeps its history but has no new emissions)"
-                for t, m in zip(hit["team"], hit["month"])]
-    log.add(hit["line"].to_numpy(dtype=np.int64), "team", hit["team"].to_numpy(dtype=object), messages)
+    hit = (
+        rows.loc[bad, ["line", "team", "month"]]
+        .groupby(["line", "team"], sort=True)["month"]
+        .min()
+        .reset_index()
+    )
+    messages = [
+        f"team {quoted(t)} is retired from {retired[t]}: activity in {m} is refused (a retired "
+        "team keeps its history but has no new emissions)"
+        for t, m in zip(hit["team"], hit["month"])
+    ]
+    log.add(
+        hit["line"].to_numpy(dtype=np.int64), "team", hit["team"].to_numpy(dtype=object), messages
+    )
 
 
-def check_former_names(rows: pd.DataFrame, new_teams: set[str], renamed: dict[str, str], log: ProblemLog) -> None:
+def check_former_names(
+    rows: pd.DataFrame, new_teams: set[str], renamed: dict[str, str], log: ProblemLog
+) -> None:
     """Record a problem for each line of `rows` whose team --create-teams would declare under a
     former name of a renamed team (`renamed`: {former name: current name})."""
     clash = sorted(t for t in new_teams if t in renamed)
     if not clash or rows.empty:
         return
     hit = rows.loc[rows["team"].isin(clash), ["line", "team"]].drop_duplicates()
-    log.add(hit["line"].to_numpy(dtype=np.int64), "team", hit["team"].to_numpy(dtype=object),
-            [f"team {quoted(t)} was renamed {renamed[t]!r}: use the new name (an old name is not given "
-             "to a new team)" for t in hit["team"]])
+    log.add(
+        hit["line"].to_numpy(dtype=np.int64),
+        "team",
+        hit["team"].to_numpy(dtype=object),
+        [
+            f"team {quoted(t)} was renamed {renamed[t]!r}: use the new name (an old name is not given "
+            "to a new team)"
+            for t in hit["team"]
+        ],
+    )

@@ -32,9 +32,11 @@ LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data
 BAR_WIDTH = 16
 SPARKS = "▁▂▃▄▅▆▇█"
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-BAND_METHOD = ("actual to date ± the factors' uncertainty_pct (category default when a factor "
-               "states none), same-factor entries summed, different factors combined in quadrature; "
-               "scaled like the forecast")
+BAND_METHOD = (
+    "actual to date ± the factors' uncertainty_pct (category default when a factor "
+    "states none), same-factor entries summed, different factors combined in quadrature; "
+    "scaled like the forecast"
+)
 
 
 def _digits(kg_per_unit: float) -> int:
@@ -70,8 +72,10 @@ def team_dict(t: TeamStatus, kg_per_unit: float) -> dict:
         "month_actual": c(t.month_actual),
         "month_allocated": c(t.month_allocated),
         "profile": "flat" if t.flat else "seasonal",
-        "top_sources": [{"activity": a, "actual_to_date": c(kg), "share": kept(s, 6)}
-                        for a, kg, s in t.top_sources],
+        "top_sources": [
+            {"activity": a, "actual_to_date": c(kg), "share": kept(s, 6)}
+            for a, kg, s in t.top_sources
+        ],
         "monthly": [{"month": m, "actual": c(a), "allocated": c(al)} for m, a, al in t.monthly],
         "counted_from": t.counted_from,
         "unknown_months": list(t.unknown_months),
@@ -84,23 +88,30 @@ def to_dict(rep: StatusReport, completeness=None) -> dict:
     c = _conv(rep.kg_per_unit)
     company = None
     if rep.company is not None:
-        company = {"budget": c(rep.company.budget),
-                   "team_budgets_total": c(rep.company.team_budgets_total),
-                   "team_budgets_exceed_company": rep.company.team_budgets_exceed,
-                   "actual_to_date": c(rep.company.actual_to_date),
-                   "forecast": c(rep.company.forecast),
-                   "counted_from": rep.company.counted_from,
-                   "budget_covered": c(rep.company.budget_covered)}
+        company = {
+            "budget": c(rep.company.budget),
+            "team_budgets_total": c(rep.company.team_budgets_total),
+            "team_budgets_exceed_company": rep.company.team_budgets_exceed,
+            "actual_to_date": c(rep.company.actual_to_date),
+            "forecast": c(rep.company.forecast),
+            "counted_from": rep.company.counted_from,
+            "budget_covered": c(rep.company.budget_covered),
+        }
     d = {
         "month": rep.month,
         "counted_through": rep.counted_through or rep.month,
         "unit": rep.unit,
         "teams": [team_dict(t, rep.kg_per_unit) for t in rep.teams],
         "year": rep.year,
-        "teams_without_budget": [{"team": n, "actual_to_date": c(kg),
-                                  "forecast": c(rep.unbudgeted.get(n, (None, None))[0]),
-                                  "counted_from": rep.unbudgeted.get(n, (None, None))[1]}
-                                 for n, kg in rep.teams_without_budget],
+        "teams_without_budget": [
+            {
+                "team": n,
+                "actual_to_date": c(kg),
+                "forecast": c(rep.unbudgeted.get(n, (None, None))[0]),
+                "counted_from": rep.unbudgeted.get(n, (None, None))[1],
+            }
+            for n, kg in rep.teams_without_budget
+        ],
         "company": company,
         "warnings": list(rep.warnings),
         "band_method": BAND_METHOD,
@@ -116,6 +127,7 @@ def to_json(rep: StatusReport, completeness=None) -> str:
 
 
 # ---- the manager's view -------------------------------------------------------------
+
 
 def _fmt(v: float | None) -> str:
     if v is None:
@@ -184,17 +196,22 @@ def to_table(rep: StatusReport) -> Group:
     first = rep.company.counted_from if rep.company is not None else min(firsts, default=None)
     span = "January" if not first or first.endswith("-01") else f"{first} (earlier months unknown)"
     through = rep.counted_through or rep.month
-    main = Table(title=f"Carbon budgets {rep.year}, {span} to {through} ({escape(rep.unit)})"
-                       + (f", counted through {through} ({rep.month} is not over)" if through != rep.month else ""),
-                 title_justify="left", caption_justify="left",
-                 caption="bar: █ actual to date · ┃ allocated to date · ░ rest of the budget; "
-                         "% = share of the budget used (its share of the months from the team's "
-                         "first data, when later than January)\n"
-                         "forecast = actual ÷ share allocated so far; band from the factors' "
-                         "uncertainty; * = the band includes the budget (marginal)\n"
-                         "months: one mark per month, red when above that month's allocation, "
-                         "? unknown\n"
-                         "unknown months: " + escape(FORECAST_RULE))
+    main = Table(
+        title=f"Carbon budgets {rep.year}, {span} to {through} ({escape(rep.unit)})"
+        + (
+            f", counted through {through} ({rep.month} is not over)" if through != rep.month else ""
+        ),
+        title_justify="left",
+        caption_justify="left",
+        caption="bar: █ actual to date · ┃ allocated to date · ░ rest of the budget; "
+        "% = share of the budget used (its share of the months from the team's "
+        "first data, when later than January)\n"
+        "forecast = actual ÷ share allocated so far; band from the factors' "
+        "uncertainty; * = the band includes the budget (marginal)\n"
+        "months: one mark per month, red when above that month's allocation, "
+        "? unknown\n"
+        "unknown months: " + escape(FORECAST_RULE),
+    )
     names = [t.team for t in rep.teams] + [n for n, _ in rep.teams_without_budget] + ["Company"]
     main.add_column("Team", min_width=min(20, max(len(n) for n in names)))
     main.add_column("Status", no_wrap=True)
@@ -204,8 +221,12 @@ def to_table(rep: StatusReport) -> Group:
     for t in rep.teams:
         colour = COLOURS[t.status]
         mark = "*" if t.status != OVER and t.band_includes_budget else ""
-        figures = Text("\n" + " / ".join(_fmt(v / u) for v in (t.actual_to_date, t.allocated_to_date,
-                                                                 t.budget_covered)))
+        figures = Text(
+            "\n"
+            + " / ".join(
+                _fmt(v / u) for v in (t.actual_to_date, t.allocated_to_date, t.budget_covered)
+            )
+        )
         if t.counted_from is not None and t.budget_covered != t.budget:
             figures.append(f"\nfrom {t.counted_from} (of {_fmt(t.budget / u)})", style="dim")
         if t.status == NO_DATA:
@@ -215,27 +236,48 @@ def to_table(rep: StatusReport) -> Group:
             fc = "—\n[dim]nothing allocated yet[/dim]"
         else:
             fc = f"{_fmt(t.forecast / u)}\n[dim]{_fmt(t.forecast_low / u)}–{_fmt(t.forecast_high / u)}[/dim]"
-        main.add_row(escape(t.team), f"[{colour}]{LABELS[t.status]}{mark}[/{colour}]",
-                     bar(t) + figures, fc, sparkline(t))
+        main.add_row(
+            escape(t.team),
+            f"[{colour}]{LABELS[t.status]}{mark}[/{colour}]",
+            bar(t) + figures,
+            fc,
+            sparkline(t),
+        )
     for name, kg in rep.teams_without_budget:
         ufc = rep.unbudgeted.get(name, (None, None))[0]
-        main.add_row(escape(name), "[dim]no budget[/dim]", f"[dim]no budget[/dim]\n{_fmt(kg / u)} / — / —",
-                     "—" if ufc is None else f"{_fmt(ufc / u)}\n[dim]flat[/dim]", "")
+        main.add_row(
+            escape(name),
+            "[dim]no budget[/dim]",
+            f"[dim]no budget[/dim]\n{_fmt(kg / u)} / — / —",
+            "—" if ufc is None else f"{_fmt(ufc / u)}\n[dim]flat[/dim]",
+            "",
+        )
     if rep.company is not None:
         co = rep.company
         main.add_section()
         flag = "\n[yellow]team budgets exceed it[/yellow]" if co.team_budgets_exceed else ""
         late = co.counted_from and not co.counted_from.endswith("-01")
         since = f"\n[dim]from {co.counted_from}[/dim]" if late else ""
-        cfc = "—" if co.forecast is None else f"{_fmt(co.forecast / u)}\n[dim]sum of the teams[/dim]"
-        main.add_row("Company", "", f"{_fmt(co.actual_to_date / u)} / — / {company_budget(co, u)}{flag}{since}",
-                     cfc, "", style="bold")
+        cfc = (
+            "—" if co.forecast is None else f"{_fmt(co.forecast / u)}\n[dim]sum of the teams[/dim]"
+        )
+        main.add_row(
+            "Company",
+            "",
+            f"{_fmt(co.actual_to_date / u)} / — / {company_budget(co, u)}{flag}{since}",
+            cfc,
+            "",
+            style="bold",
+        )
     parts: list = [main]
     src = Table(title=f"Biggest sources, January to {through}", title_justify="left")
     src.add_column("Team")
     src.add_column("Top activities (share of the team's actual to date)")
     for t in rep.teams:
-        text = " · ".join(f"{escape(a)} {_pct(s)}" for a, _kg, s in t.top_sources) or "[dim]no emissions[/dim]"
+        text = (
+            " · ".join(f"{escape(a)} {_pct(s)}" for a, _kg, s in t.top_sources)
+            or "[dim]no emissions[/dim]"
+        )
         src.add_row(escape(t.team), text)
     if rep.teams:
         parts.append(src)
@@ -259,12 +301,14 @@ def month_table(t: TeamStatus, u: float) -> Table:
         cum_al += al
         cum_a += a
         style = "red" if a > al else ""
-        table.add_row(m, _fmt(al / u), Text(_fmt(a / u), style=style), _fmt(cum_al / u),
-                      _fmt(cum_a / u))
+        table.add_row(
+            m, _fmt(al / u), Text(_fmt(a / u), style=style), _fmt(cum_al / u), _fmt(cum_a / u)
+        )
     return table
 
 
 # ---- budget show --------------------------------------------------------------------
+
 
 def plan_dict(stored: StoredPlan) -> dict:
     """A loaded plan as JSON: budgets in its unit, the profile, the monthly allocation."""
@@ -277,10 +321,15 @@ def plan_dict(stored: StoredPlan) -> dict:
         "loaded_at": stored.loaded_at.isoformat() if stored.loaded_at else None,
         "company_budget": c(plan.company_budget_kg),
         "team_budgets_total": c(plan.team_total_kg),
-        "teams": [{"team": t.team, "budget": c(t.budget_kg),
-                   "profile": "flat" if t.flat else list(t.weights),
-                   "monthly_allocation": [c(x) for x in monthly_allocations(t.budget_kg, t.weights)]}
-                  for t in plan.teams],
+        "teams": [
+            {
+                "team": t.team,
+                "budget": c(t.budget_kg),
+                "profile": "flat" if t.flat else list(t.weights),
+                "monthly_allocation": [c(x) for x in monthly_allocations(t.budget_kg, t.weights)],
+            }
+            for t in plan.teams
+        ],
     }
 
 
@@ -289,8 +338,10 @@ def plan_table(stored: StoredPlan, without: list[str]) -> Group:
     plan = stored.plan
     u = plan.kg_per_unit
     when = f", loaded {stored.loaded_at:%Y-%m-%d %H:%M} UTC" if stored.loaded_at else ""
-    table = Table(title=f"Carbon budgets {plan.year} ({escape(plan.unit)}) from {escape(plan.source)}{when}",
-                  title_justify="left")
+    table = Table(
+        title=f"Carbon budgets {plan.year} ({escape(plan.unit)}) from {escape(plan.source)}{when}",
+        title_justify="left",
+    )
     table.add_column("Team")
     table.add_column("Budget", justify="right", style="bold")
     table.add_column("Profile")
@@ -298,7 +349,7 @@ def plan_table(stored: StoredPlan, without: list[str]) -> Group:
         table.add_column(q, justify="right")
     for t in plan.teams:
         alloc = monthly_allocations(t.budget_kg, t.weights)
-        quarters = [_fmt(sum(alloc[i:i + 3]) / u) for i in (0, 3, 6, 9)]
+        quarters = [_fmt(sum(alloc[i : i + 3]) / u) for i in (0, 3, 6, 9)]
         profile = Text("flat") if t.flat else _weights_spark(t.weights)
         table.add_row(escape(t.team), _fmt(t.budget_kg / u), profile, *quarters)
     for name in without:
@@ -319,7 +370,9 @@ def _weights_spark(weights) -> Text:
     peak = max(weights)
     out = Text()
     for w in weights:
-        out.append("·" if w <= 0 else SPARKS[min(len(SPARKS) - 1, int(w / peak * (len(SPARKS) - 1) + 0.5))])
+        out.append(
+            "·" if w <= 0 else SPARKS[min(len(SPARKS) - 1, int(w / peak * (len(SPARKS) - 1) + 0.5))]
+        )
     return out
 
 
@@ -331,15 +384,20 @@ CHECK_LABEL = {0: "ok", 1: "WARN", 2: "OVER", 3: "NONE"}
 def check_lines(rep: StatusReport, code: int, found: tuple[Alert, ...]) -> list[str]:
     """Plain lines for `carbon budget check` (cron mail, CI logs): worst first, then a summary."""
     order = {2: 0, 3: 1, 1: 2, 0: 3}  # over, no verdict, warning, ok: as the exit code ranks them
-    lines = [f"{CHECK_LABEL[a.level]:<4}  {a.team}: {a.message}"
-             for a in sorted(found, key=lambda a: (order[a.level], a.team))]
+    lines = [
+        f"{CHECK_LABEL[a.level]:<4}  {a.team}: {a.message}"
+        for a in sorted(found, key=lambda a: (order[a.level], a.team))
+    ]
     if rep.teams_without_budget:
-        lines.append("note  no budget (not checked): " + ", ".join(n for n, _ in rep.teams_without_budget))
+        lines.append(
+            "note  no budget (not checked): " + ", ".join(n for n, _ in rep.teams_without_budget)
+        )
     n_over = sum(1 for a in found if a.level == 2)
     n_warn = sum(1 for a in found if a.level == 1)
     n_none = sum(1 for a in found if a.level == 3)
     unknown = f"{n_none} no verdict (no data), " if n_none else ""
-    lines.append(f"budget check {rep.month}: {n_over} over, {unknown}{n_warn} warning, "
-                 f"{len(found) - n_over - n_warn - n_none} on track -> exit {code}")
+    lines.append(
+        f"budget check {rep.month}: {n_over} over, {unknown}{n_warn} warning, "
+        f"{len(found) - n_over - n_warn - n_none} on track -> exit {code}"
+    )
     return lines
-

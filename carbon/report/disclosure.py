@@ -18,8 +18,11 @@ from carbon.report.year import _openpyxl, _sheet
 from carbon.spreadsheet import BOM, inert
 
 NOT_AVAILABLE = "not available"
-TITLES = {"esrs-e1": "ESRS E1 (E1-5, E1-6)", "ghgp": "GHG Protocol Corporate Standard",
-          "beges": "BEGES (méthode v5)"}
+TITLES = {
+    "esrs-e1": "ESRS E1 (E1-5, E1-6)",
+    "ghgp": "GHG Protocol Corporate Standard",
+    "beges": "BEGES (méthode v5)",
+}
 
 
 def _sig(x: float | None) -> float | None:
@@ -30,16 +33,37 @@ def _sig(x: float | None) -> float | None:
 def to_dict(d: Disclosure) -> dict:
     """The JSON contract (t CO2e; null = not available, with the reason in "note")."""
     return {
-        "framework": d.framework, "title": TITLES[d.framework], "year": d.year, "unit": "t CO2e",
-        "months": list(d.months), "months_without_data": list(d.months_without_data),
-        "lines": [{"code": ln.code, "label": ln.label, "value": _sig(ln.t_co2e), "unit": ln.unit,
-                   "note": ln.note} for ln in d.lines],
+        "framework": d.framework,
+        "title": TITLES[d.framework],
+        "year": d.year,
+        "unit": "t CO2e",
+        "months": list(d.months),
+        "months_without_data": list(d.months_without_data),
+        "lines": [
+            {
+                "code": ln.code,
+                "label": ln.label,
+                "value": _sig(ln.t_co2e),
+                "unit": ln.unit,
+                "note": ln.note,
+            }
+            for ln in d.lines
+        ],
         "not_available": list(d.not_available),
         "reconciliation": {
             "reconciled": d.reconciled,
-            "checks": [{"what": c.what, "disclosed_t": _sig(c.disclosed_t), "expected_t": _sig(c.expected_t),
-                        "difference_t": _sig(c.difference_t), "ok": c.ok, "against": c.against,
-                        "note": c.note} for c in d.checks],
+            "checks": [
+                {
+                    "what": c.what,
+                    "disclosed_t": _sig(c.disclosed_t),
+                    "expected_t": _sig(c.expected_t),
+                    "difference_t": _sig(c.difference_t),
+                    "ok": c.ok,
+                    "against": c.against,
+                    "note": c.note,
+                }
+                for c in d.checks
+            ],
         },
     }
 
@@ -61,12 +85,28 @@ def to_csv(d: Disclosure) -> str:
     w = _Inert()
     w.writerow(["section", "code", "label", "value", "unit", "note"])
     for ln in to_dict(d)["lines"]:
-        w.writerow(["disclosure", ln["code"], ln["label"], "" if ln["value"] is None else ln["value"],
-                    ln["unit"], ln["note"]])
+        w.writerow(
+            [
+                "disclosure",
+                ln["code"],
+                ln["label"],
+                "" if ln["value"] is None else ln["value"],
+                ln["unit"],
+                ln["note"],
+            ]
+        )
     for c in to_dict(d)["reconciliation"]["checks"]:
         verdict = {True: "reconciled", False: "DIFFERS", None: "not compared"}[c["ok"]]
-        w.writerow(["reconciliation", verdict, c["what"], "" if c["difference_t"] is None else c["difference_t"],
-                    "t CO2e", f"against {c['against']}" + (f"; {c['note']}" if c["note"] else "")])
+        w.writerow(
+            [
+                "reconciliation",
+                verdict,
+                c["what"],
+                "" if c["difference_t"] is None else c["difference_t"],
+                "t CO2e",
+                f"against {c['against']}" + (f"; {c['note']}" if c["note"] else ""),
+            ]
+        )
     return BOM + buf.getvalue()
 
 
@@ -82,8 +122,13 @@ def to_tables(d: Disclosure) -> tuple[Table, Table]:
     for col in ("code", "line", "value", "unit", "note"):
         lines.add_column(col, justify="right" if col == "value" else "left", overflow="fold")
     for ln in d.lines:
-        lines.add_row(escape(ln.code), escape(ln.label), _fmt(ln.t_co2e, ln.unit), escape(ln.unit),
-                      escape(ln.note))
+        lines.add_row(
+            escape(ln.code),
+            escape(ln.label),
+            _fmt(ln.t_co2e, ln.unit),
+            escape(ln.unit),
+            escape(ln.note),
+        )
     if d.months_without_data:
         lines.caption = "months without data (not counted): " + ", ".join(d.months_without_data)
     rec = Table(title="Reconciliation", title_justify="left")
@@ -91,8 +136,13 @@ def to_tables(d: Disclosure) -> tuple[Table, Table]:
         rec.add_column(col, overflow="fold")
     for c in d.checks:
         verdict = {True: "reconciled", False: "[red]DIFFERS[/red]", None: "not compared"}[c.ok]
-        rec.add_row(escape(c.what), _fmt(c.disclosed_t, "t CO2e"), _fmt(c.expected_t, "t CO2e"), verdict,
-                    escape(c.against + (f" ({c.note})" if c.note else "")))
+        rec.add_row(
+            escape(c.what),
+            _fmt(c.disclosed_t, "t CO2e"),
+            _fmt(c.expected_t, "t CO2e"),
+            verdict,
+            escape(c.against + (f" ({c.note})" if c.note else "")),
+        )
     return lines, rec
 
 
@@ -102,14 +152,46 @@ def to_xlsx(d: Disclosure) -> bytes:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     data = to_dict(d)
-    _sheet(wb, "disclosure", ["code", "line", "value", "unit", "note"],
-           [(ln["code"], ln["label"], NOT_AVAILABLE if ln["value"] is None else ln["value"], ln["unit"], ln["note"])
-            for ln in data["lines"]])
-    _sheet(wb, "reconciliation", ["check", "disclosed (t CO2e)", "expected (t CO2e)", "difference (t CO2e)",
-                                  "verdict", "against", "note"],
-           [(c["what"], c["disclosed_t"], c["expected_t"], c["difference_t"],
-             {True: "reconciled", False: "DIFFERS", None: "not compared"}[c["ok"]], c["against"], c["note"])
-            for c in data["reconciliation"]["checks"]])
+    _sheet(
+        wb,
+        "disclosure",
+        ["code", "line", "value", "unit", "note"],
+        [
+            (
+                ln["code"],
+                ln["label"],
+                NOT_AVAILABLE if ln["value"] is None else ln["value"],
+                ln["unit"],
+                ln["note"],
+            )
+            for ln in data["lines"]
+        ],
+    )
+    _sheet(
+        wb,
+        "reconciliation",
+        [
+            "check",
+            "disclosed (t CO2e)",
+            "expected (t CO2e)",
+            "difference (t CO2e)",
+            "verdict",
+            "against",
+            "note",
+        ],
+        [
+            (
+                c["what"],
+                c["disclosed_t"],
+                c["expected_t"],
+                c["difference_t"],
+                {True: "reconciled", False: "DIFFERS", None: "not compared"}[c["ok"]],
+                c["against"],
+                c["note"],
+            )
+            for c in data["reconciliation"]["checks"]
+        ],
+    )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

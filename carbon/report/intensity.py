@@ -30,8 +30,10 @@ def spark_text(values: list[float | None]) -> str:
     """A text sparkline: one block per month, "·" for a month with no data."""
     pts = [v for v in values if v is not None]
     hi = max(pts, default=0.0) or 1.0
-    return "".join(GAP if v is None else SPARKS[min(len(SPARKS) - 1, int(v / hi * (len(SPARKS) - 1) + 0.5))]
-                   for v in values)
+    return "".join(
+        GAP if v is None else SPARKS[min(len(SPARKS) - 1, int(v / hi * (len(SPARKS) - 1) + 0.5))]
+        for v in values
+    )
 
 
 def _rows(view: IntensityView):
@@ -49,8 +51,12 @@ def to_table(view: IntensityView, team: str | None = None) -> Table | None:
     rows = list(_rows(view))
     if not rows:
         return None
-    table = Table(title=f"Intensity {view.month} (kg CO2e per unit)", title_justify="left",
-                  caption=f"Trend: 12 months to {view.month}, {GAP} = no data", caption_justify="left")
+    table = Table(
+        title=f"Intensity {view.month} (kg CO2e per unit)",
+        title_justify="left",
+        caption=f"Trend: 12 months to {view.month}, {GAP} = no data",
+        caption_justify="left",
+    )
     table.add_column("Who")
     table.add_column("Metric")
     table.add_column("Value", justify="right")
@@ -59,8 +65,11 @@ def to_table(view: IntensityView, team: str | None = None) -> Table | None:
     for who, i in rows:
         trend = [v for _m, v in view.trend.get((i.metric, who or (team or COMPANY)), ())]
         label = escape(who or team or "Company")
-        value = f"{i.value:,.0f}" if i.value is not None and i.value >= 100 else (
-            f"{i.value:g}" if i.value is not None else "no data")
+        value = (
+            f"{i.value:,.0f}"
+            if i.value is not None and i.value >= 100
+            else (f"{i.value:g}" if i.value is not None else "no data")
+        )
         kg = _cell(i) if i.kg_per_unit is not None else f"[dim]{escape(i.note)}[/dim]"
         table.add_row(label, escape(i.label), value, kg, spark_text(trend))
     return table
@@ -73,18 +82,24 @@ def html_section(view: IntensityView | None) -> list[str]:
     rows = list(_rows(view))
     if not rows:
         return []
-    out = ["<section><h2>Intensity</h2>",
-           '<div class="scroll"><table><thead><tr><th>Who</th><th>Metric</th><th class="num">Value</th>'
-           '<th class="num">kg CO2e per unit</th><th>Last 12 months</th></tr></thead><tbody>']
+    out = [
+        "<section><h2>Intensity</h2>",
+        '<div class="scroll"><table><thead><tr><th>Who</th><th>Metric</th><th class="num">Value</th>'
+        '<th class="num">kg CO2e per unit</th><th>Last 12 months</th></tr></thead><tbody>',
+    ]
     for who, i in rows:
         trend = [v for _m, v in view.trend.get((i.metric, who), ())]
         name = who or "Company"
         spark = svg.sparkline(trend, f"{name}: kg CO2e per {i.label}, last 12 months")
         value = f"{i.value:,.0f}" if i.value is not None else "no data"
-        out.append(f"<tr><td>{html_escape(name)}</td><td>{html_escape(i.label)}</td>"
-                   f'<td class="num">{html_escape(value)}</td><td class="num">{html_escape(_cell(i))}</td>'
-                   f"<td>{spark}</td></tr>")
-    out.append("</tbody></table></div>"
-               '<p class="muted">Intensity = the month’s emissions ÷ the metric’s value that month; a month '
-               "without the metric shows “no data” (a gap in the trend), never 0.</p></section>")
+        out.append(
+            f"<tr><td>{html_escape(name)}</td><td>{html_escape(i.label)}</td>"
+            f'<td class="num">{html_escape(value)}</td><td class="num">{html_escape(_cell(i))}</td>'
+            f"<td>{spark}</td></tr>"
+        )
+    out.append(
+        "</tbody></table></div>"
+        '<p class="muted">Intensity = the month’s emissions ÷ the metric’s value that month; a month '
+        "without the metric shows “no data” (a gap in the trend), never 0.</p></section>"
+    )
     return out

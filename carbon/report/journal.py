@@ -16,10 +16,26 @@ from carbon.donation import DonationView, tonnes
 from carbon.money import cents_float
 from carbon.spreadsheet import BOM, inert
 
-JOURNAL_COLUMNS = ("year", "team", "emissions_t", "price", "price_unit", "amount", "currency", "status",
-                   "basis", "price_key", "price_year", "closed_at", "recomputed_emissions_t",
-                   "recomputed_price", "recomputed_amount", "recomputed_currency", "recomputed_minus_closed",
-                   "scope2_basis")
+JOURNAL_COLUMNS = (
+    "year",
+    "team",
+    "emissions_t",
+    "price",
+    "price_unit",
+    "amount",
+    "currency",
+    "status",
+    "basis",
+    "price_key",
+    "price_year",
+    "closed_at",
+    "recomputed_emissions_t",
+    "recomputed_price",
+    "recomputed_amount",
+    "recomputed_currency",
+    "recomputed_minus_closed",
+    "scope2_basis",
+)
 CLOSED, RESTATED = "closed", "restated"
 
 
@@ -46,7 +62,10 @@ def to_csv(view: DonationView) -> str:
     else:
         p, status = c.price, RESTATED if view.restated else CLOSED
         closed_at = c.closed_at.isoformat(timespec="seconds")
-        rows = [(r.team, r.closed_g, r.closed_cents, (r.current_g, r.current_cents)) for r in rules.compare(c, d)]
+        rows = [
+            (r.team, r.closed_g, r.closed_cents, (r.current_g, r.current_cents))
+            for r in rules.compare(c, d)
+        ]
         rows.append(("TOTAL", c.emissions_g, c.amount_cents, (d.emissions_g, d.amount_cents)))
     now = d.price
     out = io.StringIO()
@@ -56,9 +75,29 @@ def to_csv(view: DonationView) -> str:
         extra = [""] * 5
         if recomputed is not None:
             now_g, now_cents = recomputed
-            extra = [f"{tonnes(now_g)}", str(now.value), _money(now_cents), inert(now.currency),
-                     _money(now_cents - cents) if now.currency == p.currency else ""]
-        w.writerow([d.year, inert(team), f"{tonnes(g)}", str(p.value), inert(p.per_tonne_unit), _money(cents),
-                    inert(p.currency), inert(status), inert(p.basis), inert(p.key), p.year, closed_at, *extra,
-                    c.scope2 if c is not None else d.scope2])
+            extra = [
+                f"{tonnes(now_g)}",
+                str(now.value),
+                _money(now_cents),
+                inert(now.currency),
+                _money(now_cents - cents) if now.currency == p.currency else "",
+            ]
+        w.writerow(
+            [
+                d.year,
+                inert(team),
+                f"{tonnes(g)}",
+                str(p.value),
+                inert(p.per_tonne_unit),
+                _money(cents),
+                inert(p.currency),
+                inert(status),
+                inert(p.basis),
+                inert(p.key),
+                p.year,
+                closed_at,
+                *extra,
+                c.scope2 if c is not None else d.scope2,
+            ]
+        )
     return BOM + out.getvalue()

@@ -16,9 +16,17 @@ from carbon.errors import CarbonError
 def _first_non_finite(obj, path: str = "") -> tuple[str, float] | None:
     if isinstance(obj, float) and not math.isfinite(obj):
         return path or "(the value)", obj
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else ()
+    items = (
+        obj.items()
+        if isinstance(obj, dict)
+        else enumerate(obj)
+        if isinstance(obj, (list, tuple))
+        else ()
+    )
     for k, v in items:
-        found = _first_non_finite(v, f"{path}[{k!r}]" if isinstance(k, int) else f"{path}.{k}".lstrip("."))
+        found = _first_non_finite(
+            v, f"{path}[{k!r}]" if isinstance(k, int) else f"{path}.{k}".lstrip(".")
+        )
         if found:
             return found
     return None
@@ -31,6 +39,8 @@ def dumps(obj, **options) -> str:
         return json.dumps(obj, ensure_ascii=False, allow_nan=False, **options)
     except ValueError:
         where, value = _first_non_finite(obj) or ("a figure", math.nan)
-        raise CarbonError(f"cannot write JSON: {where} is {value}, not a finite number; JSON has no "
-                          "infinity or NaN, and a report never shows one (check the data imported for "
-                          "that figure)") from None
+        raise CarbonError(
+            f"cannot write JSON: {where} is {value}, not a finite number; JSON has no "
+            "infinity or NaN, and a report never shows one (check the data imported for "
+            "that figure)"
+        ) from None

@@ -33,15 +33,21 @@ def to_dict(report: MonthlyReport, intensity=None, completeness=None) -> dict:
         "unit": "kg CO2e",
         "total": _r(report.total),
         "teams": [
-            {"team": t.team, "total": _r(t.total),
-             "by_category": {k: _r(v) for k, v in t.by_category.items()},
-             "by_scope": {k: _r(v) for k, v in t.by_scope.items()},
-             "entries": t.entries}
-            for t in report.teams if t.entries
+            {
+                "team": t.team,
+                "total": _r(t.total),
+                "by_category": {k: _r(v) for k, v in t.by_category.items()},
+                "by_scope": {k: _r(v) for k, v in t.by_scope.items()},
+                "entries": t.entries,
+            }
+            for t in report.teams
+            if t.entries
         ],
         "teams_without_data": [t.team for t in report.teams if not t.entries],
         # Scope 3 by GHG Protocol category ("unclassified": a report category carbon does not map)
-        "by_scope3_category": {k or "unclassified": _r(v) for k, v in report.by_scope3_category.items()},
+        "by_scope3_category": {
+            k or "unclassified": _r(v) for k, v in report.by_scope3_category.items()
+        },
         "partial": report.partial,
         "warnings": list(report.warnings),
     }
@@ -62,13 +68,17 @@ def _scope2(location: float, market: float | None, notes: list[str], items) -> d
     from carbon import scope2
 
     loc_b, market_b = scope2.boundaries(items)
-    return {"location_kg": _r(location), "location_boundary": list(loc_b),
-            "market_kg": None if market is None else _r(market), "market_boundary": list(market_b),
-            "market_notes": notes}
+    return {
+        "location_kg": _r(location),
+        "location_boundary": list(loc_b),
+        "market_kg": None if market is None else _r(market),
+        "market_boundary": list(market_b),
+        "market_notes": notes,
+    }
 
 
 def _add_scope2(d: dict, report: MonthlyReport) -> None:
-    """"scope2": both ways (docs/scope2.md), only where there is scope 2 (entries or instruments).
+    """ "scope2": both ways (docs/scope2.md), only where there is scope 2 (entries or instruments).
     Location- and market-based are alternatives, never added together; a market-based figure
     that cannot be computed is null, with its reasons in "market_notes". "location_boundary" and
     "market_boundary" give the boundary classes of each figure (carbon.scope2.boundary_label): the
@@ -79,14 +89,26 @@ def _add_scope2(d: dict, report: MonthlyReport) -> None:
 
     teams = sorted({s.team for s in report.scope2})
     d["scope2"] = {
-        **_scope2(*scope2.total(report.scope2), [f"{s.team}: {n}" for s in report.scope2 for n in s.notes],
-                  report.scope2),
-        "teams": [{"team": t, **_scope2(*scope2.total(x for x in report.scope2 if x.team == t),
-                                       [n for x in report.scope2 if x.team == t for n in x.notes],
-                                       [x for x in report.scope2 if x.team == t])}
-                  for t in teams],
-        "residual_mixes": [{"country": m.country, "year": m.year, "kg_per_kwh": m.kg_per_kwh, "source": m.source}
-                           for m in scope2.mixes_used({(s.team, s.month): s for s in report.scope2})],
+        **_scope2(
+            *scope2.total(report.scope2),
+            [f"{s.team}: {n}" for s in report.scope2 for n in s.notes],
+            report.scope2,
+        ),
+        "teams": [
+            {
+                "team": t,
+                **_scope2(
+                    *scope2.total(x for x in report.scope2 if x.team == t),
+                    [n for x in report.scope2 if x.team == t for n in x.notes],
+                    [x for x in report.scope2 if x.team == t],
+                ),
+            }
+            for t in teams
+        ],
+        "residual_mixes": [
+            {"country": m.country, "year": m.year, "kg_per_kwh": m.kg_per_kwh, "source": m.source}
+            for m in scope2.mixes_used({(s.team, s.month): s for s in report.scope2})
+        ],
     }
 
 
@@ -101,8 +123,7 @@ def scope2_caption(report: MonthlyReport, fmt) -> str:
         from rich.markup import escape
 
         missing = sorted({s.team for s in report.scope2 if s.market_kg is None})
-        shown = (f"none for {escape(', '.join(missing))} (why: --format json, "
-                 "scope2.market_notes)")
+        shown = f"none for {escape(', '.join(missing))} (why: --format json, scope2.market_notes)"
     else:
         shown = fmt(market)
     return f"Scope 2: {scope2.both_ways(report.scope2, fmt(loc), shown)} (not added)\n"
@@ -140,13 +161,26 @@ def to_table(report: MonthlyReport) -> Table:
     fmt = (lambda v: fixed(v / div, 2)) if div > 1 else (lambda v: fixed(v, 1))
     # A scope (like a category) with no entry at all shows "-", not a 0 that was never measured.
     present = {s for t in report.teams for s in t.by_scope}
-    caption = scope2_caption(report, fmt) + "By GHG scope: " + " · ".join(
-        f"scope {s} " + (fmt(sum(t.by_scope.get(s, 0.0) for t in report.teams)) if s in present else "-")
-        for s in ("1", "2", "3"))
+    caption = (
+        scope2_caption(report, fmt)
+        + "By GHG scope: "
+        + " · ".join(
+            f"scope {s} "
+            + (fmt(sum(t.by_scope.get(s, 0.0) for t in report.teams)) if s in present else "-")
+            for s in ("1", "2", "3")
+        )
+    )
     whole = report.team is None  # --team: that team only, no company row or shares
-    title = f"Emissions {report.month}" + ("" if whole else f", {escape(report.team)}") + f" ({unit})"
-    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
-                  min_width=len(title))  # the title on one line, however narrow the table
+    title = (
+        f"Emissions {report.month}" + ("" if whole else f", {escape(report.team)}") + f" ({unit})"
+    )
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+        min_width=len(title),
+    )  # the title on one line, however narrow the table
     table.add_column("Team")
     for c in cats:
         table.add_column(c.capitalize(), justify="right")
@@ -154,15 +188,20 @@ def to_table(report: MonthlyReport) -> Table:
     if whole:
         table.add_column("Share", justify="right")
     for t in report.teams:
-        share = ([share_of(t.total, report.total)] if t.entries else [""]) \
-            if whole else []
+        share = ([share_of(t.total, report.total)] if t.entries else [""]) if whole else []
         if not t.entries:
             table.add_row(escape(t.team), *["" for _ in cats], "[dim]no data[/dim]", *share)
             continue
-        table.add_row(escape(t.team), *[fmt(t.by_category[c]) if c in t.by_category else "-" for c in cats],
-                      fmt(t.total), *share)
+        table.add_row(
+            escape(t.team),
+            *[fmt(t.by_category[c]) if c in t.by_category else "-" for c in cats],
+            fmt(t.total),
+            *share,
+        )
     if whole:
         table.add_section()
         col_tot = [fmt(sum(t.by_category.get(c, 0.0) for t in report.teams)) for c in cats]
-        table.add_row("Company", *col_tot, fmt(report.total), "100%" if report.total else "-", style="bold")
+        table.add_row(
+            "Company", *col_tot, fmt(report.total), "100%" if report.total else "-", style="bold"
+        )
     return table

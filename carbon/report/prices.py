@@ -23,9 +23,19 @@ BASIS_SHOWN = 90  # characters of the basis text in the table; the full text is 
 
 def price_dict(p: Price) -> dict:
     """A price as JSON: value per t CO2e in its currency, basis, source, year."""
-    return {"value": float(p.value), "unit": p.per_tonne_unit, "basis": p.basis, "source": p.source,
-            "key": p.key, "year": p.year, "currency": p.currency, "region": p.region,
-            "source_ref": p.source_ref, "notes": p.notes, "origin": p.origin}
+    return {
+        "value": float(p.value),
+        "unit": p.per_tonne_unit,
+        "basis": p.basis,
+        "source": p.source,
+        "key": p.key,
+        "year": p.year,
+        "currency": p.currency,
+        "region": p.region,
+        "source_ref": p.source_ref,
+        "notes": p.notes,
+        "origin": p.origin,
+    }
 
 
 def prices_json(prices: list[Price]) -> str:
@@ -38,16 +48,31 @@ def prices_csv(prices: list[Price]) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(PRICE_COLUMNS)
     for p in prices:
-        w.writerow([inert(p.key), p.year, str(p.value), inert(p.per_tonne_unit), inert(p.basis), inert(p.region),
-                    inert(p.source), inert(p.source_ref), inert(p.notes)])
+        w.writerow(
+            [
+                inert(p.key),
+                p.year,
+                str(p.value),
+                inert(p.per_tonne_unit),
+                inert(p.basis),
+                inert(p.region),
+                inert(p.source),
+                inert(p.source_ref),
+                inert(p.notes),
+            ]
+        )
     return BOM + out.getvalue()
 
 
 def prices_table(prices: list[Price]) -> Table:
     """The prices for people. The key, year and price are never cut, whatever the width (80
     columns when the output is not a terminal): the basis text wraps around them."""
-    table = Table(title=f"{len(prices)} carbon prices (per t CO2e)", title_justify="left",
-                  caption="Full sources: --format json or csv", caption_justify="left")
+    table = Table(
+        title=f"{len(prices)} carbon prices (per t CO2e)",
+        title_justify="left",
+        caption="Full sources: --format json or csv",
+        caption_justify="left",
+    )
     # A fixed width (not min_width) for the key: rich then shrinks only the basis text to fit.
     width = min(KEY_WIDTH, max([len(p.key) for p in prices] + [len("Basis key")]))
     table.add_column("Basis key", width=width, overflow="fold")
@@ -55,7 +80,11 @@ def prices_table(prices: list[Price]) -> Table:
     table.add_column("Price", justify="right", no_wrap=True)
     table.add_column("What it is (from)", overflow="fold")
     for p in prices:
-        basis = p.basis if len(p.basis) <= BASIS_SHOWN else p.basis[:BASIS_SHOWN - 1] + "…"
-        table.add_row(escape(p.key), str(p.year), f"{p.value} {p.currency}",
-                      f"{escape(basis)}\n[dim]{escape(p.origin)}[/dim]")
+        basis = p.basis if len(p.basis) <= BASIS_SHOWN else p.basis[: BASIS_SHOWN - 1] + "…"
+        table.add_row(
+            escape(p.key),
+            str(p.year),
+            f"{p.value} {p.currency}",
+            f"{escape(basis)}\n[dim]{escape(p.origin)}[/dim]",
+        )
     return table

@@ -14,8 +14,13 @@ from carbon.money import cents_float, format_amount
 from carbon.report import jsonout
 from carbon.scenario_run import Result
 
-LABELS = {"on_track": "on track", "at_risk": "at risk", "over": "over", "no_data": "no data",
-          None: "no budget"}
+LABELS = {
+    "on_track": "on track",
+    "at_risk": "at risk",
+    "over": "over",
+    "no_data": "no data",
+    None: "no budget",
+}
 COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "dim", None: "dim"}
 
 
@@ -30,15 +35,23 @@ def _conv(per: float):
 
 def method(r: Result) -> str:
     o = r.outcome
-    fc = (f"months {o.forecast_months[0]}..{o.forecast_months[-1]} are the year-end forecast of "
-          f"'carbon budget status --month {o.last_recorded}' (months before a team's first data unknown, "
-          "not zero), split by the profile and by activity, with the levers applied"
-          if o.forecast_months else "every month of the year is recorded")
-    cap = (f"counted through {r.counted_through} (a month not over is never counted as a whole month); "
-           if r.counted_through else "")
-    return (f"{cap}recorded months (to {o.last_recorded}) recomputed from the ledger's entries with the levers "
-            f"applied (same factors, vintages and regions; a shifted quantity priced with the target's factor); "
-            f"{fc}. Nothing in the ledger changes.")
+    fc = (
+        f"months {o.forecast_months[0]}..{o.forecast_months[-1]} are the year-end forecast of "
+        f"'carbon budget status --month {o.last_recorded}' (months before a team's first data unknown, "
+        "not zero), split by the profile and by activity, with the levers applied"
+        if o.forecast_months
+        else "every month of the year is recorded"
+    )
+    cap = (
+        f"counted through {r.counted_through} (a month not over is never counted as a whole month); "
+        if r.counted_through
+        else ""
+    )
+    return (
+        f"{cap}recorded months (to {o.last_recorded}) recomputed from the ledger's entries with the levers "
+        f"applied (same factors, vintages and regions; a shifted quantity priced with the target's factor); "
+        f"{fc}. Nothing in the ledger changes."
+    )
 
 
 def to_dict(r: Result) -> dict:
@@ -47,12 +60,21 @@ def to_dict(r: Result) -> dict:
     o, c = r.outcome, _conv(r.kg_per_unit)
     teams = []
     for t in o.teams:
-        teams.append({"team": t.team, "baseline": c(t.baseline), "scenario": c(t.scenario), "delta": c(t.delta),
-                      "baseline_actual_to_date": c(t.baseline_actual),
-                      "scenario_actual_to_date": c(t.scenario_actual),
-                      "budget": c(t.budget), "budget_covered": c(t.budget_covered),
-                      "baseline_status": t.baseline_status, "status": t.status,
-                      "donation_delta": cents_float(r.team_donation_delta_cents[t.team])})
+        teams.append(
+            {
+                "team": t.team,
+                "baseline": c(t.baseline),
+                "scenario": c(t.scenario),
+                "delta": c(t.delta),
+                "baseline_actual_to_date": c(t.baseline_actual),
+                "scenario_actual_to_date": c(t.scenario_actual),
+                "budget": c(t.budget),
+                "budget_covered": c(t.budget_covered),
+                "baseline_status": t.baseline_status,
+                "status": t.status,
+                "donation_delta": cents_float(r.team_donation_delta_cents[t.team]),
+            }
+        )
     return {
         "year": o.scenario.year,
         "name": o.scenario.name,
@@ -62,12 +84,21 @@ def to_dict(r: Result) -> dict:
         "forecast_months": list(o.forecast_months),
         "levers": [lv.describe() for lv in o.scenario.levers],
         "teams": teams,
-        "company": {"baseline": c(o.baseline), "scenario": c(o.scenario_total),
-                    "delta": c(o.scenario_total - o.baseline), "budget": c(o.company_budget),
-                    "donation_delta": cents_float(r.donation_delta_cents)},
+        "company": {
+            "baseline": c(o.baseline),
+            "scenario": c(o.scenario_total),
+            "delta": c(o.scenario_total - o.baseline),
+            "budget": c(o.company_budget),
+            "donation_delta": cents_float(r.donation_delta_cents),
+        },
         "currency": r.price.currency,
-        "price": {"value": float(r.price.value), "unit": r.price.per_tonne_unit, "basis": r.price.key,
-                  "year": r.price.year, "source": r.price.source},
+        "price": {
+            "value": float(r.price.value),
+            "unit": r.price.per_tonne_unit,
+            "basis": r.price.key,
+            "year": r.price.year,
+            "source": r.price.source,
+        },
         "notes": list(o.notes) + list(r.price_notes),
         "method": method(r),
     }
@@ -94,24 +125,56 @@ def to_table(r: Result) -> Group:
     and the donation's change; then the company."""
     o, c = r.outcome, _conv(r.kg_per_unit)
     f = lambda kg: "-" if kg is None else f"{c(kg):,.1f}" if abs(c(kg)) >= 10 else f"{c(kg):,.2f}"  # noqa: E731
-    table = Table(title=f"Scenario {escape(o.scenario.name)}, {o.scenario.year} ({escape(r.unit)}, year end)",
-                  title_justify="left")
+    table = Table(
+        title=f"Scenario {escape(o.scenario.name)}, {o.scenario.year} ({escape(r.unit)}, year end)",
+        title_justify="left",
+    )
     table.add_column("Team", no_wrap=True)
-    for col in ("Baseline", "Scenario", "Change", "Budget", "Status", f"Donation {r.price.currency}"):
-        table.add_column(col, justify="left" if col == "Status" else "right", no_wrap=col != "Status")
+    for col in (
+        "Baseline",
+        "Scenario",
+        "Change",
+        "Budget",
+        "Status",
+        f"Donation {r.price.currency}",
+    ):
+        table.add_column(
+            col, justify="left" if col == "Status" else "right", no_wrap=col != "Status"
+        )
     for t in o.teams:
-        status = (_status(t.status) if t.status == t.baseline_status
-                  else f"{_status(t.baseline_status)} → {_status(t.status)}")
-        table.add_row(escape(t.team), f(t.baseline), f(t.scenario), f"{'+' if t.delta > 0 else ''}{f(t.delta)}",
-                      _budget(t, f, "\n"), status,
-                      format_amount(r.team_donation_delta_cents[t.team]))
+        status = (
+            _status(t.status)
+            if t.status == t.baseline_status
+            else f"{_status(t.baseline_status)} → {_status(t.status)}"
+        )
+        table.add_row(
+            escape(t.team),
+            f(t.baseline),
+            f(t.scenario),
+            f"{'+' if t.delta > 0 else ''}{f(t.delta)}",
+            _budget(t, f, "\n"),
+            status,
+            format_amount(r.team_donation_delta_cents[t.team]),
+        )
     table.add_section()
     delta = o.scenario_total - o.baseline
-    table.add_row("Company", f(o.baseline), f(o.scenario_total), f"{'+' if delta > 0 else ''}{f(delta)}",
-                  f(o.company_budget), "", format_amount(r.donation_delta_cents), style="bold")
+    table.add_row(
+        "Company",
+        f(o.baseline),
+        f(o.scenario_total),
+        f"{'+' if delta > 0 else ''}{f(delta)}",
+        f(o.company_budget),
+        "",
+        format_amount(r.donation_delta_cents),
+        style="bold",
+    )
     lines = [Text("Levers: " + "; ".join(lv.describe() for lv in o.scenario.levers))]
-    lines.append(Text(f"Donation change at {r.price.value} {r.price.per_tonne_unit} ({r.price.key}, "
-                      f"{r.price.year})"))
+    lines.append(
+        Text(
+            f"Donation change at {r.price.value} {r.price.per_tonne_unit} ({r.price.key}, "
+            f"{r.price.year})"
+        )
+    )
     for n in (*o.notes, *r.price_notes):
         lines.append(Text(f"note: {n}", style="yellow"))
     lines.append(Text("Method: " + method(r), style="dim"))
@@ -127,37 +190,63 @@ def html_section(scenarios) -> list[str]:
     from carbon.text import html_escape as escape
 
     def badge(s: str | None) -> str:
-        return ('<span class="muted">no budget</span>' if s is None else
-                f'<span class="badge {escape(s)}">{escape(LABELS.get(s, s))}</span>')
+        return (
+            '<span class="muted">no budget</span>'
+            if s is None
+            else f'<span class="badge {escape(s)}">{escape(LABELS.get(s, s))}</span>'
+        )
 
     out = ["<section><h2>Levers: what if?</h2>"]
     for p in scenarios:
-        out.append(f"<h3>{escape(p.name)} <span class=\"muted\">({escape(p.source.rsplit('/', 1)[-1])})</span></h3>")
+        out.append(
+            f'<h3>{escape(p.name)} <span class="muted">({escape(p.source.rsplit("/", 1)[-1])})</span></h3>'
+        )
         if p.result is None:
             out.append(f'<p class="note">Not shown: {escape(p.problem)}</p>')
             continue
         r = p.result
         o, c = r.outcome, _conv(r.kg_per_unit)
-        f = lambda kg: "—" if kg is None else f"{c(kg):,.1f}" if abs(c(kg)) >= 10 else f"{c(kg):,.2f}"  # noqa: E731, B023
-        sign = lambda kg: ("+" if c(kg) > 0 else "") + f(kg)  # noqa: E731, B023  used in this iteration
-        out.append('<div class="scroll"><table><thead><tr><th>Team</th>'
-                   + "".join(f'<th class="num">{escape(h)} ({escape(r.unit)})</th>'
-                             for h in ("Baseline", "Scenario", "Change", "Budget"))
-                   + f'<th>Status</th><th class="num">Donation ({escape(r.price.currency)})</th></tr></thead><tbody>')
+
+        def f(kg, c=c):
+            if kg is None:
+                return "—"
+            return f"{c(kg):,.1f}" if abs(c(kg)) >= 10 else f"{c(kg):,.2f}"
+
+        def sign(kg, c=c):
+            return ("+" if c(kg) > 0 else "") + f(kg)
+
+        out.append(
+            '<div class="scroll"><table><thead><tr><th>Team</th>'
+            + "".join(
+                f'<th class="num">{escape(h)} ({escape(r.unit)})</th>'
+                for h in ("Baseline", "Scenario", "Change", "Budget")
+            )
+            + f'<th>Status</th><th class="num">Donation ({escape(r.price.currency)})</th></tr></thead><tbody>'
+        )
         for t in o.teams:
-            status = badge(t.status) if t.status == t.baseline_status else f"{badge(t.baseline_status)} → {badge(t.status)}"
-            out.append(f"<tr><td>{escape(t.team)}</td><td class=\"num\">{f(t.baseline)}</td>"
-                       f'<td class="num">{f(t.scenario)}</td><td class="num">{sign(t.delta)}</td>'
-                       f'<td class="num">{_budget(t, f)}</td><td>{status}</td>'
-                       f'<td class="num">{escape(format_amount(r.team_donation_delta_cents[t.team]))}</td></tr>')
+            status = (
+                badge(t.status)
+                if t.status == t.baseline_status
+                else f"{badge(t.baseline_status)} → {badge(t.status)}"
+            )
+            out.append(
+                f'<tr><td>{escape(t.team)}</td><td class="num">{f(t.baseline)}</td>'
+                f'<td class="num">{f(t.scenario)}</td><td class="num">{sign(t.delta)}</td>'
+                f'<td class="num">{_budget(t, f)}</td><td>{status}</td>'
+                f'<td class="num">{escape(format_amount(r.team_donation_delta_cents[t.team]))}</td></tr>'
+            )
         delta = o.scenario_total - o.baseline
-        out.append(f'<tr><th>Company</th><td class="num">{f(o.baseline)}</td><td class="num">{f(o.scenario_total)}</td>'
-                   f'<td class="num">{sign(delta)}</td><td class="num">{f(o.company_budget)}</td><td></td>'
-                   f'<td class="num">{escape(format_amount(r.donation_delta_cents))}</td></tr>')
+        out.append(
+            f'<tr><th>Company</th><td class="num">{f(o.baseline)}</td><td class="num">{f(o.scenario_total)}</td>'
+            f'<td class="num">{sign(delta)}</td><td class="num">{f(o.company_budget)}</td><td></td>'
+            f'<td class="num">{escape(format_amount(r.donation_delta_cents))}</td></tr>'
+        )
         out.append("</tbody></table></div>")
-        out.append("<p>Levers: " + escape("; ".join(lv.describe() for lv in o.scenario.levers)) + ". "
-                   f"Donation change at {escape(str(r.price.value))} {escape(r.price.per_tonne_unit)} "
-                   f"({escape(r.price.key)}, {r.price.year}).</p>")
+        out.append(
+            "<p>Levers: " + escape("; ".join(lv.describe() for lv in o.scenario.levers)) + ". "
+            f"Donation change at {escape(str(r.price.value))} {escape(r.price.per_tonne_unit)} "
+            f"({escape(r.price.key)}, {r.price.year}).</p>"
+        )
         for n in (*o.notes, *r.price_notes):
             out.append(f'<p class="note">{escape(n)}</p>')
         out.append(f'<p class="muted">Method: {escape(method(r))}</p>')

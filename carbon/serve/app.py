@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from carbon.api import Carbon
 
 COOKIE = "carbon_token"
-CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -46,8 +48,14 @@ nav { display:flex; flex-wrap:wrap; gap:12px; padding:8px 16px; background:#2f6f
 nav a { color:#fff; } form.inline { display:flex; flex-wrap:wrap; gap:6px; align-items:center; }
 td, th { overflow-wrap:anywhere; }
 """
-API_PATHS = ("/api/v1/report/monthly", "/api/v1/budget/status", "/api/v1/report/year",
-             "/api/v1/donation", "/api/v1/teams", "/api/v1/feeds")
+API_PATHS = (
+    "/api/v1/report/monthly",
+    "/api/v1/budget/status",
+    "/api/v1/report/year",
+    "/api/v1/donation",
+    "/api/v1/teams",
+    "/api/v1/feeds",
+)
 
 
 class Refused(Exception):
@@ -92,7 +100,9 @@ def _team_in_path(request: Request) -> str:
     raw = request.scope.get("raw_path")
     if raw is None:
         return request.path_params["team"]
-    return unquote(raw.decode("latin-1").split("?", 1)[0][len("/teams/"):], encoding="utf-8", errors="strict")
+    return unquote(
+        raw.decode("latin-1").split("?", 1)[0][len("/teams/") :], encoding="utf-8", errors="strict"
+    )
 
 
 def _flag(value: str | None, name: str) -> bool:
@@ -114,14 +124,18 @@ class Server:
         self.carbon = carbon
         self.local = local
         self.scenarios = scenarios
-        self.env = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+        self.env = Environment(
+            loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True)
+        )
         self.env.filters["kg"] = lambda v: "no data" if v is None else f"{v:,.1f}"
         self.env.filters["teamurl"] = lambda t: "/teams/" + quote(t, safe="")
 
     # ---- access ------------------------------------------------------------------------------
     def viewer(self, request: Request) -> Viewer:
         auth = request.headers.get("authorization", "")
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(COOKIE)
+        token = (
+            auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(COOKIE)
+        )
         if token:
             found = self.carbon.check_token(token)
             if found is None:
@@ -129,7 +143,9 @@ class Server:
             return Viewer(token, found.team)
         if self.local and not self.carbon.tokens():
             return Viewer(None, None)
-        raise Refused(401, "a token is needed: 'Authorization: Bearer TOKEN' (carbon tokens add NAME)")
+        raise Refused(
+            401, "a token is needed: 'Authorization: Bearer TOKEN' (carbon tokens add NAME)"
+        )
 
     def _team_allowed(self, viewer: Viewer, team: str | None) -> None:
         if not viewer.may_see(team):
@@ -138,8 +154,16 @@ class Server:
     # ---- conditional answers -----------------------------------------------------------------
     def etag(self, request: Request, viewer: Viewer) -> str:
         """The database's change counter, the day (donations count to today), who asks and what."""
-        key = "\n".join([str(self.carbon.data_version()), date.today().isoformat(), viewer.team or "",
-                         str(viewer.token is not None), request.url.path, request.url.query])
+        key = "\n".join(
+            [
+                str(self.carbon.data_version()),
+                date.today().isoformat(),
+                viewer.team or "",
+                str(viewer.token is not None),
+                request.url.path,
+                request.url.query,
+            ]
+        )
         return '"' + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + '"'
 
     async def handle(self, request: Request, produce, kind: str) -> Response:
@@ -171,9 +195,13 @@ class Server:
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="carbon"'
         if kind == "json":
-            return JSONResponse({"error": message, "problems": problems}, status_code=status, headers=headers)
+            return JSONResponse(
+                {"error": message, "problems": problems}, status_code=status, headers=headers
+            )
         page = "login.html" if status == 401 else "error.html"
-        html = self.env.get_template(page).render(status=status, message=message, problems=problems, css=None)
+        html = self.env.get_template(page).render(
+            status=status, message=message, problems=problems, css=None
+        )
         return HTMLResponse(html, status_code=status, headers=headers)
 
     # ---- API ---------------------------------------------------------------------------------
@@ -199,16 +227,24 @@ class Server:
     def api_donation(self, viewer: Viewer, request: Request) -> str:
         self._team_allowed(viewer, None)
         q = request.query_params
-        options = {"price": q.get("price"), "currency": q.get("currency"), "basis": q.get("basis"),
-                   "price_year": _year(q["price_year"]) if "price_year" in q else None,
-                   "allow_missing_months": _flag(q.get("allow_missing_months"), "allow_missing_months")}
+        options = {
+            "price": q.get("price"),
+            "currency": q.get("currency"),
+            "basis": q.get("basis"),
+            "price_year": _year(q["price_year"]) if "price_year" in q else None,
+            "allow_missing_months": _flag(q.get("allow_missing_months"), "allow_missing_months"),
+        }
         as_of = None
         if "as_of" in q:
             try:
                 as_of = date.fromisoformat(q["as_of"])
             except ValueError:
                 raise Refused(400, f"as_of {q['as_of']!r}: expected YYYY-MM-DD") from None
-        if options["currency"] is not None and options["currency"].upper() not in ("EUR", "USD", "GBP"):
+        if options["currency"] is not None and options["currency"].upper() not in (
+            "EUR",
+            "USD",
+            "GBP",
+        ):
             raise Refused(400, f"currency {options['currency']!r}: expected EUR, USD or GBP")
         return answers.donation(self.carbon, _year(q.get("year")), as_of=as_of, **options)
 
@@ -244,9 +280,19 @@ class Server:
         statuses = {} if status is None else {t.team: t.status for t in status.teams}
         chart = None
         if viewer.team is None:
-            chart = svg.column_chart([(m[2:], v) for m, v in trend], "Company total per month", "t CO2e")
-        return self.render("company.html", viewer, month=month, months=months, total=rep.total,
-                           teams=teams, statuses=statuses, chart=chart)
+            chart = svg.column_chart(
+                [(m[2:], v) for m, v in trend], "Company total per month", "t CO2e"
+            )
+        return self.render(
+            "company.html",
+            viewer,
+            month=month,
+            months=months,
+            total=rep.total,
+            teams=teams,
+            statuses=statuses,
+            chart=chart,
+        )
 
     def _status(self, month: str):
         try:
@@ -276,22 +322,50 @@ class Server:
             unit, per = "kg CO2e", 1.0
         shown = months[-12:]
         series = self.carbon.month_series(shown[0], shown[-1], team) if shown else {}
-        history = [(m, series.get(m)) for m in shown]  # a month without the team's data: unknown, never 0
+        history = [
+            (m, series.get(m)) for m in shown
+        ]  # a month without the team's data: unknown, never 0
         # The entries behind the figures read the ledger itself: on demand (?entries=1), as
         # `carbon report sources`; the biggest sources come from the monthly rollup.
         entries = request.query_params.get("entries") == "1" and row is not None
-        sources = sorted(self.carbon.month_sources(month, team), key=lambda s: -s["co2e_kg"]) if entries else None
+        sources = (
+            sorted(self.carbon.month_sources(month, team), key=lambda s: -s["co2e_kg"])
+            if entries
+            else None
+        )
         top = self.carbon.month_activities(month, team)[:10] if row is not None else []
         bar = None
         if status is not None:
-            bar = svg.budget_bar(status.actual_to_date / per, status.allocated_to_date / per, status.budget / per,
-                                 status.status, f"{team}: budget burn-down", unit,
-                                 forecast=None if status.forecast is None else status.forecast / per)
-        chart = svg.column_chart([(m[2:], None if v is None else v / 1000) for m, v in history],
-                                 f"{team} per month", "t CO2e")
-        return self.render("team.html", viewer, team=team, month=month, months=months, row=row, status=status,
-                           unit=unit, per=per, bar=bar, chart=chart, history=history,
-                           top=top, sources=sources)
+            bar = svg.budget_bar(
+                status.actual_to_date / per,
+                status.allocated_to_date / per,
+                status.budget / per,
+                status.status,
+                f"{team}: budget burn-down",
+                unit,
+                forecast=None if status.forecast is None else status.forecast / per,
+            )
+        chart = svg.column_chart(
+            [(m[2:], None if v is None else v / 1000) for m, v in history],
+            f"{team} per month",
+            "t CO2e",
+        )
+        return self.render(
+            "team.html",
+            viewer,
+            team=team,
+            month=month,
+            months=months,
+            row=row,
+            status=status,
+            unit=unit,
+            per=per,
+            bar=bar,
+            chart=chart,
+            history=history,
+            top=top,
+            sources=sources,
+        )
 
     def page_year(self, viewer: Viewer, request: Request) -> str | Response:
         self._team_allowed(viewer, None)
@@ -309,9 +383,14 @@ class Server:
         try:
             body = render.to_xlsx(rep)
         except (ImportError, CarbonError):
-            raise Refused(404, "the XLSX needs openpyxl (pip install 'carbon-ledger[xlsx]')") from None
-        return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="inventory-{year}.xlsx"'})
+            raise Refused(
+                404, "the XLSX needs openpyxl (pip install 'carbon-ledger[xlsx]')"
+            ) from None
+        return Response(
+            body,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="inventory-{year}.xlsx"'},
+        )
 
     def page_scenarios(self, viewer: Viewer, request: Request) -> str:
         self._team_allowed(viewer, None)
@@ -321,9 +400,12 @@ class Server:
         month = months[-1] if months else None
         section = ""
         if self.scenarios and month is not None:
-            section = "".join(scenario_view.html_section(self.carbon.scenarios_at(self.scenarios, month)))
-        return self.render("scenarios.html", viewer, month=month, section=section,
-                           configured=bool(self.scenarios))
+            section = "".join(
+                scenario_view.html_section(self.carbon.scenarios_at(self.scenarios, month))
+            )
+        return self.render(
+            "scenarios.html", viewer, month=month, section=section, configured=bool(self.scenarios)
+        )
 
     # ---- login ---------------------------------------------------------------------------------
     async def login(self, request: Request) -> Response:
@@ -335,16 +417,24 @@ class Server:
         if not token or self.carbon.check_token(token) is None:
             return self.error(401, "unknown or revoked token", [], "html")
         response = Response(status_code=303, headers={"Location": "/", **SECURITY_HEADERS})
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https", path="/")
+        response.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
         return response
 
 
 def build_app(carbon: Carbon, local: bool, scenarios: tuple = ()) -> Starlette:
     """The application; off 127.0.0.1 it refuses to start while no token exists."""
     if not local and not carbon.tokens():
-        raise InputError("carbon serve on an address other than 127.0.0.1 needs access tokens: "
-                         "carbon tokens add NAME [--team T] (or bind to 127.0.0.1)")
+        raise InputError(
+            "carbon serve on an address other than 127.0.0.1 needs access tokens: "
+            "carbon tokens add NAME [--team T] (or bind to 127.0.0.1)"
+        )
     server = Server(carbon, local, scenarios)
 
     def route(path: str, produce, kind: str) -> Route:
@@ -379,7 +469,9 @@ def build_app(carbon: Carbon, local: bool, scenarios: tuple = ()) -> Starlette:
 
     async def fallback(request: Request, exc) -> Response:
         status = getattr(exc, "status_code", 500)
-        message = {404: "no such page", 405: "read-only: only GET and HEAD"}.get(status, "internal error")
+        message = {404: "no such page", 405: "read-only: only GET and HEAD"}.get(
+            status, "internal error"
+        )
         kind = "json" if request.url.path.startswith("/api/") or status == 405 else "html"
         response = server.error(status if status in (404, 405) else 500, message, [], kind)
         if status == 405:
@@ -393,41 +485,88 @@ def build_app(carbon: Carbon, local: bool, scenarios: tuple = ()) -> Starlette:
 
 
 def _param(name: str, example: str, required: bool = True) -> dict:
-    return {"name": name, "in": "query", "required": required, "schema": {"type": "string"}, "example": example}
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": {"type": "string"},
+        "example": example,
+    }
 
 
-_ERR = {"description": "error", "content": {"application/json": {"schema": {
-    "type": "object", "properties": {"error": {"type": "string"},
-                                     "problems": {"type": "array", "items": {"type": "string"}}}}}}}
+_ERR = {
+    "description": "error",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "error": {"type": "string"},
+                    "problems": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        }
+    },
+}
 
 
 def _op(summary: str, params: list[dict]) -> dict:
-    return {"get": {"summary": summary, "parameters": params,
-                    "responses": {"200": {"description": "the CLI's --format json answer",
-                                          "content": {"application/json": {}}},
-                                  "304": {"description": "not modified (ETag)"},
-                                  "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}}}
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": params,
+            "responses": {
+                "200": {
+                    "description": "the CLI's --format json answer",
+                    "content": {"application/json": {}},
+                },
+                "304": {"description": "not modified (ETag)"},
+                "400": _ERR,
+                "401": _ERR,
+                "403": _ERR,
+                "404": _ERR,
+            },
+        }
+    }
 
 
 OPENAPI = {
     "openapi": "3.1.0",
-    "info": {"title": "carbon", "version": "1",
-             "description": "Read-only. Each answer is what `carbon … --format json` prints."},
+    "info": {
+        "title": "carbon",
+        "version": "1",
+        "description": "Read-only. Each answer is what `carbon … --format json` prints.",
+    },
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     "security": [{"bearer": []}],
     "paths": {
-        "/api/v1/report/monthly": _op("carbon report monthly --month M [--team T] --format json",
-                                      [_param("month", "2026-10"), _param("team", "Video", False)]),
-        "/api/v1/budget/status": _op("carbon budget status --month M [--team T] --format json",
-                                     [_param("month", "2026-10"), _param("team", "Video", False)]),
-        "/api/v1/report/year": _op("carbon report year --year Y --format json", [_param("year", "2026")]),
-        "/api/v1/donation": _op("carbon donation --year Y [--price P --currency C --basis B --price-year Y "
-                                "--as-of D --allow-missing-months] --format json",
-                                [_param("year", "2026"), _param("price", "80", False),
-                                 _param("currency", "EUR", False), _param("basis", "eu_ets.auction.eu", False),
-                                 _param("price_year", "2022", False), _param("as_of", "2026-12-04", False),
-                                 _param("allow_missing_months", "true", False)]),
+        "/api/v1/report/monthly": _op(
+            "carbon report monthly --month M [--team T] --format json",
+            [_param("month", "2026-10"), _param("team", "Video", False)],
+        ),
+        "/api/v1/budget/status": _op(
+            "carbon budget status --month M [--team T] --format json",
+            [_param("month", "2026-10"), _param("team", "Video", False)],
+        ),
+        "/api/v1/report/year": _op(
+            "carbon report year --year Y --format json", [_param("year", "2026")]
+        ),
+        "/api/v1/donation": _op(
+            "carbon donation --year Y [--price P --currency C --basis B --price-year Y "
+            "--as-of D --allow-missing-months] --format json",
+            [
+                _param("year", "2026"),
+                _param("price", "80", False),
+                _param("currency", "EUR", False),
+                _param("basis", "eu_ets.auction.eu", False),
+                _param("price_year", "2022", False),
+                _param("as_of", "2026-12-04", False),
+                _param("allow_missing_months", "true", False),
+            ],
+        ),
         "/api/v1/teams": _op("carbon teams list --format json", []),
-        "/api/v1/feeds": _op("carbon feeds status [--month M] --format json", [_param("month", "2026-10", False)]),
+        "/api/v1/feeds": _op(
+            "carbon feeds status [--month M] --format json", [_param("month", "2026-10", False)]
+        ),
     },
 }

@@ -100,5 +100,14 @@ LOGIN = """{% extends "base.html" %}{% block title %}carbon · log in{% endblock
 <p class="muted">A token comes from whoever runs carbon: <code>carbon tokens add NAME --team TEAM</code>.</p>
 {% endblock %}"""
 
-TEMPLATES = {"base.html": BASE, "picker.html": PICKER, "company.html": COMPANY, "team.html": TEAM,
-             "year.html": YEAR, "scenarios.html": SCENARIOS, "feeds.html": FEEDS, "error.html": ERROR, "login.html": LOGIN}
+TEMPLATES = {
+    "base.html": BASE,
+    "picker.html": PICKER,
+    "company.html": COMPANY,
+    "team.html": TEAM,
+    "year.html": YEAR,
+    "scenarios.html": SCENARIOS,
+    "feeds.html": FEEDS,
+    "error.html": ERROR,
+    "login.html": LOGIN,
+}

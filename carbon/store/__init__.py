@@ -39,8 +39,23 @@ np = lazy("numpy")
 
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
-FEATURES = ("budgets", "cloud_lines", "donations", "duplicates", "energy_attributes", "feeds", "flights",
-            "locks", "metrics", "packs", "pools", "prices", "team_history", "tokens", "workdays")
+FEATURES = (
+    "budgets",
+    "cloud_lines",
+    "donations",
+    "duplicates",
+    "energy_attributes",
+    "feeds",
+    "flights",
+    "locks",
+    "metrics",
+    "packs",
+    "pools",
+    "prices",
+    "team_history",
+    "tokens",
+    "workdays",
+)
 _duplicates = lazy("carbon.store.duplicates")
 _flights = lazy("carbon.store.flights")
 _pools = lazy("carbon.store.pools")
@@ -59,8 +74,21 @@ pgcopy = lazy("carbon.store.pgcopy")  # NumPy too: imports on PostgreSQL only
 
 DEFAULT_URL = "sqlite:///carbon.db"  # a file in the current directory
 
-LEDGER_INSERT_COLUMNS = ("batch_id", "line", "team_id", "month", "activity", "category", "scope",
-                         "quantity", "unit", "co2e_kg", "factor_id", "row_key", "scope3_category")
+LEDGER_INSERT_COLUMNS = (
+    "batch_id",
+    "line",
+    "team_id",
+    "month",
+    "activity",
+    "category",
+    "scope",
+    "quantity",
+    "unit",
+    "co2e_kg",
+    "factor_id",
+    "row_key",
+    "scope3_category",
+)
 
 
 def resolve_url(url: str | None) -> str:
@@ -76,7 +104,9 @@ WRITE_OPTION = "carbon_write"
 _PG_WRITE_LOCK = 0x6361_7262  # "carb": the advisory lock key of carbon writers
 # Keyed by the schema too: two carbon databases in two schemas of one PostgreSQL database do
 # not wait for each other (never a NULL key: that would skip the lock).
-_PG_LOCK_SQL = f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK}, coalesce(hashtext(current_schema()), 0))"
+_PG_LOCK_SQL = (
+    f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK}, coalesce(hashtext(current_schema()), 0))"
+)
 BUSY_TIMEOUT_S = 30
 
 
@@ -176,24 +206,36 @@ class Store:
 
         url = self.engine.url
         name = url.database or ""
-        hint = ("; run the command again with `carbon --init …` to create carbon's tables there anyway")
-        if url.get_backend_name() == "postgresql" and (name == "postgres" or name.startswith("template")):
-            raise StoreError(f"{name!r} is one of PostgreSQL's own databases (maintenance or template), not a "
-                             "carbon database: create one (createdb carbon) and use it in --db" + hint)
+        hint = (
+            "; run the command again with `carbon --init …` to create carbon's tables there anyway"
+        )
+        if url.get_backend_name() == "postgresql" and (
+            name == "postgres" or name.startswith("template")
+        ):
+            raise StoreError(
+                f"{name!r} is one of PostgreSQL's own databases (maintenance or template), not a "
+                "carbon database: create one (createdb carbon) and use it in --db" + hint
+            )
         foreign = sorted(inspect(conn).get_table_names())
         if foreign:
-            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-            raise StoreError(f"the database {url.render_as_string(hide_password=True)!r} holds tables of "
-                             f"another application ({shown}) and no carbon schema: not a carbon database; "
-                             "nothing was written. Point --db at a carbon database or an empty one" + hint)
+            shown = ", ".join(foreign[:5]) + (
+                f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            )
+            raise StoreError(
+                f"the database {url.render_as_string(hide_password=True)!r} holds tables of "
+                f"another application ({shown}) and no carbon schema: not a carbon database; "
+                "nothing was written. Point --db at a carbon database or an empty one" + hint
+            )
 
     @contextmanager
     def transaction(self, count: bool = True) -> Iterator[Connection]:
         """One atomic unit of work: all of it is written, or none. One writer at a time.
         Each one that changed a row counts in `data_changes` (see `data_version`)."""
         if self._memory and self.refuse_memory_writes:
-            raise StoreError("the database is in memory (sqlite://): what this command writes would be lost "
-                             "when it ends; nothing was written. Use a file (sqlite:///carbon.db) or PostgreSQL")
+            raise StoreError(
+                "the database is in memory (sqlite://): what this command writes would be lost "
+                "when it ends; nothing was written. Use a file (sqlite:///carbon.db) or PostgreSQL"
+            )
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
@@ -207,7 +249,10 @@ class Store:
     def data_version(self) -> int:
         """The change counter: it grows with every committed write (0 before the first)."""
         with self.engine.connect() as conn:
-            return conn.execute(select(data_changes.c.version).where(data_changes.c.id == 1)).scalar() or 0
+            return (
+                conn.execute(select(data_changes.c.version).where(data_changes.c.id == 1)).scalar()
+                or 0
+            )
 
     # ---- teams -------------------------------------------------------------------
     def team_ids(self, conn: Connection) -> dict[str, int]:
@@ -225,35 +270,58 @@ class Store:
 
     # ---- batches -----------------------------------------------------------------
     def find_batch(self, conn: Connection, kind: str, content_hash: str) -> Batch | None:
-        row = conn.execute(
-            select(batches).where(batches.c.kind == kind, batches.c.content_hash == content_hash)
-        ).mappings().first()
+        row = (
+            conn.execute(
+                select(batches).where(
+                    batches.c.kind == kind, batches.c.content_hash == content_hash
+                )
+            )
+            .mappings()
+            .first()
+        )
         return _batch(row) if row else None
 
-    def batches_of_source(self, conn: Connection, kind: str, source_name: str) -> list[tuple[Batch, str]]:
+    def batches_of_source(
+        self, conn: Connection, kind: str, source_name: str
+    ) -> list[tuple[Batch, str]]:
         rows = conn.execute(
-            select(batches).where(batches.c.kind == kind, batches.c.source_name == source_name)
+            select(batches)
+            .where(batches.c.kind == kind, batches.c.source_name == source_name)
             .order_by(batches.c.id)
         ).mappings()
         return [(_batch(r), r["params"]) for r in rows]
 
-    def insert_batch(self, conn: Connection, kind: str, source_name: str, content_hash: str,
-                     params: str = "") -> int:
+    def insert_batch(
+        self, conn: Connection, kind: str, source_name: str, content_hash: str, params: str = ""
+    ) -> int:
         return conn.execute(
-            insert(batches).values(kind=kind, source_name=source_name, content_hash=content_hash,
-                                   params=params, imported_at=_now(), row_count=0, entry_count=0,
-                                   co2e_kg=0.0).returning(batches.c.id)
+            insert(batches)
+            .values(
+                kind=kind,
+                source_name=source_name,
+                content_hash=content_hash,
+                params=params,
+                imported_at=_now(),
+                row_count=0,
+                entry_count=0,
+                co2e_kg=0.0,
+            )
+            .returning(batches.c.id)
         ).scalar_one()
 
     def finish_batch(self, conn: Connection, batch_id: int, row_count: int) -> Batch:
         """Record the batch's totals (computed in SQL from what was written)."""
         entries, total = conn.execute(
-            select(func.coalesce(func.sum(ledger_monthly.c.entries), 0),
-                   func.coalesce(func.sum(ledger_monthly.c.co2e_kg), 0.0))
-            .where(ledger_monthly.c.batch_id == batch_id)
+            select(
+                func.coalesce(func.sum(ledger_monthly.c.entries), 0),
+                func.coalesce(func.sum(ledger_monthly.c.co2e_kg), 0.0),
+            ).where(ledger_monthly.c.batch_id == batch_id)
         ).one()
-        conn.execute(update(batches).where(batches.c.id == batch_id)
-                     .values(row_count=row_count, entry_count=entries, co2e_kg=total))
+        conn.execute(
+            update(batches)
+            .where(batches.c.id == batch_id)
+            .values(row_count=row_count, entry_count=entries, co2e_kg=total)
+        )
         return self.get_batch(conn, batch_id)
 
     def get_batch(self, conn: Connection, batch_id: int) -> Batch:
@@ -264,7 +332,9 @@ class Store:
 
     def list_batches(self) -> list[Batch]:
         with self.engine.connect() as conn:
-            return [_batch(r) for r in conn.execute(select(batches).order_by(batches.c.id)).mappings()]
+            return [
+                _batch(r) for r in conn.execute(select(batches).order_by(batches.c.id)).mappings()
+            ]
 
     def remove_batch(self, conn: Connection, batch_id: int) -> Batch:
         """Delete a batch and everything it wrote."""
@@ -272,7 +342,11 @@ class Store:
         conn.execute(delete(ledger_monthly).where(ledger_monthly.c.batch_id == batch_id))
         conn.execute(delete(ledger).where(ledger.c.batch_id == batch_id))
         conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
-        conn.execute(delete(_duplicates.survey_employees).where(_duplicates.survey_employees.c.batch_id == batch_id))
+        conn.execute(
+            delete(_duplicates.survey_employees).where(
+                _duplicates.survey_employees.c.batch_id == batch_id
+            )
+        )
         _flights.remove(conn, batch_id)
         _pools.remove(conn, batch_id)
         _workdays.remove(conn, batch_id)
@@ -283,11 +357,15 @@ class Store:
     def user_factors(self, conn: Connection) -> list[Factor]:
         """User-imported factors, oldest batch first (a later import overrides)."""
         cols = [c for c in user_factors.c if c.name not in ("id", "batch_id")]
-        rows = conn.execute(select(*cols).order_by(user_factors.c.batch_id, user_factors.c.id)).mappings()
+        rows = conn.execute(
+            select(*cols).order_by(user_factors.c.batch_id, user_factors.c.id)
+        ).mappings()
         return [Factor(**dict(r)) for r in rows]
 
     def insert_user_factors(self, conn: Connection, batch_id: int, factors: list[Factor]) -> None:
-        conn.execute(insert(user_factors), [dict(_factor_dict(f), batch_id=batch_id) for f in factors])
+        conn.execute(
+            insert(user_factors), [dict(_factor_dict(f), batch_id=batch_id) for f in factors]
+        )
 
     def snapshot_ids(self, conn: Connection, factors: list[Factor]) -> list[int]:
         """Ids of stored copies of these factors, storing the new ones.
@@ -303,7 +381,8 @@ class Store:
             ).scalar_one_or_none()
             if found is None:
                 found = conn.execute(
-                    insert(factor_snapshots).values(fingerprint=fp, **_factor_dict(f))
+                    insert(factor_snapshots)
+                    .values(fingerprint=fp, **_factor_dict(f))
                     .returning(factor_snapshots.c.id)
                 ).scalar_one()
             ids.append(found)
@@ -326,7 +405,9 @@ class Store:
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
         if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
             # Binary COPY of a buffer built column by column (store/pgcopy.py): no per-row call.
-            data = pgcopy.encode(frame, LEDGER_INSERT_COLUMNS, pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS))
+            data = pgcopy.encode(
+                frame, LEDGER_INSERT_COLUMNS, pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS)
+            )
             cursor = conn.connection.dbapi_connection.cursor()
             with cursor.copy(f"COPY ledger ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 for block in pgcopy.blocks(data):
@@ -337,14 +418,19 @@ class Store:
         # .tolist() yields plain Python values, which every driver binds.
         records = zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
+        sql = (
+            f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
+        )
         conn.exec_driver_sql(sql, list(records))
 
     @staticmethod
     def rollup_part(rows: pd.DataFrame) -> pd.DataFrame:
         """The monthly rollup of some ledger rows: ROLLUP_KEYS, co2e_kg (sum), entries (count)."""
-        return (rows.groupby(list(ROLLUP_KEYS), sort=False, observed=True)["co2e_kg"]
-                .agg(co2e_kg="sum", entries="count").reset_index())
+        return (
+            rows.groupby(list(ROLLUP_KEYS), sort=False, observed=True)["co2e_kg"]
+            .agg(co2e_kg="sum", entries="count")
+            .reset_index()
+        )
 
     def insert_rollup(self, conn: Connection, batch_id: int, parts: list[pd.DataFrame]) -> None:
         """Add a batch's monthly rollup, from the parts of its chunks (`rollup_part`), merged so
@@ -352,11 +438,19 @@ class Store:
         parts = [p for p in parts if not p.empty]
         if not parts:
             return
-        grouped = (pd.concat(parts, ignore_index=True)
-                   .groupby(list(ROLLUP_KEYS), sort=False)[["co2e_kg", "entries"]].sum().reset_index())
+        grouped = (
+            pd.concat(parts, ignore_index=True)
+            .groupby(list(ROLLUP_KEYS), sort=False)[["co2e_kg", "entries"]]
+            .sum()
+            .reset_index()
+        )
         grouped = _scope3_nulls(grouped)
-        records = [dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, co2e_kg=kg, entries=int(n))
-                   for *key, kg, n in zip(*(grouped[c].tolist() for c in (*ROLLUP_KEYS, "co2e_kg", "entries")))]
+        records = [
+            dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, co2e_kg=kg, entries=int(n))
+            for *key, kg, n in zip(
+                *(grouped[c].tolist() for c in (*ROLLUP_KEYS, "co2e_kg", "entries"))
+            )
+        ]
         conn.execute(insert(ledger_monthly), records)
 
     def months_with_data(self, conn: Connection) -> list[str]:
@@ -367,7 +461,9 @@ class Store:
         """(team, category, scope, kg CO2e, entries) for a month: aggregated in SQL."""
         r = ledger_monthly
         q = (
-            select(teams.c.name, r.c.category, r.c.scope, func.sum(r.c.co2e_kg), func.sum(r.c.entries))
+            select(
+                teams.c.name, r.c.category, r.c.scope, func.sum(r.c.co2e_kg), func.sum(r.c.entries)
+            )
             .select_from(r.join(teams, r.c.team_id == teams.c.id))
             .where(r.c.month == month)
             .group_by(teams.c.name, r.c.category, r.c.scope)
@@ -375,7 +471,6 @@ class Store:
         if team is not None:
             q = q.where(teams.c.name == team)
         return [tuple(r) for r in conn.execute(q)]
-
 
     def month_sources(self, conn: Connection, month: str, team: str | None = None) -> list[dict]:
         """Where a month's figures come from: per team, activity, factor, import and activity unit.
@@ -387,24 +482,61 @@ class Store:
         """
         r, l, f, b = ledger_monthly, ledger, factor_snapshots, batches  # noqa: E741  l: the ledger table
         in_month = select(r.c.batch_id).where(r.c.month == month).distinct()
-        keys = (teams.c.name, l.c.activity, f.c.id, f.c.region, f.c.year, f.c.value, f.c.unit, f.c.source,
-                f.c.boundary, b.c.id, b.c.source_name, l.c.unit)
-        q = (select(teams.c.name.label("team"), l.c.activity, func.sum(l.c.quantity).label("quantity"),
-                    l.c.unit.label("quantity_unit"), f.c.region, f.c.year, f.c.value, f.c.unit,
-                    f.c.source, f.c.boundary, b.c.id.label("import_id"), b.c.source_name.label("import_source"),
-                    func.sum(l.c.co2e_kg).label("co2e_kg"), func.count().label("entries"))
-             .select_from(l.join(teams, l.c.team_id == teams.c.id).join(f, l.c.factor_id == f.c.id)
-                          .join(b, l.c.batch_id == b.c.id))
-             .where(l.c.batch_id.in_(in_month), l.c.month == month)
-             .group_by(*keys)
-             .order_by(teams.c.name, func.sum(l.c.co2e_kg).desc(), l.c.activity, l.c.unit))
+        keys = (
+            teams.c.name,
+            l.c.activity,
+            f.c.id,
+            f.c.region,
+            f.c.year,
+            f.c.value,
+            f.c.unit,
+            f.c.source,
+            f.c.boundary,
+            b.c.id,
+            b.c.source_name,
+            l.c.unit,
+        )
+        q = (
+            select(
+                teams.c.name.label("team"),
+                l.c.activity,
+                func.sum(l.c.quantity).label("quantity"),
+                l.c.unit.label("quantity_unit"),
+                f.c.region,
+                f.c.year,
+                f.c.value,
+                f.c.unit,
+                f.c.source,
+                f.c.boundary,
+                b.c.id.label("import_id"),
+                b.c.source_name.label("import_source"),
+                func.sum(l.c.co2e_kg).label("co2e_kg"),
+                func.count().label("entries"),
+            )
+            .select_from(
+                l.join(teams, l.c.team_id == teams.c.id)
+                .join(f, l.c.factor_id == f.c.id)
+                .join(b, l.c.batch_id == b.c.id)
+            )
+            .where(l.c.batch_id.in_(in_month), l.c.month == month)
+            .group_by(*keys)
+            .order_by(teams.c.name, func.sum(l.c.co2e_kg).desc(), l.c.activity, l.c.unit)
+        )
         if team is not None:
             q = q.where(teams.c.name == team)
         return [dict(row) for row in conn.execute(q).mappings()]
 
-    def aggregate(self, conn: Connection, by: Sequence[str], first_month: str, last_month: str, *,
-                  team: str | None = None, scopes: Sequence[int] | None = None,
-                  categories: Sequence[str] | None = None) -> list[tuple]:
+    def aggregate(
+        self,
+        conn: Connection,
+        by: Sequence[str],
+        first_month: str,
+        last_month: str,
+        *,
+        team: str | None = None,
+        scopes: Sequence[int] | None = None,
+        categories: Sequence[str] | None = None,
+    ) -> list[tuple]:
         """Sum kg CO2e over months `first_month`..`last_month` ("YYYY-MM"), grouped in SQL.
 
         `by` names the grouping, in order, among: team, month, category, scope,
@@ -413,9 +545,13 @@ class Store:
         """
         r = ledger_monthly
         dims = {
-            "team": teams.c.name, "month": r.c.month, "category": r.c.category,
-            "scope": r.c.scope, "activity": r.c.activity,
-            "factor_id": r.c.factor_id, "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
+            "team": teams.c.name,
+            "month": r.c.month,
+            "category": r.c.category,
+            "scope": r.c.scope,
+            "activity": r.c.activity,
+            "factor_id": r.c.factor_id,
+            "uncertainty_pct": factor_snapshots.c.uncertainty_pct,
             "scope3_category": r.c.scope3_category,
         }
         unknown = [b for b in by if b not in dims]
@@ -425,8 +561,11 @@ class Store:
         source = r.join(teams, r.c.team_id == teams.c.id)
         if "uncertainty_pct" in by:
             source = source.join(factor_snapshots, r.c.factor_id == factor_snapshots.c.id)
-        q = (select(*cols, func.sum(r.c.co2e_kg), func.sum(r.c.entries)).select_from(source)
-             .where(r.c.month >= first_month, r.c.month <= last_month))
+        q = (
+            select(*cols, func.sum(r.c.co2e_kg), func.sum(r.c.entries))
+            .select_from(source)
+            .where(r.c.month >= first_month, r.c.month <= last_month)
+        )
         if team is not None:
             q = q.where(teams.c.name == team)
         if scopes:
@@ -450,8 +589,11 @@ def _note_write(conn, cursor, statement, parameters, context, executemany) -> No
 
 def _count_change(conn: Connection) -> None:
     """Count a write transaction about to commit (one that changed a row)."""
-    done = conn.execute(update(data_changes).where(data_changes.c.id == 1)
-                        .values(version=data_changes.c.version + 1, changed_at=_now()))
+    done = conn.execute(
+        update(data_changes)
+        .where(data_changes.c.id == 1)
+        .values(version=data_changes.c.version + 1, changed_at=_now())
+    )
     if done.rowcount == 0:
         conn.execute(insert(data_changes).values(id=1, version=1, changed_at=_now()))
 
@@ -461,11 +603,25 @@ def _now() -> datetime:
 
 
 def _factor_dict(f: Factor) -> dict:
-    return dict(activity=f.activity, region=f.region, year=f.year, value=f.value, unit=f.unit,
-                category=f.category, scope=f.scope, source=f.source, uncertainty_pct=f.uncertainty_pct,
-                source_ref=f.source_ref, boundary=f.boundary, origin=f.origin,
-                part_generation=f.part_generation, part_upstream=f.part_upstream, part_td=f.part_td,
-                scope3_category=f.scope3_category, **{g: getattr(f, g) for g in GASES})
+    return dict(
+        activity=f.activity,
+        region=f.region,
+        year=f.year,
+        value=f.value,
+        unit=f.unit,
+        category=f.category,
+        scope=f.scope,
+        source=f.source,
+        uncertainty_pct=f.uncertainty_pct,
+        source_ref=f.source_ref,
+        boundary=f.boundary,
+        origin=f.origin,
+        part_generation=f.part_generation,
+        part_upstream=f.part_upstream,
+        part_td=f.part_td,
+        scope3_category=f.scope3_category,
+        **{g: getattr(f, g) for g in GASES},
+    )
 
 
 SPLIT_FIELDS = ("part_generation", "part_upstream", "part_td", "scope3_category", *GASES)

@@ -33,10 +33,13 @@ from carbon.model import BudgetPlan, StoredPlan, TeamBudget
 from carbon.store.schema import metadata, teams
 
 budget_plans = Table(
-    "budget_plans", metadata,
+    "budget_plans",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("year", Integer, nullable=False, unique=True),
-    Column("unit", String(limits.BUDGET_UNIT), nullable=False),  # as written in the file, e.g. "t CO2e"
+    Column(
+        "unit", String(limits.BUDGET_UNIT), nullable=False
+    ),  # as written in the file, e.g. "t CO2e"
     Column("kg_per_unit", Float, nullable=False),
     Column("company_budget_kg", Float),
     Column("source_name", String(limits.SOURCE_NAME), nullable=False),
@@ -45,7 +48,8 @@ budget_plans = Table(
 )
 
 budget_teams = Table(
-    "budget_teams", metadata,
+    "budget_teams",
+    metadata,
     Column("plan_id", Integer, ForeignKey("budget_plans.id", ondelete="CASCADE"), nullable=False),
     Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
     Column("budget_kg", Float, nullable=False),
@@ -67,14 +71,28 @@ def get_plan(conn: Connection, year: int) -> StoredPlan | None:
     if row is None:
         return None
     rows = conn.execute(
-        select(teams.c.name, budget_teams.c.budget_kg, budget_teams.c.flat, budget_teams.c.weights,
-               budget_teams.c.origin)
+        select(
+            teams.c.name,
+            budget_teams.c.budget_kg,
+            budget_teams.c.flat,
+            budget_teams.c.weights,
+            budget_teams.c.origin,
+        )
         .select_from(budget_teams.join(teams, budget_teams.c.team_id == teams.c.id))
-        .where(budget_teams.c.plan_id == row["id"]).order_by(teams.c.name)
+        .where(budget_teams.c.plan_id == row["id"])
+        .order_by(teams.c.name)
     )
-    team_budgets = tuple(TeamBudget(n, kg, tuple(json.loads(w)), bool(f), o) for n, kg, f, w, o in rows)
-    plan = BudgetPlan(row["year"], row["unit"], row["kg_per_unit"], team_budgets,
-                      row["company_budget_kg"], row["source_name"])
+    team_budgets = tuple(
+        TeamBudget(n, kg, tuple(json.loads(w)), bool(f), o) for n, kg, f, w, o in rows
+    )
+    plan = BudgetPlan(
+        row["year"],
+        row["unit"],
+        row["kg_per_unit"],
+        team_budgets,
+        row["company_budget_kg"],
+        row["source_name"],
+    )
     at = row["loaded_at"]
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC
@@ -86,28 +104,54 @@ def require_plan(conn: Connection, year: int) -> StoredPlan:
     found = get_plan(conn, year)
     if found is None:
         years = loaded_years(conn)
-        have = f"budgets are loaded for {', '.join(map(str, years))}" if years else "no budgets are loaded"
-        raise NotFound(f"no budgets loaded for {year} ({have}); load a budget file with "
-                       "'carbon budget load FILE'")
+        have = (
+            f"budgets are loaded for {', '.join(map(str, years))}"
+            if years
+            else "no budgets are loaded"
+        )
+        raise NotFound(
+            f"no budgets loaded for {year} ({have}); load a budget file with "
+            "'carbon budget load FILE'"
+        )
     return found
 
 
-def replace_plan(conn: Connection, plan: BudgetPlan, source_name: str, content_hash: str,
-                 team_ids: dict[str, int]) -> None:
+def replace_plan(
+    conn: Connection,
+    plan: BudgetPlan,
+    source_name: str,
+    content_hash: str,
+    team_ids: dict[str, int],
+) -> None:
     """Store `plan` as its year's plan (the earlier plan of the year, if any, is deleted)."""
     found = conn.execute(select(budget_plans.c.id).where(budget_plans.c.year == plan.year)).scalar()
     if found is not None:
         conn.execute(delete(budget_teams).where(budget_teams.c.plan_id == found))
         conn.execute(delete(budget_plans).where(budget_plans.c.id == found))
     plan_id = conn.execute(
-        insert(budget_plans).values(
-            year=plan.year, unit=plan.unit, kg_per_unit=plan.kg_per_unit,
-            company_budget_kg=plan.company_budget_kg, source_name=source_name, content_hash=content_hash,
+        insert(budget_plans)
+        .values(
+            year=plan.year,
+            unit=plan.unit,
+            kg_per_unit=plan.kg_per_unit,
+            company_budget_kg=plan.company_budget_kg,
+            source_name=source_name,
+            content_hash=content_hash,
             loaded_at=datetime.now(UTC),
-        ).returning(budget_plans.c.id)
+        )
+        .returning(budget_plans.c.id)
     ).scalar_one()
-    conn.execute(insert(budget_teams), [
-        dict(plan_id=plan_id, team_id=team_ids[t.team], budget_kg=t.budget_kg, flat=t.flat,
-             weights=json.dumps(list(t.weights), allow_nan=False), origin=t.origin)
-        for t in plan.teams
-    ])
+    conn.execute(
+        insert(budget_teams),
+        [
+            dict(
+                plan_id=plan_id,
+                team_id=team_ids[t.team],
+                budget_kg=t.budget_kg,
+                flat=t.flat,
+                weights=json.dumps(list(t.weights), allow_nan=False),
+                origin=t.origin,
+            )
+            for t in plan.teams
+        ],
+    )

@@ -20,7 +20,8 @@ from carbon.store.schema import batches, metadata
 pd = lazy("pandas")
 
 cloud_line_keys = Table(
-    "cloud_line_keys", metadata,
+    "cloud_line_keys",
+    metadata,
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("month", String(7), nullable=False),
     Column("line_key", BigInteger, nullable=False),
@@ -34,18 +35,28 @@ def insert_keys(conn: Connection, batch_id: int, keys: pd.DataFrame) -> None:
     """Store the distinct (month, line_key, line) of import `batch_id`."""
     if keys.empty:
         return
-    conn.execute(cloud_line_keys.insert(), [
-        dict(batch_id=batch_id, month=m, line_key=int(k), line=int(ln))
-        for m, k, ln in keys[["month", "line_key", "line"]].itertuples(index=False)])
+    conn.execute(
+        cloud_line_keys.insert(),
+        [
+            dict(batch_id=batch_id, month=m, line_key=int(k), line=int(ln))
+            for m, k, ln in keys[["month", "line_key", "line"]].itertuples(index=False)
+        ],
+    )
 
 
-def keys_of_months(conn: Connection, months: Sequence[str], except_batches: Sequence[int]) -> pd.DataFrame:
+def keys_of_months(
+    conn: Connection, months: Sequence[str], except_batches: Sequence[int]
+) -> pd.DataFrame:
     """(batch_id, source, kind, month, line_key, earlier_line) of the other imports' keys in `months`."""
     k, b = cloud_line_keys, batches
-    q = (select(k.c.batch_id, b.c.source_name, b.c.kind, k.c.month, k.c.line_key, k.c.line)
-         .select_from(k.join(b, k.c.batch_id == b.c.id))
-         .where(k.c.month.in_(list(months))))
+    q = (
+        select(k.c.batch_id, b.c.source_name, b.c.kind, k.c.month, k.c.line_key, k.c.line)
+        .select_from(k.join(b, k.c.batch_id == b.c.id))
+        .where(k.c.month.in_(list(months)))
+    )
     if except_batches:
         q = q.where(k.c.batch_id.not_in(list(except_batches)))
     rows = conn.execute(q).all()
-    return pd.DataFrame(rows, columns=["batch_id", "source", "kind", "month", "line_key", "earlier_line"])
+    return pd.DataFrame(
+        rows, columns=["batch_id", "source", "kind", "month", "line_key", "earlier_line"]
+    )

@@ -39,7 +39,8 @@ np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither
 
 survey_employees = Table(
-    "survey_employees", metadata,
+    "survey_employees",
+    metadata,
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("employee", String(limits.EMPLOYEE_ID), nullable=False),
     Column("line", Integer, nullable=False),
@@ -63,7 +64,11 @@ def _columns(conn: Connection, query) -> tuple[np.ndarray, np.ndarray]:
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     dbapi = conn.connection.dbapi_connection
     # PostgreSQL: a server-side cursor, so the client holds one partition at a time.
-    cursor = dbapi.cursor(name="carbon_row_keys") if conn.dialect.name == "postgresql" else dbapi.cursor()
+    cursor = (
+        dbapi.cursor(name="carbon_row_keys")
+        if conn.dialect.name == "postgresql"
+        else dbapi.cursor()
+    )
     parts = []
     try:
         cursor.execute(sql)
@@ -75,8 +80,14 @@ def _columns(conn: Connection, query) -> tuple[np.ndarray, np.ndarray]:
     return both[:, 0].copy(), both[:, 1].copy()
 
 
-def repeated_rows(conn: Connection, batch_id: int, exclude: Sequence[int] = (), *,
-                  total: int | None = None, first: int = FIRST_LINES) -> RepeatedRows | None:
+def repeated_rows(
+    conn: Connection,
+    batch_id: int,
+    exclude: Sequence[int] = (),
+    *,
+    total: int | None = None,
+    first: int = FIRST_LINES,
+) -> RepeatedRows | None:
     """Rows of import `batch_id` that repeat a row of another import (not in `exclude`), or None.
 
     The other imports' (batch, row_key) are read through the ledger's (month, row_key) index:
@@ -89,48 +100,80 @@ def repeated_rows(conn: Connection, batch_id: int, exclude: Sequence[int] = (), 
     # date ranges spread over many years would pass PostgreSQL's 65,535-parameter limit.
     months = select(r.c.month).where(r.c.batch_id == batch_id).distinct()
     skip = sorted({batch_id, *exclude})
-    others = [b for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months)).distinct())
-              if b not in skip]
+    others = [
+        b
+        for (b,) in conn.execute(select(r.c.batch_id).where(r.c.month.in_(months)).distinct())
+        if b not in skip
+    ]
     if not others:
         return None
     keys = select(o.c.row_key).where(o.c.batch_id == batch_id, o.c.row_key.is_not(None)).distinct()
-    theirs_batch, theirs_key = _columns(conn, select(o.c.batch_id, o.c.row_key).where(
-        o.c.month.in_(months), o.c.row_key.in_(keys), o.c.batch_id.not_in(skip)))
+    theirs_batch, theirs_key = _columns(
+        conn,
+        select(o.c.batch_id, o.c.row_key).where(
+            o.c.month.in_(months), o.c.row_key.in_(keys), o.c.batch_id.not_in(skip)
+        ),
+    )
     if not len(theirs_key):
         return None  # no key of the new import is on another import's rows in its months
     table = pd.Index(pd.unique(theirs_key))
-    line, key = _columns(conn, select(o.c.line, o.c.row_key).where(o.c.batch_id == batch_id,
-                                                                  o.c.row_key.is_not(None)))
+    line, key = _columns(
+        conn,
+        select(o.c.line, o.c.row_key).where(o.c.batch_id == batch_id, o.c.row_key.is_not(None)),
+    )
     hit = table.get_indexer(key) >= 0
     if not hit.any():
         return None
     lines = np.sort(pd.unique(line[hit]))
     if total is None:
-        total = conn.execute(select(func.count(o.c.line.distinct())).where(o.c.batch_id == batch_id)).scalar_one()
+        total = conn.execute(
+            select(func.count(o.c.line.distinct())).where(o.c.batch_id == batch_id)
+        ).scalar_one()
     shown = [int(x) for x in lines[:first]]
     hit_keys = pd.Index(pd.unique(key[hit]))
     every = sorted(pd.unique(theirs_batch[hit_keys.get_indexer(theirs_key) >= 0]).tolist())
-    names = dict(conn.execute(select(batches.c.id, batches.c.source_name).where(batches.c.id.in_(every))).all())
+    names = dict(
+        conn.execute(
+            select(batches.c.id, batches.c.source_name).where(batches.c.id.in_(every))
+        ).all()
+    )
     rows = conn.execute(
-        select(o.c.line, o.c.row_key, teams.c.name, o.c.activity, func.sum(o.c.quantity), o.c.unit,
-               func.min(o.c.month), func.max(o.c.month))
+        select(
+            o.c.line,
+            o.c.row_key,
+            teams.c.name,
+            o.c.activity,
+            func.sum(o.c.quantity),
+            o.c.unit,
+            func.min(o.c.month),
+            func.max(o.c.month),
+        )
         .select_from(o.join(teams, o.c.team_id == teams.c.id))
         .where(o.c.batch_id == batch_id, o.c.line.in_(shown))
-        .group_by(o.c.line, o.c.row_key, teams.c.name, o.c.activity, o.c.unit).order_by(o.c.line)).all()
+        .group_by(o.c.line, o.c.row_key, teams.c.name, o.c.activity, o.c.unit)
+        .order_by(o.c.line)
+    ).all()
     first_lines = []
     for ln, k, team, act, q, unit, m0, m1 in rows:
         held = sorted(set(theirs_batch[theirs_key == k].tolist()))
         if held:
-            first_lines.append(RepeatedLine(ln, team, act, float(q), unit, m0, m1,
-                                            tuple((b, names[b]) for b in held)))
-    return RepeatedRows(len(lines), int(total), tuple(first_lines), tuple((b, names[b]) for b in every))
+            first_lines.append(
+                RepeatedLine(
+                    ln, team, act, float(q), unit, m0, m1, tuple((b, names[b]) for b in held)
+                )
+            )
+    return RepeatedRows(
+        len(lines), int(total), tuple(first_lines), tuple((b, names[b]) for b in every)
+    )
 
 
 def insert_employees(conn: Connection, batch_id: int, employees: Sequence[tuple[str, int]]) -> None:
     """Record a survey import's employees: (employee id, line)."""
     if employees:
-        conn.execute(insert(survey_employees),
-                     [dict(batch_id=batch_id, employee=e, line=int(ln)) for e, ln in employees])
+        conn.execute(
+            insert(survey_employees),
+            [dict(batch_id=batch_id, employee=e, line=int(ln)) for e, ln in employees],
+        )
 
 
 def _months(params: str) -> list[str]:
@@ -145,9 +188,14 @@ def employee_clashes(conn: Connection, batch_id: int, months: Sequence[str]) -> 
     n, o = survey_employees.alias("n"), survey_employees.alias("o")
     rows = conn.execute(
         select(n.c.employee, n.c.line, o.c.batch_id, batches.c.source_name, batches.c.params)
-        .select_from(n.join(o, (o.c.employee == n.c.employee) & (o.c.batch_id != n.c.batch_id))
-                     .join(batches, batches.c.id == o.c.batch_id))
-        .where(n.c.batch_id == batch_id).order_by(n.c.line, o.c.batch_id)).all()
+        .select_from(
+            n.join(o, (o.c.employee == n.c.employee) & (o.c.batch_id != n.c.batch_id)).join(
+                batches, batches.c.id == o.c.batch_id
+            )
+        )
+        .where(n.c.batch_id == batch_id)
+        .order_by(n.c.line, o.c.batch_id)
+    ).all()
     mine = set(months)
     out = []
     for employee, line, other, source, params in rows:
@@ -157,12 +205,17 @@ def employee_clashes(conn: Connection, batch_id: int, months: Sequence[str]) -> 
     return out
 
 
-def surveys_without_employees(conn: Connection, batch_id: int, months: Sequence[str]) -> list[tuple[Batch, list[str]]]:
+def surveys_without_employees(
+    conn: Connection, batch_id: int, months: Sequence[str]
+) -> list[tuple[Batch, list[str]]]:
     """Survey imports of overlapping months whose employees were never recorded (imported
     before carbon kept them): (import, the overlapping months)."""
     known = select(survey_employees.c.batch_id).distinct()
-    rows = conn.execute(select(batches).where(batches.c.kind == SURVEY, batches.c.id != batch_id,
-                                              batches.c.id.not_in(known)).order_by(batches.c.id)).mappings()
+    rows = conn.execute(
+        select(batches)
+        .where(batches.c.kind == SURVEY, batches.c.id != batch_id, batches.c.id.not_in(known))
+        .order_by(batches.c.id)
+    ).mappings()
     mine = set(months)
     out = []
     for row in rows:

@@ -37,7 +37,8 @@ from carbon.store.schema import batches, ledger_monthly, metadata, teams
 FEED_NAME = 64
 
 feeds = Table(
-    "feeds", metadata,
+    "feeds",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(FEED_NAME), nullable=False, unique=True),
     Column("kind", String(32), nullable=False),
@@ -51,13 +52,15 @@ feeds = Table(
 )
 
 batch_feeds = Table(
-    "batch_feeds", metadata,
+    "batch_feeds",
+    metadata,
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True),
     Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
 )
 
 batch_days = Table(
-    "batch_days", metadata,
+    "batch_days",
+    metadata,
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("month", String(7), nullable=False),
     Column("first_day", SmallInteger, nullable=False),
@@ -66,7 +69,8 @@ batch_days = Table(
 )
 
 incomplete_overrides = Table(
-    "incomplete_overrides", metadata,
+    "incomplete_overrides",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("action", String(64), nullable=False),
     Column("months", Text, nullable=False),  # the incomplete months, comma-separated
@@ -83,9 +87,20 @@ def _list(text: str) -> tuple[str, ...]:
 
 def list_feeds(conn: Connection) -> list[Feed]:
     rows = conn.execute(select(feeds).order_by(feeds.c.name)).mappings()
-    return [Feed(r["name"], r["kind"], r["provider"], _list(r["teams"]), _list(r["categories"]),
-                 r["source_pattern"], r["cadence"], r["first_month"],
-                 r["declared_at"].strftime("%Y-%m")) for r in rows]
+    return [
+        Feed(
+            r["name"],
+            r["kind"],
+            r["provider"],
+            _list(r["teams"]),
+            _list(r["categories"]),
+            r["source_pattern"],
+            r["cadence"],
+            r["first_month"],
+            r["declared_at"].strftime("%Y-%m"),
+        )
+        for r in rows
+    ]
 
 
 def find(conn: Connection, name: str) -> Feed | None:
@@ -93,12 +108,19 @@ def find(conn: Connection, name: str) -> Feed | None:
 
 
 def add(conn: Connection, feed: Feed) -> None:
-    conn.execute(insert(feeds).values(
-        name=feed.name, kind=feed.kind, provider=feed.provider,
-        teams=json.dumps(list(feed.teams)) if feed.teams else "",
-        categories=json.dumps(list(feed.categories)) if feed.categories else "",
-        source_pattern=feed.source, cadence=feed.cadence, first_month=feed.first_month,
-        declared_at=datetime.now(UTC)))
+    conn.execute(
+        insert(feeds).values(
+            name=feed.name,
+            kind=feed.kind,
+            provider=feed.provider,
+            teams=json.dumps(list(feed.teams)) if feed.teams else "",
+            categories=json.dumps(list(feed.categories)) if feed.categories else "",
+            source_pattern=feed.source,
+            cadence=feed.cadence,
+            first_month=feed.first_month,
+            declared_at=datetime.now(UTC),
+        )
+    )
 
 
 def remove(conn: Connection, name: str) -> int:
@@ -106,7 +128,9 @@ def remove(conn: Connection, name: str) -> int:
     fid = conn.execute(select(feeds.c.id).where(feeds.c.name == name)).scalar()
     if fid is None:
         raise NotFound(f"no feed named {name!r}; see 'carbon feeds list'")
-    n = conn.execute(select(func.count()).select_from(batch_feeds).where(batch_feeds.c.feed_id == fid)).scalar_one()
+    n = conn.execute(
+        select(func.count()).select_from(batch_feeds).where(batch_feeds.c.feed_id == fid)
+    ).scalar_one()
     conn.execute(delete(batch_feeds).where(batch_feeds.c.feed_id == fid))
     conn.execute(delete(feeds).where(feeds.c.id == fid))
     return int(n)
@@ -124,16 +148,27 @@ def attribute(conn: Connection, batch_id: int, name: str) -> None:
 def record_days(conn: Connection, batch_id: int, days: dict[str, tuple[int, int]]) -> None:
     """The first and last day of each month an import covers (cloud bills)."""
     if days:
-        conn.execute(insert(batch_days), [{"batch_id": batch_id, "month": m, "first_day": a, "last_day": b}
-                                          for m, (a, b) in sorted(days.items())])
+        conn.execute(
+            insert(batch_days),
+            [
+                {"batch_id": batch_id, "month": m, "first_day": a, "last_day": b}
+                for m, (a, b) in sorted(days.items())
+            ],
+        )
 
 
 def feed_batches(conn: Connection) -> list[FeedBatch]:
     """Every import that writes data (factor and price tables aside), with its feed if attributed."""
-    q = (select(batches.c.id, batches.c.kind, batches.c.source_name, batches.c.params, feeds.c.name)
-         .select_from(batches.outerjoin(batch_feeds, batch_feeds.c.batch_id == batches.c.id)
-                      .outerjoin(feeds, feeds.c.id == batch_feeds.c.feed_id))
-         .where(batches.c.kind != "factors").order_by(batches.c.id))
+    q = (
+        select(batches.c.id, batches.c.kind, batches.c.source_name, batches.c.params, feeds.c.name)
+        .select_from(
+            batches.outerjoin(batch_feeds, batch_feeds.c.batch_id == batches.c.id).outerjoin(
+                feeds, feeds.c.id == batch_feeds.c.feed_id
+            )
+        )
+        .where(batches.c.kind != "factors")
+        .order_by(batches.c.id)
+    )
     found = []
     for bid, kind, source, params, feed in conn.execute(q):
         provider = None
@@ -149,29 +184,60 @@ def feed_batches(conn: Connection) -> list[FeedBatch]:
 def feed_cells(conn: Connection) -> list[FeedCell]:
     """(import, month, team, category) of every ledger entry, metric value (its metric as the
     category; the company as team "") and energy-attribute instrument: aggregated in SQL."""
-    lm, mv, md, ea = ledger_monthly, stored_metrics.metric_values, stored_metrics.metric_defs, \
-        stored_instruments.energy_attributes
-    led = (select(lm.c.batch_id, lm.c.month, teams.c.name.label("team"), lm.c.category.label("category"))
-           .select_from(lm.join(teams, teams.c.id == lm.c.team_id)))
-    met = (select(mv.c.batch_id, mv.c.month, func.coalesce(teams.c.name, literal("")).label("team"),
-                  md.c.name.label("category"))
-           .select_from(mv.join(md, md.c.id == mv.c.metric_id).outerjoin(teams, teams.c.id == mv.c.team_id)))
-    ins = (select(ea.c.batch_id, ea.c.month, teams.c.name.label("team"), ea.c.instrument.label("category"))
-           .select_from(ea.join(teams, teams.c.id == ea.c.team_id)))
+    lm, mv, md, ea = (
+        ledger_monthly,
+        stored_metrics.metric_values,
+        stored_metrics.metric_defs,
+        stored_instruments.energy_attributes,
+    )
+    led = select(
+        lm.c.batch_id, lm.c.month, teams.c.name.label("team"), lm.c.category.label("category")
+    ).select_from(lm.join(teams, teams.c.id == lm.c.team_id))
+    met = select(
+        mv.c.batch_id,
+        mv.c.month,
+        func.coalesce(teams.c.name, literal("")).label("team"),
+        md.c.name.label("category"),
+    ).select_from(
+        mv.join(md, md.c.id == mv.c.metric_id).outerjoin(teams, teams.c.id == mv.c.team_id)
+    )
+    ins = select(
+        ea.c.batch_id, ea.c.month, teams.c.name.label("team"), ea.c.instrument.label("category")
+    ).select_from(ea.join(teams, teams.c.id == ea.c.team_id))
     u = union_all(led, met, ins).subquery()
     q = select(u.c.batch_id, u.c.month, u.c.team, u.c.category).distinct()
     return [FeedCell(int(b), m, t, c) for b, m, t, c in conn.execute(q)]
 
 
 def covered_days(conn: Connection) -> dict[tuple[int, str], tuple[int, int]]:
-    return {(b, m): (a, z) for b, m, a, z in conn.execute(
-        select(batch_days.c.batch_id, batch_days.c.month, batch_days.c.first_day, batch_days.c.last_day))}
+    return {
+        (b, m): (a, z)
+        for b, m, a, z in conn.execute(
+            select(
+                batch_days.c.batch_id,
+                batch_days.c.month,
+                batch_days.c.first_day,
+                batch_days.c.last_day,
+            )
+        )
+    }
 
 
-def record_override(conn: Connection, action: str, months: list[str], missing: str, reason: str, by: str) -> int:
-    return conn.execute(insert(incomplete_overrides).values(
-        action=action, months=",".join(months), missing=missing, reason=reason, by=by,
-        at=datetime.now(UTC)).returning(incomplete_overrides.c.id)).scalar_one()
+def record_override(
+    conn: Connection, action: str, months: list[str], missing: str, reason: str, by: str
+) -> int:
+    return conn.execute(
+        insert(incomplete_overrides)
+        .values(
+            action=action,
+            months=",".join(months),
+            missing=missing,
+            reason=reason,
+            by=by,
+            at=datetime.now(UTC),
+        )
+        .returning(incomplete_overrides.c.id)
+    ).scalar_one()
 
 
 def list_overrides(conn: Connection) -> list[dict]:

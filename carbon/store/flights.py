@@ -29,7 +29,8 @@ from sqlalchemy.engine import Connection
 from carbon.store.schema import ledger, metadata, teams
 
 flight_legs = Table(
-    "flight_legs", metadata,
+    "flight_legs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("line", Integer, nullable=False),
@@ -49,10 +50,24 @@ flight_legs = Table(
 
 
 def insert_legs(conn: Connection, batch_id: int, legs: Iterable, uplift: float) -> None:
-    rows = [{"batch_id": batch_id, "line": g.line, "origin": g.origin, "destination": g.destination,
-             "distance_km": g.distance_km, "uplift": uplift, "band": g.band, "cabin": g.cabin,
-             "cabin_used": g.cabin_used, "passengers": g.passengers, "round_trip": g.round_trip, "rf": g.rf,
-             "passenger_km": g.passenger_km} for g in legs]
+    rows = [
+        {
+            "batch_id": batch_id,
+            "line": g.line,
+            "origin": g.origin,
+            "destination": g.destination,
+            "distance_km": g.distance_km,
+            "uplift": uplift,
+            "band": g.band,
+            "cabin": g.cabin,
+            "cabin_used": g.cabin_used,
+            "passengers": g.passengers,
+            "round_trip": g.round_trip,
+            "rf": g.rf,
+            "passenger_km": g.passenger_km,
+        }
+        for g in legs
+    ]
     if rows:
         conn.execute(insert(flight_legs), rows)
 
@@ -64,13 +79,33 @@ def remove(conn: Connection, batch_id: int) -> None:
 def month_legs(conn: Connection, month: str, team: str | None = None) -> list[dict]:
     """The flights whose entries fall in `month` (of `team`), with the entry's factor key and kg."""
     g, lg = flight_legs, ledger
-    q = (select(teams.c.name.label("team"), g.c.batch_id.label("import_id"), g.c.line, g.c.origin,
-                g.c.destination, g.c.distance_km, g.c.uplift, g.c.band, g.c.cabin, g.c.cabin_used,
-                g.c.passengers, g.c.round_trip, g.c.rf, g.c.passenger_km, lg.c.activity, lg.c.co2e_kg)
-         .select_from(g.join(lg, (lg.c.batch_id == g.c.batch_id) & (lg.c.line == g.c.line))
-                      .join(teams, lg.c.team_id == teams.c.id))
-         .where(lg.c.month == month)
-         .order_by(teams.c.name, g.c.batch_id, g.c.line))
+    q = (
+        select(
+            teams.c.name.label("team"),
+            g.c.batch_id.label("import_id"),
+            g.c.line,
+            g.c.origin,
+            g.c.destination,
+            g.c.distance_km,
+            g.c.uplift,
+            g.c.band,
+            g.c.cabin,
+            g.c.cabin_used,
+            g.c.passengers,
+            g.c.round_trip,
+            g.c.rf,
+            g.c.passenger_km,
+            lg.c.activity,
+            lg.c.co2e_kg,
+        )
+        .select_from(
+            g.join(lg, (lg.c.batch_id == g.c.batch_id) & (lg.c.line == g.c.line)).join(
+                teams, lg.c.team_id == teams.c.id
+            )
+        )
+        .where(lg.c.month == month)
+        .order_by(teams.c.name, g.c.batch_id, g.c.line)
+    )
     if team is not None:
         q = q.where(teams.c.name == team)
     return [dict(r) for r in conn.execute(q).mappings()]

@@ -8,7 +8,17 @@ from sqlalchemy.engine import Connection
 
 from carbon.store.schema import factor_snapshots, ledger, teams
 
-COLUMNS = ("team", "month", "activity", "category", "region", "vintage", "unit", "quantity", "co2e_kg")
+COLUMNS = (
+    "team",
+    "month",
+    "activity",
+    "category",
+    "region",
+    "vintage",
+    "unit",
+    "quantity",
+    "co2e_kg",
+)
 
 
 def ledger_rows(conn: Connection, first_month: str, last_month: str) -> pd.DataFrame:
@@ -18,12 +28,35 @@ def ledger_rows(conn: Connection, first_month: str, last_month: str) -> pd.DataF
     The month range is read through the ledger's (month, row_key) index: the other years of
     the history are not read."""
     lg, f = ledger, factor_snapshots
-    q = (select(teams.c.name, lg.c.month, lg.c.activity, lg.c.category, f.c.region, f.c.year, lg.c.unit,
-                func.sum(lg.c.quantity), func.sum(lg.c.co2e_kg))
-         .select_from(lg.join(teams, lg.c.team_id == teams.c.id).join(f, lg.c.factor_id == f.c.id))
-         .where(lg.c.month >= first_month, lg.c.month <= last_month)
-         .group_by(teams.c.name, lg.c.month, lg.c.activity, lg.c.category, lg.c.factor_id, f.c.region,
-                   f.c.year, lg.c.unit))
+    q = (
+        select(
+            teams.c.name,
+            lg.c.month,
+            lg.c.activity,
+            lg.c.category,
+            f.c.region,
+            f.c.year,
+            lg.c.unit,
+            func.sum(lg.c.quantity),
+            func.sum(lg.c.co2e_kg),
+        )
+        .select_from(lg.join(teams, lg.c.team_id == teams.c.id).join(f, lg.c.factor_id == f.c.id))
+        .where(lg.c.month >= first_month, lg.c.month <= last_month)
+        .group_by(
+            teams.c.name,
+            lg.c.month,
+            lg.c.activity,
+            lg.c.category,
+            lg.c.factor_id,
+            f.c.region,
+            f.c.year,
+            lg.c.unit,
+        )
+    )
     rows = [tuple(r) for r in conn.execute(q)]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return frame.astype({"quantity": float, "co2e_kg": float, "vintage": "int64"}) if len(frame) else frame
+    return (
+        frame.astype({"quantity": float, "co2e_kg": float, "vintage": "int64"})
+        if len(frame)
+        else frame
+    )

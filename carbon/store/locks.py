@@ -43,7 +43,8 @@ from carbon.store.schema import ledger_monthly, metadata, teams
 FIGURE_NAME = 120  # "kg CO2e per " + a metric name
 
 period_locks = Table(
-    "period_locks", metadata,
+    "period_locks",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("period", String(7), nullable=False),  # "YYYY-MM" or "YYYY"
     Column("origin", String(32), nullable=False),
@@ -56,22 +57,30 @@ period_locks = Table(
 )
 
 restatements = Table(
-    "restatements", metadata,
+    "restatements",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("by", String(limits.PERSON), nullable=False),
     Column("reason", Text, nullable=False),
     Column("action", String(32), nullable=False),
-    Column("batch_id", Integer),  # the import written (None for a removal); no FK: it may be removed later
+    Column(
+        "batch_id", Integer
+    ),  # the import written (None for a removal); no FK: it may be removed later
     Column("removed", Text, nullable=False),  # JSON list of the import ids removed
     Column("periods", Text, nullable=False),  # JSON list of the locked months written into
 )
 
 restatement_teams = Table(
-    "restatement_teams", metadata,
-    Column("restatement_id", Integer, ForeignKey("restatements.id", ondelete="CASCADE"), nullable=False),
+    "restatement_teams",
+    metadata,
+    Column(
+        "restatement_id", Integer, ForeignKey("restatements.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("month", String(7), nullable=False),
-    Column("team", String(limits.TEAM_NAME), nullable=False),  # the name then (the record outlives ids)
+    Column(
+        "team", String(limits.TEAM_NAME), nullable=False
+    ),  # the name then (the record outlives ids)
     Column("before_kg", Float, nullable=False),
     Column("after_kg", Float, nullable=False),
     PrimaryKeyConstraint("restatement_id", "month", "team"),
@@ -80,8 +89,11 @@ restatement_teams = Table(
 # Figures other than a team's kg CO2e that a restatement changed (a metric's value and the
 # intensity it gives), before and after; NULL: no figure on that side.
 restatement_figures = Table(
-    "restatement_figures", metadata,
-    Column("restatement_id", Integer, ForeignKey("restatements.id", ondelete="CASCADE"), nullable=False),
+    "restatement_figures",
+    metadata,
+    Column(
+        "restatement_id", Integer, ForeignKey("restatements.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("month", String(7), nullable=False),
     Column("team", String(limits.TEAM_NAME), nullable=False),  # "" for the company
     Column("figure", String(FIGURE_NAME), nullable=False),
@@ -98,8 +110,17 @@ def _utc(at: datetime | None) -> datetime | None:
 
 
 def _lock(row) -> PeriodLock:
-    return PeriodLock(row["id"], row["period"], row["origin"], _utc(row["locked_at"]), row["locked_by"],
-                      row["reason"], _utc(row["reopened_at"]), row["reopened_by"], row["reopen_reason"])
+    return PeriodLock(
+        row["id"],
+        row["period"],
+        row["origin"],
+        _utc(row["locked_at"]),
+        row["locked_by"],
+        row["reason"],
+        _utc(row["reopened_at"]),
+        row["reopened_by"],
+        row["reopen_reason"],
+    )
 
 
 def list_locks(conn: Connection, *, active_only: bool = False) -> list[PeriodLock]:
@@ -112,17 +133,32 @@ def list_locks(conn: Connection, *, active_only: bool = False) -> list[PeriodLoc
 
 def add_lock(conn: Connection, period: str, origin: str, by: str, reason: str) -> PeriodLock:
     """Close `period` ("YYYY-MM" or "YYYY"). The caller checks it is not closed already."""
-    new_id = conn.execute(insert(period_locks).values(
-        period=period, origin=origin, locked_at=datetime.now(UTC), locked_by=by, reason=reason,
-    ).returning(period_locks.c.id)).scalar_one()
-    return _lock(conn.execute(select(period_locks).where(period_locks.c.id == new_id)).mappings().one())
+    new_id = conn.execute(
+        insert(period_locks)
+        .values(
+            period=period,
+            origin=origin,
+            locked_at=datetime.now(UTC),
+            locked_by=by,
+            reason=reason,
+        )
+        .returning(period_locks.c.id)
+    ).scalar_one()
+    return _lock(
+        conn.execute(select(period_locks).where(period_locks.c.id == new_id)).mappings().one()
+    )
 
 
 def reopen(conn: Connection, lock: PeriodLock, by: str, reason: str) -> PeriodLock:
     """Record the reopening of `lock` (the row stays, with who, when and why)."""
-    conn.execute(update(period_locks).where(period_locks.c.id == lock.id).values(
-        reopened_at=datetime.now(UTC), reopened_by=by, reopen_reason=reason))
-    return _lock(conn.execute(select(period_locks).where(period_locks.c.id == lock.id)).mappings().one())
+    conn.execute(
+        update(period_locks)
+        .where(period_locks.c.id == lock.id)
+        .values(reopened_at=datetime.now(UTC), reopened_by=by, reopen_reason=reason)
+    )
+    return _lock(
+        conn.execute(select(period_locks).where(period_locks.c.id == lock.id)).mappings().one()
+    )
 
 
 def batch_months(conn: Connection, batch_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -146,7 +182,9 @@ def _months_of(conn: Connection, batch_ids: list[int] | None) -> dict[int, list[
         metrics = metrics.where(v.c.batch_id.in_(batch_ids))
     both = ledger.union(instruments, metrics).subquery()  # UNION: distinct
     out: dict[int, list[str]] = {}
-    for b, m in conn.execute(select(both.c.batch_id, both.c.month).order_by(both.c.batch_id, both.c.month)):
+    for b, m in conn.execute(
+        select(both.c.batch_id, both.c.month).order_by(both.c.batch_id, both.c.month)
+    ):
         out.setdefault(b, []).append(m)
     return out
 
@@ -156,42 +194,87 @@ def all_batch_months(conn: Connection) -> dict[int, list[str]]:
     return _months_of(conn, None)
 
 
-def record_restatement(conn: Connection, by: str, reason: str, added: Sequence[int], removed: Sequence[int],
-                       periods: Sequence[str], figures: Sequence[FigureChange] = (),
-                       action: str | None = None) -> Restatement:
+def record_restatement(
+    conn: Connection,
+    by: str,
+    reason: str,
+    added: Sequence[int],
+    removed: Sequence[int],
+    periods: Sequence[str],
+    figures: Sequence[FigureChange] = (),
+    action: str | None = None,
+) -> Restatement:
     """Record a write into the closed months `periods` (the `added` imports written, the `removed`
     ones not yet deleted), with the per-month and per-team difference, and the other `figures` it
     changes (metrics, intensities); the restatement."""
     changes = team_changes(conn, list(periods), added, removed)
     kind = action or ("remove" if not added else ("replace" if removed else "import"))
-    new_id = conn.execute(insert(restatements).values(
-        at=datetime.now(UTC), by=by, reason=reason, action=kind,
-        batch_id=added[0] if added else None, removed=json.dumps(list(removed)), periods=json.dumps(sorted(periods)),
-    ).returning(restatements.c.id)).scalar_one()
+    new_id = conn.execute(
+        insert(restatements)
+        .values(
+            at=datetime.now(UTC),
+            by=by,
+            reason=reason,
+            action=kind,
+            batch_id=added[0] if added else None,
+            removed=json.dumps(list(removed)),
+            periods=json.dumps(sorted(periods)),
+        )
+        .returning(restatements.c.id)
+    ).scalar_one()
     if changes:
-        conn.execute(insert(restatement_teams), [
-            dict(restatement_id=new_id, month=c.month, team=c.team, before_kg=c.before_kg, after_kg=c.after_kg)
-            for c in changes])
+        conn.execute(
+            insert(restatement_teams),
+            [
+                dict(
+                    restatement_id=new_id,
+                    month=c.month,
+                    team=c.team,
+                    before_kg=c.before_kg,
+                    after_kg=c.after_kg,
+                )
+                for c in changes
+            ],
+        )
     if figures:
-        conn.execute(insert(restatement_figures), [
-            dict(restatement_id=new_id, month=f.month, team=f.team, figure=f.figure, before_value=f.before,
-                 after_value=f.after) for f in figures])
+        conn.execute(
+            insert(restatement_figures),
+            [
+                dict(
+                    restatement_id=new_id,
+                    month=f.month,
+                    team=f.team,
+                    figure=f.figure,
+                    before_value=f.before,
+                    after_value=f.after,
+                )
+                for f in figures
+            ],
+        )
     return _restatements(conn, new_id)[0]
 
 
-def team_changes(conn: Connection, months: Sequence[str], added: Sequence[int],
-                 removed: Sequence[int]) -> list[TeamChange]:
+def team_changes(
+    conn: Connection, months: Sequence[str], added: Sequence[int], removed: Sequence[int]
+) -> list[TeamChange]:
     """Per month of `months` and team: kg CO2e without the `added` imports (before) and
     without the `removed` ones (after), aggregated in SQL; only teams whose figure changes."""
     r = ledger_monthly
     kg = r.c.co2e_kg
     before = func.sum(case((r.c.batch_id.in_(list(added) or [-1]), 0.0), else_=kg))
     after = func.sum(case((r.c.batch_id.in_(list(removed) or [-1]), 0.0), else_=kg))
-    rows = conn.execute(select(r.c.month, teams.c.name, before, after)
-                        .select_from(r.join(teams, r.c.team_id == teams.c.id))
-                        .where(r.c.month.in_(list(months)))
-                        .group_by(r.c.month, teams.c.name).order_by(r.c.month, teams.c.name))
-    return [TeamChange(m, t, float(b or 0.0), float(a or 0.0)) for m, t, b, a in rows if (b or 0.0) != (a or 0.0)]
+    rows = conn.execute(
+        select(r.c.month, teams.c.name, before, after)
+        .select_from(r.join(teams, r.c.team_id == teams.c.id))
+        .where(r.c.month.in_(list(months)))
+        .group_by(r.c.month, teams.c.name)
+        .order_by(r.c.month, teams.c.name)
+    )
+    return [
+        TeamChange(m, t, float(b or 0.0), float(a or 0.0))
+        for m, t, b, a in rows
+        if (b or 0.0) != (a or 0.0)
+    ]
 
 
 def _restatements(conn: Connection, restatement_id: int | None = None) -> list[Restatement]:
@@ -201,16 +284,37 @@ def _restatements(conn: Connection, restatement_id: int | None = None) -> list[R
     out = []
     for row in conn.execute(q).mappings().all():
         t = restatement_teams
-        changes = tuple(TeamChange(m, team, b, a) for m, team, b, a in conn.execute(
-            select(t.c.month, t.c.team, t.c.before_kg, t.c.after_kg)
-            .where(t.c.restatement_id == row["id"]).order_by(t.c.month, t.c.team)))
+        changes = tuple(
+            TeamChange(m, team, b, a)
+            for m, team, b, a in conn.execute(
+                select(t.c.month, t.c.team, t.c.before_kg, t.c.after_kg)
+                .where(t.c.restatement_id == row["id"])
+                .order_by(t.c.month, t.c.team)
+            )
+        )
         f = restatement_figures
-        figures = tuple(FigureChange(*r) for r in conn.execute(
-            select(f.c.month, f.c.team, f.c.figure, f.c.before_value, f.c.after_value)
-            .where(f.c.restatement_id == row["id"]).order_by(f.c.month, f.c.team, f.c.figure)))
-        out.append(Restatement(row["id"], _utc(row["at"]), row["by"], row["reason"], row["action"],
-                               row["batch_id"], tuple(json.loads(row["removed"])),
-                               tuple(json.loads(row["periods"])), changes, figures))
+        figures = tuple(
+            FigureChange(*r)
+            for r in conn.execute(
+                select(f.c.month, f.c.team, f.c.figure, f.c.before_value, f.c.after_value)
+                .where(f.c.restatement_id == row["id"])
+                .order_by(f.c.month, f.c.team, f.c.figure)
+            )
+        )
+        out.append(
+            Restatement(
+                row["id"],
+                _utc(row["at"]),
+                row["by"],
+                row["reason"],
+                row["action"],
+                row["batch_id"],
+                tuple(json.loads(row["removed"])),
+                tuple(json.loads(row["periods"])),
+                changes,
+                figures,
+            )
+        )
     return out
 
 

@@ -29,7 +29,8 @@ from carbon.model import MetricDef, MetricValue
 from carbon.store.schema import batches, metadata, teams
 
 metric_defs = Table(
-    "metric_defs", metadata,
+    "metric_defs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(limits.METRIC_NAME), nullable=False, unique=True),
     Column("year_rule", String(8), nullable=False),
@@ -38,7 +39,8 @@ metric_defs = Table(
 )
 
 metric_values = Table(
-    "metric_values", metadata,
+    "metric_values",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("metric_id", Integer, ForeignKey("metric_defs.id"), nullable=False),
@@ -53,36 +55,58 @@ metric_values = Table(
 
 def definitions(conn: Connection) -> dict[str, MetricDef]:
     """Every declared metric by name."""
-    rows = conn.execute(select(metric_defs.c.name, metric_defs.c.year_rule, metric_defs.c.label)
-                        .order_by(metric_defs.c.name))
+    rows = conn.execute(
+        select(metric_defs.c.name, metric_defs.c.year_rule, metric_defs.c.label).order_by(
+            metric_defs.c.name
+        )
+    )
     return {n: MetricDef(n, r, lbl) for n, r, lbl in rows}
 
 
 def define(conn: Connection, d: MetricDef) -> str:
     """Declare `d`, or update its rule and label. Returns "defined", "updated" or "unchanged"."""
-    row = conn.execute(select(metric_defs.c.year_rule, metric_defs.c.label)
-                       .where(metric_defs.c.name == d.name)).first()
+    row = conn.execute(
+        select(metric_defs.c.year_rule, metric_defs.c.label).where(metric_defs.c.name == d.name)
+    ).first()
     if row is None:
-        conn.execute(insert(metric_defs).values(name=d.name, year_rule=d.year_rule, label=d.label,
-                                                defined_at=datetime.now(UTC)))
+        conn.execute(
+            insert(metric_defs).values(
+                name=d.name, year_rule=d.year_rule, label=d.label, defined_at=datetime.now(UTC)
+            )
+        )
         return "defined"
     if tuple(row) == (d.year_rule, d.label):
         return "unchanged"
-    conn.execute(update(metric_defs).where(metric_defs.c.name == d.name)
-                 .values(year_rule=d.year_rule, label=d.label))
+    conn.execute(
+        update(metric_defs)
+        .where(metric_defs.c.name == d.name)
+        .values(year_rule=d.year_rule, label=d.label)
+    )
     return "updated"
 
 
-def taken(conn: Connection, found: list[MetricValue], except_batches: set[int]) -> dict[tuple, tuple[int, str]]:
+def taken(
+    conn: Connection, found: list[MetricValue], except_batches: set[int]
+) -> dict[tuple, tuple[int, str]]:
     """(month, metric, team) of `found` already given by another import: -> (import id, source)."""
     if not found:
         return {}
     months = sorted({v.month for v in found})
-    q = (select(metric_values.c.month, metric_defs.c.name, teams.c.name, batches.c.id, batches.c.source_name)
-         .select_from(metric_values.join(metric_defs, metric_values.c.metric_id == metric_defs.c.id)
-                      .outerjoin(teams, metric_values.c.team_id == teams.c.id)
-                      .join(batches, metric_values.c.batch_id == batches.c.id))
-         .where(metric_values.c.month >= months[0], metric_values.c.month <= months[-1]))
+    q = (
+        select(
+            metric_values.c.month,
+            metric_defs.c.name,
+            teams.c.name,
+            batches.c.id,
+            batches.c.source_name,
+        )
+        .select_from(
+            metric_values.join(metric_defs, metric_values.c.metric_id == metric_defs.c.id)
+            .outerjoin(teams, metric_values.c.team_id == teams.c.id)
+            .join(batches, metric_values.c.batch_id == batches.c.id)
+        )
+        .where(metric_values.c.month >= months[0], metric_values.c.month <= months[-1])
+    )
     wanted = {(v.month, v.metric, v.team) for v in found}
     out = {}
     for month, metric, team, bid, src in conn.execute(q):
@@ -92,20 +116,40 @@ def taken(conn: Connection, found: list[MetricValue], except_batches: set[int]) 
     return out
 
 
-def insert_values(conn: Connection, batch_id: int, found: list[MetricValue], team_ids: dict[str, int]) -> None:
+def insert_values(
+    conn: Connection, batch_id: int, found: list[MetricValue], team_ids: dict[str, int]
+) -> None:
     ids = {n: i for i, n in conn.execute(select(metric_defs.c.id, metric_defs.c.name))}
     if found:
-        conn.execute(insert(metric_values), [
-            dict(batch_id=batch_id, metric_id=ids[v.metric], team_id=team_ids[v.team] if v.team else None,
-                 month=v.month, value=v.value, line=v.line) for v in found])
+        conn.execute(
+            insert(metric_values),
+            [
+                dict(
+                    batch_id=batch_id,
+                    metric_id=ids[v.metric],
+                    team_id=team_ids[v.team] if v.team else None,
+                    month=v.month,
+                    value=v.value,
+                    line=v.line,
+                )
+                for v in found
+            ],
+        )
 
 
-def values(conn: Connection, first_month: str, last_month: str) -> dict[tuple[str, str], dict[str, float]]:
+def values(
+    conn: Connection, first_month: str, last_month: str
+) -> dict[tuple[str, str], dict[str, float]]:
     """{(metric, team or ""): {month: value}} for months `first_month`..`last_month`."""
-    q = (select(metric_defs.c.name, teams.c.name, metric_values.c.month, metric_values.c.value)
-         .select_from(metric_values.join(metric_defs, metric_values.c.metric_id == metric_defs.c.id)
-                      .outerjoin(teams, metric_values.c.team_id == teams.c.id))
-         .where(metric_values.c.month >= first_month, metric_values.c.month <= last_month))
+    q = (
+        select(metric_defs.c.name, teams.c.name, metric_values.c.month, metric_values.c.value)
+        .select_from(
+            metric_values.join(
+                metric_defs, metric_values.c.metric_id == metric_defs.c.id
+            ).outerjoin(teams, metric_values.c.team_id == teams.c.id)
+        )
+        .where(metric_values.c.month >= first_month, metric_values.c.month <= last_month)
+    )
     out: dict[tuple[str, str], dict[str, float]] = {}
     for metric, team, month, value in conn.execute(q):
         out.setdefault((metric, team or ""), {})[month] = value
@@ -114,12 +158,21 @@ def values(conn: Connection, first_month: str, last_month: str) -> dict[tuple[st
 
 def summary(conn: Connection) -> list[tuple[MetricDef, int, str | None, str | None]]:
     """Each metric with its number of values and first and last month."""
-    q = (select(metric_defs.c.name, metric_defs.c.year_rule, metric_defs.c.label,
-                func.count(metric_values.c.id), func.min(metric_values.c.month),
-                func.max(metric_values.c.month))
-         .select_from(metric_defs.outerjoin(metric_values, metric_values.c.metric_id == metric_defs.c.id))
-         .group_by(metric_defs.c.name, metric_defs.c.year_rule, metric_defs.c.label)
-         .order_by(metric_defs.c.name))
+    q = (
+        select(
+            metric_defs.c.name,
+            metric_defs.c.year_rule,
+            metric_defs.c.label,
+            func.count(metric_values.c.id),
+            func.min(metric_values.c.month),
+            func.max(metric_values.c.month),
+        )
+        .select_from(
+            metric_defs.outerjoin(metric_values, metric_values.c.metric_id == metric_defs.c.id)
+        )
+        .group_by(metric_defs.c.name, metric_defs.c.year_rule, metric_defs.c.label)
+        .order_by(metric_defs.c.name)
+    )
     return [(MetricDef(n, r, lbl), c, lo, hi) for n, r, lbl, c, lo, hi in conn.execute(q)]
 
 
@@ -127,7 +180,11 @@ def batch_months(conn: Connection, batch_ids: set[int]) -> list[str]:
     """The months the metric values of imports `batch_ids` are given for, sorted."""
     if not batch_ids:
         return []
-    q = select(metric_values.c.month).where(metric_values.c.batch_id.in_(sorted(batch_ids))).distinct()
+    q = (
+        select(metric_values.c.month)
+        .where(metric_values.c.batch_id.in_(sorted(batch_ids)))
+        .distinct()
+    )
     return sorted(m for (m,) in conn.execute(q))
 
 
@@ -135,8 +192,13 @@ def values_of_months(conn: Connection, months: list[str]) -> dict[tuple[str, str
     """{(month, metric, team or ""): value} of the metric values of `months` (every import)."""
     if not months:
         return {}
-    q = (select(metric_values.c.month, metric_defs.c.name, teams.c.name, metric_values.c.value)
-         .select_from(metric_values.join(metric_defs, metric_values.c.metric_id == metric_defs.c.id)
-                      .outerjoin(teams, metric_values.c.team_id == teams.c.id))
-         .where(metric_values.c.month.in_(months)))
+    q = (
+        select(metric_values.c.month, metric_defs.c.name, teams.c.name, metric_values.c.value)
+        .select_from(
+            metric_values.join(
+                metric_defs, metric_values.c.metric_id == metric_defs.c.id
+            ).outerjoin(teams, metric_values.c.team_id == teams.c.id)
+        )
+        .where(metric_values.c.month.in_(months))
+    )
     return {(m, metric, team or ""): float(v) for m, metric, team, v in conn.execute(q)}

@@ -38,9 +38,13 @@ def _config(conn: Connection | None = None) -> Config:
 
 def _assigned(tree: ast.Module, name: str) -> str | None:
     for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name
-                and isinstance(node.value, ast.Constant)):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == name
+            and isinstance(node.value, ast.Constant)
+        ):
             return node.value.value
     return None
 
@@ -98,12 +102,16 @@ def upgrade(conn: Connection, target: str = "head") -> None:
     rev = current(conn)
     script = ScriptDirectory.from_config(_config())
     if rev is None and inspect(conn).has_table("teams"):
-        raise StoreError("the database has carbon-like tables but no schema revision: not a carbon database?")
+        raise StoreError(
+            "the database has carbon-like tables but no schema revision: not a carbon database?"
+        )
     if rev is not None:
         try:
             script.get_revision(rev)
         except Exception:
-            raise StoreError(f"the database is at schema revision {rev!r}, newer than this carbon "
-                             f"(newest known: {head()}): upgrade carbon") from None
+            raise StoreError(
+                f"the database is at schema revision {rev!r}, newer than this carbon "
+                f"(newest known: {head()}): upgrade carbon"
+            ) from None
     if rev != script.get_current_head() or target != "head":
         command.upgrade(_config(conn), target)

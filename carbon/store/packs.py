@@ -44,7 +44,8 @@ CLAIMED, PRODUCED = "claimed", "produced"
 STALE_CLAIM = timedelta(hours=1)
 
 pack_runs = Table(
-    "pack_runs", metadata,
+    "pack_runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("trigger", String(32), nullable=False),  # "schedule" | "run-once" | "reissue"
     Column("reference_at", DateTime(timezone=True), nullable=False),  # the run's "now"
@@ -57,7 +58,8 @@ pack_runs = Table(
 )
 
 packs = Table(
-    "packs", metadata,
+    "packs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("month", String(7), nullable=False),
     Column("revision", Integer, nullable=False),
@@ -73,7 +75,8 @@ packs = Table(
 )
 
 pack_deliveries = Table(
-    "pack_deliveries", metadata,
+    "pack_deliveries",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("pack_id", Integer, ForeignKey("packs.id", ondelete="CASCADE"), nullable=False),
     Column("audience", String(200), nullable=False),  # "finance" or "manager:<team>"
@@ -128,18 +131,34 @@ def _now() -> datetime:
 
 # ---- runs ------------------------------------------------------------------------
 
-def start_run(conn: Connection, trigger: str, reference_at: datetime, target_month: str | None) -> int:
+
+def start_run(
+    conn: Connection, trigger: str, reference_at: datetime, target_month: str | None
+) -> int:
     """Record a run as started; returns its id."""
     return conn.execute(
-        insert(pack_runs).values(trigger=trigger, reference_at=reference_at, target_month=target_month,
-                                 started_at=_now(), status="running", produced="", message="")
+        insert(pack_runs)
+        .values(
+            trigger=trigger,
+            reference_at=reference_at,
+            target_month=target_month,
+            started_at=_now(),
+            status="running",
+            produced="",
+            message="",
+        )
         .returning(pack_runs.c.id)
     ).scalar_one()
 
 
-def finish_run(conn: Connection, run_id: int, status: str, produced: list[str], message: str) -> None:
-    conn.execute(update(pack_runs).where(pack_runs.c.id == run_id).values(
-        finished_at=_now(), status=status, produced=", ".join(produced), message=message))
+def finish_run(
+    conn: Connection, run_id: int, status: str, produced: list[str], message: str
+) -> None:
+    conn.execute(
+        update(pack_runs)
+        .where(pack_runs.c.id == run_id)
+        .values(finished_at=_now(), status=status, produced=", ".join(produced), message=message)
+    )
 
 
 def first_target(conn: Connection) -> str | None:
@@ -148,8 +167,12 @@ def first_target(conn: Connection) -> str | None:
     The first by record, not the earliest month: a later run back-dated with --now
     must not move the start of catch-up back in time.
     """
-    return conn.execute(select(pack_runs.c.target_month).where(pack_runs.c.target_month.is_not(None))
-                        .order_by(pack_runs.c.id).limit(1)).scalar_one_or_none()
+    return conn.execute(
+        select(pack_runs.c.target_month)
+        .where(pack_runs.c.target_month.is_not(None))
+        .order_by(pack_runs.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def list_runs(conn: Connection) -> list[dict]:
@@ -158,15 +181,29 @@ def list_runs(conn: Connection) -> list[dict]:
 
 # ---- packs -----------------------------------------------------------------------
 
+
 def _record(row) -> PackRecord:
-    return PackRecord(row["id"], row["month"], row["revision"], row["status"], row["run_id"],
-                      _utc(row["claimed_at"]), _utc(row["produced_at"]), row["path"],
-                      row["data_fingerprint"], row["reason"], row["manifest_sha256"])
+    return PackRecord(
+        row["id"],
+        row["month"],
+        row["revision"],
+        row["status"],
+        row["run_id"],
+        _utc(row["claimed_at"]),
+        _utc(row["produced_at"]),
+        row["path"],
+        row["data_fingerprint"],
+        row["reason"],
+        row["manifest_sha256"],
+    )
 
 
 def produced_months(conn: Connection) -> set[str]:
     """Months with at least one produced revision."""
-    return {m for (m,) in conn.execute(select(packs.c.month).where(packs.c.status == PRODUCED).distinct())}
+    return {
+        m
+        for (m,) in conn.execute(select(packs.c.month).where(packs.c.status == PRODUCED).distinct())
+    }
 
 
 def list_packs(conn: Connection, month: str | None = None) -> list[PackRecord]:
@@ -183,43 +220,76 @@ def latest_produced(conn: Connection, month: str) -> PackRecord | None:
     return done[-1] if done else None
 
 
-def claim(conn: Connection, month: str, revision: int, run_id: int, reason: str = "") -> tuple[int | None, str]:
+def claim(
+    conn: Connection, month: str, revision: int, run_id: int, reason: str = ""
+) -> tuple[int | None, str]:
     """Claim (month, revision) for `run_id` in the caller's write transaction.
 
     Returns (pack id, "") when this run may build the pack, else (None, why not).
     The INSERT relies on the UNIQUE (month, revision) constraint; a stale claim
     is taken over by an UPDATE conditioned on its old claim time.
     """
-    row = conn.execute(select(packs).where(packs.c.month == month, packs.c.revision == revision)).mappings().first()
+    row = (
+        conn.execute(select(packs).where(packs.c.month == month, packs.c.revision == revision))
+        .mappings()
+        .first()
+    )
     now = _now()
     if row is not None:
         found = _record(row)
         if found.status == PRODUCED:
             return None, f"revision {revision} was already produced by run {found.run_id}"
         if now - found.claimed_at < STALE_CLAIM:
-            return None, (f"run {found.run_id} has been building it since "
-                          f"{found.claimed_at:%Y-%m-%d %H:%M:%S} UTC")
-        taken = conn.execute(update(packs).where(packs.c.id == found.id, packs.c.status == CLAIMED,
-                                                 packs.c.claimed_at == row["claimed_at"])
-                             .values(run_id=run_id, claimed_at=now)).rowcount
+            return None, (
+                f"run {found.run_id} has been building it since "
+                f"{found.claimed_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        taken = conn.execute(
+            update(packs)
+            .where(
+                packs.c.id == found.id,
+                packs.c.status == CLAIMED,
+                packs.c.claimed_at == row["claimed_at"],
+            )
+            .values(run_id=run_id, claimed_at=now)
+        ).rowcount
         if taken != 1:
             return None, "another run took over its stale claim"
         return found.id, ""
     try:
         with conn.begin_nested():
-            pack_id = conn.execute(insert(packs).values(
-                month=month, revision=revision, status=CLAIMED, run_id=run_id, claimed_at=now, reason=reason,
-            ).returning(packs.c.id)).scalar_one()
+            pack_id = conn.execute(
+                insert(packs)
+                .values(
+                    month=month,
+                    revision=revision,
+                    status=CLAIMED,
+                    run_id=run_id,
+                    claimed_at=now,
+                    reason=reason,
+                )
+                .returning(packs.c.id)
+            ).scalar_one()
     except IntegrityError:
         return None, "another run claimed it at the same moment"
     return pack_id, ""
 
 
-def complete(conn: Connection, pack_id: int, path: str, data_fingerprint: str, manifest_sha256: str) -> None:
+def complete(
+    conn: Connection, pack_id: int, path: str, data_fingerprint: str, manifest_sha256: str
+) -> None:
     """Mark a claimed pack as produced, with where its files are."""
-    conn.execute(update(packs).where(packs.c.id == pack_id).values(
-        status=PRODUCED, produced_at=_now(), path=path, data_fingerprint=data_fingerprint,
-        manifest_sha256=manifest_sha256))
+    conn.execute(
+        update(packs)
+        .where(packs.c.id == pack_id)
+        .values(
+            status=PRODUCED,
+            produced_at=_now(),
+            path=path,
+            data_fingerprint=data_fingerprint,
+            manifest_sha256=manifest_sha256,
+        )
+    )
 
 
 def release(conn: Connection, pack_id: int) -> None:
@@ -228,17 +298,35 @@ def release(conn: Connection, pack_id: int) -> None:
 
 
 def next_revision(conn: Connection, month: str) -> int:
-    top = conn.execute(select(func.max(packs.c.revision)).where(packs.c.month == month)).scalar_one_or_none()
+    top = conn.execute(
+        select(func.max(packs.c.revision)).where(packs.c.month == month)
+    ).scalar_one_or_none()
     return (top or 0) + 1
 
 
 # ---- deliveries ------------------------------------------------------------------
 
-def record_delivery(conn: Connection, pack_id: int, audience: str, recipients: list[str] | tuple[str, ...],
-                    status: str, attempts: int, error: str = "") -> None:
-    conn.execute(insert(pack_deliveries).values(
-        pack_id=pack_id, audience=audience, recipients=", ".join(recipients), status=status,
-        attempts=attempts, error=error, attempted_at=_now()))
+
+def record_delivery(
+    conn: Connection,
+    pack_id: int,
+    audience: str,
+    recipients: list[str] | tuple[str, ...],
+    status: str,
+    attempts: int,
+    error: str = "",
+) -> None:
+    conn.execute(
+        insert(pack_deliveries).values(
+            pack_id=pack_id,
+            audience=audience,
+            recipients=", ".join(recipients),
+            status=status,
+            attempts=attempts,
+            error=error,
+            attempted_at=_now(),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -264,44 +352,74 @@ def owed_deliveries(conn: Connection) -> list[OwedDelivery]:
     """
     d, p = pack_deliveries, packs
     newer = packs.alias("newer")
-    superseded = (select(newer.c.id).where(newer.c.month == p.c.month, newer.c.revision > p.c.revision,
-                                           newer.c.status == PRODUCED).exists())
+    superseded = (
+        select(newer.c.id)
+        .where(
+            newer.c.month == p.c.month, newer.c.revision > p.c.revision, newer.c.status == PRODUCED
+        )
+        .exists()
+    )
     rows = conn.execute(
-        select(d.c.id, p.c.id, p.c.month, p.c.revision, p.c.path, p.c.manifest_sha256, p.c.data_fingerprint,
-               d.c.audience)
+        select(
+            d.c.id,
+            p.c.id,
+            p.c.month,
+            p.c.revision,
+            p.c.path,
+            p.c.manifest_sha256,
+            p.c.data_fingerprint,
+            d.c.audience,
+        )
         .select_from(d.join(p, d.c.pack_id == p.c.id))
         .where(d.c.status == "failed", p.c.status == PRODUCED, ~superseded)
-        .order_by(d.c.id))
+        .order_by(d.c.id)
+    )
     return [OwedDelivery(*r) for r in rows]
 
 
 def take_owed(conn: Connection, delivery_id: int) -> bool:
     """Mark an owed delivery as being retried; False when another run took it first."""
-    res = conn.execute(update(pack_deliveries)
-                       .where(pack_deliveries.c.id == delivery_id, pack_deliveries.c.status == "failed")
-                       .values(status="retried"))
+    res = conn.execute(
+        update(pack_deliveries)
+        .where(pack_deliveries.c.id == delivery_id, pack_deliveries.c.status == "failed")
+        .values(status="retried")
+    )
     return res.rowcount == 1
 
 
 def untake_owed(conn: Connection, delivery_id: int) -> None:
     """Undo `take_owed` when the new try could not even start: the message is owed again."""
-    conn.execute(update(pack_deliveries)
-                 .where(pack_deliveries.c.id == delivery_id, pack_deliveries.c.status == "retried")
-                 .values(status="failed"))
+    conn.execute(
+        update(pack_deliveries)
+        .where(pack_deliveries.c.id == delivery_id, pack_deliveries.c.status == "retried")
+        .values(status="failed")
+    )
 
 
 def list_deliveries(conn: Connection) -> list[DeliveryRecord]:
     d = pack_deliveries
     rows = conn.execute(
-        select(d.c.pack_id, packs.c.month, packs.c.revision, d.c.audience, d.c.recipients, d.c.status,
-               d.c.attempts, d.c.error)
-        .select_from(d.join(packs, d.c.pack_id == packs.c.id)).order_by(d.c.id))
+        select(
+            d.c.pack_id,
+            packs.c.month,
+            packs.c.revision,
+            d.c.audience,
+            d.c.recipients,
+            d.c.status,
+            d.c.attempts,
+            d.c.error,
+        )
+        .select_from(d.join(packs, d.c.pack_id == packs.c.id))
+        .order_by(d.c.id)
+    )
     return [DeliveryRecord(*r) for r in rows]
 
 
 # ---- what a month's figures rest on ------------------------------------------------
 
-FIGURES_PREFIX = "v2:"  # a fingerprint of the figures (FIGURES_PREFIX + 61 hex digits: the column's 64)
+FIGURES_PREFIX = (
+    "v2:"  # a fingerprint of the figures (FIGURES_PREFIX + 61 hex digits: the column's 64)
+)
 
 
 def data_fingerprints(conn: Connection, months: list[str]) -> dict[str, str]:
@@ -319,29 +437,49 @@ def data_fingerprints(conn: Connection, months: list[str]) -> dict[str, str]:
     r, e, v = ledger_monthly, energy_attributes, metric_values
     parts: dict[str, list[str]] = {}
     for month, team, cat, scope, act, kg, n in conn.execute(
-            select(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity, func.sum(r.c.co2e_kg),
-                   func.sum(r.c.entries))
-            .where(r.c.month.in_(months))
-            .group_by(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity)
-            .order_by(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity)):
+        select(
+            r.c.month,
+            r.c.team_id,
+            r.c.category,
+            r.c.scope,
+            r.c.activity,
+            func.sum(r.c.co2e_kg),
+            func.sum(r.c.entries),
+        )
+        .where(r.c.month.in_(months))
+        .group_by(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity)
+        .order_by(r.c.month, r.c.team_id, r.c.category, r.c.scope, r.c.activity)
+    ):
         parts.setdefault(month, []).append(f"{team}|{cat}|{scope}|{act}:{kg:.6f}:{n}")
     for month, team, country, kind, factor, mwh in conn.execute(
-            select(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh, func.sum(e.c.mwh))
-            .where(e.c.month.in_(months))
-            .group_by(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh)
-            .order_by(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh)):
+        select(
+            e.c.month,
+            e.c.team_id,
+            e.c.country,
+            e.c.instrument,
+            e.c.factor_kg_per_kwh,
+            func.sum(e.c.mwh),
+        )
+        .where(e.c.month.in_(months))
+        .group_by(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh)
+        .order_by(e.c.month, e.c.team_id, e.c.country, e.c.instrument, e.c.factor_kg_per_kwh)
+    ):
         if month in parts:
             parts[month].append(f"energy-attributes {team}|{country}|{kind}|{factor:.9g}:{mwh:.6f}")
     for month, metric, team, value in conn.execute(
-            select(v.c.month, metric_defs.c.name, v.c.team_id, func.sum(v.c.value))
-            .select_from(v.join(metric_defs, v.c.metric_id == metric_defs.c.id))
-            .where(v.c.month.in_(months))
-            .group_by(v.c.month, metric_defs.c.name, v.c.team_id)
-            .order_by(v.c.month, metric_defs.c.name, v.c.team_id)):
+        select(v.c.month, metric_defs.c.name, v.c.team_id, func.sum(v.c.value))
+        .select_from(v.join(metric_defs, v.c.metric_id == metric_defs.c.id))
+        .where(v.c.month.in_(months))
+        .group_by(v.c.month, metric_defs.c.name, v.c.team_id)
+        .order_by(v.c.month, metric_defs.c.name, v.c.team_id)
+    ):
         if month in parts:
             parts[month].append(f"metric {metric}|{team}:{value:.9g}")
-    return {m: FIGURES_PREFIX + hashlib.sha256("\n".join(p).encode()).hexdigest()[:64 - len(FIGURES_PREFIX)]
-            for m, p in parts.items()}
+    return {
+        m: FIGURES_PREFIX
+        + hashlib.sha256("\n".join(p).encode()).hexdigest()[: 64 - len(FIGURES_PREFIX)]
+        for m, p in parts.items()
+    }
 
 
 def changed_months(conn: Connection, stored: dict[str, str]) -> list[str]:
@@ -372,7 +510,8 @@ def legacy_fingerprints(conn: Connection, months: list[str]) -> dict[str, str]:
         .select_from(r.join(batches, r.c.batch_id == batches.c.id))
         .where(r.c.month.in_(months))
         .group_by(r.c.month, batches.c.content_hash)
-        .order_by(r.c.month, batches.c.content_hash))
+        .order_by(r.c.month, batches.c.content_hash)
+    )
     parts: dict[str, list[str]] = {}
     for month, digest, kg, n in rows:
         parts.setdefault(month, []).append(f"{digest}:{kg:.6f}:{n}")
@@ -380,11 +519,12 @@ def legacy_fingerprints(conn: Connection, months: list[str]) -> dict[str, str]:
     # keeps the fingerprint it always had).
     e = energy_attributes
     for month, digest, mwh, n in conn.execute(
-            select(e.c.month, batches.c.content_hash, func.sum(e.c.mwh), func.count())
-            .select_from(e.join(batches, e.c.batch_id == batches.c.id))
-            .where(e.c.month.in_(months))
-            .group_by(e.c.month, batches.c.content_hash)
-            .order_by(e.c.month, batches.c.content_hash)):
+        select(e.c.month, batches.c.content_hash, func.sum(e.c.mwh), func.count())
+        .select_from(e.join(batches, e.c.batch_id == batches.c.id))
+        .where(e.c.month.in_(months))
+        .group_by(e.c.month, batches.c.content_hash)
+        .order_by(e.c.month, batches.c.content_hash)
+    ):
         if month in parts:
             parts[month].append(f"energy-attributes {digest}:{mwh:.6f}:{n}")
     return {m: hashlib.sha256("\n".join(p).encode()).hexdigest() for m, p in parts.items()}
@@ -397,12 +537,31 @@ def factors_used(conn: Connection, month: str) -> list[dict]:
     category, scope, source, source_ref, boundary, uncertainty_pct, origin, co2e_kg.
     """
     r, f = ledger_monthly, factor_snapshots
-    used = (select(r.c.factor_id, func.sum(r.c.co2e_kg).label("co2e_kg"))
-            .where(r.c.month == month).group_by(r.c.factor_id).subquery())
-    cols = [f.c.activity, f.c.region, f.c.year, f.c.value, f.c.unit, f.c.category, f.c.scope, f.c.source,
-            f.c.source_ref, f.c.boundary, f.c.uncertainty_pct, f.c.origin]
-    q = (select(*cols, used.c.co2e_kg).select_from(used.join(f, used.c.factor_id == f.c.id))
-         .order_by(f.c.category, f.c.activity, f.c.region, f.c.year))
+    used = (
+        select(r.c.factor_id, func.sum(r.c.co2e_kg).label("co2e_kg"))
+        .where(r.c.month == month)
+        .group_by(r.c.factor_id)
+        .subquery()
+    )
+    cols = [
+        f.c.activity,
+        f.c.region,
+        f.c.year,
+        f.c.value,
+        f.c.unit,
+        f.c.category,
+        f.c.scope,
+        f.c.source,
+        f.c.source_ref,
+        f.c.boundary,
+        f.c.uncertainty_pct,
+        f.c.origin,
+    ]
+    q = (
+        select(*cols, used.c.co2e_kg)
+        .select_from(used.join(f, used.c.factor_id == f.c.id))
+        .order_by(f.c.category, f.c.activity, f.c.region, f.c.year)
+    )
     return [dict(row) for row in conn.execute(q).mappings()]
 
 
@@ -414,14 +573,22 @@ def batches_used(conn: Connection, first_month: str, last_month: str, month: str
     entries in `month`: 0 for an import that feeds only the trend).
     """
     r, b = ledger_monthly, batches
-    q = (select(b.c.id, b.c.kind, b.c.source_name, b.c.content_hash, b.c.imported_at,
-                func.sum(r.c.co2e_kg).label("co2e_kg_in_window"),
-                func.sum(case((r.c.month == month, r.c.co2e_kg), else_=0.0)).label("co2e_kg_in_month"),
-                func.sum(case((r.c.month == month, r.c.entries), else_=0)).label("entries_in_month"))
-         .select_from(r.join(b, r.c.batch_id == b.c.id))
-         .where(and_(r.c.month >= first_month, r.c.month <= last_month))
-         .group_by(b.c.id, b.c.kind, b.c.source_name, b.c.content_hash, b.c.imported_at)
-         .order_by(b.c.id))
+    q = (
+        select(
+            b.c.id,
+            b.c.kind,
+            b.c.source_name,
+            b.c.content_hash,
+            b.c.imported_at,
+            func.sum(r.c.co2e_kg).label("co2e_kg_in_window"),
+            func.sum(case((r.c.month == month, r.c.co2e_kg), else_=0.0)).label("co2e_kg_in_month"),
+            func.sum(case((r.c.month == month, r.c.entries), else_=0)).label("entries_in_month"),
+        )
+        .select_from(r.join(b, r.c.batch_id == b.c.id))
+        .where(and_(r.c.month >= first_month, r.c.month <= last_month))
+        .group_by(b.c.id, b.c.kind, b.c.source_name, b.c.content_hash, b.c.imported_at)
+        .order_by(b.c.id)
+    )
     out = []
     for row in conn.execute(q).mappings():
         d = dict(row)

@@ -26,8 +26,11 @@ TRAILER = b"\xff\xff"
 BLOCK = 4 << 20  # bytes handed to the driver per write
 
 # Binary form of each supported column type: a big-endian NumPy dtype, or "text" (UTF-8).
-_INTS = {"int2": (">i2", -(2**15), 2**15 - 1), "int4": (">i4", -(2**31), 2**31 - 1),
-         "int8": (">i8", -(2**63), 2**63 - 1)}
+_INTS = {
+    "int2": (">i2", -(2**15), 2**15 - 1),
+    "int4": (">i4", -(2**31), 2**31 - 1),
+    "int8": (">i8", -(2**63), 2**63 - 1),
+}
 
 
 def wire_types(table: Table, columns: Sequence[str]) -> list[str]:
@@ -65,7 +68,7 @@ def _text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     widest = max((len(b) for b in encoded), default=0)
     table = np.zeros((len(encoded) + 1, widest), dtype=np.uint8)  # last row: NULL (code -1)
     for i, b in enumerate(encoded):
-        table[i, :len(b)] = np.frombuffer(b, dtype=np.uint8)
+        table[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
     length = np.array([len(b) for b in encoded] + [-1], dtype=np.int64)[codes]
     return length, table[codes]
 
@@ -87,7 +90,9 @@ def _fixed(values: np.ndarray, wire: str, name: str) -> tuple[np.ndarray, np.nda
             raise OverflowError(f"{name}: a value outside the range of PostgreSQL {wire}")
         data = values.astype(dtype)
     width = data.dtype.itemsize
-    return np.where(null, -1, width).astype(np.int64), data.view(np.uint8).reshape(len(values), width)
+    return np.where(null, -1, width).astype(np.int64), data.view(np.uint8).reshape(
+        len(values), width
+    )
 
 
 def encode(frame: pd.DataFrame, columns: Sequence[str], wires: Sequence[str]) -> np.ndarray:
@@ -109,16 +114,21 @@ def encode(frame: pd.DataFrame, columns: Sequence[str], wires: Sequence[str]) ->
     at = 2
     for length, payload in fields:
         slot = payload.shape[1]
-        rows[:, at:at + 4] = _length_bytes(length)
-        rows[:, at + 4:at + 4 + slot] = payload
-        keep[:, at + 4:at + 4 + slot] = np.arange(slot) < length[:, None]
+        rows[:, at : at + 4] = _length_bytes(length)
+        rows[:, at + 4 : at + 4 + slot] = payload
+        keep[:, at + 4 : at + 4 + slot] = np.arange(slot) < length[:, None]
         at += 4 + slot
-    return np.concatenate((np.frombuffer(SIGNATURE, dtype=np.uint8), rows[keep],
-                           np.frombuffer(TRAILER, dtype=np.uint8)))
+    return np.concatenate(
+        (
+            np.frombuffer(SIGNATURE, dtype=np.uint8),
+            rows[keep],
+            np.frombuffer(TRAILER, dtype=np.uint8),
+        )
+    )
 
 
 def blocks(buf: np.ndarray, size: int = BLOCK) -> Iterator[memoryview]:
     """The stream in blocks of `size` bytes, for `Copy.write`."""
     view = memoryview(buf)
     for i in range(0, len(buf), size):
-        yield view[i:i + size]
+        yield view[i : i + size]

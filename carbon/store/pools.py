@@ -25,7 +25,8 @@ from carbon import limits
 from carbon.store.schema import metadata, teams
 
 pool_shares = Table(
-    "pool_shares", metadata,
+    "pool_shares",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
@@ -37,11 +38,17 @@ pool_shares = Table(
 )
 
 
-def insert_shares(conn: Connection, batch_id: int, used: Iterable[tuple[str, str, str, str, float]],
-                  team_ids: dict[str, int]) -> None:
+def insert_shares(
+    conn: Connection,
+    batch_id: int,
+    used: Iterable[tuple[str, str, str, str, float]],
+    team_ids: dict[str, int],
+) -> None:
     """`used`: (team, month, pool, key, share) rows."""
-    rows = [{"batch_id": batch_id, "team_id": team_ids[t], "month": m, "pool": p, "key": k, "share": s}
-            for t, m, p, k, s in used]
+    rows = [
+        {"batch_id": batch_id, "team_id": team_ids[t], "month": m, "pool": p, "key": k, "share": s}
+        for t, m, p, k, s in used
+    ]
     if rows:
         conn.execute(insert(pool_shares), rows)
 
@@ -53,9 +60,18 @@ def remove(conn: Connection, batch_id: int) -> None:
 def month_shares(conn: Connection, month: str, team: str | None = None) -> list[dict]:
     """The pools split into `month` (of `team`): team, import id, pool, key, share."""
     p = pool_shares
-    q = (select(teams.c.name.label("team"), p.c.batch_id.label("import_id"), p.c.pool, p.c.key, p.c.share)
-         .select_from(p.join(teams, p.c.team_id == teams.c.id))
-         .where(p.c.month == month).order_by(teams.c.name, p.c.batch_id, p.c.pool))
+    q = (
+        select(
+            teams.c.name.label("team"),
+            p.c.batch_id.label("import_id"),
+            p.c.pool,
+            p.c.key,
+            p.c.share,
+        )
+        .select_from(p.join(teams, p.c.team_id == teams.c.id))
+        .where(p.c.month == month)
+        .order_by(teams.c.name, p.c.batch_id, p.c.pool)
+    )
     if team is not None:
         q = q.where(teams.c.name == team)
     return [dict(r) for r in conn.execute(q).mappings()]

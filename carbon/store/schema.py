@@ -30,7 +30,8 @@ from carbon.model import GASES, Batch
 metadata = MetaData()
 
 teams = Table(
-    "teams", metadata,
+    "teams",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(limits.TEAM_NAME), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -40,7 +41,8 @@ teams = Table(
 )
 
 batches = Table(
-    "batches", metadata,
+    "batches",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
     Column("source_name", String(limits.SOURCE_NAME), nullable=False),
@@ -60,11 +62,21 @@ def batch_of(row) -> Batch:
     at = row["imported_at"]
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC
-    return Batch(row["id"], row["kind"], row["source_name"], row["content_hash"], at,
-                 row["row_count"], row["entry_count"], row["co2e_kg"])
+    return Batch(
+        row["id"],
+        row["kind"],
+        row["source_name"],
+        row["content_hash"],
+        at,
+        row["row_count"],
+        row["entry_count"],
+        row["co2e_kg"],
+    )
+
 
 factor_snapshots = Table(
-    "factor_snapshots", metadata,
+    "factor_snapshots",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("fingerprint", String(64), nullable=False, unique=True),
     Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
@@ -89,7 +101,8 @@ factor_snapshots = Table(
 )
 
 user_factors = Table(
-    "user_factors", metadata,
+    "user_factors",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
@@ -120,8 +133,11 @@ user_factors = Table(
 # PostgreSQL 60 % of the import time. Store.remove_batch deletes a batch's rows
 # explicitly, and a test checks the ledger holds no orphan.
 ledger = Table(
-    "ledger", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    "ledger",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("batch_id", Integer, nullable=False),
     Column("line", Integer, nullable=False),
     Column("team_id", Integer, nullable=False),
@@ -149,8 +165,11 @@ ledger = Table(
 # category, scope, activity and factor, per import chunk). Reports read this
 # table, so their cost does not grow with the number of ledger rows.
 ledger_monthly = Table(
-    "ledger_monthly", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    "ledger_monthly",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
     Column("month", String(7), nullable=False),
@@ -171,7 +190,8 @@ ROLLUP_KEYS = ("team_id", "month", "category", "scope", "activity", "factor_id",
 # One row: a counter every write transaction increments (Store.transaction), so a reader can tell
 # in one query whether anything changed since it last looked (carbon serve's ETags).
 data_changes = Table(
-    "data_changes", metadata,
+    "data_changes",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False),
     Column("changed_at", DateTime(timezone=True)),

@@ -44,7 +44,8 @@ if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
     from carbon.store import Store
 
 team_names = Table(
-    "team_names", metadata,
+    "team_names",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
     Column("name", String(limits.TEAM_NAME), nullable=False),  # a name the team had before
@@ -61,8 +62,11 @@ def former_names(conn: Connection) -> dict[str, str]:
 def renames(conn: Connection) -> dict[str, tuple[str, str]]:
     """{former name: (current name, "YYYY-MM-DD" the day it stopped being its name)} of every
     renamed team (a name given back to its team is current, not former)."""
-    q = (select(team_names.c.name, teams.c.name, team_names.c.renamed_at)
-         .select_from(team_names.join(teams, team_names.c.team_id == teams.c.id)).order_by(team_names.c.id))
+    q = (
+        select(team_names.c.name, teams.c.name, team_names.c.renamed_at)
+        .select_from(team_names.join(teams, team_names.c.team_id == teams.c.id))
+        .order_by(team_names.c.id)
+    )
     current = {n for (n,) in conn.execute(select(teams.c.name))}
     return {old: (now, f"{at:%Y-%m-%d}") for old, now, at in conn.execute(q) if old not in current}
 
@@ -92,8 +96,11 @@ def retired(conn: Connection) -> dict[str, str]:
 
 def active_names(conn: Connection, month: str) -> list[str]:
     """The teams that exist in `month` ("YYYY-MM"): not retired at or before it, by name."""
-    q = (select(teams.c.name).where((teams.c.retired_from.is_(None)) | (teams.c.retired_from > month))
-         .order_by(teams.c.name))
+    q = (
+        select(teams.c.name)
+        .where((teams.c.retired_from.is_(None)) | (teams.c.retired_from > month))
+        .order_by(teams.c.name)
+    )
     return [n for (n,) in conn.execute(q)]
 
 
@@ -101,10 +108,15 @@ def list_teams(store: Store) -> list[Team]:
     """Every team with its status and former names, by name."""
     with store.engine.connect() as conn:
         olds: dict[int, list[str]] = {}
-        for team_id, name in conn.execute(select(team_names.c.team_id, team_names.c.name).order_by(team_names.c.id)):
+        for team_id, name in conn.execute(
+            select(team_names.c.team_id, team_names.c.name).order_by(team_names.c.id)
+        ):
             olds.setdefault(team_id, []).append(name)
-        rows = conn.execute(select(teams.c.id, teams.c.name, teams.c.created_at, teams.c.retired_from)
-                            .order_by(teams.c.name))
+        rows = conn.execute(
+            select(teams.c.id, teams.c.name, teams.c.created_at, teams.c.retired_from).order_by(
+                teams.c.name
+            )
+        )
         return [Team(n, c, r, tuple(o for o in olds.get(i, []) if o != n)) for i, n, c, r in rows]
 
 
@@ -119,12 +131,16 @@ def name_taken(conn: Connection, name: str, team_id: int | None = None) -> str |
     """Why `name` cannot be given (to team `team_id`, or to a new team), or None when it can."""
     if conn.execute(select(teams.c.id).where(teams.c.name == name)).first():
         return f"team {name!r} already exists"
-    owner = conn.execute(select(team_names.c.team_id, teams.c.name)
-                         .select_from(team_names.join(teams, team_names.c.team_id == teams.c.id))
-                         .where(team_names.c.name == name)).first()
+    owner = conn.execute(
+        select(team_names.c.team_id, teams.c.name)
+        .select_from(team_names.join(teams, team_names.c.team_id == teams.c.id))
+        .where(team_names.c.name == name)
+    ).first()
     if owner is not None and owner[0] != team_id:
-        return (f"{name!r} is a former name of team {owner[1]!r} (configuration files written with it "
-                "still reach that team); choose another name")
+        return (
+            f"{name!r} is a former name of team {owner[1]!r} (configuration files written with it "
+            "still reach that team); choose another name"
+        )
     return None
 
 
@@ -135,8 +151,10 @@ def rename(store: Store, old: str, new: str) -> None:
     another team's name now or before) — nothing is written then.
     """
     if not valid_team_name(new):
-        raise InputError(f"team name {new!r}: expected 1 to {limits.TEAM_NAME} printable characters "
-                         "without leading or trailing spaces")
+        raise InputError(
+            f"team name {new!r}: expected 1 to {limits.TEAM_NAME} printable characters "
+            "without leading or trailing spaces"
+        )
     with store.transaction() as conn:
         team_id = _team_id(conn, old)
         if new == old:
@@ -144,7 +162,9 @@ def rename(store: Store, old: str, new: str) -> None:
         taken = name_taken(conn, new, team_id)
         if taken:
             raise InputError(f"cannot rename {old!r} to {new!r}: {taken}")
-        conn.execute(insert(team_names).values(team_id=team_id, name=old, renamed_at=datetime.now(UTC)))
+        conn.execute(
+            insert(team_names).values(team_id=team_id, name=old, renamed_at=datetime.now(UTC))
+        )
         conn.execute(update(teams).where(teams.c.id == team_id).values(name=new))
 
 
@@ -162,15 +182,26 @@ def retire(store: Store, name: str, from_month: str) -> None:
     month = f"{y:04d}-{m:02d}"
     with store.transaction() as conn:
         team_id = _team_id(conn, name)
-        already = conn.execute(select(teams.c.retired_from).where(teams.c.id == team_id)).scalar_one()
+        already = conn.execute(
+            select(teams.c.retired_from).where(teams.c.id == team_id)
+        ).scalar_one()
         if already is not None:
             raise InputError(f"team {name!r} is already retired (from {already})")
         r = ledger_monthly
-        later = [x for (x,) in conn.execute(select(r.c.month).where(r.c.team_id == team_id, r.c.month >= month)
-                                            .group_by(r.c.month).order_by(r.c.month))]
+        later = [
+            x
+            for (x,) in conn.execute(
+                select(r.c.month)
+                .where(r.c.team_id == team_id, r.c.month >= month)
+                .group_by(r.c.month)
+                .order_by(r.c.month)
+            )
+        ]
         if later:
-            raise InputError(f"team {name!r} has emissions recorded for {_months(later)}, in or after "
-                             f"{month}: retire it from {_next(later[-1])} or later, or remove those imports")
+            raise InputError(
+                f"team {name!r} has emissions recorded for {_months(later)}, in or after "
+                f"{month}: retire it from {_next(later[-1])} or later, or remove those imports"
+            )
         conn.execute(update(teams).where(teams.c.id == team_id).values(retired_from=month))
 
 
@@ -182,7 +213,9 @@ def stable_name():
     is its name (hashes made before renames existed stay valid).
     """
     first = select(func.min(team_names.c.id)).group_by(team_names.c.team_id)
-    firsts = select(team_names.c.team_id, team_names.c.name).where(team_names.c.id.in_(first)).subquery()
+    firsts = (
+        select(team_names.c.team_id, team_names.c.name).where(team_names.c.id.in_(first)).subquery()
+    )
     return func.coalesce(firsts.c.name, teams.c.name), firsts
 
 
@@ -195,8 +228,9 @@ def _next(month: str) -> str:
     return f"{y + 1:04d}-01" if m == 12 else f"{y:04d}-{m + 1:02d}"
 
 
-def current_recipients(store: Store, managers: dict[str, tuple[str, ...]]) -> tuple[dict[str, tuple[str, ...]],
-                                                                                    list[str]]:
+def current_recipients(
+    store: Store, managers: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """A config's `recipients.managers` keyed by current team names, and a note per former name
     used: a team renamed since the config was written still gets its manager's mail (with the
     addresses of both names when the config names it twice)."""
@@ -207,7 +241,9 @@ def current_recipients(store: Store, managers: dict[str, tuple[str, ...]]) -> tu
     for name, addrs in managers.items():
         now = renamed.get(name, name)
         if now != name:
-            notes.append(f"recipients.managers: team {name!r} is now called {now!r}; its manager gets {now!r}'s "
-                         "figures (update the config file)")
+            notes.append(
+                f"recipients.managers: team {name!r} is now called {now!r}; its manager gets {now!r}'s "
+                "figures (update the config file)"
+            )
         out[now] = tuple(dict.fromkeys(out.get(now, ()) + tuple(addrs)))
     return out, notes

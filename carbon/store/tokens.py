@@ -20,7 +20,8 @@ from carbon.store.schema import metadata, teams
 TOKEN_NAME = limits.TEAM_NAME
 
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(TOKEN_NAME), nullable=False, unique=True),
     Column("token_sha256", String(64), nullable=False, unique=True),
@@ -43,8 +44,11 @@ def digest(token: str) -> str:
 
 
 def add(conn: Connection, name: str, token: str, team_id: int | None) -> None:
-    conn.execute(insert(api_tokens).values(name=name, token_sha256=digest(token), team_id=team_id,
-                                           created_at=datetime.now(UTC)))
+    conn.execute(
+        insert(api_tokens).values(
+            name=name, token_sha256=digest(token), team_id=team_id, created_at=datetime.now(UTC)
+        )
+    )
 
 
 def names(conn: Connection) -> set[str]:
@@ -56,17 +60,21 @@ def remove(conn: Connection, name: str) -> int:
 
 
 def listed(conn: Connection) -> list[TokenInfo]:
-    q = (select(api_tokens.c.name, teams.c.name, api_tokens.c.created_at)
-         .select_from(api_tokens.outerjoin(teams, teams.c.id == api_tokens.c.team_id))
-         .order_by(api_tokens.c.name))
+    q = (
+        select(api_tokens.c.name, teams.c.name, api_tokens.c.created_at)
+        .select_from(api_tokens.outerjoin(teams, teams.c.id == api_tokens.c.team_id))
+        .order_by(api_tokens.c.name)
+    )
     return [TokenInfo(n, t, _utc(c)) for n, t, c in conn.execute(q)]
 
 
 def find(conn: Connection, token: str) -> TokenInfo | None:
     """The token's record, or None for an unknown token."""
-    q = (select(api_tokens.c.name, teams.c.name, api_tokens.c.created_at)
-         .select_from(api_tokens.outerjoin(teams, teams.c.id == api_tokens.c.team_id))
-         .where(api_tokens.c.token_sha256 == digest(token)))
+    q = (
+        select(api_tokens.c.name, teams.c.name, api_tokens.c.created_at)
+        .select_from(api_tokens.outerjoin(teams, teams.c.id == api_tokens.c.team_id))
+        .where(api_tokens.c.token_sha256 == digest(token))
+    )
     row = conn.execute(q).first()
     return None if row is None else TokenInfo(row[0], row[1], _utc(row[2]))
 

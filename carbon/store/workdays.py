@@ -25,7 +25,8 @@ from sqlalchemy.engine import Connection
 from carbon.store.schema import metadata
 
 commuting_days = Table(
-    "commuting_days", metadata,
+    "commuting_days",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("month", String(7), nullable=False),
@@ -39,11 +40,22 @@ commuting_days = Table(
 )
 
 
-def insert_calendars(conn: Connection, batch_id: int, calendars: Iterable, absence_rate: float) -> None:
-    rows = [{"batch_id": batch_id, "month": c.month, "country": c.country, "weekdays": c.weekdays,
-             "holidays": "; ".join(f"{d.isoformat()} {name}" for d, name in c.holidays),
-             "closure_days": len(c.closures), "working_days": c.working, "absence_rate": absence_rate}
-            for c in calendars]
+def insert_calendars(
+    conn: Connection, batch_id: int, calendars: Iterable, absence_rate: float
+) -> None:
+    rows = [
+        {
+            "batch_id": batch_id,
+            "month": c.month,
+            "country": c.country,
+            "weekdays": c.weekdays,
+            "holidays": "; ".join(f"{d.isoformat()} {name}" for d, name in c.holidays),
+            "closure_days": len(c.closures),
+            "working_days": c.working,
+            "absence_rate": absence_rate,
+        }
+        for c in calendars
+    ]
     if rows:
         conn.execute(insert(commuting_days), rows)
 
@@ -55,7 +67,17 @@ def remove(conn: Connection, batch_id: int) -> None:
 def month_calendars(conn: Connection, month: str) -> list[dict]:
     """The working days each survey import used in `month`, per country."""
     c = commuting_days
-    q = (select(c.c.batch_id.label("import_id"), c.c.country, c.c.weekdays, c.c.holidays, c.c.closure_days,
-                c.c.working_days, c.c.absence_rate)
-         .where(c.c.month == month).order_by(c.c.batch_id, c.c.country))
+    q = (
+        select(
+            c.c.batch_id.label("import_id"),
+            c.c.country,
+            c.c.weekdays,
+            c.c.holidays,
+            c.c.closure_days,
+            c.c.working_days,
+            c.c.absence_rate,
+        )
+        .where(c.c.month == month)
+        .order_by(c.c.batch_id, c.c.country)
+    )
     return [dict(r) for r in conn.execute(q).mappings()]

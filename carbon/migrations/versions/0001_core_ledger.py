@@ -59,7 +59,12 @@ def upgrade() -> None:
     op.create_table(
         "user_factors",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("activity", sa.String(200), nullable=False),
         sa.Column("region", sa.String(100), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),

@@ -22,9 +22,18 @@ KEYS = "batch_id, team_id, month, category, scope, activity, factor_id"
 def upgrade() -> None:
     op.create_table(
         "ledger_monthly",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-                  autoincrement=True),
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id"), nullable=False),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("category", sa.String(64), nullable=False),
@@ -37,8 +46,10 @@ def upgrade() -> None:
     op.create_index("ix_ledger_monthly_month_team", "ledger_monthly", ["month", "team_id"])
     op.create_index("ix_ledger_monthly_batch", "ledger_monthly", ["batch_id"])
     # Set-based backfill: one INSERT … SELECT … GROUP BY, never a Python loop.
-    op.execute(f"INSERT INTO ledger_monthly ({KEYS}, co2e_kg, entries) "
-               f"SELECT {KEYS}, SUM(co2e_kg), COUNT(*) FROM ledger GROUP BY {KEYS}")
+    op.execute(
+        f"INSERT INTO ledger_monthly ({KEYS}, co2e_kg, entries) "
+        f"SELECT {KEYS}, SUM(co2e_kg), COUNT(*) FROM ledger GROUP BY {KEYS}"
+    )
     op.drop_index("ix_ledger_month_team", table_name="ledger")
 
 

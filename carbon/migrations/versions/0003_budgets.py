@@ -28,7 +28,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "budget_teams",
-        sa.Column("plan_id", sa.Integer(), sa.ForeignKey("budget_plans.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "plan_id",
+            sa.Integer(),
+            sa.ForeignKey("budget_plans.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id"), nullable=False),
         sa.Column("budget_kg", sa.Float(), nullable=False),
         sa.Column("flat", sa.Boolean(), nullable=False),

@@ -26,8 +26,12 @@ def upgrade() -> None:
     op.create_table(
         "user_prices",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("import_id", sa.Integer(), sa.ForeignKey("price_imports.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "import_id",
+            sa.Integer(),
+            sa.ForeignKey("price_imports.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("key", sa.String(500), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("value", sa.String(64), nullable=False),
@@ -66,8 +70,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "donation_close_teams",
-        sa.Column("close_id", sa.Integer(), sa.ForeignKey("donation_closes.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "close_id",
+            sa.Integer(),
+            sa.ForeignKey("donation_closes.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("team", sa.String(100), nullable=False),
         sa.Column("emissions_g", sa.BigInteger(), nullable=False),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),

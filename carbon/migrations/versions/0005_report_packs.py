@@ -45,7 +45,9 @@ def upgrade() -> None:
     op.create_table(
         "pack_deliveries",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("pack_id", sa.Integer(), sa.ForeignKey("packs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "pack_id", sa.Integer(), sa.ForeignKey("packs.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("audience", sa.String(200), nullable=False),
         sa.Column("recipients", sa.Text(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),

@@ -30,7 +30,12 @@ def upgrade() -> None:
     op.add_column("ledger", sa.Column("row_key", sa.BigInteger(), nullable=True))
     op.create_table(
         "survey_employees",
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("employee", sa.String(200), nullable=False),
         sa.Column("line", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("batch_id", "employee"),
@@ -61,8 +66,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "restatement_teams",
-        sa.Column("restatement_id", sa.Integer(), sa.ForeignKey("restatements.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "restatement_id",
+            sa.Integer(),
+            sa.ForeignKey("restatements.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("team", sa.String(100), nullable=False),
         sa.Column("before_kg", sa.Float(), nullable=False),
@@ -71,15 +80,30 @@ def upgrade() -> None:
     )
     # Years signed off before this revision are locked as of their first sign-off.
     conn = op.get_bind()
-    closes = sa.table("donation_closes", sa.column("year", sa.Integer()),
-                      sa.column("closed_at", sa.DateTime(timezone=True)))
-    first = conn.execute(sa.select(closes.c.year, sa.func.min(closes.c.closed_at))
-                         .group_by(closes.c.year).order_by(closes.c.year)).all()
+    closes = sa.table(
+        "donation_closes",
+        sa.column("year", sa.Integer()),
+        sa.column("closed_at", sa.DateTime(timezone=True)),
+    )
+    first = conn.execute(
+        sa.select(closes.c.year, sa.func.min(closes.c.closed_at))
+        .group_by(closes.c.year)
+        .order_by(closes.c.year)
+    ).all()
     if first:
-        op.bulk_insert(locks, [
-            dict(period=f"{year:04d}", origin="donation close", locked_at=at, locked_by="donation close",
-                 reason=f"donation of {year} signed off (lock added by the upgrade to {revision})")
-            for year, at in first])
+        op.bulk_insert(
+            locks,
+            [
+                dict(
+                    period=f"{year:04d}",
+                    origin="donation close",
+                    locked_at=at,
+                    locked_by="donation close",
+                    reason=f"donation of {year} signed off (lock added by the upgrade to {revision})",
+                )
+                for year, at in first
+            ],
+        )
 
 
 def downgrade() -> None:

@@ -26,7 +26,12 @@ def upgrade() -> None:
     op.create_table(
         "metric_values",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("metric_id", sa.Integer(), sa.ForeignKey("metric_defs.id"), nullable=False),
         sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id")),
         sa.Column("month", sa.String(7), nullable=False),

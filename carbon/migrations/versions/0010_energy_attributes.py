@@ -19,7 +19,12 @@ def upgrade() -> None:
     op.create_table(
         "energy_attributes",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id"), nullable=False),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("country", sa.String(2), nullable=False),
@@ -33,8 +38,12 @@ def upgrade() -> None:
     op.create_index("ix_energy_attributes_batch", "energy_attributes", ["batch_id"])
     op.create_table(
         "donation_close_scope2",
-        sa.Column("close_id", sa.Integer(), sa.ForeignKey("donation_closes.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column(
+            "close_id",
+            sa.Integer(),
+            sa.ForeignKey("donation_closes.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("basis", sa.String(16), nullable=False),
     )
 

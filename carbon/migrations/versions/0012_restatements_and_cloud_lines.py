@@ -20,8 +20,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "restatement_figures",
-        sa.Column("restatement_id", sa.Integer(), sa.ForeignKey("restatements.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "restatement_id",
+            sa.Integer(),
+            sa.ForeignKey("restatements.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("team", sa.String(100), nullable=False),
         sa.Column("figure", sa.String(120), nullable=False),
@@ -31,7 +35,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "cloud_line_keys",
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("line_key", sa.BigInteger(), nullable=False),
         sa.Column("line", sa.Integer(), nullable=False),

@@ -39,7 +39,12 @@ def upgrade() -> None:
     op.create_table(
         "flight_legs",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("line", sa.Integer(), nullable=False),
         sa.Column("origin", sa.String(3), nullable=False),
         sa.Column("destination", sa.String(3), nullable=False),
@@ -57,7 +62,12 @@ def upgrade() -> None:
     op.create_table(
         "pool_shares",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id"), nullable=False),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("pool", sa.String(TEAM_NAME), nullable=False),
@@ -68,7 +78,12 @@ def upgrade() -> None:
     op.create_table(
         "commuting_days",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("country", sa.String(2), nullable=False),
         sa.Column("weekdays", sa.Integer(), nullable=False),

@@ -31,12 +31,24 @@ def upgrade() -> None:
     )
     op.create_table(
         "batch_feeds",
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("feed_id", sa.Integer(), sa.ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "feed_id", sa.Integer(), sa.ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False
+        ),
     )
     op.create_table(
         "batch_days",
-        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "batch_id",
+            sa.Integer(),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("first_day", sa.SmallInteger(), nullable=False),
         sa.Column("last_day", sa.SmallInteger(), nullable=False),

@@ -22,8 +22,10 @@ depends_on = None
 
 def _finite(col: str, postgresql: bool) -> str:
     if postgresql:  # NaN = NaN is true in PostgreSQL; NaN sorts above every number, so also compare
-        return (f"{col} <> 'Infinity'::float AND {col} <> '-Infinity'::float AND {col} = {col} "
-                f"AND {col} <> 'NaN'::float")
+        return (
+            f"{col} <> 'Infinity'::float AND {col} <> '-Infinity'::float AND {col} = {col} "
+            f"AND {col} <> 'NaN'::float"
+        )
     # SQLite: 9e999 is read as +infinity; NaN is stored as NULL (refused by NOT NULL), and x = x is
     # false for it anyway
     return f"{col} < 9e999 AND {col} > -9e999 AND {col} = {col}"
@@ -32,8 +34,10 @@ def _finite(col: str, postgresql: bool) -> str:
 def _month(col: str, postgresql: bool) -> str:
     if postgresql:
         return f"{col} ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])$'"
-    return (f"length({col}) = 7 AND {col} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' "
-            f"AND substr({col}, 6, 2) BETWEEN '01' AND '12'")
+    return (
+        f"length({col}) = 7 AND {col} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' "
+        f"AND substr({col}, 6, 2) BETWEEN '01' AND '12'"
+    )
 
 
 # table -> (name, condition) of each check; `f(col)`: finite, `m(col)`: a month
@@ -45,15 +49,24 @@ def checks(postgresql: bool) -> dict[str, list[tuple[str, str]]]:
         return _month(col, postgresql)
 
     return {
-        "ledger": [("ck_ledger_co2e_finite", f("co2e_kg")), ("ck_ledger_quantity_finite", f("quantity")),
-                   ("ck_ledger_month", m("month"))],
-        "ledger_monthly": [("ck_ledger_monthly_co2e_finite", f("co2e_kg")),
-                           ("ck_ledger_monthly_month", m("month"))],
-        "metric_values": [("ck_metric_values_value", f"{f('value')} AND value >= 0"),
-                          ("ck_metric_values_month", m("month"))],
-        "energy_attributes": [("ck_energy_attributes_mwh", f"{f('mwh')} AND mwh >= 0"),
-                              ("ck_energy_attributes_factor", f"{f('factor_kg_per_kwh')} AND factor_kg_per_kwh >= 0"),
-                              ("ck_energy_attributes_month", m("month"))],
+        "ledger": [
+            ("ck_ledger_co2e_finite", f("co2e_kg")),
+            ("ck_ledger_quantity_finite", f("quantity")),
+            ("ck_ledger_month", m("month")),
+        ],
+        "ledger_monthly": [
+            ("ck_ledger_monthly_co2e_finite", f("co2e_kg")),
+            ("ck_ledger_monthly_month", m("month")),
+        ],
+        "metric_values": [
+            ("ck_metric_values_value", f"{f('value')} AND value >= 0"),
+            ("ck_metric_values_month", m("month")),
+        ],
+        "energy_attributes": [
+            ("ck_energy_attributes_mwh", f"{f('mwh')} AND mwh >= 0"),
+            ("ck_energy_attributes_factor", f"{f('factor_kg_per_kwh')} AND factor_kg_per_kwh >= 0"),
+            ("ck_energy_attributes_month", m("month")),
+        ],
         "budget_teams": [("ck_budget_teams_budget", f"{f('budget_kg')} AND budget_kg >= 0")],
     }
 
@@ -63,12 +76,15 @@ def upgrade() -> None:
     postgresql = bind.dialect.name == "postgresql"
     for table, items in checks(postgresql).items():
         for _name, condition in items:
-            bad = bind.execute(sa.text(f"SELECT count(*) FROM {table} WHERE NOT ({condition})")).scalar_one()
+            bad = bind.execute(
+                sa.text(f"SELECT count(*) FROM {table} WHERE NOT ({condition})")
+            ).scalar_one()
             if bad:
                 raise RuntimeError(
                     f"{table}: {bad} stored row(s) hold a figure that is not finite, negative or a month not "
                     f"as YYYY-MM ({condition}); remove the import that wrote them ('carbon imports remove') "
-                    "with the previous carbon, then upgrade")
+                    "with the previous carbon, then upgrade"
+                )
         with op.batch_alter_table(table, recreate="auto") as batch:
             for name, condition in items:
                 batch.create_check_constraint(name, condition)
