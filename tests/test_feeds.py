@@ -180,6 +180,13 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(
     assert next(c for c in year["incomplete_months"] if c["month"] == "2026-11")["missing"] == [
         "aws"
     ]
+    # ... and so does its workbook, in the summary sheet
+    import openpyxl
+
+    book = tmp_path / "year.xlsx"
+    ok("report", "year", "--year", "2026", "--format", "xlsx", "--out", book)
+    rows = {r[0]: r[1] for r in openpyxl.load_workbook(book)["summary"].iter_rows(values_only=True)}
+    assert "aws missing" in rows["incomplete month 2026-11"]
     don = json.loads(
         ok(
             "donation",

@@ -75,7 +75,7 @@ def _write(rep, fmt: str, out_file: Path | None, found: list = ()) -> None:
     from carbon.report import year as render
 
     if fmt == "xlsx":
-        write_atomic(out_file, render.to_xlsx(rep))
+        write_atomic(out_file, render.to_xlsx(rep, found))
         out.print(f"wrote {out_file}")
         return
     if fmt == "table":

@@ -407,9 +407,10 @@ def _sheet(wb, title: str, header: list[str], rows) -> None:
         )
 
 
-def to_xlsx(rep: YearReport) -> bytes:
+def to_xlsx(rep: YearReport, incomplete=()) -> bytes:
     """The workbook: one sheet per view, numbers as numbers, units in the headers, header rows
-    frozen, and a "method" sheet. Raises CarbonError when openpyxl is not installed."""
+    frozen, and a "method" sheet; `incomplete` (the year's incomplete months, carbon.completeness)
+    are named in the summary, one row each. Raises CarbonError when openpyxl is not installed."""
     openpyxl = _openpyxl()
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -421,6 +422,7 @@ def to_xlsx(rep: YearReport) -> bytes:
         ("total (kg CO2e)", d["total"]),
     ]
     summary += [(f"scope {s} (kg CO2e)", v) for s, v in d["by_scope"].items()]
+    summary += [(f"incomplete month {c.month}", c.headline()) for c in incomplete]
     for label, c in (("year on year", d["year_on_year"]), ("like for like", d["like_for_like"])):
         if c is None:
             summary.append((f"{label}: change (%)", "no data for the previous year"))
