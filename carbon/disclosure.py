@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FRAMEWORKS = ("esrs-e1", "ghgp", "beges")
 TOLERANCE_T = 1e-6  # a gram: sums of the same floats in another order
@@ -173,6 +173,7 @@ class Inputs:
     donation_note: str
     base_year: int | None = None
     base_year_t: float | None = None
+    by_gas_t: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # scope -> gas -> t
 
 
 def _na(code: str, label: str, why: str, unit: str = "t CO2e") -> Line:
@@ -316,12 +317,7 @@ def ghgp(x: Inputs) -> list[Line]:
     location, market = _totals(x)
     lines = [
         _scope_line("Scope 1", "Direct emissions", x, 1),
-        Line(
-            "Scope 1 gases",
-            "Scope 1 by gas (CO2, CH4, N2O, HFCs, PFCs, SF6, NF3)",
-            None,
-            note="not split: the ledger's factors do not carry gas parts",
-        ),
+        *_gas_lines(x, 1),
         _scope_line(
             "Scope 2 (location)", "Indirect emissions from purchased energy, location-based", x, 2
         ),
@@ -369,6 +365,45 @@ def ghgp(x: Inputs) -> list[Line]:
         )
     )
     return lines
+
+
+GAS_LABELS = {
+    "gas_co2": "CO2",
+    "gas_ch4": "CH4",
+    "gas_n2o": "N2O",
+    "gas_hfcs": "HFCs",
+    "gas_other": "other gases",
+}
+
+
+def _gas_lines(x: Inputs, scope: int) -> list[Line]:
+    """Scope `scope` per gas, from the gas parts of the factor rows used; the tonnes of rows whose
+    source publishes no split are their own line ("not split"), never apportioned."""
+    parts = x.by_gas_t.get(str(scope)) or {}
+    if not parts:
+        return [
+            Line(
+                f"Scope {scope} gases",
+                f"Scope {scope} by gas",
+                None,
+                note=f"not available: no scope-{scope} entry in the ledger",
+            )
+        ]
+    out = [
+        Line(f"Scope {scope} {GAS_LABELS[g]}", f"Scope {scope}: {GAS_LABELS[g]}", parts.get(g, 0.0))
+        for g in GAS_LABELS
+        if parts.get(g)
+    ]
+    if parts.get("not_split"):
+        out.append(
+            Line(
+                f"Scope {scope} not split",
+                f"Scope {scope}: not split by gas",
+                parts["not_split"],
+                note="factor rows whose source publishes no per-gas split",
+            )
+        )
+    return out
 
 
 def beges_post(scope: int, category: str, scope3: int) -> str:

@@ -99,6 +99,9 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
         donation_note=donation_note,
         base_year=base_year,
         base_year_t=base_t,
+        by_gas_t={
+            scope: {g: kg / 1000 for g, kg in gases.items()} for scope, gases in rep.by_gas.items()
+        },
     )
 
 

@@ -23,8 +23,14 @@ from collections import defaultdict
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "factors" / "spend"
-ECB_SOURCE = "ECB reference rates (monthly mean)"
-CPI_SOURCE = "BLS CPI-U CUUR0000SA0"
+ECB_SOURCE = (
+    "ECB euro reference rates, monthly mean of daily rates (eurofxref-hist to 2026-10-30); "
+    "free reuse, source stated"
+)
+CPI_SOURCE = "US BLS CPI-U CUUR0000SA0 (to 2026-08), public domain"
+EPA_SOURCE = (
+    "US EPA Supply Chain GHG Emission Factors v1.2 (doi:10.23719/1528686), 2021 USD, public domain"
+)
 
 
 def epa(path: Path) -> None:

@@ -106,7 +106,7 @@ def test_ghgp_and_beges_reconcile_with_the_year_report_and_the_donation(company)
     assert values["4.3"] is None  # waste: nothing in the ledger, not 0
 
 
-def test_ghgp_states_base_year_and_gases_not_split(company):
+def test_ghgp_states_base_year_and_scope_1_not_split_by_gas(company):
     res = company(
         "report",
         "disclosure",
@@ -121,7 +121,9 @@ def test_ghgp_states_base_year_and_gases_not_split(company):
     )
     lines = {code: ln for (code, _l), ln in _lines(res).items()}
     assert lines["Base year"]["value"] == pytest.approx(15.0)
-    assert lines["Scope 1 gases"]["value"] is None and "not split" in lines["Scope 1 gases"]["note"]
+    # The test factors state no gas parts: all of scope 1 is "not split", never apportioned.
+    assert lines["Scope 1 not split"]["value"] == pytest.approx(1.2)
+    assert "Scope 1 CO2" not in lines
 
 
 def test_a_check_that_differs_is_not_reconciled():
