@@ -180,8 +180,8 @@ def phase_floor(path: str) -> dict:
 
 
 def phase_import(path: str, db_url: str, rules: str) -> dict:
-    from carbon import importer
     from carbon.cloud.importer import import_cloud_billing
+    from carbon.ledger import service as importer
     from carbon.store import Store
 
     store = Store.open(db_url)

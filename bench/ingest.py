@@ -99,7 +99,7 @@ def phase_floor_pg(csv_path: str, pg_url: str) -> dict:
 
 
 def phase_import(csv_path: str, db_url: str) -> dict:
-    from carbon import importer
+    from carbon.ledger import service as importer
     from carbon.store import Store
 
     store = Store.open(db_url)
@@ -115,8 +115,8 @@ def phase_import(csv_path: str, db_url: str) -> dict:
 
 
 def phase_report(db_url: str, work: str) -> dict:
-    from carbon import budget_service as stored_budgets
-    from carbon import ledger
+    from carbon.budgets import service as stored_budgets
+    from carbon.ledger import views as ledger
     from carbon.store import Store
 
     store = Store.open(db_url)

@@ -31,9 +31,9 @@ _EXPORTS = {
     "TeamMonth": "carbon.model",
     "MonthlyReport": "carbon.model",
     "Feed": "carbon.model",
-    "Completeness": "carbon.completeness",
-    "FeedState": "carbon.completeness",
-    "FeedMatrix": "carbon.completeness",
+    "Completeness": "carbon.feeds.rules",
+    "FeedState": "carbon.feeds.rules",
+    "FeedMatrix": "carbon.feeds.rules",
     # errors
     "Problem": "carbon.errors",
     "CarbonError": "carbon.errors",

@@ -28,18 +28,19 @@ if (
 
     from starlette.applications import Starlette
 
-    from carbon.budget_target import Proposal
-    from carbon.budgets import Alert, StatusReport
+    from carbon.budgets.rules import Alert, StatusReport
+    from carbon.budgets.target import Proposal
+    from carbon.closing.rules import Restate
     from carbon.cloud.importer import CloudOutcome
-    from carbon.completeness import Completeness, FeedMatrix
     from carbon.config import Config
-    from carbon.disclosure import Disclosure
-    from carbon.donation import Donation, DonationView, HistoryEntry
-    from carbon.factors import FactorTable
-    from carbon.importer import Checks, Progress
-    from carbon.intensity import IntensityView
-    from carbon.locks import Restate
-    from carbon.metrics import Intensity
+    from carbon.disclosure.rules import Disclosure
+    from carbon.donation.rules import Donation, DonationView, HistoryEntry
+    from carbon.factors.tables import FactorTable
+    from carbon.feeds.rules import Completeness, FeedMatrix
+    from carbon.ledger.service import Checks, Progress
+    from carbon.ledger.year import YearReport
+    from carbon.metrics.intensity import IntensityView
+    from carbon.metrics.rules import Intensity
     from carbon.model import (
         Batch,
         ClosedDonation,
@@ -55,16 +56,15 @@ if (
         StoredPlan,
         Team,
     )
-    from carbon.pack_data import BuiltPack
-    from carbon.prices import PriceImport
-    from carbon.scenario_run import PackScenario, Result
-    from carbon.schedule import Deliver, RunOutcome
-    from carbon.scope2 import Scope2
+    from carbon.pack.records import BuiltPack
+    from carbon.pack.schedule import Deliver, RunOutcome
+    from carbon.pack.store import DeliveryRecord, PackRecord
+    from carbon.pack.verify import Verification
+    from carbon.prices.rules import PriceImport
+    from carbon.scenarios.service import PackScenario, Result
+    from carbon.scope2.rules import Scope2
+    from carbon.serve.store import TokenInfo
     from carbon.store import Store
-    from carbon.store.packs import DeliveryRecord, PackRecord
-    from carbon.store.tokens import TokenInfo
-    from carbon.verify import Verification
-    from carbon.year_report import YearReport
 
 T = TypeVar("T")
 
@@ -94,7 +94,7 @@ class Carbon:
 
     # -- teams ---------------------------------------------------------------------------------
     def add_team(self, name: str) -> None:
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         importer.add_team(self.store, name)
 
@@ -116,23 +116,23 @@ class Carbon:
     # -- access tokens (carbon serve) -----------------------------------------------------------
     def add_token(self, name: str, team: str | None = None) -> str:
         """A new access token (for `team` only, else every team): returned once, stored hashed."""
-        from carbon import token_service
+        from carbon.serve import tokens as token_service
 
         return token_service.add(self.store, name, team)
 
     def tokens(self) -> list[TokenInfo]:
-        from carbon import token_service
+        from carbon.serve import tokens as token_service
 
         return token_service.listed(self.store)
 
     def revoke_token(self, name: str) -> None:
-        from carbon import token_service
+        from carbon.serve import tokens as token_service
 
         token_service.revoke(self.store, name)
 
     def check_token(self, token: str) -> TokenInfo | None:
         """The token's record (name, team), or None for a token that does not exist."""
-        from carbon import token_service
+        from carbon.serve import tokens as token_service
 
         return token_service.check(self.store, token)
 
@@ -148,7 +148,7 @@ class Carbon:
     def scenarios_at(self, scenarios: tuple[object, ...], month: str) -> tuple[PackScenario, ...]:
         """Each read scenario run with the months recorded up to `month` (as the pack's levers
         section); one that cannot be computed carries its reason."""
-        from carbon import scenario_run
+        from carbon.scenarios import service as scenario_run
 
         return scenario_run.for_pack(self.store, scenarios, month)
 
@@ -162,7 +162,7 @@ class Carbon:
         and the import is attributed to it."""
         if feed is None:
             return run()
-        from carbon import feed_service
+        from carbon.feeds import service as feed_service
 
         feed_service.require_feed(self.store, feed)
         result = run()
@@ -171,7 +171,7 @@ class Carbon:
         return result
 
     # Every import that fills a data feed takes `feed`: the declared feed the import is
-    # attributed to. `checks=None` is the importer's default (`carbon.importer.Checks()`).
+    # attributed to. `checks=None` is the importer's default (`carbon.ledger.service.Checks()`).
     def import_activities(
         self,
         path: Path | str,
@@ -187,7 +187,7 @@ class Carbon:
         allocation: Path | str | None = None,
         feed: str | None = None,
     ) -> ImportOutcome:
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         extra = {} if checks is None else {"checks": checks}
         return self._fed(
@@ -223,7 +223,7 @@ class Carbon:
         config_path: Path | str | None = None,
         feed: str | None = None,
     ) -> ImportOutcome:
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         extra = {} if checks is None else {"checks": checks}
         return self._fed(
@@ -255,7 +255,7 @@ class Carbon:
         prefer_source: tuple[str, ...] = (),
         feed: str | None = None,
     ) -> ImportOutcome:
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         extra = {} if checks is None else {"checks": checks}
         return self._fed(
@@ -272,7 +272,7 @@ class Carbon:
         )
 
     def import_factors(self, path: Path | str, *, source: str | None = None) -> ImportOutcome:
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         return importer.import_factors(self.store, path, source=source)
 
@@ -348,7 +348,7 @@ class Carbon:
         restate: Restate | None = None,
         feed: str | None = None,
     ) -> tuple[ImportOutcome, tuple[MetricDef, ...]]:
-        from carbon import metric_imports
+        from carbon.metrics import service as metric_imports
 
         return self._fed(
             feed,
@@ -373,7 +373,7 @@ class Carbon:
         feed: str | None = None,
     ) -> ImportOutcome:
         """Contractual instruments for market-based scope 2."""
-        from carbon import energy_imports
+        from carbon.scope2 import service as energy_imports
 
         return self._fed(
             feed,
@@ -390,24 +390,24 @@ class Carbon:
     def scope2(
         self, first_month: str, last_month: str, team: str | None = None
     ) -> dict[tuple[str, str], Scope2]:
-        """Scope 2 location- and market-based per (team, month): {(team, month): carbon.scope2.Scope2}."""
-        from carbon import scope2_view
+        """Scope 2 location- and market-based per (team, month): {(team, month): carbon.scope2.rules.Scope2}."""
+        from carbon.scope2 import view as scope2_view
 
         with self.store.engine.connect() as conn:
             return scope2_view.figures(conn, first_month, last_month, team)
 
     def year_report(self, year: int, today: date | None = None) -> YearReport:
-        """The annual inventory of `year` (carbon.year_report.YearReport, kg CO2e), counted
+        """The annual inventory of `year` (carbon.ledger.year.YearReport, kg CO2e), counted
         through the last month over as of `today` (default: the date)."""
-        from carbon import year_report
+        from carbon.ledger import year as year_report
 
         return year_report.year_report(self.store, year, today)
 
     def disclosure(
         self, year: int, framework: str, *, base_year: int | None = None, as_of: date | None = None
     ) -> Disclosure:
-        """A year's disclosure (carbon.disclosure.Disclosure) in `framework`: esrs-e1, ghgp, beges."""
-        from carbon import disclosure_service
+        """A year's disclosure (carbon.disclosure.rules.Disclosure) in `framework`: esrs-e1, ghgp, beges."""
+        from carbon.disclosure import service as disclosure_service
 
         return disclosure_service.build(
             self.store, year, framework, as_of=as_of, base_year=base_year
@@ -427,8 +427,8 @@ class Carbon:
         checks: Checks | None = None,
         feed: str | None = None,
     ) -> ImportOutcome:
-        """Import a spend file as purchases (carbon.spend states the arithmetic)."""
-        from carbon import spend_import
+        """Import a spend file as purchases (carbon.spend.rules states the arithmetic)."""
+        from carbon.spend import service as spend_import
 
         extra = {} if checks is None else {"checks": checks}
         return self._fed(
@@ -460,7 +460,7 @@ class Carbon:
         prefer_source: tuple[str, ...] = (),
         feed: str | None = None,
     ) -> ImportOutcome:
-        from carbon import video_import
+        from carbon.video import service as video_import
 
         extra = {} if checks is None else {"checks": checks}
         return self._fed(
@@ -479,19 +479,19 @@ class Carbon:
         )
 
     def remove_import(self, batch_id: int, *, restate: Restate | None = None) -> Removal:
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         return importer.remove(self.store, batch_id, restate=restate)
 
     def months(self) -> list[str]:
         """The months with ledger data, oldest first."""
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         return importer.months(self.store)
 
     def imports(self) -> tuple[list[Batch], dict[int, list[str]], list[PeriodLock]]:
         """Every import batch, the months each one covers, and the closed periods."""
-        from carbon.store import locks
+        from carbon.closing import store as locks
 
         found = self.store.list_batches()
         with self.store.engine.connect() as conn:
@@ -505,7 +505,7 @@ class Carbon:
 
     # -- factors -------------------------------------------------------------------------------
     def factor_table(self) -> FactorTable:
-        from carbon import importer
+        from carbon.ledger import service as importer
 
         return importer.factor_table(self.store)
 
@@ -513,7 +513,7 @@ class Carbon:
     def monthly_report(
         self, month: str, team: str | None = None, today: date | None = None
     ) -> MonthlyReport:
-        from carbon import ledger
+        from carbon.ledger import views as ledger
 
         return ledger.monthly_report(self.store, month, team, today)
 
@@ -522,18 +522,18 @@ class Carbon:
     ) -> dict[str, float]:
         """kg CO2e per month with data from `first_month` to `last_month` (of `team`, else the
         company): the monthly reports' totals, in one query."""
-        from carbon import ledger
+        from carbon.ledger import views as ledger
 
         return ledger.month_series(self.store, first_month, last_month, team)
 
     def month_activities(self, month: str, team: str | None = None) -> list[tuple[str, float]]:
         """(activity, kg CO2e) of a month, biggest first (of `team`, else the company)."""
-        from carbon import ledger
+        from carbon.ledger import views as ledger
 
         return ledger.month_activities(self.store, month, team)
 
     def month_sources(self, month: str, team: str | None = None) -> list[dict[str, object]]:
-        from carbon import ledger
+        from carbon.ledger import views as ledger
 
         return ledger.month_sources(self.store, month, team)
 
@@ -547,7 +547,7 @@ class Carbon:
         scenarios: tuple[object, ...] = (),
         today: date | None = None,
     ) -> BuiltPack:
-        from carbon import pack
+        from carbon.pack import service as pack
 
         return pack.build(
             self.store,
@@ -561,7 +561,7 @@ class Carbon:
 
     def verify_pack(self, folder: Path | str) -> Verification:
         """Replay the pack in `folder` against the database (a verify.Verification)."""
-        from carbon import verify
+        from carbon.pack import verify
 
         return verify.verify(self.store, folder)
 
@@ -579,7 +579,7 @@ class Carbon:
         first_month: str | None = None,
     ) -> Feed:
         """Declare a data feed a complete month needs (carbon.model.Feed; docs/feeds.md)."""
-        from carbon import feed_service
+        from carbon.feeds import service as feed_service
         from carbon.model import Feed
 
         return feed_service.add_feed(
@@ -592,37 +592,37 @@ class Carbon:
     def declare_config_feeds(self, config: Config) -> list[str]:
         """Declare the config's [feeds.NAME] not declared yet (a declared name is kept as it is);
         the names declared."""
-        from carbon import feed_service
+        from carbon.feeds import service as feed_service
 
         return feed_service.sync_feeds(self.store, config.feeds)
 
     def feeds(self) -> list[Feed]:
         """The declared feeds (carbon.model.Feed), by name."""
-        from carbon import feed_service
+        from carbon.feeds import service as feed_service
 
         return feed_service.list_feeds(self.store)
 
     def remove_feed(self, name: str) -> int:
         """Remove a declared feed; the number of imports that were attributed to it."""
-        from carbon import feed_service
+        from carbon.feeds import service as feed_service
 
         return feed_service.remove_feed(self.store, name)
 
     def feeds_status(self, month: str | None = None) -> FeedMatrix:
-        """Feeds × months (carbon.completeness.FeedMatrix); with `month`, that month only."""
-        from carbon import feed_service
+        """Feeds × months (carbon.feeds.rules.FeedMatrix); with `month`, that month only."""
+        from carbon.feeds import service as feed_service
 
         return feed_service.matrix(self.store, month)
 
     def completeness(self, month: str) -> Completeness:
-        """Whether `month` is complete (carbon.completeness.Completeness): each feed's state."""
-        from carbon import feed_service
+        """Whether `month` is complete (carbon.feeds.rules.Completeness): each feed's state."""
+        from carbon.feeds import service as feed_service
 
         return feed_service.completeness(self.store, month)
 
     def year_completeness(self, year: int, before: date | None = None) -> list[Completeness]:
         """The incomplete months of `year` (with `before`: only those ended by that day)."""
-        from carbon import feed_service
+        from carbon.feeds import service as feed_service
 
         return feed_service.year_incomplete(self.store, year, before)
 
@@ -630,13 +630,13 @@ class Carbon:
     def load_budget(
         self, path: Path | str, replace: bool = False, restate: Restate | None = None
     ) -> LoadOutcome:
-        from carbon import budget_service
+        from carbon.budgets import service as budget_service
 
         return budget_service.load_file(self.store, path, replace=replace, restate=restate)
 
     def budget_plan(self, year: int) -> tuple[StoredPlan, list[str]]:
         """The stored budget plan of `year` (NotFound when none is loaded) and the team names."""
-        from carbon.store import budgets
+        from carbon.budgets import store as budgets
 
         with self.store.engine.connect() as conn:
             return budgets.require_plan(conn, year), list(self.store.team_ids(conn))
@@ -651,14 +651,14 @@ class Carbon:
         today: date | None = None,
     ) -> Proposal:
         """A budget year proposed from a reduction target (a budget_target.Proposal); writes nothing."""
-        from carbon import budget_service
+        from carbon.budgets import service as budget_service
 
         return budget_service.propose(self.store, year, base_year, target, teams_by, today)
 
     def budget_status(
         self, month: str, team: str | None = None, today: date | None = None
     ) -> StatusReport:
-        from carbon import budget_service
+        from carbon.budgets import service as budget_service
 
         return budget_service.status_at(self.store, month, team, today)
 
@@ -666,20 +666,20 @@ class Carbon:
         self, month: str, warn_at: float
     ) -> tuple[StatusReport, tuple[int, tuple[Alert, ...]]]:
         """The status at `month` and its alert verdict: (exit code, alerts)."""
-        from carbon import budget_service
-        from carbon import budgets as rules
+        from carbon.budgets import rules
+        from carbon.budgets import service as budget_service
 
         rep = budget_service.status_at(self.store, month)
         return rep, rules.alerts(rep, warn_at)
 
     # -- prices and donations ------------------------------------------------------------------
     def import_prices(self, path: Path | str, source: str | None = None) -> PriceImport:
-        from carbon import price_service
+        from carbon.prices import service as price_service
 
         return price_service.import_file(self.store, path, source)
 
     def prices(self) -> list[Price]:
-        from carbon import price_service
+        from carbon.prices import service as price_service
 
         return price_service.all_prices(self.store)
 
@@ -698,7 +698,7 @@ class Carbon:
         allow_missing_months: bool = False,
         scope2: str | None = None,
     ) -> DonationView:
-        from carbon import donation_service
+        from carbon.donation import service as donation_service
 
         return donation_service.donation_view(
             self.store,
@@ -735,11 +735,12 @@ class Carbon:
         scope2: str = "location",
     ) -> tuple[ClosedDonation, Donation]:
         """Sign off a year's donation. A year with an incomplete month (a data feed missing or
-        partial) is refused (carbon.completeness.Incomplete) unless `allow_incomplete` with an
+        partial) is refused (carbon.feeds.rules.Incomplete) unless `allow_incomplete` with an
         `incomplete_reason`, recorded with who (`by`, else the OS user) and what was missing."""
-        from carbon import donation_service, feed_service
+        from carbon.closing.rules import current_user
+        from carbon.donation import service as donation_service
         from carbon.errors import Incomplete
-        from carbon.locks import current_user
+        from carbon.feeds import service as feed_service
 
         found = feed_service.year_incomplete(self.store, year, as_of)
         if found and not allow_incomplete:
@@ -780,7 +781,7 @@ class Carbon:
         return result
 
     def donation_history(self, as_of: date, year: int | None = None) -> list[HistoryEntry]:
-        from carbon import donation_service
+        from carbon.donation import service as donation_service
 
         return donation_service.history(self.store, as_of, year)
 
@@ -788,19 +789,19 @@ class Carbon:
     def close_month(
         self, month: str, *, by: str | None = None, reason: str = "", today: date | None = None
     ) -> PeriodLock:
-        from carbon import period_service
+        from carbon.closing import service as period_service
 
         return period_service.close_month(self.store, month, by=by, reason=reason, today=today)
 
     def periods(self) -> tuple[list[PeriodLock], list[Restatement]]:
         """Every closing of a period, and every restatement of a closed one."""
-        from carbon.store import locks
+        from carbon.closing import store as locks
 
         with self.store.engine.connect() as conn:
             return locks.list_locks(conn), locks.list_restatements(conn)
 
     def reopen_month(self, month: str, *, reason: str, by: str | None = None) -> PeriodLock:
-        from carbon import period_service
+        from carbon.closing import service as period_service
 
         return period_service.reopen_month(self.store, month, reason=reason, by=by)
 
@@ -808,24 +809,24 @@ class Carbon:
     def define_metric(
         self, name: str, year_rule: str, label: str | None = None
     ) -> tuple[MetricDef, str]:
-        from carbon import metric_imports
+        from carbon.metrics import service as metric_imports
 
         return metric_imports.define(self.store, name, year_rule, label)
 
     def metrics(self) -> list[tuple[MetricDef, int, str | None, str | None]]:
         """The declared metrics: (definition, value count, first month, last month)."""
-        from carbon.store import metrics
+        from carbon.metrics import store as metrics
 
         with self.store.engine.connect() as conn:
             return metrics.summary(conn)
 
     def intensity_for_month(self, report: MonthlyReport) -> IntensityView:
-        from carbon import intensity
+        from carbon.metrics import intensity
 
         return intensity.for_month(self.store, report)
 
     def intensity(self, year: int, team: str | None = None) -> tuple[Intensity, ...]:
-        from carbon import intensity
+        from carbon.metrics import intensity
 
         return intensity.for_year(self.store, year, team)
 
@@ -840,8 +841,8 @@ class Carbon:
         basis: str | None = None,
         price_year: int | None = None,
     ) -> Result:
-        """Baseline vs scenario per team (`carbon.scenario_run.run`'s options)."""
-        from carbon import scenario_run
+        """Baseline vs scenario per team (`carbon.scenarios.service.run`'s options)."""
+        from carbon.scenarios import service as scenario_run
 
         return scenario_run.run_file(
             self.store,
@@ -856,7 +857,7 @@ class Carbon:
 
     # -- schedule ------------------------------------------------------------------------------
     def check_recipients(self, config: Config) -> None:
-        from carbon import schedule
+        from carbon.pack import schedule
 
         schedule.check_recipients(self.store, config)
 
@@ -873,7 +874,7 @@ class Carbon:
         grace_days: int = 10,
         scenarios: tuple[object, ...] = (),
     ) -> RunOutcome:
-        from carbon import schedule
+        from carbon.pack import schedule
 
         return schedule.run_once(
             self.store,
@@ -892,7 +893,8 @@ class Carbon:
         self,
     ) -> tuple[list[PackRecord], list[DeliveryRecord], list[dict[str, object]], list[PeriodLock]]:
         """The packs produced, their deliveries, the scheduler's runs, the closed periods."""
-        from carbon.store import locks, packs
+        from carbon.closing import store as locks
+        from carbon.pack import store as packs
 
         with self.store.engine.connect() as conn:
             return (
@@ -905,6 +907,6 @@ class Carbon:
     def start_schedule(
         self, config: Config, out_dir: Path | str | None = None, *, deliver: Deliver | None = None
     ) -> None:
-        from carbon import schedule
+        from carbon.pack import schedule
 
         schedule.start(self.store, config, out_dir, deliver=deliver)

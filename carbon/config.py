@@ -56,13 +56,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from carbon import limits
+from carbon.core import limits
+from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem, toml_syntax_problem
 from carbon.model import FEED_CADENCES, FEED_KINDS, Feed
-from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:
-    from carbon.scenario_file import Scenario
+    from carbon.scenarios.file import Scenario
 
 DEFAULT_FILE = "carbon.toml"
 DEFAULT_CRON = "0 6 1 * *"  # day 1 of each month at 06:00
@@ -209,7 +209,9 @@ def read_scenarios(
     """Read and check each scenario file of [pack] scenarios (relative to `base`, the config's
     folder). InputError: a missing file names the config's line and key; an invalid one its own
     problems (file, line, key or column). Team names are checked later (`check_teams`)."""
-    from carbon import scenario_file  # factors and pint: only for a config that names scenarios
+    from carbon.scenarios import (
+        file as scenario_file,  # factors and pint: only for a config that names scenarios
+    )
 
     out, problems = [], []
     for raw in paths:
@@ -549,7 +551,7 @@ def check_teams(
     renamed = renamed or {}
     current = [n for n in names if n not in renamed]
     for sc in config.scenarios:
-        from carbon import scenario_file
+        from carbon.scenarios import file as scenario_file
 
         scenario_file.check_teams(
             sc, current, renamed

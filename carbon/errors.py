@@ -1,9 +1,9 @@
 """Every typed error the library raises, and the exit code the CLI gives each one.
 
 One hierarchy in one module: every error a user can meet is a `CarbonError` defined here (the
-feature modules that raise them re-export theirs: `carbon.locks.PeriodLocked`,
-`carbon.donation.DonationError`, `carbon.pack.PackExists` and `DataChanged`,
-`carbon.completeness.Incomplete` still import). Like pint's, the errors also derive from the
+feature modules that raise them re-export theirs: `carbon.closing.rules.PeriodLocked`,
+`carbon.donation.rules.DonationError`, `carbon.pack.service.PackExists` and `DataChanged`,
+`carbon.feeds.rules.Incomplete` still import). Like pint's, the errors also derive from the
 builtin they refine, so `except ValueError` catches refused input and `except LookupError` a
 missing thing. `EXIT_CODES` is the one table the CLI's error handler reads (`exit_code`).
 
@@ -114,7 +114,7 @@ class DataChanged(CarbonError):
 class Incomplete(CarbonError):
     """A verdict asked of an incomplete month (donation close without --allow-incomplete)."""
 
-    # `months`: the `carbon.completeness.Completeness` of each month concerned (not imported:
+    # `months`: the `carbon.feeds.rules.Completeness` of each month concerned (not imported:
     # errors is a leaf module that imports nothing of carbon).
     def __init__(self, message: str, months: list[Any] | None = None):
         super().__init__(message)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from carbon import limits
+from carbon.core import limits
 
 # The gas parts a factor row may state (columns `gas_co2`, ...): the GHG Protocol's reporting gases
 # carbon's tables carry; `gas_other` is a gas outside the Kyoto basket (an HFO such as R-1234yf).
@@ -43,7 +43,7 @@ class Factor:
     part_upstream: float | None = None
     part_td: float | None = None
     scope3_category: int | None = (
-        None  # stated by the row (1..15); None: derived (carbon/scope3.py)
+        None  # stated by the row (1..15); None: derived (carbon/factors/scope3.py)
     )
     # The parts of `value` per greenhouse gas, in the row's unit (kg CO2e of CO2 per unit, ...), as the
     # source publishes them (factors/README.md "gas parts"); summing to `value`. All None: not split.
@@ -172,8 +172,8 @@ class MonthlyReport:
     team: str | None = None  # the one team asked for (`--team`), else None: the whole company
     # Scope 3 by GHG Protocol category ("3.1", "3.3", ...; "" where not classified), kg CO2e
     by_scope3_category: dict[str, float] = field(default_factory=dict)
-    # Scope 2 both ways per team (carbon/scope2.py): location- and market-based, never added together
-    scope2: tuple = ()  # (carbon.scope2.Scope2, ...)
+    # Scope 2 both ways per team (carbon/scope2/rules.py): location- and market-based, never added together
+    scope2: tuple = ()  # (carbon.scope2.rules.Scope2, ...)
     # The month is not over yet (the running month): its figures are partial, said in `warnings`.
     partial: bool = False
     warnings: tuple[str, ...] = ()
@@ -183,7 +183,7 @@ class MonthlyReport:
         return sum(t.total for t in self.teams)
 
 
-# ---- repeated rows and employees (rules: carbon.duplicates) --------------------------------------
+# ---- repeated rows and employees (rules: carbon.ledger.duplicates) --------------------------------------
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ class EmployeeClash:
         )
 
 
-# ---- closed periods and restatements (rules: carbon.locks) ----------------------------------------
+# ---- closed periods and restatements (rules: carbon.closing.rules) ----------------------------------------
 
 MONTH, YEAR = "month", "year"
 
@@ -332,7 +332,7 @@ class Restatement:
         return sorted(out.items())
 
 
-# ---- business metrics (rules: carbon.metrics) ------------------------------------------------------
+# ---- business metrics (rules: carbon.metrics.rules) ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -355,7 +355,7 @@ class MetricValue:
     line: int
 
 
-# ---- budgets (rules: carbon.budgets) ------------------------------------------------------
+# ---- budgets (rules: carbon.budgets.rules) ------------------------------------------------------
 
 MONTHS = 12
 FLAT: tuple[float, ...] = (1.0,) * MONTHS
@@ -406,7 +406,7 @@ class StoredPlan:
 
 @dataclass(frozen=True)
 class LoadOutcome:
-    """What loading a budget file did (carbon.budget_service.load_file)."""
+    """What loading a budget file did (carbon.budgets.service.load_file)."""
 
     plan: BudgetPlan
     already_loaded: bool = False  # the identical file was loaded before: nothing changed
@@ -418,10 +418,10 @@ class LoadOutcome:
     )
 
 
-# ---- prices and donation sign-offs (rules: carbon.prices, carbon.donation) --------------------
+# ---- prices and donation sign-offs (rules: carbon.prices.rules, carbon.donation.rules) --------------------
 
 PER_TONNE = "t CO2e"
-COMPLETE = "complete"  # a donation of a year over, every month with data (carbon.donation)
+COMPLETE = "complete"  # a donation of a year over, every month with data (carbon.donation.rules)
 
 
 @dataclass(frozen=True)
@@ -490,7 +490,7 @@ LEDGER_COLUMNS = (
 @dataclass(frozen=True)
 class Instrument:
     """Electricity of a team, month and country covered by a contractual instrument
-    (carbon/energy_attributes.py reads them; carbon/scope2.py counts them)."""
+    (carbon/scope2/file.py reads them; carbon/scope2/rules.py counts them)."""
 
     month: str
     team: str

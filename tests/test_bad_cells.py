@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from carbon import importer
 from carbon.errors import CarbonError, InputError
+from carbon.ledger import service as importer
+from carbon.metrics.store import metric_values
 from carbon.report import jsonout
-from carbon.store.metrics import metric_values
 from carbon.store.schema import ledger_monthly
 
 RULES = 'unallocated = "Platform"\n'
@@ -54,7 +54,7 @@ CCF = (
 
 @pytest.fixture
 def company(store):
-    from carbon import metric_imports
+    from carbon.metrics import service as metric_imports
 
     for t in ("Platform", "Video"):
         importer.add_team(store, t)
@@ -83,7 +83,7 @@ def bill(store, write, provider, text, name="bill.csv"):
 
 
 def test_a_cr_only_metrics_file_is_read_and_its_bad_line_named(company, write, db_dump, run):
-    from carbon.metric_imports import import_metrics
+    from carbon.metrics.service import import_metrics
 
     # Old Mac line ends (CR alone): the bad value is on line 3.
     bad = write(
@@ -193,7 +193,7 @@ def test_a_word_in_any_provider_date_column_is_refused(company, write, db_dump, 
 
 
 def test_the_documented_date_formats_of_each_provider_are_read(company, write):
-    from carbon import ledger
+    from carbon.ledger import views as ledger
 
     # GCP's BigQuery format, Azure's US date, AWS's ISO 8601 with Z: all in September 2025.
     bill(
@@ -276,8 +276,8 @@ def test_a_duplicated_bill_column_is_refused(company, write, db_dump):
 
 
 def test_implausible_factors_and_metric_values_are_refused(company, write, db_dump):
-    from carbon.energy_imports import import_energy_attributes
-    from carbon.metric_imports import import_metrics
+    from carbon.metrics.service import import_metrics
+    from carbon.scope2.service import import_energy_attributes
 
     head = "month,team,country,mwh,instrument,factor_kg_per_kwh\n"
     refused(

@@ -280,8 +280,8 @@ def test_a_month_not_started_is_refused(loaded):
 def test_status_of_the_current_month_says_it_is_partial(store, write):
     from datetime import date
 
-    from carbon import budget_service as stored
-    from carbon import importer
+    from carbon.budgets import service as stored
+    from carbon.ledger import service as importer
 
     importer.add_team(store, "Platform")
     importer.import_factors(store, write("f.csv", FACTORS))

@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from carbon import budget_file
+from carbon.budgets import file as budget_file
 from carbon.errors import InputError
 
 TEAMS = ["Platform", "Video", "Sales", "Customer Success"]

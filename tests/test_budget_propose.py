@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from carbon.api import Carbon
-from carbon.budget_target import parse_target, split
+from carbon.budgets.target import parse_target, split
 from carbon.errors import InputError, NotFound
 
 # One test factor of value 1, so kg CO2e = kWh.

@@ -4,9 +4,8 @@ import math
 
 import pytest
 
-from carbon import budgets
-from carbon.budget_status import status_report, team_status
-from carbon.budgets import (
+from carbon.budgets import rules as budgets
+from carbon.budgets.rules import (
     AT_RISK,
     FLAT,
     ON_TRACK,
@@ -22,6 +21,7 @@ from carbon.budgets import (
     monthly_allocations,
     share_to_date,
 )
+from carbon.budgets.status import status_report, team_status
 
 SEASONAL = (2, 2, 2, 2, 2, 2, 1, 1, 2, 2, 2, 2)  # sum 22; lower in July and August
 STARTS_IN_APRIL = (0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1)  # sum 9

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from carbon import importer
+from carbon.ledger import service as importer
 from carbon.store import pgcopy
 from carbon.store.schema import ledger, teams
 

@@ -7,7 +7,8 @@ export for October is corrected from 5,000 to 5,300 active users.
 
 import json
 
-from carbon import delivery, pack
+from carbon.pack import delivery
+from carbon.pack import service as pack
 
 FACTORS = """\
 activity,region,year,value,unit,category,scope,source,uncertainty_pct
@@ -77,7 +78,7 @@ def test_a_closed_months_metric_is_refused_without_restate_and_recorded_with_it(
     assert "2026-10 company metric active_users: 5,000 → 5,300" in r.stdout
     assert "2026-10 company kg CO2e per active_users: 0.2 → 0.188679" in r.stdout
     # September (open) changed nothing and is not listed; the record keeps every figure.
-    from carbon.store import locks as stored_locks
+    from carbon.closing import store as stored_locks
 
     with store.engine.connect() as conn:
         (rec,) = stored_locks.list_restatements(conn)
@@ -153,7 +154,7 @@ def test_a_budget_reload_changing_a_closed_months_allocation_is_refused_and_reco
     )
     assert r.exit_code == 0, r.output
     assert "2026-10 Web budget allocation (kg CO2e): 100 → 200" in r.stdout
-    from carbon.store import locks as stored_locks
+    from carbon.closing import store as stored_locks
 
     with store.engine.connect() as conn:
         (rec,) = stored_locks.list_restatements(conn)

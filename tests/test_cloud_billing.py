@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import pytest
 
-from carbon import factors, ledger
-from carbon import importer as core
 from carbon.cloud import allocation, exports, importer
 from carbon.errors import InputError
+from carbon.factors import tables as factors
 from carbon.ingest.problems import ProblemLog
+from carbon.ledger import service as core
+from carbon.ledger import views as ledger
 
 HEAD = (
     "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
@@ -872,8 +873,8 @@ def test_a_bill_into_a_closed_month_is_refused_unless_restated(company, write, d
     # bill goes in and the change is recorded per team (the figures of the test above).
     from datetime import date
 
-    from carbon import period_service as stored_locks
-    from carbon.locks import PeriodLocked, Restate
+    from carbon.closing import service as stored_locks
+    from carbon.closing.rules import PeriodLocked, Restate
 
     stored_locks.close_month(
         company, "2026-03", by="ops", reason="sent to finance", today=date(2026, 11, 30)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from carbon import importer as core
-from carbon import ledger
 from carbon.cloud import ccf_estimates, importer
 from carbon.errors import InputError
+from carbon.ledger import service as core
+from carbon.ledger import views as ledger
 from carbon.store import cloud_lines
 
 RULES = 'unallocated = "Web"\n'

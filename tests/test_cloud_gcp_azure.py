@@ -14,11 +14,12 @@ import json
 
 import pytest
 
-from carbon import factors, ledger
-from carbon import importer as core
 from carbon.cloud import allocation, exports, importer
 from carbon.errors import InputError
+from carbon.factors import tables as factors
 from carbon.ingest.problems import ProblemLog
+from carbon.ledger import service as core
+from carbon.ledger import views as ledger
 
 HEAD = (
     "usage_start_time,usage_end_time,service.description,sku.description,usage.amount,usage.unit,"

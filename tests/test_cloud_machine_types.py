@@ -18,11 +18,12 @@ import json
 
 import pytest
 
-from carbon import factors, ledger
-from carbon import importer as core
 from carbon.cloud import allocation, exports, importer
 from carbon.errors import InputError
+from carbon.factors import tables as factors
 from carbon.ingest.problems import ProblemLog
+from carbon.ledger import service as core
+from carbon.ledger import views as ledger
 
 SPEC = "compute.googleapis.com/machine_spec"
 GCP_HEAD = (

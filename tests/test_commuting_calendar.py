@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from carbon import workdays
+from carbon.ledger import workdays
 
 SURVEY = (
     "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants,telework_days,start,end\n"

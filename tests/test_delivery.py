@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from carbon import config as config_file
-from carbon import delivery, importer, schedule
 from carbon.errors import InputError
-from carbon.store import packs as stored_packs
+from carbon.ledger import service as importer
+from carbon.pack import delivery, schedule
+from carbon.pack import store as stored_packs
 
 aiosmtpd_controller = pytest.importorskip(
     "aiosmtpd.controller", reason="aiosmtpd is in the test extra"
@@ -410,7 +411,7 @@ def half_year(store, write):
     rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(1, 7))
     rows += "2024-06-10,Sales,electricity.grid,2000,kWh,FR\n"
     importer.import_activities(store, write("h1.csv", HEADER + rows), source="h1.csv")
-    from carbon import budget_service as stored_budgets
+    from carbon.budgets import service as stored_budgets
 
     stored_budgets.load_file(
         store,
@@ -705,7 +706,7 @@ def test_the_manager_email_shows_the_budget_its_verdict_is_judged_against(
     ADEME FR 2024 grid 0.0519 kg/kWh: Platform 1000 kWh a month March..June = 4 × 51.9 = 207.6 kg.
     Budget 2.4 t flat: March..December = 2.4 × 10/12 = 2.00 t, the figure its verdict uses.
     """
-    from carbon import budget_service as stored_budgets
+    from carbon.budgets import service as stored_budgets
 
     importer.add_team(store, "Platform")
     rows = "".join(f"2024-{m:02d}-15,Platform,electricity.grid,1000,kWh,FR\n" for m in range(3, 7))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from carbon.disclosure import Check, beges_post
+from carbon.disclosure.rules import Check, beges_post
 
 FACTORS = """\
 activity,region,year,value,unit,category,scope,source

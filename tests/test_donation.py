@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from carbon import donation
-from carbon.donation import ClosedDonation, DonationError, YearData
-from carbon.prices import Choice, Price, manual_price
+from carbon.donation import rules as donation
+from carbon.donation.rules import ClosedDonation, DonationError, YearData
+from carbon.prices.rules import Choice, Price, manual_price
 
 YEAR_2024 = tuple(f"2024-{m:02d}" for m in range(1, 13))
 AFTER_2024 = date(2025, 3, 1)

@@ -319,7 +319,7 @@ def test_demo_donation_as_a_new_user(run):
 def test_one_page_summary_escapes_team_names(run, write, store):
     from datetime import date
 
-    from carbon import donation_service as stored
+    from carbon.donation import service as stored
     from carbon.report import donation as view
 
     run("teams", "add", "<b>Ops</b>")

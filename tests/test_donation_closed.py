@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from carbon import donation
 from carbon.commands.common import out
-from carbon.donation import ClosedDonation, DonationView, YearData
-from carbon.prices import Choice, manual_price
+from carbon.donation import rules as donation
+from carbon.donation.rules import ClosedDonation, DonationView, YearData
+from carbon.prices.rules import Choice, manual_price
 from carbon.report import donation as view
 
 HEADER = "date,end,team,activity,quantity,unit,region\n"
@@ -254,7 +254,7 @@ def test_summary_line_leads_with_the_signed_off_figure():
 
 
 def test_pack_summary_leads_with_the_signed_off_figure(closed_2024, write, store):
-    from carbon import donation_service as stored
+    from carbon.donation import service as stored
 
     restate(closed_2024, write)
     v = stored.donation_view(store, 2024, as_of=date(2025, 1, 1))
@@ -272,7 +272,7 @@ def test_pack_donation_page_has_the_pack_style_the_sign_off_note_and_no_cli_advi
 ):
     import re
 
-    from carbon import donation_service as stored
+    from carbon.donation import service as stored
     from carbon.report.style import CSS
 
     restate(closed_2024, write)
@@ -290,7 +290,7 @@ def test_pack_donation_page_has_the_pack_style_the_sign_off_note_and_no_cli_advi
 
 
 def test_an_open_year_page_says_it_is_not_signed_off(run, write, store):
-    from carbon import donation_service as stored
+    from carbon.donation import service as stored
 
     run("teams", "add", "Platform")
     # 12 months × 1,000 kWh FR × 0.0519 kg/kWh = 622.8 kg = 0.6228 t × 80 EUR/t = 49.82 EUR

@@ -8,8 +8,9 @@ electricity.grid FR 2025 = 0.0461 kg CO2e/kWh (ADEME); commute.metro FR 2025 =
 import pytest
 from sqlalchemy import delete
 
-from carbon import importer, ledger
 from carbon.errors import InputError
+from carbon.ledger import service as importer
+from carbon.ledger import views as ledger
 from carbon.store.duplicates import survey_employees
 
 HEADER = "date,team,activity,quantity,unit,region\n"

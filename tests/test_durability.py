@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from carbon import importer
+from carbon.ledger import service as importer
 from carbon.store import Store
 from carbon.store.schema import batches, ledger, ledger_monthly, teams
 

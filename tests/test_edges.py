@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from carbon.figures import kept
+from carbon.core.figures import kept
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 
@@ -150,7 +150,7 @@ def test_an_output_is_whole_or_not_written(tmp_path, monkeypatch):
     import errno
     import os
 
-    from carbon.files import write_atomic
+    from carbon.core.files import write_atomic
 
     target = tmp_path / "inventory.json"
     write_atomic(target, b'{"old": 1}')
@@ -284,8 +284,8 @@ def test_user_text_is_shown_without_control_or_bidi_characters(run, write, tmp_p
 
 
 def test_mail_subject_and_body_are_cleaned():
-    from carbon.delivery import _message
-    from carbon.text import clean
+    from carbon.core.text import clean
+    from carbon.pack.delivery import _message
 
     class Smtp:
         sender = "carbon@example.org"
@@ -338,7 +338,7 @@ def test_schedule_refuses_a_run_dated_far_from_the_clock(run, write, db_dump, tm
 
 
 def test_a_long_catch_up_keeps_its_message_short(run, write, tmp_path):
-    from carbon import schedule
+    from carbon.pack import schedule
 
     run("teams", "add", "Platform")
     run(

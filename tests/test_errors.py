@@ -83,11 +83,11 @@ def test_every_error_is_importable_from_carbon_errors_and_carbon_and_has_an_exit
 @pytest.mark.parametrize(
     "module, name",
     [
-        ("carbon.locks", "PeriodLocked"),
-        ("carbon.donation", "DonationError"),
-        ("carbon.pack", "PackExists"),
-        ("carbon.pack", "DataChanged"),
-        ("carbon.completeness", "Incomplete"),
+        ("carbon.closing.rules", "PeriodLocked"),
+        ("carbon.donation.rules", "DonationError"),
+        ("carbon.pack.service", "PackExists"),
+        ("carbon.pack.service", "DataChanged"),
+        ("carbon.feeds.rules", "Incomplete"),
     ],
 )
 def test_old_import_paths_still_work(module, name):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon import factors
 from carbon.cloud import classify, tables
+from carbon.factors import tables as factors
 
 FACTORS = Path(__file__).resolve().parents[1] / "factors"
 HEADER = "date,team,activity,quantity,unit,region\n"
@@ -270,8 +270,8 @@ def test_scope2_states_each_figures_boundary(run, write):
 
 
 def test_every_shipped_scope2_grid_row_has_a_boundary_class():
-    from carbon import scope2
-    from carbon.residual_mix import shipped
+    from carbon.scope2 import rules as scope2
+    from carbon.scope2.residual_mix import shipped
 
     grid = [f for f in factors.load_shipped() if f.activity == "electricity.grid" and f.scope == 2]
     classes = {f.origin.split(":")[0]: scope2.boundary_label(f.boundary) for f in grid}

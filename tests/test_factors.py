@@ -4,11 +4,11 @@ import csv
 
 import pytest
 
-from carbon import factors as F
-from carbon.derived import derive_all
+from carbon.core.resources import shipped_dir
 from carbon.errors import FactorNotFound, InputError
+from carbon.factors import tables as F
+from carbon.factors.derived import derive_all
 from carbon.model import Factor
-from carbon.resources import shipped_dir
 
 
 def fac(activity="electricity.grid", region="", year=2020, value=1.0, unit="kg CO2e / kWh"):

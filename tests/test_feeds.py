@@ -15,9 +15,10 @@ import json
 
 import pytest
 
-from carbon import completeness as rules
-from carbon import delivery, feed_service
+from carbon.feeds import rules
+from carbon.feeds import service as feed_service
 from carbon.model import Feed, FeedBatch, FeedCell
+from carbon.pack import delivery
 
 OFFICE_KG = 1000 * 0.0461
 BILL_KG = 1.675688 * 0.0511 + 1610.3768 * 100 / (35040 * 96)

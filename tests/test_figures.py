@@ -1,10 +1,10 @@
-"""Figures for people (carbon.figures) and the chart layout: a non-zero figure never reads as 0."""
+"""Figures for people (carbon.core.figures) and the chart layout: a non-zero figure never reads as 0."""
 
 import re
 
 import pytest
 
-from carbon import figures
+from carbon.core import figures
 from carbon.report import svg
 
 

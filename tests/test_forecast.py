@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from carbon import forecast as fc
+from carbon.budgets import forecast as fc
 
 # ---- the rule, pure -----------------------------------------------------------------------
 
@@ -217,7 +217,8 @@ def test_donation_gives_the_same_year_end_figure(new_company):
 
 
 def test_the_pack_and_its_email_show_the_same_rule(new_company, store, tmp_path: Path):
-    from carbon import delivery, pack
+    from carbon.pack import delivery
+    from carbon.pack import service as pack
 
     built = pack.build(store, "2026-10", tmp_path / "packs")
     rep = json.loads((built.path / "report.json").read_text(encoding="utf-8"))
@@ -257,7 +258,7 @@ def test_a_donation_without_budgets_is_flat_from_each_team_start(run, write):
 
 
 def test_status_at_is_the_same_for_the_pack(new_company, store):
-    from carbon import budget_service as stored
+    from carbon.budgets import service as stored
 
     rep = stored.status_at(store, "2026-10", today=date(2026, 11, 15))
     assert rep.company.forecast == pytest.approx(10833.5)  # kg

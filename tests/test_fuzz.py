@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from carbon import importer
 from carbon.errors import InputError
+from carbon.ledger import service as importer
 from carbon.store.schema import batches, ledger, ledger_monthly
 
 VALID = (
@@ -233,7 +233,7 @@ def test_fuzz_factor_files(teams, db_dump, tmp_path_factory, data):
 )
 @given(data=st.data())
 def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
-    from carbon import budget_service as stored_budgets
+    from carbon.budgets import service as stored_budgets
 
     path = tmp_path_factory.mktemp("fuzz") / "b.toml"
     path.write_bytes(mutate_toml(BUDGET, data))
@@ -246,7 +246,7 @@ def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
 )
 @given(data=st.data())
 def test_fuzz_price_files(teams, db_dump, tmp_path_factory, data):
-    from carbon.price_service import import_file
+    from carbon.prices.service import import_file
 
     path = tmp_path_factory.mktemp("fuzz") / "p.csv"
     path.write_bytes(mutate(PRICES, data))

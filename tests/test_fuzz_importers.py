@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from carbon import importer
 from carbon.errors import CarbonError
+from carbon.ledger import service as importer
 from carbon.store import schema
 
 PROFILE = os.environ.get("CARBON_FUZZ_PROFILE", "ci")
@@ -350,9 +350,9 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 def _stored_ok(store) -> None:
     """Every stored figure finite and in range; every month YYYY-MM between 1990 and next year."""
-    from carbon.store import budgets as b_tables
-    from carbon.store import energy_attributes as e_tables
-    from carbon.store import metrics as m_tables
+    from carbon.budgets import store as b_tables
+    from carbon.metrics import store as m_tables
+    from carbon.scope2 import store as e_tables
 
     last_year = date.today().year + 1
     checks = [
@@ -387,7 +387,7 @@ def _check(store, call) -> None:
 
 @pytest.fixture
 def company(store, write):
-    from carbon import metric_imports
+    from carbon.metrics import service as metric_imports
 
     for t in ("Platform", "Video"):
         importer.add_team(store, t)
@@ -438,7 +438,7 @@ def test_fuzz_ccf_estimates(company, tmp_path_factory, fmt, data):
 @fuzz_settings()
 @given(data=st.data())
 def test_fuzz_video(company, tmp_path_factory, data):
-    from carbon.video_import import import_video
+    from carbon.video.service import import_video
 
     damage_mapping = data.draw(st.booleans())
     csv_bytes = VIDEO.encode() if damage_mapping else mutate_csv(VIDEO, data)
@@ -451,7 +451,7 @@ def test_fuzz_video(company, tmp_path_factory, data):
 @fuzz_settings()
 @given(data=st.data())
 def test_fuzz_metrics(company, tmp_path_factory, data):
-    from carbon.metric_imports import import_metrics
+    from carbon.metrics.service import import_metrics
 
     path, source = _case("metrics", tmp_path_factory, mutate_csv(METRICS, data))
     _check(company, lambda: import_metrics(company, path, source=source))
@@ -460,7 +460,7 @@ def test_fuzz_metrics(company, tmp_path_factory, data):
 @fuzz_settings()
 @given(data=st.data())
 def test_fuzz_energy_attributes(company, tmp_path_factory, data):
-    from carbon.energy_imports import import_energy_attributes
+    from carbon.scope2.service import import_energy_attributes
 
     path, source = _case("energy-attributes", tmp_path_factory, mutate_csv(ENERGY, data))
     _check(company, lambda: import_energy_attributes(company, path, source=source))
@@ -487,7 +487,7 @@ def test_fuzz_config(company, tmp_path_factory, data):
 @fuzz_settings()
 @given(data=st.data())
 def test_fuzz_budget(company, tmp_path_factory, data):
-    from carbon import budget_service
+    from carbon.budgets import service as budget_service
 
     path, _ = _case("budget", tmp_path_factory, mutate_text(BUDGET, data), ".toml")
     _check(company, lambda: budget_service.load_file(company, path, replace=True))

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from carbon import budget_service as stored_budgets
-from carbon import importer, pack
+from carbon.budgets import service as stored_budgets
+from carbon.ledger import service as importer
+from carbon.pack import service as pack
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None

@@ -2,8 +2,9 @@
 
 import pytest
 
-from carbon import importer, ledger
 from carbon.errors import InputError
+from carbon.ledger import service as importer
+from carbon.ledger import views as ledger
 
 HEADER = "date,team,activity,quantity,unit,region,end\n"
 
@@ -282,7 +283,7 @@ def test_no_orphan_ledger_rows_after_replace_and_remove(teams, write):
 
 
 def test_did_you_mean_skips_huge_values():
-    from carbon.suggest import did_you_mean
+    from carbon.core.suggest import did_you_mean
 
     assert did_you_mean("Platfrom", ["Platform", "Video"]) == "Platform"
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "carbon"
@@ -32,8 +33,18 @@ def imports_of(path: Path) -> set[str]:
     return {m for m in found if m == "carbon" or m.startswith("carbon.")}
 
 
+def store_modules() -> list[Path]:
+    """The store layer: the carbon/store/ package (engine, core ledger) and each feature's
+    `store.py` (its tables and queries). Nothing else speaks SQL."""
+    return sorted([*(PACKAGE / "store").glob("*.py"), *PACKAGE.glob("*/store.py")])
+
+
+def is_store(module: str) -> bool:
+    return module.startswith("carbon.store") or module.endswith(".store")
+
+
 def test_the_store_never_imports_renderers_commands_or_the_facade():
-    for path in sorted((PACKAGE / "store").glob("*.py")):
+    for path in store_modules():
         bad = {
             m
             for m in imports_of(path)
@@ -131,10 +142,10 @@ def imported_modules(path: Path, type_checking: bool = True) -> set[str]:
 LEAVES = (
     "carbon.errors",
     "carbon.model",
-    "carbon.limits",
-    "carbon.periods",
-    "carbon.lazy",
-    "carbon.suggest",
+    "carbon.core.limits",
+    "carbon.core.calendar",
+    "carbon.core.lazy",
+    "carbon.core.suggest",
 )
 STORE_MAY_IMPORT_OTHER = ("sqlalchemy", "alembic", "pandas", "numpy")
 MONTH_ARITHMETIC = {"MONTH_RE", "parse_month", "month_label", "month_range"}
@@ -144,11 +155,11 @@ def test_the_store_imports_only_sql_records_errors_and_other_store_modules():
     import sys
 
     bad = {}
-    for path in sorted((PACKAGE / "store").glob("*.py")):
+    for path in store_modules():
         for m in imported_modules(path):
             top = m.split(".")[0]
             if top == "carbon":
-                ok = m == "carbon" or m in LEAVES or m.startswith("carbon.store")
+                ok = m == "carbon" or m in LEAVES or is_store(m)
             else:
                 ok = top in sys.stdlib_module_names or top in STORE_MAY_IMPORT_OTHER
             if not ok:
@@ -156,12 +167,12 @@ def test_the_store_imports_only_sql_records_errors_and_other_store_modules():
     assert bad == {}
 
 
-def test_the_store_takes_only_month_arithmetic_from_periods():
-    for path in sorted((PACKAGE / "store").glob("*.py")):
+def test_the_store_takes_only_month_arithmetic_from_the_calendar():
+    for path in store_modules():
         names = {
             a.name
             for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(n, ast.ImportFrom) and n.module == "carbon.periods"
+            if isinstance(n, ast.ImportFrom) and n.module == "carbon.core.calendar"
             for a in n.names
         }
         assert (module_name(path), names - MONTH_ARITHMETIC) == (module_name(path), set())
@@ -169,9 +180,10 @@ def test_the_store_takes_only_month_arithmetic_from_periods():
             a.name
             for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
             for a in getattr(n, "names", ())
-            if isinstance(n, ast.Import) or (isinstance(n, ast.ImportFrom) and n.module == "carbon")
+            if isinstance(n, ast.Import)
+            or (isinstance(n, ast.ImportFrom) and n.module in ("carbon", "carbon.core"))
         }
-        assert (module_name(path), whole & {"carbon.periods", "periods"}) == (
+        assert (module_name(path), whole & {"carbon.core.calendar", "calendar"}) == (
             module_name(path),
             set(),
         )
@@ -186,7 +198,7 @@ def test_the_leaves_import_nothing_of_carbon_but_each_other():
 
 def test_no_renderer_imports_the_store():
     for path in sorted((PACKAGE / "report").glob("*.py")):
-        bad = {m for m in imported_modules(path) if m.startswith("carbon.store")}
+        bad = {m for m in imported_modules(path) if is_store(m)}
         assert (module_name(path), bad) == (module_name(path), set())
 
 
@@ -237,3 +249,61 @@ def test_carbon_has_no_import_cycle():
     __init__ is not an edge: only what a module names."""
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+# ---- one folder per feature (docs/architecture.md) --------------------------------------------
+
+FEATURE_FOLDERS = sorted(
+    p.parent for p in PACKAGE.glob("*/__init__.py") if p.parent.name not in ("migrations",)
+)
+# the schema's history: one file per revision, never merged or renamed
+HISTORY_FOLDERS = {PACKAGE / "migrations" / "versions"}
+
+
+def test_no_folder_holds_more_than_fifteen_modules():
+    sizes = {
+        str(d.relative_to(PACKAGE.parent)): len(list(d.glob("*.py")))
+        for d in {p.parent for p in PACKAGE.rglob("*.py")} - HISTORY_FOLDERS
+    }
+    assert {d: n for d, n in sizes.items() if n > 15} == {}
+
+
+def test_each_feature_folder_says_what_it_does_and_lists_its_modules():
+    for folder in FEATURE_FOLDERS + [
+        PACKAGE / "commands" / "imports",
+        PACKAGE / "commands" / "report",
+    ]:
+        doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
+        assert doc, folder
+        listed = set(re.findall(r"`(\w+\.py)`", doc))
+        modules = {p.name for p in folder.glob("*.py")} - {"__init__.py"}
+        if folder.name == "commands":
+            continue  # its modules are listed in COMMANDS, with the help line of each
+        assert (folder.name, modules - listed) == (folder.name, set())
+
+
+PURE_ROLES = ("rules.py", "file.py")
+IMPURE = ("sqlalchemy", "rich", "click", "starlette", "jinja2")
+
+
+def test_rules_and_file_parsers_are_pure():
+    """A feature's `rules.py` and `file.py` touch no database, terminal or web: no store module,
+    no renderer, no SQLAlchemy, rich, click or Starlette."""
+    bad = {}
+    for path in sorted(p for role in PURE_ROLES for p in PACKAGE.glob(f"*/{role}")):
+        for m in imported_modules(path):
+            if is_store(m) or m.startswith(("carbon.report", "carbon.commands", "carbon.api")):
+                bad.setdefault(module_name(path), set()).add(m)
+            elif m.split(".")[0] in IMPURE:
+                bad.setdefault(module_name(path), set()).add(m)
+    assert bad == {}
+
+
+def test_core_imports_no_feature():
+    for path in sorted((PACKAGE / "core").glob("*.py")):
+        ours = {
+            m
+            for m in imported_modules(path)
+            if m.split(".")[0] == "carbon" and not m.startswith("carbon.core")
+        }
+        assert (module_name(path), ours - {"carbon.errors"}) == (module_name(path), set())

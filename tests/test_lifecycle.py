@@ -6,8 +6,8 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
-from carbon import scope3
-from carbon.factors import parse_factor_rows
+from carbon.factors import scope3
+from carbon.factors.tables import parse_factor_rows
 from carbon.store import Store
 
 FACTOR_HEADER = (

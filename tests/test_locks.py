@@ -10,10 +10,12 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, text
 
-from carbon import importer, locks, pack
-from carbon import period_service as stored
+from carbon.closing import rules as locks
+from carbon.closing import service as stored
+from carbon.closing.rules import PeriodLocked, Restate
 from carbon.errors import CarbonError
-from carbon.locks import PeriodLocked, Restate
+from carbon.ledger import service as importer
+from carbon.pack import service as pack
 from carbon.store import Store, migrate
 
 HEADER = "date,team,activity,quantity,unit,region\n"

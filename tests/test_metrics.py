@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from carbon import intensity, metrics
-from carbon.metrics import MetricDef
+from carbon.metrics import intensity
+from carbon.metrics import rules as metrics
+from carbon.metrics.rules import MetricDef
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, select, text
 
-from carbon import ledger
 from carbon.errors import StoreError
+from carbon.ledger import views as ledger
 from carbon.store import Store, migrate
 from carbon.store.schema import metadata
 

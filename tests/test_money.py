@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon import donation, money
+from carbon.core import money
+from carbon.donation import rules as donation
 
 # ---- half-up rounding --------------------------------------------------------------------
 
@@ -112,7 +113,7 @@ def test_donation_team_amounts_sum_to_total_through_compute(kg):
     """The same property through the full rule (floats from SQL, gram rounding)."""
     from datetime import date
 
-    from carbon.prices import Choice, manual_price
+    from carbon.prices.rules import Choice, manual_price
 
     data = donation.YearData(
         2024, tuple(f"2024-{m:02d}" for m in range(1, 13)), {f"T{i}": v for i, v in enumerate(kg)}

@@ -9,9 +9,10 @@ import json
 
 import pytest
 
-from carbon import budget_service as stored_budgets
-from carbon import importer, pack
+from carbon.budgets import service as stored_budgets
 from carbon.errors import NotFound
+from carbon.ledger import service as importer
+from carbon.pack import service as pack
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 SCRIPT = "<script>alert(1)</script>"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from carbon import periods
+from carbon.core import calendar as periods
 
 
 def _spread(start, end):

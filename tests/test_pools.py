@@ -143,9 +143,9 @@ def test_a_pool_named_like_a_team_or_an_unknown_team_is_refused(company, write):
 def test_a_cloud_bill_line_of_a_pool_is_split_too(store, write):
     from test_cloud_billing import BILL, EBS, EMBODIED, RULES, S3, VIDEO_COMPUTE
 
-    from carbon import importer as core
-    from carbon import ledger
     from carbon.cloud import importer
+    from carbon.ledger import service as core
+    from carbon.ledger import views as ledger
 
     for t in ("Platform", "Video"):
         core.add_team(store, t)

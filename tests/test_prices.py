@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from carbon import price_service as stored
-from carbon import prices
 from carbon.errors import InputError, NotFound, UnitError
+from carbon.prices import rules as prices
+from carbon.prices import service as stored
 
 
 def shipped(key):

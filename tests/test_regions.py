@@ -2,11 +2,12 @@
 
 import pytest
 
-from carbon import factors as F
-from carbon import importer, ledger
 from carbon.errors import FactorNotFound, InputError
+from carbon.factors import tables as F
+from carbon.factors.regions import RegionTree, load_regions, read_regions
+from carbon.ledger import service as importer
+from carbon.ledger import views as ledger
 from carbon.model import Factor, RegionFallback
-from carbon.regions import RegionTree, load_regions, read_regions
 
 # The 27 member states since 2020-02-01 (european-union.europa.eu, "EU countries").
 EU_MEMBERS = frozenset(

@@ -9,22 +9,20 @@ from datetime import date
 
 import pytest
 
-from carbon import (
-    budget_service,
-    donation_service,
-    importer,
-    ledger,
-    pack,
-    scenario_file,
-    scenario_run,
-)
-from carbon import year_report as year_rules
+from carbon.budgets import service as budget_service
+from carbon.core.calendar import counted_through
+from carbon.donation import service as donation_service
 from carbon.errors import NotFound
-from carbon.periods import counted_through
+from carbon.ledger import service as importer
+from carbon.ledger import views as ledger
+from carbon.ledger import year as year_rules
+from carbon.pack import service as pack
 from carbon.report import budget as budget_view
 from carbon.report import donation as donation_view
 from carbon.report import scenario as scenario_view
 from carbon.report import year as year_view
+from carbon.scenarios import file as scenario_file
+from carbon.scenarios import service as scenario_run
 
 TODAY = date(2026, 12, 4)
 

@@ -232,7 +232,7 @@ def test_target_without_a_factor_in_the_region_is_refused_unless_filtered(run, w
 
 
 def test_demo_scenario_runs_as_a_new_user_would(run):
-    from carbon.resources import demo_dir
+    from carbon.core.resources import demo_dir
 
     first = run("demo")
     assert first.exit_code == 0 and "carbon scenario run" in first.stdout

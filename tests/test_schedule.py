@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import update
 
 from carbon import config as config_file
-from carbon import importer, schedule
 from carbon.errors import InputError, NotFound
+from carbon.ledger import service as importer
+from carbon.pack import schedule
+from carbon.pack import store as stored_packs
 from carbon.store import Store
-from carbon.store import packs as stored_packs
 
 PARIS = ZoneInfo("Europe/Paris")
 HEADER = "date,team,activity,quantity,unit,region\n"
@@ -445,7 +446,7 @@ def test_the_data_of_a_month_changed_is_said_only_when_a_figure_changed(ledger, 
 
 
 def test_a_pack_of_an_earlier_release_is_compared_with_its_own_fingerprint(ledger, tmp_path):
-    from carbon.store import packs as stored_packs
+    from carbon.pack import store as stored_packs
 
     with ledger.engine.connect() as conn:
         old = stored_packs.legacy_fingerprints(conn, ["2024-06"])["2024-06"]

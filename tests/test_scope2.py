@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from carbon import scope2
-from carbon.residual_mix import shipped
+from carbon.scope2 import rules as scope2
+from carbon.scope2.residual_mix import shipped
+from carbon.scope2.store import energy_attributes
 from carbon.store import Store
-from carbon.store.energy_attributes import energy_attributes
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 ATTR = "month,team,country,mwh,instrument,factor_kg_per_kwh\n"
@@ -339,7 +339,7 @@ def test_the_latest_vintage_not_after_the_year(run, write):
 
 
 def test_factor_units_convert_like_pint():
-    from carbon import units
+    from carbon.core import units
 
     for unit in (
         "kg CO2e / kWh",
@@ -368,7 +368,7 @@ def test_cloud_electricity_is_not_scope_2():
 
 
 def test_residual_mix_table_is_sourced():
-    from carbon.resources import shipped_dir
+    from carbon.core.resources import shipped_dir
 
     for name, year, n in (("aib_2023_eu.csv", 2023, 27), ("aib_2025_eu.csv", 2025, 27)):
         with open(shipped_dir("factors") / "residual_mix" / name, encoding="utf-8") as fh:
@@ -404,7 +404,8 @@ def test_pack_methodology_states_both_and_instruments_change_the_fingerprint(
     assert "Scope 2: location-based and market-based" in html and "never added together" in html
     # April: GB only, location 1,035.25 kg; market: no figure (no residual mix for GB)
     assert "market-based no figure" in html and "no residual mix for GB" in html
-    from carbon.store import Store, packs
+    from carbon.pack import store as packs
+    from carbon.store import Store
 
     store = Store.open(company.url)
     with store.engine.connect() as conn:
@@ -421,7 +422,7 @@ def test_pack_methodology_states_both_and_instruments_change_the_fingerprint(
 
 def test_a_residual_mix_table_is_checked():
     from carbon.errors import InputError
-    from carbon.residual_mix import parse
+    from carbon.scope2.residual_mix import parse
 
     row = {
         "country": "DE",

@@ -1,7 +1,7 @@
 """The boundary-switch flag: a factor series whose vintages differ in boundary or gas coverage."""
 
+from carbon.factors.series import switches
 from carbon.model import Factor
-from carbon.series import switches
 
 HEADER = (
     "activity,region,year,value,unit,category,scope,source,uncertainty_pct,source_ref,boundary\n"

@@ -74,7 +74,7 @@ def test_every_group_help_imports_no_heavy_library(tmp_path):
 def small_db(db_url, write):
     """A small company's database at the current schema: one team, one month of electricity.
     Built in this process (pandas and pint are fine here), then probed in a fresh one."""
-    from carbon import importer
+    from carbon.ledger import service as importer
     from carbon.store import Store
 
     store = Store.open(db_url)
@@ -135,7 +135,7 @@ def test_help_imports_no_command_module(tmp_path):
 
 def test_a_group_help_imports_only_the_group_module(tmp_path):
     # `carbon import --help` lists cloud-billing, metrics and video without importing
-    # carbon/commands/cloud.py, metrics.py or video.py.
+    # carbon/commands/imports/cloud.py, metrics.py or video.py.
     for group, module in (
         ("import", "imports"),
         ("report", "report"),
@@ -153,20 +153,20 @@ def test_a_group_help_imports_only_the_group_module(tmp_path):
 def test_report_monthly_imports_only_its_command_and_the_store_it_reads(small_db, tmp_path):
     verdict = probe(["--db", small_db, "report", "monthly", "--month", "2024-05"], tmp_path)
     assert verdict["code"] == 0
-    # not carbon.commands.cloud, donation, imports, budget ..., nor pack and year (other
+    # not carbon.commands.imports.cloud, donation, imports, budget ..., nor pack and year (other
     # commands of `carbon report`)
     assert command_modules(verdict) == {COMMON, "carbon.commands.report"}
     # opening the database and the report need no budget, price, pack, lock or duplicate tables,
     # nor the rules and parsers those modules import
     unused = {
-        "carbon.store.budgets",
-        "carbon.store.prices",
-        "carbon.store.packs",
-        "carbon.store.locks",
+        "carbon.budgets.store",
+        "carbon.prices.store",
+        "carbon.pack.store",
+        "carbon.closing.store",
         "carbon.store.duplicates",
-        "carbon.budget_file",
-        "carbon.donation",
-        "carbon.pack",
+        "carbon.budgets.file",
+        "carbon.donation.rules",
+        "carbon.pack.service",
     }
     assert unused & set(verdict["carbon"]) == set()
     assert verdict["loaded"] == []
@@ -177,10 +177,10 @@ def test_budget_status_imports_only_its_command_and_the_store_it_reads(small_db,
     assert verdict["code"] in (0, 1)  # no budget loaded: refused after reading the database
     assert command_modules(verdict) == {COMMON, "carbon.commands.budget"}
     unused = {
-        "carbon.store.prices",
-        "carbon.store.packs",
+        "carbon.prices.store",
+        "carbon.pack.store",
         "carbon.store.duplicates",
-        "carbon.donation",
+        "carbon.donation.rules",
     }
     assert unused & set(verdict["carbon"]) == set()
 
@@ -243,10 +243,11 @@ def test_every_store_module_declaring_tables_is_a_feature():
     missing from tests/test_migrations.py's comparison."""
     from carbon.store import FEATURES, declared_metadata
 
-    store = ROOT / "carbon" / "store"
+    package = ROOT / "carbon"
+    store_modules = [*(package / "store").glob("*.py"), *package.glob("*/store.py")]
     declaring = {
-        p.stem
-        for p in store.glob("*.py")
+        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for p in store_modules
         if p.stem != "schema" and "Table(" in p.read_text(encoding="utf-8")
     }
     assert set(FEATURES) == declaring

@@ -60,8 +60,8 @@ def test_the_demo_sums_no_network_only_streaming_factor_and_its_sales_visits_are
     # The demo's data files, resolved against the shipped tables without a database.
     import csv
 
-    from carbon import factors as F
-    from carbon.resources import demo_dir
+    from carbon.core.resources import demo_dir
+    from carbon.factors import tables as F
 
     t = F.build_table(F.load_shipped())
     for name in ("activities-2025.csv", "activities-2026.csv"):

@@ -2,8 +2,9 @@
 
 import pytest
 
-from carbon import importer, ledger
 from carbon.errors import InputError
+from carbon.ledger import service as importer
+from carbon.ledger import views as ledger
 
 SURVEY = "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants\n"
 

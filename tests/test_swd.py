@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from carbon import swd
-from carbon.factors import load_coefficients
+from carbon.factors import swd
+from carbon.factors.tables import load_coefficients
 
 GIGABYTE = 1_000_000_000
 COEF = load_coefficients()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from carbon import factors as F
+from carbon.factors import tables as F
 
 HEADER = "date,team,activity,quantity,unit,region\n"
 SURVEY = "employee,team,mode,one_way_km,days_on_site_per_week,region,occupants\n"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from carbon import units
+from carbon.core import units
 from carbon.errors import UnitError
 
 

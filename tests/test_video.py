@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from carbon import units
+from carbon.core import units
 from carbon.store.schema import factor_snapshots, ledger, teams
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "video-mappings"

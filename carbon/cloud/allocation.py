@@ -20,8 +20,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem
-from carbon.suggest import did_you_mean
 
 MATCH_KEYS = ("account", "project", "subscription", "service", "region")
 RULE_KEYS = (*MATCH_KEYS, "tag", "team", "split")

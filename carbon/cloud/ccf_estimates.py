@@ -21,14 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon import importer as core
-from carbon import limits, scope3
+from carbon.closing.rules import Restate
 from carbon.cloud import allocation, overlap
 from carbon.cloud.importer import CloudOutcome, CloudSummary
+from carbon.core import limits
 from carbon.errors import InputError, Problem
+from carbon.factors import scope3
 from carbon.ingest import checks, csvfile
 from carbon.ingest.problems import ProblemLog
-from carbon.locks import Restate
+from carbon.ledger import service as core
 from carbon.model import Factor, ImportOutcome
 from carbon.store import Store, cloud_lines
 

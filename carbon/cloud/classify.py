@@ -10,9 +10,9 @@ HEAD b7a049c); the lists below are copied from there.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from carbon.cloud import ccf_method, tables
+from carbon.cloud.ccf_method import UsageClass
 
 # Classes a usage line can fall in.
 COMPUTE, STORAGE_SSD, STORAGE_HDD, NETWORK, UNKNOWN, SKIP, OUTSIDE, MEMORY = (
@@ -221,38 +221,6 @@ REPLICATION = {  # AWS_CLOUD_CONSTANTS.REPLICATION_FACTORS (code values; CCF's d
     "SIMPLE_DB": 2,
     "DEFAULT": 1,
 }
-
-
-@dataclass(frozen=True)
-class UsageClass:
-    """How one kind of usage line turns into energy, per unit of its usage amount.
-
-    Energy of a line (kWh) = amount × (vcpu_hours × W(u) + gpu_hours × W_gpu(u)) / 1000 × PUE × replication
-    + amount × memory_gb_hours × 0.000392 × PUE × replication (compute);
-    amount × tb_hours × coefficient Wh/TB-h / 1000 × PUE × replication (storage, × hours of the month
-    when `per_month`); amount × gb × 0.001 × PUE (network). W(u) = min + u/100 × (max − min).
-    """
-
-    kind: str
-    method: str  # what was assumed, in words (stored with each entry)
-    vcpu_hours: float = 0.0
-    min_w: float = 0.0
-    max_w: float = 0.0
-    gpu_hours: float = 0.0
-    gpu_min_w: float = 0.0
-    gpu_max_w: float = 0.0
-    memory_gb_hours: float = 0.0
-    tb_hours: float = 0.0  # per unit; per GB-month: 1/1000 TB, times the month's hours (per_month)
-    per_month: bool = False
-    storage_wh_per_tb_hour: float = 0.0
-    network_gb: float = 0.0
-    replication: float = 1.0
-    embodied_t: float = (
-        0.0  # t CO2e of manufacture per hour of the embodied entry (instance- or vCPU-hour)
-    )
-    embodied_hours: float = (
-        1.0  # hours of the embodied entry per unit of usage (GCP seconds: 1/3600)
-    )
 
 
 def _ends(values: tuple[str, ...], text: str) -> bool:

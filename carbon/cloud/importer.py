@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon import importer as core
-from carbon import limits, scope3, units
+from carbon.closing.rules import Restate
 from carbon.cloud import (
     allocation,
     ccf_method,
@@ -29,13 +28,15 @@ from carbon.cloud import (
     overlap,
     tables,
 )
+from carbon.core import limits, units
 from carbon.errors import FactorNotFound, InputError
+from carbon.factors import scope3
+from carbon.feeds import store as stored_feeds
 from carbon.ingest import checks
 from carbon.ingest.problems import ProblemLog
-from carbon.locks import Restate
+from carbon.ledger import service as core
 from carbon.model import Factor, ImportOutcome
 from carbon.store import Store, cloud_lines
-from carbon.store import feeds as stored_feeds
 
 KIND = "cloud-billing"
 GROUP = ["month", "rule", "service", "region", "cls", "unit"]
@@ -760,7 +761,7 @@ def _split_pool_rows(
     conn, rows: pd.DataFrame, pool_ids: dict[str, int], team_ids: dict[str, int], pools_found
 ) -> tuple[pd.DataFrame, set]:
     """Ledger rows whose team is a pool of --allocation (a negative id in `pool_ids`) split per team
-    by the pool's key in their month, as an activity import splits them (carbon/pools.py)."""
+    by the pool's key in their month, as an activity import splits them (carbon/ledger/pools.py)."""
     pooled = rows["team_id"].to_numpy() < 0
     if not pooled.any():
         return rows, set()
@@ -790,7 +791,7 @@ def import_cloud_billing(
     its usage lines are already in the ledger from another import (unless `allow_overlap`;
     carbon.cloud.overlap), and PeriodLocked when it touches a closed month and `restate` is None
     (docs/integrity.md). `allocation_path` (--allocation): rules may name a pool; its rows are
-    split per team by the pool's key (carbon/pools.py)."""
+    split per team by the pool's key (carbon/ledger/pools.py)."""
     if provider not in PROVIDERS:
         raise InputError(
             f"--provider {provider}: not read yet; expected one of {', '.join(PROVIDERS)}"

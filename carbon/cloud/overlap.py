@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from carbon.core.limits import FIRST_LINES
 from carbon.errors import InputError, Problem
-from carbon.limits import FIRST_LINES
 from carbon.store import cloud_lines
 
 SEP = "\x1f"

@@ -1,7 +1,7 @@
 """The command line: thin click commands over the library (see carbon/cli.py).
 
 Every command lives in its own module, imported only when the command runs or shows its own
-help: `carbon report monthly` imports carbon/commands/report.py and none of the other commands
+help: `carbon report monthly` imports carbon/commands/report/__init__.py and none of the other commands
 (tests/test_startup.py). `COMMANDS` is the static map behind it: each command's path, where it
 lives, and the one-line help `carbon --help` lists without importing it (a test checks the line
 against the command's own docstring).
@@ -43,30 +43,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Import activity data or a commuting survey.",
     ),
     "import ccf-estimates": (
-        "carbon.commands.cloud:ccf_estimates",
+        "carbon.commands.imports.cloud:ccf_estimates",
         "Import Cloud Carbon Footprint's own estimates (its API JSON, or CSV).",
     ),
     "import cloud-billing": (
-        "carbon.commands.cloud:cloud_billing",
+        "carbon.commands.imports.cloud:cloud_billing",
         "Import a cloud billing export: AWS Cost and Usage Report (CSV, CSV.gz or "
         "Parquet, legacy or CUR 2.0), GCP standard billing export (CSV or newline "
         "JSON) or Azure cost details (CSV).",
     ),
     "import energy-attributes": (
-        "carbon.commands.energy:import_energy_attributes_cmd",
+        "carbon.commands.imports.energy:import_energy_attributes_cmd",
         "Import contractual instruments for market-based scope 2 (docs/scope2.md).",
     ),
     "import metrics": (
-        "carbon.commands.metrics:import_metrics_cmd",
+        "carbon.commands.imports.metrics:import_metrics_cmd",
         "Import business metrics (month, metric, value[, team]): the denominators of intensities.",
     ),
     "import spend": (
-        "carbon.commands.spend:import_spend_cmd",
+        "carbon.commands.imports.spend:import_spend_cmd",
         "Import purchases by spend (month, team, category, amount, currency[, supplier, "
         "description]).",
     ),
     "import video": (
-        "carbon.commands.video:import_video_cmd",
+        "carbon.commands.imports.video:import_video_cmd",
         "Import a video platform's viewing export as streaming.video.<resolution> entries.",
     ),
     "imports": (
@@ -74,7 +74,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "List or remove imports (each file imported is one import).",
     ),
     "metrics": (
-        "carbon.commands.metrics:metrics_group",
+        "carbon.commands.imports.metrics:metrics_group",
         "Declare and list business metrics (active users, paid students, hours streamed).",
     ),
     "prices": (
@@ -83,16 +83,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "report": ("carbon.commands.report:report", "Reports from the ledger."),
     "report disclosure": (
-        "carbon.commands.disclosure:disclosure_cmd",
+        "carbon.commands.report.disclosure:disclosure_cmd",
         "A year's disclosure (ESRS E1, GHG Protocol or BEGES), reconciled with the ledger.",
     ),
     "report pack": (
-        "carbon.commands.pack:pack_cmd",
+        "carbon.commands.report.pack:pack_cmd",
         "Build a month's report pack now: report.html (charts), report.json, report.csv, "
         "manifest.json (and donation.html for December).",
     ),
     "report year": (
-        "carbon.commands.year:year_cmd",
+        "carbon.commands.report.year:year_cmd",
         "The annual inventory of a year: per team, category, GHG scope and month (kg CO2e).",
     ),
     "scenario": (

@@ -17,11 +17,11 @@ from carbon.commands.common import (
     out,
     pass_ctx,
 )
+from carbon.core.lazy import lazy
 from carbon.errors import CarbonError
-from carbon.lazy import lazy
 from carbon.report import jsonout
 
-budgets = lazy("carbon.budgets")
+budgets = lazy("carbon.budgets.rules")
 view = lazy("carbon.report.budget")
 answers = lazy("carbon.answers")
 
@@ -162,7 +162,7 @@ def propose_cmd(
     Example:
       carbon budget propose --year 2027 --base-year 2025 --target 4.2%/year --out budgets/2027.toml
     """
-    from carbon.budget_target import render_toml
+    from carbon.budgets.target import render_toml
 
     text = render_toml(
         ctx.carbon.propose_budget(year, base_year=base_year, target=target, teams_by=teams_by)
@@ -172,7 +172,7 @@ def propose_cmd(
         return
     if out_file.exists() and not force:
         raise CarbonError(f"{out_file} exists: give --force to overwrite it, or another --out")
-    from carbon.files import write_atomic
+    from carbon.core.files import write_atomic
 
     try:
         write_atomic(out_file, text.encode("utf-8"))

@@ -6,9 +6,9 @@ import click
 from rich.markup import escape
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.lazy import lazy
+from carbon.core.lazy import lazy
 
-rules = lazy("carbon.locks")
+rules = lazy("carbon.closing.rules")
 
 
 @click.command("close")

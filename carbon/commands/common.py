@@ -14,8 +14,8 @@ from rich.markup import escape
 from rich.segment import Segment
 
 from carbon.commands import LazyGroup
+from carbon.core.text import clean
 from carbon.errors import EXIT_ERROR, EXIT_INTERNAL, CarbonError, InputError, exit_code
-from carbon.text import clean
 
 if TYPE_CHECKING:
     from carbon.api import Carbon
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class SafeConsole(Console):
     """A console that shows text from users safely: every string it renders, in a message, a
     table cell or a Text, loses its control and bidirectional-override characters
-    (`carbon.text.clean`): an ESC in an import's source or a close reason never reaches the
+    (`carbon.core.text.clean`): an ESC in an import's source or a close reason never reaches the
     terminal as an escape sequence. The console's own styling is added after, so it stays."""
 
     def render_str(self, text: str, *args, **kwargs):  # type: ignore[override]
@@ -138,11 +138,11 @@ def report_input_error(exc: InputError, rejects: Path | None = None) -> None:
         )
     frame = getattr(exc, "rejects", None)
     if rejects is not None:
-        from carbon.files import write_atomic
+        from carbon.core.files import write_atomic
 
         try:
             if frame is not None:
-                from carbon.spreadsheet import inert
+                from carbon.core.spreadsheet import inert
 
                 safe = frame.astype(str).map(inert)
                 safe["line"] = frame["line"].astype(str)

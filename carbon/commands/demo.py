@@ -6,8 +6,8 @@ import click
 from rich.markup import escape
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.lazy import lazy
-from carbon.resources import demo_dir
+from carbon.core.lazy import lazy
+from carbon.core.resources import demo_dir
 
 loader = lazy("carbon.demo.loader")
 monthly = lazy("carbon.report.monthly")

@@ -15,13 +15,13 @@ import click
 from rich.markup import escape
 
 from carbon.commands.common import FORMAT, echo, handle_errors, out, pass_ctx, print_incomplete
-from carbon.lazy import lazy
+from carbon.core.lazy import lazy
 from carbon.report import jsonout
 
 view = lazy("carbon.report.donation")
 journal = lazy("carbon.report.journal")
 price_view = lazy("carbon.report.prices")
-price_rules = lazy("carbon.prices")
+price_rules = lazy("carbon.prices.rules")
 answers = lazy("carbon.answers")
 
 
@@ -262,7 +262,7 @@ def close_cmd(
         incomplete_reason=reason,
         by=by,
     )
-    from carbon.donation import summary_line
+    from carbon.donation.rules import summary_line
 
     echo(
         f"closed {summary_line(d)}, scope 2 {d.scope2}-based (sign-off {closed.id}, "

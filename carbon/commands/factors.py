@@ -11,10 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import FORMAT, err, handle_errors, out, pass_ctx
+from carbon.core.spreadsheet import inert
 from carbon.errors import FactorNotFound
 from carbon.model import GASES
 from carbon.report import jsonout
-from carbon.spreadsheet import inert
 
 GAS_NAMES = {
     "gas_co2": "CO2",
@@ -136,7 +136,7 @@ def list_(ctx, category, search, region, fmt) -> None:
             source,
         )
     out.print(table)
-    from carbon.series import switches  # the boundary-switch flag (docs/inventory.md)
+    from carbon.factors.series import switches  # the boundary-switch flag (docs/inventory.md)
 
     for s in switches(rows):
         out.print(

@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.lazy import lazy
+from carbon.core.lazy import lazy
 from carbon.model import FEED_CADENCES, FEED_KINDS
 
 config_file = lazy("carbon.config")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.lazy import lazy
+from carbon.core.lazy import lazy
 
 view = lazy("carbon.report.scenario")
 

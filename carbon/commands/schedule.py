@@ -11,13 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
-from carbon.lazy import lazy
-from carbon.text import clean
+from carbon.core.lazy import lazy
+from carbon.core.text import clean
 
 config_file = lazy("carbon.config")
-delivery = lazy("carbon.delivery")
-schedule = lazy("carbon.schedule")
-lock_rules = lazy("carbon.locks")
+delivery = lazy("carbon.pack.delivery")
+schedule = lazy("carbon.pack.schedule")
+lock_rules = lazy("carbon.closing.rules")
 team_history = lazy("carbon.store.team_history")
 
 # Exit codes of `schedule run-once` (README "The schedule", docs/schedule.md). When several
@@ -253,7 +253,7 @@ def _current_team_names(store, cfg):
 
     managers, notes = team_history.current_recipients(store, cfg.managers)
     for note in notes:
-        logging.getLogger("carbon.schedule").warning(note)
+        logging.getLogger("carbon.pack.schedule").warning(note)
     return dataclasses.replace(cfg, managers=managers)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from carbon.commands.common import handle_errors, pass_ctx
+from carbon.core.lazy import lazy
 from carbon.errors import CarbonError
-from carbon.lazy import lazy
 
 config_file = lazy("carbon.config")
 

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import handle_errors, out, pass_ctx
-from carbon.lazy import lazy
+from carbon.core.lazy import lazy
 
 answers = lazy("carbon.answers")
 

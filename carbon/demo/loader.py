@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from carbon import budget_service, feed_service, importer, metric_imports
+from carbon.budgets import service as budget_service
+from carbon.budgets import store as stored_budgets
 from carbon.cloud.importer import import_cloud_billing
+from carbon.core.resources import demo_dir, shipped_dir
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
+from carbon.feeds import service as feed_service
+from carbon.ledger import service as importer
+from carbon.metrics import service as metric_imports
 from carbon.model import Feed, ImportOutcome, LoadOutcome
-from carbon.resources import demo_dir, shipped_dir
 from carbon.store import Store
-from carbon.store import budgets as stored_budgets
 
 SOURCE_PREFIX = "demo:"
 SURVEY_RANGE = ("2025-01", "2026-10")

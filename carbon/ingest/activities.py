@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from carbon import duplicates, limits, periods, swd, units
+from carbon.core import calendar as periods
+from carbon.core import limits, units
+from carbon.core.suggest import did_you_mean
 from carbon.errors import FactorNotFound, UnitError
-from carbon.factors import REGION_RE, FactorTable
+from carbon.factors import swd
+from carbon.factors.tables import REGION_RE, FactorTable
 from carbon.ingest import checks, page_weight
 from carbon.ingest.problems import ProblemLog, quoted
+from carbon.ledger import duplicates
 from carbon.model import Factor, valid_team_name  # noqa: F401  (the check lives in model; importer reads it here)
-from carbon.suggest import did_you_mean
 
 REQUIRED = ("date", "team", "activity", "quantity", "unit")
 OPTIONAL = ("end", "region", "note", page_weight.COLUMN)

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carbon.core.spreadsheet import inert
+from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem
-from carbon.spreadsheet import inert
-from carbon.suggest import did_you_mean
 
 CHUNK_ROWS = 200_000
 _BLOCK = 1 << 20

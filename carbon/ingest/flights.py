@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from carbon.airports import Airports, haversine_km
-from carbon.factors import FactorTable
+from carbon.core.suggest import did_you_mean
+from carbon.factors.airports import Airports, haversine_km
+from carbon.factors.tables import FactorTable
 from carbon.ingest.problems import ProblemLog
-from carbon.suggest import did_you_mean
 
 REQUIRED = ("date", "team", "origin", "destination", "class")
 OPTIONAL = ("return", "passengers", "rf")

@@ -12,8 +12,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from carbon import swd, units
+from carbon.core import units
 from carbon.errors import UnitError
+from carbon.factors import swd
 from carbon.ingest.problems import ProblemLog
 
 COLUMN = "page_weight"

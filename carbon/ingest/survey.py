@@ -22,10 +22,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from carbon import limits, units, workdays
+from carbon.core import limits, units
 from carbon.errors import FactorNotFound
-from carbon.factors import FactorTable
+from carbon.factors.tables import FactorTable
 from carbon.ingest.problems import ProblemLog
+from carbon.ledger import workdays
 
 MAX_ONE_WAY_KM = 1000  # a daily commute beyond this is a typing or unit error
 REQUIRED = ("employee", "team", "mode", "one_way_km", "days_on_site_per_week")

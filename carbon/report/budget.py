@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from carbon.budgets import (
+from carbon.budgets.rules import (
     FORECAST_RULE,
     NO_DATA,
     OVER,
@@ -23,7 +23,7 @@ from carbon.budgets import (
     TeamStatus,
     monthly_allocations,
 )
-from carbon.figures import fixed, kept
+from carbon.core.figures import fixed, kept
 from carbon.model import StoredPlan
 from carbon.report import jsonout
 
@@ -117,7 +117,7 @@ def to_dict(rep: StatusReport, completeness=None) -> dict:
         "band_method": BAND_METHOD,
         "forecast_method": FORECAST_RULE,
     }
-    if completeness is not None:  # carbon.completeness.Completeness (docs/feeds.md)
+    if completeness is not None:  # carbon.feeds.rules.Completeness (docs/feeds.md)
         d["completeness"] = completeness.to_dict()
     return d
 

@@ -13,9 +13,9 @@ import json
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.disclosure import Disclosure
+from carbon.core.spreadsheet import BOM, inert
+from carbon.disclosure.rules import Disclosure
 from carbon.report.year import _openpyxl, _sheet
-from carbon.spreadsheet import BOM, inert
 
 NOT_AVAILABLE = "not available"
 TITLES = {

@@ -17,8 +17,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from carbon import donation as rules
-from carbon.donation import (
+from carbon.core.calendar import month_label
+from carbon.core.figures import fixed, kept
+from carbon.core.money import cents_float, format_amount
+from carbon.donation import rules
+from carbon.donation.rules import (
     ClosedDonation,
     DonationView,
     HistoryEntry,
@@ -26,9 +29,6 @@ from carbon.donation import (
     TeamRestated,
     tonnes,
 )
-from carbon.figures import fixed, kept
-from carbon.money import cents_float, format_amount
-from carbon.periods import month_label
 from carbon.report import jsonout
 from carbon.report.prices import price_dict
 from carbon.report.style import CSP, CSS
@@ -530,7 +530,7 @@ def for_readers(text: str) -> str:
 
 def _signoff_html(view: DonationView) -> str:
     """Whether the figure is signed off: when, which sign-off, its note; or that it is not yet."""
-    from carbon.text import html_escape as h
+    from carbon.core.text import html_escape as h
 
     c, d = view.closed, view.donation
     if c is None:
@@ -554,7 +554,7 @@ def to_summary_html(view: DonationView) -> str:
     A closed year leads with its signed-off figures; the recomputed ones are
     shown next to them, labelled. Every text from data is HTML-escaped.
     """
-    from carbon.text import html_escape as h
+    from carbon.core.text import html_escape as h
 
     d, c = view.donation, view.closed
     cur = d.price.currency

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import calendar
 
-from carbon.figures import share
-from carbon.pack_data import PackData, factor_sources
+from carbon.core.figures import share
+from carbon.core.text import html_escape as escape
+from carbon.pack.records import PackData, factor_sources
 from carbon.report import intensity as intensity_view
 from carbon.report import scenario as scenario_view
 from carbon.report import svg
 from carbon.report.monthly import display_unit
 from carbon.report.style import CSP, CSS
-from carbon.text import html_escape as escape
 
 STATUS_LABELS = {
     "on_track": "on track",
@@ -209,7 +209,7 @@ def _company(data: PackData, u: _Units) -> list[str]:
 
 
 def _budget_table(data: PackData, u: _Units) -> list[str]:
-    from carbon.budgets import FORECAST_RULE, NO_DATA
+    from carbon.budgets.rules import FORECAST_RULE, NO_DATA
 
     b = data.budget
     through = b.counted_through or b.month
@@ -359,7 +359,7 @@ def _donation(data: PackData) -> list[str]:
 
 def _scope2_method(data: PackData) -> list[str]:
     """Scope 2 location- and market-based: the method, and this month's two figures (never added)."""
-    from carbon import scope2
+    from carbon.scope2 import rules as scope2
 
     out = [
         "<h3>Scope 2: location-based and market-based</h3>",

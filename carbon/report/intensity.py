@@ -8,10 +8,10 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.intensity import COMPANY, IntensityView
-from carbon.metrics import Intensity
+from carbon.core.text import html_escape
+from carbon.metrics.intensity import COMPANY, IntensityView
+from carbon.metrics.rules import Intensity
 from carbon.report import svg
-from carbon.text import html_escape
 
 SPARKS = "▁▂▃▄▅▆▇█"
 GAP = "·"

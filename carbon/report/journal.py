@@ -1,7 +1,7 @@
 """The donation as a journal-ready CSV, for finance: one row per team (cost centre), then TOTAL.
 
 Excel-safe: UTF-8 with a BOM (accented team names open right), plain numbers
-with a dot decimal, every text cell through carbon.spreadsheet.inert (no
+with a dot decimal, every text cell through carbon.core.spreadsheet.inert (no
 formula injection in Excel/LibreOffice). For a closed year the amounts are the
 signed-off ones, never a figure nobody signed off.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 
-from carbon import donation as rules
-from carbon.donation import DonationView, tonnes
-from carbon.money import cents_float
-from carbon.spreadsheet import BOM, inert
+from carbon.core.money import cents_float
+from carbon.core.spreadsheet import BOM, inert
+from carbon.donation import rules
+from carbon.donation.rules import DonationView, tonnes
 
 JOURNAL_COLUMNS = (
     "year",

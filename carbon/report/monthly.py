@@ -8,11 +8,11 @@ import io
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.figures import fixed, kept
-from carbon.figures import share as share_of
+from carbon.core.figures import fixed, kept
+from carbon.core.figures import share as share_of
+from carbon.core.spreadsheet import BOM, inert
 from carbon.model import MonthlyReport
 from carbon.report import jsonout
-from carbon.spreadsheet import BOM, inert
 
 
 def _r(x: float) -> float:
@@ -24,9 +24,9 @@ def _r(x: float) -> float:
 def to_dict(report: MonthlyReport, intensity=None, completeness=None) -> dict:
     """The JSON contract (README "Monthly report"): kg CO2e throughout.
 
-    `intensity` (carbon.intensity.IntensityView) adds "intensity" lists: at the top
+    `intensity` (carbon.metrics.intensity.IntensityView) adds "intensity" lists: at the top
     (the company's, or the one team's) and on each team with metrics of its own.
-    `completeness` (carbon.completeness.Completeness) adds "completeness" (docs/feeds.md).
+    `completeness` (carbon.feeds.rules.Completeness) adds "completeness" (docs/feeds.md).
     """
     d = {
         "month": report.month,
@@ -53,7 +53,7 @@ def to_dict(report: MonthlyReport, intensity=None, completeness=None) -> dict:
     }
     _add_scope2(d, report)
     if intensity is not None:
-        from carbon.intensity import to_list
+        from carbon.metrics.intensity import to_list
 
         d["intensity"] = to_list(intensity.company)
         for t in d["teams"]:
@@ -65,7 +65,7 @@ def to_dict(report: MonthlyReport, intensity=None, completeness=None) -> dict:
 
 
 def _scope2(location: float, market: float | None, notes: list[str], items) -> dict:
-    from carbon import scope2
+    from carbon.scope2 import rules as scope2
 
     loc_b, market_b = scope2.boundaries(items)
     return {
@@ -81,11 +81,11 @@ def _add_scope2(d: dict, report: MonthlyReport) -> None:
     """ "scope2": both ways (docs/scope2.md), only where there is scope 2 (entries or instruments).
     Location- and market-based are alternatives, never added together; a market-based figure
     that cannot be computed is null, with its reasons in "market_notes". "location_boundary" and
-    "market_boundary" give the boundary classes of each figure (carbon.scope2.boundary_label): the
+    "market_boundary" give the boundary classes of each figure (carbon.scope2.rules.boundary_label): the
     two are often not on the same boundary (lifecycle CO2e grid factors, CO2-only residual mixes)."""
     if not report.scope2:
         return
-    from carbon import scope2
+    from carbon.scope2 import rules as scope2
 
     teams = sorted({s.team for s in report.scope2})
     d["scope2"] = {
@@ -116,7 +116,7 @@ def scope2_caption(report: MonthlyReport, fmt) -> str:
     """The table's scope-2 line: both figures side by side, never summed ("" without scope 2)."""
     if not report.scope2:
         return ""
-    from carbon import scope2
+    from carbon.scope2 import rules as scope2
 
     loc, market = scope2.total(report.scope2)
     if market is None:

@@ -8,9 +8,9 @@ import io
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.prices import Price
+from carbon.core.spreadsheet import BOM, inert
+from carbon.prices.rules import Price
 from carbon.report import jsonout
-from carbon.spreadsheet import BOM, inert
 
 # The price-table format (re-importable with `carbon prices import`).
 PRICE_COLUMNS = ("key", "year", "price", "unit", "basis", "region", "source", "source_ref", "notes")

@@ -9,10 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from carbon.figures import kept
-from carbon.money import cents_float, format_amount
+from carbon.core.figures import kept
+from carbon.core.money import cents_float, format_amount
 from carbon.report import jsonout
-from carbon.scenario_run import Result
+from carbon.scenarios.service import Result
 
 LABELS = {
     "on_track": "on track",
@@ -182,12 +182,12 @@ def to_table(r: Result) -> Group:
 
 
 def html_section(scenarios) -> list[str]:
-    """The pack's "Levers" section: per scenario (carbon.scenario_run.PackScenario), per team the
+    """The pack's "Levers" section: per scenario (carbon.scenarios.service.PackScenario), per team the
     year end without and with the levers, the change, the budget, the status before → after and
     the donation's change; a scenario that could not be computed says why. Nothing when None."""
     if scenarios is None:
         return []
-    from carbon.text import html_escape as escape
+    from carbon.core.text import html_escape as escape
 
     def badge(s: str | None) -> str:
         return (

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from carbon.figures import fixed
-from carbon.text import html_escape as escape
+from carbon.core.figures import fixed
+from carbon.core.text import html_escape as escape
 
 PALETTE = ("#2f6f8f", "#e07b39", "#5b9a5b", "#b5524f", "#8667a8", "#c9a227", "#4f8fbf", "#8c6d4f")
 STATUS_COLOURS = {"on_track": "#3d8b4f", "at_risk": "#c98a0b", "over": "#b8322f"}

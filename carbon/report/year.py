@@ -12,13 +12,14 @@ import io
 from rich.markup import escape
 from rich.table import Table
 
-from carbon import intensity, scope3
+from carbon.core.figures import fixed, kept
+from carbon.core.spreadsheet import BOM, inert
 from carbon.errors import CarbonError
-from carbon.figures import fixed, kept
+from carbon.factors import scope3
+from carbon.ledger.year import Change, YearReport
+from carbon.metrics import intensity
 from carbon.report import jsonout
 from carbon.report.monthly import display_unit
-from carbon.spreadsheet import BOM, inert
-from carbon.year_report import Change, YearReport
 
 NO_DATA = "no data"
 NO_FIGURE = "no figure"  # a market-based scope 2 that cannot be computed (never 0)
@@ -169,7 +170,7 @@ def scope2_dict(rep: YearReport) -> dict:
     """Scope 2 both ways (docs/scope2.md): location- and market-based per month and team, totals;
     market-based is null where it cannot be computed, with the reasons in "market_notes"; the
     boundary classes of each figure in "location_boundary" and "market_boundary"."""
-    from carbon import scope2
+    from carbon.scope2 import rules as scope2
 
     found = {(s.team, s.month): s for s in rep.scope2}
     loc, market = scope2.total(rep.scope2)
@@ -292,7 +293,7 @@ def _pct(c: Change | None, fmt, unit: str) -> str:
 def _scope2_caption(rep: YearReport, fmt) -> list[str]:
     if not rep.scope2:
         return []
-    from carbon import scope2
+    from carbon.scope2 import rules as scope2
 
     loc, market = scope2.total(rep.scope2)
     shown = (
@@ -409,7 +410,7 @@ def _sheet(wb, title: str, header: list[str], rows) -> None:
 
 def to_xlsx(rep: YearReport, incomplete=()) -> bytes:
     """The workbook: one sheet per view, numbers as numbers, units in the headers, header rows
-    frozen, and a "method" sheet; `incomplete` (the year's incomplete months, carbon.completeness)
+    frozen, and a "method" sheet; `incomplete` (the year's incomplete months, carbon.feeds.rules)
     are named in the summary, one row each. Raises CarbonError when openpyxl is not installed."""
     openpyxl = _openpyxl()
     wb = openpyxl.Workbook()

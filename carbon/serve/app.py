@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from carbon import answers
+from carbon.core.calendar import MONTH_RE
 from carbon.errors import CarbonError, InputError, NotFound
-from carbon.periods import MONTH_RE
 from carbon.report import svg
 from carbon.report.style import CSS
 from carbon.serve.templates import TEMPLATES

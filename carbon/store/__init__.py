@@ -1,7 +1,18 @@
-"""The database: engine, transactions, queries — the only package that speaks SQL.
+"""The database: engine, transactions, the core ledger's queries — with each feature's `store.py`
+(carbon/budgets/store.py, …), the only code that speaks SQL.
 
 SQLite file by default; PostgreSQL with the same code (SQLAlchemy Core).
 The schema is versioned by Alembic revisions (carbon/migrations), applied on open.
+
+- `schema.py`: the core ledger's tables (features add theirs to the same `metadata`).
+- `migrate.py`: schema migrations (Alembic).
+- `pgcopy.py`: PostgreSQL's binary COPY format, built with NumPy.
+- `team_history.py`: teams renamed and retired.
+- `duplicates.py`: queries of double counting across imports.
+- `cloud_lines.py`: which import holds which cloud-bill usage line.
+- `levers.py`: the ledger at the grain a what-if needs (read only).
+- `flights.py`, `pools.py`, `workdays.py`: the provenance tables of flights, shared-cost pools
+  and the commuting calendar.
 """
 
 from __future__ import annotations
@@ -17,8 +28,8 @@ from sqlalchemy import MetaData, create_engine, delete, event, func, insert, sel
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from carbon.core.lazy import lazy
 from carbon.errors import NotFound, StoreError
-from carbon.lazy import lazy
 from carbon.model import GASES, Batch, Factor, Team
 from carbon.store import migrate
 from carbon.store.schema import (
@@ -40,21 +51,21 @@ np = lazy("numpy")
 # Feature modules declare their tables on `metadata` when imported; a command imports only the
 # ones it uses (opening a database needs none of them).
 FEATURES = (
-    "budgets",
-    "cloud_lines",
-    "donations",
-    "duplicates",
-    "energy_attributes",
-    "feeds",
-    "flights",
-    "locks",
-    "metrics",
-    "packs",
-    "pools",
-    "prices",
-    "team_history",
-    "tokens",
-    "workdays",
+    "carbon.budgets.store",
+    "carbon.store.cloud_lines",
+    "carbon.donation.store",
+    "carbon.store.duplicates",
+    "carbon.scope2.store",
+    "carbon.feeds.store",
+    "carbon.store.flights",
+    "carbon.closing.store",
+    "carbon.metrics.store",
+    "carbon.pack.store",
+    "carbon.store.pools",
+    "carbon.prices.store",
+    "carbon.store.team_history",
+    "carbon.serve.store",
+    "carbon.store.workdays",
 )
 _duplicates = lazy("carbon.store.duplicates")
 _flights = lazy("carbon.store.flights")
@@ -66,7 +77,7 @@ def declared_metadata() -> MetaData:
     """The whole schema the code declares: `metadata` with every feature module's tables (what
     the Alembic revisions must build; carbon/migrations/env.py, tests/test_migrations.py)."""
     for name in FEATURES:
-        importlib.import_module(f"carbon.store.{name}")
+        importlib.import_module(name)
     return metadata
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, select
 from sqlalchemy.engine import Connection
 
-from carbon.lazy import lazy
+from carbon.core.lazy import lazy
 from carbon.store.schema import batches, metadata
 
 pd = lazy("pandas")

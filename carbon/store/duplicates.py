@@ -1,4 +1,4 @@
-"""Queries of double counting across imports (rules: carbon.duplicates).
+"""Queries of double counting across imports (rules: carbon.ledger.duplicates).
 
 - Repeated rows: the new import's ledger rows whose `row_key` is also on a row
   of another import in one of the new import's months. The other imports'
@@ -28,11 +28,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from carbon import limits
-from carbon.lazy import lazy
-from carbon.limits import FIRST_LINES
+from carbon.core import limits
+from carbon.core.calendar import month_range
+from carbon.core.lazy import lazy
+from carbon.core.limits import FIRST_LINES
 from carbon.model import Batch, EmployeeClash, RepeatedLine, RepeatedRows
-from carbon.periods import month_range
 from carbon.store.schema import batch_of, batches, ledger, ledger_monthly, metadata, teams
 
 np = lazy("numpy")

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from carbon import limits
+from carbon.core import limits
 from carbon.store.schema import metadata, teams
 
 pool_shares = Table(

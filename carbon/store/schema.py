@@ -1,4 +1,4 @@
-"""Tables of the core ledger. Feature modules (budgets.py, prices.py, packs.py, …)
+"""Tables of the core ledger. Feature store modules (carbon/budgets/store.py, carbon/prices/store.py, …)
 add their own tables to the same `metadata` when imported (`carbon.store.FEATURES`;
 `carbon.store.declared_metadata()` imports them all). The database is built and
 upgraded by the Alembic revisions in carbon/migrations/versions: a change here
@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from carbon import limits
+from carbon.core import limits
 from carbon.model import GASES, Batch
 
 metadata = MetaData()
@@ -91,7 +91,7 @@ factor_snapshots = Table(
     Column("source_ref", Text, nullable=False),
     Column("boundary", Text, nullable=False),
     Column("origin", String(limits.ORIGIN), nullable=False),
-    # The lifecycle split (carbon/scope3.py) and the scope-3 category a row states (NULL: none).
+    # The lifecycle split (carbon/factors/scope3.py) and the scope-3 category a row states (NULL: none).
     Column("part_generation", Float),
     Column("part_upstream", Float),
     Column("part_td", Float),
@@ -117,7 +117,7 @@ user_factors = Table(
     Column("source_ref", Text, nullable=False),
     Column("boundary", Text, nullable=False),
     Column("origin", String(limits.ORIGIN), nullable=False),
-    # The lifecycle split (carbon/scope3.py) and the scope-3 category a row states (NULL: none).
+    # The lifecycle split (carbon/factors/scope3.py) and the scope-3 category a row states (NULL: none).
     Column("part_generation", Float),
     Column("part_upstream", Float),
     Column("part_td", Float),
@@ -149,9 +149,9 @@ ledger = Table(
     Column("unit", String(limits.UNIT), nullable=False),
     Column("co2e_kg", Float, nullable=False),
     Column("factor_id", Integer, nullable=False),
-    # GHG Protocol scope-3 category (1..15; carbon/scope3.py) of a scope-3 entry; NULL for scope 1 and 2.
+    # GHG Protocol scope-3 category (1..15; carbon/factors/scope3.py) of a scope-3 entry; NULL for scope 1 and 2.
     Column("scope3_category", SmallInteger),
-    # Identity of the source row (carbon.duplicates.row_keys), on each month it is spread over;
+    # Identity of the source row (carbon.ledger.duplicates.row_keys), on each month it is spread over;
     # NULL for rows imported before it was kept. Probed by (month, row_key) with a new import's
     # keys in its own months (carbon.store.duplicates), never compared with the whole history.
     Column("row_key", BigInteger),

@@ -33,12 +33,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from carbon import limits
+from carbon.core import limits
+from carbon.core.calendar import parse_month
+from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, NotFound
 from carbon.model import Team, valid_team_name
-from carbon.periods import parse_month
 from carbon.store.schema import ledger_monthly, metadata, teams
-from carbon.suggest import did_you_mean
 
 if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
     from carbon.store import Store

@@ -1,7 +1,7 @@
 """Scope-3 categories on ledger entries and the lifecycle split of factor rows.
 
 `ledger` and `ledger_monthly` get `scope3_category` (GHG Protocol category 1..15 of a scope-3
-entry, NULL for scope 1 and 2), filled for existing scope-3 rows by the rule of carbon/scope3.py
+entry, NULL for scope 1 and 2), filled for existing scope-3 rows by the rule of carbon/factors/scope3.py
 as it stood at this revision; factor snapshots and user factors get the optional parts
 (`part_generation`, `part_upstream`, `part_td`) and a stated `scope3_category`. No figure changes.
 
@@ -21,7 +21,7 @@ depends_on = None
 FACTOR_TABLES = ("factor_snapshots", "user_factors")
 LEDGER_TABLES = ("ledger", "ledger_monthly")
 
-# carbon/scope3.py `derive` at this revision, frozen: travel 6, commuting 7, streaming 11,
+# carbon/factors/scope3.py `derive` at this revision, frozen: travel 6, commuting 7, streaming 11,
 # infrastructure 3 for electricity.* keys else 1.
 BACKFILL = """
 UPDATE {table} SET scope3_category = CASE

@@ -29,7 +29,7 @@ depends_on = None
 
 FACTOR_TABLES = ("factor_snapshots", "user_factors")
 GASES = ("gas_co2", "gas_ch4", "gas_n2o", "gas_hfcs", "gas_other")
-TEAM_NAME, METRIC_NAME = 100, 64  # carbon/limits.py at this revision
+TEAM_NAME, METRIC_NAME = 100, 64  # carbon/core/limits.py at this revision
 
 
 def upgrade() -> None:
