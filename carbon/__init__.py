@@ -30,7 +30,7 @@ _EXPORTS = {
     "Removal": "carbon.model",
     "TeamMonth": "carbon.model",
     "MonthlyReport": "carbon.model",
-    "Feed": "carbon.model",
+    "Feed": "carbon.feeds.records",
     "Completeness": "carbon.feeds.rules",
     "FeedState": "carbon.feeds.rules",
     "FeedMatrix": "carbon.feeds.rules",

@@ -28,38 +28,30 @@ if (
 
     from starlette.applications import Starlette
 
+    from carbon.budgets.records import LoadOutcome, StoredPlan
     from carbon.budgets.rules import Alert, StatusReport
     from carbon.budgets.target import Proposal
+    from carbon.closing.records import PeriodLock
     from carbon.closing.rules import Restate
     from carbon.cloud.importer import CloudOutcome
     from carbon.config import Config
     from carbon.disclosure.rules import Disclosure
+    from carbon.donation.records import ClosedDonation
     from carbon.donation.rules import Donation, DonationView, HistoryEntry
     from carbon.factors.tables import FactorTable
+    from carbon.feeds.records import Feed
     from carbon.feeds.rules import Completeness, FeedMatrix
     from carbon.ledger.service import Checks, Progress
     from carbon.ledger.year import YearReport
     from carbon.metrics.intensity import IntensityView
+    from carbon.metrics.records import MetricDef
     from carbon.metrics.rules import Intensity
-    from carbon.model import (
-        Batch,
-        ClosedDonation,
-        Feed,
-        ImportOutcome,
-        LoadOutcome,
-        MetricDef,
-        MonthlyReport,
-        PeriodLock,
-        Price,
-        Removal,
-        Restatement,
-        StoredPlan,
-        Team,
-    )
+    from carbon.model import Batch, ImportOutcome, MonthlyReport, Removal, Restatement, Team
     from carbon.pack.records import BuiltPack
     from carbon.pack.schedule import Deliver, RunOutcome
     from carbon.pack.store import DeliveryRecord, PackRecord
     from carbon.pack.verify import Verification
+    from carbon.prices.records import Price
     from carbon.prices.rules import PriceImport
     from carbon.scenarios.service import PackScenario, Result
     from carbon.scope2.rules import Scope2
@@ -578,9 +570,9 @@ class Carbon:
         cadence: str = "monthly",
         first_month: str | None = None,
     ) -> Feed:
-        """Declare a data feed a complete month needs (carbon.model.Feed; docs/feeds.md)."""
+        """Declare a data feed a complete month needs (carbon.feeds.records.Feed; docs/feeds.md)."""
         from carbon.feeds import service as feed_service
-        from carbon.model import Feed
+        from carbon.feeds.records import Feed
 
         return feed_service.add_feed(
             self.store,
@@ -597,7 +589,7 @@ class Carbon:
         return feed_service.sync_feeds(self.store, config.feeds)
 
     def feeds(self) -> list[Feed]:
-        """The declared feeds (carbon.model.Feed), by name."""
+        """The declared feeds (carbon.feeds.records.Feed), by name."""
         from carbon.feeds import service as feed_service
 
         return feed_service.list_feeds(self.store)

@@ -59,7 +59,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from carbon.core import limits
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem, toml_syntax_problem
-from carbon.model import FEED_CADENCES, FEED_KINDS, Feed
+from carbon.feeds.records import FEED_CADENCES, FEED_KINDS, Feed
 
 if TYPE_CHECKING:
     from carbon.scenarios.file import Scenario

@@ -1,4 +1,5 @@
-"""Plain immutable records: the data model every module speaks.
+"""Plain immutable records several features share (each feature keeps its own in its
+`records.py`: carbon/budgets/records.py, …; docs/architecture.md "Records").
 
 Bulk paths (imports of millions of rows) carry the same fields column-wise in
 a pandas DataFrame; `LEDGER_COLUMNS` names them. Every record that came from a
@@ -8,8 +9,8 @@ file remembers where (`origin` = "file:line").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime
-from decimal import Decimal
 
 from carbon.core import limits
 
@@ -173,7 +174,7 @@ class MonthlyReport:
     # Scope 3 by GHG Protocol category ("3.1", "3.3", ...; "" where not classified), kg CO2e
     by_scope3_category: dict[str, float] = field(default_factory=dict)
     # Scope 2 both ways per team (carbon/scope2/rules.py): location- and market-based, never added together
-    scope2: tuple = ()  # (carbon.scope2.rules.Scope2, ...)
+    scope2: tuple[Any, ...] = ()  # carbon.scope2.rules.Scope2 records (a feature's, not imported here)
     # The month is not over yet (the running month): its figures are partial, said in `warnings`.
     partial: bool = False
     warnings: tuple[str, ...] = ()
@@ -181,9 +182,6 @@ class MonthlyReport:
     @property
     def total(self) -> float:
         return sum(t.total for t in self.teams)
-
-
-# ---- repeated rows and employees (rules: carbon.ledger.duplicates) --------------------------------------
 
 
 @dataclass(frozen=True)
@@ -245,43 +243,6 @@ class EmployeeClash:
         )
 
 
-# ---- closed periods and restatements (rules: carbon.closing.rules) ----------------------------------------
-
-MONTH, YEAR = "month", "year"
-
-
-@dataclass(frozen=True)
-class PeriodLock:
-    """A closed month ("YYYY-MM") or year ("YYYY"), and its reopening if any."""
-
-    id: int
-    period: str
-    origin: str  # ORIGIN_CLOSE | ORIGIN_DONATION
-    locked_at: datetime
-    locked_by: str
-    reason: str
-    reopened_at: datetime | None = None
-    reopened_by: str | None = None
-    reopen_reason: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.reopened_at is None
-
-    @property
-    def kind(self) -> str:
-        return YEAR if len(self.period) == 4 else MONTH
-
-    def covers(self, month: str) -> bool:
-        """True when this lock (in force or not) covers `month` ("YYYY-MM")."""
-        return month == self.period or (self.kind == YEAR and month[:4] == self.period)
-
-    def describe(self) -> str:
-        """ "2025 (donation close, 2026-01-05 by alice: minutes 12)"."""
-        why = f": {self.reason}" if self.reason else ""
-        return f"{self.period} ({self.origin}, {self.locked_at:%Y-%m-%d} by {self.locked_by}{why})"
-
-
 @dataclass(frozen=True)
 class TeamChange:
     """One team's kg CO2e in one locked month, before and after a restatement."""
@@ -332,146 +293,6 @@ class Restatement:
         return sorted(out.items())
 
 
-# ---- business metrics (rules: carbon.metrics.rules) ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    """A declared metric: its name, how it adds up over a year, a label ("active users")."""
-
-    name: str
-    year_rule: str  # "sum" | "mean"
-    label: str
-
-
-@dataclass(frozen=True)
-class MetricValue:
-    """One value of a metric for a month; `team` "" means the whole company."""
-
-    month: str
-    metric: str
-    team: str
-    value: float
-    line: int
-
-
-# ---- budgets (rules: carbon.budgets.rules) ------------------------------------------------------
-
-MONTHS = 12
-FLAT: tuple[float, ...] = (1.0,) * MONTHS
-
-
-@dataclass(frozen=True)
-class TeamBudget:
-    """One team's annual budget (kg CO2e) and its 12 monthly weights (January first)."""
-
-    team: str
-    budget_kg: float
-    weights: tuple[float, ...] = FLAT
-    flat: bool = True  # the file said profile = "flat"
-    origin: str = ""  # "file:line" of the team's table
-
-
-@dataclass(frozen=True)
-class BudgetPlan:
-    """A year's budgets, as read from one budget file.
-
-    `unit` is the file's CO2e unit (figures are shown in it); `kg_per_unit`
-    converts it to kg. `company_budget_kg` is the optional company-level cap.
-    """
-
-    year: int
-    unit: str
-    kg_per_unit: float
-    teams: tuple[TeamBudget, ...]
-    company_budget_kg: float | None = None
-    source: str = ""
-
-    @property
-    def team_total_kg(self) -> float:
-        return sum(t.budget_kg for t in self.teams)
-
-    def team(self, name: str) -> TeamBudget | None:
-        return next((t for t in self.teams if t.team == name), None)
-
-
-@dataclass(frozen=True)
-class StoredPlan:
-    """A loaded budget plan and when/from what it was loaded."""
-
-    plan: BudgetPlan
-    content_hash: str
-    loaded_at: datetime
-
-
-@dataclass(frozen=True)
-class LoadOutcome:
-    """What loading a budget file did (carbon.budgets.service.load_file)."""
-
-    plan: BudgetPlan
-    already_loaded: bool = False  # the identical file was loaded before: nothing changed
-    replaced: StoredPlan | None = None  # the earlier plan of the year, swapped out
-    warnings: tuple[str, ...] = ()
-    teams_without_budget: tuple[str, ...] = ()
-    restatement: Restatement | None = (
-        None  # recorded when the reload changed a closed month's allocation
-    )
-
-
-# ---- prices and donation sign-offs (rules: carbon.prices.rules, carbon.donation.rules) --------------------
-
-PER_TONNE = "t CO2e"
-COMPLETE = "complete"  # a donation of a year over, every month with data (carbon.donation.rules)
-
-
-@dataclass(frozen=True)
-class Price:
-    """A carbon price: `value` in `currency` per tonne CO2e (converted from `unit`).
-
-    `unit` is as written in its table; `origin` is "file:line", or "command
-    line" for a `--price` given by hand.
-    """
-
-    key: str
-    year: int
-    value: Decimal  # currency per t CO2e
-    currency: str
-    basis: str
-    source: str
-    unit: str = ""
-    region: str = ""
-    source_ref: str = ""
-    notes: str = ""
-    origin: str = ""
-
-    @property
-    def per_tonne_unit(self) -> str:
-        return f"{self.currency} / {PER_TONNE}"
-
-    @property
-    def ident(self) -> tuple[str, int]:
-        return (self.key, self.year)
-
-
-@dataclass(frozen=True)
-class ClosedDonation:
-    """A signed-off donation: the decided figures, the price snapshot, the ledger hash."""
-
-    id: int
-    year: int
-    closed_at: datetime
-    price: Price
-    emissions_g: int
-    amount_cents: int
-    teams: tuple[tuple[str, int, int], ...]  # (team, grams, cents)
-    ledger_hash: str
-    scopes: tuple[int, ...] = ()
-    categories: tuple[str, ...] = ()
-    status: str = COMPLETE
-    note: str = ""
-    scope2: str = "location"  # the scope-2 basis of the sign-off
-
-
 # Columns of the ledger in bulk form (one row per activity line and month).
 LEDGER_COLUMNS = (
     "line",  # line of the source file (survey: line of the employee)
@@ -485,79 +306,3 @@ LEDGER_COLUMNS = (
     "co2e_kg",
     "factor_id",  # the stored snapshot of the factor used
 )
-
-
-@dataclass(frozen=True)
-class Instrument:
-    """Electricity of a team, month and country covered by a contractual instrument
-    (carbon/scope2/file.py reads them; carbon/scope2/rules.py counts them)."""
-
-    month: str
-    team: str
-    country: str
-    mwh: float
-    instrument: str
-    factor_kg_per_kwh: float
-    line: int = 0
-    note: str = ""
-
-    @property
-    def kg(self) -> float:
-        """Its market-based emissions: MWh × 1000 kWh/MWh × kg per kWh."""
-        return self.mwh * 1000.0 * self.factor_kg_per_kwh
-
-
-FEED_KINDS = ("activities", "cloud-billing", "video", "survey", "metrics", "energy-attributes")
-FEED_CADENCES = ("monthly",)
-# A feed kind -> the import kinds (batches.kind) it takes.
-FEED_BATCH_KINDS = {
-    "activities": ("activities",),
-    "cloud-billing": ("cloud-billing", "ccf-estimates"),
-    "video": ("video",),
-    "survey": ("commuting-survey",),
-    "metrics": ("metrics",),
-    "energy-attributes": ("energy-attributes",),
-}
-
-
-@dataclass(frozen=True)
-class Feed:
-    """A data feed a complete month needs (carbon feeds add, docs/feeds.md): its imports are
-    those attributed to it (`--feed NAME`) or, failing that, those of its kind whose provider and
-    source name match; `teams` and `categories` (empty: any) narrow what it covers and are each
-    expected every month. It is expected from `first_month` (None: its first month with data, or
-    the month it was declared when it has none)."""
-
-    name: str
-    kind: str
-    provider: str | None = None
-    teams: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    source: str | None = (
-        None  # an fnmatch pattern on the import's source name (--source, else file name)
-    )
-    cadence: str = "monthly"
-    first_month: str | None = None
-    declared_month: str | None = None  # the month it was declared (YYYY-MM)
-
-
-@dataclass(frozen=True)
-class FeedBatch:
-    """An import as the completeness rules see it: its kind, source, provider and the feed it was
-    attributed to (None: by kind, provider and source pattern)."""
-
-    id: int
-    kind: str
-    source: str
-    provider: str | None = None
-    feed: str | None = None
-
-
-@dataclass(frozen=True)
-class FeedCell:
-    """What an import holds in a month: a team and category (a metric name, an instrument)."""
-
-    batch_id: int
-    month: str
-    team: str
-    category: str

@@ -17,7 +17,7 @@ import pytest
 
 from carbon.feeds import rules
 from carbon.feeds import service as feed_service
-from carbon.model import Feed, FeedBatch, FeedCell
+from carbon.feeds.records import Feed, FeedBatch, FeedCell
 from carbon.pack import delivery
 
 OFFICE_KG = 1000 * 0.0461

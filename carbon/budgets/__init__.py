@@ -1,5 +1,6 @@
 """Team carbon budgets: a year's budget per team, actual vs budget, the forecast to year end.
 
+- `records.py`: the plan, each team's budget, a stored plan, a load's outcome.
 - `rules.py`: the budget records and rules (allocation to date, verdicts) (pure).
 - `file.py`: budget files (TOML) parsed and validated into a plan (pure).
 - `target.py`: budgets from a reduction target: pathway and split across teams (pure).

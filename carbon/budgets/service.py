@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from carbon.budgets import file as budget_file
 from carbon.budgets import store as stored_budgets
+from carbon.budgets.records import LoadOutcome
 from carbon.budgets.rules import (
     Actuals,
     BudgetPlan,
@@ -28,7 +29,7 @@ from carbon.budgets.status import status_report
 from carbon.core import limits
 from carbon.core.calendar import counted_through, month_label, parse_month, running_month
 from carbon.errors import InputError, NotFound, Problem
-from carbon.model import FigureChange, LoadOutcome
+from carbon.model import FigureChange
 from carbon.store import team_history as teams_store
 
 if TYPE_CHECKING:

@@ -27,9 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from carbon.budgets.records import BudgetPlan, StoredPlan, TeamBudget
 from carbon.core import limits
 from carbon.errors import NotFound
-from carbon.model import BudgetPlan, StoredPlan, TeamBudget
 from carbon.store.schema import metadata, teams
 
 budget_plans = Table(

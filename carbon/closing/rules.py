@@ -21,10 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from carbon.closing.records import MONTH, YEAR, PeriodLock  # noqa: F401  the records live in model
 from carbon.core import limits
 from carbon.core.calendar import MONTH_RE, parse_month
 from carbon.errors import CarbonError, PeriodLocked  # PeriodLocked lives in carbon.errors
-from carbon.model import MONTH, YEAR, PeriodLock, Restatement, TeamChange  # noqa: F401  the records live in model
+from carbon.model import Restatement
 
 ORIGIN_CLOSE, ORIGIN_DONATION = "close", "donation close"
 

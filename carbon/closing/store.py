@@ -34,9 +34,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from carbon.closing.records import PeriodLock
 from carbon.core import limits
 from carbon.metrics.store import metric_values
-from carbon.model import FigureChange, PeriodLock, Restatement, TeamChange
+from carbon.model import FigureChange, Restatement, TeamChange
 from carbon.scope2.store import energy_attributes
 from carbon.store.schema import ledger_monthly, metadata, teams
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from carbon.commands.common import handle_errors, out, pass_ctx
 from carbon.core.lazy import lazy
-from carbon.model import FEED_CADENCES, FEED_KINDS
+from carbon.feeds.records import FEED_CADENCES, FEED_KINDS
 
 config_file = lazy("carbon.config")
 CONFIG = click.option(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from carbon.budgets import service as budget_service
 from carbon.budgets import store as stored_budgets
+from carbon.budgets.records import LoadOutcome
 from carbon.cloud.importer import import_cloud_billing
 from carbon.core.resources import demo_dir, shipped_dir
 from carbon.demo.generate import TEAMS
 from carbon.errors import InputError
 from carbon.feeds import service as feed_service
+from carbon.feeds.records import Feed
 from carbon.ledger import service as importer
 from carbon.metrics import service as metric_imports
-from carbon.model import Feed, ImportOutcome, LoadOutcome
+from carbon.model import ImportOutcome
 from carbon.store import Store
 
 SOURCE_PREFIX = "demo:"

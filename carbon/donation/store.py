@@ -33,7 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbon.core import limits
-from carbon.model import ClosedDonation, Price
+from carbon.donation.records import ClosedDonation
+from carbon.prices.records import Price
 from carbon.store import team_history as stored_teams
 from carbon.store.schema import factor_snapshots, ledger_monthly, metadata, teams
 

@@ -1,6 +1,6 @@
 """Whether a month is complete: per data feed, received, missing or partial (docs/feeds.md).
 
-Pure rules on records: the declared feeds (carbon.model.Feed), the imports (FeedBatch), what each
+Pure rules on records: the declared feeds (carbon.feeds.records.Feed), the imports (FeedBatch), what each
 holds per month (FeedCell: team, category) and the days of a month a cloud bill covers.
 
 - A feed takes the imports attributed to it (`--feed NAME`), else those of its kind whose
@@ -28,7 +28,7 @@ from fnmatch import fnmatchcase
 
 from carbon.core.calendar import month_label, month_range, parse_month
 from carbon.errors import Incomplete  # noqa: F401  re-exported: the error lives in carbon.errors
-from carbon.model import FEED_BATCH_KINDS, Feed, FeedBatch, FeedCell
+from carbon.feeds.records import FEED_BATCH_KINDS, Feed, FeedBatch, FeedCell
 
 RECEIVED, MISSING, PARTIAL = "received", "missing", "partial"
 COMPLETE, INCOMPLETE, UNKNOWN = "complete", "incomplete", "unknown"

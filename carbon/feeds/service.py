@@ -11,7 +11,7 @@ from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, NotFound
 from carbon.feeds import rules
 from carbon.feeds import store as stored
-from carbon.model import FEED_CADENCES, FEED_KINDS, Feed
+from carbon.feeds.records import FEED_CADENCES, FEED_KINDS, Feed
 from carbon.store import Store
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Connection
 
 from carbon.core import limits
 from carbon.errors import NotFound
+from carbon.feeds.records import Feed, FeedBatch, FeedCell
 from carbon.metrics import store as stored_metrics
-from carbon.model import Feed, FeedBatch, FeedCell
 from carbon.scope2 import store as stored_instruments
 from carbon.store.schema import batches, ledger_monthly, metadata, teams
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbon.core import limits
-from carbon.model import MetricDef, MetricValue
+from carbon.metrics.records import MetricDef, MetricValue
 from carbon.store.schema import batches, metadata, teams
 
 metric_defs = Table(

@@ -4,9 +4,11 @@ renderer of its report.html (carbon.report.html); pure, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from carbon import __version__
 from carbon.budgets.rules import StatusReport
@@ -30,12 +32,12 @@ class PackData:
     trend: tuple[tuple[str, float | None], ...]
     team_trend: dict[str, tuple[float | None, ...]]
     top_sources: dict[str, tuple[tuple[str, float], ...]]
-    factors: tuple[dict, ...]
-    inputs: tuple[dict, ...]
+    factors: tuple[dict[str, Any], ...]
+    inputs: tuple[dict[str, Any], ...]
     data_fingerprint: str
     generated_at: datetime
     budget: StatusReport | None = None
-    budget_plan: dict | None = None  # {"year", "source", "content_hash"} of the plan used
+    budget_plan: dict[str, Any] | None = None  # {"year", "source", "content_hash"} of the plan used
     revision: int | None = None  # None: an on-demand pack, not recorded
     reissue_reason: str = ""
     donation_html: str | None = None  # the December pack's donation summary
@@ -46,12 +48,12 @@ class PackData:
     closed: bool = False  # the month is closed (carbon close, donation close)
     period_status: str = ""  # open or closed, and the restatements since (carbon.closing.rules)
     intensity: IntensityView | None = None  # kg CO2e per unit of each business metric
-    levers: tuple | None = (
+    levers: tuple[Any, ...] | None = (
         None  # scenario_run.PackScenario per [pack] scenario; None: none configured
     )
     # The previous month's latest produced pack: {"month", "revision", "sha256"} of its manifest
     # (None: none recorded). Chaining the manifests makes a rewritten history detectable.
-    previous_manifest: dict | None = None
+    previous_manifest: dict[str, Any] | None = None
     completeness: object | None = (
         None  # carbon.feeds.rules.Completeness of the month (docs/feeds.md)
     )
@@ -68,9 +70,9 @@ class BuiltPack:
     data_fingerprint: str
 
 
-def factor_sources(factors) -> list[dict]:
+def factor_sources(factors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Distinct sources of the factors used, with their vintages and kg CO2e share (pure)."""
-    by_source: dict[str, dict] = {}
+    by_source: dict[str, dict[str, Any]] = {}
     for f in factors:
         s = by_source.setdefault(
             f["source"],

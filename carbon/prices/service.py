@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from carbon.core import limits
-from carbon.model import Price
 from carbon.prices import rules as price_tables
 from carbon.prices import store as stored_prices
+from carbon.prices.records import Price
 from carbon.prices.rules import PriceImport
 
 if TYPE_CHECKING:

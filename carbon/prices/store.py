@@ -16,7 +16,7 @@ from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, Tex
 from sqlalchemy.engine import Connection
 
 from carbon.core import limits
-from carbon.model import Price
+from carbon.prices.records import Price
 from carbon.store.schema import metadata
 
 price_imports = Table(

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from carbon.budgets.records import StoredPlan
 from carbon.budgets.rules import (
     FORECAST_RULE,
     NO_DATA,
@@ -24,7 +25,6 @@ from carbon.budgets.rules import (
     monthly_allocations,
 )
 from carbon.core.figures import fixed, kept
-from carbon.model import StoredPlan
 from carbon.report import jsonout
 
 COLOURS = {"on_track": "green", "at_risk": "yellow", "over": "red", "no_data": "magenta"}

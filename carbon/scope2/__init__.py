@@ -1,6 +1,7 @@
 """Scope 2 both ways: location-based (the ledger) and market-based (contractual instruments and
 the residual mix).
 
+- `records.py`: a contractual instrument.
 - `rules.py`: the two methods side by side (pure).
 - `file.py`: energy-attribute files (guarantees of origin, PPAs) parsed (pure).
 - `residual_mix.py`: the shipped residual-mix factors.

@@ -15,7 +15,7 @@ from carbon.core.calendar import MONTH_RE
 from carbon.core.lazy import lazy
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem
-from carbon.model import Instrument  # noqa: F401  (the record, re-exported)
+from carbon.scope2.records import Instrument  # noqa: F401  (the record, re-exported)
 
 np = lazy("numpy")
 pd = lazy("pandas")

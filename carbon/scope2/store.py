@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from carbon.model import Instrument
+from carbon.scope2.records import Instrument
 from carbon.store.schema import factor_snapshots, ledger_monthly, metadata, teams
 
 ELECTRICITY = "electricity.grid"  # the activity whose scope-2 entries are metered grid electricity
