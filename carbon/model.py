@@ -9,8 +9,8 @@ file remembers where (`origin` = "file:line").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from carbon.core import limits
 
@@ -174,7 +174,9 @@ class MonthlyReport:
     # Scope 3 by GHG Protocol category ("3.1", "3.3", ...; "" where not classified), kg CO2e
     by_scope3_category: dict[str, float] = field(default_factory=dict)
     # Scope 2 both ways per team (carbon/scope2/rules.py): location- and market-based, never added together
-    scope2: tuple[Any, ...] = ()  # carbon.scope2.rules.Scope2 records (a feature's, not imported here)
+    scope2: tuple[
+        Any, ...
+    ] = ()  # carbon.scope2.rules.Scope2 records (a feature's, not imported here)
     # The month is not over yet (the running month): its figures are partial, said in `warnings`.
     partial: bool = False
     warnings: tuple[str, ...] = ()
