@@ -48,7 +48,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from carbon.budgets.records import FLAT, MONTHS, BudgetPlan, TeamBudget  # noqa: F401  the records live in model
+from carbon.budgets.records import FLAT, MONTHS, BudgetPlan, TeamBudget  # noqa: F401  re-exported (the records live in records.py)
 
 ON_TRACK, AT_RISK, OVER, NO_DATA = "on_track", "at_risk", "over", "no_data"
 # Exit codes of `carbon budget check`.

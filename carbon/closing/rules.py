@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from carbon.closing.records import MONTH, YEAR, PeriodLock  # noqa: F401  the records live in model
+from carbon.closing.records import MONTH, YEAR, PeriodLock  # noqa: F401  re-exported (the records live in records.py)
 from carbon.core import limits
 from carbon.core.calendar import MONTH_RE, parse_month
 from carbon.errors import CarbonError, PeriodLocked  # PeriodLocked lives in carbon.errors

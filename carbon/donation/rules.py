@@ -43,7 +43,7 @@ from carbon.core import calendar as periods
 from carbon.core import uncertainty
 from carbon.core.calendar import month_label
 from carbon.core.money import allocate, decimal_of, format_amount, half_up, to_cents
-from carbon.donation.records import COMPLETE, ClosedDonation  # noqa: F401  the sign-off record lives in model
+from carbon.donation.records import COMPLETE, ClosedDonation  # noqa: F401  re-exported (the record lives in records.py)
 from carbon.errors import DonationError  # the error lives in carbon.errors
 from carbon.prices.rules import Choice, Price
 

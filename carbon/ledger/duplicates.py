@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from carbon.core import limits
 from carbon.core.lazy import lazy
-from carbon.model import EmployeeClash, RepeatedLine, RepeatedRows  # noqa: F401  the records live in model
+from carbon.model import EmployeeClash, RepeatedLine, RepeatedRows  # noqa: F401  re-exported (shared records, carbon/model.py)
 
 np = lazy("numpy")  # imported when rows are keyed, not when a database opens
 pd = lazy("pandas")

@@ -25,7 +25,7 @@ from carbon.core.calendar import MONTH_RE
 from carbon.core.lazy import lazy
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem
-from carbon.metrics.records import MetricDef, MetricValue  # noqa: F401  the records live in model
+from carbon.metrics.records import MetricDef, MetricValue  # noqa: F401  re-exported (the records live in records.py)
 
 np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither

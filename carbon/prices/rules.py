@@ -29,7 +29,7 @@ from carbon.core.lazy import lazy
 from carbon.core.money import decimal_of
 from carbon.core.resources import shipped_dir
 from carbon.errors import InputError, NotFound, Problem, UnitError
-from carbon.prices.records import PER_TONNE, Price  # noqa: F401  the record lives in model
+from carbon.prices.records import PER_TONNE, Price  # noqa: F401  re-exported (the record lives in records.py)
 
 units = lazy("carbon.core.units")  # pint: imported when a price is converted
 csvfile = lazy("carbon.ingest.csvfile")  # pandas: imported when a price table is read
