@@ -149,6 +149,15 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(
     video = next(t for t in october["teams"] if t["team"] == "Video")
     assert video["total"] == pytest.approx(BILL_KG, abs=1e-3)  # 0.133501 kg
     assert "2026-11 is incomplete" in ok("report", "monthly", "--month", "2026-11").stdout
+    # CSV: the tidy rows as ever on stdout; the incompleteness on stderr, never silent
+    csv_nov = run("report", "monthly", "--month", "2026-11", "--format", "csv")
+    assert csv_nov.exit_code == 0
+    assert csv_nov.stdout.lstrip("\ufeff").startswith("month,team,category,scope,co2e_kg\n")
+    assert "incomplete" not in csv_nov.stdout
+    assert "warning: 2026-11 is incomplete: aws missing" in csv_nov.stderr
+    assert "incomplete" not in run(
+        "report", "monthly", "--month", "2026-10", "--format", "csv"
+    ).stderr
 
     # budget status and check
     status = json.loads(ok("budget", "status", "--month", "2026-11", "--format", "json").stdout)

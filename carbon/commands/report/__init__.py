@@ -16,6 +16,7 @@ from carbon.commands import LazyGroup
 from carbon.commands.common import FORMAT, handle_errors, out, pass_ctx
 from carbon.core.figures import fixed
 from carbon.core.lazy import lazy
+from carbon.core.text import clean
 from carbon.report import jsonout
 
 intensity = lazy("carbon.metrics.intensity")
@@ -41,7 +42,8 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
 
     JSON and CSV are in kg CO2e; the table uses t or kg as fits. A month with
     no data is an error, not a zero. A month with a missing or partial data
-    feed says which (JSON: "completeness"; 'carbon feeds status'). With
+    feed says which (JSON: "completeness"; CSV: a warning on stderr;
+    'carbon feeds status'). With
     business metrics imported ('carbon import metrics'), the table and the
     JSON ("intensity") add kg CO2e per unit of each metric; a month without
     the metric shows "no data".
@@ -53,11 +55,14 @@ def monthly_cmd(ctx, month: str, team, fmt: str) -> None:
     rep = ctx.carbon.monthly_report(month, team)
     for w in rep.warnings:  # the running month is partial: said on stderr whatever the format
         click.echo(f"warning: {w}", err=True)
+    done = ctx.carbon.completeness(rep.month)
     if fmt == "csv":
+        # the tidy CSV has no place for it: an incomplete month is said on stderr, never silent
+        if done.headline():
+            click.echo(f"warning: {clean(done.headline())}", err=True)
         click.echo(monthly.to_csv(rep), nl=False)
         return
     view = ctx.carbon.intensity_for_month(rep)
-    done = ctx.carbon.completeness(rep.month)
     if fmt == "json":
         click.echo(answers.monthly_text(rep, view, done), nl=False)
     else:
