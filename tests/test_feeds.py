@@ -155,9 +155,9 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(
     assert csv_nov.stdout.lstrip("\ufeff").startswith("month,team,category,scope,co2e_kg\n")
     assert "incomplete" not in csv_nov.stdout
     assert "warning: 2026-11 is incomplete: aws missing" in csv_nov.stderr
-    assert "incomplete" not in run(
-        "report", "monthly", "--month", "2026-10", "--format", "csv"
-    ).stderr
+    assert (
+        "incomplete" not in run("report", "monthly", "--month", "2026-10", "--format", "csv").stderr
+    )
 
     # budget status and check
     status = json.loads(ok("budget", "status", "--month", "2026-11", "--format", "json").stdout)
