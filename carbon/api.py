@@ -817,10 +817,12 @@ class Carbon:
 
         return intensity.for_month(self.store, report)
 
-    def intensity(self, year: int, team: str | None = None) -> tuple[Intensity, ...]:
+    def intensity(
+        self, year: int, team: str | None = None, *, today: date | None = None
+    ) -> tuple[Intensity, ...]:
         from carbon.metrics import intensity
 
-        return intensity.for_year(self.store, year, team)
+        return intensity.for_year(self.store, year, team, today)
 
     def run_scenario(
         self,

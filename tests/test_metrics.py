@@ -255,3 +255,38 @@ def test_pack_shows_intensity_with_its_trend(company, write, tmp_path):
     assert "0.054" in html
     data = json.loads((pack / "report.json").read_text(encoding="utf-8"))
     assert data["intensity"][0]["kg_per_unit"] == pytest.approx(161.9 / 3000, abs=1e-6)
+
+
+def test_year_intensity_leaves_out_the_running_month_as_the_year_totals_do(company, write, store):
+    from datetime import date
+
+    from carbon.ledger.year import year_report
+
+    company(
+        "import",
+        "metrics",
+        write(
+            "m.csv",
+            """\
+        month,metric,value
+        2024-05,active_users,1000
+        2024-06,active_users,3000
+        """,
+        ),
+    )
+    # On 2024-06-15 June is running: counted through May only. May: Platform 51.9 kg (1,000 kWh
+    # x ADEME 0.0519) + Video 55 kg (1,000 h x 55 g/h) = 106.9 kg over 1,000 active users.
+    got = {i.metric: i for i in intensity.for_year(store, 2024, today=date(2024, 6, 15))}
+    assert got["active_users"].months == ("2024-05",)
+    assert got["active_users"].value == 1000
+    assert got["active_users"].kg_per_unit == pytest.approx(106.9 / 1000)
+    rep = year_report(store, 2024, today=date(2024, 6, 15))
+    assert rep.counted_through == "2024-05"
+    assert {i.metric: i.kg_per_unit for i in rep.intensities}["active_users"] == pytest.approx(
+        0.1069
+    )
+    # once June is over, both months count: 268.8 kg over a mean of 2,000 users
+    later = {i.metric: i for i in intensity.for_year(store, 2024, today=date(2024, 7, 1))}
+    assert later["active_users"].kg_per_unit == pytest.approx(0.1344)
+    # a year none of whose months is over has no yearly intensity yet
+    assert intensity.for_year(store, 2024, today=date(2024, 1, 10)) == ()

@@ -250,7 +250,7 @@ def year_report(store: Store, year: int, today: date | None = None) -> YearRepor
     return YearReport(
         **{
             **report.__dict__,
-            "intensities": intensity.for_year(store, year),
+            "intensities": intensity.for_year(store, year, today=today),
             "scope3_cells": s3cells,
             "by_scope3_category": by_s3,
             "sources": sources,

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
-from carbon.core.calendar import month_label, month_range, parse_month
+from carbon.core.calendar import counted_through, month_label, month_range, parse_month
 from carbon.core.figures import kept
 from carbon.core.suggest import did_you_mean
 from carbon.errors import NotFound
@@ -104,10 +105,17 @@ def for_month(store: Store, report: MonthlyReport) -> IntensityView:
     return shape(month, defs, values, kg, report.team)
 
 
-def for_year(store: Store, year: int, team: str | None = None) -> tuple[Intensity, ...]:
+def for_year(
+    store: Store, year: int, team: str | None = None, today: date | None = None
+) -> tuple[Intensity, ...]:
     """Yearly intensities of the company (or `team`): kg CO2e per unit of each metric's yearly
-    aggregate (sum or mean of its monthly values), over the months that have a value."""
-    first, last = month_label(year, 1), month_label(year, 12)
+    aggregate (sum or mean of its monthly values), over the months that have a value, counted
+    through the last month over as of `today` (default: the date), as the year report's totals:
+    a running month's partial emissions never enter a yearly intensity."""
+    first = month_label(year, 1)
+    last = counted_through(today or date.today(), month_label(year, 12))
+    if last < first:
+        return ()
     with store.engine.connect() as conn:
         names = store.team_ids(conn)
         if team is not None and team not in names:
