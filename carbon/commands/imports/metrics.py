@@ -154,7 +154,9 @@ def intensity_cmd(ctx, year: int, team: str | None, fmt: str) -> None:
 
     A sum metric's yearly figure is the sum of its monthly values, a mean
     metric's their mean; only the months with a value count (the others are
-    listed), never as zero.
+    listed), never as zero. A year in progress counts through its last month
+    over (the running month's partial emissions never enter it), as 'carbon
+    report year' does.
 
     \b
     Example:
