@@ -249,10 +249,10 @@ def test_scope2_states_each_figures_boundary(run, write):
     assert r.exit_code == 0, r.output
     d = json.loads(run("report", "monthly", "--month", "2024-09", "--format", "json").stdout)
     teams = {t["team"]: t for t in d["scope2"]["teams"]}
-    # Ops DE: Ember 2023 380.95 g lifecycle x 10,000 kWh = 3,809.5 kg; AIB 2023 DE 719.90 g CO2 only = 7,199.0 kg
+    # Ops DE: Ember 2023 380.95 g lifecycle x 10,000 kWh = 3,809.5 kg; AIB 2024 DE 724.56 g CO2 only = 7,245.6 kg
     assert teams["Ops"]["location_kg"] == pytest.approx(3809.5)
     assert teams["Ops"]["location_boundary"] == ["lifecycle CO2e incl. upstream"]
-    assert teams["Ops"]["market_kg"] == pytest.approx(7199.0)
+    assert teams["Ops"]["market_kg"] == pytest.approx(7245.6)
     assert teams["Ops"]["market_boundary"] == ["direct CO2 of generation only"]
     # Office GB: DESNZ 2024 generation 0.20705 kg x 2,000 kWh = 414.1 kg; no residual mix for GB
     assert teams["Office"]["location_kg"] == pytest.approx(414.1)

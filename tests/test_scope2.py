@@ -19,9 +19,10 @@ ATTR = "month,team,country,mwh,instrument,factor_kg_per_kwh\n"
 #   location: factors/ember_2023_grid.csv DE 2023 380.95 g/kWh (used for 2024 and 2025);
 #             factors/ademe_2024_grid_fr.csv FR 2024 0.0519, ademe_2025_grid_fr.csv FR 2025 0.0461 kg/kWh;
 #             factors/desnz_2024_grid_gb.csv GB 2024 0.20705 kg/kWh
-#   market:   factors/residual_mix/aib_2023_eu.csv (AIB 2023 Table 2, used for 2023 and 2024)
-#             DE 719.90, FR 40.74 g/kWh; aib_2025_eu.csv (AIB 2025 Table 2, used from 2025) DE 701.47,
-#             FR 17.11 g/kWh, NL none; GB: none (not in the AIB EU tables); AT: none (AIB prints N/A)
+#   market:   factors/residual_mix/aib_2023_eu.csv (AIB 2023 Table 2, used for 2023) DE 719.90,
+#             FR 40.74 g/kWh; aib_2024_eu.csv (AIB 2024, used for 2024) DE 724.56, FR 23.52 g/kWh,
+#             NL none; aib_2025_eu.csv (AIB 2025 Table 2, used from 2025) DE 701.47, FR 17.11 g/kWh,
+#             NL none; GB: none (not in the AIB EU tables); AT: none (AIB prints N/A)
 
 
 @pytest.fixture
@@ -50,16 +51,16 @@ def month(run, m):
 def test_no_instruments_everything_at_the_residual_mix(company):
     s = month(company, "2024-03")["scope2"]
     teams = {t["team"]: t for t in s["teams"]}
-    # Platform: 20 MWh DE; location 20,000 kWh x 0.38095 = 7,619.0 kg; market 20,000 x 0.71990 = 14,398.0 kg
+    # Platform: 20 MWh DE; location 20,000 kWh x 0.38095 = 7,619.0 kg; market 20,000 x 0.72456 = 14,491.2 kg
     assert teams["Platform"]["location_kg"] == pytest.approx(7619.0)
-    assert teams["Platform"]["market_kg"] == pytest.approx(14398.0)
-    # Video: 1,000 kWh FR; location 1,000 x 0.0519 = 51.9 kg; market 1,000 x 0.04074 = 40.74 kg
+    assert teams["Platform"]["market_kg"] == pytest.approx(14491.2)
+    # Video: 1,000 kWh FR; location 1,000 x 0.0519 = 51.9 kg; market 1,000 x 0.02352 = 23.52 kg
     assert teams["Video"]["location_kg"] == pytest.approx(51.9)
-    assert teams["Video"]["market_kg"] == pytest.approx(40.74)
+    assert teams["Video"]["market_kg"] == pytest.approx(23.52)
     # company: never location + market; each basis summed on its own
     assert s["location_kg"] == pytest.approx(7619.0 + 51.9)
-    assert s["market_kg"] == pytest.approx(14398.0 + 40.74)
-    assert {(m["country"], m["year"]) for m in s["residual_mixes"]} == {("DE", 2023), ("FR", 2023)}
+    assert s["market_kg"] == pytest.approx(14491.2 + 23.52)
+    assert {(m["country"], m["year"]) for m in s["residual_mixes"]} == {("DE", 2024), ("FR", 2024)}
     # the ledger total stays location-based
     assert month(company, "2024-03")["total"] == pytest.approx(7619.0 + 51.9)
 
@@ -72,8 +73,8 @@ def test_partial_coverage(company, write):
     )
     assert r.exit_code == 0, r.output
     t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
-    # 15 MWh x 0 + (20 - 15) MWh x 1,000 x 0.71990 = 3,599.5 kg; location unchanged 7,619.0
-    assert t["market_kg"] == pytest.approx(3599.5)
+    # 15 MWh x 0 + (20 - 15) MWh x 1,000 x 0.72456 = 3,622.8 kg; location unchanged 7,619.0
+    assert t["market_kg"] == pytest.approx(3622.8)
     assert t["location_kg"] == pytest.approx(7619.0)
 
 
@@ -186,11 +187,11 @@ def test_import_is_idempotent_and_replaceable(company, write, store: Store):
     # 20 MWh all covered at 0: market 0 kg, a real figure (covered), not a missing one
     t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
     assert t["market_kg"] == 0.0
-    # removing the import removes its instruments: back to the residual mix (20,000 x 0.7199)
+    # removing the import removes its instruments: back to the residual mix (20,000 x 0.72456)
     batch = [b.id for b in store.list_batches() if b.kind == "energy-attributes"]
     assert len(batch) == 1 and company("imports", "remove", batch[0]).exit_code == 0
     t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
-    assert t["market_kg"] == pytest.approx(14398.0)
+    assert t["market_kg"] == pytest.approx(14491.2)
 
 
 def test_year_report_shows_both_never_summed(company, write, tmp_path):
@@ -201,16 +202,16 @@ def test_year_report_shows_both_never_summed(company, write, tmp_path):
     )
     d = json.loads(company("report", "year", "--year", 2024, "--format", "json").stdout)
     s = d["scope2"]
-    # March location 7,619.0 + 51.9; April 1,035.25 (GB). Market: March 3,599.5 + 40.74; April none
+    # March location 7,619.0 + 51.9; April 1,035.25 (GB). Market: March 3,622.8 + 23.52; April none
     assert s["by_month"]["2024-03"] == {
         "location_kg": pytest.approx(7670.9),
-        "market_kg": pytest.approx(3640.24),
+        "market_kg": pytest.approx(3646.32),
     }
     assert s["by_month"]["2024-04"] == {"location_kg": pytest.approx(1035.25), "market_kg": None}
     assert s["location_kg"] == pytest.approx(7670.9 + 1035.25) and s["market_kg"] is None
     assert s["by_team"]["Platform"] == {
         "location_kg": pytest.approx(7619.0),
-        "market_kg": pytest.approx(3599.5),
+        "market_kg": pytest.approx(3622.8),
     }
     assert d["total"] == pytest.approx(7670.9 + 1035.25)  # the inventory total is location-based
     openpyxl = pytest.importorskip("openpyxl")
@@ -226,7 +227,7 @@ def test_year_report_shows_both_never_summed(company, write, tmp_path):
         "market-based (kg CO2e)",
         "market-based boundary",
     )
-    assert by[("2024-03", "Platform")][4] == pytest.approx(3599.5)
+    assert by[("2024-03", "Platform")][4] == pytest.approx(3622.8)
     assert by[("2024-04", "Video")][4] == "no figure"
     # each figure's boundary beside it: Ember DE is lifecycle; AIB DE is direct CO2; 15 MWh by a GoO
     assert by[("2024-03", "Platform")][3] == "lifecycle CO2e incl. upstream"
@@ -370,28 +371,35 @@ def test_cloud_electricity_is_not_scope_2():
 def test_residual_mix_table_is_sourced():
     from carbon.core.resources import shipped_dir
 
-    for name, year, n in (("aib_2023_eu.csv", 2023, 27), ("aib_2025_eu.csv", 2025, 27)):
+    for name, year, n in (
+        ("aib_2023_eu.csv", 2023, 27),
+        ("aib_2024_eu.csv", 2024, 27),
+        ("aib_2025_eu.csv", 2025, 27),
+    ):
         with open(shipped_dir("factors") / "residual_mix" / name, encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
         assert len(rows) == n and {r["year"] for r in rows} == {str(year)}
         assert all(
             r["source"].startswith(f"AIB European Residual Mixes {year}")
-            and "Table 2" in r["source_ref"]
+            and ("Table 2" in r["source_ref"] or "'Residual Mixes'" in r["source_ref"])
+            and "transcription read from github.com/themisiqco/themisiq" in r["source_ref"]
             for r in rows
         )
         assert all("CO2 only" in r["boundary"] for r in rows if r["value"])
         assert {r["country"] for r in rows if not r["value"]} == (
             {"AT"} if year == 2023 else {"AT", "NL"}
         )
-    # AIB 2023 Table 2: Germany 719,90; Sweden 68,23 g CO2/kWh; AIB 2025 Table 2: Germany 701.47
-    assert shipped().find("DE", 2024).kg_per_kwh == pytest.approx(
-        0.7199
-    )  # latest vintage not after 2024
+    # AIB 2023 Table 2: Germany 719,90; Sweden 68,23 g CO2/kWh; AIB 2024 workbook: Germany 724.56;
+    # AIB 2025 Table 2: Germany 701.47
+    assert shipped().find("DE", 2023).kg_per_kwh == pytest.approx(0.7199)
+    assert shipped().find("DE", 2024).kg_per_kwh == pytest.approx(0.72456)  # the 2024 edition
     assert shipped().find("SE", 2023).kg_per_kwh == pytest.approx(0.06823)
     assert shipped().find("DE", 2026).kg_per_kwh == pytest.approx(0.70147)
     assert shipped().find("FR", 2022) is None  # no vintage before 2023: no figure, not the 2023 one
-    # the Netherlands: 379.89 in AIB 2023, none in AIB 2025 (full disclosure): never the 2023 figure for 2025
-    assert shipped().find("NL", 2024).kg_per_kwh == pytest.approx(0.37989)
+    # the Netherlands: 379.89 in AIB 2023, none in AIB 2024 and 2025 (full disclosure, "NA"):
+    # never the 2023 figure for a 2024 or 2025 month
+    assert shipped().find("NL", 2023).kg_per_kwh == pytest.approx(0.37989)
+    assert shipped().find("NL", 2024) is None
     assert shipped().find("NL", 2025) is None
 
 
@@ -467,22 +475,22 @@ def test_removing_instruments_of_a_closed_month_is_refused_unless_restated(compa
     )
     assert "Traceback" not in r.output
     assert db_dump() == before
-    # 15 MWh x 0 + 5 MWh x 1,000 x 0.71990 = 3,599.5 kg still (the closed month unchanged)
+    # 15 MWh x 0 + 5 MWh x 1,000 x 0.72456 = 3,622.8 kg still (the closed month unchanged)
     t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
-    assert t["market_kg"] == pytest.approx(3599.5)
+    assert t["market_kg"] == pytest.approx(3622.8)
     r = company(
         "imports", "remove", "2", "--restate", "--reason", "wrong certificates", "--by", "bob"
     )
     assert r.exit_code == 0, r.output
     assert "restatement" in r.output
-    # back to the residual mix: 20,000 kWh x 0.71990 = 14,398.0 kg
+    # back to the residual mix: 20,000 kWh x 0.72456 = 14,491.2 kg
     t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
-    assert t["market_kg"] == pytest.approx(14398.0)
+    assert t["market_kg"] == pytest.approx(14491.2)
 
 
 def test_replacing_instruments_of_a_closed_month_is_refused(company, write, db_dump):
     # The new file only covers 2024-04, but replacing import 2 would take its 2024-03 instruments
-    # out of a closed month (market-based 3,599.5 kg would become 14,398.0 kg).
+    # out of a closed month (market-based 3,622.8 kg would become 14,491.2 kg).
     r = company(
         "import",
         "energy-attributes",
@@ -505,4 +513,28 @@ def test_replacing_instruments_of_a_closed_month_is_refused(company, write, db_d
     assert r.exit_code == 1 and "replacing import 2" in text and "2024-03" in text, r.output
     assert "Traceback" not in r.output and db_dump() == before
     t = {x["team"]: x for x in month(company, "2024-03")["scope2"]["teams"]}["Platform"]
-    assert t["market_kg"] == pytest.approx(3599.5)
+    assert t["market_kg"] == pytest.approx(3622.8)
+
+
+def test_a_2024_month_uses_the_aib_2024_edition(run, write):
+    run("teams", "add", "Ops")
+    assert (
+        run(
+            "import",
+            "activities",
+            write(
+                "a.csv",
+                HEADER + "2024-06,Ops,electricity.grid,10,MWh,DE\n"
+                "2024-07,Ops,electricity.grid,1000,kWh,NL\n",
+            ),
+        ).exit_code
+        == 0
+    )
+    # June 2024: 10,000 kWh x AIB 2024 DE 0.72456 = 7,245.6 kg (AIB 2023 would give 7,199.0)
+    june = month(run, "2024-06")["scope2"]
+    assert june["market_kg"] == pytest.approx(7245.6)
+    assert [(m["country"], m["year"]) for m in june["residual_mixes"]] == [("DE", 2024)]
+    # July 2024: AIB 2024 prints "NA" for the Netherlands (full disclosure): no market figure,
+    # never AIB 2023's 379.89 g/kWh and never 0
+    july = month(run, "2024-07")["scope2"]
+    assert july["market_kg"] is None and "no residual mix for NL" in july["market_notes"][0]
