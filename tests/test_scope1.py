@@ -166,3 +166,31 @@ def test_shipped_scope1_rows_cite_source_and_vintage():
             )
             # Only refrigerants state their gas (the refrigerant itself); fuels are "not split".
             assert f.gas_split == f.activity.startswith("refrigerant.")
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def test_every_shipped_row_with_gas_parts_adds_up_to_its_published_total():
+    # Each part and the total are published rounded: the parts must meet the total within half a
+    # unit of the last published digit of each figure (the rounding of every figure added up).
+    import csv
+    from decimal import Decimal
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "factors"
+    gases = ("gas_co2", "gas_ch4", "gas_n2o", "gas_hfcs", "gas_other")
+    checked = 0
+    for path in sorted(root.glob("**/*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                parts = [row[g] for g in gases if (row.get(g) or "").strip()]
+                if not parts:
+                    continue
+                slack = sum(Decimal(5) / 10 ** (_decimals(p) + 1) for p in [*parts, row["value"]])
+                total = sum(Decimal(p) for p in parts)
+                assert abs(total - Decimal(row["value"])) <= slack, (path.name, row["activity"])
+                checked += 1
+    # 6 DESNZ 2024 + 6 DESNZ 2025 refrigerant rows, 2 IPCC AR6 rows in factors/alternatives.
+    assert checked == 14
