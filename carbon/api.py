@@ -246,6 +246,7 @@ class Carbon:
         checks: Checks | None = None,
         prefer_source: tuple[str, ...] = (),
         feed: str | None = None,
+        config_path: Path | str | None = None,
     ) -> ImportOutcome:
         from carbon.ledger import service as importer
 
@@ -259,6 +260,7 @@ class Carbon:
                 replace=replace,
                 create_teams=create_teams,
                 prefer_source=prefer_source,
+                config_path=config_path,
                 **extra,
             ),
         )

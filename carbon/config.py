@@ -32,6 +32,10 @@ without a file every setting has its default (no e-mail). Example:
     scenarios = ["levers-2026.toml"]   # scenario files (`carbon scenario run`), paths relative
                                        # to this file: the pack's "levers" section
 
+    [flights]                      # optional (`carbon import flights`, docs/travel.md)
+    non_uk_bands = "desnz"         # flights outside the UK: "desnz" (DESNZ's international band)
+                                   # or "distance" (short-haul under 3,700 km, long-haul beyond)
+
 Each file of [pack] scenarios is read and checked when the config is loaded: a missing or
 invalid one refuses the config (file, line, key or column), never an empty section later.
 The team names of its levers are checked against the declared teams with the managers'.
@@ -111,6 +115,18 @@ class CommutingSettings:
     homeworking_hours_per_day: float = DEFAULT_HOMEWORKING_HOURS
 
 
+# How `carbon import flights` bands flights neither starting nor ending in the UK:
+# "desnz" (DESNZ's `international` band) or "distance" (short/long haul split at 3,700 km).
+NON_UK_BANDS = ("desnz", "distance")
+
+
+@dataclass(frozen=True)
+class FlightSettings:
+    """[flights]: how `carbon import flights` bands flights (docs/travel.md)."""
+
+    non_uk_bands: str = "desnz"  # flights outside the UK: "desnz" or "distance"
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of `carbon schedule` and of the pack's delivery."""
@@ -128,6 +144,7 @@ class Config:
     scenario_paths: tuple[str, ...] = ()  # [pack] scenarios, as written
     scenarios: tuple[Scenario, ...] = ()  # those files, read and checked (load)
     commuting: CommutingSettings = field(default_factory=CommutingSettings)
+    flights: FlightSettings = field(default_factory=FlightSettings)
     feeds: tuple[
         Feed, ...
     ] = ()  # [feeds.NAME] tables: the data feeds a complete month needs (docs/feeds.md)
@@ -158,6 +175,7 @@ _KNOWN = {
     "recipients": {"finance", "managers"},
     "pack": {"scenarios"},
     "commuting": {"country", "closures", "absence_rate", "homeworking_hours_per_day"},
+    "flights": {"non_uk_bands"},
     "feeds": set(),  # [feeds.NAME] tables, each with the keys of FEED_KEYS
 }
 FEED_KEYS = {"kind", "provider", "teams", "categories", "source", "cadence", "from"}
@@ -356,6 +374,15 @@ def parse(data: dict, name: str = "<config>") -> Config:
         )
         scenario_paths = []
     commuting = _commuting(get, bad)
+    non_uk_bands = get("flights", "non_uk_bands", str, "desnz")
+    if non_uk_bands not in NON_UK_BANDS:
+        bad(
+            "flights.non_uk_bands",
+            non_uk_bands,
+            'expected "desnz" (DESNZ\'s international band for flights outside the UK) or '
+            '"distance" (short-haul under 3,700 km, long-haul beyond)',
+        )
+        non_uk_bands = "desnz"
     feeds = _feeds(data.get("feeds") if isinstance(data.get("feeds"), dict) else {}, bad)
     if problems:
         raise InputError(f"{name}: the configuration was refused", problems)
@@ -370,6 +397,7 @@ def parse(data: dict, name: str = "<config>") -> Config:
         source=name,
         scenario_paths=tuple(scenario_paths),
         commuting=commuting,
+        flights=FlightSettings(non_uk_bands),
         feeds=feeds,
     )
 

@@ -193,3 +193,44 @@ def test_repeated_import_follows_the_rules_of_every_import(booked, write):
     one = [f for x in s for f in x.get("flights", ()) if f["route"] == "CDG-JFK"]
     assert [f["passengers"] for f in one] == [1]  # the replaced import's flights are gone
     assert one[0]["passenger_km"] == pytest.approx(CDG_JFK * 1.08)  # one passenger, one way
+
+
+def test_flights_outside_the_uk_banded_by_distance_when_the_config_says_so(run, write):
+    config = write("carbon.toml", '[flights]\nnon_uk_bands = "distance"\n')
+    run("teams", "add", "Sales", "Platform")
+    r = run("import", "flights", write("bookings.csv", FLIGHTS), "--config", config)
+    assert r.exit_code == 0, r.output
+    assert (
+        "2 flight(s) neither starting nor ending in the UK banded by distance (short-haul under "
+        '3,700 km, long-haul beyond: [flights] non_uk_bands = "distance")'
+        in " ".join(r.output.split())
+    )
+    rows = json.loads(run("report", "sources", "--month", "2026-03", "--format", "json").stdout)
+    flights = {f["line"]: (s, f) for s in rows["sources"] for f in s.get("flights", ())}
+    # DESNZ 2024 (factors/desnz_2024_travel_gb.csv); the UK flights (lines 3 and 5) are unchanged.
+    # TLS-ORY 571.8 km < 3,700: short-haul economy, no RF 0.10794: 617.6 pkm x 0.10794 = 66.66 kg
+    # CDG-JFK 5,833.6 km >= 3,700: long-haul economy with RF 0.20011: 12,600.6 pkm x 0.20011 = 2,521.5 kg
+    distance = {
+        2: ("travel.flight.short_haul.economy", PKM[2] * 0.10794),
+        3: (KEY[3], KG[3]),
+        4: ("travel.flight.long_haul.economy.rf", PKM[4] * 0.20011),
+        5: (KEY[5], KG[5]),
+    }
+    for line, (key, kg) in distance.items():
+        src, f = flights[line]
+        assert src["activity"] == key
+        assert f["co2e_kg"] == pytest.approx(kg, abs=1e-5)
+        assert f["passenger_km"] == pytest.approx(PKM[line], abs=1e-5)
+    assert (flights[2][1]["band"], flights[4][1]["band"]) == ("short_haul", "long_haul")
+    assert PKM[2] * 0.10794 == pytest.approx(66.66, abs=0.01)
+    assert PKM[4] * 0.20011 == pytest.approx(2521.5, abs=0.1)
+
+
+def test_an_unknown_non_uk_bands_setting_is_refused(run, write):
+    config = write("carbon.toml", '[flights]\nnon_uk_bands = "km"\n')
+    run("teams", "add", "Sales", "Platform")
+    r = run("import", "flights", write("bookings.csv", FLIGHTS), "--config", config)
+    assert r.exit_code != 0
+    assert "flights.non_uk_bands" in r.output and '"distance"' in r.output
+    r = run("imports", "list")
+    assert r.exit_code == 0 and "no imports yet" in r.output.lower()  # nothing was written

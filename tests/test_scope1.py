@@ -20,10 +20,13 @@ ACTIVITIES = HEADER + (
 #   natural gas gross CV 0.18296 kg/kWh:   12,000 x 0.18296 = 2,195.52 kg, scope 1, not split
 #   its well-to-tank 0.03021 kg/kWh:       12,000 x 0.03021 =   362.52 kg, scope 3 category 3.3
 #   diesel (average biofuel blend) 2.57082 kg/litre: 500 x 2.57082 = 1,285.41 kg, scope 1, not split
-#   R-410A 1,924 kg CO2e/kg (AR5):          2.5 x 1,924     = 4,810 kg, scope 1, all HFCs
+# factors/ipcc_ar6_2021_refrigerants.csv (the default GWPs: IPCC AR6 WG1 Table 7.SM.7, GWP-100):
+#   R-410A = 50 % HFC-32 + 50 % HFC-125 by mass = 0.5 x 771 + 0.5 x 3,740 = 2,255.5 kg CO2e/kg:
+#                                           2.5 x 2,255.5   = 5,638.75 kg, scope 1, all HFCs
+#   (with DESNZ's AR5 figure 1,924 it was 2.5 x 1,924 = 4,810 kg: see the AR5 test below)
 # factors/ademe_2025_grid_fr.csv: FR grid 0.0461 kg/kWh: 1,000 x 0.0461 = 46.1 kg, scope 2, not split
-GAS_KG, WTT_KG, DIESEL_KG, LEAK_KG, GRID_KG = 2195.52, 362.52, 1285.41, 4810.0, 46.1
-SCOPE1 = GAS_KG + DIESEL_KG + LEAK_KG  # 8,290.93
+GAS_KG, WTT_KG, DIESEL_KG, LEAK_KG, GRID_KG = 2195.52, 362.52, 1285.41, 5638.75, 46.1
+SCOPE1 = GAS_KG + DIESEL_KG + LEAK_KG  # 9,119.68
 
 
 @pytest.fixture
@@ -50,8 +53,8 @@ def test_scope1_fuels_and_leak_with_wtt_in_category_3_3(company):
     assert d["by_category"]["vehicles"] == pytest.approx(DIESEL_KG)
     assert d["by_category"]["refrigerants"] == pytest.approx(LEAK_KG)
     used = {s["activity"]: s for s in d["sources"]}
-    assert used["refrigerant.r410a"]["source"] == "UK DESNZ/DEFRA GHG conversion factors 2025"
-    assert "3_201_2158_3_1" in used["refrigerant.r410a"]["source_ref"]
+    assert used["refrigerant.r410a"]["source"] == "IPCC AR6 WG1 GWP-100 (2021)"
+    assert "COMPUTED" in used["refrigerant.r410a"]["source_ref"]
     assert used["fuel.diesel.litre"]["year"] == 2025
 
 
@@ -155,14 +158,79 @@ def test_shipped_scope1_rows_cite_source_and_vintage():
     for name in ("desnz_2024_scope1_gb.csv", "desnz_2025_scope1_gb.csv"):
         rows, _ = factors.read_factor_file(Path(__file__).parent.parent / "factors" / name)
         year = int(name[6:10])
-        assert (
-            len(rows) == 35
-        )  # 10 fuel keys x (combustion + WTT), pellets 2 x 2, 5 vehicles, 6 refrigerants
+        # 10 fuel keys x (combustion + WTT), pellets 2 x 2, 5 vehicles; the refrigerants' AR5
+        # rows are in factors/alternatives/ (the default GWPs are AR6)
+        assert len(rows) == 29
         for f in rows:
             assert f.year == year and f.source == f"UK DESNZ/DEFRA GHG conversion factors {year}"
             assert f"conversion-factors-{year}" in f.source_ref and " ID " in f.source_ref
             assert (f.scope, f.scope3_category) == (
                 (3, 3) if f.activity.endswith(".wtt") else (1, None)
             )
-            # Only refrigerants state their gas (the refrigerant itself); fuels are "not split".
-            assert f.gas_split == f.activity.startswith("refrigerant.")
+            # The fuels are "not split" (no readable copy of DESNZ's parts).
+            assert not f.gas_split
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def test_every_shipped_row_with_gas_parts_adds_up_to_its_published_total():
+    # Each part and the total are published rounded: the parts must meet the total within half a
+    # unit of the last published digit of each figure (the rounding of every figure added up).
+    import csv
+    from decimal import Decimal
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "factors"
+    gases = ("gas_co2", "gas_ch4", "gas_n2o", "gas_hfcs", "gas_other")
+    checked = 0
+    for path in sorted(root.glob("**/*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                parts = [row[g] for g in gases if (row.get(g) or "").strip()]
+                if not parts:
+                    continue
+                slack = sum(Decimal(5) / 10 ** (_decimals(p) + 1) for p in [*parts, row["value"]])
+                total = sum(Decimal(p) for p in parts)
+                assert abs(total - Decimal(row["value"])) <= slack, (path.name, row["activity"])
+                checked += 1
+    # 6 IPCC AR6 refrigerant rows; 6 DESNZ 2024 + 6 DESNZ 2025 (AR5) in factors/alternatives.
+    assert checked == 18
+
+
+def test_refrigerants_default_to_ar6_and_ar5_is_a_documented_choice(company, write):
+    from pathlib import Path
+
+    from carbon.factors import tables as factors
+
+    ar6 = {
+        f.activity: f.value
+        for f in factors.read_factor_file(
+            Path(__file__).parent.parent / "factors" / "ipcc_ar6_2021_refrigerants.csv"
+        )[0]
+    }
+    # IPCC AR6 WG1 Table 7.SM.7 GWP-100: HFC-32 771, HFC-125 3,740, HFC-134a 1,530,
+    # HFC-143a 5,810, HFO-1234yf 0.501; blends by mass composition:
+    assert ar6 == {
+        "refrigerant.r32": 771,
+        "refrigerant.r134a": 1530,
+        "refrigerant.r410a": pytest.approx(0.5 * 771 + 0.5 * 3740),  # 2,255.5
+        "refrigerant.r404a": pytest.approx(0.44 * 3740 + 0.52 * 5810 + 0.04 * 1530),  # 4,728
+        "refrigerant.r407c": pytest.approx(0.23 * 771 + 0.25 * 3740 + 0.52 * 1530),  # 1,907.93
+        "refrigerant.r1234yf": pytest.approx(0.501),
+    }
+    # AR5 on purpose: import DESNZ's rows and prefer them for the leak (docs/scope1.md).
+    alt = Path(__file__).parent.parent / "factors" / "alternatives"
+    r = company("factors", "import", alt / "desnz_2024_2025_ar5_refrigerants.csv")
+    assert r.exit_code == 0, r.output
+    r = company(
+        "import",
+        "activities",
+        write("leak.csv", HEADER + "2025-04,Ops,refrigerant.r410a,1,kg,FR\n"),
+        "--prefer-source",
+        "DESNZ",
+    )
+    assert r.exit_code == 0, r.output
+    # 1 kg of R-410A at DESNZ 2025's AR5 figure 1,924 kg CO2e/kg, beside the March leak at AR6
+    assert _year(company)["by_category"]["refrigerants"] == pytest.approx(LEAK_KG + 1924.0)

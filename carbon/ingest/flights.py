@@ -6,7 +6,9 @@ Per flight (docs/travel.md):
                     x (2 when `return` is yes)
     factor key    = travel.flight.<band>.<class>[.rf], with DESNZ's bands: `domestic` (both airports
                     in the UK), `short_haul` / `long_haul` (to or from the UK, split at a great-circle
-                    distance of 3,700 km), `international` (neither airport in the UK).
+                    distance of 3,700 km), `international` (neither airport in the UK); with
+                    `[flights] non_uk_bands = "distance"` (config) a flight neither starting nor
+                    ending in the UK is `short_haul` / `long_haul` by the same 3,700 km split.
 A class the band does not publish falls back to the nearest published cabin (premium economy ->
 economy, first -> business, then average); the import names each fallback.
 """
@@ -61,12 +63,15 @@ class Leg:
     passenger_km: float
 
 
-def band_of(origin_country: str, destination_country: str, distance_km: float) -> str:
-    """DESNZ's band of a flight."""
+def band_of(
+    origin_country: str, destination_country: str, distance_km: float, non_uk: str = "desnz"
+) -> str:
+    """The band of a flight: DESNZ's, or for a flight outside the UK with `non_uk` "distance",
+    short- or long-haul by its great-circle distance."""
     uk = (origin_country == UK) + (destination_country == UK)
     if uk == 2:
         return "domestic"
-    if uk == 1:
+    if uk == 1 or non_uk == "distance":
         return "short_haul" if distance_km < HAUL_SPLIT_KM else "long_haul"
     return "international"
 
@@ -131,12 +136,17 @@ def _cabin(table: FactorTable, band: str, cabin: str, rf: bool) -> str | None:
 
 
 def expand(
-    frame: pd.DataFrame, lines: np.ndarray, airports: Airports, table: FactorTable, log: ProblemLog
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    airports: Airports,
+    table: FactorTable,
+    log: ProblemLog,
+    non_uk_bands: str = "desnz",
 ) -> tuple[pd.DataFrame, np.ndarray, list[Leg], list[str]]:
     """Flight rows -> activity rows (date, team, activity, quantity, unit, region), one per flight.
 
     Returns the activity frame, the flight file's line of each row, each row's Leg and the notes
-    (class fallbacks). Problems of the flight columns go to `log`; date and team are checked by
+    (class fallbacks, flights banded by distance). Problems of the flight columns go to `log`; date and team are checked by
     the activity validation.
     """
     f = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
@@ -196,10 +206,13 @@ def expand(
     legs: list[Leg] = []
     keys, quantities, keep = [], [], []
     fallbacks: dict[tuple[str, str, str], int] = {}
+    by_distance = 0
     for i in np.flatnonzero(ok):
         a, b = airports.by_code[ends["origin"][i]], airports.by_code[ends["destination"][i]]
         km = haversine_km(a, b)
-        band = band_of(a.country, b.country, km)
+        band = band_of(a.country, b.country, km, non_uk_bands)
+        if non_uk_bands == "distance" and UK not in (a.country, b.country):
+            by_distance += 1
         used = _cabin(table, band, cabin[i], bool(rf[i]))
         if used is None:
             log.add(
@@ -256,4 +269,10 @@ def expand(
         f"{n_rows:,} row(s) used '{used}' (the nearest published class)"
         for (band, asked, used), n_rows in sorted(fallbacks.items())
     ]
+    if by_distance:
+        notes.append(
+            f"{by_distance:,} flight(s) neither starting nor ending in the UK banded by distance "
+            f"(short-haul under {HAUL_SPLIT_KM:,.0f} km, long-haul beyond: [flights] non_uk_bands = "
+            '"distance"), not DESNZ\'s international band'
+        )
     return out.astype(object), lines[idx] if n else lines, legs, notes

@@ -610,22 +610,31 @@ def import_flights(
     create_teams: bool = False,
     checks: Checks = DEFAULT_CHECKS,
     prefer_source: tuple[str, ...] = (),
+    config_path: Path | str | None = None,
 ) -> ImportOutcome:
     """Import a booking tool's flights (date, team, origin, destination, class[, return,
     passengers, rf]) as one batch of business-travel entries in passenger-km (docs/travel.md).
 
     Each flight's route, great-circle distance, uplift, band and class are kept with its entry
     (`report sources`); a class the band does not publish falls back, named in the warnings.
+    Flights outside the UK are banded as the config's `[flights] non_uk_bands` says
+    (`config_path`, else ./carbon.toml when present; default DESNZ's international band).
     """
+    from carbon import config as config_file
     from carbon.factors import airports
     from carbon.ingest import flights
     from carbon.store import flights as stored_flights
 
+    non_uk_bands = config_file.load(config_path).flights.non_uk_bands
     source = limits.source_name(source or Path(path).name)
     info, frame, lines = csvfile.read_small(
         Path(path), flights.REQUIRED, flights.OPTIONAL, str(path)
     )
-    params = _options(prefer_source=list(prefer_source))
+    # Only when not the default: imports made before the setting existed keep their identity.
+    params = _options(
+        prefer_source=list(prefer_source),
+        non_uk_bands="" if non_uk_bands == "desnz" else non_uk_bands,
+    )
     content_hash = identity(info.sha256, params)
     with store.transaction() as conn:
         earlier, content_hash = _identity_for(store, conn, "flights", source, replace, content_hash)
@@ -634,7 +643,9 @@ def import_flights(
         to_replace = _check_source(store, conn, "flights", source, replace, info.sha256, params)
         table = factor_table(store, conn, tuple(prefer_source))
         log = ProblemLog(info.name, flights.ALIASES)
-        expanded, exp_lines, legs, notes = flights.expand(frame, lines, airports.load(), table, log)
+        expanded, exp_lines, legs, notes = flights.expand(
+            frame, lines, airports.load(), table, log, non_uk_bands
+        )
         n_rows = len(frame)
         outcome = _write(
             store,

@@ -379,6 +379,12 @@ def commuting_survey(
     is_flag=True,
     help="Refuse rows already in another import (default: import them with a warning).",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file whose [flights] non_uk_bands bands flights outside the UK (default ./carbon.toml).",
+)
 @restate_options
 @FEED
 @pass_ctx
@@ -395,6 +401,7 @@ def flights_cmd(
     restate,
     reason,
     by,
+    config_path=None,
     feed=None,
 ) -> None:
     """Import flights by airport code, as a booking tool exports them.
@@ -406,6 +413,8 @@ def flights_cmd(
     passenger-km = great-circle km x 1.08 x passengers x (2 if return), booked
     under travel.flight.<band>.<class>[.rf] with DESNZ's bands (domestic UK;
     short-haul / long-haul to or from the UK, split at 3,700 km; international).
+    The config's [flights] non_uk_bands = "distance" bands flights outside the
+    UK by distance instead of DESNZ's international band (docs/travel.md).
 
     \b
     Example:
@@ -420,6 +429,7 @@ def flights_cmd(
         create_teams=create_teams,
         checks=checks,
         prefer_source=prefer_source,
+        config_path=config_path,
         feed=feed,
     )
     _summary(file, outcome)
