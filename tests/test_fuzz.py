@@ -4,13 +4,15 @@ or a clear refusal.
 Never a traceback (any exception other than InputError fails), never a partial
 write: a refusal leaves the whole database exactly as before (every table compared),
 a success adds one import whose entries are all in the ledger and the monthly rollup.
-The number of cases run is printed in pytest's summary (conftest.py).
+The number of cases run is printed in pytest's summary (conftest.py); the profile
+(CARBON_FUZZ_PROFILE, tests/fuzzing.py) scales them: the CI profile runs 340, nightly about 3,000.
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import fuzz_settings  # tests/fuzzing.py: the profiles
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -181,9 +183,7 @@ def _check(store, db_dump, call):
     return out
 
 
-@settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@fuzz_settings(1, at_least=120)
 @given(data=st.data())
 def test_fuzz_activity_files(teams, db_dump, tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "a.csv"
@@ -196,9 +196,7 @@ def test_fuzz_activity_files(teams, db_dump, tmp_path_factory, data):
     )
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@fuzz_settings(0.5, at_least=60)
 @given(data=st.data())
 def test_fuzz_survey_files(teams, db_dump, tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "s.csv"
@@ -213,9 +211,7 @@ def test_fuzz_survey_files(teams, db_dump, tmp_path_factory, data):
     )
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@fuzz_settings(0.5, at_least=60)
 @given(data=st.data())
 def test_fuzz_factor_files(teams, db_dump, tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "f.csv"
@@ -228,9 +224,7 @@ def test_fuzz_factor_files(teams, db_dump, tmp_path_factory, data):
     )
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@fuzz_settings(0.5, at_least=60)
 @given(data=st.data())
 def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
     from carbon.budgets import service as stored_budgets
@@ -241,9 +235,7 @@ def test_fuzz_budget_files(teams, db_dump, tmp_path_factory, data):
     _check(teams, db_dump, lambda: stored_budgets.load_file(teams, path, replace=True))
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@fuzz_settings(0.5, at_least=40)
 @given(data=st.data())
 def test_fuzz_price_files(teams, db_dump, tmp_path_factory, data):
     from carbon.prices.service import import_file

@@ -2,55 +2,36 @@
 internal error.
 
 For every importer (cloud bills of AWS in both column styles, GCP and Azure; CCF estimates as CSV
-and JSON; video with its mapping; metrics; energy attributes; scenario; config; budget), each
-generated file must:
+and JSON; video with its mapping; flights by airport code; purchases by spend; an activity file
+split by a shared-cost allocation file; metrics; energy attributes; scenario; config; budget;
+tests/test_fuzz.py: activity, survey, factor, budget and price files), each generated file must:
 
 - end in success or a `CarbonError` (what the CLI turns into exit 1); any other exception is what
   the CLI reports as "internal error" (exit 3) and fails the test;
 - when refused, leave the whole database exactly as before (every table compared);
 - when accepted, leave only finite, in-range figures in the ledger, the monthly rollup, the
-  metrics, the energy attributes and the budgets (`_stored_ok`).
+  metrics, the energy attributes, the budgets, the flights and the pool shares (`_stored_ok`).
 
 Profiles (docs/integrity.md): the default ("ci") runs a few hundred cases in all; set
-CARBON_FUZZ_PROFILE=nightly for at least 10,000 (about 900 per importer). The counts per
+CARBON_FUZZ_PROFILE=nightly for more than 10,000 (tests/fuzzing.py). The counts per
 importer and outcome are printed in pytest's summary (conftest.py).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import CASES, CLOUD_SCALE, fuzz_settings  # tests/fuzzing.py: the profiles
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from carbon.errors import CarbonError
 from carbon.ledger import service as importer
 from carbon.store import schema
-
-PROFILE = os.environ.get("CARBON_FUZZ_PROFILE", "ci")
-# cases per importer (13 of them); a cloud bill case costs several times another (the CCF tables),
-# so the four bill layouts run CLOUD_SCALE as many: ci about 250 cases, nightly about 10,500
-CASES = int(os.environ.get("CARBON_FUZZ_CASES", 0)) or {"ci": 20, "nightly": 900}[PROFILE]
-CLOUD_SCALE = 2 / 3
-
-
-def fuzz_settings(scale: float = 1.0):
-    return settings(
-        max_examples=max(1, int(CASES * scale)),
-        deadline=None,
-        database=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-        ],
-    )
-
 
 RAN: dict[str, int] = {
     "ok": 0,
@@ -138,6 +119,22 @@ CONFIG = (
     '[schedule]\ncron = "0 6 1 * *"\ntimezone = "Europe/Paris"\ngrace_days = 10\n[output]\ndir = "out"\n'
     '[recipients]\nfinance = ["finance@example.org"]\n[recipients.managers]\nPlatform = "a@example.org"\n'
 )
+FLIGHTS = (
+    "date,team,origin,destination,class,return,passengers,rf\n"
+    "2026-03-14,Platform,CDG,NCE,economy,yes,1,yes\n"
+    "2026-03-20,Video,LHR,JFK,business,no,2,no\n"
+)
+SPEND = (
+    "month,team,category,amount,currency,supplier,description\n"
+    "2026-03,Platform,software,1000,USD,,IDE licences\n"
+    "2026-03-17,Video,advertising,500,GBP,,UK campaign\n"
+)
+ACTIVITIES = (
+    "date,team,activity,quantity,unit,region\n"
+    "2026-03,Office,electricity.grid,1000,kWh,FR\n"
+    "2026-03,Platform,electricity.grid,200,kWh,FR\n"
+)
+ALLOCATION = "[pool.Office]\nshares = { Platform = 0.75, Video = 0.25 }\n"
 BUDGET = (
     'year = 2026\nunit = "t CO2e"\n[teams.Platform]\nbudget = 120.0\nprofile = "flat"\n'
     "[teams.Video]\nbudget = 300\nprofile = [1, 1, 1, 1, 1, 1, 0.5, 0.5, 1, 1, 1, 1]\n"
@@ -353,6 +350,8 @@ def _stored_ok(store) -> None:
     from carbon.budgets import store as b_tables
     from carbon.metrics import store as m_tables
     from carbon.scope2 import store as e_tables
+    from carbon.store import flights as stored_flights
+    from carbon.store import pools as stored_pools
 
     last_year = date.today().year + 1
     checks = [
@@ -361,6 +360,8 @@ def _stored_ok(store) -> None:
         (m_tables.metric_values, ("value",), "month"),
         (e_tables.energy_attributes, ("mwh", "factor_kg_per_kwh"), "month"),
         (b_tables.budget_teams, ("budget_kg",), None),
+        (stored_flights.flight_legs, ("distance_km", "uplift", "passenger_km"), None),
+        (stored_pools.pool_shares, ("share",), "month"),
     ]
     with store.engine.connect() as conn:
         for table, figures, month in checks:
@@ -450,6 +451,38 @@ def test_fuzz_video(company, tmp_path_factory, data):
 
 @fuzz_settings()
 @given(data=st.data())
+def test_fuzz_flights(company, tmp_path_factory, data):
+    path, source = _case("flights", tmp_path_factory, mutate_csv(FLIGHTS, data))
+    _check(company, lambda: importer.import_flights(company, path, source=source))
+
+
+@fuzz_settings()
+@given(data=st.data())
+def test_fuzz_spend(company, tmp_path_factory, data):
+    from carbon.spend.service import import_spend
+
+    path, source = _case("spend", tmp_path_factory, mutate_csv(SPEND, data))
+    _check(company, lambda: import_spend(company, path, source=source))
+
+
+@fuzz_settings()
+@given(data=st.data())
+def test_fuzz_shared_cost_pools(company, tmp_path_factory, data):
+    """An activity file with a pool row, split by an allocation file (`--allocation`): either
+    file damaged."""
+    damage_allocation = data.draw(st.booleans())
+    csv_bytes = ACTIVITIES.encode() if damage_allocation else mutate_csv(ACTIVITIES, data)
+    path, source = _case("allocation", tmp_path_factory, csv_bytes)
+    alloc = tmp_path_factory.mktemp("alloc") / "alloc.toml"
+    alloc.write_bytes(mutate_text(ALLOCATION, data) if damage_allocation else ALLOCATION.encode())
+    _check(
+        company,
+        lambda: importer.import_activities(company, path, source=source, allocation=alloc),
+    )
+
+
+@fuzz_settings()
+@given(data=st.data())
 def test_fuzz_metrics(company, tmp_path_factory, data):
     from carbon.metrics.service import import_metrics
 
@@ -501,6 +534,9 @@ def test_fuzz_ran_every_importer():
         "ccf-csv",
         "ccf-json",
         "video",
+        "flights",
+        "spend",
+        "allocation",
         "metrics",
         "energy-attributes",
         "scenario",
