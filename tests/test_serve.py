@@ -8,6 +8,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from markupsafe import escape  # the escaping Jinja2 applies
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
@@ -372,7 +373,20 @@ def test_team_page_figures_and_drill_down(client):
 
 
 def test_year_page_and_workbook(client):
-    assert client.get("/year/2026").status_code == 200
+    page = client.get("/year/2026")
+    assert page.status_code == 200
+    html = page.text
+    # a table, not raw JSON: every team's and month's figure as the JSON gives it, both scope-2
+    # methods side by side
+    data = client.get("/api/v1/report/year?year=2026").json()
+    assert "<pre" not in html and "<table>" in html
+    assert f'id="year-total">{data["total"]:,.1f}<' in html
+    for team, kg in data["by_team"].items():
+        assert f'<td>{escape(team)}</td><td class="num">{kg:,.1f}</td>' in html  # escaped
+    for month, kg in data["by_month"].items():  # a month without data says so, never 0
+        shown = "no data" if kg is None else f"{kg:,.1f}"
+        assert f'<td>{month}</td><td class="num">{shown}</td>' in html
+    assert "<td>location-based</td>" in html and "<td>market-based</td>" in html
     pytest.importorskip("openpyxl")
     got = client.get("/year/2026?format=xlsx")
     assert got.status_code == 200 and got.content[:2] == b"PK"

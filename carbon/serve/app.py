@@ -374,7 +374,7 @@ class Server:
         if request.query_params.get("format") == "xlsx":
             return self._xlsx(rep, year)
         data = json.loads(answers.year_text(rep))
-        return self.render("year.html", viewer, year=year, data=data)
+        return self.render("year.html", viewer, year=year, d=data)
 
     def _xlsx(self, rep, year: int) -> Response:
         from carbon.errors import CarbonError

@@ -65,7 +65,43 @@ TEAM = """{% extends "base.html" %}{% block title %}carbon · {{ team }}{% endbl
 YEAR = """{% extends "base.html" %}{% block title %}carbon · {{ year }}{% endblock %}{% block main %}
 <h1>Inventory {{ year }}</h1>
 <p><a href="?format=xlsx">Download the workbook (XLSX)</a> · <a href="/api/v1/report/year?year={{ year }}">JSON</a></p>
-<pre class="scroll">{{ data|tojson(indent=2) }}</pre>
+<div class="cards"><div class="card"><div class="muted">Total, location-based</div>
+<div class="big" id="year-total">{{ d.total|kg }}</div><div class="muted">kg CO2e{% if d.progress %} · {{ d.progress }}{% endif %}</div></div></div>
+{% if d.incomplete_months %}<p class="note">Incomplete months: {% for c in d.incomplete_months %}{{ c.month }} ({{ c.missing|join(", ") }} missing){% if not loop.last %}; {% endif %}{% endfor %}. Their figures are not the whole month.</p>{% endif %}
+{% if d.months_without_data %}<p class="note">Months without data (unknown, not zero): {{ d.months_without_data|join(", ") }}</p>{% endif %}
+{% if d.months_not_over %}<p class="muted">Not counted yet (not over): {{ d.months_not_over|join(", ") }}</p>{% endif %}
+<h2>By month</h2>
+<div class="scroll"><table><thead><tr><th>Month</th><th class="num">kg CO2e</th><th class="num">scope 2 location-based</th><th class="num">scope 2 market-based</th></tr></thead><tbody>
+{% for m, kg in d.by_month.items() %}{% set s2 = d.scope2.by_month.get(m, {}) %}<tr><td>{{ m }}</td><td class="num">{{ kg|kg }}</td>
+<td class="num">{{ s2.get("location_kg")|kg }}</td><td class="num">{{ s2.get("market_kg")|kg }}</td></tr>{% endfor %}
+</tbody></table></div>
+<h2>By team</h2>
+<div class="scroll"><table><thead><tr><th>Team</th><th class="num">kg CO2e</th></tr></thead><tbody>
+{% for t, kg in d.by_team.items() %}<tr><td>{{ t }}</td><td class="num">{{ kg|kg }}</td></tr>{% endfor %}
+</tbody></table></div>
+<h2>By category and GHG scope</h2>
+<div class="scroll"><table><thead><tr><th>Category</th><th class="num">kg CO2e</th></tr></thead><tbody>
+{% for c, kg in d.by_category.items() %}<tr><td>{{ c }}</td><td class="num">{{ kg|kg }}</td></tr>{% endfor %}
+{% for sc, kg in d.by_scope.items() %}<tr><td>scope {{ sc }}</td><td class="num">{{ kg|kg }}</td></tr>{% endfor %}
+</tbody></table></div>
+<h2>Scope 2, both methods (never added together)</h2>
+<div class="scroll"><table><thead><tr><th>Method</th><th class="num">kg CO2e</th><th>Boundary</th></tr></thead><tbody>
+<tr><td>location-based</td><td class="num">{{ d.scope2.location_kg|kg }}</td><td>{{ d.scope2.location_boundary|join("; ") }}</td></tr>
+<tr><td>market-based</td><td class="num">{{ d.scope2.market_kg|kg }}</td><td>{{ d.scope2.market_boundary|join("; ") }}</td></tr>
+</tbody></table></div>
+{% if d.by_scope3_category %}<h2>Scope 3 by category</h2>
+<div class="scroll"><table><thead><tr><th>GHG Protocol category</th><th class="num">kg CO2e</th></tr></thead><tbody>
+{% for c, kg in d.by_scope3_category.items() %}<tr><td>{{ c or "not classified" }}</td><td class="num">{{ kg|kg }}</td></tr>{% endfor %}
+</tbody></table></div>{% endif %}
+{% if d.by_gas %}<h2>Scopes 1 and 2 by gas</h2>
+<div class="scroll"><table><thead><tr><th>Scope</th><th class="num">CO2</th><th class="num">CH4</th><th class="num">N2O</th><th class="num">HFCs</th><th class="num">other</th><th class="num">not split</th></tr></thead><tbody>
+{% for sc, g in d.by_gas.items() %}<tr><td>scope {{ sc }}</td><td class="num">{{ g.co2|kg }}</td><td class="num">{{ g.ch4|kg }}</td><td class="num">{{ g.n2o|kg }}</td><td class="num">{{ g.hfcs|kg }}</td><td class="num">{{ g.other|kg }}</td><td class="num">{{ g.not_split|kg }}</td></tr>{% endfor %}
+</tbody></table></div>{% endif %}
+{% if d.intensity %}<h2>Intensity</h2>
+<div class="scroll"><table><thead><tr><th>Metric</th><th class="num">value</th><th class="num">kg CO2e per unit</th></tr></thead><tbody>
+{% for i in d.intensity %}<tr><td>{{ i.label }}</td><td class="num">{{ i.value|kg }}</td><td class="num">{% if i.kg_per_unit is none %}{{ i.note }}{% else %}{{ "%.4f"|format(i.kg_per_unit) }}{% endif %}</td></tr>{% endfor %}
+</tbody></table></div>{% endif %}
+{% if d.year_on_year %}<p class="muted">Against {{ d.year - 1 }}: {{ d.year_on_year.previous_kg|kg }} kg{% if d.year_on_year.change_pct is not none %} ({{ "%+.1f"|format(d.year_on_year.change_pct) }} %){% endif %}{% if d.like_for_like %}; like for like over {{ d.like_for_like.months|length }} months: {% if d.like_for_like.change_pct is not none %}{{ "%+.1f"|format(d.like_for_like.change_pct) }} %{% else %}no change figure{% endif %}{% endif %}.</p>{% endif %}
 {% endblock %}"""
 
 FEEDS = """{% extends "base.html" %}{% block title %}carbon · data feeds{% endblock %}{% block main %}
