@@ -441,3 +441,31 @@ def test_scenarios_page_runs_the_config_scenarios_through_the_latest_month(
     bare = TestClient(carbon.web_app(local=True)).get("/scenarios").text
     assert "No scenario files" in bare
     carbon.close()
+
+
+def test_home_defaults_to_the_latest_complete_month_and_badges_an_incomplete_one(company, db_url):
+    # a feed expecting Sales every month: November has no Sales row, so it is incomplete
+    r = company("feeds", "add", "sales-meter", "--kind", "activities", "--teams", "Sales")
+    assert r.exit_code == 0, r.output
+    carbon = Carbon.open(db_url)
+    try:
+        client = TestClient(carbon.web_app(local=True), base_url="http://127.0.0.1")
+        home = client.get("/").text
+        # the default month is October (November is the latest with data, but incomplete):
+        # 110 + 2929 + 3737 = 6,776.0 kg
+        assert "<h1>Company, 2026-10</h1>" in home
+        assert 'id="company-total">6,776.0<' in home
+        assert 'id="completeness">complete<' in home
+        november = client.get("/?month=2026-11").text
+        assert 'id="completeness">incomplete<' in november
+        assert "sales-meter: missing" in november  # the feed named, for the company
+        assert "2026-11 is incomplete" in november
+        token = company("tokens", "add", "bob", "--team", "Platform").stdout.splitlines()[0]
+        team_client = TestClient(
+            carbon.web_app(local=False), headers={"Authorization": f"Bearer {token}"}
+        )
+        seen = team_client.get("/?month=2026-11").text
+        assert 'id="completeness">incomplete<' in seen  # the verdict, never a low month
+        assert "sales-meter" not in seen and "Sales" not in seen  # no other team's name
+    finally:
+        carbon.close()

@@ -25,6 +25,8 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-spac
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:.85em; white-space:nowrap; }
 .on_track { background:#3d8b4f; } .at_risk { background:#c98a0b; } .over { background:#b8322f; }
 .no_data { background:#6b6b6b; }
+.complete, .received { background:#3d8b4f; } .incomplete, .missing { background:#b8322f; }
+.partial { background:#c98a0b; } .unknown { background:#6b6b6b; }
 .note { background:#fff7e0; border-left:4px solid #c98a0b; padding:6px 10px; margin:8px 0; }
 .flag { color:#b8322f; font-weight:600; }
 .signoff { background:#eef5f0; border-left:4px solid #3d8b4f; padding:6px 10px; margin:8px 0; }

@@ -22,9 +22,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from carbon import answers
-from carbon.core.calendar import MONTH_RE
+from carbon.core.calendar import MONTH_RE, counted_through
 from carbon.errors import CarbonError, InputError, NotFound
+from carbon.feeds.rules import INCOMPLETE
 from carbon.report import svg
+from carbon.report.intensity import html_section
 from carbon.report.style import CSS
 from carbon.serve.templates import TEMPLATES
 
@@ -268,9 +270,21 @@ class Server:
     def render(self, name: str, viewer: Viewer, **values) -> str:
         return self.env.get_template(name).render(viewer=viewer, **values)
 
+    def _page_month(self, request: Request, months: list[str]) -> str:
+        """The month a page shows: `?month=`, else the latest complete month — over and with no
+        data feed missing or partial — among the last twelve with data, else the latest."""
+        asked = request.query_params.get("month")
+        if asked or not months:
+            return _month(asked, months)
+        last_over = counted_through(date.today())
+        for m in reversed(months[-12:]):
+            if m <= last_over and self.carbon.completeness(m).status != INCOMPLETE:
+                return m
+        return months[-1]
+
     def page_company(self, viewer: Viewer, request: Request) -> str:
         months = self.carbon.months()
-        month = _month(request.query_params.get("month"), months)
+        month = self._page_month(request, months)
         rep = self.carbon.monthly_report(month)
         shown = months[-12:]
         series = self.carbon.month_series(shown[0], shown[-1]) if shown else {}
@@ -283,6 +297,10 @@ class Server:
             chart = svg.column_chart(
                 [(m[2:], v) for m, v in trend], "Company total per month", "t CO2e"
             )
+        done = self.carbon.completeness(month)
+        # feed names and intensities are company-wide: a team token sees only the verdict
+        company = viewer.team is None
+        intensity = html_section(self.carbon.intensity_for_month(rep)) if company else []
         return self.render(
             "company.html",
             viewer,
@@ -292,6 +310,10 @@ class Server:
             teams=teams,
             statuses=statuses,
             chart=chart,
+            completeness=done,
+            feeds=done.feeds if company else (),
+            headline=done.headline() if company else "",
+            intensity="".join(intensity),
         )
 
     def _status(self, month: str):
@@ -307,7 +329,7 @@ class Server:
         if team not in known:
             raise Refused(404, f"unknown team {team!r}")
         months = self.carbon.months()
-        month = _month(request.query_params.get("month"), months)
+        month = self._page_month(request, months)
         try:
             rep = self.carbon.monthly_report(month, team)
             row = rep.teams[0] if rep.teams and rep.teams[0].entries else None

@@ -19,13 +19,18 @@ COMPANY = """{% extends "base.html" %}{% block title %}carbon · {{ month }}{% e
 <h1>Company, {{ month }}</h1>
 {% include "picker.html" %}
 <div class="cards"><div class="card"><div class="muted">Company total</div>
-<div class="big" id="company-total">{{ total|kg }}</div><div class="muted">kg CO2e</div></div></div>
+<div class="big" id="company-total">{{ total|kg }}</div><div class="muted">kg CO2e</div></div>
+<div class="card"><div class="muted">Data</div><div><span class="badge {{ completeness.status }}" id="completeness">{{ completeness.status }}</span></div>
+<div class="muted">{% if completeness.status == "incomplete" %}not the whole month{% elif completeness.status == "unknown" %}no feed to check{% else %}every feed received{% endif %}</div></div></div>
+{% if completeness.status == "incomplete" %}<p class="note">{{ headline or (month ~ " is incomplete: a data feed is missing or partial; its figures are not the whole month.") }}</p>{% endif %}
+{% if feeds %}<p class="muted">Feeds: {% for f in feeds %}<span class="badge {{ f.state }}" title="{{ f.detail }}">{{ f.feed }}: {{ f.state }}</span> {% endfor %}<a href="/feeds">matrix</a></p>{% endif %}
 {% if chart %}<h2>Trend</h2>{{ chart|safe }}{% endif %}
 <h2>Teams</h2>
 <div class="scroll"><table><thead><tr><th>Team</th><th class="num">kg CO2e</th><th>Budget status</th></tr></thead><tbody>
 {% for t in teams %}<tr><td><a href="{{ t.team|teamurl }}?month={{ month }}">{{ t.team }}</a></td>
 <td class="num">{{ t.total|kg }}</td><td>{% if t.team in statuses %}<span class="badge {{ statuses[t.team] }}">{{ statuses[t.team]|replace("_", " ") }}</span>{% else %}<span class="muted">no budget</span>{% endif %}</td></tr>
 {% endfor %}</tbody></table></div>
+{{ intensity|safe }}
 {% endblock %}"""
 
 TEAM = """{% extends "base.html" %}{% block title %}carbon · {{ team }}{% endblock %}{% block main %}
