@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from jinja2 import DictLoader, Environment, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -121,6 +122,9 @@ def _year(value: str | None) -> int:
     return int(value)
 
 
+ANSWERS_KEPT = 256  # answers kept in memory, each under its ETag (Server._remember)
+
+
 class Server:
     def __init__(self, carbon: Carbon, local: bool, scenarios: tuple = ()):
         self.carbon = carbon
@@ -129,6 +133,7 @@ class Server:
         self.env = Environment(
             loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True)
         )
+        self.answers: dict[tuple[str, str], str] = {}  # (kind, ETag) -> the text answered
         self.env.filters["kg"] = lambda v: "no data" if v is None else f"{v:,.1f}"
         self.env.filters["teamurl"] = lambda t: "/teams/" + quote(t, safe="")
 
@@ -154,6 +159,19 @@ class Server:
             raise Refused(403, f"this token sees team {viewer.team!r} only")
 
     # ---- conditional answers -----------------------------------------------------------------
+    def _who_and_tag(self, request: Request) -> tuple[Viewer, str]:
+        viewer = self.viewer(request)
+        return viewer, self.etag(request, viewer)
+
+    def _remember(self, key: tuple[str, str], body: str) -> None:
+        """Keep an answer under its ETag: the same question on the same data (and day, for the
+        same viewer) has the same answer, so a dashboard polling it costs one query, not a report.
+        Any write changes the database's counter, hence every ETag: a stale answer is never
+        served. The oldest answers go first beyond ANSWERS_KEPT."""
+        self.answers[key] = body
+        while len(self.answers) > ANSWERS_KEPT:
+            self.answers.pop(next(iter(self.answers)))
+
     def etag(self, request: Request, viewer: Viewer) -> str:
         """The database's change counter, the day (donations count to today), who asks and what."""
         key = "\n".join(
@@ -172,11 +190,16 @@ class Server:
         """Run `produce(viewer)` (returns text) as `kind` ("json" or "html"), with access checks,
         the ETag, security headers, and errors as JSON (API) or escaped HTML (pages)."""
         try:
-            viewer = self.viewer(request)
-            tag = self.etag(request, viewer)
+            # the database is read in a worker thread: a slow query never blocks the event loop
+            viewer, tag = await run_in_threadpool(self._who_and_tag, request)
             if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
                 return Response(status_code=304, headers={"ETag": tag, **SECURITY_HEADERS})
-            body = produce(viewer, request)
+            body = self.answers.get((kind, tag))
+            if body is None:
+                body = await run_in_threadpool(produce, viewer, request)
+                # scenario files are read from disk on each request: not kept
+                if isinstance(body, str) and produce != self.page_scenarios:
+                    self._remember((kind, tag), body)
         except Refused as exc:
             return self.error(exc.status, exc.message, exc.problems, kind)
         except InputError as exc:
