@@ -815,6 +815,44 @@ def test_line_numbers_count_quoted_line_breaks(company, write, db_dump):
     )
 
 
+def _quote_every_field(text: str) -> str:
+    return "".join(
+        ",".join('"' + f.replace('"', '""') + '"' for f in line.split(",")) + "\n"
+        for line in text.splitlines()
+    )
+
+
+def test_a_bill_with_quoted_fields_reads_as_the_same_bill_on_the_fast_reader(
+    company, write, monkeypatch
+):
+    """Quoted fields (as many exporters write every field) give the same entries as the bill
+    without quotes, through pyarrow's reader: only a quoted line break needs pandas's."""
+    pytest.importorskip("pyarrow")
+    from carbon.cloud import exports
+
+    quoted = _quote_every_field(BILL)
+    assert quoted.count('"') > 20 and "\n\n" not in quoted
+    assert exports._scan(write("q.csv", quoted), "q.csv")[1] is False  # no quoted line break
+    multi = BILL.replace("111122223333,Usage,m5.xlarge", '"1111\n22223333",Usage,m5.xlarge')
+    assert exports._scan(write("m.csv", multi), "m.csv")[1] is True
+
+    def no_pandas_reader(*args, **kwargs):
+        raise AssertionError("the quoted bill went to pandas's CSV reader")
+
+    with monkeypatch.context() as m:
+        m.setattr(exports.pd, "read_csv", no_pandas_reader)
+        importer.import_cloud_billing(
+            company, write("q.csv", quoted), "aws", write("r.toml", RULES), source="quoted"
+        )
+    with_quotes = by_team(company, "2026-03")
+    # the same store: the plain bill replaces the quoted one, and every team's figure is the same
+    importer.import_cloud_billing(
+        company, write("p.csv", BILL), "aws", write("r.toml", RULES), source="quoted", replace=True
+    )
+    assert by_team(company, "2026-03") == pytest.approx(with_quotes)
+    assert with_quotes["Video"] == pytest.approx(VIDEO_COMPUTE + EMBODIED + 0.4 * S3, rel=1e-4)
+
+
 # ---- carbon import ccf-estimates --------------------------------------------------------------------
 
 CCF_JSON = """[

@@ -59,7 +59,7 @@ class ExportInfo:
     sha256: str
     columns: dict[str, str] = field(default_factory=dict)  # normalised -> file header
     tags: dict[str, str] = field(default_factory=dict)  # "tag:team" -> file header
-    has_quotes: bool = True  # a quoted field may hold a line break (line numbers then count them)
+    has_quotes: bool = True  # a quoted field holds a line break (line numbers then count them)
 
 
 def _open_text(path: Path):
@@ -68,10 +68,33 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8-sig")
 
 
+class _QuotedBreaks:
+    """Whether a line break stands inside a quoted field, read block by block: a break is quoted
+    when an odd number of quote characters precede it (a doubled quote, CSV's escape, counts
+    twice). A stray quote in an unquoted field only errs towards "yes" (the slower, exact reader)."""
+
+    def __init__(self) -> None:
+        self.open = 0  # 1: the blocks so far left a quoted field open
+        self.found = False
+
+    def feed(self, block: bytes) -> None:
+        if self.found:
+            return
+        if b'"' not in block:
+            self.found = bool(self.open) and b"\n" in block
+            return
+        arr = np.frombuffer(block, dtype=np.uint8)
+        quote = arr == 34
+        inside = (np.cumsum(quote, dtype=np.int64) + self.open) & 1
+        self.found = bool((inside[arr == 10] == 1).any())
+        self.open = int(inside[-1])
+
+
 def _scan(path: Path, name: str) -> tuple[str, bool]:
-    """(SHA-256 of the file's bytes, whether its text holds a quote: then a field may span lines)."""
+    """(SHA-256 of the file's bytes, whether a quoted field holds a line break: then the lines
+    after it move, and only the exact reader numbers them)."""
     digest = hashlib.sha256()
-    quotes = False
+    breaks = _QuotedBreaks()
     gz = path.name.endswith(".gz")
     text = not is_parquet(path)  # a Parquet file is binary: NUL bytes are its own
     lines = 0
@@ -79,15 +102,14 @@ def _scan(path: Path, name: str) -> tuple[str, bool]:
         with open(path, "rb") as fh:
             while block := fh.read(1 << 20):
                 digest.update(block)
-                quotes = quotes or b'"' in block
                 if text and not gz:
+                    breaks.feed(block)
                     _refuse_nul(name, block, lines)
                     lines += block.count(b"\n")
         if gz:
-            quotes = False
             with gzip.open(path, "rb") as fh:
                 while block := fh.read(1 << 20):
-                    quotes = quotes or b'"' in block
+                    breaks.feed(block)
                     _refuse_nul(name, block, lines)
                     lines += block.count(b"\n")
     except FileNotFoundError:
@@ -96,7 +118,7 @@ def _scan(path: Path, name: str) -> tuple[str, bool]:
         raise InputError(f"{name}: not a complete gzip file ({exc})") from None
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror})") from None
-    return digest.hexdigest(), quotes
+    return digest.hexdigest(), breaks.found
 
 
 def _refuse_nul(name: str, block: bytes, lines_before: int) -> None:
@@ -299,7 +321,8 @@ def _raw_chunks(
         return
     header = _header(path, info.name)  # names stripped of spaces, as the columns are known by
     if pa is not None and not info.has_quotes:
-        # pyarrow's streaming CSV reader: several times faster than pandas', bounded memory
+        # pyarrow's streaming CSV reader: several times faster than pandas', bounded memory;
+        # it reads quoted fields too (only a quoted line break needs pandas, to number lines)
         try:
             # a stream, not a path: pyarrow would memory-map the file, and the whole bill would
             # become resident
