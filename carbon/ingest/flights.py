@@ -189,12 +189,13 @@ def expand(
     rf = _yes_no(f, "rf", DEFAULT_RF, lines, log)
     text = f["passengers"] if "passengers" in f.columns else pd.Series([""] * n, dtype=object)
     passengers = pd.to_numeric(text.replace("", "1"), errors="coerce").to_numpy(dtype=float)
-    bad = (
-        ~np.isfinite(passengers)
-        | (passengers < 1)
-        | (passengers > MAX_PASSENGERS)
-        | (passengers % 1 != 0)
-    )
+    with np.errstate(invalid="ignore"):  # inf % 1 is nan: refused below, never a warning
+        bad = (
+            ~np.isfinite(passengers)
+            | (passengers < 1)
+            | (passengers > MAX_PASSENGERS)
+            | (passengers % 1 != 0)
+        )
     log.add(
         lines[bad],
         "passengers",
