@@ -133,8 +133,15 @@ class Carbon:
         127.0.0.1, where no token is needed while none exists; otherwise at least one token must
         exist (InputError) and every request needs one. `scenarios`: the config's scenario files,
         read (`carbon.config.load(...).scenarios`), for the /scenarios page."""
-        from carbon.serve.app import build_app
+        try:
+            from carbon.serve.app import build_app
+        except ImportError as exc:  # the extra is not installed: a user's fault, not carbon's
+            from carbon.errors import CarbonError
 
+            raise CarbonError(
+                f"carbon serve needs its extra ({exc.name} is missing): "
+                "pip install 'carbon-ledger[serve]'"
+            ) from None
         return build_app(self, local=local, scenarios=scenarios)
 
     def scenarios_at(self, scenarios: tuple[object, ...], month: str) -> tuple[PackScenario, ...]:

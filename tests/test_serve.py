@@ -16,6 +16,7 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient  # noqa: E402
 
 from carbon.api import Carbon  # noqa: E402
+from carbon.errors import CarbonError  # noqa: E402
 
 FACTORS = """\
 activity,region,year,value,unit,category,scope,source,uncertainty_pct
@@ -469,3 +470,21 @@ def test_home_defaults_to_the_latest_complete_month_and_badges_an_incomplete_one
         assert "sales-meter" not in seen and "Sales" not in seen  # no other team's name
     finally:
         carbon.close()
+
+
+def test_without_the_serve_extra_the_error_says_what_to_install(company, db_url, monkeypatch):
+    import sys
+
+    # as if jinja2 were not installed: its import fails, and the application module is not cached
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    monkeypatch.delitem(sys.modules, "carbon.serve.app", raising=False)
+    monkeypatch.delitem(sys.modules, "carbon.serve.templates", raising=False)
+    carbon = Carbon.open(db_url)
+    try:
+        with pytest.raises(CarbonError, match=r"jinja2 is missing.*carbon-ledger\[serve\]"):
+            carbon.web_app(local=True)
+    finally:
+        carbon.close()
+    r = company("serve", "--port", "8799")
+    assert r.exit_code == 1 and "pip install 'carbon-ledger[serve]'" in r.output
+    assert "internal error" not in r.output and "Traceback" not in r.output

@@ -42,14 +42,14 @@ def serve_cmd(ctx, host: str, port: int, config_path: str | None) -> None:
     Example:
       carbon serve --port 8000
     """
-    app = ctx.carbon.web_app(
-        local=host == "127.0.0.1", scenarios=config_file.load(config_path).scenarios
-    )
     try:
         import uvicorn
     except ImportError:
         raise CarbonError(
-            "carbon serve needs its extra: pip install 'carbon-ledger[serve]'"
+            "carbon serve needs its extra (uvicorn is missing): pip install 'carbon-ledger[serve]'"
         ) from None
+    app = ctx.carbon.web_app(
+        local=host == "127.0.0.1", scenarios=config_file.load(config_path).scenarios
+    )
     click.echo(f"carbon serve: http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
