@@ -17,9 +17,13 @@ ACTIVITIES = HEADER + (
     "2025-01,Ops,electricity.grid,1000,kWh,FR\n"
 )
 # factors/desnz_2025_scope1_gb.csv (DESNZ 2025; region empty: any region):
-#   natural gas gross CV 0.18296 kg/kWh:   12,000 x 0.18296 = 2,195.52 kg, scope 1, not split
+#   natural gas gross CV 0.18296 kg/kWh:   12,000 x 0.18296 = 2,195.52 kg, scope 1, split as
+#     published (IDs 1_100_1004_6_2..4): CO2 0.18259 + CH4 0.00028 + N2O 0.00009 kg/kWh
+#       = 2,191.08 + 3.36 + 1.08 kg
 #   its well-to-tank 0.03021 kg/kWh:       12,000 x 0.03021 =   362.52 kg, scope 3 category 3.3
-#   diesel (average biofuel blend) 2.57082 kg/litre: 500 x 2.57082 = 1,285.41 kg, scope 1, not split
+#   diesel (average biofuel blend) 2.57082 kg/litre: 500 x 2.57082 = 1,285.41 kg, scope 1, split
+#     (IDs 1_101_1011_8_2..4): CO2 2.53763 + CH4 0.00029 + N2O 0.0329 kg/litre
+#       = 1,268.815 + 0.145 + 16.45 kg
 # factors/ipcc_ar6_2021_refrigerants.csv (the default GWPs: IPCC AR6 WG1 Table 7.SM.7, GWP-100):
 #   R-410A = 50 % HFC-32 + 50 % HFC-125 by mass = 0.5 x 771 + 0.5 x 3,740 = 2,255.5 kg CO2e/kg:
 #                                           2.5 x 2,255.5   = 5,638.75 kg, scope 1, all HFCs
@@ -60,15 +64,14 @@ def test_scope1_fuels_and_leak_with_wtt_in_category_3_3(company):
 
 def test_year_report_gives_scopes_1_and_2_per_gas_and_not_split(company, tmp_path):
     by_gas = _year(company)["by_gas"]
-    # Only the refrigerant row states its gas (the HFC itself); DESNZ's per-gas parts of the fuels
-    # are not in the copy shipped, so gas and diesel are "not split", never guessed.
+    # Gas and diesel split as DESNZ 2025 publishes them; the leak is the HFC itself.
     assert by_gas["1"] == {
-        "co2": 0.0,
-        "ch4": 0.0,
-        "n2o": 0.0,
+        "co2": pytest.approx(12000 * 0.18259 + 500 * 2.53763),  # 3,459.895
+        "ch4": pytest.approx(12000 * 0.00028 + 500 * 0.00029),  # 3.505
+        "n2o": pytest.approx(12000 * 0.00009 + 500 * 0.0329),  # 17.53
         "hfcs": pytest.approx(LEAK_KG),
         "other": 0.0,
-        "not_split": pytest.approx(GAS_KG + DIESEL_KG),
+        "not_split": 0.0,
     }
     assert by_gas["2"]["not_split"] == pytest.approx(GRID_KG)
     assert sum(by_gas["1"].values()) == pytest.approx(SCOPE1)
@@ -80,7 +83,9 @@ def test_year_report_gives_scopes_1_and_2_per_gas_and_not_split(company, tmp_pat
     rows = list(openpyxl.load_workbook(path)["by gas"].iter_rows(values_only=True))
     assert rows[0] == ("scope", "gas", "co2e (kg CO2e)")
     assert ("scope 1", "HFCs", pytest.approx(LEAK_KG)) in rows[1:]
-    assert ("scope 1", "not split", pytest.approx(GAS_KG + DIESEL_KG)) in rows[1:]
+    assert ("scope 1", "CO2", pytest.approx(3459.895)) in rows[1:]
+    assert ("scope 1", "N2O", pytest.approx(17.53)) in rows[1:]
+    assert ("scope 1", "not split", 0) in rows[1:]
     assert ("scope 2", "not split", pytest.approx(GRID_KG)) in rows[1:]
 
 
@@ -167,8 +172,27 @@ def test_shipped_scope1_rows_cite_source_and_vintage():
             assert (f.scope, f.scope3_category) == (
                 (3, 3) if f.activity.endswith(".wtt") else (1, None)
             )
-            # The fuels are "not split" (no readable copy of DESNZ's parts).
-            assert not f.gas_split
+            # DESNZ 2025's fuels carry the parts it publishes (CO2, CH4, N2O); 2024's, vehicles per
+            # km and wood pellets are "not split" (no readable copy of those parts).
+            split = year == 2025 and f.activity in SPLIT_2025
+            assert f.gas_split == split, f.activity
+            if split:
+                assert f.gas_hfcs == f.gas_other == 0 and "_2, " in f.source_ref
+
+
+# The 2025 fuel rows read with their gas parts (IDs ..._2/_3/_4 of the flat file).
+SPLIT_2025 = {
+    "fuel.natural_gas.kwh_gross",
+    "fuel.natural_gas.kwh_net",
+    "fuel.natural_gas.m3",
+    "fuel.heating_oil.litre",
+    "fuel.heating_oil.kwh_gross",
+    "fuel.gas_oil.litre",
+    "fuel.lpg.litre",
+    "fuel.lpg.kwh_gross",
+    "fuel.petrol.litre",
+    "fuel.diesel.litre",
+}
 
 
 def _decimals(text: str) -> int:
@@ -195,8 +219,9 @@ def test_every_shipped_row_with_gas_parts_adds_up_to_its_published_total():
                 total = sum(Decimal(p) for p in parts)
                 assert abs(total - Decimal(row["value"])) <= slack, (path.name, row["activity"])
                 checked += 1
-    # 6 IPCC AR6 refrigerant rows; 6 DESNZ 2024 + 6 DESNZ 2025 (AR5) in factors/alternatives.
-    assert checked == 18
+    # 6 IPCC AR6 refrigerant rows; 6 DESNZ 2024 + 6 DESNZ 2025 (AR5) in factors/alternatives;
+    # the 10 DESNZ 2025 fuel rows split per gas.
+    assert checked == 18 + len(SPLIT_2025)
 
 
 def test_refrigerants_default_to_ar6_and_ar5_is_a_documented_choice(company, write):
