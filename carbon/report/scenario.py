@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.markup import escape
@@ -12,7 +13,9 @@ from rich.text import Text
 from carbon.core.figures import kept
 from carbon.core.money import cents_float, format_amount
 from carbon.report import jsonout
-from carbon.scenarios.service import Result
+
+if TYPE_CHECKING:  # annotations only: the pack's HTML imports this module without running a what-if
+    from carbon.scenarios.service import Result
 
 LABELS = {
     "on_track": "on track",
