@@ -172,16 +172,21 @@ def test_shipped_scope1_rows_cite_source_and_vintage():
             assert (f.scope, f.scope3_category) == (
                 (3, 3) if f.activity.endswith(".wtt") else (1, None)
             )
-            # DESNZ 2025's fuels carry the parts it publishes (CO2, CH4, N2O); 2024's, vehicles per
-            # km and wood pellets are "not split" (no readable copy of those parts).
+            # DESNZ 2025's fuels and vehicles carry the parts it publishes (CO2, CH4, N2O); 2024's
+            # rows and wood pellets are "not split" (no readable copy of those parts).
             split = year == 2025 and f.activity in SPLIT_2025
             assert f.gas_split == split, f.activity
             if split:
                 assert f.gas_hfcs == f.gas_other == 0 and "_2, " in f.source_ref
 
 
-# The 2025 fuel rows read with their gas parts (IDs ..._2/_3/_4 of the flat file).
+# The 2025 rows read with their gas parts (IDs ..._2/_3/_4 of the flat file).
 SPLIT_2025 = {
+    "vehicle.car.petrol",
+    "vehicle.car.diesel",
+    "vehicle.car.average",
+    "vehicle.van.diesel",
+    "vehicle.van.petrol",
     "fuel.natural_gas.kwh_gross",
     "fuel.natural_gas.kwh_net",
     "fuel.natural_gas.m3",
@@ -220,7 +225,7 @@ def test_every_shipped_row_with_gas_parts_adds_up_to_its_published_total():
                 assert abs(total - Decimal(row["value"])) <= slack, (path.name, row["activity"])
                 checked += 1
     # 6 IPCC AR6 refrigerant rows; 6 DESNZ 2024 + 6 DESNZ 2025 (AR5) in factors/alternatives;
-    # the 10 DESNZ 2025 fuel rows split per gas.
+    # the 15 DESNZ 2025 fuel and vehicle rows split per gas.
     assert checked == 18 + len(SPLIT_2025)
 
 
