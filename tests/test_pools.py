@@ -161,3 +161,47 @@ def test_a_cloud_bill_line_of_a_pool_is_split_too(store, write):
     assert got["Platform"] == pytest.approx(0.6 * S3 + 0.75 * EBS, rel=1e-4)
     assert got["Video"] == pytest.approx(VIDEO_COMPUTE + EMBODIED + 0.4 * S3 + 0.25 * EBS, rel=1e-4)
     assert sorted(got) == ["Platform", "Video"]  # no "Office" team: the pool is split whole
+
+
+def test_changing_the_key_of_a_closed_month_is_a_restatement(company, write, db_dump):
+    alloc = write("alloc.toml", BY_HEADCOUNT)
+    meter = write("meter.csv", METER)
+    assert company("import", "activities", meter, "--allocation", alloc).exit_code == 0
+    assert company("close", "--month", "2026-01", "--reason", "sent to finance").exit_code == 0
+    booked = {"Platform": pytest.approx(230.5), "Sales": pytest.approx(92.2)}
+    booked["Video"] = pytest.approx(138.3)
+    # January's headcount corrected: Video had 10 people, not 6 (24 in all).
+    fixed = METRICS.replace("2026-01,headcount,6,Video", "2026-01,headcount,10,Video")
+    r = company(
+        "import", "metrics", write("m.csv", fixed), "--replace", "--restate", "--reason", "hc"
+    )
+    assert r.exit_code == 0, r.output
+    # The split happened at import: a key changed later changes nothing already booked.
+    assert _month(company, "2026-01")["by_team"] == booked
+    # Re-splitting the closed month is a write into it: refused without --restate, nothing written.
+    before = db_dump()
+    r = company("import", "activities", meter, "--allocation", alloc, "--replace")
+    assert r.exit_code == 1, r.output
+    assert "closed" in r.stderr and "--restate --reason" in r.stderr
+    assert db_dump() == before
+    r = company(
+        "import",
+        "activities",
+        meter,
+        "--allocation",
+        alloc,
+        "--replace",
+        "--restate",
+        "--reason",
+        "headcount corrected",
+    )
+    assert r.exit_code == 0, r.output
+    assert "restatement" in r.stdout
+    # 461 kg by the new key: Platform 10/24 -> 192.083, Video 10/24 -> 192.083, Sales 4/24 -> 76.833
+    # (the monthly report gives kg to 3 decimals)
+    assert _month(company, "2026-01")["by_team"] == {
+        "Platform": pytest.approx(461 * 10 / 24, abs=5e-4),
+        "Sales": pytest.approx(461 * 4 / 24, abs=5e-4),
+        "Video": pytest.approx(461 * 10 / 24, abs=5e-4),
+    }
+    assert "headcount corrected" in company("close", "--list").output

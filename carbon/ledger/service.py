@@ -416,16 +416,27 @@ def _split_pools(rows: pd.DataFrame, allocation, key_values: dict, allocated: se
 
 
 def _read_allocation(store: Store, allocation: Path | str | None):
-    """The --allocation file checked against the declared teams, and its options entry."""
+    """The --allocation file checked against the declared teams, and its options entry.
+
+    The entry names the file and its hash and, for pools split by a key, a hash of the key's
+    values: a re-import after the key changed is another import (with --replace, a re-split,
+    which into a closed month is a restatement), not "identical content, nothing changed"."""
     if allocation is None:
         return None, None
     from carbon.ledger import pools
 
     with store.engine.connect() as conn:
         declared = set(store.team_ids(conn))
-    found = pools.read(Path(allocation), declared, str(allocation))
+        found = pools.read(Path(allocation), declared, str(allocation))
+        keys = _key_values(conn, found)
     digest = hashlib.sha256(Path(allocation).read_bytes()).hexdigest()
-    return found, f"{Path(allocation).name} sha256:{digest[:16]}"
+    param = f"{Path(allocation).name} sha256:{digest[:16]}"
+    if keys:
+        values = hashlib.sha256(
+            repr(sorted((k, sorted(v.items())) for k, v in keys.items())).encode()
+        ).hexdigest()
+        param += f" key values sha256:{values[:16]}"
+    return found, param
 
 
 def import_activities(
