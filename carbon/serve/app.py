@@ -293,21 +293,22 @@ class Server:
     def render(self, name: str, viewer: Viewer, **values) -> str:
         return self.env.get_template(name).render(viewer=viewer, **values)
 
-    def _page_month(self, request: Request, months: list[str]) -> str:
-        """The month a page shows: `?month=`, else the latest complete month — over and with no
-        data feed missing or partial — among the last twelve with data, else the latest."""
+    def _page_month(self, request: Request, months: list[str]):
+        """(the month a page shows, its completeness if it was computed to choose it, else None):
+        `?month=`, else the latest complete month — over and with no data feed missing or
+        partial — among the last twelve with data, else the latest."""
         asked = request.query_params.get("month")
         if asked or not months:
-            return _month(asked, months)
+            return _month(asked, months), None
         last_over = counted_through(date.today())
         for m in reversed(months[-12:]):
-            if m <= last_over and self.carbon.completeness(m).status != INCOMPLETE:
-                return m
-        return months[-1]
+            if m <= last_over and (done := self.carbon.completeness(m)).status != INCOMPLETE:
+                return m, done
+        return months[-1], None
 
     def page_company(self, viewer: Viewer, request: Request) -> str:
         months = self.carbon.months()
-        month = self._page_month(request, months)
+        month, done = self._page_month(request, months)
         rep = self.carbon.monthly_report(month)
         shown = months[-12:]
         series = self.carbon.month_series(shown[0], shown[-1]) if shown else {}
@@ -320,7 +321,7 @@ class Server:
             chart = svg.column_chart(
                 [(m[2:], v) for m, v in trend], "Company total per month", "t CO2e"
             )
-        done = self.carbon.completeness(month)
+        done = done or self.carbon.completeness(month)  # computed once on a cold request
         # feed names and intensities are company-wide: a team token sees only the verdict
         company = viewer.team is None
         intensity = html_section(self.carbon.intensity_for_month(rep)) if company else []
@@ -352,7 +353,7 @@ class Server:
         if team not in known:
             raise Refused(404, f"unknown team {team!r}")
         months = self.carbon.months()
-        month = self._page_month(request, months)
+        month, _ = self._page_month(request, months)
         try:
             rep = self.carbon.monthly_report(month, team)
             row = rep.teams[0] if rep.teams and rep.teams[0].entries else None
