@@ -203,3 +203,13 @@ def test_imported_rows_keep_unicode_teams_and_large_quantities(store, write):
         ("数据团队", 0.001, 3),
     ]
     assert got[0].co2e_kg == pytest.approx(6_407_407.3555875, rel=1e-12)
+
+
+def test_sqlite_connections_get_a_page_cache_that_holds_the_ledger_index(store):
+    # SQLite's default cache (2 MB) turns each insert into the ledger's (month, row_key) index
+    # into a page read once the index outgrows it; carbon asks for up to 256 MB (taken on use).
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("an SQLite setting")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -256 * 1024
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
