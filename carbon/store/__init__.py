@@ -10,7 +10,7 @@ The schema is versioned by Alembic revisions (carbon/migrations), applied on ope
 - `team_history.py`: teams renamed and retired.
 - `duplicates.py`: queries of double counting across imports.
 - `cloud_lines.py`: which import holds which cloud-bill usage line.
-- `levers.py`: the ledger at the grain a what-if needs (read only).
+- `levers.py`: the ledger at the grain a what-if needs, from the monthly rollup (read only).
 - `flights.py`, `pools.py`, `workdays.py`: the provenance tables of flights, shared-cost pools
   and the commuting calendar.
 """
