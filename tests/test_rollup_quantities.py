@@ -117,6 +117,7 @@ def test_scenario_reads_quantities_per_unit_from_the_rollup(run, write):
         ).all()
         # 6 x 1,000 + 3 x 500 kWh; 2 MWh (the removed import's 10 MWh gone with it)
         assert [(u, pytest.approx(q)) for u, q in units] == [("MWh", 2.0), ("kWh", 7500.0)]
+        _same_rows(conn)
     engine.dispose()
 
 
