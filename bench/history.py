@@ -5,7 +5,7 @@
 Builds two SQLite databases, each the demo plus a 10-year ledger (120 months up to the demo's
 last month) of `--small` and `--large` generated rows, written FAST: one `INSERT … SELECT` over
 a recursive row generator straight into the ledger, its monthly rollup built from it by one
-`INSERT … SELECT … GROUP BY` (as migration 0002's backfill), ten imports (one a year) in
+`INSERT … SELECT … GROUP BY` (as migration 0020's backfill), ten imports (one a year) in
 `batches`. The rows copy the demo's own (team, activity, unit, factor) combinations, with random
 row keys and quantities. Then, on each database, it times (median of `--runs`, each run its
 own process, as a user runs them):
@@ -112,10 +112,11 @@ def build(path: Path, rows: int) -> tuple[str, str]:
         )
         con.execute(
             "INSERT INTO ledger_monthly (batch_id, team_id, month, category, scope, activity, factor_id, "
-            "scope3_category, co2e_kg, entries) "
+            "scope3_category, unit, quantity, co2e_kg, entries) "
             "SELECT batch_id, team_id, month, category, scope, activity, factor_id, scope3_category, "
-            "sum(co2e_kg), count(*) FROM ledger WHERE batch_id = ? "
-            "GROUP BY batch_id, team_id, month, category, scope, activity, factor_id, scope3_category",
+            "unit, sum(quantity), sum(co2e_kg), count(*) FROM ledger WHERE batch_id = ? "
+            "GROUP BY batch_id, team_id, month, category, scope, activity, factor_id, scope3_category, "
+            "unit",
             (batch,),
         )
         con.execute(

@@ -398,12 +398,16 @@ def test_the_database_refuses_a_non_finite_figure_or_a_bad_month(company):
         "scope": 2,
         "activity": "electricity.grid",
         "factor_id": fid,
+        "unit": "kWh",
+        "quantity": 20.0,
         "co2e_kg": 1.0,
         "entries": 1,
     }
     for bad in (
         {"co2e_kg": math.inf},
         {"co2e_kg": -math.inf},
+        {"quantity": math.inf},  # migration 0020
+        {"quantity": -math.inf},
         {"month": "2025-13"},
         {"month": "now"},
     ):

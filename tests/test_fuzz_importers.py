@@ -356,7 +356,7 @@ def _stored_ok(store) -> None:
     last_year = date.today().year + 1
     checks = [
         (schema.ledger, ("co2e_kg", "quantity"), "month"),
-        (schema.ledger_monthly, ("co2e_kg",), "month"),
+        (schema.ledger_monthly, ("co2e_kg", "quantity"), "month"),
         (m_tables.metric_values, ("value",), "month"),
         (e_tables.energy_attributes, ("mwh", "factor_kg_per_kwh"), "month"),
         (b_tables.budget_teams, ("budget_kg",), None),

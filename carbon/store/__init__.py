@@ -10,7 +10,7 @@ The schema is versioned by Alembic revisions (carbon/migrations), applied on ope
 - `team_history.py`: teams renamed and retired.
 - `duplicates.py`: queries of double counting across imports.
 - `cloud_lines.py`: which import holds which cloud-bill usage line.
-- `levers.py`: the ledger at the grain a what-if needs (read only).
+- `levers.py`: the ledger at the grain a what-if needs, from the monthly rollup (read only).
 - `flights.py`, `pools.py`, `workdays.py`: the provenance tables of flights, shared-cost pools
   and the commuting calendar.
 """
@@ -441,10 +441,15 @@ class Store:
 
     @staticmethod
     def rollup_part(rows: pd.DataFrame) -> pd.DataFrame:
-        """The monthly rollup of some ledger rows: ROLLUP_KEYS, co2e_kg (sum), entries (count)."""
+        """The monthly rollup of some ledger rows: ROLLUP_KEYS (the unit among them: quantities
+        are summed per unit), quantity (sum), co2e_kg (sum, kg CO2e), entries (count)."""
         return (
-            rows.groupby(list(ROLLUP_KEYS), sort=False, observed=True)["co2e_kg"]
-            .agg(co2e_kg="sum", entries="count")
+            rows.groupby(list(ROLLUP_KEYS), sort=False, observed=True)
+            .agg(
+                quantity=("quantity", "sum"),
+                co2e_kg=("co2e_kg", "sum"),
+                entries=("co2e_kg", "count"),
+            )
             .reset_index()
         )
 
@@ -454,18 +459,17 @@ class Store:
         parts = [p for p in parts if not p.empty]
         if not parts:
             return
+        sums = ("quantity", "co2e_kg", "entries")
         grouped = (
             pd.concat(parts, ignore_index=True)
-            .groupby(list(ROLLUP_KEYS), sort=False)[["co2e_kg", "entries"]]
+            .groupby(list(ROLLUP_KEYS), sort=False)[list(sums)]
             .sum()
             .reset_index()
         )
         grouped = _scope3_nulls(grouped)
         records = [
-            dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, co2e_kg=kg, entries=int(n))
-            for *key, kg, n in zip(
-                *(grouped[c].tolist() for c in (*ROLLUP_KEYS, "co2e_kg", "entries"))
-            )
+            dict(zip(ROLLUP_KEYS, key), batch_id=batch_id, quantity=q, co2e_kg=kg, entries=int(n))
+            for *key, q, kg, n in zip(*(grouped[c].tolist() for c in (*ROLLUP_KEYS, *sums)))
         ]
         conn.execute(insert(ledger_monthly), records)
 

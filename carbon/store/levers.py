@@ -1,4 +1,5 @@
-"""The ledger at the grain a what-if needs: quantities with their unit and factor, read only."""
+"""The ledger at the grain a what-if needs: quantities with their unit and factor, read only,
+from the monthly rollup."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from carbon.store.schema import factor_snapshots, ledger, teams
+from carbon.store.schema import factor_snapshots, ledger_monthly, teams
 
 COLUMNS = (
     "team",
@@ -25,35 +26,36 @@ def ledger_rows(conn: Connection, first_month: str, last_month: str) -> pd.DataF
     """Ledger entries of `first_month`..`last_month` summed in SQL per team, month, activity,
     factor snapshot and unit: COLUMNS, with the factor's region and vintage (kg CO2e).
 
-    The month range is read through the ledger's (month, row_key) index: the other years of
-    the history are not read."""
-    lg, f = ledger, factor_snapshots
+    Read from the monthly rollup (`ledger_monthly`, which keeps each key's quantity per unit)
+    through its (month, team_id) index: the cost follows the teams, activities, factors and
+    imports of the months read, not the number of ledger rows in them or in other years."""
+    r, f = ledger_monthly, factor_snapshots
     q = (
         select(
             teams.c.name,
-            lg.c.month,
-            lg.c.activity,
-            lg.c.category,
+            r.c.month,
+            r.c.activity,
+            r.c.category,
             f.c.region,
             f.c.year,
-            lg.c.unit,
-            func.sum(lg.c.quantity),
-            func.sum(lg.c.co2e_kg),
+            r.c.unit,
+            func.sum(r.c.quantity),
+            func.sum(r.c.co2e_kg),
         )
-        .select_from(lg.join(teams, lg.c.team_id == teams.c.id).join(f, lg.c.factor_id == f.c.id))
-        .where(lg.c.month >= first_month, lg.c.month <= last_month)
+        .select_from(r.join(teams, r.c.team_id == teams.c.id).join(f, r.c.factor_id == f.c.id))
+        .where(r.c.month >= first_month, r.c.month <= last_month)
         .group_by(
             teams.c.name,
-            lg.c.month,
-            lg.c.activity,
-            lg.c.category,
-            lg.c.factor_id,
+            r.c.month,
+            r.c.activity,
+            r.c.category,
+            r.c.factor_id,
             f.c.region,
             f.c.year,
-            lg.c.unit,
+            r.c.unit,
         )
     )
-    rows = [tuple(r) for r in conn.execute(q)]
+    rows = [tuple(x) for x in conn.execute(q)]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     return (
         frame.astype({"quantity": float, "co2e_kg": float, "vintage": "int64"})

@@ -155,15 +155,17 @@ ledger = Table(
     # NULL for rows imported before it was kept. Probed by (month, row_key) with a new import's
     # keys in its own months (carbon.store.duplicates), never compared with the whole history.
     Column("row_key", BigInteger),
-    # Reports read ledger_monthly; the ledger itself is reached by batch (trace, removal) and by
-    # month (the repeated-row check; a what-if's months, carbon.store.levers).
+    # Reports and what-ifs read ledger_monthly; the ledger itself is reached by batch (trace,
+    # removal) and by month (the repeated-row check).
     Index("ix_ledger_batch", "batch_id"),
     Index("ix_ledger_month_row_key", "month", "row_key"),
 )
 
-# Monthly rollup of the ledger, written with it (one row per batch, team, month,
-# category, scope, activity and factor, per import chunk). Reports read this
-# table, so their cost does not grow with the number of ledger rows.
+# Monthly rollup of the ledger, written with it (one row per batch and ROLLUP_KEYS: team, month,
+# category, scope, activity, factor, scope-3 category and activity unit). Reports and what-ifs read
+# this table, so their cost does not grow with the number of ledger rows. The unit is a key
+# because one factor's entries may be written in several units (kWh and MWh in one file): their
+# quantities are summed per unit, never across units (migration 0020).
 ledger_monthly = Table(
     "ledger_monthly",
     metadata,
@@ -178,13 +180,24 @@ ledger_monthly = Table(
     Column("activity", String(limits.ACTIVITY_KEY), nullable=False),
     Column("factor_id", Integer, ForeignKey("factor_snapshots.id"), nullable=False),
     Column("scope3_category", SmallInteger),  # as on the ledger
+    Column("unit", String(limits.UNIT), nullable=False),  # the entries' unit, as on the ledger
+    Column("quantity", Float, nullable=False),  # the entries' quantities summed, in `unit`
     Column("co2e_kg", Float, nullable=False),
     Column("entries", Integer, nullable=False),
     Index("ix_ledger_monthly_month_team", "month", "team_id"),
     Index("ix_ledger_monthly_batch", "batch_id"),
 )
 
-ROLLUP_KEYS = ("team_id", "month", "category", "scope", "activity", "factor_id", "scope3_category")
+ROLLUP_KEYS = (
+    "team_id",
+    "month",
+    "category",
+    "scope",
+    "activity",
+    "factor_id",
+    "scope3_category",
+    "unit",
+)
 
 
 # One row: a counter every write transaction increments (Store.transaction), so a reader can tell
