@@ -192,3 +192,15 @@ def test_an_in_memory_database_keeps_nothing():
         assert kept_rows(s) == []
     finally:
         s.close()
+
+
+def test_a_read_only_database_keeps_nothing_and_answers(db_url, run):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a read-only SQLite file (PostgreSQL: the lock test above refuses the write)")
+    assert run("teams", "list").exit_code == 0  # the schema, at the head
+    path = db_url.removeprefix("sqlite:///")
+    r = run("--db", f"sqlite:///file:{path}?mode=ro&uri=true", "factors", "list", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert len(r.stdout.splitlines()) > 1000
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM factor_table_cache").fetchone() == (0,)
