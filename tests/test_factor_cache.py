@@ -67,8 +67,7 @@ def test_the_kept_table_is_the_built_one(store, monkeypatch):
     assert read.by_key == built.by_key
     assert read.regions == built.regions
     assert grid_fr(read) == FR_2024
-    # resolution through the region hierarchy works on the table read back: aws:eu-west-3 is in
-    # FR (factors/regions.csv); ES falls back to the EU row
+    # resolution through the region hierarchy (factors/regions.csv) works on the table read back
     assert read.resolve("electricity.grid", "ES", 2024) == built.resolve(
         "electricity.grid", "ES", 2024
     )
