@@ -506,9 +506,11 @@ class Carbon:
 
     # -- factors -------------------------------------------------------------------------------
     def factor_table(self) -> FactorTable:
-        from carbon.ledger import service as importer
+        """The factors in use: shipped, imported and derived (kept in the database between
+        commands: carbon/factors/service.py)."""
+        from carbon.factors import service as factors
 
-        return importer.factor_table(self.store)
+        return factors.factor_table(self.store)
 
     # -- reports -------------------------------------------------------------------------------
     def monthly_report(

@@ -93,18 +93,29 @@ def run(db_url):
     return Cli(db_url)
 
 
+# A cache, not data: any command may keep the factor table it built (carbon/factors/store.py),
+# even one that is refused, so "the database is unchanged" leaves it out.
+CACHES = ("factor_table_cache",)
+
+
 def dump(url: str) -> list:
-    """Everything in the database, as comparable data (schema and rows)."""
+    """Everything in the database but its caches, as comparable data (schema and rows)."""
     if url.startswith("sqlite"):
         con = sqlite3.connect(url.removeprefix("sqlite:///"))
         try:
-            return list(con.iterdump())
+            return [
+                line
+                for line in con.iterdump()
+                if not any(f'"{name}"' in line or f" {name} " in line for name in CACHES)
+            ]
         finally:
             con.close()
     engine = create_engine(url)
     out = []
     with engine.connect() as conn:
         for table in metadata.sorted_tables:
+            if table.name in CACHES:
+                continue
             rows = conn.execute(select(table).order_by(*table.c)).all()
             out.append((table.name, [tuple(r) for r in rows]))
     engine.dispose()

@@ -1,6 +1,7 @@
 """Factor tables: validation, the resolution rule, derived factors, the shipped tables."""
 
 import csv
+import re
 
 import pytest
 
@@ -281,3 +282,32 @@ def test_factors_show_a_key_and_a_typo(run):
     )
     r = run("factors", "show", "electricity.grdi")
     assert r.exit_code == 1 and "did you mean 'electricity.grid'" in r.stderr
+
+
+def test_factors_list_table_shows_the_first_rows_and_says_how_many_more(run):
+    import csv as csv_mod
+    import io
+
+    from carbon.commands.factors import TABLE_ROWS, list_
+
+    # travel: 87 rows with the shipped tables (more than one table's worth, few to lay out)
+    r = run("factors", "list", "--category", "travel", "--format", "csv")
+    keys = [x["activity"] for x in csv_mod.DictReader(io.StringIO(r.stdout))]
+    assert len(keys) > TABLE_ROWS
+    r = run("factors", "list", "--category", "travel")
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())
+    assert f"{len(keys)} factors" in text
+    assert f"{len(keys) - TABLE_ROWS:,} more factors not shown" in text and "--all" in text
+
+    def years(table: str) -> int:  # the table's rows: one vintage cell each (never folded)
+        return len(re.findall(r"│ (?:19|20)\d\d │", table))
+
+    assert years(r.stdout) == TABLE_ROWS
+    assert f"first {TABLE_ROWS} rows" in " ".join(list_.help.split())  # the help says the same
+    r = run("factors", "list", "--category", "travel", "--all")
+    assert r.exit_code == 0 and "not shown" not in r.stdout
+    assert years(r.stdout) == len(keys)
+    # a filter within the limit shows every row it matches, with no such line
+    r = run("factors", "list", "--search", "electricity.grid", "--region", "FR")
+    assert "not shown" not in r.stdout and "0.0519" in r.stdout

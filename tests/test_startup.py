@@ -2,7 +2,8 @@
 
 `carbon --help` imports neither pandas, pint, Alembic nor APScheduler; `report monthly` and
 `budget status` on a database at the current schema import no Alembic (the revision is read with
-one SQL query), no pandas, pint or numpy, and no APScheduler. Checked in a fresh interpreter
+one SQL query), no pandas, pint or numpy, and no APScheduler; nor does `factors list` once the
+factor table is kept in the database. Checked in a fresh interpreter
 through `sys.modules`, not by timing (bench/startup.py prints the figures).
 """
 
@@ -103,6 +104,16 @@ def test_budget_status_imports_no_alembic_pandas_or_pint(small_db, tmp_path):
     code, loaded = loaded_by(["--db", small_db, "budget", "status", "--month", "2024-05"], tmp_path)
     assert code in (0, 1)
     assert loaded == []
+
+
+def test_factors_list_reads_the_kept_table_without_pandas_or_pint(small_db, tmp_path):
+    """The first command to need the factor table builds it (pandas reads the CSVs, pint checks
+    the units) and keeps it in the database (carbon/factors/service.py); later ones read it."""
+    code, _loaded = loaded_by(["--db", small_db, "factors", "list", "--format", "csv"], tmp_path)
+    assert code == 0
+    for fmt in ("csv", "json", "table"):
+        code, loaded = loaded_by(["--db", small_db, "factors", "list", "--format", fmt], tmp_path)
+        assert (fmt, code, loaded) == (fmt, 0, [])
 
 
 def test_a_new_database_still_migrates(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict
+from dataclasses import fields
 
 import click
 from rich.markup import escape
@@ -13,8 +13,13 @@ from rich.table import Table
 from carbon.commands.common import FORMAT, err, handle_errors, out, pass_ctx
 from carbon.core.spreadsheet import inert
 from carbon.errors import FactorNotFound
-from carbon.model import GASES
+from carbon.model import GASES, Factor
 from carbon.report import jsonout
+
+# The table format shows this many rows unless --all: rich lays out ~1,000 rows a second, and
+# the whole shipped table (~1,900 rows) is read with --format csv or json, or narrowed first.
+TABLE_ROWS = 50
+FACTOR_FIELDS = tuple(f.name for f in fields(Factor))
 
 GAS_NAMES = {
     "gas_co2": "CO2",
@@ -43,19 +48,30 @@ def factors() -> None:
 @click.option(
     "--region", help="Only this region (FR, GB, aws:eu-west-3, ...; '' for any-region rows)."
 )
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help=f"Table format: show every row (default: the first {TABLE_ROWS}; csv and json always "
+    "give every row).",
+)
 @FORMAT
 @pass_ctx
 @handle_errors()
-def list_(ctx, category, search, region, fmt) -> None:
+def list_(ctx, category, search, region, show_all, fmt) -> None:
     """List the factors in use (shipped, imported and derived).
 
-    The table ends with a warning for each series (key, region) whose vintages
+    The table shows the first 50 rows that match (a line under it says how
+    many more there are); narrow with --search, --category or --region, or
+    give --all. --format csv and --format json always give every row. The
+    table ends with a warning for each series (key, region) whose vintages
     state a different boundary or gas coverage (CO2 only vs CO2e).
 
     \b
     Examples:
       carbon factors list --category commuting
       carbon factors list --search eu-west-3 --format csv
+      carbon factors list --all
     """
     rows = ctx.carbon.factor_table().all()
     if category:
@@ -71,7 +87,9 @@ def list_(ctx, category, search, region, fmt) -> None:
         ]
     if fmt == "json":
         # plain JSON text: rich's highlighter takes seconds on the full table
-        click.echo(jsonout.dumps([asdict(f) for f in rows], indent=2))
+        click.echo(
+            jsonout.dumps([{n: getattr(f, n) for n in FACTOR_FIELDS} for f in rows], indent=2)
+        )
         return
     if fmt == "csv":
         buf = io.StringIO()
@@ -111,6 +129,7 @@ def list_(ctx, category, search, region, fmt) -> None:
             )
         click.echo(buf.getvalue(), nl=False)
         return
+    shown = rows if show_all else rows[:TABLE_ROWS]
     table = Table(title=f"{len(rows)} factors")
     for col in (
         "Activity",
@@ -122,7 +141,7 @@ def list_(ctx, category, search, region, fmt) -> None:
         "Source / [dim]boundary[/dim]",
     ):
         table.add_column(col, overflow="fold")  # a narrow terminal folds a cell, never cuts a key
-    for f in rows:
+    for f in shown:
         source = escape(_short(f.source, 70))
         if f.boundary:
             source += f"\n[dim]{escape(_short(f.boundary, 70))}[/dim]"
@@ -136,6 +155,11 @@ def list_(ctx, category, search, region, fmt) -> None:
             source,
         )
     out.print(table)
+    if len(shown) < len(rows):
+        out.print(
+            f"{len(rows) - len(shown):,} more factors not shown: narrow with --search, --category "
+            "or --region, or show them all with --all (or --format csv)"
+        )
     from carbon.factors.series import switches  # the boundary-switch flag (docs/inventory.md)
 
     for s in switches(rows):

@@ -8,4 +8,7 @@ derived factors.
 - `regions.py`: the region hierarchy a key falls back through.
 - `swd.py`: the Sustainable Web Design model v4, as CO2.js implements it.
 - `airports.py`: the airport table (IATA code, place) and city codes.
+- `service.py`: the factor table a command uses, kept in the database under the fingerprint of
+  what it is built from (shipped files, imported factors, code), rebuilt when that changes.
+- `store.py`: the table keeping the built factor table (a cache: never data, never waited for).
 """

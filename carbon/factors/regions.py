@@ -17,7 +17,6 @@ from pathlib import Path
 
 from carbon.core.resources import shipped_dir
 from carbon.errors import InputError, Problem
-from carbon.ingest.csvfile import read_small
 from carbon.model import RegionFallback
 
 # ISO 3166-1 alpha-2 (or EU, its exceptionally reserved code), or a cloud region "provider:region".
@@ -148,6 +147,8 @@ def parse_regions(name: str, rows: list[dict[str, str]], lines) -> RegionTree:
 
 def read_regions(path: Path) -> RegionTree:
     """Read a hierarchy CSV (region, parent, name, source)."""
+    from carbon.ingest.csvfile import read_small  # pandas: only when the file is read
+
     info, frame, lines = read_small(path, COLUMNS, (), path.name)
     return parse_regions(info.name, frame.to_dict("records"), lines)
 

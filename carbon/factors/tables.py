@@ -13,21 +13,27 @@ silent zero. The Resolution names the region whose rows were used.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
-from carbon.core import limits, units
+from carbon.core import limits
+from carbon.core.lazy import lazy
 from carbon.core.resources import shipped_dir
 from carbon.core.suggest import did_you_mean
 from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.factors.regions import REGION_RE, RegionTree, load_regions
-from carbon.ingest.csvfile import read_small
 from carbon.model import GASES, Coefficient, Factor, Resolution
+
+# pint and pandas are needed to read and check a table, not to use a built one (a cached table,
+# carbon.factors.service): imported on first use.
+units = lazy("carbon.core.units")
+csvfile = lazy("carbon.ingest.csvfile")
 
 REQUIRED = ("activity", "region", "year", "value", "unit", "category", "scope", "source")
 PARTS = ("part_generation", "part_upstream", "part_td")
@@ -233,7 +239,7 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
 
 def read_factor_file(path: Path, display_name: str | None = None) -> tuple[list[Factor], str]:
     """Read a factor CSV. Returns its factors and the content hash."""
-    info, frame, lines = read_small(path, REQUIRED, OPTIONAL, display_name)
+    info, frame, lines = csvfile.read_small(path, REQUIRED, OPTIONAL, display_name)
     if frame.empty:
         raise InputError(f"{info.name}: no factor rows after the header")
     rows = frame.to_dict("records")
@@ -242,7 +248,9 @@ def read_factor_file(path: Path, display_name: str | None = None) -> tuple[list[
 
 def read_coefficient_file(path: Path) -> list[Coefficient]:
     """Read a coefficient CSV (parameters of derived factors)."""
-    info, frame, lines = read_small(path, COEFFICIENT_COLUMNS, COEFFICIENT_OPTIONAL, path.name)
+    info, frame, lines = csvfile.read_small(
+        path, COEFFICIENT_COLUMNS, COEFFICIENT_OPTIONAL, path.name
+    )
     out, problems = [], []
     for row, line in zip(frame.to_dict("records"), lines):
         value = _number(row["value"])
@@ -425,3 +433,39 @@ def build_table(
     return FactorTable(
         {k: tuple(sorted(v, key=lambda f: (f.region, f.year))) for k, v in index.items()}
     )
+
+
+# The cached form of a built table (carbon.factors.service): each factor as the list of its
+# fields in this order, per key in the table's own key order, with the region hierarchy.
+FACTOR_FIELDS = tuple(f.name for f in fields(Factor))
+
+
+def table_json(table: FactorTable) -> str:
+    """`table` (without its --prefer-source choice) as JSON text; `table_from_json` reads it back.
+    Floats are written with repr, so every value reads back exactly."""
+    return json.dumps(
+        {
+            "fields": FACTOR_FIELDS,
+            "by_key": {
+                k: [[getattr(f, n) for n in FACTOR_FIELDS] for f in rows]
+                for k, rows in table.by_key.items()
+            },
+            "parents": table.regions.parents,
+            "names": table.regions.names,
+        },
+        allow_nan=False,
+        separators=(",", ":"),
+    )
+
+
+def table_from_json(text: str) -> FactorTable:
+    """The table `table_json` wrote. Raises ValueError when `text` is not one (another layout of
+    the factor record, or damaged text)."""
+    try:
+        data = json.loads(text)
+        if tuple(data["fields"]) != FACTOR_FIELDS:
+            raise ValueError("the cached factor table has another layout")
+        by_key = {k: tuple(Factor(*row) for row in rows) for k, rows in data["by_key"].items()}
+        return FactorTable(by_key, RegionTree(dict(data["parents"]), dict(data["names"])))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a cached factor table: {exc}") from None

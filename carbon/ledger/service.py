@@ -23,6 +23,7 @@ from carbon.core import limits
 from carbon.core.calendar import month_range
 from carbon.errors import InputError, Problem
 from carbon.factors import scope3, series
+from carbon.factors import service as factors_service
 from carbon.factors import tables as factor_tables
 from carbon.ingest import activities, csvfile, retired, survey
 from carbon.ingest.problems import ProblemLog
@@ -40,14 +41,8 @@ def factor_table(
     store: Store, conn=None, prefer: tuple[str, ...] = ()
 ) -> factor_tables.FactorTable:
     """Shipped factors overridden by the user's imported ones, plus derived factors; choosing by
-    `prefer` (--prefer-source) within a series."""
-    if conn is None:
-        with store.engine.connect() as c:
-            user = store.user_factors(c)
-    else:
-        user = store.user_factors(conn)
-    table = factor_tables.build_table(factor_tables.merge(factor_tables.load_shipped(), user))
-    return table.preferring(prefer) if prefer else table
+    `prefer` (--prefer-source) within a series (carbon.factors.service: kept in the database)."""
+    return factors_service.factor_table(store, conn, prefer)
 
 
 def _options(**given) -> str:

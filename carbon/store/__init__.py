@@ -52,6 +52,7 @@ np = lazy("numpy")
 # ones it uses (opening a database needs none of them).
 FEATURES = (
     "carbon.budgets.store",
+    "carbon.factors.store",
     "carbon.store.cloud_lines",
     "carbon.donation.store",
     "carbon.store.duplicates",
@@ -189,6 +190,11 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def in_memory(self) -> bool:
+        """True for an in-memory SQLite database (nothing written outlives the process)."""
+        return self._memory
 
     @property
     def backend(self) -> str:
