@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -65,6 +66,10 @@ class Carbon:
     """An open carbon database and the tasks run on it. Open with `Carbon.open(url)`."""
 
     def __init__(self, store: Store):
+        if isinstance(store, (str, PathLike)):  # a URL or a path: the common slip
+            raise TypeError(
+                f"Carbon({str(store)!r}): pass a Store; open a URL with Carbon.open(url)"
+            )
         self.store = store
 
     @classmethod

@@ -191,3 +191,12 @@ def test_the_package_ships_its_type_marker():
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "carbon" in conf["tool"]["hatch"]["build"]["targets"]["wheel"]["only-include"]
     assert conf["tool"]["mypy"]["follow_imports"] == "silent"
+
+
+def test_a_url_given_to_the_constructor_says_to_use_open(tmp_path):
+    # Carbon(url) used to be accepted and fail later with an AttributeError deep in an import.
+    import pytest
+
+    for wrong in (f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "c.db"):
+        with pytest.raises(TypeError, match=r"Carbon\.open\(url\)"):
+            Carbon(wrong)
