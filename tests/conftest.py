@@ -93,9 +93,10 @@ def run(db_url):
     return Cli(db_url)
 
 
-# A cache, not data: any command may keep the factor table it built (carbon/factors/store.py),
-# even one that is refused, so "the database is unchanged" leaves it out.
-CACHES = ("factor_table_cache",)
+# Caches left out of "the database is unchanged": none. The kept factor table
+# (carbon/factors/store.py) is written only by commands that read factors outside a write, so
+# a refused import leaves it exactly as it was too.
+CACHES: tuple[str, ...] = ()
 
 
 def dump(url: str) -> list:

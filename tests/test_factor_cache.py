@@ -125,6 +125,28 @@ def test_an_imported_factor_is_seen_and_its_removal_too(run, write):
     assert listed() == 0.08
 
 
+def test_a_refused_import_leaves_the_kept_table_as_it_was(run, write, store, db_dump):
+    # The kept table is stale after a factor import; the activity import that then builds the
+    # table is refused (a bad cell): the database, kept table included, is exactly as before.
+    assert run("teams", "add", "Ops").exit_code == 0
+    assert run("factors", "list", "--format", "csv").exit_code == 0
+    stale = kept_rows(store)
+    r = run(
+        "factors", "import", write("f.csv", HEADER + "x.y,FR,2024,2,kg CO2e / kWh,heating,1,S,,,\n")
+    )
+    assert r.exit_code == 0, r.output
+    before = db_dump()
+    new_process()
+    bad = "date,team,activity,quantity,unit,region\n2024-05,Ops,x.y,lots,kWh,FR\n"
+    r = run("import", "activities", write("a.csv", bad))
+    assert r.exit_code == 1 and "quantity" in r.output
+    assert db_dump() == before and kept_rows(store) == stale
+    # The next command that reads factors keeps the new table.
+    new_process()
+    assert run("factors", "list", "--format", "csv").exit_code == 0
+    assert len(kept_rows(store)) == 1 and kept_rows(store) != stale
+
+
 def test_a_change_of_the_building_code_is_another_fingerprint(tmp_path, monkeypatch):
     copy = tmp_path / "carbon"
     for name in factors.BUILDERS:

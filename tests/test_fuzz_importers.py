@@ -338,8 +338,6 @@ def _dump(store):
     out = []
     with store.engine.connect() as conn:
         for table in schema.metadata.sorted_tables:
-            if table.name == "factor_table_cache":  # a cache any command may fill, not data
-                continue
             out.append((table.name, sorted(map(repr, conn.execute(select(table)).all()))))
     return out
 

@@ -28,7 +28,7 @@ from carbon.core.resources import shipped_dir
 from carbon.factors import store as kept
 from carbon.factors import tables
 from carbon.model import Factor
-from carbon.store import Store
+from carbon.store import WRITE_OPTION, Store
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # carbon/
 # The modules whose code decides the built table's rows (reading, checking, deriving, the
@@ -88,7 +88,9 @@ def factor_table(store: Store, conn=None, prefer: tuple[str, ...] = ()) -> table
     transaction sees the factors it is importing), else on a connection of its own.
 
     The table kept in the database is used when its fingerprint is today's; otherwise the table
-    is built and kept for the next command."""
+    is built and kept for the next command, except when built inside a write (an import's
+    transaction, which may yet be refused): a refused import leaves the database exactly as it
+    was, its cache included, and the next command that reads factors keeps the table."""
     if conn is None:
         with store.engine.connect() as c:
             user = store.user_factors(c)
@@ -103,7 +105,8 @@ def factor_table(store: Store, conn=None, prefer: tuple[str, ...] = ()) -> table
         if key is not None:
             _last.clear()
             _last[key] = table
-            if not store.in_memory:
+            writing = conn is not None and conn.get_execution_options().get(WRITE_OPTION)
+            if not store.in_memory and not writing:
                 kept.write(store.engine, key, tables.table_json(table))
     return table.preferring(prefer) if prefer else table
 
