@@ -213,3 +213,51 @@ def test_sqlite_connections_get_a_page_cache_that_holds_the_ledger_index(store):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -256 * 1024
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def _chunk(month: str, n: int, start: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "line": np.arange(start, start + n),
+            "team_id": np.ones(n, dtype=np.int64),
+            "month": pd.Series([month] * n, dtype=object),
+            "activity": pd.Series(["a.b"] * n, dtype=object),
+            "category": pd.Series(["c"] * n, dtype=object),
+            "scope": np.full(n, 3),
+            "quantity": np.full(n, 2.0),
+            "unit": pd.Series(["kWh"] * n, dtype=object),
+            "co2e_kg": np.full(n, 0.5),
+            "factor_id": np.full(n, 7),
+            "row_key": np.arange(start, start + n, dtype=np.int64),
+            "scope3_category": np.zeros(n, dtype=np.int64),
+        }
+    )
+
+
+def test_the_chunk_writer_writes_every_chunk_in_order(store):
+    # On PostgreSQL each chunk is copied in a worker thread while the next is prepared.
+    with store.transaction() as conn:
+        batch = store.insert_batch(conn, "activities", "chunks.csv", "c" * 64, "")
+        with store.ledger_writer(conn, batch) as writer:
+            for i in range(5):
+                writer.write(_chunk("2024-0" + str(i + 1), 1000, 2 + 1000 * i))
+                writer.wait()  # as the import does before it uses the connection itself
+                store.snapshot_ids(conn, [])
+    with store.engine.connect() as conn:
+        lines = conn.execute(select(ledger.c.line).order_by(ledger.c.id)).scalars().all()
+    assert lines == list(range(2, 5002))
+
+
+def test_a_chunk_the_database_refuses_fails_the_import_and_writes_nothing(store, db_dump):
+    # The database's own check (a month as YYYY-MM) refuses the third chunk: its error reaches the
+    # caller (from the worker thread on PostgreSQL) and the whole transaction is rolled back.
+    before = db_dump()
+    with pytest.raises(Exception, match="ck_ledger_month"):
+        with store.transaction() as conn:
+            batch = store.insert_batch(conn, "activities", "bad.csv", "d" * 64, "")
+            with store.ledger_writer(conn, batch) as writer:
+                writer.write(_chunk("2024-01", 1000, 2))
+                writer.write(_chunk("2024-02", 1000, 1002))
+                writer.write(_chunk("2024-13", 1000, 2002))
+                writer.write(_chunk("2024-04", 1000, 3002))
+    assert db_dump() == before

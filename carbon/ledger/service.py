@@ -305,47 +305,55 @@ def _write(
     used: set[tuple[str, str]] = set()  # the factor series the rows resolved to
     this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
-    for frame, lines in chunks:
-        result = activities.validate_chunk(
-            frame, lines, log, table, set(team_ids) | pool_names, create_teams, default_region
-        )
-        retired.check(result.rows, retired_from, log)
-        retired.check_former_names(result.rows, result.new_teams, renamed, log)
-        rows += row_count_of(frame)
-        warnings |= result.warnings
-        if progress:
-            progress(len(frame))
-        if log.count:
-            continue  # keep validating for a complete listing; nothing more is written
-        for name in sorted(result.new_teams - set(team_ids)):
-            team_ids[name] = store.add_team(conn, name)
-            created.append(name)
-        if result.rows.empty:
-            continue
-        if pool_names:
-            result.rows = _split_pools(result.rows, allocation, key_values, allocated)
-        snap = np.array(store.snapshot_ids(conn, result.factors), dtype=np.int64)
-        fac = result.factors
-        used |= {(f.activity, f.region) for f in fac}
-        cat = np.array([f.category for f in fac], dtype=object)
-        scope = np.array([f.scope for f in fac], dtype=np.int64)
-        ix = result.rows["factor_ix"].to_numpy()
-        codes, names = pd.factorize(result.rows["team"].to_numpy(), use_na_sentinel=False)
-        team_id = np.array([team_ids[t] for t in names], dtype=np.int64)[codes]
-        out = result.rows.drop(columns=["factor_ix", "team"]).assign(
-            team_id=team_id,
-            category=pd.Series(cat[ix], dtype=object),
-            scope=scope[ix],
-            factor_id=snap[ix],
-            row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
-        )
-        out = scope3.book(out, fac, ix)
-        _months_ahead(out, this_month, ahead)
-        store.insert_ledger(conn, batch_id, out)
-        rollup.append(store.rollup_part(out))  # small: one row per team × month × activity × factor
-        fallbacks += result.region_fallbacks
-        for k, n in result.fallback_rows.items():
-            fallback_rows[k] = fallback_rows.get(k, 0) + n
+    # The ledger is written chunk by chunk; on PostgreSQL a chunk is copied while the next one
+    # is validated (Store.ledger_writer), and the block ends when the last one is in.
+    with store.ledger_writer(conn, batch_id) as writer:
+        for frame, lines in chunks:
+            result = activities.validate_chunk(
+                frame, lines, log, table, set(team_ids) | pool_names, create_teams, default_region
+            )
+            retired.check(result.rows, retired_from, log)
+            retired.check_former_names(result.rows, result.new_teams, renamed, log)
+            rows += row_count_of(frame)
+            warnings |= result.warnings
+            if progress:
+                progress(len(frame))
+            if log.count:
+                continue  # keep validating for a complete listing; nothing more is written
+            if result.new_teams - set(team_ids):
+                writer.wait()  # the connection is the writer's until its chunk is in
+            for name in sorted(result.new_teams - set(team_ids)):
+                team_ids[name] = store.add_team(conn, name)
+                created.append(name)
+            if result.rows.empty:
+                continue
+            if pool_names:
+                result.rows = _split_pools(result.rows, allocation, key_values, allocated)
+            writer.wait()
+            snap = np.array(store.snapshot_ids(conn, result.factors), dtype=np.int64)
+            fac = result.factors
+            used |= {(f.activity, f.region) for f in fac}
+            cat = np.array([f.category for f in fac], dtype=object)
+            scope = np.array([f.scope for f in fac], dtype=np.int64)
+            ix = result.rows["factor_ix"].to_numpy()
+            codes, names = pd.factorize(result.rows["team"].to_numpy(), use_na_sentinel=False)
+            team_id = np.array([team_ids[t] for t in names], dtype=np.int64)[codes]
+            out = result.rows.drop(columns=["factor_ix", "team"]).assign(
+                team_id=team_id,
+                category=pd.Series(cat[ix], dtype=object),
+                scope=scope[ix],
+                factor_id=snap[ix],
+                row_key=duplicates.with_team(result.rows["row_key"].to_numpy(), team_id),
+            )
+            out = scope3.book(out, fac, ix)
+            _months_ahead(out, this_month, ahead)
+            writer.write(out)  # on PostgreSQL copied while the next chunk is read and checked
+            rollup.append(
+                store.rollup_part(out)
+            )  # small: one row per team × month × activity × factor
+            fallbacks += result.region_fallbacks
+            for k, n in result.fallback_rows.items():
+                fallback_rows[k] = fallback_rows.get(k, 0) + n
     if log.count:
         raise log.error(f"{log.file}: import refused, nothing was written")
     if rows == 0:

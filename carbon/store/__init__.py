@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -411,6 +412,22 @@ class Store:
         return ids
 
     # ---- ledger ------------------------------------------------------------------
+    @contextmanager
+    def ledger_writer(self, conn: Connection, batch_id: int) -> Iterator[LedgerWriter]:
+        """A writer of a batch's ledger rows, chunk after chunk (`insert_ledger` for each).
+
+        On PostgreSQL each chunk is encoded and copied in a worker thread while the caller
+        reads and validates the next one: the server writes one chunk while Python checks the
+        next. The caller calls `wait()` before it uses `conn` itself; the writer waits for the
+        last chunk (and raises its error) when the block ends. Elsewhere `write` inserts at once.
+        """
+        writer = LedgerWriter(self, conn, batch_id)
+        try:
+            yield writer
+            writer.wait()
+        finally:
+            writer.wait(raise_error=False)  # never leave a COPY running on a failing transaction
+
     def insert_ledger(self, conn: Connection, batch_id: int, rows: pd.DataFrame) -> None:
         """Bulk-insert ledger rows (columns: LEDGER_INSERT_COLUMNS less batch_id; row_key optional).
 
@@ -601,6 +618,42 @@ class Store:
         if cols:
             q = q.group_by(*cols).order_by(*cols)
         return [tuple(r) for r in conn.execute(q)]
+
+
+class LedgerWriter:
+    """Store.ledger_writer's writer: one chunk in flight at most (a worker thread on PostgreSQL)."""
+
+    def __init__(self, store: Store, conn: Connection, batch_id: int):
+        self.store, self.conn, self.batch_id = store, conn, batch_id
+        self.threaded = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+        self._job: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def write(self, rows: pd.DataFrame) -> None:
+        """Insert `rows` (as Store.insert_ledger); on PostgreSQL in the background, after the
+        previous chunk is in."""
+        self.wait()
+        if not self.threaded:
+            self.store.insert_ledger(self.conn, self.batch_id, rows)
+            return
+
+        def run() -> None:
+            try:
+                self.store.insert_ledger(self.conn, self.batch_id, rows)
+            except BaseException as exc:  # handed to the caller's thread by wait()
+                self._error = exc
+
+        self._job = threading.Thread(target=run, name="carbon-ledger-copy", daemon=True)
+        self._job.start()
+
+    def wait(self, raise_error: bool = True) -> None:
+        """Until the chunk in flight is written; raises its error (once)."""
+        if self._job is not None:
+            self._job.join()
+            self._job = None
+        error, self._error = self._error, None
+        if error is not None and raise_error:
+            raise error
 
 
 _WROTE = "carbon_wrote"  # conn.info key: a statement of this transaction changed a row
