@@ -93,30 +93,18 @@ def run(db_url):
     return Cli(db_url)
 
 
-# Caches left out of "the database is unchanged": none. The kept factor table
-# (carbon/factors/store.py) is written only by commands that read factors outside a write, so
-# a refused import leaves it exactly as it was too.
-CACHES: tuple[str, ...] = ()
-
-
 def dump(url: str) -> list:
-    """Everything in the database but its caches, as comparable data (schema and rows)."""
+    """Everything in the database, as comparable data (schema and rows)."""
     if url.startswith("sqlite"):
         con = sqlite3.connect(url.removeprefix("sqlite:///"))
         try:
-            return [
-                line
-                for line in con.iterdump()
-                if not any(f'"{name}"' in line or f" {name} " in line for name in CACHES)
-            ]
+            return list(con.iterdump())
         finally:
             con.close()
     engine = create_engine(url)
     out = []
     with engine.connect() as conn:
         for table in metadata.sorted_tables:
-            if table.name in CACHES:
-                continue
             rows = conn.execute(select(table).order_by(*table.c)).all()
             out.append((table.name, [tuple(r) for r in rows]))
     engine.dispose()

@@ -442,7 +442,7 @@ class Store:
             frame = frame.assign(row_key=None)
         frame = _scope3_nulls(frame[list(LEDGER_INSERT_COLUMNS)])
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
-        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        if _copies(conn):
             # Binary COPY of a buffer built column by column (store/pgcopy.py): no per-row call.
             data = pgcopy.encode(
                 frame, LEDGER_INSERT_COLUMNS, pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS)
@@ -620,12 +620,17 @@ class Store:
         return [tuple(r) for r in conn.execute(q)]
 
 
+def _copies(conn: Connection) -> bool:
+    """Whether the ledger is written by binary COPY on this connection (PostgreSQL, psycopg 3)."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
 class LedgerWriter:
     """Store.ledger_writer's writer: one chunk in flight at most (a worker thread on PostgreSQL)."""
 
     def __init__(self, store: Store, conn: Connection, batch_id: int):
         self.store, self.conn, self.batch_id = store, conn, batch_id
-        self.threaded = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+        self.threaded = _copies(conn)
         self._job: threading.Thread | None = None
         self._error: BaseException | None = None
 
