@@ -225,3 +225,34 @@ def test_a_read_only_database_keeps_nothing_and_answers(db_url, run):
     assert len(r.stdout.splitlines()) > 1000
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT count(*) FROM factor_table_cache").fetchone() == (0,)
+
+
+def test_what_is_kept_beside_the_table_lives_and_goes_with_it(store, tmp_path, monkeypatch):
+    """pint's answers and the parsed shipped prices are kept under keys derived from the table's
+    fingerprint: kept while the table is current, dropped when a changed file replaces it."""
+    from carbon.prices import service as prices
+
+    shipped = prices.all_prices(store)  # parses the shipped prices and keeps them
+    with store.engine.connect() as conn:
+        table, answers = factors.with_unit_answers(store, conn)
+    assert answers.co2e_kg_per("MWh", "kg CO2e / kWh") == 1000.0 and answers.added
+    factors.keep_unit_answers(store, answers)
+    key = answers.fingerprint
+    assert sorted(kept_rows(store)) == sorted(
+        [key, factors.beside_key("unit answers", key), factors.beside_key("shipped prices", key)]
+    )
+    new_process()
+    monkeypatch.setattr(prices.price_tables, "load_shipped", no_build)  # must be read back
+    assert prices.all_prices(store) == shipped
+    with store.engine.connect() as conn:
+        _, again = factors.with_unit_answers(store, conn)
+    assert again.co2e_kg_per("MWh", "kg CO2e / kWh") == 1000.0 and not again.added
+    # A changed shipped file: another fingerprint, a new table, nothing of the old one beside it.
+    package = tmp_path / "package"
+    shutil.copytree(resources.shipped_dir("factors"), package / "_shipped" / "factors")
+    monkeypatch.setattr(resources, "_PACKAGE", package)
+    path = package / "_shipped" / "factors" / "ademe_2024_grid_fr.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",0.0519,", ",0.0600,"), "utf-8")
+    new_process()
+    assert grid_fr(factors.factor_table(store)) == 0.06
+    assert len(kept_rows(store)) == 1 and key not in kept_rows(store)

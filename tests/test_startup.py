@@ -276,3 +276,20 @@ def test_the_head_revision_read_without_alembic_is_alembic_own():
         migrate.head.__wrapped__()
         == ScriptDirectory.from_config(migrate._config()).get_current_head()
     )
+
+
+def test_scenario_run_reuses_pint_answers_and_the_parsed_prices(small_db, tmp_path):
+    """`scenario run` computes on plain records (no pandas or numpy); the units a shift converts
+    are pint's answers, asked once and kept beside the factor table, like the parsed shipped
+    prices (carbon/factors/conversions.py): the second run imports none of the three."""
+    levers = tmp_path / "levers.toml"
+    levers.write_text(
+        'year = 2024\n[[lever]]\nkind = "shift"\nfrom = "electricity.grid"\n'
+        'to = "fuel.wood_pellets.kwh"\nshare = 0.5\nstart = "2024-01"\n'
+    )
+    argv = ["--db", small_db, "scenario", "run", str(levers), "--format", "json"]
+    first = probe(argv, tmp_path)
+    assert first["code"] == 0
+    assert "pint" in first["loaded"]  # the conversion kg CO2e / kWh <- kWh asked of pint once
+    code, loaded = loaded_by(argv, tmp_path)
+    assert (code, loaded) == (0, [])

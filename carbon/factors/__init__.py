@@ -11,4 +11,6 @@ derived factors.
 - `service.py`: the factor table a command uses, kept in the database under the fingerprint of
   what it is built from (shipped files, imported factors, code), rebuilt when that changes.
 - `store.py`: the table keeping the built factor table (a cache: never data, never waited for).
+- `conversions.py`: pint's answers a what-if needs, kept beside the table so a later run does
+  not import pint.
 """

@@ -27,6 +27,7 @@ from pathlib import Path
 from carbon.core.resources import shipped_dir
 from carbon.factors import store as kept
 from carbon.factors import tables
+from carbon.factors.conversions import Conversions
 from carbon.model import Factor
 from carbon.store import WRITE_OPTION, Store
 
@@ -39,6 +40,10 @@ BUILDERS = (
     "factors/swd.py",
     "factors/regions.py",
     "factors/service.py",
+    "factors/conversions.py",
+    "prices/rules.py",
+    "prices/records.py",
+    "core/money.py",
     "core/units.py",
     "core/units.txt",
     "core/limits.py",
@@ -93,22 +98,79 @@ def factor_table(store: Store, conn=None, prefer: tuple[str, ...] = ()) -> table
     was, its cache included, and the next command that reads factors keeps the table."""
     if conn is None:
         with store.engine.connect() as c:
-            user = store.user_factors(c)
-            key = fingerprint(user)
-            table = _read_kept(c, key)
+            table = _table(store, c)[1]
     else:
-        user = store.user_factors(conn)
-        key = fingerprint(user)
-        table = _read_kept(conn, key)
+        table = _table(store, conn)[1]
+    return table.preferring(prefer) if prefer else table
+
+
+# What else is computed from the same files and code, kept beside the table under keys derived
+# from its fingerprint (so dropped with it): pint's answers a what-if asked
+# (carbon/factors/conversions.py) and the shipped carbon prices, parsed (carbon/prices/service.py).
+BESIDE = ("unit answers", "shipped prices")
+
+
+def beside_key(name: str, table_fingerprint: str) -> str:
+    """Where `name` (one of BESIDE) is kept beside the table of `table_fingerprint`."""
+    return hashlib.sha256(f"carbon {name} 1\0{table_fingerprint}".encode()).hexdigest()
+
+
+def read_beside(store: Store, conn, name: str) -> tuple[str | None, str | None]:
+    """Today's fingerprint and what is kept as `name` beside its table (None: nothing kept,
+    or no fingerprint, when a file cannot be read)."""
+    key = fingerprint(store.user_factors(conn))
+    return key, (None if key is None else kept.read(conn, beside_key(name, key)))
+
+
+def keep_beside(store: Store, name: str, table_fingerprint: str | None, body: str) -> None:
+    """Keep `body` as `name` beside the table of `table_fingerprint`; best effort, like the
+    table itself (nothing for a database in memory). Call it outside any write transaction."""
+    if table_fingerprint is None or store.in_memory:
+        return
+    others = tuple(beside_key(n, table_fingerprint) for n in BESIDE if n != name)
+    kept.write(
+        store.engine,
+        beside_key(name, table_fingerprint),
+        body,
+        keep=(table_fingerprint, *others),
+    )
+
+
+def with_unit_answers(store: Store, conn) -> tuple[tables.FactorTable, Conversions]:
+    """The factor table (as `factor_table`) and pint's answers kept beside it (none kept: an
+    empty set, filled as questions are asked; `keep_unit_answers` keeps them)."""
+    key, table = _table(store, conn)
+    answers = Conversions(fingerprint=key)
+    body = None if key is None else kept.read(conn, beside_key("unit answers", key))
+    if body is not None:
+        try:
+            answers = Conversions.from_json(body, fingerprint=key)
+        except ValueError:  # another layout: asked again and replaced
+            pass
+    return table, answers
+
+
+def keep_unit_answers(store: Store, answers: Conversions) -> None:
+    """Keep `answers` beside their factor table when pint was asked something new."""
+    if answers.added:
+        keep_beside(store, "unit answers", answers.fingerprint, answers.to_json())
+
+
+def _table(store: Store, conn) -> tuple[str | None, tables.FactorTable]:
+    """Today's fingerprint and the table built from what it covers (kept, else built)."""
+    user = store.user_factors(conn)
+    key = fingerprint(user)
+    table = _read_kept(conn, key)
     if table is None:
         table = tables.build_table(tables.merge(tables.load_shipped(), user))
         if key is not None:
             _last.clear()
             _last[key] = table
-            writing = conn is not None and conn.get_execution_options().get(WRITE_OPTION)
+            writing = conn.get_execution_options().get(WRITE_OPTION)
             if not store.in_memory and not writing:
-                kept.write(store.engine, key, tables.table_json(table))
-    return table.preferring(prefer) if prefer else table
+                beside = tuple(beside_key(n, key) for n in BESIDE)
+                kept.write(store.engine, key, tables.table_json(table), keep=beside)
+    return key, table
 
 
 def _read_kept(conn, key: str | None) -> tables.FactorTable | None:

@@ -4,6 +4,8 @@
   derived ones, and the region hierarchy) as JSON text, under the fingerprint of everything it
   was built from (carbon.factors.service.fingerprint). A row whose fingerprint is not today's is
   never read: it is replaced by the next build.
+- beside it, under a key derived from the same fingerprint, pint's answers a command has needed
+  (carbon/factors/conversions.py): kept while the table is, replaced with it.
 
 It is a cache, not data: writing it counts no change (`data_changes`), and a write that cannot
 happen at once (a read-only database, another writer holding the lock) is skipped, never waited
@@ -43,10 +45,10 @@ def read(conn: Connection, fingerprint: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def write(engine: Engine, fingerprint: str, body: str) -> bool:
-    """Keep `body` under `fingerprint` as the only cached table, in a short transaction of its
-    own. Returns False, having written nothing, when the database refuses or would make the
-    write wait."""
+def write(engine: Engine, fingerprint: str, body: str, keep: tuple[str, ...] = ()) -> bool:
+    """Keep `body` under `fingerprint`, dropping every other row but those under `keep`, in a
+    short transaction of its own. Returns False, having written nothing, when the database
+    refuses or would make the write wait."""
     try:
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
@@ -58,7 +60,11 @@ def write(engine: Engine, fingerprint: str, body: str) -> bool:
                 with conn.begin():
                     if conn.dialect.name == "postgresql":
                         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_PG_LOCK_TIMEOUT}'")
-                    conn.execute(delete(factor_table_cache))
+                    conn.execute(
+                        delete(factor_table_cache).where(
+                            factor_table_cache.c.fingerprint.not_in(keep)
+                        )
+                    )
                     conn.execute(
                         insert(factor_table_cache).values(
                             fingerprint=fingerprint, built_at=datetime.now(UTC), body=body

@@ -32,8 +32,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from carbon.core import units
+from carbon.core.lazy import lazy
 from carbon.model import Coefficient, Factor
+
+units = lazy("carbon.core.units")
 
 GIGABYTE = 1_000_000_000  # CO2.js src/constants/file-size.js
 SEGMENTS = ("data_centre", "network", "device")

@@ -16,10 +16,11 @@ that exist (and the other bases that have the year), never a silent zero.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -222,6 +223,28 @@ def read_file(path: Path | str, display_name: str | None = None) -> tuple[list[P
 def _shipped() -> tuple[Price, ...]:
     path = shipped_dir("factors") / SHIPPED_FILE
     return tuple(read_file(path, SHIPPED_FILE)[0])
+
+
+def prices_json(prices: Iterable[Price]) -> str:
+    """`prices` as JSON text (every field; the value as its exact decimal text)."""
+    return json.dumps(
+        [
+            {**{f.name: getattr(p, f.name) for f in fields(Price)}, "value": str(p.value)}
+            for p in prices
+        ]
+    )
+
+
+def prices_from_json(text: str) -> list[Price]:
+    """The prices `prices_json` wrote; raises ValueError on any other text."""
+    names = {f.name for f in fields(Price)}
+    try:
+        rows = json.loads(text)
+        if not isinstance(rows, list) or any(set(r) != names for r in rows):
+            raise ValueError("not a price list")
+        return [Price(**{**r, "value": Decimal(r["value"])}) for r in rows]
+    except (TypeError, InvalidOperation, AttributeError) as exc:
+        raise ValueError(f"not a price list: {exc}") from None
 
 
 def load_shipped() -> list[Price]:

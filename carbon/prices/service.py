@@ -9,20 +9,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from carbon.core import limits
+from carbon.factors import service as factor_service
 from carbon.prices import rules as price_tables
 from carbon.prices import store as stored_prices
 from carbon.prices.records import Price
 from carbon.prices.rules import PriceImport
+
+SHIPPED = "shipped prices"  # its name beside the factor table
 
 if TYPE_CHECKING:
     from carbon.store import Store
 
 
 def all_prices(store: Store) -> list[Price]:
-    """Shipped prices overridden by the user's imported ones (same basis and year)."""
+    """Shipped prices overridden by the user's imported ones (same basis and year).
+
+    The shipped table, once parsed (with pandas and pint), is kept beside the factor table
+    (carbon.factors.service.BESIDE): its file and parsing code are part of that fingerprint."""
     with store.engine.connect() as conn:
         user = stored_prices.user_price_rows(conn)
-    return price_tables.merge(price_tables.load_shipped(), user)
+        key, body = factor_service.read_beside(store, conn, SHIPPED)
+    shipped = None
+    if body is not None:
+        try:
+            shipped = price_tables.prices_from_json(body)
+        except ValueError:  # another layout: parsed again and replaced
+            shipped = None
+    if shipped is None:
+        shipped = price_tables.load_shipped()
+        factor_service.keep_beside(store, SHIPPED, key, price_tables.prices_json(shipped))
+    return price_tables.merge(shipped, user)
 
 
 def import_file(store: Store, path: Path | str, source: str | None = None) -> PriceImport:

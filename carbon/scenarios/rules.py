@@ -26,32 +26,19 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from dataclasses import dataclass, replace
 
 from carbon.budgets import forecast as fc
 from carbon.budgets import rules as budgets
-from carbon.core import units
 from carbon.core.calendar import month_label
 from carbon.errors import FactorNotFound, InputError, Problem, UnitError
 from carbon.factors import swd
+from carbon.factors.conversions import Conversions
 from carbon.factors.tables import FactorTable
 from carbon.scenarios.file import Lever, Scenario
-
-ROW_COLUMNS = (
-    "team",
-    "month",
-    "activity",
-    "category",
-    "region",
-    "vintage",
-    "unit",
-    "quantity",
-    "co2e_kg",
-)
+from carbon.scenarios.records import Entry
 
 
 @dataclass(frozen=True)
@@ -93,25 +80,39 @@ class Outcome:
         return math.fsum(t.scenario for t in self.teams)
 
 
-def _matches(keys: np.ndarray, pattern: str) -> np.ndarray:
-    """Which activity keys match a key or a pattern (* within a key), decided once per distinct key."""
-    codes, uniq = pd.factorize(keys, use_na_sentinel=False)
-    hit = np.array([fnmatch.fnmatchcase(str(k), pattern) for k in uniq], dtype=bool)
-    return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+class _Matcher:
+    """Which activity keys match a key or a pattern (* within a key), decided once per key."""
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, key: str) -> bool:
+        hit = self._seen.get(key)
+        if hit is None:
+            hit = self._seen[key] = fnmatch.fnmatchcase(key, self.pattern)
+        return hit
 
 
-def check_levers(scenario: Scenario, table: FactorTable) -> None:
+def check_levers(scenario: Scenario, table: FactorTable, answers: Conversions) -> None:
     """Refuse levers naming no known activity, or a shift between units that cannot convert."""
     problems = []
     views = swd.page_view_keys(
         table.by_key
     )  # priced per page weight at import: scaled, never a shift target
-    keys = np.array(table.keys() + views, dtype=object)
+    keys = table.keys() + views
 
-    def dims(key: str) -> set:
+    def dims(key: str) -> set[str]:
         if key in views:
-            return {units.parse("view").dimensionality}
-        return {units.activity_unit(f.unit).dimensionality for f in table.by_key[key]}
+            return {answers.dimensions("view")}
+        return {answers.activity_dimensions(f.unit) for f in table.by_key[key]}
+
+    def per(key: str) -> str:  # an error's wording: pint is imported for it
+        from carbon.core import units
+
+        if key in views:
+            return "view"
+        return units.describe(units.activity_unit(table.by_key[key][0].unit))
 
     for lv in scenario.levers:
 
@@ -120,9 +121,10 @@ def check_levers(scenario: Scenario, table: FactorTable) -> None:
                 Problem(scenario.source, lv.line_of(key), f"lever.{key}", None, msg, key=True)
             )
 
+        matched: list[str] = []
         if lv.source:
-            matched = keys[_matches(keys, lv.source)]
-            if not len(matched):
+            matched = [k for k in keys if fnmatch.fnmatchcase(k, lv.source)]
+            if not matched:
                 hint = table.suggest(lv.source)
                 bad(
                     f"{lv.source!r} matches no activity{f' (did you mean {hint!r}?)' if hint else ''}; "
@@ -149,61 +151,66 @@ def check_levers(scenario: Scenario, table: FactorTable) -> None:
         dst = dims(lv.target)
         for k in matched:
             if not dims(k) & dst:
-                s = (
-                    "view"
-                    if k in views
-                    else units.describe(units.activity_unit(table.by_key[k][0].unit))
-                )
-                d = units.describe(units.activity_unit(table.by_key[lv.target][0].unit))
                 bad(
-                    f"cannot shift {k} (per {s}) to {lv.target} (per {d}): the units do not convert",
+                    f"cannot shift {k} (per {per(k)}) to {lv.target} (per {per(lv.target)}): "
+                    "the units do not convert",
                     "to",
                 )
     if problems:
         raise InputError(f"{scenario.source}: scenario refused", problems)
 
 
-def apply_levers(rows: pd.DataFrame, scenario: Scenario, table: FactorTable) -> pd.DataFrame:
+def apply_levers(
+    rows: Sequence[Entry], scenario: Scenario, table: FactorTable, answers: Conversions
+) -> list[Entry]:
     """The entries with every lever applied in file order (a later lever sees the earlier ones' result)."""
-    out = rows.copy()
+    out = list(rows)
     for lv in scenario.levers:
-        if out.empty:
+        if not out:
             break
-        mask = (out["month"] >= lv.start).to_numpy().copy()
-        if lv.teams:
-            mask &= out["team"].isin(lv.teams).to_numpy()
-        if lv.regions:
-            mask &= out["region"].isin(lv.regions).to_numpy()
-        if lv.source:
-            mask &= _matches(out["activity"].to_numpy(dtype=object), lv.source)
-        else:
-            mask &= (out["category"] == lv.category).to_numpy()
+        teams, regions = set(lv.teams or ()), set(lv.regions or ())
+        matches = _Matcher(lv.source) if lv.source else None
+
+        def chosen(e: Entry, lv=lv, teams=teams, regions=regions, matches=matches) -> bool:
+            return (
+                e.month >= lv.start
+                and (not teams or e.team in teams)
+                and (not regions or e.region in regions)
+                and (matches(e.activity) if matches else e.category == lv.category)
+            )
+
         if lv.kind == "scale":
-            out.loc[mask, ["quantity", "co2e_kg"]] *= lv.factor
+            out = [
+                replace(e, quantity=e.quantity * lv.factor, co2e_kg=e.co2e_kg * lv.factor)
+                if chosen(e)
+                else e
+                for e in out
+            ]
             continue
-        moved = out.loc[mask].copy()
-        out.loc[mask, ["quantity", "co2e_kg"]] *= 1.0 - lv.share
-        if moved.empty:
-            continue
-        moved["quantity"] *= lv.share
-        out = pd.concat([out, _reprice(moved, lv, table, scenario.source)], ignore_index=True)
+        kept, moved = [], []
+        for e in out:
+            if chosen(e):
+                moved.append(replace(e, quantity=e.quantity * lv.share))
+                e = replace(
+                    e, quantity=e.quantity * (1.0 - lv.share), co2e_kg=e.co2e_kg * (1.0 - lv.share)
+                )
+            kept.append(e)
+        out = kept + _reprice(moved, lv, table, answers, scenario.source) if moved else kept
     return out
 
 
-def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) -> pd.DataFrame:
-    """Shifted entries priced as `lv.target`: one resolution per (region, year), one pint
-    conversion per (unit, factor unit)."""
-    years = moved["month"].str[:4].astype(int).to_numpy()
-    value = np.full(len(moved), np.nan)
-    category = np.empty(len(moved), dtype=object)
-    funit = np.empty(len(moved), dtype=object)
-    for (region, year), idx in (
-        pd.DataFrame({"r": moved["region"].to_numpy(), "y": years})
-        .groupby(["r", "y"], sort=False)
-        .indices.items()
-    ):
+def _reprice(
+    moved: Sequence[Entry], lv: Lever, table: FactorTable, answers: Conversions, source: str
+) -> list[Entry]:
+    """Shifted entries priced as `lv.target`: one resolution per (region, year), one unit
+    conversion per (unit, factor unit); every resolution is checked before any conversion."""
+    factors = {}
+    for e in moved:
+        region, year = e.region, int(e.month[:4])
+        if (region, year) in factors:
+            continue
         try:
-            f = table.resolve(lv.target, region, int(year)).factor
+            factors[region, year] = table.resolve(lv.target, region, year).factor
         except FactorNotFound as exc:
             raise InputError(
                 f"{source}: scenario refused",
@@ -218,12 +225,13 @@ def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) ->
                     )
                 ],
             ) from None
-        value[idx], category[idx], funit[idx] = f.value, f.category, f.unit
-    mult = np.full(len(moved), np.nan)
-    pairs = pd.DataFrame({"u": moved["unit"].to_numpy(), "f": funit})
-    for (u, fu), idx in pairs.groupby(["u", "f"], sort=False).indices.items():
+    mult: dict[tuple[str, str], float] = {}
+    for e in moved:
+        pair = (e.unit, factors[e.region, int(e.month[:4])].unit)
+        if pair in mult:
+            continue
         try:
-            mult[idx] = units.co2e_kg_per(u, fu)
+            mult[pair] = answers.co2e_kg_per(*pair)
         except UnitError as exc:
             raise InputError(
                 f"{source}: scenario refused",
@@ -233,28 +241,37 @@ def _reprice(moved: pd.DataFrame, lv: Lever, table: FactorTable, source: str) ->
                         lv.line_of("to"),
                         "lever.to",
                         lv.target,
-                        f"cannot shift entries in {u} to {lv.target}: {exc}",
+                        f"cannot shift entries in {pair[0]} to {lv.target}: {exc}",
                         key=True,
                     )
                 ],
             ) from None
-    return moved.assign(
-        activity=lv.target, category=category, co2e_kg=moved["quantity"].to_numpy() * value * mult
-    )
+    out = []
+    for e in moved:
+        f = factors[e.region, int(e.month[:4])]
+        out.append(
+            replace(
+                e,
+                activity=lv.target,
+                category=f.category,
+                co2e_kg=e.quantity * f.value * mult[e.unit, f.unit],
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
 class Baseline:
     """The recorded entries and the forecast entries of the year, and each team's window."""
 
-    recorded: pd.DataFrame
-    forecast: pd.DataFrame
+    recorded: tuple[Entry, ...]
+    forecast: tuple[Entry, ...]
     windows: Mapping[str, fc.Window]
     notes: tuple[str, ...]
 
 
 def baseline(
-    rows: pd.DataFrame, year: int, through: int, weights: Mapping[str, Sequence[float]]
+    rows: Sequence[Entry], year: int, through: int, weights: Mapping[str, Sequence[float]]
 ) -> Baseline:
     """The year's baseline at month `through` (1-12): the recorded entries, and entries for
     the months the forecast estimates, built on the one year-end forecast (carbon.budgets.forecast).
@@ -268,14 +285,17 @@ def baseline(
     proportion to its actual to date.
     """
     notes: list[str] = []
-    ledger_months = {int(m[5:7]) for m in rows["month"].unique()} if len(rows) else set()
+    ledger_months = {int(e.month[5:7]) for e in rows}
+    by_team: dict[str, list[Entry]] = defaultdict(list)
+    for e in rows:
+        by_team[e.team].append(e)
     windows: dict[str, fc.Window] = {}
-    parts = []
-    keys = ["team", "activity", "category", "region", "vintage", "unit"]
-    for team, mine in rows.groupby("team", sort=True) if len(rows) else ():
-        win = fc.window({int(m[5:7]) for m in mine["month"].unique()}, ledger_months, through)
+    future: list[Entry] = []
+    for team in sorted(by_team):
+        mine = by_team[team]
+        win = fc.window({int(e.month[5:7]) for e in mine}, ledger_months, through)
         windows[team] = win
-        actual = math.fsum(mine["co2e_kg"])
+        actual = math.fsum(e.co2e_kg for e in mine)
         got = fc.ratio_any(weights.get(team), win)
         if got is None:
             continue
@@ -291,55 +311,70 @@ def baseline(
         if covered == known or rest_w <= 0 or actual == 0:
             continue
         remaining = actual * covered / known - actual
-        to_date = mine.groupby(keys, sort=True, as_index=False)[["quantity", "co2e_kg"]].sum()
+        to_date = _to_date(mine)
         for m in estimated:
             k = remaining * w[m - 1] / rest_w / actual
-            parts.append(
-                to_date.assign(
-                    month=month_label(year, m),
-                    quantity=to_date["quantity"] * k,
-                    co2e_kg=to_date["co2e_kg"] * k,
-                )
+            label = month_label(year, m)
+            future.extend(
+                replace(e, month=label, quantity=e.quantity * k, co2e_kg=e.co2e_kg * k)
+                for e in to_date
             )
-    future = (
-        pd.concat(parts, ignore_index=True)[list(ROW_COLUMNS)]
-        if parts
-        else pd.DataFrame(columns=list(ROW_COLUMNS))
-    )
-    return Baseline(rows, future, windows, tuple(notes))
+    return Baseline(tuple(rows), tuple(future), windows, tuple(notes))
+
+
+def _to_date(entries: Sequence[Entry]) -> list[Entry]:
+    """`entries` summed over their months per activity, category, region, vintage and unit."""
+    groups: dict[tuple, list[Entry]] = defaultdict(list)
+    for e in entries:
+        groups[e.activity, e.category, e.region, e.vintage, e.unit].append(e)
+    return [
+        replace(
+            g[0],
+            quantity=math.fsum(e.quantity for e in g),
+            co2e_kg=math.fsum(e.co2e_kg for e in g),
+        )
+        for _, g in sorted(groups.items())
+    ]
 
 
 def run(
     scenario: Scenario,
-    recorded: pd.DataFrame,
+    recorded: Sequence[Entry],
     last_month: int,
     table: FactorTable,
     plan: budgets.BudgetPlan | None,
     teams: Sequence[str],
+    answers: Conversions | None = None,
 ) -> Outcome:
     """Baseline and scenario per team for the scenario's year (kg CO2e).
 
-    `recorded`: the year's ledger entries (ROW_COLUMNS) up to `last_month` (1-12);
-    `plan`: the year's budgets (profiles shape the forecast; status needs a budget).
+    `recorded`: the year's ledger entries up to `last_month` (1-12);
+    `plan`: the year's budgets (profiles shape the forecast; status needs a budget);
+    `answers`: pint's answers known so far (carbon.factors.conversions; new ones are added).
     The baseline of a team is the year-end forecast of `budget status` at `last_month`;
     its status is judged as there, against the budget's share of the months covered.
     """
-    check_levers(scenario, table)
+    answers = Conversions() if answers is None else answers
+    check_levers(scenario, table, answers)
     year = scenario.year
     weights = {t.team: t.weights for t in plan.teams} if plan else {}
     base_parts = baseline(recorded, year, last_month, weights)
     notes = list(base_parts.notes)
-    base = pd.concat(
-        [recorded.assign(kind="actual"), base_parts.forecast.assign(kind="forecast")],
-        ignore_index=True,
-    )
-    scen = apply_levers(base, scenario, table)
+    # Recorded and forecast entries go through the levers apart: a lever acts on each entry
+    # alone, so the scenario's actual to date is the levers applied to the recorded ones.
+    scen_recorded = apply_levers(base_parts.recorded, scenario, table, answers)
+    scen_forecast = apply_levers(base_parts.forecast, scenario, table, answers)
 
-    def sums(frame: pd.DataFrame, kind: str | None = None) -> dict[str, float]:
-        f = frame if kind is None else frame[frame["kind"] == kind]
-        return {t: math.fsum(g) for t, g in f.groupby("team")["co2e_kg"]}
+    def sums(*parts: Sequence[Entry]) -> dict[str, float]:
+        by_team: dict[str, list[float]] = defaultdict(list)
+        for part in parts:
+            for e in part:
+                by_team[e.team].append(e.co2e_kg)
+        return {t: math.fsum(v) for t, v in by_team.items()}
 
-    b_act, s_act, b_all, s_all = sums(base, "actual"), sums(scen, "actual"), sums(base), sums(scen)
+    b_act, s_act = sums(base_parts.recorded), sums(scen_recorded)
+    b_all = sums(base_parts.recorded, base_parts.forecast)
+    s_all = sums(scen_recorded, scen_forecast)
     out = []
     for team in sorted(set(teams) | set(b_all)):
         tb = plan.team(team) if plan else None

@@ -9,7 +9,7 @@ from pathlib import Path
 from carbon.budgets import store as stored_budgets
 from carbon.core.calendar import counted_through, month_label, parse_month
 from carbon.errors import CarbonError, InputError, NotFound
-from carbon.ledger.service import factor_table
+from carbon.factors import service as factor_service
 from carbon.prices import rules as price_tables
 from carbon.prices import service as price_service
 from carbon.scenarios import file as scenario_file
@@ -116,10 +116,11 @@ def run(
                 f"no emissions recorded in {sc.year}{upto}: nothing to compare a scenario with"
             )
         recorded = stored_levers.ledger_rows(conn, first, months[-1])
-        table = factor_table(store, conn)
+        table, answers = factor_service.with_unit_answers(store, conn)
         stored_plan = stored_budgets.get_plan(conn, sc.year)
     plan = stored_plan.plan if stored_plan else None
-    outcome = rules.run(sc, recorded, int(months[-1][5:7]), table, plan, names)
+    outcome = rules.run(sc, recorded, int(months[-1][5:7]), table, plan, names, answers)
+    factor_service.keep_unit_answers(store, answers)
     choice = choose_price(store, sc.year, price, currency, basis, price_year)
     teams, company = rules.donation_deltas(outcome, choice.price.value)
     unit, per = (plan.unit, plan.kg_per_unit) if plan else ("t CO2e", 1000.0)

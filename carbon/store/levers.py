@@ -3,10 +3,10 @@ from the monthly rollup."""
 
 from __future__ import annotations
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from carbon.scenarios.records import Entry
 from carbon.store.schema import factor_snapshots, ledger_monthly, teams
 
 COLUMNS = (
@@ -22,9 +22,9 @@ COLUMNS = (
 )
 
 
-def ledger_rows(conn: Connection, first_month: str, last_month: str) -> pd.DataFrame:
+def ledger_rows(conn: Connection, first_month: str, last_month: str) -> list[Entry]:
     """Ledger entries of `first_month`..`last_month` summed in SQL per team, month, activity,
-    factor snapshot and unit: COLUMNS, with the factor's region and vintage (kg CO2e).
+    factor snapshot and unit, with the factor's region and vintage (kg CO2e).
 
     Read from the monthly rollup (`ledger_monthly`, which keeps each key's quantity per unit)
     through its (month, team_id) index: the cost follows the teams, activities, factors and
@@ -55,10 +55,7 @@ def ledger_rows(conn: Connection, first_month: str, last_month: str) -> pd.DataF
             r.c.unit,
         )
     )
-    rows = [tuple(x) for x in conn.execute(q)]
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return (
-        frame.astype({"quantity": float, "co2e_kg": float, "vintage": "int64"})
-        if len(frame)
-        else frame
-    )
+    return [
+        Entry(t, m, a, c, reg, int(y), u, float(q_), float(kg))
+        for t, m, a, c, reg, y, u, q_, kg in conn.execute(q)
+    ]
