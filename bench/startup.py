@@ -18,7 +18,9 @@ and each command's ratio to its baseline, with the CPU time (user + system) of t
 to it. Goals (README "Performance"): `--help` at most 2x the click+rich baseline; report and
 budget status at most 1.6x the SQLAlchemy baseline; `factors list` under 0.5 s in every format
 (it reads the factor table kept in the database: the warm-up run keeps it, as the first command
-on a new database does); `scenario run` and `report pack` at most 2x the SQLAlchemy baseline.
+on a new database does); `scenario run` and `report pack` at most 2x the SQLAlchemy baseline
+(the warm-up's `scenario run` keeps pint's answers and the parsed prices, as the first what-if on
+a database does: later runs import neither pandas nor pint).
 Figures, not assertions:
 tests/test_startup.py guards the rule behind them (no pandas, pint or Alembic on paths that do
 not need them, a command imports no other command's module), not the timing.

@@ -293,3 +293,13 @@ def test_scenario_run_reuses_pint_answers_and_the_parsed_prices(small_db, tmp_pa
     assert "pint" in first["loaded"]  # the conversion kg CO2e / kWh <- kWh asked of pint once
     code, loaded = loaded_by(argv, tmp_path)
     assert (code, loaded) == (0, [])
+
+
+def test_report_sources_asks_pint_once_per_database(small_db, tmp_path):
+    """`report sources` states each quantity in its factor's unit (MWh -> kWh here): pint's
+    answer, asked by the first run and kept beside the factor table; later runs import no pint."""
+    argv = ["--db", small_db, "report", "sources", "--month", "2024-05", "--format", "json"]
+    first = probe(argv, tmp_path)
+    assert first["code"] == 0 and "pint" in first["loaded"]
+    code, loaded = loaded_by(argv, tmp_path)
+    assert (code, loaded) == (0, [])

@@ -2,8 +2,9 @@
 import pint.
 
 A what-if converts the quantities a lever shifts into the target factor's unit and checks that
-the units of a shift can convert; pint answers both (carbon.core.units), and importing pint and
-building its registry costs more than the rest of `scenario run`. The answers depend only on
+the units of a shift can convert, and `report sources` states each quantity in its factor's
+unit; pint answers (carbon.core.units), and importing pint and building its registry costs more
+than the rest of either command. The answers depend only on
 the unit texts, on carbon's unit definitions and on pint's, all part of the factor table's
 fingerprint (carbon.factors.service): they are kept in the database beside the table, under a
 key derived from its fingerprint, and dropped with it (carbon.factors.service.BESIDE).
@@ -41,6 +42,15 @@ class Conversions:
             self._ask(
                 f"co2e_kg_per\0{unit}\0{factor_unit}",
                 lambda u: u.co2e_kg_per(unit, factor_unit),
+            )
+        )
+
+    def multiplier(self, from_unit: str, to_unit: str) -> float:
+        """The number converting a magnitude in `from_unit` into `to_unit` (units.multiplier)."""
+        return float(
+            self._ask(
+                f"multiplier\0{from_unit}\0{to_unit}",
+                lambda u: u.multiplier(from_unit, to_unit),
             )
         )
 

@@ -137,17 +137,25 @@ def keep_beside(store: Store, name: str, table_fingerprint: str | None, body: st
 
 
 def with_unit_answers(store: Store, conn) -> tuple[tables.FactorTable, Conversions]:
-    """The factor table (as `factor_table`) and pint's answers kept beside it (none kept: an
-    empty set, filled as questions are asked; `keep_unit_answers` keeps them)."""
+    """The factor table (as `factor_table`) and pint's answers kept beside it (`unit_answers`)."""
     key, table = _table(store, conn)
-    answers = Conversions(fingerprint=key)
     body = None if key is None else kept.read(conn, beside_key("unit answers", key))
+    return table, _answers(key, body)
+
+
+def unit_answers(store: Store, conn) -> Conversions:
+    """pint's answers kept beside today's factor table (none kept: an empty set, filled as
+    questions are asked; `keep_unit_answers` keeps them)."""
+    return _answers(*read_beside(store, conn, "unit answers"))
+
+
+def _answers(key: str | None, body: str | None) -> Conversions:
     if body is not None:
         try:
-            answers = Conversions.from_json(body, fingerprint=key)
+            return Conversions.from_json(body, fingerprint=key)
         except ValueError:  # another layout: asked again and replaced
             pass
-    return table, answers
+    return Conversions(fingerprint=key)
 
 
 def keep_unit_answers(store: Store, answers: Conversions) -> None:

@@ -9,6 +9,8 @@ from datetime import date
 from carbon.core.calendar import counted_through, month_label, parse_month
 from carbon.errors import CarbonError, InputError, NotFound
 from carbon.factors import scope3
+from carbon.factors import service as factor_service
+from carbon.factors.conversions import Conversions
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.scope2 import view as scope2_view
 from carbon.store import Store
@@ -117,6 +119,7 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
         legs = stored_flights.month_legs(conn, month, team)
         shares = stored_pools.month_shares(conn, month, team)
         calendars = stored_days.month_calendars(conn, month)
+        answers = factor_service.unit_answers(store, conn)
     days: dict[int, list[dict]] = {}
     for c in calendars:
         days.setdefault(c["import_id"], []).append(
@@ -164,18 +167,23 @@ def month_sources(store: Store, month: str, team: str | None = None) -> list[dic
             r["working_days"] = days[r["import_id"]]
         if (r["team"], r["import_id"]) in split:
             r["allocations"] = split[(r["team"], r["import_id"])]
-    return [{**r, **in_factor_unit(r["quantity"], r["quantity_unit"], r["unit"])} for r in rows]
+    out = [
+        {**r, **in_factor_unit(r["quantity"], r["quantity_unit"], r["unit"], answers)} for r in rows
+    ]
+    factor_service.keep_unit_answers(store, answers)  # pint asked once per database
+    return out
 
 
-def in_factor_unit(quantity: float, quantity_unit: str, factor_unit: str) -> dict:
+def in_factor_unit(
+    quantity: float, quantity_unit: str, factor_unit: str, answers: Conversions
+) -> dict:
     """{"factor_quantity", "factor_quantity_unit"}: the quantity in the unit the factor is per
     ("kg CO2e / kWh" -> kWh), so that factor_quantity × value is the figure (kg CO2e, for a factor
-    in kg); None where the factor's unit is not "<CO2e mass> / <unit>"."""
-    from carbon.core import units  # pint: only `report sources` needs it, not `report monthly`
-
+    in kg); None where the factor's unit is not "<CO2e mass> / <unit>". The conversion is pint's
+    answer, kept beside the factor table (carbon/factors/conversions.py)."""
     per = factor_unit.split("/", 1)[1].strip() if "/" in factor_unit else ""
     try:
-        factor = units.multiplier(quantity_unit, per) if per else None
+        factor = answers.multiplier(quantity_unit, per) if per else None
     except CarbonError:
         factor = None
     return {
