@@ -951,3 +951,36 @@ def test_a_missing_bill_is_no_such_file_exit_1(run, write, tmp_path, provider, d
     r = run("import", "ccf-estimates", str(tmp_path / "ccf.csv"), "--rules", rules)
     assert r.exit_code == 1 and "no such file" in r.stderr
     assert db_dump() == before
+
+
+def _quoted_break_by_hand(data: bytes) -> bool:
+    """Byte by byte: is a line break inside a quoted field (an odd number of quotes before it)?"""
+    inside = False
+    for byte in data:
+        if byte == 34:
+            inside = not inside
+        elif byte == 10 and inside:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_quoted_line_break_is_found_across_any_block_split(seed):
+    """The block-by-block scan that sends a bill to the exact reader agrees with a byte-by-byte
+    reading, wherever the blocks are cut (a quoted field may open in one block and close in a
+    later one), on fields quoted or not, with doubled quotes and with breaks inside quotes."""
+    import random
+
+    from carbon.cloud.exports import _QuotedBreaks
+
+    rng = random.Random(seed)
+    pieces = [b"a", b"12.5", b'"x"', b'"say ""hi"""', b'"two\nlines"', b",", b"\n", b'""']
+    weights = [8, 8, 6, 2, 1 if seed % 2 else 0, 10, 4, 1]
+    data = b"".join(rng.choices(pieces, weights, k=rng.randint(0, 400)))
+    cuts = sorted(rng.sample(range(len(data) + 1), k=min(len(data) + 1, rng.randint(0, 6))))
+    scan = _QuotedBreaks()
+    start = 0
+    for cut in [*cuts, len(data)]:
+        scan.feed(data[start:cut])
+        start = cut
+    assert scan.found == _quoted_break_by_hand(data)

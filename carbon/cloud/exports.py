@@ -84,10 +84,12 @@ class _QuotedBreaks:
             self.found = bool(self.open) and b"\n" in block
             return
         arr = np.frombuffer(block, dtype=np.uint8)
-        quote = arr == 34
-        inside = (np.cumsum(quote, dtype=np.int64) + self.open) & 1
-        self.found = bool((inside[arr == 10] == 1).any())
-        self.open = int(inside[-1])
+        quotes = np.flatnonzero(arr == 34)
+        # The quotes before each line break (a position search, not a running count over every
+        # byte: a fully quoted bill has a quote every few bytes), with a field left open before.
+        before = np.searchsorted(quotes, np.flatnonzero(arr == 10)) + self.open
+        self.found = bool((before & 1).any())
+        self.open = (len(quotes) + self.open) & 1
 
 
 def _scan(path: Path, name: str) -> tuple[str, bool]:
