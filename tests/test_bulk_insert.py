@@ -261,3 +261,26 @@ def test_a_chunk_the_database_refuses_fails_the_import_and_writes_nothing(store,
                 writer.write(_chunk("2024-13", 1000, 2002))
                 writer.write(_chunk("2024-04", 1000, 3002))
     assert db_dump() == before
+
+
+def test_a_chunk_is_written_in_row_key_order_each_row_whole(store):
+    # Rows go in sorted by row_key (the repeated-row index leads with it: inserts in key order
+    # land next to each other); each row keeps its own values, and rows without keys keep theirs.
+    chunk = _chunk("2024-03", 6, 2)
+    chunk["row_key"] = np.array([50, -7, 3, 3, 2**62, 0], dtype=np.int64)
+    chunk["quantity"] = np.arange(6, dtype=float)
+    with store.transaction() as conn:
+        batch = store.insert_batch(conn, "activities", "order.csv", "e" * 64, "")
+        store.insert_ledger(conn, batch, chunk)
+    with store.engine.connect() as conn:
+        got = conn.execute(
+            select(ledger.c.row_key, ledger.c.line, ledger.c.quantity).order_by(ledger.c.id)
+        ).all()
+    assert [tuple(r) for r in got] == [
+        (-7, 3, 1.0),
+        (0, 7, 5.0),
+        (3, 4, 2.0),
+        (3, 5, 3.0),
+        (50, 2, 0.0),
+        (2**62, 6, 4.0),
+    ]

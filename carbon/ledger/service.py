@@ -305,6 +305,9 @@ def _write(
     used: set[tuple[str, str]] = set()  # the factor series the rows resolved to
     this_month = datetime.now(UTC).strftime("%Y-%m")
     ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
+    # factor -> its snapshot id, stored once per import: a chunk whose factors are all known
+    # needs no query, so it is built and encoded while the previous chunk is still copied
+    snapshot: dict = {}
     # The ledger is written chunk by chunk; on PostgreSQL a chunk is copied while the next one
     # is validated (Store.ledger_writer), and the block ends when the last one is in.
     with store.ledger_writer(conn, batch_id) as writer:
@@ -329,9 +332,12 @@ def _write(
                 continue
             if pool_names:
                 result.rows = _split_pools(result.rows, allocation, key_values, allocated)
-            writer.wait()
-            snap = np.array(store.snapshot_ids(conn, result.factors), dtype=np.int64)
             fac = result.factors
+            new = [f for f in dict.fromkeys(fac) if f not in snapshot]
+            if new:  # only then is the connection needed: the chunk in flight stays in flight
+                writer.wait()
+                snapshot.update(zip(new, store.snapshot_ids(conn, new)))
+            snap = np.array([snapshot[f] for f in fac], dtype=np.int64)
             used |= {(f.activity, f.region) for f in fac}
             cat = np.array([f.category for f in fac], dtype=object)
             scope = np.array([f.scope for f in fac], dtype=np.int64)

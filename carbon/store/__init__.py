@@ -23,6 +23,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, create_engine, delete, event, func, insert, select, update
@@ -133,8 +134,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # process); carbon commits once per import, so the extra sync costs nothing measurable.
     cur.execute("PRAGMA synchronous=FULL")
     # Up to 256 MB of page cache (SQLite's default is 2 MB), taken only as pages are read: an
-    # import inserts each chunk's rows all over the (month, row_key) index, which at millions of
-    # rows outgrows a small cache and turns every insert into a page read (bench/ingest.py).
+    # import inserts each chunk's rows across the ledger's indexes, which at millions of rows
+    # outgrow a small cache and turn every insert into a page read (bench/ingest.py).
     cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cur.close()
 
@@ -428,32 +429,31 @@ class Store:
         finally:
             writer.wait(raise_error=False)  # never leave a COPY running on a failing transaction
 
-    def insert_ledger(self, conn: Connection, batch_id: int, rows: pd.DataFrame) -> None:
+    def insert_ledger(
+        self, conn: Connection, batch_id: int, rows: pd.DataFrame | EncodedLedger
+    ) -> None:
         """Bulk-insert ledger rows (columns: LEDGER_INSERT_COLUMNS less batch_id; row_key optional).
 
         The fast path of each backend, behind this one call: COPY on
         PostgreSQL (psycopg 3), the driver's executemany on plain tuples
-        elsewhere. No per-row ORM objects.
+        elsewhere. No per-row ORM objects. `rows` may come already encoded for COPY
+        (`encode_ledger`: the chunk writer encodes in the caller's thread).
         """
-        if rows.empty:
-            return
-        frame = rows.assign(batch_id=batch_id)
-        if "row_key" not in frame.columns:  # a writer without row identities: not compared
-            frame = frame.assign(row_key=None)
-        frame = _scope3_nulls(frame[list(LEDGER_INSERT_COLUMNS)])
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
         if _copies(conn):
-            # Binary COPY of a buffer built column by column (store/pgcopy.py): no per-row call.
-            data = pgcopy.encode(
-                frame, LEDGER_INSERT_COLUMNS, pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS)
-            )
+            if not isinstance(rows, EncodedLedger):
+                rows = encode_ledger(batch_id, rows)
+            if rows.data is None:
+                return
             cursor = conn.connection.dbapi_connection.cursor()
             with cursor.copy(f"COPY ledger ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-                for block in pgcopy.blocks(data):
+                for block in pgcopy.blocks(rows.data):
                     copy.write(block)
             conn.info[_WROTE] = True  # COPY bypasses the statement events
             return
-        frame = frame[list(LEDGER_INSERT_COLUMNS)]
+        if rows.empty:
+            return
+        frame = ledger_frame(batch_id, rows)
         # .tolist() yields plain Python values, which every driver binds.
         records = zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -620,6 +620,36 @@ class Store:
         return [tuple(r) for r in conn.execute(q)]
 
 
+def ledger_frame(batch_id: int, rows: pd.DataFrame) -> pd.DataFrame:
+    """Ledger rows as they are written: LEDGER_INSERT_COLUMNS in order, the batch id on each, NULL
+    row keys for a writer without row identities, rows in key order (`in_key_order`)."""
+    frame = rows.assign(batch_id=batch_id)
+    if "row_key" not in frame.columns:  # a writer without row identities: not compared
+        frame = frame.assign(row_key=None)
+    return _scope3_nulls(in_key_order(frame[list(LEDGER_INSERT_COLUMNS)]))
+
+
+@dataclass(frozen=True)
+class EncodedLedger:
+    """Ledger rows in PostgreSQL's binary COPY form (`encode_ledger`); `data` None: no row."""
+
+    data: np.ndarray | None
+
+
+def encode_ledger(batch_id: int, rows: pd.DataFrame) -> EncodedLedger:
+    """The COPY stream of ledger rows (pure: no database). The chunk writer builds it in the
+    caller's thread, so its worker thread only streams bytes to the server: encoding beside
+    the copy, rather than before it, shortens the worker's part, which the import waits for."""
+    if rows.empty:
+        return EncodedLedger(None)
+    frame = ledger_frame(batch_id, rows)
+    return EncodedLedger(
+        pgcopy.encode(
+            frame, LEDGER_INSERT_COLUMNS, pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS)
+        )
+    )
+
+
 def _copies(conn: Connection) -> bool:
     """Whether the ledger is written by binary COPY on this connection (PostgreSQL, psycopg 3)."""
     return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
@@ -637,10 +667,12 @@ class LedgerWriter:
     def write(self, rows: pd.DataFrame) -> None:
         """Insert `rows` (as Store.insert_ledger); on PostgreSQL in the background, after the
         previous chunk is in."""
-        self.wait()
         if not self.threaded:
+            self.wait()
             self.store.insert_ledger(self.conn, self.batch_id, rows)
             return
+        rows = encode_ledger(self.batch_id, rows)  # here, while the previous chunk is copied
+        self.wait()
 
         def run() -> None:
             try:
@@ -709,6 +741,20 @@ def _factor_dict(f: Factor) -> dict:
 
 
 SPLIT_FIELDS = ("part_generation", "part_upstream", "part_td", "scope3_category", *GASES)
+
+
+def in_key_order(frame):
+    """The rows sorted by row_key (stable: a row's months keep their order), when every row has
+    one; else as given.
+
+    The ledger's repeated-row index leads with row_key (schema.py): rows written in key order
+    insert next to each other in it instead of all over it, which at millions of rows is most of
+    what the index costs an import. Nothing reads the ledger in id order (every query orders by
+    what it shows), so the order rows are written in changes no figure or listing."""
+    key = frame["row_key"].to_numpy()
+    if key.dtype.kind not in "iu" or len(key) < 2:
+        return frame
+    return frame.take(np.argsort(key, kind="stable"))
 
 
 def _scope3_nulls(frame):

@@ -2,7 +2,7 @@
 
 - Repeated rows: the new import's ledger rows whose `row_key` is also on a row
   of another import in one of the new import's months. The other imports'
-  rows are found by probing the ledger's (month, row_key) index with the new
+  rows are found by probing the ledger's (row_key, month) index with the new
   import's keys, in its own months (both as subqueries, never as lists of
   parameters): the cost grows with the new file, not with the history.
 - `survey_employees`: the employee ids of each commuting-survey import, so a
@@ -90,7 +90,7 @@ def repeated_rows(
 ) -> RepeatedRows | None:
     """Rows of import `batch_id` that repeat a row of another import (not in `exclude`), or None.
 
-    The other imports' (batch, row_key) are read through the ledger's (month, row_key) index:
+    The other imports' (batch, row_key) are read through the ledger's (row_key, month) index:
     only their rows in the new import's months whose key is one of the new import's keys. The
     new import's (line, row_key) are read through the batch index and probed against them in
     a hash table. `total`: the new import's data rows (counted in SQL when not given).

@@ -152,13 +152,15 @@ ledger = Table(
     # GHG Protocol scope-3 category (1..15; carbon/factors/scope3.py) of a scope-3 entry; NULL for scope 1 and 2.
     Column("scope3_category", SmallInteger),
     # Identity of the source row (carbon.ledger.duplicates.row_keys), on each month it is spread over;
-    # NULL for rows imported before it was kept. Probed by (month, row_key) with a new import's
+    # NULL for rows imported before it was kept. Probed by (row_key, month) with a new import's
     # keys in its own months (carbon.store.duplicates), never compared with the whole history.
     Column("row_key", BigInteger),
     # Reports and what-ifs read ledger_monthly; the ledger itself is reached by batch (trace,
-    # removal) and by month (the repeated-row check).
+    # removal) and by row key (the repeated-row check). The key leads its index (migration
+    # 0022): a bigint compares faster than the month's text, and an import writes each chunk in
+    # key order (Store.insert_ledger), so its index inserts land next to each other.
     Index("ix_ledger_batch", "batch_id"),
-    Index("ix_ledger_month_row_key", "month", "row_key"),
+    Index("ix_ledger_row_key_month", "row_key", "month"),
 )
 
 # Monthly rollup of the ledger, written with it (one row per batch and ROLLUP_KEYS: team, month,
