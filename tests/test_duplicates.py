@@ -268,3 +268,46 @@ def test_a_row_spread_over_many_years_is_checked_for_repeats(company, write):
     )
     assert first.batch.co2e_kg > 0
     assert again.repeated is not None and again.repeated.count == 1
+
+
+def test_the_check_reads_the_new_import_by_batch_whatever_the_statistics(
+    company, write, monkeypatch
+):
+    """SQLite's planner with the statistics of a long history (5 M ledger rows, imports of 500 k
+    rows each) must still read the new import's keys through the batch index, never walk the
+    whole (row_key, month) index: that walk grew with the history (2.6 s at 1 M rows)."""
+    from carbon.store import duplicates
+
+    if company.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner and statistics")
+    importer.import_activities(company, write("sept.csv", SEPT), source="finance-export")
+    second = importer.import_activities(company, write("ops.csv", SEPT.replace("1000", "1000.0")))
+    with company.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'ledger'")
+        conn.exec_driver_sql(
+            "INSERT INTO sqlite_stat1 VALUES ('ledger', 'ix_ledger_row_key_month', '5000000 1 1'), "
+            "('ledger', 'ix_ledger_batch', '5000000 500000')"
+        )
+    company.engine.dispose()  # new connections read the statistics
+    seen: list[str] = []
+    read = duplicates._columns
+
+    def keep(conn, query):  # the key reads run on the DBAPI cursor: their SQL, as sent
+        seen.append(
+            str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        )
+        return read(conn, query)
+
+    monkeypatch.setattr(duplicates, "_columns", keep)
+    with company.engine.connect() as conn:
+        found = duplicates.repeated_rows(conn, second.batch.id)
+        plans = [
+            row[3] for sql in seen for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+        ]
+    assert found is not None and found.count == 3  # the check itself still works
+    assert len(seen) == 2
+    on_ledger = [p for p in plans if p.split()[1:2] == ["ledger"]]
+    assert on_ledger
+    walks = [p for p in on_ledger if p.startswith("SCAN") or ">?" in p or "<?" in p]
+    assert walks == []

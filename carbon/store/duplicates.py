@@ -107,7 +107,11 @@ def repeated_rows(
     ]
     if not others:
         return None
-    keys = select(o.c.row_key).where(o.c.batch_id == batch_id, o.c.row_key.is_not(None)).distinct()
+    # The new import's keys through the batch index: a plain `batch_id = ?`. With `DISTINCT` or
+    # `row_key IS NOT NULL` SQLite's planner, given the statistics of a large ledger, walks the
+    # whole (row_key, month) index in key order instead (2.6 s at 1 M rows against 0.09 s): a
+    # cost that grows with the history. `IN` needs no DISTINCT, and a NULL key matches nothing.
+    keys = select(o.c.row_key).where(o.c.batch_id == batch_id)
     theirs_batch, theirs_key = _columns(
         conn,
         select(o.c.batch_id, o.c.row_key).where(
