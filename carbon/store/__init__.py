@@ -430,7 +430,7 @@ class Store:
             writer.wait(raise_error=False)  # never leave a COPY running on a failing transaction
 
     def insert_ledger(
-        self, conn: Connection, batch_id: int, rows: pd.DataFrame | EncodedLedger
+        self, conn: Connection, batch_id: int, rows: pd.DataFrame | EncodedLedger | LedgerRecords
     ) -> None:
         """Bulk-insert ledger rows (columns: LEDGER_INSERT_COLUMNS less batch_id; row_key optional).
 
@@ -451,16 +451,15 @@ class Store:
                     copy.write(block)
             conn.info[_WROTE] = True  # COPY bypasses the statement events
             return
-        if rows.empty:
+        if not isinstance(rows, LedgerRecords):
+            rows = ledger_records(batch_id, rows)
+        if not rows.records:
             return
-        frame = ledger_frame(batch_id, rows)
-        # .tolist() yields plain Python values, which every driver binds.
-        records = zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         sql = (
             f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
         )
-        conn.exec_driver_sql(sql, list(records))
+        conn.exec_driver_sql(sql, rows.records)
 
     @staticmethod
     def rollup_part(rows: pd.DataFrame) -> pd.DataFrame:
@@ -650,6 +649,30 @@ def encode_ledger(batch_id: int, rows: pd.DataFrame) -> EncodedLedger:
     )
 
 
+@dataclass(frozen=True)
+class LedgerRecords:
+    """Ledger rows as plain tuples of LEDGER_INSERT_COLUMNS (`ledger_records`), for executemany."""
+
+    records: list[tuple]
+
+
+def ledger_records(batch_id: int, rows: pd.DataFrame) -> LedgerRecords:
+    """The executemany parameters of ledger rows (pure: no database); `.tolist()` yields plain
+    Python values, which every driver binds."""
+    if rows.empty:
+        return LedgerRecords([])
+    frame = ledger_frame(batch_id, rows)
+    return LedgerRecords(list(zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))))
+
+
+def _threads(conn: Connection) -> bool:
+    """Whether the chunk writer writes in a worker thread on this connection: PostgreSQL's COPY,
+    and a SQLite file (its driver releases the GIL while SQLite inserts each row)."""
+    if _copies(conn):
+        return True
+    return conn.dialect.name == "sqlite" and conn.engine.url.database not in (None, "", ":memory:")
+
+
 def _copies(conn: Connection) -> bool:
     """Whether the ledger is written by binary COPY on this connection (PostgreSQL, psycopg 3)."""
     return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
@@ -660,7 +683,7 @@ class LedgerWriter:
 
     def __init__(self, store: Store, conn: Connection, batch_id: int):
         self.store, self.conn, self.batch_id = store, conn, batch_id
-        self.threaded = _copies(conn)
+        self.threaded = _threads(conn)
         self._job: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -671,7 +694,11 @@ class LedgerWriter:
             self.wait()
             self.store.insert_ledger(self.conn, self.batch_id, rows)
             return
-        rows = encode_ledger(self.batch_id, rows)  # here, while the previous chunk is copied
+        # Encoded here, while the previous chunk is written.
+        if _copies(self.conn):
+            rows = encode_ledger(self.batch_id, rows)
+        else:
+            rows = ledger_records(self.batch_id, rows)
         self.wait()
 
         def run() -> None:
