@@ -4,6 +4,7 @@
 - `checks.py`: the checks every importer applies to numbers, dates and months.
 - `problems.py`: problems found in bulk, kept column-wise.
 - `activities.py`: activity rows -> ledger rows (vectorised).
+- `coded.py`: a text column as codes into its distinct values (each test runs once per value).
 - `page_weight.py`: the `page_weight` column of web page views.
 - `survey.py`: a commuting survey -> monthly commuting activity.
 - `flights.py`: flights by airport code -> business-travel activity rows.

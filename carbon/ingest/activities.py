@@ -19,6 +19,7 @@ from carbon.errors import FactorNotFound, UnitError
 from carbon.factors import swd
 from carbon.factors.tables import REGION_RE, FactorTable
 from carbon.ingest import checks, page_weight
+from carbon.ingest.coded import Coded, combine, constant, groups, replaced, strip
 from carbon.ingest.problems import ProblemLog, quoted
 from carbon.ledger import duplicates
 from carbon.model import Factor, valid_team_name  # noqa: F401  (the check lives in model; importer reads it here)
@@ -45,22 +46,15 @@ class ChunkResult:
     fallback_rows: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
-def _strip(col: pd.Series) -> np.ndarray:
-    """Strip spaces, working on the distinct values only (ids, keys and dates repeat a lot)."""
-    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=False)
-    stripped = np.array([str(u).strip() for u in uniques], dtype=object)
-    return stripped[codes] if len(codes) else np.array([], dtype=object)
-
-
 def _parse_dates(
-    values: np.ndarray, lines: np.ndarray, column: str, log: ProblemLog, required: bool
+    column: Coded, lines: np.ndarray, name: str, log: ProblemLog, required: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(first day, last day, ok) as datetime64[D]; "YYYY-MM" covers the whole month.
 
     Parsed once per distinct value (a file has few distinct dates), then spread back.
     """
-    codes, uniq = pd.factorize(values, use_na_sentinel=False)
-    text = pd.Series(uniq, dtype=object).astype(str)
+    codes, values = column.codes, column.values
+    text = pd.Series(column.uniques, dtype=object).astype(str)
     is_day = text.str.match(_DAY_RE).to_numpy(dtype=bool)
     is_month = text.str.match(_MONTH_RE).to_numpy(dtype=bool)
     empty = (text == "").to_numpy(dtype=bool)
@@ -79,19 +73,19 @@ def _parse_dates(
     impossible = ((is_day | is_month) & np.isnat(first))[codes]
     log.add(
         lines[bad_shape],
-        column,
+        name,
         values[bad_shape],
         "expected a date as YYYY-MM-DD or a month as YYYY-MM",
     )
     log.add(
         lines[impossible],
-        column,
+        name,
         values[impossible],
         "impossible date (no such day in the calendar)",
     )
     lo, hi = (np.datetime64(d, "D") for d in checks.window())
     outside = (~np.isnat(first) & ((first < lo) | (first > hi)))[codes]
-    log.add(lines[outside], column, values[outside], f"expected a date {checks.window_text()}")
+    log.add(lines[outside], name, values[outside], f"expected a date {checks.window_text()}")
     return first[codes], last[codes], ~bad_shape & ~impossible & ~outside
 
 
@@ -107,16 +101,20 @@ def validate_chunk(
     """Validate and compute one chunk. Problems go to `log`; rows come back only if none."""
     problems_before = log.count
     n = len(frame)
-    col = {
-        c: (_strip(frame[c]) if c in frame.columns else np.full(n, "", dtype=object))
+    # Each text column factorised once: tests, lookups and hashes run per distinct value.
+    coded = {
+        c: (strip(frame[c].to_numpy(dtype=object)) if c in frame.columns else constant(n))
         for c in REQUIRED + OPTIONAL
         if c != "quantity"
     }
+    if default_region:
+        coded["region"] = replaced(coded["region"], "", default_region)
+    col = {c: v.values for c, v in coded.items()}
     ok = np.ones(n, dtype=bool)
 
-    start, month_end, ok_date = _parse_dates(col["date"], lines, "date", log, required=True)
+    start, month_end, ok_date = _parse_dates(coded["date"], lines, "date", log, required=True)
     has_end = col["end"] != ""
-    _, end_last, ok_end = _parse_dates(col["end"], lines, "end", log, required=False)
+    _, end_last, ok_end = _parse_dates(coded["end"], lines, "end", log, required=False)
     end = np.where(has_end, end_last, month_end)
     before = has_end & ok_date & ok_end & (end < start)
     log.add(
@@ -143,7 +141,7 @@ def validate_chunk(
 
     result = ChunkResult(pd.DataFrame())
     team = col["team"]
-    unknown_team = ~pd.Series(team, dtype=object).isin(known_teams).to_numpy(dtype=bool)
+    unknown_team = ~coded["team"].isin(known_teams)
     if unknown_team.any():
         names = pd.unique(team[unknown_team])
         if create_teams:
@@ -172,7 +170,7 @@ def validate_chunk(
 
     activity = col["activity"]
     known = set(table.by_key) | set(swd.page_view_keys(table.by_key))
-    unknown_act = ~pd.Series(activity, dtype=object).isin(known).to_numpy(dtype=bool)
+    unknown_act = ~coded["activity"].isin(known)
     if unknown_act.any():
         hints = {}
         for a in pd.unique(activity[unknown_act]):
@@ -193,14 +191,11 @@ def validate_chunk(
     ok &= ok_weight
 
     region = col["region"]
-    if default_region:
-        region = np.where(region == "", default_region, region)
-    codes, uniq = pd.factorize(region, use_na_sentinel=False)
-    bad_region = (
-        ~pd.Series(uniq, dtype=object)
+    bad_region = coded["region"].per_value(
+        ~pd.Series(coded["region"].uniques, dtype=object)
         .astype(str)
         .str.fullmatch(REGION_RE.pattern + "|")
-        .to_numpy(dtype=bool)[codes]
+        .to_numpy(dtype=bool)
     )
     log.add(
         lines[bad_region],
@@ -215,32 +210,30 @@ def validate_chunk(
     row, month, share = periods.spread(start[idx], end[idx])
     src = idx[row]
     years = month.astype("datetime64[Y]").astype(np.int64) + 1970
-    # A page view's factor also depends on its page weight (bytes; 0 on other rows).
-    spread_df = object_frame(
-        {
-            "src": src,
-            "activity": activity[src],
-            "region": region[src],
-            "year": years,
-            "weight": weight[src],
-        }
+    # A page view's factor also depends on its page weight (bytes; 0 on other rows): one factor
+    # per distinct (activity, region, year, weight), numbered in order of first appearance.
+    act, reg = coded["activity"], coded["region"]
+    year_codes, year_values = pd.factorize(years)
+    weight_codes, weight_values = pd.factorize(weight[src])
+    key_codes, key_count = combine(
+        [
+            (act.codes[src], len(act.uniques)),
+            (reg.codes[src], len(reg.uniques)),
+            (year_codes, len(year_values)),
+            (weight_codes, len(weight_values)),
+        ]
     )
-    on = ["activity", "region", "year", "weight"]
-    keys = spread_df[on].drop_duplicates()
+    key_rows = groups(key_codes)  # spread rows of each distinct key
     factor_ix = {}
     fell_back: dict[tuple[str, str, int], str] = {}
-    for a, r, y, w in keys.itertuples(index=False):
+    fi = np.full(key_count, -1, dtype=np.int64)
+    for k, positions in enumerate(key_rows):
+        first = positions[0]
+        a, r, y, w = activity[src[first]], region[src[first]], int(years[first]), weight[src[first]]
         try:
-            res = table.resolve(swd.PAGE_VIEW.get(a, a), r, int(y))
+            res = table.resolve(swd.PAGE_VIEW.get(a, a), r, y)
         except FactorNotFound as exc:
-            rows_bad = np.unique(
-                src[
-                    (spread_df["activity"] == a).to_numpy()
-                    & (spread_df["region"] == r).to_numpy()
-                    & (spread_df["year"] == y).to_numpy()
-                    & (spread_df["weight"] == w).to_numpy()
-                ]
-            )
+            rows_bad = np.unique(src[positions])
             log.add(
                 lines[rows_bad],
                 "region" if r else "activity",
@@ -250,41 +243,36 @@ def validate_chunk(
             continue
         if res.vintage_warning:
             result.warnings.add(res.vintage_warning)
-        factor_ix[(a, r, int(y), w)] = (len(result.factors), res.region_fallback)
+        factor_ix[(a, r, y, w)] = (len(result.factors), res.region_fallback)
+        fi[k] = len(result.factors)
         if res.region_fallback:
-            fell_back[(a, r, int(y))] = res.region_used
+            fell_back[(a, r, y)] = res.region_used
         result.factors.append(swd.per_view(res.factor, a, w) if a in swd.PAGE_VIEW else res.factor)
     # Unit checks run even after other problems, so the listing is complete.
-    fi = np.array(
-        [
-            factor_ix.get((a, r, int(y), w), (-1, False))[0]
-            for a, r, y, w in keys.itertuples(index=False)
-        ],
-        dtype=np.int64,
-    )
-    keys = keys.assign(factor_ix=fi)
-    spread_df = spread_df.merge(keys, on=on, how="left", sort=False)
-    has_factor = spread_df["factor_ix"].to_numpy() >= 0
+    fix = fi[key_codes] if len(key_codes) else np.zeros(0, dtype=np.int64)
+    has_factor = fix >= 0
 
     unit = col["unit"]
-    factor_units = np.array([fa.unit for fa in result.factors] + [""], dtype=object)
-    pair = object_frame(
-        {"unit": unit[src], "funit": factor_units[spread_df["factor_ix"].to_numpy()]}
+    factor_units = np.array([fa.unit for fa in result.factors], dtype=object)
+    mult = np.full(len(src), np.nan)
+    with_factor = np.flatnonzero(has_factor)
+    pair_codes, _ = combine(
+        [
+            (coded["unit"].codes[src[with_factor]], len(coded["unit"].uniques)),
+            (fix[with_factor], len(result.factors)),
+        ]
     )
-    mult = np.full(len(pair), np.nan)
-    for (u, fu), positions in (
-        pair[has_factor].groupby(["unit", "funit"], sort=False).indices.items()
-    ):
-        pos = np.flatnonzero(has_factor)[positions]
+    for positions in groups(pair_codes):  # one conversion per distinct (unit, factor unit)
+        pos = with_factor[positions]
         try:
-            mult[pos] = units.co2e_kg_per(u, fu)
+            mult[pos] = units.co2e_kg_per(unit[src[pos[0]]], factor_units[fix[pos[0]]])
         except UnitError as exc:
             rows_bad = np.unique(src[pos])
             log.add(lines[rows_bad], "unit", unit[rows_bad], str(exc))
 
     values_ok = np.array([fa.value for fa in result.factors] + [np.nan])
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
-        co2e = qty[src] * share * values_ok[spread_df["factor_ix"].to_numpy()] * mult
+        co2e = qty[src] * share * values_ok[fix] * mult
     # No organisation emits a gigatonne in one row: such a figure is a unit or typing error,
     # and sums of huge floats would overflow to infinity.
     huge = np.unique(src[np.isfinite(mult) & ~(np.abs(co2e) < MAX_ROW_KG)])
@@ -299,20 +287,21 @@ def validate_chunk(
         return result
 
     values = np.array([fa.value for fa in result.factors] + [np.nan])
-    fix = spread_df["factor_ix"].to_numpy()
     q = qty[src] * share
     # One identity per source row, repeated on each of its months (duplicate checks); the
     # team is added by id when the rows are stored (duplicates.with_team).
     # The page weight is part of a page-view row's identity (other rows' identities are unchanged).
-    ident_unit = unit[idx]
     views = weight[idx] > 0
     if views.any():
-        ident_unit = ident_unit.copy()
+        ident_unit = unit[idx].copy()
         ident_unit[views] = [
             f"{u} @ {w!r} bytes" for u, w in zip(ident_unit[views], weight[idx][views])
         ]
-    key = duplicates.row_keys(
-        start[idx], end[idx], activity[idx], qty[idx], ident_unit, region[idx]
+        unit_hash = duplicates.text_hash(ident_unit)
+    else:
+        unit_hash = _hashes(coded["unit"], idx)
+    key = duplicates.hashed_row_keys(
+        start[idx], end[idx], _hashes(act, idx), qty[idx], unit_hash, _hashes(reg, idx)
     )
     result.rows = object_frame(
         {
@@ -330,6 +319,9 @@ def validate_chunk(
     fallbacks = {i for i, fb in factor_ix.values() if fb}
     result.region_fallbacks = int(np.isin(fix, list(fallbacks)).sum()) if fallbacks else 0
     if fell_back:
+        spread_df = pd.DataFrame(
+            {"src": src, "activity": activity[src], "region": region[src], "year": years}
+        )
         result.fallback_rows = _fallback_rows(spread_df, lines, fell_back)
     return result
 
@@ -346,6 +338,11 @@ def object_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
             for c, v in columns.items()
         }
     )
+
+
+def _hashes(column: Coded, rows: np.ndarray) -> np.ndarray:
+    """`duplicates.text_hash` of the column's values at `rows`, hashing each distinct value once."""
+    return duplicates.text_hash(column.uniques)[column.codes[rows]]
 
 
 def _month_text(month: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _text_hash(values: np.ndarray) -> np.ndarray:
+def text_hash(values: np.ndarray) -> np.ndarray:
     """uint64 hash of each text value, computed once per distinct value (keys and names repeat)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     hashed = pd.util.hash_array(np.asarray(uniques, dtype=object).astype(str).astype(object))
@@ -65,14 +65,29 @@ def row_keys(
     distinct value, numbers by their bits, combined column by column with
     splitmix64 — about 0.1 s per million rows.
     """
+    return hashed_row_keys(
+        start, end, text_hash(activity), quantity, text_hash(unit), text_hash(region)
+    )
+
+
+def hashed_row_keys(
+    start: np.ndarray,
+    end: np.ndarray,
+    activity_hash: np.ndarray,
+    quantity: np.ndarray,
+    unit_hash: np.ndarray,
+    region_hash: np.ndarray,
+) -> np.ndarray:
+    """`row_keys` from the text columns' `text_hash` (a caller holding each column's distinct
+    values hashes them once: `text_hash(uniques)[codes]`)."""
     qty = (np.asarray(quantity, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 == 0.0
     parts = [
         start.astype("datetime64[D]").astype(np.int64).view(np.uint64),
         end.astype("datetime64[D]").astype(np.int64).view(np.uint64),
-        _text_hash(activity),
+        activity_hash,
         qty,
-        _text_hash(unit),
-        _text_hash(region),
+        unit_hash,
+        region_hash,
     ]
     key = np.full(len(qty), np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
     for part in parts:
