@@ -416,3 +416,46 @@ def test_the_database_refuses_a_non_finite_figure_or_a_bad_month(company):
     with company.engine.begin() as conn:
         conn.execute(insert(ledger_monthly).values(row))  # the right row is stored
         assert conn.execute(select(ledger_monthly.c.co2e_kg)).scalars().all() == [1.0]
+
+
+def test_a_bad_month_in_ledger_rows_refuses_their_whole_write(company, db_dump):
+    """The ledger's rows and their rollup are written together (Store.insert_ledger, then
+    insert_rollup from the same rows): a month no report can carry is refused by the database on
+    both backends (PostgreSQL checks it on the rollup only, migration 0023) and nothing stays."""
+    import pandas as pd
+
+    from carbon.model import Factor
+
+    factor = Factor(
+        activity="electricity.grid",
+        region="FR",
+        year=2025,
+        value=0.05,
+        unit="kg CO2e / kWh",
+        category="infrastructure",
+        scope=2,
+        source="test",
+    )
+    before = db_dump(caches=False)
+    for month in ("2025-13", "25-09", "2025-9x"):
+        rows = pd.DataFrame(
+            {
+                "line": [2, 3],
+                "team_id": [1, 1],
+                "month": ["2025-09", month],
+                "activity": ["electricity.grid"] * 2,
+                "category": ["infrastructure"] * 2,
+                "scope": [2, 2],
+                "quantity": [20.0, 10.0],
+                "unit": ["kWh"] * 2,
+                "co2e_kg": [1.0, 0.5],
+                "scope3_category": [0, 0],
+                "row_key": [11, 12],
+            }
+        )
+        with pytest.raises(IntegrityError), company.transaction() as conn:
+            batch = company.insert_batch(conn, "test", "src", "hash")
+            rows["factor_id"] = company.snapshot_ids(conn, [factor])[0]
+            company.insert_ledger(conn, batch, rows)
+            company.insert_rollup(conn, batch, [company.rollup_part(rows)])
+        assert db_dump(caches=False) == before, month

@@ -249,16 +249,18 @@ def test_the_chunk_writer_writes_every_chunk_in_order(store):
 
 
 def test_a_chunk_the_database_refuses_fails_the_import_and_writes_nothing(store, db_dump):
-    # The database's own check (a month as YYYY-MM) refuses the third chunk: its error reaches the
-    # caller (from the worker thread on PostgreSQL) and the whole transaction is rolled back.
+    # The database's own check (a finite figure) refuses the third chunk: its error reaches the
+    # caller (from the worker thread, on both backends) and the whole transaction is rolled back.
     before = db_dump()
-    with pytest.raises(Exception, match="ck_ledger_month"):
+    bad = _chunk("2024-03", 1000, 2002)
+    bad.loc[500, "co2e_kg"] = np.inf
+    with pytest.raises(Exception, match="ck_ledger_co2e_finite"):
         with store.transaction() as conn:
             batch = store.insert_batch(conn, "activities", "bad.csv", "d" * 64, "")
             with store.ledger_writer(conn, batch) as writer:
                 writer.write(_chunk("2024-01", 1000, 2))
                 writer.write(_chunk("2024-02", 1000, 1002))
-                writer.write(_chunk("2024-13", 1000, 2002))
+                writer.write(bad)
                 writer.write(_chunk("2024-04", 1000, 3002))
     assert db_dump() == before
 

@@ -5,6 +5,8 @@ electricity.grid FR 2025 = 0.0461 kg CO2e/kWh (ADEME); commute.metro FR 2025 =
 0.00444 kg CO2e/passenger-km (ADEME via impactCO2).
 """
 
+import json
+
 import pytest
 from sqlalchemy import delete
 
@@ -311,3 +313,33 @@ def test_the_check_reads_the_new_import_by_batch_whatever_the_statistics(
     assert on_ledger
     walks = [p for p in on_ledger if p.startswith("SCAN") or ">?" in p or "<?" in p]
     assert walks == []
+
+
+def test_postgresql_finds_a_batch_through_its_summarised_brin_index(company, write):
+    """PostgreSQL's batch index is a BRIN (migration 0023). Each import summarises the ranges it
+    wrote and, when it is a tenth of the ledger or more, refreshes the statistics the planner
+    needs to choose that index: the next import's check and a removal then read the batch's
+    block ranges, not the whole ledger (a sequential scan grew with the history)."""
+    if company.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's BRIN index")
+    header = "date,team,activity,quantity,unit,region\n"
+    days = [f"2025-{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 29)]
+    big = "".join(
+        f"{day},Platform,electricity.grid,{i}.5,kWh,FR\n" for i in range(60) for day in days
+    )
+    importer.import_activities(company, write("year.csv", header + big))  # 20,160 rows
+    small = importer.import_activities(
+        company, write("small.csv", header + "2025-03-04,Video,electricity.grid,7,kWh,FR\n")
+    )
+    with company.engine.connect() as conn:
+        left = conn.exec_driver_sql(
+            "SELECT brin_summarize_new_values('ix_ledger_batch')"
+        ).scalar_one()
+        plan = json.dumps(
+            conn.exec_driver_sql(
+                f"EXPLAIN (FORMAT JSON) SELECT row_key FROM ledger WHERE batch_id = {small.batch.id}"
+            ).scalar_one()
+        )
+    assert left == 0  # every block range the imports wrote is summarised
+    assert '"Index Name": "ix_ledger_batch"' in plan, plan
+    assert "Seq Scan" not in plan, plan
