@@ -369,26 +369,26 @@ def test_json_never_carries_infinity():
             jsonout.dumps({"teams": [{"total": 1.0}, {"total": bad}]})
 
 
-def test_the_database_refuses_a_non_finite_figure_or_a_bad_month(company):
+def _grid_factor():
+    """A plain factor for rows written straight into the store (FR grid, 2025)."""
     from carbon.model import Factor
 
+    return Factor(
+        activity="electricity.grid",
+        region="FR",
+        year=2025,
+        value=0.05,
+        unit="kg CO2e / kWh",
+        category="infrastructure",
+        scope=2,
+        source="test",
+    )
+
+
+def test_the_database_refuses_a_non_finite_figure_or_a_bad_month(company):
     with company.engine.connect() as conn:
         batch = company.insert_batch(conn, "test", "src", "hash")
-        fid = company.snapshot_ids(
-            conn,
-            [
-                Factor(
-                    activity="electricity.grid",
-                    region="FR",
-                    year=2025,
-                    value=0.05,
-                    unit="kg CO2e / kWh",
-                    category="infrastructure",
-                    scope=2,
-                    source="test",
-                )
-            ],
-        )[0]
+        fid = company.snapshot_ids(conn, [_grid_factor()])[0]
         conn.commit()
     row = {
         "batch_id": batch,
@@ -424,18 +424,7 @@ def test_a_bad_month_in_ledger_rows_refuses_their_whole_write(company, db_dump):
     both backends (PostgreSQL checks it on the rollup only, migration 0023) and nothing stays."""
     import pandas as pd
 
-    from carbon.model import Factor
-
-    factor = Factor(
-        activity="electricity.grid",
-        region="FR",
-        year=2025,
-        value=0.05,
-        unit="kg CO2e / kWh",
-        category="infrastructure",
-        scope=2,
-        source="test",
-    )
+    factor = _grid_factor()
     before = db_dump(caches=False)
     for month in ("2025-13", "25-09", "2025-9x"):
         rows = pd.DataFrame(
