@@ -114,9 +114,12 @@ def encode(frame: pd.DataFrame, columns: Sequence[str], wires: Sequence[str]) ->
     at = 2
     for length, payload in fields:
         slot = payload.shape[1]
-        rows[:, at : at + 4] = _length_bytes(length)
+        if n and length.min() == slot:  # every value fills its slot (a number, never NULL):
+            rows[:, at : at + 4] = _length_bytes(length[:1])  # one length, nothing to drop
+        else:
+            rows[:, at : at + 4] = _length_bytes(length)
+            keep[:, at + 4 : at + 4 + slot] = np.arange(slot) < length[:, None]
         rows[:, at + 4 : at + 4 + slot] = payload
-        keep[:, at + 4 : at + 4 + slot] = np.arange(slot) < length[:, None]
         at += 4 + slot
     return np.concatenate(
         (
