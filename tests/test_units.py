@@ -67,3 +67,16 @@ def test_unknown_unit():
 def test_huge_unit_is_refused_before_parsing():
     with pytest.raises(UnitError, match="1,000,000 characters"):
         units.parse("x" * 1_000_000)
+
+
+def test_a_kept_conversion_is_pints_own_answer():
+    from carbon.core import units
+
+    for value, src, dst in (
+        (0.06, "kWh / GB", "kWh / GB"),
+        (494.0, "g CO2e / kWh", "g_CO2e / kWh"),
+        (0.0461, "kg CO2e / kWh", "g_CO2e / kWh"),
+    ):
+        expected = float(units.Q_(value, units.parse(src)).to(dst).magnitude)
+        assert units.converted(value, src, dst) == expected
+        assert units.converted(value, src, dst) == expected  # kept: the same float again

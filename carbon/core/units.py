@@ -164,6 +164,16 @@ def multiplier(from_unit: str, to_unit: str) -> float:
         raise UnitError(f"cannot convert {describe(src)} to {describe(dst)}") from exc
 
 
+@lru_cache(maxsize=4096)
+def converted(value: float, from_unit: str, to_unit: str) -> float:
+    """`value` in `from_unit`, as a magnitude in `to_unit`: pint's own answer, asked once per
+    (value, units) (a coefficient converted for each of hundreds of derived factors).
+
+    Raises pint's DimensionalityError when the dimensions differ.
+    """
+    return float(Q_(value, parse(from_unit)).to(to_unit).magnitude)
+
+
 def is_co2e_mass(unit: str) -> bool:
     """True when `unit` is a CO2e mass (t CO2e, kg CO2e, ...)."""
     try:

@@ -62,13 +62,13 @@ class Segments:
 
 def _kwh_per_gb(coef: Mapping[str, Coefficient], part: str, seg: str) -> float:
     c = coef[f"{PREFIX}.{part}.{seg}"]
-    return float(units.Q_(c.value, units.parse(c.unit)).to("kWh / GB").magnitude)
+    return units.converted(c.value, c.unit, "kWh / GB")
 
 
 def global_grid(coef: Mapping[str, Coefficient]) -> float:
     """The model's global grid intensity, g CO2e per kWh (494 in CO2.js)."""
     c = coef[f"{PREFIX}.grid.global"]
-    return float(units.Q_(c.value, units.parse(c.unit)).to("g_CO2e / kWh").magnitude)
+    return units.converted(c.value, c.unit, "g_CO2e / kWh")
 
 
 def operational(
@@ -139,7 +139,7 @@ def derive_web(grid: Iterable[Factor], coef: Mapping[str, Coefficient]) -> list[
     for f in grid:
         if not f.region or ":" in f.region:
             continue  # any-region rows: the model's own global intensity is used; cloud regions: not viewers
-        gq = float(units.Q_(f.value, units.parse(f.unit)).to("g_CO2e / kWh").magnitude)
+        gq = units.converted(f.value, f.unit, "g_CO2e / kWh")
         rows.append(
             (
                 f.region,
