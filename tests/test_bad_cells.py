@@ -421,7 +421,8 @@ def test_the_database_refuses_a_non_finite_figure_or_a_bad_month(company):
 def test_a_bad_month_in_ledger_rows_refuses_their_whole_write(company, db_dump):
     """The ledger's rows and their rollup are written together (Store.insert_ledger, then
     insert_rollup from the same rows): a month no report can carry is refused by the database on
-    both backends (PostgreSQL checks it on the rollup only, migration 0023) and nothing stays."""
+    both backends (checked on the rollup, not on each ledger row: migration 0023) and nothing
+    stays."""
     import pandas as pd
 
     factor = _grid_factor()
