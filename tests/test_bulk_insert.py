@@ -7,10 +7,10 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from carbon.ledger import service as importer
-from carbon.store import pgcopy
+from carbon.store import Store, pgcopy
 from carbon.store.schema import ledger, teams
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
@@ -286,3 +286,29 @@ def test_a_chunk_is_written_in_row_key_order_each_row_whole(store):
         (50, 2, 0.0),
         (2**62, 6, 4.0),
     ]
+
+
+@pytest.mark.filterwarnings(
+    "ignore:Selection of the SingletonThreadPool"
+)  # SQLAlchemy's, for `shared`
+def test_the_chunk_writer_threads_on_a_file_and_writes_at_once_in_memory(tmp_path):
+    # A SQLite file is written by a worker thread (as PostgreSQL's COPY); an in-memory database
+    # has one connection per thread in SQLAlchemy, so its chunks are written in the caller's.
+    from carbon.store import LedgerWriter
+
+    shared = "sqlite:///file:carbon_t?mode=memory&cache=shared&uri=true"  # in memory too
+    for url, threaded in (
+        (f"sqlite:///{tmp_path / 'f.db'}", True),
+        ("sqlite://", False),
+        (shared, False),
+    ):
+        store = Store.open(url)
+        with store.transaction() as conn:
+            batch = store.insert_batch(conn, "activities", "t.csv", "f" * 64, "")
+            assert LedgerWriter(store, conn, batch).threaded is threaded
+            with store.ledger_writer(conn, batch) as writer:
+                writer.write(_chunk("2024-05", 300, 2))
+                writer.write(_chunk("2024-06", 300, 302))
+            rows = conn.execute(select(func.count()).select_from(ledger)).scalar_one()
+        assert rows == 600, url
+        store.close()

@@ -671,10 +671,13 @@ def ledger_records(batch_id: int, rows: pd.DataFrame) -> LedgerRecords:
 
 def _threads(conn: Connection) -> bool:
     """Whether the chunk writer writes in a worker thread on this connection: PostgreSQL's COPY,
-    and a SQLite file (its driver releases the GIL while SQLite inserts each row)."""
+    and a SQLite file (its driver releases the GIL while SQLite inserts each row). An in-memory
+    SQLite database (SQLAlchemy gives it one connection per thread) writes at once."""
+    from sqlalchemy.pool import SingletonThreadPool
+
     if _copies(conn):
         return True
-    return conn.dialect.name == "sqlite" and conn.engine.url.database not in (None, "", ":memory:")
+    return conn.dialect.name == "sqlite" and not isinstance(conn.engine.pool, SingletonThreadPool)
 
 
 def _copies(conn: Connection) -> bool:
