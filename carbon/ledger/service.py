@@ -29,7 +29,7 @@ from carbon.ingest import activities, csvfile, retired, survey
 from carbon.ingest.problems import ProblemLog
 from carbon.ledger import duplicates
 from carbon.ledger.duplicates import RepeatedRows
-from carbon.model import Batch, ImportOutcome, RegionFallback, Removal
+from carbon.model import Batch, Factor, ImportOutcome, RegionFallback, Removal
 from carbon.store import Store
 from carbon.store import duplicates as stored_duplicates
 from carbon.store import team_history as stored_teams
@@ -307,7 +307,7 @@ def _write(
     ahead: dict[str, int] = {}  # month after this one -> the first line with entries in it
     # factor -> its snapshot id, stored once per import: a chunk whose factors are all known
     # needs no query, so it is built and encoded while the previous chunk is still copied
-    snapshot: dict = {}
+    snapshot: dict[Factor, int] = {}
     # The ledger is written chunk by chunk; on PostgreSQL a chunk is copied while the next one
     # is validated (Store.ledger_writer), and the block ends when the last one is in.
     with store.ledger_writer(conn, batch_id) as writer:
