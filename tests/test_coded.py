@@ -57,7 +57,7 @@ def test_row_keys_from_hashes_of_distinct_values_equal_the_row_keys():
     day = np.array(["2026-01-01", "2026-01-02", "2026-01-01"], dtype="datetime64[D]")
     qty = np.array([1.5, 2.0, 1.5])
     rows = np.arange(3)
-    hashed = duplicates.hashed_row_keys(
+    hashed = duplicates.row_keys(
         day,
         day,
         duplicates.text_hash(col.uniques)[col.codes[rows]],
@@ -65,6 +65,7 @@ def test_row_keys_from_hashes_of_distinct_values_equal_the_row_keys():
         duplicates.text_hash(unit.uniques)[unit.codes[rows]],
         duplicates.text_hash(region.uniques)[region.codes[rows]],
     )
-    plain = duplicates.row_keys(day, day, col.values, qty, unit.values, region.values)
+    h = duplicates.text_hash
+    plain = duplicates.row_keys(day, day, h(col.values), qty, h(unit.values), h(region.values))
     assert np.array_equal(hashed, plain)
     assert hashed[0] == hashed[2] and hashed[0] != hashed[1]

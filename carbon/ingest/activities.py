@@ -224,8 +224,8 @@ def validate_chunk(
         ]
     )
     key_rows = groups(key_codes)  # spread rows of each distinct key
-    factor_ix = {}
     fell_back: dict[tuple[str, str, int], str] = {}
+    fallbacks: set[int] = set()  # factors (indexes into result.factors) found in another region
     fi = np.full(key_count, -1, dtype=np.int64)
     for k, positions in enumerate(key_rows):
         first = positions[0]
@@ -243,10 +243,10 @@ def validate_chunk(
             continue
         if res.vintage_warning:
             result.warnings.add(res.vintage_warning)
-        factor_ix[(a, r, y, w)] = (len(result.factors), res.region_fallback)
         fi[k] = len(result.factors)
         if res.region_fallback:
             fell_back[(a, r, y)] = res.region_used
+            fallbacks.add(len(result.factors))
         result.factors.append(swd.per_view(res.factor, a, w) if a in swd.PAGE_VIEW else res.factor)
     # Unit checks run even after other problems, so the listing is complete.
     fix = fi[key_codes] if len(key_codes) else np.zeros(0, dtype=np.int64)
@@ -300,7 +300,7 @@ def validate_chunk(
         unit_hash = duplicates.text_hash(ident_unit)
     else:
         unit_hash = _hashes(coded["unit"], idx)
-    key = duplicates.hashed_row_keys(
+    key = duplicates.row_keys(
         start[idx], end[idx], _hashes(act, idx), qty[idx], unit_hash, _hashes(reg, idx)
     )
     result.rows = object_frame(
@@ -316,7 +316,6 @@ def validate_chunk(
             "row_key": key[row],
         }
     )
-    fallbacks = {i for i, fb in factor_ix.values() if fb}
     result.region_fallbacks = int(np.isin(fix, list(fallbacks)).sum()) if fallbacks else 0
     if fell_back:
         spread_df = pd.DataFrame(

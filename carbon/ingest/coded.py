@@ -9,6 +9,7 @@ through the codes, instead of hashing every row's text again for each of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -22,9 +23,9 @@ class Coded:
     codes: np.ndarray  # intp, one per row
     uniques: np.ndarray  # object (str)
 
-    @property
+    @cached_property
     def values(self) -> np.ndarray:
-        """The column as an object array of str, one per row."""
+        """The column as an object array of str, one per row (built once)."""
         return self.uniques[self.codes] if len(self.codes) else np.array([], dtype=object)
 
     def per_value(self, result: np.ndarray) -> np.ndarray:

@@ -52,34 +52,19 @@ def _combine(key: np.ndarray, part: np.ndarray) -> np.ndarray:
 def row_keys(
     start: np.ndarray,
     end: np.ndarray,
-    activity: np.ndarray,
-    quantity: np.ndarray,
-    unit: np.ndarray,
-    region: np.ndarray,
-) -> np.ndarray:
-    """64-bit identity of each activity row, less its team (int64; see `with_team`).
-
-    `start`/`end`: datetime64[D] (first and last day covered); the text
-    columns as stripped; `quantity` as float (so "100" and "100.0" are equal).
-    Stable across processes and chunks: pandas' text hash (a fixed key) once per
-    distinct value, numbers by their bits, combined column by column with
-    splitmix64 — about 0.1 s per million rows.
-    """
-    return hashed_row_keys(
-        start, end, text_hash(activity), quantity, text_hash(unit), text_hash(region)
-    )
-
-
-def hashed_row_keys(
-    start: np.ndarray,
-    end: np.ndarray,
     activity_hash: np.ndarray,
     quantity: np.ndarray,
     unit_hash: np.ndarray,
     region_hash: np.ndarray,
 ) -> np.ndarray:
-    """`row_keys` from the text columns' `text_hash` (a caller holding each column's distinct
-    values hashes them once: `text_hash(uniques)[codes]`)."""
+    """64-bit identity of each activity row, less its team (int64; see `with_team`).
+
+    `start`/`end`: datetime64[D] (first and last day covered); the text columns (as stripped)
+    by their `text_hash` (a caller holding a column's distinct values hashes each once:
+    `text_hash(uniques)[codes]`); `quantity` as float (so "100" and "100.0" are equal).
+    Stable across processes and chunks: pandas' text hash (a fixed key), numbers by their
+    bits, combined column by column with splitmix64 — about 0.1 s per million rows.
+    """
     qty = (np.asarray(quantity, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 == 0.0
     parts = [
         start.astype("datetime64[D]").astype(np.int64).view(np.uint64),

@@ -420,10 +420,10 @@ class Store:
     def ledger_writer(self, conn: Connection, batch_id: int) -> Iterator[LedgerWriter]:
         """A writer of a batch's ledger rows, chunk after chunk (`insert_ledger` for each).
 
-        On PostgreSQL each chunk is encoded and copied in a worker thread while the caller
-        reads and validates the next one: the server writes one chunk while Python checks the
-        next. The caller calls `wait()` before it uses `conn` itself; the writer waits for the
-        last chunk (and raises its error) when the block ends. Elsewhere `write` inserts at once.
+        On PostgreSQL and a SQLite file each chunk is encoded in the caller's thread and written
+        by a worker thread while the caller reads and validates the next one. The caller calls
+        `wait()` before it uses `conn` itself; the writer waits for the last chunk (and raises
+        its error) when the block ends. An in-memory SQLite database is written at once.
         """
         writer = LedgerWriter(self, conn, batch_id)
         try:
@@ -443,9 +443,8 @@ class Store:
         (`encode_ledger`: the chunk writer encodes in the caller's thread).
         """
         cols = ", ".join(LEDGER_INSERT_COLUMNS)
-        if _copies(conn):
-            if not isinstance(rows, EncodedLedger):
-                rows = encode_ledger(batch_id, rows)
+        rows = _prepared(conn, batch_id, rows)
+        if isinstance(rows, EncodedLedger):
             if rows.data is None:
                 return
             cursor = conn.connection.dbapi_connection.cursor()
@@ -455,8 +454,6 @@ class Store:
             conn.info[_WROTE] = True  # COPY bypasses the statement events
             conn.info[_COPIED] = True
             return
-        if not isinstance(rows, LedgerRecords):
-            rows = ledger_records(batch_id, rows)
         if not rows.records:
             return
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -669,6 +666,16 @@ def ledger_records(batch_id: int, rows: pd.DataFrame) -> LedgerRecords:
     return LedgerRecords(list(zip(*(frame[c].tolist() for c in LEDGER_INSERT_COLUMNS))))
 
 
+def _prepared(
+    conn: Connection, batch_id: int, rows: pd.DataFrame | EncodedLedger | LedgerRecords
+) -> EncodedLedger | LedgerRecords:
+    """Ledger rows in the form this connection writes them: a binary COPY stream (PostgreSQL)
+    or executemany parameters (elsewhere); rows already in that form are returned as they are."""
+    if _copies(conn):
+        return rows if isinstance(rows, EncodedLedger) else encode_ledger(batch_id, rows)
+    return rows if isinstance(rows, LedgerRecords) else ledger_records(batch_id, rows)
+
+
 def _threads(conn: Connection) -> bool:
     """Whether the chunk writer writes in a worker thread on this connection: PostgreSQL's COPY,
     and a SQLite file (its driver releases the GIL while SQLite inserts each row). An in-memory
@@ -686,7 +693,8 @@ def _copies(conn: Connection) -> bool:
 
 
 class LedgerWriter:
-    """Store.ledger_writer's writer: one chunk in flight at most (a worker thread on PostgreSQL)."""
+    """Store.ledger_writer's writer: one chunk in flight at most (in a worker thread where
+    `threaded`)."""
 
     def __init__(self, store: Store, conn: Connection, batch_id: int):
         self.store, self.conn, self.batch_id = store, conn, batch_id
@@ -695,22 +703,18 @@ class LedgerWriter:
         self._error: BaseException | None = None
 
     def write(self, rows: pd.DataFrame) -> None:
-        """Insert `rows` (as Store.insert_ledger); on PostgreSQL in the background, after the
-        previous chunk is in."""
+        """Insert `rows` (as Store.insert_ledger); in a worker thread where `threaded` (PostgreSQL,
+        a SQLite file), after the previous chunk is in."""
         if not self.threaded:
             self.wait()
             self.store.insert_ledger(self.conn, self.batch_id, rows)
             return
-        # Encoded here, while the previous chunk is written.
-        if _copies(self.conn):
-            rows = encode_ledger(self.batch_id, rows)
-        else:
-            rows = ledger_records(self.batch_id, rows)
+        prepared = _prepared(self.conn, self.batch_id, rows)  # here, while the previous is written
         self.wait()
 
         def run() -> None:
             try:
-                self.store.insert_ledger(self.conn, self.batch_id, rows)
+                self.store.insert_ledger(self.conn, self.batch_id, prepared)
             except BaseException as exc:  # handed to the caller's thread by wait()
                 self._error = exc
 

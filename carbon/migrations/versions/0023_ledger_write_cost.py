@@ -7,8 +7,8 @@ Two per-row costs of writing the ledger on PostgreSQL, measured by replaying an 
   are written together, one after the other, so its pages are next to each other and a BRIN
   finds them, while a B-tree of 10 M equal keys per batch was a large part of writing them.
   Lookups by batch (removal, trace, the new import's keys) read the block ranges that may hold
-  it, and the ranges not summarised yet (autovacuum summarises them; until it does they are
-  read whole).
+  it. Each import summarises the ranges it wrote and, when it wrote a tenth of the ledger or
+  more, refreshes the statistics the planner needs to choose a BRIN (Store.transaction).
 - `ck_ledger_month` (a regular expression per row on PostgreSQL, GLOB and substr on SQLite) is
   dropped from the ledger, on both backends. Every write of ledger rows writes their monthly
   rollup, from the same rows, in the same transaction (carbon/store/__init__.py,
