@@ -246,6 +246,7 @@ def test_the_chunk_writer_writes_every_chunk_in_order(store):
     with store.engine.connect() as conn:
         lines = conn.execute(select(ledger.c.line).order_by(ledger.c.id)).scalars().all()
     assert lines == list(range(2, 5002))
+    assert _outside_bounds(store) == {}  # the id bounds grew with each chunk
 
 
 def test_a_chunk_the_database_refuses_fails_the_import_and_writes_nothing(store, db_dump):
@@ -312,3 +313,36 @@ def test_the_chunk_writer_threads_on_a_file_and_writes_at_once_in_memory(tmp_pat
             rows = conn.execute(select(func.count()).select_from(ledger)).scalar_one()
         assert rows == 600, url
         store.close()
+
+
+def _outside_bounds(store) -> dict[int, tuple[int, int]]:
+    """{batch: (its ledger rows, those found within its id bounds)} where the two differ."""
+    from carbon.store.schema import batches, ledger_rows_of
+
+    out = {}
+    with store.engine.connect() as conn:
+        for (b,) in conn.execute(select(batches.c.id)):
+            rows = conn.execute(select(func.count()).where(ledger.c.batch_id == b)).scalar_one()
+            found = conn.execute(select(func.count()).where(ledger_rows_of(b))).scalar_one()
+            if rows != found:
+                out[b] = (rows, found)
+    return out
+
+
+def test_every_import_finds_all_its_ledger_rows_within_its_id_bounds(run, store, write):
+    """Removal and the repeated-row check read a batch's ledger rows within the id bounds it
+    keeps (migration 0024): every writer (activities in chunks, the survey, a cloud bill) must
+    keep bounds holding all its rows, also once a removal has freed the last ids for reuse."""
+    from carbon.store.schema import batches
+
+    assert run("demo").exit_code == 0
+    assert _outside_bounds(store) == {}
+    with store.engine.connect() as conn:
+        last = conn.execute(select(func.max(batches.c.id))).scalar_one()
+        kinds = {k for (k,) in conn.execute(select(batches.c.kind).distinct())}
+        assert conn.execute(select(func.count()).select_from(ledger)).scalar_one() > 1000
+    assert {"activities", "commuting-survey", "cloud-billing"} <= kinds, kinds
+    assert run("imports", "remove", str(last)).exit_code == 0  # the highest ids are free again
+    csv = "date,team,activity,quantity,unit,region\n2026-10-05,Platform,electricity.grid,7,kWh,FR\n"
+    assert run("import", "activities", write("late.csv", csv)).exit_code == 0
+    assert _outside_bounds(store) == {}

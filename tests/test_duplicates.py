@@ -272,12 +272,13 @@ def test_a_row_spread_over_many_years_is_checked_for_repeats(company, write):
     assert again.repeated is not None and again.repeated.count == 1
 
 
-def test_the_check_reads_the_new_import_by_batch_whatever_the_statistics(
+def test_the_check_reads_the_new_import_by_id_range_whatever_the_statistics(
     company, write, monkeypatch
 ):
     """SQLite's planner with the statistics of a long history (5 M ledger rows, imports of 500 k
-    rows each) must still read the new import's keys through the batch index, never walk the
-    whole (row_key, month) index: that walk grew with the history (2.6 s at 1 M rows)."""
+    rows each) must still read the new import's keys through its primary-key range (the batch's
+    id bounds), never walk the whole (row_key, month) index or the table: either grew with the
+    history (2.6 s at 1 M rows)."""
     from carbon.store import duplicates
 
     if company.engine.dialect.name != "sqlite":
@@ -289,7 +290,7 @@ def test_the_check_reads_the_new_import_by_batch_whatever_the_statistics(
         conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'ledger'")
         conn.exec_driver_sql(
             "INSERT INTO sqlite_stat1 VALUES ('ledger', 'ix_ledger_row_key_month', '5000000 1 1'), "
-            "('ledger', 'ix_ledger_batch', '5000000 500000')"
+            "('ledger', NULL, '5000000')"
         )
     company.engine.dispose()  # new connections read the statistics
     seen: list[str] = []
@@ -310,18 +311,20 @@ def test_the_check_reads_the_new_import_by_batch_whatever_the_statistics(
     assert found is not None and found.count == 3  # the check itself still works
     assert len(seen) == 2
     on_ledger = [p for p in plans if p.split()[1:2] == ["ledger"]]
-    assert on_ledger
-    walks = [p for p in on_ledger if p.startswith("SCAN") or ">?" in p or "<?" in p]
+    by_id = [p for p in on_ledger if "INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in p]
+    assert len(by_id) == 2, plans  # the new import's keys, then its lines
+    walks = [p for p in on_ledger if p.startswith("SCAN") or "row_key>" in p or "row_key<" in p]
     assert walks == []
 
 
-def test_postgresql_finds_a_batch_through_its_summarised_brin_index(company, write):
-    """PostgreSQL's batch index is a BRIN (migration 0023). Each import summarises the ranges it
-    wrote and, when it is a tenth of the ledger or more, refreshes the statistics the planner
-    needs to choose that index: the next import's check and a removal then read the batch's
-    block ranges, not the whole ledger (a sequential scan grew with the history)."""
-    if company.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's BRIN index")
+def test_a_batch_is_read_through_the_primary_key_not_the_whole_ledger(company, write):
+    """The ledger has no batch index (migration 0024): a batch's rows are read within the id
+    bounds it keeps. On either backend, after a large import, the plan for one small import's
+    rows is a primary-key range, not a scan of the ledger (that grew with the history)."""
+    from sqlalchemy import select
+
+    from carbon.store.schema import ledger, ledger_rows_of
+
     header = "date,team,activity,quantity,unit,region\n"
     days = [f"2025-{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 29)]
     big = "".join(
@@ -331,15 +334,15 @@ def test_postgresql_finds_a_batch_through_its_summarised_brin_index(company, wri
     small = importer.import_activities(
         company, write("small.csv", header + "2025-03-04,Video,electricity.grid,7,kWh,FR\n")
     )
+    query = select(ledger.c.row_key).where(ledger_rows_of(small.batch.id))
     with company.engine.connect() as conn:
-        left = conn.exec_driver_sql(
-            "SELECT brin_summarize_new_values('ix_ledger_batch')"
-        ).scalar_one()
-        plan = json.dumps(
-            conn.exec_driver_sql(
-                f"EXPLAIN (FORMAT JSON) SELECT row_key FROM ledger WHERE batch_id = {small.batch.id}"
-            ).scalar_one()
-        )
-    assert left == 0  # every block range the imports wrote is summarised
-    assert '"Index Name": "ix_ledger_batch"' in plan, plan
-    assert "Seq Scan" not in plan, plan
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        assert len(conn.execute(query).all()) == 1
+        if conn.dialect.name == "postgresql":
+            plan = json.dumps(conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql).scalar_one())
+            assert '"Index Name": "ledger_pkey"' in plan, plan
+            assert "Seq Scan" not in plan, plan
+        else:
+            plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "SEARCH ledger USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in plan, plan
+            assert "SCAN ledger" not in plan, plan

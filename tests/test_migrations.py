@@ -8,9 +8,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, select, text
 
 from carbon.errors import StoreError
+from carbon.ledger import service as importer
 from carbon.ledger import views as ledger
 from carbon.store import Store, migrate
-from carbon.store.schema import metadata
+from carbon.store.schema import ledger_rows_of, metadata
 
 FIRST = "0001"
 
@@ -80,6 +81,12 @@ def test_upgrade_from_first_schema_keeps_every_figure(db_url):
     with store.engine.connect() as conn:
         ((kg, n),) = store.aggregate(conn, [], "2024-01", "2024-12")
     assert (kg, n) == (pytest.approx(51.9 * 2 + 110.0), 4)
+    with store.engine.connect() as conn:  # migration 0024: the batch's id bounds hold its rows
+        mine = conn.execute(select(func.count()).where(ledger_rows_of(1))).scalar_one()
+    assert mine == 4
+    importer.remove(store, 1)  # a removal reads the rows through those bounds
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM ledger")).scalar_one() == 0
     store.close()
 
 

@@ -41,6 +41,7 @@ from carbon.store.schema import (
     factor_snapshots,
     ledger,
     ledger_monthly,
+    ledger_rows_of,
     metadata,
     teams,
     user_factors,  # noqa: F401
@@ -266,10 +267,7 @@ class Store:
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(_PG_LOCK_SQL)
                 conn.info.pop(_WROTE, None)
-                conn.info.pop(_COPIED, None)
                 yield conn
-                if conn.info.pop(_COPIED, False):
-                    _summarise_batches(conn)
                 if count and conn.info.pop(_WROTE, False):
                     _count_change(conn)
 
@@ -332,6 +330,8 @@ class Store:
                 row_count=0,
                 entry_count=0,
                 co2e_kg=0.0,
+                # ids only grow: every ledger row this import writes comes after this one
+                ledger_id_min=select(func.coalesce(func.max(ledger.c.id), 0) + 1).scalar_subquery(),
             )
             .returning(batches.c.id)
         ).scalar_one()
@@ -367,7 +367,7 @@ class Store:
         """Delete a batch and everything it wrote."""
         batch = self.get_batch(conn, batch_id)
         conn.execute(delete(ledger_monthly).where(ledger_monthly.c.batch_id == batch_id))
-        conn.execute(delete(ledger).where(ledger.c.batch_id == batch_id))
+        conn.execute(delete(ledger).where(ledger_rows_of(batch_id)))
         conn.execute(delete(user_factors).where(user_factors.c.batch_id == batch_id))
         conn.execute(
             delete(_duplicates.survey_employees).where(
@@ -452,15 +452,19 @@ class Store:
                 for block in pgcopy.blocks(rows.data):
                     copy.write(block)
             conn.info[_WROTE] = True  # COPY bypasses the statement events
-            conn.info[_COPIED] = True
+        elif rows.records:
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            marks = ", ".join([mark] * len(LEDGER_INSERT_COLUMNS))
+            conn.exec_driver_sql(f"INSERT INTO ledger ({cols}) VALUES ({marks})", rows.records)
+        else:
             return
-        if not rows.records:
-            return
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = (
-            f"INSERT INTO ledger ({cols}) VALUES ({', '.join([mark] * len(LEDGER_INSERT_COLUMNS))})"
+        # the batch's upper id bound (schema.ledger_rows_of): the ledger's greatest id, read
+        # from the primary key's last entry, once per chunk
+        conn.execute(
+            update(batches)
+            .where(batches.c.id == batch_id)
+            .values(ledger_id_max=select(func.max(ledger.c.id)).scalar_subquery())
         )
-        conn.exec_driver_sql(sql, rows.records)
 
     @staticmethod
     def rollup_part(rows: pd.DataFrame) -> pd.DataFrame:
@@ -732,32 +736,6 @@ class LedgerWriter:
 
 
 _WROTE = "carbon_wrote"  # conn.info key: a statement of this transaction changed a row
-_COPIED = "carbon_copied"  # conn.info key: this transaction copied ledger rows (PostgreSQL)
-
-
-def _summarise_batches(conn: Connection) -> None:
-    """Summarise the ledger's new block ranges in its BRIN batch index (PostgreSQL, migration
-    0023), in the transaction that wrote them (a summary covers rows not yet committed).
-
-    A range not summarised yet is read whole by every lookup by batch; autovacuum summarises
-    them in time, but until it does the next import's repeated-row check and a removal would
-    read every such range. Done here, each import pays for its own rows only: ~0.12 s per
-    million (docs/scaling.md)."""
-    conn.exec_driver_sql("SELECT brin_summarize_new_values('ix_ledger_batch')")
-    # A BRIN is chosen by the planner only from the table's statistics (the correlation of
-    # batch_id with the rows' order): without them it reads the whole ledger for one batch. As
-    # autovacuum would, but now rather than within a minute: analyse when this import wrote at
-    # least a tenth of the ledger's rows (a new database, a big import). ANALYZE reads a sample
-    # of fixed size, so its cost does not grow with the history.
-    stats = conn.exec_driver_sql(
-        "SELECT c.reltuples, s.n_tup_ins FROM pg_class c "
-        "LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid "
-        "WHERE c.oid = 'ledger'::regclass"
-    ).one()
-    known, written = float(stats[0]), float(stats[1] or 0)
-    if known <= 0 or written >= 0.1 * known:
-        conn.exec_driver_sql("ANALYZE ledger")
-
 
 _DML = ("INSERT", "UPDATE", "DELETE")
 

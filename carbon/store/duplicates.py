@@ -33,7 +33,15 @@ from carbon.core.calendar import month_range
 from carbon.core.lazy import lazy
 from carbon.core.limits import FIRST_LINES
 from carbon.model import Batch, EmployeeClash, RepeatedLine, RepeatedRows
-from carbon.store.schema import batch_of, batches, ledger, ledger_monthly, metadata, teams
+from carbon.store.schema import (
+    batch_of,
+    batches,
+    ledger,
+    ledger_monthly,
+    ledger_rows_of,
+    metadata,
+    teams,
+)
 
 np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither
@@ -92,7 +100,7 @@ def repeated_rows(
 
     The other imports' (batch, row_key) are read through the ledger's (row_key, month) index:
     only their rows in the new import's months whose key is one of the new import's keys. The
-    new import's (line, row_key) are read through the batch index and probed against them in
+    new import's (line, row_key) are read through the primary key (ledger_rows_of) and probed against them in
     a hash table. `total`: the new import's data rows (counted in SQL when not given).
     """
     r, o = ledger_monthly, ledger
@@ -107,11 +115,13 @@ def repeated_rows(
     ]
     if not others:
         return None
-    # The new import's keys through the batch index: a plain `batch_id = ?`. With `DISTINCT` or
-    # `row_key IS NOT NULL` SQLite's planner, given the statistics of a large ledger, walks the
-    # whole (row_key, month) index in key order instead (2.6 s at 1 M rows against 0.09 s): a
-    # cost that grows with the history. `IN` needs no DISTINCT, and a NULL key matches nothing.
-    keys = select(o.c.row_key).where(o.c.batch_id == batch_id)
+    # The new import's keys through the primary key, within its id bounds (ledger_rows_of).
+    # With `DISTINCT` or `row_key IS NOT NULL` SQLite's planner, given the statistics of a large
+    # ledger, walked the whole (row_key, month) index in key order instead (2.6 s at 1 M rows
+    # against 0.09 s): a cost that grows with the history. `IN` needs no DISTINCT, and a NULL
+    # key matches nothing.
+    mine = ledger_rows_of(batch_id)
+    keys = select(o.c.row_key).where(mine)
     theirs_batch, theirs_key = _columns(
         conn,
         select(o.c.batch_id, o.c.row_key).where(
@@ -123,16 +133,14 @@ def repeated_rows(
     table = pd.Index(pd.unique(theirs_key))
     line, key = _columns(
         conn,
-        select(o.c.line, o.c.row_key).where(o.c.batch_id == batch_id, o.c.row_key.is_not(None)),
+        select(o.c.line, o.c.row_key).where(mine, o.c.row_key.is_not(None)),
     )
     hit = table.get_indexer(key) >= 0
     if not hit.any():
         return None
     lines = np.sort(pd.unique(line[hit]))
     if total is None:
-        total = conn.execute(
-            select(func.count(o.c.line.distinct())).where(o.c.batch_id == batch_id)
-        ).scalar_one()
+        total = conn.execute(select(func.count(o.c.line.distinct())).where(mine)).scalar_one()
     shown = [int(x) for x in lines[:first]]
     hit_keys = pd.Index(pd.unique(key[hit]))
     every = sorted(pd.unique(theirs_batch[hit_keys.get_indexer(theirs_key) >= 0]).tolist())
@@ -153,7 +161,7 @@ def repeated_rows(
             func.max(o.c.month),
         )
         .select_from(o.join(teams, o.c.team_id == teams.c.id))
-        .where(o.c.batch_id == batch_id, o.c.line.in_(shown))
+        .where(mine, o.c.line.in_(shown))
         .group_by(o.c.line, o.c.row_key, teams.c.name, o.c.activity, o.c.unit)
         .order_by(o.c.line)
     ).all()

@@ -22,6 +22,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    select,
 )
 
 from carbon.core import limits
@@ -52,6 +54,13 @@ batches = Table(
     Column("row_count", Integer, nullable=False, default=0),
     Column("entry_count", Integer, nullable=False, default=0),
     Column("co2e_kg", Float, nullable=False, default=0.0),
+    # Bounds of the ids of the import's ledger rows (`ledger_rows_of`): every row it wrote has
+    # ledger_id_min <= id <= ledger_id_max. Rows of other imports may lie between (a lookup also
+    # tests batch_id), none of its own outside. The ledger's greatest id + 1 when the import
+    # starts (Store.insert_batch: ids only grow), its greatest id after each of its writes
+    # (Store.insert_ledger). NULL or an empty range: no ledger row (migration 0024).
+    Column("ledger_id_min", BigInteger),
+    Column("ledger_id_max", BigInteger),
     # The same content is never stored twice (also guards concurrent imports).
     UniqueConstraint("kind", "content_hash", name="uq_batches_kind_hash"),
 )
@@ -155,17 +164,30 @@ ledger = Table(
     # NULL for rows imported before it was kept. Probed by (row_key, month) with a new import's
     # keys in its own months (carbon.store.duplicates), never compared with the whole history.
     Column("row_key", BigInteger),
-    # Reports and what-ifs read ledger_monthly; the ledger itself is reached by batch (trace,
-    # removal) and by row key (the repeated-row check). The key leads its index (migration
-    # 0022): a bigint compares faster than the month's text, and an import writes each chunk in
-    # key order (Store.insert_ledger), so its index inserts land next to each other.
-    # On PostgreSQL the batch index is a BRIN (migration 0023): a batch's rows are written one
-    # after the other, so block ranges find them, at a fraction of a B-tree's cost per row.
-    # Not declared here (`postgresql_using`): that would import SQLAlchemy's PostgreSQL dialect
-    # in every command, SQLite's too (18 ms of start-up).
-    Index("ix_ledger_batch", "batch_id"),
+    # Reports and what-ifs read ledger_monthly; the ledger itself is reached by batch (removal,
+    # the repeated-row check) through its primary key, within the id bounds its batch keeps
+    # (`ledger_rows_of`; migration 0024: no batch index to write on every row), and by row key
+    # (the repeated-row check). The key leads its index (migration 0022): a bigint compares
+    # faster than the month's text, and an import writes each chunk in key order
+    # (Store.insert_ledger), so its index inserts land next to each other.
     Index("ix_ledger_row_key_month", "row_key", "month"),
 )
+
+
+def ledger_rows_of(batch_id: int):
+    """The condition "a ledger row of import `batch_id`", read through the primary key: its id
+    within the bounds the import keeps (`batches.ledger_id_min/max`), then its batch_id. The
+    bounds are an access path, never the answer: a row of another import inside them is left
+    out by its batch_id."""
+    bound = batches.c.id == batch_id
+    return and_(
+        ledger.c.id.between(
+            select(batches.c.ledger_id_min).where(bound).scalar_subquery(),
+            select(batches.c.ledger_id_max).where(bound).scalar_subquery(),
+        ),
+        ledger.c.batch_id == batch_id,
+    )
+
 
 # Monthly rollup of the ledger, written with it (one row per batch and ROLLUP_KEYS: team, month,
 # category, scope, activity, factor, scope-3 category and activity unit). Reports and what-ifs read
