@@ -134,6 +134,20 @@ def test_hostile_team_name_is_inert(run, write):
     assert "[bold]" in r.stdout  # shown as text, not applied as markup
 
 
+def test_a_team_name_with_an_emoji_code_is_shown_as_written(run, write):
+    # rich turns ":fire:" into an emoji by default: a name must read as the user typed it
+    name = "Ops :fire:"
+    assert run("teams", "add", name).exit_code == 0
+    csv = f"date,team,activity,quantity,unit,region\n2024-05,{name},electricity.grid,1,kWh,FR\n"
+    assert run("import", "activities", write("a.csv", csv)).exit_code == 0
+    for args in (("teams", "list"), ("report", "monthly", "--month", "2024-05")):
+        r = run(*args)
+        assert r.exit_code == 0, r.output
+        assert ":fire:" in r.stdout and "\N{FIRE}" not in r.stdout, r.stdout
+    r = run("teams", "add", name)  # a message on stderr names it as written too
+    assert ":fire:" in r.stderr and "\N{FIRE}" not in r.stderr, r.stderr
+
+
 def test_sources_trace_each_figure_to_factor_and_import(loaded):
     r = loaded("report", "sources", "--month", "2024-05", "--format", "json")
     assert r.exit_code == 0, r.output

@@ -53,8 +53,10 @@ class _Out(SafeConsole):
         super().print(*objects, **kwargs)
 
 
-out = _Out(highlight=False)
-err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line each
+out = _Out(highlight=False, emoji=False)  # ":fire:" in a team name is text, not an emoji
+err = SafeConsole(
+    stderr=True, highlight=False, soft_wrap=True, emoji=False
+)  # messages stay one line each
 
 # EXIT_ERROR (1: refused input, missing data, a fault of the environment) and EXIT_INTERNAL (3: a
 # bug) come from carbon.errors, beside the table of each error class's exit code.

@@ -11,7 +11,6 @@ from rich.table import Table
 from carbon.core.text import html_escape
 from carbon.metrics.intensity import COMPANY, IntensityView
 from carbon.metrics.rules import Intensity
-from carbon.report import svg
 
 SPARKS = "▁▂▃▄▅▆▇█"
 GAP = "·"
@@ -87,6 +86,8 @@ def html_section(view: IntensityView | None) -> list[str]:
         '<div class="scroll"><table><thead><tr><th>Who</th><th>Metric</th><th class="num">Value</th>'
         '<th class="num">kg CO2e per unit</th><th>Last 12 months</th></tr></thead><tbody>',
     ]
+    from carbon.report import svg  # the HTML section only: the terminal table draws no SVG
+
     for who, i in rows:
         trend = [v for _m, v in view.trend.get((i.metric, who), ())]
         name = who or "Company"

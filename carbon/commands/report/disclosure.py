@@ -88,7 +88,9 @@ def _write(render, d, fmt: str, out_file: Path | None) -> None:
     elif fmt == "table" and out_file is None:
         out.print(*render.to_tables(d), sep="\n")
     elif fmt == "table":
-        console = SafeConsole(width=120, highlight=False, record=True, file=io.StringIO())
+        console = SafeConsole(
+            width=120, highlight=False, emoji=False, record=True, file=io.StringIO()
+        )
         console.print(*render.to_tables(d), sep="\n")
         write_atomic(out_file, console.export_text().encode("utf-8"))
     else:

@@ -82,7 +82,9 @@ def _write(rep, fmt: str, out_file: Path | None, found: list = ()) -> None:
         if out_file is None:
             out.print(*render.to_tables(rep), sep="\n")
             return
-        console = SafeConsole(width=120, highlight=False, record=True, file=io.StringIO())
+        console = SafeConsole(
+            width=120, highlight=False, emoji=False, record=True, file=io.StringIO()
+        )
         console.print(*render.to_tables(rep), sep="\n")
         write_atomic(out_file, console.export_text().encode("utf-8"))
         return
