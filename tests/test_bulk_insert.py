@@ -346,3 +346,79 @@ def test_every_import_finds_all_its_ledger_rows_within_its_id_bounds(run, store,
     csv = "date,team,activity,quantity,unit,region\n2026-10-05,Platform,electricity.grid,7,kWh,FR\n"
     assert run("import", "activities", write("late.csv", csv)).exit_code == 0
     assert _outside_bounds(store) == {}
+
+
+def _index_sql(store) -> list:
+    with store.engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'"
+        ).all()
+
+
+def _drops(store) -> list[str]:
+    """The DROP INDEX statements this store's connections will send (collected as sent)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def keep(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("DROP INDEX"):
+            seen.append(statement)
+
+    return seen
+
+
+def _write_chunks(store, name: str, months: int, start: int = 2) -> None:
+    with store.transaction() as conn:
+        batch = store.insert_batch(conn, "activities", name, name[0] * 64, "")
+        with store.ledger_writer(conn, batch) as writer:
+            for i in range(months):
+                writer.write(_chunk(f"2024-{i + 1:02d}", 1000, start + 1000 * i))
+
+
+def test_a_first_load_writes_without_the_row_key_index_and_builds_it_again(store, monkeypatch):
+    # SQLite: past BULK_LOAD_ROWS rows, an import at least as large as the ledger before it
+    # writes the rest without the row-key index and builds it at the end, as the schema says.
+    import carbon.store as stored
+
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's bulk load")
+    declared = _index_sql(store)
+    monkeypatch.setattr(stored, "BULK_LOAD_ROWS", 2000)
+    drops = _drops(store)
+    _write_chunks(store, "a.csv", 4)
+    assert len(drops) == 1 and "ix_ledger_row_key_month" in drops[0]
+    assert _index_sql(store) == declared  # built again, the same definition
+    with store.engine.connect() as conn:
+        lines = conn.execute(select(ledger.c.line).order_by(ledger.c.id)).scalars().all()
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT batch_id FROM ledger WHERE row_key = 5 AND month = '2024-01'"
+        ).all()
+    assert lines == list(range(2, 4002))
+    assert "ix_ledger_row_key_month" in plan[0][3]
+    _write_chunks(store, "b.csv", 3, start=10_000)  # the ledger holds more than it adds: as is
+    assert len(drops) == 1
+
+
+def test_a_refused_first_load_leaves_the_index_and_everything_as_it_was(
+    store, db_dump, monkeypatch
+):
+    import carbon.store as stored
+
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's bulk load")
+    monkeypatch.setattr(stored, "BULK_LOAD_ROWS", 1500)
+    before = db_dump()
+    drops = _drops(store)
+    bad = _chunk("2024-03", 1000, 2002)
+    bad.loc[500, "co2e_kg"] = np.inf
+    with pytest.raises(Exception, match="ck_ledger_co2e_finite"):
+        with store.transaction() as conn:
+            batch = store.insert_batch(conn, "activities", "bad.csv", "d" * 64, "")
+            with store.ledger_writer(conn, batch) as writer:
+                writer.write(_chunk("2024-01", 1000, 2))
+                writer.write(_chunk("2024-02", 1000, 1002))  # the index is dropped after this one
+                writer.write(bad)
+    assert len(drops) == 1  # the refusal came after the drop
+    assert db_dump() == before  # the index among the rest

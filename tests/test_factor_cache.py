@@ -126,8 +126,9 @@ def test_an_imported_factor_is_seen_and_its_removal_too(run, write):
 
 
 def test_a_refused_import_leaves_the_kept_table_as_it_was(run, write, store, db_dump):
-    # The kept table is stale after a factor import; the activity import that then builds the
-    # table is refused (a bad cell): the database, kept table included, is exactly as before.
+    # No current table is kept (the one kept by the factor import is dropped); the activity
+    # import that then builds the table is refused (a bad cell): the database, kept table
+    # included, is exactly as before, and nothing is kept after the refusal either.
     assert run("teams", "add", "Ops").exit_code == 0
     assert run("factors", "list", "--format", "csv").exit_code == 0
     stale = kept_rows(store)
@@ -135,6 +136,14 @@ def test_a_refused_import_leaves_the_kept_table_as_it_was(run, write, store, db_
         "factors", "import", write("f.csv", HEADER + "x.y,FR,2024,2,kg CO2e / kWh,heating,1,S,,,\n")
     )
     assert r.exit_code == 0, r.output
+    with store.engine.begin() as conn:  # back to the table kept before the factor import
+        conn.execute(text("DELETE FROM factor_table_cache"))
+        conn.execute(
+            text(
+                "INSERT INTO factor_table_cache (fingerprint, built_at, body) VALUES (:f, :t, '{}')"
+            ),
+            {"f": stale[0], "t": "2026-01-01 00:00:00"},
+        )
     before = db_dump()
     new_process()
     bad = "date,team,activity,quantity,unit,region\n2024-05,Ops,x.y,lots,kWh,FR\n"
@@ -145,6 +154,22 @@ def test_a_refused_import_leaves_the_kept_table_as_it_was(run, write, store, db_
     new_process()
     assert run("factors", "list", "--format", "csv").exit_code == 0
     assert len(kept_rows(store)) == 1 and kept_rows(store) != stale
+
+
+def test_a_first_import_keeps_the_table_it_built_once_it_has_committed(
+    run, write, store, monkeypatch
+):
+    # A new database: the import builds the table inside its transaction and keeps it after its
+    # commit, so the next command reads it instead of building it again.
+    assert run("teams", "add", "Ops").exit_code == 0
+    assert kept_rows(store) == []
+    csv = "date,team,activity,quantity,unit,region\n2024-05,Ops,electricity.grid,100,kWh,FR\n"
+    r = run("import", "activities", write("a.csv", csv))
+    assert r.exit_code == 0, r.output
+    assert len(kept_rows(store)) == 1
+    new_process()
+    monkeypatch.setattr(tables, "build_table", no_build)
+    assert grid_fr(factors.factor_table(store)) == FR_2024
 
 
 def test_a_change_of_the_building_code_is_another_fingerprint(tmp_path, monkeypatch):

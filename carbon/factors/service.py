@@ -29,7 +29,7 @@ from carbon.factors import store as kept
 from carbon.factors import tables
 from carbon.factors.conversions import Conversions
 from carbon.model import Factor
-from carbon.store import WRITE_OPTION, Store
+from carbon.store import WRITE_OPTION, Store, after_commit
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # carbon/
 # The modules whose code decides the built table's rows (reading, checking, deriving, the
@@ -93,9 +93,9 @@ def factor_table(store: Store, conn=None, prefer: tuple[str, ...] = ()) -> table
     transaction sees the factors it is importing), else on a connection of its own.
 
     The table kept in the database is used when its fingerprint is today's; otherwise the table
-    is built and kept for the next command, except when built inside a write (an import's
-    transaction, which may yet be refused): a refused import leaves the database exactly as it
-    was, its cache included, and the next command that reads factors keeps the table."""
+    is built and kept for the next command. Built inside a write (an import's transaction, which
+    may yet be refused), it is kept once that transaction has committed: a refused import leaves
+    the database exactly as it was, its cache included."""
     if conn is None:
         with store.engine.connect() as c:
             table = _table(store, c)[1]
@@ -174,10 +174,16 @@ def _table(store: Store, conn) -> tuple[str | None, tables.FactorTable]:
         if key is not None:
             _last.clear()
             _last[key] = table
-            writing = conn.get_execution_options().get(WRITE_OPTION)
-            if not store.in_memory and not writing:
+            if not store.in_memory:
                 beside = tuple(beside_key(n, key) for n in BESIDE)
-                kept.write(store.engine, key, tables.table_json(table), keep=beside)
+
+                def keep(key=key, table=table) -> None:
+                    kept.write(store.engine, key, tables.table_json(table), keep=beside)
+
+                if conn.get_execution_options().get(WRITE_OPTION):
+                    after_commit(conn, keep)  # an import may yet be refused: kept if it is not
+                else:
+                    keep()
     return key, table
 
 
