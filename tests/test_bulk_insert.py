@@ -249,10 +249,9 @@ def test_the_chunk_writer_writes_every_chunk_in_order(store):
     assert _outside_bounds(store) == {}  # the id bounds grew with each chunk
 
 
-def test_a_chunk_the_database_refuses_fails_the_import_and_writes_nothing(store, db_dump):
-    # The database's own check (a finite figure) refuses the third chunk: its error reaches the
-    # caller (from the worker thread, on both backends) and the whole transaction is rolled back.
-    before = db_dump()
+def _refused_third_chunk(store, then: pd.DataFrame | None = None) -> None:
+    """Two good chunks, then one the database refuses (an infinite figure): the error must reach
+    the caller and roll the transaction back."""
     bad = _chunk("2024-03", 1000, 2002)
     bad.loc[500, "co2e_kg"] = np.inf
     with pytest.raises(Exception, match="ck_ledger_co2e_finite"):
@@ -262,7 +261,15 @@ def test_a_chunk_the_database_refuses_fails_the_import_and_writes_nothing(store,
                 writer.write(_chunk("2024-01", 1000, 2))
                 writer.write(_chunk("2024-02", 1000, 1002))
                 writer.write(bad)
-                writer.write(_chunk("2024-04", 1000, 3002))
+                if then is not None:
+                    writer.write(then)
+
+
+def test_a_chunk_the_database_refuses_fails_the_import_and_writes_nothing(store, db_dump):
+    # The database's own check (a finite figure) refuses the third chunk: its error reaches the
+    # caller (from the worker thread, on both backends) and the whole transaction is rolled back.
+    before = db_dump()
+    _refused_third_chunk(store, then=_chunk("2024-04", 1000, 3002))
     assert db_dump() == before
 
 
@@ -411,14 +418,6 @@ def test_a_refused_first_load_leaves_the_index_and_everything_as_it_was(
     monkeypatch.setattr(stored, "BULK_LOAD_ROWS", 1500)
     before = db_dump()
     drops = _drops(store)
-    bad = _chunk("2024-03", 1000, 2002)
-    bad.loc[500, "co2e_kg"] = np.inf
-    with pytest.raises(Exception, match="ck_ledger_co2e_finite"):
-        with store.transaction() as conn:
-            batch = store.insert_batch(conn, "activities", "bad.csv", "d" * 64, "")
-            with store.ledger_writer(conn, batch) as writer:
-                writer.write(_chunk("2024-01", 1000, 2))
-                writer.write(_chunk("2024-02", 1000, 1002))  # the index is dropped after this one
-                writer.write(bad)
+    _refused_third_chunk(store)  # the index is dropped after the second chunk
     assert len(drops) == 1  # the refusal came after the drop
     assert db_dump() == before  # the index among the rest
