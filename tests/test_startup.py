@@ -178,6 +178,9 @@ def test_report_monthly_imports_only_its_command_and_the_store_it_reads(small_db
         "carbon.budgets.file",
         "carbon.donation.rules",
         "carbon.pack.service",
+        "carbon.factors.service",  # the report reads the rollup, not the factor table
+        "carbon.factors.tables",
+        "carbon.report.svg",  # the terminal draws no sparkline
     }
     assert unused & set(verdict["carbon"]) == set()
     assert verdict["loaded"] == []
@@ -192,6 +195,8 @@ def test_budget_status_imports_only_its_command_and_the_store_it_reads(small_db,
         "carbon.pack.store",
         "carbon.store.duplicates",
         "carbon.donation.rules",
+        "carbon.budgets.file",  # the status reads the stored plan, not a budget file
+        "carbon.factors.service",
     }
     assert unused & set(verdict["carbon"]) == set()
 

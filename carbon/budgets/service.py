@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection
 
-from carbon.budgets import file as budget_file
 from carbon.budgets import store as stored_budgets
 from carbon.budgets.records import LoadOutcome
 from carbon.budgets.rules import (
@@ -28,6 +27,7 @@ from carbon.budgets.rules import (
 from carbon.budgets.status import status_report
 from carbon.core import limits
 from carbon.core.calendar import counted_through, month_label, parse_month, running_month
+from carbon.core.lazy import lazy
 from carbon.errors import InputError, NotFound, Problem
 from carbon.model import FigureChange
 from carbon.store import team_history as teams_store
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from carbon.budgets import target as budget_target
     from carbon.closing.rules import Restate
     from carbon.store import Store
+
+budget_file = lazy("carbon.budgets.file")  # loading a budget file only: status reads none
 
 
 def load_file(

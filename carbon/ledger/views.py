@@ -5,16 +5,21 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from datetime import date
+from typing import TYPE_CHECKING
 
 from carbon.core.calendar import counted_through, month_label, parse_month
+from carbon.core.lazy import lazy
 from carbon.errors import CarbonError, InputError, NotFound
 from carbon.factors import scope3
-from carbon.factors import service as factor_service
-from carbon.factors.conversions import Conversions
 from carbon.model import MonthlyReport, TeamMonth
 from carbon.scope2 import view as scope2_view
 from carbon.store import Store
 from carbon.store import team_history as stored_teams
+
+if TYPE_CHECKING:
+    from carbon.factors.conversions import Conversions
+
+factor_service = lazy("carbon.factors.service")  # the trace only: a report reads no factor table
 
 
 def shape_month(month: str, rows, teams: list[str] | None = None) -> MonthlyReport:
