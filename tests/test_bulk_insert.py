@@ -421,3 +421,29 @@ def test_a_refused_first_load_leaves_the_index_and_everything_as_it_was(
     _refused_third_chunk(store)  # the index is dropped after the second chunk
     assert len(drops) == 1  # the refusal came after the drop
     assert db_dump() == before  # the index among the rest
+
+
+def test_the_writer_numbers_its_rows_and_the_next_writer_of_any_kind_follows(store):
+    # On PostgreSQL the chunk writer gives its rows' ids itself (one drawn from the sequence,
+    # the sequence set past the last at the end); on SQLite the rowid. Either way: ids in the
+    # order written, a direct insert after it (the cloud importers' path) and a refused writer
+    # in between collide with nothing, and ids only grow.
+    with store.transaction() as conn:
+        batch = store.insert_batch(conn, "activities", "one.csv", "e" * 64, "")
+        with store.ledger_writer(conn, batch) as writer:
+            for i in range(3):
+                writer.write(_chunk(f"2024-0{i + 1}", 1000, 2 + 1000 * i))
+    _refused_third_chunk(store)
+    with store.transaction() as conn:
+        batch = store.insert_batch(conn, "cloud-billing", "bill.csv", "f" * 64, "")
+        store.insert_ledger(conn, batch, _chunk("2024-05", 10, 2))
+        third = store.insert_batch(conn, "activities", "two.csv", "g" * 64, "")
+        with store.ledger_writer(conn, third) as writer:
+            writer.write(_chunk("2024-06", 500, 2))
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(ledger.c.id, ledger.c.batch_id, ledger.c.line)).all()
+    by_id = sorted(rows)
+    assert len({r.id for r in rows}) == len(rows) == 3000 + 10 + 500
+    assert [r.line for r in by_id[:3000]] == list(range(2, 3002))  # the order written
+    assert [r.batch_id for r in by_id] == sorted(r.batch_id for r in by_id)  # ids only grow
+    assert _outside_bounds(store) == {}

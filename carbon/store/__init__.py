@@ -263,15 +263,18 @@ class Store:
             )
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(_PG_LOCK_SQL)
-                conn.info.pop(_WROTE, None)
+            try:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(_PG_LOCK_SQL)
+                    conn.info.pop(_WROTE, None)
+                    conn.info.pop(_AFTER_COMMIT, None)
+                    yield conn
+                    if count and conn.info.pop(_WROTE, False):
+                        _count_change(conn)
+                then = conn.info.get(_AFTER_COMMIT, [])
+            finally:  # conn.info outlives the checkout: a rolled-back transaction leaves nothing
                 conn.info.pop(_AFTER_COMMIT, None)
-                yield conn
-                if count and conn.info.pop(_WROTE, False):
-                    _count_change(conn)
-            then = conn.info.pop(_AFTER_COMMIT, [])
         for run in then:  # committed, and the connection back in the pool
             run()
 
@@ -433,7 +436,7 @@ class Store:
         try:
             yield writer
             writer.wait()
-            writer.restore_index()
+            writer.finish()
         finally:
             writer.wait(raise_error=False)  # never leave a COPY running on a failing transaction
 
@@ -453,7 +456,8 @@ class Store:
             if rows.data is None:
                 return
             cursor = conn.connection.dbapi_connection.cursor()
-            with cursor.copy(f"COPY ledger ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            named = ", ".join(rows.columns)
+            with cursor.copy(f"COPY ledger ({named}) FROM STDIN (FORMAT BINARY)") as copy:
                 for block in pgcopy.blocks(rows.data):
                     copy.write(block)
             conn.info[_WROTE] = True  # COPY bypasses the statement events
@@ -640,23 +644,28 @@ def ledger_frame(batch_id: int, rows: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class EncodedLedger:
-    """Ledger rows in PostgreSQL's binary COPY form (`encode_ledger`); `data` None: no row."""
+    """Ledger rows in PostgreSQL's binary COPY form (`encode_ledger`); `data` None: no row.
+    `columns`: the columns the stream holds, in order (the id first when the writer gave ids)."""
 
     data: np.ndarray | None
+    columns: tuple[str, ...] = LEDGER_INSERT_COLUMNS
 
 
-def encode_ledger(batch_id: int, rows: pd.DataFrame) -> EncodedLedger:
+def encode_ledger(batch_id: int, rows: pd.DataFrame, first_id: int | None = None) -> EncodedLedger:
     """The COPY stream of ledger rows (pure: no database). The chunk writer builds it in the
     caller's thread, so its worker thread only streams bytes to the server: encoding beside
-    the copy, rather than before it, shortens the worker's part, which the import waits for."""
+    the copy, rather than before it, shortens the worker's part, which the import waits for.
+    With `first_id` the rows carry their ids, first_id, first_id + 1, ... in the order they are
+    written (ids the writer reserved: `LedgerWriter._reserve`), instead of the server drawing
+    each from the id sequence."""
     if rows.empty:
         return EncodedLedger(None)
     frame = ledger_frame(batch_id, rows)
-    return EncodedLedger(
-        pgcopy.encode(
-            frame, LEDGER_INSERT_COLUMNS, pgcopy.wire_types(ledger, LEDGER_INSERT_COLUMNS)
-        )
-    )
+    columns = LEDGER_INSERT_COLUMNS
+    if first_id is not None:
+        frame.insert(0, "id", np.arange(first_id, first_id + len(frame), dtype=np.int64))
+        columns = ("id", *LEDGER_INSERT_COLUMNS)
+    return EncodedLedger(pgcopy.encode(frame, columns, pgcopy.wire_types(ledger, columns)), columns)
 
 
 @dataclass(frozen=True)
@@ -676,12 +685,16 @@ def ledger_records(batch_id: int, rows: pd.DataFrame) -> LedgerRecords:
 
 
 def _prepared(
-    conn: Connection, batch_id: int, rows: pd.DataFrame | EncodedLedger | LedgerRecords
+    conn: Connection,
+    batch_id: int,
+    rows: pd.DataFrame | EncodedLedger | LedgerRecords,
+    first_id: int | None = None,
 ) -> EncodedLedger | LedgerRecords:
-    """Ledger rows in the form this connection writes them: a binary COPY stream (PostgreSQL)
-    or executemany parameters (elsewhere); rows already in that form are returned as they are."""
+    """Ledger rows in the form this connection writes them: a binary COPY stream (PostgreSQL;
+    with their ids from `first_id` on, when given) or executemany parameters (elsewhere); rows
+    already in that form are returned as they are."""
     if _copies(conn):
-        return rows if isinstance(rows, EncodedLedger) else encode_ledger(batch_id, rows)
+        return rows if isinstance(rows, EncodedLedger) else encode_ledger(batch_id, rows, first_id)
     return rows if isinstance(rows, LedgerRecords) else ledger_records(batch_id, rows)
 
 
@@ -711,6 +724,8 @@ class LedgerWriter:
         self._job: threading.Thread | None = None
         self._error: BaseException | None = None
         self._written = 0  # ledger rows handed to the database so far
+        self._next_id: int | None = None  # PostgreSQL: the next id this writer gives (`_reserve`)
+        self._first_id = 0  # PostgreSQL: the id drawn from the sequence at the first chunk
         self._before: int | None = None  # the ledger's greatest id when the first chunk came
         self._dropped = False  # the row-key index is dropped until `restore_index`
 
@@ -735,6 +750,31 @@ class LedgerWriter:
             _row_key_index().create(self.conn)
             self._dropped = False
 
+    def _reserve(self, rows: int) -> int | None:
+        """PostgreSQL: the first of `rows` ids for the next chunk (None elsewhere: SQLite's rowid).
+
+        Drawing each row's id from the ledger's sequence on the server (the column's default)
+        cost 0.7 s of 3.3 s per million rows written (docs/scaling.md). The writer draws one id
+        from the sequence at its first chunk, numbers its rows on from it, and sets the sequence
+        to its last id when its block ends (`finish`). No other session draws from the sequence
+        in between: every ledger write holds the store's write lock (Store.transaction), and
+        ids still only grow (a batch's id bounds rely on it). A refused import leaves a gap."""
+        if not _copies(self.conn):
+            return None
+        if self._next_id is None:  # the connection is free: nothing is in flight yet
+            self._next_id = self._first_id = self.conn.exec_driver_sql(_NEXT_LEDGER_ID).scalar_one()
+        first = self._next_id
+        self._next_id += rows
+        return first
+
+    def finish(self) -> None:
+        """The block's normal end, the last chunk in: the row-key index built again
+        (`_bulk_load`), the ledger's id sequence moved past the ids given (`_reserve`)."""
+        self.restore_index()
+        if self._next_id is not None and self._next_id > self._first_id:
+            self.conn.exec_driver_sql(_SET_LEDGER_ID, {"last": self._next_id - 1})
+        self._next_id = None
+
     def write(self, rows: pd.DataFrame) -> None:
         """Insert `rows` (as Store.insert_ledger); in a worker thread where `threaded` (PostgreSQL,
         a SQLite file), after the previous chunk is in."""
@@ -743,7 +783,9 @@ class LedgerWriter:
             self._bulk_load(len(rows))
             self.store.insert_ledger(self.conn, self.batch_id, rows)
             return
-        prepared = _prepared(self.conn, self.batch_id, rows)  # here, while the previous is written
+        first_id = self._reserve(len(rows))
+        # encoded here, while the previous chunk is written
+        prepared = _prepared(self.conn, self.batch_id, rows, first_id)
         self.wait()
         self._bulk_load(len(rows))
 
@@ -773,6 +815,11 @@ class LedgerWriter:
 # index against 30.5 s without it and built after, docs/scaling.md). At 1 M rows the two cost
 # the same, so a smaller import is written as it always was.
 BULK_LOAD_ROWS = 2_000_000
+
+
+# The ledger's id sequence (PostgreSQL, a BIGSERIAL): one id drawn, then set past a writer's ids.
+_NEXT_LEDGER_ID = "SELECT nextval(pg_get_serial_sequence('ledger', 'id'))"
+_SET_LEDGER_ID = "SELECT setval(pg_get_serial_sequence('ledger', 'id'), %(last)s)"
 
 
 def _row_key_index():
