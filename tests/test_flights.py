@@ -234,3 +234,48 @@ def test_an_unknown_non_uk_bands_setting_is_refused(run, write):
     assert "flights.non_uk_bands" in r.output and '"distance"' in r.output
     r = run("imports", "list")
     assert r.exit_code == 0 and "no imports yet" in r.output.lower()  # nothing was written
+
+
+def test_a_month_s_flights_are_read_by_import_never_by_scanning_the_ledger(
+    booked, run, store, write
+):
+    # `report sources` reads each leg's entries within its import's id bounds (no batch index
+    # since migration 0024): on either backend the plan reads the ledger through its primary
+    # key, so its cost follows the flights, not the history (a large import is in the ledger).
+    import json as _json
+
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from carbon.store import flights as stored_flights
+
+    header = "date,team,activity,quantity,unit,region\n"
+    big = "".join(
+        f"2026-03-{d:02d},Platform,electricity.grid,{i}.5,kWh,FR\n"
+        for i in range(200)
+        for d in range(1, 29)
+    )
+    r = run("import", "activities", write("big.csv", header + big))
+    assert r.exit_code == 0, r.output
+    seen: list = []
+    with store.engine.connect() as conn:
+        legs = stored_flights.month_legs(conn, "2026-03")
+        assert legs  # the check itself still finds the legs
+        original = conn.execute
+
+        def keep(q, *a, **k):
+            seen.append(q)
+            return original(q, *a, **k)
+
+        conn.execute = keep  # type: ignore[method-assign]
+        stored_flights.month_legs(conn, "2026-03")
+        conn.execute = original  # type: ignore[method-assign]
+        dialect = postgresql.dialect() if conn.dialect.name == "postgresql" else sqlite.dialect()
+        sql = str(seen[-1].compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a small table: force the choice
+            plan = _json.dumps(conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql).scalar_one())
+            assert '"Relation Name": "ledger"' in plan and "ledger_pkey" in plan, plan
+        else:
+            plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "SCAN lg" not in plan and "SCAN ledger" not in plan, plan
+            assert "INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in plan, plan

@@ -20,13 +20,15 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    and_,
     delete,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.engine import Connection
 
-from carbon.store.schema import ledger, metadata, teams
+from carbon.store.schema import batches, ledger, metadata, teams
 
 flight_legs = Table(
     "flight_legs",
@@ -79,6 +81,20 @@ def remove(conn: Connection, batch_id: int) -> None:
 def month_legs(conn: Connection, month: str, team: str | None = None) -> list[dict]:
     """The flights whose entries fall in `month` (of `team`), with the entry's factor key and kg."""
     g, lg = flight_legs, ledger
+    # Each flight import's ledger rows within its id bounds (schema.ledger_rows_of): one
+    # primary-key range per import, never a scan of the whole ledger (it has no batch index).
+    bounds = conn.execute(
+        select(batches.c.id, batches.c.ledger_id_min, batches.c.ledger_id_max).where(
+            batches.c.id.in_(select(g.c.batch_id).distinct())
+        )
+    ).all()
+    ranges = [
+        and_(lg.c.id.between(lo, hi), lg.c.batch_id == b)
+        for b, lo, hi in bounds
+        if lo is not None and hi is not None
+    ]
+    if not ranges:
+        return []
     q = (
         select(
             teams.c.name.label("team"),
@@ -99,11 +115,11 @@ def month_legs(conn: Connection, month: str, team: str | None = None) -> list[di
             lg.c.co2e_kg,
         )
         .select_from(
-            g.join(lg, (lg.c.batch_id == g.c.batch_id) & (lg.c.line == g.c.line)).join(
+            lg.join(g, (g.c.batch_id == lg.c.batch_id) & (g.c.line == lg.c.line)).join(
                 teams, lg.c.team_id == teams.c.id
             )
         )
-        .where(lg.c.month == month)
+        .where(or_(*ranges), lg.c.month == month)
         .order_by(teams.c.name, g.c.batch_id, g.c.line)
     )
     if team is not None:

@@ -3,9 +3,10 @@
 Every ledger row written paid for an entry in `ix_ledger_batch` (a B-tree on SQLite: 0.5 s of
 3.3 s to insert 1 M ledger rows, and more pages to commit; a BRIN on PostgreSQL, with its
 summaries and the statistics the planner needed to choose it). A batch's rows are reached by a
-few lookups only (removal, the repeated-row check), so each batch now keeps the bounds of its
-rows' ids instead (`ledger_id_min`, `ledger_id_max`; carbon/store/schema.py,
-`ledger_rows_of`), and those lookups read a range of the primary key, then test batch_id.
+few lookups only (removal, the repeated-row check, a month's flight legs), so each batch now
+keeps the bounds of its rows' ids instead (`ledger_id_min`, `ledger_id_max`;
+carbon/store/schema.py, `ledger_rows_of`), and those lookups read a range of the primary key,
+then test batch_id.
 
 The bounds of the batches already stored are their rows' smallest and largest ids, read through
 the index before it is dropped; a batch without ledger rows keeps NULL bounds (no row). Every
