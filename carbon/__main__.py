@@ -1,6 +1,6 @@
 """`python -m carbon`: the `carbon` command."""
 
-from carbon.cli import main
+from carbon.launch import main
 
 if __name__ == "__main__":
-    main(prog_name="carbon")
+    main()

@@ -1,7 +1,8 @@
-"""The `carbon` command: a thin click layer over the `carbon` library (console script `carbon`,
-and `python -m carbon`). A command's module is imported only when the command runs (the map in
-carbon/commands/__init__.py), and commands import their library modules lazily (carbon/core/lazy.py),
-so `carbon --help` imports neither pandas, pint nor Alembic (tests/test_startup.py)."""
+"""The `carbon` command: a thin click layer over the `carbon` library (console script `carbon`
+and `python -m carbon`, both started by carbon/launch.py). A command's module is imported only
+when the command runs (the map in carbon/commands/__init__.py), and commands import their library
+modules lazily (carbon/core/lazy.py), so `carbon --help` imports neither pandas, pint nor Alembic
+(tests/test_startup.py)."""
 
 from __future__ import annotations
 
