@@ -112,6 +112,32 @@ def test_bad_rows_are_named_by_the_exports_columns(company, write, db_dump):
     assert db_dump() == before
 
 
+@pytest.mark.parametrize("word", ["now", "today", "NaT", "yesterday"])
+def test_a_word_is_never_a_date_under_the_mappings_format(company, write, db_dump, word):
+    # pandas reads "now" and "today" as the clock's time even with a format: that booked a view
+    # in the current month, silently (found by a new company's test; fails on the old parser).
+    before = db_dump()
+    r = company(
+        "import",
+        "video",
+        write(
+            "v.csv",
+            "view_id,view_start,video_title,custom_team,country_code,viewer_device_category,"
+            "avg_bitrate_kbps,watch_time_seconds\n"
+            f"v1,{word},Intro,Video,FR,desktop,4500,3600\n"
+            "v2,2026-10-03T18:05:00Z,Intro,Video,FR,phone,1200,1800\n",
+        ),
+        "--mapping",
+        EXAMPLES / "mux.toml",
+    )
+    assert r.exit_code == 1, r.output
+    assert (
+        "v.csv, line 2, column 'view_start': expected a date as '%Y-%m-%dT%H:%M:%SZ'" in r.stderr
+    )
+    assert "line 3" not in r.stderr
+    assert db_dump() == before
+
+
 def test_export_without_a_mapped_column_is_refused(company, write):
     r = company(
         "import",

@@ -9,7 +9,8 @@ energy-attribute importers (docs/integrity.md, "Bad input"):
 - a date or month falls between `FIRST_YEAR`-01-01 and one year after today.
 
 Dates are parsed by explicit formats only (`parse_times`): ISO 8601 and each provider's documented
-format; a word (`now`, `today`, `NaT`) is never a date. Each function returns a mask (True where a
+format, or a mapping's own strptime format (`parse_with_format`); a word (`now`, `today`, `NaT`)
+is never a date. Each function returns a mask (True where a
 cell is bad) and leaves the messages to the caller's `ProblemLog`, with file, line and column.
 """
 
@@ -92,6 +93,15 @@ def parse_times(values, us_dates: bool = False) -> pd.Series:
     hi = pd.Timestamp(last, tz="UTC") + pd.Timedelta(days=1)
     out.loc[((out < lo) | (out >= hi)).to_numpy()] = pd.NaT
     return pd.Series(out.to_numpy()[codes], dtype="datetime64[ns, UTC]")
+
+
+def parse_with_format(values, fmt: str) -> pd.Series:
+    """Timestamps of texts by the strptime format `fmt` (a mapping's own), NaT where a text does
+    not match it. A text without a digit is never a date: pandas reads `now` and `today` as the
+    clock's time whatever the format."""
+    text = pd.Series(np.asarray(values, dtype=object)).astype(str).str.strip()
+    has_digit = text.str.contains(r"\d", regex=True).to_numpy(dtype=bool)
+    return pd.to_datetime(text.where(has_digit, None), format=fmt, errors="coerce")
 
 
 def bad_month(months: np.ndarray) -> np.ndarray:

@@ -42,6 +42,7 @@ import pandas as pd
 from carbon.budgets.file import decode
 from carbon.errors import InputError, Problem
 from carbon.factors.regions import REGION_RE
+from carbon.ingest import checks
 from carbon.ingest.problems import ProblemLog
 
 DURATIONS = {
@@ -234,7 +235,7 @@ def to_activities(
 
     raw_date = col("date")
     if m.date_format:
-        parsed = pd.to_datetime(pd.Series(raw_date), format=m.date_format, errors="coerce")
+        parsed = checks.parse_with_format(raw_date, m.date_format)
         bad = parsed.isna().to_numpy()
         log.add(
             lines[bad],
