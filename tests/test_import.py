@@ -401,3 +401,44 @@ def test_entries_after_the_current_month_are_named_in_a_warning(run, write):
         ),
     )
     assert r.exit_code == 0 and "after the current month" not in r.stderr
+
+
+def test_metrics_and_energy_attributes_print_the_later_months_warning(run, write):
+    # Both importers computed the warning and their commands never printed it (found by a new
+    # company's test): a metric or an instrument dated next month must say so, as bills do.
+    from datetime import date
+
+    today = date.today()
+    nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    run("teams", "add", "Platform")
+    r = run(
+        "import",
+        "metrics",
+        write("m.csv", f"month,metric,value,team\n{nxt:%Y-%m},headcount,3,Platform\n"),
+        "--year",
+        "mean",
+    )
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stderr.split())
+    assert f"after the current month {today:%Y-%m} ({nxt:%Y-%m}; first at line 2)" in text
+    r = run(
+        "import",
+        "activities",
+        write(
+            "a.csv",
+            f"date,team,activity,quantity,unit,region\n{nxt},Platform,electricity.grid,5,MWh,DE\n",
+        ),
+    )
+    assert r.exit_code == 0, r.output
+    r = run(
+        "import",
+        "energy-attributes",
+        write(
+            "e.csv",
+            "month,team,country,mwh,instrument,factor_kg_per_kwh\n"
+            f"{nxt:%Y-%m},Platform,DE,1,rec,0\n",
+        ),
+    )
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stderr.split())
+    assert f"after the current month {today:%Y-%m} ({nxt:%Y-%m}; first at line 2)" in text

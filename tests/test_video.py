@@ -131,9 +131,7 @@ def test_a_word_is_never_a_date_under_the_mappings_format(company, write, db_dum
         EXAMPLES / "mux.toml",
     )
     assert r.exit_code == 1, r.output
-    assert (
-        "v.csv, line 2, column 'view_start': expected a date as '%Y-%m-%dT%H:%M:%SZ'" in r.stderr
-    )
+    assert "v.csv, line 2, column 'view_start': expected a date as '%Y-%m-%dT%H:%M:%SZ'" in r.stderr
     assert "line 3" not in r.stderr
     assert db_dump() == before
 

@@ -55,8 +55,7 @@ def _summary(name: str, o: ImportOutcome) -> None:
         tree = regions.load_regions()
         for fb in o.fallbacks:
             out.print(f"    {escape(tree.describe(fb))}", soft_wrap=True)
-    for w in o.warnings:
-        err.print(f"  [yellow]warning:[/yellow] {escape(w)}")
+    print_warnings(o)
     if o.repeated is not None:
         err.print(
             f"  [yellow]warning:[/yellow] {escape(o.repeated.headline(name))}; --strict refuses such a file"
@@ -69,6 +68,13 @@ def _summary(name: str, o: ImportOutcome) -> None:
         err.print(f"  [yellow]warning:[/yellow] {escape(w)}")
     if o.restatement is not None:
         print_restatement(o.restatement)
+
+
+def print_warnings(o: ImportOutcome) -> None:
+    """The import's warnings (months after the current one, ...), each on its own line, to stderr.
+    Every importer's command prints them, whatever its summary line."""
+    for w in o.warnings:
+        err.print(f"  [yellow]warning:[/yellow] {escape(w)}")
 
 
 def print_restatement(r: lock_rules.Restatement) -> None:

@@ -10,6 +10,7 @@ from carbon.commands.imports import (
     _summary,
     check_rejects,
     print_restatement,
+    print_warnings,
     restate_of,
     restate_options,
 )
@@ -75,5 +76,6 @@ def import_energy_attributes_cmd(
     out.print(
         f"{escape(file)}: {outcome.batch.row_count:,} instruments (import {outcome.batch.id})"
     )
+    print_warnings(outcome)
     if outcome.restatement is not None:
         print_restatement(outcome.restatement)

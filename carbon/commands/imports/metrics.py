@@ -11,6 +11,7 @@ from carbon.commands.imports import (
     _summary,
     check_rejects,
     print_restatement,
+    print_warnings,
     restate_of,
     restate_options,
 )
@@ -84,6 +85,7 @@ def import_metrics_cmd(
     if outcome.replaced:
         out.print(f"replaced import {', '.join(map(str, outcome.replaced))}")
     out.print(f"{escape(file)}: {b.row_count:,} metric values (import {b.id})")
+    print_warnings(outcome)
     if outcome.restatement is not None:
         print_restatement(outcome.restatement)
 
