@@ -122,6 +122,29 @@ def test_fixed_shares_must_add_up_to_one(company, write):
     assert _month(company, "2026-02")["by_team"]["Sales"] == pytest.approx(368.8 * 0.25)
 
 
+def test_shares_within_the_tolerance_split_the_whole(company, write):
+    # Thirds written 0.3333333 add up to 0.9999999 (accepted, within 10^-6) and once split
+    # 1,000,000 kWh into 999,999.9 (found by a new company's test): they are scaled by their sum.
+    alloc = write(
+        "alloc.toml",
+        "[pool.Office]\nshares = { Platform = 0.3333333, Video = 0.3333333, Sales = 0.3333333 }\n",
+    )
+    meter = write("meter.csv", HEADER + "2026-01,Office,electricity.grid,1000000,kWh,FR\n")
+    r = company("import", "activities", meter, "--allocation", alloc)
+    assert r.exit_code == 0, r.output
+    src = json.loads(company("report", "sources", "--month", "2026-01", "--format", "json").stdout)[
+        "sources"
+    ]
+    assert sum(s["quantity"] for s in src) == pytest.approx(1_000_000, abs=1e-6)
+    # 1,000,000 kWh x 0.0461 kg/kWh (ademe_2025_grid_fr.csv) = 46,100 kg, a third each
+    month = _month(company, "2026-01")
+    assert month["total"] == pytest.approx(46_100, abs=1e-6)
+    # each team's figure is printed to the gram: 15,366.667 kg
+    assert month["by_team"] == {
+        t: pytest.approx(46_100 / 3, abs=5e-4) for t in ("Platform", "Video", "Sales")
+    }
+
+
 def test_a_pool_named_like_a_team_or_an_unknown_team_is_refused(company, write):
     r = company(
         "import",

@@ -154,7 +154,9 @@ def read(path: Path | str, declared_teams: Iterable[str], display: str | None = 
             if not math.isclose(total, 1.0, abs_tol=SUM_TOLERANCE):
                 bad(pname, f"{where}.shares", f"the shares add up to {total:g}; expected 1")
                 continue
-            pools[pname] = Pool(pname, SHARES, {t: float(s) for t, s in shares.items()})
+            # Scaled by their total, as a key's values are: thirds written 0.3333333 (within the
+            # tolerance) would otherwise split 1,000,000 kWh into 999,999.9.
+            pools[pname] = Pool(pname, SHARES, {t: float(s) / total for t, s in shares.items()})
     if problems:
         raise InputError(f"{name}: allocation refused, nothing was imported", problems)
     return Allocation(name, pools)
