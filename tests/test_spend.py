@@ -88,6 +88,7 @@ month,team,category,amount,currency
 2025-10,Platform,software,10,USD
 2026-03,Platform,software,-5,EUR
 2026-03,Platform,software,"1,000",EUR
+2026-03,Platform,software,5e12,EUR
 """,
     )
     res = company("import", "spend", bad)
@@ -95,7 +96,11 @@ month,team,category,amount,currency
     out = res.output
     assert "line 2" in out and "no exchange rate for XYZ in 2026-03" in out
     assert "line 3, column 'category'" in out
-    assert "line 4" in out and "2027-01" in out
+    # EUR needs no rate: the month's USD rate is the one missing (the message named EUR)
+    text = " ".join(out.split())
+    assert "line 4" in out and "no exchange rate for USD in 2027-01, needed for EUR to USD" in text
+    # above 10^12: refused as every importer's amounts are (5e12 EUR was booked, 462 kt)
+    assert "line 8, column 'amount': expected an amount at most 1e+12" in text
     assert (
         "line 5" in out and "no US price index (CPI-U) for 2025-10" in out
     )  # BLS did not publish it
@@ -114,6 +119,27 @@ def test_newer_rates_and_prices_can_be_given(company, write):
     assert res.exit_code == 0, res.output
     rep = json.loads(company("report", "monthly", "--month", "2027-01", "--format", "json").stdout)
     assert rep["total"] == pytest.approx(1000 * 1.2 * 270.97 / 340 * 0.097, abs=1e-3)
+
+
+def test_rates_replacing_a_shipped_month_are_named_in_a_warning(company, write):
+    # --rates is for months after the shipped ECB table; a different figure for a shipped month
+    # changed the conversion silently (found by a new company's test). It is used, and said.
+    rates = write("r.csv", "month,currency,per_eur\n2026-03,USD,2.0\n2027-01,USD,1.2\n")
+    spend = write(
+        "s.csv", "month,team,category,amount,currency\n2026-03,Platform,software,100,EUR\n"
+    )
+    res = company("import", "spend", spend, "--rates", rates)
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stderr.split())
+    assert "r.csv replaces 1 shipped ECB exchange rate with other figures" in text
+    assert "2026-03 USD: 1.15" in text and "-> 2" in text
+    assert "2027-01" not in text  # a month after the table is the documented use: no warning
+    again = company(
+        "import",
+        "spend",
+        write("s2.csv", "month,team,category,amount,currency\n2026-03,Sales,software,100,EUR\n"),
+    )
+    assert again.exit_code == 0 and "replaces" not in again.stderr  # no --rates, no warning
 
 
 def test_the_same_file_twice_changes_nothing(company, write):

@@ -40,6 +40,7 @@ import pandas as pd
 
 from carbon.core.resources import shipped_dir
 from carbon.errors import InputError, Problem
+from carbon.ingest import checks
 from carbon.ingest.problems import ProblemLog
 from carbon.model import Factor
 
@@ -92,6 +93,8 @@ class Tables:
     fx: Mapping[tuple[str, str], float]  # (month, currency) -> units per EUR
     cpi: Mapping[str, float]  # "YYYY-MM" or "YYYY" (annual average) -> index
     suppliers: Mapping[str, Supplier]  # by lower-case name
+    # what the user's --rates / --price-index files changed in the shipped tables, one line each
+    overrides: tuple[str, ...] = ()
 
 
 def _rows(text: str, name: str, required: tuple[str, ...]) -> list[tuple[int, dict]]:
@@ -287,17 +290,44 @@ def load_tables(
         _text(spend_dir / "ecb_fx_monthly.csv", "ecb_fx_monthly.csv"),
         "factors/spend/ecb_fx_monthly.csv",
     )
+    overrides: list[str] = []
     if (t := user(rates, "rates")) is not None:
-        fx.update(read_rates(t, str(rates)))
+        theirs = read_rates(t, str(rates))
+        overrides += _overridden(fx, theirs, str(rates), "exchange rate", "ECB")
+        fx.update(theirs)
     cpi = read_index(
         _text(spend_dir / "bls_cpi_u.csv", "bls_cpi_u.csv"), "factors/spend/bls_cpi_u.csv"
     )
     if (t := user(price_index, "price_index")) is not None:
-        cpi.update(read_index(t, str(price_index)))
+        theirs_cpi = read_index(t, str(price_index))
+        overrides += _overridden(cpi, theirs_cpi, str(price_index), "CPI-U value", "BLS")
+        cpi.update(theirs_cpi)
     sups = (
         read_suppliers(t, str(suppliers)) if (t := user(suppliers, "suppliers")) is not None else {}
     )
-    return Tables(categories, naics, fx, cpi, sups), texts
+    return Tables(categories, naics, fx, cpi, sups, tuple(overrides)), texts
+
+
+def _overridden(
+    shipped: Mapping, theirs: Mapping, name: str, what: str, publisher: str
+) -> list[str]:
+    """One line naming the shipped values a user's file replaces with another figure (its
+    documented use is the months after the shipped table; a different figure for a shipped
+    month changes past conversions, so it is said, not done silently)."""
+    changed = sorted(k for k, v in theirs.items() if k in shipped and shipped[k] != v)
+    if not changed:
+        return []
+
+    def label(k) -> str:
+        return " ".join(k) if isinstance(k, tuple) else str(k)
+
+    shown = ", ".join(f"{label(k)}: {shipped[k]:g} -> {theirs[k]:g}" for k in changed[:3])
+    more = f" and {len(changed) - 3:,} more" if len(changed) > 3 else ""
+    return [
+        f"{name} replaces {len(changed):,} shipped {publisher} {what}"
+        f"{'s' if len(changed) > 1 else ''} with other figures ({shown}{more}); "
+        "the import uses yours"
+    ]
 
 
 def slug(name: str) -> str:
@@ -324,6 +354,13 @@ def _per(target: str, cur: str, month: str, fx: Mapping[tuple[str, str], float])
     if a is None or b is None:
         return None
     return b / a
+
+
+def _missing_rates(
+    currencies: tuple[str, ...], month: str, fx: Mapping[tuple[str, str], float]
+) -> list[str]:
+    """Which of `currencies` has no rate (per EUR) in `month`: the one to give with --rates."""
+    return [c for c in dict.fromkeys(currencies) if c != "EUR" and (month, c) not in fx]
 
 
 def to_activities(
@@ -356,6 +393,14 @@ def to_activities(
         raw_amount[bad],
         "expected a number ('.' as decimal point, no thousands separator)",
     )
+    big = np.isfinite(amount) & (amount > checks.MAX_COST)
+    log.add(
+        lines[big],
+        "amount",
+        raw_amount[big],
+        f"expected an amount at most {checks.MAX_COST:.0e} (a unit or decimal-point mistake?)",
+    )
+    bad |= big
     neg = np.isfinite(amount) & (amount < 0)
     log.add(
         lines[neg],
@@ -395,12 +440,14 @@ def to_activities(
         sel = ok & (month == m) & (cur == c) & (target == tg) & (has_sup == sup_row)
         r = _per(tg, c, m, t.fx) if sup_row else _usd_per(c, m, t.fx)
         if r is None:
+            missing = _missing_rates((c, tg) if sup_row else (c, "USD"), m, t.fx)
+            need = f"{c} to {tg}" if sup_row else f"{c} to USD (the factors' currency)"
             log.add(
                 lines[sel],
                 "currency",
                 cur[sel],
-                f"no exchange rate for {c} in {m}: give the month's rate "
-                "with --rates FILE (month,currency,per_eur)",
+                f"no exchange rate for {' or '.join(missing)} in {m}, needed for {need}: "
+                "give the month's rate with --rates FILE (month,currency,per_eur)",
             )
             ok &= ~sel
             continue

@@ -69,7 +69,7 @@ def import_spend(
                 rows, ok = spend.to_activities(frame, lines, log, tables)
                 yield rows.loc[ok].reset_index(drop=True), lines[ok]
 
-        return _write(
+        outcome = _write(
             store,
             conn,
             KIND,
@@ -86,3 +86,6 @@ def import_spend(
             len,
             checks,
         )
+    if tables.overrides:
+        outcome = dataclasses.replace(outcome, warnings=tables.overrides + outcome.warnings)
+    return outcome
