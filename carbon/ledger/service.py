@@ -26,6 +26,7 @@ from carbon.factors import scope3, series
 from carbon.factors import service as factors_service
 from carbon.factors import tables as factor_tables
 from carbon.ingest import activities, csvfile, retired, survey
+from carbon.ingest import checks as checks_mod
 from carbon.ingest.problems import ProblemLog
 from carbon.ledger import duplicates
 from carbon.ledger.duplicates import RepeatedRows
@@ -546,6 +547,13 @@ def import_survey(
         months = month_range(first, last)
     except ValueError as exc:
         raise InputError(f"--from/--to: {exc}") from None
+    outside = checks_mod.bad_month(np.asarray(months, dtype=object))
+    if outside.any():
+        flag = "--from" if outside[0] else "--to"
+        raise InputError(
+            f"{flag} {months[0] if outside[0] else months[-1]}: expected a month "
+            f"{checks_mod.window_text()}; the survey's months are {months[0]} to {months[-1]}"
+        )
     source = limits.source_name(source or Path(path).name)
     info, frame, lines = csvfile.read_small(Path(path), survey.REQUIRED, survey.OPTIONAL, str(path))
     options = {"from": months[0], "to": months[-1]}
