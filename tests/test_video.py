@@ -161,3 +161,19 @@ def test_bad_mapping_is_refused_with_its_keys(company, write):
         in r.stderr
     )
     assert "key 'teams.default'" in r.stderr
+
+
+def test_a_semicolon_separated_export_is_named_as_such(company, write, db_dump):
+    before = db_dump()
+    r = company(
+        "import",
+        "video",
+        write("v.csv", "view_id;view_start;custom_team\nv1;2026-10-03T14:22:10Z;Video\n"),
+        "--mapping",
+        EXAMPLES / "mux.toml",
+    )
+    assert r.exit_code == 1
+    text = " ".join(r.stderr.split())
+    assert "v.csv: line 1: the columns are separated by ';'; expected ','" in text
+    assert "column missing" not in text
+    assert db_dump() == before

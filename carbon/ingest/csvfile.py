@@ -171,11 +171,10 @@ def _refuse_nul(
     )
 
 
-def check_header(info: CsvInfo, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-    """Refuse a header with a wrong delimiter, missing, duplicated or unknown columns."""
-    problems: list[Problem] = []
+def check_delimiter(info: CsvInfo, required: tuple[str, ...]) -> None:
+    """Refuse a header read as one column holding ';', a tab or '|': a file separated by those
+    (a spreadsheet's export in some locales), named as such rather than as missing columns."""
     cols = info.columns
-    known = required + optional
     if len(cols) == 1 and any(d in cols[0] for d in (";", "\t", "|")):
         delim = next(d for d in (";", "\t", "|") if d in cols[0])
         shown = "tab" if delim == "\t" else repr(delim)
@@ -184,6 +183,14 @@ def check_header(info: CsvInfo, required: tuple[str, ...], optional: tuple[str, 
             f"(comma-separated values with the header {','.join(required)})",
             [Problem(info.name, 1, None, cols[0][:80], f"separated by {shown}, expected ','")],
         )
+
+
+def check_header(info: CsvInfo, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    """Refuse a header with a wrong delimiter, missing, duplicated or unknown columns."""
+    problems: list[Problem] = []
+    cols = info.columns
+    known = required + optional
+    check_delimiter(info, required)
     seen: set[str] = set()
     for col in cols:
         if col in seen:

@@ -48,6 +48,7 @@ def import_video(
     mapping, text = video_mapping.read(mapping_path)
     source = limits.source_name(source or Path(path).name)
     info = csvfile.scan(Path(path), str(path))
+    csvfile.check_delimiter(info, mapping.required_columns)
     video_mapping.check_header(mapping, info.name, info.columns)
     options = {"mapping": hashlib.sha256(text.encode("utf-8")).hexdigest()}
     if default_region:
