@@ -55,6 +55,7 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
     market_note = "; ".join(scope2.notes_of(found)) or "no scope-2 entry in the ledger"
     mwh = sum(s.metered_mwh for s in rep.scope2)
     revenue, revenue_note = _revenue(rep)
+    donation_rounding_t = 0.0
     try:
         view = donation_service.donation_view(store, year, as_of=as_of, scope2="location")
         d = view.donation
@@ -70,6 +71,7 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
             donation_t, donation_note = None, "the donation counts only some scopes or categories"
         else:
             donation_t, donation_note = d.emissions_g / 1e6, ""
+            donation_rounding_t = 0.5e-6 * len(d.teams)  # half a gram per team's whole grams
     except CarbonError as exc:
         donation_t, donation_note = None, f"donation not computed: {exc}"
     base_t = None
@@ -98,6 +100,7 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
         ),
         donation_t=donation_t,
         donation_note=donation_note,
+        donation_rounding_t=donation_rounding_t,
         base_year=base_year,
         base_year_t=base_t,
         by_gas_t={
