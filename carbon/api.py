@@ -602,7 +602,7 @@ class Carbon:
         the names declared."""
         from carbon.feeds import service as feed_service
 
-        return feed_service.sync_feeds(self.store, config.feeds)
+        return feed_service.sync_feeds(self.store, config.feeds, config.source or "the config")
 
     def feeds(self) -> list[Feed]:
         """The declared feeds (carbon.feeds.records.Feed), by name."""

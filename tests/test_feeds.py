@@ -463,3 +463,12 @@ def test_feeds_declared_in_the_config(company, run, write, tmp_path, monkeypatch
     res = run("feeds", "list", "--config", bad)
     assert res.exit_code == 1
     assert "feeds.video.kind" in res.stderr and "feeds.video.team" in res.stderr
+    # A misspelled team in the config named the `feeds add` option "--teams" (found by a new
+    # company's test): the message names the config file and its table's key.
+    typo = write("typo.toml", '[feeds.power]\nkind = "activities"\nteams = ["Ofice"]\n')
+    res = run("feeds", "list", "--config", typo)
+    assert res.exit_code == 1
+    text = " ".join(res.stderr.split())
+    assert f"{typo}: [feeds.power] teams: team 'Ofice' is not declared" in text
+    assert "did you mean 'Office'?" in text and "--teams" not in text
+    assert "power" not in run("feeds", "list").stdout  # nothing declared

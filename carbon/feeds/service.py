@@ -25,8 +25,15 @@ def _month(text: str, what: str) -> str:
         raise InputError(f"{what}: {exc}") from None
 
 
-def check_feed(feed: Feed, team_names: set[str]) -> Feed:
-    """A feed's declaration checked (InputError naming what is wrong), its month normalised."""
+def check_feed(feed: Feed, team_names: set[str], origin: str | None = None) -> Feed:
+    """A feed's declaration checked (InputError naming what is wrong), its month normalised.
+
+    `origin` is the config file a [feeds.NAME] table came from: the message then names its key
+    there ("carbon.toml: [feeds.power] teams"), not the `carbon feeds add` option."""
+
+    def opt(key: str) -> str:
+        return f"--{key}" if origin is None else f"{origin}: [feeds.{feed.name}] {key}"
+
     if not NAME_RE.match(feed.name):
         raise InputError(
             f"feed name {feed.name!r}: expected 1 to 64 letters, digits, '_', '.' or '-', "
@@ -35,25 +42,29 @@ def check_feed(feed: Feed, team_names: set[str]) -> Feed:
     if feed.kind not in FEED_KINDS:
         hint = did_you_mean(feed.kind, FEED_KINDS)
         raise InputError(
-            f"--kind {feed.kind!r}: expected one of {', '.join(FEED_KINDS)}"
+            f"{opt('kind')} {feed.kind!r}: expected one of {', '.join(FEED_KINDS)}"
             + (f" (did you mean {hint!r}?)" if hint else "")
         )
     if feed.cadence not in FEED_CADENCES:
-        raise InputError(f"--cadence {feed.cadence!r}: expected one of {', '.join(FEED_CADENCES)}")
+        raise InputError(
+            f"{opt('cadence')} {feed.cadence!r}: expected one of {', '.join(FEED_CADENCES)}"
+        )
     if (
         feed.provider is not None
         and feed.kind == "cloud-billing"
         and feed.provider not in PROVIDERS
     ):
-        raise InputError(f"--provider {feed.provider!r}: expected one of {', '.join(PROVIDERS)}")
+        raise InputError(
+            f"{opt('provider')} {feed.provider!r}: expected one of {', '.join(PROVIDERS)}"
+        )
     unknown = [t for t in feed.teams if t not in team_names]
     if unknown:
         hint = did_you_mean(unknown[0], team_names)
         raise InputError(
-            f"--teams: team {unknown[0]!r} is not declared"
+            f"{opt('teams')}: team {unknown[0]!r} is not declared"
             + (f" (did you mean {hint!r}?)" if hint else "; see 'carbon teams list'")
         )
-    first = _month(feed.first_month, "--from") if feed.first_month else None
+    first = _month(feed.first_month, opt("from")) if feed.first_month else None
     return Feed(
         feed.name,
         feed.kind,
@@ -79,15 +90,16 @@ def add_feed(store: Store, feed: Feed) -> Feed:
         return stored.find(conn, feed.name)
 
 
-def sync_feeds(store: Store, declared: tuple[Feed, ...]) -> list[str]:
-    """Declare the config's feeds the database does not hold yet; the names declared."""
+def sync_feeds(store: Store, declared: tuple[Feed, ...], origin: str = "the config") -> list[str]:
+    """Declare the config's feeds the database does not hold yet; the names declared. A wrong
+    value is refused naming `origin` (the config file) and the table's key."""
     added = []
     with store.transaction() as conn:
         have = {f.name for f in stored.list_feeds(conn)}
         names = set(store.team_ids(conn))
         for feed in declared:
             if feed.name not in have:
-                stored.add(conn, check_feed(feed, names))
+                stored.add(conn, check_feed(feed, names, origin))
                 added.append(feed.name)
     return added
 
