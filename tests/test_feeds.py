@@ -472,3 +472,9 @@ def test_feeds_declared_in_the_config(company, run, write, tmp_path, monkeypatch
     assert f"{typo}: [feeds.power] teams: team 'Ofice' is not declared" in text
     assert "did you mean 'Office'?" in text and "--teams" not in text
     assert "power" not in run("feeds", "list").stdout  # nothing declared
+    # the line saying a config's feed was declared shows its table (rich took "[feeds.power]"
+    # for markup and printed "(config )")
+    fixed = write("fixed.toml", '[feeds.power]\nkind = "activities"\nteams = ["Office"]\n')
+    res = run("feeds", "list", "--config", fixed)
+    assert res.exit_code == 0, res.output
+    assert "feed power declared (config [feeds.power])" in res.stdout

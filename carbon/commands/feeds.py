@@ -23,7 +23,7 @@ CONFIG = click.option(
 
 def _from_config(ctx, config_path) -> None:
     for name in ctx.carbon.declare_config_feeds(config_file.load(config_path)):
-        out.print(f"feed {escape(name)} declared (config [feeds.{escape(name)}])")
+        out.print(f"feed {escape(name)} declared (config {escape(f'[feeds.{name}]')})")
 
 
 STATE_MARK = {"received": "ok", "missing": "MISSING", "partial": "PARTIAL"}

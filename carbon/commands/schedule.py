@@ -130,7 +130,7 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     now = _parse_now(now_text, cfg)
     ctx.carbon.check_recipients(cfg)  # before anything is produced or sent
     for name in ctx.carbon.declare_config_feeds(cfg):
-        out.print(f"feed {escape(name)} declared (config [feeds.{escape(name)}])")
+        out.print(f"feed {escape(name)} declared (config {escape(f'[feeds.{name}]')})")
     deliver = None if no_email else delivery.deliverer(cfg)
     result = ctx.carbon.run_schedule_once(
         now,
