@@ -243,6 +243,10 @@ def test_months_without_data_are_warned(run, write):
         "budget_covered": 100.0,
     }
     assert "warning: no emissions recorded before 2026-03" in r.stderr
+    # the table of sources covers the same months (it said "January to 2026-03")
+    table = run("budget", "status", "--month", "2026-03").stdout
+    assert "Biggest sources, 2026-03 to 2026-03" in table
+    assert "Biggest sources, January" not in table
 
 
 def test_a_team_missing_months_others_have_is_warned_not_silently_zero(loaded, write):

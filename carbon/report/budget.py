@@ -270,7 +270,11 @@ def to_table(rep: StatusReport) -> Group:
             style="bold",
         )
     parts: list = [main]
-    src = Table(title=f"Biggest sources, January to {through}", title_justify="left")
+    start = "January"  # the actual to date's first month: later for a company that began later
+    if rep.company is not None and rep.company.counted_from:
+        if not rep.company.counted_from.endswith("-01"):
+            start = rep.company.counted_from
+    src = Table(title=f"Biggest sources, {start} to {through}", title_justify="left")
     src.add_column("Team")
     src.add_column("Top activities (share of the team's actual to date)")
     for t in rep.teams:
