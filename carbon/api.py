@@ -95,6 +95,12 @@ class Carbon:
 
         importer.add_team(self.store, name)
 
+    def add_teams(self, names: Sequence[str]) -> None:
+        """Declare several teams, all or none (InputError, nothing written, when one is refused)."""
+        from carbon.ledger import service as importer
+
+        importer.add_teams(self.store, names)
+
     def teams(self) -> list[Team]:
         from carbon.store import team_history
 
@@ -795,11 +801,43 @@ class Carbon:
 
     # -- periods -------------------------------------------------------------------------------
     def close_month(
-        self, month: str, *, by: str | None = None, reason: str = "", today: date | None = None
+        self,
+        month: str,
+        *,
+        by: str | None = None,
+        reason: str = "",
+        today: date | None = None,
+        allow_incomplete: bool = False,
     ) -> PeriodLock:
+        """Close a month. An incomplete month (a data feed missing or partial) is refused
+        (carbon.errors.Incomplete) unless `allow_incomplete` with a `reason`, recorded with who
+        (`by`, else the OS user) and what was missing, as `close_donation` does for a year."""
+        from carbon.closing import rules as period_rules
         from carbon.closing import service as period_service
+        from carbon.errors import Incomplete
+        from carbon.feeds import service as feed_service
 
-        return period_service.close_month(self.store, month, by=by, reason=reason, today=today)
+        month = period_rules.check_month(month)
+        found = [c for c in [feed_service.completeness(self.store, month)] if c.incomplete]
+        if found and not allow_incomplete:
+            raise Incomplete(
+                f"{month} is incomplete: {found[0].gaps()}; import the missing data "
+                "first (closing it would make that import a restatement), or close anyway with "
+                "--allow-incomplete --reason TEXT (recorded)",
+                found,
+            )
+        if found and not reason.strip():
+            raise Incomplete(
+                f"--allow-incomplete needs --reason TEXT: why {month} is closed incomplete "
+                f"({found[0].gaps()})",
+                found,
+            )
+        lock = period_service.close_month(self.store, month, by=by, reason=reason, today=today)
+        if found:
+            feed_service.record_override(
+                self.store, f"close {month}", found, reason, period_rules.current_user(by)
+            )
+        return lock
 
     def periods(self) -> tuple[list[PeriodLock], list[Restatement]]:
         """Every closing of a period, and every restatement of a closed one."""

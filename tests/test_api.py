@@ -60,7 +60,7 @@ COMMAND_METHOD = {
     "schedule start": "start_schedule",
     "schedule status": "schedule_status",
     "serve": "web_app",
-    "teams add": "add_team",
+    "teams add": "add_teams",
     "teams list": "teams",
     "teams rename": "rename_team",
     "teams retire": "retire_team",
@@ -178,6 +178,8 @@ def test_the_facade_keeps_the_defaults_of_the_functions_it_calls():
                 "by",
             ):
                 continue  # the facade's own completeness guard
+            if name == "close_month" and p.name == "allow_incomplete":
+                continue  # the same guard for a month
             assert p.name in callee, (name, p.name)
             assert p.default == callee[p.name].default, (name, p.name)
             checked += 1

@@ -170,3 +170,17 @@ def test_the_base_year_must_be_over(company):
 def test_largest_remainder_adds_up_exactly():
     parts = split(100, {"a": 1.0, "b": 1.0, "c": 1.0})
     assert sum(parts.values()) == 100 and sorted(parts.values()) == [33, 33, 34]
+
+
+def test_a_retired_team_gets_no_budget(company):
+    # Sales retired from January 2026: 2027's 38.4 t (50 % by 2030 from 48 t, as above) goes to
+    # the teams that remain, by their base-year shares 12/42 and 30/42 of 384 tenths:
+    # 109.71 and 274.29 -> floors 109 + 274 = 383; the tenth left goes to Platform (.71).
+    assert company("teams", "retire", "Sales", "--from", "2026-01").exit_code == 0
+    res = company(
+        "budget", "propose", "--year", "2027", "--base-year", "2025", "--target", "50%@2030"
+    )
+    assert res.exit_code == 0, res.output
+    doc = tomllib.loads(res.stdout)
+    assert doc["company"]["budget"] == 38.4
+    assert {t: v["budget"] for t, v in doc["teams"].items()} == {"Platform": 11.0, "Video": 27.4}

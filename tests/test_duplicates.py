@@ -187,8 +187,11 @@ def test_a_survey_imported_before_employees_were_kept_is_named(company, write, s
     with store.transaction() as conn:  # as a database upgraded from revision 0005 holds it
         conn.execute(delete(survey_employees))
     out = importer.import_survey(
-        company,
-        write("new.csv", SURVEY + "E1,Platform,commute.metro,10,5,FR\n"),
+        company,  # not the same file (that is refused by its content): E1 again, and E2
+        write(
+            "new.csv",
+            SURVEY + "E1,Platform,commute.metro,10,5,FR\nE2,Platform,commute.metro,10,5,FR\n",
+        ),
         "2025-12",
         "2026-01",
     )

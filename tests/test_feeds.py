@@ -424,6 +424,133 @@ def test_rules_a_team_or_category_present_three_months_and_absent_now_is_partial
     assert got.feeds[0].detail == "nothing for team Finance"
 
 
+def test_rules_a_retired_team_is_expected_of_no_feed():
+    batches = [FeedBatch(i, "activities", f"a{i}.csv") for i in range(1, 5)]
+    cells = []
+    for i, m in enumerate(("2026-08", "2026-09", "2026-10", "2026-11"), start=1):
+        cells.append(FeedCell(i, m, "Office", "infrastructure"))
+        if m != "2026-11":
+            cells.append(FeedCell(i, m, "Sales", "infrastructure"))
+    months = rules.span(["2026-08", "2026-11"])
+    # Sales retired from November: its absence then is no gap, of an inferred or declared feed.
+    gone = {"Sales": "2026-11"}
+    for feeds in ([], [Feed("activities", "activities")]):
+        assert rules.matrix(feeds, batches, cells, {}, months).month("2026-11").incomplete
+        got = rules.matrix(feeds, batches, cells, {}, months, gone).month("2026-11")
+        assert got.status == "complete" and got.feeds[0].state == "received"
+    # A feed naming it: nothing expected of Sales from November; retired from October, an
+    # October with Sales' data is still received.
+    named = Feed("activities", "activities", teams=("Office", "Sales"))
+    assert rules.matrix([named], batches, cells, {}, months).month("2026-11").feeds[0].detail == (
+        "nothing for team Sales"
+    )
+    got = rules.matrix([named], batches, cells, {}, months, gone).month("2026-11")
+    assert got.status == "complete"
+    # A feed of Sales alone is expected no more once Sales is gone.
+    alone = Feed("sales", "activities", teams=("Sales",), first_month="2026-08")
+    got = rules.matrix([alone], [], [], {}, months, {"Sales": "2026-09"}).month("2026-11")
+    assert not got.incomplete and got.feeds == ()
+    assert rules.matrix([alone], [], [], {}, months).month("2026-11").incomplete
+
+
+def test_a_retired_team_does_not_hold_budget_check_forever(run, write):
+    # Office and Sales each month August to October; Sales retired from November, the month
+    # Office alone reports (46.1 kg a month each, ADEME 2025 FR 0.0461 kg/kWh).
+    assert run("teams", "add", "Office", "Sales").exit_code == 0
+    for m in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        rows = f"{m}-15,Office,electricity.grid,1000,kWh,FR\n"
+        if m != "2026-11":
+            rows += f"{m}-15,Sales,electricity.grid,1000,kWh,FR\n"
+        path = write(f"office-{m}.csv", "date,team,activity,quantity,unit,region\n" + rows)
+        assert run("import", "activities", path).exit_code == 0
+    budget = 'year = 2026\nunit = "kg CO2e"\n[teams.Office]\nbudget = 1000\n'
+    assert run("budget", "load", write("b.toml", budget)).exit_code == 0
+    # Before the retirement: Sales absent in November is a partial month (exit 3).
+    r = run("budget", "check", "--month", "2026-11")
+    assert r.exit_code == 3 and "team Sales absent" in r.output, r.output
+    assert run("teams", "retire", "Sales", "--from", "2026-11").exit_code == 0
+    r = run("feeds", "status", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "team Sales absent" not in r.stdout
+    r = run("budget", "check", "--month", "2026-11")
+    assert r.exit_code == 0, r.output
+
+
+def test_a_feed_naming_a_team_follows_its_rename(run, write):
+    # Office each month August to November; a feed of team Office; Office renamed Workplace in
+    # November: November's import names Workplace, the feed still expects it.
+    assert run("teams", "add", "Office").exit_code == 0
+    r = run(
+        "feeds", "add", "power", "--kind", "activities", "--teams", "Office", "--from", "2026-08"
+    )
+    assert r.exit_code == 0, r.output
+    for m in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        if m == "2026-11":
+            assert run("teams", "rename", "Office", "Workplace").exit_code == 0
+        team = "Office" if m < "2026-11" else "Workplace"
+        path = write(
+            f"power-{m}.csv",
+            f"date,team,activity,quantity,unit,region\n{m}-15,{team},electricity.grid,1000,kWh,FR\n",
+        )
+        assert run("import", "activities", path).exit_code == 0
+    got = json.loads(run("feeds", "status", "--format", "json").stdout)
+    [power] = got["feeds"]
+    assert power["months"]["2026-11"]["state"] == "received", power
+    # (Before: the ledger's cells name the team by its current name, the feed by the declared
+    # one: every month of the feed read "missing", even those before the rename.)
+    assert all(power["months"][m]["state"] == "received" for m in power["months"])
+
+
+def test_a_feed_that_could_never_be_received_is_refused(run, db_url):
+    from conftest import dump
+
+    assert run("teams", "add", "Office").exit_code == 0
+    before = dump(db_url)
+    # A misspelt category: no factor and no entry has it, every month would read partial.
+    r = run("feeds", "add", "power", "--kind", "activities", "--categories", "infrastucture")
+    assert r.exit_code == 1
+    assert (
+        "--categories: category 'infrastucture' is no factor's and no entry's "
+        "(did you mean 'infrastructure'?)"
+    ) in r.stderr
+    # A provider on a kind without one: no import would ever match it.
+    r = run("feeds", "add", "survey", "--kind", "survey", "--provider", "aws")
+    assert r.exit_code == 1
+    assert "--provider 'aws': only a cloud-billing feed has a provider" in r.stderr
+    assert dump(db_url) == before
+    ok = run("feeds", "add", "power", "--kind", "activities", "--categories", "infrastructure")
+    assert ok.exit_code == 0, ok.output
+
+
+def test_closing_an_incomplete_month_is_refused_unless_allowed(company, run, db_url, store):
+    from conftest import dump
+
+    ok, _rules = company
+    declare(ok)
+    before = dump(db_url)
+    r = run("close", "--month", "2026-11", "--reason", "sent to finance")
+    assert r.exit_code == 1
+    text = " ".join(r.stderr.split())
+    assert "2026-11 is incomplete: aws missing (no import for 2026-11)" in text
+    assert "--allow-incomplete --reason TEXT" in text
+    r = run("close", "--month", "2026-11", "--allow-incomplete")
+    assert r.exit_code == 1 and "--allow-incomplete needs --reason TEXT" in r.stderr
+    assert dump(db_url) == before
+    # October is complete: closed as before. November with the override: closed and recorded.
+    assert run("close", "--month", "2026-10").exit_code == 0
+    r = run(
+        "close", "--month", "2026-11", "--allow-incomplete", "--reason", "bill lost", "--by", "ann"
+    )
+    assert r.exit_code == 0, r.output
+    [override] = feed_service.overrides(store)
+    assert (override["action"], override["reason"], override["by"]) == (
+        "close 2026-11",
+        "bill lost",
+        "ann",
+    )
+    assert "aws missing" in override["missing"]
+
+
 def test_the_facade_returns_typed_records(store):
     from carbon import Carbon
 

@@ -98,6 +98,24 @@ def new_company(run, write):
     return run
 
 
+def running_donation(run) -> dict:
+    """The running year's donation as of 2026-11-15 (October the last month over), as JSON."""
+    r = run(
+        "donation",
+        "--year",
+        "2026",
+        "--price",
+        "80",
+        "--as-of",
+        "2026-11-15",
+        "--allow-missing-months",
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
 def test_budget_status_counts_from_the_first_month_with_data(new_company):
     r = new_company("budget", "status", "--month", "2026-10", "--format", "json")
     assert r.exit_code == 0, r.output
@@ -121,7 +139,10 @@ def test_budget_status_counts_from_the_first_month_with_data(new_company):
     v = teams["Video"]
     assert (v["budget_covered"], v["allocated_to_date"]) == pytest.approx((4.8, 1.6))
     assert (v["actual_to_date"], v["forecast"]) == pytest.approx((2.766, 8.298))
-    assert v["status"] == "at_risk" and "counted from 2026-09" in v["reason"]
+    assert v["status"] == "at_risk" and v["reason"] == (
+        "forecast to year end exceeds the budget's share of 2026-09 to December "
+        "(counted from 2026-09, the first month with data)"
+    )  # (it said "exceeds the annual budget", 8 t, which 8.298 t does too, but 4.8 t was meant)
     assert v["monthly"][0] == {"month": "2026-01", "actual": None, "allocated": None}
     # Sales (no budget) from October, flat: 0.2305 × 3 (Oct..Dec) / 1 = 0.6915 t.
     assert data["teams_without_budget"] == [
@@ -170,20 +191,7 @@ def test_donation_gives_the_same_year_end_figure(new_company):
     r = new_company("donation", "--year", "2026", "--price", "80", "--as-of", "2026-11-15")
     assert r.exit_code == 1 and "2026-01" in r.stderr and "--allow-missing-months" in r.stderr
     assert "unknown, not zero" in r.stderr
-    r = new_company(
-        "donation",
-        "--year",
-        "2026",
-        "--price",
-        "80",
-        "--as-of",
-        "2026-11-15",
-        "--allow-missing-months",
-        "--format",
-        "json",
-    )
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
+    data = running_donation(new_company)
     teams = {t["team"]: t for t in data["teams"]}
     # Per team, in grams, the same rule as budget status:
     #   Platform 922,000 × 4/2 = 1,844,000; Video 2,766,000 × 12/4 = 8,298,000 (its profile);
@@ -240,19 +248,7 @@ def test_a_donation_without_budgets_is_flat_from_each_team_start(run, write):
     # profile's 12/4); Sales 230,500 × 3/1 = 691,500 -> 8,067,500 g = 8.0675 t.
     run("teams", "add", "Platform", "Video", "Sales")
     run("import", "activities", write("sep-oct.csv", SEPTEMBER_START))
-    r = run(
-        "donation",
-        "--year",
-        "2026",
-        "--price",
-        "80",
-        "--as-of",
-        "2026-11-15",
-        "--allow-missing-months",
-        "--format",
-        "json",
-    )
-    data = json.loads(r.stdout)
+    data = running_donation(run)
     assert data["emissions_t"] == 8.0675
     assert all(t["forecast_method"] == "flat" for t in data["teams"])
 
@@ -262,3 +258,101 @@ def test_status_at_is_the_same_for_the_pack(new_company, store):
 
     rep = stored.status_at(store, "2026-10", today=date(2026, 11, 15))
     assert rep.company.forecast == pytest.approx(10833.5)  # kg
+
+
+# ---- a retired team is never forecast past its retirement ----------------------------------
+
+
+def test_window_of_a_team_retired_during_the_year():
+    assert fc.last_month(2026, None) == 12 and fc.last_month(2026, "2027-01") == 12
+    assert fc.last_month(2026, "2026-12") == 11 and fc.last_month(2026, "2026-01") == 0
+    assert fc.last_month(2027, "2026-06") == 0
+    # Data Sep, Oct; retired from December; counted through October: Sep..Nov covered.
+    win = fc.window([9, 10], range(1, 11), 10, last=11)
+    assert (win.first, win.known, win.covered) == (9, (9, 10), (9, 10, 11))
+    assert fc.year_end(100.0, fc.FLAT, win) == 150.0
+    # Counted through November, retired from November: nothing is estimated.
+    win = fc.window([9, 10], range(1, 12), 11, last=10)
+    assert (win.covered, win.known, win.holes) == ((9, 10), (9, 10), ())
+    assert fc.year_end(100.0, fc.FLAT, win) == 100.0
+
+
+@pytest.fixture
+def retirements(new_company):
+    # Platform retired from December, Sales from November (after their last data).
+    assert new_company("teams", "retire", "Platform", "--from", "2026-12").exit_code == 0
+    assert new_company("teams", "retire", "Sales", "--from", "2026-11").exit_code == 0
+    return new_company
+
+
+def test_budget_status_of_a_retired_team_stops_at_its_retirement(retirements, write):
+    data = json.loads(
+        retirements("budget", "status", "--month", "2026-10", "--format", "json").stdout
+    )
+    teams = {t["team"]: t for t in data["teams"]}
+    # Platform (6 t, flat), Sep..Nov: budget covered 6 × 3/12 = 1.5 t; forecast
+    # 0.922 × 3/2 = 1.383 t (not × 4/2 = 1.844 t, which counted December).
+    p = teams["Platform"]
+    assert (p["budget_covered"], p["forecast"]) == pytest.approx((1.5, 1.383))
+    assert p["reason"] == (
+        "forecast to year end within the budget's share of 2026-09 to 2026-11 "
+        "(counted from 2026-09, the first month with data; retired from 2026-12)"
+    )
+    # Sales (no budget), October only: 0.2305 t, nothing after its retirement.
+    [sales] = data["teams_without_budget"]
+    assert sales["forecast"] == pytest.approx(0.2305)
+    # Video unchanged (8.298 t): company 1.383 + 8.298 + 0.2305 = 9.9115 t.
+    assert teams["Video"]["forecast"] == pytest.approx(8.298)
+    assert data["company"]["forecast"] == pytest.approx(9.9115)
+    # November recorded for Video only: Platform's missing November is a gap (it still existed).
+    nov_csv = write("nov.csv", HEADER + "2026-11,Video,electricity.grid,1000,kWh,FR\n")
+    assert retirements("import", "activities", nov_csv).exit_code == 0
+    nov = json.loads(
+        retirements("budget", "status", "--month", "2026-11", "--format", "json").stdout
+    )
+    assert any(w.startswith("Platform: no emissions recorded for 2026-11") for w in nov["warnings"])
+
+
+def test_the_months_after_a_retirement_are_not_gaps():
+    from carbon.budgets.rules import Actuals
+    from carbon.budgets.status import team_gaps
+
+    by_month = {"Ops": {"2026-09": 1.0}, "Web": {"2026-09": 1.0, "2026-10": 1.0, "2026-11": 1.0}}
+    months = ("2026-09", "2026-10", "2026-11")
+    assert team_gaps(Actuals("2026-11", by_month, months_with_data=months), "Ops", 11) == [
+        "2026-10",
+        "2026-11",
+    ]
+    retired = Actuals("2026-11", by_month, months_with_data=months, retired={"Ops": "2026-11"})
+    assert team_gaps(retired, "Ops", 11) == ["2026-10"]
+
+
+def test_the_donation_does_not_count_a_retired_team_past_its_retirement(retirements):
+    data = running_donation(retirements)
+    # Platform 922,000 × 3/2 = 1,383,000 g; Video 8,298,000 g; Sales 230,500 g:
+    # 9,911,500 g = 9.9115 t × 80 EUR/t = 792.92 EUR (was 10.8335 t, 866.68 EUR).
+    assert {t["team"]: t["emissions_t"] for t in data["teams"]} == {
+        "Platform": 1.383,
+        "Sales": 0.2305,
+        "Video": 8.298,
+    }
+    assert data["emissions_t"] == 9.9115 and data["amount"] == 792.92
+
+
+def test_a_scenario_baseline_stops_at_a_teams_retirement(retirements, write):
+    path = write(
+        "s.toml",
+        'year = 2026\n[[lever]]\nkind = "scale"\nactivity = "electricity.grid"\nby = 1.0\n'
+        'start = "2026-01"\n',
+    )
+    r = retirements(
+        "scenario", "run", path, "--format", "json", "--price", "80", "--month", "2026-10"
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["unit"] == "t CO2e"  # the budget file's
+    got = {t["team"]: t for t in data["teams"]}
+    # The baseline is budget status's forecast: Platform 1.383 t, Sales 0.2305 t (see above).
+    assert got["Platform"]["baseline"] == pytest.approx(1.383)
+    assert got["Platform"]["budget_covered"] == pytest.approx(1.5)
+    assert got["Sales"]["baseline"] == pytest.approx(0.2305)

@@ -318,6 +318,34 @@ def test_same_file_with_another_region_is_another_import(teams, write, db_dump):
     assert [b.id for b in teams.list_batches()] == [fr.batch.id]
 
 
+def test_same_file_under_another_name_with_another_region_is_refused(teams, write, db_dump):
+    # A copy of a.csv renamed office-fr.csv and imported with --region FR: its rows are keyed
+    # apart from a.csv's (another region), so only the file's content shows it is a second count.
+    # DESNZ GB 2024 0.20705 kg/kWh -> 207.05 kg for the one import that counts.
+    text = "date,team,activity,quantity,unit\n2024-05,Platform,electricity.grid,1000,kWh\n"
+    gb = importer.import_activities(teams, write("a.csv", text), default_region="GB")
+    before = db_dump()
+    copy = write("office-fr.csv", text)
+    with pytest.raises(InputError) as exc:
+        importer.import_activities(teams, copy, default_region="FR")
+    msg = str(exc.value)
+    assert msg.startswith(
+        "office-fr.csv: this file's content was already imported as source 'a.csv'"
+    )
+    assert f"(import {gb.batch.id}: --region GB; now: --region FR)" in msg
+    assert "--source 'a.csv' --replace" in msg
+    assert db_dump() == before
+    assert month_kg(teams, "2024-05") == pytest.approx(207.05, rel=1e-9)
+    # --replace of a source with nothing of its own to swap is still a second count: refused.
+    with pytest.raises(InputError):
+        importer.import_activities(teams, copy, default_region="FR", replace=True)
+    assert db_dump() == before
+    # As the message says: the earlier source swapped for the new options (ADEME FR 2024 0.0519).
+    fr = importer.import_activities(teams, copy, source="a.csv", default_region="FR", replace=True)
+    assert fr.replaced == (gb.batch.id,)
+    assert month_kg(teams, "2024-05") == pytest.approx(51.9, rel=1e-9)
+
+
 def test_an_import_without_options_is_known_by_the_files_own_hash(teams, write):
     # Imports made before options counted were stored under the file's SHA-256: still recognised.
     import hashlib

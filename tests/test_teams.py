@@ -193,3 +193,40 @@ def test_create_teams_does_not_revive_a_former_name(company, write, db_url):
         in r.stderr
     )
     assert dump(db_url) == before
+
+
+def test_teams_add_is_all_or_nothing(run, db_url):
+    assert run("teams", "add", "Platform").exit_code == 0
+    before = dump(db_url)
+    # A bad name (trailing space) after a good one: neither is declared.
+    r = run("teams", "add", "Good", "Bad ")
+    assert r.exit_code == 1 and "no team was declared" in r.stderr, r.output
+    # A name already declared, after a new one: neither is declared.
+    r = run("teams", "add", "Video", "Platform")
+    assert r.exit_code == 1 and "'Platform' is already declared" in r.stderr
+    # Twice in one command: the second is refused, the first not kept.
+    assert run("teams", "add", "Ops", "Ops").exit_code == 1
+    assert dump(db_url) == before
+
+
+def test_a_name_differing_only_in_case_is_refused(company, write, db_url):
+    before = dump(db_url)
+    r = company("teams", "add", "platform")
+    assert r.exit_code == 1
+    assert "'platform' differs only in case from team 'Platform'" in r.stderr
+    r = company("teams", "rename", "Video", "PLATFORM")
+    assert r.exit_code == 1 and "differs only in case from team 'Platform'" in r.stderr
+    # --create-teams does not declare 'video' beside 'Video' either; it names the line.
+    r = company(
+        "import",
+        "activities",
+        write("n.csv", HEADER + months_of("video", 1, 1, 2025)),
+        "--create-teams",
+    )
+    assert r.exit_code == 1
+    assert (
+        "line 2, column 'team': team 'video' differs only in case from the declared team 'Video'"
+    ) in r.stderr
+    assert dump(db_url) == before
+    # A team may change the case of its own name.
+    assert company("teams", "rename", "Video", "VIDEO").exit_code == 0

@@ -8,6 +8,9 @@ Rules (docs/forecast.md), for one team, a year and the last month counted `throu
 - **Unknown months**: the months of the year before the team's first month with data. They
   are neither zero nor estimated: the figures cover the months from the first month with data
   to December (the *covered* months), and a budget is scaled to those months.
+- **Retired teams**: a team retired during the year (`teams retire --from`) covers its months
+  up to the month before its retirement, never past it: nothing is forecast for the months
+  it no longer exists, and its budget is scaled to the months it existed.
 - **Known months**: the covered months up to `through` in which the ledger holds any entry
   (for any team). A covered month without any entry in the whole ledger (a hole) is unknown
   too: it is left out of the actual and the allocation, and estimated like the months ahead.
@@ -36,17 +39,21 @@ PROFILE, FLAT_RATE, FLAT_FALLBACK = "profile", "flat", "flat_fallback"
 class Window:
     """Which months of a year a team's figures count (months are 1..12).
 
-    `first` is None when the team has no entry in months 1..`through`.
+    `first` is None when the team has no entry in months 1..`through`. `last` is the team's
+    last month in the year: December, or the month before it was retired (0: retired before
+    the year began).
     """
 
     first: int | None
     through: int
     known: tuple[int, ...]
+    last: int = MONTHS
 
     @property
     def covered(self) -> tuple[int, ...]:
-        """The months the year-end figure covers: the first month with data to December."""
-        return () if self.first is None else tuple(range(self.first, MONTHS + 1))
+        """The months the year-end figure covers: the first month with data to the team's last
+        (December, or the month before its retirement)."""
+        return () if self.first is None else tuple(range(self.first, self.last + 1))
 
     @property
     def unknown_before(self) -> tuple[int, ...]:
@@ -58,7 +65,8 @@ class Window:
         """Covered months up to `through` without any entry in the ledger: unknown, estimated."""
         if self.first is None:
             return ()
-        return tuple(m for m in range(self.first, self.through + 1) if m not in self.known)
+        end = min(self.through, self.last)
+        return tuple(m for m in range(self.first, end + 1) if m not in self.known)
 
     @property
     def from_january(self) -> bool:
@@ -66,16 +74,32 @@ class Window:
         return self.first == 1 and not self.holes
 
 
-def window(team_months: Iterable[int], ledger_months: Iterable[int], through: int) -> Window:
+def window(
+    team_months: Iterable[int], ledger_months: Iterable[int], through: int, last: int = MONTHS
+) -> Window:
     """The window of a team: `team_months` are the months (1..12) where it has entries,
-    `ledger_months` those where anyone has, `through` the last month counted (1..12)."""
+    `ledger_months` those where anyone has, `through` the last month counted (1..12), `last`
+    the team's last month in the year (`last_month`: before its retirement)."""
     if not 1 <= through <= MONTHS:
         raise ValueError(f"through must be 1..12, got {through}")
-    mine = sorted(m for m in set(team_months) if 1 <= m <= through)
+    if not 0 <= last <= MONTHS:
+        raise ValueError(f"last must be 0..12, got {last}")
+    end = min(through, last)
+    mine = sorted(m for m in set(team_months) if 1 <= m <= end)
     if not mine:
-        return Window(None, through, ())
+        return Window(None, through, (), last)
     anyone = set(ledger_months) | set(mine)
-    return Window(mine[0], through, tuple(m for m in range(mine[0], through + 1) if m in anyone))
+    return Window(mine[0], through, tuple(m for m in range(mine[0], end + 1) if m in anyone), last)
+
+
+def last_month(year: int, retired_from: str | None) -> int:
+    """The team's last month (1..12) in `year`: December, or the month before `retired_from`
+    ("YYYY-MM", the first month without the team); 0 when it was retired before `year` began."""
+    if not retired_from or int(retired_from[:4]) > year:
+        return MONTHS
+    if int(retired_from[:4]) < year:
+        return 0
+    return int(retired_from[5:7]) - 1
 
 
 def weight(weights: Sequence[float], months: Iterable[int]) -> float:

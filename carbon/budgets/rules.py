@@ -73,7 +73,8 @@ class Actuals:
 
     `by_team_month`: {team: {"YYYY-MM": kg}}; `by_team_activity`: {team: {key: kg}};
     `by_team_factor`: {team: [(kg, uncertainty_pct or None, category), ...]} one per factor;
-    `months_with_data`: the months of January..month that hold any entry at all.
+    `months_with_data`: the months of January..month that hold any entry at all;
+    `retired`: {team: first month without it} of the retired teams.
     """
 
     month: str
@@ -83,6 +84,7 @@ class Actuals:
         default_factory=dict
     )
     months_with_data: tuple[str, ...] = ()
+    retired: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -226,10 +228,13 @@ def forecast(actual_to_date: float, share: float) -> float | None:
     return actual_to_date / share
 
 
-def judge(budget: float, actual_to_date: float, fcast: float | None) -> tuple[str, str]:
-    """(status, reason) from the rule in this module's docstring (any one mass unit)."""
+def judge(
+    budget: float, actual_to_date: float, fcast: float | None, of: str = "the annual budget"
+) -> tuple[str, str]:
+    """(status, reason) from the rule in this module's docstring (any one mass unit); `of` names
+    the budget judged against in the reason (the budget's share of the months covered)."""
     if actual_to_date > budget:
-        return OVER, "actual to date exceeds the annual budget"
+        return OVER, f"actual to date exceeds {of}"
     if fcast is None:
         if actual_to_date > 0:
             return AT_RISK, (
@@ -241,8 +246,8 @@ def judge(budget: float, actual_to_date: float, fcast: float | None) -> tuple[st
             "nothing allocated and nothing emitted yet (no forecast can be extrapolated)",
         )
     if fcast > budget:
-        return AT_RISK, "forecast to year end exceeds the annual budget"
-    return ON_TRACK, "forecast to year end within the annual budget"
+        return AT_RISK, f"forecast to year end exceeds {of}"
+    return ON_TRACK, f"forecast to year end within {of}"
 
 
 def company_warning(plan: BudgetPlan) -> str:

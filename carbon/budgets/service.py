@@ -173,7 +173,14 @@ def actuals(
     ):
         by_factor[t].append((kg, u, cat))
     months = tuple(m for m, _kg, _n in store.aggregate(conn, ["month"], first, last))
-    return Actuals(last, dict(by_month), dict(by_activity), dict(by_factor), months)
+    return Actuals(
+        last,
+        dict(by_month),
+        dict(by_activity),
+        dict(by_factor),
+        months,
+        teams_store.retired(conn),
+    )
 
 
 def status_at(
@@ -342,7 +349,10 @@ def _forecast_basis(
     out = {}
     for team, months in acts.by_team_month.items():
         win = forecast.window(
-            [parse_month(m)[1] for m, kg in months.items()], ledger_months, through
+            [parse_month(m)[1] for m, kg in months.items()],
+            ledger_months,
+            through,
+            forecast.last_month(year, acts.retired.get(team)),
         )
         got = forecast.year_end_any(sum(months.values()), weights.get(team), win)
         if got is not None:

@@ -34,7 +34,7 @@ def team_window(actuals: Actuals, team: str, year: int, month: int) -> fc.Window
     prefix = f"{year:04d}-"
     mine = (int(k[5:7]) for k in actuals.by_team_month.get(team, {}) if k.startswith(prefix))
     ledger = (int(k[5:7]) for k in actuals.months_with_data if k.startswith(prefix))
-    return fc.window(mine, ledger, month)
+    return fc.window(mine, ledger, month, fc.last_month(year, actuals.retired.get(team)))
 
 
 def team_status(
@@ -49,7 +49,7 @@ def team_status(
     if win.first is None and not no_data:
         # Nothing allocated to date and nothing recorded: nothing is unknown that the
         # profile counts on (the plain rule's "nothing allocated and nothing emitted").
-        win = fc.Window(1, month, tuple(range(1, month + 1)))
+        win = fc.Window(1, month, tuple(range(1, min(month, win.last) + 1)), win.last)
     known = set(win.known)
     actual = math.fsum(per_month.get(months[i - 1], 0.0) for i in win.known)
     by_act = actuals.by_team_activity.get(tb.team, {})
@@ -72,12 +72,19 @@ def team_status(
         covered = tb.budget_kg * fc.share(tb.weights, win.covered)
         allocated = tb.budget_kg * fc.share(tb.weights, win.known)
         fcast = fc.year_end(actual, tb.weights, win)
-        status, reason = judge(covered, actual, fcast)
-        if win.first > 1:
-            reason += (
-                f" (counted from {month_label(year, win.first)}: the budget's share of "
-                f"{month_label(year, win.first)} to December)"
+        if win.first > 1 or win.last < fc.MONTHS:
+            first = month_label(year, win.first)
+            end = "December" if win.last == fc.MONTHS else month_label(year, win.last)
+            status, reason = judge(
+                covered, actual, fcast, f"the budget's share of {first} to {end}"
             )
+            reason += (
+                f" (counted from {first}"
+                + ("" if win.first == 1 else ", the first month with data")
+                + (f"; retired from {actuals.retired[tb.team]})" if win.last < fc.MONTHS else ")")
+            )
+        else:
+            status, reason = judge(covered, actual, fcast)
         if fcast is not None and actual > 0:
             b = uncertainty.band(actuals.by_team_factor.get(tb.team, ())).scaled(fcast / actual)
             low, high = b.low, b.high
@@ -243,8 +250,9 @@ def team_gaps(actuals: Actuals, team: str, month: int) -> list[str]:
         return []  # a team with no entries at all this year shows 0 actual (and no gaps)
     first = min(mine)
     others = set(actuals.months_with_data)
+    gone = actuals.retired.get(team, "9999-99")  # from its retirement on it has none: no gap
     return [
         lbl
         for lbl in (month_label(int(first[:4]), i) for i in range(1, month + 1))
-        if first < lbl and lbl in others and lbl not in mine
+        if first < lbl < gone and lbl in others and lbl not in mine
     ]

@@ -21,14 +21,22 @@ rules = lazy("carbon.closing.rules")
 @click.option(
     "--list", "list_", is_flag=True, help="List closed periods, reopenings and restatements."
 )
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Close a month a data feed is missing from or partial in ('carbon feeds status'); "
+    "needs --reason (recorded).",
+)
 @pass_ctx
 @handle_errors()
-def close(ctx, month, reopen, reason, by, list_) -> None:
+def close(ctx, month, reopen, reason, by, list_, allow_incomplete) -> None:
     """Close a month: later imports, replacements or removals touching it are refused.
 
     A write into a closed month needs --restate --reason TEXT, and is recorded
     with who, when, why and the per-team difference. `carbon donation close`
-    closes its whole year the same way. A month can be closed once it is over.
+    closes its whole year the same way. A month can be closed once it is over,
+    and when it is complete: a month a data feed is missing from or partial in
+    is refused unless --allow-incomplete --reason TEXT (recorded).
     Closed periods are shown here (--list), in `imports list`, `schedule
     status` and the month's report pack.
 
@@ -50,7 +58,7 @@ def close(ctx, month, reopen, reason, by, list_) -> None:
             f"(closed on {lock.locked_at:%Y-%m-%d} by {escape(lock.locked_by)})"
         )
         return
-    lock = ctx.carbon.close_month(month, by=by, reason=reason)
+    lock = ctx.carbon.close_month(month, by=by, reason=reason, allow_incomplete=allow_incomplete)
     out.print(
         f"{lock.period} closed by {escape(lock.locked_by)}"
         + (f": {escape(lock.reason)}" if lock.reason else "")

@@ -24,14 +24,14 @@ def teams() -> None:
 @pass_ctx
 @handle_errors()
 def add(ctx, names: tuple[str, ...]) -> None:
-    """Declare one or more teams.
+    """Declare one or more teams, all or none (a name refused declares no team).
 
     \b
     Example:
       carbon teams add Platform Video "Customer Success"
     """
+    ctx.carbon.add_teams(names)
     for name in names:
-        ctx.carbon.add_team(name)
         out.print(f"team {escape(name)!s} declared")
 
 

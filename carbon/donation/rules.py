@@ -78,6 +78,8 @@ class YearData:
     team_months: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     # Each team's 12 budget weights from the year's budget file (absent: no budget, flat).
     team_weights: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    # {team: first month without it} of the retired teams: never forecast past that month.
+    retired: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -364,10 +366,11 @@ def compute(
         team_counted = []
         known_months = [int(m[5:7]) for m in present]
         for t, g in team_actual:
-            win = fc.window(data.team_months.get(t, known_months), known_months, last_month)
+            last = fc.last_month(year, data.retired.get(t))
+            win = fc.window(data.team_months.get(t, known_months), known_months, last_month, last)
             r = fc.ratio_any(data.team_weights.get(t), win)
             if r is None:  # entries under the filters but none counted (cannot happen with a store)
-                win = fc.Window(1, last_month, tuple(known_months))
+                win = fc.Window(1, last_month, tuple(m for m in known_months if m <= last), last)
                 r = fc.ratio_any(data.team_weights.get(t), win)
             covered, known, method = r
             team_counted.append((t, forecast_g(g, covered, known)))

@@ -35,6 +35,7 @@ from carbon.donation.rules import (
 from carbon.prices import rules as price_tables
 from carbon.prices.rules import Choice
 from carbon.prices.service import all_prices
+from carbon.store import team_history as teams_store
 
 if TYPE_CHECKING:
     from carbon.store import Store
@@ -107,6 +108,7 @@ def year_data(
         through,
         {t: tuple(ms) for t, ms in team_months.items()},
         weights,
+        teams_store.retired(conn),
     )
 
 

@@ -180,13 +180,18 @@ def matrix(
     cells: list[FeedCell],
     days: dict[tuple[int, str], tuple[int, int]],
     months: tuple[str, ...],
+    retired: dict[str, str] | None = None,
 ) -> FeedMatrix:
-    """Feeds × `months`: the declared feeds, else the ones inferred from history."""
+    """Feeds × `months`: the declared feeds, else the ones inferred from history.
+
+    `retired`: {team: first month without it}; from that month on the team is expected of no feed.
+    """
+    gone = retired or {}
     if feeds:
         return FeedMatrix(
-            months, tuple(_declared(f, batches, cells, days, months) for f in feeds), False
+            months, tuple(_declared(f, batches, cells, days, months, gone) for f in feeds), False
         )
-    return FeedMatrix(months, _inferred(batches, cells, days, months), True)
+    return FeedMatrix(months, _inferred(batches, cells, days, months, gone), True)
 
 
 def _declared(
@@ -195,6 +200,7 @@ def _declared(
     cells: list[FeedCell],
     days: dict[tuple[int, str], tuple[int, int]],
     months: tuple[str, ...],
+    retired: dict[str, str],
 ) -> FeedRow:
     by_id = {b.id: b for b in batches}
     mine = {b.id for b in batches if b.feed == feed.name}
@@ -214,12 +220,18 @@ def _declared(
         [*held, *([feed.declared_month] if feed.declared_month else [])], default=None
     )
     row: dict[str, FeedState] = {}
+
+    def all_retired(m: str) -> bool:  # a feed of teams that are all gone is expected no more
+        return bool(teams) and all(t in retired and retired[t] <= m for t in teams)
+
     for m in months:
-        if start is None or m < start:
+        if start is None or m < start or all_retired(m):
             if m in held:
                 row[m] = FeedState(feed.name, feed.kind, RECEIVED, _received(by_id, ids[m]))
             continue
-        row[m] = _state(feed.name, feed.kind, m, held, ids, days, by_id, teams, cats, False)
+        row[m] = _state(
+            feed.name, feed.kind, m, held, ids, days, by_id, teams, cats, False, retired
+        )
     return FeedRow(feed.name, feed.kind, row)
 
 
@@ -228,6 +240,7 @@ def _inferred(
     cells: list[FeedCell],
     days: dict[tuple[int, str], tuple[int, int]],
     months: tuple[str, ...],
+    retired: dict[str, str],
 ) -> tuple[FeedRow, ...]:
     kind_of = {bk: fk for fk, bks in FEED_BATCH_KINDS.items() for bk in bks}
     by_id = {b.id: b for b in batches}
@@ -248,7 +261,7 @@ def _inferred(
             expected = all(previous(m, k) in held for k in range(1, HISTORY + 1))
             if not expected and m not in held:
                 continue
-            row[m] = _state(name, kind, m, held, ids, days, by_id, set(), set(), True)
+            row[m] = _state(name, kind, m, held, ids, days, by_id, set(), set(), True, retired)
         rows.append(FeedRow(name, kind, row))
     return tuple(rows)
 
@@ -270,8 +283,10 @@ def _state(
     teams: set[str],
     cats: set[str],
     inferred: bool,
+    retired: dict[str, str],
 ) -> FeedState:
-    """The state of one feed in month `m` (it is expected in `m`)."""
+    """The state of one feed in month `m` (it is expected in `m`); a team retired at `m`
+    (`retired`: {team: first month without it}) is expected of it no more."""
     if m not in held:
         prior = [previous(m, k) for k in range(HISTORY, 0, -1)]
         why = (
@@ -282,7 +297,8 @@ def _state(
         return FeedState(name, kind, MISSING, why)
     now = held[m]
     gaps = []
-    got_teams = {t for t, _ in now}
+    teams = {t for t in teams if not (t in retired and retired[t] <= m)}
+    got_teams = {t for t, _ in now} | {t for t, since in retired.items() if since <= m}
     got_cats = {c for _, c in now}
     for t in sorted(teams - got_teams):
         gaps.append(f"nothing for team {t}")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from carbon.core.calendar import month_label, parse_month
@@ -12,7 +13,7 @@ from carbon.errors import InputError, NotFound
 from carbon.feeds import rules
 from carbon.feeds import store as stored
 from carbon.feeds.records import FEED_CADENCES, FEED_KINDS, Feed
-from carbon.store import Store
+from carbon.store import Store, team_history
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 PROVIDERS = ("aws", "gcp", "azure")
@@ -25,11 +26,22 @@ def _month(text: str, what: str) -> str:
         raise InputError(f"{what}: {exc}") from None
 
 
-def check_feed(feed: Feed, team_names: set[str], origin: str | None = None) -> Feed:
+# The kinds whose imports write ledger entries: their categories are the factors' and ledger's.
+LEDGER_KINDS = ("activities", "cloud-billing", "video", "survey")
+
+
+def check_feed(
+    feed: Feed,
+    team_names: set[str],
+    origin: str | None = None,
+    categories: Callable[[], set[str]] | None = None,
+) -> Feed:
     """A feed's declaration checked (InputError naming what is wrong), its month normalised.
 
     `origin` is the config file a [feeds.NAME] table came from: the message then names its key
-    there ("carbon.toml: [feeds.power] teams"), not the `carbon feeds add` option."""
+    there ("carbon.toml: [feeds.power] teams"), not the `carbon feeds add` option.
+    `categories` gives the categories a feed of a ledger kind may name (read only when it names
+    some): a category nothing has would leave the feed partial every month."""
 
     def opt(key: str) -> str:
         return f"--{key}" if origin is None else f"{origin}: [feeds.{feed.name}] {key}"
@@ -57,6 +69,21 @@ def check_feed(feed: Feed, team_names: set[str], origin: str | None = None) -> F
         raise InputError(
             f"{opt('provider')} {feed.provider!r}: expected one of {', '.join(PROVIDERS)}"
         )
+    if feed.provider is not None and feed.kind != "cloud-billing":
+        raise InputError(
+            f"{opt('provider')} {feed.provider!r}: only a cloud-billing feed has a provider "
+            f"(this feed's kind is {feed.kind}); leave it out"
+        )
+    if feed.categories and categories is not None and feed.kind in LEDGER_KINDS:
+        known = categories()
+        wrong = [c for c in feed.categories if c not in known]
+        if wrong:
+            hint = did_you_mean(wrong[0], known)
+            raise InputError(
+                f"{opt('categories')}: category {wrong[0]!r} is no factor's and no entry's"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + f"; known categories: {', '.join(sorted(known))}"
+            )
     unknown = [t for t in feed.teams if t not in team_names]
     if unknown:
         hint = did_you_mean(unknown[0], team_names)
@@ -81,13 +108,26 @@ def check_feed(feed: Feed, team_names: set[str], origin: str | None = None) -> F
 def add_feed(store: Store, feed: Feed) -> Feed:
     """Declare a feed (InputError when its name is taken or a field is wrong)."""
     with store.transaction() as conn:
-        feed = check_feed(feed, set(store.team_ids(conn)))
+        feed = check_feed(feed, set(store.team_ids(conn)), None, _categories(store, conn))
         if stored.find(conn, feed.name) is not None:
             raise InputError(
                 f"feed {feed.name!r} is already declared; 'carbon feeds remove {feed.name}' first"
             )
         stored.add(conn, feed)
         return stored.find(conn, feed.name)
+
+
+def _categories(store: Store, conn) -> Callable[[], set[str]]:
+    """The categories of the factor table and of the ledger, read when asked."""
+
+    def read() -> set[str]:
+        from carbon.factors import service as factor_service
+
+        table = factor_service.factor_table(store, conn)
+        found = {f.category for rows in table.by_key.values() for f in rows}
+        return found | stored.ledger_categories(conn)
+
+    return read
 
 
 def sync_feeds(store: Store, declared: tuple[Feed, ...], origin: str = "the config") -> list[str]:
@@ -99,7 +139,7 @@ def sync_feeds(store: Store, declared: tuple[Feed, ...], origin: str = "the conf
         names = set(store.team_ids(conn))
         for feed in declared:
             if feed.name not in have:
-                stored.add(conn, check_feed(feed, names, origin))
+                stored.add(conn, check_feed(feed, names, origin, _categories(store, conn)))
                 added.append(feed.name)
     return added
 
@@ -142,6 +182,7 @@ def matrix_of(conn, months_with_data: list[str], upto: str | None = None) -> rul
         stored.feed_cells(conn),
         stored.covered_days(conn),
         rules.span(known),
+        team_history.retired(conn),
     )
 
 

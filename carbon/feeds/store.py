@@ -32,6 +32,7 @@ from carbon.errors import NotFound
 from carbon.feeds.records import Feed, FeedBatch, FeedCell
 from carbon.metrics import store as stored_metrics
 from carbon.scope2 import store as stored_instruments
+from carbon.store import team_history
 from carbon.store.schema import batches, ledger_monthly, metadata, teams
 
 FEED_NAME = 64
@@ -86,13 +87,16 @@ def _list(text: str) -> tuple[str, ...]:
 
 
 def list_feeds(conn: Connection) -> list[Feed]:
+    """The declared feeds, their teams by their current names (a team renamed since the feed
+    was declared is still expected of it: the ledger names it by its new name)."""
     rows = conn.execute(select(feeds).order_by(feeds.c.name)).mappings()
+    now = team_history.former_names(conn)
     return [
         Feed(
             r["name"],
             r["kind"],
             r["provider"],
-            _list(r["teams"]),
+            tuple(now.get(t, t) for t in _list(r["teams"])),
             _list(r["categories"]),
             r["source_pattern"],
             r["cadence"],
@@ -179,6 +183,12 @@ def feed_batches(conn: Connection) -> list[FeedBatch]:
                 provider = None
         found.append(FeedBatch(bid, kind, source, provider, feed))
     return found
+
+
+def ledger_categories(conn: Connection) -> set[str]:
+    """The categories the ledger holds (through its monthly rollup)."""
+    q = select(ledger_monthly.c.category).distinct()
+    return {c for (c,) in conn.execute(q)}
 
 
 def feed_cells(conn: Connection) -> list[FeedCell]:

@@ -5,6 +5,8 @@ former name to a new team (the name still reaches the renamed one)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -57,6 +59,28 @@ def check_former_names(
         [
             f"team {quoted(t)} was renamed {renamed[t]!r}: use the new name (an old name is not given "
             "to a new team)"
+            for t in hit["team"]
+        ],
+    )
+
+
+def check_case_clash(
+    rows: pd.DataFrame, new_teams: set[str], declared: Iterable[str], log: ProblemLog
+) -> None:
+    """Record a problem for each line of `rows` whose team --create-teams would declare beside a
+    declared team of the same name in another case ("sales" beside "Sales")."""
+    by_fold = {t.casefold(): t for t in declared}
+    clash = {t: by_fold[t.casefold()] for t in new_teams if t.casefold() in by_fold}
+    if not clash or rows.empty:
+        return
+    hit = rows.loc[rows["team"].isin(list(clash)), ["line", "team"]].drop_duplicates()
+    log.add(
+        hit["line"].to_numpy(dtype=np.int64),
+        "team",
+        hit["team"].to_numpy(dtype=object),
+        [
+            f"team {quoted(t)} differs only in case from the declared team {clash[t]!r}: use "
+            f"{clash[t]!r} (--create-teams does not declare a second team of that name)"
             for t in hit["team"]
         ],
     )

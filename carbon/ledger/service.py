@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -181,7 +181,39 @@ def _check_source(
             "would count its emissions twice. Use --replace to swap it, or --source NAME to "
             "import it as a separate source"
         )
+    if not earlier:
+        _refuse_same_file_elsewhere(store, conn, kind, source, content_sha256, params, overlaps)
     return earlier
+
+
+def _refuse_same_file_elsewhere(
+    store: Store,
+    conn,
+    kind: str,
+    source: str,
+    content_sha256: str,
+    params: str,
+    overlaps: Callable[[str], bool],
+) -> None:
+    """Refuse a file whose content another source already imported with other options.
+
+    The same content with the same options is recognised as already imported
+    (`_identity_for`); with other options (another --region, say) under another
+    source name it would be counted a second time, its rows keyed apart. Options
+    that do not overlap (a survey's other months) are not a second count.
+    """
+    for b, p in store.batches_of_kind(conn, kind):
+        if (
+            b.source_name != source
+            and identity(content_sha256, p) == b.content_hash
+            and overlaps(p)
+        ):
+            raise InputError(
+                f"{source}: this file's content was already imported as source '{b.source_name}' "
+                f"(import {b.id}: {describe_options(p)}; now: {describe_options(params)}); "
+                "importing it again under another name would count its emissions twice. To import "
+                f"it with these options instead, use --source '{b.source_name}' --replace"
+            )
 
 
 def _span(months: list[str]) -> str:
@@ -318,6 +350,7 @@ def _write(
             )
             retired.check(result.rows, retired_from, log)
             retired.check_former_names(result.rows, result.new_teams, renamed, log)
+            retired.check_case_clash(result.rows, result.new_teams, team_ids, log)
             rows += row_count_of(frame)
             warnings |= result.warnings
             if progress:
@@ -767,19 +800,30 @@ def remove(store: Store, batch_id: int, *, restate: Restate | None = None) -> Re
 
 def add_team(store: Store, name: str) -> None:
     """Declare a team. Raises InputError for an empty, too long or duplicate name."""
-    clean = name.strip()
-    if not activities.valid_team_name(name):
-        raise InputError(
-            f"team name {name!r}: expected 1 to {activities.MAX_TEAM_NAME} printable "
-            "characters without leading or trailing spaces"
-        )
+    add_teams(store, [name])
+
+
+def add_teams(store: Store, names: Sequence[str]) -> None:
+    """Declare teams, all or none: InputError (nothing written) for an empty, too long or
+    duplicate name, one differing only in case from another, or a former name of a team."""
+    for name in names:
+        if not activities.valid_team_name(name):
+            raise InputError(
+                f"team name {name!r}: expected 1 to {activities.MAX_TEAM_NAME} printable "
+                "characters without leading or trailing spaces" + _none_if(names)
+            )
     with store.transaction() as conn:
-        if clean in store.team_ids(conn):
-            raise InputError(f"team {clean!r} is already declared")
-        taken = stored_teams.name_taken(conn, clean)
-        if taken:
-            raise InputError(f"cannot declare {clean!r}: {taken}")
-        store.add_team(conn, clean)
+        for name in names:
+            if name in store.team_ids(conn):
+                raise InputError(f"team {name!r} is already declared" + _none_if(names))
+            taken = stored_teams.name_taken(conn, name)
+            if taken:
+                raise InputError(f"cannot declare {name!r}: {taken}" + _none_if(names))
+            store.add_team(conn, name)
+
+
+def _none_if(names: Sequence[str]) -> str:
+    return "; no team was declared" if len(names) > 1 else ""
 
 
 def months(store: Store) -> list[str]:

@@ -271,7 +271,11 @@ class Baseline:
 
 
 def baseline(
-    rows: Sequence[Entry], year: int, through: int, weights: Mapping[str, Sequence[float]]
+    rows: Sequence[Entry],
+    year: int,
+    through: int,
+    weights: Mapping[str, Sequence[float]],
+    retired: Mapping[str, str] | None = None,
 ) -> Baseline:
     """The year's baseline at month `through` (1-12): the recorded entries, and entries for
     the months the forecast estimates, built on the one year-end forecast (carbon.budgets.forecast).
@@ -293,7 +297,12 @@ def baseline(
     future: list[Entry] = []
     for team in sorted(by_team):
         mine = by_team[team]
-        win = fc.window({int(e.month[5:7]) for e in mine}, ledger_months, through)
+        win = fc.window(
+            {int(e.month[5:7]) for e in mine},
+            ledger_months,
+            through,
+            fc.last_month(year, (retired or {}).get(team)),
+        )
         windows[team] = win
         actual = math.fsum(e.co2e_kg for e in mine)
         got = fc.ratio_any(weights.get(team), win)
@@ -345,12 +354,14 @@ def run(
     plan: budgets.BudgetPlan | None,
     teams: Sequence[str],
     answers: Conversions | None = None,
+    retired: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Baseline and scenario per team for the scenario's year (kg CO2e).
 
     `recorded`: the year's ledger entries up to `last_month` (1-12);
     `plan`: the year's budgets (profiles shape the forecast; status needs a budget);
-    `answers`: pint's answers known so far (carbon.factors.conversions; new ones are added).
+    `answers`: pint's answers known so far (carbon.factors.conversions; new ones are added);
+    `retired`: {team: first month without it}: nothing is forecast from that month on.
     The baseline of a team is the year-end forecast of `budget status` at `last_month`;
     its status is judged as there, against the budget's share of the months covered.
     """
@@ -358,7 +369,7 @@ def run(
     check_levers(scenario, table, answers)
     year = scenario.year
     weights = {t.team: t.weights for t in plan.teams} if plan else {}
-    base_parts = baseline(recorded, year, last_month, weights)
+    base_parts = baseline(recorded, year, last_month, weights, retired or {})
     notes = list(base_parts.notes)
     # Recorded and forecast entries go through the levers apart: a lever acts on each entry
     # alone, so the scenario's actual to date is the levers applied to the recorded ones.

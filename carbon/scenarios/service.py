@@ -118,8 +118,11 @@ def run(
         recorded = stored_levers.ledger_rows(conn, first, months[-1])
         table, answers = factor_service.with_unit_answers(store, conn)
         stored_plan = stored_budgets.get_plan(conn, sc.year)
+        retired = team_history.retired(conn)
     plan = stored_plan.plan if stored_plan else None
-    outcome = rules.run(sc, recorded, int(months[-1][5:7]), table, plan, names, answers)
+    outcome = rules.run(
+        sc, recorded, int(months[-1][5:7]), table, plan, names, answers, retired=retired
+    )
     factor_service.keep_unit_answers(store, answers)
     choice = choose_price(store, sc.year, price, currency, basis, price_year)
     teams, company = rules.donation_deltas(outcome, choice.price.value)

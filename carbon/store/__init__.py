@@ -297,8 +297,12 @@ class Store:
 
     def list_teams(self) -> list[Team]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(teams.c.name, teams.c.created_at).order_by(teams.c.name))
-            return [Team(n, c) for n, c in rows]
+            rows = conn.execute(
+                select(teams.c.name, teams.c.created_at, teams.c.retired_from).order_by(
+                    teams.c.name
+                )
+            )
+            return [Team(n, c, r) for n, c, r in rows]
 
     # ---- batches -----------------------------------------------------------------
     def find_batch(self, conn: Connection, kind: str, content_hash: str) -> Batch | None:
@@ -320,6 +324,13 @@ class Store:
             select(batches)
             .where(batches.c.kind == kind, batches.c.source_name == source_name)
             .order_by(batches.c.id)
+        ).mappings()
+        return [(_batch(r), r["params"]) for r in rows]
+
+    def batches_of_kind(self, conn: Connection, kind: str) -> list[tuple[Batch, str]]:
+        """Every import of a kind, with its params, oldest first."""
+        rows = conn.execute(
+            select(batches).where(batches.c.kind == kind).order_by(batches.c.id)
         ).mappings()
         return [(_batch(r), r["params"]) for r in rows]
 

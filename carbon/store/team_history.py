@@ -131,6 +131,13 @@ def name_taken(conn: Connection, name: str, team_id: int | None = None) -> str |
     """Why `name` cannot be given (to team `team_id`, or to a new team), or None when it can."""
     if conn.execute(select(teams.c.id).where(teams.c.name == name)).first():
         return f"team {name!r} already exists"
+    folded = name.casefold()
+    for other_id, other in conn.execute(select(teams.c.id, teams.c.name)):
+        if other.casefold() == folded and other_id != team_id:
+            return (
+                f"{name!r} differs only in case from team {other!r} (files name a team exactly: "
+                "both would be reported apart); use that team, or choose another name"
+            )
     owner = conn.execute(
         select(team_names.c.team_id, teams.c.name)
         .select_from(team_names.join(teams, team_names.c.team_id == teams.c.id))
