@@ -346,6 +346,18 @@ def test_same_file_under_another_name_with_another_region_is_refused(teams, writ
     assert month_kg(teams, "2024-05") == pytest.approx(51.9, rel=1e-9)
 
 
+def test_an_import_id_is_never_given_twice(teams, write):
+    # SQLite gave the next import the id of the latest one once it was removed.
+    row = (
+        "date,team,activity,quantity,unit,region\n2024-0{},Platform,electricity.grid,1000,kWh,FR\n"
+    )
+    first = importer.import_activities(teams, write("a.csv", row.format(5))).batch.id
+    second = importer.import_activities(teams, write("b.csv", row.format(6))).batch.id
+    importer.remove(teams, second)
+    third = importer.import_activities(teams, write("c.csv", row.format(7))).batch.id
+    assert (first, second, third) == (1, 2, 3)
+
+
 def test_an_import_without_options_is_known_by_the_files_own_hash(teams, write):
     # Imports made before options counted were stored under the file's SHA-256: still recognised.
     import hashlib

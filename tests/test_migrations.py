@@ -87,6 +87,28 @@ def test_upgrade_from_first_schema_keeps_every_figure(db_url):
     importer.remove(store, 1)  # a removal reads the rows through those bounds
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM ledger")).scalar_one() == 0
+    # migration 0025: import 1, removed, is never given again (SQLite reused its rowid)
+    with store.transaction() as conn:
+        assert store.insert_batch(conn, "activities", "b.csv", "h2") == 2
+    store.close()
+
+
+def test_migration_0025_starts_past_every_import_id_still_cited(db_url):
+    # An import 5 removed under a restatement (its id now only in the log): the next is 6.
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        migrate.upgrade(conn, "0024")
+        _fill_first_schema(conn)
+        conn.execute(
+            text(
+                "INSERT INTO restatements (at, by, reason, action, batch_id, removed, periods) "
+                "VALUES ('2026-01-03 00:00:00', 'ops', 'late bill', 'remove', NULL, '[5]', '[]')"
+            )
+        )
+    engine.dispose()
+    store = Store.open(db_url)
+    with store.transaction() as conn:
+        assert store.insert_batch(conn, "activities", "b.csv", "h2") == 6
     store.close()
 
 

@@ -39,6 +39,7 @@ from carbon.store.schema import (
     batches,
     data_changes,
     factor_snapshots,
+    id_watermarks,
     ledger,
     ledger_monthly,
     ledger_rows_of,
@@ -337,9 +338,26 @@ class Store:
     def insert_batch(
         self, conn: Connection, kind: str, source_name: str, content_hash: str, params: str = ""
     ) -> int:
+        """A new import's row. Its id is past every id an import ever had, removed ones too
+        (`id_watermarks`: SQLite would give the greatest id again once its row is removed), on
+        both backends alike; every write holds the store's write lock, so ids are drawn in turn."""
+        mark = conn.execute(
+            select(id_watermarks.c.last_id).where(id_watermarks.c.name == "batches")
+        ).scalar()
+        top = conn.execute(select(func.max(batches.c.id))).scalar()
+        new_id = max(mark or 0, top or 0) + 1
+        if mark is None:
+            conn.execute(insert(id_watermarks).values(name="batches", last_id=new_id))
+        else:
+            conn.execute(
+                update(id_watermarks)
+                .where(id_watermarks.c.name == "batches")
+                .values(last_id=new_id)
+            )
         return conn.execute(
             insert(batches)
             .values(
+                id=new_id,
                 kind=kind,
                 source_name=source_name,
                 content_hash=content_hash,

@@ -65,6 +65,17 @@ batches = Table(
     UniqueConstraint("kind", "content_hash", name="uq_batches_kind_hash"),
 )
 
+# The greatest id ever given to an import (name "batches"), kept by `Store.insert_batch`, which
+# gives the next one: SQLite's rowids would reuse the greatest id once its row is removed, and an
+# import id, once cited (a restatement, a ticket), must never name another import (migration
+# 0025). Both backends draw ids this way, so they number imports alike.
+id_watermarks = Table(
+    "id_watermarks",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+)
+
 
 def batch_of(row) -> Batch:
     """A `batches` row (a mapping) as its record."""
