@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 
@@ -358,7 +359,7 @@ def yearly_2026(run, write):
     return run
 
 
-def test_december_data_does_not_close_an_unfinished_year(yearly_2026, db_dump):
+def test_december_data_does_not_close_an_unfinished_year(yearly_2026, db_dump, monkeypatch):
     run = yearly_2026
     r = run("donation", "--year", "2026", "--price", "80", "--actual-only", "--as-of", "2026-11-29")
     assert r.exit_code == 1 and "2026 is not over (as of 2026-11-29)" in r.stderr
@@ -387,7 +388,15 @@ def test_december_data_does_not_close_an_unfinished_year(yearly_2026, db_dump):
     r = run("donation", "close", "--year", "2027", "--price", "80", "--as-of", "2026-11-29")
     assert r.exit_code == 1 and "2027 has not begun" in r.stderr
     assert db_dump() == before
+    # --as-of after today is refused: a year is signed off once it is over, not ahead of it.
+    from carbon.core import calendar
+
+    monkeypatch.setattr(calendar, "today", lambda: date(2026, 12, 5))
+    r = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2027-01-01")
+    assert r.exit_code == 1 and "--as-of 2027-01-01 is after today (2026-12-05)" in r.stderr
+    assert db_dump() == before
     # Once the year is over: the whole year, 1.68265 t × 80 = 134.612 -> 134.61 EUR.
+    monkeypatch.setattr(calendar, "today", lambda: date(2027, 1, 1))
     r = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2027-01-01")
     assert r.exit_code == 0 and "closed 2026: 134.61 EUR" in r.stdout
 

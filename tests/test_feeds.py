@@ -112,7 +112,7 @@ def declare(ok):
 
 
 def test_a_forgotten_bill_makes_november_incomplete_in_every_output(
-    company, run, write, tmp_path, store
+    company, run, write, tmp_path, store, monkeypatch
 ):
     ok, rules_file = company
     declare(ok)
@@ -216,7 +216,12 @@ def test_a_forgotten_bill_makes_november_incomplete_in_every_output(
         in ok("donation", "--year", "2026", "--price", "80", "--as-of", "2026-12-04").stdout
     )
 
-    # donation close: refused, then closed with a recorded reason
+    # donation close: refused, then closed with a recorded reason (in January 2027)
+    from datetime import date
+
+    from carbon.core import calendar
+
+    monkeypatch.setattr(calendar, "today", lambda: date(2027, 1, 5))
     res = run("donation", "close", "--year", "2026", "--price", "80", "--as-of", "2027-01-05")
     assert res.exit_code == 1 and "2026-11 (aws missing" in res.stderr
     assert "--allow-incomplete --reason TEXT" in res.stderr
@@ -438,6 +443,13 @@ def test_rules_a_retired_team_is_expected_of_no_feed():
         assert rules.matrix(feeds, batches, cells, {}, months).month("2026-11").incomplete
         got = rules.matrix(feeds, batches, cells, {}, months, gone).month("2026-11")
         assert got.status == "complete" and got.feeds[0].state == "received"
+    # Nor its category: Sales alone had travel, which goes with it.
+    travel = [
+        FeedCell(c.batch_id, c.month, c.team, "travel" if c.team == "Sales" else c.category)
+        for c in cells
+    ]
+    assert rules.matrix([], batches, travel, {}, months).month("2026-11").incomplete
+    assert not rules.matrix([], batches, travel, {}, months, gone).month("2026-11").incomplete
     # A feed naming it: nothing expected of Sales from November; retired from October, an
     # October with Sales' data is still received.
     named = Feed("activities", "activities", teams=("Office", "Sales"))

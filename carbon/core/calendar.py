@@ -16,6 +16,11 @@ np = lazy("numpy")  # only `spread` and `workdays` need it
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def today() -> date:
+    """The day it is (the one clock sign-offs are checked against; tests replace it)."""
+    return date.today()
+
+
 def parse_month(text: str) -> tuple[int, int]:
     """ "YYYY-MM" -> (year, month); raises ValueError with a readable message."""
     m = MONTH_RE.match(text.strip())

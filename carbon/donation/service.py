@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from carbon.budgets import store as stored_budgets
 from carbon.closing import service as period_service
+from carbon.core import calendar
 from carbon.core.money import format_amount
 from carbon.core.suggest import did_you_mean
 from carbon.donation import rules
@@ -360,6 +361,13 @@ def close_year(
         raise DonationError(
             "a sign-off records a decided price: give --price P [--currency EUR] or "
             "--basis NAME (see 'carbon prices list')"
+        )
+    now = calendar.today()
+    if as_of > now:
+        raise DonationError(
+            f"--as-of {as_of.isoformat()} is after today ({now.isoformat()}): a sign-off is "
+            f"recorded once the year is over, not ahead of it; close {year} from "
+            f"{year + 1}-01-01 ('carbon donation --year {year} --as-of …' shows an estimate)"
         )
     choice = _choice(store, year, price, currency, basis, price_year, None)
     with store.transaction() as conn:

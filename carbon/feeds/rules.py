@@ -307,7 +307,13 @@ def _state(
     before = [held.get(previous(m, k), set()) for k in range(1, HISTORY + 1)]
     if all(before):
         steady_teams = set.intersection(*({t for t, _ in b} for b in before)) - got_teams - teams
-        steady_cats = set.intersection(*({c for _, c in b} for b in before)) - got_cats - cats
+        steady_cats = (  # of the teams that still exist: a retired team's categories go with it
+            set.intersection(
+                *({c for t, c in b if not (t in retired and retired[t] <= m)} for b in before)
+            )
+            - got_cats
+            - cats
+        )
         for t in sorted(steady_teams):
             gaps.append(f"team {t} absent (present in each of the {HISTORY} previous months)")
         for c in sorted(steady_cats):
