@@ -147,3 +147,39 @@ def test_the_same_file_twice_changes_nothing(company, write):
     assert company("import", "spend", path).exit_code == 0
     again = company("import", "spend", path)
     assert again.exit_code == 0 and "already imported" in again.output
+
+
+def test_a_table_giving_a_figure_twice_is_refused(company, write, db_dump):
+    # The last of two rows won silently: 11 USD per EUR beside 1.1 made a figure 10x too small.
+    spend = write(
+        "s.csv",
+        "month,team,category,amount,currency,supplier\n2027-01,Platform,software,1000,USD,OVH\n",
+    )
+    before = db_dump()
+    cases = [
+        ("--rates", "month,currency,per_eur\n2027-01,USD,1.1\n2027-01,USD,11\n", "2027-01 USD"),
+        ("--rates", "month,currency,per_eur\n2027-01,EUR,2\n", "another currency than EUR"),
+        ("--price-index", "period,index\n2027-01,338\n2027-01,3380\n", "2027-01"),
+        (
+            "--supplier-factors",
+            "supplier,value,unit,year,source\n"
+            "OVH,0.02,kg CO2e / EUR,2026,report\novh,2,kg CO2e / EUR,2026,report\n",
+            "ovh",
+        ),
+        (
+            "--mapping",
+            "category,naics,scope3_category\nsoftware,511210,3.1\nsoftware,541810,3.2\n",
+            "software",
+        ),
+    ]
+    for option, text, what in cases:
+        table = write("t.csv", text)
+        res = company("import", "spend", spend, option, table)
+        assert res.exit_code == 1, (option, res.output)
+        if "EUR" not in what:
+            assert (
+                "t.csv, line 3" in res.stderr and f"{what} is already given on line 2" in res.stderr
+            )
+        else:
+            assert "t.csv, line 2" in res.stderr and what in res.stderr
+    assert db_dump() == before

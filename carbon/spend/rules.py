@@ -127,9 +127,11 @@ def _number(value: str | None) -> float | None:
 def read_mapping(
     text: str, name: str, naics: Mapping[str, tuple[str, float]]
 ) -> dict[str, Category]:
-    """category,naics,scope3_category,label rows; InputError listing every bad cell."""
+    """category,naics,scope3_category,label rows; InputError listing every bad cell (a category
+    given twice too: which row holds would otherwise depend on the order)."""
     out: dict[str, Category] = {}
     problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for line, row in _rows(text, name, ("category", "naics", "scope3_category")):
         cat = (row.get("category") or "").strip()
         code = (row.get("naics") or "").strip()
@@ -156,6 +158,10 @@ def read_mapping(
                     "expected a scope-3 category, 3.1 to 3.15",
                 )
             )
+        if cat in seen:
+            problems.append(_again(name, line, "category", cat, seen[cat]))
+        elif cat:
+            seen[cat] = line
         if cat and code in naics and s3 and 1 <= int(s3.group(1)) <= 15:
             out[cat] = Category(
                 cat, code, int(s3.group(1)), (row.get("label") or "").strip() or naics[code][0]
@@ -165,10 +171,20 @@ def read_mapping(
     return out
 
 
+def _again(name: str, line: int, column: str, value: str, first: int, month: str = "") -> Problem:
+    """A row giving again what an earlier row of the file gave: which holds would be a guess."""
+    what = f"{month} {value}" if month else value
+    return Problem(
+        name, line, column, value, f"{what} is already given on line {first}: give each once"
+    )
+
+
 def read_rates(text: str, name: str) -> dict[tuple[str, str], float]:
-    """month,currency,per_eur rows (units of the currency per euro)."""
+    """month,currency,per_eur rows (units of the currency per euro); a month and currency given
+    twice is refused."""
     out: dict[tuple[str, str], float] = {}
     problems = []
+    seen: dict[tuple[str, str], int] = {}
     for line, row in _rows(text, name, ("month", "currency", "per_eur")):
         month, cur, rate = (
             (row.get("month") or "").strip(),
@@ -181,11 +197,18 @@ def read_rates(text: str, name: str) -> dict[tuple[str, str], float]:
             problems.append(
                 Problem(name, line, "currency", cur, "expected an ISO 4217 code such as USD")
             )
+        elif cur == "EUR":
+            problems.append(
+                Problem(name, line, "currency", cur, "expected another currency than EUR, the base")
+            )
         elif rate is None or rate <= 0:
             problems.append(
                 Problem(name, line, "per_eur", row.get("per_eur"), "expected a number > 0")
             )
+        elif (month, cur) in seen:
+            problems.append(_again(name, line, "currency", cur, seen[(month, cur)], month))
         else:
+            seen[(month, cur)] = line
             out[(month, cur)] = rate
     if problems:
         raise InputError(f"{name}: exchange rates refused", problems)
@@ -193,16 +216,21 @@ def read_rates(text: str, name: str) -> dict[tuple[str, str], float]:
 
 
 def read_index(text: str, name: str) -> dict[str, float]:
-    """period,index rows: "YYYY-MM" (a month) or "YYYY" (an annual average)."""
+    """period,index rows: "YYYY-MM" (a month) or "YYYY" (an annual average); a period given
+    twice is refused."""
     out: dict[str, float] = {}
     problems = []
+    seen: dict[str, int] = {}
     for line, row in _rows(text, name, ("period", "index")):
         period, value = (row.get("period") or "").strip(), _number(row.get("index"))
         if not (MONTH_RE.match(period) or re.match(r"^\d{4}$", period)):
             problems.append(Problem(name, line, "period", period, "expected YYYY-MM or YYYY"))
         elif value is None or value <= 0:
             problems.append(Problem(name, line, "index", row.get("index"), "expected a number > 0"))
+        elif period in seen:
+            problems.append(_again(name, line, "period", period, seen[period]))
         else:
+            seen[period] = line
             out[period] = value
     if problems:
         raise InputError(f"{name}: price index refused", problems)
@@ -213,6 +241,7 @@ def read_suppliers(text: str, name: str) -> dict[str, Supplier]:
     """supplier,value,unit,year,source rows: unit "kg CO2e / EUR" (any mass of CO2e, any currency)."""
     out: dict[str, Supplier] = {}
     problems = []
+    seen: dict[str, int] = {}  # suppliers are matched without case: "OVH" and "ovh" are one
     unit_re = re.compile(r"^\s*(g|kg|t)\s*CO2e\s*/\s*([A-Z]{3})\s*$")
     scale = {"g": 1e-3, "kg": 1.0, "t": 1e3}
     for line, row in _rows(text, name, ("supplier", "value", "unit", "year", "source")):
@@ -243,7 +272,10 @@ def read_suppliers(text: str, name: str) -> dict[str, Supplier]:
             problems.append(
                 Problem(name, line, "source", "", "expected where the figure comes from")
             )
+        elif sup.lower() in seen:
+            problems.append(_again(name, line, "supplier", sup, seen[sup.lower()]))
         else:
+            seen[sup.lower()] = line
             out[sup.lower()] = Supplier(
                 sup, value * scale[unit.group(1)], unit.group(2), int(year), row["source"].strip()
             )
