@@ -222,7 +222,7 @@ def _declared(
     row: dict[str, FeedState] = {}
 
     def all_retired(m: str) -> bool:  # a feed of teams that are all gone is expected no more
-        return bool(teams) and all(t in retired and retired[t] <= m for t in teams)
+        return bool(teams) and all(_gone(retired, t, m) for t in teams)
 
     for m in months:
         if start is None or m < start or all_retired(m):
@@ -266,6 +266,11 @@ def _inferred(
     return tuple(rows)
 
 
+def _gone(retired: dict[str, str], team: str, month: str) -> bool:
+    """Whether `team` no longer exists in `month` (`retired`: {team: first month without it})."""
+    return team in retired and retired[team] <= month
+
+
 def _received(by_id: dict[int, FeedBatch], ids: set[int]) -> str:
     names = sorted({by_id[i].source for i in ids if i in by_id})
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -297,8 +302,8 @@ def _state(
         return FeedState(name, kind, MISSING, why)
     now = held[m]
     gaps = []
-    teams = {t for t in teams if not (t in retired and retired[t] <= m)}
-    got_teams = {t for t, _ in now} | {t for t, since in retired.items() if since <= m}
+    teams = {t for t in teams if not _gone(retired, t, m)}
+    got_teams = {t for t, _ in now} | {t for t in retired if _gone(retired, t, m)}
     got_cats = {c for _, c in now}
     for t in sorted(teams - got_teams):
         gaps.append(f"nothing for team {t}")
@@ -308,9 +313,7 @@ def _state(
     if all(before):
         steady_teams = set.intersection(*({t for t, _ in b} for b in before)) - got_teams - teams
         steady_cats = (  # of the teams that still exist: a retired team's categories go with it
-            set.intersection(
-                *({c for t, c in b if not (t in retired and retired[t] <= m)} for b in before)
-            )
+            set.intersection(*({c for t, c in b if not _gone(retired, t, m)} for b in before))
             - got_cats
             - cats
         )
