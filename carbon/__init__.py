@@ -45,6 +45,7 @@ _EXPORTS = {
     "DeliveryError": "carbon.errors",
     "PeriodLocked": "carbon.errors",
     "DonationError": "carbon.errors",
+    "DonationNoData": "carbon.errors",
     "PackExists": "carbon.errors",
     "DataChanged": "carbon.errors",
     "Incomplete": "carbon.errors",

@@ -40,7 +40,7 @@ if (
     from carbon.donation.records import ClosedDonation
     from carbon.donation.rules import Donation, DonationView, HistoryEntry
     from carbon.factors.tables import FactorTable
-    from carbon.feeds.records import Feed
+    from carbon.feeds.records import ConfigFeeds, Feed
     from carbon.feeds.rules import Completeness, FeedMatrix
     from carbon.ledger.service import Checks, Progress
     from carbon.ledger.year import YearReport
@@ -603,9 +603,10 @@ class Carbon:
             ),
         )
 
-    def declare_config_feeds(self, config: Config) -> list[str]:
-        """Declare the config's [feeds.NAME] not declared yet (a declared name is kept as it is);
-        the names declared."""
+    def declare_config_feeds(self, config: Config) -> ConfigFeeds:
+        """Declare the config's [feeds.NAME] not declared yet (a declared name is kept as it is):
+        the names declared, and a warning per table that asks other values than its declared feed
+        (carbon.feeds.records.ConfigFeeds)."""
         from carbon.feeds import service as feed_service
 
         return feed_service.sync_feeds(self.store, config.feeds, config.source or "the config")

@@ -103,6 +103,11 @@ class DonationError(CarbonError):
     """A donation cannot be computed as asked (no data, year not over, ...)."""
 
 
+class DonationNoData(DonationError, NotFound):
+    """A donation asked of a year (or scopes, categories) without emissions: nothing to price,
+    never a silent 0 (a DonationError and a NotFound: the API answers 404, as for any missing data)."""
+
+
 class PackExists(CarbonError):
     """The destination directory of a pack already exists: nothing is overwritten."""
 
@@ -141,6 +146,7 @@ EXIT_CODES: dict[type[CarbonError], int] = {
     DeliveryError: EXIT_ERROR,
     PeriodLocked: EXIT_ERROR,
     DonationError: EXIT_ERROR,
+    DonationNoData: EXIT_ERROR,
     PackExists: EXIT_ERROR,
     DataChanged: EXIT_ERROR,
     Incomplete: EXIT_ERROR,

@@ -141,6 +141,12 @@ def test_a_target_it_cannot_read_is_refused_with_the_forms_it_takes(target):
         parse_target(target, 2025)
 
 
+def test_a_bad_target_is_said_once(company):
+    res = company("budget", "propose", "--year", "2027", "--base-year", "2025", "--target", "4.2")
+    assert res.exit_code == 1
+    assert res.stderr.count("expected '4.2%/year'") == 1, res.stderr
+
+
 def test_an_existing_file_is_not_overwritten_without_force(company, tmp_path):
     out = tmp_path / "b.toml"
     out.write_text("keep me", encoding="utf-8")
@@ -184,3 +190,29 @@ def test_a_retired_team_gets_no_budget(company):
     doc = tomllib.loads(res.stdout)
     assert doc["company"]["budget"] == 38.4
     assert {t: v["budget"] for t, v in doc["teams"].items()} == {"Platform": 11.0, "Video": 27.4}
+    # ... and says so: Sales had 6 of the 48 t of 2025 (12.50 %), now shared by the others.
+    assert "# Retired by 2027 (no budget): Sales (6.000 t, 12.50 % of the 2025 emissions)" in (
+        res.stdout
+    )
+    assert "Sales is retired by 2027: no budget" in " ".join(res.stderr.split())
+
+
+def test_a_budget_for_a_team_retired_before_the_year_is_refused(company, write, store):
+    # Sales retired from January 2026: a 2026 file giving it a budget was accepted (an unused
+    # budget, and the company's team total overstated); one for 2025 (it existed) still is.
+    assert company("teams", "retire", "Sales", "--from", "2026-01").exit_code == 0
+    body = 'unit = "t CO2e"\n[teams.Platform]\nbudget = 10\n[teams.Sales]\nbudget = 5\n'
+    res = company("budget", "load", write("2026.toml", "year = 2026\n" + body))
+    assert res.exit_code != 0
+    text = " ".join(res.output.split())
+    assert "teams.Sales" in text and "retired from 2026-01" in text
+    with pytest.raises(NotFound):  # nothing loaded
+        Carbon(store).budget_plan(2026)
+    res = company("budget", "load", write("2025.toml", "year = 2025\n" + body))
+    assert res.exit_code == 0, res.output
+    # A 2026 file without Sales does not list it among the teams without a budget.
+    res = company(
+        "budget", "load", write("b.toml", "year = 2026\n" + body.split("[teams.Sales]")[0])
+    )
+    assert res.exit_code == 0, res.output
+    assert "Sales" not in res.output

@@ -198,17 +198,18 @@ def test_a_difference_beyond_the_donations_rounding_still_differs():
     assert Check("t", 15.0000016, 15.0, "x").ok is False  # the other checks: within a gram
 
 
+def _power_factor(run, write, year: int) -> None:
+    """test.power: 1 kg CO2e / kWh, scope 2, in `year`."""
+    text = (
+        "activity,region,year,value,unit,category,scope,source\n"
+        f"test.power,,{year},1,kg CO2e / kWh,infrastructure,2,test table\n"
+    )
+    assert run("factors", "import", write("f.csv", text)).exit_code == 0
+
+
 def test_a_year_in_progress_is_not_compared_with_the_donation_forecast(run, write):
     run("teams", "add", "Platform")
-    run(
-        "factors",
-        "import",
-        write(
-            "f.csv",
-            "activity,region,year,value,unit,category,scope,source\n"
-            "test.power,,2026,1,kg CO2e / kWh,infrastructure,2,test table\n",
-        ),
-    )
+    _power_factor(run, write, 2026)
     run(
         "import",
         "activities",
@@ -219,3 +220,58 @@ def test_a_year_in_progress_is_not_compared_with_the_donation_forecast(run, writ
     checks = {c["what"]: c for c in json.loads(res.stdout)["reconciliation"]["checks"]}
     assert checks["total against the donation"]["ok"] is None
     assert checks["total against the donation"]["note"]  # says why it was not compared
+
+
+def test_a_year_in_progress_says_so_and_names_its_incomplete_months(run, write, tmp_path):
+    # A year not over was shown as a finished one: its months not over listed as "without
+    # data", no flag, and its incomplete months (a feed missing) not named.
+    from datetime import date
+
+    today = date.today()
+    if today.month == 1:
+        pytest.skip("in January no month of the running year is over")
+    y = today.year
+    run("teams", "add", "Web", "Ops")
+    _power_factor(run, write, y)
+    assert run("feeds", "add", "power", "--kind", "activities", "--teams", "Web,Ops").exit_code == 0
+    rows = f"{y}-01,Web,test.power,1000,kWh\n{y}-01,Ops,test.power,1000,kWh\n"
+    rows += f"{y}-{today.month:02d},Web,test.power,1000,kWh\n"  # the running month: not counted
+    res = run("import", "activities", write("a.csv", "date,team,activity,quantity,unit\n" + rows))
+    assert res.exit_code == 0, res.output
+    res = run("report", "disclosure", "--year", str(y), "--format", "ghgp", "--format-out", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    last_over = f"{y}-{today.month - 1:02d}"
+    assert data["in_progress"] is True and data["counted_through"] == last_over
+    assert data["months_not_over"] == [f"{y}-{m:02d}" for m in range(today.month, 13)]
+    assert data["months_without_data"] == [f"{y}-{m:02d}" for m in range(2, today.month)]
+    if today.month > 2:  # February .. the last month over: the feed has no import
+        assert [c["month"] for c in data["incomplete_months"]] == data["months_without_data"]
+        assert f"{y}-02 is incomplete" in res.stderr
+    assert f"{y} is in progress, through {last_over}" in " ".join(res.stderr.split())
+    lines = {ln["label"]: ln["value"] for ln in data["lines"]}
+    assert 2.0 in lines.values() or any(v == pytest.approx(2.0) for v in lines.values() if v)
+    table = run("report", "disclosure", "--year", str(y), "--format", "ghgp")
+    assert f"(in progress, through {last_over})" in table.output
+    out = tmp_path / "d.xlsx"
+    res = run("report", "disclosure", "--year", str(y), "--format", "ghgp",
+              "--format-out", "xlsx", "--out", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    openpyxl = pytest.importorskip("openpyxl")
+    status = dict(openpyxl.load_workbook(out)["status"].iter_rows(min_row=2, values_only=True))
+    assert status["status"] == f"in progress, through {last_over}"
+
+
+def test_a_year_over_is_not_in_progress(company):
+    res = company("report", "disclosure", "--year", "2025", "--format", "esrs-e1",
+                  "--format-out", "json")  # fmt: skip
+    data = json.loads(res.stdout)
+    assert data["in_progress"] is False and data["counted_through"] == "2025-12"
+    assert data["months_not_over"] == [] and data["incomplete_months"] == []
+
+
+def test_a_base_year_after_the_year_is_refused(company):
+    res = company("report", "disclosure", "--year", "2025", "--format", "ghgp",
+                  "--base-year", "2030")  # fmt: skip
+    assert res.exit_code != 0
+    assert "--base-year 2030 is after 2025" in " ".join(res.output.split())

@@ -465,9 +465,9 @@ def test_rules_a_retired_team_is_expected_of_no_feed():
     assert rules.matrix([alone], [], [], {}, months).month("2026-11").incomplete
 
 
-def test_a_retired_team_does_not_hold_budget_check_forever(run, write):
-    # Office and Sales each month August to October; Sales retired from November, the month
-    # Office alone reports (46.1 kg a month each, ADEME 2025 FR 0.0461 kg/kWh).
+def _office_and_sales(run, write) -> None:
+    """Office and Sales each month August to November, Sales absent in November (46.1 kg a
+    month each: 1,000 kWh × ADEME 2025 FR 0.0461 kg/kWh)."""
     assert run("teams", "add", "Office", "Sales").exit_code == 0
     for m in ("2026-08", "2026-09", "2026-10", "2026-11"):
         rows = f"{m}-15,Office,electricity.grid,1000,kWh,FR\n"
@@ -475,6 +475,12 @@ def test_a_retired_team_does_not_hold_budget_check_forever(run, write):
             rows += f"{m}-15,Sales,electricity.grid,1000,kWh,FR\n"
         path = write(f"office-{m}.csv", "date,team,activity,quantity,unit,region\n" + rows)
         assert run("import", "activities", path).exit_code == 0
+
+
+def test_a_retired_team_does_not_hold_budget_check_forever(run, write):
+    # Office and Sales each month August to October; Sales retired from November, the month
+    # Office alone reports (46.1 kg a month each, ADEME 2025 FR 0.0461 kg/kWh).
+    _office_and_sales(run, write)
     budget = 'year = 2026\nunit = "kg CO2e"\n[teams.Office]\nbudget = 1000\n'
     assert run("budget", "load", write("b.toml", budget)).exit_code == 0
     # Before the retirement: Sales absent in November is a partial month (exit 3).
@@ -617,3 +623,38 @@ def test_feeds_declared_in_the_config(company, run, write, tmp_path, monkeypatch
     res = run("feeds", "list", "--config", fixed)
     assert res.exit_code == 0, res.output
     assert "feed power declared (config [feeds.power])" in res.stdout
+
+
+def test_a_config_feed_edited_after_its_declaration_is_warned_about(company, run, write):
+    # The config's [feeds.power] was declared with teams Office; the config then says Office and
+    # Platform: the declared feed is kept (as documented), and this was silent.
+    first = write("first.toml", '[feeds.power]\nkind = "activities"\nteams = ["Office"]\n')
+    assert run("feeds", "list", "--config", first).exit_code == 0
+    edited = write(
+        "edited.toml",
+        '[feeds.power]\nkind = "activities"\nteams = ["Office", "Platform"]\nfrom = "2026-09"\n',
+    )
+    res = run("feeds", "status", "--config", edited, "--format", "json")
+    assert res.exit_code == 0, res.output
+    json.loads(res.stdout)  # stdout stays JSON
+    text = " ".join(res.stderr.split())
+    assert f"{edited}: [feeds.power] differs from the feed declared as power" in text
+    assert "teams: declared Office; config Office, Platform" in text
+    assert "from: declared none; config 2026-09" in text
+    assert "carbon feeds remove power" in text
+    assert "Platform" not in run("feeds", "list").stdout  # kept as declared
+    same = run("feeds", "list", "--config", first)
+    assert same.exit_code == 0 and "differs" not in same.output
+
+
+def test_a_team_over_with_the_data_received_is_over_in_an_incomplete_month(run, write):
+    # November lacks Sales (a partial month): no verdict (exit 3) hid that Office, at 184.4 kg
+    # against 100 × 5/12 = 41.7 kg covered from August, is over whatever the data missing.
+    _office_and_sales(run, write)
+    budget = 'year = 2026\nunit = "kg CO2e"\n[teams.Office]\nbudget = 100\n[teams.Sales]\nbudget = 1000\n'
+    assert run("budget", "load", write("b.toml", budget)).exit_code == 0
+    r = run("budget", "check", "--month", "2026-11")
+    assert r.exit_code == 2, r.output
+    assert "NONE 2026-11 is incomplete" in r.stdout and "team Sales absent" in r.stdout
+    assert "OVER  Office: over" in r.stdout and "Sales:" not in r.stdout  # Sales not judged
+    assert "1 over already with the data received -> exit 2" in " ".join(r.stdout.split())

@@ -279,3 +279,18 @@ def test_a_month_s_flights_are_read_by_import_never_by_scanning_the_ledger(
             plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert "SCAN lg" not in plan and "SCAN ledger" not in plan, plan
             assert "INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in plan, plan
+
+
+def test_passengers_are_a_count_in_digits(run, write, db_url):
+    # "1e2" read as 100 passengers (a spreadsheet's notation): refused, as "2.0" and "-1" are.
+    run("teams", "add", "Sales")
+    rows = "".join(
+        f"2026-03-1{i},Sales,CDG,NCE,economy,,{p},\n"
+        for i, p in enumerate(["1e2", "2.0", "-1", " 3 "])
+    )
+    r = run("import", "flights", write("p.csv", HEADER + rows))
+    assert r.exit_code == 1
+    text = " ".join(r.output.split())
+    for line in (2, 3, 4):  # 1e2, 2.0, -1
+        assert f"line {line}, column 'passengers': expected a whole number" in text, line
+    assert "line 5" not in text  # " 3 " is three passengers

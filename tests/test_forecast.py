@@ -319,12 +319,12 @@ def test_the_months_after_a_retirement_are_not_gaps():
 
     by_month = {"Ops": {"2026-09": 1.0}, "Web": {"2026-09": 1.0, "2026-10": 1.0, "2026-11": 1.0}}
     months = ("2026-09", "2026-10", "2026-11")
-    assert team_gaps(Actuals("2026-11", by_month, months_with_data=months), "Ops", 11) == [
+    assert team_gaps(Actuals("2026-11", by_month, months_with_data=months), "Ops", 2026, 11) == [
         "2026-10",
         "2026-11",
     ]
     retired = Actuals("2026-11", by_month, months_with_data=months, retired={"Ops": "2026-11"})
-    assert team_gaps(retired, "Ops", 11) == ["2026-10"]
+    assert team_gaps(retired, "Ops", 2026, 11) == ["2026-10"]
 
 
 def test_the_donation_does_not_count_a_retired_team_past_its_retirement(retirements):
@@ -356,3 +356,54 @@ def test_a_scenario_baseline_stops_at_a_teams_retirement(retirements, write):
     assert got["Platform"]["baseline"] == pytest.approx(1.383)
     assert got["Platform"]["budget_covered"] == pytest.approx(1.5)
     assert got["Sales"]["baseline"] == pytest.approx(0.2305)
+
+
+def test_the_donation_warns_of_a_teams_month_without_data(run, write):
+    # Platform has no October while Video has: the running year's donation counted it as zero
+    # silently (budget status warned). FR grid 0.0461 kg/kWh: Platform Sep + Nov 922 kg, known
+    # Sep..Nov (October known: Video has it), flat: 922 × 4/3 = 1,229.333 kg.
+    run("teams", "add", "Platform", "Video")
+    rows = "".join(
+        f"2026-{m},{t},electricity.grid,10000,kWh,FR\n"
+        for m in ("09", "10", "11")
+        for t in ("Platform", "Video")
+        if (t, m) != ("Platform", "10")
+    )
+    assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
+    r = run(
+        "donation", "--year", "2026", "--price", "80", "--as-of", "2026-12-05",
+        "--allow-missing-months", "--format", "json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    teams = {t["team"]: t["emissions_t"] for t in data["teams"]}
+    assert teams["Platform"] == pytest.approx(1.229333)
+    assert data["team_gaps"] == {"Platform": ["2026-10"]}
+    assert any(
+        w.startswith("Platform: no emissions recorded for 2026-10 while other teams have some")
+        for w in data["warnings"]
+    )
+    text = run("donation", "--year", "2026", "--price", "80", "--as-of", "2026-12-05",
+               "--allow-missing-months")  # fmt: skip
+    assert "Platform: no emissions recorded for 2026-10" in " ".join(text.output.split())
+
+
+def test_a_past_years_donation_warns_of_a_teams_month_without_data(run, write):
+    run("teams", "add", "Platform", "Video")
+    rows = "".join(
+        f"2025-{m:02d},{t},electricity.grid,1000,kWh,FR\n"
+        for m in range(1, 13)
+        for t in ("Platform", "Video")
+        if (t, m) != ("Platform", 3)
+    )
+    assert run("import", "activities", write("2025.csv", HEADER + rows)).exit_code == 0
+    r = run("donation", "--year", "2025", "--price", "80", "--as-of", "2026-12-05",
+            "--format", "json")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["status"] == "complete"
+    assert data["team_gaps"] == {"Platform": ["2025-03"]}
+    assert any(
+        w.startswith("Platform: no emissions recorded for 2025-03") and "counted as zero" in w
+        for w in data["warnings"]
+    )

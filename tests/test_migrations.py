@@ -132,3 +132,29 @@ def test_database_from_a_newer_carbon_is_refused(db_url):
     engine.dispose()
     with pytest.raises(StoreError, match="newer than this carbon"):
         Store.open(db_url)
+
+
+def test_downgrading_past_0024_keeps_the_ledger(db_url, tmp_path):
+    # SQLite's downgrade of 0024 copied `batches` and dropped the old table: with foreign keys on
+    # (every carbon connection), the drop deleted every ledger row that cascades from a batch.
+    from alembic import command
+
+    csv = tmp_path / "a.csv"
+    csv.write_text(
+        "date,team,activity,quantity,unit,region\n2024-05,Platform,electricity.grid,1000,kWh,FR\n",
+        encoding="utf-8",
+    )
+    store = Store.open(db_url)
+    from carbon.api import Carbon
+
+    Carbon(store).add_teams(["Platform"])
+    importer.import_activities(store, csv)
+    tables = ("ledger", "ledger_monthly", "batches")
+    with store.engine.connect() as conn:
+        before = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+    assert before == {"ledger": 1, "ledger_monthly": 1, "batches": 1}
+    with store.engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0023")
+        after = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+    assert after == before
+    store.close()

@@ -156,12 +156,16 @@ def test_currency_of():
 
 def test_manual_price_checks():
     assert prices.manual_price("79.750", "eur", 2022).value == Decimal("79.75")
-    with pytest.raises(NotFound):
-        prices.manual_price("0", "EUR", 2022)
-    with pytest.raises(NotFound):
-        prices.manual_price("abc", "EUR", 2022)
-    with pytest.raises(NotFound):
-        prices.manual_price("80", "JPY", 2022)
+    # a bad value is an input refused (the API answers 400), not a thing not found (404)
+    for value, currency in (
+        ("0", "EUR"),
+        ("abc", "EUR"),
+        ("-5", "EUR"),
+        ("nan", "EUR"),
+        ("80", "JPY"),
+    ):
+        with pytest.raises(InputError):
+            prices.manual_price(value, currency, 2022)
 
 
 # ---- user imports (database) -----------------------------------------------------------------

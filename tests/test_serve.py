@@ -155,6 +155,15 @@ def test_bad_parameters_are_400_and_missing_data_404_as_json(client):
         "/api/v1/report/monthly",
         "/api/v1/report/year?year=26",
         "/api/v1/donation?year=x",
+        # a bad price is a bad parameter (it answered 404, "not found")
+        "/api/v1/donation?year=2026&price=-5",
+        "/api/v1/donation?year=2026&price=abc",
+        "/api/v1/donation?year=2026&price=nan",
+        # a parameter the endpoint does not take, or given twice, is refused: "tem=Video"
+        # answered for the whole company
+        "/api/v1/report/monthly?month=2026-10&tem=Video",
+        "/api/v1/report/monthly?month=2026-10&month=2026-09",
+        "/api/v1/teams?team=Video",
     ):
         got = client.get(path)
         assert (path, got.status_code) == (path, 400)
@@ -164,11 +173,14 @@ def test_bad_parameters_are_400_and_missing_data_404_as_json(client):
         "/api/v1/report/monthly?month=2025-01",
         "/api/v1/report/monthly?month=2026-10&team=Nobody",
         "/api/v1/nothing",
+        "/api/v1/donation?year=2019&price=80",  # a year without data (it answered 400)
     ):
         got = client.get(path)
         assert (path, got.status_code) == (path, 404)
         assert set(got.json()) == {"error", "problems"}
     assert "Traceback" not in client.get("/api/v1/report/monthly?month=2025-01").text
+    tem = client.get("/api/v1/report/monthly?month=2026-10&tem=Video").json()["error"]
+    assert "unknown parameter 'tem' (did you mean 'team'?); expected month, team" == tem
     assert client.get("/teams/Nobody").status_code == 404
 
 

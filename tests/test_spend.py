@@ -183,3 +183,57 @@ def test_a_table_giving_a_figure_twice_is_refused(company, write, db_dump):
         else:
             assert "t.csv, line 2" in res.stderr and what in res.stderr
     assert db_dump() == before
+
+
+def test_the_same_purchases_again_with_a_supplier_table_are_refused_naming_it(company, write):
+    # Counted once: under another name with --supplier-factors the file is refused, and the
+    # message names the option that differs (it said "no --region; now: no --region").
+    rows = "month,team,category,amount,currency,supplier\n2026-03,Platform,hosting,1000,USD,Acme\n"
+    assert company("import", "spend", write("s.csv", rows)).exit_code == 0
+    sup = write("sup.csv", "supplier,value,unit,year,source\nAcme,0.05,kg CO2e / EUR,2026,r\n")
+    res = company("import", "spend", write("s2.csv", rows), "--supplier-factors", sup)
+    assert res.exit_code != 0
+    text = " ".join(res.output.split())
+    assert "already imported as source 's.csv'" in text
+    assert "now: --supplier-factors <table " in text and "import 1: no options;" in text
+
+
+def test_a_misplaced_decimal_point_in_a_price_index_or_rate_is_refused(company, write, db_dump):
+    # "2026-09,33.6" beside the shipped 334.98 of 2026-08 deflated every purchase 10× too much
+    # (a 10× larger figure, no warning). Refused with its line; a plausible next value passes.
+    spend = write(
+        "s.csv", "month,team,category,amount,currency\n2026-09,Platform,software,1000,USD\n"
+    )
+    before = db_dump()
+    cpi = write("c.csv", "period,index\n2026-09,33.6\n")
+    res = company("import", "spend", spend, "--price-index", cpi)
+    assert res.exit_code != 0
+    text = " ".join(res.output.split())
+    assert "line 2" in text and "'index'" in text and "2026-08 (334.98)" in text
+    rates = write("r.csv", "month,currency,per_eur\n2026-11,USD,11.2\n")
+    res = company("import", "spend", spend, "--rates", rates)
+    assert res.exit_code != 0
+    text = " ".join(res.output.split())
+    assert "line 2" in text and "'per_eur'" in text and "2026-10 USD (1.12016)" in text
+    assert db_dump() == before
+    # 336 after 334.98, 1.13 after 1.12016: accepted.
+    res = company(
+        "import", "spend", spend,
+        "--price-index", write("c2.csv", "period,index\n2026-09,336\n"),
+        "--rates", write("r2.csv", "month,currency,per_eur\n2026-11,USD,1.13\n"),
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+
+
+def test_the_jump_check_compares_within_a_series():
+    from carbon.errors import InputError
+    from carbon.spend.rules import INDEX_JUMP, _refuse_jumps
+
+    merged = {"2025": 320.0, "2026-01": 330.0, "2026-02": 331.0, "2026-03": 33.1}
+    with pytest.raises(InputError) as exc:
+        _refuse_jumps(
+            merged, {"2026-03": 5}, "c.csv", "index", lambda k: (len(k), k), INDEX_JUMP, "x"
+        )
+    assert [p.line for p in exc.value.problems] == [5]
+    # an annual value is compared with the year before, not with a month
+    _refuse_jumps(merged, {"2025": 2}, "c.csv", "index", lambda k: (len(k), k), INDEX_JUMP, "x")

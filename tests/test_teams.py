@@ -157,6 +157,10 @@ def test_retire_keeps_history_and_stops_no_data(two_teams, write):
     assert march["teams_without_data"] == [] and [t["team"] for t in march["teams"]] == ["Platform"]
     february = monthly(two_teams, "2024-02")
     assert {t["team"]: t["total"] for t in february["teams"]} == {"Platform": 51.9, "Sales": 51.9}
+    # Asked for Sales in March, the answer says it was retired (not "no emissions recorded").
+    r = two_teams("report", "monthly", "--month", "2024-03", "--team", "Sales")
+    assert r.exit_code == 1
+    assert "team 'Sales' was retired from 2024-03" in " ".join(r.stderr.split())
 
 
 def test_activity_after_retirement_is_refused_with_its_line(two_teams, write, db_url):

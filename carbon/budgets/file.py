@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from carbon.budgets.rules import FLAT, MONTHS, BudgetPlan, TeamBudget
 from carbon.core import limits
@@ -52,13 +52,20 @@ def decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
+def parse(
+    text: str,
+    name: str,
+    known_teams: Collection[str],
+    retired: Mapping[str, str] | None = None,
+) -> BudgetPlan:
     """Validate a budget file's text into a BudgetPlan (budgets in kg CO2e).
 
     `name` is how the file is named in messages; `known_teams` the declared
-    teams (a budget for any other team is refused, with a did-you-mean).
-    Raises InputError listing every problem found.
+    teams (a budget for any other team is refused, with a did-you-mean);
+    `retired` {team: first month without it}: a budget for a team retired by
+    the year's January is refused. Raises InputError listing every problem found.
     """
+    retired = retired or {}
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -161,6 +168,13 @@ def parse(text: str, name: str, known_teams: Collection[str]) -> BudgetPlan:
                     team,
                     f"unknown team {team!r}{_team_hint(team, known)}; declare it with "
                     "'carbon teams add' or fix the name",
+                )
+            elif _is_int(year) and retired.get(team, "9999-99") <= f"{year:04d}-01":
+                bad(
+                    path,
+                    team,
+                    f"team {team!r} was retired from {retired[team]}: it does not exist in "
+                    f"{year}, so its budget could never be used; remove [teams.{team}]",
                 )
             if not isinstance(spec, dict):
                 bad(path, None, f"team {team!r} must be a table: [teams.{team}] then budget = ...")

@@ -92,6 +92,13 @@ def window(
     return Window(mine[0], through, tuple(m for m in range(mine[0], end + 1) if m in anyone), last)
 
 
+def zero_months(win: Window, team_months: Iterable[int]) -> tuple[int, ...]:
+    """The known months in which the team has no entry while other teams have some: counted as
+    zero in its actual (a true zero, or its data not imported yet: callers warn)."""
+    mine = set(team_months)
+    return tuple(m for m in win.known if m not in mine)
+
+
 def last_month(year: int, retired_from: str | None) -> int:
     """The team's last month (1..12) in `year`: December, or the month before `retired_from`
     ("YYYY-MM", the first month without the team); 0 when it was retired before `year` began."""

@@ -24,7 +24,7 @@ from carbon.budgets.rules import (
     company_warning,
     monthly_allocations,
 )
-from carbon.budgets.status import status_report
+from carbon.budgets.status import status_report, team_window
 from carbon.core import limits
 from carbon.core.calendar import counted_through, month_label, parse_month, running_month
 from carbon.core.lazy import lazy
@@ -66,9 +66,11 @@ def load_file(
     text = budget_file.decode(data, name)
     with store.transaction() as conn:
         team_ids = store.team_ids(conn)
-        plan = budget_file.parse(text, name, team_ids)
+        gone = teams_store.retired(conn)
+        plan = budget_file.parse(text, name, team_ids, gone)
         earlier = stored_budgets.get_plan(conn, plan.year)
-        without = tuple(sorted(set(team_ids) - {t.team for t in plan.teams}))
+        existing = {t for t in team_ids if gone.get(t, "9999-99") > month_label(plan.year, 1)}
+        without = tuple(sorted(existing - {t.team for t in plan.teams}))
         warnings = []
         if plan.company_budget_kg is not None and plan.team_total_kg > plan.company_budget_kg:
             warnings.append(company_warning(plan))
@@ -309,12 +311,12 @@ def propose(
                 _forecast_basis(store, conn, prior, today, forecast),
                 f"the {prior} year-end forecast",
             )
+        teams = store.list_teams()
         declared = [
-            t.name
-            for t in store.list_teams()
-            if t.retired_from is None or t.retired_from > month_label(year, 1)
+            t.name for t in teams if t.retired_from is None or t.retired_from > month_label(year, 1)
         ]
-    basis = {t: kg for t, kg in basis.items() if t in declared}
+    retired = [t for t in basis if t not in declared and t in {x.name for x in teams}]
+    basis = {t: kg for t, kg in basis.items() if t in declared or t in retired}
     return rules.propose(
         year=year,
         base_year=base_year,
@@ -326,6 +328,7 @@ def propose(
         monthly=dict(monthly),
         profile_year=profile_year,
         declared=declared,
+        retired=retired,
     )
 
 
@@ -345,15 +348,9 @@ def _forecast_basis(
         if plan is not None
         else {}
     )
-    ledger_months = [parse_month(m)[1] for m in acts.months_with_data]
     out = {}
     for team, months in acts.by_team_month.items():
-        win = forecast.window(
-            [parse_month(m)[1] for m, kg in months.items()],
-            ledger_months,
-            through,
-            forecast.last_month(year, acts.retired.get(team)),
-        )
+        win = team_window(acts, team, year, through)  # budget status's window, retirement included
         got = forecast.year_end_any(sum(months.values()), weights.get(team), win)
         if got is not None:
             out[team] = got[0]

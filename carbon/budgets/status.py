@@ -156,7 +156,7 @@ def status_report(
         company = company_status(plan, year, m, actuals)
     warnings = unknown_month_warnings(year, m, actuals, statuses, company)
     for t in statuses:
-        gaps = team_gaps(actuals, t.team, m)
+        gaps = team_gaps(actuals, t.team, year, m)
         if gaps:
             warnings.append(
                 f"{t.team}: no emissions recorded for {', '.join(gaps)} while other teams have "
@@ -242,17 +242,12 @@ def unknown_month_warnings(
     return out
 
 
-def team_gaps(actuals: Actuals, team: str, month: int) -> list[str]:
-    """Months up to `month` (1-12), after the team's first month with entries, in which other
-    teams have entries but this team has none: likely data not imported yet, not a true zero."""
-    mine = actuals.by_team_month.get(team, {})
-    if not mine:
-        return []  # a team with no entries at all this year shows 0 actual (and no gaps)
-    first = min(mine)
-    others = set(actuals.months_with_data)
-    gone = actuals.retired.get(team, "9999-99")  # from its retirement on it has none: no gap
-    return [
-        lbl
-        for lbl in (month_label(int(first[:4]), i) for i in range(1, month + 1))
-        if first < lbl < gone and lbl in others and lbl not in mine
-    ]
+def team_gaps(actuals: Actuals, team: str, year: int, month: int) -> list[str]:
+    """Months up to `month` (1-12), after the team's first month with data and before its
+    retirement, in which other teams have entries but this team has none: likely data not
+    imported yet, not a true zero (a team without entries this year has no gaps)."""
+    mine = (
+        int(k[5:7]) for k in actuals.by_team_month.get(team, {}) if k.startswith(f"{year:04d}-")
+    )
+    win = team_window(actuals, team, year, month)
+    return [month_label(year, i) for i in fc.zero_months(win, mine)]

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from carbon.errors import InputError, Problem
+from carbon.errors import InputError
 
 MONTHS = 12
 STEP_T = 0.1  # budgets are proposed to 0.1 t CO2e
@@ -90,6 +90,9 @@ class Proposal:
     teams: tuple[TeamProposal, ...]
     profile_year: int
     left_out: tuple[str, ...] = ()  # declared teams with no basis (no emissions): no budget
+    # (team, basis kg, share of the basis) of the teams retired by the year's January: no budget;
+    # their share of the company budget went to the others, in proportion.
+    retired: tuple[tuple[str, float, float], ...] = ()
 
 
 def parse_target(text: str, base_year: int) -> Target:
@@ -112,10 +115,8 @@ def parse_target(text: str, base_year: int) -> Target:
 
 
 def _bad(text: str, expected: str) -> InputError:
-    return InputError(
-        f"--target {text!r}: expected {expected}",
-        [Problem("--target", None, None, text, f"expected {expected}")],
-    )
+    # an option, not a file: the headline says it all (a problem line would repeat it)
+    return InputError(f"--target {text!r}: expected {expected}")
 
 
 def pathway(base_kg: float, target: Target, base_year: int, year: int) -> tuple[float, float]:
@@ -160,15 +161,22 @@ def propose(
     monthly: Mapping[str, Sequence[float]],
     profile_year: int,
     declared: Sequence[str] = (),
+    retired: Sequence[str] = (),
 ) -> Proposal:
     """The proposal: company budget on the pathway, split by `basis` (kg per team).
 
     `monthly` gives each team's 12 monthly kg of the profile year; `declared` the teams that
-    exist, so those left without a budget (no basis) are named.
+    exist, so those left without a budget (no basis) are named; `retired` the teams retired by
+    the year's January: they get no budget, and those with a basis are named with their share.
     """
     reduction, pathway_kg = pathway(base_kg, target, base_year, year)
     steps = math.floor(pathway_kg / 1000 / STEP_T + 1e-9)
-    positive = {t: kg for t, kg in basis.items() if kg > 0}
+    gone = set(retired)
+    every = sum(kg for kg in basis.values() if kg > 0)
+    dropped = tuple(
+        (t, kg, kg / every) for t, kg in sorted(basis.items()) if t in gone and kg > 0 and every
+    )
+    positive = {t: kg for t, kg in basis.items() if kg > 0 and t not in gone}
     parts = split(steps, positive)
     whole = sum(positive.values())
     teams = tuple(
@@ -193,7 +201,8 @@ def propose(
         round(steps * STEP_T, 1),
         teams,
         profile_year,
-        tuple(sorted(t for t in declared if t not in positive)),
+        tuple(sorted(t for t in declared if t not in positive and t not in gone)),
+        dropped,
     )
 
 
@@ -222,6 +231,17 @@ def render_toml(p: Proposal) -> str:
             "# No budget proposed (no emissions in the basis): "
             + ", ".join(p.left_out)
             + ". Add one by hand if they should have one."
+        )
+    if p.retired:
+        shares = ", ".join(
+            f"{t} ({kg / 1000:,.3f} t, {share * 100:.2f} % of {p.basis_label})"
+            for t, kg, share in p.retired
+        )
+        lines.append(
+            f"# Retired by {p.year} (no budget): {shares}. The company budget still counts "
+            "their base-year emissions and their share went to the other teams in proportion; "
+            "if those emissions left the company (an activity stopped, a divestment), lower "
+            "the company budget by that share."
         )
     lines += [
         "",

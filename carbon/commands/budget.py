@@ -164,9 +164,16 @@ def propose_cmd(
     """
     from carbon.budgets.target import render_toml
 
-    text = render_toml(
-        ctx.carbon.propose_budget(year, base_year=base_year, target=target, teams_by=teams_by)
+    proposal = ctx.carbon.propose_budget(
+        year, base_year=base_year, target=target, teams_by=teams_by
     )
+    text = render_toml(proposal)
+    for team, kg, share in proposal.retired:
+        err.print(
+            f"[yellow]warning:[/yellow] {escape(team)} is retired by {year}: no budget; its "
+            f"{kg / 1000:,.3f} t ({share * 100:.2f} % of {escape(proposal.basis_label)}) stay in "
+            "the company budget, shared by the other teams (the file says so)"
+        )
     if out_file is None:
         click.echo(text, nl=False)
         return
@@ -261,7 +268,9 @@ def check_cmd(ctx, month: str, warn_at: float, allow_incomplete: bool) -> None:
     data starts later in the year are judged from their first month with
     data (see 'carbon budget status --help'). An incomplete month (a data
     feed missing or partial: 'carbon feeds status') gives no verdict
-    either (exit 3, naming the feeds) unless --allow-incomplete.
+    either (exit 3, naming the feeds) unless --allow-incomplete, except
+    for a team already over with the data received (exit 2, the others
+    not judged).
 
     \b
     Example:
@@ -271,6 +280,16 @@ def check_cmd(ctx, month: str, warn_at: float, allow_incomplete: bool) -> None:
     done = ctx.carbon.completeness(rep.month)
     if done.incomplete and not allow_incomplete:
         click.echo(f"NONE {done.headline()}")
+        over = [a for a in found if a.level == budgets.CHECK_OVER]
+        if over:  # over with the data received: the data missing cannot bring it back under
+            for line in view.check_lines(rep, code, tuple(over))[: len(over)]:
+                echo(line)
+            click.echo(
+                f"budget check {rep.month}: {len(over)} over already with the data received -> "
+                f"exit {budgets.CHECK_OVER}; the other teams are not judged: the month is "
+                "incomplete (import the missing data, or judge them with --allow-incomplete)"
+            )
+            sys.exit(budgets.CHECK_OVER)
         click.echo(
             "no verdict: the month is incomplete; import the missing data, or judge it anyway with "
             "--allow-incomplete"

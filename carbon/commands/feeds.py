@@ -7,7 +7,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from carbon.commands.common import handle_errors, out, pass_ctx
+from carbon.commands.common import err, handle_errors, out, pass_ctx
 from carbon.core.lazy import lazy
 from carbon.feeds.records import FEED_CADENCES, FEED_KINDS
 
@@ -21,9 +21,19 @@ CONFIG = click.option(
 )
 
 
-def _from_config(ctx, config_path) -> None:
-    for name in ctx.carbon.declare_config_feeds(config_file.load(config_path)):
-        out.print(f"feed {escape(name)} declared (config {escape(f'[feeds.{name}]')})")
+def _from_config(ctx, config_path, quiet: bool = False) -> None:
+    """Declare the config's feeds not declared yet (said on stdout unless `quiet`); a table
+    that differs from its declared feed is warned about on stderr."""
+    config_feeds(ctx, config_file.load(config_path), quiet)
+
+
+def config_feeds(ctx, cfg, quiet: bool = False) -> None:
+    done = ctx.carbon.declare_config_feeds(cfg)
+    if not quiet:
+        for name in done.added:
+            out.print(f"feed {escape(name)} declared (config {escape(f'[feeds.{name}]')})")
+    for w in done.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
 STATE_MARK = {"received": "ok", "missing": "MISSING", "partial": "PARTIAL"}
@@ -187,7 +197,7 @@ def status_cmd(ctx, month, fmt, config_path) -> None:
       carbon feeds status --month 2026-11 --format json
     """
     if fmt == "json":
-        ctx.carbon.declare_config_feeds(config_file.load(config_path))  # stdout stays JSON
+        _from_config(ctx, config_path, quiet=True)  # stdout stays JSON
     else:
         _from_config(ctx, config_path)
     matrix = ctx.carbon.feeds_status(month)

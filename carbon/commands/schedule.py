@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbon.commands.common import EXIT_ERROR, err, handle_errors, out, pass_ctx
+from carbon.commands.feeds import config_feeds
 from carbon.core.lazy import lazy
 from carbon.core.text import clean
 
@@ -129,8 +130,7 @@ def run_once_cmd(ctx, now_text, reissue, reason, no_email, out_dir, config_path)
     cfg = _current_team_names(ctx.store, config_file.load(config_path))
     now = _parse_now(now_text, cfg)
     ctx.carbon.check_recipients(cfg)  # before anything is produced or sent
-    for name in ctx.carbon.declare_config_feeds(cfg):
-        out.print(f"feed {escape(name)} declared (config {escape(f'[feeds.{name}]')})")
+    config_feeds(ctx, cfg)
     deliver = None if no_email else delivery.deliverer(cfg)
     result = ctx.carbon.run_schedule_once(
         now,
@@ -243,7 +243,7 @@ def start_cmd(ctx, cron, tz_name, out_dir, config_path) -> None:
         checked = config_file.parse(merged, "command line")  # same checks as the file
         cfg = dataclasses.replace(cfg, cron=checked.cron, timezone=checked.timezone)
     cfg = _current_team_names(ctx.store, cfg)
-    ctx.carbon.declare_config_feeds(cfg)
+    config_feeds(ctx, cfg)
     ctx.carbon.start_schedule(cfg, out_dir, deliver=delivery.deliverer(cfg))
 
 

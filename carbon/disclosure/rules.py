@@ -135,13 +135,27 @@ class Disclosure:
     framework: str
     year: int
     months: tuple[str, ...]  # months of the year with data
-    months_without_data: tuple[str, ...]
+    months_without_data: tuple[str, ...]  # months over without any entry (unknown, not zero)
     lines: tuple[Line, ...]
     checks: tuple[Check, ...]
+    # The last month counted ("YYYY-MM"): December for a year over; for the year in progress the
+    # last month over (carbon.core.calendar.counted_through), the later ones `months_not_over`.
+    counted_through: str = ""
+    months_not_over: tuple[str, ...] = ()
 
     @property
     def reconciled(self) -> bool:
         return all(c.ok is not False for c in self.checks)
+
+    @property
+    def in_progress(self) -> bool:
+        """The year is not over: its figures are counted through `counted_through` only."""
+        return bool(self.months_not_over)
+
+    @property
+    def progress(self) -> str:
+        """ "in progress, through YYYY-MM" for a year not over, "" for a year over."""
+        return f"in progress, through {self.counted_through}" if self.in_progress else ""
 
     @property
     def not_available(self) -> tuple[str, ...]:
@@ -159,7 +173,7 @@ class Inputs:
 
     year: int
     months: tuple[str, ...]
-    months_without_data: tuple[str, ...]
+    months_without_data: tuple[str, ...]  # months over without data
     total_t: float
     by_scope_t: Mapping[str, float]
     by_scope3_t: Mapping[str, float]  # "3.1": t, "" unclassified
@@ -178,6 +192,8 @@ class Inputs:
     base_year: int | None = None
     base_year_t: float | None = None
     by_gas_t: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # scope -> gas -> t
+    counted_through: str = ""  # the last month counted ("YYYY-MM")
+    months_not_over: tuple[str, ...] = ()  # the year in progress: its months not over yet
 
 
 def _na(code: str, label: str, why: str, unit: str = "t CO2e") -> Line:
@@ -495,4 +511,6 @@ def build(framework: str, x: Inputs) -> Disclosure:
         x.months_without_data,
         tuple(lines),
         tuple(_checks(framework, x, lines)),
+        x.counted_through,
+        x.months_not_over,
     )

@@ -30,6 +30,11 @@ def build(
     """The disclosure of `year` in `framework` (esrs-e1, ghgp, beges), reconciled."""
     if framework not in rules.FRAMEWORKS:
         raise InputError(f"--format {framework!r}: expected one of {', '.join(rules.FRAMEWORKS)}")
+    if base_year is not None and base_year > year:
+        raise InputError(
+            f"--base-year {base_year} is after {year}: a base year is the reference the year "
+            f"is compared with, {year} or earlier"
+        )
     return rules.build(
         framework, gather(store, year, as_of=as_of or date.today(), base_year=base_year)
     )
@@ -82,10 +87,15 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
                 base_t = base.total / 1000
         except CarbonError:
             base_t = None
+    not_over = tuple(m for m in rep.months if rep.in_progress and m > rep.counted_through)
     return rules.Inputs(
         year=year,
         months=tuple(m for m, v in rep.by_month.items() if v is not None),
-        months_without_data=tuple(m for m, v in rep.by_month.items() if v is None),
+        months_without_data=tuple(
+            m for m, v in rep.by_month.items() if v is None and m not in not_over
+        ),
+        counted_through=rep.counted_through,
+        months_not_over=not_over,
         total_t=rep.total / 1000,
         by_scope_t={k: v / 1000 for k, v in rep.by_scope.items()},
         by_scope3_t={k: v / 1000 for k, v in rep.by_scope3_category.items()},

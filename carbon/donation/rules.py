@@ -44,7 +44,7 @@ from carbon.core import uncertainty
 from carbon.core.calendar import month_label
 from carbon.core.money import allocate, decimal_of, format_amount, half_up, to_cents
 from carbon.donation.records import COMPLETE, ClosedDonation  # noqa: F401  re-exported (the record lives in records.py)
-from carbon.errors import DonationError  # the error lives in carbon.errors
+from carbon.errors import DonationError, DonationNoData  # the errors live in carbon.errors
 from carbon.prices.rules import Choice, Price
 
 GRAMS_PER_TONNE = Decimal(1_000_000)
@@ -121,6 +121,8 @@ class Donation:
     scope2: str = (
         "location"  # the scope-2 basis counted: "location" or "market" (carbon/scope2/rules.py)
     )
+    # (team, months): months in which other teams have entries but the team has none (counted zero)
+    team_gaps: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def emissions_g(self) -> int:
@@ -319,7 +321,7 @@ def compute(
         else:
             span = "the ledger is empty"
         upto = f" up to {month_label(year, through)}" if current else ""
-        raise DonationError(
+        raise DonationNoData(
             f"no emissions recorded for {year}{upto} ({span}): a donation for a year "
             "without data would be a silent 0"
         )
@@ -357,9 +359,16 @@ def compute(
 
     team_actual = sorted((t, grams(kg)) for t, kg in data.team_kg.items())
     if not team_actual or sum(g for _t, g in team_actual) == 0:
-        raise DonationError(
+        raise DonationNoData(
             f"no emissions for {year} under {_describe_filters(scopes, categories)}: "
             "nothing to price (check --scope / --category)"
+        )
+    gaps = _team_gaps(data, team_actual, present, last_month)
+    for t, months in gaps:
+        warnings.append(
+            f"{t}: no emissions recorded for {', '.join(months)} while other teams have some: "
+            f"counted as zero in its {'actual to date and forecast' if current else 'emissions'} "
+            "(data not imported yet?)"
         )
     how: dict[str, tuple[str, str]] = {}
     if status == FORECAST:
@@ -433,7 +442,24 @@ def compute(
         declared_without,
         through,
         later,
+        team_gaps=gaps,
     )
+
+
+def _team_gaps(
+    data: YearData, team_actual: Sequence[tuple[str, int]], present: Sequence[str], through: int
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per team, the months up to `through` after its first month with data (and before its
+    retirement) in which other teams have entries but it has none (carbon.budgets.forecast.zero_months)."""
+    known = [int(m[5:7]) for m in present]
+    out = []
+    for t, _g in team_actual:
+        mine = data.team_months.get(t, known)
+        win = fc.window(mine, known, through, fc.last_month(data.year, data.retired.get(t)))
+        zeros = fc.zero_months(win, mine)
+        if zeros:
+            out.append((t, tuple(month_label(data.year, m) for m in zeros)))
+    return tuple(out)
 
 
 def _span(months: Sequence[str]) -> str:

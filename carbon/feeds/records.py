@@ -62,3 +62,12 @@ class FeedCell:
     month: str
     team: str
     category: str
+
+
+@dataclass(frozen=True)
+class ConfigFeeds:
+    """What declaring a config's [feeds.NAME] did: the names declared, and a warning per table
+    whose name was declared already with other values (kept as declared)."""
+
+    added: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()

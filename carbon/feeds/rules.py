@@ -330,3 +330,28 @@ def _state(
     if gaps:
         return FeedState(name, kind, PARTIAL, "; ".join(gaps))
     return FeedState(name, kind, RECEIVED, _received(by_id, ids[m]))
+
+
+def differences(declared: Feed, wanted: Feed) -> list[str]:
+    """What a config's [feeds.NAME] asks that the feed declared under that name does not hold
+    ("teams: declared Web, Ops; config Web"), in the order of the table's keys."""
+
+    def show(v) -> str:
+        if isinstance(v, tuple):
+            return ", ".join(sorted(v)) or "any"
+        return "none" if v is None else str(v)
+
+    out = []
+    for key, a, b in (
+        ("kind", declared.kind, wanted.kind),
+        ("provider", declared.provider, wanted.provider),
+        ("teams", tuple(sorted(declared.teams)), tuple(sorted(wanted.teams))),
+        ("categories", tuple(sorted(declared.categories)), tuple(sorted(wanted.categories))),
+        ("source", declared.source, wanted.source),
+        ("cadence", declared.cadence, wanted.cadence),
+    ):
+        if a != b:
+            out.append(f"{key}: declared {show(a)}; config {show(b)}")
+    if wanted.first_month is not None and wanted.first_month != declared.first_month:
+        out.append(f"from: declared {show(declared.first_month)}; config {wanted.first_month}")
+    return out

@@ -12,7 +12,7 @@ from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, NotFound
 from carbon.feeds import rules
 from carbon.feeds import store as stored
-from carbon.feeds.records import FEED_CADENCES, FEED_KINDS, Feed
+from carbon.feeds.records import FEED_CADENCES, FEED_KINDS, ConfigFeeds, Feed
 from carbon.store import Store, team_history
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -130,18 +130,27 @@ def _categories(store: Store, conn) -> Callable[[], set[str]]:
     return read
 
 
-def sync_feeds(store: Store, declared: tuple[Feed, ...], origin: str = "the config") -> list[str]:
-    """Declare the config's feeds the database does not hold yet; the names declared. A wrong
-    value is refused naming `origin` (the config file) and the table's key."""
-    added = []
+def sync_feeds(store: Store, declared: tuple[Feed, ...], origin: str = "the config") -> ConfigFeeds:
+    """Declare the config's feeds the database does not hold yet (the names declared). A wrong
+    value is refused naming `origin` (the config file) and the table's key. A table whose name is
+    declared already is kept as declared; where it asks something else, a warning says what."""
+    added, warnings = [], []
     with store.transaction() as conn:
-        have = {f.name for f in stored.list_feeds(conn)}
+        have = {f.name: f for f in stored.list_feeds(conn)}
         names = set(store.team_ids(conn))
         for feed in declared:
             if feed.name not in have:
                 stored.add(conn, check_feed(feed, names, origin, _categories(store, conn)))
                 added.append(feed.name)
-    return added
+                continue
+            differs = rules.differences(have[feed.name], feed)
+            if differs:
+                warnings.append(
+                    f"{origin}: [feeds.{feed.name}] differs from the feed declared as "
+                    f"{feed.name} ({'; '.join(differs)}): the declared feed is kept; to take "
+                    f"the config's, run 'carbon feeds remove {feed.name}' and run again"
+                )
+    return ConfigFeeds(tuple(added), tuple(warnings))
 
 
 def remove_feed(store: Store, name: str) -> int:

@@ -195,6 +195,8 @@ def expand(
             | (passengers < 1)
             | (passengers > MAX_PASSENGERS)
             | (passengers % 1 != 0)
+            # a count is written in digits: "1e2" or "2.0" is a spreadsheet's artefact, not a count
+            | ~text.astype(str).str.fullmatch(r"\s*(\d+)?\s*").to_numpy(dtype=bool)
         )
     log.add(
         lines[bad],

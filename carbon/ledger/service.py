@@ -65,13 +65,28 @@ def identity(content_sha256: str, params: str) -> str:
     return hashlib.sha256(f"{content_sha256}|{params}".encode()).hexdigest()
 
 
+# Tables given to an import as files (spend): their key in the import's params -> the option.
+TABLE_OPTIONS = {
+    "mapping": "--mapping",
+    "rates": "--rates",
+    "price_index": "--price-index",
+    "suppliers": "--supplier-factors",
+}
+
+
 def describe_options(params: str) -> str:
-    """Options of an import as the user typed them: "--from 2026-01 --to 2026-12 --region FR"."""
+    """Options of an import as the user typed them: "--from 2026-01 --to 2026-12 --region FR";
+    a table file by its content ("--supplier-factors <table 1a2b3c4d>")."""
     given = json.loads(params) if params else {}
     typed = [f"--{k} {given[k]}" for k in ("from", "to", "region") if given.get(k)]
     typed += [f"--prefer-source {p}" for p in given.get("prefer_source", ())]
     typed += [f"--allocation {given['allocation']}"] if given.get("allocation") else []
-    return " ".join(typed) or "no --region"
+    typed += [
+        f"{option} <table {str(given[key])[:8]}>"
+        for key, option in TABLE_OPTIONS.items()
+        if given.get(key)
+    ]
+    return " ".join(typed) or "no options"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,12 @@ def monthly_report(
                 f"data exists for {months[0]} to {months[-1]}" if months else "the ledger is empty"
             )
             who = f" for team {team!r}" if team else ""
+            gone = stored_teams.retired(conn).get(team or "")
+            if gone is not None and gone <= month:
+                raise NotFound(
+                    f"team {team!r} was retired from {gone}: it has no emissions in {month} "
+                    f"(its history stays in the months before; {span})"
+                )
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")
         # A team retired at or before the month is not "without data": it no longer exists.
         declared = [team] if team else stored_teams.active_names(conn, month)

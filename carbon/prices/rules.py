@@ -92,13 +92,13 @@ def manual_price(value: str | float | Decimal, currency: str, year: int) -> Pric
     """The price given with --price (currency per t CO2e) for `year`."""
     cur = currency.strip().upper()
     if cur not in CURRENCIES.values():
-        raise NotFound(f"unknown currency {currency!r}; known: {', '.join(CURRENCIES.values())}")
+        raise InputError(f"unknown currency {currency!r}; known: {', '.join(CURRENCIES.values())}")
     try:
         v = decimal_of(value)
     except InvalidOperation:
-        raise NotFound(f"--price: expected a number per tonne CO2e, got {value!r}") from None
+        raise InputError(f"--price: expected a number per tonne CO2e, got {value!r}") from None
     if not v.is_finite() or v < MIN_PRICE or v > MAX_PRICE:
-        raise NotFound(
+        raise InputError(
             f"--price: expected a number per tonne CO2e from {MIN_PRICE} to {MAX_PRICE:,}, "
             f"got {value!r}"
         )

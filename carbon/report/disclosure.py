@@ -9,12 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
 from carbon.core.spreadsheet import BOM, inert
 from carbon.disclosure.rules import Disclosure
+
+if TYPE_CHECKING:
+    from carbon.feeds.rules import Completeness
 from carbon.report.year import _openpyxl, _sheet
 
 NOT_AVAILABLE = "not available"
@@ -39,6 +44,10 @@ def to_dict(d: Disclosure) -> dict:
         "unit": "t CO2e",
         "months": list(d.months),
         "months_without_data": list(d.months_without_data),
+        "counted_through": d.counted_through or None,
+        "in_progress": d.in_progress,
+        "progress": d.progress or None,
+        "months_not_over": list(d.months_not_over),
         "lines": [
             {
                 "code": ln.code,
@@ -118,7 +127,8 @@ def _fmt(x: float | None, unit: str) -> str:
 
 def to_tables(d: Disclosure) -> tuple[Table, Table]:
     """The lines, and the reconciliation."""
-    lines = Table(title=f"{TITLES[d.framework]} — {d.year}", title_justify="left")
+    title = f"{TITLES[d.framework]} — {d.year}" + (f" ({d.progress})" if d.in_progress else "")
+    lines = Table(title=title, title_justify="left")
     for col in ("code", "line", "value", "unit", "note"):
         lines.add_column(col, justify="right" if col == "value" else "left", overflow="fold")
     for ln in d.lines:
@@ -129,8 +139,13 @@ def to_tables(d: Disclosure) -> tuple[Table, Table]:
             escape(ln.unit),
             escape(ln.note),
         )
+    notes = []
     if d.months_without_data:
-        lines.caption = "months without data (not counted): " + ", ".join(d.months_without_data)
+        notes.append("months without data (not counted): " + ", ".join(d.months_without_data))
+    if d.in_progress:
+        notes.append("months not over (not counted): " + ", ".join(d.months_not_over))
+    if notes:
+        lines.caption = "; ".join(notes)
     rec = Table(title="Reconciliation", title_justify="left")
     for col in ("check", "disclosed (t)", "expected (t)", "verdict", "against"):
         rec.add_column(col, overflow="fold")
@@ -146,8 +161,9 @@ def to_tables(d: Disclosure) -> tuple[Table, Table]:
     return lines, rec
 
 
-def to_xlsx(d: Disclosure) -> bytes:
-    """The workbook: the disclosure's lines and its reconciliation (numbers as numbers)."""
+def to_xlsx(d: Disclosure, found: Sequence[Completeness] = ()) -> bytes:
+    """The workbook: the disclosure's lines, its reconciliation (numbers as numbers) and its
+    status when the year is not whole (in progress, months without data, incomplete months)."""
     openpyxl = _openpyxl()
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -192,6 +208,21 @@ def to_xlsx(d: Disclosure) -> bytes:
             for c in data["reconciliation"]["checks"]
         ],
     )
+    if d.in_progress or d.months_without_data or found:  # a whole year: the two sheets alone
+        _sheet(
+            wb,
+            "status",
+            ["what", "value"],
+            [
+                ("year", d.year),
+                ("status", d.progress or "year over"),
+                ("counted through", d.counted_through),
+                ("months with data", ", ".join(d.months)),
+                ("months without data (not counted)", ", ".join(d.months_without_data)),
+                ("months not over (not counted)", ", ".join(d.months_not_over)),
+                ("incomplete months", "; ".join(c.headline() for c in found)),
+            ],
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

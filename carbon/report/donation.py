@@ -208,6 +208,7 @@ def to_dict(view: DonationView) -> dict:
         "method": list(d.method),
         "warnings": list(d.warnings),
         "teams_without_data": list(d.teams_without_data),
+        "team_gaps": {t: list(ms) for t, ms in d.team_gaps},
         "closed": closed_dict(c) if c else None,
         "restatement": restatement_dict(view.restatement) if view.restatement else None,
     }

@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from carbon import answers
 from carbon.core.calendar import MONTH_RE, counted_through
+from carbon.core.suggest import did_you_mean
 from carbon.errors import CarbonError, InputError, NotFound
 from carbon.feeds.rules import INCOMPLETE
 from carbon.report import svg
@@ -186,12 +187,18 @@ class Server:
         )
         return '"' + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + '"'
 
-    async def handle(self, request: Request, produce, kind: str) -> Response:
+    async def handle(
+        self, request: Request, produce, kind: str, params: tuple[str, ...] | None = None
+    ) -> Response:
         """Run `produce(viewer)` (returns text) as `kind` ("json" or "html"), with access checks,
-        the ETag, security headers, and errors as JSON (API) or escaped HTML (pages)."""
+        the ETag, security headers, and errors as JSON (API) or escaped HTML (pages). `params`:
+        the only query parameters taken (each once), None: any."""
         try:
             # the database is read in a worker thread: a slow query never blocks the event loop
             viewer, tag = await run_in_threadpool(self._who_and_tag, request)
+            refused = None if params is None else _unknown_params(request, params)
+            if refused is not None:
+                raise Refused(400, refused)
             if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
                 return Response(status_code=304, headers={"ETag": tag, **SECURITY_HEADERS})
             body = self.answers.get((kind, tag))
@@ -484,8 +491,12 @@ def build_app(carbon: Carbon, local: bool, scenarios: tuple = ()) -> Starlette:
     server = Server(carbon, local, scenarios)
 
     def route(path: str, produce, kind: str) -> Route:
+        # An API answer takes only its documented parameters, each once (OPENAPI): "tem=Video"
+        # answering for the company, or "month" given twice, would be a right-looking wrong answer.
+        known = API_PARAMS.get(path)
+
         async def endpoint(request: Request) -> Response:
-            return await server.handle(request, produce, kind)
+            return await server.handle(request, produce, kind, known)
 
         return Route(path, endpoint, methods=["GET", "HEAD"])
 
@@ -528,6 +539,23 @@ def build_app(carbon: Carbon, local: bool, scenarios: tuple = ()) -> Starlette:
     app.add_exception_handler(405, fallback)
     app.add_exception_handler(Exception, fallback)
     return app
+
+
+def _unknown_params(request: Request, known: tuple[str, ...]) -> str | None:
+    """The 400 message for a parameter the API does not take, or one given twice; else None."""
+    names = [k for k, _v in request.query_params.multi_items()]
+    for name in names:
+        if name not in known:
+            hint = did_you_mean(name, known)
+            return (
+                f"unknown parameter {name!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + f"; expected {', '.join(known) if known else 'none'}"
+            )
+    for name in names:
+        if names.count(name) > 1:
+            return f"parameter {name!r} given {names.count(name)} times: give it once"
+    return None
 
 
 def _param(name: str, example: str, required: bool = True) -> dict:
@@ -615,4 +643,9 @@ OPENAPI = {
             "carbon feeds status [--month M] --format json", [_param("month", "2026-10", False)]
         ),
     },
+}
+
+# Each API path's parameters (as OPENAPI states them).
+API_PARAMS = {
+    path: tuple(p["name"] for p in op["get"]["parameters"]) for path, op in OPENAPI["paths"].items()
 }

@@ -179,12 +179,14 @@ def _again(name: str, line: int, column: str, value: str, first: int, month: str
     )
 
 
-def read_rates(text: str, name: str) -> dict[tuple[str, str], float]:
+def read_rates(
+    text: str, name: str, seen: dict[tuple[str, str], int] | None = None
+) -> dict[tuple[str, str], float]:
     """month,currency,per_eur rows (units of the currency per euro); a month and currency given
-    twice is refused."""
+    twice is refused. `seen`, when given, receives each (month, currency)'s line."""
     out: dict[tuple[str, str], float] = {}
     problems = []
-    seen: dict[tuple[str, str], int] = {}
+    seen = {} if seen is None else seen
     for line, row in _rows(text, name, ("month", "currency", "per_eur")):
         month, cur, rate = (
             (row.get("month") or "").strip(),
@@ -215,12 +217,12 @@ def read_rates(text: str, name: str) -> dict[tuple[str, str], float]:
     return out
 
 
-def read_index(text: str, name: str) -> dict[str, float]:
+def read_index(text: str, name: str, seen: dict[str, int] | None = None) -> dict[str, float]:
     """period,index rows: "YYYY-MM" (a month) or "YYYY" (an annual average); a period given
-    twice is refused."""
+    twice is refused. `seen`, when given, receives each period's line."""
     out: dict[str, float] = {}
     problems = []
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen
     for line, row in _rows(text, name, ("period", "index")):
         period, value = (row.get("period") or "").strip(), _number(row.get("index"))
         if not (MONTH_RE.match(period) or re.match(r"^\d{4}$", period)):
@@ -324,20 +326,71 @@ def load_tables(
     )
     overrides: list[str] = []
     if (t := user(rates, "rates")) is not None:
-        theirs = read_rates(t, str(rates))
+        rate_lines: dict[tuple[str, str], int] = {}
+        theirs = read_rates(t, str(rates), rate_lines)
         overrides += _overridden(fx, theirs, str(rates), "exchange rate", "ECB")
         fx.update(theirs)
+        _refuse_jumps(
+            fx, rate_lines, str(rates), "per_eur", lambda k: (k[1], k[0]), RATE_JUMP,
+            "an exchange rate",
+        )  # fmt: skip
     cpi = read_index(
         _text(spend_dir / "bls_cpi_u.csv", "bls_cpi_u.csv"), "factors/spend/bls_cpi_u.csv"
     )
     if (t := user(price_index, "price_index")) is not None:
-        theirs_cpi = read_index(t, str(price_index))
+        index_lines: dict[str, int] = {}
+        theirs_cpi = read_index(t, str(price_index), index_lines)
         overrides += _overridden(cpi, theirs_cpi, str(price_index), "CPI-U value", "BLS")
         cpi.update(theirs_cpi)
+        _refuse_jumps(
+            cpi, index_lines, str(price_index), "index", lambda k: (len(k), k), INDEX_JUMP,
+            "a price index",
+        )  # fmt: skip
     sups = (
         read_suppliers(t, str(suppliers)) if (t := user(suppliers, "suppliers")) is not None else {}
     )
     return Tables(categories, naics, fx, cpi, sups, tuple(overrides)), texts
+
+
+# A user's value further than this factor from the one before it in the same series (the previous
+# month's, or year's, after the shipped and the user's tables are merged) is refused as a typo: the
+# US CPI-U has not moved 25 % from one month or year to the next since the 1940s; a currency
+# losing two thirds of its value against the euro in a month is a collapse, not a month.
+INDEX_JUMP, RATE_JUMP = 1.25, 3.0
+
+
+def _refuse_jumps(
+    merged: Mapping, lines: Mapping, name: str, column: str, order, limit: float, what: str
+) -> None:
+    """InputError (file, line, column) for each of the user's values (`lines`: key -> line) more
+    than `limit` times away from the previous value of its series in `merged`; `order(key)` is
+    (series, position) ("33.6 beside 334.98 the month before": a misplaced decimal point)."""
+    ranked = sorted(merged, key=order)
+    problems = []
+    for i, key in enumerate(ranked):
+        if key not in lines:
+            continue
+        series = order(key)[0]
+        near = [k for k in (ranked[i - 1] if i else None, *ranked[i + 1 : i + 2]) if k is not None]
+        near = [k for k in near if order(k)[0] == series]
+        if not near:
+            continue
+        other = near[0]
+        ratio = merged[key] / merged[other]
+        if not 1 / limit <= ratio <= limit:
+            label = " ".join(other) if isinstance(other, tuple) else str(other)
+            problems.append(
+                Problem(
+                    name,
+                    lines[key],
+                    column,
+                    f"{merged[key]:g}",
+                    f"{ratio:.3g} times the value of {label} ({merged[other]:g}): "
+                    f"{what} does not move that much in one step; a misplaced decimal point?",
+                )
+            )
+    if problems:
+        raise InputError(f"{name}: implausible values refused", problems)
 
 
 def _overridden(

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
-from carbon.commands.common import SafeConsole, err, handle_errors, out, pass_ctx
+from carbon.commands.common import (
+    SafeConsole,
+    err,
+    handle_errors,
+    out,
+    pass_ctx,
+    print_incomplete,
+)
+from carbon.core.lazy import lazy
 from carbon.errors import CarbonError
+
+answers = lazy("carbon.answers")
 
 
 @click.command("disclosure")
@@ -57,7 +69,11 @@ def disclosure_cmd(
     output carries its reconciliation: every scope and scope-3 category and
     the total against the year report's own sums, and the total against the
     donation's tonnes (when the year is complete). Exit 1 when a check
-    differs. docs/disclosure.md maps each line to the query behind it.
+    differs. A year in progress is counted through its last month over
+    (flagged: the table's title, JSON "in_progress", "months_not_over");
+    incomplete months (a data feed missing or partial: 'carbon feeds
+    status') are named (JSON: "incomplete_months"). docs/disclosure.md maps
+    each line to the query behind it.
 
     \b
     Examples:
@@ -69,21 +85,29 @@ def disclosure_cmd(
     if fmt == "xlsx" and out_file is None:
         raise CarbonError("--format-out xlsx writes a workbook: give the file with --out FILE")
     d = ctx.carbon.disclosure(year, framework, base_year=base_year)
+    found = ctx.carbon.year_completeness(year, before=date.today())
     try:
-        _write(render, d, fmt, out_file)
+        _write(render, d, fmt, out_file, found)
     except OSError as why:
         raise CarbonError(f"cannot write {out_file}: {why.strerror or why}") from None
+    shown = "table" if fmt == "table" and out_file is None else fmt
+    if d.in_progress and shown != "table":  # the table's title says it
+        err.print(
+            f"[bold yellow]{year} is {escape(d.progress)}: the months not over "
+            f"({escape(', '.join(d.months_not_over))}) are not counted[/bold yellow]"
+        )
+    print_incomplete(found, shown)
     if not d.reconciled:
         differs = [c.what for c in d.checks if c.ok is False]
         err.print(f"[red]error:[/red] the disclosure does not reconcile: {', '.join(differs)}")
         sys.exit(1)
 
 
-def _write(render, d, fmt: str, out_file: Path | None) -> None:
+def _write(render, d, fmt: str, out_file: Path | None, found: list) -> None:
     from carbon.core.files import write_atomic
 
     if fmt == "xlsx":
-        write_atomic(out_file, render.to_xlsx(d))
+        write_atomic(out_file, render.to_xlsx(d, found))
         out.print(f"wrote {out_file}")
     elif fmt == "table" and out_file is None:
         out.print(*render.to_tables(d), sep="\n")
@@ -94,7 +118,9 @@ def _write(render, d, fmt: str, out_file: Path | None) -> None:
         console.print(*render.to_tables(d), sep="\n")
         write_atomic(out_file, console.export_text().encode("utf-8"))
     else:
-        text = render.to_json(d) + "\n" if fmt == "json" else render.to_csv(d)
+        text = (
+            answers.with_incomplete(render.to_dict(d), found) if fmt == "json" else render.to_csv(d)
+        )
         if out_file is None:
             click.echo(text, nl=False)
         else:

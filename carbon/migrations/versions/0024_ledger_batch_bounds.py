@@ -58,6 +58,14 @@ def downgrade() -> None:
         op.drop_column("batches", "ledger_id_min")
         return
     op.create_index("ix_ledger_batch", "ledger", ["batch_id"])
-    with op.batch_alter_table("batches") as batch:
+    import sqlite3
+
+    if sqlite3.sqlite_version_info >= (3, 35):
+        # In place: a batch copy drops and recreates `batches`, and with foreign keys on (every
+        # carbon connection) dropping it deletes the ledger rows that cascade from it.
+        op.execute("ALTER TABLE batches DROP COLUMN ledger_id_max")
+        op.execute("ALTER TABLE batches DROP COLUMN ledger_id_min")
+        return
+    with op.batch_alter_table("batches") as batch:  # pragma: no cover - SQLite before 3.35
         batch.drop_column("ledger_id_max")
         batch.drop_column("ledger_id_min")
