@@ -1,6 +1,7 @@
 """The ledger's bulk paths store exactly what they are given: binary COPY on PostgreSQL
 (carbon/store/pgcopy.py), executemany on SQLite. Run with CARBON_TEST_DB for PostgreSQL."""
 
+import importlib
 import math
 import struct
 
@@ -94,8 +95,54 @@ def test_special_values_survive_a_round_trip_through_the_format():
     )
     wires = ["int4", "text", "float8", "int8"]
     got = _decode(pgcopy.encode(frame, list(frame.columns), wires).tobytes(), wires)
-    assert got == SPECIAL
-    assert math.copysign(1, got[1][2]) == -1  # -0.0 keeps its sign
+    assert sorted(got) == sorted(SPECIAL, key=lambda r: r[0])  # a COPY's rows have no order
+    assert math.copysign(1, next(r for r in got if r[0] == 2)[2]) == -1  # -0.0 keeps its sign
+
+
+def _random_frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    words = np.array(["", "kWh", "électricité", "a" * 40, "数据", None, "x\ty"], dtype=object)
+    return pd.DataFrame(
+        {
+            "id": np.arange(n, dtype=np.int64) * 7 - 3,
+            "team": pd.Series(words[rng.integers(0, len(words), n)], dtype=object),
+            "scope": rng.integers(1, 4, n),
+            "q": rng.standard_normal(n) * 1e6,
+            "unit": pd.Series(words[rng.integers(0, 5, n)], dtype=object),
+            "s3": pd.Series(
+                np.where(rng.random(n) < 0.3, None, rng.integers(1, 16, n)), dtype=object
+            ),
+        }
+    )
+
+
+def _layout(row: tuple) -> tuple:
+    """A row's layout: the byte length of each text (-1: NULL), and which numbers are NULL."""
+    return tuple(
+        (-1 if v is None else len(v.encode())) if isinstance(v, str) or v is None else 0
+        for v in row
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rows_grouped_by_layout_are_the_rows_given(seed, monkeypatch):
+    # The stream groups rows by layout (text lengths, NULLs): the same rows as the frame's, in
+    # the frame's order within a layout; the padded encoder (many layouts) keeps the frame's order.
+    frame = _random_frame(500, seed)
+    wires = ["int8", "text", "int2", "float8", "text", "int2"]
+    expected = [
+        tuple(None if v is None else v for v in row)
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
+    grouped = _decode(pgcopy.encode(frame, list(frame.columns), wires).tobytes(), wires)
+    assert sorted(grouped, key=repr) == sorted(expected, key=repr)
+    for shape in {_layout(r) for r in expected}:  # the frame's order within a layout
+        assert [r for r in grouped if _layout(r) == shape] == [
+            r for r in expected if _layout(r) == shape
+        ]
+    monkeypatch.setattr(importlib.import_module("carbon.store.pgcopy"), "MAX_LAYOUTS", 1)
+    padded = _decode(pgcopy.encode(frame, list(frame.columns), wires).tobytes(), wires)
+    assert padded == expected
 
 
 def test_an_empty_frame_is_a_valid_empty_stream():

@@ -984,3 +984,25 @@ def test_a_quoted_line_break_is_found_across_any_block_split(seed):
         scan.feed(data[start:cut])
         start = cut
     assert scan.found == _quoted_break_by_hand(data)
+
+
+def test_usage_given_to_a_retired_team_is_refused(run, write, db_dump):
+    # The rules' unallocated team Sales was retired from October: the bill's October usage was
+    # booked to it (an activity line naming Sales in October is refused).
+    assert run("teams", "add", "Web", "Sales").exit_code == 0
+    assert run("teams", "retire", "Sales", "--from", "2026-10").exit_code == 0
+    before = db_dump()
+    bill = cur(
+        [("2026-10-01", "us-east-1", "AmazonEC2", "USW2-USE1-AWS-Out-Bytes", "GB", "", 1574, 22)]
+    )
+    rules = write("rules.toml", 'unallocated = "Sales"\n')
+    r = run(
+        "import", "cloud-billing", write("cur.csv", bill), "--provider", "aws", "--rules", rules
+    )
+    assert r.exit_code == 1
+    text = " ".join(r.output.split())
+    assert "line 2" in text and "team 'Sales' is retired from 2026-10" in text
+    assert db_dump() == before
+    r = run("import", "cloud-billing", write("cur.csv", bill), "--provider", "aws", "--rules",
+            write("ok.toml", 'unallocated = "Web"\n'))  # fmt: skip
+    assert r.exit_code == 0, r.output

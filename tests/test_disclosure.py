@@ -275,3 +275,53 @@ def test_a_base_year_after_the_year_is_refused(company):
                   "--base-year", "2030")  # fmt: skip
     assert res.exit_code != 0
     assert "--base-year 2030 is after 2025" in " ".join(res.output.split())
+
+
+def test_shipped_vehicle_rows_are_beges_1_2_and_scope_1_is_split_by_gas(run, write):
+    # DESNZ 2025 (factors/desnz_2025_scope1_gb.csv), category `vehicles`, by hand:
+    #   diesel 500 litres x 2.57082 = 1,285.41 kg: CO2 2.53763, CH4 0.00029, N2O 0.0329 per litre
+    #   petrol car 1,000 km x 0.16272 = 162.72 kg: CO2 0.16204, CH4 0.00036, N2O 0.00032 per km
+    # BEGES 1.2 went to "1 (?)" and the GHG Protocol's gas lines were all dropped (a key mismatch).
+    run("teams", "add", "Ops")
+    rows = "2025-03,Ops,fuel.diesel.litre,500,litre,FR\n2025-03,Ops,vehicle.car.petrol,1000,km,FR\n"
+    res = run(
+        "import",
+        "activities",
+        write("fleet.csv", "date,team,activity,quantity,unit,region\n" + rows),
+    )
+    assert res.exit_code == 0, res.output
+    args = ("report", "disclosure", "--year", "2025", "--format-out", "json", "--format")
+    beges = {code: ln for (code, _l), ln in _lines(run(*args, "beges")).items()}
+    assert beges["1.2"]["value"] == pytest.approx(1.44813, abs=1e-9)
+    assert "1 (?)" not in beges
+    ghgp = {code: ln["value"] for (code, _l), ln in _lines(run(*args, "ghgp")).items()}
+    assert ghgp["Scope 1 CO2"] == pytest.approx((500 * 2.53763 + 1000 * 0.16204) / 1000)
+    assert ghgp["Scope 1 CH4"] == pytest.approx((500 * 0.00029 + 1000 * 0.00036) / 1000)
+    assert ghgp["Scope 1 N2O"] == pytest.approx((500 * 0.0329 + 1000 * 0.00032) / 1000)
+
+
+def test_revenue_declared_as_a_mean_is_not_divided_by(company, write):
+    # Declared --year mean, the year's "revenue" was the mean of its months: the intensity per
+    # net revenue came out 12× too high. Not available, with the fix; then summed once redeclared.
+    assert company("metrics", "define", "revenue", "--year", "mean").exit_code == 0
+    assert company("import", "metrics", write("r.csv", REVENUE)).exit_code == 0
+    args = ("report", "disclosure", "--year", "2025", "--format", "esrs-e1", "--format-out", "json")
+    lines = {code: ln for (code, _l), ln in _lines(company(*args)).items()}
+    (intensity,) = [ln for code, ln in lines.items() if "53" in code]
+    assert intensity["value"] is None and "declared --year mean" in intensity["note"]
+    assert company("metrics", "define", "revenue", "--year", "sum").exit_code == 0
+    lines = {code: ln for (code, _l), ln in _lines(company(*args)).items()}
+    (intensity,) = [ln for code, ln in lines.items() if "53" in code]
+    assert intensity["value"] == pytest.approx(15.0 / 12e6)  # 15 t over 12,000,000
+
+
+def test_revenue_given_only_per_team_is_said_so(company, write):
+    assert company("metrics", "define", "revenue", "--year", "sum").exit_code == 0
+    per_team = "month,metric,value,team\n" + "".join(
+        f"2025-{m:02d},revenue,1000000,Sales\n" for m in range(1, 13)
+    )
+    assert company("import", "metrics", write("r.csv", per_team)).exit_code == 0
+    args = ("report", "disclosure", "--year", "2025", "--format", "esrs-e1", "--format-out", "json")
+    lines = {code: ln for (code, _l), ln in _lines(company(*args)).items()}
+    (intensity,) = [ln for code, ln in lines.items() if "53" in code]
+    assert intensity["value"] is None and "no company-wide value for 2025" in intensity["note"]

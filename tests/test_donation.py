@@ -299,3 +299,20 @@ def test_only_future_months_with_data_is_no_data():
             eur("80", 2026),
             date(2026, 11, 29),
         )
+
+
+def test_entries_after_a_teams_retirement_are_counted_not_a_crash():
+    # B retired from 2026-01 but holds 500 kg in October (booked to it by a cloud bill's rules
+    # before carbon refused that): the running year's donation failed with an internal error.
+    # A: 1,000 kg Jan..Oct -> 1,200 kg; B's 500 kg counted as they are: 1,700 kg x 80 = 136 EUR.
+    data = YearData(
+        2026,
+        YEAR_2026,
+        {"A": 1000.0, "B": 500.0},
+        through=10,
+        team_months={"A": tuple(range(1, 11)), "B": (10,)},
+        retired={"B": "2026-01"},
+    )
+    d = donation.compute(data, eur("80", 2026), date(2026, 11, 29))
+    assert {t.team: t.emissions_g for t in d.teams} == {"A": 1_200_000, "B": 500_000}
+    assert d.amount_cents == 13600

@@ -228,3 +228,32 @@ def test_changing_the_key_of_a_closed_month_is_a_restatement(company, write, db_
         "Video": pytest.approx(461 * 10 / 24, abs=5e-4),
     }
     assert "headcount corrected" in company("close", "--list").output
+
+
+def test_no_share_goes_to_a_team_retired_in_that_month(company, write, db_dump):
+    # Sales retired from January (its January headcount still 4): the pool gave it 92.2 kg
+    # (an entry the same row naming Sales would be refused for), then the donation crashed.
+    assert company("teams", "retire", "Sales", "--from", "2026-01").exit_code == 0
+    before = db_dump()
+    r = company(
+        "import", "activities", write("meter.csv", METER),
+        "--allocation", write("alloc.toml", BY_HEADCOUNT),
+    )  # fmt: skip
+    assert r.exit_code == 1
+    text = " ".join(r.output.split())
+    assert "team 'Sales' is retired from 2026-01: pool Office's rows of 2026-01" in text
+    assert "its headcount value for 2026-01" in text
+    fixed = write("fixed.toml", "[pool.Office]\nshares = {Platform = 0.5, Sales = 0.5}\n")
+    r = company("import", "activities", write("meter2.csv", METER), "--allocation", fixed)
+    assert r.exit_code == 1 and "team 'Sales' is retired from 2026-01" in " ".join(r.output.split())
+    assert db_dump() == before
+
+
+def test_a_pool_may_not_take_a_former_team_name_or_a_case_variant(company, write):
+    assert company("teams", "rename", "Video", "Media").exit_code == 0
+    for pool in ("Video", "media"):  # rows naming "Video" reach Media; "media" is Media's case
+        alloc = write(f"{pool}.toml", f"[pool.{pool}]\nshares = {{Platform = 0.5, Sales = 0.5}}\n")
+        rows = HEADER + f"2026-01,{pool},electricity.grid,1000,kWh,FR\n"
+        r = company("import", "activities", write(f"{pool}.csv", rows), "--allocation", alloc)
+        assert r.exit_code == 1, pool
+        assert "a pool needs a name of its own" in " ".join(r.output.split()), pool

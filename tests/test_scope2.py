@@ -538,3 +538,22 @@ def test_a_2024_month_uses_the_aib_2024_edition(run, write):
     # never AIB 2023's 379.89 g/kWh and never 0
     july = month(run, "2024-07")["scope2"]
     assert july["market_kg"] is None and "no residual mix for NL" in july["market_notes"][0]
+
+
+def test_the_same_certificate_again_under_another_file_is_warned_about(company, write):
+    # 4 MWh of GoO in one file, the same row with another note in another: both counted
+    # (market 20 - 8 = 12 MWh x 724.56 = 8,694.72 kg instead of 16 x 724.56 = 11,592.96 kg),
+    # without a word. Two real certificates of one size stay possible: a warning names the line.
+    row = "2024-03,Platform,DE,4,guarantee_of_origin,0"
+    assert (
+        company("import", "energy-attributes", write("goo.csv", ATTR + row + "\n")).exit_code == 0
+    )
+    again = write("goo2.csv", ATTR.rstrip("\n") + ",note\n" + row + ",wind \n")
+    r = company("import", "energy-attributes", again)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stderr.split())
+    assert "goo2.csv: 1 instrument repeat one already imported" in text
+    assert "line 2 (import 2)" in text and "carbon imports remove 2" in text
+    other = write("goo3.csv", ATTR + "2024-03,Platform,DE,5,guarantee_of_origin,0\n")
+    r = company("import", "energy-attributes", other)
+    assert r.exit_code == 0 and "repeat" not in r.stderr

@@ -234,3 +234,14 @@ def test_a_name_differing_only_in_case_is_refused(company, write, db_url):
     assert dump(db_url) == before
     # A team may change the case of its own name.
     assert company("teams", "rename", "Video", "VIDEO").exit_code == 0
+
+
+def test_a_file_naming_a_team_by_its_former_name_is_told_the_new_one(two_teams, write):
+    # "unknown team 'Sales'; declare it with 'carbon teams add' or import with --create-teams":
+    # both are refused for a former name. The message names the new name.
+    assert two_teams("teams", "rename", "Sales", "Commercial").exit_code == 0
+    r = two_teams("import", "activities", write("old.csv", HEADER + months_of("Sales", 5, 5)))
+    assert r.exit_code == 1
+    text = " ".join(r.stderr.split())
+    assert "team 'Sales' was renamed 'Commercial': use the new name" in text
+    assert "--create-teams" not in text

@@ -158,7 +158,7 @@ def ratio_any(weights: Sequence[float] | None, win: Window) -> tuple[float, floa
     The team's profile where there is one and it gives the known months weight (`PROFILE`);
     flat where there is none (`FLAT_RATE`); flat where the profile gives the known months
     nothing (`FLAT_FALLBACK`: the team's own budget row then shows no forecast). None
-    without data.
+    without data, or without a known month in the window.
     """
     if win.first is None:
         return None
@@ -167,7 +167,8 @@ def ratio_any(weights: Sequence[float] | None, win: Window) -> tuple[float, floa
         if r is not None:
             return r[0], r[1], PROFILE
     r = ratio(FLAT, win)
-    assert r is not None  # flat weights are never 0 on a non-empty window
+    if r is None:  # no known month in the team's window (its data all after its retirement)
+        return None
     return r[0], r[1], (FLAT_RATE if weights is None else FLAT_FALLBACK)
 
 

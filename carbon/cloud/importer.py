@@ -587,6 +587,35 @@ def estimate_groups(agg: pd.DataFrame, classes: _Classes, grid_of) -> pd.DataFra
     )
 
 
+def _refuse_retired(conn, rows: pd.DataFrame, team_ids: dict[str, int], name: str) -> None:
+    """InputError naming each bill line whose usage the rules give to a team in or after the
+    month it was retired from (as an activity file's line is refused: carbon/ingest/retired.py)."""
+    from carbon.ingest import retired
+    from carbon.store import team_history
+
+    gone = team_history.retired(conn)
+    if not gone or rows.empty:
+        return
+    names = {i: t for t, i in team_ids.items()}
+    log = ProblemLog(name)
+    retired.check(
+        pd.DataFrame(
+            {
+                "line": rows["line"].to_numpy(),
+                "team": rows["team_id"].map(names).to_numpy(dtype=object),
+                "month": rows["month"].to_numpy(dtype=object),
+            }
+        ),
+        gone,
+        log,
+    )
+    if log.count:
+        raise log.error(
+            f"{name}: the allocation rules give usage to a retired team; import refused, "
+            "nothing was written (change the rules: a retired team has no new emissions)"
+        )
+
+
 def _ledger(
     est: pd.DataFrame, classes: _Classes, rules: allocation.Rules, team_ids: dict[str, int]
 ) -> tuple[pd.DataFrame, list[Factor], dict[int, float]]:
@@ -861,6 +890,7 @@ def import_cloud_billing(
         est = estimate_groups(agg, classes, grid_lookup(table, provider))
         rows, flist, rule_kg = _ledger(est, classes, rules, {**team_ids, **pool_ids})
         rows, allocated = _split_pool_rows(conn, rows, pool_ids, team_ids, pools_found)
+        _refuse_retired(conn, rows, team_ids, info.name)
         batch_id = store.insert_batch(conn, KIND, source, content_hash, params)
         if allocated:
             from carbon.store import pools as stored_pools

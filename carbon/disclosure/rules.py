@@ -90,6 +90,7 @@ BEGES_OF_SCOPE1 = {
     "heating": "1.1",
     "mobile_combustion": "1.2",
     "fleet": "1.2",
+    "vehicles": "1.2",  # the shipped DESNZ scope-1 rows of cars, vans and road fuels
     "refrigerants": "1.4",
     "fugitive": "1.4",
 }
@@ -387,12 +388,12 @@ def ghgp(x: Inputs) -> list[Line]:
     return lines
 
 
-GAS_LABELS = {
-    "gas_co2": "CO2",
-    "gas_ch4": "CH4",
-    "gas_n2o": "N2O",
-    "gas_hfcs": "HFCs",
-    "gas_other": "other gases",
+GAS_LABELS = {  # the keys of the year report's by_gas (carbon.ledger.year.GAS_NAMES)
+    "co2": "CO2",
+    "ch4": "CH4",
+    "n2o": "N2O",
+    "hfcs": "HFCs",
+    "other": "other gases",
 }
 
 

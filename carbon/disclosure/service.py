@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from carbon.disclosure import rules
 from carbon.errors import CarbonError, InputError
+from carbon.metrics import store as metrics_store
 
 if TYPE_CHECKING:
     from carbon.store import Store
@@ -59,7 +60,8 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
     found = {(s.team, s.month): s for s in rep.scope2}
     market_note = "; ".join(scope2.notes_of(found)) or "no scope-2 entry in the ledger"
     mwh = sum(s.metered_mwh for s in rep.scope2)
-    revenue, revenue_note = _revenue(rep)
+    with store.engine.connect() as conn:
+        revenue, revenue_note = _revenue(rep, metrics_store.definitions(conn).get(REVENUE_METRIC))
     donation_rounding_t = 0.0
     try:
         view = donation_service.donation_view(store, year, as_of=as_of, scope2="location")
@@ -119,8 +121,15 @@ def gather(store: Store, year: int, *, as_of: date, base_year: int | None = None
     )
 
 
-def _revenue(rep) -> tuple[float | None, str]:
-    """The year's `revenue` metric (its own unit, as imported) and a note."""
+def _revenue(rep, defined) -> tuple[float | None, str]:
+    """The year's `revenue` metric (its own unit, as imported: the sum of its company-wide
+    monthly values) and a note; `defined` its declaration (None: not declared)."""
+    if defined is not None and defined.year_rule != "sum":
+        return None, (
+            f"the '{REVENUE_METRIC}' metric is declared --year {defined.year_rule}: net revenue "
+            f"is the year's sum of its months; declare it again with 'carbon metrics define "
+            f"{REVENUE_METRIC} --year sum'"
+        )
     for i in rep.intensities:
         if i.metric == REVENUE_METRIC:
             if not i.value:
@@ -131,6 +140,12 @@ def _revenue(rep) -> tuple[float | None, str]:
                     "a partial revenue would overstate the intensity"
                 )
             return float(i.value), f"per unit of the '{REVENUE_METRIC}' metric ({i.label})"
+    if defined is not None:
+        return None, (
+            f"the '{REVENUE_METRIC}' metric has no company-wide value for {rep.year} (values "
+            "given for a team are not the company's net revenue): import the net revenue per "
+            "month with an empty team"
+        )
     return None, (
         f"no '{REVENUE_METRIC}' metric: declare it (carbon metrics define {REVENUE_METRIC} "
         "--year sum) and import the net revenue per month"

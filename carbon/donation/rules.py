@@ -381,6 +381,8 @@ def compute(
             if r is None:  # entries under the filters but none counted (cannot happen with a store)
                 win = fc.Window(1, last_month, tuple(m for m in known_months if m <= last), last)
                 r = fc.ratio_any(data.team_weights.get(t), win)
+            if r is None:  # entries only after the team's retirement (booked by an older carbon):
+                r = (1.0, 1.0, fc.FLAT_RATE)  # counted as they are, never extrapolated
             covered, known, method = r
             team_counted.append((t, forecast_g(g, covered, known)))
             how[t] = (month_label(year, win.first), method)

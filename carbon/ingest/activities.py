@@ -7,6 +7,7 @@ converted with one pint multiplier per distinct (unit, factor unit) pair.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,8 +98,11 @@ def validate_chunk(
     known_teams: set[str],
     create_teams: bool = False,
     default_region: str = "",
+    renamed: Mapping[str, str] | None = None,
 ) -> ChunkResult:
-    """Validate and compute one chunk. Problems go to `log`; rows come back only if none."""
+    """Validate and compute one chunk. Problems go to `log`; rows come back only if none.
+    `renamed` ({former name: current name}) names the new name of a team file rows still call
+    by its old one."""
     problems_before = log.count
     n = len(frame)
     # Each text column factorised once: tests, lookups and hashes run per distinct value.
@@ -158,6 +162,9 @@ def validate_chunk(
         else:
             hints = {}
             for t in names:
+                if renamed and t in renamed:
+                    hints[t] = f"team {quoted(t)} was renamed {renamed[t]!r}: use the new name"
+                    continue
                 close = [c for c in [did_you_mean(str(t), known_teams)] if c]
                 hints[t] = (
                     f"unknown team {quoted(t)}"

@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from carbon.core.lazy import lazy
@@ -44,6 +44,8 @@ class Pool:
 class Allocation:
     file: str
     pools: Mapping[str, Pool]
+    # {team: first month without it} of the retired teams: no share from that month on.
+    retired: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         return ", ".join(f"{p.name} by {p.key}" for p in self.pools.values())
@@ -57,8 +59,19 @@ def _line_of(text: str, pool: str) -> int | None:
     return None
 
 
-def read(path: Path | str, declared_teams: Iterable[str], display: str | None = None) -> Allocation:
-    """Read and check an allocation file; refuse it whole, naming each problem's pool and line."""
+def read(
+    path: Path | str,
+    declared_teams: Iterable[str],
+    display: str | None = None,
+    *,
+    taken: Callable[[str], str | None] | None = None,
+    retired: Mapping[str, str] | None = None,
+) -> Allocation:
+    """Read and check an allocation file; refuse it whole, naming each problem's pool and line.
+
+    `taken(name)` says why a pool may not have that name beyond being a declared team (a former
+    name of a team, a case variant: carbon.store.team_history.name_taken); `retired` maps the
+    retired teams to their first month without them (no share from that month on)."""
     name = display or str(path)
     teams = set(declared_teams)
     try:
@@ -91,11 +104,16 @@ def read(path: Path | str, declared_teams: Iterable[str], display: str | None = 
     pools: dict[str, Pool] = {}
     for pname, spec in raw.items() if isinstance(raw, dict) else ():
         where = f"pool.{pname}"
-        if pname in teams:
+        why = (
+            f"{pname!r} is a declared team"
+            if pname in teams
+            else (taken(pname) if taken is not None else None)
+        )
+        if why:
             bad(
                 pname,
                 where,
-                f"{pname!r} is a declared team; a pool needs a name of its own (rows naming it are split)",
+                f"{why}; a pool needs a name of its own (rows naming it are split)",
             )
             continue
         if not isinstance(spec, dict):
@@ -159,7 +177,7 @@ def read(path: Path | str, declared_teams: Iterable[str], display: str | None = 
             pools[pname] = Pool(pname, SHARES, {t: float(s) / total for t, s in shares.items()})
     if problems:
         raise InputError(f"{name}: allocation refused, nothing was imported", problems)
-    return Allocation(name, pools)
+    return Allocation(name, pools, dict(retired or {}))
 
 
 def shares(
@@ -199,6 +217,23 @@ def shares(
                 )
                 continue
             out[pname][month] = {team: v / total for team, v in sorted(values.items())}
+        for month, per in out[pname].items():
+            for team, share in sorted(per.items()):
+                since = allocation.retired.get(team)
+                if share > 0 and since is not None and since <= month:
+                    given = "its share" if pool.shares is not None else f"its {pool.key} value"
+                    problems.append(
+                        Problem(
+                            allocation.file,
+                            None,
+                            f"pool.{pname}",
+                            team,
+                            f"team {team!r} is retired from {since}: pool {pname}'s rows of "
+                            f"{month} cannot give it a part ({given} for {month}); a retired "
+                            "team has no new emissions",
+                            key=True,
+                        )
+                    )
     if problems:
         raise InputError(f"{allocation.file}: allocation refused, nothing was imported", problems)
     return out

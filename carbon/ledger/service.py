@@ -361,7 +361,14 @@ def _write(
     with store.ledger_writer(conn, batch_id) as writer:
         for frame, lines in chunks:
             result = activities.validate_chunk(
-                frame, lines, log, table, set(team_ids) | pool_names, create_teams, default_region
+                frame,
+                lines,
+                log,
+                table,
+                set(team_ids) | pool_names,
+                create_teams,
+                default_region,
+                renamed,
             )
             retired.check(result.rows, retired_from, log)
             retired.check_former_names(result.rows, result.new_teams, renamed, log)
@@ -485,7 +492,13 @@ def _read_allocation(store: Store, allocation: Path | str | None):
 
     with store.engine.connect() as conn:
         declared = set(store.team_ids(conn))
-        found = pools.read(Path(allocation), declared, str(allocation))
+        found = pools.read(
+            Path(allocation),
+            declared,
+            str(allocation),
+            taken=lambda name: stored_teams.name_taken(conn, name),
+            retired=stored_teams.retired(conn),
+        )
         keys = _key_values(conn, found)
     digest = hashlib.sha256(Path(allocation).read_bytes()).hexdigest()
     param = f"{Path(allocation).name} sha256:{digest[:16]}"

@@ -186,6 +186,7 @@ def import_energy_attributes(
         closed = _closed_by_replacing(conn, info.name, replaced) if replaced else {}
         if closed and restate is None:
             raise _refuse_replacing(info.name, replaced, closed)
+        repeated = stored.repeats(conn, found, replaced)
         batch_id = store.insert_batch(conn, KIND, source, content_hash)
         stored.insert_instruments(conn, batch_id, found, team_ids)
         if used:
@@ -204,5 +205,21 @@ def import_energy_attributes(
         batch,
         replaced=replaced,
         restatement=restatement,
-        warnings=later_months_warning([f.month for f in found], [f.line for f in found]),
+        warnings=_repeated_warning(info.name, repeated)
+        + later_months_warning([f.month for f in found], [f.line for f in found]),
+    )
+
+
+def _repeated_warning(name: str, repeated: list[tuple[int, int]]) -> tuple[str, ...]:
+    """One warning naming the lines whose instrument another import already holds."""
+    if not repeated:
+        return ()
+    shown = ", ".join(f"line {line} (import {b})" for line, b in repeated[:5])
+    more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+    ids = sorted({b for _line, b in repeated})
+    return (
+        f"{name}: {len(repeated)} instrument{'s' if len(repeated) != 1 else ''} repeat one "
+        f"already imported (same month, team, country, instrument, MWh and factor): {shown}{more}; "
+        "counted twice if both are real, a double claim if it is the same certificate: then "
+        f"remove one ('carbon imports remove {ids[0]}')",
     )

@@ -101,6 +101,42 @@ def instruments(
     return [Instrument(m, t, c, float(mwh), k, float(f)) for t, m, c, k, f, mwh in conn.execute(q)]
 
 
+def repeats(
+    conn: Connection, found: list[Instrument], except_batches: Iterable[int] = ()
+) -> list[tuple[int, int]]:
+    """(line, import id) of each of `found` that another stored import already holds with the
+    same month, team, country, instrument, MWh and factor: likely the same certificate twice."""
+    if not found:
+        return []
+    e = energy_attributes
+    months = sorted({i.month for i in found})
+    q = (
+        select(
+            e.c.batch_id,
+            teams.c.name,
+            e.c.month,
+            e.c.country,
+            e.c.instrument,
+            e.c.mwh,
+            e.c.factor_kg_per_kwh,
+        )
+        .select_from(e.join(teams, e.c.team_id == teams.c.id))
+        .where(e.c.month.in_(months))
+    )
+    skip = list(except_batches)
+    if skip:
+        q = q.where(e.c.batch_id.not_in(skip))
+    held: dict[tuple, int] = {}
+    for batch, *key in conn.execute(q):
+        held.setdefault((*key[:4], float(key[4]), float(key[5])), batch)
+    out = []
+    for i in found:
+        key = (i.team, i.month, i.country, i.instrument, float(i.mwh), float(i.factor_kg_per_kwh))
+        if key in held:
+            out.append((i.line, held[key]))
+    return out
+
+
 def scope2_rows(
     conn: Connection, first_month: str, last_month: str, team: str | None = None
 ) -> list[tuple]:

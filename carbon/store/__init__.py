@@ -930,7 +930,8 @@ def in_key_order(frame):
     The ledger's repeated-row index leads with row_key (schema.py): rows written in key order
     insert next to each other in it instead of all over it, which at millions of rows is most of
     what the index costs an import. Nothing reads the ledger in id order (every query orders by
-    what it shows), so the order rows are written in changes no figure or listing."""
+    what it shows), so the order rows are written in changes no figure or listing. (PostgreSQL's
+    binary COPY then writes them grouped by layout, each group in key order: pgcopy.encode.)"""
     key = frame["row_key"].to_numpy()
     if key.dtype.kind not in "iu" or len(key) < 2:
         return frame

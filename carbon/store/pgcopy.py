@@ -2,9 +2,15 @@
 
 psycopg's `Copy.write_row` formats one row per Python call; at millions of rows
 that call is most of an import's time. Here each column is encoded once, as an
-array: fixed-width numbers by a big-endian cast, text once per distinct value;
-the rows are laid out in a 2-D array (one slot per field, as wide as its widest
-value) whose padding a mask then drops. The result is what `COPY table (columns) FROM STDIN (FORMAT BINARY)`
+array: fixed-width numbers by a big-endian cast, text once per distinct value.
+The rows are then grouped by *layout* (the byte length of each field: a text's
+length, a NULL): the rows of one layout all have the same width, so they are
+written straight into the stream through a packed NumPy structured dtype, one
+assignment per field and layout, with no padding to drop. The stream holds the
+rows grouped by layout (in the frame's order within a layout), not in the frame's
+order: a COPY's rows have no order. When a frame has very many layouts the rows
+are laid out in a 2-D array (one slot per field, as wide as its widest value)
+whose padding a mask then drops, in the frame's order. The result is what `COPY table (columns) FROM STDIN (FORMAT BINARY)`
 reads (PostgreSQL docs, "COPY", "Binary Format"): a signature, then per row an
 int16 field count and, per field, an int32 byte length (-1 for NULL) and the
 value in the type's binary form; then an int16 -1.
@@ -75,6 +81,15 @@ def _text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _fixed(values: np.ndarray, wire: str, name: str) -> tuple[np.ndarray, np.ndarray]:
     """(per-row length, -1 for NULL; per-row big-endian bytes) of a number column."""
+    null, data = _numbers(values, wire, name)
+    width = data.dtype.itemsize
+    return np.where(null, -1, width).astype(np.int64), data.view(np.uint8).reshape(
+        len(values), width
+    )
+
+
+def _numbers(values: np.ndarray, wire: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(NULL mask; the values in the wire's big-endian dtype, 0 where NULL) of a number column."""
     null = pd.isna(values) if values.dtype == object else np.zeros(len(values), dtype=bool)
     if null.any():
         values = np.where(null, 0, values)
@@ -89,19 +104,113 @@ def _fixed(values: np.ndarray, wire: str, name: str) -> tuple[np.ndarray, np.nda
         if len(values) and (values.min() < low or values.max() > high):
             raise OverflowError(f"{name}: a value outside the range of PostgreSQL {wire}")
         data = values.astype(dtype)
-    width = data.dtype.itemsize
-    return np.where(null, -1, width).astype(np.int64), data.view(np.uint8).reshape(
-        len(values), width
-    )
+    return np.asarray(null, dtype=bool), data
+
+
+# Beyond this many layouts (distinct combinations of text lengths and NULLs) the per-layout
+# assignments cost more than the padded array's mask: a frame of free texts, say.
+MAX_LAYOUTS = 2048
 
 
 def encode(frame: pd.DataFrame, columns: Sequence[str], wires: Sequence[str]) -> np.ndarray:
-    """The whole COPY stream (signature, rows, trailer) of `frame[columns]`, as uint8 bytes.
+    """The whole COPY stream (signature, rows, trailer) of `frame[columns]`, as uint8 bytes:
+    the rows grouped by layout (see the module docstring), or padded and masked when the frame
+    has more than MAX_LAYOUTS layouts."""
+    n = len(frame)
+    if n == 0:
+        return np.frombuffer(SIGNATURE + TRAILER, dtype=np.uint8).copy()
+    fields: list[tuple] = []  # ("text", codes, lengths, encoded) or ("num", NULL mask, values)
+    key = np.zeros(n, dtype=np.int64)  # the layout, in mixed radix over the variable fields
+    variants = 1
+    for c, w in zip(columns, wires):
+        if w == "text":
+            codes, uniq = pd.factorize(frame[c], use_na_sentinel=True)
+            encoded = [str(u).encode("utf-8") for u in uniq]
+            codes = np.array(codes, dtype=np.int64)
+            codes[codes < 0] = len(encoded)  # NULL: the last code
+            lengths = np.array([len(b) for b in encoded] + [-1], dtype=np.int64)
+            lcodes, distinct = pd.factorize(lengths)
+            if len(distinct) > 1:
+                key = key * len(distinct) + lcodes[codes]
+                variants *= len(distinct)
+            fields.append(("text", codes, lengths, encoded))
+        else:
+            null, data = _numbers(frame[c].to_numpy(), w, c)
+            if null.any():
+                key = key * 2 + null
+                variants *= 2
+            fields.append(("num", null if null.any() else None, data))
+        if variants > 2**62 // 64:  # the mixed radix would overflow: too many layouts anyway
+            return _padded(frame, columns, wires)
+    group, _ = pd.factorize(key, sort=True)
+    k = int(group.max()) + 1
+    if k > MAX_LAYOUTS:
+        return _padded(frame, columns, wires)
+    order = None
+    starts = np.array([0, n])
+    if k > 1:
+        order = np.argsort(group.astype(np.int16), kind="stable")  # radix sort: O(n)
+        starts = np.searchsorted(group[order], np.arange(k + 1))
+    layouts = [_layout(fields, starts[g] if order is None else order[starts[g]]) for g in range(k)]
+    sizes = np.diff(starts) * np.array([dt.itemsize for dt, _ in layouts])
+    out = np.empty(len(SIGNATURE) + int(sizes.sum()) + len(TRAILER), dtype=np.uint8)
+    out[: len(SIGNATURE)] = np.frombuffer(SIGNATURE, dtype=np.uint8)
+    out[len(out) - len(TRAILER) :] = np.frombuffer(TRAILER, dtype=np.uint8)
+    at = len(SIGNATURE)
+    texts: dict[tuple[int, int], np.ndarray] = {}
+    for g, (dt, lengths) in enumerate(layouts):
+        s, e = starts[g], starts[g + 1]
+        rows = slice(s, e) if order is None else order[s:e]
+        rec = out[at : at + (e - s) * dt.itemsize].view(dt)
+        rec["n"] = len(columns)
+        for i, length in enumerate(lengths):
+            rec[f"l{i}"] = length
+        for i, (kind, codes_or_null, values_or_lengths, *encoded) in enumerate(fields):
+            if f"v{i}" not in dt.names:  # NULL or empty text: its length says it all
+                continue
+            if kind == "num":
+                rec[f"v{i}"] = values_or_lengths[rows]
+                continue
+            width = dt.fields[f"v{i}"][0].itemsize
+            table = texts.get((i, width))
+            if table is None:  # the values of this width, each as one opaque item
+                blob = b"".join(b if len(b) == width else bytes(width) for b in encoded[0])
+                table = texts[(i, width)] = np.frombuffer(blob + bytes(width), dtype=f"V{width}")
+            rec[f"v{i}"] = table[codes_or_null[rows]]
+        at += (e - s) * dt.itemsize
+    return out
 
-    Rows are laid out in a 2-D array, one row per line, every field in a slot as wide as
-    its widest value; a mask then drops the padding of shorter values and NULLs, and
-    reading the kept bytes in row order gives the stream.
-    """
+
+def _layout(fields: Sequence[tuple], row: int) -> tuple[np.dtype, list[int]]:
+    """The packed structured dtype of the rows laid out as `row` is (field count "n", then per
+    field its length "l<i>" and, unless NULL or empty, its value "v<i>"), and those lengths."""
+    names, formats, offsets, lengths = ["n"], [">i2"], [0], []
+    at = 2
+    for i, (kind, codes_or_null, values_or_lengths, *_encoded) in enumerate(fields):
+        if kind == "text":
+            length = int(values_or_lengths[codes_or_null[row]])
+        elif codes_or_null is not None and codes_or_null[row]:
+            length = -1
+        else:
+            length = values_or_lengths.dtype.itemsize
+        lengths.append(length)
+        names.append(f"l{i}")
+        formats.append(">i4")
+        offsets.append(at)
+        at += 4
+        if length > 0:
+            names.append(f"v{i}")
+            formats.append(f"V{length}" if kind == "text" else values_or_lengths.dtype.str)
+            offsets.append(at)
+            at += length
+    dt = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": at})
+    return dt, lengths
+
+
+def _padded(frame: pd.DataFrame, columns: Sequence[str], wires: Sequence[str]) -> np.ndarray:
+    """The stream in the frame's order: rows laid out in a 2-D array, one row per line, every
+    field in a slot as wide as its widest value; a mask then drops the padding of shorter values
+    and NULLs, and reading the kept bytes in row order gives the stream."""
     n = len(frame)
     fields = []
     for c, w in zip(columns, wires):

@@ -180,7 +180,8 @@ ledger = Table(
     # (`ledger_rows_of`; migration 0024: no batch index to write on every row), and by row key
     # (the repeated-row check). The key leads its index (migration 0022): a bigint compares
     # faster than the month's text, and an import writes each chunk in key order
-    # (Store.insert_ledger), so its index inserts land next to each other.
+    # (Store.insert_ledger; on PostgreSQL in a few key-ordered runs, one per row layout:
+    # pgcopy.encode), so its index inserts land next to each other.
     Index("ix_ledger_row_key_month", "row_key", "month"),
 )
 
