@@ -264,3 +264,21 @@ def test_refrigerants_default_to_ar6_and_ar5_is_a_documented_choice(company, wri
     assert r.exit_code == 0, r.output
     # 1 kg of R-410A at DESNZ 2025's AR5 figure 1,924 kg CO2e/kg, beside the March leak at AR6
     assert _year(company)["by_category"]["refrigerants"] == pytest.approx(LEAK_KG + 1924.0)
+
+
+def test_a_gallon_is_said_to_be_the_us_gallon(run, write):
+    # pint's "gallon" is the US gallon (3.785 L): a UK fleet's 100 gallons of diesel are
+    # 454.6 L, not 378.5 L (17 % low, without a word). Read as documented, and said.
+    # DESNZ 2025 diesel 2.57082 kg CO2e / litre: 100 US gal = 378.5412 L -> 973.17 kg;
+    # 100 UK gal = 454.609 L -> 1,168.71 kg.
+    run("teams", "add", "Fleet")
+    rows = "2026-09,Fleet,fuel.diesel.litre,100,gallon,GB\n2026-10,Fleet,fuel.diesel.litre,100,UK_gallon,GB\n"
+    r = run("import", "activities", write("fuel.csv", HEADER + rows))
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stderr.split())
+    assert "unit 'gallon' is read as the US gallon (3.785 litres)" in text and "'UK_gallon'" in text
+    assert "unit 'UK_gallon' is read" not in text
+    sep = json.loads(run("report", "monthly", "--month", "2026-09", "--format", "json").stdout)
+    octo = json.loads(run("report", "monthly", "--month", "2026-10", "--format", "json").stdout)
+    assert sep["total"] == pytest.approx(100 * 3.785411784 * 2.57082, abs=1e-3)
+    assert octo["total"] == pytest.approx(100 * 4.54609 * 2.57082, abs=1e-3)

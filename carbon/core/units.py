@@ -151,6 +151,22 @@ def describe(unit: pint.Unit) -> str:
     return text.replace("_CO2e", " CO2e")
 
 
+# Units whose common name is the US one in pint (and in carbon), where a UK or metric reader
+# may mean another: said in a warning, never guessed.
+_US_NAMES = {
+    "gallon": "the US gallon (3.785 litres); the UK (imperial) gallon, 4.546 litres, is 'UK_gallon'",
+    "ton": "the US short ton (907.2 kg); a metric tonne is 't' or 'tonne', a UK long ton 'long_ton'",
+}
+
+
+def us_meaning(unit: str) -> str | None:
+    """How `unit` is read when it names a unit whose US and UK or metric meanings differ
+    ("gallon": the US gallon), else None. Raises UnitError for an unknown unit, as parse."""
+    words = set(re.findall(r"[A-Za-z_]+", str(parse(unit))))
+    found = [text for name, text in _US_NAMES.items() if name in words]
+    return "; ".join(found) or None
+
+
 @lru_cache(maxsize=4096)
 def multiplier(from_unit: str, to_unit: str) -> float:
     """The number that converts a magnitude in `from_unit` into `to_unit`.

@@ -276,6 +276,10 @@ def validate_chunk(
         except UnitError as exc:
             rows_bad = np.unique(src[pos])
             log.add(lines[rows_bad], "unit", unit[rows_bad], str(exc))
+            continue
+        meaning = units.us_meaning(unit[src[pos[0]]])
+        if meaning:
+            result.warnings.add(f"unit {unit[src[pos[0]]]!r} is read as {meaning}")
 
     values_ok = np.array([fa.value for fa in result.factors] + [np.nan])
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
