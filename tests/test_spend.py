@@ -237,3 +237,12 @@ def test_the_jump_check_compares_within_a_series():
     assert [p.line for p in exc.value.problems] == [5]
     # an annual value is compared with the year before, not with a month
     _refuse_jumps(merged, {"2025": 2}, "c.csv", "index", lambda k: (len(k), k), INDEX_JUMP, "x")
+
+
+def test_sources_say_a_purchase_is_shown_as_converted(company, write):
+    # The table's caption read "Quantity as imported" over 1,875.6 USD for a file saying 2000 EUR.
+    res = company("import", "spend", write("s.csv", SPEND))
+    assert res.exit_code == 0, res.output
+    table = company("report", "sources", "--month", "2026-03", "--team", "Sales")
+    assert table.exit_code == 0, table.output
+    assert "a purchase (spend.*) as converted at its import" in " ".join(table.stdout.split())

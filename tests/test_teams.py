@@ -245,3 +245,26 @@ def test_a_file_naming_a_team_by_its_former_name_is_told_the_new_one(two_teams, 
     text = " ".join(r.stderr.split())
     assert "team 'Sales' was renamed 'Commercial': use the new name" in text
     assert "--create-teams" not in text
+
+
+def test_metrics_and_certificates_naming_a_former_team_name_are_told_the_new_one(two_teams, write):
+    assert two_teams("teams", "rename", "Sales", "Commercial").exit_code == 0
+    assert two_teams("metrics", "define", "headcount", "--year", "mean").exit_code == 0
+    metrics = write("m.csv", "month,metric,value,team\n2024-05,headcount,3,Sales\n")
+    certificates = write(
+        "g.csv",
+        "month,team,country,mwh,instrument,factor_kg_per_kwh\n2024-05,Sales,FR,1,guarantee_of_origin,0\n",
+    )
+    for args in (("import", "metrics", metrics), ("import", "energy-attributes", certificates)):
+        r = two_teams(*args)
+        assert r.exit_code == 1, args
+        text = " ".join(r.stderr.split())
+        assert "team 'Sales' was renamed 'Commercial': use the new name" in text, args
+
+
+def test_a_budget_file_naming_a_former_team_name_is_told_the_new_one(two_teams, write):
+    assert two_teams("teams", "rename", "Sales", "Commercial").exit_code == 0
+    budget = 'year = 2024\nunit = "t CO2e"\n[teams.Sales]\nbudget = 1\n'
+    r = two_teams("budget", "load", write("b.toml", budget))
+    assert r.exit_code == 1
+    assert "team 'Sales' was renamed 'Commercial': use the new name" in " ".join(r.stderr.split())

@@ -57,15 +57,18 @@ def parse(
     name: str,
     known_teams: Collection[str],
     retired: Mapping[str, str] | None = None,
+    renamed: Mapping[str, str] | None = None,
 ) -> BudgetPlan:
     """Validate a budget file's text into a BudgetPlan (budgets in kg CO2e).
 
     `name` is how the file is named in messages; `known_teams` the declared
     teams (a budget for any other team is refused, with a did-you-mean);
     `retired` {team: first month without it}: a budget for a team retired by
-    the year's January is refused. Raises InputError listing every problem found.
+    the year's January is refused; `renamed` {former name: current name} names the new name of
+    a team the file calls by its old one. Raises InputError listing every problem found.
     """
     retired = retired or {}
+    renamed = renamed or {}
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -162,7 +165,9 @@ def parse(
     else:
         for team, spec in teams.items():
             path = ("teams", team)
-            if team not in known:
+            if team not in known and team in renamed:
+                bad(path, team, f"team {team!r} was renamed {renamed[team]!r}: use the new name")
+            elif team not in known:
                 bad(
                     path,
                     team,

@@ -67,7 +67,7 @@ def load_file(
     with store.transaction() as conn:
         team_ids = store.team_ids(conn)
         gone = teams_store.retired(conn)
-        plan = budget_file.parse(text, name, team_ids, gone)
+        plan = budget_file.parse(text, name, team_ids, gone, teams_store.former_names(conn))
         earlier = stored_budgets.get_plan(conn, plan.year)
         existing = {t for t in team_ids if gone.get(t, "9999-99") > month_label(plan.year, 1)}
         without = tuple(sorted(existing - {t.team for t in plan.teams}))

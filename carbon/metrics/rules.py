@@ -81,8 +81,10 @@ def parse_rows(
     defined: Mapping[str, MetricDef],
     teams: set[str],
     define_rule: str | None = None,
+    renamed: Mapping[str, str] | None = None,
 ) -> tuple[list[MetricValue], list[MetricDef]]:
-    """Validate a metrics file's rows. Returns (values, metrics to declare).
+    """Validate a metrics file's rows. Returns (values, metrics to declare). `renamed`
+    ({former name: current name}) names the new name of a team called by its old one.
 
     Undeclared metrics are refused unless `define_rule` ("sum"/"mean") is given,
     which declares them with that rule. Raises InputError listing every problem
@@ -138,7 +140,9 @@ def parse_rows(
                 )
             else:
                 new_defs[metric] = MetricDef(metric, define_rule, metric.replace("_", " "))
-        if team and team not in teams:
+        if team and team not in teams and renamed and team in renamed:
+            problem("team", team, f"team {team!r} was renamed {renamed[team]!r}: use the new name")
+        elif team and team not in teams:
             close = did_you_mean(team, teams)
             hint = f" (did you mean {close!r}?)" if close else ""
             problem(

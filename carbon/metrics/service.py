@@ -20,7 +20,7 @@ from carbon.ledger.service import _check_source, later_months_warning
 from carbon.metrics import rules
 from carbon.metrics import store as stored
 from carbon.model import FigureChange, ImportOutcome
-from carbon.store import Store
+from carbon.store import Store, team_history
 
 KIND = "metrics"
 
@@ -61,7 +61,13 @@ def import_metrics(
         to_replace = _check_source(store, conn, KIND, source, replace, info.sha256, "")
         team_ids = store.team_ids(conn)
         found, new_defs = rules.parse_rows(
-            info.name, frame, lines, stored.definitions(conn), set(team_ids), define_rule
+            info.name,
+            frame,
+            lines,
+            stored.definitions(conn),
+            set(team_ids),
+            define_rule,
+            team_history.former_names(conn),
         )
         clash = stored.taken(conn, found, {b.id for b, _ in to_replace})
         if clash:

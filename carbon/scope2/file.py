@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 from carbon.core.calendar import MONTH_RE
 from carbon.core.lazy import lazy
@@ -36,10 +37,15 @@ def _number(raw: str) -> float:
 
 
 def parse_rows(
-    file: str, frame: pd.DataFrame, lines: np.ndarray, teams: set[str]
+    file: str,
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    teams: set[str],
+    renamed: Mapping[str, str] | None = None,
 ) -> list[Instrument]:
     """Validate the rows of an energy-attribute file. Raises InputError listing every problem
-    (file, line, column, what was expected); nothing is returned on any problem."""
+    (file, line, column, what was expected); nothing is returned on any problem. `renamed`
+    ({former name: current name}) names the new name of a team called by its old one."""
     problems: list[Problem] = []
     n = len(frame)
     text = {
@@ -65,6 +71,8 @@ def parse_rows(
             problem("month", month, f"expected a month as YYYY-MM {checks.window_text()}")
         if not team:
             problem("team", team, "expected a team name (instruments are claimed per team)")
+        elif team not in teams and renamed and team in renamed:
+            problem("team", team, f"team {team!r} was renamed {renamed[team]!r}: use the new name")
         elif team not in teams:
             close = did_you_mean(team, teams)
             problem(

@@ -25,6 +25,7 @@ from carbon.scope2 import store as stored
 from carbon.scope2 import view as scope2_view
 from carbon.scope2.file import OPTIONAL, REQUIRED, Instrument, parse_rows
 from carbon.store import Store
+from carbon.store import team_history as stored_teams
 
 KIND = "energy-attributes"
 
@@ -167,7 +168,13 @@ def import_energy_attributes(
         to_replace = _check_source(store, conn, KIND, source, replace, info.sha256, "")
         team_ids = store.team_ids(conn)
         pool_names = set(pools_found.pools) if pools_found is not None else set()
-        found = parse_rows(info.name, frame, lines, set(team_ids) | pool_names)
+        found = parse_rows(
+            info.name,
+            frame,
+            lines,
+            set(team_ids) | pool_names,
+            stored_teams.former_names(conn),
+        )
         used: set = set()
         if pools_found is not None:
             found, used = _split_instruments(conn, found, pools_found)

@@ -230,7 +230,9 @@ def sources_table(title: str, rows: list[dict], with_teams: bool) -> Table:
         title_justify="left",
         min_width=len(title),
         box=box.SIMPLE_HEAD,
-        caption="Quantity as imported (and in the factor's unit: × the factor = the figure). "
+        caption="Quantity as imported (and in the factor's unit: × the factor = the figure); "
+        "a purchase (spend.*) as converted at its import: into the factor's currency at the "
+        "month's exchange rate and, for an average factor, deflated to its dollar year. "
         "Factor: value and unit, then region, vintage and source. Import: see "
         "'carbon imports list'; full sources: --format json or 'carbon factors show KEY'",
         caption_justify="left",
