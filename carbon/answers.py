@@ -43,7 +43,8 @@ def budget_status(carbon: Carbon, month: str, team: str | None = None) -> str:
     """`carbon budget status --month M [--team T] --format json` (its warnings, printed on
     stderr by the CLI, are in the JSON's "warnings")."""
     rep = carbon.budget_status(month, team)
-    return budget_status_text(rep, carbon.completeness(rep.month))
+    # the completeness of the month counted (the running month's status is its month before's)
+    return budget_status_text(rep, carbon.completeness(rep.counted_through or rep.month))
 
 
 def year_text(rep, found=()) -> str:

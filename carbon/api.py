@@ -810,8 +810,8 @@ class Carbon:
         today: date | None = None,
         allow_incomplete: bool = False,
     ) -> PeriodLock:
-        """Close a month. An incomplete month (a data feed missing or partial) is refused
-        (carbon.errors.Incomplete) unless `allow_incomplete` with a `reason`, recorded with who
+        """Close a month. An incomplete month (a data feed missing or partial, or no data at all)
+        is refused (carbon.errors.Incomplete) unless `allow_incomplete` with a `reason`, recorded with who
         (`by`, else the OS user) and what was missing, as `close_donation` does for a year."""
         from carbon.closing import rules as period_rules
         from carbon.closing import service as period_service
@@ -819,6 +819,14 @@ class Carbon:
         from carbon.feeds import service as feed_service
 
         month = period_rules.check_month(month)
+        with self.store.engine.connect() as conn:
+            empty = month not in self.store.months_with_data(conn)
+        if empty and not (allow_incomplete and reason.strip()):
+            raise Incomplete(
+                f"{month} has no emissions recorded at all: closing it would make its data, once "
+                "imported, a restatement; import it first, or close the month anyway with "
+                "--allow-incomplete --reason TEXT (recorded)"
+            )
         found = [c for c in [feed_service.completeness(self.store, month)] if c.incomplete]
         if found and not allow_incomplete:
             raise Incomplete(

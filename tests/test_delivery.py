@@ -730,3 +730,25 @@ def test_the_manager_email_shows_the_budget_its_verdict_is_judged_against(
     assert "Budget March–December: 2.00 t CO2e (annual 2.40 t CO2e)" in text
     assert "Annual budget" not in text
     assert "March–December: 2.00 t CO2e (annual 2.40 t CO2e)" in html
+
+
+def test_a_reissue_after_a_rename_does_not_list_the_team_as_changed(
+    half_year, tmp_path, smtp_server
+):
+    # Sales renamed Commercial between the revisions, nothing else: the finance mail said
+    # "Commercial no emissions → 0.10 t CO2e; Sales 0.10 t CO2e → no emissions".
+    from carbon.store import team_history
+
+    out = tmp_path / "reports"
+    schedule.run_once(
+        half_year, NOW, out, deliver=delivery.deliverer(make_config(smtp_server(Inbox())))
+    )
+    team_history.rename(half_year, "Sales", "Commercial")
+    inbox = Inbox()
+    schedule.run_once(
+        half_year, NOW, out, "2024-06", reason="team renamed",
+        deliver=delivery.deliverer(make_config(smtp_server(inbox))),
+    )  # fmt: skip
+    ftext, _ = bodies(inbox)["finance@example.org"]
+    assert "This month's emissions shown here are unchanged since revision 1." in ftext, ftext
+    assert "no emissions" not in ftext

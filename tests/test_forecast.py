@@ -407,3 +407,24 @@ def test_a_past_years_donation_warns_of_a_teams_month_without_data(run, write):
         w.startswith("Platform: no emissions recorded for 2025-03") and "counted as zero" in w
         for w in data["warnings"]
     )
+
+
+def test_budget_check_of_a_retired_team_names_its_months(run, write):
+    # Legacy (budget 1.2 t) retired from July, data January to June: "the budget's share of
+    # 2026-01 to December (annual 1.20; earlier months unknown)" said neither its months nor why.
+    run("teams", "add", "Legacy", "Web")
+    rows = "".join(
+        f"2026-{m:02d},{t},electricity.grid,1000,kWh,FR\n"
+        for m in range(1, 12)
+        for t in ("Legacy", "Web")
+        if not (t == "Legacy" and m > 6)
+    )
+    assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
+    assert run("teams", "retire", "Legacy", "--from", "2026-07").exit_code == 0
+    budget = 'year = 2026\nunit = "t CO2e"\n[teams.Legacy]\nbudget = 1.2\n[teams.Web]\nbudget = 2\n'
+    assert run("budget", "load", write("b.toml", budget)).exit_code == 0
+    r = run("budget", "check", "--month", "2026-11")
+    line = " ".join(next(ln for ln in r.stdout.splitlines() if "Legacy" in ln).split())
+    # 6 x 46.1 kg = 0.2766 t of 1.2 x 6/12 = 0.60 t
+    assert "the budget's share of 2026-01 to 2026-06 (annual 1.20; retired after it)" in line, line
+    assert "unknown" not in line

@@ -264,3 +264,15 @@ def test_upgrade_locks_years_signed_off_before(db_url):
     assert (lk.period, lk.origin, lk.active) == ("2024", "donation close", True)
     assert f"{lk.locked_at:%Y-%m-%d %H:%M}" == "2025-01-15 10:00"
     store.close()
+
+
+def test_closing_a_month_without_any_data_needs_a_reason(run, write):
+    # October has no entry at all: closing it silently made its data, once imported, a
+    # restatement. Refused like an incomplete month unless --allow-incomplete --reason.
+    run("teams", "add", "Platform", "Video")
+    run("import", "activities", write("sept.csv", SEPT))
+    r = run("close", "--month", "2025-10", "--reason", "month end")
+    assert r.exit_code == 1 and "2025-10 has no emissions recorded at all" in r.stderr
+    assert "no period is closed" in run("close", "--list").stdout
+    r = run("close", "--month", "2025-10", "--allow-incomplete", "--reason", "office shut")
+    assert r.exit_code == 0, r.output

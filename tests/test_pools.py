@@ -257,3 +257,17 @@ def test_a_pool_may_not_take_a_former_team_name_or_a_case_variant(company, write
         r = company("import", "activities", write(f"{pool}.csv", rows), "--allocation", alloc)
         assert r.exit_code == 1, pool
         assert "a pool needs a name of its own" in " ".join(r.output.split()), pool
+
+
+def test_a_key_value_for_a_retired_team_is_refused_at_its_import(company, write):
+    # Sales retired from February: its February headcount (above 0) is refused with its line;
+    # a 0 (an HR export listing the team) is accepted.
+    assert company("teams", "retire", "Sales", "--from", "2026-02").exit_code == 0
+    late = write("late.csv", "month,metric,value,team\n2026-02,headcount,4,Sales\n")
+    r = company("import", "metrics", late)
+    assert r.exit_code == 1
+    assert "line 2" in r.stderr and "team 'Sales' is retired from 2026-02" in " ".join(
+        r.stderr.split()
+    )
+    zero = write("zero.csv", "month,metric,value,team\n2026-02,headcount,0,Sales\n")
+    assert company("import", "metrics", zero).exit_code == 0

@@ -135,6 +135,8 @@ def test_scenario_run_and_the_pack_levers_count_the_same_months(kestrel, write, 
     assert report["partial"] is True and "2026-12 is not over" in report["warnings"][0]
     html = (built.path / "report.html").read_text(encoding="utf-8")
     assert "Counted through 2026-11 (2026-12 is not over" in html
+    # ... and the page says its month's figures are partial (only report.json did)
+    assert "2026-12 is not over (today is 2026-12-04): its figures are partial" in html
     # Donation as of 4 December at 100 EUR/t: 1.6 t (the same 1,600 kg) -> 160.00 EUR.
     view = donation_service.donation_view(
         kestrel, 2026, as_of=TODAY, price="100", allow_missing_months=True
@@ -206,3 +208,32 @@ def test_the_running_month_with_the_last_month_over_missing_is_said(store, write
         match=r"no emissions recorded for 2026-11, the last month over \(2026-12 is not over\)",
     ):
         budget_service.status_at(store, "2026-12", today=TODAY)
+
+
+def test_budget_check_of_the_running_month_judges_the_month_it_counts(run, write):
+    # Today's month is not over: budget check counts through the month before, but judged the
+    # completeness of today's month, where Ops has no row yet ("partial"): exit 3 until the
+    # month's files arrive. It gives the month before's verdict, as budget status does.
+    today = date.today()
+    if today.month < 5:
+        pytest.skip("needs three months of the year over before the running one")
+    y, m = today.year, today.month
+    run("teams", "add", "Web", "Ops")
+    rows = "".join(
+        f"{y}-{k:02d},{t},electricity.grid,1000,kWh,FR\n"
+        for k in range(m - 3, m)
+        for t in ("Web", "Ops")
+    )
+    rows += f"{y}-{m:02d},Web,electricity.grid,10,kWh,FR\n"  # the running month, so far
+    header = "date,team,activity,quantity,unit,region\n"
+    assert run("import", "activities", write("a.csv", header + rows)).exit_code == 0
+    budget = f'year = {y}\nunit = "t CO2e"\n[teams.Web]\nbudget = 10\n[teams.Ops]\nbudget = 10\n'
+    assert run("budget", "load", write("b.toml", budget)).exit_code == 0
+    before = run("budget", "check", "--month", f"{y}-{m - 1:02d}")
+    now = run("budget", "check", "--month", f"{y}-{m:02d}")
+    assert before.exit_code == 0, before.output
+    assert now.exit_code == 0, now.output
+    status = json.loads(
+        run("budget", "status", "--month", f"{y}-{m:02d}", "--format", "json").stdout
+    )
+    assert status["completeness"]["month"] == f"{y}-{m - 1:02d}"

@@ -417,3 +417,23 @@ def test_a_lever_naming_a_former_team_name_says_it_was_renamed(company, write):
     assert r.exit_code == 1 and "unknown team 'Feild' (did you mean 'Field'?)" in " ".join(
         r.output.split()
     )
+
+
+def test_a_budgeted_team_without_data_has_no_figures_not_zeros(company, write):
+    # Ops has a budget and no entry in 2025: budget status says no data (forecast null); the
+    # scenario showed Baseline 0.00, Scenario 0.00, Donation 0.00.
+    assert company("teams", "add", "Ops").exit_code == 0
+    budget = (
+        'year = 2025\nunit = "kg CO2e"\n[teams.Sales]\nbudget = 1500\n[teams.Ops]\nbudget = 900\n'
+    )
+    assert company("budget", "load", write("b2.toml", budget), "--replace").exit_code == 0
+    lever = 'year = 2025\n[[lever]]\nkind = "scale"\ncategory = "streaming"\nby = 0.5\n'
+    path = write("s.toml", lever + 'start = "2025-09"\n')
+    data = _json(company, path)
+    ops = next(t for t in data["teams"] if t["team"] == "Ops")
+    assert ops["baseline_status"] == "no_data"
+    assert [ops[k] for k in ("baseline", "scenario", "delta", "donation_delta")] == [None] * 4
+    assert ops["budget"] == 900
+    table = company("scenario", "run", path, "--price", "80")
+    row = next(line for line in table.stdout.splitlines() if "Ops" in line)
+    assert "0.00" not in row

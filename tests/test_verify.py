@@ -105,3 +105,12 @@ def test_a_rewritten_file_and_a_rewritten_history_are_detected(run, packs):
 def test_a_folder_without_a_manifest_is_an_error(run, tmp_path):
     res = run("verify", tmp_path)
     assert res.exit_code == 1 and "manifest.json" in res.output
+
+
+def test_a_team_renamed_after_the_pack_is_the_same_team(run, packs):
+    # Platform renamed Infrastructure: the pack's figures are unchanged, but verify listed every
+    # figure as "Platform: 500 -> absent" and "Infrastructure: absent -> 500" (exit 2).
+    assert run("teams", "rename", "Platform", "Infrastructure").exit_code == 0
+    code, doc = _verify(run, packs / "2026-10")
+    assert code == 0 and doc["reproduced"] is True, doc
+    assert any("Platform → Infrastructure" in n for n in doc["notes"]), doc["notes"]

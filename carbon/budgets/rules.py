@@ -119,6 +119,8 @@ class TeamStatus:
     counted_from: str | None = None
     unknown_months: tuple[str, ...] = ()
     budget_covered: float = 0.0
+    # The last month covered when it is not December: the month before the team's retirement.
+    counted_to: str | None = None
 
     @property
     def band_includes_budget(self) -> bool | None:
@@ -279,10 +281,13 @@ def alerts(report: StatusReport, warn_at: float = 0.8) -> tuple[int, tuple[Alert
     for t in report.teams:
         fig = f"actual {_fig(t.actual_to_date / u)} of budget {_fig(t.budget / u)} {unit}"
         if t.counted_from is not None and t.budget_covered != t.budget:
+            unknown = "" if t.counted_from.endswith("-01") else "; earlier months unknown"
             fig = (
                 f"actual {_fig(t.actual_to_date / u)} of {_fig(t.budget_covered / u)} {unit}, the "
-                f"budget's share of {t.counted_from} to December (annual {_fig(t.budget / u)}; "
-                "earlier months unknown)"
+                f"budget's share of {t.counted_from} to {t.counted_to or 'December'} (annual "
+                f"{_fig(t.budget / u)}{unknown}"
+                + ("; retired after it" if t.counted_to else "")
+                + ")"
             )
         if t.status == NO_DATA:
             out.append(Alert(t.team, CHECK_NO_VERDICT, f"no verdict: {t.reason}"))

@@ -110,6 +110,7 @@ def team_status(
         counted_from=None if win.first is None else month_label(year, win.first),
         unknown_months=unknown,
         budget_covered=covered,
+        counted_to=month_label(year, win.last) if 0 < win.last < 12 else None,
     )
 
 

@@ -226,7 +226,7 @@ def status_cmd(ctx, month: str, team: str | None, fmt: str) -> None:
       carbon budget status --month 2026-10 --format json
     """
     rep = ctx.carbon.budget_status(month, team)
-    done = ctx.carbon.completeness(rep.month)
+    done = ctx.carbon.completeness(rep.counted_through or rep.month)  # the month counted
     if fmt == "json":
         click.echo(answers.budget_status_text(rep, done), nl=False)
         for w in rep.warnings:
@@ -277,7 +277,7 @@ def check_cmd(ctx, month: str, warn_at: float, allow_incomplete: bool) -> None:
       carbon budget check --month 2026-10 --warn-at 0.9 || mail -s "carbon budgets" ...
     """
     rep, (code, found) = ctx.carbon.budget_check(month, warn_at)
-    done = ctx.carbon.completeness(rep.month)
+    done = ctx.carbon.completeness(rep.counted_through or rep.month)  # the month counted
     if done.incomplete and not allow_incomplete:
         click.echo(f"NONE {done.headline()}")
         over = [a for a in found if a.level == budgets.CHECK_OVER]

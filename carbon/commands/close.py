@@ -24,8 +24,8 @@ rules = lazy("carbon.closing.rules")
 @click.option(
     "--allow-incomplete",
     is_flag=True,
-    help="Close a month a data feed is missing from or partial in ('carbon feeds status'); "
-    "needs --reason (recorded).",
+    help="Close a month a data feed is missing from or partial in ('carbon feeds status'), "
+    "or without any data; needs --reason (recorded).",
 )
 @pass_ctx
 @handle_errors()
@@ -35,8 +35,9 @@ def close(ctx, month, reopen, reason, by, list_, allow_incomplete) -> None:
     A write into a closed month needs --restate --reason TEXT, and is recorded
     with who, when, why and the per-team difference. `carbon donation close`
     closes its whole year the same way. A month can be closed once it is over,
-    and when it is complete: a month a data feed is missing from or partial in
-    is refused unless --allow-incomplete --reason TEXT (recorded).
+    and when it is complete: a month a data feed is missing from or partial in,
+    or without any data, is refused unless --allow-incomplete --reason TEXT
+    (recorded).
     Closed periods are shown here (--list), in `imports list`, `schedule
     status` and the month's report pack.
 

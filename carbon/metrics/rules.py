@@ -82,9 +82,12 @@ def parse_rows(
     teams: set[str],
     define_rule: str | None = None,
     renamed: Mapping[str, str] | None = None,
+    retired: Mapping[str, str] | None = None,
 ) -> tuple[list[MetricValue], list[MetricDef]]:
     """Validate a metrics file's rows. Returns (values, metrics to declare). `renamed`
-    ({former name: current name}) names the new name of a team called by its old one.
+    ({former name: current name}) names the new name of a team called by its old one; `retired`
+    ({team: first month without it}): a value above 0 for a team from its retirement on is
+    refused (it would give it a share of a pool, or an intensity, it no longer has).
 
     Undeclared metrics are refused unless `define_rule` ("sum"/"mean") is given,
     which declares them with that rule. Raises InputError listing every problem
@@ -160,6 +163,13 @@ def parse_rows(
             )
         elif v < 0 or v > checks.MAX_METRIC:
             problem("value", str(raw), f"expected a value >= 0 and at most {checks.MAX_METRIC:.0e}")
+        elif v > 0 and team and retired and retired.get(team, "9999-99") <= month:
+            problem(
+                "value",
+                str(raw),
+                f"team {team!r} is retired from {retired[team]}: a value for {month} is refused "
+                "(0, or no row, for a team that no longer exists)",
+            )
         if len(problems) > before:
             continue
         key = (month, metric, team)

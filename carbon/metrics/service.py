@@ -68,6 +68,7 @@ def import_metrics(
             set(team_ids),
             define_rule,
             team_history.former_names(conn),
+            team_history.retired(conn),
         )
         clash = stored.taken(conn, found, {b.id for b, _ in to_replace})
         if clash:

@@ -536,17 +536,22 @@ def previous_report(store: Store, built: BuiltPack) -> dict | None:
     """The report.json of the revision `built` replaces (None: a first revision, or its files are gone)."""
     if not built.revision or built.revision < 2:
         return None
+    from carbon.pack.verify import current_names
+    from carbon.store import team_history
+
     with store.engine.connect() as conn:
         older = [
             p
             for p in stored_packs.list_packs(conn, built.month)
             if p.status == stored_packs.PRODUCED and p.revision < built.revision and p.path
         ]
+        renamed = team_history.former_names(conn)
     if not older:
         return None
     path = Path(older[-1].path) / "report.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        # a team renamed since is the same team: its figures compared under its name now
+        return current_names(json.loads(path.read_text(encoding="utf-8")), renamed)[0]
     except (OSError, ValueError):
         log.warning(
             "revision %d of %s is no longer readable in %s: its e-mail cannot say what changed",

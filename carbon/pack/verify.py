@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carbon.errors import InputError, NotFound, Problem
+from carbon.store import team_history
 
 if TYPE_CHECKING:
     from carbon.store import Store
@@ -76,6 +77,30 @@ def _numbers(node: Any, path: str = "") -> Iterable[tuple[str, float]]:
             if isinstance(v, Mapping):
                 key = v.get("team") or v.get("metric") or v.get("category") or v.get("name")
             yield from _numbers(v, f"{path}[{key if isinstance(key, str) else i}]")
+
+
+def current_names(node: Any, renamed: Mapping[str, str]) -> tuple[Any, set[str]]:
+    """A report.json tree with each former team name (a "team" value, or a key naming a team)
+    replaced by the team's name now; and the former names met."""
+    seen: set[str] = set()
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, Mapping):
+            out = {}
+            for k, v in x.items():
+                if isinstance(k, str) and k in renamed:
+                    seen.add(k)
+                    k = renamed[k]
+                if k == "team" and isinstance(v, str) and v in renamed:
+                    seen.add(v)
+                    v = renamed[v]
+                out[k] = walk(v)
+            return out
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+
+    return (walk(node) if renamed else node), seen
 
 
 def diff_figures(pack: Mapping, now: Mapping) -> list[tuple[str, float | None, float | None]]:
@@ -220,6 +245,7 @@ def verify(store: Store, folder: Path | str) -> Verification:
             for x in stored_locks.list_restatements(conn)
             if month in x.periods or any(c.month == month for c in x.changes)
         ]
+        renamed = team_history.former_names(conn)
     generated = _when(manifest.get("generated_at"))
     since = [x for x in restated if generated is None or x.at.replace(tzinfo=None) > generated]
     # 3-5. inputs, factors, figures, recomputed now
@@ -246,6 +272,13 @@ def verify(store: Store, folder: Path | str) -> Verification:
         report = None
         notes.append("report.json is missing or unreadable: figures not compared")
     if report is not None:
+        # a team renamed since the pack is the same team: its figures are compared under its name now
+        report, seen = current_names(report, renamed)
+        if seen:
+            notes.append(
+                "teams renamed since the pack, compared under their names now: "
+                + ", ".join(f"{old} → {renamed[old]}" for old in sorted(seen))
+            )
         for path, a, b in diff_figures(report, pack.report_dict(data)):
             diffs.append(Difference("restated" if since else "figure", path, _num(a), _num(b)))
     for x in since:

@@ -149,7 +149,9 @@ def _prev(month: str) -> str:
 
 
 def _notes(data: PackData) -> list[str]:
-    notes = ([data.period_status] if data.period_status else []) + list(data.notes)
+    # the running month's "not over: its figures are partial" first (report.json's "partial")
+    notes = list(data.report.warnings)
+    notes += ([data.period_status] if data.period_status else []) + list(data.notes)
     if data.budget is not None:
         notes += list(data.budget.warnings)
     return [f'<p class="note">{escape(n)}</p>' for n in notes]

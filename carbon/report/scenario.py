@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from carbon.budgets.rules import NO_DATA
 from carbon.core.figures import kept
 from carbon.core.money import cents_float, format_amount
 from carbon.report import jsonout
@@ -57,25 +58,34 @@ def method(r: Result) -> str:
     )
 
 
+def unknown(t) -> bool:
+    """A budgeted team with no data in the year yet: its figures are unknown, never 0."""
+    return t.baseline_status == NO_DATA and t.baseline == 0 and t.scenario == 0
+
+
 def to_dict(r: Result) -> dict:
     """The JSON contract: {"year", "name", "unit", "teams": [{"team", "baseline", "scenario", "delta",
-    "budget", "baseline_status", "status", "donation_delta"}], "company": {...}, ...}."""
+    "budget", "baseline_status", "status", "donation_delta"}], "company": {...}, ...}; a team
+    without data has null figures (unknown, not zero)."""
     o, c = r.outcome, _conv(r.kg_per_unit)
     teams = []
     for t in o.teams:
+        known = (lambda v: None) if unknown(t) else c  # noqa: E731
         teams.append(
             {
                 "team": t.team,
-                "baseline": c(t.baseline),
-                "scenario": c(t.scenario),
-                "delta": c(t.delta),
-                "baseline_actual_to_date": c(t.baseline_actual),
-                "scenario_actual_to_date": c(t.scenario_actual),
+                "baseline": known(t.baseline),
+                "scenario": known(t.scenario),
+                "delta": known(t.delta),
+                "baseline_actual_to_date": known(t.baseline_actual),
+                "scenario_actual_to_date": known(t.scenario_actual),
                 "budget": c(t.budget),
                 "budget_covered": c(t.budget_covered),
                 "baseline_status": t.baseline_status,
                 "status": t.status,
-                "donation_delta": cents_float(r.team_donation_delta_cents[t.team]),
+                "donation_delta": None
+                if unknown(t)
+                else cents_float(r.team_donation_delta_cents[t.team]),
             }
         )
     return {
@@ -150,6 +160,9 @@ def to_table(r: Result) -> Group:
             if t.status == t.baseline_status
             else f"{_status(t.baseline_status)} → {_status(t.status)}"
         )
+        if unknown(t):  # no data yet: unknown, never 0.00
+            table.add_row(escape(t.team), "-", "-", "-", _budget(t, f, "\n"), status, "-")
+            continue
         table.add_row(
             escape(t.team),
             f(t.baseline),
@@ -232,6 +245,13 @@ def html_section(scenarios) -> list[str]:
                 if t.status == t.baseline_status
                 else f"{badge(t.baseline_status)} → {badge(t.status)}"
             )
+            if unknown(t):  # no data yet: unknown, never 0.00
+                out.append(
+                    f'<tr><td>{escape(t.team)}</td><td class="num">-</td><td class="num">-</td>'
+                    f'<td class="num">-</td><td class="num">{_budget(t, f)}</td><td>{status}</td>'
+                    '<td class="num">-</td></tr>'
+                )
+                continue
             out.append(
                 f'<tr><td>{escape(t.team)}</td><td class="num">{f(t.baseline)}</td>'
                 f'<td class="num">{f(t.scenario)}</td><td class="num">{sign(t.delta)}</td>'
