@@ -268,3 +268,19 @@ def test_a_budget_file_naming_a_former_team_name_is_told_the_new_one(two_teams, 
     r = two_teams("budget", "load", write("b.toml", budget))
     assert r.exit_code == 1
     assert "team 'Sales' was renamed 'Commercial': use the new name" in " ".join(r.stderr.split())
+
+
+def test_a_pool_share_and_an_intensity_naming_a_former_team_name_are_told_the_new_one(
+    two_teams, write
+):
+    assert two_teams("teams", "rename", "Sales", "Commercial").exit_code == 0
+    alloc = write("a.toml", "[pool.Office]\nshares = {Platform = 0.5, Sales = 0.5}\n")
+    r = two_teams(
+        "import", "activities", write("o.csv", HEADER + months_of("Office", 5, 5)),
+        "--allocation", alloc,
+    )  # fmt: skip
+    assert r.exit_code == 1
+    assert "team 'Sales' was renamed 'Commercial': use the new name" in " ".join(r.stderr.split())
+    r = two_teams("metrics", "intensity", "--year", "2024", "--team", "Sales")
+    assert r.exit_code == 1
+    assert "team 'Sales' was renamed 'Commercial': use the new name" in " ".join(r.stderr.split())

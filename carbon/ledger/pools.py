@@ -66,12 +66,14 @@ def read(
     *,
     taken: Callable[[str], str | None] | None = None,
     retired: Mapping[str, str] | None = None,
+    renamed: Mapping[str, str] | None = None,
 ) -> Allocation:
     """Read and check an allocation file; refuse it whole, naming each problem's pool and line.
 
     `taken(name)` says why a pool may not have that name beyond being a declared team (a former
     name of a team, a case variant: carbon.store.team_history.name_taken); `retired` maps the
-    retired teams to their first month without them (no share from that month on)."""
+    retired teams to their first month without them (no share from that month on); `renamed`
+    ({former name: current name}) names the new name of a team a share calls by its old one."""
     name = display or str(path)
     teams = set(declared_teams)
     try:
@@ -149,7 +151,14 @@ def read(
             continue
         ok = True
         for team, share in shares.items():
-            if team not in teams:
+            if team not in teams and renamed and team in renamed:
+                bad(
+                    pname,
+                    f"{where}.shares.{team}",
+                    f"team {team!r} was renamed {renamed[team]!r}: use the new name",
+                )
+                ok = False
+            elif team not in teams:
                 close = did_you_mean(team, teams)
                 bad(
                     pname,

@@ -498,6 +498,7 @@ def _read_allocation(store: Store, allocation: Path | str | None):
             str(allocation),
             taken=lambda name: stored_teams.name_taken(conn, name),
             retired=stored_teams.retired(conn),
+            renamed=stored_teams.former_names(conn),
         )
         keys = _key_values(conn, found)
     digest = hashlib.sha256(Path(allocation).read_bytes()).hexdigest()

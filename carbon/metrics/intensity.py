@@ -17,7 +17,6 @@ from datetime import date
 
 from carbon.core.calendar import counted_through, month_label, month_range, parse_month
 from carbon.core.figures import kept
-from carbon.core.suggest import did_you_mean
 from carbon.errors import NotFound
 from carbon.metrics import rules
 from carbon.metrics import store as stored
@@ -119,10 +118,9 @@ def for_year(
     with store.engine.connect() as conn:
         names = store.team_ids(conn)
         if team is not None and team not in names:
-            close = did_you_mean(team, names)
-            raise NotFound(
-                f"unknown team {team!r}" + (f" (did you mean {close!r}?)" if close else "")
-            )
+            from carbon.store import team_history
+
+            raise NotFound(team_history.unknown_team(conn, team))  # renamed: names the new name
         defs = stored.definitions(conn)
         values = stored.values(conn, first, last)
         kg: dict[str, float] = {}

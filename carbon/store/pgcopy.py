@@ -131,17 +131,19 @@ def encode(frame: pd.DataFrame, columns: Sequence[str], wires: Sequence[str]) ->
             lengths = np.array([len(b) for b in encoded] + [-1], dtype=np.int64)
             lcodes, distinct = pd.factorize(lengths)
             if len(distinct) > 1:
+                if variants * len(distinct) > 2**62:  # the key would overflow: too many layouts
+                    return _padded(frame, columns, wires)
                 key = key * len(distinct) + lcodes[codes]
                 variants *= len(distinct)
             fields.append(("text", codes, lengths, encoded))
         else:
             null, data = _numbers(frame[c].to_numpy(), w, c)
             if null.any():
+                if variants * 2 > 2**62:
+                    return _padded(frame, columns, wires)
                 key = key * 2 + null
                 variants *= 2
             fields.append(("num", null if null.any() else None, data))
-        if variants > 2**62 // 64:  # the mixed radix would overflow: too many layouts anyway
-            return _padded(frame, columns, wires)
     group, _ = pd.factorize(key, sort=True)
     k = int(group.max()) + 1
     if k > MAX_LAYOUTS:
