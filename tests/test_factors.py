@@ -311,3 +311,23 @@ def test_factors_list_table_shows_the_first_rows_and_says_how_many_more(run):
     # a filter within the limit shows every row it matches, with no such line
     r = run("factors", "list", "--search", "electricity.grid", "--region", "FR")
     assert "not shown" not in r.stdout and "0.0519" in r.stdout
+
+
+def test_a_factor_value_beyond_ten_to_the_twelve_is_refused(run, write, db_dump):
+    # "1e308" passed (finite): its table's conversions (per MWh: x 1,000) overflowed to infinity
+    # and the factor table's cache could not be written (an internal error, found by the fuzzer).
+    assert run("teams", "add", "Ops").exit_code == 0
+    before = db_dump()
+    head = "activity,region,year,value,unit,category,scope,source\n"
+    r = run(
+        "factors", "import", write("f.csv", head + "test.huge,,2026,1e308,kg CO2e / kWh,x,2,t\n")
+    )
+    assert r.exit_code == 1
+    assert "line 2, column 'value': expected a number >= 0 and at most 1e+12" in " ".join(
+        r.stderr.split()
+    )
+    assert db_dump() == before
+    ok = run(
+        "factors", "import", write("g.csv", head + "test.big,,2026,1e12,kg CO2e / kWh,x,2,t\n")
+    )
+    assert ok.exit_code == 0, ok.output

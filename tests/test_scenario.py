@@ -437,3 +437,19 @@ def test_a_budgeted_team_without_data_has_no_figures_not_zeros(company, write):
     table = company("scenario", "run", path, "--price", "80")
     row = next(line for line in table.stdout.splitlines() if "Ops" in line)
     assert "0.00" not in row
+
+
+def test_a_month_without_any_data_is_listed_as_estimated(run, write):
+    # Sales from July 2025, August without any entry (a hole): the baseline estimates it, but
+    # the JSON and the method named only the months after October.
+    run("teams", "add", "Sales")
+    rows = "".join(f"2025-{m:02d}-15,Sales,commute.car.petrol,1000,km,FR\n" for m in (7, 9, 10))
+    assert run("import", "activities", write("a.csv", HEADER + rows)).exit_code == 0
+    lever = 'year = 2025\n[[lever]]\nkind = "scale"\ncategory = "commuting"\nby = 0.5\n'
+    data = _json(run, write("s.toml", lever + 'start = "2025-11"\n'))
+    assert data["forecast_months"] == ["2025-11", "2025-12"]
+    assert data["estimated_months"] == ["2025-08", "2025-11", "2025-12"]
+    assert "2025-08, without any data, is estimated the same way" in data["method"]
+    sales = next(t for t in data["teams"] if t["team"] == "Sales")
+    # 3 recorded months x 169.71 kg, flat over July..December (6 months, 3 known): x 2
+    assert sales["baseline"] == pytest.approx(6 * 169.71 / 1000)  # t CO2e (no budget file)

@@ -218,6 +218,16 @@ def test_reissue_of_a_month_without_pack_is_refused(ledger, tmp_path):
         schedule.run_once(ledger, at("2024-07-01T06:00"), tmp_path, reissue="2024-05")
 
 
+def test_reissue_of_a_month_before_the_first_run_says_it_is_never_produced(ledger, tmp_path):
+    # The first run produced 2024-06; 2024-05 precedes it and no run will ever produce it: the
+    # refusal said "a run produces it when it is due".
+    schedule.run_once(ledger, at("2024-07-01T06:00"), tmp_path)
+    with pytest.raises(NotFound) as exc:
+        schedule.run_once(ledger, at("2024-07-02T06:00"), tmp_path, reissue="2024-05")
+    assert "before 2024-06, the first run's month" in str(exc.value)
+    assert "carbon report pack --month 2024-05" in str(exc.value)
+
+
 def test_a_failed_build_releases_its_claim_and_never_overwrites(ledger, tmp_path):
     out = tmp_path / "reports"
     (out / "2024-06").mkdir(parents=True)

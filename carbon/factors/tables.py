@@ -129,8 +129,9 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
         if year is None:
             problem("year", "expected the vintage as a four-digit year")
         value = _number(row["value"].strip())
-        if value is None or value < 0:
-            problem("value", "expected a number >= 0")
+        if value is None or value < 0 or value > MAX_FACTOR:
+            # beyond 10^12 a figure is a typing error, and its conversions overflow to infinity
+            problem("value", f"expected a number >= 0 and at most {MAX_FACTOR:.0e}")
         unit = row["unit"].strip()
         try:
             units.activity_unit(unit)
@@ -163,13 +164,16 @@ def parse_factor_rows(name: str, rows: list[dict[str, str]], lines: Iterable[int
             c: _number((row.get(c) or "").strip()) for c in PARTS if (row.get(c) or "").strip()
         }
         for c in parts:
-            if parts[c] is None or parts[c] < 0:
-                problem(c, "expected a number >= 0 in the row's unit, or empty")
+            if parts[c] is None or parts[c] < 0 or parts[c] > MAX_FACTOR:
+                problem(
+                    c,
+                    f"expected a number >= 0 and at most {MAX_FACTOR:.0e} in the row's unit, or empty",
+                )
         gases = {
             c: _number((row.get(c) or "").strip()) for c in GASES if (row.get(c) or "").strip()
         }
         for c, part in gases.items():
-            if part is None or part < 0:
+            if part is None or part < 0 or part > MAX_FACTOR:
                 problem(
                     c,
                     "expected a number >= 0 (kg CO2e of the gas per unit, in the row's unit), or empty",
@@ -433,6 +437,11 @@ def build_table(
     return FactorTable(
         {k: tuple(sorted(v, key=lambda f: (f.region, f.year))) for k, v in index.items()}
     )
+
+
+# An emission factor's value (and each part of it) is at most this, in its own unit: no published
+# factor comes near, and a figure beyond is a typing error whose conversions overflow to infinity.
+MAX_FACTOR = 1e12
 
 
 # The cached form of a built table (carbon.factors.service): each factor as the list of its

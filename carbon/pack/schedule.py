@@ -203,10 +203,14 @@ def run_once(
             raise InputError(f"--reissue: {exc}") from None
     with store.transaction() as conn:
         if reissue is not None and stored_packs.latest_produced(conn, reissue) is None:
-            raise NotFound(
-                f"{reissue} has no pack yet, so there is nothing to re-issue "
-                "(a run produces it when it is due)"
+            start = stored_packs.first_target(conn)
+            when = (
+                f"it is before {start}, the first run's month, so the schedule never produces "
+                f"it; 'carbon report pack --month {reissue}' builds one on demand"
+                if start is not None and reissue < start
+                else "a run produces it when it is due"
             )
+            raise NotFound(f"{reissue} has no pack yet, so there is nothing to re-issue ({when})")
         run_id = stored_packs.start_run(
             conn, "reissue" if reissue else trigger, now, None if reissue else target
         )

@@ -46,6 +46,11 @@ def method(r: Result) -> str:
         if o.forecast_months
         else "every month of the year is recorded"
     )
+    if o.hole_months:
+        fc += (
+            f"; {', '.join(o.hole_months)}, without any data, "
+            f"{'is' if len(o.hole_months) == 1 else 'are'} estimated the same way (unknown, not zero)"
+        )
     cap = (
         f"counted through {r.counted_through} (a month not over is never counted as a whole month); "
         if r.counted_through
@@ -95,6 +100,7 @@ def to_dict(r: Result) -> dict:
         "recorded_through": o.last_recorded,
         "counted_through": r.counted_through or o.last_recorded,
         "forecast_months": list(o.forecast_months),
+        "estimated_months": sorted([*o.hole_months, *o.forecast_months]),
         "levers": [lv.describe() for lv in o.scenario.levers],
         "teams": teams,
         "company": {

@@ -70,6 +70,9 @@ class Outcome:
     teams: tuple[TeamOutcome, ...]
     company_budget: float | None
     notes: tuple[str, ...] = ()
+    # Months up to the last recorded without any entry at all (holes): estimated, like the
+    # forecast months (carbon/budgets/forecast.py), never zero.
+    hole_months: tuple[str, ...] = ()
 
     @property
     def baseline(self) -> float:
@@ -427,6 +430,10 @@ def run(
             )
         )
     forecast_months = tuple(month_label(year, m) for m in range(last_month + 1, 13))
+    have = {int(e.month[5:7]) for e in recorded}
+    holes = tuple(
+        month_label(year, m) for m in range(min(have, default=13), last_month + 1) if m not in have
+    )
     return Outcome(
         scenario,
         month_label(year, last_month),
@@ -434,6 +441,7 @@ def run(
         tuple(out),
         plan.company_budget_kg if plan else None,
         tuple(notes),
+        holes,
     )
 
 
