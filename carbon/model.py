@@ -8,6 +8,7 @@ file remembers where (`origin` = "file:line").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,6 +96,18 @@ class Team:
     created_at: datetime | None = None
     retired_from: str | None = None  # "YYYY-MM": the first month without the team; None: active
     former_names: tuple[str, ...] = ()  # oldest first
+
+
+def renamed_team(name: str, now: str) -> str:
+    """The message for a team called by a former name: every input says it the same way."""
+    return f"team {name!r} was renamed {now!r}: use the new name"
+
+
+def retired_by(retired: Mapping[str, str], team: str, month: str) -> bool:
+    """True when `team` no longer exists in `month` ("YYYY-MM"): `retired` maps the retired
+    teams to their first month without them (`teams retire --from`)."""
+    since = retired.get(team)
+    return since is not None and since <= month
 
 
 def valid_team_name(name: str) -> bool:

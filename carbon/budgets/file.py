@@ -28,6 +28,7 @@ from carbon.core import limits
 from carbon.core.lazy import lazy
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem, UnitError
+from carbon.model import renamed_team, retired_by
 
 units = lazy("carbon.core.units")  # pint: imported when a budget file is read
 
@@ -166,7 +167,7 @@ def parse(
         for team, spec in teams.items():
             path = ("teams", team)
             if team not in known and team in renamed:
-                bad(path, team, f"team {team!r} was renamed {renamed[team]!r}: use the new name")
+                bad(path, team, renamed_team(team, renamed[team]))
             elif team not in known:
                 bad(
                     path,
@@ -174,7 +175,7 @@ def parse(
                     f"unknown team {team!r}{_team_hint(team, known)}; declare it with "
                     "'carbon teams add' or fix the name",
                 )
-            elif _is_int(year) and retired.get(team, "9999-99") <= f"{year:04d}-01":
+            elif _is_int(year) and retired_by(retired, team, f"{year:04d}-01"):
                 bad(
                     path,
                     team,

@@ -29,7 +29,7 @@ from carbon.core import limits
 from carbon.core.calendar import counted_through, month_label, parse_month, running_month
 from carbon.core.lazy import lazy
 from carbon.errors import InputError, NotFound, Problem
-from carbon.model import FigureChange
+from carbon.model import FigureChange, retired_by
 from carbon.store import team_history as teams_store
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def load_file(
         gone = teams_store.retired(conn)
         plan = budget_file.parse(text, name, team_ids, gone, teams_store.former_names(conn))
         earlier = stored_budgets.get_plan(conn, plan.year)
-        existing = {t for t in team_ids if gone.get(t, "9999-99") > month_label(plan.year, 1)}
+        existing = {t for t in team_ids if not retired_by(gone, t, month_label(plan.year, 1))}
         without = tuple(sorted(existing - {t.team for t in plan.teams}))
         warnings = []
         if plan.company_budget_kg is not None and plan.team_total_kg > plan.company_budget_kg:

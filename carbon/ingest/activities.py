@@ -23,7 +23,7 @@ from carbon.ingest import checks, page_weight
 from carbon.ingest.coded import Coded, combine, constant, groups, replaced, strip
 from carbon.ingest.problems import ProblemLog, quoted
 from carbon.ledger import duplicates
-from carbon.model import Factor, valid_team_name  # noqa: F401  (the check lives in model; importer reads it here)
+from carbon.model import Factor, renamed_team, valid_team_name  # noqa: F401  (the check lives in model; importer reads it here)
 
 REQUIRED = ("date", "team", "activity", "quantity", "unit")
 OPTIONAL = ("end", "region", "note", page_weight.COLUMN)
@@ -163,7 +163,7 @@ def validate_chunk(
             hints = {}
             for t in names:
                 if renamed and t in renamed:
-                    hints[t] = f"team {quoted(t)} was renamed {renamed[t]!r}: use the new name"
+                    hints[t] = renamed_team(t, renamed[t])
                     continue
                 close = [c for c in [did_you_mean(str(t), known_teams)] if c]
                 hints[t] = (

@@ -25,6 +25,7 @@ from pathlib import Path
 from carbon.core.lazy import lazy
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem, toml_syntax_problem
+from carbon.model import renamed_team, retired_by
 
 np = lazy("numpy")
 pd = lazy("pandas")
@@ -155,7 +156,7 @@ def read(
                 bad(
                     pname,
                     f"{where}.shares.{team}",
-                    f"team {team!r} was renamed {renamed[team]!r}: use the new name",
+                    renamed_team(team, renamed[team]),
                 )
                 ok = False
             elif team not in teams:
@@ -228,8 +229,8 @@ def shares(
             out[pname][month] = {team: v / total for team, v in sorted(values.items())}
         for month, per in out[pname].items():
             for team, share in sorted(per.items()):
-                since = allocation.retired.get(team)
-                if share > 0 and since is not None and since <= month:
+                if share > 0 and retired_by(allocation.retired, team, month):
+                    since = allocation.retired[team]
                     given = "its share" if pool.shares is not None else f"its {pool.key} value"
                     problems.append(
                         Problem(

@@ -11,7 +11,7 @@ from carbon.core.calendar import counted_through, month_label, parse_month
 from carbon.core.lazy import lazy
 from carbon.errors import CarbonError, InputError, NotFound
 from carbon.factors import scope3
-from carbon.model import MonthlyReport, TeamMonth
+from carbon.model import MonthlyReport, TeamMonth, retired_by
 from carbon.scope2 import view as scope2_view
 from carbon.store import Store
 from carbon.store import team_history as stored_teams
@@ -79,10 +79,10 @@ def monthly_report(
                 f"data exists for {months[0]} to {months[-1]}" if months else "the ledger is empty"
             )
             who = f" for team {team!r}" if team else ""
-            gone = stored_teams.retired(conn).get(team or "")
-            if gone is not None and gone <= month:
+            gone = stored_teams.retired(conn)
+            if team is not None and retired_by(gone, team, month):
                 raise NotFound(
-                    f"team {team!r} was retired from {gone}: it has no emissions in {month} "
+                    f"team {team!r} was retired from {gone[team]}: it has no emissions in {month} "
                     f"(its history stays in the months before; {span})"
                 )
             raise NotFound(f"no emissions recorded for {month}{who} ({span})")

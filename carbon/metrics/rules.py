@@ -26,6 +26,7 @@ from carbon.core.lazy import lazy
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem
 from carbon.metrics.records import MetricDef, MetricValue  # noqa: F401  re-exported (the records live in records.py)
+from carbon.model import renamed_team, retired_by
 
 np = lazy("numpy")
 pd = lazy("pandas")  # imported on first use: opening a database needs neither
@@ -144,7 +145,7 @@ def parse_rows(
             else:
                 new_defs[metric] = MetricDef(metric, define_rule, metric.replace("_", " "))
         if team and team not in teams and renamed and team in renamed:
-            problem("team", team, f"team {team!r} was renamed {renamed[team]!r}: use the new name")
+            problem("team", team, renamed_team(team, renamed[team]))
         elif team and team not in teams:
             close = did_you_mean(team, teams)
             hint = f" (did you mean {close!r}?)" if close else ""
@@ -163,7 +164,7 @@ def parse_rows(
             )
         elif v < 0 or v > checks.MAX_METRIC:
             problem("value", str(raw), f"expected a value >= 0 and at most {checks.MAX_METRIC:.0e}")
-        elif v > 0 and team and retired and retired.get(team, "9999-99") <= month:
+        elif v > 0 and team and retired and retired_by(retired, team, month):
             problem(
                 "value",
                 str(raw),

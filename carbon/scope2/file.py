@@ -16,6 +16,7 @@ from carbon.core.calendar import MONTH_RE
 from carbon.core.lazy import lazy
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, Problem
+from carbon.model import renamed_team
 from carbon.scope2.records import Instrument  # noqa: F401  (the record, re-exported)
 
 np = lazy("numpy")
@@ -72,7 +73,7 @@ def parse_rows(
         if not team:
             problem("team", team, "expected a team name (instruments are claimed per team)")
         elif team not in teams and renamed and team in renamed:
-            problem("team", team, f"team {team!r} was renamed {renamed[team]!r}: use the new name")
+            problem("team", team, renamed_team(team, renamed[team]))
         elif team not in teams:
             close = did_you_mean(team, teams)
             problem(

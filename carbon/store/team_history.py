@@ -37,7 +37,7 @@ from carbon.core import limits
 from carbon.core.calendar import parse_month
 from carbon.core.suggest import did_you_mean
 from carbon.errors import InputError, NotFound
-from carbon.model import Team, valid_team_name
+from carbon.model import Team, renamed_team, valid_team_name
 from carbon.store.schema import ledger_monthly, metadata, teams
 
 if TYPE_CHECKING:  # carbon.store imports this module: no runtime import back
@@ -83,7 +83,7 @@ def unknown_team(conn: Connection, name: str) -> str:
     with a did-you-mean. The bad value is echoed in quotes."""
     renamed = former_names(conn).get(name)
     if renamed is not None:
-        return f"team {name!r} was renamed {renamed!r}: use the new name"
+        return renamed_team(name, renamed)
     close = did_you_mean(name, [n for (n,) in conn.execute(select(teams.c.name))])
     return f"unknown team {name!r}" + (f" (did you mean {close!r}?)" if close else "")
 
